@@ -1,0 +1,446 @@
+/**
+ * `Entity`: the base of every actor in a model (a server, a client, a Raft node, a link).
+ *
+ * An entity has a unique name, sees the simulated clock (`now`), owns named random streams,
+ * receives messages in `handle`, and runs processes. `handle` may be a plain method or a
+ * generator method; a generator becomes a process per message, so a server reads as
+ * straight-line code:
+ *
+ * @example
+ * class Server extends Entity<{ work: number }, string> {
+ *   private readonly service = this.random("service");
+ *   *handle(request: Message<{ work: number }>) {
+ *     yield this.service.exponential(request.payload.work);
+ *     this.reply(request, "done");
+ *   }
+ * }
+ *
+ * `In` is the payload type the entity accepts and `Out` the payload its replies carry, so
+ * `send`, `call` and `reply` are checked by the compiler.
+ *
+ * Crash and recover: `crash()` cancels the entity's processes (their `finally` blocks run), its
+ * timers and its outstanding calls, drops messages that arrive while it is down, and calls
+ * `onCrash()` so a subclass can forget its volatile state; `recover()` calls `onRecover()`
+ * to rebuild from what it kept as durable.
+ */
+
+import type { RandomStream } from "../random/randomStream.js";
+import { ConfigError, SimulationError, TimeoutError } from "./errors.js";
+import { EventType } from "./eventQueue.js";
+import { SimFuture } from "./future.js";
+import type { Message } from "./message.js";
+import { Process, type ProcessGenerator, type ProcessOptions } from "./process.js";
+import type { Simulation } from "./simulation.js";
+import { durationToNs } from "./time.js";
+
+/** Lifecycle of an entity. */
+export type EntityStatus = "up" | "crashed";
+
+export interface SendOptions {
+  /** Delay before delivery, in seconds, on top of whatever the transport adds. Default 0. */
+  delay?: number;
+  /** Size on the wire, in bytes (integer >= 0). Default 0. */
+  sizeBytes?: number;
+}
+
+export interface CallOptions extends SendOptions {
+  /**
+   * Seconds to wait for the reply before the call rejects with `TimeoutError`. Default: no
+   * timeout (wait forever; the call is still cancelled if the caller crashes).
+   */
+  timeout?: number;
+}
+
+export interface TimerOptions {
+  /** A daemon timer never keeps a run alive by itself. Default false. */
+  daemon?: boolean;
+}
+
+/** Counts the engine keeps for every entity. */
+export interface EntityCounters {
+  /** Messages delivered to `handle` (replies to pending calls are not counted here). */
+  received: number;
+  /** Messages that arrived while the entity was crashed, and were dropped. */
+  droppedWhileDown: number;
+  /** Replies that arrived after their call had timed out or been cancelled. */
+  lateReplies: number;
+  /** Times the entity crashed. */
+  crashes: number;
+}
+
+/** An outstanding `call`: its future and its timeout timer. */
+interface PendingCall {
+  readonly future: SimFuture<unknown>;
+  timerToken: number;
+}
+
+export class Entity<In = unknown, Out = unknown> {
+  readonly sim: Simulation;
+  readonly name: string;
+  /** Small integer, unique in the simulation, in creation order. */
+  readonly id: number;
+  readonly counters: EntityCounters = {
+    received: 0,
+    droppedWhileDown: 0,
+    lateReplies: 0,
+    crashes: 0,
+  };
+
+  private _status: EntityStatus = "up";
+  private streams: Map<string, RandomStream> | null = null;
+  private pendingCalls: Map<number, PendingCall> | null = null;
+  private firstProcess: Process<unknown> | null = null;
+
+  constructor(sim: Simulation, name: string) {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new ConfigError("Entity", "name", "a non-empty string", name);
+    }
+    this.sim = sim;
+    this.name = name;
+    this.id = sim._register(this as Entity<unknown, unknown>);
+  }
+
+  /** Current simulated time, in seconds. */
+  get now(): number {
+    return this.sim.nowNs / 1e9;
+  }
+
+  /** Current simulated time, in exact integer nanoseconds. */
+  get nowNs(): number {
+    return this.sim.nowNs;
+  }
+
+  get status(): EntityStatus {
+    return this._status;
+  }
+
+  get isUp(): boolean {
+    return this._status === "up";
+  }
+
+  /**
+   * Receives a message. Override it, as a plain method or a generator method (which becomes a
+   * process per message). The default drops late replies and fails on anything else.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a plain handler returns nothing (void), a generator handler a generator
+  handle(message: Message<In>): void | ProcessGenerator<unknown> {
+    if (message.isReply) {
+      this.counters.lateReplies++;
+      return;
+    }
+    throw new SimulationError(
+      `received a "${message.kind}" message but does not implement handle()`,
+      this.name,
+      this.sim.nowNs,
+    );
+  }
+
+  /**
+   * The random stream `stream` of this entity, derived from (root seed, entity name, stream
+   * name). The same name returns the same stream; take it once (in a field) and draw from it.
+   */
+  random(stream = "default"): RandomStream {
+    let streams = this.streams;
+    if (streams === null) {
+      streams = new Map();
+      this.streams = streams;
+    }
+    let found = streams.get(stream);
+    if (found === undefined) {
+      found = this.sim._createStream(this.name, stream);
+      streams.set(stream, found);
+    }
+    return found;
+  }
+
+  /** Sends a message to `target`; it arrives after `delay` plus whatever the transport adds. */
+  send<P>(target: Entity<P, unknown>, kind: string, payload: P, options?: SendOptions): Message<P> {
+    return this.sim._send(this as Entity<unknown, unknown>, target, kind, payload, 0, options);
+  }
+
+  /**
+   * Answers `request`: sends `payload` back to its source, correlated with it, so that the
+   * caller's `call` returns it.
+   */
+  reply(
+    request: Message<In>,
+    payload: Out,
+    options?: SendOptions & { kind?: string },
+  ): Message<Out> {
+    const source = request.source;
+    if (source === null) {
+      throw new SimulationError(
+        `cannot reply to "${request.kind}" message ${request.id}: it has no source`,
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    return this.sim._send(
+      this as Entity<unknown, unknown>,
+      source as Entity<Out, unknown>,
+      options?.kind ?? "reply",
+      payload,
+      request.id,
+      options,
+    );
+  }
+
+  /**
+   * Sends a request and returns a future of the reply's payload. It rejects with
+   * `TimeoutError` after `options.timeout` seconds; cancelling it abandons the call (a late
+   * reply is then counted in `counters.lateReplies`).
+   */
+  request<P, R>(
+    target: Entity<P, R>,
+    kind: string,
+    payload: P,
+    options?: CallOptions,
+  ): SimFuture<R> {
+    const sim = this.sim;
+    const timeoutSeconds = options?.timeout;
+    const timeoutNs =
+      timeoutSeconds === undefined ? -1 : durationToNs(timeoutSeconds, this.name, "timeout");
+    const message = this.send(target as Entity<P, unknown>, kind, payload, options);
+    const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
+    const pending: PendingCall = { future: future as SimFuture<unknown>, timerToken: -1 };
+    let calls = this.pendingCalls;
+    if (calls === null) {
+      calls = new Map();
+      this.pendingCalls = calls;
+    }
+    calls.set(message.id, pending);
+    if (timeoutNs >= 0) {
+      pending.timerToken = sim.queue.push(
+        sim.nowNs + timeoutNs,
+        EventType.Callback,
+        callTimedOut,
+        new CallTimeout(this as Entity<unknown, unknown>, message.id, timeoutSeconds!),
+        this as Entity<unknown, unknown>,
+        false,
+      );
+    }
+    future.onCancel(() => {
+      calls.delete(message.id);
+      if (pending.timerToken >= 0) sim.queue.cancel(pending.timerToken);
+    });
+    return future;
+  }
+
+  /**
+   * `const answer = yield* this.call(target, kind, payload, { timeout })`: sends a request
+   * and waits for the reply's payload, typed from the target's `Out`. Throws `TimeoutError`
+   * at this point if no reply comes in time.
+   */
+  *call<P, R>(
+    target: Entity<P, R>,
+    kind: string,
+    payload: P,
+    options?: CallOptions,
+  ): Generator<SimFuture<R>, R, unknown> {
+    return (yield this.request(target, kind, payload, options)) as R;
+  }
+
+  /**
+   * Starts a process owned by this entity. Its first step runs in an event at the current
+   * time. Pass a generator function (called with this entity as `this`) or a generator.
+   */
+  start<R>(
+    body: ProcessGenerator<R> | ((this: this) => ProcessGenerator<R>),
+    options?: ProcessOptions,
+  ): Process<R> {
+    const generator = typeof body === "function" ? body.call(this) : body;
+    if (
+      generator === null ||
+      typeof generator !== "object" ||
+      typeof generator.next !== "function"
+    ) {
+      throw new ConfigError(
+        `${this.name}.start`,
+        "body",
+        "a generator or generator function",
+        body,
+      );
+    }
+    const name = options?.name ?? (typeof body === "function" && body.name ? body.name : "process");
+    const process = new Process<R>(
+      this as Entity<unknown, unknown>,
+      generator,
+      name,
+      options?.daemon === true,
+    );
+    this.linkProcess(process as Process<unknown>);
+    process._schedule();
+    return process;
+  }
+
+  /**
+   * Calls `callback(arg)` after `delay` seconds. Returns a token for `cancelTimer`. The timer
+   * belongs to this entity: it is cancelled if the entity crashes.
+   */
+  after<A>(delay: number, callback: (arg: A) => void, arg?: A, options?: TimerOptions): number {
+    const sim = this.sim;
+    return sim.queue.push(
+      sim.nowNs + durationToNs(delay, this.name, "delay"),
+      EventType.Callback,
+      callback,
+      arg,
+      this as Entity<unknown, unknown>,
+      options?.daemon === true,
+    );
+  }
+
+  /** Cancels a timer from `after`. Returns false if it already fired or was cancelled. */
+  cancelTimer(token: number): boolean {
+    return this.sim.queue.cancel(token);
+  }
+
+  /** A future that resolves after `seconds`; cancelling it cancels the timer. */
+  sleep(seconds: number): SimFuture<void> {
+    return this.sim.sleep(seconds, this as Entity<unknown, unknown>);
+  }
+
+  /** A new pending future owned by this entity (for components that settle it themselves). */
+  future<T>(label = "future"): SimFuture<T> {
+    return new SimFuture<T>(this.sim, this as Entity<unknown, unknown>, label);
+  }
+
+  /**
+   * Crashes the entity: cancels its processes (their `finally` blocks run), timers and
+   * outstanding calls, then calls `onCrash()`. Messages that arrive while it is down are
+   * dropped and counted. A process cannot crash its own entity (it would still be running).
+   */
+  crash(): void {
+    const sim = this.sim;
+    if (this._status === "crashed") {
+      throw new SimulationError(
+        "crash() called on an entity that is already crashed",
+        this.name,
+        sim.nowNs,
+      );
+    }
+    if (
+      sim._currentProcess !== null &&
+      sim._currentProcess.entity === (this as Entity<unknown, unknown>)
+    ) {
+      throw new SimulationError(
+        "a process cannot crash its own entity; schedule the crash from a timer or another entity",
+        this.name,
+        sim.nowNs,
+      );
+    }
+    this._status = "crashed";
+    this.counters.crashes++;
+    while (this.firstProcess !== null) this.firstProcess.cancel("entity crashed");
+    const calls = this.pendingCalls;
+    if (calls !== null) {
+      this.pendingCalls = null;
+      for (const pending of calls.values()) pending.future.cancel("entity crashed");
+    }
+    sim.queue.cancelOwnedBy(this as Entity<unknown, unknown>);
+    this.onCrash();
+  }
+
+  /** Brings a crashed entity back up and calls `onRecover()`. */
+  recover(): void {
+    if (this._status !== "crashed") {
+      throw new SimulationError(
+        "recover() called on an entity that is not crashed",
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    this._status = "up";
+    this.onRecover();
+  }
+
+  /** Called by `crash()` after everything is cancelled: forget volatile state here. */
+  protected onCrash(): void {}
+
+  /** Called by `recover()`: rebuild from durable state here. */
+  protected onRecover(): void {}
+
+  /** Number of this entity's processes that have not finished. */
+  get liveProcessCount(): number {
+    let count = 0;
+    for (let p = this.firstProcess; p !== null; p = p.nextInEntity) count++;
+    return count;
+  }
+
+  /** Number of calls still waiting for a reply. */
+  get pendingCallCount(): number {
+    return this.pendingCalls?.size ?? 0;
+  }
+
+  /** @internal The loop delivers a message here. */
+  _receive(message: Message<In>): void {
+    if (this._status !== "up") {
+      this.counters.droppedWhileDown++;
+      return;
+    }
+    const correlationId = message.correlationId;
+    if (correlationId !== 0) {
+      const pending = this.pendingCalls?.get(correlationId);
+      if (pending !== undefined) {
+        this.pendingCalls!.delete(correlationId);
+        if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
+        pending.future.resolve(message.payload);
+        return;
+      }
+    }
+    this.counters.received++;
+    const result = this.handle(message);
+    if (result !== undefined) {
+      // A generator method: run it as a process, first step now, inside this event.
+      const process = new Process<unknown>(
+        this as Entity<unknown, unknown>,
+        result,
+        message.kind,
+        false,
+      );
+      this.linkProcess(process);
+      process._startNow();
+    }
+  }
+
+  /** @internal A call timed out (from the timer event). */
+  _callTimedOut(requestId: number, seconds: number): void {
+    const pending = this.pendingCalls?.get(requestId);
+    if (pending === undefined) return;
+    this.pendingCalls!.delete(requestId);
+    pending.timerToken = -1;
+    pending.future.reject(new TimeoutError(seconds));
+  }
+
+  private linkProcess(process: Process<unknown>): void {
+    const first = this.firstProcess;
+    process.nextInEntity = first;
+    process.prevInEntity = null;
+    if (first !== null) first.prevInEntity = process;
+    this.firstProcess = process;
+  }
+
+  /** @internal Removes a finished process from the live list; safe to call twice. */
+  _unlinkProcess(process: Process<unknown>): void {
+    const prev = process.prevInEntity;
+    const next = process.nextInEntity;
+    if (prev !== null) prev.nextInEntity = next;
+    else if (this.firstProcess === process) this.firstProcess = next;
+    else return;
+    if (next !== null) next.prevInEntity = prev;
+    process.prevInEntity = null;
+    process.nextInEntity = null;
+  }
+}
+
+/** Payload of a call's timeout event. */
+class CallTimeout {
+  constructor(
+    readonly entity: Entity<unknown, unknown>,
+    readonly requestId: number,
+    readonly seconds: number,
+  ) {}
+}
+
+function callTimedOut(timeout: CallTimeout): void {
+  timeout.entity._callTimedOut(timeout.requestId, timeout.seconds);
+}

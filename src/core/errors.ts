@@ -1,0 +1,101 @@
+/**
+ * The two kinds of error distsim throws.
+ *
+ * Programmer errors (bad options, protocol misuse) throw at once and name the component or
+ * entity, the parameter, what was expected and what was given. Modelled failures (a call that
+ * timed out, a cancelled wait, an interrupt) are thrown *inside* a process at the `yield` that
+ * waited, so the model can catch them like any other outcome.
+ */
+
+/** Base class of every error distsim throws, so callers can tell them from their own. */
+export class DistsimError extends Error {
+  override name = "DistsimError";
+}
+
+/** Renders a given value for an error message: short, unambiguous, never throws. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return String(value);
+  }
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  const ctor = (value as object).constructor;
+  return ctor && ctor !== Object ? `${ctor.name} instance` : "object";
+}
+
+/**
+ * Bad configuration, found at construction: names the component, the parameter, what was
+ * expected and what was given.
+ *
+ * @example
+ * new ConfigError("Server", "concurrency", "an integer >= 1", 0).message
+ * // 'Server: option "concurrency" must be an integer >= 1; given 0'
+ */
+export class ConfigError extends DistsimError {
+  override name = "ConfigError";
+  constructor(
+    readonly component: string,
+    readonly parameter: string,
+    readonly expected: string,
+    readonly given: unknown,
+  ) {
+    super(`${component}: option "${parameter}" must be ${expected}; given ${describeValue(given)}`);
+  }
+}
+
+/** Formats simulated nanoseconds as seconds for messages, exactly (no float noise). */
+export function formatTimeNs(timeNs: number): string {
+  const whole = Math.floor(timeNs / 1e9);
+  const frac = timeNs - whole * 1e9;
+  if (frac === 0) return `${whole}s`;
+  return `${whole}.${String(frac).padStart(9, "0").replace(/0+$/, "")}s`;
+}
+
+/**
+ * Misuse at run time, or a model that threw: carries the entity (if any) and the simulated
+ * time at which it happened. The original error, if any, is the `cause`.
+ */
+export class SimulationError extends DistsimError {
+  override name = "SimulationError";
+  constructor(
+    message: string,
+    readonly entity: string | null,
+    readonly timeNs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${entity === null ? "simulation" : `entity "${entity}"`} at t=${formatTimeNs(timeNs)}: ${message}`,
+      options,
+    );
+  }
+  /** Simulated time of the failure, in seconds. */
+  get time(): number {
+    return this.timeNs / 1e9;
+  }
+}
+
+/** A modelled outcome: a wait (a call, or `timeout(f, s)`) ran out of time. */
+export class TimeoutError extends DistsimError {
+  override name = "TimeoutError";
+  constructor(readonly seconds: number) {
+    super(`timed out after ${seconds}s`);
+  }
+}
+
+/** A modelled outcome: the future or process was cancelled (by `race`, `cancel()` or a crash). */
+export class CancelledError extends DistsimError {
+  override name = "CancelledError";
+  constructor(readonly reason: string) {
+    super(`cancelled: ${reason}`);
+  }
+}
+
+/** Thrown into a process at its current `yield` by `Process.interrupt(reason)`. */
+export class InterruptError extends DistsimError {
+  override name = "InterruptError";
+  constructor(readonly reason: unknown) {
+    super(`interrupted: ${typeof reason === "string" ? reason : describeValue(reason)}`);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * A message between entities: what `send` puts on the wire and `handle` receives. One class,
+ * so every message has the same shape (one hidden class for V8, one type for users).
+ */
+import type { Entity } from "./entity.js";
+
+export class Message<P = unknown> {
+  constructor(
+    /** Unique per simulation, in send order. */
+    readonly id: number,
+    /** What the message is ("get", "put", "heartbeat"); replies default to "reply". */
+    readonly kind: string,
+    readonly payload: P,
+    /** The sender; null when sent by the simulation itself (for example from a setup script). */
+    readonly source: Entity | null,
+    readonly target: Entity,
+    /** Size on the wire, in bytes; a network link turns it into transmission time. */
+    readonly sizeBytes: number,
+    /** Simulated time the message was sent, in integer nanoseconds. */
+    readonly sentAtNs: number,
+    /** For a reply, the id of the request it answers; 0 otherwise. */
+    readonly correlationId: number,
+    /** Id of the message whose handling caused this one to be sent; 0 if none (causality). */
+    readonly parentId: number,
+  ) {}
+
+  /** Simulated time the message was sent, in seconds. */
+  get sentAt(): number {
+    return this.sentAtNs / 1e9;
+  }
+
+  /** True if this message answers a request (`correlationId !== 0`). */
+  get isReply(): boolean {
+    return this.correlationId !== 0;
+  }
+}

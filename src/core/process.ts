@@ -1,0 +1,341 @@
+/**
+ * A process: a generator function run on the simulation's clock. It yields to wait:
+ * - a number: sleep that many simulated seconds;
+ * - a `SimFuture`: suspend until it settles; resume with its value or have its error thrown;
+ * - another `Process`: wait for it to finish (its result, or its error).
+ *
+ * Processes are what make models readable: a request handler is straight-line code with
+ * `yield serviceTime` in the middle, not a state machine spread over callbacks.
+ *
+ * A process belongs to an entity. When the entity crashes its processes are cancelled, and a
+ * cancelled generator is closed with `return()`, so its `finally` blocks run.
+ */
+import type { Entity } from "./entity.js";
+import { CancelledError, describeValue, InterruptError, SimulationError } from "./errors.js";
+import { EventType } from "./eventQueue.js";
+import { type FutureListener, SimFuture } from "./future.js";
+import type { Simulation } from "./simulation.js";
+
+/** What a process may yield. */
+export type Yieldable = number | SimFuture<unknown> | Process<unknown>;
+
+/** The generator type of a process body returning `R`. */
+export type ProcessGenerator<R = unknown> = Generator<Yieldable, R, unknown>;
+
+/**
+ * Lifecycle of a process:
+ * `scheduled` (started, first step pending) -> `running` (inside its step) <-> `suspended`
+ * (waiting) -> one of `done`, `failed`, `interrupted` (an uncaught interrupt ended it),
+ * `cancelled`.
+ */
+export type ProcessStatus =
+  | "scheduled"
+  | "running"
+  | "suspended"
+  | "done"
+  | "failed"
+  | "interrupted"
+  | "cancelled";
+
+export interface ProcessOptions {
+  /** A daemon process never keeps a run alive by itself (probes, heartbeats). Default false. */
+  daemon?: boolean;
+  /** Name used in errors and traces. Default: the generator function's name, or "process". */
+  name?: string;
+}
+
+export class Process<R = unknown> implements FutureListener {
+  private _status: ProcessStatus = "scheduled";
+  /** Queue token of the event that will next resume this process, or -1. */
+  private wakeToken = -1;
+  /** The future this process is waiting on, or null. */
+  private waitingOn: SimFuture<unknown> | null = null;
+  private _result: SimFuture<R> | null = null;
+  private _returned: R | undefined = undefined;
+  private _error: unknown = undefined;
+  /** Interrupts not yet delivered, oldest first. */
+  private interrupts: InterruptError[] | null = null;
+  /** True while the event resuming this process is an interrupt delivery. */
+  private interruptScheduled = false;
+
+  /** @internal Intrusive list of the owning entity's live processes (O(1) add and remove). */
+  prevInEntity: Process<unknown> | null = null;
+  /** @internal */
+  nextInEntity: Process<unknown> | null = null;
+
+  /** @internal Id of the message whose handling started this process (causality); 0 if none. */
+  readonly causeId: number;
+
+  /** @internal Use `entity.start(...)`. */
+  constructor(
+    readonly entity: Entity,
+    private readonly generator: ProcessGenerator<R>,
+    readonly name: string,
+    readonly daemon: boolean,
+  ) {
+    this.causeId = entity.sim._currentCauseId;
+  }
+
+  get sim(): Simulation {
+    return this.entity.sim;
+  }
+
+  get status(): ProcessStatus {
+    return this._status;
+  }
+
+  /** True until the process has finished, one way or another. */
+  get isAlive(): boolean {
+    const status = this._status;
+    return status === "scheduled" || status === "running" || status === "suspended";
+  }
+
+  /**
+   * A future of the process's return value, which rejects with its error (or
+   * `CancelledError`, `InterruptError`). Ask for it before the process can fail: a process
+   * that fails while nobody holds its result fails the run.
+   */
+  get result(): SimFuture<R> {
+    let result = this._result;
+    if (result === null) {
+      result = new SimFuture<R>(this.entity.sim, this.entity, `process ${this.name}`);
+      this._result = result;
+      result.onCancel((reason) => this.cancel(reason));
+      this.settleResult();
+    }
+    return result;
+  }
+
+  /**
+   * Throws `InterruptError(reason)` into the process at its current `yield`, at the current
+   * simulated time (as an event, after the running handler). What it was waiting for is
+   * abandoned (a sleep's timer is cancelled; a future is no longer waited on, but not
+   * cancelled). The process may catch it and go on; if it does not, the process ends with
+   * status `interrupted`, which does not fail the run. Several interrupts are delivered one at a
+   * time, in order. Returns false if the process has already finished.
+   */
+  interrupt(reason: unknown = "interrupted"): boolean {
+    if (!this.isAlive) return false;
+    if (this.sim._currentProcess === this) {
+      throw new SimulationError(
+        `process "${this.name}" tried to interrupt itself; throw instead`,
+        this.entity.name,
+        this.sim.nowNs,
+      );
+    }
+    const error = new InterruptError(reason);
+    if (this.interrupts === null) this.interrupts = [error];
+    else this.interrupts.push(error);
+    if (!this.interruptScheduled) this.scheduleInterrupt();
+    return true;
+  }
+
+  /**
+   * Ends the process now: closes its generator with `return()`, so `finally` blocks run
+   * (they must not yield), cancels whatever it was waiting for, and cancels its `result`.
+   * Returns false if it had already finished.
+   */
+  cancel(reason = "cancelled"): boolean {
+    if (!this.isAlive) return false;
+    const sim = this.sim;
+    if (sim._currentProcess === this) {
+      throw new SimulationError(
+        `process "${this.name}" tried to cancel itself; return instead`,
+        this.entity.name,
+        sim.nowNs,
+      );
+    }
+    this.detach();
+    this._status = "cancelled";
+    this._error = new CancelledError(reason);
+    this.entity._unlinkProcess(this);
+    const previous = sim._currentProcess;
+    sim._currentProcess = this;
+    try {
+      const step = this.generator.return(undefined as R);
+      if (!step.done) {
+        throw new SimulationError(
+          `process "${this.name}" yielded from a finally block while being cancelled`,
+          this.entity.name,
+          sim.nowNs,
+        );
+      }
+    } finally {
+      sim._currentProcess = previous;
+    }
+    this._result?.cancel(reason);
+    return true;
+  }
+
+  /** @internal Starts the process: its first step runs in an event at the current time. */
+  _schedule(): void {
+    const sim = this.sim;
+    this.wakeToken = sim.queue.push(
+      sim.nowNs,
+      EventType.Resume,
+      this,
+      undefined,
+      this.entity,
+      this.daemon,
+    );
+  }
+
+  /** @internal Runs the first step now, inside the current event (a handler's process). */
+  _startNow(): void {
+    this.advance(undefined, false);
+  }
+
+  /** @internal Called by the loop for a Resume event. */
+  _resume(value: unknown): void {
+    this.wakeToken = -1;
+    this.advance(value, false);
+  }
+
+  /** @internal Called by the loop for a Throw event. */
+  _throw(error: unknown): void {
+    this.wakeToken = -1;
+    this.interruptScheduled = false;
+    this.advance(error, true);
+  }
+
+  /** @internal A future this process waits on has settled: resume it at the current time. */
+  futureSettled(future: SimFuture<unknown>): void {
+    this.waitingOn = null;
+    const sim = this.sim;
+    const resolved = future.state === "resolved";
+    this.wakeToken = sim.queue.push(
+      sim.nowNs,
+      resolved ? EventType.Resume : EventType.Throw,
+      this,
+      resolved ? future.value : future.error,
+      this.entity,
+      this.daemon,
+    );
+  }
+
+  private advance(input: unknown, isThrow: boolean): void {
+    const sim = this.sim;
+    const previous = sim._currentProcess;
+    sim._currentProcess = this;
+    this._status = "running";
+    let step: IteratorResult<Yieldable, R>;
+    try {
+      step = isThrow ? this.generator.throw(input) : this.generator.next(input);
+    } catch (error) {
+      sim._currentProcess = previous;
+      this.finish(error instanceof InterruptError ? "interrupted" : "failed", undefined, error);
+      return;
+    }
+    sim._currentProcess = previous;
+    if (step.done === true) {
+      this.finish("done", step.value, undefined);
+      return;
+    }
+    this._status = "suspended";
+    const yielded = step.value;
+    if (typeof yielded === "number") {
+      // Inlined durationToNs: this is the hot path of every process that sleeps.
+      if (!(yielded >= 0) || yielded > 9007199) this.badYield(yielded);
+      this.wakeToken = sim.queue.push(
+        sim.nowNs + Math.round(yielded * 1e9),
+        EventType.Resume,
+        this,
+        undefined,
+        this.entity,
+        this.daemon,
+      );
+    } else if (yielded instanceof SimFuture) {
+      this.waitFor(yielded);
+    } else if (yielded instanceof Process) {
+      this.waitFor(yielded.result as SimFuture<unknown>);
+    } else {
+      this.badYield(yielded);
+    }
+    if (this.interrupts !== null && !this.interruptScheduled) this.scheduleInterrupt();
+  }
+
+  private waitFor(future: SimFuture<unknown>): void {
+    // If the future has settled already, addListener calls futureSettled at once, which
+    // schedules the wake-up and clears waitingOn again.
+    this.waitingOn = future;
+    future.addListener(this);
+  }
+
+  /** Abandons what the process is waiting for. */
+  private detach(): void {
+    if (this.wakeToken >= 0) {
+      this.sim.queue.cancel(this.wakeToken);
+      this.wakeToken = -1;
+    }
+    if (this.waitingOn !== null) {
+      this.waitingOn.removeListener(this);
+      this.waitingOn = null;
+    }
+  }
+
+  private scheduleInterrupt(): void {
+    const error = this.interrupts!.shift()!;
+    if (this.interrupts!.length === 0) this.interrupts = null;
+    this.detach();
+    this.interruptScheduled = true;
+    const sim = this.sim;
+    this.wakeToken = sim.queue.push(
+      sim.nowNs,
+      EventType.Throw,
+      this,
+      error,
+      this.entity,
+      this.daemon,
+    );
+  }
+
+  private finish(status: ProcessStatus, value: R | undefined, error: unknown): void {
+    this._status = status;
+    this._returned = value;
+    this._error = error;
+    this.interrupts = null;
+    this.entity._unlinkProcess(this);
+    if (this._result !== null) {
+      this.settleResult();
+    } else if (status === "failed") {
+      // Nobody holds the result, so nobody can handle the error: fail the run here, at the
+      // simulated time it happened, rather than lose it.
+      throw new SimulationError(
+        `process "${this.name}" failed: ${error instanceof Error ? error.message : describeValue(error)}`,
+        this.entity.name,
+        this.sim.nowNs,
+        { cause: error },
+      );
+    }
+  }
+
+  private settleResult(): void {
+    const result = this._result!;
+    switch (this._status) {
+      case "done":
+        result.resolve(this._returned as R);
+        break;
+      case "failed":
+      case "interrupted":
+        result.reject(this._error);
+        break;
+      case "cancelled":
+        result.cancel((this._error as CancelledError).reason);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private badYield(yielded: unknown): never {
+    const sim = this.sim;
+    this._status = "failed";
+    this.detach();
+    this.entity._unlinkProcess(this);
+    throw new SimulationError(
+      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (finite, >= 0), a SimFuture or a Process`,
+      this.entity.name,
+      sim.nowNs,
+    );
+  }
+}

@@ -1,0 +1,600 @@
+/**
+ * `Simulation`: the clock, the pending events, the entities, and the loop that runs them.
+ *
+ * The step is the heart of the engine and is kept to one short loop: pop the earliest event,
+ * set the clock, dispatch on the event's type, fold it into the trace hash. Everything that is
+ * not needed on every event (pause requests, unobserved rejections) hangs off one flag, so an
+ * unused feature costs one predictable branch.
+ *
+ * @example
+ * const sim = new Simulation({ seed: 42 });
+ * const server = new Server(sim, "server");
+ * const summary = sim.run({ until: 60 });
+ * console.log(summary.eventsProcessed, summary.traceHash);
+ */
+
+import { fmix32 } from "../random/hash.js";
+import { RandomStream } from "../random/randomStream.js";
+import type { Entity } from "./entity.js";
+import { ConfigError, describeValue, formatTimeNs, SimulationError } from "./errors.js";
+import { EventQueue, EventType } from "./eventQueue.js";
+import { SimFuture } from "./future.js";
+import { Message } from "./message.js";
+import type { Process } from "./process.js";
+import { durationToNs, MAX_TIME_NS } from "./time.js";
+import { wallMilliseconds } from "./wallClock.js";
+
+export interface SimulationOptions {
+  /**
+   * Root seed: an integer in [0, 2^53). Every random draw in the run comes from a stream
+   * derived from it, so the same seed and model give the same run, event for event.
+   */
+  seed: number;
+}
+
+export interface RunOptions {
+  /**
+   * Horizon in seconds: every event at or before it runs, daemon or not, none after it, and
+   * the clock ends exactly at `until`. Without it the run ends when only daemon events remain.
+   */
+  until?: number;
+  /** Stop after this many events (a guard against a model that never quiets down). */
+  maxEvents?: number;
+}
+
+/** Why a run returned. */
+export type StopReason =
+  /** No non-daemon events remain (runs without `until`), or no events at all. */
+  | "drained"
+  /** The horizon `until` was reached. */
+  | "until"
+  /** A handler called `sim.pause()`; `resume()` continues. */
+  | "paused"
+  /** The predicate of `runUntil` became true. */
+  | "predicate"
+  /** `maxEvents` (or the count given to `step`) events ran. */
+  | "event-limit";
+
+/** Lifecycle of a simulation. */
+export type SimulationStatus = "idle" | "running" | "paused" | "failed";
+
+export interface RunSummary {
+  readonly reason: StopReason;
+  readonly seed: number;
+  /** Events processed by this call. */
+  readonly eventsProcessed: number;
+  /** Events processed since the simulation was created. */
+  readonly totalEvents: number;
+  /** Simulated time at the end of this call, in seconds. */
+  readonly time: number;
+  /** Simulated time at the end of this call, in integer nanoseconds. */
+  readonly timeNs: number;
+  /** Simulated seconds covered by this call. */
+  readonly simulatedSeconds: number;
+  /** Wall-clock seconds this call took. */
+  readonly wallSeconds: number;
+  /** Events per wall-clock second in this call. */
+  readonly eventsPerWallSecond: number;
+  /** Events still pending (cancelled ones not counted). */
+  readonly pendingEvents: number;
+  /** Hash of every event processed since creation: equal hashes mean equal runs. */
+  readonly traceHash: string;
+}
+
+/** Where messages go between `send` and delivery. A network replaces the default. */
+export interface Transport {
+  /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
+  transmit(message: Message<unknown>, delayNs: number): void;
+}
+
+const NO_HORIZON = Number.POSITIVE_INFINITY;
+
+export class Simulation {
+  readonly seed: number;
+  /** Current simulated time, in integer nanoseconds. */
+  nowNs = 0;
+  /** @internal The pending events. */
+  readonly queue = new EventQueue();
+  /** Where `send` hands messages; by default they are delivered after their delay, exactly. */
+  transport: Transport;
+
+  /** @internal The process whose step is running, if any. */
+  _currentProcess: Process<unknown> | null = null;
+  /** @internal Id of the message whose handling is running (causal parent of new messages). */
+  _currentCauseId = 0;
+
+  private _status: SimulationStatus = "idle";
+  private readonly entityList: Entity<unknown, unknown>[] = [];
+  private readonly entityByName = new Map<string, Entity<unknown, unknown>>();
+  private readonly streams = new Map<string, RandomStream>();
+  private nextMessageId = 1;
+  private totalEvents = 0;
+  private hashA = 0x243f6a88;
+  private hashB = 0x85a308d3;
+  /** Set when the loop must look at something after the current event. */
+  private attention = false;
+  private pauseRequested = false;
+  private unobserved: SimFuture<unknown>[] = [];
+  private failure: SimulationError | null = null;
+  private pausedOptions: RunOptions | null = null;
+
+  constructor(options: SimulationOptions) {
+    const seed = options?.seed;
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new ConfigError("Simulation", "seed", "an integer in [0, 2^53)", seed);
+    }
+    this.seed = seed;
+    const queue = this.queue;
+    this.transport = {
+      transmit(message, delayNs) {
+        queue.push(
+          message.sentAtNs + delayNs,
+          EventType.Deliver,
+          message.target,
+          message,
+          null,
+          false,
+        );
+      },
+    };
+  }
+
+  /** Current simulated time, in seconds. */
+  get now(): number {
+    return this.nowNs / 1e9;
+  }
+
+  get status(): SimulationStatus {
+    return this._status;
+  }
+
+  /** Events processed since the simulation was created. */
+  get eventsProcessed(): number {
+    return this.totalEvents;
+  }
+
+  /** Hash of every event processed so far (time, type, target), as 16 hex digits. */
+  get traceHash(): string {
+    return hex32(fmix32(this.hashA)) + hex32(fmix32(this.hashB ^ this.totalEvents));
+  }
+
+  /** Every entity, in creation order. */
+  get entities(): readonly Entity<unknown, unknown>[] {
+    return this.entityList;
+  }
+
+  /** The entity named `name`, or undefined. */
+  entity(name: string): Entity<unknown, unknown> | undefined {
+    return this.entityByName.get(name);
+  }
+
+  /** A random stream owned by the simulation itself (not by any entity). */
+  random(stream = "default"): RandomStream {
+    let found = this.streams.get(stream);
+    if (found === undefined) {
+      found = this._createStream("", stream);
+      this.streams.set(stream, found);
+    }
+    return found;
+  }
+
+  /**
+   * Runs events in (time, seq) order until the horizon, until only daemon events remain, or
+   * until `maxEvents`. May be called again to continue (for example with a later `until`).
+   */
+  run(options: RunOptions = {}): RunSummary {
+    return this.execute(options, null);
+  }
+
+  /** Continues a paused run with the options it was started with. */
+  resume(): RunSummary {
+    if (this._status !== "paused" || this.pausedOptions === null) {
+      throw new SimulationError(`resume() called while ${this._status}`, null, this.nowNs);
+    }
+    return this.execute(this.pausedOptions, null);
+  }
+
+  /**
+   * Runs until `predicate()` is true after an event (checked after every event), or until the
+   * run would otherwise stop.
+   */
+  runUntil(predicate: () => boolean, options: RunOptions = {}): RunSummary {
+    if (typeof predicate !== "function") {
+      throw new ConfigError("Simulation.runUntil", "predicate", "a function", predicate);
+    }
+    return this.execute(options, predicate);
+  }
+
+  /** Processes at most `count` events (cancelled ones do not count). */
+  step(count = 1): RunSummary {
+    if (!Number.isSafeInteger(count) || count < 1) {
+      throw new ConfigError("Simulation.step", "count", "an integer >= 1", count);
+    }
+    return this.execute({ maxEvents: count }, null);
+  }
+
+  /** Asks the running loop to return after the current event, with reason "paused". */
+  pause(): void {
+    if (this._status !== "running") {
+      throw new SimulationError(
+        "pause() called while the simulation is not running",
+        null,
+        this.nowNs,
+      );
+    }
+    this.pauseRequested = true;
+    this.attention = true;
+  }
+
+  /** Calls `callback(arg)` at absolute simulated time `time` (seconds). Returns a token. */
+  at<A>(time: number, callback: (arg: A) => void, arg?: A, options?: { daemon?: boolean }): number {
+    const timeNs = durationToNs(time, "Simulation.at", "time");
+    if (timeNs < this.nowNs) {
+      throw new SimulationError(
+        `at(${time}) is in the past (now is ${formatTimeNs(this.nowNs)})`,
+        null,
+        this.nowNs,
+      );
+    }
+    return this.queue.push(
+      timeNs,
+      EventType.Callback,
+      callback,
+      arg,
+      null,
+      options?.daemon === true,
+    );
+  }
+
+  /** Calls `callback(arg)` after `delay` seconds. Returns a token for `cancel`. */
+  after<A>(
+    delay: number,
+    callback: (arg: A) => void,
+    arg?: A,
+    options?: { daemon?: boolean },
+  ): number {
+    return this.queue.push(
+      this.checkedTime(this.nowNs + durationToNs(delay, "Simulation.after", "delay")),
+      EventType.Callback,
+      callback,
+      arg,
+      null,
+      options?.daemon === true,
+    );
+  }
+
+  /** Cancels an event scheduled with `at` or `after`. False if it already ran or was cancelled. */
+  cancel(token: number): boolean {
+    return this.queue.cancel(token);
+  }
+
+  /**
+   * A future that resolves (with undefined) after `seconds`; cancelling it cancels its timer,
+   * which is owned by `owner` (and cancelled if that entity crashes).
+   */
+  sleep(seconds: number, owner: Entity<unknown, unknown> | null = null): SimFuture<void> {
+    const delayNs = durationToNs(seconds, owner?.name ?? "Simulation", "seconds");
+    const future = new SimFuture<void>(this, owner, `sleep ${seconds}s`);
+    const token = this.queue.push(
+      this.checkedTime(this.nowNs + delayNs),
+      EventType.Callback,
+      resolveSleep,
+      future,
+      owner,
+      false,
+    );
+    future.onCancel(() => this.queue.cancel(token));
+    return future;
+  }
+
+  /** A new pending future owned by the simulation. */
+  future<T>(label = "future"): SimFuture<T> {
+    return new SimFuture<T>(this, null, label);
+  }
+
+  /** Sends a message from outside any entity (from a setup script); its source is null. */
+  send<P>(
+    target: Entity<P, unknown>,
+    kind: string,
+    payload: P,
+    options?: { delay?: number; sizeBytes?: number },
+  ): Message<P> {
+    return this._send(null, target, kind, payload, 0, options);
+  }
+
+  /** @internal Builds a message and hands it to the transport. */
+  _send<P>(
+    source: Entity<unknown, unknown> | null,
+    target: Entity<P, unknown>,
+    kind: string,
+    payload: P,
+    correlationId: number,
+    options: { delay?: number; sizeBytes?: number } | undefined,
+  ): Message<P> {
+    if (target === null || typeof target !== "object" || target.sim !== this) {
+      throw new SimulationError(
+        `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
+        source?.name ?? null,
+        this.nowNs,
+      );
+    }
+    let delayNs = 0;
+    let sizeBytes = 0;
+    if (options !== undefined) {
+      if (options.delay !== undefined)
+        delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
+      if (options.sizeBytes !== undefined) {
+        sizeBytes = options.sizeBytes;
+        if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+          throw new ConfigError(
+            source?.name ?? "Simulation",
+            "sizeBytes",
+            "an integer >= 0",
+            sizeBytes,
+          );
+        }
+      }
+    }
+    const message = new Message<P>(
+      this.nextMessageId++,
+      kind,
+      payload,
+      source,
+      target as Entity<unknown, unknown>,
+      sizeBytes,
+      this.nowNs,
+      correlationId,
+      this._currentCauseId,
+    );
+    this.transport.transmit(message as Message<unknown>, delayNs);
+    return message;
+  }
+
+  /** @internal Entities register themselves on construction; names are unique. */
+  _register(entity: Entity<unknown, unknown>): number {
+    if (this.entityByName.has(entity.name)) {
+      throw new ConfigError("Entity", "name", "a name unique in the simulation", entity.name);
+    }
+    this.entityByName.set(entity.name, entity);
+    this.entityList.push(entity);
+    return this.entityList.length;
+  }
+
+  /** @internal */
+  _createStream(owner: string, stream: string): RandomStream {
+    return new RandomStream(this.seed, owner, stream);
+  }
+
+  /** @internal A future was rejected with nobody waiting: check it after the current event. */
+  _noteUnobservedRejection(future: SimFuture<unknown>): void {
+    this.unobserved.push(future);
+    this.attention = true;
+  }
+
+  private checkedTime(timeNs: number): number {
+    if (timeNs > MAX_TIME_NS) {
+      throw new SimulationError(
+        `cannot schedule past ${formatTimeNs(MAX_TIME_NS)} (the exact range of integer nanoseconds)`,
+        null,
+        this.nowNs,
+      );
+    }
+    return timeNs;
+  }
+
+  private execute(options: RunOptions, predicate: (() => boolean) | null): RunSummary {
+    if (this._status === "running") {
+      throw new SimulationError("run() called from inside a running simulation", null, this.nowNs);
+    }
+    if (this._status === "failed") {
+      throw new SimulationError(
+        `the simulation failed earlier and cannot continue: ${this.failure?.message}`,
+        null,
+        this.nowNs,
+      );
+    }
+    let untilNs = NO_HORIZON;
+    if (options.until !== undefined) {
+      untilNs = durationToNs(options.until, "Simulation.run", "until");
+      if (untilNs < this.nowNs) {
+        throw new ConfigError(
+          "Simulation.run",
+          "until",
+          `a time >= now (${this.now}s)`,
+          options.until,
+        );
+      }
+    }
+    const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+    if (!(maxEvents >= 1)) {
+      throw new ConfigError("Simulation.run", "maxEvents", "a number >= 1", options.maxEvents);
+    }
+    const startNs = this.nowNs;
+    const startEvents = this.totalEvents;
+    const wallStart = wallMilliseconds();
+    this._status = "running";
+    this.pausedOptions = null;
+    let reason: StopReason;
+    try {
+      reason = this.loop(untilNs, maxEvents, predicate);
+    } catch (error) {
+      this._status = "failed";
+      this._currentProcess = null;
+      this.failure = this.asSimulationError(error);
+      throw this.failure;
+    }
+    if (reason === "paused") {
+      this._status = "paused";
+      this.pausedOptions = options;
+    } else {
+      this._status = "idle";
+    }
+    if ((reason === "until" || reason === "drained") && untilNs !== NO_HORIZON) {
+      // The horizon was reached (or nothing is left before it): the clock ends exactly there.
+      this.nowNs = untilNs;
+      reason = "until";
+    }
+    const wallSeconds = (wallMilliseconds() - wallStart) / 1000;
+    const eventsProcessed = this.totalEvents - startEvents;
+    return {
+      reason,
+      seed: this.seed,
+      eventsProcessed,
+      totalEvents: this.totalEvents,
+      time: this.nowNs / 1e9,
+      timeNs: this.nowNs,
+      simulatedSeconds: (this.nowNs - startNs) / 1e9,
+      wallSeconds,
+      eventsPerWallSecond: wallSeconds > 0 ? eventsProcessed / wallSeconds : 0,
+      pendingEvents: this.queue.liveNonDaemon,
+      traceHash: this.traceHash,
+    };
+  }
+
+  /** The event loop. Hot path: see the file comment and bench/ before changing it. */
+  private loop(untilNs: number, maxEvents: number, predicate: (() => boolean) | null): StopReason {
+    const queue = this.queue;
+    const drainable = untilNs === NO_HORIZON;
+    let processed = 0;
+    let hashA = this.hashA;
+    let hashB = this.hashB;
+    // The event being dispatched, kept outside the loop body so a failure can name its entity.
+    let type: number = EventType.Callback;
+    let target: unknown = null;
+    let payload: unknown = null;
+    let owner: Entity<unknown, unknown> | null = null;
+    try {
+      for (;;) {
+        if (queue.size === 0 || (drainable && queue.liveNonDaemon === 0)) return "drained";
+        const timeNs = queue.peekTime();
+        if (timeNs > untilNs) return "until";
+        if (processed >= maxEvents) return "event-limit";
+        const slot = queue.pop();
+        if (queue.isCancelled(slot)) {
+          queue.release(slot);
+          continue;
+        }
+        // Read the event and free its slot before dispatch, so the handler can reuse it.
+        type = queue.slotType[slot]!;
+        target = queue.slotTarget[slot];
+        payload = queue.slotPayload[slot];
+        owner = queue.slotOwner[slot]!;
+        if (!queue.isDaemon(slot)) queue.liveNonDaemon--;
+        queue.release(slot);
+        this.nowNs = timeNs;
+        processed++;
+
+        // Trace hash: two 32-bit MurmurHash3-style lanes over (time, type, entity).
+        const low = timeNs >>> 0;
+        const high = (timeNs / 4294967296) >>> 0;
+        let who: number;
+        switch (type) {
+          case EventType.Deliver: {
+            const message = payload as Message<unknown>;
+            who = message.target.id;
+            this._currentCauseId = message.id;
+            (target as Entity<unknown, unknown>)._receive(message);
+            break;
+          }
+          case EventType.Resume: {
+            const process = target as Process<unknown>;
+            who = process.entity.id;
+            this._currentCauseId = process.causeId;
+            process._resume(payload);
+            break;
+          }
+          case EventType.Throw: {
+            const process = target as Process<unknown>;
+            who = process.entity.id;
+            this._currentCauseId = process.causeId;
+            process._throw(payload);
+            break;
+          }
+          default: {
+            who = owner === null ? 0 : owner.id;
+            this._currentCauseId = 0;
+            (target as (arg: unknown) => void)(payload);
+            break;
+          }
+        }
+        const word = (who << 2) | type;
+        hashA = Math.imul(hashA ^ low, 0xcc9e2d51);
+        hashA = Math.imul((hashA << 15) | (hashA >>> 17), 0x1b873593) ^ word;
+        hashB = Math.imul(hashB ^ high ^ word, 0x85ebca6b);
+        hashB = Math.imul((hashB << 13) | (hashB >>> 19), 0xc2b2ae35) ^ low;
+        this.totalEvents++;
+
+        if (this.attention) {
+          this.hashA = hashA;
+          this.hashB = hashB;
+          const reason = this.attend();
+          if (reason !== null) return reason;
+        }
+        if (predicate?.()) return "predicate";
+      }
+    } catch (error) {
+      throw this.asSimulationError(error, entityOfEvent(type, target, payload, owner));
+    } finally {
+      this.hashA = hashA;
+      this.hashB = hashB;
+      this._currentCauseId = 0;
+    }
+  }
+
+  /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */
+  private attend(): StopReason | null {
+    this.attention = false;
+    if (this.unobserved.length > 0) {
+      const pending = this.unobserved;
+      this.unobserved = [];
+      for (const future of pending) {
+        if (!future.isObserved) {
+          const error = future.error;
+          throw new SimulationError(
+            `unhandled rejection of ${future.label}: ${error instanceof Error ? error.message : describeValue(error)} (wait on the future, or defuse() it)`,
+            future.owner?.name ?? null,
+            this.nowNs,
+            { cause: error },
+          );
+        }
+      }
+    }
+    if (this.pauseRequested) {
+      this.pauseRequested = false;
+      return "paused";
+    }
+    return null;
+  }
+
+  private asSimulationError(
+    error: unknown,
+    entity: Entity<unknown, unknown> | null = null,
+  ): SimulationError {
+    if (error instanceof SimulationError) return error;
+    const message = error instanceof Error ? error.message : describeValue(error);
+    return new SimulationError(`handler threw: ${message}`, entity?.name ?? null, this.nowNs, {
+      cause: error,
+    });
+  }
+}
+
+/** The entity an event belongs to, for error messages. */
+function entityOfEvent(
+  type: number,
+  target: unknown,
+  payload: unknown,
+  owner: Entity<unknown, unknown> | null,
+): Entity<unknown, unknown> | null {
+  if (type === EventType.Deliver) return (payload as Message<unknown>).target;
+  if (type === EventType.Resume || type === EventType.Throw)
+    return (target as Process<unknown>).entity;
+  return owner;
+}
+
+function resolveSleep(future: SimFuture<void>): void {
+  future.resolve(undefined);
+}
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}

@@ -1,0 +1,67 @@
+/**
+ * distsim: discrete-event simulation of distributed systems.
+ *
+ * Grouped by topic: time, the simulation and its loop, entities and messages, processes and
+ * futures, randomness, determinism, errors.
+ */
+
+// Determinism.
+export {
+  assertDeterministic,
+  checkDeterminism,
+  type DeterminismVerdict,
+  NondeterminismError,
+} from "./core/determinism.js";
+// Entities and messages.
+export {
+  type CallOptions,
+  Entity,
+  type EntityCounters,
+  type EntityStatus,
+  type SendOptions,
+  type TimerOptions,
+} from "./core/entity.js";
+// Errors.
+export {
+  CancelledError,
+  ConfigError,
+  DistsimError,
+  InterruptError,
+  SimulationError,
+  TimeoutError,
+} from "./core/errors.js";
+export { MAX_PENDING_EVENTS } from "./core/eventQueue.js";
+export { all, any, type FutureState, race, SimFuture, timeout, wait } from "./core/future.js";
+export { Message } from "./core/message.js";
+// Processes and futures.
+export {
+  Process,
+  type ProcessGenerator,
+  type ProcessOptions,
+  type ProcessStatus,
+  type Yieldable,
+} from "./core/process.js";
+// The simulation and its loop.
+export {
+  type RunOptions,
+  type RunSummary,
+  Simulation,
+  type SimulationOptions,
+  type SimulationStatus,
+  type StopReason,
+  type Transport,
+} from "./core/simulation.js";
+// Time: seconds at the API, integer nanoseconds inside.
+export {
+  durationToNs,
+  hours,
+  MAX_TIME_NS,
+  minutes,
+  ms,
+  NS_PER_SECOND,
+  ns,
+  nsToSeconds,
+  us,
+} from "./core/time.js";
+// Randomness.
+export { RandomStream } from "./random/randomStream.js";
