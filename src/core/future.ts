@@ -326,8 +326,9 @@ export function timeout<T>(future: SimFuture<T>, seconds: number): SimFuture<T> 
       if (!result.isPending) return;
       if (settled === timer) {
         if (timer.state !== "resolved") return;
-        future.cancel("timed out");
+        // Settle first: cancelling `future` notifies this listener again.
         result.reject(new TimeoutError(seconds));
+        future.cancel("timed out");
       } else {
         timer.cancel("settled in time");
         settleFrom(result, future);
