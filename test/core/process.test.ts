@@ -45,6 +45,7 @@ describe("Process: sleeping and results", () => {
     sim.at(2, () => {
       entity.start(function* () {
         note("started");
+        yield 0;
       });
       note("after start");
     });
@@ -141,6 +142,7 @@ describe("Process: interrupt", () => {
     const { sim, entity } = setup();
     let self: Process<unknown> | null = null;
     self = entity.start(function* () {
+      yield 0;
       self!.interrupt();
     });
     expect(() => sim.run()).toThrow(/interrupt itself/);
@@ -207,7 +209,7 @@ describe("Process: failures and bad yields", () => {
     ["a negative number", -1],
     ["NaN", Number.NaN],
     ["Infinity", Number.POSITIVE_INFINITY],
-    ["a plain object", { then: 1 }],
+    ["a plain object", { seconds: 1 }],
   ] as const) {
     it(`yielding ${label} fails the run naming the entity`, () => {
       const { sim, entity } = setup();
