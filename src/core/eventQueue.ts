@@ -215,24 +215,25 @@ export class EventQueue {
    * or the token is stale. The entry stays in the heap until it reaches the top.
    */
   cancel(token: number): boolean {
-    if (!(token >= 0)) return false;
-    const slot = token % SLOT_SPACE;
-    if (slot >= this.slotHighWater) return false;
-    if ((token - slot) / SLOT_SPACE !== this.slotGen[slot]) return false;
-    const flags = this.slotFlags[slot]!;
-    if ((flags & LIVE) === 0 || (flags & CANCELLED) !== 0) return false;
-    this.markCancelled(slot, flags);
+    const slot = this.pendingSlot(token);
+    if (slot < 0) return false;
+    this.markCancelled(slot, this.slotFlags[slot]!);
     return true;
   }
 
   /** True if the token names an event that is still pending (not run, not cancelled). */
   isPending(token: number): boolean {
-    if (!(token >= 0)) return false;
+    return this.pendingSlot(token) >= 0;
+  }
+
+  /** The slot of a pending event's token, or -1 if it ran, was cancelled, or is stale. */
+  private pendingSlot(token: number): number {
+    if (!(token >= 0)) return -1;
     const slot = token % SLOT_SPACE;
-    if (slot >= this.slotHighWater) return false;
-    if ((token - slot) / SLOT_SPACE !== this.slotGen[slot]) return false;
+    if (slot >= this.slotHighWater) return -1;
+    if ((token - slot) / SLOT_SPACE !== this.slotGen[slot]) return -1;
     const flags = this.slotFlags[slot]!;
-    return (flags & LIVE) !== 0 && (flags & CANCELLED) === 0;
+    return (flags & LIVE) !== 0 && (flags & CANCELLED) === 0 ? slot : -1;
   }
 
   /**

@@ -169,15 +169,7 @@ export class Process<R = unknown> implements FutureListener {
 
   /** @internal Starts the process: its first step runs in an event at the current time. */
   _schedule(): void {
-    const sim = this.sim;
-    this.wakeToken = sim.queue.push(
-      sim.nowNs,
-      EventType.Resume,
-      this,
-      undefined,
-      this.entity,
-      this.daemon,
-    );
+    this.wakeAt(this.sim.nowNs, EventType.Resume, undefined);
   }
 
   /** @internal Runs the first step now, inside the current event (a handler's process). */
@@ -201,16 +193,13 @@ export class Process<R = unknown> implements FutureListener {
   /** @internal A future this process waits on has settled: resume it at the current time. */
   futureSettled(future: SimFuture<unknown>): void {
     this.waitingOn = null;
-    const sim = this.sim;
-    const resolved = future.state === "resolved";
-    this.wakeToken = sim.queue.push(
-      sim.nowNs,
-      resolved ? EventType.Resume : EventType.Throw,
-      this,
-      resolved ? future.value : future.error,
-      this.entity,
-      this.daemon,
-    );
+    if (future.state === "resolved") this.wakeAt(this.sim.nowNs, EventType.Resume, future.value);
+    else this.wakeAt(this.sim.nowNs, EventType.Throw, future.error);
+  }
+
+  /** Schedules the event that next resumes (or throws into) this process. */
+  private wakeAt(timeNs: number, type: EventType, payload: unknown): void {
+    this.wakeToken = this.sim.queue.push(timeNs, type, this, payload, this.entity, this.daemon);
   }
 
   private advance(input: unknown, isThrow: boolean): void {
@@ -236,14 +225,7 @@ export class Process<R = unknown> implements FutureListener {
     if (typeof yielded === "number") {
       // Inlined durationToNs: this is the hot path of every process that sleeps.
       if (!(yielded >= 0) || yielded > 9007199) this.badYield(yielded);
-      this.wakeToken = sim.queue.push(
-        sim.nowNs + Math.round(yielded * 1e9),
-        EventType.Resume,
-        this,
-        undefined,
-        this.entity,
-        this.daemon,
-      );
+      this.wakeAt(sim.nowNs + Math.round(yielded * 1e9), EventType.Resume, undefined);
     } else if (yielded instanceof SimFuture) {
       this.waitFor(yielded);
     } else if (yielded instanceof Process) {
@@ -278,15 +260,7 @@ export class Process<R = unknown> implements FutureListener {
     if (this.interrupts!.length === 0) this.interrupts = null;
     this.detach();
     this.interruptScheduled = true;
-    const sim = this.sim;
-    this.wakeToken = sim.queue.push(
-      sim.nowNs,
-      EventType.Throw,
-      this,
-      error,
-      this.entity,
-      this.daemon,
-    );
+    this.wakeAt(this.sim.nowNs, EventType.Throw, error);
   }
 
   private finish(status: ProcessStatus, value: R | undefined, error: unknown): void {

@@ -6,7 +6,7 @@
  * abandoned timer was really cancelled.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
+import type { Entity } from "../../src/core/entity.js";
 import {
   CancelledError,
   ConfigError,
@@ -14,15 +14,7 @@ import {
   type TimeoutError,
 } from "../../src/core/errors.js";
 import { all, any, race, SimFuture, timeout, wait } from "../../src/core/future.js";
-import { Simulation } from "../../src/core/simulation.js";
-
-function setup() {
-  const sim = new Simulation({ seed: 1 });
-  const entity = new Entity(sim, "node");
-  const log: string[] = [];
-  const note = (what: string) => log.push(`${sim.now}:${what}`);
-  return { sim, entity, log, note };
-}
+import { setup } from "../support/fixture.js";
 
 /** A future resolving to `value` after `seconds` (a process's result). */
 function later<T>(entity: Entity, seconds: number, value: T, finallyNote?: () => void) {

@@ -5,19 +5,10 @@
  * Method: processes on one entity, logging what ran and when.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
 import { CancelledError, type InterruptError, SimulationError } from "../../src/core/errors.js";
 import { wait } from "../../src/core/future.js";
 import type { Process } from "../../src/core/process.js";
-import { Simulation } from "../../src/core/simulation.js";
-
-function setup() {
-  const sim = new Simulation({ seed: 1 });
-  const entity = new Entity(sim, "node");
-  const log: string[] = [];
-  const note = (what: string) => log.push(`${sim.now}:${what}`);
-  return { sim, entity, log, note };
-}
+import { setup } from "../support/fixture.js";
 
 describe("Process: sleeping and results", () => {
   it("yields numbers as sleeps and returns a value through result", () => {
