@@ -63,5 +63,9 @@ export {
   nsToSeconds,
   us,
 } from "./core/time.js";
-// Randomness.
+export type { Distribution } from "./random/distributions/index.js";
+export * as dist from "./random/distributions/index.js";
+export * as profile from "./random/profile.js";
+export { checkParam, type Param, type Profile, valueAt } from "./random/profile.js";
+// Randomness: streams, distributions (`dist.exponential(0.1)`), profiles (`profile.ramp({...})`).
 export { RandomStream } from "./random/randomStream.js";
