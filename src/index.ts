@@ -63,6 +63,10 @@ export {
   nsToSeconds,
   us,
 } from "./core/time.js";
+export type { ArrivalProcess } from "./load/arrivals.js";
+export * as arrivals from "./load/arrivals.js";
+// Load generation: `new Source(sim, "load", { target, arrivals: arrivals.poisson(8) })`.
+export { Source, type SourceOptions } from "./load/source.js";
 export type { Distribution } from "./random/distributions/index.js";
 export * as dist from "./random/distributions/index.js";
 export * as profile from "./random/profile.js";

@@ -289,7 +289,28 @@ export class Entity<In = unknown, Out = unknown> {
     );
   }
 
-  /** Cancels a timer from `after`. Returns false if it already fired or was cancelled. */
+  /**
+   * Calls `callback(arg)` at absolute simulated time `time` (seconds, not before now),
+   * rounded once to the nanosecond: periodic schedules computed as `start + k * period` this
+   * way never drift. Like `after`, the timer is cancelled if the entity crashes.
+   */
+  at<A>(time: number, callback: (arg: A) => void, arg?: A, options?: TimerOptions): number {
+    const sim = this.sim;
+    const timeNs = durationToNs(time, this.name, "time");
+    if (timeNs < sim.nowNs) {
+      throw new SimulationError(`at(${time}) is in the past`, this.name, sim.nowNs);
+    }
+    return sim.queue.push(
+      timeNs,
+      EventType.Callback,
+      callback,
+      arg,
+      this as Entity<unknown, unknown>,
+      options?.daemon === true,
+    );
+  }
+
+  /** Cancels a timer from `after` or `at`. Returns false if it already fired or was cancelled. */
   cancelTimer(token: number): boolean {
     return this.sim.queue.cancel(token);
   }

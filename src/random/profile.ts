@@ -24,6 +24,13 @@ export interface Profile {
   integral(from: number, to: number): number;
   /** An upper bound of the value over [from, to] (exact for piecewise profiles). */
   maxOver(from: number, to: number): number;
+  /**
+   * The time t >= from at which the integral from `from` reaches `area` (> 0), or Infinity if
+   * it never does. Requires a profile that is never negative. Exact (closed form) for
+   * piecewise profiles; solved to below a nanosecond for `sine`. Arrival processes use it to
+   * place the next arrival of a time-varying rate.
+   */
+  advance(from: number, area: number): number;
   /** The smallest value the profile ever takes. */
   readonly min: number;
   /** The largest value the profile ever takes. */
@@ -145,6 +152,32 @@ class PiecewiseProfile implements Profile {
     const t0 = this.times[i]!;
     const start = this.starts[i]!;
     return start + ((this.ends[i]! - start) * (time - t0)) / (next - t0);
+  }
+
+  advance(from: number, area: number): number {
+    let remaining = area;
+    let cursor = from;
+    for (;;) {
+      const i = this.segment(cursor);
+      const segmentEnd = i < 0 ? this.times[0]! : (this.times[i + 1] ?? Number.POSITIVE_INFINITY);
+      const start = this.at(cursor);
+      if (segmentEnd === Number.POSITIVE_INFINITY) {
+        return start > 0 ? cursor + remaining / start : Number.POSITIVE_INFINITY;
+      }
+      const end = this.valueBefore(segmentEnd, i);
+      const width = segmentEnd - cursor;
+      const piece = ((start + end) / 2) * width;
+      if (piece >= remaining) {
+        // Solve start*d + slope*d^2/2 = remaining for d in [0, width], in the form that does
+        // not cancel when slope is small.
+        const slope = (end - start) / width;
+        const root = Math.sqrt(Math.max(0, start * start + 2 * slope * remaining));
+        const d = start + root > 0 ? (2 * remaining) / (start + root) : width;
+        return Math.min(segmentEnd, cursor + d);
+      }
+      remaining -= piece;
+      cursor = segmentEnd;
+    }
   }
 
   maxOver(from: number, to: number): number {
@@ -330,6 +363,24 @@ class SineProfile implements Profile {
       this.mean * (to - from) -
       (amplitude / omega) * (Math.cos(omega * (to - phase)) - Math.cos(omega * (from - phase)))
     );
+  }
+
+  advance(from: number, area: number): number {
+    if (this.max <= 0) return Number.POSITIVE_INFINITY;
+    // The integral is non-decreasing (the profile is never negative): bracket, then bisect.
+    let low = from;
+    let high = from + area / this.max;
+    while (this.integral(from, high) < area) {
+      low = high;
+      high = from + (high - from) * 2;
+      if (high - from > 1e15) return Number.POSITIVE_INFINITY;
+    }
+    while (high - low > 1e-10 * Math.max(1, high)) {
+      const middle = (low + high) / 2;
+      if (this.integral(from, middle) < area) low = middle;
+      else high = middle;
+    }
+    return high;
   }
 
   maxOver(from: number, to: number): number {

@@ -117,6 +117,24 @@ describe("profiles: integrals and bounds", () => {
       }
     });
   }
+  for (const name of ["step", "ramp", "spike", "sine"] as const) {
+    it(`${name}: advance inverts the integral`, () => {
+      const p = cases[name];
+      for (const [from, to] of [
+        [0, 45],
+        [12.5, 61],
+        [59.999, 70.001],
+      ] as const) {
+        const area = p.integral(from, to);
+        expect(p.advance(from, area)).toBeCloseTo(to, 7);
+      }
+    });
+  }
+  it("advance is Infinity when the rate stays at zero", () => {
+    expect(step(1, [{ at: 5, value: 0 }]).advance(0, 10)).toBe(Number.POSITIVE_INFINITY);
+    expect(constant(0).advance(0, 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it("exact integrals of simple shapes", () => {
     expect(cases.step.integral(0, 90)).toBe(100 * 30 + 300 * 30 + 50 * 30);
     expect(cases.ramp.integral(10, 20)).toBe(30);

@@ -1,0 +1,137 @@
+/**
+ * `Source`: open-loop load. It sends a message to its target at every arrival of an arrival
+ * process, whatever the target is doing, which is how real independent users behave (and why a
+ * slow server builds a queue instead of slowing its callers down).
+ *
+ * @example
+ * new Source(sim, "load", {
+ *   target: server,
+ *   arrivals: arrivals.poisson(profile.spike({ base: 8, peak: 16, start: 60, duration: 10 })),
+ *   stopAfter: { time: 180 },
+ * });
+ *
+ * A source without `stopAfter` is a daemon: it never keeps a run alive by itself, so give the
+ * run a horizon (`run({ until })`). With `stopAfter` it keeps the run going until it stops, so
+ * a plain `run()` ends when the last request has been served.
+ */
+import { Entity } from "../core/entity.js";
+import { ConfigError } from "../core/errors.js";
+import type { Simulation } from "../core/simulation.js";
+import type { ArrivalIterator, ArrivalProcess } from "./arrivals.js";
+
+export interface SourceOptions<P> {
+  /** Who receives the generated messages. */
+  target: Entity<P, unknown>;
+  /** When messages are generated (`arrivals.poisson(8)`, `arrivals.constant(profile)`, ...). */
+  arrivals: ArrivalProcess;
+  /** Kind of each message. Default "request". */
+  kind?: string;
+  /** Builds the payload of the index-th message (from 0) at `time` seconds. Default: the index. */
+  payload?: (index: number, time: number) => P;
+  /** Size of each message in bytes. Default 0. */
+  sizeBytes?: number;
+  /** When the arrival process starts, in seconds. Default 0 (or now, if later). */
+  start?: number;
+  /** Stop after this many messages, or at this time (seconds), whichever comes first. */
+  stopAfter?: { count?: number; time?: number };
+}
+
+export class Source<P = number> extends Entity {
+  /** Messages sent so far. */
+  generated = 0;
+  private readonly target: Entity<P, unknown>;
+  private readonly kind: string;
+  private readonly makePayload: ((index: number, time: number) => P) | null;
+  private readonly sizeBytes: number;
+  private readonly maxCount: number;
+  private readonly stopTime: number;
+  private readonly daemon: boolean;
+  private readonly nextArrival: ArrivalIterator;
+  private timer = -1;
+
+  constructor(sim: Simulation, name: string, options: SourceOptions<P>) {
+    super(sim, name);
+    const component = `Source "${name}"`;
+    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
+      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
+    }
+    if (options.arrivals?.kind !== "arrivals") {
+      throw new ConfigError(
+        component,
+        "arrivals",
+        "an ArrivalProcess (arrivals.poisson(...), ...)",
+        options.arrivals,
+      );
+    }
+    const start = options.start ?? sim.now;
+    if (typeof start !== "number" || !(start >= sim.now) || !Number.isFinite(start)) {
+      throw new ConfigError(component, "start", `a time in seconds >= now (${sim.now})`, start);
+    }
+    const sizeBytes = options.sizeBytes ?? 0;
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+      throw new ConfigError(component, "sizeBytes", "an integer >= 0", sizeBytes);
+    }
+    const count = options.stopAfter?.count;
+    if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
+      throw new ConfigError(component, "stopAfter.count", "an integer >= 0", count);
+    }
+    const time = options.stopAfter?.time;
+    if (time !== undefined && (typeof time !== "number" || !(time >= start))) {
+      throw new ConfigError(
+        component,
+        "stopAfter.time",
+        `a time in seconds >= start (${start})`,
+        time,
+      );
+    }
+    if (options.payload !== undefined && typeof options.payload !== "function") {
+      throw new ConfigError(
+        component,
+        "payload",
+        "a function (index, time) => payload",
+        options.payload,
+      );
+    }
+    this.target = options.target;
+    this.kind = options.kind ?? "request";
+    this.makePayload = options.payload ?? null;
+    this.sizeBytes = sizeBytes;
+    this.maxCount = count ?? Number.POSITIVE_INFINITY;
+    this.stopTime = time ?? Number.POSITIVE_INFINITY;
+    this.daemon = options.stopAfter === undefined;
+    this.nextArrival = options.arrivals.begin(this.random("arrivals"), start);
+    this.scheduleNext();
+  }
+
+  /** True once the source has stopped for good (count or time reached, or arrivals ended). */
+  get stopped(): boolean {
+    return this.timer < 0;
+  }
+
+  private scheduleNext(): void {
+    this.timer = -1;
+    if (this.generated >= this.maxCount) return;
+    let time = this.nextArrival();
+    // After a crash, arrivals that fell while the source was down are lost, not replayed.
+    while (time !== null && time < this.now) time = this.nextArrival();
+    if (time === null || time > this.stopTime) return;
+    this.timer = this.at(time, this.fire, undefined, { daemon: this.daemon });
+  }
+
+  private readonly fire = (): void => {
+    const index = this.generated++;
+    const payload = this.makePayload === null ? (index as P) : this.makePayload(index, this.now);
+    this.send(
+      this.target,
+      this.kind,
+      payload,
+      this.sizeBytes === 0 ? undefined : { sizeBytes: this.sizeBytes },
+    );
+    this.scheduleNext();
+  };
+
+  protected override onRecover(): void {
+    // A crash cancelled the pending arrival; resume the process from now on.
+    this.scheduleNext();
+  }
+}
