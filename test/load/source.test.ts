@@ -53,7 +53,9 @@ describe("constant arrivals", () => {
     new Source(sim, "load", { target: sink, arrivals: constant(rate), stopAfter: { time: 10 } });
     sim.run();
     expect(sink.timesNs).toHaveLength(50);
-    expect(sink.timesNs).toEqual(sink.timesNs.map((_, i) => Math.round(Math.sqrt(2 * (i + 1)) * 1e9)));
+    expect(sink.timesNs).toEqual(
+      sink.timesNs.map((_, i) => Math.round(Math.sqrt(2 * (i + 1)) * 1e9)),
+    );
   });
 });
 
