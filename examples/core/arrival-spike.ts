@@ -8,12 +8,12 @@
  * 2 requests/s of spare capacity to work it off. Latency stays high well after the load is
  * back to normal, which is what dashboards that average load over a minute miss.
  *
- * Built from the core only: an Entity that generates arrivals with timers, and a server whose
- * handler is a process (`yield` a service time).
+ * Built from a `Source` whose Poisson rate follows a spike profile, and a server whose handler
+ * is a process (`yield` a service time).
  *
  * Run: npm run demo   (or: npx tsx examples/core/arrival-spike.ts)
  */
-import { Entity, type Message, Simulation } from "../../src/index.js";
+import { arrivals, Entity, type Message, profile, Simulation, Source } from "../../src/index.js";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 2024;
@@ -29,43 +29,13 @@ interface Request {
   readonly arrivedAt: number;
 }
 
-/** Poisson arrivals whose rate is BASE, then SPIKE in [SPIKE_START, SPIKE_END), then BASE. */
-class Arrivals extends Entity {
-  private readonly gaps = this.random("arrivals");
-  constructor(
-    sim: Simulation,
-    private readonly server: FifoServer,
-  ) {
-    super(sim, "arrivals");
-    this.after(this.nextGap(), this.arrive);
-  }
-
-  private rateAt(time: number): number {
-    return time >= SPIKE_START_S && time < SPIKE_END_S ? SPIKE_RATE_PER_S : BASE_RATE_PER_S;
-  }
-
-  /**
-   * Gap to the next arrival. The rate is piecewise constant, and exponential gaps are
-   * memoryless, so a gap that would cross a rate change is cut at the change and drawn afresh
-   * at the new rate: exact, not an approximation.
-   */
-  private nextGap(): number {
-    let time = this.now;
-    for (;;) {
-      const gap = this.gaps.exponential(1 / this.rateAt(time));
-      const boundary =
-        time < SPIKE_START_S ? SPIKE_START_S : time < SPIKE_END_S ? SPIKE_END_S : Infinity;
-      if (time + gap < boundary) return time + gap - this.now;
-      time = boundary;
-    }
-  }
-
-  private readonly arrive = (): void => {
-    if (this.now >= RUN_FOR_S) return;
-    this.send(this.server, "request", { arrivedAt: this.now });
-    this.after(this.nextGap(), this.arrive);
-  };
-}
+/** The arrival rate over time: BASE, then SPIKE for ten seconds, then BASE again. */
+const RATE = profile.spike({
+  base: BASE_RATE_PER_S,
+  peak: SPIKE_RATE_PER_S,
+  start: SPIKE_START_S,
+  duration: SPIKE_END_S - SPIKE_START_S,
+});
 
 interface Completion {
   readonly arrivedAt: number;
@@ -100,7 +70,12 @@ class FifoServer extends Entity<Request> {
 
 const sim = new Simulation({ seed: SEED });
 const server = new FifoServer(sim, "server");
-new Arrivals(sim, server);
+new Source(sim, "arrivals", {
+  target: server,
+  arrivals: arrivals.poisson(RATE), // exact non-homogeneous Poisson process
+  payload: (_index, time) => ({ arrivedAt: time }),
+  stopAfter: { time: RUN_FOR_S },
+});
 const summary = sim.run();
 
 const rows: string[][] = [];
@@ -110,7 +85,7 @@ for (let start = 0; start < RUN_FOR_S; start += WINDOW_S) {
   const responses = server.completions
     .filter((c) => inWindow(c.arrivedAt))
     .map((c) => c.responseTime);
-  const rate = start >= SPIKE_START_S && start < SPIKE_END_S ? SPIKE_RATE_PER_S : BASE_RATE_PER_S;
+  const rate = RATE.at(start);
   rows.push([
     `${start}-${start + WINDOW_S}s`,
     `${rate}/s`,
