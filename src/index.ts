@@ -65,6 +65,9 @@ export {
 } from "./core/time.js";
 export type { ArrivalProcess } from "./load/arrivals.js";
 export * as arrivals from "./load/arrivals.js";
+export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClients.js";
+export * as keys from "./load/keys.js";
+export type { KeyGenerator } from "./load/keys.js";
 // Load generation: `new Source(sim, "load", { target, arrivals: arrivals.poisson(8) })`.
 export { Source, type SourceOptions } from "./load/source.js";
 export type { Distribution } from "./random/distributions/index.js";

@@ -1,0 +1,124 @@
+/**
+ * `ClosedLoopClients`: a fixed population of users, each sending one request, waiting for the
+ * answer, thinking, and sending the next. Unlike an open-loop `Source`, load falls when the
+ * system slows down (users wait), which is how interactive users and connection-bound clients
+ * behave, and why a closed-loop benchmark can hide a latency problem an open-loop one shows
+ * (coordinated omission).
+ *
+ * @example
+ * new ClosedLoopClients(sim, "users", {
+ *   target: server, users: 50, thinkTime: dist.exponential(1), timeout: 2,
+ *   stopAfter: { time: 600 },
+ * });
+ */
+import { Entity } from "../core/entity.js";
+import { ConfigError, TimeoutError } from "../core/errors.js";
+import type { Simulation } from "../core/simulation.js";
+import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
+
+export interface ClosedLoopOptions<P, R> {
+  /** Who answers the requests. */
+  target: Entity<P, R>;
+  /** Number of concurrent users (integer >= 1). */
+  users: number;
+  /** Pause between an answer and the user's next request, in seconds. */
+  thinkTime: Distribution;
+  /** Kind of each request. Default "request". */
+  kind?: string;
+  /** Builds the payload of the index-th request overall (from 0) from `user` at `time`. Default: the index. */
+  payload?: (index: number, user: number, time: number) => P;
+  /** Seconds to wait for an answer before counting a timeout and moving on. Default: none. */
+  timeout?: number;
+  /** Users stop after this many requests in total, or at this time (seconds). Default: never (daemon). */
+  stopAfter?: { count?: number; time?: number };
+}
+
+export class ClosedLoopClients<P = number, R = unknown> extends Entity {
+  /** Requests sent. */
+  sent = 0;
+  /** Answers received in time. */
+  completed = 0;
+  /** Requests that timed out. */
+  timeouts = 0;
+  /** Sum of response times of completed requests, in seconds (for the mean). */
+  totalResponseSeconds = 0;
+  private readonly options: ClosedLoopOptions<P, R>;
+  private readonly maxCount: number;
+  private readonly stopTime: number;
+
+  constructor(sim: Simulation, name: string, options: ClosedLoopOptions<P, R>) {
+    super(sim, name);
+    const component = `ClosedLoopClients "${name}"`;
+    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
+      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
+    }
+    if (!Number.isSafeInteger(options.users) || options.users < 1) {
+      throw new ConfigError(component, "users", "an integer >= 1", options.users);
+    }
+    if (!isDistribution(options.thinkTime)) {
+      throw new ConfigError(
+        component,
+        "thinkTime",
+        "a Distribution (dist.exponential(1), ...)",
+        options.thinkTime,
+      );
+    }
+    const timeout = options.timeout;
+    if (
+      timeout !== undefined &&
+      (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout))
+    ) {
+      throw new ConfigError(component, "timeout", "a duration in seconds > 0", timeout);
+    }
+    const count = options.stopAfter?.count;
+    if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
+      throw new ConfigError(component, "stopAfter.count", "an integer >= 0", count);
+    }
+    const time = options.stopAfter?.time;
+    if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
+      throw new ConfigError(
+        component,
+        "stopAfter.time",
+        `a time in seconds >= now (${sim.now})`,
+        time,
+      );
+    }
+    this.options = options;
+    this.maxCount = count ?? Number.POSITIVE_INFINITY;
+    this.stopTime = time ?? Number.POSITIVE_INFINITY;
+    const daemon = options.stopAfter === undefined;
+    for (let user = 0; user < options.users; user++) {
+      this.start(this.user(user), { daemon, name: `user-${user}` });
+    }
+  }
+
+  /** Mean response time of completed requests, seconds (NaN before the first). */
+  get meanResponseSeconds(): number {
+    return this.totalResponseSeconds / this.completed;
+  }
+
+  /** Completed requests per simulated second so far. */
+  get throughput(): number {
+    return this.now > 0 ? this.completed / this.now : 0;
+  }
+
+  private *user(user: number) {
+    const { target, thinkTime, kind = "request", payload, timeout } = this.options;
+    const think = this.random(`think-${user}`);
+    for (;;) {
+      if (this.sent >= this.maxCount || this.now >= this.stopTime) return;
+      const index = this.sent++;
+      const sentAt = this.now;
+      const body = payload === undefined ? (index as P) : payload(index, user, sentAt);
+      try {
+        yield* this.call(target, kind, body, timeout === undefined ? undefined : { timeout });
+        this.completed++;
+        this.totalResponseSeconds += this.now - sentAt;
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        this.timeouts++;
+      }
+      yield thinkTime.sample(think, this.now);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Goal: closed-loop users behave as a closed queueing network. With N users, think time Z and
+ * one FIFO exponential server of mean S, exact Mean Value Analysis gives the response time
+ * R(N) and throughput X(N) = N / (R(N) + Z); the interactive response-time law must hold on
+ * the sample path.
+ * Method: 10 seeded replications of 2,000 simulated seconds; the 99% interval of the mean
+ * response time (t = 3.25) must contain the MVA value; timeouts and stop conditions checked
+ * directly.
+ */
+import { describe, expect, it } from "vitest";
+import { Entity } from "../../src/core/entity.js";
+import type { Message } from "../../src/core/message.js";
+import { Simulation } from "../../src/core/simulation.js";
+import { ClosedLoopClients } from "../../src/load/closedLoopClients.js";
+import { constant, exponential } from "../../src/random/distributions/closedForm.js";
+import { confidenceInterval99 } from "../support/statistics.js";
+
+const S = 0.1;
+const Z = 0.5;
+const N = 10;
+
+class FifoServer extends Entity<number, number> {
+  private readonly service = this.random("service");
+  private readonly waiting: Message<number>[] = [];
+  private busy = false;
+  constructor(
+    sim: Simulation,
+    private readonly meanService: number,
+  ) {
+    super(sim, "server");
+  }
+  override *handle(request: Message<number>) {
+    this.waiting.push(request);
+    if (this.busy) return;
+    this.busy = true;
+    while (this.waiting.length > 0) {
+      const next = this.waiting.shift()!;
+      yield this.service.exponential(this.meanService);
+      this.reply(next, next.payload);
+    }
+    this.busy = false;
+  }
+}
+
+/** Exact MVA for one FIFO exponential station plus a think-time delay station. */
+function mva(users: number, service: number, think: number) {
+  let queue = 0;
+  let response = 0;
+  let throughput = 0;
+  for (let n = 1; n <= users; n++) {
+    response = service * (1 + queue);
+    throughput = n / (response + think);
+    queue = throughput * response;
+  }
+  return { response, throughput };
+}
+
+describe("ClosedLoopClients", () => {
+  it("matches exact Mean Value Analysis and the response-time law", () => {
+    const theory = mva(N, S, Z);
+    const runs = Array.from({ length: 10 }, (_, r) => {
+      const sim = new Simulation({ seed: 500 + r });
+      const server = new FifoServer(sim, S);
+      const users = new ClosedLoopClients(sim, "users", {
+        target: server,
+        users: N,
+        thinkTime: exponential(Z),
+        stopAfter: { time: 2000 },
+      });
+      sim.run();
+      return users;
+    });
+    const interval = confidenceInterval99(runs.map((u) => u.meanResponseSeconds));
+    expect(interval.low).toBeLessThan(theory.response);
+    expect(interval.high).toBeGreaterThan(theory.response);
+    for (const users of runs) {
+      // N = X (R + Z), with X measured over the run.
+      const x = users.completed / users.now;
+      expect(Math.abs((x * (users.meanResponseSeconds + Z)) / N - 1)).toBeLessThan(0.02);
+    }
+  });
+
+  it("counts timeouts and keeps going; stops after a count", () => {
+    const sim = new Simulation({ seed: 1 });
+    const slow = new FifoServer(sim, 10);
+    const users = new ClosedLoopClients(sim, "users", {
+      target: slow,
+      users: 2,
+      thinkTime: constant(0),
+      timeout: 0.5,
+      stopAfter: { count: 6 },
+    });
+    sim.run({ until: 100 });
+    expect(users.sent).toBe(6);
+    expect(users.timeouts + users.completed).toBe(6);
+    expect(users.timeouts).toBeGreaterThan(0);
+  });
+
+  it("builds payloads with the user index", () => {
+    const sim = new Simulation({ seed: 1 });
+    const seen: string[] = [];
+    const target = new (class extends Entity<string, string> {
+      override handle(message: Message<string>) {
+        seen.push(message.payload);
+        this.reply(message, "ok");
+      }
+    })(sim, "target");
+    new ClosedLoopClients<string, string>(sim, "users", {
+      target,
+      users: 2,
+      thinkTime: constant(1),
+      payload: (index, user) => `${index}/${user}`,
+      stopAfter: { count: 4 },
+    });
+    sim.run();
+    expect(seen).toEqual(["0/0", "1/1", "2/0", "3/1"]);
+  });
+
+  it("without stopAfter the users are daemons", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new FifoServer(sim, 0.1);
+    new ClosedLoopClients(sim, "users", { target: server, users: 3, thinkTime: constant(1) });
+    expect(sim.run({ until: 10 }).time).toBe(10);
+  });
+
+  it("refuses bad options", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new FifoServer(sim, 0.1);
+    const ok = { target: server, users: 1, thinkTime: constant(1) };
+    expect(() => new ClosedLoopClients(sim, "a", { ...ok, users: 0 })).toThrow(/"users"/);
+    expect(() => new ClosedLoopClients(sim, "b", { ...ok, thinkTime: 1 as never })).toThrow(
+      /thinkTime/,
+    );
+    expect(() => new ClosedLoopClients(sim, "c", { ...ok, timeout: 0 })).toThrow(/timeout/);
+    expect(() => new ClosedLoopClients(sim, "d", { ...ok, target: null as never })).toThrow(
+      /target/,
+    );
+  });
+});
