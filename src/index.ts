@@ -1,38 +1,47 @@
 /**
  * distsim: discrete-event simulation of distributed systems.
  *
- * Grouped by topic: time, the simulation and its loop, entities and messages, processes and
- * futures, randomness, determinism, errors.
+ * Grouped by topic (kept by hand; the import sorter is off for this file): time, the
+ * simulation and its loop, entities and messages, processes and futures, randomness
+ * (streams, distributions, profiles), load generation, determinism, errors.
  */
 
-// Determinism.
+// Time: seconds at the API, integer nanoseconds inside.
 export {
-  assertDeterministic,
-  checkDeterminism,
-  type DeterminismVerdict,
-  NondeterminismError,
-} from "./core/determinism.js";
+  NS_PER_SECOND,
+  MAX_TIME_NS,
+  ms,
+  us,
+  ns,
+  minutes,
+  hours,
+  durationToNs,
+  nsToSeconds,
+} from "./core/time.js";
+
+// The simulation and its loop.
+export {
+  Simulation,
+  type SimulationOptions,
+  type SimulationStatus,
+  type RunOptions,
+  type RunSummary,
+  type StopReason,
+  type Transport,
+} from "./core/simulation.js";
+export { MAX_PENDING_EVENTS } from "./core/eventQueue.js";
+
 // Entities and messages.
 export {
-  type CallOptions,
   Entity,
-  type EntityCounters,
   type EntityStatus,
+  type EntityCounters,
   type SendOptions,
+  type CallOptions,
   type TimerOptions,
 } from "./core/entity.js";
-// Errors.
-export {
-  CancelledError,
-  ConfigError,
-  DistsimError,
-  InterruptError,
-  SimulationError,
-  TimeoutError,
-} from "./core/errors.js";
-export { MAX_PENDING_EVENTS } from "./core/eventQueue.js";
-export { all, any, type FutureState, race, SimFuture, timeout, wait } from "./core/future.js";
 export { Message } from "./core/message.js";
+
 // Processes and futures.
 export {
   Process,
@@ -41,38 +50,37 @@ export {
   type ProcessStatus,
   type Yieldable,
 } from "./core/process.js";
-// The simulation and its loop.
-export {
-  type RunOptions,
-  type RunSummary,
-  Simulation,
-  type SimulationOptions,
-  type SimulationStatus,
-  type StopReason,
-  type Transport,
-} from "./core/simulation.js";
-// Time: seconds at the API, integer nanoseconds inside.
-export {
-  durationToNs,
-  hours,
-  MAX_TIME_NS,
-  minutes,
-  ms,
-  NS_PER_SECOND,
-  ns,
-  nsToSeconds,
-  us,
-} from "./core/time.js";
-export type { ArrivalProcess } from "./load/arrivals.js";
+export { SimFuture, type FutureState, wait, all, any, race, timeout } from "./core/future.js";
+
+// Randomness: streams, distributions (`dist.exponential(0.1)`), profiles (`profile.ramp({...})`).
+export { RandomStream } from "./random/randomStream.js";
+export * as dist from "./random/distributions/index.js";
+export type { Distribution } from "./random/distributions/index.js";
+export * as profile from "./random/profile.js";
+export { type Param, type Profile, valueAt, checkParam } from "./random/profile.js";
+
+// Load generation: sources, arrival processes, closed-loop users, key generators.
+export { Source, type SourceOptions } from "./load/source.js";
 export * as arrivals from "./load/arrivals.js";
+export type { ArrivalProcess } from "./load/arrivals.js";
 export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClients.js";
 export * as keys from "./load/keys.js";
 export type { KeyGenerator } from "./load/keys.js";
-// Load generation: `new Source(sim, "load", { target, arrivals: arrivals.poisson(8) })`.
-export { Source, type SourceOptions } from "./load/source.js";
-export type { Distribution } from "./random/distributions/index.js";
-export * as dist from "./random/distributions/index.js";
-export * as profile from "./random/profile.js";
-export { checkParam, type Param, type Profile, valueAt } from "./random/profile.js";
-// Randomness: streams, distributions (`dist.exponential(0.1)`), profiles (`profile.ramp({...})`).
-export { RandomStream } from "./random/randomStream.js";
+
+// Determinism.
+export {
+  checkDeterminism,
+  assertDeterministic,
+  NondeterminismError,
+  type DeterminismVerdict,
+} from "./core/determinism.js";
+
+// Errors.
+export {
+  DistsimError,
+  ConfigError,
+  SimulationError,
+  TimeoutError,
+  CancelledError,
+  InterruptError,
+} from "./core/errors.js";
