@@ -2,4 +2,8 @@
 // Entry point of the `distsim` binary: everything else is in program.ts.
 import { main } from "./program.js";
 
-process.exitCode = main(process.argv.slice(2), (text) => process.stdout.write(text));
+process.exitCode = await main(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  isTTY: process.stderr.isTTY === true,
+});

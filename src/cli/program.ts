@@ -1,22 +1,28 @@
 /**
- * The `distsim` command, as a function of its arguments (so tests call it without a process). Node-only (it reads files and writes to the terminal), so it lives
- * apart from the engine, which runs in a browser too. Subcommands arrive with their issues
- * (run, catalog, sweep); today it answers --help and --version.
+ * The `distsim` command, as a function of its arguments and its output streams (so tests call
+ * it without a process). Node-only: it reads files and writes to the terminal, so it lives
+ * apart from the engine, which runs in a browser too.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { ExitCode } from "./exitCodes.js";
+import { type CommandIO, runCommand } from "./runCommand.js";
+
+export { ExitCode } from "./exitCodes.js";
 
 const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
+  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--json out.json]
+      Build the model (its default export, or "build": ({ seed, params }) => Simulation),
+      run it, and print a summary. --until defaults to the model's exported "until", else
+      the run ends when only daemon events remain. --seed defaults to 1.
   distsim --help        show this help
   distsim --version     print the version
 
+Exit codes: 0 ok, 2 usage, 3 the model failed (the seed reproduces it), 4 not a valid model.
 Library: import { Simulation, Entity } from "distsim" (see README.md).
 `;
-
-/** Exit codes, one per kind of failure, so scripts can tell them apart. */
-export const ExitCode = { ok: 0, usage: 2 } as const;
 
 function packageVersion(): string {
   const manifest = JSON.parse(
@@ -25,7 +31,12 @@ function packageVersion(): string {
   return manifest.version;
 }
 
-export function main(argv: readonly string[], out: (text: string) => void): number {
+function usageError(io: CommandIO, message: string): number {
+  io.err(`distsim: ${message}\n\n${USAGE}`);
+  return ExitCode.usage;
+}
+
+export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -33,21 +44,52 @@ export function main(argv: readonly string[], out: (text: string) => void): numb
       options: {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
+        seed: { type: "string" },
+        until: { type: "string" },
+        json: { type: "string" },
       },
       allowPositionals: true,
     });
   } catch (error) {
-    out(`distsim: ${(error as Error).message}\n\n${USAGE}`);
-    return ExitCode.usage;
+    return usageError(io, (error as Error).message);
   }
-  if (parsed.values.version) {
-    out(`${packageVersion()}\n`);
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.out(`${packageVersion()}\n`);
     return ExitCode.ok;
   }
-  if (parsed.values.help || parsed.positionals.length === 0) {
-    out(USAGE);
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    io.out(USAGE);
     return ExitCode.ok;
   }
-  out(`distsim: unknown command "${parsed.positionals[0]}"\n\n${USAGE}`);
-  return ExitCode.usage;
+  if (command !== "run") return usageError(io, `unknown command "${command}"`);
+  const file = positionals[1];
+  if (file === undefined || positionals.length > 2) {
+    return usageError(io, "run takes exactly one model file");
+  }
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    return usageError(io, `--seed must be an integer >= 0; given ${String(values.seed)}`);
+  }
+  let until: number | undefined;
+  if (values.until !== undefined) {
+    until = Number(values.until);
+    if (!(until >= 0) || !Number.isFinite(until)) {
+      return usageError(
+        io,
+        `--until must be a number of seconds >= 0; given ${String(values.until)}`,
+      );
+    }
+  }
+  const json = typeof values.json === "string" ? values.json : undefined;
+  return runCommand(
+    {
+      file,
+      seed,
+      ...(until === undefined ? {} : { until }),
+      ...(json === undefined ? {} : { json }),
+    },
+    io,
+  );
 }

@@ -1,50 +1,123 @@
 /**
- * Goal: the `distsim` command answers --help and --version, rejects unknown input with the
- * usage exit code, and the built binary runs under plain `node` (no loader).
- * Method: call `main` directly for the behaviours; spawn `node dist/cli/main.js` once for the
- * binary (dist/ is built by `npm ci` through `prepare`, and by `npm test` before the tests).
+ * Goal: the `distsim` command answers --help and --version, rejects bad input with the usage
+ * exit code, and `distsim run` runs a model file (TypeScript or JavaScript), prints a summary,
+ * writes JSON, and reports a failing model with its entity, simulated time and seed.
+ * Method: call `main` directly with captured output, on model files under test/fixtures/models
+ * (which import "distsim", so they run against the build, as a user's would); spawn the built
+ * binary once to check it runs under plain `node`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExitCode, main } from "../../src/cli/program.js";
 
 const root = join(import.meta.dirname, "../..");
+const models = join(root, "test/fixtures/models");
 const version = (
   JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }
 ).version;
 
-function run(argv: string[]): { code: number; output: string } {
-  let output = "";
-  const code = main(argv, (text) => {
-    output += text;
+async function run(
+  argv: string[],
+  isTTY = false,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    isTTY,
   });
-  return { code, output };
+  return { code, out, err };
 }
 
 describe("distsim CLI", () => {
-  it("prints the package version", () => {
-    expect(run(["--version"])).toEqual({ code: ExitCode.ok, output: `${version}\n` });
-    expect(run(["-v"]).output).toBe(`${version}\n`);
+  it("prints the package version", async () => {
+    expect(await run(["--version"])).toEqual({ code: ExitCode.ok, out: `${version}\n`, err: "" });
   });
 
-  it("prints usage for --help and for no arguments", () => {
+  it("prints usage for --help and for no arguments", async () => {
     for (const argv of [["--help"], ["-h"], []]) {
-      const { code, output } = run(argv);
+      const { code, out } = await run(argv);
       expect(code).toBe(ExitCode.ok);
-      expect(output).toContain("Usage:");
-      expect(output).toContain("--version");
+      expect(out).toContain("distsim run <model.ts|model.js>");
     }
   });
 
-  it("rejects an unknown option or command with the usage exit code", () => {
-    const option = run(["--frobnicate"]);
-    expect(option.code).toBe(ExitCode.usage);
-    expect(option.output).toContain("frobnicate");
-    const command = run(["frobnicate"]);
+  it("rejects unknown options, commands and bad values with the usage exit code", async () => {
+    expect((await run(["--frobnicate"])).code).toBe(ExitCode.usage);
+    const command = await run(["frobnicate"]);
     expect(command.code).toBe(ExitCode.usage);
-    expect(command.output).toContain('unknown command "frobnicate"');
+    expect(command.err).toContain('unknown command "frobnicate"');
+    expect((await run(["run"])).err).toContain("exactly one model file");
+    expect((await run(["run", "m.ts", "--seed=-3"])).err).toContain(
+      "--seed must be an integer >= 0; given -3",
+    );
+    expect((await run(["run", "m.ts", "--until", "soon"])).err).toContain("--until must be");
+  });
+});
+
+describe("distsim run", () => {
+  it("runs a TypeScript model to its exported horizon and prints a summary", async () => {
+    const { code, out } = await run(["run", join(models, "queue.ts"), "--seed", "7"]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toContain("(seed 7)");
+    expect(out).toContain("stopped     until at t=30s");
+    expect(out).toMatch(/server\s+up\s+\d{3}/);
+  });
+
+  it("the same seed gives the same trace; --until overrides the model's horizon", async () => {
+    const trace = (text: string) => /trace\s+([0-9a-f]{16})/.exec(text)?.[1];
+    const a = await run(["run", join(models, "queue.ts"), "--seed", "7"]);
+    const b = await run(["run", join(models, "queue.ts"), "--seed", "7"]);
+    const c = await run(["run", join(models, "queue.ts"), "--seed", "8"]);
+    expect(trace(a.out)).toBe(trace(b.out));
+    expect(trace(a.out)).not.toBe(trace(c.out));
+    expect((await run(["run", join(models, "queue.ts"), "--until", "5"])).out).toContain("at t=5s");
+  });
+
+  it("shows progress on a terminal, and nothing when not a terminal", async () => {
+    const terminal = await run(["run", join(models, "busy.ts")], true);
+    expect(terminal.code).toBe(ExitCode.ok);
+    expect(terminal.err).toMatch(/\r {2}t=2\.\d+s of 3s {2}2,000,000 events {2}[\d,]+ events\/s/);
+    const piped = await run(["run", join(models, "busy.ts")], false);
+    expect(piped.err).toBe("");
+    expect(piped.out).toContain("events      3,000,000");
+  });
+
+  it("writes the report as JSON", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.json");
+    expect((await run(["run", join(models, "plain.mjs"), "--json", path])).code).toBe(ExitCode.ok);
+    const report = JSON.parse(readFileSync(path, "utf8"));
+    expect(report.summary).toMatchObject({
+      reason: "drained",
+      time: 4,
+      seed: 1,
+      eventsProcessed: 1,
+    });
+    expect(report.entities).toEqual([]);
+  });
+
+  it("reports a failing model with entity, simulated time, cause and the seed", async () => {
+    const { code, err } = await run(["run", join(models, "failing.ts"), "--seed", "12"]);
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(err).toContain('entity "disk" at t=2.5s: handler threw: checksum mismatch');
+    expect(err).toContain("seed 12 reproduces it");
+  });
+
+  it("refuses a file that is missing or exports no builder", async () => {
+    const missing = await run(["run", join(models, "nope.ts")]);
+    expect(missing.code).toBe(ExitCode.invalidModel);
+    expect(missing.err).toContain("no such file");
+    const notModel = await run(["run", join(models, "notAModel.ts")]);
+    expect(notModel.code).toBe(ExitCode.invalidModel);
+    expect(notModel.err).toContain('default export or as "build"');
   });
 
   it("the built binary runs under plain node", () => {
@@ -52,6 +125,15 @@ describe("distsim CLI", () => {
       encoding: "utf8",
     });
     expect(output).toBe(`${version}\n`);
+    const ran = spawnSync(
+      process.execPath,
+      [join(root, "dist/cli/main.js"), "run", join(models, "queue.ts")],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(ran.status).toBe(ExitCode.ok);
+    expect(ran.stdout).toContain("stopped     until at t=30s");
     const failed = spawnSync(process.execPath, [join(root, "dist/cli/main.js"), "nope"]);
     expect(failed.status).toBe(ExitCode.usage);
   });
