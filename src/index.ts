@@ -67,6 +67,17 @@ export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClie
 export * as keys from "./load/keys.js";
 export type { KeyGenerator } from "./load/keys.js";
 
+// The component catalog (the Lego catalog seed's schema, for every concept and component).
+export {
+  Catalog,
+  distsimCatalog,
+  type CatalogEntry,
+  type CatalogName,
+  type CatalogProblem,
+  type Layer,
+  type Role,
+} from "./catalog/index.js";
+
 // Determinism.
 export {
   checkDeterminism,

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import * as distsim from "../index.js";
+import { catalogCommand } from "./catalogCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { type CommandIO, runCommand } from "./runCommand.js";
 
@@ -17,6 +19,10 @@ Usage:
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
       the run ends when only daemon events remain. --seed defaults to 1.
+  distsim catalog [list]                          list the component catalog by layer
+  distsim catalog show <Name>                     one entry, as Markdown
+  distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
+  distsim catalog check                           validate the whole graph
   distsim --help        show this help
   distsim --version     print the version
 
@@ -47,6 +53,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         seed: { type: "string" },
         until: { type: "string" },
         json: { type: "string" },
+        layer: { type: "string" },
+        group: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -62,6 +70,18 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   if (values.help || command === undefined) {
     io.out(USAGE);
     return ExitCode.ok;
+  }
+  if (command === "catalog") {
+    return catalogCommand(
+      {
+        action: positionals[1] ?? "list",
+        ...(positionals[2] === undefined ? {} : { name: positionals[2] }),
+        ...(typeof values.layer === "string" ? { layer: values.layer } : {}),
+        ...(typeof values.group === "string" ? { group: values.group } : {}),
+        exportedComponents: exportedComponentNames(),
+      },
+      io,
+    );
   }
   if (command !== "run") return usageError(io, `unknown command "${command}"`);
   const file = positionals[1];
@@ -92,4 +112,16 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     },
     io,
   );
+}
+
+/** Classes the package exports that carry a catalog entry or are entities (components). */
+export function exportedComponentNames(): string[] {
+  return Object.entries(distsim)
+    .filter(
+      ([name, value]) =>
+        typeof value === "function" &&
+        value.prototype instanceof distsim.Entity &&
+        name !== "Entity",
+    )
+    .map(([name]) => name);
 }

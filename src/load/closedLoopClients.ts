@@ -11,6 +11,7 @@
  *   stopAfter: { time: 600 },
  * });
  */
+import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity } from "../core/entity.js";
 import { ConfigError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
@@ -34,6 +35,32 @@ export interface ClosedLoopOptions<P, R> {
 }
 
 export class ClosedLoopClients<P = number, R = unknown> extends Entity {
+  static readonly catalog: CatalogEntry = {
+    name: "ClosedLoopClients",
+    kind: "component",
+    role: "load",
+    layer: "application",
+    contract:
+      "A fixed number of users, each with at most one request outstanding: send, wait for the answer or the timeout, think, repeat.",
+    requires: ["Clock", "Timeout", "Cancellation"],
+    provides: ["Bounded", "Deterministic"],
+    inputs: ["think-time distribution", "a payload builder", "answers from the target"],
+    outputs: ["request messages to the target", "sent, completed, timeouts, mean response time"],
+    state: "per-user position in its loop; counters",
+    failure_semantics:
+      "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission).",
+    composition_rules: ["LoadBalancer", "RetryLoop"],
+    operational_knobs: knobs<ClosedLoopOptions<unknown, unknown>>()(
+      "target",
+      "users",
+      "thinkTime",
+      "kind",
+      "payload",
+      "timeout",
+      "stopAfter",
+    ),
+  };
+
   /** Requests sent. */
   sent = 0;
   /** Answers received in time. */
@@ -43,6 +70,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   /** Sum of response times of completed requests, in seconds (for the mean). */
   totalResponseSeconds = 0;
   private readonly options: ClosedLoopOptions<P, R>;
+  private readonly kind: string;
+  private readonly makePayload: ((index: number, user: number, time: number) => P) | null;
   private readonly maxCount: number;
   private readonly stopTime: number;
 
@@ -83,7 +112,20 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
         time,
       );
     }
+    const kind = options.kind ?? "request";
+    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+    const payload = options.payload;
+    if (payload !== undefined && typeof payload !== "function") {
+      throw new ConfigError(
+        component,
+        "payload",
+        "a function (index, user, time) => payload",
+        payload,
+      );
+    }
     this.options = options;
+    this.kind = kind;
+    this.makePayload = payload ?? null;
     this.maxCount = count ?? Number.POSITIVE_INFINITY;
     this.stopTime = time ?? Number.POSITIVE_INFINITY;
     const daemon = options.stopAfter === undefined;
@@ -103,13 +145,14 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   private *user(user: number) {
-    const { target, thinkTime, kind = "request", payload, timeout } = this.options;
+    const { target, thinkTime, timeout } = this.options;
+    const { kind, makePayload } = this;
     const think = this.random(`think-${user}`);
     for (;;) {
       if (this.sent >= this.maxCount || this.now >= this.stopTime) return;
       const index = this.sent++;
       const sentAt = this.now;
-      const body = payload === undefined ? (index as P) : payload(index, user, sentAt);
+      const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
       try {
         yield* this.call(target, kind, body, timeout === undefined ? undefined : { timeout });
         this.completed++;

@@ -14,6 +14,7 @@
  * run a horizon (`run({ until })`). With `stopAfter` it keeps the run going until it stops, so
  * a plain `run()` ends when the last request has been served.
  */
+import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity } from "../core/entity.js";
 import { ConfigError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
@@ -37,6 +38,35 @@ export interface SourceOptions<P> {
 }
 
 export class Source<P = number> extends Entity {
+  static readonly catalog: CatalogEntry = {
+    name: "Source",
+    kind: "component",
+    role: "load",
+    layer: "application",
+    contract:
+      "Sends one message to its target at every arrival of its arrival process, whatever the target is doing (open loop), until stopAfter.",
+    requires: ["Clock", "Timer", "SequenceCounter"],
+    provides: ["Deterministic"],
+    inputs: [
+      "an arrival process (constant, Poisson, non-homogeneous, bursts, replay)",
+      "a payload builder",
+    ],
+    outputs: ["request messages to the target"],
+    state: "the arrival process's position and the count of messages sent",
+    failure_semantics:
+      "A crash cancels the pending arrival; arrivals that fall while it is down are lost, and recover() resumes from then. It never retries: a lost or failed request is the target's problem.",
+    composition_rules: ["LoadBalancer", "RateLimiter", "Queue"],
+    operational_knobs: knobs<SourceOptions<unknown>>()(
+      "target",
+      "arrivals",
+      "kind",
+      "payload",
+      "sizeBytes",
+      "start",
+      "stopAfter",
+    ),
+  };
+
   /** Messages sent so far. */
   generated = 0;
   private readonly target: Entity<P, unknown>;
@@ -92,8 +122,10 @@ export class Source<P = number> extends Entity {
         options.payload,
       );
     }
+    const kind = options.kind ?? "request";
+    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
     this.target = options.target;
-    this.kind = options.kind ?? "request";
+    this.kind = kind;
     this.makePayload = options.payload ?? null;
     this.sizeBytes = sizeBytes;
     this.maxCount = count ?? Number.POSITIVE_INFINITY;

@@ -138,3 +138,28 @@ describe("distsim run", () => {
     expect(failed.status).toBe(ExitCode.usage);
   });
 });
+
+describe("distsim catalog", () => {
+  it("lists entries by layer, shows one, draws the graph, and checks the whole catalog", async () => {
+    const list = await run(["catalog"]);
+    expect(list.code).toBe(ExitCode.ok);
+    expect(list.out).toMatch(/^application\n/m);
+    expect(list.out).toMatch(/ {2}Source\s+component\s+load/);
+    const show = await run(["catalog", "show", "Lease"]);
+    expect(show.out).toContain(
+      "Lease = Deadline + Renew + Release + FencingToken + VersionedRegister",
+    );
+    const graph = await run(["catalog", "graph", "--layer", "distributed"]);
+    expect(graph.out.startsWith("graph TD\n")).toBe(true);
+    expect(graph.out).toContain("Consensus --> LeaderElection");
+    const check = await run(["catalog", "check"]);
+    expect(check.code).toBe(ExitCode.ok);
+    expect(check.out).toMatch(/^\d+ entries, 0 problems\n$/);
+  });
+
+  it("refuses an unknown entry, layer or action", async () => {
+    expect((await run(["catalog", "show", "Nope"])).err).toContain('no entry named "Nope"');
+    expect((await run(["catalog", "graph", "--layer", "cloud"])).code).toBe(ExitCode.usage);
+    expect((await run(["catalog", "paint"])).err).toContain('unknown action "paint"');
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Goal: every exported component carries a catalog entry, and its operational_knobs are
+ * exactly its constructor options.
+ * Method: list the package's exported Entity subclasses; construct each with an options
+ * object wrapped in a Proxy that records which options the constructor reads, and compare
+ * with the knobs (the compiler checks the same against the options type; see entry.test.ts).
+ */
+import { describe, expect, it } from "vitest";
+import { COMPONENT_ENTRIES } from "../../src/catalog/registry.js";
+import { exportedComponentNames } from "../../src/cli/program.js";
+import { Entity } from "../../src/core/entity.js";
+import { Simulation } from "../../src/core/simulation.js";
+import * as distsim from "../../src/index.js";
+
+/** Valid options for each component, to construct it once. */
+function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>> {
+  const target = new Entity(sim, "target");
+  return {
+    Source: { target, arrivals: distsim.arrivals.constant(1), stopAfter: { count: 1 } },
+    ClosedLoopClients: {
+      target,
+      users: 1,
+      thinkTime: distsim.dist.constant(1),
+      stopAfter: { count: 1 },
+    },
+  };
+}
+
+describe("component catalog entries", () => {
+  it("every exported component has an entry and every entry a component", () => {
+    expect(exportedComponentNames().sort()).toEqual(COMPONENT_ENTRIES.map((e) => e.name).sort());
+  });
+
+  for (const entry of COMPONENT_ENTRIES) {
+    it(`${entry.name}: operational_knobs are exactly the options its constructor reads`, () => {
+      const sim = new Simulation({ seed: 1 });
+      const options = sampleOptions(sim)[entry.name]!;
+      const read = new Set<string>();
+      const recording = new Proxy(options, {
+        get(object, key, receiver) {
+          if (typeof key === "string") read.add(key);
+          return Reflect.get(object, key, receiver);
+        },
+      });
+      const Component = (
+        distsim as unknown as Record<string, new (s: Simulation, n: string, o: unknown) => Entity>
+      )[entry.name]!;
+      expect((Component as unknown as { catalog: unknown }).catalog).toBe(entry);
+      new Component(sim, "component", recording);
+      expect([...read].sort()).toEqual([...entry.operational_knobs].sort());
+    });
+  }
+});
