@@ -11,9 +11,13 @@
  * Built from a `Source` whose Poisson rate follows a spike profile, and a server whose handler
  * is a process (`yield` a service time).
  *
+ * It also writes reports/arrival-spike.html: latency percentiles, throughput and queue depth
+ * over time, drawn offline in any browser.
+ *
  * Run: npm run demo   (or: npx tsx examples/core/arrival-spike.ts)
  */
 import { arrivals, Entity, type Message, profile, Simulation, Source } from "../../src/index.js";
+import { writeReport } from "../../src/report/index.js";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 2024;
@@ -79,6 +83,9 @@ new Source(sim, "arrivals", {
 const summary = sim.run();
 
 const rows: string[][] = [];
+const p50Series: [number, number][] = [];
+const p99Series: [number, number][] = [];
+const throughputSeries: [number, number][] = [];
 for (let start = 0; start < RUN_FOR_S; start += WINDOW_S) {
   const inWindow = (time: number) => time >= start && time < start + WINDOW_S;
   const arrivals = server.queueSeen.filter((q) => inWindow(q.time));
@@ -86,6 +93,10 @@ for (let start = 0; start < RUN_FOR_S; start += WINDOW_S) {
     .filter((c) => inWindow(c.arrivedAt))
     .map((c) => c.responseTime);
   const rate = RATE.at(start);
+  p50Series.push([start, percentile(responses, 0.5) * 1000]);
+  p99Series.push([start, percentile(responses, 0.99) * 1000]);
+  const finished = server.completions.filter((c) => inWindow(c.arrivedAt + c.responseTime));
+  throughputSeries.push([start, finished.length / WINDOW_S]);
   rows.push([
     `${start}-${start + WINDOW_S}s`,
     `${rate}/s`,
@@ -115,3 +126,45 @@ console.log(
   `${summary.eventsProcessed} events, ${server.completions.length} requests served, ` +
     `simulated ${summary.time.toFixed(1)}s, trace ${summary.traceHash}.`,
 );
+
+const reportPath = writeReport(
+  {
+    title: "Arrival spike",
+    subtitle: `One server at ${SERVICE_RATE_PER_S}/s; Poisson load ${BASE_RATE_PER_S}/s, ${SPIKE_RATE_PER_S}/s from ${SPIKE_START_S}s to ${SPIKE_END_S}s; seed ${SEED}.`,
+    summary,
+    charts: [
+      {
+        title: "Response time by arrival window",
+        yLabel: "response time (ms)",
+        series: [
+          { name: "p50", points: p50Series },
+          { name: "p99", points: p99Series },
+        ],
+      },
+      {
+        title: "Throughput",
+        yLabel: "requests served per second",
+        series: [{ name: "served per second", points: throughputSeries }],
+      },
+      {
+        title: "Queue depth seen by arrivals",
+        yLabel: "requests in the system",
+        series: [
+          {
+            name: "queue",
+            points: server.queueSeen.map((q) => [q.time, q.length] as [number, number]),
+          },
+        ],
+      },
+    ],
+    tables: [
+      {
+        title: "By window",
+        columns: ["window", "load", "arrivals", "max queue seen", "p50 resp (s)", "p99 resp (s)"],
+        rows,
+      },
+    ],
+  },
+  "reports/arrival-spike.html",
+);
+console.log(`Report: ${reportPath.slice(reportPath.indexOf("reports/"))}`);

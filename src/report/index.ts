@@ -1,0 +1,5 @@
+/** Reports: self-contained HTML pages with charts (Node-only entry point: "distsim/report"). */
+
+export { type ChartLibrary, renderReportHtml } from "./html.js";
+export type { ReportChart, ReportInput, ReportSeries, ReportTable } from "./reportInput.js";
+export { writeReport } from "./writeReport.js";
