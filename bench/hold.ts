@@ -1,43 +1,68 @@
 /**
  * The classic hold model through the engine's public API: `pending` events outstanding; each
- * event, when it runs, schedules one more at now + Exp(1). Two ways to write it:
- * - plain: an entity's timer callback (bound once, so no closure per event) reschedules itself;
- * - processes: one generator process per pending event, `yield`ing its next delay.
+ * event, when it runs, schedules one more at now + Exp(1) (mean 1 s). Two ways to write it:
+ * - plain handlers: an entity's timer callback reschedules itself with `this.after`; the
+ *   callback is bound once, in a field, so no closure is created per event;
+ * - generator processes: `pending` processes, each `for (;;) yield rng.exponential(1)`.
+ * Each runner is set up once; `run(k)` then processes exactly k more events.
  */
 import { Entity } from "../src/core/entity.js";
 import { Simulation } from "../src/core/simulation.js";
+import type { HoldRunner } from "./measure.js";
 
-class PlainHolder extends Entity {
-  readonly draws = this.random("hold");
+class TimerHolder extends Entity {
+  private readonly draws = this.random("hold");
+  /** Bound once: every timer of this entity shares this one function. */
   readonly tick = (): void => {
     this.after(this.draws.exponential(1), this.tick);
   };
-}
 
-/** Events per wall second, plain handlers. */
-export function plainHold(pending: number, operations: number): number {
-  const sim = new Simulation({ seed: 1 });
-  const holder = new PlainHolder(sim, "holder");
-  for (let i = 0; i < pending; i++) holder.after(holder.draws.exponential(1), holder.tick);
-  const summary = sim.run({ maxEvents: operations });
-  return summary.eventsProcessed / summary.wallSeconds;
-}
-
-class ProcessHolder extends Entity {
-  readonly draws = this.random("hold");
-  *hold() {
-    const draws = this.draws;
-    for (;;) yield draws.exponential(1);
+  /** Schedules the first timer; called `pending` times at setup. */
+  arm(): void {
+    this.after(this.draws.exponential(1), this.tick);
   }
 }
 
-/** Events per wall second, one generator process per pending event. */
-export function processHold(pending: number, operations: number): number {
-  const sim = new Simulation({ seed: 1 });
-  const holder = new ProcessHolder(sim, "holder");
-  for (let i = 0; i < pending; i++) holder.start(holder.hold());
-  // The first step of each process runs at t=0; leave it out of the timing.
-  sim.run({ maxEvents: pending });
-  const summary = sim.run({ maxEvents: operations });
-  return summary.eventsProcessed / summary.wallSeconds;
+/** Hold with plain handlers (entity timer callbacks). */
+export class PlainHold implements HoldRunner {
+  readonly sim: Simulation;
+
+  constructor(pending: number, seed = 1) {
+    this.sim = new Simulation({ seed });
+    const holder = new TimerHolder(this.sim, "holder");
+    for (let i = 0; i < pending; i++) holder.arm();
+  }
+
+  run(events: number): void {
+    this.sim.run({ maxEvents: events });
+  }
+}
+
+class ProcessHolder extends Entity {
+  private readonly draws = this.random("hold");
+
+  *hold() {
+    const rng = this.draws;
+    while (true) {
+      yield rng.exponential(1);
+    }
+  }
+}
+
+/**
+ * Hold with generator processes. The first `pending` events are the processes' first steps
+ * (all at time 0); the harness's warm-up runs past them before timing.
+ */
+export class ProcessHold implements HoldRunner {
+  readonly sim: Simulation;
+
+  constructor(pending: number, seed = 1) {
+    this.sim = new Simulation({ seed });
+    const holder = new ProcessHolder(this.sim, "holder");
+    for (let i = 0; i < pending; i++) holder.start(holder.hold);
+  }
+
+  run(events: number): void {
+    this.sim.run({ maxEvents: events });
+  }
 }
