@@ -67,6 +67,16 @@ export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClie
 export * as keys from "./load/keys.js";
 export type { KeyGenerator } from "./load/keys.js";
 
+// Components: network.
+export {
+  NetworkLink,
+  type NetworkLinkOptions,
+  type NetworkLinkStats,
+  Network,
+  type NetworkOptions,
+  conditions,
+} from "./components/network/index.js";
+
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,

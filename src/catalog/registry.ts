@@ -1,4 +1,6 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
+import { Network } from "../components/network/network.js";
+import { NetworkLink } from "../components/network/networkLink.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
 import { Catalog } from "./catalog.js";
@@ -9,6 +11,8 @@ import type { CatalogEntry } from "./entry.js";
 export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Source.catalog,
   ClosedLoopClients.catalog,
+  NetworkLink.catalog,
+  Network.catalog,
 ];
 
 /** Builds the catalog: concept entries first, then components (which may refine a concept). */

@@ -23,6 +23,8 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       thinkTime: distsim.dist.constant(1),
       stopAfter: { count: 1 },
     },
+    NetworkLink: { ...distsim.conditions.internet() },
+    Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }
 

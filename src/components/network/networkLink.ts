@@ -1,0 +1,147 @@
+/**
+ * `NetworkLink`: one direction of a network path. A message crossing it waits for the link to
+ * be free (messages are serialised onto the wire one after another), takes its transmission
+ * time (size x 8 / bandwidth), then its propagation latency (a distribution, plus optional
+ * jitter), and may be lost. This is why a large message, or a burst of them, is slow even on a
+ * fast network: bandwidth makes messages queue behind each other, latency alone never does.
+ *
+ * Links do nothing on their own: a `Network` routes messages through them.
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity } from "../../core/entity.js";
+import { ConfigError } from "../../core/errors.js";
+import type { Simulation } from "../../core/simulation.js";
+import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import { checkParam, type Param, valueAt } from "../../random/profile.js";
+
+export interface NetworkLinkOptions {
+  /** One-way propagation latency, in seconds (a distribution; `dist.constant(0.0005)` for fixed). */
+  latency: Distribution;
+  /** Extra random delay added to the latency, in seconds. Default: none. */
+  jitter?: Distribution;
+  /** Bits per second; transmission time is sizeBytes x 8 / bandwidth. Default: unlimited. */
+  bandwidthBps?: Param;
+  /** Probability in [0, 1] that a message is lost. Default 0. */
+  lossProbability?: Param;
+}
+
+/** What a link has done so far. */
+export interface NetworkLinkStats {
+  readonly messagesSent: number;
+  readonly messagesDropped: number;
+  readonly bytesSent: number;
+  /** Fraction of elapsed simulated time the link spent transmitting (0 with unlimited bandwidth). */
+  readonly utilization: number;
+}
+
+export class NetworkLink extends Entity {
+  static readonly catalog: CatalogEntry = {
+    name: "NetworkLink",
+    kind: "component",
+    role: "handoff",
+    layer: "local",
+    contract:
+      "Delivers each message after queueing behind earlier ones for the wire, its transmission time (size / bandwidth) and a sampled latency, unless it is lost.",
+    requires: ["Clock", "Buffer"],
+    provides: ["Ordered", "BestEffort"],
+    inputs: ["messages from a Network"],
+    outputs: ["delivered messages", "messagesSent, messagesDropped, bytesSent, utilization"],
+    state: "when the wire is next free; counters",
+    failure_semantics:
+      "Loss is silent to both ends (the sender learns only by timeout); nothing is retransmitted. Jitter can reorder messages; bandwidth queueing never does.",
+    composition_rules: ["Transport", "Router"],
+    operational_knobs: knobs<NetworkLinkOptions>()(
+      "latency",
+      "jitter",
+      "bandwidthBps",
+      "lossProbability",
+    ),
+  };
+
+  private readonly latency: Distribution;
+  private readonly jitter: Distribution | null;
+  private readonly bandwidthBps: Param | null;
+  private readonly lossProbability: Param;
+  private readonly draws = this.random("link");
+  private wireFreeNs = 0;
+  private busyNs = 0;
+  private sent = 0;
+  private dropped = 0;
+  private bytes = 0;
+
+  constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
+    super(sim, name);
+    const component = `NetworkLink "${name}"`;
+    if (!isDistribution(options?.latency)) {
+      throw new ConfigError(
+        component,
+        "latency",
+        "a Distribution of seconds (dist.constant(0.001), ...)",
+        options?.latency,
+      );
+    }
+    if (options.jitter !== undefined && !isDistribution(options.jitter)) {
+      throw new ConfigError(component, "jitter", "a Distribution of seconds", options.jitter);
+    }
+    this.latency = options.latency;
+    this.jitter = options.jitter ?? null;
+    this.bandwidthBps =
+      options.bandwidthBps === undefined
+        ? null
+        : checkParam(
+            component,
+            "bandwidthBps",
+            options.bandwidthBps,
+            "bits per second > 0",
+            (v) => v > 0 && Number.isFinite(v),
+          );
+    this.lossProbability = checkParam(
+      component,
+      "lossProbability",
+      options.lossProbability ?? 0,
+      "a probability in [0, 1]",
+      (v) => v >= 0 && v <= 1,
+    );
+  }
+
+  /**
+   * The delay (ns) after which a message of `sizeBytes` sent now arrives, or -1 if it is lost.
+   * Advances the wire: a later message queues behind this one.
+   */
+  carry(sizeBytes: number): number {
+    const now = this.now;
+    const nowNs = this.nowNs;
+    if (this.draws.next() < valueAt(this.lossProbability, now)) {
+      this.dropped++;
+      return -1;
+    }
+    this.sent++;
+    this.bytes += sizeBytes;
+    let departNs = nowNs;
+    if (this.bandwidthBps !== null && sizeBytes > 0) {
+      const start = Math.max(nowNs, this.wireFreeNs);
+      const transmitNs = Math.round(((sizeBytes * 8) / valueAt(this.bandwidthBps, now)) * 1e9);
+      this.wireFreeNs = start + transmitNs;
+      this.busyNs += transmitNs;
+      departNs = this.wireFreeNs;
+    }
+    let latency = this.latency.sample(this.draws, now);
+    if (this.jitter !== null) latency += this.jitter.sample(this.draws, now);
+    if (!(latency >= 0)) {
+      throw new RangeError(
+        `NetworkLink "${this.name}": latency plus jitter drew ${latency}s; use non-negative distributions`,
+      );
+    }
+    return departNs - nowNs + Math.round(latency * 1e9);
+  }
+
+  get stats(): NetworkLinkStats {
+    const elapsed = this.nowNs;
+    return {
+      messagesSent: this.sent,
+      messagesDropped: this.dropped,
+      bytesSent: this.bytes,
+      utilization: elapsed > 0 ? Math.min(1, this.busyNs / elapsed) : 0,
+    };
+  }
+}
