@@ -77,6 +77,9 @@ export {
   conditions,
 } from "./components/network/index.js";
 
+// Components: servers.
+export { Server, type ServerOptions, type ServerStats } from "./components/server/index.js";
+
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,
@@ -104,4 +107,5 @@ export {
   TimeoutError,
   CancelledError,
   InterruptError,
+  RemoteError,
 } from "./core/errors.js";

@@ -6,7 +6,13 @@
 import type { ConceptName, Layer, Role } from "./vocabulary.js";
 
 /** Components distsim implements; each adds its name here with its entry. */
-export const COMPONENT_NAMES = ["Source", "ClosedLoopClients", "NetworkLink", "Network"] as const;
+export const COMPONENT_NAMES = [
+  "Source",
+  "ClosedLoopClients",
+  "NetworkLink",
+  "Network",
+  "Server",
+] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** Anything the catalog can name. */

@@ -1,6 +1,7 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
+import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
 import { Catalog } from "./catalog.js";
@@ -13,6 +14,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   ClosedLoopClients.catalog,
   NetworkLink.catalog,
   Network.catalog,
+  Server.catalog,
 ];
 
 /** Builds the catalog: concept entries first, then components (which may refine a concept). */

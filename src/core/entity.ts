@@ -25,7 +25,7 @@
  */
 
 import type { RandomStream } from "../random/randomStream.js";
-import { ConfigError, SimulationError, TimeoutError } from "./errors.js";
+import { ConfigError, FailureReply, RemoteError, SimulationError, TimeoutError } from "./errors.js";
 import { EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import type { Message } from "./message.js";
@@ -186,8 +186,33 @@ export class Entity<In = unknown, Out = unknown> {
   }
 
   /**
+   * Answers `request` with a failure instead of a reply: the caller's `call` throws
+   * `RemoteError(reason)` (an overload rejection, a 503, a validation failure). It is a
+   * modelled outcome, delivered like a reply (same delay, same network).
+   */
+  fail(request: Message<In>, reason: string, options?: SendOptions): Message<unknown> {
+    const source = request.source;
+    if (source === null) {
+      throw new SimulationError(
+        `cannot fail "${request.kind}" message ${request.id}: it has no source`,
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    return this.sim._send(
+      this as Entity<unknown, unknown>,
+      source as Entity<unknown, unknown>,
+      "error",
+      new FailureReply(reason),
+      request.id,
+      options,
+    );
+  }
+
+  /**
    * Sends a request and returns a future of the reply's payload. It rejects with
-   * `TimeoutError` after `options.timeout` seconds; cancelling it abandons the call (a late
+   * `RemoteError` if the callee fails the request, with `TimeoutError` after
+   * `options.timeout` seconds; cancelling it abandons the call (a late
    * reply is then counted in `counters.lateReplies`).
    */
   request<P, R>(
@@ -404,7 +429,14 @@ export class Entity<In = unknown, Out = unknown> {
       if (pending !== undefined) {
         this.pendingCalls!.delete(correlationId);
         if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
-        pending.future.resolve(message.payload);
+        const payload = message.payload;
+        if (payload instanceof FailureReply) {
+          pending.future.reject(
+            new RemoteError(payload.reason, message.source?.name ?? "simulation"),
+          );
+        } else {
+          pending.future.resolve(payload);
+        }
         return;
       }
     }

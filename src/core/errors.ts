@@ -99,3 +99,23 @@ export class InterruptError extends DistsimError {
     super(`interrupted: ${typeof reason === "string" ? reason : describeValue(reason)}`);
   }
 }
+
+/**
+ * A modelled outcome: the callee answered a `call` with `fail(request, reason)` (a rejection,
+ * an overload, a 503) instead of a reply. Thrown at the caller's `yield`.
+ */
+export class RemoteError extends DistsimError {
+  override name = "RemoteError";
+  constructor(
+    readonly reason: string,
+    /** Name of the entity that failed the request. */
+    readonly entity: string,
+  ) {
+    super(`${entity} failed the request: ${reason}`);
+  }
+}
+
+/** @internal The payload of a failure reply (see `Entity.fail`). */
+export class FailureReply {
+  constructor(readonly reason: string) {}
+}

@@ -24,6 +24,13 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       stopAfter: { count: 1 },
     },
     NetworkLink: { ...distsim.conditions.internet() },
+    Server: {
+      concurrency: 2,
+      serviceTime: distsim.dist.exponential(0.1),
+      queuePolicy: "lifo",
+      queueCapacity: 5,
+      respond: () => 1,
+    },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }

@@ -10,6 +10,7 @@ import { Entity } from "../../src/core/entity.js";
 import {
   CancelledError,
   ConfigError,
+  type RemoteError,
   SimulationError,
   type TimeoutError,
 } from "../../src/core/errors.js";
@@ -158,6 +159,31 @@ describe("Entity: call and reply", () => {
     expect(client.pendingCallCount).toBe(0);
     expect(sim.run().time).toBe(1);
     expect(client.counters.lateReplies).toBe(1);
+  });
+
+  it("fail() makes the caller's call throw RemoteError, at the reply's time", () => {
+    const { sim, note, log } = setup();
+    class Picky extends Entity<number, number> {
+      override handle(request: Message<number>) {
+        if (request.payload < 0) this.fail(request, "negative input", { delay: 0.5 });
+        else this.reply(request, request.payload);
+      }
+    }
+    const server = new Picky(sim, "picky");
+    const client = new Entity(sim, "client");
+    client.start(function* () {
+      try {
+        yield* client.call(server, "sqrt", -4);
+      } catch (error) {
+        const remote = error as RemoteError;
+        note(`${remote.name} from ${remote.entity}: ${remote.reason}`);
+      }
+      note(`ok ${yield* client.call(server, "sqrt", 9)}`);
+    });
+    sim.run();
+    expect(log).toEqual(["0.5:RemoteError from picky: negative input", "0.5:ok 9"]);
+    sim.send(server, "sqrt", -1);
+    expect(() => sim.run()).toThrow(/cannot fail "sqrt" message \d+: it has no source/);
   });
 
   it("cannot reply to a message without a source", () => {

@@ -1,0 +1,2 @@
+/** The server family. */
+export { Server, type ServerOptions, type ServerStats } from "./server.js";

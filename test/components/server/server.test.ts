@@ -1,0 +1,154 @@
+/**
+ * Goal: the server serves `concurrency` requests at once for drawn service times, queues the
+ * rest in FIFO or LIFO order, rejects beyond its capacity (RemoteError at the caller), reports
+ * consistent statistics, loses its volatile queue on a crash, refuses bad options, and matches
+ * queueing theory (M/M/c against Erlang C, utilization = lambda / (c mu)).
+ * Method: deterministic service times for ordering and counts; seeded replications with a 99%
+ * Student t interval (t = 3.250, 9 degrees of freedom) for theory.
+ */
+import { describe, expect, it } from "vitest";
+import { Server } from "../../../src/components/server/server.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError, RemoteError } from "../../../src/core/errors.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { poisson } from "../../../src/load/arrivals.js";
+import { Source } from "../../../src/load/source.js";
+import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { confidenceInterval99 } from "../../support/statistics.js";
+
+function setup() {
+  const sim = new Simulation({ seed: 1 });
+  const client = new Entity(sim, "client");
+  const log: string[] = [];
+  return { sim, client, log };
+}
+
+/** Sends `count` calls at t = 0 and logs "payload@time" or "rejected@time". */
+function callAll(client: Entity, server: Server<number, number>, count: number, log: string[]) {
+  for (let i = 0; i < count; i++) {
+    client.start(function* () {
+      try {
+        const answer = yield* client.call(server, "work", i);
+        log.push(`${answer}@${client.now}`);
+      } catch (error) {
+        if (!(error instanceof RemoteError)) throw error;
+        log.push(`rejected ${i}@${client.now}`);
+      }
+    });
+  }
+}
+
+describe("Server", () => {
+  it("serves concurrency requests at once, the rest in FIFO order", () => {
+    const { sim, client, log } = setup();
+    const server = new Server<number, number>(sim, "s", {
+      concurrency: 2,
+      serviceTime: constant(1),
+    });
+    callAll(client, server, 5, log);
+    sim.run();
+    expect(log).toEqual(["0@1", "1@1", "2@2", "3@2", "4@3"]);
+    expect(server.stats).toMatchObject({ completed: 5, rejected: 0, active: 0, depth: 0 });
+    // Busy: 2 workers for 2 s, 1 for 1 s, out of 2 workers x 3 s.
+    expect(server.stats.utilization).toBeCloseTo(5 / 6, 12);
+  });
+
+  it("serves the newest waiting request first with LIFO", () => {
+    const { sim, client, log } = setup();
+    const server = new Server<number, number>(sim, "s", {
+      serviceTime: constant(1),
+      queuePolicy: "lifo",
+    });
+    callAll(client, server, 4, log);
+    sim.run();
+    expect(log).toEqual(["0@1", "3@2", "2@3", "1@4"]);
+  });
+
+  it("rejects beyond the queue capacity, at once, as RemoteError", () => {
+    const { sim, client, log } = setup();
+    const server = new Server<number, number>(sim, "s", {
+      serviceTime: constant(1),
+      queueCapacity: 2,
+    });
+    callAll(client, server, 5, log);
+    sim.run();
+    expect(log).toEqual(["rejected 3@0", "rejected 4@0", "0@1", "1@2", "2@3"]);
+    expect(server.stats).toMatchObject({ completed: 3, rejected: 2 });
+    const zero = setup();
+    const noQueue = new Server<number, number>(zero.sim, "s", {
+      serviceTime: constant(1),
+      queueCapacity: 0,
+    });
+    callAll(zero.client, noQueue, 2, zero.log);
+    zero.sim.run();
+    expect(zero.log).toEqual(["rejected 1@0", "0@1"]);
+  });
+
+  it("replies with respond(request)", () => {
+    const { sim, client, log } = setup();
+    const server = new Server<number, number>(sim, "s", {
+      respond: (request) => request.payload * 10,
+    });
+    callAll(client, server, 2, log);
+    sim.run();
+    expect(log).toEqual(["0@0.01", "10@0.02"]);
+  });
+
+  it("a crash loses queued and in-service requests; callers time out", () => {
+    const { sim, client } = setup();
+    const server = new Server<number, number>(sim, "s", { serviceTime: constant(1) });
+    let timeouts = 0;
+    for (let i = 0; i < 3; i++) {
+      client.start(function* () {
+        try {
+          yield* client.call(server, "work", i, { timeout: 5 });
+        } catch {
+          timeouts++;
+        }
+      });
+    }
+    sim.at(0.5, () => server.crash());
+    sim.at(1, () => server.recover());
+    sim.run();
+    expect(timeouts).toBe(3);
+    expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, depth: 0 });
+  });
+
+  it("refuses bad options, naming the server and the option", () => {
+    const { sim } = setup();
+    expect(() => new Server(sim, "a", { concurrency: 0 })).toThrow(
+      /Server "a": option "concurrency" must be an integer >= 1; given 0/,
+    );
+    expect(() => new Server(sim, "b", { serviceTime: 0.1 as never })).toThrow(/serviceTime/);
+    expect(() => new Server(sim, "c", { queuePolicy: "random" as never })).toThrow(/queuePolicy/);
+    expect(() => new Server(sim, "d", { queueCapacity: -1 })).toThrow(ConfigError);
+    expect(() => new Server(sim, "e", { respond: 5 as never })).toThrow(/respond/);
+  });
+
+  it("M/M/3 matches Erlang C and utilization lambda / (c mu)", () => {
+    // lambda = 24/s, mu = 10/s, c = 3: offered load 2.4, C(3, 2.4) = 0.6472.
+    const offered = 2.4;
+    let term = 1;
+    let sum = 1;
+    for (let k = 1; k < 3; k++) {
+      term *= offered / k;
+      sum += term;
+    }
+    const top = ((term * offered) / 3) * (3 / (3 - offered));
+    const waitProbability = top / (sum + top);
+    const theoryDepth = (waitProbability * offered) / (3 - offered); // Lq
+    const runs = Array.from({ length: 10 }, (_, r) => {
+      const sim = new Simulation({ seed: 900 + r });
+      const server = new Server(sim, "s", { concurrency: 3, serviceTime: exponential(0.1) });
+      new Source(sim, "load", { target: server, arrivals: poisson(24) });
+      sim.run({ until: 3000 });
+      return server.stats;
+    });
+    const depth = confidenceInterval99(runs.map((s) => s.meanDepth));
+    expect(depth.low).toBeLessThan(theoryDepth);
+    expect(depth.high).toBeGreaterThan(theoryDepth);
+    const utilization = confidenceInterval99(runs.map((s) => s.utilization));
+    expect(utilization.low).toBeLessThan(0.8);
+    expect(utilization.high).toBeGreaterThan(0.8);
+  });
+});
