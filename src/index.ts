@@ -80,6 +80,15 @@ export {
 // Components: servers.
 export { Server, type ServerOptions, type ServerStats } from "./components/server/index.js";
 
+// Components: clients and retry policies.
+export {
+  Client,
+  type ClientOptions,
+  type ClientStats,
+  retry,
+  type RetryPolicy,
+} from "./components/client/index.js";
+
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,

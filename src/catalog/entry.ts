@@ -12,6 +12,7 @@ export const COMPONENT_NAMES = [
   "NetworkLink",
   "Network",
   "Server",
+  "Client",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 

@@ -1,4 +1,5 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
+import { Client } from "../components/client/client.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
 import { Server } from "../components/server/server.js";
@@ -15,6 +16,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   NetworkLink.catalog,
   Network.catalog,
   Server.catalog,
+  Client.catalog,
 ];
 
 /** Builds the catalog: concept entries first, then components (which may refine a concept). */

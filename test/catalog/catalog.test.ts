@@ -36,7 +36,14 @@ describe("the distsim catalog", () => {
 
   it("validates clean against the exported components", () => {
     expect(
-      catalog.validate(["Source", "ClosedLoopClients", "NetworkLink", "Network", "Server"]),
+      catalog.validate([
+        "Source",
+        "ClosedLoopClients",
+        "NetworkLink",
+        "Network",
+        "Server",
+        "Client",
+      ]),
     ).toEqual([]);
   });
 

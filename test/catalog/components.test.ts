@@ -31,6 +31,12 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       queueCapacity: 5,
       respond: () => 1,
     },
+    Client: {
+      target,
+      timeout: 1,
+      retryPolicy: distsim.retry.fixed({ maxAttempts: 2, delay: 0.1 }),
+      kind: "get",
+    },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }

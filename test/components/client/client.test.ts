@@ -1,0 +1,176 @@
+/**
+ * Goal: the client retries timed-out and rejected attempts by its policy, at the policy's
+ * delays, returns the first success or throws the last error, and counts attempts, timeouts,
+ * rejections, retries, failures and latency; retry policies produce the waits they describe.
+ * Method: a scripted server that drops or rejects chosen attempts; exact times with
+ * deterministic policies; bounds on jittered delays.
+ */
+import { describe, expect, it } from "vitest";
+import { Client } from "../../../src/components/client/client.js";
+import {
+  decorrelatedJitter,
+  exponentialBackoff,
+  fixed,
+  noRetry,
+} from "../../../src/components/client/retryPolicies.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { constant } from "../../../src/load/arrivals.js";
+import { Source } from "../../../src/load/source.js";
+import { RandomStream } from "../../../src/random/randomStream.js";
+
+/** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
+class Scripted extends Entity<number, number> {
+  attempts = 0;
+  constructor(
+    sim: Simulation,
+    private readonly script: readonly ("ok" | "drop" | "reject")[],
+  ) {
+    super(sim, "server");
+  }
+  override *handle(request: Message<number>) {
+    const action = this.script[this.attempts++] ?? "ok";
+    yield 0.1;
+    if (action === "ok") this.reply(request, request.payload * 2);
+    else if (action === "reject") this.fail(request, "busy");
+  }
+}
+
+function run(
+  script: ("ok" | "drop" | "reject")[],
+  retryPolicy = fixed({ maxAttempts: 3, delay: 1 }),
+) {
+  const sim = new Simulation({ seed: 1 });
+  const server = new Scripted(sim, script);
+  const client = new Client<number, number>(sim, "client", {
+    target: server,
+    timeout: 0.5,
+    retryPolicy,
+  });
+  const log: string[] = [];
+  const caller = new Entity(sim, "caller");
+  caller.start(function* () {
+    try {
+      log.push(`ok ${yield* client.issue(21)} at ${caller.now}`);
+    } catch (error) {
+      log.push(`${(error as Error).name} at ${caller.now}`);
+    }
+  });
+  sim.run();
+  return { log, stats: client.stats, server };
+}
+
+describe("Client", () => {
+  it("succeeds on the first attempt without retrying", () => {
+    const { log, stats } = run(["ok"]);
+    expect(log).toEqual(["ok 42 at 0.1"]);
+    expect(stats).toMatchObject({
+      requests: 1,
+      attempts: 1,
+      succeeded: 1,
+      retries: 0,
+      inFlight: 0,
+    });
+    expect(stats.meanLatency).toBeCloseTo(0.1, 12);
+  });
+
+  it("retries a timeout after the policy's delay", () => {
+    // Attempt 1 times out at 0.5; retry at 1.5; answered at 1.6.
+    const { log, stats } = run(["drop", "ok"]);
+    expect(log).toEqual(["ok 42 at 1.6"]);
+    expect(stats).toMatchObject({ attempts: 2, timeouts: 1, retries: 1, succeeded: 1, failed: 0 });
+    expect(stats.maxLatency).toBeCloseTo(1.6, 12);
+  });
+
+  it("retries a rejection, and fails with the last error when attempts run out", () => {
+    const { log, stats } = run(["reject", "drop", "reject"]);
+    // 0.1 rejected; retry 1.1 dropped, times out 1.6; retry 2.6 rejected at 2.7.
+    expect(log).toEqual(["RemoteError at 2.7"]);
+    expect(stats).toMatchObject({
+      attempts: 3,
+      rejections: 2,
+      timeouts: 1,
+      retries: 2,
+      failed: 1,
+      succeeded: 0,
+    });
+    expect(run(["drop"], noRetry()).log).toEqual(["TimeoutError at 0.5"]);
+  });
+
+  it("as a message target, issues each message fire-and-forget", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Scripted(sim, ["ok", "reject", "ok"]);
+    const client = new Client<number, number>(sim, "client", {
+      target: server,
+      retryPolicy: noRetry(),
+    });
+    new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 3 } });
+    sim.run();
+    expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, failed: 1, rejections: 1 });
+  });
+
+  it("refuses bad options", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Entity(sim, "t");
+    expect(() => new Client(sim, "a", { target, timeout: 0 })).toThrow(
+      /Client "a": option "timeout"/,
+    );
+    expect(() => new Client(sim, "b", { target, retryPolicy: {} as never })).toThrow(/retryPolicy/);
+    expect(() => new Client(sim, "c", { target: null as never })).toThrow(/target/);
+    expect(() => new Client(sim, "d", { target, kind: 3 as never })).toThrow(/"kind"/);
+  });
+});
+
+describe("retry policies", () => {
+  const stream = () => new RandomStream(1, "t", "retry");
+
+  it("fixed and none", () => {
+    expect(noRetry().maxAttempts).toBe(1);
+    expect(fixed({ maxAttempts: 4, delay: 0.2 }).delay(3, 0.2, stream())).toBe(0.2);
+  });
+
+  it("exponential backoff doubles up to its cap; jitter stays within bounds", () => {
+    const plain = exponentialBackoff({ maxAttempts: 10, initial: 0.1, max: 1, jitter: "none" });
+    expect([1, 2, 3, 4, 5, 6].map((k) => plain.delay(k, 0, stream()))).toEqual([
+      0.1, 0.2, 0.4, 0.8, 1, 1,
+    ]);
+    const s = stream();
+    const full = exponentialBackoff({ maxAttempts: 10, initial: 0.1 });
+    const equal = exponentialBackoff({ maxAttempts: 10, initial: 0.1, jitter: "equal" });
+    for (let i = 0; i < 1000; i++) {
+      const f = full.delay(3, 0, s);
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThan(0.4);
+      const e = equal.delay(3, 0, s);
+      expect(e).toBeGreaterThanOrEqual(0.2);
+      expect(e).toBeLessThan(0.4);
+    }
+  });
+
+  it("decorrelated jitter stays in [base, min(cap, 3 x previous)]", () => {
+    const policy = decorrelatedJitter({ maxAttempts: 10, base: 0.1, cap: 2 });
+    const s = stream();
+    let previous = 0;
+    for (let k = 1; k < 50; k++) {
+      const next = policy.delay(k, previous, s);
+      expect(next).toBeGreaterThanOrEqual(0.1);
+      expect(next).toBeLessThanOrEqual(Math.min(2, Math.max(0.1, 3 * (previous || 0.1))));
+      previous = next;
+    }
+  });
+
+  it("refuse bad options", () => {
+    expect(() => fixed({ maxAttempts: 0, delay: 1 })).toThrow(ConfigError);
+    expect(() => fixed({ maxAttempts: 2, delay: -1 })).toThrow(/delay/);
+    expect(() => exponentialBackoff({ maxAttempts: 2, initial: 0 })).toThrow(/initial/);
+    expect(() => exponentialBackoff({ maxAttempts: 2, initial: 1, multiplier: 0.5 })).toThrow(
+      /multiplier/,
+    );
+    expect(() =>
+      exponentialBackoff({ maxAttempts: 2, initial: 1, jitter: "some" as never }),
+    ).toThrow(/jitter/);
+    expect(() => decorrelatedJitter({ maxAttempts: 2, base: 1, cap: 0.5 })).toThrow(/cap/);
+  });
+});
