@@ -89,6 +89,15 @@ export {
   type RetryPolicy,
 } from "./components/client/index.js";
 
+// Components: resilience.
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+  type CircuitTransition,
+} from "./components/resilience/index.js";
+
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,

@@ -13,6 +13,7 @@ export const COMPONENT_NAMES = [
   "Network",
   "Server",
   "Client",
+  "CircuitBreaker",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 

@@ -2,6 +2,7 @@
 import { Client } from "../components/client/client.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
+import { CircuitBreaker } from "../components/resilience/circuitBreaker.js";
 import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
@@ -17,9 +18,17 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Network.catalog,
   Server.catalog,
   Client.catalog,
+  CircuitBreaker.catalog,
 ];
 
-/** Builds the catalog: concept entries first, then components (which may refine a concept). */
+/**
+ * Builds the catalog: the seed's concepts, then the components. A component named like a
+ * concept (CircuitBreaker) is that concept implemented: its entry replaces the concept's.
+ */
 export function distsimCatalog(): Catalog {
-  return new Catalog([...conceptEntries(), ...COMPONENT_ENTRIES]);
+  const implemented = new Set<string>(COMPONENT_ENTRIES.map((e) => e.name));
+  return new Catalog([
+    ...conceptEntries().filter((e) => !implemented.has(e.name)),
+    ...COMPONENT_ENTRIES,
+  ]);
 }

@@ -43,6 +43,7 @@ describe("the distsim catalog", () => {
         "Network",
         "Server",
         "Client",
+        "CircuitBreaker",
       ]),
     ).toEqual([]);
   });

@@ -37,6 +37,13 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       retryPolicy: distsim.retry.fixed({ maxAttempts: 2, delay: 0.1 }),
       kind: "get",
     },
+    CircuitBreaker: {
+      target,
+      failureThreshold: 3,
+      openDuration: 1,
+      halfOpenSuccesses: 2,
+      timeout: 0.5,
+    },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }

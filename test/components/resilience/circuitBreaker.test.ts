@@ -1,0 +1,159 @@
+/**
+ * Goal: the breaker forwards while the target succeeds, opens after the threshold of
+ * consecutive failures, fails fast while open, probes one request at a time when the open
+ * period ends, closes after enough successful probes and reopens on a failed one; its
+ * transition log records each change with its time.
+ * Method: a target whose health is switched by timers; calls at chosen times; exact times.
+ */
+import { describe, expect, it } from "vitest";
+import { CircuitBreaker } from "../../../src/components/resilience/circuitBreaker.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError, type RemoteError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+
+/** Replies after 0.1 s when healthy; refuses ("down") otherwise. */
+class Target extends Entity<number, number> {
+  healthy = true;
+  calls = 0;
+  override *handle(request: Message<number>) {
+    this.calls++;
+    yield 0.1;
+    if (this.healthy) this.reply(request, request.payload);
+    else this.fail(request, "down");
+  }
+}
+
+function setup(
+  options: { failureThreshold?: number; openDuration?: number; halfOpenSuccesses?: number } = {},
+) {
+  const sim = new Simulation({ seed: 1 });
+  const target = new Target(sim, "target");
+  const breaker = new CircuitBreaker<number, number>(sim, "breaker", {
+    target,
+    failureThreshold: 3,
+    openDuration: 5,
+    ...options,
+  });
+  const caller = new Entity(sim, "caller");
+  const log: string[] = [];
+  /** Calls through the breaker at `time` and logs "time:ok" or "time:reason". */
+  const callAt = (time: number) =>
+    sim.at(time, () =>
+      caller.start(function* () {
+        try {
+          yield* caller.call(breaker, "get", 1);
+          log.push(`${time}:ok`);
+        } catch (error) {
+          log.push(`${time}:${(error as RemoteError).reason}`);
+        }
+      }),
+    );
+  return { sim, target, breaker, log, callAt };
+}
+
+describe("CircuitBreaker", () => {
+  it("opens after consecutive failures, fails fast, probes, and closes again", () => {
+    const { sim, target, breaker, log, callAt } = setup();
+    sim.at(0, () => {
+      target.healthy = false;
+    });
+    for (const t of [1, 2, 3, 4, 5]) callAt(t); // 3 failures open it at 3.1; 4 and 5 fail fast
+    sim.at(7, () => {
+      target.healthy = true;
+    });
+    for (const t of [8, 8.2, 8.25, 9]) callAt(t); // open until 8.1: 8 fails fast, 8.2 probes, 8.25 fails fast, 9 closed
+    sim.run();
+    expect(log).toEqual([
+      "1:down",
+      "2:down",
+      "3:down",
+      "4:circuit open",
+      "5:circuit open",
+      "8:circuit open",
+      "8.25:circuit open",
+      "8.2:ok",
+      "9:ok",
+    ]);
+    expect(breaker.stats.transitions).toEqual([
+      { time: 3.1, from: "closed", to: "open" },
+      { time: 8.2, from: "open", to: "half-open" },
+      { time: 8.3, from: "half-open", to: "closed" },
+    ]);
+    expect(breaker.stats).toMatchObject({
+      forwarded: 5,
+      succeeded: 2,
+      failed: 3,
+      shortCircuited: 4,
+      state: "closed",
+    });
+    expect(target.calls).toBe(5);
+  });
+
+  it("a failed probe reopens the circuit for another open period", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 1, openDuration: 2 });
+    target.healthy = false;
+    callAt(0); // opens at 0.1
+    callAt(3); // probe fails at 3.1: reopens until 5.1
+    callAt(4); // fails fast
+    sim.run({ until: 6 });
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}`)).toEqual([
+      "0.1:open",
+      "3:half-open",
+      "3.1:open",
+    ]);
+    expect(breaker.currentState()).toBe("half-open"); // its time is up at the end of the run
+  });
+
+  it("a success resets the count of consecutive failures", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 2 });
+    sim.at(0, () => {
+      target.healthy = false;
+    });
+    callAt(1);
+    sim.at(1.5, () => {
+      target.healthy = true;
+    });
+    callAt(2);
+    sim.at(2.5, () => {
+      target.healthy = false;
+    });
+    callAt(3);
+    sim.run();
+    expect(breaker.stats.state).toBe("closed");
+  });
+
+  it("needs halfOpenSuccesses probes in a row to close", () => {
+    const { sim, target, breaker, callAt } = setup({
+      failureThreshold: 1,
+      openDuration: 1,
+      halfOpenSuccesses: 2,
+    });
+    target.healthy = false;
+    callAt(0);
+    sim.at(0.5, () => {
+      target.healthy = true;
+    });
+    callAt(2);
+    callAt(3);
+    sim.run();
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}`)).toEqual([
+      "0.1:open",
+      "2:half-open",
+      "3.1:closed",
+    ]);
+  });
+
+  it("refuses bad options", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Target(sim, "t");
+    expect(() => new CircuitBreaker(sim, "a", { target, failureThreshold: 0 })).toThrow(
+      /CircuitBreaker "a": option "failureThreshold"/,
+    );
+    expect(() => new CircuitBreaker(sim, "b", { target, openDuration: -1 })).toThrow(
+      /openDuration/,
+    );
+    expect(() => new CircuitBreaker(sim, "c", { target, timeout: 0 })).toThrow(ConfigError);
+    expect(() => new CircuitBreaker(sim, "d", { target: {} as never })).toThrow(/target/);
+  });
+});
