@@ -120,14 +120,12 @@ export class Entity<In = unknown, Out = unknown> {
 
   /**
    * Receives a message. Override it, as a plain method or a generator method (which becomes a
-   * process per message). The default drops late replies and fails on anything else.
+   * process per message). Replies never arrive here: they settle the caller's `call`, or are
+   * dropped and counted in `counters.lateReplies` if the call has timed out. The default fails
+   * the run, so a message sent to an entity that does not expect it is never silently lost.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a plain handler returns nothing (void), a generator handler a generator
   handle(message: Message<In>): void | ProcessGenerator<unknown> {
-    if (message.isReply) {
-      this.counters.lateReplies++;
-      return;
-    }
     throw new SimulationError(
       `received a "${message.kind}" message but does not implement handle()`,
       this.name,
@@ -425,20 +423,25 @@ export class Entity<In = unknown, Out = unknown> {
     }
     const correlationId = message.correlationId;
     if (correlationId !== 0) {
+      // Replies only ever settle calls. One whose call timed out or was cancelled is dropped
+      // and counted: handing it to handle() would make it look like a new request (a proxy
+      // would forward it, or fail it back to the server as work).
       const pending = this.pendingCalls?.get(correlationId);
-      if (pending !== undefined) {
-        this.pendingCalls!.delete(correlationId);
-        if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
-        const payload = message.payload;
-        if (payload instanceof FailureReply) {
-          pending.future.reject(
-            new RemoteError(payload.reason, message.source?.name ?? "simulation"),
-          );
-        } else {
-          pending.future.resolve(payload);
-        }
+      if (pending === undefined) {
+        this.counters.lateReplies++;
         return;
       }
+      this.pendingCalls!.delete(correlationId);
+      if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
+      const payload = message.payload;
+      if (payload instanceof FailureReply) {
+        pending.future.reject(
+          new RemoteError(payload.reason, message.source?.name ?? "simulation"),
+        );
+      } else {
+        pending.future.resolve(payload);
+      }
+      return;
     }
     this.counters.received++;
     const result = this.handle(message);
