@@ -30,6 +30,8 @@ export const EventType = {
   Throw: 2,
   /** Call a function (target) with one argument (payload). */
   Callback: 3,
+  /** Resume a process in a numeric sleep: target = its generator, payload = its pid. */
+  ResumeFast: 4,
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

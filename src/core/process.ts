@@ -46,8 +46,15 @@ export interface ProcessOptions {
 
 export class Process<R = unknown> implements FutureListener {
   private _status: ProcessStatus = "scheduled";
-  /** Queue token of the event that will next resume this process, or -1. */
-  private wakeToken = -1;
+  /** Queue token of the event that will next resume this process, or -1 (in the sim's table). */
+  private get wakeToken(): number {
+    return this.entity.sim._procWake[this.pid]!;
+  }
+  private set wakeToken(token: number) {
+    this.entity.sim._procWake[this.pid] = token;
+  }
+  /** @internal Index in the simulation's process table. */
+  readonly pid: number;
   /** The future this process is waiting on, or null. */
   private waitingOn: SimFuture<unknown> | null = null;
   private _result: SimFuture<R> | null = null;
@@ -74,6 +81,17 @@ export class Process<R = unknown> implements FutureListener {
     readonly daemon: boolean,
   ) {
     this.causeId = entity.sim._currentCauseId;
+    this.pid = entity.sim._registerProcess(this as Process<unknown>, this.causeId, daemon);
+  }
+
+  /** @internal The fast path in the loop ran a step; handle whatever it did not. */
+  _fastStepped(step: IteratorResult<Yieldable, R>): void {
+    this.afterStep(step);
+  }
+
+  /** @internal The fast path's step threw. */
+  _fastThrew(error: unknown): void {
+    this.finish(error instanceof InterruptError ? "interrupted" : "failed", undefined, error);
   }
 
   get sim(): Simulation {
@@ -81,7 +99,8 @@ export class Process<R = unknown> implements FutureListener {
   }
 
   get status(): ProcessStatus {
-    return this._status;
+    // The loop's fast path resumes numeric sleeps without touching this object.
+    return this.sim._currentProcess === (this as Process<unknown>) ? "running" : this._status;
   }
 
   /** True until the process has finished, one way or another. */
@@ -126,6 +145,7 @@ export class Process<R = unknown> implements FutureListener {
     const error = new InterruptError(reason);
     if (this.interrupts === null) this.interrupts = [error];
     else this.interrupts.push(error);
+    this.sim._procFlags[this.pid]! |= 2;
     if (!this.interruptScheduled) this.scheduleInterrupt();
     return true;
   }
@@ -149,6 +169,7 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "cancelled";
     this._error = new CancelledError(reason);
     this.entity._unlinkProcess(this);
+    sim._releaseProcess(this.pid);
     const previous = sim._currentProcess;
     sim._currentProcess = this;
     try {
@@ -216,6 +237,11 @@ export class Process<R = unknown> implements FutureListener {
       return;
     }
     sim._currentProcess = previous;
+    this.afterStep(step);
+  }
+
+  private afterStep(step: IteratorResult<Yieldable, R>): void {
+    const sim = this.sim;
     if (step.done === true) {
       this.finish("done", step.value, undefined);
       return;
@@ -225,7 +251,14 @@ export class Process<R = unknown> implements FutureListener {
     if (typeof yielded === "number") {
       // Inlined durationToNs: this is the hot path of every process that sleeps.
       if (!(yielded >= 0) || yielded > 9007199) this.badYield(yielded);
-      this.wakeAt(sim.nowNs + Math.round(yielded * 1e9), EventType.Resume, undefined);
+      this.wakeToken = sim.queue.push(
+        sim.nowNs + Math.round(yielded * 1e9),
+        EventType.ResumeFast,
+        this.generator,
+        this.pid,
+        this.entity,
+        this.daemon,
+      );
     } else if (yielded instanceof SimFuture) {
       this.waitFor(yielded);
     } else if (yielded instanceof Process) {
@@ -257,7 +290,10 @@ export class Process<R = unknown> implements FutureListener {
 
   private scheduleInterrupt(): void {
     const error = this.interrupts!.shift()!;
-    if (this.interrupts!.length === 0) this.interrupts = null;
+    if (this.interrupts!.length === 0) {
+      this.interrupts = null;
+      this.sim._procFlags[this.pid]! &= ~2;
+    }
     this.detach();
     this.interruptScheduled = true;
     this.wakeAt(this.sim.nowNs, EventType.Throw, error);
@@ -268,7 +304,9 @@ export class Process<R = unknown> implements FutureListener {
     this._returned = value;
     this._error = error;
     this.interrupts = null;
+    this.sim._procFlags[this.pid]! &= ~2;
     this.entity._unlinkProcess(this);
+    this.sim._releaseProcess(this.pid);
     if (this._result !== null) {
       this.settleResult();
     } else if (status === "failed") {
@@ -306,6 +344,7 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "failed";
     this.detach();
     this.entity._unlinkProcess(this);
+    sim._releaseProcess(this.pid);
     throw new SimulationError(
       `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (finite, >= 0), a SimFuture or a Process`,
       this.entity.name,

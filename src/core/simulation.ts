@@ -103,6 +103,17 @@ export class Simulation {
   /** @internal Id of the message whose handling is running (causal parent of new messages). */
   _currentCauseId = 0;
 
+  /** @internal Process table: hot per-process state in dense arrays, indexed by pid. */
+  _procObj: Process<unknown>[] = [];
+  /** @internal */
+  _procWake = new Float64Array(1024);
+  /** @internal */
+  _procCause = new Float64Array(1024);
+  /** @internal bit 0: daemon; bit 1: interrupts pending. Any bit set: slow path. */
+  _procFlags = new Uint8Array(1024);
+  private _procFree = new Int32Array(1024);
+  private _procFreeTop = 0;
+
   private _status: SimulationStatus = "idle";
   private readonly entityList: Entity<unknown, unknown>[] = [];
   private readonly entityByName = new Map<string, Entity<unknown, unknown>>();
@@ -350,6 +361,75 @@ export class Simulation {
     return message;
   }
 
+  /** @internal */
+  _registerProcess(process: Process<unknown>, causeId: number, daemon: boolean): number {
+    if (this._procFreeTop > 0) {
+      const pid = this._procFree[--this._procFreeTop]!;
+      this._procObj[pid] = process;
+      this._procWake[pid] = -1;
+      this._procCause[pid] = causeId;
+      this._procFlags[pid] = daemon ? 1 : 0;
+      return pid;
+    }
+    const pid = this._procObj.length;
+    if (pid === this._procWake.length) {
+      const free = new Int32Array(pid * 2);
+      free.set(this._procFree);
+      this._procFree = free;
+      const wake = new Float64Array(pid * 2);
+      wake.set(this._procWake);
+      this._procWake = wake;
+      const cause = new Float64Array(pid * 2);
+      cause.set(this._procCause);
+      this._procCause = cause;
+      const flags = new Uint8Array(pid * 2);
+      flags.set(this._procFlags);
+      this._procFlags = flags;
+    }
+    this._procObj.push(process);
+    this._procWake[pid] = -1;
+    this._procCause[pid] = causeId;
+    this._procFlags[pid] = daemon ? 1 : 0;
+    return pid;
+  }
+
+  /** @internal A finished process gives its pid back. */
+  _releaseProcess(pid: number): void {
+    this._procObj[pid] = null as unknown as Process<unknown>;
+    this._procFree[this._procFreeTop++] = pid;
+  }
+
+  /** @internal One step of a process in a numeric sleep, touching only its generator. */
+  private resumeFast(pid: number, generator: Generator<unknown>, owner: Entity<unknown, unknown>) {
+    const previous = this._currentProcess;
+    this._currentProcess = this._procObj[pid]!;
+    this._procWake[pid] = -1;
+    let step: IteratorResult<unknown>;
+    try {
+      step = generator.next(undefined);
+    } catch (error) {
+      this._currentProcess = previous;
+      this._procObj[pid]!._fastThrew(error);
+      return;
+    }
+    this._currentProcess = previous;
+    if (step.done !== true && this._procFlags[pid] === 0) {
+      const yielded = step.value;
+      if (typeof yielded === "number" && yielded >= 0 && yielded <= 9007199) {
+        this._procWake[pid] = this.queue.push(
+          this.nowNs + Math.round(yielded * 1e9),
+          EventType.ResumeFast,
+          generator,
+          pid,
+          owner,
+          false,
+        );
+        return;
+      }
+    }
+    this._procObj[pid]!._fastStepped(step as IteratorResult<never>);
+  }
+
   /** @internal Entities register themselves on construction; names are unique. */
   _register(entity: Entity<unknown, unknown>): number {
     if (this.entityByName.has(entity.name)) {
@@ -510,6 +590,13 @@ export class Simulation {
             process._throw(payload);
             break;
           }
+          case EventType.ResumeFast: {
+            const pid = payload as number;
+            who = owner!.id;
+            this._currentCauseId = this._procCause[pid]!;
+            this.resumeFast(pid, target as Generator<unknown>, owner!);
+            break;
+          }
           default: {
             who = owner === null ? 0 : owner.id;
             this._currentCauseId = 0;
@@ -517,7 +604,7 @@ export class Simulation {
             break;
           }
         }
-        const word = (who << 2) | type;
+        const word = (who << 2) | (type === EventType.ResumeFast ? EventType.Resume : type);
         hashA = Math.imul(hashA ^ low, 0xcc9e2d51);
         hashA = Math.imul((hashA << 15) | (hashA >>> 17), 0x1b873593) ^ word;
         hashB = Math.imul(hashB ^ high ^ word, 0x85ebca6b);
@@ -588,6 +675,7 @@ function entityOfEvent(
   if (type === EventType.Deliver) return (payload as Message<unknown>).target;
   if (type === EventType.Resume || type === EventType.Throw)
     return (target as Process<unknown>).entity;
+  if (type === EventType.ResumeFast) return owner;
   return owner;
 }
 
