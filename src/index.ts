@@ -109,6 +109,9 @@ export {
   type Role,
 } from "./catalog/index.js";
 
+// Metrics primitives.
+export { Counter, TimeWeightedGauge, Histogram, type HistogramOptions } from "./metrics/index.js";
+
 // Determinism.
 export {
   checkDeterminism,

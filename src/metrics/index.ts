@@ -1,0 +1,4 @@
+/** Metrics primitives: counters, time-weighted gauges, bounded-error histograms. */
+export { Counter } from "./counter.js";
+export { Histogram, type HistogramOptions } from "./histogram.js";
+export { TimeWeightedGauge } from "./timeWeightedGauge.js";

@@ -1,0 +1,40 @@
+/**
+ * Goal: a time-weighted gauge averages over simulated time, not over samples; counters count.
+ * Method: levels set by timers at known times, means computed by hand.
+ */
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/core/errors.js";
+import { Simulation } from "../../src/core/simulation.js";
+import { Counter } from "../../src/metrics/counter.js";
+import { TimeWeightedGauge } from "../../src/metrics/timeWeightedGauge.js";
+
+describe("TimeWeightedGauge", () => {
+  it("averages over time: 0 for 1 s, then 4 for 3 s, is 3", () => {
+    const sim = new Simulation({ seed: 1 });
+    const gauge = new TimeWeightedGauge(sim);
+    expect(gauge.mean).toBe(0);
+    sim.at(1, () => gauge.set(4));
+    sim.at(2, () => gauge.add(0)); // a sample with no change does not weigh
+    sim.run({ until: 4 });
+    expect(gauge.mean).toBe(3);
+    expect(gauge.integral).toBe(12);
+    expect([gauge.value, gauge.min, gauge.max]).toEqual([4, 0, 4]);
+  });
+
+  it("refuses non-finite levels", () => {
+    const gauge = new TimeWeightedGauge(new Simulation({ seed: 1 }));
+    expect(() => gauge.set(Number.NaN)).toThrow(ConfigError);
+  });
+});
+
+describe("Counter", () => {
+  it("counts and resets; refuses negative amounts", () => {
+    const counter = new Counter();
+    counter.add();
+    counter.add(2.5);
+    expect(counter.value).toBe(3.5);
+    expect(() => counter.add(-1)).toThrow(/Counter.add/);
+    counter.reset();
+    expect(counter.value).toBe(0);
+  });
+});
