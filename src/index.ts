@@ -110,7 +110,14 @@ export {
 } from "./catalog/index.js";
 
 // Metrics primitives.
-export { Counter, TimeWeightedGauge, Histogram, type HistogramOptions } from "./metrics/index.js";
+export {
+  Counter,
+  TimeWeightedGauge,
+  Histogram,
+  type HistogramOptions,
+  Probe,
+  type ProbeOptions,
+} from "./metrics/index.js";
 
 // Determinism.
 export {

@@ -14,6 +14,7 @@ export const COMPONENT_NAMES = [
   "Server",
   "Client",
   "CircuitBreaker",
+  "Probe",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 

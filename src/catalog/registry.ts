@@ -6,6 +6,7 @@ import { CircuitBreaker } from "../components/resilience/circuitBreaker.js";
 import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
+import { Probe } from "../metrics/probe.js";
 import { Catalog } from "./catalog.js";
 import { conceptEntries } from "./concepts.js";
 import type { CatalogEntry } from "./entry.js";
@@ -19,6 +20,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Server.catalog,
   Client.catalog,
   CircuitBreaker.catalog,
+  Probe.catalog,
 ];
 
 /**

@@ -15,10 +15,11 @@ export { ExitCode } from "./exitCodes.js";
 const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
-  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--json out.json]
+  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--json out.json] [--report out.html]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
-      the run ends when only daemon events remain. --seed defaults to 1.
+      the run ends when only daemon events remain. --seed defaults to 1. --report writes an
+      HTML page with every Probe of the model as a chart and the entities as a table.
   distsim catalog [list]                          list the component catalog by layer
   distsim catalog show <Name>                     one entry, as Markdown
   distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
@@ -53,6 +54,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         seed: { type: "string" },
         until: { type: "string" },
         json: { type: "string" },
+        report: { type: "string" },
         layer: { type: "string" },
         group: { type: "string" },
       },
@@ -103,12 +105,14 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     }
   }
   const json = typeof values.json === "string" ? values.json : undefined;
+  const report = typeof values.report === "string" ? values.report : undefined;
   return runCommand(
     {
       file,
       seed,
       ...(until === undefined ? {} : { until }),
       ...(json === undefined ? {} : { json }),
+      ...(report === undefined ? {} : { report }),
     },
     io,
   );

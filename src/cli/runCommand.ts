@@ -14,6 +14,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { RunSummary, Simulation } from "../core/simulation.js";
+import { reportFromRun } from "../report/fromRun.js";
+import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
 
@@ -28,6 +30,8 @@ export interface RunCommandOptions {
   seed: number;
   until?: number;
   json?: string;
+  /** Writes a self-contained HTML report (probes as charts, entities as a table) here. */
+  report?: string;
 }
 
 export interface CommandIO {
@@ -131,6 +135,13 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   if (options.json !== undefined) {
     writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
     io.out(`\nwrote ${options.json}\n`);
+  }
+  if (options.report !== undefined) {
+    writeReport(
+      reportFromRun(sim, report.summary, `distsim run ${options.file}`, `seed ${options.seed}`),
+      options.report,
+    );
+    io.out(`\nwrote ${options.report}\n`);
   }
   return ExitCode.ok;
 }

@@ -44,6 +44,7 @@ describe("the distsim catalog", () => {
         "Server",
         "Client",
         "CircuitBreaker",
+        "Probe",
       ]),
     ).toEqual([]);
   });

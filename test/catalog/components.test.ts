@@ -44,6 +44,7 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       halfOpenSuccesses: 2,
       timeout: 0.5,
     },
+    Probe: { read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }

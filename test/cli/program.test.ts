@@ -91,6 +91,16 @@ describe("distsim run", () => {
     expect(piped.out).toContain("events      3,000,000");
   });
 
+  it("writes an HTML report with the model's probes as charts", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.html");
+    const { code, out } = await run(["run", join(models, "queue.ts"), "--report", path]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toContain(`wrote ${path}`);
+    const html = readFileSync(path, "utf8");
+    expect(html).toContain('"name":"queue depth"');
+    expect(html).toContain("<td>server</td>");
+  });
+
   it("writes the report as JSON", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.json");
     expect((await run(["run", join(models, "plain.mjs"), "--json", path])).code).toBe(ExitCode.ok);
