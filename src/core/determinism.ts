@@ -44,7 +44,7 @@ export class NondeterminismError extends DistsimError {
   override name = "NondeterminismError";
   constructor(readonly verdict: DeterminismVerdict) {
     super(
-      `two runs of seed ${verdict.seed} differ: ${verdict.differences.join("; ")}. Look for Math.random, wall-clock reads, or iteration over unordered state in the model.`,
+      `two runs of seed ${verdict.seed} differ: ${verdict.differences.join("; ")}. Look for draws from the global random generator, wall-clock reads, or iteration over unordered state in the model.`,
     );
   }
 }

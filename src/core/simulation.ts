@@ -544,6 +544,11 @@ export class Simulation {
     let payload: unknown = null;
     let owner: Entity<unknown, unknown> | null = null;
     try {
+      // Anything flagged before this call (a rejection during set-up) is looked at first.
+      if (this.attention) {
+        const reason = this.attend();
+        if (reason !== null) return reason;
+      }
       for (;;) {
         if (queue.size === 0 || (drainable && queue.liveNonDaemon === 0)) return "drained";
         const timeNs = queue.peekTime();

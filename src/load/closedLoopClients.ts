@@ -15,6 +15,7 @@ import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity } from "../core/entity.js";
 import { ConfigError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../core/validate.js";
 import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
 
 export interface ClosedLoopOptions<P, R> {
@@ -78,12 +79,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   constructor(sim: Simulation, name: string, options: ClosedLoopOptions<P, R>) {
     super(sim, name);
     const component = `ClosedLoopClients "${name}"`;
-    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
-      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
-    }
-    if (!Number.isSafeInteger(options.users) || options.users < 1) {
-      throw new ConfigError(component, "users", "an integer >= 1", options.users);
-    }
+    requireEntity(component, "target", options?.target, sim, Entity);
+    requireInteger(component, "users", options.users, 1);
     if (!isDistribution(options.thinkTime)) {
       throw new ConfigError(
         component,
@@ -92,17 +89,11 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
         options.thinkTime,
       );
     }
-    const timeout = options.timeout;
-    if (
-      timeout !== undefined &&
-      (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout))
-    ) {
-      throw new ConfigError(component, "timeout", "a duration in seconds > 0", timeout);
-    }
-    const count = options.stopAfter?.count;
-    if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
-      throw new ConfigError(component, "stopAfter.count", "an integer >= 0", count);
-    }
+    if (options.timeout !== undefined) requireSeconds(component, "timeout", options.timeout);
+    const count =
+      options.stopAfter?.count === undefined
+        ? undefined
+        : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
     const time = options.stopAfter?.time;
     if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
       throw new ConfigError(

@@ -18,6 +18,7 @@ import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity } from "../core/entity.js";
 import { ConfigError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
+import { requireEntity, requireInteger } from "../core/validate.js";
 import type { ArrivalIterator, ArrivalProcess } from "./arrivals.js";
 
 export interface SourceOptions<P> {
@@ -82,9 +83,10 @@ export class Source<P = number> extends Entity {
   constructor(sim: Simulation, name: string, options: SourceOptions<P>) {
     super(sim, name);
     const component = `Source "${name}"`;
-    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
-      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
-    }
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      P,
+      unknown
+    >;
     if (options.arrivals?.kind !== "arrivals") {
       throw new ConfigError(
         component,
@@ -97,14 +99,11 @@ export class Source<P = number> extends Entity {
     if (typeof start !== "number" || !(start >= sim.now) || !Number.isFinite(start)) {
       throw new ConfigError(component, "start", `a time in seconds >= now (${sim.now})`, start);
     }
-    const sizeBytes = options.sizeBytes ?? 0;
-    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
-      throw new ConfigError(component, "sizeBytes", "an integer >= 0", sizeBytes);
-    }
-    const count = options.stopAfter?.count;
-    if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
-      throw new ConfigError(component, "stopAfter.count", "an integer >= 0", count);
-    }
+    const sizeBytes = requireInteger(component, "sizeBytes", options.sizeBytes ?? 0, 0);
+    const count =
+      options.stopAfter?.count === undefined
+        ? undefined
+        : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
     const time = options.stopAfter?.time;
     if (time !== undefined && (typeof time !== "number" || !(time >= start))) {
       throw new ConfigError(
@@ -124,7 +123,7 @@ export class Source<P = number> extends Entity {
     }
     const kind = options.kind ?? "request";
     if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    this.target = options.target;
+    this.target = target;
     this.kind = kind;
     this.makePayload = options.payload ?? null;
     this.sizeBytes = sizeBytes;

@@ -11,6 +11,7 @@ import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity } from "../core/entity.js";
 import { ConfigError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
+import { requireInteger } from "../core/validate.js";
 
 export interface ProbeOptions {
   /** What to sample; called at each sample time. */
@@ -64,9 +65,7 @@ export class Probe extends Entity {
     }
     const unit = options.unit ?? "";
     if (typeof unit !== "string") throw new ConfigError(component, "unit", "a string", unit);
-    const maxPoints = options.maxPoints ?? 1_000_000;
-    if (!Number.isSafeInteger(maxPoints) || maxPoints < 1)
-      throw new ConfigError(component, "maxPoints", "an integer >= 1", maxPoints);
+    const maxPoints = requireInteger(component, "maxPoints", options.maxPoints ?? 1_000_000, 1);
     this.read = options.read;
     this.interval = interval;
     this.unit = unit;

@@ -14,6 +14,7 @@ import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireSeconds } from "../../core/validate.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 export interface ClientOptions<Req, Res> {
@@ -95,16 +96,14 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   constructor(sim: Simulation, name: string, options: ClientOptions<Req, Res>) {
     super(sim, name);
     const component = `Client "${name}"`;
-    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
-      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
-    }
-    const timeout = options.timeout;
-    if (
-      timeout !== undefined &&
-      (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout))
-    ) {
-      throw new ConfigError(component, "timeout", "a duration in seconds > 0", timeout);
-    }
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
     const retryPolicy = options.retryPolicy ?? noRetry();
     if (retryPolicy?.kind !== "retry") {
       throw new ConfigError(
@@ -116,7 +115,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
     }
     const kind = options.kind ?? "request";
     if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    this.target = options.target;
+    this.target = target;
     this.timeout = timeout;
     this.retryPolicy = retryPolicy;
     this.kind = kind;

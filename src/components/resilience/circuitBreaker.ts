@@ -12,9 +12,10 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
+import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -89,26 +90,27 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   constructor(sim: Simulation, name: string, options: CircuitBreakerOptions<Req, Res>) {
     super(sim, name);
     const component = `CircuitBreaker "${name}"`;
-    if (!(options?.target instanceof Entity) || options.target.sim !== sim) {
-      throw new ConfigError(component, "target", "an entity of this simulation", options?.target);
-    }
-    const integerAtLeastOne = (parameter: string, value: unknown) => {
-      if (!Number.isSafeInteger(value) || (value as number) < 1)
-        throw new ConfigError(component, parameter, "an integer >= 1", value);
-      return value as number;
-    };
-    const positiveSeconds = (parameter: string, value: unknown) => {
-      if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-        throw new ConfigError(component, parameter, "a duration in seconds > 0", value);
-      }
-      return value;
-    };
-    this.target = options.target;
-    this.failureThreshold = integerAtLeastOne("failureThreshold", options.failureThreshold ?? 5);
-    this.openDuration = positiveSeconds("openDuration", options.openDuration ?? 5);
-    this.halfOpenSuccesses = integerAtLeastOne("halfOpenSuccesses", options.halfOpenSuccesses ?? 1);
+    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    this.failureThreshold = requireInteger(
+      component,
+      "failureThreshold",
+      options.failureThreshold ?? 5,
+      1,
+    );
+    this.openDuration = requireSeconds(component, "openDuration", options.openDuration ?? 5);
+    this.halfOpenSuccesses = requireInteger(
+      component,
+      "halfOpenSuccesses",
+      options.halfOpenSuccesses ?? 1,
+      1,
+    );
     this.timeout =
-      options.timeout === undefined ? undefined : positiveSeconds("timeout", options.timeout);
+      options.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
   }
 
   get stats(): CircuitBreakerStats {

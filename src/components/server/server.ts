@@ -19,6 +19,7 @@ import { Entity } from "../../core/entity.js";
 import { ConfigError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { requireInteger } from "../../core/validate.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 
@@ -100,10 +101,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   constructor(sim: Simulation, name: string, options: ServerOptions<Req, Res> = {}) {
     super(sim, name);
     const component = `Server "${name}"`;
-    const concurrency = options.concurrency ?? 1;
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-      throw new ConfigError(component, "concurrency", "an integer >= 1", concurrency);
-    }
+    const concurrency = requireInteger(component, "concurrency", options.concurrency ?? 1, 1);
     const serviceTime = options.serviceTime ?? constant(0.01);
     if (!isDistribution(serviceTime)) {
       throw new ConfigError(
