@@ -221,8 +221,14 @@ export class Entity<In = unknown, Out = unknown> {
   ): SimFuture<R> {
     const sim = this.sim;
     const timeoutSeconds = options?.timeout;
-    const timeoutNs =
-      timeoutSeconds === undefined ? -1 : durationToNs(timeoutSeconds, this.name, "timeout");
+    // Checked before anything is sent; -1 for no timeout.
+    const timeoutAtNs =
+      timeoutSeconds === undefined
+        ? -1
+        : sim._checkedTime(
+            sim.nowNs + durationToNs(timeoutSeconds, this.name, "timeout"),
+            this.name,
+          );
     const message = this.send(target as Entity<P, unknown>, kind, payload, options);
     const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
     const pending: PendingCall = { future: future as SimFuture<unknown>, timerToken: -1 };
@@ -232,9 +238,9 @@ export class Entity<In = unknown, Out = unknown> {
       this.pendingCalls = calls;
     }
     calls.set(message.id, pending);
-    if (timeoutNs >= 0) {
+    if (timeoutAtNs >= 0) {
       pending.timerToken = sim.queue.push(
-        sim.nowNs + timeoutNs,
+        timeoutAtNs,
         EventType.Callback,
         callTimedOut,
         new CallTimeout(this as Entity<unknown, unknown>, message.id, timeoutSeconds!),
@@ -303,7 +309,7 @@ export class Entity<In = unknown, Out = unknown> {
   after<A>(delay: number, callback: (arg: A) => void, arg?: A, options?: TimerOptions): number {
     const sim = this.sim;
     return sim.queue.push(
-      sim.nowNs + durationToNs(delay, this.name, "delay"),
+      sim._checkedTime(sim.nowNs + durationToNs(delay, this.name, "delay"), this.name),
       EventType.Callback,
       callback,
       arg,

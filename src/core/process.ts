@@ -11,10 +11,17 @@
  * cancelled generator is closed with `return()`, so its `finally` blocks run.
  */
 import type { Entity } from "./entity.js";
-import { CancelledError, describeValue, InterruptError, SimulationError } from "./errors.js";
+import {
+  CancelledError,
+  describeValue,
+  formatTimeNs,
+  InterruptError,
+  SimulationError,
+} from "./errors.js";
 import { EventType } from "./eventQueue.js";
 import { type FutureListener, SimFuture } from "./future.js";
 import type { Simulation } from "./simulation.js";
+import { MAX_TIME_NS } from "./time.js";
 
 /** What a process may yield. */
 export type Yieldable = number | SimFuture<unknown> | Process<unknown>;
@@ -84,6 +91,15 @@ export class Process<R = unknown> implements FutureListener {
     this.pid = entity.sim._registerProcess(this as Process<unknown>, this.causeId, daemon);
   }
 
+  /**
+   * True while this process's step is on the stack, even below another process's (whose
+   * `finally` blocks run inside it when it cancels that process). Outside its step a live
+   * process always has a wake-up event pending or a future it waits on.
+   */
+  private get inStep(): boolean {
+    return this.isAlive && this.wakeToken < 0 && this.waitingOn === null;
+  }
+
   /** @internal The fast path in the loop ran a step; handle whatever it did not. */
   _fastStepped(step: IteratorResult<Yieldable, R>): void {
     this.afterStep(step);
@@ -146,7 +162,9 @@ export class Process<R = unknown> implements FutureListener {
     if (this.interrupts === null) this.interrupts = [error];
     else this.interrupts.push(error);
     this.sim._procFlags[this.pid]! |= 2;
-    if (!this.interruptScheduled) this.scheduleInterrupt();
+    // Mid-step (a process it cancelled interrupts it from a finally block), the interrupt
+    // waits for the step's yield: afterStep schedules it then.
+    if (!this.interruptScheduled && !this.inStep) this.scheduleInterrupt();
     return true;
   }
 
@@ -161,6 +179,15 @@ export class Process<R = unknown> implements FutureListener {
     if (sim._currentProcess === this) {
       throw new SimulationError(
         `process "${this.name}" tried to cancel itself; return instead`,
+        this.entity.name,
+        sim.nowNs,
+      );
+    }
+    if (this.inStep) {
+      // A generator cannot be closed while it is executing (a process it cancelled, or an
+      // entity it crashed, reached back to it from a finally block).
+      throw new SimulationError(
+        `process "${this.name}" cannot be cancelled while its step is running`,
         this.entity.name,
         sim.nowNs,
       );
@@ -249,10 +276,12 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "suspended";
     const yielded = step.value;
     if (typeof yielded === "number") {
-      // Inlined durationToNs: this is the hot path of every process that sleeps.
-      if (!(yielded >= 0) || yielded > 9007199) this.badYield(yielded);
+      // Inlined durationToNs: this is the hot path of every process that sleeps. The wake-up
+      // must fall in the exact range of integer ns (written so that NaN fails too).
+      const wakeNs = sim.nowNs + Math.round(yielded * 1e9);
+      if (!(yielded >= 0 && wakeNs <= MAX_TIME_NS)) this.badYield(yielded);
       this.wakeToken = sim.queue.push(
-        sim.nowNs + Math.round(yielded * 1e9),
+        wakeNs,
         EventType.ResumeFast,
         this.generator,
         this.pid,
@@ -328,7 +357,12 @@ export class Process<R = unknown> implements FutureListener {
         result.resolve(this._returned as R);
         break;
       case "failed":
+        result.reject(this._error);
+        break;
       case "interrupted":
+        // A modelled outcome, like cancellation: it fails nothing by itself, but a waiter
+        // still gets the InterruptError at its yield.
+        result.defuse();
         result.reject(this._error);
         break;
       case "cancelled":
@@ -346,7 +380,7 @@ export class Process<R = unknown> implements FutureListener {
     this.entity._unlinkProcess(this);
     sim._releaseProcess(this.pid);
     throw new SimulationError(
-      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (finite, >= 0), a SimFuture or a Process`,
+      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process`,
       this.entity.name,
       sim.nowNs,
     );

@@ -265,7 +265,7 @@ export class Simulation {
     options?: { daemon?: boolean },
   ): number {
     return this.queue.push(
-      this.checkedTime(this.nowNs + durationToNs(delay, "Simulation.after", "delay")),
+      this._checkedTime(this.nowNs + durationToNs(delay, "Simulation.after", "delay")),
       EventType.Callback,
       callback,
       arg,
@@ -287,7 +287,7 @@ export class Simulation {
     const delayNs = durationToNs(seconds, owner?.name ?? "Simulation", "seconds");
     const future = new SimFuture<void>(this, owner, `sleep ${seconds}s`);
     const token = this.queue.push(
-      this.checkedTime(this.nowNs + delayNs),
+      this._checkedTime(this.nowNs + delayNs),
       EventType.Callback,
       resolveSleep,
       future,
@@ -332,8 +332,10 @@ export class Simulation {
     let delayNs = 0;
     let sizeBytes = 0;
     if (options !== undefined) {
-      if (options.delay !== undefined)
+      if (options.delay !== undefined) {
         delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
+        this._checkedTime(this.nowNs + delayNs, source?.name ?? null);
+      }
       if (options.sizeBytes !== undefined) {
         sizeBytes = options.sizeBytes;
         if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
@@ -415,16 +417,20 @@ export class Simulation {
     this._currentProcess = previous;
     if (step.done !== true && this._procFlags[pid] === 0) {
       const yielded = step.value;
-      if (typeof yielded === "number" && yielded >= 0 && yielded <= 9007199) {
-        this._procWake[pid] = this.queue.push(
-          this.nowNs + Math.round(yielded * 1e9),
-          EventType.ResumeFast,
-          generator,
-          pid,
-          owner,
-          false,
-        );
-        return;
+      if (typeof yielded === "number" && yielded >= 0) {
+        const wakeNs = this.nowNs + Math.round(yielded * 1e9);
+        // Past the exact range of integer ns (or infinite): the slow path fails the process.
+        if (wakeNs <= MAX_TIME_NS) {
+          this._procWake[pid] = this.queue.push(
+            wakeNs,
+            EventType.ResumeFast,
+            generator,
+            pid,
+            owner,
+            false,
+          );
+          return;
+        }
       }
     }
     this._procObj[pid]!._fastStepped(step as IteratorResult<never>);
@@ -451,11 +457,12 @@ export class Simulation {
     this.attention = true;
   }
 
-  private checkedTime(timeNs: number): number {
+  /** @internal Returns `timeNs` if it is in the exact range of integer ns, else throws. */
+  _checkedTime(timeNs: number, entity: string | null = null): number {
     if (timeNs > MAX_TIME_NS) {
       throw new SimulationError(
         `cannot schedule past ${formatTimeNs(MAX_TIME_NS)} (the exact range of integer nanoseconds)`,
-        null,
+        entity,
         this.nowNs,
       );
     }

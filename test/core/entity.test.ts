@@ -1,32 +1,38 @@
 /**
- * Goal: entities exchange messages with the documented fields (ids, correlation, causal
- * parents, sizes), calls return replies or time out, late replies are counted, and crash and
- * recover take exactly what they should: processes (finally runs), timers and pending calls,
- * but not messages already on the wire.
- * Method: small client/server models on a fresh simulation, checking counters and logs.
+ * Goal: entities handle messages, answer calls and keep timers as documented, and crash and
+ * recover take exactly what they should. A call returns the reply's payload (the reply is
+ * correlated with the request and caused by it), times out with TimeoutError, and a late reply
+ * is counted, never handed to `handle`. A crash cancels the entity's processes (finally runs),
+ * timers and pending calls, drops what arrives while it is down, and leaves messages it already
+ * sent on the wire; recover brings it back.
+ * Method: small client/server models on a fresh simulation per test, checking logs stamped with
+ * simulated time, counters, and the live non-daemon event count for stray timers.
  */
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
 import {
   CancelledError,
   ConfigError,
-  type RemoteError,
+  RemoteError,
   SimulationError,
-  type TimeoutError,
+  TimeoutError,
 } from "../../src/core/errors.js";
 import type { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
 
+/** Answers "echo <payload>" after `delay` seconds, and keeps the requests and its replies. */
 class Echo extends Entity<string, string> {
   delay = 1;
-  readonly seen: Message<string>[] = [];
+  readonly requests: Message<string>[] = [];
+  readonly replies: Message<string>[] = [];
   override *handle(request: Message<string>) {
-    this.seen.push(request);
+    this.requests.push(request);
     yield this.delay;
-    this.reply(request, `echo ${request.payload}`);
+    this.replies.push(this.reply(request, `echo ${request.payload}`));
   }
 }
 
+/** Keeps every message handed to handle. */
 class Recorder extends Entity<unknown> {
   readonly seen: Message<unknown>[] = [];
   override handle(message: Message<unknown>) {
@@ -41,81 +47,181 @@ function setup() {
   return { sim, log, note };
 }
 
-describe("Entity: messages", () => {
-  it("delivers after the delay with every field set", () => {
-    const { sim } = setup();
-    const source = new Entity(sim, "source");
-    const sink = new Recorder(sim, "sink");
-    sim.at(1, () => source.send(sink, "ping", { n: 1 }, { delay: 0.5, sizeBytes: 100 }));
+/** Runs `sim` and returns the SimulationError it threw (failing the test if it did not throw). */
+function failure(sim: Simulation): SimulationError {
+  try {
     sim.run();
-    const [message] = sink.seen;
-    expect(message).toMatchObject({
-      id: 1,
-      kind: "ping",
-      payload: { n: 1 },
-      source,
-      target: sink,
-      sizeBytes: 100,
-      sentAtNs: 1e9,
-      correlationId: 0,
-      parentId: 0,
-      isReply: false,
-    });
-    expect(message!.sentAt).toBe(1);
-    expect(sim.now).toBe(1.5);
-    expect(sink.counters.received).toBe(1);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SimulationError);
+    return error as SimulationError;
+  }
+  throw new Error("expected the run to fail");
+}
+
+describe("Entity: identity", () => {
+  it("has a unique name and a small id in creation order", () => {
+    const { sim } = setup();
+    const a = new Entity(sim, "a");
+    const b = new Entity(sim, "b");
+    expect([a.name, a.id, b.name, b.id]).toEqual(["a", 1, "b", 2]);
+    expect(() => new Entity(sim, "a")).toThrow(
+      'Entity: option "name" must be a name unique in the simulation; given "a"',
+    );
   });
 
-  it("numbers messages in send order and records the causal parent", () => {
+  it("refuses an empty or non-string name", () => {
+    const { sim } = setup();
+    expect(() => new Entity(sim, "")).toThrow(ConfigError);
+    expect(() => new Entity(sim, 3 as never)).toThrow(/option "name" must be a non-empty string/);
+  });
+
+  it("sees the simulation clock in seconds and exact nanoseconds", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    sim.run({ until: 0.1 + 0.2 });
+    expect([e.now, e.nowNs]).toEqual([0.3, 300_000_000]);
+  });
+});
+
+describe("Entity: handle", () => {
+  it("counts the messages it handles", () => {
     const { sim } = setup();
     const sink = new Recorder(sim, "sink");
-    class Relay extends Entity<string> {
-      override handle(message: Message<string>) {
-        this.send(sink, "relayed", message.payload);
+    sim.send(sink, "a", 1);
+    sim.send(sink, "b", 2, { delay: 1 });
+    sim.run();
+    expect(sink.seen.map((m) => m.kind)).toEqual(["a", "b"]);
+    expect(sink.counters.received).toBe(2);
+  });
+
+  it("a generator handle runs as a process named after the kind, its first step at once", () => {
+    const { sim, note, log } = setup();
+    class Worker extends Entity<string> {
+      override *handle(message: Message<string>) {
+        note(`start ${message.payload}`);
+        yield 2;
+        note(`end ${message.payload}`);
       }
     }
-    const relay = new Relay(sim, "relay");
-    const first = sim.send(relay, "in", "a");
-    const second = sim.send(relay, "in", "b");
+    const worker = new Worker(sim, "worker");
+    sim.send(worker, "job", "a", { delay: 1 });
+    sim.send(worker, "job", "b", { delay: 1 });
+    sim.runUntil(() => worker.liveProcessCount === 2);
+    expect(log).toEqual(["1:start a", "1:start b"]);
     sim.run();
-    expect([first.id, second.id]).toEqual([1, 2]);
-    expect(sink.seen.map((m) => [m.id, m.parentId])).toEqual([
-      [3, 1],
-      [4, 2],
-    ]);
+    expect(log).toEqual(["1:start a", "1:start b", "3:end a", "3:end b"]);
   });
 
-  it("rejects a bad size or delay, and a target that is not an entity of this simulation", () => {
+  it("the default handle fails the run, naming the entity, the kind and the time", () => {
     const { sim } = setup();
-    const a = new Recorder(sim, "a");
-    const elsewhere = new Recorder(new Simulation({ seed: 2 }), "b");
-    expect(() => a.send(a, "x", 1, { sizeBytes: -1 })).toThrow(ConfigError);
-    expect(() => a.send(a, "x", 1, { sizeBytes: 1.5 })).toThrow(
-      /"sizeBytes" must be an integer >= 0; given 1.5/,
+    const mute = new Entity(sim, "mute");
+    sim.send(mute, "hello", null, { delay: 1 });
+    const error = failure(sim);
+    expect(error.message).toBe(
+      'entity "mute" at t=1s: received a "hello" message but does not implement handle()',
     );
-    expect(() => a.send(a, "x", 1, { delay: -2 })).toThrow(ConfigError);
-    expect(() => a.send(elsewhere, "x", 1)).toThrow(SimulationError);
-    expect(() => a.send(null as never, "x", 1)).toThrow(/must be an entity of this simulation/);
+    expect(error.entity).toBe("mute");
+  });
+
+  it("a throwing handle fails the run with the entity, the time and the original error", () => {
+    const { sim } = setup();
+    const cause = new Error("bad input");
+    class Broken extends Entity<unknown> {
+      override handle() {
+        throw cause;
+      }
+    }
+    sim.send(new Broken(sim, "broken"), "m", null, { delay: 2 });
+    const error = failure(sim);
+    expect(error.message).toBe('entity "broken" at t=2s: handler threw: bad input');
+    expect(error.cause).toBe(cause);
   });
 });
 
 describe("Entity: call and reply", () => {
-  it("returns the reply's payload; the reply is correlated with the request", () => {
+  it("call returns the reply's payload", () => {
     const { sim, note, log } = setup();
     const server = new Echo(sim, "server");
-    const client = new Recorder(sim, "client");
+    const client = new Entity(sim, "client");
     client.start(function* () {
-      const answer = yield* client.call(server, "get", "hi", { timeout: 5 });
-      note(answer);
+      note(yield* client.call(server, "get", "hi"));
+    });
+    sim.run();
+    expect(log).toEqual(["1:echo hi"]);
+  });
+
+  it("the reply is correlated with the request, and caused by it", () => {
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    const client = new Entity(sim, "client");
+    client.start(function* () {
+      yield* client.call(server, "get", "hi");
+    });
+    sim.run();
+    const [request] = server.requests;
+    const [reply] = server.replies;
+    expect(reply).toMatchObject({
+      kind: "reply",
+      correlationId: request!.id,
+      parentId: request!.id, // sent by the process handling the request, after a sleep
+      source: server,
+      target: client,
+      isReply: true,
+      sentAtNs: 1_000_000_000,
+    });
+  });
+
+  it("reply takes a kind, a delay and a size", () => {
+    const { sim } = setup();
+    class Custom extends Entity<string, string> {
+      override handle(request: Message<string>) {
+        this.reply(request, "ok", { kind: "ack", delay: 0.5, sizeBytes: 10 });
+      }
+    }
+    const server = new Custom(sim, "server");
+    const client = new Entity(sim, "client");
+    client.start(function* () {
+      yield* client.call(server, "get", "x");
+    });
+    let reply: Message<unknown> | undefined;
+    const transmit = sim.transport.transmit;
+    sim.transport = {
+      transmit(message, delayNs) {
+        if (message.isReply) reply = message;
+        transmit(message, delayNs);
+      },
+    };
+    expect(sim.run().time).toBe(0.5);
+    expect(reply).toMatchObject({ kind: "ack", sizeBytes: 10, payload: "ok" });
+  });
+
+  it("a reply on time cancels the timeout timer, so the run ends at the reply", () => {
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    const client = new Entity(sim, "client");
+    client.start(function* () {
+      yield* client.call(server, "get", "hi", { timeout: 5 });
     });
     const summary = sim.run();
-    expect(log).toEqual(["1:echo hi"]);
-    expect(summary.time).toBe(1); // the 5 s timeout timer was cancelled
-    expect(client.seen).toEqual([]); // replies to pending calls never reach handle
+    expect(summary.time).toBe(1);
+    expect(sim.queue.liveNonDaemon).toBe(0);
     expect(client.pendingCallCount).toBe(0);
   });
 
-  it("times out with TimeoutError, and counts the late reply", () => {
+  it("replies settle calls and are not counted as received", () => {
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    const client = new Recorder(sim, "client");
+    client.start(function* () {
+      yield* client.call(server, "get", "hi");
+    });
+    sim.run();
+    expect(client.seen).toEqual([]);
+    expect(client.counters.received).toBe(0);
+    expect(server.counters.received).toBe(1);
+  });
+
+  it("call times out with TimeoutError at the timeout", () => {
     const { sim, note, log } = setup();
     const server = new Echo(sim, "server");
     server.delay = 3;
@@ -124,16 +230,32 @@ describe("Entity: call and reply", () => {
       try {
         yield* client.call(server, "get", "hi", { timeout: 2 });
       } catch (error) {
+        expect(error).toBeInstanceOf(TimeoutError);
         note(`${(error as TimeoutError).name} after ${(error as TimeoutError).seconds}s`);
       }
     });
     sim.run();
     expect(log).toEqual(["2:TimeoutError after 2s"]);
-    expect(client.counters.lateReplies).toBe(1);
     expect(client.pendingCallCount).toBe(0);
   });
 
-  it("a late reply never reaches handle, even when handle is overridden; it is counted", () => {
+  it("a late reply is counted in lateReplies; an entity without handle does not fail on it", () => {
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    server.delay = 3;
+    const client = new Entity(sim, "client"); // the default handle would fail the run
+    client.start(function* () {
+      try {
+        yield* client.call(server, "get", "hi", { timeout: 2 });
+      } catch {}
+    });
+    const summary = sim.run();
+    expect(summary.time).toBe(3); // the reply did arrive
+    expect(client.counters.lateReplies).toBe(1);
+    expect(client.counters.received).toBe(0);
+  });
+
+  it("a late reply never reaches an overridden handle", () => {
     // Regression: a proxy that received its target's late replies as requests failed them back
     // to the target, which queued the failures as new work (a phantom ping-pong load).
     const { sim } = setup();
@@ -148,22 +270,21 @@ describe("Entity: call and reply", () => {
     sim.run();
     expect(client.seen).toEqual([]);
     expect(client.counters.lateReplies).toBe(1);
-    expect(client.counters.received).toBe(0);
   });
 
-  it("cancelling a request abandons it", () => {
+  it("cancelling a request abandons it; its reply is then late", () => {
     const { sim } = setup();
     const server = new Echo(sim, "server");
     const client = new Entity(sim, "client");
     const pending = client.request(server, "get", "x", { timeout: 10 });
     expect(client.pendingCallCount).toBe(1);
-    pending.cancel();
+    expect(pending.cancel()).toBe(true);
     expect(client.pendingCallCount).toBe(0);
-    expect(sim.run().time).toBe(1);
+    expect(sim.run().time).toBe(1); // the timeout timer went with it
     expect(client.counters.lateReplies).toBe(1);
   });
 
-  it("fail() makes the caller's call throw RemoteError, at the reply's time", () => {
+  it("fail() makes the caller's call throw RemoteError, with the reason and the entity", () => {
     const { sim, note, log } = setup();
     class Picky extends Entity<number, number> {
       override handle(request: Message<number>) {
@@ -177,92 +298,216 @@ describe("Entity: call and reply", () => {
       try {
         yield* client.call(server, "sqrt", -4);
       } catch (error) {
+        expect(error).toBeInstanceOf(RemoteError);
         const remote = error as RemoteError;
-        note(`${remote.name} from ${remote.entity}: ${remote.reason}`);
+        note(`${remote.entity}: ${remote.reason}`);
       }
       note(`ok ${yield* client.call(server, "sqrt", 9)}`);
     });
     sim.run();
-    expect(log).toEqual(["0.5:RemoteError from picky: negative input", "0.5:ok 9"]);
-    sim.send(server, "sqrt", -1);
-    expect(() => sim.run()).toThrow(/cannot fail "sqrt" message \d+: it has no source/);
+    expect(log).toEqual(["0.5:picky: negative input", "0.5:ok 9"]);
   });
 
-  it("cannot reply to a message without a source", () => {
+  it("cannot reply to or fail a message that has no source", () => {
     const { sim } = setup();
     const server = new Echo(sim, "server");
     sim.send(server, "get", "anonymous");
-    expect(() => sim.run()).toThrow(/cannot reply to "get" message 1: it has no source/);
+    expect(failure(sim).message).toMatch(/cannot reply to "get" message 1: it has no source/);
+    const other = setup();
+    class Failing extends Entity<string> {
+      override handle(request: Message<string>) {
+        this.fail(request, "no");
+      }
+    }
+    other.sim.send(new Failing(other.sim, "failing"), "get", "x");
+    expect(failure(other.sim).message).toMatch(/cannot fail "get" message 1: it has no source/);
   });
 
-  it("rejects a bad timeout before sending anything", () => {
+  it("refuses a bad timeout before sending anything", () => {
     const { sim } = setup();
     const server = new Echo(sim, "server");
     const client = new Entity(sim, "client");
-    expect(() => client.request(server, "get", "x", { timeout: -1 })).toThrow(ConfigError);
+    expect(() => client.request(server, "get", "x", { timeout: -1 })).toThrow(
+      'client: option "timeout" must be a finite duration in seconds >= 0; given -1',
+    );
     expect(sim.run().eventsProcessed).toBe(0);
   });
 });
 
 describe("Entity: timers", () => {
-  it("after() calls back with its argument; cancelTimer stops it", () => {
+  it("after() calls back with its argument after the delay", () => {
     const { sim, note, log } = setup();
     const e = new Entity(sim, "e");
-    e.after(1, (what: string) => note(what), "one");
-    const token = e.after(2, (what: string) => note(what), "two");
-    expect(e.cancelTimer(token)).toBe(true);
+    e.after(1.5, (what: string) => note(what), "one");
     sim.run();
-    expect(log).toEqual(["1:one"]);
+    expect(log).toEqual(["1.5:one"]);
+  });
+
+  it("at() calls back at an absolute time", () => {
+    const { sim, note, log } = setup();
+    const e = new Entity(sim, "e");
+    sim.at(1, () => e.at(4, () => note("at 4")));
+    sim.run();
+    expect(log).toEqual(["4:at 4"]);
+  });
+
+  it("cancelTimer stops a timer, and returns false the second time", () => {
+    const { sim, note, log } = setup();
+    const e = new Entity(sim, "e");
+    const token = e.after(2, () => note("cancelled"));
+    e.after(1, () => note("kept"));
+    expect(e.cancelTimer(token)).toBe(true);
+    expect(e.cancelTimer(token)).toBe(false);
+    sim.run();
+    expect(log).toEqual(["1:kept"]);
+  });
+
+  it("a fired timer's token does not cancel a newer timer", () => {
+    const { sim, note, log } = setup();
+    const e = new Entity(sim, "e");
+    const old = e.after(1, () => {});
+    sim.run();
+    e.after(1, () => note("newer"));
+    expect(e.cancelTimer(old)).toBe(false);
+    sim.run();
+    expect(log).toEqual(["2:newer"]);
+  });
+
+  it("a daemon timer does not keep a run alive", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    e.after(5, () => {}, undefined, { daemon: true });
+    e.after(1, () => {});
+    expect(sim.run().time).toBe(1);
+  });
+
+  it("sleep() is a future that resolves after the delay", () => {
+    const { sim, note, log } = setup();
+    const e = new Entity(sim, "e");
+    e.start(function* () {
+      yield e.sleep(2);
+      note("woke");
+    });
+    sim.run();
+    expect(log).toEqual(["2:woke"]);
+  });
+
+  it.each([
+    ["negative", -1],
+    ["NaN", Number.NaN],
+    ["infinite", Number.POSITIVE_INFINITY],
+  ])("refuses a %s delay, naming the entity and the parameter", (_label, bad) => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    expect(() => e.after(bad, () => {})).toThrow(ConfigError);
+    expect(() => e.after(bad, () => {})).toThrow(/^e: option "delay" must be /);
+    expect(() => e.sleep(bad)).toThrow(/^e: option "seconds" must be /);
+  });
+
+  it("refuses a delay that ends past the exact range of integer nanoseconds", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    sim.run({ until: 9_000_000 });
+    expect(() => e.after(9_000_000, () => {})).toThrow(SimulationError);
+    expect(() => e.request(e, "x", null, { timeout: 9_000_000 })).toThrow(SimulationError);
+  });
+
+  it("refuses a time in the past, naming the entity", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    sim.run({ until: 10 });
+    expect(() => e.at(5, () => {})).toThrow(SimulationError);
+    expect(() => e.at(5, () => {})).toThrow('entity "e" at t=10s: at(5) is in the past');
+    expect(() => e.at(-1, () => {})).toThrow(/^e: option "time" must be /);
   });
 });
 
-describe("Entity: crash and recover", () => {
-  it("cancels processes (finally runs), timers and pending calls; drops arrivals while down", () => {
+describe("Entity: crash", () => {
+  /** A node whose hooks log, with one process, one timer and one pending call. */
+  function crashable() {
     const { sim, note, log } = setup();
     const server = new Echo(sim, "server");
     server.delay = 100;
     class Node extends Entity<string> {
-      crashedCalls: unknown[] = [];
       override handle(message: Message<string>) {
         note(`got ${message.payload}`);
       }
       protected override onCrash() {
-        note("onCrash");
+        note(`onCrash, ${this.liveProcessCount} processes, ${this.pendingCallCount} calls`);
       }
       protected override onRecover() {
         note("onRecover");
       }
     }
     const node = new Node(sim, "node");
-    node.start(function* () {
+    return { sim, note, log, server, node };
+  }
+
+  it("cancels the entity's processes; their finally blocks run", () => {
+    const { sim, note, log, node } = crashable();
+    const worker = node.start(function* () {
       try {
         yield 50;
       } finally {
         note("finally");
       }
     });
-    node.after(20, () => note("timer"));
-    const call = node.request(server, "get", "x", { timeout: 30 });
     sim.at(5, () => node.crash());
-    sim.send(node, "m", "while down", { delay: 6 });
-    sim.at(10, () => node.recover());
-    sim.send(node, "m", "after recovery", { delay: 11 });
     sim.run();
-    // The server still answers the abandoned call at t=100; that reply is late and dropped.
-    expect(log).toEqual(["5:finally", "5:onCrash", "10:onRecover", "11:got after recovery"]);
-    expect(call.state).toBe("cancelled");
-    expect(call.error).toBeInstanceOf(CancelledError);
-    expect(node.counters).toMatchObject({
-      droppedWhileDown: 1,
-      crashes: 1,
-      received: 1,
-      lateReplies: 1,
-    });
-    expect(node.liveProcessCount).toBe(0);
-    expect(node.pendingCallCount).toBe(0);
+    expect(log).toEqual(["5:finally", "5:onCrash, 0 processes, 0 calls"]);
+    expect(worker.status).toBe("cancelled");
   });
 
-  it("messages sent before a crash still arrive", () => {
+  it("cancels the entity's timers", () => {
+    const { sim, note, log, node } = crashable();
+    node.after(20, () => note("after"));
+    node.at(30, () => note("at"));
+    const sleeping = node.sleep(40);
+    sim.at(5, () => node.crash());
+    const summary = sim.run();
+    expect(log).toEqual(["5:onCrash, 0 processes, 0 calls"]);
+    expect(summary.time).toBe(5);
+    expect(sleeping.state).toBe("pending"); // its timer is gone; nothing will settle it
+  });
+
+  it("cancels pending calls and their timeout timers", () => {
+    const { sim, node, server } = crashable();
+    const call = node.request(server, "get", "x", { timeout: 30 });
+    sim.at(5, () => node.crash());
+    sim.runUntil(() => node.status === "crashed");
+    expect(call.state).toBe("cancelled");
+    expect(call.error).toBeInstanceOf(CancelledError);
+    expect(node.pendingCallCount).toBe(0);
+    // Only the server's process remains: no timeout timer of the node.
+    expect(sim.queue.liveNonDaemon).toBe(1);
+  });
+
+  it("leaves no stray timers: afterwards only messages in flight remain", () => {
+    const { sim, node, server } = crashable();
+    node.start(function* () {
+      yield 50;
+    });
+    node.after(20, () => {});
+    node.request(server, "get", "x", { timeout: 30 });
+    node.send(server, "get", "in flight", { delay: 10 });
+    sim.at(5, () => node.crash());
+    sim.runUntil(() => node.status === "crashed");
+    // The in-flight message and the server's process for the first request.
+    expect(sim.queue.liveNonDaemon).toBe(2);
+  });
+
+  it("drops and counts messages that arrive while it is down", () => {
+    const { sim, node, log } = crashable();
+    sim.at(1, () => node.crash());
+    sim.send(node, "m", "while down", { delay: 2 });
+    sim.send(node, "m", "also down", { delay: 3 });
+    sim.run();
+    expect(log).toEqual(["1:onCrash, 0 processes, 0 calls"]);
+    expect(node.counters.droppedWhileDown).toBe(2);
+    expect(node.counters.received).toBe(0);
+  });
+
+  it("messages it sent before crashing still arrive", () => {
     const { sim } = setup();
     const sink = new Recorder(sim, "sink");
     const sender = new Entity(sim, "sender");
@@ -270,22 +515,101 @@ describe("Entity: crash and recover", () => {
     sim.at(1, () => sender.crash());
     sim.run();
     expect(sink.seen).toHaveLength(1);
+    expect(sink.seen[0]!.source).toBe(sender);
   });
 
-  it("crash twice, recover while up, and a process crashing its own entity are errors", () => {
-    const { sim } = setup();
-    const node = new Entity(sim, "node");
-    expect(() => node.recover()).toThrow(/not crashed/);
+  it("a reply to a call made before the crash is late after recovery", () => {
+    const { sim, node, server } = crashable();
+    node.request(server, "get", "x");
+    sim.at(5, () => node.crash());
+    sim.at(10, () => node.recover());
+    sim.run();
+    expect(sim.now).toBe(100);
+    expect(node.counters.lateReplies).toBe(1);
+  });
+
+  it("counts crashes", () => {
+    const { node } = crashable();
+    node.crash();
+    node.recover();
+    node.crash();
+    expect(node.counters.crashes).toBe(2);
+  });
+
+  it("crashing a crashed entity throws", () => {
+    const { node } = crashable();
     node.crash();
     expect(node.status).toBe("crashed");
     expect(node.isUp).toBe(false);
+    expect(() => node.crash()).toThrow(SimulationError);
     expect(() => node.crash()).toThrow(/already crashed/);
-    node.recover();
+  });
+
+  it("a process cannot crash its own entity", () => {
+    const { sim, node } = crashable();
     node.start(function* () {
       yield 1;
       node.crash();
     });
-    expect(() => sim.run()).toThrow(/a process cannot crash its own entity/);
+    expect(failure(sim).message).toMatch(
+      /entity "node" at t=1s: a process cannot crash its own entity/,
+    );
+  });
+
+  it("a process of another entity can crash it", () => {
+    const { sim, node, log } = crashable();
+    const killer = new Entity(sim, "killer");
+    killer.start(function* () {
+      yield 1;
+      node.crash();
+    });
+    sim.run();
+    expect(log).toEqual(["1:onCrash, 0 processes, 0 calls"]);
+  });
+});
+
+describe("Entity: recover", () => {
+  it("calls onRecover and receives messages again", () => {
+    const { sim, note, log } = setup();
+    class Node extends Entity<string> {
+      override handle(message: Message<string>) {
+        note(`got ${message.payload}`);
+      }
+      protected override onRecover() {
+        note("onRecover");
+      }
+    }
+    const node = new Node(sim, "node");
+    sim.at(1, () => node.crash());
+    sim.at(10, () => node.recover());
+    sim.send(node, "m", "down", { delay: 5 });
+    sim.send(node, "m", "up", { delay: 11 });
+    sim.run();
+    expect(log).toEqual(["10:onRecover", "11:got up"]);
+    expect(node.isUp).toBe(true);
+    expect(node.counters).toMatchObject({ received: 1, droppedWhileDown: 1, crashes: 1 });
+  });
+
+  it("can run processes and timers again", () => {
+    const { sim, note, log } = setup();
+    const node = new Entity(sim, "node");
+    node.crash();
+    node.recover();
+    node.start(function* () {
+      yield 1;
+      note("process");
+    });
+    node.after(2, () => note("timer"));
+    sim.run();
+    expect(log).toEqual(["1:process", "2:timer"]);
+  });
+
+  it("recovering an entity that is up throws", () => {
+    const { sim } = setup();
+    const node = new Entity(sim, "node");
+    expect(() => node.recover()).toThrow(
+      'entity "node" at t=0s: recover() called on an entity that is not crashed',
+    );
   });
 });
 
@@ -297,5 +621,11 @@ describe("Entity: random streams", () => {
     expect(e.random("a")).not.toBe(e.random("b"));
     expect(e.random().name).toBe("default");
     expect(e.random("a").owner).toBe("e");
+  });
+
+  it("an entity's stream is not the simulation's stream of the same name", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    expect(e.random("x").next()).not.toBe(sim.random("x").next());
   });
 });

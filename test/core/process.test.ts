@@ -1,37 +1,70 @@
 /**
- * Goal: processes sleep, wait, and end exactly as documented: interrupts arrive at the yield
- * and run catch/finally; cancel closes the generator so finally runs; bad yields fail loudly
- * with the entity's name; an unobserved failure fails the run at its simulated time.
- * Method: processes on one entity, logging what ran and when.
+ * Goal: processes sleep, wait and end exactly as documented. Numbers are sleeps, futures and
+ * processes are waited on; `interrupt` throws at the current `yield` (catch and finally run;
+ * uncaught, the process ends "interrupted" without failing the run; several arrive in order);
+ * `cancel` closes the generator so `finally` runs and cancels the result; bad yields and
+ * unobserved failures fail the run with the entity's name and the simulated time.
+ * Method: processes on the fixture's entity ("node"), logging what ran at which simulated time.
+ * Both ways a sleep resumes are covered: the first step (a Resume event) and later numeric
+ * sleeps, which the loop resumes on its fast path.
  */
 import { describe, expect, it } from "vitest";
-import { CancelledError, type InterruptError, SimulationError } from "../../src/core/errors.js";
+import { CancelledError, InterruptError, type SimulationError } from "../../src/core/errors.js";
 import { wait } from "../../src/core/future.js";
 import type { Process } from "../../src/core/process.js";
+import type { Simulation } from "../../src/core/simulation.js";
 import { setup } from "../support/fixture.js";
 
-describe("Process: sleeping and results", () => {
-  it("yields numbers as sleeps and returns a value through result", () => {
+/** Runs `sim` and returns the SimulationError it threw (failing the test if it did not throw). */
+function failure(sim: Simulation): SimulationError {
+  try {
+    sim.run();
+  } catch (error) {
+    expect((error as Error).name).toBe("SimulationError");
+    return error as SimulationError;
+  }
+  throw new Error("expected the run to fail");
+}
+
+describe("Process: sleeping and finishing", () => {
+  it("a yielded number is a sleep of that many simulated seconds", () => {
     const { sim, entity, note, log } = setup();
-    const child = entity.start(function* () {
-      yield 1;
-      note("child");
-      return 42;
-    });
-    const result = child.result;
     entity.start(function* () {
-      const value = yield* wait(result);
-      note(`got ${value}`);
-      const again = yield child; // a finished process can be waited on too
-      note(`again ${again}`);
+      yield 1;
+      note("a");
+      yield 0.25;
+      note("b");
+      yield 0;
+      note("c");
     });
     sim.run();
-    expect(log).toEqual(["1:child", "1:got 42", "1:again 42"]);
-    expect(child.status).toBe("done");
-    expect(child.isAlive).toBe(false);
+    expect(log).toEqual(["1:a", "1.25:b", "1.25:c"]);
   });
 
-  it("the first step of a started process runs in an event at the current time", () => {
+  it("a hundred sleeps of 0.1 s end at exactly 10 s (integer nanoseconds, no drift)", () => {
+    const { sim, entity } = setup();
+    entity.start(function* () {
+      for (let i = 0; i < 100; i++) yield 0.1;
+    });
+    sim.run();
+    expect(sim.nowNs).toBe(10_000_000_000);
+  });
+
+  it("yield 0 resumes after the events already scheduled for the same time", () => {
+    const { sim, entity, note, log } = setup();
+    sim.at(1, () => {
+      sim.at(1, () => note("scheduled first"));
+    });
+    entity.start(function* () {
+      yield 1;
+      yield 0;
+      note("process");
+    });
+    sim.run();
+    expect(log).toEqual(["1:scheduled first", "1:process"]);
+  });
+
+  it("the first step runs in an event at the current time, after the code that started it", () => {
     const { sim, entity, note, log } = setup();
     sim.at(2, () => {
       entity.start(function* () {
@@ -44,14 +77,110 @@ describe("Process: sleeping and results", () => {
     expect(log).toEqual(["2:after start", "2:started"]);
   });
 
-  it("accepts a generator object and names processes", () => {
+  it("returns a value through its result future", () => {
+    const { sim, entity, note, log } = setup();
+    const child = entity.start(function* () {
+      yield 1;
+      return 42;
+    });
+    const result = child.result;
+    entity.start(function* () {
+      note(`got ${yield* wait(result)}`);
+    });
+    sim.run();
+    expect(log).toEqual(["1:got 42"]);
+    expect(result.value).toBe(42);
+  });
+
+  it("yielding a process waits for it and resumes with its return value", () => {
+    const { sim, entity, note, log } = setup();
+    const child = entity.start(function* () {
+      yield 2;
+      return "child value";
+    });
+    entity.start(function* () {
+      note(String(yield child));
+    });
+    sim.run();
+    expect(log).toEqual(["2:child value"]);
+  });
+
+  it("a finished process can still be waited on", () => {
+    const { sim, entity, note, log } = setup();
+    const child = entity.start(function* () {
+      yield 0;
+      return 5;
+    });
+    sim.at(3, () =>
+      entity.start(function* () {
+        note(`again ${yield child}`);
+      }),
+    );
+    sim.run();
+    expect(log).toEqual(["3:again 5"]);
+  });
+
+  it("goes through scheduled, running, suspended and done", () => {
+    const { sim, entity } = setup();
+    const seen: string[] = [];
+    let self: Process<unknown> | null = null;
+    self = entity.start(function* () {
+      seen.push(self!.status);
+      yield 1;
+      seen.push(self!.status);
+    });
+    seen.push(self.status);
+    sim.step();
+    seen.push(self.status);
+    sim.run();
+    seen.push(self.status);
+    expect(seen).toEqual(["scheduled", "running", "suspended", "running", "done"]);
+    expect(self.isAlive).toBe(false);
+  });
+
+  it("is counted among its entity's live processes until it ends", () => {
+    const { sim, entity } = setup();
+    entity.start(function* () {
+      yield 1;
+    });
+    entity.start(function* () {
+      yield 2;
+    });
+    expect(entity.liveProcessCount).toBe(2);
+    sim.run({ until: 1 });
+    expect(entity.liveProcessCount).toBe(1);
+    sim.run();
+    expect(entity.liveProcessCount).toBe(0);
+  });
+
+  it("takes a generator function or a generator, and is named after it or the option", () => {
     const { entity } = setup();
     function* named() {
       yield 1;
     }
     expect(entity.start(named).name).toBe("named");
     expect(entity.start(named(), { name: "custom" }).name).toBe("custom");
-    expect(() => entity.start(42 as never)).toThrow(/generator/);
+    expect(entity.start(named()).name).toBe("process");
+    expect(entity.start(named, { daemon: true }).daemon).toBe(true);
+  });
+
+  it("calls a generator function with the entity as this", () => {
+    const { sim, entity } = setup();
+    let self: unknown = null;
+    entity.start(function* (this: typeof entity) {
+      self = this;
+      yield 0;
+    });
+    sim.run();
+    expect(self).toBe(entity);
+  });
+
+  it("refuses a body that is not a generator, naming the parameter", () => {
+    const { entity } = setup();
+    expect(() => entity.start(42 as never)).toThrow(
+      /node.start: option "body" must be a generator/,
+    );
+    expect(() => entity.start((() => 1) as never)).toThrow(/option "body"/);
   });
 });
 
@@ -60,9 +189,11 @@ describe("Process: interrupt", () => {
     const { sim, entity, note, log } = setup();
     const worker = entity.start(function* () {
       try {
-        yield 10;
+        yield 1;
+        yield 10; // resumed on the loop's fast path, interrupted there
         note("woke normally");
       } catch (error) {
+        expect(error).toBeInstanceOf(InterruptError);
         note(`caught ${(error as InterruptError).reason}`);
         yield 1;
         note("went on");
@@ -73,11 +204,11 @@ describe("Process: interrupt", () => {
     sim.at(3, () => expect(worker.interrupt("stop")).toBe(true));
     const summary = sim.run();
     expect(log).toEqual(["3:caught stop", "4:went on", "4:finally"]);
-    expect(summary.time).toBe(4); // the abandoned 10 s sleep did not keep the run alive
+    expect(summary.time).toBe(4); // the abandoned 10 s sleep does not keep the run alive
     expect(worker.status).toBe("done");
   });
 
-  it("an uncaught interrupt ends the process as interrupted without failing the run", () => {
+  it("uncaught, it ends the process as interrupted, runs finally, and does not fail the run", () => {
     const { sim, entity, note, log } = setup();
     const worker = entity.start(function* () {
       try {
@@ -87,10 +218,40 @@ describe("Process: interrupt", () => {
       }
     });
     sim.at(1, () => worker.interrupt());
-    sim.run();
+    const summary = sim.run();
+    expect(summary.reason).toBe("drained");
+    expect(summary.time).toBe(1);
     expect(worker.status).toBe("interrupted");
     expect(log).toEqual(["1:finally"]);
-    expect(worker.interrupt()).toBe(false);
+  });
+
+  it("uncaught, it does not fail the run even when someone holds the result", () => {
+    const { sim, entity } = setup();
+    const worker = entity.start(function* () {
+      yield 10;
+    });
+    const result = worker.result;
+    sim.at(1, () => worker.interrupt("stop"));
+    expect(sim.run().time).toBe(1);
+    expect(result.state).toBe("rejected");
+    expect(result.error).toBeInstanceOf(InterruptError);
+  });
+
+  it("a process waiting on an interrupted one gets the InterruptError", () => {
+    const { sim, entity, note, log } = setup();
+    const worker = entity.start(function* () {
+      yield 10;
+    });
+    entity.start(function* () {
+      try {
+        yield worker;
+      } catch (error) {
+        note(`${(error as Error).name} ${(error as InterruptError).reason}`);
+      }
+    });
+    sim.at(1, () => worker.interrupt("stop"));
+    sim.run();
+    expect(log).toEqual(["1:InterruptError stop"]);
   });
 
   it("delivers several interrupts one at a time, in order", () => {
@@ -103,6 +264,7 @@ describe("Process: interrupt", () => {
           note(String((error as InterruptError).reason));
         }
       }
+      note("done");
     });
     sim.at(1, () => {
       worker.interrupt("a");
@@ -110,10 +272,38 @@ describe("Process: interrupt", () => {
       worker.interrupt("c");
     });
     sim.run();
-    expect(log).toEqual(["1:a", "1:b", "1:c"]);
+    expect(log).toEqual(["1:a", "1:b", "1:c", "1:done"]);
   });
 
-  it("interrupts a process waiting on a future, which then no longer waits for it", () => {
+  it("an interrupt left over when the process ends is dropped", () => {
+    const { sim, entity, note, log } = setup();
+    const worker = entity.start(function* () {
+      try {
+        yield 10;
+      } catch {
+        note("caught one");
+      }
+    });
+    sim.at(1, () => {
+      worker.interrupt("a");
+      worker.interrupt("b");
+    });
+    expect(sim.run().reason).toBe("drained");
+    expect(log).toEqual(["1:caught one"]);
+    expect(worker.status).toBe("done");
+  });
+
+  it("interrupting a finished process returns false", () => {
+    const { sim, entity } = setup();
+    const worker = entity.start(function* () {
+      yield 1;
+    });
+    sim.run();
+    expect(worker.interrupt()).toBe(false);
+    expect(worker.status).toBe("done");
+  });
+
+  it("a process waiting on a future stops waiting; the future is not cancelled", () => {
     const { sim, entity, note, log } = setup();
     const never = entity.future<number>("never");
     const worker = entity.start(function* () {
@@ -122,26 +312,71 @@ describe("Process: interrupt", () => {
       } catch {
         note("interrupted");
       }
+      yield 5;
+      note("slept");
     });
     sim.at(1, () => worker.interrupt());
-    sim.at(2, () => never.resolve(1));
+    sim.at(2, () => never.resolve(1)); // must not resume the process a second time
     sim.run();
-    expect(log).toEqual(["1:interrupted"]);
+    expect(log).toEqual(["1:interrupted", "6:slept"]);
+    expect(never.state).toBe("resolved");
   });
 
-  it("a process cannot interrupt or cancel itself", () => {
+  it("a process interrupted before its first step ends without running its body", () => {
+    const { sim, entity, note, log } = setup();
+    const worker = entity.start(function* () {
+      note("body");
+      yield 1;
+    });
+    worker.interrupt("early");
+    sim.run();
+    expect(worker.status).toBe("interrupted");
+    expect(log).toEqual([]);
+  });
+
+  it("a process cannot interrupt itself", () => {
     const { sim, entity } = setup();
     let self: Process<unknown> | null = null;
     self = entity.start(function* () {
-      yield 0;
+      yield 1;
       self!.interrupt();
     });
-    expect(() => sim.run()).toThrow(/interrupt itself/);
+    const error = failure(sim);
+    expect(error.message).toMatch(/entity "node" at t=1s: process ".*" tried to interrupt itself/);
+  });
+
+  it("an interrupt sent while the process's step is running (from a finally it triggered) waits for its next yield", () => {
+    // The parent cancels a child; the child's finally interrupts the parent, whose step is still
+    // on the stack. The interrupt must arrive at the parent's next yield, exactly once.
+    const { sim, entity, note, log } = setup();
+    let parent: Process<unknown> | null = null;
+    const child = entity.start(function* () {
+      try {
+        yield 100;
+      } finally {
+        parent!.interrupt("child gone");
+      }
+    });
+    parent = entity.start(function* () {
+      yield 1;
+      child.cancel();
+      try {
+        yield 5;
+        note("slept 5");
+      } catch (error) {
+        note(`caught ${(error as InterruptError).reason}`);
+      }
+      yield 50;
+      note("slept 50");
+    });
+    sim.run();
+    expect(log).toEqual(["1:caught child gone", "51:slept 50"]);
+    expect(parent.status).toBe("done");
   });
 });
 
 describe("Process: cancel", () => {
-  it("closes the generator so finally runs, and cancels its result", () => {
+  it("closes the generator so finally runs, and the result becomes cancelled", () => {
     const { sim, entity, note, log } = setup();
     const worker = entity.start(function* () {
       try {
@@ -156,13 +391,42 @@ describe("Process: cancel", () => {
     expect(log).toEqual(["2:finally"]);
     expect(worker.status).toBe("cancelled");
     expect(result.state).toBe("cancelled");
-    expect(result.error).toBeInstanceOf(CancelledError);
-    expect(summary.time).toBe(2);
-    expect(worker.cancel()).toBe(false);
+    expect((result.error as CancelledError).reason).toBe("no longer needed");
+    expect(summary.time).toBe(2); // its 10 s sleep was cancelled with it
     expect(entity.liveProcessCount).toBe(0);
   });
 
-  it("a waiter on a cancelled process gets CancelledError", () => {
+  it("runs nested finally blocks, innermost first", () => {
+    const { sim, entity, note, log } = setup();
+    const worker = entity.start(function* () {
+      try {
+        try {
+          yield 10;
+        } finally {
+          note("inner");
+        }
+      } finally {
+        note("outer");
+      }
+    });
+    sim.at(1, () => worker.cancel());
+    sim.run();
+    expect(log).toEqual(["1:inner", "1:outer"]);
+  });
+
+  it("returns false the second time, and for a finished process", () => {
+    const { sim, entity } = setup();
+    const worker = entity.start(function* () {
+      yield 10;
+    });
+    const quick = entity.start(function* () {});
+    sim.run({ until: 1 });
+    expect(worker.cancel()).toBe(true);
+    expect(worker.cancel()).toBe(false);
+    expect(quick.cancel()).toBe(false);
+  });
+
+  it("a process waiting on a cancelled process gets CancelledError", () => {
     const { sim, entity, note, log } = setup();
     const worker = entity.start(function* () {
       yield 10;
@@ -171,6 +435,7 @@ describe("Process: cancel", () => {
       try {
         yield worker;
       } catch (error) {
+        expect(error).toBeInstanceOf(CancelledError);
         note((error as Error).name);
       }
     });
@@ -179,7 +444,22 @@ describe("Process: cancel", () => {
     expect(log).toEqual(["1:CancelledError"]);
   });
 
-  it("a finally block that yields during cancel is an error", () => {
+  it("cancelling the result future cancels the process", () => {
+    const { sim, entity, note, log } = setup();
+    const worker = entity.start(function* () {
+      try {
+        yield 10;
+      } finally {
+        note("finally");
+      }
+    });
+    sim.at(1, () => worker.result.cancel("via result"));
+    sim.run();
+    expect(worker.status).toBe("cancelled");
+    expect(log).toEqual(["1:finally"]);
+  });
+
+  it("a finally block that yields while being cancelled is an error", () => {
     const { sim, entity } = setup();
     const worker = entity.start(function* () {
       try {
@@ -189,43 +469,91 @@ describe("Process: cancel", () => {
       }
     });
     sim.at(1, () => worker.cancel());
-    expect(() => sim.run()).toThrow(/yielded from a finally block/);
+    expect(failure(sim).message).toMatch(/yielded from a finally block while being cancelled/);
+  });
+
+  it("a process cannot cancel itself", () => {
+    const { sim, entity } = setup();
+    let self: Process<unknown> | null = null;
+    self = entity.start(function* () {
+      yield 1;
+      self!.cancel();
+    });
+    expect(failure(sim).message).toMatch(/tried to cancel itself/);
+  });
+
+  it("cancelling a process whose step is still running (from a finally it triggered) is refused", () => {
+    const { sim, entity } = setup();
+    let parent: Process<unknown> | null = null;
+    const child = entity.start(function* () {
+      try {
+        yield 100;
+      } finally {
+        parent!.cancel();
+      }
+    });
+    parent = entity.start(function* () {
+      yield 1;
+      child.cancel();
+    });
+    const error = failure(sim);
+    expect(error.message).toMatch(/entity "node" at t=1s: .*while its step is running/);
   });
 });
 
 describe("Process: failures and bad yields", () => {
-  for (const [label, value] of [
+  const badValues: [string, unknown][] = [
     ["a string", "soon"],
     ["undefined", undefined],
     ["a negative number", -1],
     ["NaN", Number.NaN],
     ["Infinity", Number.POSITIVE_INFINITY],
     ["a plain object", { seconds: 1 }],
-  ] as const) {
-    it(`yielding ${label} fails the run naming the entity`, () => {
-      const { sim, entity } = setup();
-      entity.start(function* () {
-        yield 1;
-        yield value as never;
-      });
-      expect(() => sim.run()).toThrow(SimulationError);
-      const fresh = setup();
-      fresh.entity.start(function* () {
-        yield value as never;
-      });
-      expect(() => fresh.sim.run()).toThrow(/entity "node" at t=0s: process ".*" yielded/);
-    });
-  }
+    ["a promise", Promise.resolve(1)],
+  ];
 
-  it("an error nobody waits for fails the run at its simulated time", () => {
+  it.each(badValues)("yielding %s in the first step fails the run naming the entity", (_l, bad) => {
     const { sim, entity } = setup();
+    entity.start(function* worker() {
+      yield bad as never;
+    });
+    const error = failure(sim);
+    expect(error.entity).toBe("node");
+    expect(error.message).toMatch(/^entity "node" at t=0s: process "worker" yielded /);
+  });
+
+  it.each(badValues)("yielding %s after a sleep fails the run at that time", (_l, bad) => {
+    const { sim, entity } = setup();
+    const worker = entity.start(function* () {
+      yield 1;
+      yield 0.5;
+      yield bad as never;
+    });
+    const error = failure(sim);
+    expect(error.entity).toBe("node");
+    expect(error.time).toBe(1.5);
+    expect(worker.status).toBe("failed");
+  });
+
+  it("a sleep ending past the exact range of integer nanoseconds fails the run", () => {
+    const { sim, entity } = setup();
+    entity.start(function* () {
+      yield 9_000_000;
+      yield 9_000_000; // would end at 1.8e16 ns, past 2^53
+    });
+    expect(failure(sim).message).toMatch(/entity "node" at t=9000000s: .*yielded 9000000/);
+  });
+
+  it("an error nobody waits for fails the run at its simulated time, with the cause", () => {
+    const { sim, entity } = setup();
+    const cause = new Error("disk on fire");
     entity.start(function* failing() {
       yield 1.25;
-      throw new Error("disk on fire");
+      throw cause;
     });
-    expect(() => sim.run()).toThrow(
-      'entity "node" at t=1.25s: process "failing" failed: disk on fire',
-    );
+    const error = failure(sim);
+    expect(error.message).toBe('entity "node" at t=1.25s: process "failing" failed: disk on fire');
+    expect(error.cause).toBe(cause);
   });
 
   it("an error someone waits for is theirs to handle", () => {
@@ -241,8 +569,18 @@ describe("Process: failures and bad yields", () => {
         note((error as Error).message);
       }
     });
-    sim.run();
+    expect(sim.run().reason).toBe("drained");
     expect(log).toEqual(["1:bad"]);
     expect(failing.status).toBe("failed");
+  });
+
+  it("an error in a process whose result is held but never waited on still fails the run", () => {
+    const { sim, entity } = setup();
+    const failing = entity.start(function* () {
+      yield 1;
+      throw new Error("ignored?");
+    });
+    void failing.result;
+    expect(failure(sim).message).toMatch(/at t=1s: unhandled rejection of process .*: ignored\?/);
   });
 });
