@@ -36,6 +36,9 @@ export {
   Entity,
   type EntityStatus,
   type EntityCounters,
+  type EntityMetrics,
+  type EntitySummary,
+  type RecordedSeries,
   type SendOptions,
   type CallOptions,
   type TimerOptions,
@@ -109,7 +112,7 @@ export {
   type Role,
 } from "./catalog/index.js";
 
-// Metrics primitives.
+// Metrics: primitives, time series, probes and sinks.
 export {
   Counter,
   TimeWeightedGauge,
@@ -117,6 +120,18 @@ export {
   type HistogramOptions,
   Probe,
   type ProbeOptions,
+  runRecord,
+  runRecordJson,
+  runRecordCsv,
+  type RunRecord,
+  type EntitySeries,
+  Sink,
+  type SinkOptions,
+  type SinkStats,
+  TimeSeries,
+  type TimeSeriesOptions,
+  type WindowStatistic,
+  type WindowStats,
 } from "./metrics/index.js";
 
 // Determinism.

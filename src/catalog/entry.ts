@@ -15,6 +15,7 @@ export const COMPONENT_NAMES = [
   "Client",
   "CircuitBreaker",
   "Probe",
+  "Sink",
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 

@@ -7,6 +7,7 @@ import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
 import { Probe } from "../metrics/probe.js";
+import { Sink } from "../metrics/sink.js";
 import { Catalog } from "./catalog.js";
 import { conceptEntries } from "./concepts.js";
 import type { CatalogEntry } from "./entry.js";
@@ -21,6 +22,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Client.catalog,
   CircuitBreaker.catalog,
   Probe.catalog,
+  Sink.catalog,
 ];
 
 /**

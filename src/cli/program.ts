@@ -15,11 +15,14 @@ export { ExitCode } from "./exitCodes.js";
 const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
-  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--json out.json] [--report out.html]
+  distsim run <model.ts|model.js> [--seed N] [--until SECONDS]
+              [--json out.json] [--csv out.csv] [--report out.html]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
-      the run ends when only daemon events remain. --seed defaults to 1. --report writes an
-      HTML page with every Probe of the model as a chart and the entities as a table.
+      the run ends when only daemon events remain. --seed defaults to 1. --json writes the
+      summary, every entity's counters and metrics, and every recorded series (probes,
+      sinks); --csv writes the same as one tidy table (entity,type,metric,time,value);
+      --report writes an HTML page charting the series, with the entities as a table.
   distsim catalog [list]                          list the component catalog by layer
   distsim catalog show <Name>                     one entry, as Markdown
   distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
@@ -54,6 +57,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         seed: { type: "string" },
         until: { type: "string" },
         json: { type: "string" },
+        csv: { type: "string" },
         report: { type: "string" },
         layer: { type: "string" },
         group: { type: "string" },
@@ -105,6 +109,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     }
   }
   const json = typeof values.json === "string" ? values.json : undefined;
+  const csv = typeof values.csv === "string" ? values.csv : undefined;
   const report = typeof values.report === "string" ? values.report : undefined;
   return runCommand(
     {
@@ -112,6 +117,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       seed,
       ...(until === undefined ? {} : { until }),
       ...(json === undefined ? {} : { json }),
+      ...(csv === undefined ? {} : { csv }),
       ...(report === undefined ? {} : { report }),
     },
     io,

@@ -1,5 +1,5 @@
 /**
- * `distsim run model.ts [--seed N] [--until SECONDS] [--json out.json]`: runs a user's model
+ * `distsim run model.ts [--seed N] [--until SECONDS] [--json F] [--csv F] [--report F]`: runs a user's model
  * file and prints a summary table.
  *
  * A model file (TypeScript or JavaScript) exports its builder as the default export or as
@@ -14,6 +14,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { RunSummary, Simulation } from "../core/simulation.js";
+import { runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
@@ -30,6 +31,8 @@ export interface RunCommandOptions {
   seed: number;
   until?: number;
   json?: string;
+  /** Writes every number of the run as one tidy CSV here. */
+  csv?: string;
   /** Writes a self-contained HTML report (probes as charts, entities as a table) here. */
   report?: string;
 }
@@ -133,8 +136,12 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   });
   io.out(formatRunReport(report));
   if (options.json !== undefined) {
-    writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(options.json, runRecordJson(report));
     io.out(`\nwrote ${options.json}\n`);
+  }
+  if (options.csv !== undefined) {
+    writeFileSync(options.csv, runRecordCsv(report));
+    io.out(`\nwrote ${options.csv}\n`);
   }
   if (options.report !== undefined) {
     writeReport(

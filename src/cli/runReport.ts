@@ -1,32 +1,17 @@
 /**
- * What `distsim run` reports: the run summary plus each entity's status and counters, as a
- * plain JSON-able object (for --json) and as a text table (for the terminal).
+ * What `distsim run` reports: the run record (summary with every entity's counters and
+ * metrics, plus recorded series) as a plain JSON-able object for --json, and as text tables
+ * for the terminal.
  */
-import type { EntityCounters, EntityStatus } from "../core/entity.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
+import { type RunRecord, runRecord } from "../metrics/export.js";
 
-export interface RunReport {
+export interface RunReport extends RunRecord {
   readonly model: string;
-  readonly summary: RunSummary;
-  readonly entities: readonly {
-    readonly name: string;
-    readonly status: EntityStatus;
-    readonly counters: EntityCounters;
-    readonly liveProcesses: number;
-  }[];
 }
 
 export function toRunReport(model: string, sim: Simulation, summary: RunSummary): RunReport {
-  return {
-    model,
-    summary,
-    entities: sim.entities.map((entity) => ({
-      name: entity.name,
-      status: entity.status,
-      counters: { ...entity.counters },
-      liveProcesses: entity.liveProcessCount,
-    })),
-  };
+  return { model, ...runRecord(sim, summary) };
 }
 
 const group = (value: number) => Math.round(value).toLocaleString("en-US");
@@ -52,7 +37,8 @@ export function formatRunReport(report: RunReport): string {
     "crashes",
     "processes",
   ];
-  const rows = report.entities.map((e) => [
+  const entities = report.summary.entities;
+  const rows = entities.map((e) => [
     e.name,
     e.status,
     group(e.counters.received),
@@ -67,5 +53,22 @@ export function formatRunReport(report: RunReport): string {
   const line = (cells: string[]) =>
     `  ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}`.trimEnd();
   lines.push(line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line));
+  const measured = entities.filter((e) => Object.keys(e.metrics).length > 0);
+  if (measured.length > 0) {
+    lines.push("", "  metrics");
+    const nameWidth = Math.max(...measured.map((e) => e.name.length));
+    for (const e of measured) {
+      const pairs = Object.entries(e.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`);
+      lines.push(`  ${e.name.padEnd(nameWidth)}  ${pairs.join("  ")}`);
+    }
+  }
   return `${lines.join("\n")}\n`;
+}
+
+/** Short, stable text for a metric: integers grouped, others to 4 significant digits. */
+function formatMetric(value: number | string): string {
+  if (typeof value === "string") return value;
+  if (Number.isInteger(value)) return group(value);
+  if (!Number.isFinite(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
 }

@@ -68,11 +68,38 @@ export interface EntityCounters {
   crashes: number;
 }
 
+/**
+ * An entity's headline numbers (a server's completed and utilization, a client's timeouts), as
+ * flat name -> value pairs so every run summary, table and CSV can carry them unchanged.
+ */
+export type EntityMetrics = Readonly<Record<string, number | string>>;
+
+/** One entity in a run summary: what the engine counted and what the entity reports. */
+export interface EntitySummary {
+  readonly name: string;
+  /** The component's catalog name, or the class name of a hand-written entity. */
+  readonly type: string;
+  readonly status: EntityStatus;
+  readonly counters: Readonly<EntityCounters>;
+  readonly liveProcesses: number;
+  readonly metrics: EntityMetrics;
+}
+
+/** A series of [time in seconds, value] points an entity recorded, for charts and exports. */
+export interface RecordedSeries {
+  readonly name: string;
+  /** Unit of the values ("s", "requests", "per second"); "" if none. */
+  readonly unit: string;
+  readonly points: readonly (readonly [number, number])[];
+}
+
 /** An outstanding `call`: its future and its timeout timer. */
 interface PendingCall {
   readonly future: SimFuture<unknown>;
   timerToken: number;
 }
+
+const NO_METRICS: EntityMetrics = Object.freeze({});
 
 export class Entity<In = unknown, Out = unknown> {
   readonly sim: Simulation;
@@ -180,6 +207,7 @@ export class Entity<In = unknown, Out = unknown> {
       payload,
       request.id,
       options,
+      request.originNs,
     );
   }
 
@@ -204,6 +232,7 @@ export class Entity<In = unknown, Out = unknown> {
       new FailureReply(reason),
       request.id,
       options,
+      request.originNs,
     );
   }
 
@@ -409,11 +438,45 @@ export class Entity<In = unknown, Out = unknown> {
   /** Called by `recover()`: rebuild from durable state here. */
   protected onRecover(): void {}
 
+  /**
+   * This entity's headline numbers for run summaries and exports; components override it
+   * (usually with the numbers of their `stats`). Default: none.
+   */
+  metrics(): EntityMetrics {
+    return NO_METRICS;
+  }
+
+  /**
+   * Series this entity recorded over the run (a probe's samples, a sink's latency per window),
+   * which reports chart and exports write. Default: none.
+   */
+  recordedSeries(): readonly RecordedSeries[] {
+    return [];
+  }
+
+  /** @internal A snapshot for the run summary. */
+  _summary(): EntitySummary {
+    const type = this.constructor as { name: string; catalog?: { name?: unknown } };
+    return {
+      name: this.name,
+      type: typeof type.catalog?.name === "string" ? type.catalog.name : type.name,
+      status: this._status,
+      counters: { ...this.counters },
+      liveProcesses: this.liveProcessCount,
+      metrics: this.metrics(),
+    };
+  }
+
   /** Number of this entity's processes that have not finished. */
   get liveProcessCount(): number {
     let count = 0;
     for (let p = this.firstProcess; p !== null; p = p.nextInEntity) count++;
     return count;
+  }
+
+  /** Whether this entity has a call outstanding for the request message `messageId`. */
+  isAwaitingReply(messageId: number): boolean {
+    return this.pendingCalls?.has(messageId) ?? false;
   }
 
   /** Number of calls still waiting for a reply. */

@@ -22,11 +22,22 @@ export class Message<P = unknown> {
     readonly correlationId: number,
     /** Id of the message whose handling caused this one to be sent; 0 if none (causality). */
     readonly parentId: number,
+    /**
+     * When the chain of work this message belongs to began, in integer nanoseconds: the send
+     * time of the first message of its causal chain (a reply carries its request's origin).
+     * End-to-end latency is `now - origin`, however many hops the work took.
+     */
+    readonly originNs: number = sentAtNs,
   ) {}
 
   /** Simulated time the message was sent, in seconds. */
   get sentAt(): number {
     return this.sentAtNs / 1e9;
+  }
+
+  /** When this message's causal chain began, in seconds (see `originNs`). */
+  get originAt(): number {
+    return this.originNs / 1e9;
   }
 
   /** True if this message answers a request (`correlationId !== 0`). */

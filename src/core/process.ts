@@ -79,6 +79,8 @@ export class Process<R = unknown> implements FutureListener {
 
   /** @internal Id of the message whose handling started this process (causality); 0 if none. */
   readonly causeId: number;
+  /** @internal Origin (ns) of the causal chain that started this process; -1 if none. */
+  readonly originNs: number;
 
   /** @internal Use `entity.start(...)`. */
   constructor(
@@ -88,7 +90,13 @@ export class Process<R = unknown> implements FutureListener {
     readonly daemon: boolean,
   ) {
     this.causeId = entity.sim._currentCauseId;
-    this.pid = entity.sim._registerProcess(this as Process<unknown>, this.causeId, daemon);
+    this.originNs = entity.sim._currentOriginNs;
+    this.pid = entity.sim._registerProcess(
+      this as Process<unknown>,
+      this.causeId,
+      this.originNs,
+      daemon,
+    );
   }
 
   /**

@@ -15,7 +15,7 @@
 
 import { fmix32 } from "../random/hash.js";
 import { RandomStream } from "../random/randomStream.js";
-import type { Entity } from "./entity.js";
+import type { Entity, EntitySummary } from "./entity.js";
 import { ConfigError, describeValue, formatTimeNs, SimulationError } from "./errors.js";
 import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
@@ -79,6 +79,8 @@ export interface RunSummary {
   readonly pendingEvents: number;
   /** Hash of every event processed since creation: equal hashes mean equal runs. */
   readonly traceHash: string;
+  /** Every entity at the end of this call, in creation order, with its counters and metrics. */
+  readonly entities: readonly EntitySummary[];
 }
 
 /** Where messages go between `send` and delivery. A network replaces the default. */
@@ -102,6 +104,8 @@ export class Simulation {
   _currentProcess: Process<unknown> | null = null;
   /** @internal Id of the message whose handling is running (causal parent of new messages). */
   _currentCauseId = 0;
+  /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
+  _currentOriginNs = -1;
 
   /** @internal Process table: hot per-process state in dense arrays, indexed by pid. */
   _procObj: Process<unknown>[] = [];
@@ -109,6 +113,8 @@ export class Simulation {
   _procWake = new Float64Array(1024);
   /** @internal */
   _procCause = new Float64Array(1024);
+  /** @internal Origin (ns) of the chain that started each process; -1 if none. */
+  _procOrigin = new Float64Array(1024);
   /** @internal bit 0: daemon; bit 1: interrupts pending. Any bit set: slow path. */
   _procFlags = new Uint8Array(1024);
   private _procFree = new Int32Array(1024);
@@ -321,6 +327,7 @@ export class Simulation {
     payload: P,
     correlationId: number,
     options: { delay?: number; sizeBytes?: number } | undefined,
+    originNs = this._currentOriginNs,
   ): Message<P> {
     if (target === null || typeof target !== "object" || target.sim !== this) {
       throw new SimulationError(
@@ -358,18 +365,25 @@ export class Simulation {
       this.nowNs,
       correlationId,
       this._currentCauseId,
+      originNs < 0 ? this.nowNs : originNs,
     );
     this.transport.transmit(message as Message<unknown>, delayNs);
     return message;
   }
 
   /** @internal */
-  _registerProcess(process: Process<unknown>, causeId: number, daemon: boolean): number {
+  _registerProcess(
+    process: Process<unknown>,
+    causeId: number,
+    originNs: number,
+    daemon: boolean,
+  ): number {
     if (this._procFreeTop > 0) {
       const pid = this._procFree[--this._procFreeTop]!;
       this._procObj[pid] = process;
       this._procWake[pid] = -1;
       this._procCause[pid] = causeId;
+      this._procOrigin[pid] = originNs;
       this._procFlags[pid] = daemon ? 1 : 0;
       return pid;
     }
@@ -384,6 +398,9 @@ export class Simulation {
       const cause = new Float64Array(pid * 2);
       cause.set(this._procCause);
       this._procCause = cause;
+      const origin = new Float64Array(pid * 2);
+      origin.set(this._procOrigin);
+      this._procOrigin = origin;
       const flags = new Uint8Array(pid * 2);
       flags.set(this._procFlags);
       this._procFlags = flags;
@@ -391,6 +408,7 @@ export class Simulation {
     this._procObj.push(process);
     this._procWake[pid] = -1;
     this._procCause[pid] = causeId;
+    this._procOrigin[pid] = originNs;
     this._procFlags[pid] = daemon ? 1 : 0;
     return pid;
   }
@@ -535,6 +553,7 @@ export class Simulation {
       eventsPerWallSecond: wallSeconds > 0 ? eventsProcessed / wallSeconds : 0,
       pendingEvents: this.queue.liveNonDaemon,
       traceHash: this.traceHash,
+      entities: this.entityList.map((entity) => entity._summary()),
     };
   }
 
@@ -585,6 +604,7 @@ export class Simulation {
             const message = payload as Message<unknown>;
             who = message.target.id;
             this._currentCauseId = message.id;
+            this._currentOriginNs = message.originNs;
             (target as Entity<unknown, unknown>)._receive(message);
             break;
           }
@@ -592,6 +612,7 @@ export class Simulation {
             const process = target as Process<unknown>;
             who = process.entity.id;
             this._currentCauseId = process.causeId;
+            this._currentOriginNs = process.originNs;
             process._resume(payload);
             break;
           }
@@ -599,6 +620,7 @@ export class Simulation {
             const process = target as Process<unknown>;
             who = process.entity.id;
             this._currentCauseId = process.causeId;
+            this._currentOriginNs = process.originNs;
             process._throw(payload);
             break;
           }
@@ -606,12 +628,14 @@ export class Simulation {
             const pid = payload as number;
             who = owner!.id;
             this._currentCauseId = this._procCause[pid]!;
+            this._currentOriginNs = this._procOrigin[pid]!;
             this.resumeFast(pid, target as Generator<unknown>, owner!);
             break;
           }
           default: {
             who = owner === null ? 0 : owner.id;
             this._currentCauseId = 0;
+            this._currentOriginNs = -1;
             (target as (arg: unknown) => void)(payload);
             break;
           }
@@ -637,6 +661,7 @@ export class Simulation {
       this.hashA = hashA;
       this.hashB = hashB;
       this._currentCauseId = 0;
+      this._currentOriginNs = -1;
     }
   }
 

@@ -12,7 +12,7 @@
  * });
  */
 import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity } from "../core/entity.js";
+import { Entity, type EntityMetrics } from "../core/entity.js";
 import { ConfigError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
 import { requireEntity, requireInteger, requireSeconds } from "../core/validate.js";
@@ -123,6 +123,16 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     for (let user = 0; user < options.users; user++) {
       this.start(this.user(user), { daemon, name: `user-${user}` });
     }
+  }
+
+  override metrics(): EntityMetrics {
+    return {
+      sent: this.sent,
+      completed: this.completed,
+      timeouts: this.timeouts,
+      meanResponseSeconds: this.meanResponseSeconds,
+      throughput: this.throughput,
+    };
   }
 
   /** Mean response time of completed requests, seconds (NaN before the first). */

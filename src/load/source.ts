@@ -15,7 +15,7 @@
  * a plain `run()` ends when the last request has been served.
  */
 import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity } from "../core/entity.js";
+import { Entity, type EntityMetrics } from "../core/entity.js";
 import { ConfigError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
 import { requireEntity, requireInteger } from "../core/validate.js";
@@ -132,6 +132,10 @@ export class Source<P = number> extends Entity {
     this.daemon = options.stopAfter === undefined;
     this.nextArrival = options.arrivals.begin(this.random("arrivals"), start);
     this.scheduleNext();
+  }
+
+  override metrics(): EntityMetrics {
+    return { generated: this.generated };
   }
 
   /** True once the source has stopped for good (count or time reached, or arrivals ended). */

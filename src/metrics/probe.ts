@@ -8,7 +8,7 @@
  * new Probe(sim, "queue depth", { read: () => server.depth, interval: 0.5, unit: "requests" });
  */
 import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity } from "../core/entity.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../core/entity.js";
 import { ConfigError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
 import { requireInteger } from "../core/validate.js";
@@ -72,6 +72,14 @@ export class Probe extends Entity {
     this.maxPoints = maxPoints;
     this.startTime = sim.now;
     this.at(this.startTime, this.sample, undefined, { daemon: true });
+  }
+
+  override recordedSeries(): readonly RecordedSeries[] {
+    return [{ name: this.name, unit: this.unit, points: this.points }];
+  }
+
+  override metrics(): EntityMetrics {
+    return { points: this.points.length, last: this.points.at(-1)?.[1] ?? Number.NaN };
   }
 
   private readonly sample = (): void => {

@@ -1,20 +1,11 @@
 /**
- * Builds a report from a finished run: one chart per probe (grouped by unit, so related
- * series share axes), and a table of every entity's status and counters.
+ * Builds a report from a finished run: one chart per unit of the series entities recorded
+ * (probes, sinks; series with the same unit share axes), a table of every entity's status and
+ * counters, and a table of metrics per entity type.
  */
 import type { RunSummary, Simulation } from "../core/simulation.js";
-import { Probe } from "../metrics/probe.js";
-import type { ReportChart, ReportInput } from "./reportInput.js";
-
-/**
- * A probe is recognised by its class's catalog identity rather than `instanceof`, so a model
- * loaded against another copy of distsim (the build, while the caller runs the sources) is
- * still reported.
- */
-function isProbe(entity: unknown): entity is Probe {
-  const type = (entity as { constructor?: { catalog?: { name?: string } } }).constructor;
-  return entity instanceof Probe || type?.catalog?.name === "Probe";
-}
+import { runRecord } from "../metrics/export.js";
+import type { ReportChart, ReportInput, ReportSeries, ReportTable } from "./reportInput.js";
 
 export function reportFromRun(
   sim: Simulation,
@@ -22,17 +13,17 @@ export function reportFromRun(
   title: string,
   subtitle?: string,
 ): ReportInput {
-  const byUnit = new Map<string, Probe[]>();
-  for (const entity of sim.entities) {
-    if (!isProbe(entity)) continue;
-    const list = byUnit.get(entity.unit) ?? [];
-    list.push(entity);
-    byUnit.set(entity.unit, list);
+  const byUnit = new Map<string, ReportSeries[]>();
+  for (const s of runRecord(sim, summary).series) {
+    if (s.points.length === 0) continue;
+    const list = byUnit.get(s.unit) ?? [];
+    list.push({ name: s.name, points: s.points });
+    byUnit.set(s.unit, list);
   }
-  const charts: ReportChart[] = [...byUnit].map(([unit, probes]) => ({
-    title: probes.map((p) => p.name).join(", "),
+  const charts: ReportChart[] = [...byUnit].map(([unit, series]) => ({
+    title: series.map((s) => s.name).join(", "),
     yLabel: unit || "value",
-    series: probes.map((p) => ({ name: p.name, points: p.points })),
+    series,
   }));
   return {
     title,
@@ -43,7 +34,7 @@ export function reportFromRun(
       {
         title: "Entities",
         columns: ["entity", "status", "received", "dropped while down", "late replies", "crashes"],
-        rows: sim.entities.map((e) => [
+        rows: summary.entities.map((e) => [
           e.name,
           e.status,
           e.counters.received,
@@ -52,6 +43,32 @@ export function reportFromRun(
           e.counters.crashes,
         ]),
       },
+      ...metricTables(summary),
     ],
   };
+}
+
+/** One table per entity type that reports metrics: a row per entity, a column per metric. */
+function metricTables(summary: RunSummary): ReportTable[] {
+  const byType = new Map<string, RunSummary["entities"][number][]>();
+  for (const e of summary.entities) {
+    if (Object.keys(e.metrics).length === 0) continue;
+    const list = byType.get(e.type) ?? [];
+    list.push(e);
+    byType.set(e.type, list);
+  }
+  return [...byType].map(([type, entities]) => {
+    const columns = [...new Set(entities.flatMap((e) => Object.keys(e.metrics)))];
+    return {
+      title: type,
+      columns: ["entity", ...columns],
+      rows: entities.map((e) => [e.name, ...columns.map((c) => rounded(e.metrics[c]))]),
+    };
+  });
+}
+
+function rounded(value: number | string | undefined): string | number {
+  if (value === undefined) return "";
+  if (typeof value === "string" || Number.isInteger(value)) return value;
+  return Number.isFinite(value) ? Number(value.toPrecision(4)) : String(value);
 }

@@ -45,6 +45,7 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       timeout: 0.5,
     },
     Probe: { read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 },
+    Sink: { createdAt: () => 0, window: 2, relativeAccuracy: 0.02 },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },
   };
 }

@@ -111,7 +111,22 @@ describe("distsim run", () => {
       seed: 1,
       eventsProcessed: 1,
     });
-    expect(report.entities).toEqual([]);
+    expect(report.summary.entities).toEqual([]);
+    expect(report.series).toEqual([]);
+  });
+
+  it("prints every entity's metrics and writes them, with the probes' series, as tidy CSV", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.csv");
+    const { code, out } = await run(["run", join(models, "queue.ts"), "--csv", path]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toMatch(/metrics\n(.|\n)*load\s+generated=\d+/);
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(lines[0]).toBe("entity,type,metric,time,value");
+    expect(lines).toContain("server,Server,status,,up");
+    expect(lines.some((l) => /^load,Source,generated,,\d+$/.test(l))).toBe(true);
+    // 30 s probed every 0.5 s: 61 points per probe, each a row with its time.
+    expect(lines.filter((l) => l.startsWith("queue depth,Probe,queue depth,"))).toHaveLength(61);
+    expect(lines).toContain("queue depth,Probe,queue depth,0.5,0");
   });
 
   it("reports a failing model with entity, simulated time, cause and the seed", async () => {

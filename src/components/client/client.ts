@@ -9,12 +9,13 @@
  * issued as a request, fire-and-forget, which is how a `Source` drives it).
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity } from "../../core/entity.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireEntity, requireSeconds } from "../../core/validate.js";
+import { Histogram } from "../../metrics/histogram.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 export interface ClientOptions<Req, Res> {
@@ -46,6 +47,10 @@ export interface ClientStats {
   readonly meanLatency: number;
   /** Largest such latency. */
   readonly maxLatency: number;
+  /** Median latency of successful requests (seconds, within 1%; NaN before the first). */
+  readonly p50Latency: number;
+  /** 99th percentile latency of successful requests (seconds, within 1%). */
+  readonly p99Latency: number;
 }
 
 export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
@@ -92,6 +97,8 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   };
   private latencySum = 0;
   private latencyMax = 0;
+  /** Latency from issue to success of every successful request, in seconds. */
+  readonly latency = new Histogram();
 
   constructor(sim: Simulation, name: string, options: ClientOptions<Req, Res>) {
     super(sim, name);
@@ -127,7 +134,13 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
       ...c,
       meanLatency: c.succeeded > 0 ? this.latencySum / c.succeeded : 0,
       maxLatency: this.latencyMax,
+      p50Latency: this.latency.p50,
+      p99Latency: this.latency.p99,
     };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
   }
 
   /**
@@ -155,6 +168,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
           const latency = this.now - started;
           this.latencySum += latency;
           if (latency > this.latencyMax) this.latencyMax = latency;
+          this.latency.record(latency);
           return response;
         } catch (error) {
           if (error instanceof TimeoutError) c.timeouts++;

@@ -13,7 +13,7 @@
  * (`sim.send`), do not cross the network.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity } from "../../core/entity.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, SimulationError } from "../../core/errors.js";
 import { EventType } from "../../core/eventQueue.js";
 import type { Message } from "../../core/message.js";
@@ -151,6 +151,10 @@ export class Network extends Entity implements Transport {
     return this.blocked.has(
       pairKey(from as Entity<unknown, unknown>, to as Entity<unknown, unknown>),
     );
+  }
+
+  override metrics(): EntityMetrics {
+    return { droppedByPartition: this.droppedByPartition, partitionedPairs: this.blocked.size };
   }
 
   /** Messages dropped because of a partition. */

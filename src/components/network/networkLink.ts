@@ -8,7 +8,7 @@
  * Links do nothing on their own: a `Network` routes messages through them.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity } from "../../core/entity.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError } from "../../core/errors.js";
 import type { Simulation } from "../../core/simulation.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
@@ -133,6 +133,10 @@ export class NetworkLink extends Entity {
       );
     }
     return departNs - nowNs + Math.round(latency * 1e9);
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
   }
 
   get stats(): NetworkLinkStats {

@@ -11,7 +11,7 @@
  * const client = new Client(sim, "client", { target: guarded, retryPolicy });
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity } from "../../core/entity.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
@@ -115,6 +115,14 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
 
   get stats(): CircuitBreakerStats {
     return { state: this.currentState(), ...this.counts, transitions: this.log };
+  }
+
+  override metrics(): EntityMetrics {
+    return {
+      state: this.currentState(),
+      ...this.counts,
+      transitions: this.log.length,
+    };
   }
 
   /** The state now (an open circuit whose time is up reads as half-open). */

@@ -1,0 +1,199 @@
+/**
+ * `TimeSeries`: observations bucketed into fixed windows of simulated time, so a run can be
+ * read as it unfolded (p99 per second through a spike, throughput per window) rather than as one
+ * average that hides the spike. Each window keeps its count, sum, min and max exactly and its
+ * percentiles in a `Histogram` (bounded memory, stated relative error).
+ *
+ * Window k covers [origin + k x window, origin + (k + 1) x window); an observation exactly on
+ * a boundary belongs to the later window. Windows with no observations are reported with
+ * count 0 (rate 0, other statistics NaN), so a silent period shows as a gap, not a jump.
+ *
+ * @example
+ * const latency = new TimeSeries({ window: 1 });
+ * latency.record(sim.now, responseSeconds);
+ * latency.series("p99"); // [[0, 0.012], [1, 0.013], [2, 0.250], ...]
+ */
+import { ConfigError } from "../core/errors.js";
+import { Histogram } from "./histogram.js";
+
+export interface TimeSeriesOptions {
+  /** Width of a window, in seconds (> 0). Default 1. */
+  window?: number;
+  /** Start of window 0, in seconds. Default 0. */
+  origin?: number;
+  /** Relative accuracy of each window's percentiles. Default 0.01. */
+  relativeAccuracy?: number;
+  /**
+   * Most windows kept; observations past the last window are counted in `dropped` rather than
+   * stored. Default 100,000 (a day of one-second windows).
+   */
+  maxWindows?: number;
+}
+
+/** What one window holds. */
+export interface WindowStats {
+  /** Start of the window, in seconds. */
+  readonly start: number;
+  readonly count: number;
+  /** Observations per second of the window. */
+  readonly rate: number;
+  readonly sum: number;
+  /** NaN for an empty window, as are min, max and percentiles. */
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+  /** Percentile q (in [0, 1]) of the window's observations. */
+  percentile(q: number): number;
+}
+
+/** A statistic that `series` can chart: one of the fields, or "pNN" / "pNN.N" for a percentile. */
+export type WindowStatistic = "count" | "rate" | "sum" | "mean" | "min" | "max" | `p${number}`;
+
+class Window implements WindowStats {
+  count = 0;
+  sum = 0;
+  min = Number.NaN;
+  max = Number.NaN;
+  histogram: Histogram | null = null;
+
+  constructor(
+    readonly start: number,
+    private readonly width: number,
+  ) {}
+
+  get rate(): number {
+    return this.count / this.width;
+  }
+
+  get mean(): number {
+    return this.count > 0 ? this.sum / this.count : Number.NaN;
+  }
+
+  percentile(q: number): number {
+    return this.histogram === null ? Number.NaN : this.histogram.percentile(q);
+  }
+}
+
+export class TimeSeries {
+  readonly window: number;
+  readonly origin: number;
+  readonly relativeAccuracy: number;
+  readonly maxWindows: number;
+  /** Observations outside [origin, origin + maxWindows x window), not stored. */
+  dropped = 0;
+  private readonly windowList: Window[] = [];
+
+  constructor(options: TimeSeriesOptions = {}) {
+    const window = options.window ?? 1;
+    if (typeof window !== "number" || !(window > 0) || !Number.isFinite(window)) {
+      throw new ConfigError("TimeSeries", "window", "a duration in seconds > 0", window);
+    }
+    const origin = options.origin ?? 0;
+    if (typeof origin !== "number" || !Number.isFinite(origin)) {
+      throw new ConfigError("TimeSeries", "origin", "a time in seconds", origin);
+    }
+    const accuracy = options.relativeAccuracy ?? 0.01;
+    if (!(accuracy > 0 && accuracy < 1)) {
+      throw new ConfigError("TimeSeries", "relativeAccuracy", "a number in (0, 1)", accuracy);
+    }
+    const maxWindows = options.maxWindows ?? 100_000;
+    if (!Number.isSafeInteger(maxWindows) || maxWindows < 1) {
+      throw new ConfigError("TimeSeries", "maxWindows", "an integer >= 1", maxWindows);
+    }
+    this.window = window;
+    this.origin = origin;
+    this.relativeAccuracy = accuracy;
+    this.maxWindows = maxWindows;
+  }
+
+  /** Records `value` (finite, >= 0) observed at `time` seconds. */
+  record(time: number, value: number): void {
+    if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+      throw new ConfigError("TimeSeries.record", "value", "a finite number >= 0", value);
+    }
+    const index = Math.floor((time - this.origin) / this.window);
+    if (!(index >= 0 && index < this.maxWindows)) {
+      if (Number.isNaN(index)) {
+        throw new ConfigError("TimeSeries.record", "time", "a time in seconds", time);
+      }
+      this.dropped++;
+      return;
+    }
+    const list = this.windowList;
+    while (list.length <= index) {
+      list.push(new Window(this.origin + list.length * this.window, this.window));
+    }
+    const w = list[index]!;
+    if (w.count === 0) {
+      w.min = value;
+      w.max = value;
+      w.histogram = new Histogram({ relativeAccuracy: this.relativeAccuracy });
+    } else {
+      if (value < w.min) w.min = value;
+      if (value > w.max) w.max = value;
+    }
+    w.count++;
+    w.sum += value;
+    w.histogram!.record(value);
+  }
+
+  /** Every window from the first to the last observed one (empty ones included). */
+  windows(): readonly WindowStats[] {
+    return this.windowList;
+  }
+
+  /** Observations recorded (dropped ones excluded). */
+  get count(): number {
+    let total = 0;
+    for (const w of this.windowList) total += w.count;
+    return total;
+  }
+
+  /**
+   * One statistic per window as chart points [window start, value]: `series("p99")`,
+   * `series("rate")`. Empty windows give NaN except for count and rate (0).
+   */
+  series(statistic: WindowStatistic): [number, number][] {
+    const pick = statisticReader(statistic);
+    return this.windowList.map((w) => [w.start, pick(w)]);
+  }
+
+  /** All windows merged into one histogram (the whole run's percentiles). */
+  merged(): Histogram {
+    const all = new Histogram({ relativeAccuracy: this.relativeAccuracy });
+    for (const w of this.windowList) if (w.histogram !== null) all.merge(w.histogram);
+    return all;
+  }
+}
+
+function statisticReader(statistic: WindowStatistic): (w: WindowStats) => number {
+  switch (statistic) {
+    case "count":
+    case "rate":
+    case "sum":
+    case "mean":
+    case "min":
+    case "max":
+      return (w) => w[statistic];
+  }
+  const match = typeof statistic === "string" ? /^p(\d+(?:\.\d+)?)$/.exec(statistic) : null;
+  if (match !== null && match[1] === "100") return (w) => w.max;
+  // "p50" is 0.50 and "p99.9" is 0.999 (percent); "p999" and "p9999" are the usual shorthand
+  // for 0.999 and 0.9999.
+  const digits = match?.[1] ?? "";
+  const q =
+    match === null
+      ? Number.NaN
+      : digits.includes(".") || digits.length <= 2
+        ? Number(digits) / 100
+        : Number(`0.${digits}`);
+  if (!(q > 0 && q < 1)) {
+    throw new ConfigError(
+      "TimeSeries.series",
+      "statistic",
+      'count, rate, sum, mean, min, max or a percentile like "p99" / "p99.9"',
+      statistic,
+    );
+  }
+  return (w) => w.percentile(q);
+}

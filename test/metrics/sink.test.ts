@@ -1,0 +1,157 @@
+/**
+ * Goal: a message's origin is the start of its causal chain (kept across hops, processes and
+ * replies, fresh from timers); a Sink measures end-to-end latency from it, windowed and whole-
+ * run; run summaries carry every entity's metrics.
+ * Method: constant delays through hand-written stages, so every latency is exact.
+ */
+import { describe, expect, it } from "vitest";
+import { Entity } from "../../src/core/entity.js";
+import { ConfigError } from "../../src/core/errors.js";
+import type { Message } from "../../src/core/message.js";
+import { Simulation } from "../../src/core/simulation.js";
+import { Sink } from "../../src/metrics/sink.js";
+
+/** Forwards every message to `next` after `delay` seconds, from a process. */
+class Stage extends Entity<number, number> {
+  constructor(
+    sim: Simulation,
+    name: string,
+    private readonly next: Entity<number, unknown>,
+    private readonly delay: number,
+  ) {
+    super(sim, name);
+  }
+  override *handle(message: Message<number>) {
+    yield this.delay;
+    this.send(this.next, "work", message.payload);
+  }
+}
+
+describe("message origin", () => {
+  it("is kept across hops, through processes, and by replies; timers start new chains", () => {
+    const sim = new Simulation({ seed: 1 });
+    const seen: [string, number, number][] = [];
+    const end = new (class extends Entity<number, number> {
+      override handle(m: Message<number>) {
+        seen.push([m.kind, m.sentAt, m.originAt]);
+        if (m.kind === "ask") this.reply(m, 1);
+      }
+    })(sim, "end");
+    const middle = new Stage(sim, "middle", end, 0.5);
+    const caller = new (class extends Entity {
+      *go() {
+        yield 1;
+        yield* this.call(end, "ask", 0, { delay: 0.25 });
+        seen.push(["after reply", this.now, Number.NaN]);
+        this.send(end, "then", 0);
+      }
+    })(sim, "caller");
+    sim.send(middle, "work", 1, { delay: 2 });
+    sim.at(3, () => sim.send(end, "timer", 0));
+    caller.start(caller.go());
+    sim.run();
+    expect(seen).toEqual([
+      ["ask", 1, 1],
+      ["after reply", 1.25, Number.NaN],
+      ["then", 1.25, 1.25], // a process outside any chain starts a new one with each send
+      ["work", 2.5, 0],
+      ["timer", 3, 3],
+    ]);
+  });
+});
+
+describe("Sink", () => {
+  it("measures latency from the start of the chain, whole-run and per window", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink(sim, "done", { window: 1 });
+    const stage2 = new Stage(sim, "stage2", sink, 0.25);
+    const stage1 = new Stage(sim, "stage1", stage2, 0.5);
+    for (let k = 0; k < 4; k++) sim.at(k * 0.5, () => sim.send(stage1, "job", k));
+    sim.run();
+    const s = sink.stats;
+    expect(s.received).toBe(4);
+    expect(s.meanLatency).toBeCloseTo(0.75, 12);
+    expect(s.minLatency).toBeCloseTo(0.75, 12);
+    expect(s.maxLatency).toBeCloseTo(0.75, 12);
+    expect(Math.abs(s.p99 - 0.75) / 0.75).toBeLessThanOrEqual(0.01);
+    expect(s.throughput).toBeCloseTo(2, 12); // arrivals at 0.75, 1.25, 1.75, 2.25
+    expect(sink.series.series("count")).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(sink.metrics()).toMatchObject({ received: 4, throughput: 2 });
+  });
+
+  it("uses a creation time from the payload when the model names one", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink<{ born: number }>(sim, "done", { createdAt: (m) => m.payload.born });
+    sim.at(5, () => sim.send(sink, "job", { born: 2 }));
+    sim.run();
+    expect(sink.stats.maxLatency).toBe(3);
+  });
+
+  it("replies to a caller that awaits and stays silent to a sender", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink(sim, "done");
+    const caller = new (class extends Entity {
+      answer: unknown;
+      *go() {
+        this.send(sink, "fire", 1);
+        this.answer = yield* this.call(sink, "ask", 2, { timeout: 1 });
+      }
+    })(sim, "caller");
+    caller.start(caller.go());
+    sim.run();
+    expect(caller.answer).toBe(2);
+    expect(caller.counters.lateReplies).toBe(0);
+    expect(sink.stats.received).toBe(2);
+  });
+
+  it("fails with its name when a creation time is after the arrival", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink<number>(sim, "done", { createdAt: () => 10 });
+    sim.at(1, () => sim.send(sink, "job", 0));
+    expect(() => sim.run()).toThrow(/Sink "done"/);
+  });
+
+  it("rejects bad options naming the sink", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new Sink(sim, "a", { createdAt: 3 as never })).toThrow(ConfigError);
+    expect(() => new Sink(sim, "b", { window: -1 })).toThrow(/Sink "b": option "window"/);
+    expect(() => new Sink(sim, "c", { relativeAccuracy: 2 })).toThrow(/Sink "c"/);
+  });
+
+  it("reports empty statistics as NaN, not zero", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink(sim, "done");
+    expect(sink.stats.received).toBe(0);
+    expect(sink.stats.meanLatency).toBeNaN();
+    expect(sink.stats.throughput).toBe(0);
+  });
+});
+
+describe("run summary entities", () => {
+  it("lists every entity with its type, counters and metrics at the end of the call", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink(sim, "done");
+    new Entity(sim, "plain");
+    sim.at(1, () => sim.send(sink, "job", 0));
+    const summary = sim.run();
+    expect(summary.entities.map((e) => [e.name, e.type])).toEqual([
+      ["done", "Sink"],
+      ["plain", "Entity"],
+    ]);
+    expect(summary.entities[0]).toMatchObject({
+      status: "up",
+      counters: { received: 1, crashes: 0 },
+      liveProcesses: 0,
+      metrics: { received: 1, meanLatency: 0 },
+    });
+    expect(summary.entities[1]!.metrics).toEqual({});
+    // A snapshot: later activity does not change an earlier summary.
+    sim.at(2, () => sim.send(sink, "job", 0));
+    sim.run();
+    expect(summary.entities[0]!.counters.received).toBe(1);
+  });
+});
