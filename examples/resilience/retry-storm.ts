@@ -14,7 +14,10 @@
  *   - immediate retries through a circuit breaker: after 20 straight failures it stops
  *     sending for 2 s, the server works off its backlog, a probe succeeds, traffic resumes.
  *
- * Run: npx tsx examples/resilience/retry-storm.ts
+ * It also writes reports/retry-storm.html: goodput, p99 latency and the server's queue over
+ * time for the three set-ups, drawn offline in any browser.
+ *
+ * Run: npm run demo   (or: npx tsx examples/resilience/retry-storm.ts)
  */
 import {
   arrivals,
@@ -22,6 +25,7 @@ import {
   Client,
   dist,
   type Entity,
+  Probe,
   profile,
   type RetryPolicy,
   retry,
@@ -29,6 +33,8 @@ import {
   Simulation,
   Source,
 } from "../../src/index.js";
+import type { ReportSeries } from "../../src/report/index.js";
+import { writeReport } from "../../src/report/index.js";
 import { formatTable } from "../support/table.js";
 
 const SEED = 5;
@@ -42,7 +48,14 @@ interface Setup {
   breaker: boolean;
 }
 
-function run(setup: Setup): string[] {
+interface Outcome {
+  row: string[];
+  goodput: ReportSeries;
+  p99: ReportSeries;
+  queue: ReportSeries;
+}
+
+function run(setup: Setup): Outcome {
   const sim = new Simulation({ seed: SEED });
   const server = new Server<number, number>(sim, "server", {
     concurrency: 10,
@@ -62,6 +75,7 @@ function run(setup: Setup): string[] {
     timeout: 0.6,
     retryPolicy: setup.retryPolicy,
   });
+  const queue = new Probe(sim, "queue", { read: () => server.depth, interval: 0.5 });
   new Source(sim, "users", {
     target: client,
     arrivals: arrivals.poisson(LOAD),
@@ -75,10 +89,19 @@ function run(setup: Setup): string[] {
     goodput.push(String(Math.round((succeeded - succeededBefore) / WINDOW_S)));
     succeededBefore = succeeded;
   }
-  return [setup.name, ...goodput, String(server.stats.depth)];
+  const series = Object.fromEntries(client.recordedSeries().map((s) => [s.name, s.points]));
+  return {
+    row: [setup.name, ...goodput, String(server.stats.depth)],
+    goodput: { name: setup.name, points: series["client goodput"]! },
+    p99: {
+      name: setup.name,
+      points: series["client p99 latency"]!.map(([t, v]) => [t, v * 1000] as const),
+    },
+    queue: { name: setup.name, points: queue.points },
+  };
 }
 
-const rows = [
+const outcomes = [
   run({
     name: "immediate retries",
     retryPolicy: retry.fixed({ maxAttempts: 4, delay: 0 }),
@@ -103,4 +126,34 @@ console.log(
   "Retry storm: successful requests per second, by window. Load 80/s, 160/s from 20s to 25s; " +
     `capacity 100/s; 600 ms timeout, 4 attempts (seed ${SEED})\n`,
 );
+const rows = outcomes.map((o) => o.row);
 console.log(formatTable(header, rows));
+
+const reportPath = writeReport(
+  {
+    title: "Retry storm",
+    subtitle:
+      `Load 80/s with a spike to 160/s from 20s to 25s against 100/s of capacity; ` +
+      `600 ms timeout, 4 attempts; seed ${SEED}.`,
+    charts: [
+      {
+        title: "Goodput (successful requests per second)",
+        yLabel: "per second",
+        series: outcomes.map((o) => o.goodput),
+      },
+      {
+        title: "p99 latency of successful requests, per second",
+        yLabel: "ms",
+        series: outcomes.map((o) => o.p99),
+      },
+      {
+        title: "Requests waiting at the server",
+        yLabel: "requests",
+        series: outcomes.map((o) => o.queue),
+      },
+    ],
+    tables: [{ title: "Successful requests per second, by window", columns: header, rows }],
+  },
+  "reports/retry-storm.html",
+);
+console.log(`\nReport: ${reportPath.slice(reportPath.indexOf("reports/"))}`);

@@ -134,10 +134,9 @@ export class Sink<P = unknown> extends Entity<P, P> {
   }
 
   override recordedSeries(): readonly RecordedSeries[] {
-    const finite = (points: [number, number][]) => points.filter(([, v]) => !Number.isNaN(v));
     return [
-      { name: `${this.name} p50`, unit: "s", points: finite(this.series.series("p50")) },
-      { name: `${this.name} p99`, unit: "s", points: finite(this.series.series("p99")) },
+      { name: `${this.name} p50`, unit: "s", points: this.series.series("p50", true) },
+      { name: `${this.name} p99`, unit: "s", points: this.series.series("p99", true) },
       { name: `${this.name} throughput`, unit: "per second", points: this.series.series("rate") },
     ];
   }

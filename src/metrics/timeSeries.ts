@@ -151,11 +151,14 @@ export class TimeSeries {
 
   /**
    * One statistic per window as chart points [window start, value]: `series("p99")`,
-   * `series("rate")`. Empty windows give NaN except for count and rate (0).
+   * `series("rate")`. Empty windows give NaN except for count and rate (0), or are left out
+   * with `skipEmpty`.
    */
-  series(statistic: WindowStatistic): [number, number][] {
+  series(statistic: WindowStatistic, skipEmpty = false): [number, number][] {
     const pick = statisticReader(statistic);
-    return this.windowList.map((w) => [w.start, pick(w)]);
+    const points: [number, number][] = [];
+    for (const w of this.windowList) if (!skipEmpty || w.count > 0) points.push([w.start, pick(w)]);
+    return points;
   }
 
   /** All windows merged into one histogram (the whole run's percentiles). */

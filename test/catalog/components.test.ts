@@ -36,6 +36,7 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       timeout: 1,
       retryPolicy: distsim.retry.fixed({ maxAttempts: 2, delay: 0.1 }),
       kind: "get",
+      window: 2,
     },
     CircuitBreaker: {
       target,

@@ -9,13 +9,14 @@
  * issued as a request, fire-and-forget, which is how a `Source` drives it).
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireEntity, requireSeconds } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
+import { TimeSeries } from "../../metrics/timeSeries.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 export interface ClientOptions<Req, Res> {
@@ -27,6 +28,8 @@ export interface ClientOptions<Req, Res> {
   retryPolicy?: RetryPolicy;
   /** Kind of each request message. Default "request". */
   kind?: string;
+  /** Width in seconds of the windows of `latencySeries` and `failureSeries`. Default 1. */
+  window?: number;
 }
 
 export interface ClientStats {
@@ -77,6 +80,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
       "timeout",
       "retryPolicy",
       "kind",
+      "window",
     ),
   };
 
@@ -99,6 +103,10 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   private latencyMax = 0;
   /** Latency from issue to success of every successful request, in seconds. */
   readonly latency = new Histogram();
+  /** The same latencies by window of completion: its rate is the goodput per second. */
+  readonly latencySeries: TimeSeries;
+  /** Requests that failed (after their last attempt), by window: its rate is failures per second. */
+  readonly failureSeries: TimeSeries;
 
   constructor(sim: Simulation, name: string, options: ClientOptions<Req, Res>) {
     super(sim, name);
@@ -126,6 +134,9 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
     this.timeout = timeout;
     this.retryPolicy = retryPolicy;
     this.kind = kind;
+    const window = requireSeconds(component, "window", options.window ?? 1);
+    this.latencySeries = new TimeSeries({ window });
+    this.failureSeries = new TimeSeries({ window });
   }
 
   get stats(): ClientStats {
@@ -141,6 +152,24 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
 
   override metrics(): EntityMetrics {
     return { ...this.stats };
+  }
+
+  override recordedSeries(): readonly RecordedSeries[] {
+    const latency = this.latencySeries;
+    return [
+      { name: `${this.name} p50 latency`, unit: "s", points: latency.series("p50", true) },
+      { name: `${this.name} p99 latency`, unit: "s", points: latency.series("p99", true) },
+      {
+        name: `${this.name} goodput`,
+        unit: "per second",
+        points: this.latencySeries.series("rate"),
+      },
+      {
+        name: `${this.name} failures`,
+        unit: "per second",
+        points: this.failureSeries.series("rate"),
+      },
+    ];
   }
 
   /**
@@ -169,6 +198,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
           this.latencySum += latency;
           if (latency > this.latencyMax) this.latencyMax = latency;
           this.latency.record(latency);
+          this.latencySeries.record(this.now, latency);
           return response;
         } catch (error) {
           if (error instanceof TimeoutError) c.timeouts++;
@@ -176,6 +206,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
           else throw error;
           if (attempt >= this.retryPolicy.maxAttempts) {
             c.failed++;
+            this.failureSeries.record(this.now, 0);
             throw error;
           }
           c.retries++;

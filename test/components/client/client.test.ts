@@ -111,9 +111,37 @@ describe("Client", () => {
     expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, failed: 1, rejections: 1 });
   });
 
+  it("keeps latency percentiles, and goodput, latency and failures per window", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Scripted(sim, ["ok", "reject", "ok", "ok"]);
+    const client = new Client<number, number>(sim, "client", {
+      target: server,
+      retryPolicy: noRetry(),
+      window: 2,
+    });
+    new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 4 } });
+    sim.run();
+    // Requests at 1, 2, 3, 4, each answered 0.1 s later; the one at 2 is rejected.
+    expect(client.stats.p50Latency).toBeCloseTo(0.1, 2);
+    expect(client.stats.p99Latency).toBeCloseTo(0.1, 2);
+    const series = Object.fromEntries(client.recordedSeries().map((s) => [s.name, s.points]));
+    expect(series["client goodput"]).toEqual([
+      [0, 0.5],
+      [2, 0.5],
+      [4, 0.5],
+    ]);
+    expect(series["client failures"]).toEqual([
+      [0, 0],
+      [2, 0.5],
+    ]);
+    expect(series["client p99 latency"]!.map(([t]) => t)).toEqual([0, 2, 4]);
+    expect(client.metrics()).toMatchObject({ succeeded: 3, failed: 1, rejections: 1 });
+  });
+
   it("refuses bad options", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new Entity(sim, "t");
+    expect(() => new Client(sim, "w", { target, window: 0 })).toThrow(/"window"/);
     expect(() => new Client(sim, "a", { target, timeout: 0 })).toThrow(
       /Client "a": option "timeout"/,
     );
