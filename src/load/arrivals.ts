@@ -50,9 +50,13 @@ export function constant(rate: Param): ArrivalProcess {
   };
 }
 
+/** Candidates thinning may reject in a row before it calls the rate dead rather than spin. */
+const MAX_THINNING_REJECTIONS = 10_000_000;
+
 /**
  * Poisson arrivals (exponential gaps) at `rate` per second; with a profile, a
- * non-homogeneous Poisson process whose intensity follows it exactly.
+ * non-homogeneous Poisson process whose intensity follows it exactly: by closed-form
+ * integration of the profile, or by thinning for `profile.fromFunction`.
  */
 export function poisson(rate: Param): ArrivalProcess {
   const r = checkParam("arrivals.poisson", "rate", rate, "a rate per second >= 0", nonNegativeRate);
@@ -61,6 +65,25 @@ export function poisson(rate: Param): ArrivalProcess {
     description: `poisson(${typeof r === "number" ? `${r}/s` : r.description})`,
     begin(stream, start) {
       let last = start;
+      if (typeof r !== "number" && r.closedForm === false) {
+        // Thinning (Lewis and Shedler): candidates at the bounding rate, each kept with
+        // probability rate(t) / bound. Exact in distribution for any rate under the bound.
+        const bound = r.max;
+        return () => {
+          if (!(bound > 0)) return null;
+          for (let rejected = 0; rejected < MAX_THINNING_REJECTIONS; rejected++) {
+            last += -Math.log(1 - stream.next()) / bound;
+            if (stream.next() * bound < r.at(last)) return last;
+          }
+          // A rate that stays at zero would otherwise spin here forever.
+          throw new ConfigError(
+            "arrivals.poisson",
+            "rate",
+            `a rate that is not ~0 for ${MAX_THINNING_REJECTIONS.toLocaleString("en-US")} candidates in a row (thinning against max ${bound}/s stalled at t=${last}s; lower its max or end the source with stopAfter)`,
+            r.description,
+          );
+        };
+      }
       return () => {
         const target = -Math.log(1 - stream.next());
         const next =

@@ -13,7 +13,7 @@ import type { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
 import { bursts, constant, poisson, replay } from "../../src/load/arrivals.js";
 import { Source } from "../../src/load/source.js";
-import { ramp, sine, spike, step } from "../../src/random/profile.js";
+import { fromFunction, ramp, sine, spike, step } from "../../src/random/profile.js";
 import { ksCritical, ksStatistic } from "../support/statistics.js";
 
 class Recorder extends Entity<unknown> {
@@ -83,6 +83,10 @@ describe("Poisson arrivals", () => {
     ],
     ["spike", spike({ base: 5, peak: 60, start: 50, duration: 30 })],
     ["sine", sine({ mean: 20, amplitude: 15, period: 60 })],
+    [
+      "function, by thinning",
+      fromFunction((t) => 30 + 25 * Math.cos(t / 20) * Math.exp(-t / 400), { min: 5, max: 55 }),
+    ],
   ] as const) {
     it(`non-homogeneous (${name}): counts in each interval follow the rate's integral`, () => {
       const replications = 20;
@@ -111,6 +115,16 @@ describe("Poisson arrivals", () => {
       });
     });
   }
+
+  it("thinning refuses to spin forever on a function rate that stays at zero", () => {
+    const { sim, sink } = setup();
+    new Source(sim, "load", {
+      target: sink,
+      arrivals: poisson(fromFunction((t) => (t < 1 ? 100 : 0), { min: 0, max: 1000 })),
+    });
+    expect(() => sim.run({ until: 1e6 })).toThrow(/thinning against max 1000\/s stalled/);
+    expect(sink.timesNs.length).toBeGreaterThan(50);
+  });
 
   it("a rate that drops to zero for good ends the source", () => {
     const { sim, sink } = setup();

@@ -9,6 +9,7 @@ import { ConfigError } from "../../src/core/errors.js";
 import {
   checkParam,
   constant,
+  fromFunction,
   fromTable,
   piecewise,
   ramp,
@@ -139,6 +140,40 @@ describe("profiles: integrals and bounds", () => {
     expect(cases.step.integral(0, 90)).toBe(100 * 30 + 300 * 30 + 50 * 30);
     expect(cases.ramp.integral(10, 20)).toBe(30);
     expect(cases.spike.integral(0, 100)).toBe(8 * 90 + 16 * 10);
+  });
+});
+
+describe("profile.fromFunction", () => {
+  const wave = sine({ mean: 20, amplitude: 15, period: 60 });
+  const same = fromFunction((t) => wave.at(t), { min: 5, max: 35 });
+
+  it("integrates and advances numerically to the closed form's answer", () => {
+    expect(same.closedForm).toBe(false);
+    for (const [a, b] of [
+      [0, 1],
+      [3, 47],
+      [10, 1000],
+    ] as const) {
+      expect(same.integral(a, b)).toBeCloseTo(wave.integral(a, b), 6);
+    }
+    for (const area of [0.5, 17, 1234]) {
+      expect(same.advance(2, area)).toBeCloseTo(wave.advance(2, area), 6);
+    }
+    expect(same.maxOver(0, 10)).toBe(35);
+    expect(fromFunction(() => 0, { min: 0, max: 0 }).advance(0, 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("fails, naming the time, when the function leaves its promised bounds", () => {
+    const liar = fromFunction((t) => t, { min: 0, max: 10 });
+    expect(liar.at(5)).toBe(5);
+    expect(() => liar.at(11)).toThrow(/within its bounds \[0, 10\] \(at t=11s\)/);
+    expect(() => liar.integral(0, 20)).toThrow(ConfigError);
+  });
+
+  it("refuses bad arguments", () => {
+    expect(() => fromFunction(3 as never, { min: 0, max: 1 })).toThrow(/"fn"/);
+    expect(() => fromFunction(() => 1, { min: 2, max: 1 })).toThrow(/"max"/);
+    expect(() => fromFunction(() => 1, { min: Number.NaN, max: 1 })).toThrow(/"min"/);
   });
 });
 
