@@ -295,7 +295,9 @@ export class Entity<In = unknown, Out = unknown> {
     payload: P,
     options?: CallOptions,
   ): Generator<SimFuture<R>, R, unknown> {
-    return (yield this.request(target, kind, payload, options)) as R;
+    const future = this.request(target, kind, payload, options);
+    future._privateToWaiter = true;
+    return (yield future) as R;
   }
 
   /**

@@ -31,6 +31,12 @@ export class SimFuture<T> {
   private listeners: FutureListener | FutureListener[] | null = null;
   private observed = false;
   private canceller: ((reason: string) => void) | null = null;
+  /**
+   * @internal Set for a future only its one waiter can see (the call inside `yield* call()`):
+   * a process that abandons it (cancelled, interrupted) cancels it too, so a call does not
+   * keep its timeout timer and pending entry after nobody can receive its answer.
+   */
+  _privateToWaiter = false;
 
   /**
    * @param sim the simulation whose clock this future lives on

@@ -152,8 +152,9 @@ export class Process<R = unknown> implements FutureListener {
   /**
    * Throws `InterruptError(reason)` into the process at its current `yield`, at the current
    * simulated time (as an event, after the running handler). What it was waiting for is
-   * abandoned (a sleep's timer is cancelled; a future is no longer waited on, but not
-   * cancelled). The process may catch it and go on; if it does not, the process ends with
+   * abandoned (a sleep's timer is cancelled; a future is no longer waited on, and the call of
+   * a `yield* call(...)` is cancelled, since nobody else can receive its answer; other futures
+   * are left as they are, since others may hold them). The process may catch it and go on; if it does not, the process ends with
    * status `interrupted`, which does not fail the run. Several interrupts are delivered one at a
    * time, in order. Returns false if the process has already finished.
    */
@@ -178,7 +179,8 @@ export class Process<R = unknown> implements FutureListener {
 
   /**
    * Ends the process now: closes its generator with `return()`, so `finally` blocks run
-   * (they must not yield), cancels whatever it was waiting for, and cancels its `result`.
+   * (they must not yield), abandons what it was waiting for as `interrupt` does, and cancels
+   * its `result`.
    * Returns false if it had already finished.
    */
   cancel(reason = "cancelled"): boolean {
@@ -319,9 +321,11 @@ export class Process<R = unknown> implements FutureListener {
       this.sim.queue.cancel(this.wakeToken);
       this.wakeToken = -1;
     }
-    if (this.waitingOn !== null) {
-      this.waitingOn.removeListener(this);
+    const future = this.waitingOn;
+    if (future !== null) {
+      future.removeListener(this);
       this.waitingOn = null;
+      if (future._privateToWaiter) future.cancel("abandoned by its process");
     }
   }
 

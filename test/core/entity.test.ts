@@ -284,6 +284,46 @@ describe("Entity: call and reply", () => {
     expect(client.counters.lateReplies).toBe(1);
   });
 
+  it("a process cancelled or interrupted inside yield* call() abandons the call and its timer", () => {
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    const client = new Entity(sim, "client");
+    const waiting = client.start(function* () {
+      yield* client.call(server, "get", "x", { timeout: 10 });
+    });
+    const interrupted = client.start(function* () {
+      try {
+        yield* client.call(server, "get", "y", { timeout: 10 });
+      } catch {
+        // The interrupt is caught; the call it was waiting on is gone all the same.
+      }
+    });
+    sim.at(0.5, () => {
+      waiting.cancel();
+      interrupted.interrupt();
+    });
+    sim.at(0.6, () => expect(client.pendingCallCount).toBe(0));
+    expect(sim.run().time).toBe(1); // no timeout timers left at 10 s
+    expect(client.counters.lateReplies).toBe(2);
+  });
+
+  it("a shared future is not cancelled when one of its waiters is", () => {
+    const { sim } = setup();
+    const client = new Entity(sim, "client");
+    const shared = sim.future<number>();
+    const first = client.start(function* () {
+      yield shared;
+    });
+    let second = 0;
+    client.start(function* () {
+      second = (yield shared) as number;
+    });
+    sim.at(1, () => first.cancel());
+    sim.at(2, () => shared.resolve(7));
+    sim.run();
+    expect(second).toBe(7);
+  });
+
   it("fail() makes the caller's call throw RemoteError, with the reason and the entity", () => {
     const { sim, note, log } = setup();
     class Picky extends Entity<number, number> {
