@@ -41,6 +41,13 @@ export interface SendOptions {
   delay?: number;
   /** Size on the wire, in bytes (integer >= 0). Default 0. */
   sizeBytes?: number;
+  /**
+   * The message this one continues: its causal parent and the origin of its chain (for
+   * end-to-end latency). Default: the message being handled, if any. Give it when one
+   * process or timer works through queued messages, so each forward is attributed to the
+   * message it really continues.
+   */
+  causedBy?: Message<unknown>;
 }
 
 export interface CallOptions extends SendOptions {

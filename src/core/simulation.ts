@@ -326,9 +326,10 @@ export class Simulation {
     kind: string,
     payload: P,
     correlationId: number,
-    options: { delay?: number; sizeBytes?: number } | undefined,
+    options: { delay?: number; sizeBytes?: number; causedBy?: Message<unknown> } | undefined,
     originNs = this._currentOriginNs,
   ): Message<P> {
+    let parentId = this._currentCauseId;
     if (target === null || typeof target !== "object" || target.sim !== this) {
       throw new SimulationError(
         `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
@@ -342,6 +343,14 @@ export class Simulation {
       if (options.delay !== undefined) {
         delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
         this._checkedTime(this.nowNs + delayNs, source?.name ?? null);
+      }
+      const causedBy = options.causedBy;
+      if (causedBy !== undefined) {
+        if (!(causedBy instanceof Message)) {
+          throw new ConfigError(source?.name ?? "Simulation", "causedBy", "a Message", causedBy);
+        }
+        parentId = causedBy.id;
+        originNs = causedBy.originNs;
       }
       if (options.sizeBytes !== undefined) {
         sizeBytes = options.sizeBytes;
@@ -364,7 +373,7 @@ export class Simulation {
       sizeBytes,
       this.nowNs,
       correlationId,
-      this._currentCauseId,
+      parentId,
       originNs < 0 ? this.nowNs : originNs,
     );
     this.transport.transmit(message as Message<unknown>, delayNs);

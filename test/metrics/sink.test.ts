@@ -60,6 +60,42 @@ describe("message origin", () => {
   });
 });
 
+describe("causedBy", () => {
+  it("attributes a forward from a timer or a queue-draining process to the message it continues", () => {
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink<number>(sim, "done");
+    const seen: [number, number][] = [];
+    const end = new (class extends Entity<number> {
+      override handle(m: Message<number>) {
+        seen.push([m.payload, m.originAt]);
+        sink.handle(m);
+      }
+    })(sim, "end");
+    const batcher = new (class extends Entity<number> {
+      queued: Message<number>[] = [];
+      override handle(m: Message<number>) {
+        this.queued.push(m);
+        // One timer forwards everything queued so far, each as the message it continues.
+        if (this.queued.length === 1) {
+          this.after(1, () => {
+            for (const q of this.queued.splice(0))
+              this.send(end, "work", q.payload, { causedBy: q });
+          });
+        }
+      }
+    })(sim, "batcher");
+    sim.at(0, () => sim.send(batcher, "job", 1));
+    sim.at(0.25, () => sim.send(batcher, "job", 2));
+    sim.run();
+    expect(seen).toEqual([
+      [1, 0],
+      [2, 0.25],
+    ]);
+    expect(sink.stats.maxLatency).toBe(1);
+    expect(() => batcher.send(end, "x", 0, { causedBy: {} as never })).toThrow(/causedBy/);
+  });
+});
+
 describe("Sink", () => {
   it("measures latency from the start of the chain, whole-run and per window", () => {
     const sim = new Simulation({ seed: 1 });
