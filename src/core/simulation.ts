@@ -222,12 +222,15 @@ export class Simulation {
     return this.execute(options, predicate);
   }
 
-  /** Processes at most `count` events (cancelled ones do not count). */
+  /**
+   * Processes at most `count` events, daemon ones included, so stepping walks through a model
+   * driven only by probes and open-loop sources (cancelled events do not count).
+   */
   step(count = 1): RunSummary {
     if (!Number.isSafeInteger(count) || count < 1) {
       throw new ConfigError("Simulation.step", "count", "an integer >= 1", count);
     }
-    return this.execute({ maxEvents: count }, null);
+    return this.execute({ maxEvents: count }, null, true);
   }
 
   /** Asks the running loop to return after the current event, with reason "paused". */
@@ -496,7 +499,12 @@ export class Simulation {
     return timeNs;
   }
 
-  private execute(options: RunOptions, predicate: (() => boolean) | null): RunSummary {
+  /** `stepping`: daemon events count too (step() walks through whatever is next). */
+  private execute(
+    options: RunOptions,
+    predicate: (() => boolean) | null,
+    stepping = false,
+  ): RunSummary {
     if (this._status === "running") {
       throw new SimulationError("run() called from inside a running simulation", null, this.nowNs);
     }
@@ -530,7 +538,7 @@ export class Simulation {
     this.pausedOptions = null;
     let reason: StopReason;
     try {
-      reason = this.loop(untilNs, maxEvents, predicate);
+      reason = this.loop(untilNs, maxEvents, predicate, stepping);
     } catch (error) {
       this._status = "failed";
       this._currentProcess = null;
@@ -567,9 +575,14 @@ export class Simulation {
   }
 
   /** The event loop. Hot path: see the file comment and bench/ before changing it. */
-  private loop(untilNs: number, maxEvents: number, predicate: (() => boolean) | null): StopReason {
+  private loop(
+    untilNs: number,
+    maxEvents: number,
+    predicate: (() => boolean) | null,
+    stepping: boolean,
+  ): StopReason {
     const queue = this.queue;
-    const drainable = untilNs === NO_HORIZON;
+    const drainable = untilNs === NO_HORIZON && !stepping;
     let processed = 0;
     let hashA = this.hashA;
     let hashB = this.hashB;

@@ -496,6 +496,19 @@ describe("Simulation: step, runUntil, maxEvents", () => {
     ]);
   });
 
+  it("step() walks through daemon events too", () => {
+    const sim = new Simulation({ seed: 1 });
+    const ticks: number[] = [];
+    const tick = () => {
+      ticks.push(sim.now);
+      sim.after(1, tick, undefined, { daemon: true });
+    };
+    sim.after(1, tick, undefined, { daemon: true });
+    expect(sim.run().eventsProcessed).toBe(0); // run() without until ends at once
+    expect(sim.step(3).eventsProcessed).toBe(3);
+    expect(ticks).toEqual([1, 2, 3]);
+  });
+
   it("step() processes one event", () => {
     const { sim, count } = ticking();
     expect(sim.step().eventsProcessed).toBe(1);
