@@ -25,7 +25,14 @@
  */
 
 import type { RandomStream } from "../random/randomStream.js";
-import { ConfigError, FailureReply, RemoteError, SimulationError, TimeoutError } from "./errors.js";
+import {
+  ConfigError,
+  describeValue,
+  FailureReply,
+  RemoteError,
+  SimulationError,
+  TimeoutError,
+} from "./errors.js";
 import { EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import type { Message } from "./message.js";
@@ -524,6 +531,14 @@ export class Entity<In = unknown, Out = unknown> {
     this.counters.received++;
     const result = this.handle(message);
     if (result !== undefined) {
+      if (typeof (result as { next?: unknown }).next !== "function") {
+        // An async handle() would run on the JavaScript event loop, outside simulated time.
+        throw new SimulationError(
+          `handle("${message.kind}") returned ${typeof (result as { then?: unknown }).then === "function" ? "a Promise (an async method)" : describeValue(result)}: a handler is a plain method returning nothing, or a generator method (*handle) that yields sleeps and futures; async/await runs outside simulated time`,
+          this.name,
+          this.sim.nowNs,
+        );
+      }
       // A generator method: run it as a process, first step now, inside this event.
       const process = new Process<unknown>(
         this as Entity<unknown, unknown>,

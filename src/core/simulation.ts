@@ -75,7 +75,10 @@ export interface RunSummary {
   readonly wallSeconds: number;
   /** Events per wall-clock second in this call. */
   readonly eventsPerWallSecond: number;
-  /** Events still pending (cancelled ones not counted). */
+  /**
+   * Non-daemon events still pending (cancelled and daemon ones not counted): what would keep
+   * a run without `until` going.
+   */
   readonly pendingEvents: number;
   /** Hash of every event processed since creation: equal hashes mean equal runs. */
   readonly traceHash: string;

@@ -123,6 +123,17 @@ describe("Entity: handle", () => {
     expect(error.entity).toBe("mute");
   });
 
+  it("an async handle fails the run saying why, instead of running outside simulated time", () => {
+    const { sim } = setup();
+    const target = new (class extends Entity {
+      override async handle() {}
+    })(sim, "asyncish");
+    sim.send(target, "ping", 0, { delay: 1 });
+    const error = failure(sim);
+    expect(error.message).toMatch(/returned a Promise \(an async method\)/);
+    expect(error.entity).toBe("asyncish");
+  });
+
   it("a throwing handle fails the run with the entity, the time and the original error", () => {
     const { sim } = setup();
     const cause = new Error("bad input");
