@@ -186,7 +186,7 @@ export class Network extends Entity implements Transport {
       totalNs += carried;
     }
     sim.queue.push(
-      message.sentAtNs + totalNs,
+      sim._checkedTime(message.sentAtNs + totalNs, source?.name ?? null),
       EventType.Deliver,
       message.target,
       message,

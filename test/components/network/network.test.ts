@@ -161,6 +161,14 @@ describe("Network", () => {
     expect(() => a.send(b, "m", 1)).toThrow(/no link from "a" to "b" and no default link/);
   });
 
+  it("a delivery past the exact range of integer nanoseconds fails, naming the sender", () => {
+    const { sim, a, b } = setup();
+    new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "slow", { latency: constant(9.1e6) }), // > 2^53 ns
+    });
+    expect(() => a.send(b, "m", 1)).toThrow(/entity "a" at t=0s: cannot schedule past/);
+  });
+
   it("refuses a second network, foreign entities and a shared link for both directions", () => {
     const { sim, a, b } = setup();
     const lan = new NetworkLink(sim, "lan", conditions.local());
