@@ -484,7 +484,11 @@ export class Simulation {
     return new RandomStream(this.seed, owner, stream);
   }
 
-  /** @internal A future was rejected with nobody waiting: check it after the current event. */
+  /**
+   * @internal A future was rejected with nobody waiting: checked once the clock is about to
+   * move on (or the run returns), so anything started at this same instant can still wait on
+   * it.
+   */
   _noteUnobservedRejection(future: SimFuture<unknown>): void {
     this.unobserved.push(future);
     this.attention = true;
@@ -542,6 +546,7 @@ export class Simulation {
     let reason: StopReason;
     try {
       reason = this.loop(untilNs, maxEvents, predicate, stepping);
+      if (reason !== "paused") this.checkUnobserved();
     } catch (error) {
       this._status = "failed";
       this._currentProcess = null;
@@ -694,6 +699,22 @@ export class Simulation {
   private attend(): StopReason | null {
     this.attention = false;
     if (this.unobserved.length > 0) {
+      if (this.queue.size > 0 && this.queue.peekTime() === this.nowNs) {
+        this.attention = true; // more events at this instant: look again after them
+      } else {
+        this.checkUnobserved();
+      }
+    }
+    if (this.pauseRequested) {
+      this.pauseRequested = false;
+      return "paused";
+    }
+    return null;
+  }
+
+  /** Fails the run if a future rejected with nobody waiting is still not waited on. */
+  private checkUnobserved(): void {
+    if (this.unobserved.length > 0) {
       const pending = this.unobserved;
       this.unobserved = [];
       for (const future of pending) {
@@ -708,11 +729,6 @@ export class Simulation {
         }
       }
     }
-    if (this.pauseRequested) {
-      this.pauseRequested = false;
-      return "paused";
-    }
-    return null;
   }
 
   private asSimulationError(

@@ -164,16 +164,33 @@ describe("SimFuture: unobserved rejections", () => {
     expect(combined!.state).toBe("rejected");
   });
 
-  it("the check is at the end of the event: a process started in it has not waited yet", () => {
-    // Documents the rule: a started process's first step is a later event, too late to count.
+  it("the check waits for the end of the instant: a process started then can still catch it", () => {
     const { sim, entity } = setup();
     const future = entity.future<number>();
+    let caught = "";
     sim.at(1, () => {
-      future.reject(new Error("too late"));
+      future.reject(new Error("caught in time"));
       entity.start(function* () {
         try {
           yield* wait(future);
-        } catch {}
+        } catch (error) {
+          caught = `${(error as Error).message} at ${entity.now}`;
+        }
+      });
+    });
+    sim.at(2, () => {});
+    sim.run();
+    expect(caught).toBe("caught in time at 1");
+  });
+
+  it("a rejection nobody waits on by the end of its instant fails the run at that time", () => {
+    const { sim, entity } = setup();
+    const future = entity.future<number>();
+    sim.at(1, () => future.reject(new Error("too late")));
+    sim.at(1, () => {}); // same instant: still nobody waits
+    sim.at(2, () => {
+      entity.start(function* () {
+        yield* wait(future);
       });
     });
     expect(failure(sim).message).toMatch(/at t=1s: unhandled rejection of future: too late/);
