@@ -5,18 +5,54 @@
  * - "handler": a plain `handle` that queues the request, and a timer for each service;
  * - "process": a generator `handle` (a process per message): the first request to find the
  *   server idle serves the queue in a loop, `yield`ing each service time.
+ * - "components": no hand-written server at all: the library's `Source` (Poisson arrivals) ->
+ *   `Client` -> `Server`, the path most models take; it costs more events per customer (the
+ *   client's call, the reply) and shows what the components cost over the bare engine.
  * Response time (arrival to end of service) is kept as batch means, so the mean comes with a
  * confidence interval to set next to theory, W = 1 / (mu - lambda) = 0.5 s.
  */
+import { Client } from "../src/components/client/client.js";
+import { Server } from "../src/components/server/server.js";
 import { Entity } from "../src/core/entity.js";
 import type { Message } from "../src/core/message.js";
 import { Simulation } from "../src/core/simulation.js";
+import { poisson } from "../src/load/arrivals.js";
+import { Source as LibrarySource } from "../src/load/source.js";
+import { exponential } from "../src/random/distributions/index.js";
 
 export const ARRIVAL_RATE = 8;
 export const SERVICE_RATE = 10;
 export const THEORY_MEAN_RESPONSE = 1 / (SERVICE_RATE - ARRIVAL_RATE);
 
-export type ServerKind = "handler" | "process";
+export type ServerKind = "handler" | "process" | "components";
+
+/** A library Client that also records each request's response time into the batches. */
+class RecordingClient extends Client<number, number> {
+  constructor(
+    sim: Simulation,
+    target: Server<number, number>,
+    private readonly responses: ResponseBatches,
+  ) {
+    super(sim, "client", { target });
+  }
+  override *handle(message: Message<number>) {
+    const startNs = this.nowNs;
+    yield* this.issue(message.payload);
+    this.responses.record(this.nowNs - startNs);
+  }
+}
+
+function buildComponents(sim: Simulation, responses: ResponseBatches, customers: number): void {
+  const server = new Server<number, number>(sim, "server", {
+    serviceTime: exponential(1 / SERVICE_RATE),
+  });
+  const client = new RecordingClient(sim, server, responses);
+  new LibrarySource(sim, "source", {
+    target: client,
+    arrivals: poisson(ARRIVAL_RATE),
+    stopAfter: { count: customers },
+  });
+}
 
 /** Response times in batches of consecutive customers (batch means). */
 export class ResponseBatches {
@@ -160,9 +196,13 @@ export interface MM1Run {
 export function runMM1(kind: ServerKind, customers: number, seed: number, batches = 20): MM1Run {
   const responses = new ResponseBatches(Math.max(1, Math.floor(customers / batches)));
   const sim = new Simulation({ seed });
-  const server =
-    kind === "handler" ? new HandlerServer(sim, responses) : new ProcessServer(sim, responses);
-  new Source(sim, server, customers);
+  if (kind === "components") {
+    buildComponents(sim, responses, customers);
+  } else {
+    const server =
+      kind === "handler" ? new HandlerServer(sim, responses) : new ProcessServer(sim, responses);
+    new Source(sim, server, customers);
+  }
   const start = performance.now();
   const summary = sim.run();
   const wallSeconds = (performance.now() - start) / 1000;

@@ -11,7 +11,8 @@
  *   processes       engine, one generator process per pending event
  *   bare generators the baseline loop resuming one plain V8 generator per event: the floor cost
  *                   of any generator-based process, to explain the process figures (no target)
- *   M/M/1           engine, source + FIFO server as a user writes them (bench/mm1.ts)
+ *   M/M/1           engine, source + FIFO server as a user writes them, and the same queue
+ *                   built from the library's Source, Client and Server (bench/mm1.ts)
  *   memory          heap + array-buffer bytes per pending event (bench/memory.ts)
  * ratio = engine events/s / baseline events/s at the same N.
  */
@@ -131,7 +132,7 @@ interface MM1Summary {
   halfWidth95: number;
 }
 const queueing: MM1Summary[] = [];
-for (const kind of ["handler", "process"] as const) {
+for (const kind of ["handler", "process", "components"] as const) {
   collectGarbage();
   runMM1(kind, MM1_WARMUP_CUSTOMERS, 100);
   const runs: MM1Run[] = [];
@@ -212,6 +213,18 @@ for (const row of holds) {
   }
 }
 for (const q of queueing) {
+  if (q.kind === "components") {
+    // No target: it measures what the components add over the hand-written servers.
+    rows.push({
+      what: "M/M/1 Source -> Client -> Server",
+      n: "",
+      value: `${millions(q.best.customersPerWallSecond)} cust/s`,
+      ratio: "",
+      target: "",
+      status: "-",
+    });
+    continue;
+  }
   rows.push({
     what: `M/M/1 ${q.kind} server`,
     n: "",

@@ -8,6 +8,11 @@
  * a boundary belongs to the later window. Windows with no observations are reported with
  * count 0 (rate 0, other statistics NaN), so a silent period shows as a gap, not a jump.
  *
+ * Memory is bounded however long the run: when an observation falls past `maxWindows`
+ * windows, neighbouring windows are merged in pairs and the window width doubles (histograms
+ * merge exactly), so a series always has at most `maxWindows` points, finer for short runs
+ * and coarser for long ones.
+ *
  * @example
  * const latency = new TimeSeries({ window: 1 });
  * latency.record(sim.now, responseSeconds);
@@ -24,8 +29,8 @@ export interface TimeSeriesOptions {
   /** Relative accuracy of each window's percentiles. Default 0.01. */
   relativeAccuracy?: number;
   /**
-   * Most windows kept; observations past the last window are counted in `dropped` rather than
-   * stored. Default 100,000 (a day of one-second windows).
+   * Most windows kept (an even number >= 2); past it, windows merge in pairs and the width
+   * doubles. Default 1,024.
    */
   maxWindows?: number;
 }
@@ -58,8 +63,28 @@ class Window implements WindowStats {
 
   constructor(
     readonly start: number,
-    private readonly width: number,
+    readonly width: number,
   ) {}
+
+  /** This window and the next one, as one window of twice the width. */
+  mergedWith(next: Window | undefined): Window {
+    const both = new Window(this.start, this.width * 2);
+    for (const w of next === undefined ? [this] : [this, next]) {
+      if (w.count === 0) continue;
+      if (both.count === 0) {
+        both.min = w.min;
+        both.max = w.max;
+        both.histogram = w.histogram;
+      } else {
+        both.min = Math.min(both.min, w.min);
+        both.max = Math.max(both.max, w.max);
+        both.histogram!.merge(w.histogram!);
+      }
+      both.count += w.count;
+      both.sum += w.sum;
+    }
+    return both;
+  }
 
   get rate(): number {
     return this.count / this.width;
@@ -75,13 +100,14 @@ class Window implements WindowStats {
 }
 
 export class TimeSeries {
-  readonly window: number;
+  /** Width of a window now, in seconds: the configured width, doubled at each coarsening. */
+  window: number;
   readonly origin: number;
   readonly relativeAccuracy: number;
   readonly maxWindows: number;
-  /** Observations outside [origin, origin + maxWindows x window), not stored. */
+  /** Observations before `origin`, not stored. */
   dropped = 0;
-  private readonly windowList: Window[] = [];
+  private windowList: Window[] = [];
 
   constructor(options: TimeSeriesOptions = {}) {
     const window = options.window ?? 1;
@@ -96,9 +122,9 @@ export class TimeSeries {
     if (!(accuracy > 0 && accuracy < 1)) {
       throw new ConfigError("TimeSeries", "relativeAccuracy", "a number in (0, 1)", accuracy);
     }
-    const maxWindows = options.maxWindows ?? 100_000;
-    if (!Number.isSafeInteger(maxWindows) || maxWindows < 1) {
-      throw new ConfigError("TimeSeries", "maxWindows", "an integer >= 1", maxWindows);
+    const maxWindows = options.maxWindows ?? 1024;
+    if (!Number.isSafeInteger(maxWindows) || maxWindows < 2 || maxWindows % 2 !== 0) {
+      throw new ConfigError("TimeSeries", "maxWindows", "an even integer >= 2", maxWindows);
     }
     this.window = window;
     this.origin = origin;
@@ -111,13 +137,20 @@ export class TimeSeries {
     if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
       throw new ConfigError("TimeSeries.record", "value", "a finite number >= 0", value);
     }
-    const index = Math.floor((time - this.origin) / this.window);
-    if (!(index >= 0 && index < this.maxWindows)) {
+    let index = Math.floor((time - this.origin) / this.window);
+    if (!(index >= 0)) {
       if (Number.isNaN(index)) {
         throw new ConfigError("TimeSeries.record", "time", "a time in seconds", time);
       }
       this.dropped++;
       return;
+    }
+    while (index >= this.maxWindows) {
+      if (index === Number.POSITIVE_INFINITY) {
+        throw new ConfigError("TimeSeries.record", "time", "a finite time in seconds", time);
+      }
+      this.coarsen();
+      index = Math.floor((time - this.origin) / this.window);
     }
     const list = this.windowList;
     while (list.length <= index) {
@@ -135,6 +168,15 @@ export class TimeSeries {
     w.count++;
     w.sum += value;
     w.histogram!.record(value);
+  }
+
+  /** Merges windows in pairs: half as many, each twice as wide. */
+  private coarsen(): void {
+    const list = this.windowList;
+    const merged: Window[] = [];
+    for (let i = 0; i < list.length; i += 2) merged.push(list[i]!.mergedWith(list[i + 1]));
+    this.windowList = merged;
+    this.window *= 2;
   }
 
   /** Every window from the first to the last observed one (empty ones included). */

@@ -42,14 +42,25 @@ describe("TimeSeries", () => {
     expect(ts.merged().max).toBe(10000);
   });
 
-  it("counts observations outside its windows as dropped instead of growing without bound", () => {
-    const ts = new TimeSeries({ window: 1, origin: 10, maxWindows: 2 });
-    ts.record(9.99, 1);
-    ts.record(10, 1);
-    ts.record(11.5, 1);
-    ts.record(12, 1);
-    expect(ts.windows()).toHaveLength(2);
-    expect(ts.dropped).toBe(2);
+  it("stays within maxWindows on any run length by merging windows in pairs", () => {
+    const ts = new TimeSeries({ window: 1, origin: 10, maxWindows: 4 });
+    ts.record(9.99, 1); // before the origin: dropped
+    for (let t = 10; t < 18; t++) ts.record(t + 0.5, t - 9); // values 1..8, one per second
+    expect(ts.dropped).toBe(1);
+    expect(ts.window).toBe(2);
+    expect(ts.windows().map((w) => [w.start, w.count, w.sum, w.min, w.max, w.rate])).toEqual([
+      [10, 2, 3, 1, 2, 1],
+      [12, 2, 7, 3, 4, 1],
+      [14, 2, 11, 5, 6, 1],
+      [16, 2, 15, 7, 8, 1],
+    ]);
+    ts.record(100, 50); // far past the end: coarsens as often as needed
+    expect(ts.windows().length).toBeLessThanOrEqual(4);
+    expect(ts.window).toBe(32);
+    expect(ts.count).toBe(9);
+    expect(ts.merged().max).toBe(50);
+    expect(ts.windows()[0]).toMatchObject({ start: 10, count: 8, min: 1, max: 8 });
+    expect(Math.abs(ts.windows()[0]!.percentile(1) - 8) / 8).toBeLessThanOrEqual(0.01);
   });
 
   it("rejects bad configuration and bad observations with typed errors", () => {
@@ -58,6 +69,7 @@ describe("TimeSeries", () => {
     expect(() => new TimeSeries({ origin: Number.NaN })).toThrow(/origin/);
     expect(() => new TimeSeries({ relativeAccuracy: 1 })).toThrow(/relativeAccuracy/);
     expect(() => new TimeSeries({ maxWindows: 0 })).toThrow(/maxWindows/);
+    expect(() => new TimeSeries({ maxWindows: 5 })).toThrow(/an even integer/);
     const ts = new TimeSeries();
     expect(() => ts.record(0, -1)).toThrow(/value/);
     expect(() => ts.record(0, Number.NaN)).toThrow(/value/);

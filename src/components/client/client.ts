@@ -85,7 +85,8 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   };
 
   private readonly target: Entity<Req, Res>;
-  private readonly timeout: number | undefined;
+  /** Built once: every attempt uses the same options. */
+  private readonly callOptions: { timeout: number } | undefined;
   private readonly retryPolicy: RetryPolicy;
   private readonly kind: string;
   private readonly backoff = this.random("backoff");
@@ -131,7 +132,7 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
     const kind = options.kind ?? "request";
     if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
     this.target = target;
-    this.timeout = timeout;
+    this.callOptions = timeout === undefined ? undefined : { timeout };
     this.retryPolicy = retryPolicy;
     this.kind = kind;
     const window = requireSeconds(component, "window", options.window ?? 1);
@@ -187,12 +188,10 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
       for (let attempt = 1; ; attempt++) {
         c.attempts++;
         try {
-          const response = (yield* this.call(
-            this.target,
-            this.kind,
-            payload,
-            this.timeout === undefined ? undefined : { timeout: this.timeout },
-          )) as Res;
+          // `request` + yield is `call` without its generator (one allocation less per attempt).
+          const reply = this.request(this.target, this.kind, payload, this.callOptions);
+          reply._privateToWaiter = true;
+          const response = (yield reply) as Res;
           c.succeeded++;
           const latency = this.now - started;
           this.latencySum += latency;
