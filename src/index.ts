@@ -99,6 +99,19 @@ export {
   type CircuitBreakerStats,
   type CircuitState,
   type CircuitTransition,
+  Bulkhead,
+  type BulkheadOptions,
+  type BulkheadStats,
+  TimeoutWrapper,
+  type TimeoutWrapperOptions,
+  type TimeoutWrapperStats,
+  Fallback,
+  type FallbackOptions,
+  type FallbackSource,
+  type FallbackStats,
+  Hedge,
+  type HedgeOptions,
+  type HedgeStats,
 } from "./components/resilience/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).

@@ -14,6 +14,10 @@ export const COMPONENT_NAMES = [
   "Server",
   "Client",
   "CircuitBreaker",
+  "Bulkhead",
+  "TimeoutWrapper",
+  "Fallback",
+  "Hedge",
   "Probe",
   "Sink",
 ] as const;

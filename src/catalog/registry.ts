@@ -2,7 +2,11 @@
 import { Client } from "../components/client/client.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
+import { Bulkhead } from "../components/resilience/bulkhead.js";
 import { CircuitBreaker } from "../components/resilience/circuitBreaker.js";
+import { Fallback } from "../components/resilience/fallback.js";
+import { Hedge } from "../components/resilience/hedge.js";
+import { TimeoutWrapper } from "../components/resilience/timeoutWrapper.js";
 import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
@@ -21,6 +25,10 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Server.catalog,
   Client.catalog,
   CircuitBreaker.catalog,
+  Bulkhead.catalog,
+  TimeoutWrapper.catalog,
+  Fallback.catalog,
+  Hedge.catalog,
   Probe.catalog,
   Sink.catalog,
 ];

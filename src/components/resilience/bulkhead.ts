@@ -1,0 +1,186 @@
+/**
+ * `Bulkhead`: caps how many requests may be outstanding to one dependency at once. Up to
+ * `maxConcurrent` are forwarded; up to `maxWaiting` more wait (at most `maxWait` seconds);
+ * the rest are refused at once. Named after a ship's watertight compartments: when one
+ * dependency slows down, callers stuck on it would otherwise take every thread, connection
+ * and queue slot the caller has, and the healthy paths fail with it. A bulkhead lets the slow
+ * path fail fast on its own and keeps the others working.
+ *
+ * @example
+ * const guarded = new Bulkhead(sim, "reports-bulkhead", { target: reports, maxConcurrent: 4, maxWaiting: 8, maxWait: 0.1 });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+
+export interface BulkheadOptions<Req, Res> {
+  /** What the bulkhead protects (or protects others from). */
+  target: Entity<Req, Res>;
+  /** Requests forwarded at once (integer >= 1). */
+  maxConcurrent: number;
+  /** Requests that may wait for a slot (integer >= 0). Default 0: refuse at once when full. */
+  maxWaiting?: number;
+  /** Seconds a request may wait for a slot before it is refused. Default: no limit. */
+  maxWait?: number;
+  /** Seconds to wait for the target on each forwarded request. Default: no timeout. */
+  timeout?: number;
+}
+
+export interface BulkheadStats {
+  /** Requests forwarded and not yet answered. */
+  readonly active: number;
+  readonly waiting: number;
+  readonly forwarded: number;
+  /** Refused at once because every slot and waiting place was taken. */
+  readonly rejected: number;
+  /** Refused after waiting maxWait seconds for a slot. */
+  readonly timedOutWaiting: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
+  static readonly catalog: CatalogEntry = {
+    name: "Bulkhead",
+    kind: "component",
+    role: "flow",
+    layer: "local",
+    contract:
+      "Forwards at most maxConcurrent requests at once; up to maxWaiting more wait (for at most maxWait seconds) in FIFO order; the rest are refused at once.",
+    requires: ["Semaphore", "BoundedQueue", "Timeout"],
+    provides: ["Bounded"],
+    inputs: ["requests", "the target's replies, rejections and silence"],
+    outputs: ["replies", "immediate rejections when full", "active, waiting, rejected"],
+    state: "requests in flight and waiting (volatile)",
+    failure_semantics:
+      'Refuses with RemoteError ("bulkhead full" or "bulkhead wait timed out") rather than queue without bound. A crash abandons forwarded and waiting requests (callers time out).',
+    composition_rules: ["Client", "Server", "CircuitBreaker", "LoadBalancer"],
+    operational_knobs: knobs<BulkheadOptions<unknown, unknown>>()(
+      "target",
+      "maxConcurrent",
+      "maxWaiting",
+      "maxWait",
+      "timeout",
+    ),
+  };
+
+  readonly maxConcurrent: number;
+  readonly maxWaiting: number;
+  private readonly target: Entity<Req, Res>;
+  private readonly maxWait: number | undefined;
+  private readonly callOptions: { timeout: number } | undefined;
+  /** Requests waiting for a slot, oldest first: each is woken by resolving its future. */
+  private readonly queue: SimFuture<void>[] = [];
+  private active = 0;
+  private counts = {
+    forwarded: 0,
+    rejected: 0,
+    timedOutWaiting: 0,
+    succeeded: 0,
+    failed: 0,
+  };
+
+  constructor(sim: Simulation, name: string, options: BulkheadOptions<Req, Res>) {
+    super(sim, name);
+    const component = `Bulkhead "${name}"`;
+    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    this.maxConcurrent = requireInteger(component, "maxConcurrent", options.maxConcurrent, 1);
+    this.maxWaiting = requireInteger(component, "maxWaiting", options.maxWaiting ?? 0, 0);
+    this.maxWait =
+      options.maxWait === undefined
+        ? undefined
+        : requireSeconds(component, "maxWait", options.maxWait);
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
+    if (this.maxWait !== undefined && this.maxWaiting === 0) {
+      throw new ConfigError(component, "maxWait", "unset when maxWaiting is 0", this.maxWait);
+    }
+    this.callOptions = timeout === undefined ? undefined : { timeout };
+  }
+
+  get stats(): BulkheadStats {
+    return { active: this.active, waiting: this.queue.length, ...this.counts };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  override *handle(request: Message<Req>) {
+    const c = this.counts;
+    if (this.active >= this.maxConcurrent) {
+      if (this.queue.length >= this.maxWaiting) {
+        c.rejected++;
+        this.fail(request, "bulkhead full");
+        return;
+      }
+      const slot = this.future<void>("bulkhead slot");
+      this.queue.push(slot);
+      const timer = this.maxWait === undefined ? null : this.sleep(this.maxWait);
+      if (timer !== null) {
+        // The wait ends one way or the other: a slot (resolved by a finishing request) or the
+        // timer. Whichever comes first settles the slot; the timer is then cancelled.
+        timer.addListener({
+          futureSettled: () => {
+            if (timer.state === "resolved" && slot.isPending)
+              slot.reject(new TimeoutError(this.maxWait!));
+          },
+        });
+      }
+      try {
+        yield slot;
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        this.queue.splice(this.queue.indexOf(slot), 1);
+        c.timedOutWaiting++;
+        this.fail(request, "bulkhead wait timed out");
+        return;
+      } finally {
+        timer?.cancel("slot settled");
+      }
+      // A finishing request handed its slot over: `active` already counts this one.
+    } else {
+      this.active++;
+    }
+    c.forwarded++;
+    try {
+      const answer = (yield this.request(
+        this.target,
+        request.kind,
+        request.payload,
+        this.callOptions,
+      )) as Res;
+      c.succeeded++;
+      this.reply(request, answer);
+    } catch (error) {
+      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+      c.failed++;
+      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Frees a slot: handed straight to the oldest waiter if there is one. */
+  private release(): void {
+    const next = this.queue.shift();
+    if (next === undefined) this.active--;
+    else next.resolve();
+  }
+
+  protected override onCrash(): void {
+    // The crash cancelled the processes holding and waiting for slots (their finally blocks
+    // ran); whatever is left is reset.
+    this.active = 0;
+    this.queue.length = 0;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `Hedge`: sends a request, and if no answer has come after `hedgeAfter` seconds, sends a copy
+ * (to the same target or the next alternate); the first successful answer wins, the losers are
+ * abandoned. When slowness is a property of one attempt (a GC pause, a slow disk, a busy
+ * replica) rather than of the request, a second try rarely hits the same bad luck, so hedging
+ * at about the p95 of normal latency cuts the tail for a few percent of extra load. It is
+ * extra load all the same: at high utilization the copies queue behind each other and hedging
+ * backfires (`examples/resilience/hedged-requests.ts` shows both).
+ *
+ * @example
+ * const hedged = new Hedge(sim, "hedge", { target: replicaA, alternates: [replicaB], hedgeAfter: 0.05 });
+ * const client = new Client(sim, "client", { target: hedged, timeout: 1 });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
+import { any, race, type SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+
+export interface HedgeOptions<Req, Res> {
+  /** Where the first copy goes. */
+  target: Entity<Req, Res>;
+  /** Seconds without an answer before each further copy is sent (> 0). */
+  hedgeAfter: number;
+  /** Most extra copies per request (integer >= 1). Default 1. */
+  maxHedges?: number;
+  /** Where copies go, in turn (copy k to alternates[(k - 1) % n]). Default: the target itself. */
+  alternates?: readonly Entity<Req, Res>[];
+  /** Seconds each copy may take before it counts as failed. Default: no timeout. */
+  timeout?: number;
+}
+
+export interface HedgeStats {
+  readonly requests: number;
+  /** Extra copies sent. */
+  readonly hedgesSent: number;
+  /** Requests answered by a copy rather than the first attempt. */
+  readonly hedgeWins: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Extra load: hedges sent per request. */
+  readonly extraLoad: number;
+}
+
+export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
+  static readonly catalog: CatalogEntry = {
+    name: "Hedge",
+    kind: "component",
+    role: "recovery",
+    layer: "local",
+    contract:
+      "Forwards each request; after hedgeAfter seconds without an answer sends another copy (up to maxHedges, to the target or alternates in turn); replies with the first success and abandons the rest; fails only when every copy failed.",
+    requires: ["Timer", "Timeout", "RequestId"],
+    provides: ["AtLeastOnce"],
+    inputs: ["requests", "the copies' replies, rejections and silence"],
+    outputs: ["replies (first success)", "hedged copies", "requests, hedgesSent, hedgeWins"],
+    state: "the copies of each request in flight",
+    failure_semantics:
+      "A request may be executed more than once (every copy runs to completion at its server); late answers of abandoned copies are dropped. A crash abandons requests in flight (callers time out).",
+    composition_rules: ["Client", "Server", "LoadBalancer"],
+    operational_knobs: knobs<HedgeOptions<unknown, unknown>>()(
+      "target",
+      "hedgeAfter",
+      "maxHedges",
+      "alternates",
+      "timeout",
+    ),
+  };
+
+  private readonly target: Entity<Req, Res>;
+  private readonly alternates: readonly Entity<Req, Res>[];
+  private readonly hedgeAfter: number;
+  private readonly maxHedges: number;
+  private readonly callOptions: { timeout: number } | undefined;
+  private counts = { requests: 0, hedgesSent: 0, hedgeWins: 0, succeeded: 0, failed: 0 };
+
+  constructor(sim: Simulation, name: string, options: HedgeOptions<Req, Res>) {
+    super(sim, name);
+    const component = `Hedge "${name}"`;
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    const hedgeAfter = requireSeconds(component, "hedgeAfter", options.hedgeAfter);
+    const maxHedges = requireInteger(component, "maxHedges", options.maxHedges ?? 1, 1);
+    const alternates = options.alternates ?? [];
+    if (!Array.isArray(alternates)) {
+      throw new ConfigError(component, "alternates", "an array of entities", alternates);
+    }
+    for (const alternate of alternates) {
+      requireEntity(component, "alternates", alternate, sim, Entity);
+    }
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
+    this.target = target;
+    this.alternates = [...alternates];
+    this.hedgeAfter = hedgeAfter;
+    this.maxHedges = maxHedges;
+    this.callOptions = timeout === undefined ? undefined : { timeout };
+  }
+
+  get stats(): HedgeStats {
+    const c = this.counts;
+    return { ...c, extraLoad: c.requests > 0 ? c.hedgesSent / c.requests : 0 };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  override *handle(request: Message<Req>) {
+    const c = this.counts;
+    c.requests++;
+    const copies: SimFuture<Res>[] = [this.copy(request, 0)];
+    try {
+      for (;;) {
+        const canHedge = copies.length <= this.maxHedges;
+        const firstSuccess = any(copies);
+        if (!canHedge) {
+          const answer = (yield firstSuccess) as Res;
+          this.succeed(request, answer, copies);
+          return;
+        }
+        const timer = this.sleep(this.hedgeAfter);
+        // race cancels the loser: the timer if an answer comes first, else the `any` (not
+        // the copies, which keep running and join the next round).
+        const answer = (yield race([firstSuccess, timer])) as Res | undefined;
+        if (timer.state === "resolved") {
+          c.hedgesSent++;
+          copies.push(this.copy(request, copies.length));
+          continue;
+        }
+        this.succeed(request, answer as Res, copies);
+        return;
+      }
+    } catch (error) {
+      // Every copy failed: `any` rejects with all their errors; answer with the last one.
+      const errors = error instanceof AggregateError ? error.errors : [error];
+      const last = errors[errors.length - 1];
+      if (!(last instanceof TimeoutError || last instanceof RemoteError)) throw error;
+      c.failed++;
+      this.fail(request, last instanceof RemoteError ? last.reason : "timed out");
+    } finally {
+      for (const copy of copies) copy.cancel("another copy answered");
+    }
+  }
+
+  private copy(request: Message<Req>, index: number): SimFuture<Res> {
+    const n = this.alternates.length;
+    const target = index === 0 || n === 0 ? this.target : this.alternates[(index - 1) % n]!;
+    return this.request(target, request.kind, request.payload, {
+      ...this.callOptions,
+      causedBy: request,
+    }) as SimFuture<Res>;
+  }
+
+  private succeed(request: Message<Req>, answer: Res, copies: readonly SimFuture<Res>[]): void {
+    this.counts.succeeded++;
+    if (copies[0]!.state !== "resolved") this.counts.hedgeWins++;
+    this.reply(request, answer);
+  }
+}

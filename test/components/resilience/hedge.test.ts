@@ -1,0 +1,127 @@
+/**
+ * Goal: a hedge sends a copy only after hedgeAfter without an answer, to the target or the
+ * alternates in turn, replies with the first success, abandons the losers (no timers left,
+ * late answers dropped), fails only when every copy failed, and counts its extra load.
+ * Method: scripted targets with exact durations.
+ */
+import { describe, expect, it } from "vitest";
+import { Hedge } from "../../../src/components/resilience/hedge.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { callAt, type Job, Scripted } from "./support.js";
+
+function setup() {
+  const sim = new Simulation({ seed: 1 });
+  const a = new Scripted(sim, "a");
+  const b = new Scripted(sim, "b");
+  const caller = new Entity(sim, "caller");
+  return { sim, a, b, caller, outcomes: [] as string[] };
+}
+
+describe("Hedge", () => {
+  it("sends no copy when the first answer comes before hedgeAfter", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+    callAt(sim, caller, hedge, 0, { id: "fast", takes: 0.05 }, outcomes);
+    expect(sim.run().time).toBe(0.05); // the hedge timer was cancelled
+    expect(outcomes).toEqual(["fast:a:fast@0.05"]);
+    expect(hedge.stats).toMatchObject({ requests: 1, hedgesSent: 0, hedgeWins: 0 });
+  });
+
+  it("hedges to the alternate after hedgeAfter; the first success wins and the loser is dropped", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: 0.1,
+    });
+    a.durations = [1]; // the first attempt hits a slow replica
+    b.durations = [0.05];
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    sim.run();
+    expect(b.log).toEqual(["0.1:r"]);
+    expect(outcomes).toEqual(["r:b:r@0.15"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 1, hedgeWins: 1, extraLoad: 1 });
+    expect(hedge.counters.lateReplies).toBe(1); // a's answer at t=1
+    expect(hedge.pendingCallCount).toBe(0);
+  });
+
+  it("sends up to maxHedges copies, each to the next alternate", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: 0.1,
+      maxHedges: 2,
+    });
+    a.durations = [1];
+    b.durations = [1, 0.01];
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    sim.run();
+    expect(a.log).toEqual(["0:r"]);
+    expect(b.log).toEqual(["0.1:r", "0.2:r"]);
+    expect(outcomes).toEqual(["r:b:r@0.21"]);
+    expect(hedge.stats.hedgesSent).toBe(2);
+  });
+
+  it("keeps waiting on the first attempt when a hedge fails, and fails only when all have", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+    callAt(sim, caller, hedge, 0, { id: "bad", takes: 0.3, rejects: "broken" }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual(["bad:RemoteError(hedge failed the request: broken)@0.4"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 1, failed: 1, succeeded: 0 });
+  });
+
+  it("a copy that times out counts as failed", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      hedgeAfter: 0.1,
+      timeout: 0.5,
+    });
+    callAt(sim, caller, hedge, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual(["hung:RemoteError(hedge failed the request: timed out)@0.6"]);
+  });
+
+  it("a crash of the hedge abandons its requests; the caller times out", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 1 }, outcomes, 2);
+    sim.at(0.15, () => hedge.crash());
+    sim.run();
+    expect(outcomes).toEqual(["r:TimeoutError(timed out after 2s)@2"]);
+    expect(hedge.pendingCallCount).toBe(0);
+  });
+
+  it("the same seed gives the same run", () => {
+    const trace = () => {
+      const { sim, a, caller, outcomes } = setup();
+      const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+      for (let i = 0; i < 20; i++)
+        callAt(sim, caller, hedge, i * 0.07, { id: `${i}`, takes: (i % 5) * 0.06 }, outcomes);
+      return `${sim.run().traceHash} ${outcomes.join(",")}`;
+    };
+    expect(trace()).toBe(trace());
+  });
+
+  it("refuses bad options", () => {
+    const sim = new Simulation({ seed: 1 });
+    const a = new Scripted(sim, "a");
+    expect(() => new Hedge(sim, "h1", { target: a, hedgeAfter: 0 })).toThrow(
+      /Hedge "h1": option "hedgeAfter"/,
+    );
+    expect(() => new Hedge(sim, "h2", { target: a, hedgeAfter: 1, maxHedges: 0 })).toThrow(
+      /maxHedges/,
+    );
+    expect(
+      () => new Hedge(sim, "h3", { target: a, hedgeAfter: 1, alternates: a as never }),
+    ).toThrow(ConfigError);
+    expect(
+      () => new Hedge(sim, "h4", { target: a, hedgeAfter: 1, alternates: [3 as never] }),
+    ).toThrow(/alternates/);
+    expect(() => new Hedge(sim, "h5", { target: null as never, hedgeAfter: 1 })).toThrow(/target/);
+  });
+});
