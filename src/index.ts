@@ -143,6 +143,7 @@ export {
   type SinkStats,
   TimeSeries,
   type TimeSeriesOptions,
+  type SeriesOptions,
   type WindowStatistic,
   type WindowStats,
 } from "./metrics/index.js";

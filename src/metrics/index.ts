@@ -14,6 +14,7 @@ export { Sink, type SinkOptions, type SinkStats } from "./sink.js";
 export {
   TimeSeries,
   type TimeSeriesOptions,
+  type SeriesOptions,
   type WindowStatistic,
   type WindowStats,
 } from "./timeSeries.js";

@@ -35,6 +35,14 @@ export interface TimeSeriesOptions {
   maxWindows?: number;
 }
 
+/** How `series` reads the windows. */
+export interface SeriesOptions {
+  /** Leave out windows with no observations. Default false. */
+  skipEmpty?: boolean;
+  /** Report windows (empty ones too) up to this time in seconds. Default: the last observation. */
+  until?: number;
+}
+
 /** What one window holds. */
 export interface WindowStats {
   /** Start of the window, in seconds. */
@@ -194,12 +202,28 @@ export class TimeSeries {
   /**
    * One statistic per window as chart points [window start, value]: `series("p99")`,
    * `series("rate")`. Empty windows give NaN except for count and rate (0), or are left out
-   * with `skipEmpty`.
+   * with `skipEmpty`. Windows stop at the last observation unless `until` (seconds, usually the
+   * end of the run) says how long the series was watched: the silent windows up to it are
+   * then reported too, so a throughput that fell to zero and stayed there reads as zeros, not
+   * as a line that just ends.
    */
-  series(statistic: WindowStatistic, skipEmpty = false): [number, number][] {
+  series(statistic: WindowStatistic, options: SeriesOptions = {}): [number, number][] {
     const pick = statisticReader(statistic);
+    const skipEmpty = options.skipEmpty ?? false;
+    const until = options.until ?? Number.NEGATIVE_INFINITY;
+    if (typeof until !== "number" || Number.isNaN(until)) {
+      throw new ConfigError("TimeSeries.series", "until", "a time in seconds", until);
+    }
     const points: [number, number][] = [];
     for (const w of this.windowList) if (!skipEmpty || w.count > 0) points.push([w.start, pick(w)]);
+    if (!skipEmpty) {
+      const silent = new Window(0, this.window);
+      for (let k = this.windowList.length; ; k++) {
+        const start = this.origin + k * this.window;
+        if (!(start < until)) break;
+        points.push([start, pick(silent)]);
+      }
+    }
     return points;
   }
 

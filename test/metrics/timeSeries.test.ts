@@ -28,6 +28,33 @@ describe("TimeSeries", () => {
     expect(ts.series("p99")[1]![1]).toBeNaN();
   });
 
+  it("reports the silent windows after the last observation up to `until`", () => {
+    const ts = new TimeSeries({ window: 1 });
+    ts.record(0.5, 1);
+    ts.record(1.5, 2);
+    // Watched until 4.5 s: windows 2, 3 and 4 were silent (4 only in part: still silent).
+    expect(ts.series("rate", { until: 4.5 })).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+    ]);
+    // A window starting exactly at `until` was never watched.
+    expect(ts.series("count", { until: 3 }).map(([t]) => t)).toEqual([0, 1, 2]);
+    expect(ts.series("mean", { until: 3 })[2]![1]).toBeNaN();
+    // `until` inside the observed range changes nothing; skipEmpty leaves silence out.
+    expect(ts.series("count", { until: 1 })).toEqual(ts.series("count"));
+    expect(ts.series("rate", { until: 10, skipEmpty: true })).toHaveLength(2);
+    const empty = new TimeSeries({ window: 2, origin: 1 });
+    expect(empty.series("count", { until: 5.5 })).toEqual([
+      [1, 0],
+      [3, 0],
+      [5, 0],
+    ]);
+    expect(() => ts.series("rate", { until: Number.NaN })).toThrow(ConfigError);
+  });
+
   it("gives per-window percentiles within the stated relative accuracy", () => {
     const ts = new TimeSeries({ window: 1, relativeAccuracy: 0.01 });
     for (let i = 1; i <= 1000; i++) ts.record(0.5, i);

@@ -158,17 +158,17 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   override recordedSeries(): readonly RecordedSeries[] {
     const latency = this.latencySeries;
     return [
-      { name: `${this.name} p50 latency`, unit: "s", points: latency.series("p50", true) },
-      { name: `${this.name} p99 latency`, unit: "s", points: latency.series("p99", true) },
+      { name: `${this.name} p50 latency`, unit: "s", points: latency.series("p50", { skipEmpty: true }) },
+      { name: `${this.name} p99 latency`, unit: "s", points: latency.series("p99", { skipEmpty: true }) },
       {
         name: `${this.name} goodput`,
         unit: "per second",
-        points: this.latencySeries.series("rate"),
+        points: this.latencySeries.series("rate", { until: this.now }),
       },
       {
         name: `${this.name} failures`,
         unit: "per second",
-        points: this.failureSeries.series("rate"),
+        points: this.failureSeries.series("rate", { until: this.now }),
       },
     ];
   }
