@@ -12,9 +12,9 @@ export { Histogram, type HistogramOptions } from "./histogram.js";
 export { Probe, type ProbeOptions } from "./probe.js";
 export { Sink, type SinkOptions, type SinkStats } from "./sink.js";
 export {
+  type SeriesOptions,
   TimeSeries,
   type TimeSeriesOptions,
-  type SeriesOptions,
   type WindowStatistic,
   type WindowStats,
 } from "./timeSeries.js";

@@ -135,9 +135,21 @@ export class Sink<P = unknown> extends Entity<P, P> {
 
   override recordedSeries(): readonly RecordedSeries[] {
     return [
-      { name: `${this.name} p50`, unit: "s", points: this.series.series("p50", { skipEmpty: true }) },
-      { name: `${this.name} p99`, unit: "s", points: this.series.series("p99", { skipEmpty: true }) },
-      { name: `${this.name} throughput`, unit: "per second", points: this.series.series("rate", { until: this.now }) },
+      {
+        name: `${this.name} p50`,
+        unit: "s",
+        points: this.series.series("p50", { skipEmpty: true }),
+      },
+      {
+        name: `${this.name} p99`,
+        unit: "s",
+        points: this.series.series("p99", { skipEmpty: true }),
+      },
+      {
+        name: `${this.name} throughput`,
+        unit: "per second",
+        points: this.series.series("rate", { until: this.now }),
+      },
     ];
   }
 

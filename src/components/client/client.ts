@@ -158,8 +158,16 @@ export class Client<Req = unknown, Res = unknown> extends Entity<Req> {
   override recordedSeries(): readonly RecordedSeries[] {
     const latency = this.latencySeries;
     return [
-      { name: `${this.name} p50 latency`, unit: "s", points: latency.series("p50", { skipEmpty: true }) },
-      { name: `${this.name} p99 latency`, unit: "s", points: latency.series("p99", { skipEmpty: true }) },
+      {
+        name: `${this.name} p50 latency`,
+        unit: "s",
+        points: latency.series("p50", { skipEmpty: true }),
+      },
+      {
+        name: `${this.name} p99 latency`,
+        unit: "s",
+        points: latency.series("p99", { skipEmpty: true }),
+      },
       {
         name: `${this.name} goodput`,
         unit: "per second",
