@@ -162,7 +162,8 @@ export class Entity<In = unknown, Out = unknown> {
   /**
    * Receives a message. Override it, as a plain method or a generator method (which becomes a
    * process per message). Replies never arrive here: they settle the caller's `call`, or are
-   * dropped and counted in `counters.lateReplies` if the call has timed out. The default fails
+   * dropped and counted in `counters.lateReplies` if the call has timed out (a reply to a plain
+   * `send`, which nobody awaits, is dropped uncounted). The default fails
    * the run, so a message sent to an entity that does not expect it is never silently lost.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a plain handler returns nothing (void), a generator handler a generator
@@ -214,7 +215,7 @@ export class Entity<In = unknown, Out = unknown> {
         this.sim.nowNs,
       );
     }
-    return this.sim._send(
+    const reply = this.sim._send(
       this as Entity<unknown, unknown>,
       source as Entity<Out, unknown>,
       options?.kind ?? "reply",
@@ -223,6 +224,8 @@ export class Entity<In = unknown, Out = unknown> {
       options,
       request.originNs,
     );
+    reply.awaited = request.awaited;
+    return reply;
   }
 
   /**
@@ -239,7 +242,7 @@ export class Entity<In = unknown, Out = unknown> {
         this.sim.nowNs,
       );
     }
-    return this.sim._send(
+    const failure = this.sim._send(
       this as Entity<unknown, unknown>,
       source as Entity<unknown, unknown>,
       "error",
@@ -248,6 +251,8 @@ export class Entity<In = unknown, Out = unknown> {
       options,
       request.originNs,
     );
+    failure.awaited = request.awaited;
+    return failure;
   }
 
   /**
@@ -273,6 +278,7 @@ export class Entity<In = unknown, Out = unknown> {
             this.name,
           );
     const message = this.send(target as Entity<P, unknown>, kind, payload, options);
+    message.awaited = true;
     const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
     const pending: PendingCall = { future: future as SimFuture<unknown>, timerToken: -1 };
     let calls = this.pendingCalls;
@@ -513,7 +519,7 @@ export class Entity<In = unknown, Out = unknown> {
       // would forward it, or fail it back to the server as work).
       const pending = this.pendingCalls?.get(correlationId);
       if (pending === undefined) {
-        this.counters.lateReplies++;
+        if (message.awaited) this.counters.lateReplies++;
         return;
       }
       this.pendingCalls!.delete(correlationId);

@@ -30,6 +30,13 @@ export class Message<P = unknown> {
     readonly originNs: number = sentAtNs,
   ) {}
 
+  /**
+   * For a request, whether a caller waits on it (it was sent by `call`/`request`, not `send`);
+   * for a reply, whether it answers such a request. A reply to a plain `send` has nobody
+   * waiting, so its arrival is neither delivered nor counted as late.
+   */
+  awaited = false;
+
   /** Simulated time the message was sent, in seconds. */
   get sentAt(): number {
     return this.sentAtNs / 1e9;

@@ -266,6 +266,24 @@ describe("Entity: call and reply", () => {
     expect(client.counters.received).toBe(0);
   });
 
+  it("a reply to a plain send is dropped, neither delivered nor counted as late", () => {
+    // A Source drives a Server with send(): the server's replies have nobody waiting.
+    const { sim } = setup();
+    const server = new Echo(sim, "server");
+    server.delay = 1;
+    const sender = new Recorder(sim, "sender");
+    sender.send(server, "get", "fire and forget");
+    const failing = new (class extends Entity<string, string> {
+      override handle(request: Message<string>) {
+        this.fail(request, "no");
+      }
+    })(sim, "failing");
+    sender.send(failing, "get", "x");
+    expect(sim.run().time).toBe(1); // the reply did travel back
+    expect(sender.seen).toEqual([]);
+    expect(sender.counters.lateReplies).toBe(0);
+  });
+
   it("a late reply never reaches an overridden handle", () => {
     // Regression: a proxy that received its target's late replies as requests failed them back
     // to the target, which queued the failures as new work (a phantom ping-pong load).
