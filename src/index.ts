@@ -88,6 +88,11 @@ export {
   Client,
   type ClientOptions,
   type ClientStats,
+  AcquireTimeoutError,
+  Connection,
+  ConnectionPool,
+  type ConnectionPoolOptions,
+  type ConnectionPoolStats,
   retry,
   type RetryPolicy,
 } from "./components/client/index.js";

@@ -13,6 +13,7 @@ export const COMPONENT_NAMES = [
   "Network",
   "Server",
   "Client",
+  "ConnectionPool",
   "CircuitBreaker",
   "Bulkhead",
   "TimeoutWrapper",

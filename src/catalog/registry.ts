@@ -1,5 +1,6 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
 import { Client } from "../components/client/client.js";
+import { ConnectionPool } from "../components/client/connectionPool.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
 import { Bulkhead } from "../components/resilience/bulkhead.js";
@@ -24,6 +25,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Network.catalog,
   Server.catalog,
   Client.catalog,
+  ConnectionPool.catalog,
   CircuitBreaker.catalog,
   Bulkhead.catalog,
   TimeoutWrapper.catalog,

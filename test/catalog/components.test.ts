@@ -38,6 +38,14 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       kind: "get",
       window: 2,
     },
+    ConnectionPool: {
+      target,
+      minConnections: 1,
+      maxConnections: 4,
+      connectLatency: distsim.dist.constant(0.03),
+      acquireTimeout: 1,
+      idleTimeout: 30,
+    },
     CircuitBreaker: {
       target,
       failureThreshold: 3,

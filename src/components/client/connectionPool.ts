@@ -1,0 +1,444 @@
+/**
+ * `ConnectionPool`: reusable connections to one target. A caller takes a connection with
+ * `yield* pool.acquire()` and gives it back with `pool.release(connection)`. An idle connection
+ * is handed out at once; otherwise the caller waits (FIFO, at most `acquireTimeout` seconds)
+ * while the pool opens a new connection, paying `connectLatency` (the TCP and TLS handshake),
+ * up to `maxConnections`; beyond that, callers wait for a connection to be released.
+ * `minConnections` are opened at start and kept warm; connections above the minimum close
+ * after `idleTimeout` seconds unused.
+ *
+ * It exists because the handshake is often the most expensive part of a short request, and a
+ * pool decides when that cost is paid: a cold pool (or one that shrank during a quiet period)
+ * makes the first requests of a burst pay it, which shows in p99 and not in p50; a pool too
+ * small for the load makes requests queue for a connection, not for the server.
+ *
+ * @example
+ * const pool = new ConnectionPool(sim, "db-pool", { target: db, minConnections: 2, maxConnections: 10, connectLatency: dist.constant(0.03) });
+ * const connection = yield* pool.acquire();
+ * try {
+ *   answer = yield* this.call(pool.target, "query", sql);
+ * } finally {
+ *   pool.release(connection);
+ * }
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Yieldable } from "../../core/process.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { constant } from "../../random/distributions/closedForm.js";
+import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+
+export interface ConnectionPoolOptions<Req, Res> {
+  /** Where the connections lead. */
+  target: Entity<Req, Res>;
+  /** Connections opened at start and kept open however idle (integer >= 0). Default 0. */
+  minConnections?: number;
+  /** Most connections open (or opening) at once (integer >= 1, >= minConnections). Default 10. */
+  maxConnections?: number;
+  /** Seconds to open one connection (handshakes). Default `dist.constant(0.01)`. */
+  connectLatency?: Distribution;
+  /** Seconds a caller may wait for a connection before `acquire` throws `TimeoutError`. Default 5. */
+  acquireTimeout?: number;
+  /** Seconds an idle connection above the minimum stays open. Default 60. */
+  idleTimeout?: number;
+}
+
+export interface ConnectionPoolStats {
+  /** Connections opened since the start (each paid the connect latency once). */
+  readonly connectionsCreated: number;
+  /** Connections closed: idle too long, discarded, or lost in a crash. */
+  readonly connectionsClosed: number;
+  /** Connections open now (active + idle). */
+  readonly open: number;
+  /** Connections held by callers now. */
+  readonly active: number;
+  /** Connections open and unused now. */
+  readonly idle: number;
+  /** Connections being opened now. */
+  readonly opening: number;
+  /** Callers waiting for a connection now. */
+  readonly pending: number;
+  /** Connections handed out. */
+  readonly acquisitions: number;
+  /** Callers that gave up after `acquireTimeout`. */
+  readonly acquireTimeouts: number;
+  /** Mean seconds from `acquire` to a connection, over acquisitions (0 when one was idle). */
+  readonly meanAcquireWait: number;
+  /** Median of that wait (seconds, within 1%; NaN before the first acquisition). */
+  readonly p50AcquireWait: number;
+  /** 99th percentile of that wait (seconds, within 1%). */
+  readonly p99AcquireWait: number;
+  readonly maxAcquireWait: number;
+}
+
+/**
+ * `acquire` gave up: no connection came within `acquireTimeout`. A `TimeoutError`, so code
+ * that retries timeouts retries it; its own class, so a client can count it apart from
+ * requests that timed out.
+ */
+export class AcquireTimeoutError extends TimeoutError {
+  override name = "AcquireTimeoutError";
+  constructor(
+    seconds: number,
+    /** Name of the pool. */
+    readonly pool: string,
+  ) {
+    super(seconds);
+    this.message = `no connection from pool "${pool}" within ${seconds}s`;
+  }
+}
+
+const ACTIVE = 0;
+const IDLE = 1;
+const CLOSED = 2;
+
+/** One connection of a pool: hold it between `acquire` and `release`, then forget it. */
+export class Connection {
+  /** @internal ACTIVE, IDLE or CLOSED. */
+  _state = IDLE;
+  /** @internal When it last became idle (ns). */
+  _idleSinceNs = 0;
+
+  /** @internal Only the pool makes connections. */
+  constructor(
+    /** The pool it belongs to. */
+    readonly pool: ConnectionPool,
+    /** 1, 2, ... in order of opening, per pool. */
+    readonly id: number,
+    /** Simulated time it finished opening, in seconds. */
+    readonly openedAt: number,
+    /** @internal The pool's crash count when it opened: a crash since then lost it. */
+    readonly _generation: number,
+  ) {}
+
+  /** False once the pool closed it (idle too long, discarded, lost in a crash). */
+  get isOpen(): boolean {
+    return this._state !== CLOSED && this._generation === this.pool.counters.crashes;
+  }
+}
+
+/** A caller waiting for a connection. */
+class Waiter {
+  timerToken = -1;
+  constructor(
+    readonly grant: SimFuture<Connection>,
+    readonly sinceNs: number,
+  ) {}
+}
+
+export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> {
+  static readonly catalog: CatalogEntry = {
+    name: "ConnectionPool",
+    kind: "component",
+    role: "flow",
+    layer: "local",
+    contract:
+      "Hands out reusable connections to its target: an idle one at once, else a new one after the connect latency (up to maxConnections), else the next one released; waiters are served FIFO and give up after acquireTimeout. Keeps minConnections open; closes idle connections above it after idleTimeout.",
+    requires: ["Semaphore", "Queue", "Timeout", "Timer"],
+    provides: ["Bounded", "Reserve", "Release"],
+    inputs: ["acquire() and release(connection) from callers"],
+    outputs: [
+      "connections (a handshake's latency for new ones)",
+      "connectionsCreated, connectionsClosed, active, idle, pending, acquire wait, acquireTimeouts",
+    ],
+    state: "open connections (idle or held), connections opening, waiters (volatile)",
+    failure_semantics:
+      "A waiter that gets no connection within acquireTimeout fails with AcquireTimeoutError (a TimeoutError). A crash closes every connection and fails every waiter with RemoteError; connections held across the crash are closed when released; requests already sent on them are not interrupted. Recovery reopens minConnections.",
+    composition_rules: ["Client", "Server", "Network", "LoadBalancer"],
+    operational_knobs: knobs<ConnectionPoolOptions<unknown, unknown>>()(
+      "target",
+      "minConnections",
+      "maxConnections",
+      "connectLatency",
+      "acquireTimeout",
+      "idleTimeout",
+    ),
+  };
+
+  /** Where the connections lead: send requests here while holding a connection. */
+  readonly target: Entity<Req, Res>;
+  readonly minConnections: number;
+  readonly maxConnections: number;
+  readonly acquireTimeout: number;
+  readonly idleTimeout: number;
+  /** Seconds from `acquire` to a connection, for every acquisition (0 when one was idle). */
+  readonly acquireWait = new Histogram();
+  private readonly connectLatency: Distribution;
+  private readonly idleTimeoutNs: number;
+  private readonly draws = this.random("connect");
+  /** Idle connections, least recently released first. */
+  private readonly idle: Connection[] = [];
+  /** Callers waiting, oldest first. */
+  private readonly waiters: Waiter[] = [];
+  private active = 0;
+  private opening = 0;
+  private idleTimerToken = -1;
+  private counts = {
+    connectionsCreated: 0,
+    connectionsClosed: 0,
+    acquisitions: 0,
+    acquireTimeouts: 0,
+  };
+
+  constructor(sim: Simulation, name: string, options: ConnectionPoolOptions<Req, Res>) {
+    super(sim, name);
+    const component = `ConnectionPool "${name}"`;
+    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    const min = requireInteger(component, "minConnections", options.minConnections ?? 0, 0);
+    const max = requireInteger(component, "maxConnections", options.maxConnections ?? 10, 1);
+    if (min > max) {
+      throw new ConfigError(
+        component,
+        "minConnections",
+        `an integer <= maxConnections (${max})`,
+        min,
+      );
+    }
+    const connectLatency = options.connectLatency ?? constant(0.01);
+    if (!isDistribution(connectLatency)) {
+      throw new ConfigError(
+        component,
+        "connectLatency",
+        "a Distribution of seconds (dist.constant(0.03), ...)",
+        connectLatency,
+      );
+    }
+    this.minConnections = min;
+    this.maxConnections = max;
+    this.connectLatency = connectLatency;
+    this.acquireTimeout = requireSeconds(component, "acquireTimeout", options.acquireTimeout ?? 5);
+    this.idleTimeout = requireSeconds(component, "idleTimeout", options.idleTimeout ?? 60);
+    this.idleTimeoutNs = Math.round(this.idleTimeout * 1e9);
+    this.keepMinimum();
+  }
+
+  get stats(): ConnectionPoolStats {
+    const wait = this.acquireWait;
+    return {
+      ...this.counts,
+      open: this.active + this.idle.length,
+      active: this.active,
+      idle: this.idle.length,
+      opening: this.opening,
+      pending: this.waiters.length,
+      meanAcquireWait: wait.count > 0 ? wait.mean : 0,
+      p50AcquireWait: wait.p50,
+      p99AcquireWait: wait.p99,
+      maxAcquireWait: wait.count > 0 ? wait.max : 0,
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  /**
+   * `const connection = yield* pool.acquire()`: an idle connection at once, or the first one
+   * opened or released for this caller (FIFO among waiters). Throws `AcquireTimeoutError`
+   * after `acquireTimeout` seconds without one, and `RemoteError` if the pool is down or
+   * crashes meanwhile. Every connection acquired must be released exactly once.
+   */
+  *acquire(): Generator<Yieldable, Connection, unknown> {
+    if (!this.isUp) throw new RemoteError("connection pool down", this.name);
+    // Most recently released first: under light load the same few connections stay busy and
+    // the rest age out, so the pool shrinks back to what the load needs.
+    const idle = this.idle.pop();
+    if (idle !== undefined) {
+      idle._state = ACTIVE;
+      this.active++;
+      this.counts.acquisitions++;
+      this.acquireWait.record(0);
+      return idle;
+    }
+    const waiter = new Waiter(this.future<Connection>("connection"), this.nowNs);
+    const grant = waiter.grant;
+    // If the waiting process is cancelled (its entity crashed, it lost a race), the wait is
+    // cancelled with it and must leave the queue, or a connection would be handed to nobody.
+    grant._privateToWaiter = true;
+    grant.onCancel(() => this.forget(waiter));
+    waiter.timerToken = this.after(this.acquireTimeout, this.expire, waiter);
+    this.waiters.push(waiter);
+    this.openForWaiters();
+    let received = false;
+    try {
+      const connection = (yield grant) as Connection;
+      received = true;
+      return connection;
+    } finally {
+      // Handed a connection, but cancelled before it could resume: give it back.
+      if (!received && grant.state === "resolved") this.release(grant.value);
+    }
+  }
+
+  /**
+   * Gives a connection back for the next caller (or to wait idle). Releasing one that is not
+   * held (twice, or from another pool) is a `SimulationError`. A connection the pool lost in
+   * a crash while it was held is closed instead.
+   */
+  release(connection: Connection): void {
+    this.checkHeld(connection, "release");
+    if (connection._generation !== this.counters.crashes) {
+      // Already counted closed at the crash.
+      connection._state = CLOSED;
+      return;
+    }
+    this.active--;
+    this.handOver(connection);
+  }
+
+  /**
+   * Gives a held connection back broken: it is closed, not reused (an HTTP/1.1 connection whose
+   * request timed out still has the answer coming on it). A waiter gets a new connection.
+   */
+  discard(connection: Connection): void {
+    this.checkHeld(connection, "discard");
+    if (connection._generation !== this.counters.crashes) {
+      connection._state = CLOSED;
+      return;
+    }
+    this.active--;
+    this.close(connection);
+    this.openForWaiters();
+    this.keepMinimum();
+  }
+
+  private checkHeld(connection: Connection, api: string): void {
+    if (!(connection instanceof Connection) || connection.pool !== this) {
+      throw new SimulationError(
+        `${api}(): not a connection of this pool (given ${connection instanceof Connection ? `a connection of "${connection.pool.name}"` : typeof connection})`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    if (connection._state !== ACTIVE) {
+      throw new SimulationError(
+        `${api}(): connection ${connection.id} is not held (released twice?)`,
+        this.name,
+        this.nowNs,
+      );
+    }
+  }
+
+  /** A free connection goes to the oldest waiter, or joins the idle ones. */
+  private handOver(connection: Connection): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      this.cancelTimer(waiter.timerToken);
+      connection._state = ACTIVE;
+      this.active++;
+      this.counts.acquisitions++;
+      this.acquireWait.record((this.nowNs - waiter.sinceNs) / 1e9);
+      waiter.grant.resolve(connection);
+      return;
+    }
+    connection._state = IDLE;
+    connection._idleSinceNs = this.nowNs;
+    this.idle.push(connection);
+    this.armIdleTimer();
+  }
+
+  /** Opens connections for waiters that no connection being opened will serve, up to the max. */
+  private openForWaiters(): void {
+    while (
+      this.opening < this.waiters.length &&
+      this.active + this.idle.length + this.opening < this.maxConnections
+    ) {
+      this.openConnection();
+    }
+  }
+
+  private keepMinimum(): void {
+    while (this.active + this.idle.length + this.opening < this.minConnections) {
+      this.openConnection();
+    }
+  }
+
+  private openConnection(): void {
+    this.opening++;
+    this.after(this.connectLatency.sample(this.draws, this.now), this.opened);
+  }
+
+  private readonly opened = (): void => {
+    this.opening--;
+    this.counts.connectionsCreated++;
+    this.handOver(
+      new Connection(
+        this as ConnectionPool,
+        this.counts.connectionsCreated,
+        this.now,
+        this.counters.crashes,
+      ),
+    );
+  };
+
+  private readonly expire = (waiter: Waiter): void => {
+    this.waiters.splice(this.waiters.indexOf(waiter), 1);
+    this.counts.acquireTimeouts++;
+    waiter.grant.reject(new AcquireTimeoutError(this.acquireTimeout, this.name));
+  };
+
+  private forget(waiter: Waiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index < 0) return;
+    this.waiters.splice(index, 1);
+    this.cancelTimer(waiter.timerToken);
+  }
+
+  private close(connection: Connection): void {
+    connection._state = CLOSED;
+    this.counts.connectionsClosed++;
+  }
+
+  /**
+   * One timer for the least recently released idle connection, the next to age out. It is a
+   * daemon: closing idle connections never keeps a run alive.
+   */
+  private armIdleTimer(): void {
+    if (this.idleTimerToken >= 0) return;
+    const oldest = this.idle[0];
+    if (oldest === undefined || this.active + this.idle.length <= this.minConnections) return;
+    const dueNs = oldest._idleSinceNs + this.idleTimeoutNs;
+    // Never in the past: the oldest may have idled within the minimum before the pool grew.
+    const delay = Math.max(0, dueNs - this.nowNs) / 1e9;
+    this.idleTimerToken = this.after(delay, this.closeIdle, undefined, { daemon: true });
+  }
+
+  private readonly closeIdle = (): void => {
+    this.idleTimerToken = -1;
+    const idle = this.idle;
+    while (
+      idle.length > 0 &&
+      this.active + idle.length > this.minConnections &&
+      idle[0]!._idleSinceNs + this.idleTimeoutNs <= this.nowNs
+    ) {
+      this.close(idle.shift()!);
+    }
+    this.armIdleTimer();
+  };
+
+  protected override onCrash(): void {
+    // The crash cancelled the connect, idle and acquire timers. Every connection is lost:
+    // those held are closed when released (their generation is now stale).
+    this.counts.connectionsClosed += this.active + this.idle.length;
+    for (const connection of this.idle) connection._state = CLOSED;
+    this.idle.length = 0;
+    this.active = 0;
+    this.opening = 0;
+    this.idleTimerToken = -1;
+    const waiters = this.waiters.splice(0);
+    for (const waiter of waiters) {
+      waiter.grant.reject(new RemoteError("connection pool crashed", this.name));
+    }
+  }
+
+  protected override onRecover(): void {
+    this.keepMinimum();
+  }
+}
