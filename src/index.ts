@@ -97,6 +97,19 @@ export {
   type RetryPolicy,
 } from "./components/client/index.js";
 
+// Components: load balancing (the balancer, its strategies, health checks).
+export {
+  LoadBalancer,
+  type LoadBalancerOptions,
+  type LoadBalancerStats,
+  type BackendStats,
+  type WeightedBackend,
+  strategy,
+  type LoadBalancingStrategy,
+  type BackendSelector,
+  type BackendState,
+} from "./components/loadBalancer/index.js";
+
 // Components: resilience.
 export {
   CircuitBreaker,

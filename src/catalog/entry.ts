@@ -19,6 +19,7 @@ export const COMPONENT_NAMES = [
   "TimeoutWrapper",
   "Fallback",
   "Hedge",
+  "LoadBalancer",
   "Probe",
   "Sink",
 ] as const;

@@ -1,6 +1,7 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
 import { Client } from "../components/client/client.js";
 import { ConnectionPool } from "../components/client/connectionPool.js";
+import { LoadBalancer } from "../components/loadBalancer/loadBalancer.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
 import { Bulkhead } from "../components/resilience/bulkhead.js";
@@ -31,6 +32,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   TimeoutWrapper.catalog,
   Fallback.catalog,
   Hedge.catalog,
+  LoadBalancer.catalog,
   Probe.catalog,
   Sink.catalog,
 ];

@@ -57,6 +57,12 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
     TimeoutWrapper: { target, timeout: 0.25 },
     Fallback: { primary: target, fallback: target, timeout: 0.2, fallbackTimeout: 0.5 },
     Hedge: { target, hedgeAfter: 0.05, maxHedges: 2, alternates: [target], timeout: 1 },
+    LoadBalancer: {
+      backends: [target, { backend: new Entity(sim, "weighted"), weight: 2 }],
+      strategy: distsim.strategy.leastConnections(),
+      timeout: 1,
+      responseTimeSmoothing: 0.5,
+    },
     Probe: { read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 },
     Sink: { createdAt: () => 0, window: 2, relativeAccuracy: 0.02 },
     Network: { defaultLink: new distsim.NetworkLink(sim, "lan", distsim.conditions.local()) },

@@ -1,0 +1,401 @@
+/**
+ * `LoadBalancer`: the front door of a pool of backends. Each request goes to one healthy
+ * backend chosen by a strategy (`strategy.roundRobin()` by default) and its reply, or its
+ * failure, is relayed back to the caller. The balancer counts what it sent where, how many
+ * requests each backend has in flight from it and how fast each answers (a moving average),
+ * which is what the load-aware strategies read. Backends come and go (`addBackend`,
+ * `removeBackend`) and are taken out of rotation and put back (`markUnhealthy`,
+ * `markHealthy`), by hand or by a `HealthChecker`. With no healthy backend a request is refused
+ * at once (RemoteError "no healthy backend" at the caller) rather than queued.
+ *
+ * @example
+ * const lb = new LoadBalancer(sim, "lb", { backends: [a, b, c], strategy: strategy.powerOfTwoChoices(), timeout: 1 });
+ * const client = new Client(sim, "client", { target: lb });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import {
+  type BackendSelector,
+  type BackendState,
+  isLoadBalancingStrategy,
+  type LoadBalancingStrategy,
+  roundRobin,
+} from "./strategies.js";
+
+/** A backend with a weight, for `backends` (a plain entity has weight 1). */
+export interface WeightedBackend<Req, Res> {
+  readonly backend: Entity<Req, Res>;
+  /** Share of traffic relative to the others, for weighted strategies (integer >= 1). */
+  readonly weight: number;
+}
+
+export interface LoadBalancerOptions<Req, Res> {
+  /** Backends to start with, all healthy. Default none (add them with `addBackend`). */
+  backends?: readonly (Entity<Req, Res> | WeightedBackend<Req, Res>)[];
+  /** How a backend is chosen for each request. Default `strategy.roundRobin()`. */
+  strategy?: LoadBalancingStrategy<Req>;
+  /** Seconds to wait for a backend's answer before failing the request. Default: no timeout. */
+  timeout?: number;
+  /**
+   * Weight of the newest answer in each backend's smoothed response time (an exponentially
+   * weighted moving average), in (0, 1]: 1 keeps only the last answer, 0.1 averages over
+   * roughly the last ten. Default 0.3.
+   */
+  responseTimeSmoothing?: number;
+}
+
+/** What the balancer knows about one backend. */
+export interface BackendStats {
+  readonly name: string;
+  readonly weight: number;
+  readonly healthy: boolean;
+  /** Requests sent to it. */
+  readonly forwarded: number;
+  /** Of those, unanswered now. */
+  readonly inFlight: number;
+  /** Of those, answered with a failure or timed out. */
+  readonly failed: number;
+  /** Smoothed response time in seconds; NaN before its first answer. */
+  readonly responseTime: number;
+}
+
+export interface LoadBalancerStats {
+  readonly requests: number;
+  /** Requests sent to a backend. */
+  readonly forwarded: number;
+  readonly succeeded: number;
+  /** Forwarded requests the backend failed or did not answer in time (timeouts included). */
+  readonly failed: number;
+  readonly timeouts: number;
+  /** Requests refused at once because no backend was healthy. */
+  readonly rejected: number;
+  /** Forwarded and not answered yet. */
+  readonly inFlight: number;
+  readonly healthy: number;
+  /** Times a backend went from healthy to unhealthy, and back. */
+  readonly markedUnhealthy: number;
+  readonly markedHealthy: number;
+  /** One entry per current backend, in the order they were added. */
+  readonly backends: readonly BackendStats[];
+}
+
+/** The balancer's record of one backend; strategies read it through `BackendState`. */
+class BackendRecord<Req, Res> implements BackendState {
+  healthy = true;
+  inFlight = 0;
+  forwarded = 0;
+  failed = 0;
+  responseTime = Number.NaN;
+  constructor(
+    readonly backend: Entity<Req, Res>,
+    readonly name: string,
+    readonly weight: number,
+  ) {}
+}
+
+export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res> {
+  static readonly catalog: CatalogEntry = {
+    name: "LoadBalancer",
+    kind: "component",
+    role: "routing",
+    layer: "distributed",
+    contract:
+      "Forwards each request to one healthy backend chosen by its strategy and relays the reply or failure; refuses at once when no backend is healthy.",
+    requires: ["RoutingPolicy", "ConsistentHashRing", "Timeout", "RequestId"],
+    provides: ["Observable"],
+    inputs: [
+      "requests",
+      "the backends' replies, rejections and silence",
+      "addBackend/removeBackend, markHealthy/markUnhealthy",
+    ],
+    outputs: [
+      "requests to backends",
+      "relayed replies and failures",
+      'immediate RemoteError "no healthy backend"',
+      "forwarded per backend, rejected, inFlight",
+    ],
+    state:
+      "the backends with weights and health; per backend in-flight count and smoothed response time (volatile)",
+    failure_semantics:
+      "Relays a backend's failure or timeout to the caller without retrying elsewhere (compose a Client with retries for that). A backend that crashes stays in rotation until marked unhealthy, so its share of requests time out. A crash of the balancer abandons requests in flight (callers time out) and forgets response times; backends, weights and health are kept.",
+    composition_rules: ["Server", "Client", "CircuitBreaker", "HealthStatus"],
+    operational_knobs: knobs<LoadBalancerOptions<unknown, unknown>>()(
+      "backends",
+      "strategy",
+      "timeout",
+      "responseTimeSmoothing",
+    ),
+  };
+
+  /** The strategy's description ("round robin"). */
+  readonly strategy: string;
+  private readonly records: BackendRecord<Req, Res>[] = [];
+  private readonly selector: BackendSelector<Req>;
+  private readonly callOptions: { timeout: number } | undefined;
+  private readonly smoothing: number;
+  private healthyCount = 0;
+  private inFlight = 0;
+  private counts = {
+    requests: 0,
+    forwarded: 0,
+    succeeded: 0,
+    failed: 0,
+    timeouts: 0,
+    rejected: 0,
+    markedUnhealthy: 0,
+    markedHealthy: 0,
+  };
+
+  constructor(sim: Simulation, name: string, options: LoadBalancerOptions<Req, Res> = {}) {
+    super(sim, name);
+    const component = `LoadBalancer "${name}"`;
+    const backends = options.backends ?? [];
+    if (!Array.isArray(backends)) {
+      throw new ConfigError(
+        component,
+        "backends",
+        "an array of entities or { backend, weight }",
+        backends,
+      );
+    }
+    const chosen = options.strategy ?? roundRobin();
+    if (!isLoadBalancingStrategy(chosen)) {
+      throw new ConfigError(
+        component,
+        "strategy",
+        "a LoadBalancingStrategy (strategy.roundRobin(), ...)",
+        chosen,
+      );
+    }
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
+    const smoothing = options.responseTimeSmoothing ?? 0.3;
+    if (typeof smoothing !== "number" || !(smoothing > 0 && smoothing <= 1)) {
+      throw new ConfigError(component, "responseTimeSmoothing", "a number in (0, 1]", smoothing);
+    }
+    this.strategy = chosen.description;
+    this.selector = chosen.selector(this.random("strategy")) as BackendSelector<Req>;
+    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.smoothing = smoothing;
+    for (const entry of backends) {
+      // Anything but a { backend, weight } object is checked as a plain backend.
+      const weighted =
+        entry instanceof Entity || typeof entry !== "object" || entry === null
+          ? null
+          : (entry as WeightedBackend<Req, Res>);
+      const backend = weighted === null ? entry : weighted.backend;
+      this.insert(component, "backends", backend, weighted === null ? 1 : weighted.weight);
+    }
+    this.selector.backendsChanged?.(this.records);
+  }
+
+  get stats(): LoadBalancerStats {
+    return {
+      ...this.counts,
+      inFlight: this.inFlight,
+      healthy: this.healthyCount,
+      backends: this.records.map((r) => ({
+        name: r.name,
+        weight: r.weight,
+        healthy: r.healthy,
+        forwarded: r.forwarded,
+        inFlight: r.inFlight,
+        failed: r.failed,
+        responseTime: r.responseTime,
+      })),
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    const flat: Record<string, number | string> = {
+      strategy: this.strategy,
+      ...this.counts,
+      inFlight: this.inFlight,
+      backends: this.records.length,
+      healthy: this.healthyCount,
+    };
+    for (const r of this.records) flat[`forwarded.${r.name}`] = r.forwarded;
+    return flat;
+  }
+
+  /** The backends, in the order they were added. */
+  get backends(): readonly Entity<Req, Res>[] {
+    return this.records.map((r) => r.backend);
+  }
+
+  /** The backends in rotation now, in the order they were added. */
+  healthyBackends(): readonly Entity<Req, Res>[] {
+    return this.records.filter((r) => r.healthy).map((r) => r.backend);
+  }
+
+  /** Whether `backend` is one of this balancer's backends. */
+  hasBackend(backend: Entity<Req, Res>): boolean {
+    return this.indexOf(backend) >= 0;
+  }
+
+  /** Whether `backend` (one of this balancer's) is in rotation. */
+  isHealthy(backend: Entity<Req, Res>): boolean {
+    return this.recordOf(backend, "isHealthy").healthy;
+  }
+
+  /**
+   * Puts `backend` into rotation, healthy. Requests arriving from now on may go to it.
+   * @param options.weight its share relative to the others for weighted strategies (integer >= 1; default 1)
+   */
+  addBackend(backend: Entity<Req, Res>, options: { weight?: number } = {}): void {
+    if (this.indexOf(backend) >= 0) {
+      throw new SimulationError(
+        `addBackend: "${backend.name}" is already a backend of this balancer`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    this.insert(`LoadBalancer "${this.name}".addBackend`, "backend", backend, options.weight ?? 1);
+    this.selector.backendsChanged?.(this.records);
+  }
+
+  /**
+   * Takes `backend` out of the pool for good. Requests already forwarded to it are still
+   * relayed when it answers.
+   */
+  removeBackend(backend: Entity<Req, Res>): void {
+    const index = this.indexOf(backend);
+    if (index < 0) throw this.unknown(backend, "removeBackend");
+    const [record] = this.records.splice(index, 1);
+    if (record!.healthy) this.healthyCount--;
+    this.selector.backendsChanged?.(this.records);
+  }
+
+  /** Takes `backend` out of rotation until `markHealthy` (no effect if it already is out). */
+  markUnhealthy(backend: Entity<Req, Res>): void {
+    const record = this.recordOf(backend, "markUnhealthy");
+    if (!record.healthy) return;
+    record.healthy = false;
+    this.healthyCount--;
+    this.counts.markedUnhealthy++;
+  }
+
+  /** Puts `backend` back into rotation (no effect if it is in rotation). */
+  markHealthy(backend: Entity<Req, Res>): void {
+    const record = this.recordOf(backend, "markHealthy");
+    if (record.healthy) return;
+    record.healthy = true;
+    this.healthyCount++;
+    this.counts.markedHealthy++;
+  }
+
+  override *handle(request: Message<Req>) {
+    const c = this.counts;
+    c.requests++;
+    if (this.healthyCount === 0) {
+      c.rejected++;
+      this.fail(
+        request,
+        this.records.length === 0
+          ? "no healthy backend (no backends)"
+          : `no healthy backend (all ${this.records.length} unhealthy)`,
+      );
+      return;
+    }
+    const index = this.selector.select(this.records, this.healthyCount, request);
+    const record = this.records[index];
+    if (record === undefined || !record.healthy) {
+      throw new SimulationError(
+        `strategy "${this.strategy}" chose ${index}, which is not the index of a healthy backend`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    record.forwarded++;
+    record.inFlight++;
+    this.inFlight++;
+    c.forwarded++;
+    const sentNs = this.nowNs;
+    try {
+      // Sent in this handler's own event, so the forward's causal parent and chain origin are
+      // the request's without a `causedBy`; the reply below carries the request's origin too.
+      const answer = (yield this.request(
+        record.backend,
+        request.kind,
+        request.payload,
+        this.callOptions,
+      )) as Res;
+      this.observe(record, sentNs);
+      c.succeeded++;
+      this.reply(request, answer);
+    } catch (error) {
+      if (error instanceof TimeoutError) {
+        // A timeout is an answer that took at least the timeout: it should slow the average.
+        this.observe(record, sentNs);
+        c.timeouts++;
+      } else if (!(error instanceof RemoteError)) {
+        throw error;
+      }
+      // A rejection is not timed: a backend that fails fast would otherwise look fastest.
+      record.failed++;
+      c.failed++;
+      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
+    } finally {
+      record.inFlight--;
+      this.inFlight--;
+    }
+  }
+
+  private observe(record: BackendRecord<Req, Res>, sentNs: number): void {
+    const seconds = (this.nowNs - sentNs) / 1e9;
+    const previous = record.responseTime;
+    record.responseTime = Number.isNaN(previous)
+      ? seconds
+      : previous + this.smoothing * (seconds - previous);
+  }
+
+  private insert(component: string, parameter: string, backend: unknown, weight: unknown): void {
+    const entity = requireEntity(component, parameter, backend, this.sim, Entity) as Entity<
+      Req,
+      Res
+    >;
+    if (entity === (this as Entity<unknown, unknown>)) {
+      throw new ConfigError(component, parameter, "an entity other than the balancer", entity);
+    }
+    if (this.indexOf(entity) >= 0) {
+      throw new ConfigError(component, parameter, "each backend once", entity.name);
+    }
+    const checkedWeight = requireInteger(component, "weight", weight, 1);
+    this.records.push(new BackendRecord(entity, entity.name, checkedWeight));
+    this.healthyCount++;
+  }
+
+  private indexOf(backend: Entity<Req, Res>): number {
+    const records = this.records;
+    for (let i = 0; i < records.length; i++) if (records[i]!.backend === backend) return i;
+    return -1;
+  }
+
+  private recordOf(backend: Entity<Req, Res>, api: string): BackendRecord<Req, Res> {
+    const index = this.indexOf(backend);
+    if (index < 0) throw this.unknown(backend, api);
+    return this.records[index]!;
+  }
+
+  private unknown(backend: unknown, api: string): SimulationError {
+    const name =
+      backend instanceof Entity ? `"${backend.name}"` : `${String(backend)} (not an entity)`;
+    return new SimulationError(
+      `${api}: ${name} is not a backend of this balancer`,
+      this.name,
+      this.nowNs,
+    );
+  }
+
+  protected override onCrash(): void {
+    // The crash cancelled the forwarding processes, whose finally blocks cleared the in-flight
+    // counts; response times are measurements the balancer kept in memory.
+    for (const record of this.records) record.responseTime = Number.NaN;
+  }
+}
