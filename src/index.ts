@@ -81,7 +81,18 @@ export {
 } from "./components/network/index.js";
 
 // Components: servers.
-export { Server, type ServerOptions, type ServerStats } from "./components/server/index.js";
+export {
+  Server,
+  type ServerOptions,
+  type ServerStats,
+  concurrency,
+  type ConcurrencyModel,
+  type DynamicConcurrency,
+  type DynamicConcurrencyOptions,
+  type FixedConcurrency,
+  type WeightedConcurrency,
+  type WeightedConcurrencyOptions,
+} from "./components/server/index.js";
 
 // Components: clients and retry policies.
 export {

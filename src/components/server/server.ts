@@ -13,19 +13,29 @@
  *   queueCapacity: 100,
  * });
  * const answer = yield* client.call(api, "get", key, { timeout: 1 });
+ *
+ * `concurrency` may also be a model (`concurrency.dynamic(...)`, `concurrency.weighted(...)`,
+ * see `./concurrency.ts`) when the limit changes at run time or requests take different
+ * amounts of capacity. A plain number keeps the per-request path free of allocation and
+ * lookups; a model pays one branch and, for weights, one map entry per request.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity } from "../../core/entity.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireInteger } from "../../core/validate.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import { type ConcurrencyModel, type ConcurrencyOwner, isConcurrencyModel } from "./concurrency.js";
 
 export interface ServerOptions<Req, Res> {
-  /** Requests served at once (integer >= 1). Default 1. */
-  concurrency?: number;
+  /**
+   * Requests served at once (integer >= 1), or a concurrency model: `concurrency.dynamic(...)`
+   * (a limit changed at run time), `concurrency.weighted(...)` (requests take capacity units).
+   * Default 1.
+   */
+  concurrency?: number | ConcurrencyModel<Req>;
   /** Service time of each request, in seconds. Default `dist.constant(0.01)`. */
   serviceTime?: Distribution;
   /** Which waiting request is served next: "fifo" (oldest) or "lifo" (newest). Default "fifo". */
@@ -46,7 +56,17 @@ export interface ServerStats {
   readonly active: number;
   /** Requests waiting now. */
   readonly depth: number;
-  /** Time-average fraction of workers busy since the start. */
+  /** Capacity now: the worker count, a dynamic model's current limit, or a weighted capacity. */
+  readonly limit: number;
+  /** Capacity in use now: requests in service, or their summed weights for a weighted model. */
+  readonly inUse: number;
+  /**
+   * Capacity in use over capacity provided, time-averaged since the start: the fraction of
+   * workers busy for a number; for a dynamic limit, the integral of capacity in use over the
+   * integral of the limit (so slots added by an autoscaler and left idle lower it); for a
+   * weighted model, the time-average fraction of units taken. It can exceed 1 briefly after a
+   * dynamic limit is lowered below the number in service.
+   */
   readonly utilization: number;
   /** Time-average number waiting since the start. */
   readonly meanDepth: number;
@@ -59,8 +79,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     role: "flow",
     layer: "local",
     contract:
-      "Serves up to `concurrency` requests at once, each for a drawn service time, then replies; others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it are rejected at once.",
-    requires: ["BoundedQueue", "Semaphore", "Timer"],
+      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies; others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once.",
+    requires: ["BoundedQueue", "Semaphore", "Timer", "ConcurrencyPolicy"],
     provides: ["Bounded"],
     inputs: ["requests (call)"],
     outputs: [
@@ -81,8 +101,9 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     ),
   };
 
-  readonly concurrency: number;
   readonly queueCapacity: number;
+  /** The concurrency model, or null when `concurrency` is a number (the fast path). */
+  readonly concurrencyModel: ConcurrencyModel<Req> | null;
   private readonly serviceTime: Distribution;
   private readonly lifo: boolean;
   private readonly respond: ((request: Message<Req>) => Res) | null;
@@ -90,18 +111,38 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   /** Waiting requests in arrival order; [head, length) are live (a deque without shifting). */
   private waiting: Message<Req>[] = [];
   private head = 0;
+  /** Capacity now (cached from the model, refreshed when it changes). */
+  private limit: number;
   private active = 0;
+  /** Capacity units taken by requests in service (= active unless weighted). */
+  private inUse = 0;
+  /** Weight of each weighted request, queued or in service, by message id. */
+  private readonly weights: Map<number, number> | null;
   private completed = 0;
   private rejected = 0;
   private lostToCrash = 0;
   private busyArea = 0;
   private depthArea = 0;
+  private capacityArea = 0;
   private lastChangeNs = 0;
 
   constructor(sim: Simulation, name: string, options: ServerOptions<Req, Res> = {}) {
     super(sim, name);
     const component = `Server "${name}"`;
-    const concurrency = requireInteger(component, "concurrency", options.concurrency ?? 1, 1);
+    const concurrencyOption = options.concurrency ?? 1;
+    const model = isConcurrencyModel(concurrencyOption)
+      ? (concurrencyOption as ConcurrencyModel<Req>)
+      : null;
+    if (model === null && typeof concurrencyOption !== "number") {
+      throw new ConfigError(
+        component,
+        "concurrency",
+        "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
+        concurrencyOption,
+      );
+    }
+    const limit =
+      model === null ? requireInteger(component, "concurrency", concurrencyOption, 1) : 0;
     const serviceTime = options.serviceTime ?? constant(0.01);
     if (!isDistribution(serviceTime)) {
       throw new ConfigError(
@@ -131,12 +172,31 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     if (respond !== undefined && typeof respond !== "function") {
       throw new ConfigError(component, "respond", "a function (request) => reply", respond);
     }
-    this.concurrency = concurrency;
     this.serviceTime = serviceTime;
     this.lifo = policy === "lifo";
     this.queueCapacity = capacity;
     this.respond = respond ?? null;
     this.lastChangeNs = sim.nowNs;
+    this.concurrencyModel = model;
+    this.weights = model?.weighted === true ? new Map() : null;
+    if (model !== null) {
+      const owner: ConcurrencyOwner = {
+        name,
+        get nowNs() {
+          return sim.nowNs;
+        },
+        _capacityChanged: () => this.capacityChanged(),
+      };
+      model._bind(owner, component);
+      this.limit = model.limit;
+    } else {
+      this.limit = limit;
+    }
+  }
+
+  /** Capacity now: the worker count, or the model's current limit. */
+  get concurrency(): number {
+    return this.limit;
   }
 
   get stats(): ServerStats {
@@ -148,9 +208,20 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       lostToCrash: this.lostToCrash,
       active: this.active,
       depth: this.depth,
-      utilization: elapsed > 0 ? this.busyArea / elapsed / this.concurrency : 0,
+      limit: this.limit,
+      inUse: this.inUse,
+      utilization:
+        elapsed <= 0
+          ? 0
+          : this.concurrencyModel === null
+            ? this.busyArea / elapsed / this.limit
+            : this.busyArea / this.capacityArea,
       meanDepth: elapsed > 0 ? this.depthArea / elapsed : 0,
     };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
   }
 
   /** Requests waiting now. */
@@ -160,8 +231,10 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   override handle(request: Message<Req>): void {
     this.account();
-    if (this.active < this.concurrency) {
-      this.begin(request);
+    if (this.concurrencyModel !== null) {
+      this.admit(request, this.concurrencyModel);
+    } else if (this.active < this.limit) {
+      this.begin(request, 1);
     } else if (this.depth < this.queueCapacity) {
       this.waiting.push(request);
     } else {
@@ -170,21 +243,68 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     }
   }
 
-  private begin(request: Message<Req>): void {
+  /** `handle` under a concurrency model: weights, and strict queue order. */
+  private admit(request: Message<Req>, model: ConcurrencyModel<Req>): void {
+    const weight = model.weighted ? model.weightOf(request) : 1;
+    if (model.weighted && weight > this.limit) {
+      this.rejected++;
+      this.fail(request, `needs ${weight} capacity units, more than the whole ${this.limit}`);
+      return;
+    }
+    // A request that fits starts only if nobody is waiting: it must not overtake them.
+    if (this.depth === 0 && this.inUse + weight <= this.limit) {
+      this.begin(request, weight);
+    } else if (this.depth < this.queueCapacity) {
+      this.weights?.set(request.id, weight);
+      this.waiting.push(request);
+    } else {
+      this.rejected++;
+      this.fail(request, `queue full (${this.queueCapacity} waiting)`);
+    }
+  }
+
+  private begin(request: Message<Req>, weight: number): void {
     this.active++;
+    this.inUse += weight;
+    if (this.weights !== null) this.weights.set(request.id, weight);
     this.after(this.serviceTime.sample(this.draws, this.now), this.finish, request);
   }
 
   private readonly finish = (request: Message<Req>): void => {
     this.account();
     this.active--;
+    const weights = this.weights;
+    if (weights === null) {
+      this.inUse--;
+    } else {
+      this.inUse -= weights.get(request.id)!;
+      weights.delete(request.id);
+    }
     this.completed++;
     this.reply(
       request,
       this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
     );
-    if (this.depth > 0) this.begin(this.takeNext());
+    if (this.concurrencyModel !== null) this.startWaiting();
+    else if (this.depth > 0) this.begin(this.takeNext(), 1);
   };
+
+  /** Starts waiting requests, in queue order, while the next one fits (model path only). */
+  private startWaiting(): void {
+    while (this.depth > 0) {
+      const next = this.lifo ? this.waiting[this.waiting.length - 1]! : this.waiting[this.head]!;
+      const weight = this.weights === null ? 1 : this.weights.get(next.id)!;
+      if (this.inUse + weight > this.limit) return;
+      this.begin(this.takeNext(), weight);
+    }
+  }
+
+  /** A dynamic model's limit changed: integrate up to now at the old limit, then apply it. */
+  private capacityChanged(): void {
+    this.account();
+    this.limit = this.concurrencyModel!.limit;
+    if (this.isUp) this.startWaiting();
+  }
 
   private takeNext(): Message<Req> {
     let next: Message<Req>;
@@ -211,8 +331,9 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     const now = this.nowNs;
     const dt = now - this.lastChangeNs;
     if (dt > 0) {
-      this.busyArea += this.active * dt;
+      this.busyArea += this.inUse * dt;
       this.depthArea += this.depth * dt;
+      this.capacityArea += this.limit * dt;
       this.lastChangeNs = now;
     }
   }
@@ -222,6 +343,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     // The crash cancelled the service timers; queued and in-service requests are gone.
     this.lostToCrash += this.active + this.depth;
     this.active = 0;
+    this.inUse = 0;
+    this.weights?.clear();
     this.waiting = [];
     this.head = 0;
   }
