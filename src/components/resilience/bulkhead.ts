@@ -26,7 +26,10 @@ export interface BulkheadOptions<Req, Res> {
   maxWaiting?: number;
   /** Seconds a request may wait for a slot before it is refused. Default: no limit. */
   maxWait?: number;
-  /** Seconds to wait for the target on each forwarded request. Default: no timeout. */
+  /**
+   * Seconds to wait for the target on each forwarded request. Default: no timeout, so a slot
+   * stays taken as long as the target takes, even after the caller has given up.
+   */
   timeout?: number;
 }
 
@@ -128,11 +131,14 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       const timer = this.maxWait === undefined ? null : this.sleep(this.maxWait);
       if (timer !== null) {
         // The wait ends one way or the other: a slot (resolved by a finishing request) or the
-        // timer. Whichever comes first settles the slot; the timer is then cancelled.
+        // timer. Whichever comes first settles the slot; the timer is then cancelled. The slot
+        // leaves the queue at once, in the timer's event: this process resumes only in a later
+        // event, and a request finishing at the same instant must not hand it the slot.
         timer.addListener({
           futureSettled: () => {
-            if (timer.state === "resolved" && slot.isPending)
-              slot.reject(new TimeoutError(this.maxWait!));
+            if (timer.state !== "resolved" || !slot.isPending) return;
+            this.queue.splice(this.queue.indexOf(slot), 1);
+            slot.reject(new TimeoutError(this.maxWait!));
           },
         });
       }
@@ -140,7 +146,6 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         yield slot;
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
-        this.queue.splice(this.queue.indexOf(slot), 1);
         c.timedOutWaiting++;
         this.fail(request, "bulkhead wait timed out");
         return;

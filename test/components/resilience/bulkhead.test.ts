@@ -1,23 +1,28 @@
 /**
  * Goal: a bulkhead forwards at most maxConcurrent requests, lets maxWaiting wait in FIFO order
  * for at most maxWait, refuses the rest at once, hands a freed slot straight to the oldest
- * waiter, and recovers from a crash with its slots free.
+ * waiter (never to one whose wait just ran out), frees a slot at its timeout even if the target
+ * answers later, recovers from a crash with its slots free and no timers left, and refuses bad
+ * options with a ConfigError naming the option.
  * Method: a scripted target with exact durations.
  */
 import { describe, expect, it } from "vitest";
 import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
 import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
-function setup(options: { maxWaiting?: number; maxWait?: number; timeout?: number } = {}) {
+function setup(
+  options: { maxConcurrent?: number; maxWaiting?: number; maxWait?: number; timeout?: number } = {},
+) {
   const sim = new Simulation({ seed: 1 });
   const target = new Scripted(sim, "target");
   const caller = new Entity(sim, "caller");
   const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
     target,
-    maxConcurrent: 2,
     ...options,
+    maxConcurrent: options.maxConcurrent ?? 2,
   });
   return { sim, target, caller, bulkhead, outcomes: [] as string[] };
 }
@@ -89,11 +94,125 @@ describe("Bulkhead", () => {
     expect(outcomes.slice(2).every((o) => o.includes("TimeoutError"))).toBe(true);
   });
 
-  it("refuses bad options", () => {
+  it("a waiter that gets a slot in time cancels its maxWait timer", () => {
+    const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 1, maxWait: 10 });
+    for (const id of ["a", "b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
+    expect(sim.run().time).toBe(2); // not 10: the timer went with the wait
+    expect(outcomes).toEqual(["a:target:a@1", "b:target:b@1", "c:target:c@2"]);
+    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 0, forwarded: 3, succeeded: 3 });
+  });
+
+  it("a slot freed at the instant a waiter's maxWait ends goes to the next waiter", () => {
+    // Regression: a's call timeout and b's wait deadline fall at t=1. b's timer fires first;
+    // the slot a frees must not be handed to b (whose wait is over: resolving its slot threw
+    // "tried to resolve a future that is already rejected") but to c.
+    const { sim, target, caller, bulkhead, outcomes } = setup({
+      maxConcurrent: 1,
+      maxWaiting: 2,
+      maxWait: 1,
+      timeout: 1,
+    });
+    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 5 }, outcomes);
+    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 0.1 }, outcomes);
+    callAt(sim, caller, bulkhead, 0.5, { id: "c", takes: 0.1 }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual([
+      "a:RemoteError(bulkhead failed the request: timed out)@1",
+      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@1",
+      "c:target:c@1.1",
+    ]);
+    expect(target.log).toEqual(["0:a", "1:c"]);
+    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 1, active: 0, waiting: 0 });
+  });
+
+  it("a waiter whose wait ends leaves the queue; the others keep their place", () => {
+    const { sim, target, caller, bulkhead, outcomes } = setup({
+      maxConcurrent: 1,
+      maxWaiting: 3,
+      maxWait: 1.5,
+    });
+    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 2 }, outcomes);
+    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 1 }, outcomes); // waits until 1.5
+    callAt(sim, caller, bulkhead, 1, { id: "c", takes: 1 }, outcomes); // would wait until 2.5
+    callAt(sim, caller, bulkhead, 1.2, { id: "d", takes: 1 }, outcomes); // would wait until 2.7
+    sim.at(1.6, () => expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 2 }));
+    sim.run();
+    expect(target.log).toEqual(["0:a", "2:c"]);
+    expect(outcomes).toEqual([
+      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@1.5",
+      "a:target:a@2",
+      "d:RemoteError(bulkhead failed the request: bulkhead wait timed out)@2.7",
+      "c:target:c@3",
+    ]);
+  });
+
+  it("a forwarded request that times out frees its slot then; the late answer is dropped", () => {
+    const { sim, target, caller, bulkhead, outcomes } = setup({
+      maxConcurrent: 1,
+      maxWaiting: 1,
+      timeout: 0.5,
+    });
+    callAt(sim, caller, bulkhead, 0, { id: "slow", takes: 2 }, outcomes);
+    callAt(sim, caller, bulkhead, 0, { id: "next", takes: 0.1 }, outcomes);
+    sim.run();
+    // The target is still busy with "slow" when "next" is forwarded: the bulkhead bounds the
+    // calls it has outstanding, not the work the target is doing.
+    expect(target.log).toEqual(["0:slow", "0.5:next"]);
+    expect(outcomes).toEqual([
+      "slow:RemoteError(bulkhead failed the request: timed out)@0.5",
+      "next:target:next@0.6",
+    ]);
+    expect(bulkhead.counters.lateReplies).toBe(1);
+    expect(bulkhead.pendingCallCount).toBe(0);
+  });
+
+  it("a crash cancels the maxWait timers and calls; nothing is left to keep the run alive", () => {
+    const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 2, maxWait: 5 });
+    for (const id of ["a", "b", "c", "d"]) {
+      callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes, 2);
+    }
+    sim.at(0.5, () => bulkhead.crash());
+    // The callers' timeouts end at 2; the target's late answers at 1 are dropped while down.
+    expect(sim.run().time).toBe(2);
+    expect(outcomes).toHaveLength(4);
+    expect(outcomes.every((o) => o.includes("TimeoutError"))).toBe(true);
+    expect(bulkhead.pendingCallCount).toBe(0);
+    expect(bulkhead.liveProcessCount).toBe(0);
+    expect(bulkhead.counters.droppedWhileDown).toBe(2);
+  });
+
+  it("the same seed gives the same run", () => {
+    const trace = () => {
+      const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 3, maxWait: 0.2 });
+      for (let i = 0; i < 30; i++) {
+        const job = { id: `${i}`, takes: ((i * 7) % 5) * 0.05 };
+        callAt(sim, caller, bulkhead, i * 0.03, job, outcomes);
+      }
+      return `${sim.run().traceHash} ${outcomes.join(",")} ${JSON.stringify(bulkhead.stats)}`;
+    };
+    expect(trace()).toBe(trace());
+  });
+
+  it("refuses bad options with a ConfigError naming the option, what it needs and what it got", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new Scripted(sim, "t");
-    expect(() => new Bulkhead(sim, "b1", { target, maxConcurrent: 0 })).toThrow(
-      /Bulkhead "b1": option "maxConcurrent"/,
+    const error = (build: () => unknown) => {
+      try {
+        build();
+      } catch (e) {
+        return e;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(error(() => new Bulkhead(sim, "b1", { target, maxConcurrent: 0 }))).toMatchObject({
+      name: "ConfigError",
+      component: 'Bulkhead "b1"',
+      parameter: "maxConcurrent",
+      expected: "an integer >= 1",
+      given: 0,
+    });
+    expect(() => new Bulkhead(sim, "b0", { target, maxConcurrent: 0 })).toThrow(
+      'Bulkhead "b0": option "maxConcurrent" must be an integer >= 1; given 0',
     );
     expect(() => new Bulkhead(sim, "b2", { target, maxConcurrent: 1, maxWaiting: -1 })).toThrow(
       /maxWaiting/,
@@ -103,6 +222,24 @@ describe("Bulkhead", () => {
     );
     expect(() => new Bulkhead(sim, "b4", { target: {} as never, maxConcurrent: 1 })).toThrow(
       /target/,
+    );
+    const cases: [string, object][] = [
+      ["maxConcurrent", { maxConcurrent: 1.5 }],
+      ["maxConcurrent", { maxConcurrent: Number.POSITIVE_INFINITY }],
+      ["maxWaiting", { maxConcurrent: 1, maxWaiting: 2.5 }],
+      ["maxWait", { maxConcurrent: 1, maxWaiting: 1, maxWait: 0 }],
+      ["maxWait", { maxConcurrent: 1, maxWaiting: 1, maxWait: Number.NaN }],
+      ["timeout", { maxConcurrent: 1, timeout: -1 }],
+      ["timeout", { maxConcurrent: 1, timeout: Number.POSITIVE_INFINITY }],
+    ];
+    for (const [i, [parameter, options]] of cases.entries()) {
+      const e = error(() => new Bulkhead(sim, `bad${i}`, { target, ...options } as never));
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).toMatchObject({ parameter });
+    }
+    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    expect(() => new Bulkhead(sim, "b5", { target: other, maxConcurrent: 1 })).toThrow(
+      /"target" must be an entity of this simulation/,
     );
   });
 });
