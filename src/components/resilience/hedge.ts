@@ -7,6 +7,10 @@
  * extra load all the same: at high utilization the copies queue behind each other and hedging
  * backfires (`examples/resilience/hedged-requests.ts` shows both).
  *
+ * A hedge is not a retry: a copy is sent only because time passed, never because a copy
+ * failed, and the request fails as soon as every copy sent so far has failed (with the last
+ * copy's reason). Put a `Client` with a retry policy in front for retries.
+ *
  * @example
  * const hedged = new Hedge(sim, "hedge", { target: replicaA, alternates: [replicaB], hedgeAfter: 0.05 });
  * const client = new Client(sim, "client", { target: hedged, timeout: 1 });

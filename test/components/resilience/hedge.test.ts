@@ -1,15 +1,26 @@
 /**
  * Goal: a hedge sends a copy only after hedgeAfter without an answer, to the target or the
  * alternates in turn, replies with the first success, abandons the losers (no timers left,
- * late answers dropped), fails only when every copy failed, and counts its extra load.
+ * late answers dropped), fails only when every copy sent so far has failed (it is not a
+ * retry: no copy is sent because one failed), counts its extra load, and refuses bad options
+ * with a ConfigError naming the option.
  * Method: scripted targets with exact durations.
  */
 import { describe, expect, it } from "vitest";
 import { Hedge } from "../../../src/components/resilience/hedge.js";
 import { Entity } from "../../../src/core/entity.js";
 import { ConfigError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { callAt, type Job, Scripted } from "./support.js";
+
+/** Refuses every request after 10 ms. */
+class Refusing extends Entity<Job, string> {
+  override *handle(request: Message<Job>) {
+    yield 0.01;
+    this.fail(request, "refused");
+  }
+}
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -107,11 +118,110 @@ describe("Hedge", () => {
     expect(trace()).toBe(trace());
   });
 
-  it("refuses bad options", () => {
+  it("sends copies to the alternates in turn, wrapping around", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const c = new Scripted(sim, "c");
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b, c],
+      hedgeAfter: 0.1,
+      maxHedges: 3,
+    });
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 1 }, outcomes);
+    sim.run();
+    expect([...a.log, ...b.log, ...c.log].sort()).toEqual(["0.1:r", "0.2:r", "0.3:r", "0:r"]);
+    expect(b.log).toEqual(["0.1:r", "0.3:r"]);
+    expect(c.log).toEqual(["0.2:r"]);
+    expect(outcomes).toEqual(["r:a:r@1"]); // the first attempt still answers first
+    expect(hedge.stats).toMatchObject({ hedgesSent: 3, hedgeWins: 0, succeeded: 1 });
+    expect(hedge.counters.lateReplies).toBe(3);
+  });
+
+  it("when the first attempt wins after a hedge was sent, the copy is the one abandoned", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: 0.1,
+    });
+    a.durations = [0.15];
+    b.durations = [0.5];
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    expect(sim.run().time).toBe(0.6); // b still does the work: nothing tells it to stop
+    expect(outcomes).toEqual(["r:a:r@0.15"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 1, hedgeWins: 0, extraLoad: 1 });
+    expect(hedge.counters.lateReplies).toBe(1);
+    expect(hedge.pendingCallCount).toBe(0);
+  });
+
+  it("is not a retry: a first attempt that fails before hedgeAfter fails the request", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0.05, rejects: "busy" }, outcomes);
+    expect(sim.run().time).toBe(0.05);
+    expect(outcomes).toEqual(["r:RemoteError(hedge failed the request: busy)@0.05"]);
+    expect(a.log).toEqual(["0:r"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 0, failed: 1 });
+  });
+
+  it("fails once every copy sent so far has failed, even if more hedges were allowed", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: 0.1,
+      maxHedges: 3,
+    });
+    a.durations = [0.15];
+    b.durations = [0.02];
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0, rejects: "down" }, outcomes);
+    sim.run();
+    expect(b.log).toEqual(["0.1:r"]);
+    expect(outcomes).toEqual(["r:RemoteError(hedge failed the request: down)@0.15"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 1, failed: 1 });
+  });
+
+  it("a failed copy does not end the request while another may still answer", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const refusing = new Refusing(sim, "refusing");
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [refusing, b],
+      hedgeAfter: 0.1,
+      maxHedges: 2,
+    });
+    a.durations = [1];
+    b.durations = [0.05];
+    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    sim.run();
+    // The copy to "refusing" fails at 0.11; the first attempt is still out, so the hedge
+    // waits, sends its second copy at 0.2, and that one answers.
+    expect(b.log).toEqual(["0.2:r"]);
+    expect(outcomes).toEqual(["r:b:r@0.25"]);
+    expect(hedge.stats).toMatchObject({ hedgesSent: 2, hedgeWins: 1, failed: 0 });
+  });
+
+  it("counts extra load as hedges sent per request", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
+    for (const [i, takes] of [0.05, 0.05, 0.3, 0.05].entries()) {
+      callAt(sim, caller, hedge, i, { id: `${i}`, takes }, outcomes);
+    }
+    sim.run();
+    expect(hedge.stats).toMatchObject({
+      requests: 4,
+      hedgesSent: 1,
+      succeeded: 4,
+      extraLoad: 0.25,
+    });
+    expect(hedge.metrics()).toMatchObject({ extraLoad: 0.25, hedgesSent: 1 });
+  });
+
+  it("refuses bad options with a ConfigError naming the option, what it needs and what it got", () => {
     const sim = new Simulation({ seed: 1 });
     const a = new Scripted(sim, "a");
     expect(() => new Hedge(sim, "h1", { target: a, hedgeAfter: 0 })).toThrow(
-      /Hedge "h1": option "hedgeAfter"/,
+      'Hedge "h1": option "hedgeAfter" must be a duration in seconds > 0; given 0',
     );
     expect(() => new Hedge(sim, "h2", { target: a, hedgeAfter: 1, maxHedges: 0 })).toThrow(
       /maxHedges/,
@@ -123,5 +233,25 @@ describe("Hedge", () => {
       () => new Hedge(sim, "h4", { target: a, hedgeAfter: 1, alternates: [3 as never] }),
     ).toThrow(/alternates/);
     expect(() => new Hedge(sim, "h5", { target: null as never, hedgeAfter: 1 })).toThrow(/target/);
+    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const cases: [string, object][] = [
+      ["hedgeAfter", { hedgeAfter: Number.NaN }],
+      ["hedgeAfter", { hedgeAfter: Number.POSITIVE_INFINITY }],
+      ["hedgeAfter", { hedgeAfter: -0.1 }],
+      ["maxHedges", { hedgeAfter: 1, maxHedges: 1.5 }],
+      ["timeout", { hedgeAfter: 1, timeout: 0 }],
+      ["alternates", { hedgeAfter: 1, alternates: [other] }],
+      ["target", { target: other, hedgeAfter: 1 }],
+    ];
+    for (const [i, [parameter, options]] of cases.entries()) {
+      let thrown: unknown;
+      try {
+        new Hedge(sim, `bad${i}`, { target: a, ...options } as never);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expect(thrown).toMatchObject({ component: `Hedge "bad${i}"`, parameter });
+    }
   });
 });
