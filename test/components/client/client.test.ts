@@ -130,9 +130,11 @@ describe("Client", () => {
       [2, 0.5],
       [4, 0.5],
     ]);
+    // Charted to the end of the run (4.1 s): the last window had no failure.
     expect(series["client failures"]).toEqual([
       [0, 0],
       [2, 0.5],
+      [4, 0],
     ]);
     expect(series["client p99 latency"]!.map(([t]) => t)).toEqual([0, 2, 4]);
     expect(client.metrics()).toMatchObject({ succeeded: 3, failed: 1, rejections: 1 });

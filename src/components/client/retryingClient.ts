@@ -1,0 +1,222 @@
+/**
+ * `RetryingClient`: what `Client` and `PooledClient` share, so the retry loop exists once. A
+ * request is a series of attempts; each attempt is the subclass's (a call to the target, or a
+ * connection, a call over it and a release); a timed-out or refused attempt is retried after
+ * the policy's delay, drawn from the `backoff` stream; the client keeps score (requests,
+ * attempts, timeouts, rejections, retries, failures, in flight, latency).
+ *
+ * Not exported from the package: it is not a component, only the common part of two.
+ */
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
+import { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Yieldable } from "../../core/process.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireSeconds } from "../../core/validate.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { TimeSeries } from "../../metrics/timeSeries.js";
+import { noRetry, type RetryPolicy } from "./retryPolicies.js";
+
+/** Options every retrying client takes. */
+export interface RetryingClientOptions {
+  /** Seconds to wait for each attempt's answer before it counts as timed out. Default: no timeout. */
+  timeout?: number;
+  /** How many attempts and how long between them. Default `retry.noRetry()`. */
+  retryPolicy?: RetryPolicy;
+  /** Kind of each request message. Default "request". */
+  kind?: string;
+  /** Width in seconds of the windows of `latencySeries` and `failureSeries`. Default 1. */
+  window?: number;
+}
+
+export interface ClientStats {
+  /** Requests issued (each may take several attempts). */
+  readonly requests: number;
+  /** Attempts made (requests + retries): the load the client really puts on the target. */
+  readonly attempts: number;
+  readonly succeeded: number;
+  /** Requests that failed after their last attempt. */
+  readonly failed: number;
+  /** Attempts whose answer did not come within `timeout`. */
+  readonly timeouts: number;
+  /** Attempts the target refused (RemoteError). */
+  readonly rejections: number;
+  readonly retries: number;
+  /** Requests issued and not yet finished. */
+  readonly inFlight: number;
+  /** Mean seconds from issue to success, over successful requests (retries included). */
+  readonly meanLatency: number;
+  /** Largest such latency. */
+  readonly maxLatency: number;
+  /** Median latency of successful requests (seconds, within 1%; NaN before the first). */
+  readonly p50Latency: number;
+  /** 99th percentile latency of successful requests (seconds, within 1%). */
+  readonly p99Latency: number;
+}
+
+export abstract class RetryingClient<Req, Res> extends Entity<Req> {
+  /** Built once: every attempt uses the same options. */
+  protected readonly callOptions: { timeout: number } | undefined;
+  protected readonly retryPolicy: RetryPolicy;
+  protected readonly kind: string;
+  private readonly backoff = this.random("backoff");
+  protected counts = {
+    requests: 0,
+    attempts: 0,
+    succeeded: 0,
+    failed: 0,
+    timeouts: 0,
+    rejections: 0,
+    retries: 0,
+    inFlight: 0,
+  };
+  private latencySum = 0;
+  private latencyMax = 0;
+  /** Latency from issue to success of every successful request, in seconds. */
+  readonly latency = new Histogram();
+  /** The same latencies by window of completion: its rate is the goodput per second. */
+  readonly latencySeries: TimeSeries;
+  /** Requests that failed (after their last attempt), by window: its rate is failures per second. */
+  readonly failureSeries: TimeSeries;
+
+  /** `component` names the client in errors: `Client "api-client"`. */
+  constructor(
+    sim: Simulation,
+    name: string,
+    component: string,
+    options: RetryingClientOptions | undefined,
+  ) {
+    super(sim, name);
+    const timeout =
+      options?.timeout === undefined
+        ? undefined
+        : requireSeconds(component, "timeout", options.timeout);
+    const retryPolicy = options?.retryPolicy ?? noRetry();
+    if (retryPolicy?.kind !== "retry") {
+      throw new ConfigError(
+        component,
+        "retryPolicy",
+        "a RetryPolicy (retry.exponentialBackoff(...), ...)",
+        retryPolicy,
+      );
+    }
+    const kind = options?.kind ?? "request";
+    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.retryPolicy = retryPolicy;
+    this.kind = kind;
+    const window = requireSeconds(component, "window", options?.window ?? 1);
+    this.latencySeries = new TimeSeries({ window });
+    this.failureSeries = new TimeSeries({ window });
+  }
+
+  /**
+   * One attempt: a future of the answer (the cheap case, a single call), or a process that
+   * returns it. It throws `TimeoutError` or `RemoteError` for a failure worth retrying.
+   */
+  protected abstract attempt(payload: Req): SimFuture<Res> | Generator<Yieldable, Res, unknown>;
+
+  /**
+   * Counts a failed attempt. Returns false for an error that is not a modelled failure (a bug,
+   * a cancellation), which is then rethrown instead of retried.
+   */
+  protected countFailure(error: unknown): boolean {
+    if (error instanceof TimeoutError) this.counts.timeouts++;
+    else if (error instanceof RemoteError) this.counts.rejections++;
+    else return false;
+    return true;
+  }
+
+  get stats(): ClientStats {
+    const c = this.counts;
+    return {
+      ...c,
+      meanLatency: c.succeeded > 0 ? this.latencySum / c.succeeded : 0,
+      maxLatency: this.latencyMax,
+      p50Latency: this.latency.p50,
+      p99Latency: this.latency.p99,
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  override recordedSeries(): readonly RecordedSeries[] {
+    const latency = this.latencySeries;
+    return [
+      {
+        name: `${this.name} p50 latency`,
+        unit: "s",
+        points: latency.series("p50", { skipEmpty: true }),
+      },
+      {
+        name: `${this.name} p99 latency`,
+        unit: "s",
+        points: latency.series("p99", { skipEmpty: true }),
+      },
+      {
+        name: `${this.name} goodput`,
+        unit: "per second",
+        points: this.latencySeries.series("rate", { until: this.now }),
+      },
+      {
+        name: `${this.name} failures`,
+        unit: "per second",
+        points: this.failureSeries.series("rate", { until: this.now }),
+      },
+    ];
+  }
+
+  /**
+   * `const response = yield* client.issue(payload)`: makes attempts until one succeeds,
+   * retrying timed-out and refused ones by the policy. Throws the last `TimeoutError` or
+   * `RemoteError` when the attempts run out.
+   */
+  *issue(payload: Req): Generator<Yieldable, Res, unknown> {
+    const c = this.counts;
+    const started = this.now;
+    c.requests++;
+    c.inFlight++;
+    let previousDelay = 0;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        c.attempts++;
+        try {
+          const pending = this.attempt(payload);
+          // A single call is yielded directly: no generator per attempt on the common path.
+          const response = pending instanceof SimFuture ? ((yield pending) as Res) : yield* pending;
+          c.succeeded++;
+          const latency = this.now - started;
+          this.latencySum += latency;
+          if (latency > this.latencyMax) this.latencyMax = latency;
+          this.latency.record(latency);
+          this.latencySeries.record(this.now, latency);
+          return response;
+        } catch (error) {
+          if (!this.countFailure(error)) throw error;
+          if (attempt >= this.retryPolicy.maxAttempts) {
+            c.failed++;
+            this.failureSeries.record(this.now, 0);
+            throw error;
+          }
+          c.retries++;
+          previousDelay = this.retryPolicy.delay(attempt, previousDelay, this.backoff);
+          if (previousDelay > 0) yield previousDelay;
+        }
+      }
+    } finally {
+      c.inFlight--;
+    }
+  }
+
+  /** A message to the client is issued as a request, fire-and-forget; outcomes go to `stats`. */
+  override *handle(message: Message<Req>) {
+    try {
+      yield* this.issue(message.payload);
+    } catch (error) {
+      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+    }
+  }
+}
