@@ -92,6 +92,9 @@ export {
   type FixedConcurrency,
   type WeightedConcurrency,
   type WeightedConcurrencyOptions,
+  AsyncServer,
+  type AsyncServerOptions,
+  type AsyncServerStats,
 } from "./components/server/index.js";
 
 // Components: clients and retry policies.

@@ -12,6 +12,7 @@ export const COMPONENT_NAMES = [
   "NetworkLink",
   "Network",
   "Server",
+  "AsyncServer",
   "Client",
   "ConnectionPool",
   "CircuitBreaker",

@@ -9,6 +9,7 @@ import { CircuitBreaker } from "../components/resilience/circuitBreaker.js";
 import { Fallback } from "../components/resilience/fallback.js";
 import { Hedge } from "../components/resilience/hedge.js";
 import { TimeoutWrapper } from "../components/resilience/timeoutWrapper.js";
+import { AsyncServer } from "../components/server/asyncServer.js";
 import { Server } from "../components/server/server.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
@@ -25,6 +26,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   NetworkLink.catalog,
   Network.catalog,
   Server.catalog,
+  AsyncServer.catalog,
   Client.catalog,
   ConnectionPool.catalog,
   CircuitBreaker.catalog,

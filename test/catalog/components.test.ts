@@ -31,6 +31,15 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       queueCapacity: 5,
       respond: () => 1,
     },
+    AsyncServer: {
+      maxConnections: 100,
+      cpuTime: distsim.dist.constant(0.001),
+      ioTime: distsim.dist.exponential(0.05),
+      downstream: target,
+      timeout: 1,
+      ioCalls: 2,
+      respond: () => 1,
+    },
     Client: {
       target,
       timeout: 1,

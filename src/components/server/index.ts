@@ -1,5 +1,6 @@
 /** The server family. */
 
+export { AsyncServer, type AsyncServerOptions, type AsyncServerStats } from "./asyncServer.js";
 export type {
   ConcurrencyModel,
   DynamicConcurrency,
