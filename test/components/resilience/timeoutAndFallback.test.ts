@@ -1,16 +1,43 @@
 /**
- * Goal: a timeout wrapper bounds every request's wait and passes rejections on; a fallback
- * answers from its second source (entity or function) when the primary rejects or is too
- * slow, and fails only when that fails too.
+ * Goal: a timeout wrapper bounds every request's wait and passes rejections on (the target
+ * still does the work; its late answer is dropped); a fallback answers from its second source
+ * (entity or function) when the primary rejects or is too slow, and fails only when that fails
+ * too. Both pass kind and payload through, leave nothing pending after a crash, give the same
+ * run for the same seed, and refuse bad options with a ConfigError naming the option.
  * Method: scripted targets with exact durations.
  */
 import { describe, expect, it } from "vitest";
 import { Fallback } from "../../../src/components/resilience/fallback.js";
 import { TimeoutWrapper } from "../../../src/components/resilience/timeoutWrapper.js";
 import { Entity } from "../../../src/core/entity.js";
-import { RemoteError } from "../../../src/core/errors.js";
+import { ConfigError, RemoteError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { callAt, type Job, Scripted } from "./support.js";
+
+/** Answers at once with what it was asked: "kind:payload". */
+class Echo extends Entity<string, string> {
+  override handle(request: Message<string>) {
+    this.reply(request, `${request.kind}:${request.payload}`);
+  }
+}
+
+/** Refuses every request at once. */
+class Refusing extends Entity<string, string> {
+  override handle(request: Message<string>) {
+    this.fail(request, "no");
+  }
+}
+
+/** The error `build` throws (the test fails if it throws none). */
+function thrownBy(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -42,12 +69,84 @@ describe("TimeoutWrapper", () => {
     expect(bounded.stats).toEqual({ forwarded: 3, succeeded: 1, timeouts: 1, rejections: 1 });
   });
 
-  it("refuses a missing or zero timeout", () => {
+  it("the target still does a timed-out request; its late answer is dropped", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    const bounded = new TimeoutWrapper<Job, string>(sim, "deadline", {
+      target: primary,
+      timeout: 0.25,
+    });
+    callAt(sim, caller, bounded, 0, { id: "slow", takes: 1 }, outcomes);
+    expect(sim.run().time).toBe(1);
+    expect(primary.log).toEqual(["0:slow"]);
+    expect(outcomes).toEqual([
+      "slow:RemoteError(deadline failed the request: timed out after 0.25s)@0.25",
+    ]);
+    expect(bounded.counters.lateReplies).toBe(1);
+    expect(bounded.pendingCallCount).toBe(0);
+  });
+
+  it("passes kind and payload through", () => {
+    const sim = new Simulation({ seed: 1 });
+    const echo = new Echo(sim, "echo");
+    const bounded = new TimeoutWrapper<string, string>(sim, "deadline", {
+      target: echo,
+      timeout: 1,
+    });
+    const caller = new Entity(sim, "caller");
+    let answer = "";
+    caller.start(function* () {
+      answer = yield* caller.call(bounded, "lookup", "k1");
+    });
+    sim.run();
+    expect(answer).toBe("lookup:k1");
+  });
+
+  it("a crash abandons its requests: callers time out, nothing stays pending", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    const bounded = new TimeoutWrapper<Job, string>(sim, "deadline", {
+      target: primary,
+      timeout: 5,
+    });
+    callAt(sim, caller, bounded, 0, { id: "a", takes: 1 }, outcomes, 2);
+    sim.at(0.5, () => bounded.crash());
+    expect(sim.run().time).toBe(2); // the wrapper's 5 s timer went with the crash
+    expect(outcomes).toEqual(["a:TimeoutError(timed out after 2s)@2"]);
+    expect(bounded.pendingCallCount).toBe(0);
+    expect(bounded.stats).toEqual({ forwarded: 1, succeeded: 0, timeouts: 0, rejections: 0 });
+  });
+
+  it("the same seed gives the same run", () => {
+    const trace = () => {
+      const { sim, primary, caller, outcomes } = setup();
+      const bounded = new TimeoutWrapper<Job, string>(sim, "deadline", {
+        target: primary,
+        timeout: 0.1,
+      });
+      for (let i = 0; i < 20; i++) {
+        callAt(sim, caller, bounded, i * 0.05, { id: `${i}`, takes: (i % 4) * 0.04 }, outcomes);
+      }
+      return `${sim.run().traceHash} ${outcomes.join(",")}`;
+    };
+    expect(trace()).toBe(trace());
+  });
+
+  it("refuses a missing, zero, negative, NaN or infinite timeout, and a foreign target", () => {
     const { sim, primary } = setup();
     expect(() => new TimeoutWrapper(sim, "t", { target: primary, timeout: 0 })).toThrow(
-      /TimeoutWrapper "t": option "timeout"/,
+      'TimeoutWrapper "t": option "timeout" must be a duration in seconds > 0; given 0',
     );
     expect(() => new TimeoutWrapper(sim, "u", { target: primary } as never)).toThrow(/timeout/);
+    for (const [i, timeout] of [-1, Number.NaN, Number.POSITIVE_INFINITY, "1"].entries()) {
+      const error = thrownBy(
+        () => new TimeoutWrapper(sim, `bad${i}`, { target: primary, timeout } as never),
+      );
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ parameter: "timeout", given: timeout });
+    }
+    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    expect(
+      thrownBy(() => new TimeoutWrapper(sim, "v", { target: other, timeout: 1 })),
+    ).toMatchObject({ name: "ConfigError", component: 'TimeoutWrapper "v"', parameter: "target" });
   });
 });
 
@@ -94,8 +193,109 @@ describe("Fallback", () => {
     expect(guarded.stats).toMatchObject({ fallbacksUsed: 0, failed: 2 });
   });
 
+  it("answers from the fallback entity when the primary fails", () => {
+    const { sim, primary, backup, caller, outcomes } = setup();
+    const guarded = new Fallback<Job, string>(sim, "reads", {
+      primary,
+      fallback: backup,
+      timeout: 0.5,
+    });
+    primary.durations = [2, 0.1];
+    backup.durations = [0.2, 0.3];
+    callAt(sim, caller, guarded, 0, { id: "slow", takes: 0 }, outcomes);
+    callAt(sim, caller, guarded, 1, { id: "ok", takes: 0 }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual(["slow:backup:slow@0.7", "ok:primary:ok@1.1"]);
+    expect(backup.log).toEqual(["0.5:slow"]); // only asked when the primary failed
+    expect(guarded.stats).toEqual({
+      requests: 2,
+      primarySucceeded: 1,
+      fallbacksUsed: 1,
+      failed: 0,
+    });
+    expect(guarded.counters.lateReplies).toBe(1); // the primary's answer at t=2
+  });
+
+  it("does not call the fallback function when the primary answers", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    let calls = 0;
+    const guarded = new Fallback<Job, string>(sim, "prices", {
+      primary,
+      fallback: () => {
+        calls++;
+        return "cached";
+      },
+    });
+    callAt(sim, caller, guarded, 0, { id: "a", takes: 0.1 }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual(["a:primary:a@0.1"]);
+    expect(calls).toBe(0);
+  });
+
+  it("passes kind and payload to the primary and to a fallback entity", () => {
+    const sim = new Simulation({ seed: 1 });
+    const echo = new Echo(sim, "echo");
+    const refusing = new Refusing(sim, "refusing");
+    const first = new Fallback<string, string>(sim, "first", {
+      primary: echo,
+      fallback: () => "unused",
+    });
+    const second = new Fallback<string, string>(sim, "second", {
+      primary: refusing,
+      fallback: echo,
+    });
+    const caller = new Entity(sim, "caller");
+    const answers: string[] = [];
+    caller.start(function* () {
+      answers.push(yield* caller.call(first, "get", "k1"));
+      answers.push(yield* caller.call(second, "put", "k2"));
+    });
+    sim.run();
+    expect(answers).toEqual(["get:k1", "put:k2"]);
+  });
+
+  it("a fallback function that throws fails the run: it is model code, not an outcome", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    const guarded = new Fallback<Job, string>(sim, "prices", {
+      primary,
+      fallback: () => {
+        throw new Error("cache not loaded");
+      },
+    });
+    callAt(sim, caller, guarded, 0, { id: "a", takes: 0.1, rejects: "down" }, outcomes);
+    expect(() => sim.run()).toThrow(/cache not loaded/);
+  });
+
+  it("a crash abandons its requests: callers time out, nothing stays pending", () => {
+    const { sim, primary, backup, caller, outcomes } = setup();
+    const guarded = new Fallback<Job, string>(sim, "reads", { primary, fallback: backup });
+    callAt(sim, caller, guarded, 0, { id: "a", takes: 1 }, outcomes, 2);
+    sim.at(0.5, () => guarded.crash());
+    sim.run();
+    expect(outcomes).toEqual(["a:TimeoutError(timed out after 2s)@2"]);
+    expect(guarded.pendingCallCount).toBe(0);
+    expect(backup.log).toEqual([]);
+  });
+
+  it("the same seed gives the same run", () => {
+    const trace = () => {
+      const { sim, primary, backup, caller, outcomes } = setup();
+      const guarded = new Fallback<Job, string>(sim, "reads", {
+        primary,
+        fallback: backup,
+        timeout: 0.1,
+        fallbackTimeout: 0.1,
+      });
+      for (let i = 0; i < 20; i++) {
+        callAt(sim, caller, guarded, i * 0.05, { id: `${i}`, takes: (i % 4) * 0.04 }, outcomes);
+      }
+      return `${sim.run().traceHash} ${outcomes.join(",")}`;
+    };
+    expect(trace()).toBe(trace());
+  });
+
   it("refuses bad options", () => {
-    const { sim, primary } = setup();
+    const { sim, primary, backup } = setup();
     expect(() => new Fallback(sim, "f1", { primary, fallback: 3 as never })).toThrow(
       /Fallback "f1": option "fallback"/,
     );
@@ -105,5 +305,19 @@ describe("Fallback", () => {
     expect(() => new Fallback(sim, "f3", { primary, fallback: () => "x", timeout: -1 })).toThrow(
       /timeout/,
     );
+    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const cases: [string, object][] = [
+      ["primary", { primary: undefined, fallback: () => "x" }],
+      ["primary", { primary: other, fallback: () => "x" }],
+      ["fallback", { primary, fallback: other }],
+      ["fallback", { primary }],
+      ["timeout", { primary, fallback: () => "x", timeout: Number.NaN }],
+      ["fallbackTimeout", { primary, fallback: backup, fallbackTimeout: 0 }],
+    ];
+    for (const [i, [parameter, options]] of cases.entries()) {
+      const error = thrownBy(() => new Fallback(sim, `bad${i}`, options as never));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ component: `Fallback "bad${i}"`, parameter });
+    }
   });
 });
