@@ -107,6 +107,9 @@ export {
   ConnectionPool,
   type ConnectionPoolOptions,
   type ConnectionPoolStats,
+  PooledClient,
+  type PooledClientOptions,
+  type PooledClientStats,
   retry,
   type RetryPolicy,
 } from "./components/client/index.js";

@@ -15,6 +15,7 @@ export const COMPONENT_NAMES = [
   "AsyncServer",
   "Client",
   "ConnectionPool",
+  "PooledClient",
   "CircuitBreaker",
   "Bulkhead",
   "TimeoutWrapper",

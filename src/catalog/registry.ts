@@ -1,6 +1,7 @@
 /** The distsim catalog: every seed concept plus every implemented component. */
 import { Client } from "../components/client/client.js";
 import { ConnectionPool } from "../components/client/connectionPool.js";
+import { PooledClient } from "../components/client/pooledClient.js";
 import { LoadBalancer } from "../components/loadBalancer/loadBalancer.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
@@ -29,6 +30,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   AsyncServer.catalog,
   Client.catalog,
   ConnectionPool.catalog,
+  PooledClient.catalog,
   CircuitBreaker.catalog,
   Bulkhead.catalog,
   TimeoutWrapper.catalog,

@@ -55,6 +55,13 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       acquireTimeout: 1,
       idleTimeout: 30,
     },
+    PooledClient: {
+      pool: new distsim.ConnectionPool(sim, "pool", { target }),
+      timeout: 1,
+      retryPolicy: distsim.retry.fixed({ maxAttempts: 2, delay: 0.1 }),
+      kind: "get",
+      window: 2,
+    },
     CircuitBreaker: {
       target,
       failureThreshold: 3,

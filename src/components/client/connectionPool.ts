@@ -148,7 +148,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     state: "open connections (idle or held), connections opening, waiters (volatile)",
     failure_semantics:
       "A waiter that gets no connection within acquireTimeout fails with AcquireTimeoutError (a TimeoutError). A crash closes every connection and fails every waiter with RemoteError; connections held across the crash are closed when released; requests already sent on them are not interrupted. Recovery reopens minConnections.",
-    composition_rules: ["Client", "Server", "Network", "LoadBalancer"],
+    composition_rules: ["PooledClient", "Server", "Network", "LoadBalancer"],
     operational_knobs: knobs<ConnectionPoolOptions<unknown, unknown>>()(
       "target",
       "minConnections",
