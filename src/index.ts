@@ -125,6 +125,10 @@ export {
   type LoadBalancingStrategy,
   type BackendSelector,
   type BackendState,
+  HealthChecker,
+  type HealthCheckerOptions,
+  type HealthCheckerStats,
+  type HealthTransition,
 } from "./components/loadBalancer/index.js";
 
 // Components: resilience.

@@ -22,6 +22,7 @@ export const COMPONENT_NAMES = [
   "Fallback",
   "Hedge",
   "LoadBalancer",
+  "HealthChecker",
   "Probe",
   "Sink",
 ] as const;

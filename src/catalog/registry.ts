@@ -2,6 +2,7 @@
 import { Client } from "../components/client/client.js";
 import { ConnectionPool } from "../components/client/connectionPool.js";
 import { PooledClient } from "../components/client/pooledClient.js";
+import { HealthChecker } from "../components/loadBalancer/healthChecker.js";
 import { LoadBalancer } from "../components/loadBalancer/loadBalancer.js";
 import { Network } from "../components/network/network.js";
 import { NetworkLink } from "../components/network/networkLink.js";
@@ -37,6 +38,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Fallback.catalog,
   Hedge.catalog,
   LoadBalancer.catalog,
+  HealthChecker.catalog,
   Probe.catalog,
   Sink.catalog,
 ];

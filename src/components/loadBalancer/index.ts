@@ -1,4 +1,13 @@
-/** The load-balancer family: the balancer and its strategies (the `strategy` namespace). */
+/**
+ * The load-balancer family: the balancer, its strategies (the `strategy` namespace) and the
+ * health checker that takes failed backends out of rotation.
+ */
+export {
+  HealthChecker,
+  type HealthCheckerOptions,
+  type HealthCheckerStats,
+  type HealthTransition,
+} from "./healthChecker.js";
 export {
   type BackendStats,
   LoadBalancer,

@@ -122,7 +122,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       "the backends with weights and health; per backend in-flight count and smoothed response time (volatile)",
     failure_semantics:
       "Relays a backend's failure or timeout to the caller without retrying elsewhere (compose a Client with retries for that). A backend that crashes stays in rotation until marked unhealthy, so its share of requests time out. A crash of the balancer abandons requests in flight (callers time out) and forgets response times; backends, weights and health are kept.",
-    composition_rules: ["Server", "Client", "CircuitBreaker", "HealthStatus"],
+    composition_rules: ["Server", "Client", "CircuitBreaker", "HealthChecker"],
     operational_knobs: knobs<LoadBalancerOptions<unknown, unknown>>()(
       "backends",
       "strategy",

@@ -1,0 +1,243 @@
+/**
+ * `HealthChecker`: takes failed backends out of a `LoadBalancer`'s rotation and puts them back
+ * when they recover. Every `interval` seconds it sends each backend a health check (a request
+ * of kind `kind`) and waits at most `timeout` seconds; after `unhealthyThreshold` failed checks
+ * in a row it marks the backend unhealthy, after `healthyThreshold` passed checks in a row
+ * healthy again. A balancer on its own keeps sending a crashed backend its share of requests,
+ * which all time out; with a checker the failures stop about threshold x interval after the
+ * crash (`examples/loadBalancer/health-checks.ts`).
+ *
+ * What counts: a check passes if the backend answers in time, with anything; it fails if the
+ * backend refuses it (RemoteError: a full queue, a 503) or stays silent past the timeout (a
+ * crashed or partitioned backend, or one so busy the check waits in its queue too long).
+ * Backends therefore need nothing special: a `Server` answers a check like any request (its
+ * `respond` function, if any, sees a message of kind `kind` with payload `payload`). Checks
+ * queue with real work, as they do in real servers, so an overloaded backend can be marked
+ * unhealthy, which moves its load onto the others.
+ *
+ * The round timer is a daemon, so checking never keeps a run alive; rounds run at exactly
+ * start + k x interval. A run without `until` may last up to `timeout` past the model's last
+ * event (the last round's checks finish).
+ *
+ * @example
+ * const lb = new LoadBalancer(sim, "lb", { backends: [a, b, c], timeout: 1 });
+ * new HealthChecker(sim, "health", { loadBalancer: lb, interval: 2, timeout: 0.5, unhealthyThreshold: 2 });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
+import type { Simulation } from "../../core/simulation.js";
+import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { LoadBalancer } from "./loadBalancer.js";
+
+export interface HealthCheckerOptions<Req> {
+  /** The balancer whose backends are checked and marked. */
+  loadBalancer: LoadBalancer<Req, unknown>;
+  /** Seconds between rounds of checks (> 0). Default 10. */
+  interval?: number;
+  /** Seconds a backend has to answer a check (> 0, at most `interval`). Default 5. */
+  timeout?: number;
+  /** Failed checks in a row that take a healthy backend out of rotation (integer >= 1). Default 3. */
+  unhealthyThreshold?: number;
+  /** Passed checks in a row that put an unhealthy backend back (integer >= 1). Default 2. */
+  healthyThreshold?: number;
+  /** Kind of each check message. Default "health-check". */
+  kind?: string;
+  /** Payload of each check. Default undefined (a `Server` without `respond` echoes it). */
+  payload?: Req;
+}
+
+/** A backend marked unhealthy or healthy by the checker. */
+export interface HealthTransition {
+  /** Simulated time, in seconds. */
+  readonly time: number;
+  readonly backend: string;
+  readonly state: "healthy" | "unhealthy";
+}
+
+export interface HealthCheckerStats {
+  readonly checks: number;
+  readonly passed: number;
+  /** Failed checks, timeouts included. */
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly markedUnhealthy: number;
+  readonly markedHealthy: number;
+  readonly transitions: readonly HealthTransition[];
+}
+
+/** Consecutive outcomes of one backend's checks. */
+interface Streak {
+  passed: number;
+  failed: number;
+}
+
+export class HealthChecker<Req = unknown> extends Entity {
+  static readonly catalog: CatalogEntry = {
+    name: "HealthChecker",
+    kind: "component",
+    role: "observability",
+    layer: "distributed",
+    contract:
+      "Checks every backend of a LoadBalancer each interval with a timeout; marks one unhealthy after unhealthyThreshold failed checks in a row and healthy after healthyThreshold passed checks in a row.",
+    requires: ["LoadBalancer", "Timer", "Timeout"],
+    provides: ["HealthStatus", "Observable"],
+    inputs: ["answers, refusals and silence of the backends to health checks"],
+    outputs: [
+      "markHealthy / markUnhealthy on the balancer",
+      "transitions (time, backend, state)",
+      "checks, passed, failed, timedOut",
+    ],
+    state: "consecutive passed and failed checks per backend (volatile)",
+    failure_semantics:
+      "Detection takes up to interval x (unhealthyThreshold - 1) + timeout after a failure; until then the balancer keeps sending the backend requests. A refusal counts as a failure, so an overloaded backend can be taken out. A crash of the checker stops checking (backends keep their last marks) and forgets the streaks; recover() resumes on the same grid.",
+    composition_rules: ["LoadBalancer", "Server"],
+    operational_knobs: knobs<HealthCheckerOptions<unknown>>()(
+      "loadBalancer",
+      "interval",
+      "timeout",
+      "unhealthyThreshold",
+      "healthyThreshold",
+      "kind",
+      "payload",
+    ),
+  };
+
+  readonly interval: number;
+  readonly timeout: number;
+  private readonly loadBalancer: LoadBalancer<Req, unknown>;
+  private readonly unhealthyThreshold: number;
+  private readonly healthyThreshold: number;
+  private readonly kind: string;
+  private readonly payload: Req;
+  private readonly callOptions: { timeout: number };
+  private readonly startTime: number;
+  private round = 0;
+  private streaks = new Map<Entity<Req, unknown>, Streak>();
+  private readonly log: HealthTransition[] = [];
+  private counts = {
+    checks: 0,
+    passed: 0,
+    failed: 0,
+    timedOut: 0,
+    markedUnhealthy: 0,
+    markedHealthy: 0,
+  };
+
+  constructor(sim: Simulation, name: string, options: HealthCheckerOptions<Req>) {
+    super(sim, name);
+    const component = `HealthChecker "${name}"`;
+    this.loadBalancer = requireEntity(
+      component,
+      "loadBalancer",
+      options?.loadBalancer,
+      sim,
+      LoadBalancer,
+    ) as LoadBalancer<Req, unknown>;
+    this.interval = requireSeconds(component, "interval", options.interval ?? 10);
+    this.timeout = requireSeconds(component, "timeout", options.timeout ?? 5);
+    if (this.timeout > this.interval) {
+      throw new ConfigError(
+        component,
+        "timeout",
+        `at most the interval (${this.interval} s), so one round's checks end before the next`,
+        this.timeout,
+      );
+    }
+    this.unhealthyThreshold = requireInteger(
+      component,
+      "unhealthyThreshold",
+      options.unhealthyThreshold ?? 3,
+      1,
+    );
+    this.healthyThreshold = requireInteger(
+      component,
+      "healthyThreshold",
+      options.healthyThreshold ?? 2,
+      1,
+    );
+    const kind = options.kind ?? "health-check";
+    if (typeof kind !== "string" || kind.length === 0) {
+      throw new ConfigError(component, "kind", "a non-empty string", kind);
+    }
+    this.kind = kind;
+    this.payload = options.payload as Req;
+    this.callOptions = { timeout: this.timeout };
+    this.startTime = sim.now;
+    this.at(this.startTime, this.checkAll, undefined, { daemon: true });
+  }
+
+  get stats(): HealthCheckerStats {
+    return { ...this.counts, transitions: this.log };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.counts, transitions: this.log.length };
+  }
+
+  private readonly checkAll = (): void => {
+    // The balancer's current backends, in the order they were added: one check each.
+    for (const backend of this.loadBalancer.backends) {
+      this.start(this.check(backend), { daemon: true, name: `check ${backend.name}` });
+    }
+    this.round++;
+    this.at(this.startTime + this.round * this.interval, this.checkAll, undefined, {
+      daemon: true,
+    });
+  };
+
+  private *check(backend: Entity<Req, unknown>) {
+    const c = this.counts;
+    c.checks++;
+    let passed: boolean;
+    try {
+      yield this.request(backend, this.kind, this.payload, this.callOptions);
+      passed = true;
+      c.passed++;
+    } catch (error) {
+      if (error instanceof TimeoutError) c.timedOut++;
+      else if (!(error instanceof RemoteError)) throw error;
+      passed = false;
+      c.failed++;
+    }
+    // The backend may have been removed while the check was out.
+    if (!this.loadBalancer.hasBackend(backend)) {
+      this.streaks.delete(backend);
+      return;
+    }
+    let streak = this.streaks.get(backend);
+    if (streak === undefined) {
+      streak = { passed: 0, failed: 0 };
+      this.streaks.set(backend, streak);
+    }
+    if (passed) {
+      streak.passed++;
+      streak.failed = 0;
+    } else {
+      streak.failed++;
+      streak.passed = 0;
+    }
+    const healthy = this.loadBalancer.isHealthy(backend);
+    if (healthy && streak.failed >= this.unhealthyThreshold) {
+      this.loadBalancer.markUnhealthy(backend);
+      c.markedUnhealthy++;
+      this.log.push({ time: this.now, backend: backend.name, state: "unhealthy" });
+    } else if (!healthy && streak.passed >= this.healthyThreshold) {
+      this.loadBalancer.markHealthy(backend);
+      c.markedHealthy++;
+      this.log.push({ time: this.now, backend: backend.name, state: "healthy" });
+    }
+  }
+
+  protected override onCrash(): void {
+    this.streaks = new Map();
+  }
+
+  protected override onRecover(): void {
+    // Resume on the original grid, at the first round time not in the past.
+    this.round = Math.max(this.round, Math.ceil((this.now - this.startTime) / this.interval));
+    this.at(this.startTime + this.round * this.interval, this.checkAll, undefined, {
+      daemon: true,
+    });
+  }
+}
