@@ -39,7 +39,7 @@ const SERVICE_TIME = dist.bimodal(FAST, dist.constant(STALL_S), STALL_PROBABILIT
 /** Mean work per attempt, seconds: the fast path plus the stalls' share. */
 const MEAN_SERVICE_S = SERVICE_TIME.mean()!;
 const CAPACITY_PER_S = WORKERS / MEAN_SERVICE_S;
-const RUN_FOR_S = 60;
+const RUN_FOR_S = 40;
 /** Offered load as a fraction of capacity, one pair of rows each. */
 const LOADS = [0.3, 0.5, 0.7];
 
