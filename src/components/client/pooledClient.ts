@@ -33,7 +33,7 @@ export interface PooledClientOptions<Req, Res> extends RetryingClientOptions {
 export interface PooledClientStats extends ClientStats {
   /** Attempts that got no connection within the pool's acquireTimeout (not in `timeouts`). */
   readonly connectionTimeouts: number;
-  /** Mean seconds an attempt waited for its connection (0 when one was idle). */
+  /** Mean seconds an attempt that got a connection waited for it (0 when one was idle). */
   readonly meanConnectionWait: number;
   /** Median of that wait (seconds, within 1%; NaN before the first connection). */
   readonly p50ConnectionWait: number;
@@ -77,7 +77,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
   };
 
   readonly pool: ConnectionPool<Req, Res>;
-  /** Seconds each attempt waited for its connection (0 when one was idle). */
+  /** Seconds each attempt that got a connection waited for it (0 when one was idle). */
   readonly connectionWait = new Histogram();
   private connectionTimeouts = 0;
 
