@@ -95,6 +95,9 @@ export {
   AsyncServer,
   type AsyncServerOptions,
   type AsyncServerStats,
+  ThreadPool,
+  type ThreadPoolOptions,
+  type ThreadPoolStats,
 } from "./components/server/index.js";
 
 // Components: clients and retry policies.

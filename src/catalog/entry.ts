@@ -13,6 +13,7 @@ export const COMPONENT_NAMES = [
   "Network",
   "Server",
   "AsyncServer",
+  "ThreadPool",
   "Client",
   "ConnectionPool",
   "PooledClient",

@@ -13,6 +13,7 @@ import { Hedge } from "../components/resilience/hedge.js";
 import { TimeoutWrapper } from "../components/resilience/timeoutWrapper.js";
 import { AsyncServer } from "../components/server/asyncServer.js";
 import { Server } from "../components/server/server.js";
+import { ThreadPool } from "../components/server/threadPool.js";
 import { ClosedLoopClients } from "../load/closedLoopClients.js";
 import { Source } from "../load/source.js";
 import { Probe } from "../metrics/probe.js";
@@ -29,6 +30,7 @@ export const COMPONENT_ENTRIES: readonly CatalogEntry[] = [
   Network.catalog,
   Server.catalog,
   AsyncServer.catalog,
+  ThreadPool.catalog,
   Client.catalog,
   ConnectionPool.catalog,
   PooledClient.catalog,

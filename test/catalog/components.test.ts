@@ -40,6 +40,13 @@ function sampleOptions(sim: Simulation): Record<string, Record<string, unknown>>
       ioCalls: 2,
       respond: () => 1,
     },
+    ThreadPool: {
+      workers: 2,
+      taskTime: () => 0.1,
+      queuePolicy: "lifo",
+      queueCapacity: 5,
+      result: () => 1,
+    },
     Client: {
       target,
       timeout: 1,

@@ -11,3 +11,4 @@ export type {
 } from "./concurrency.js";
 export * as concurrency from "./concurrency.js";
 export { Server, type ServerOptions, type ServerStats } from "./server.js";
+export { ThreadPool, type ThreadPoolOptions, type ThreadPoolStats } from "./threadPool.js";
