@@ -18,8 +18,10 @@
  *     tail gets worse, not better;
  *   - at 70% the same feedback runs away: most requests are hedged, the service is saturated
  *     by copies nobody will wait for, and every percentile is in seconds.
- * Hedging is safe only while the load, doubled, still fits; real systems cap hedges to a
- * budget (a few percent of requests) or cancel the loser at the server.
+ * Hedging is safe only while the load, doubled, still fits, unless the copies are capped: the
+ * third row of each load gives the Hedge a budget of 5% (each request earns 0.05 of a copy, at
+ * most 10 saved), as real systems do. A burst of stalls then spends the budget on its first
+ * few requests instead of doubling the load, and hedging helps at every load.
  *
  * Columns: latency percentiles as the client sees them (first answer); "extra copies" is
  * hedges sent per request, the extra load hedging puts on the service; "server busy" is the
@@ -53,7 +55,10 @@ interface Outcome {
   utilization: number;
 }
 
-function run(utilization: number, hedgeAfter: number | null): Outcome {
+/** Copies allowed per request in the budgeted rows (5%, saved up to 10). */
+const BUDGET = { ratio: 0.05, burst: 10 };
+
+function run(utilization: number, hedgeAfter: number | null, budgeted = false): Outcome {
   const sim = new Simulation({ seed: SEED });
   const server = new Server<number, number>(sim, "service", {
     concurrency: WORKERS,
@@ -62,7 +67,11 @@ function run(utilization: number, hedgeAfter: number | null): Outcome {
   const hedge =
     hedgeAfter === null
       ? null
-      : new Hedge<number, number>(sim, "hedge", { target: server, hedgeAfter });
+      : new Hedge<number, number>(sim, "hedge", {
+          target: server,
+          hedgeAfter,
+          ...(budgeted ? { budget: BUDGET } : {}),
+        });
   const client = new Client<number, number>(sim, "client", { target: hedge ?? server });
   new Source(sim, "users", {
     target: client,
@@ -92,15 +101,18 @@ for (const load of LOADS) {
   // Hedge after the p95 this load has without hedging, rounded to the millisecond.
   const hedgeAfter = Math.round(plain.p95 * 1000) / 1000;
   const hedged = run(load, hedgeAfter);
+  const budgeted = run(load, hedgeAfter, true);
   const extra = percent(hedged.hedges / hedged.requests);
   verdicts.push(
     hedged.p99 < plain.p99
       ? `At ${percent(load)}: hedging cuts p99 from ${ms(plain.p99)} to ${ms(hedged.p99)} ms for ${extra} extra copies.`
-      : `At ${percent(load)}: hedging backfires: ${extra} extra copies, p50 ${ms(plain.p50)} -> ${ms(hedged.p50)} ms, p99 ${ms(plain.p99)} -> ${ms(hedged.p99)} ms.`,
+      : `At ${percent(load)}: hedging backfires: ${extra} extra copies, p50 ${ms(plain.p50)} -> ${ms(hedged.p50)} ms, p99 ${ms(plain.p99)} -> ${ms(hedged.p99)} ms; ` +
+          `with a ${percent(BUDGET.ratio)} budget, p99 ${ms(budgeted.p99)} ms for ${percent(budgeted.hedges / budgeted.requests)} extra copies.`,
   );
   for (const [label, o] of [
     ["no hedging", plain],
     [`hedge after ${ms(hedgeAfter)} ms`, hedged],
+    [`  same, budget ${percent(BUDGET.ratio)}`, budgeted],
   ] as const) {
     rows.push([
       percent(load),

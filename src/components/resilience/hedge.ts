@@ -34,6 +34,14 @@ export interface HedgeOptions<Req, Res> {
   alternates?: readonly Entity<Req, Res>[];
   /** Seconds each copy may take before it counts as failed. Default: no timeout. */
   timeout?: number;
+  /**
+   * Caps hedging to a share of the traffic, as real systems do: each request earns `ratio` of
+   * a copy (in (0, 1]), each copy spends one, and at most `burst` copies (default 10) can be
+   * saved up, so a quiet spell cannot bank a flood of copies for the next overload. A request
+   * due a copy when the budget is empty just keeps waiting for the copies it has. The budget
+   * starts full. Default: no budget.
+   */
+  budget?: { ratio: number; burst?: number };
 }
 
 export interface HedgeStats {
@@ -44,6 +52,8 @@ export interface HedgeStats {
   readonly hedgeWins: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Copies that were due (hedgeAfter passed) but not sent because the budget was empty. */
+  readonly hedgesDenied: number;
   /** Extra load: hedges sent per request. */
   readonly extraLoad: number;
 }
@@ -70,6 +80,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       "maxHedges",
       "alternates",
       "timeout",
+      "budget",
     ),
   };
 
@@ -78,7 +89,18 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly hedgeAfter: number;
   private readonly maxHedges: number;
   private readonly callOptions: { timeout: number } | undefined;
-  private counts = { requests: 0, hedgesSent: 0, hedgeWins: 0, succeeded: 0, failed: 0 };
+  /** Copies earned per request, and the most that can be saved; ratio 0 = no budget. */
+  private readonly budgetRatio: number;
+  private readonly budgetBurst: number;
+  private budgetTokens: number;
+  private counts = {
+    requests: 0,
+    hedgesSent: 0,
+    hedgesDenied: 0,
+    hedgeWins: 0,
+    succeeded: 0,
+    failed: 0,
+  };
 
   constructor(sim: Simulation, name: string, options: HedgeOptions<Req, Res>) {
     super(sim, name);
@@ -105,6 +127,28 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     this.hedgeAfter = hedgeAfter;
     this.maxHedges = maxHedges;
     this.callOptions = timeout === undefined ? undefined : { timeout };
+    const budget = options.budget;
+    if (budget === undefined) {
+      this.budgetRatio = 0;
+      this.budgetBurst = 0;
+    } else {
+      const ratio = typeof budget === "object" && budget !== null ? budget.ratio : undefined;
+      if (typeof ratio !== "number" || !(ratio > 0 && ratio <= 1)) {
+        throw new ConfigError(
+          component,
+          "budget",
+          "{ ratio } with ratio in (0, 1] (copies earned per request)",
+          budget,
+        );
+      }
+      const burst = budget.burst ?? 10;
+      if (typeof burst !== "number" || !Number.isFinite(burst) || burst < 1) {
+        throw new ConfigError(component, "budget.burst", "a number of copies >= 1", burst);
+      }
+      this.budgetRatio = ratio;
+      this.budgetBurst = burst;
+    }
+    this.budgetTokens = this.budgetBurst;
   }
 
   get stats(): HedgeStats {
@@ -119,10 +163,14 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
+    if (this.budgetRatio > 0) {
+      this.budgetTokens = Math.min(this.budgetBurst, this.budgetTokens + this.budgetRatio);
+    }
     const copies: SimFuture<Res>[] = [this.copy(request, 0)];
+    let budgetDenied = false;
     try {
       for (;;) {
-        const canHedge = copies.length <= this.maxHedges;
+        const canHedge = copies.length <= this.maxHedges && !budgetDenied;
         const firstSuccess = any(copies);
         if (!canHedge) {
           const answer = (yield firstSuccess) as Res;
@@ -134,6 +182,14 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         // the copies, which keep running and join the next round).
         const answer = (yield race([firstSuccess, timer])) as Res | undefined;
         if (timer.state === "resolved") {
+          if (this.budgetRatio > 0) {
+            if (this.budgetTokens < 1) {
+              c.hedgesDenied++;
+              budgetDenied = true;
+              continue;
+            }
+            this.budgetTokens -= 1;
+          }
           c.hedgesSent++;
           copies.push(this.copy(request, copies.length));
           continue;

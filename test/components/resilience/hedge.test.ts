@@ -217,6 +217,28 @@ describe("Hedge", () => {
     expect(hedge.metrics()).toMatchObject({ extraLoad: 0.25, hedgesSent: 1 });
   });
 
+  it("with a budget, hedges at most burst copies at once and then ratio copies per request", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      hedgeAfter: 0.1,
+      budget: { ratio: 0.25, burst: 2 },
+    });
+    // Ten slow requests 1 s apart: every one is due a copy. The full bucket (2) pays for the
+    // first two; then each request earns a quarter of a copy, so every fourth is hedged.
+    for (let i = 0; i < 10; i++)
+      callAt(sim, caller, hedge, i, { id: `r${i}`, takes: 0.5 }, outcomes);
+    sim.run();
+    expect(hedge.stats).toMatchObject({ requests: 10, hedgesSent: 4, hedgesDenied: 6 });
+    // Copies are sent at i + 0.1: r0 and r1 from the bucket, then r4 and r8 once a whole copy
+    // has been earned again (0.25 per request).
+    const copies = a.log.filter((line) => !Number.isInteger(Number(line.split(":")[0])));
+    expect(copies).toEqual(["0.1:r0", "1.1:r1", "4.1:r4", "8.1:r8"]);
+    // A denied request still gets its first attempt's answer.
+    expect(outcomes).toHaveLength(10);
+    expect(outcomes.every((o) => o.endsWith(".5"))).toBe(true);
+  });
+
   it("refuses bad options with a ConfigError naming the option, what it needs and what it got", () => {
     const sim = new Simulation({ seed: 1 });
     const a = new Scripted(sim, "a");
@@ -242,6 +264,10 @@ describe("Hedge", () => {
       ["timeout", { hedgeAfter: 1, timeout: 0 }],
       ["alternates", { hedgeAfter: 1, alternates: [other] }],
       ["target", { target: other, hedgeAfter: 1 }],
+      ["budget", { hedgeAfter: 1, budget: 0.05 }],
+      ["budget", { hedgeAfter: 1, budget: { ratio: 0 } }],
+      ["budget", { hedgeAfter: 1, budget: { ratio: 1.5 } }],
+      ["budget.burst", { hedgeAfter: 1, budget: { ratio: 0.1, burst: 0.5 } }],
     ];
     for (const [i, [parameter, options]] of cases.entries()) {
       let thrown: unknown;
