@@ -281,11 +281,16 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     this.counts.markedUnhealthy++;
   }
 
-  /** Puts `backend` back into rotation (no effect if it is in rotation). */
+  /**
+   * Puts `backend` back into rotation (no effect if it is in rotation). Its smoothed response
+   * time starts afresh: a backend coming back was usually restarted or repaired, and an
+   * average from before (often inflated by timeouts) would starve it under least response time.
+   */
   markHealthy(backend: Entity<Req, Res>): void {
     const record = this.recordOf(backend, "markHealthy");
     if (record.healthy) return;
     record.healthy = true;
+    record.responseTime = Number.NaN;
     this.healthyCount++;
     this.counts.markedHealthy++;
   }

@@ -66,6 +66,10 @@ describe("LoadBalancer: forwarding", () => {
     expect(lb.stats).toMatchObject({ failed: 1, timeouts: 1 });
     // A timeout counts as a response that took the whole timeout.
     expect(lb.stats.backends[0]!.responseTime).toBe(0.5);
+    // Back in rotation, the backend's average starts afresh.
+    lb.markUnhealthy(pool[0]!);
+    lb.markHealthy(pool[0]!);
+    expect(lb.stats.backends[0]!.responseTime).toBeNaN();
     expect(lb.counters.lateReplies).toBe(1);
   });
 
