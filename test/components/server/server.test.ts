@@ -114,6 +114,16 @@ describe("Server", () => {
     expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, depth: 0 });
   });
 
+  it("reports its stats as metrics, so the run summary lists them", () => {
+    const { sim, client, log } = setup();
+    const server = new Server<number, number>(sim, "s", { concurrency: 2 });
+    callAll(client, server, 3, log);
+    const summary = sim.run();
+    const entry = summary.entities.find((e) => e.name === "s")!;
+    expect(entry.metrics).toEqual({ ...server.stats });
+    expect(entry.metrics).toMatchObject({ completed: 3, limit: 2, inUse: 0 });
+  });
+
   it("refuses bad options, naming the server and the option", () => {
     const { sim } = setup();
     expect(() => new Server(sim, "a", { concurrency: 0 })).toThrow(
