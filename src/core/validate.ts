@@ -2,6 +2,7 @@
  * Option checks every component needs, in one place, so each failure reads the same way:
  * `Server "api": option "concurrency" must be an integer >= 1; given 0`.
  */
+import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
 import type { Entity } from "./entity.js";
 import { ConfigError } from "./errors.js";
 import type { Simulation } from "./simulation.js";
@@ -55,4 +56,55 @@ export function requireInteger(
     throw new ConfigError(component, parameter, `an integer >= ${min}`, value);
   }
   return value as number;
+}
+
+/** A `Distribution` of seconds (service times, latencies). */
+export function requireDistribution(
+  component: string,
+  parameter: string,
+  value: unknown,
+): Distribution {
+  if (!isDistribution(value)) {
+    throw new ConfigError(
+      component,
+      parameter,
+      "a Distribution of seconds (dist.exponential(0.01), ...)",
+      value,
+    );
+  }
+  return value;
+}
+
+/** A waiting-line order: "fifo" (oldest first) or "lifo" (newest first); true for LIFO. */
+export function requireQueuePolicy(component: string, value: unknown): boolean {
+  if (value !== "fifo" && value !== "lifo") {
+    throw new ConfigError(component, "queuePolicy", '"fifo" or "lifo"', value);
+  }
+  return value === "lifo";
+}
+
+/** A queue capacity: an integer >= 0, or Infinity (the default when unset) for unlimited. */
+export function requireQueueCapacity(component: string, value: unknown): number {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new ConfigError(
+      component,
+      "queueCapacity",
+      "an integer >= 0 (or leave it unset for unlimited)",
+      value,
+    );
+  }
+  return value as number;
+}
+
+/** An optional callback; `expected` describes its signature for the error. */
+export function optionalFunction<F extends (...args: never[]) => unknown>(
+  component: string,
+  parameter: string,
+  value: F | undefined,
+  expected: string,
+): F | null {
+  if (value === undefined) return null;
+  if (typeof value !== "function") throw new ConfigError(component, parameter, expected, value);
+  return value;
 }

@@ -27,10 +27,15 @@ import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../c
 import type { SimFuture } from "../../core/future.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import {
+  requireDistribution,
+  requireEntity,
+  requireInteger,
+  requireSeconds,
+} from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 
 export interface ConnectionPoolOptions<Req, Res> {
   /** Where the connections lead. */
@@ -201,15 +206,11 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
         min,
       );
     }
-    const connectLatency = options.connectLatency ?? constant(0.01);
-    if (!isDistribution(connectLatency)) {
-      throw new ConfigError(
-        component,
-        "connectLatency",
-        "a Distribution of seconds (dist.constant(0.03), ...)",
-        connectLatency,
-      );
-    }
+    const connectLatency = requireDistribution(
+      component,
+      "connectLatency",
+      options.connectLatency ?? constant(0.01),
+    );
     this.minConnections = min;
     this.maxConnections = max;
     this.connectLatency = connectLatency;

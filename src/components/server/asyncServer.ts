@@ -29,11 +29,17 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import {
+  optionalFunction,
+  requireDistribution,
+  requireEntity,
+  requireInteger,
+  requireSeconds,
+} from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 
 export interface AsyncServerOptions<Req, Res> {
   /** Most requests open at once (integer >= 1); more are refused at once. Default 10,000. */
@@ -173,11 +179,12 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
         this.ioCalls,
       );
     }
-    const respond = options.respond;
-    if (respond !== undefined && typeof respond !== "function") {
-      throw new ConfigError(component, "respond", "a function (request) => reply", respond);
-    }
-    this.respond = respond ?? null;
+    this.respond = optionalFunction(
+      component,
+      "respond",
+      options.respond,
+      "a function (request) => reply",
+    );
     this.connections = new TimeWeightedGauge(sim, 0);
   }
 
@@ -288,16 +295,4 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.head = 0;
     this.connections.set(0);
   }
-}
-
-function requireDistribution(component: string, parameter: string, value: unknown): Distribution {
-  if (!isDistribution(value)) {
-    throw new ConfigError(
-      component,
-      parameter,
-      "a Distribution of seconds (dist.exponential(0.01), ...)",
-      value,
-    );
-  }
-  return value;
 }

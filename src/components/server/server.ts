@@ -24,10 +24,17 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireInteger } from "../../core/validate.js";
+import {
+  optionalFunction,
+  requireDistribution,
+  requireInteger,
+  requireQueueCapacity,
+  requireQueuePolicy,
+} from "../../core/validate.js";
 import { constant } from "../../random/distributions/closedForm.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 import { type ConcurrencyModel, type ConcurrencyOwner, isConcurrencyModel } from "./concurrency.js";
+import { WaitingLine } from "./waitingLine.js";
 
 export interface ServerOptions<Req, Res> {
   /**
@@ -105,12 +112,9 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   /** The concurrency model, or null when `concurrency` is a number (the fast path). */
   readonly concurrencyModel: ConcurrencyModel<Req> | null;
   private readonly serviceTime: Distribution;
-  private readonly lifo: boolean;
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly draws = this.random("service");
-  /** Waiting requests in arrival order; [head, length) are live (a deque without shifting). */
-  private waiting: Message<Req>[] = [];
-  private head = 0;
+  private readonly waiting: WaitingLine<Message<Req>>;
   /** Capacity now (cached from the model, refreshed when it changes). */
   private limit: number;
   private active = 0;
@@ -143,39 +147,19 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     }
     const limit =
       model === null ? requireInteger(component, "concurrency", concurrencyOption, 1) : 0;
-    const serviceTime = options.serviceTime ?? constant(0.01);
-    if (!isDistribution(serviceTime)) {
-      throw new ConfigError(
-        component,
-        "serviceTime",
-        "a Distribution of seconds (dist.exponential(0.01), ...)",
-        serviceTime,
-      );
-    }
-    const policy = options.queuePolicy ?? "fifo";
-    if (policy !== "fifo" && policy !== "lifo") {
-      throw new ConfigError(component, "queuePolicy", '"fifo" or "lifo"', policy);
-    }
-    const capacity = options.queueCapacity ?? Number.POSITIVE_INFINITY;
-    if (
-      capacity !== Number.POSITIVE_INFINITY &&
-      (!Number.isSafeInteger(capacity) || capacity < 0)
-    ) {
-      throw new ConfigError(
-        component,
-        "queueCapacity",
-        "an integer >= 0 (or leave it unset for unlimited)",
-        capacity,
-      );
-    }
-    const respond = options.respond;
-    if (respond !== undefined && typeof respond !== "function") {
-      throw new ConfigError(component, "respond", "a function (request) => reply", respond);
-    }
-    this.serviceTime = serviceTime;
-    this.lifo = policy === "lifo";
-    this.queueCapacity = capacity;
-    this.respond = respond ?? null;
+    this.serviceTime = requireDistribution(
+      component,
+      "serviceTime",
+      options.serviceTime ?? constant(0.01),
+    );
+    this.waiting = new WaitingLine(requireQueuePolicy(component, options.queuePolicy ?? "fifo"));
+    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    this.respond = optionalFunction(
+      component,
+      "respond",
+      options.respond,
+      "a function (request) => reply",
+    );
     this.lastChangeNs = sim.nowNs;
     this.concurrencyModel = model;
     this.weights = model?.weighted === true ? new Map() : null;
@@ -226,7 +210,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   /** Requests waiting now. */
   get depth(): number {
-    return this.waiting.length - this.head;
+    return this.waiting.length;
   }
 
   override handle(request: Message<Req>): void {
@@ -286,16 +270,16 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
     );
     if (this.concurrencyModel !== null) this.startWaiting();
-    else if (this.depth > 0) this.begin(this.takeNext(), 1);
+    else if (this.depth > 0) this.begin(this.waiting.take(), 1);
   };
 
   /** Starts waiting requests, in queue order, while the next one fits (model path only). */
   private startWaiting(): void {
     while (this.depth > 0) {
-      const next = this.lifo ? this.waiting[this.waiting.length - 1]! : this.waiting[this.head]!;
+      const next = this.waiting.peek()!;
       const weight = this.weights === null ? 1 : this.weights.get(next.id)!;
       if (this.inUse + weight > this.limit) return;
-      this.begin(this.takeNext(), weight);
+      this.begin(this.waiting.take(), weight);
     }
   }
 
@@ -304,26 +288,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.account();
     this.limit = this.concurrencyModel!.limit;
     if (this.isUp) this.startWaiting();
-  }
-
-  private takeNext(): Message<Req> {
-    let next: Message<Req>;
-    if (this.lifo) {
-      next = this.waiting.pop()!;
-    } else {
-      next = this.waiting[this.head]!;
-      this.waiting[this.head++] = undefined as unknown as Message<Req>;
-      // Compact once the dead prefix dominates, so memory stays proportional to the depth.
-      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-        this.waiting = this.waiting.slice(this.head);
-        this.head = 0;
-      }
-    }
-    if (this.head === this.waiting.length) {
-      this.waiting.length = 0;
-      this.head = 0;
-    }
-    return next;
   }
 
   /** Integrates busy workers and queue depth over time, up to now. */
@@ -345,7 +309,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.active = 0;
     this.inUse = 0;
     this.weights?.clear();
-    this.waiting = [];
-    this.head = 0;
+    this.waiting.clear();
   }
 }

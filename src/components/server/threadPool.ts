@@ -27,11 +27,17 @@ import { ConfigError, RemoteError, SimulationError } from "../../core/errors.js"
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireInteger } from "../../core/validate.js";
+import {
+  optionalFunction,
+  requireInteger,
+  requireQueueCapacity,
+  requireQueuePolicy,
+} from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import { WaitingLine } from "./waitingLine.js";
 
 export interface ThreadPoolOptions<Task, Result> {
   /** Worker threads (integer >= 1). */
@@ -110,12 +116,9 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   readonly workers: number;
   readonly queueCapacity: number;
   private readonly taskTime: Distribution | ((task: Task) => number);
-  private readonly lifo: boolean;
   private readonly result: ((task: Task) => Result) | null;
   private readonly draws = this.random("task");
-  /** Waiting tasks in arrival order; [head, length) are live. */
-  private queue: PoolTask<Task, Result>[] = [];
-  private head = 0;
+  private readonly queue: WaitingLine<PoolTask<Task, Result>>;
   private readonly busy: TimeWeightedGauge;
   private readonly queued: TimeWeightedGauge;
   private readonly queueWait = new Histogram();
@@ -136,30 +139,15 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
         taskTime,
       );
     }
-    const policy = options.queuePolicy ?? "fifo";
-    if (policy !== "fifo" && policy !== "lifo") {
-      throw new ConfigError(component, "queuePolicy", '"fifo" or "lifo"', policy);
-    }
-    const capacity = options.queueCapacity ?? Number.POSITIVE_INFINITY;
-    if (
-      capacity !== Number.POSITIVE_INFINITY &&
-      (!Number.isSafeInteger(capacity) || capacity < 0)
-    ) {
-      throw new ConfigError(
-        component,
-        "queueCapacity",
-        "an integer >= 0 (or leave it unset for unlimited)",
-        capacity,
-      );
-    }
-    const result = options.result;
-    if (result !== undefined && typeof result !== "function") {
-      throw new ConfigError(component, "result", "a function (task) => result", result);
-    }
     this.taskTime = taskTime;
-    this.lifo = policy === "lifo";
-    this.queueCapacity = capacity;
-    this.result = result ?? null;
+    this.queue = new WaitingLine(requireQueuePolicy(component, options.queuePolicy ?? "fifo"));
+    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    this.result = optionalFunction(
+      component,
+      "result",
+      options.result,
+      "a function (task) => result",
+    );
     this.busy = new TimeWeightedGauge(sim, 0);
     this.queued = new TimeWeightedGauge(sim, 0);
   }
@@ -254,39 +242,19 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       this.result === null ? (entry.task as unknown as Result) : this.result(entry.task);
     if (entry.message !== null) this.reply(entry.message, value);
     else entry.future!.resolve(value);
-    if (this.queued.value > 0) this.begin(this.takeNext());
+    if (this.queue.length > 0) {
+      this.queued.add(-1);
+      this.begin(this.queue.take());
+    }
   };
-
-  private takeNext(): PoolTask<Task, Result> {
-    let next: PoolTask<Task, Result>;
-    if (this.lifo) {
-      next = this.queue.pop()!;
-    } else {
-      next = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as PoolTask<Task, Result>;
-      // Compact once the dead prefix dominates, so memory stays proportional to the queue.
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
-    }
-    if (this.head === this.queue.length) {
-      this.queue.length = 0;
-      this.head = 0;
-    }
-    this.queued.add(-1);
-    return next;
-  }
 
   protected override onCrash(): void {
     // The crash cancelled the run timers; every waiting and running task is gone. Callers by
     // message time out; submitters are told (their futures are not owned by any process).
     const lost = [...this.running];
-    for (let i = this.head; i < this.queue.length; i++) lost.push(this.queue[i]!);
+    lost.push(...this.queue.clear());
     this.counts.tasksLostToCrash += lost.length;
     this.running.clear();
-    this.queue = [];
-    this.head = 0;
     this.busy.set(0);
     this.queued.set(0);
     for (const entry of lost) {
