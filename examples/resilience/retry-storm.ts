@@ -11,6 +11,10 @@
  *   - immediate retries: never recovers;
  *   - exponential backoff with jitter: spreads the retries out but sends just as many, so
  *     here it does not recover either (backoff paces retries; it does not ration them);
+ *   - the same backoff with a retry budget of 10% (each request earns a tenth of a retry):
+ *     under overload the client adds at most 10% to the load instead of 300%, 88 attempts/s
+ *     fit in 100/s of capacity, and the backlog drains: it recovers, but only some 30 s after
+ *     the spike, because every abandoned request in the queue is still served first;
  *   - immediate retries through a circuit breaker: after 20 straight failures it stops
  *     sending for 2 s, the server works off its backlog, a probe succeeds, traffic resumes.
  *
@@ -46,6 +50,8 @@ interface Setup {
   name: string;
   retryPolicy: RetryPolicy;
   breaker: boolean;
+  /** Retries allowed per request (a retry budget), if any. */
+  retryBudget?: number;
 }
 
 interface Outcome {
@@ -74,6 +80,7 @@ function run(setup: Setup): Outcome {
     target,
     timeout: 0.6,
     retryPolicy: setup.retryPolicy,
+    ...(setup.retryBudget === undefined ? {} : { retryBudget: { ratio: setup.retryBudget } }),
   });
   const queue = new Probe(sim, "queue", { read: () => server.depth, interval: 0.5 });
   new Source(sim, "users", {
@@ -111,6 +118,12 @@ const outcomes = [
     name: "backoff + jitter",
     retryPolicy: retry.exponentialBackoff({ maxAttempts: 4, initial: 0.5, jitter: "full" }),
     breaker: false,
+  }),
+  run({
+    name: "backoff + jitter, 10% budget",
+    retryPolicy: retry.exponentialBackoff({ maxAttempts: 4, initial: 0.5, jitter: "full" }),
+    breaker: false,
+    retryBudget: 0.1,
   }),
   run({
     name: "retries + circuit breaker",

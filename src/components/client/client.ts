@@ -47,6 +47,7 @@ export class Client<Req = unknown, Res = unknown> extends RetryingClient<Req, Re
       "retryPolicy",
       "kind",
       "window",
+      "retryBudget",
     ),
   };
 

@@ -73,6 +73,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
       "retryPolicy",
       "kind",
       "window",
+      "retryBudget",
     ),
   };
 

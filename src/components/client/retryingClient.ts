@@ -16,6 +16,7 @@ import type { Simulation } from "../../core/simulation.js";
 import { requireSeconds } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
+import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 /** Options every retrying client takes. */
@@ -28,6 +29,14 @@ export interface RetryingClientOptions {
   kind?: string;
   /** Width in seconds of the windows of `latencySeries` and `failureSeries`. Default 1. */
   window?: number;
+  /**
+   * Caps retries to a share of requests (`{ ratio: 0.1 }`: about 10% extra attempts, at most
+   * `burst`, default 10, saved up): each request earns `ratio` of a retry, each retry spends
+   * one, and a retry due with the budget empty is not made: the request fails with its last
+   * error. The retry policy still decides how many and when; the budget decides whether the
+   * target can afford it. Default: no budget.
+   */
+  retryBudget?: BudgetOptions;
 }
 
 export interface ClientStats {
@@ -43,6 +52,8 @@ export interface ClientStats {
   /** Attempts the target refused (RemoteError). */
   readonly rejections: number;
   readonly retries: number;
+  /** Retries the policy wanted but the retry budget refused (the request failed instead). */
+  readonly retriesDenied: number;
   /** Requests issued and not yet finished. */
   readonly inFlight: number;
   /** Mean seconds from issue to success, over successful requests (retries included). */
@@ -60,6 +71,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   protected readonly callOptions: { timeout: number } | undefined;
   protected readonly retryPolicy: RetryPolicy;
   protected readonly kind: string;
+  private readonly retryBudget: TokenBudget | null;
   private readonly backoff = this.random("backoff");
   protected counts = {
     requests: 0,
@@ -69,6 +81,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     timeouts: 0,
     rejections: 0,
     retries: 0,
+    retriesDenied: 0,
     inFlight: 0,
   };
   private latencySum = 0;
@@ -106,6 +119,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     this.callOptions = timeout === undefined ? undefined : { timeout };
     this.retryPolicy = retryPolicy;
     this.kind = kind;
+    this.retryBudget = TokenBudget.from(component, "retryBudget", options?.retryBudget);
     const window = requireSeconds(component, "window", options?.window ?? 1);
     this.latencySeries = new TimeSeries({ window });
     this.failureSeries = new TimeSeries({ window });
@@ -179,6 +193,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     const started = this.now;
     c.requests++;
     c.inFlight++;
+    this.retryBudget?.earn();
     let previousDelay = 0;
     try {
       for (let attempt = 1; ; attempt++) {
@@ -196,7 +211,9 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
           return response;
         } catch (error) {
           if (!this.countFailure(error)) throw error;
-          if (attempt >= this.retryPolicy.maxAttempts) {
+          const outOfAttempts = attempt >= this.retryPolicy.maxAttempts;
+          if (outOfAttempts || (this.retryBudget !== null && !this.retryBudget.trySpend())) {
+            if (!outOfAttempts) c.retriesDenied++;
             c.failed++;
             this.failureSeries.record(this.now, 0);
             throw error;

@@ -22,6 +22,7 @@ import { any, race, type SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { type BudgetOptions, TokenBudget } from "./tokenBudget.js";
 
 export interface HedgeOptions<Req, Res> {
   /** Where the first copy goes. */
@@ -41,7 +42,7 @@ export interface HedgeOptions<Req, Res> {
    * due a copy when the budget is empty just keeps waiting for the copies it has. The budget
    * starts full. Default: no budget.
    */
-  budget?: { ratio: number; burst?: number };
+  budget?: BudgetOptions;
 }
 
 export interface HedgeStats {
@@ -89,10 +90,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly hedgeAfter: number;
   private readonly maxHedges: number;
   private readonly callOptions: { timeout: number } | undefined;
-  /** Copies earned per request, and the most that can be saved; ratio 0 = no budget. */
-  private readonly budgetRatio: number;
-  private readonly budgetBurst: number;
-  private budgetTokens: number;
+  private readonly budget: TokenBudget | null;
   private counts = {
     requests: 0,
     hedgesSent: 0,
@@ -127,28 +125,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     this.hedgeAfter = hedgeAfter;
     this.maxHedges = maxHedges;
     this.callOptions = timeout === undefined ? undefined : { timeout };
-    const budget = options.budget;
-    if (budget === undefined) {
-      this.budgetRatio = 0;
-      this.budgetBurst = 0;
-    } else {
-      const ratio = typeof budget === "object" && budget !== null ? budget.ratio : undefined;
-      if (typeof ratio !== "number" || !(ratio > 0 && ratio <= 1)) {
-        throw new ConfigError(
-          component,
-          "budget",
-          "{ ratio } with ratio in (0, 1] (copies earned per request)",
-          budget,
-        );
-      }
-      const burst = budget.burst ?? 10;
-      if (typeof burst !== "number" || !Number.isFinite(burst) || burst < 1) {
-        throw new ConfigError(component, "budget.burst", "a number of copies >= 1", burst);
-      }
-      this.budgetRatio = ratio;
-      this.budgetBurst = burst;
-    }
-    this.budgetTokens = this.budgetBurst;
+    this.budget = TokenBudget.from(component, "budget", options.budget);
   }
 
   get stats(): HedgeStats {
@@ -163,9 +140,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
-    if (this.budgetRatio > 0) {
-      this.budgetTokens = Math.min(this.budgetBurst, this.budgetTokens + this.budgetRatio);
-    }
+    this.budget?.earn();
     const copies: SimFuture<Res>[] = [this.copy(request, 0)];
     let budgetDenied = false;
     try {
@@ -182,13 +157,10 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         // the copies, which keep running and join the next round).
         const answer = (yield race([firstSuccess, timer])) as Res | undefined;
         if (timer.state === "resolved") {
-          if (this.budgetRatio > 0) {
-            if (this.budgetTokens < 1) {
-              c.hedgesDenied++;
-              budgetDenied = true;
-              continue;
-            }
-            this.budgetTokens -= 1;
+          if (this.budget !== null && !this.budget.trySpend()) {
+            c.hedgesDenied++;
+            budgetDenied = true;
+            continue;
           }
           c.hedgesSent++;
           copies.push(this.copy(request, copies.length));

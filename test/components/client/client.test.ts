@@ -203,4 +203,66 @@ describe("retry policies", () => {
     ).toThrow(/jitter/);
     expect(() => decorrelatedJitter({ maxAttempts: 2, base: 1, cap: 0.5 })).toThrow(/cap/);
   });
+
+  it("a retry budget holds retries to its share of requests under a total outage", () => {
+    // Every attempt is dropped. 100 requests 1 s apart, each allowed 4 attempts: without a
+    // budget 300 retries; with { ratio: 0.1, burst: 2 } the two saved tokens pay for two of
+    // the first request's retries, then the other 99 requests earn 9.9 retries between them.
+    const attempts = (retryBudget?: { ratio: number; burst?: number }) => {
+      const sim = new Simulation({ seed: 1 });
+      const server = new Scripted(sim, Array(1000).fill("drop"));
+      const client = new Client<number, number>(sim, "client", {
+        target: server,
+        timeout: 0.5,
+        retryPolicy: fixed({ maxAttempts: 4, delay: 0 }),
+        ...(retryBudget === undefined ? {} : { retryBudget }),
+      });
+      new Source(sim, "load", {
+        target: client,
+        arrivals: constant(1),
+        stopAfter: { count: 100 },
+      });
+      sim.run();
+      return client.stats;
+    };
+    expect(attempts()).toMatchObject({ requests: 100, retries: 300, retriesDenied: 0 });
+    const budgeted = attempts({ ratio: 0.1, burst: 2 });
+    expect(budgeted).toMatchObject({ requests: 100, failed: 100 });
+    // Tokens are counted in millionths, so ten requests earn exactly one retry.
+    expect(budgeted.retries).toBe(11);
+    // Every request wanted one more retry than the budget gave it.
+    expect(budgeted.retriesDenied).toBe(100);
+    expect(budgeted.attempts).toBe(111);
+  });
+
+  it("a retry budget never stops a request that succeeds, and refuses bad budgets", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Scripted(sim, ["drop", "ok"]);
+    const client = new Client<number, number>(sim, "client", {
+      target: server,
+      timeout: 0.5,
+      retryPolicy: fixed({ maxAttempts: 2, delay: 0 }),
+      retryBudget: { ratio: 0.5, burst: 1 },
+    });
+    const caller = new Entity(sim, "caller");
+    caller.start(function* () {
+      expect(yield* client.issue(1)).toBe(2);
+    });
+    sim.run();
+    expect(client.stats).toMatchObject({ succeeded: 1, retries: 1, retriesDenied: 0 });
+    for (const [i, [retryBudget, parameter]] of [
+      [0.1, "retryBudget"],
+      [{ ratio: 0 }, "retryBudget"],
+      [{ ratio: 2 }, "retryBudget"],
+      [{ ratio: 0.1, burst: 0 }, "retryBudget.burst"],
+    ].entries()) {
+      expect(
+        () =>
+          new Client(sim, `bad ${i}`, {
+            target: server,
+            retryBudget: retryBudget as never,
+          }),
+      ).toThrow(expect.objectContaining({ parameter }));
+    }
+  });
 });
