@@ -154,6 +154,7 @@ export {
   Hedge,
   type HedgeOptions,
   type HedgeStats,
+  type BudgetOptions,
 } from "./components/resilience/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).

@@ -20,3 +20,4 @@ export {
   type TimeoutWrapperOptions,
   type TimeoutWrapperStats,
 } from "./timeoutWrapper.js";
+export type { BudgetOptions } from "./tokenBudget.js";
