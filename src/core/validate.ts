@@ -3,6 +3,7 @@
  * `Server "api": option "concurrency" must be an integer >= 1; given 0`.
  */
 import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
+import { checkParam, isProfile, type Param } from "../random/profile.js";
 import type { Entity } from "./entity.js";
 import { ConfigError } from "./errors.js";
 import type { Simulation } from "./simulation.js";
@@ -43,6 +44,31 @@ export function requireSeconds(
     );
   }
   return value;
+}
+
+const isPositiveSeconds = (value: number): boolean => value > 0 && Number.isFinite(value);
+const isSecondsOrZero = (value: number): boolean => value >= 0 && Number.isFinite(value);
+
+/**
+ * A duration in seconds that may vary with simulated time: a number, checked exactly as by
+ * `requireSeconds` (same message), or a `Profile`, checked over its whole range by
+ * `checkParam` (finite and > 0 at all times, or >= 0 with `allowZero`). The component reads it
+ * with `valueAt(param, now)` each time it uses it.
+ */
+export function requireSecondsParam(
+  component: string,
+  parameter: string,
+  value: unknown,
+  allowZero = false,
+): Param {
+  if (!isProfile(value)) return requireSeconds(component, parameter, value, allowZero);
+  return checkParam(
+    component,
+    parameter,
+    value,
+    `a duration in seconds ${allowZero ? ">= 0" : "> 0"}`,
+    allowZero ? isSecondsOrZero : isPositiveSeconds,
+  );
 }
 
 /** A safe integer >= `min`. */

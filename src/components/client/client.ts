@@ -64,7 +64,7 @@ export class Client<Req = unknown, Res = unknown> extends RetryingClient<Req, Re
 
   protected override attempt(payload: Req): SimFuture<Res> {
     // `request` + yield (in `issue`) is `call` without its generator: one allocation less.
-    const reply = this.request(this.target, this.kind, payload, this.callOptions);
+    const reply = this.request(this.target, this.kind, payload, this.callOptions());
     reply._privateToWaiter = true;
     return reply;
   }

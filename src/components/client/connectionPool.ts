@@ -5,7 +5,8 @@
  * while the pool opens a new connection, paying `connectLatency` (the TCP and TLS handshake),
  * up to `maxConnections`; beyond that, callers wait for a connection to be released.
  * `minConnections` are opened at start and kept warm; connections above the minimum close
- * after `idleTimeout` seconds unused.
+ * after `idleTimeout` seconds unused. Both timeouts may be profiles of simulated time (read
+ * when a caller starts waiting, and when a connection becomes idle).
  *
  * It exists because the handshake is often the most expensive part of a short request, and a
  * pool decides when that cost is paid: a cold pool (or one that shrank during a quiet period)
@@ -31,11 +32,12 @@ import {
   requireDistribution,
   requireEntity,
   requireInteger,
-  requireSeconds,
+  requireSecondsParam,
 } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
+import { type Param, valueAt } from "../../random/profile.js";
 
 export interface ConnectionPoolOptions<Req, Res> {
   /** Where the connections lead. */
@@ -46,10 +48,20 @@ export interface ConnectionPoolOptions<Req, Res> {
   maxConnections?: number;
   /** Seconds to open one connection (handshakes). Default `dist.constant(0.01)`. */
   connectLatency?: Distribution;
-  /** Seconds a caller may wait for a connection before `acquire` throws `TimeoutError`. Default 5. */
-  acquireTimeout?: number;
-  /** Seconds an idle connection above the minimum stays open. Default 60. */
-  idleTimeout?: number;
+  /**
+   * Seconds a caller may wait for a connection before `acquire` throws `TimeoutError` (> 0): a
+   * number or a profile, read when the caller starts waiting. Default 5.
+   */
+  acquireTimeout?: Param;
+  /**
+   * Seconds an idle connection above the minimum stays open (> 0): a number or a profile. The
+   * profile is read when a connection becomes idle, and that idle spell keeps the value it
+   * started with (like a timer set then): a timeout that drops from 60 to 5 s closes
+   * connections released after the drop within 5 s, while one idle since before the drop still
+   * waits out its 60 s. Connections close in order of their own deadlines, oldest release first
+   * among equal ones. Default 60.
+   */
+  idleTimeout?: Param;
 }
 
 export interface ConnectionPoolStats {
@@ -105,8 +117,8 @@ const CLOSED = 2;
 export class Connection {
   /** @internal ACTIVE, IDLE or CLOSED. */
   _state = IDLE;
-  /** @internal When it last became idle (ns). */
-  _idleSinceNs = 0;
+  /** @internal When its current idle spell times out (ns): became idle + the idle timeout then. */
+  _idleUntilNs = 0;
 
   /** @internal Only the pool makes connections. */
   constructor(
@@ -132,6 +144,8 @@ class Waiter {
   constructor(
     readonly grant: SimFuture<Connection>,
     readonly sinceNs: number,
+    /** The acquire timeout it waits with (seconds), read when it started waiting. */
+    readonly timeout: number,
   ) {}
 }
 
@@ -168,11 +182,14 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   readonly target: Entity<Req, Res>;
   readonly minConnections: number;
   readonly maxConnections: number;
-  readonly acquireTimeout: number;
-  readonly idleTimeout: number;
+  /** As given: seconds, or a profile of seconds read when a caller starts waiting. */
+  readonly acquireTimeout: Param;
+  /** As given: seconds, or a profile of seconds read when a connection becomes idle. */
+  readonly idleTimeout: Param;
   /** Seconds from `acquire` to a connection, for every acquisition (0 when one was idle). */
   readonly acquireWait = new Histogram();
   private readonly connectLatency: Distribution;
+  /** The idle timeout in ns when it is a number; -1 for a profile (read per idle spell). */
   private readonly idleTimeoutNs: number;
   private readonly draws = this.random("connect");
   /** Idle connections, least recently released first. */
@@ -182,6 +199,8 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   private active = 0;
   private opening = 0;
   private idleTimerToken = -1;
+  /** When the idle timer fires (ns), while it is armed. */
+  private idleTimerDueNs = 0;
   private counts = {
     connectionsCreated: 0,
     connectionsClosed: 0,
@@ -214,9 +233,14 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     this.minConnections = min;
     this.maxConnections = max;
     this.connectLatency = connectLatency;
-    this.acquireTimeout = requireSeconds(component, "acquireTimeout", options.acquireTimeout ?? 5);
-    this.idleTimeout = requireSeconds(component, "idleTimeout", options.idleTimeout ?? 60);
-    this.idleTimeoutNs = Math.round(this.idleTimeout * 1e9);
+    this.acquireTimeout = requireSecondsParam(
+      component,
+      "acquireTimeout",
+      options.acquireTimeout ?? 5,
+    );
+    this.idleTimeout = requireSecondsParam(component, "idleTimeout", options.idleTimeout ?? 60);
+    this.idleTimeoutNs =
+      typeof this.idleTimeout === "number" ? Math.round(this.idleTimeout * 1e9) : -1;
     this.keepMinimum();
   }
 
@@ -258,13 +282,17 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
       this.acquireWait.record(0);
       return idle;
     }
-    const waiter = new Waiter(this.future<Connection>("connection"), this.nowNs);
+    const waiter = new Waiter(
+      this.future<Connection>("connection"),
+      this.nowNs,
+      valueAt(this.acquireTimeout, this.now),
+    );
     const grant = waiter.grant;
     // If the waiting process is cancelled (its entity crashed, it lost a race), the wait is
     // cancelled with it and must leave the queue, or a connection would be handed to nobody.
     grant._privateToWaiter = true;
     grant.onCancel(() => this.forget(waiter));
-    waiter.timerToken = this.after(this.acquireTimeout, this.expire, waiter);
+    waiter.timerToken = this.after(waiter.timeout, this.expire, waiter);
     this.waiters.push(waiter);
     this.openForWaiters();
     let received = false;
@@ -340,8 +368,18 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
       return;
     }
     connection._state = IDLE;
-    connection._idleSinceNs = this.nowNs;
+    const timeoutNs =
+      this.idleTimeoutNs >= 0
+        ? this.idleTimeoutNs
+        : Math.round(valueAt(this.idleTimeout, this.now) * 1e9);
+    connection._idleUntilNs = this.nowNs + timeoutNs;
     this.idle.push(connection);
+    // Only with a profile can a connection idle from now be due before the armed timer (the
+    // timeout dropped since it was armed): then the timer is moved earlier.
+    if (this.idleTimerToken >= 0 && connection._idleUntilNs < this.idleTimerDueNs) {
+      this.cancelTimer(this.idleTimerToken);
+      this.idleTimerToken = -1;
+    }
     this.armIdleTimer();
   }
 
@@ -382,7 +420,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   private readonly expire = (waiter: Waiter): void => {
     this.waiters.splice(this.waiters.indexOf(waiter), 1);
     this.counts.acquireTimeouts++;
-    waiter.grant.reject(new AcquireTimeoutError(this.acquireTimeout, this.name));
+    waiter.grant.reject(new AcquireTimeoutError(waiter.timeout, this.name));
   };
 
   private forget(waiter: Waiter): void {
@@ -398,28 +436,44 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   }
 
   /**
-   * One timer for the least recently released idle connection, the next to age out. It is a
-   * daemon: closing idle connections never keeps a run alive.
+   * One timer for the idle connection due to age out next. It is a daemon: closing idle
+   * connections never keeps a run alive. With a fixed idle timeout that is the least recently
+   * released one (O(1)); with a profile every idle spell has its own timeout, so the earliest
+   * deadline may be any of them (a scan of the idle connections, at most maxConnections).
    */
   private armIdleTimer(): void {
     if (this.idleTimerToken >= 0) return;
-    const oldest = this.idle[0];
-    if (oldest === undefined || this.active + this.idle.length <= this.minConnections) return;
-    const dueNs = oldest._idleSinceNs + this.idleTimeoutNs;
+    const idle = this.idle;
+    const oldest = idle[0];
+    if (oldest === undefined || this.active + idle.length <= this.minConnections) return;
+    let dueNs = oldest._idleUntilNs;
+    if (this.idleTimeoutNs < 0) {
+      for (let i = 1; i < idle.length; i++) dueNs = Math.min(dueNs, idle[i]!._idleUntilNs);
+    }
     // Never in the past: the oldest may have idled within the minimum before the pool grew.
     const delay = Math.max(0, dueNs - this.nowNs) / 1e9;
+    this.idleTimerDueNs = Math.max(dueNs, this.nowNs);
     this.idleTimerToken = this.after(delay, this.closeIdle, undefined, { daemon: true });
   }
 
+  /** Closes the idle connections past their deadline, oldest release first, down to the minimum. */
   private readonly closeIdle = (): void => {
     this.idleTimerToken = -1;
     const idle = this.idle;
-    while (
-      idle.length > 0 &&
-      this.active + idle.length > this.minConnections &&
-      idle[0]!._idleSinceNs + this.idleTimeoutNs <= this.nowNs
-    ) {
-      this.close(idle.shift()!);
+    const nowNs = this.nowNs;
+    let i = 0;
+    while (i < idle.length && this.active + idle.length > this.minConnections) {
+      const connection = idle[i]!;
+      if (connection._idleUntilNs <= nowNs) {
+        if (i === 0) idle.shift();
+        else idle.splice(i, 1);
+        this.close(connection);
+      } else if (this.idleTimeoutNs >= 0) {
+        // A fixed timeout: deadlines follow release order, so the rest are not due either.
+        break;
+      } else {
+        i++;
+      }
     }
     this.armIdleTimer();
   };

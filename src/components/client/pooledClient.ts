@@ -124,7 +124,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
     // attempt abandoned midway (the client crashed) does not give it back for reuse.
     let outcome = DISCARD;
     try {
-      const reply = this.request(pool.target, this.kind, payload, this.callOptions);
+      const reply = this.request(pool.target, this.kind, payload, this.callOptions());
       reply._privateToWaiter = true;
       const response = (yield reply) as Res;
       outcome = RELEASE;

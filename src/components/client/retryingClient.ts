@@ -16,13 +16,19 @@ import type { Simulation } from "../../core/simulation.js";
 import { requireSeconds } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../resilience/timeoutParam.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 /** Options every retrying client takes. */
 export interface RetryingClientOptions {
-  /** Seconds to wait for each attempt's answer before it counts as timed out. Default: no timeout. */
-  timeout?: number;
+  /**
+   * Seconds to wait for each attempt's answer before it counts as timed out (> 0): a number or
+   * a profile (`profile.step(1, [{ at: 10, value: 0.1 }])`), read when each attempt is sent.
+   * Default: no timeout.
+   */
+  timeout?: Param;
   /** How many attempts and how long between them. Default `retry.noRetry()`. */
   retryPolicy?: RetryPolicy;
   /** Kind of each request message. Default "request". */
@@ -67,8 +73,8 @@ export interface ClientStats {
 }
 
 export abstract class RetryingClient<Req, Res> extends Entity<Req> {
-  /** Built once: every attempt uses the same options. */
-  protected readonly callOptions: { timeout: number } | undefined;
+  /** The timeout of each attempt, read when it is sent; null for none. */
+  protected readonly timeout: TimeoutParam | null;
   protected readonly retryPolicy: RetryPolicy;
   protected readonly kind: string;
   private readonly retryBudget: TokenBudget | null;
@@ -101,10 +107,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     options: RetryingClientOptions | undefined,
   ) {
     super(sim, name);
-    const timeout =
-      options?.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
+    const timeout = TimeoutParam.optional(component, "timeout", options?.timeout);
     const retryPolicy = options?.retryPolicy ?? noRetry();
     if (retryPolicy?.kind !== "retry") {
       throw new ConfigError(
@@ -116,13 +119,21 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     }
     const kind = options?.kind ?? "request";
     if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.timeout = timeout;
     this.retryPolicy = retryPolicy;
     this.kind = kind;
     this.retryBudget = TokenBudget.from(component, "retryBudget", options?.retryBudget);
     const window = requireSeconds(component, "window", options?.window ?? 1);
     this.latencySeries = new TimeSeries({ window });
     this.failureSeries = new TimeSeries({ window });
+  }
+
+  /**
+   * Options for an attempt sent now: one object built at construction for a plain timeout (no
+   * allocation per attempt), a fresh one from the profile's current value otherwise.
+   */
+  protected callOptions(): { readonly timeout: number } | undefined {
+    return this.timeout === null ? undefined : this.timeout.callOptionsAt(this.now);
   }
 
   /**

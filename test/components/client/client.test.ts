@@ -19,6 +19,7 @@ import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
+import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
 
 /** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
@@ -150,6 +151,66 @@ describe("Client", () => {
     expect(() => new Client(sim, "b", { target, retryPolicy: {} as never })).toThrow(/retryPolicy/);
     expect(() => new Client(sim, "c", { target: null as never })).toThrow(/target/);
     expect(() => new Client(sim, "d", { target, kind: 3 as never })).toThrow(/"kind"/);
+  });
+});
+
+describe("Client timeout as a profile", () => {
+  /** Answers every request after `seconds`. */
+  class Slow extends Entity<number, number> {
+    constructor(
+      sim: Simulation,
+      private readonly seconds: number,
+    ) {
+      super(sim, "slow");
+    }
+    override *handle(request: Message<number>) {
+      yield this.seconds;
+      this.reply(request, request.payload);
+    }
+  }
+
+  it("reads the timeout when each attempt is sent: 1 s until t=10, then 0.1 s", () => {
+    const sim = new Simulation({ seed: 1 });
+    const client = new Client<number, number>(sim, "client", {
+      target: new Slow(sim, 0.5),
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    const log: string[] = [];
+    const caller = new Entity(sim, "caller");
+    for (const at of [0, 9.9, 10, 20]) {
+      sim.at(at, () =>
+        caller.start(function* () {
+          try {
+            yield* client.issue(at);
+            log.push(`${at}: ok at ${caller.now}`);
+          } catch (error) {
+            log.push(`${at}: ${(error as Error).message} at ${caller.now}`);
+          }
+        }),
+      );
+    }
+    sim.run();
+    // The attempt sent at 9.9 keeps its 1 s timeout after the change at 10.
+    expect(log).toEqual([
+      "0: ok at 0.5",
+      "10: timed out after 0.1s at 10.1",
+      "9.9: ok at 10.4",
+      "20: timed out after 0.1s at 20.1",
+    ]);
+    expect(client.stats).toMatchObject({ succeeded: 2, failed: 2, timeouts: 2 });
+  });
+
+  it("refuses a timeout profile that reaches zero or goes negative", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Entity(sim, "t");
+    expect(
+      () => new Client(sim, "a", { target, timeout: step(1, [{ at: 10, value: 0 }]) }),
+    ).toThrow(
+      'Client "a": option "timeout" must be a duration in seconds > 0 at all times; given "step from 1 (1 changes) (ranges over [0, 1])"',
+    );
+    expect(
+      () => new Client(sim, "b", { target, timeout: ramp({ from: 1, to: -1, start: 0, end: 5 }) }),
+    ).toThrow(ConfigError);
   });
 });
 

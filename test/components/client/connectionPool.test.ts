@@ -2,7 +2,8 @@
  * Goal: the pool opens its minimum at start, reuses idle connections for free, opens new ones
  * (paying the connect latency) up to its maximum, serves waiters FIFO, fails a waiter after
  * acquireTimeout, closes idle connections above the minimum after idleTimeout, loses
- * everything in a crash, and refuses bad options and misuse.
+ * everything in a crash, and refuses bad options and misuse. Either timeout may be a profile:
+ * acquireTimeout is read when a caller starts waiting, idleTimeout when a connection goes idle.
  * Method: callers that acquire at chosen times and hold for chosen durations, with a constant
  * connect latency, so every acquisition time is exact; stats read at chosen instants.
  */
@@ -18,6 +19,7 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, SimulationError, TimeoutError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { ramp, step } from "../../../src/random/profile.js";
 
 const CONNECT_S = 0.03;
 
@@ -261,6 +263,53 @@ describe("ConnectionPool", () => {
     ]);
   });
 
+  it("reads an acquireTimeout profile when each caller starts waiting", () => {
+    const { sim, pool, caller, log } = setup({
+      maxConnections: 1,
+      acquireTimeout: step(2, [{ at: 10, value: 0.5 }]),
+    });
+    caller("holder", 0, 100);
+    caller("a", 1, 1); // waits with 2 s: gives up at 3
+    caller("b", 9.9, 1); // started before the change: keeps 2 s, gives up at 11.9
+    caller("c", 10, 1); // 0.5 s: gives up at 10.5
+    let message = "";
+    const d = new Entity(sim, "d");
+    sim.at(20, () =>
+      d.start(function* () {
+        try {
+          yield* pool.acquire();
+        } catch (error) {
+          message = (error as Error).message;
+        }
+      }),
+    );
+    sim.run({ until: 30 });
+    expect(log).toEqual([
+      "holder got #1 at 0.03",
+      "a AcquireTimeoutError at 3",
+      "c AcquireTimeoutError at 10.5",
+      "b AcquireTimeoutError at 11.9",
+    ]);
+    expect(message).toBe('no connection from pool "pool" within 0.5s');
+  });
+
+  it("an idleTimeout profile is read when a connection becomes idle; each idle spell keeps its value", () => {
+    const { sim, pool, caller, log } = setup({ idleTimeout: step(60, [{ at: 10, value: 5 }]) });
+    caller("a", 0, 1); // #1, idle from 1.03 with 60 s: due at 61.03
+    caller("b", 0, 11); // #2, idle from 11.03 with 5 s: due at 16.03
+    sim.run({ until: 16.02 });
+    expect(pool.stats).toMatchObject({ open: 2, idle: 2, connectionsClosed: 0 });
+    sim.run({ until: 16.04 });
+    // The newer connection closes first: its spell began after the drop.
+    expect(pool.stats).toMatchObject({ open: 1, idle: 1, connectionsClosed: 1 });
+    caller("c", 20, 1); // reuses #1; idle again from 21 with 5 s: due at 26
+    sim.run({ until: 25.9 });
+    expect(pool.stats).toMatchObject({ open: 1, connectionsClosed: 1 });
+    sim.run({ until: 26.1 });
+    expect(pool.stats).toMatchObject({ open: 0, connectionsClosed: 2 });
+    expect(log).toEqual(["a got #1 at 0.03", "b got #2 at 0.03", "c got #1 at 20"]);
+  });
+
   it("refuses bad options, naming component, option, expectation and value", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new Entity(sim, "t");
@@ -276,6 +325,12 @@ describe("ConnectionPool", () => {
     );
     expect(make({ acquireTimeout: 0 })).toThrow(/"acquireTimeout"/);
     expect(make({ idleTimeout: -1 })).toThrow(/"idleTimeout"/);
+    expect(make({ idleTimeout: step(60, [{ at: 10, value: 0 }]) })).toThrow(
+      /"idleTimeout" must be a duration in seconds > 0 at all times; given "step from 60 \(1 changes\) \(ranges over \[0, 60\]\)"/,
+    );
+    expect(make({ acquireTimeout: ramp({ from: 1, to: -1, start: 0, end: 10 }) })).toThrow(
+      /"acquireTimeout" must be a duration in seconds > 0 at all times/,
+    );
     expect(make({ target: undefined as never })).toThrow(ConfigError);
   });
 

@@ -12,11 +12,13 @@ import { PooledClient } from "../../../src/components/client/pooledClient.js";
 import { fixed, noRetry } from "../../../src/components/client/retryPolicies.js";
 import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { poisson, constant as steady } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { sine, step } from "../../../src/random/profile.js";
 
 type Action = "ok" | "drop" | "reject";
 
@@ -175,6 +177,55 @@ describe("PooledClient", () => {
     expect(() => new PooledClient(sim, "d", { pool, retryPolicy: {} as never })).toThrow(
       /retryPolicy/,
     );
+  });
+
+  it("reads a timeout profile when each attempt's request is sent, once it holds a connection", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Scripted(sim, [], 0.5);
+    const pool = new ConnectionPool<number, number>(sim, "pool", {
+      target: server,
+      connectLatency: constant(0.03),
+    });
+    const client = new PooledClient<number, number>(sim, "client", {
+      pool,
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    const log: string[] = [];
+    const caller = new Entity(sim, "caller");
+    for (const at of [0, 9.98, 20]) {
+      sim.at(at, () =>
+        caller.start(function* () {
+          try {
+            yield* client.issue(1);
+            log.push(`${at}: ok at ${round(caller.now)}`);
+          } catch (error) {
+            log.push(`${at}: ${(error as Error).message} at ${round(caller.now)}`);
+          }
+        }),
+      );
+    }
+    sim.run();
+    // At 9.98 the pool has an idle connection (released at 0.53), so the request goes out at
+    // once, before the change: 1 s. At 20 the request is sent at 20 with the new 0.1 s.
+    expect(log).toEqual(["0: ok at 0.53", "9.98: ok at 10.48", "20: timed out after 0.1s at 20.1"]);
+    expect(client.stats).toMatchObject({ succeeded: 2, timeouts: 1 });
+  });
+
+  it("refuses a timeout profile that is not > 0 at all times", () => {
+    const sim = new Simulation({ seed: 1 });
+    const pool = new ConnectionPool(sim, "pool", { target: new Entity(sim, "t") });
+    expect(
+      () =>
+        new PooledClient(sim, "a", {
+          pool,
+          timeout: sine({ mean: 0.5, amplitude: 1, period: 60 }),
+        }),
+    ).toThrow(
+      /PooledClient "a": option "timeout" must be a duration in seconds > 0 at all times; given "sine/,
+    );
+    expect(
+      () => new PooledClient(sim, "b", { pool, timeout: step(1, [{ at: 5, value: 0 }]) }),
+    ).toThrow(ConfigError);
   });
 
   it("the same seed gives the same run", () => {
