@@ -15,7 +15,9 @@ import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
+import { type Param, valueAt } from "../../random/profile.js";
+import { TimeoutParam } from "./timeoutParam.js";
 
 export interface BulkheadOptions<Req, Res> {
   /** What the bulkhead protects (or protects others from). */
@@ -24,13 +26,17 @@ export interface BulkheadOptions<Req, Res> {
   maxConcurrent: number;
   /** Requests that may wait for a slot (integer >= 0). Default 0: refuse at once when full. */
   maxWaiting?: number;
-  /** Seconds a request may wait for a slot before it is refused. Default: no limit. */
-  maxWait?: number;
   /**
-   * Seconds to wait for the target on each forwarded request. Default: no timeout, so a slot
-   * stays taken as long as the target takes, even after the caller has given up.
+   * Seconds a request may wait for a slot before it is refused (> 0): a number or a profile,
+   * read when the request starts waiting. Default: no limit.
    */
-  timeout?: number;
+  maxWait?: Param;
+  /**
+   * Seconds to wait for the target on each forwarded request (> 0): a number or a profile,
+   * read when each request is forwarded. Default: no timeout, so a slot stays taken as long as
+   * the target takes, even after the caller has given up.
+   */
+  timeout?: Param;
 }
 
 export interface BulkheadStats {
@@ -74,8 +80,8 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   readonly maxConcurrent: number;
   readonly maxWaiting: number;
   private readonly target: Entity<Req, Res>;
-  private readonly maxWait: number | undefined;
-  private readonly callOptions: { timeout: number } | undefined;
+  private readonly maxWait: Param | undefined;
+  private readonly timeout: TimeoutParam | null;
   /** Requests waiting for a slot, oldest first: each is woken by resolving its future. */
   private readonly queue: SimFuture<void>[] = [];
   private active = 0;
@@ -99,15 +105,11 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     this.maxWait =
       options.maxWait === undefined
         ? undefined
-        : requireSeconds(component, "maxWait", options.maxWait);
-    const timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
+        : requireSecondsParam(component, "maxWait", options.maxWait);
+    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     if (this.maxWait !== undefined && this.maxWaiting === 0) {
       throw new ConfigError(component, "maxWait", "unset when maxWaiting is 0", this.maxWait);
     }
-    this.callOptions = timeout === undefined ? undefined : { timeout };
   }
 
   get stats(): BulkheadStats {
@@ -128,7 +130,8 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       }
       const slot = this.future<void>("bulkhead slot");
       this.queue.push(slot);
-      const timer = this.maxWait === undefined ? null : this.sleep(this.maxWait);
+      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
+      const timer = maxWait < 0 ? null : this.sleep(maxWait);
       if (timer !== null) {
         // The wait ends one way or the other: a slot (resolved by a finishing request) or the
         // timer. Whichever comes first settles the slot; the timer is then cancelled. The slot
@@ -138,7 +141,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
           futureSettled: () => {
             if (timer.state !== "resolved" || !slot.isPending) return;
             this.queue.splice(this.queue.indexOf(slot), 1);
-            slot.reject(new TimeoutError(this.maxWait!));
+            slot.reject(new TimeoutError(maxWait));
           },
         });
       }
@@ -162,7 +165,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.target,
         request.kind,
         request.payload,
-        this.callOptions,
+        this.timeout?.callOptionsAt(this.now),
       )) as Res;
       c.succeeded++;
       this.reply(request, answer);

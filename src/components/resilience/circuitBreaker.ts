@@ -15,7 +15,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
+import { type Param, valueAt } from "../../random/profile.js";
+import { TimeoutParam } from "./timeoutParam.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -24,12 +26,18 @@ export interface CircuitBreakerOptions<Req, Res> {
   target: Entity<Req, Res>;
   /** Consecutive failures (timeouts or rejections) that open the circuit. Default 5. */
   failureThreshold?: number;
-  /** Seconds the circuit stays open before letting a probe through. Default 5. */
-  openDuration?: number;
+  /**
+   * Seconds the circuit stays open before letting a probe through (> 0): a number or a
+   * profile, read each time the circuit opens. Default 5.
+   */
+  openDuration?: Param;
   /** Successful probes in a row that close a half-open circuit. Default 1. */
   halfOpenSuccesses?: number;
-  /** Seconds to wait for the target on each forwarded request. Default: no timeout. */
-  timeout?: number;
+  /**
+   * Seconds to wait for the target on each forwarded request (> 0): a number or a profile,
+   * read when each request is forwarded. Default: no timeout.
+   */
+  timeout?: Param;
 }
 
 export interface CircuitTransition {
@@ -76,9 +84,9 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
 
   private readonly target: Entity<Req, Res>;
   private readonly failureThreshold: number;
-  private readonly openDuration: number;
+  private readonly openDuration: Param;
   private readonly halfOpenSuccesses: number;
-  private readonly timeout: number | undefined;
+  private readonly timeout: TimeoutParam | null;
   private state: CircuitState = "closed";
   private consecutiveFailures = 0;
   private probeSuccesses = 0;
@@ -100,17 +108,14 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       options.failureThreshold ?? 5,
       1,
     );
-    this.openDuration = requireSeconds(component, "openDuration", options.openDuration ?? 5);
+    this.openDuration = requireSecondsParam(component, "openDuration", options.openDuration ?? 5);
     this.halfOpenSuccesses = requireInteger(
       component,
       "halfOpenSuccesses",
       options.halfOpenSuccesses ?? 1,
       1,
     );
-    this.timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
+    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
   }
 
   get stats(): CircuitBreakerStats {
@@ -145,7 +150,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
         this.target,
         request.kind,
         request.payload,
-        this.timeout === undefined ? undefined : { timeout: this.timeout },
+        this.timeout?.callOptionsAt(this.now),
       )) as Res;
       this.counts.succeeded++;
       this.onSuccess(probe);
@@ -175,7 +180,8 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   private open(): void {
-    this.openUntil = this.now + this.openDuration;
+    const now = this.now;
+    this.openUntil = now + valueAt(this.openDuration, now);
     this.moveTo("open");
   }
 

@@ -18,7 +18,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireSeconds } from "../../core/validate.js";
+import { requireEntity } from "../../core/validate.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "./timeoutParam.js";
 
 /** Where a fallback answer comes from: an entity to call, or a function of the request. */
 export type FallbackSource<Req, Res> =
@@ -30,10 +32,16 @@ export interface FallbackOptions<Req, Res> {
   primary: Entity<Req, Res>;
   /** Where the answer comes from when the primary fails. */
   fallback: FallbackSource<Req, Res>;
-  /** Seconds to wait for the primary before falling back. Default: no timeout. */
-  timeout?: number;
-  /** Seconds to wait for a fallback entity. Default: no timeout. */
-  fallbackTimeout?: number;
+  /**
+   * Seconds to wait for the primary before falling back (> 0): a number or a profile, read
+   * when each request is sent to the primary. Default: no timeout.
+   */
+  timeout?: Param;
+  /**
+   * Seconds to wait for a fallback entity (> 0): a number or a profile, read when each request
+   * is sent to it. Default: no timeout.
+   */
+  fallbackTimeout?: Param;
 }
 
 export interface FallbackStats {
@@ -72,8 +80,8 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   private readonly primary: Entity<Req, Res>;
   private readonly fallback: FallbackSource<Req, Res>;
-  private readonly primaryOptions: { timeout: number } | undefined;
-  private readonly fallbackOptions: { timeout: number } | undefined;
+  private readonly timeout: TimeoutParam | null;
+  private readonly fallbackTimeout: TimeoutParam | null;
   private counts = { requests: 0, primarySucceeded: 0, fallbacksUsed: 0, failed: 0 };
 
   constructor(sim: Simulation, name: string, options: FallbackOptions<Req, Res>) {
@@ -86,24 +94,21 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     const fallback = options.fallback;
     if (typeof fallback !== "function") requireEntity(component, "fallback", fallback, sim, Entity);
     this.fallback = fallback;
-    const timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
-    const fallbackTimeout =
-      options.fallbackTimeout === undefined
-        ? undefined
-        : requireSeconds(component, "fallbackTimeout", options.fallbackTimeout);
-    if (fallbackTimeout !== undefined && typeof fallback === "function") {
+    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    const fallbackTimeout = TimeoutParam.optional(
+      component,
+      "fallbackTimeout",
+      options.fallbackTimeout,
+    );
+    if (fallbackTimeout !== null && typeof fallback === "function") {
       throw new ConfigError(
         component,
         "fallbackTimeout",
         "unset when the fallback is a function (it answers at once)",
-        fallbackTimeout,
+        fallbackTimeout.param,
       );
     }
-    this.primaryOptions = timeout === undefined ? undefined : { timeout };
-    this.fallbackOptions = fallbackTimeout === undefined ? undefined : { timeout: fallbackTimeout };
+    this.fallbackTimeout = fallbackTimeout;
   }
 
   get stats(): FallbackStats {
@@ -123,7 +128,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.primary,
         request.kind,
         request.payload,
-        this.primaryOptions,
+        this.timeout?.callOptionsAt(this.now),
       )) as Res;
       c.primarySucceeded++;
       this.reply(request, answer);
@@ -143,7 +148,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         fallback,
         request.kind,
         request.payload,
-        this.fallbackOptions,
+        this.fallbackTimeout?.callOptionsAt(this.now),
       )) as Res;
       c.fallbacksUsed++;
       this.reply(request, answer);

@@ -21,20 +21,28 @@ import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import { any, race, type SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
+import { type Param, valueAt } from "../../random/profile.js";
+import { TimeoutParam } from "./timeoutParam.js";
 import { type BudgetOptions, TokenBudget } from "./tokenBudget.js";
 
 export interface HedgeOptions<Req, Res> {
   /** Where the first copy goes. */
   target: Entity<Req, Res>;
-  /** Seconds without an answer before each further copy is sent (> 0). */
-  hedgeAfter: number;
+  /**
+   * Seconds without an answer before each further copy is sent (> 0): a number or a profile,
+   * read each time the wait for the next copy starts.
+   */
+  hedgeAfter: Param;
   /** Most extra copies per request (integer >= 1). Default 1. */
   maxHedges?: number;
   /** Where copies go, in turn (copy k to alternates[(k - 1) % n]). Default: the target itself. */
   alternates?: readonly Entity<Req, Res>[];
-  /** Seconds each copy may take before it counts as failed. Default: no timeout. */
-  timeout?: number;
+  /**
+   * Seconds each copy may take before it counts as failed (> 0): a number or a profile, read
+   * when each copy is sent. Default: no timeout.
+   */
+  timeout?: Param;
   /**
    * Caps hedging to a share of the traffic, as real systems do: each request earns `ratio` of
    * a copy (in (0, 1]), each copy spends one, and at most `burst` copies (default 10) can be
@@ -87,9 +95,9 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   private readonly target: Entity<Req, Res>;
   private readonly alternates: readonly Entity<Req, Res>[];
-  private readonly hedgeAfter: number;
+  private readonly hedgeAfter: Param;
   private readonly maxHedges: number;
-  private readonly callOptions: { timeout: number } | undefined;
+  private readonly timeout: TimeoutParam | null;
   private readonly budget: TokenBudget | null;
   private counts = {
     requests: 0,
@@ -107,7 +115,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       Req,
       Res
     >;
-    const hedgeAfter = requireSeconds(component, "hedgeAfter", options.hedgeAfter);
+    const hedgeAfter = requireSecondsParam(component, "hedgeAfter", options.hedgeAfter);
     const maxHedges = requireInteger(component, "maxHedges", options.maxHedges ?? 1, 1);
     const alternates = options.alternates ?? [];
     if (!Array.isArray(alternates)) {
@@ -116,15 +124,12 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     for (const alternate of alternates) {
       requireEntity(component, "alternates", alternate, sim, Entity);
     }
-    const timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     this.target = target;
     this.alternates = [...alternates];
     this.hedgeAfter = hedgeAfter;
     this.maxHedges = maxHedges;
-    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.timeout = timeout;
     this.budget = TokenBudget.from(component, "budget", options.budget);
   }
 
@@ -152,7 +157,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
           this.succeed(request, answer, copies);
           return;
         }
-        const timer = this.sleep(this.hedgeAfter);
+        const timer = this.sleep(valueAt(this.hedgeAfter, this.now));
         // race cancels the loser: the timer if an answer comes first, else the `any` (not
         // the copies, which keep running and join the next round).
         const answer = (yield race([firstSuccess, timer])) as Res | undefined;
@@ -185,7 +190,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     const n = this.alternates.length;
     const target = index === 0 || n === 0 ? this.target : this.alternates[(index - 1) % n]!;
     return this.request(target, request.kind, request.payload, {
-      ...this.callOptions,
+      ...this.timeout?.callOptionsAt(this.now),
       causedBy: request,
     }) as SimFuture<Res>;
   }

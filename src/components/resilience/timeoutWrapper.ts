@@ -14,13 +14,18 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireSeconds } from "../../core/validate.js";
+import { requireEntity } from "../../core/validate.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "./timeoutParam.js";
 
 export interface TimeoutWrapperOptions<Req, Res> {
   /** What the deadline applies to. */
   target: Entity<Req, Res>;
-  /** Seconds each request may take before the caller is answered "timed out" (> 0). */
-  timeout: number;
+  /**
+   * Seconds each request may take before the caller is answered "timed out" (> 0): a number or
+   * a profile, read when each request is forwarded.
+   */
+  timeout: Param;
 }
 
 export interface TimeoutWrapperStats {
@@ -51,9 +56,10 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
     operational_knobs: knobs<TimeoutWrapperOptions<unknown, unknown>>()("target", "timeout"),
   };
 
-  readonly timeout: number;
+  /** The deadline as given: seconds, or a profile of seconds. */
+  readonly timeout: Param;
   private readonly target: Entity<Req, Res>;
-  private readonly callOptions: { timeout: number };
+  private readonly deadline: TimeoutParam;
   private counts = { forwarded: 0, succeeded: 0, timeouts: 0, rejections: 0 };
 
   constructor(sim: Simulation, name: string, options: TimeoutWrapperOptions<Req, Res>) {
@@ -63,8 +69,8 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
       Req,
       Res
     >;
-    this.timeout = requireSeconds(component, "timeout", options.timeout);
-    this.callOptions = { timeout: this.timeout };
+    this.deadline = TimeoutParam.from(component, "timeout", options.timeout);
+    this.timeout = this.deadline.param;
   }
 
   get stats(): TimeoutWrapperStats {
@@ -83,14 +89,14 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
         this.target,
         request.kind,
         request.payload,
-        this.callOptions,
+        this.deadline.callOptionsAt(this.now),
       )) as Res;
       c.succeeded++;
       this.reply(request, answer);
     } catch (error) {
       if (error instanceof TimeoutError) {
         c.timeouts++;
-        this.fail(request, `timed out after ${this.timeout}s`);
+        this.fail(request, `timed out after ${error.seconds}s`);
       } else if (error instanceof RemoteError) {
         c.rejections++;
         this.fail(request, error.reason);

@@ -3,7 +3,8 @@
  * for at most maxWait, refuses the rest at once, hands a freed slot straight to the oldest
  * waiter (never to one whose wait just ran out), frees a slot at its timeout even if the target
  * answers later, recovers from a crash with its slots free and no timers left, and refuses bad
- * options with a ConfigError naming the option.
+ * options with a ConfigError naming the option. maxWait and timeout may be profiles, read when
+ * a request starts waiting and when it is forwarded.
  * Method: a scripted target with exact durations.
  */
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
 import { Entity } from "../../../src/core/entity.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ramp, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 function setup(
@@ -240,6 +242,66 @@ describe("Bulkhead", () => {
     const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
     expect(() => new Bulkhead(sim, "b5", { target: other, maxConcurrent: 1 })).toThrow(
       /"target" must be an entity of this simulation/,
+    );
+  });
+});
+
+describe("Bulkhead with profiles", () => {
+  it("reads maxWait when a request starts waiting", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Scripted(sim, "target");
+    const caller = new Entity(sim, "caller");
+    const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
+      target,
+      maxConcurrent: 1,
+      maxWaiting: 5,
+      maxWait: step(2, [{ at: 10, value: 0.5 }]),
+    });
+    const outcomes: string[] = [];
+    callAt(sim, caller, bulkhead, 0, { id: "holder", takes: 100 }, outcomes);
+    callAt(sim, caller, bulkhead, 1, { id: "a", takes: 1 }, outcomes); // waits 2 s
+    callAt(sim, caller, bulkhead, 9.9, { id: "b", takes: 1 }, outcomes); // keeps 2 s
+    callAt(sim, caller, bulkhead, 10, { id: "c", takes: 1 }, outcomes); // waits 0.5 s
+    sim.run({ until: 50 });
+    expect(outcomes).toEqual([
+      "a:RemoteError(bulkhead failed the request: bulkhead wait timed out)@3",
+      "c:RemoteError(bulkhead failed the request: bulkhead wait timed out)@10.5",
+      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@11.9",
+    ]);
+    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 3, waiting: 0, active: 1 });
+  });
+
+  it("reads the timeout when it forwards each request", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Scripted(sim, "target");
+    const caller = new Entity(sim, "caller");
+    const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
+      target,
+      maxConcurrent: 1,
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    const outcomes: string[] = [];
+    callAt(sim, caller, bulkhead, 0, { id: "early", takes: 0.5 }, outcomes);
+    callAt(sim, caller, bulkhead, 10, { id: "late", takes: 0.5 }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual([
+      "early:target:early@0.5",
+      "late:RemoteError(bulkhead failed the request: timed out)@10.1",
+    ]);
+  });
+
+  it("refuses a maxWait or timeout profile that is not > 0 at all times", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Scripted(sim, "t");
+    const negative = ramp({ from: 1, to: -1, start: 0, end: 10 });
+    expect(
+      () => new Bulkhead(sim, "b1", { target, maxConcurrent: 1, maxWaiting: 1, maxWait: negative }),
+    ).toThrow(
+      'Bulkhead "b1": option "maxWait" must be a duration in seconds > 0 at all times; given "ramp 1 -> -1 over [0s, 10s] (ranges over [-1, 1])"',
+    );
+    const toZero = step(1, [{ at: 10, value: 0 }]);
+    expect(() => new Bulkhead(sim, "b2", { target, maxConcurrent: 1, timeout: toZero })).toThrow(
+      ConfigError,
     );
   });
 });

@@ -2,7 +2,8 @@
  * Goal: the breaker forwards while the target succeeds, opens after the threshold of
  * consecutive failures, fails fast while open, probes one request at a time when the open
  * period ends, closes after enough successful probes and reopens on a failed one; its
- * transition log records each change with its time.
+ * transition log records each change with its time. openDuration and timeout may be profiles,
+ * read when the circuit opens and when a request is forwarded.
  * Method: a target whose health is switched by timers; calls at chosen times; exact times.
  */
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, type RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { type Param, step } from "../../../src/random/profile.js";
 
 /** Replies after 0.1 s when healthy; refuses ("down") otherwise. */
 class Target extends Entity<number, number> {
@@ -25,7 +27,7 @@ class Target extends Entity<number, number> {
 }
 
 function setup(
-  options: { failureThreshold?: number; openDuration?: number; halfOpenSuccesses?: number } = {},
+  options: { failureThreshold?: number; openDuration?: Param; halfOpenSuccesses?: number } = {},
 ) {
   const sim = new Simulation({ seed: 1 });
   const target = new Target(sim, "target");
@@ -155,5 +157,69 @@ describe("CircuitBreaker", () => {
     );
     expect(() => new CircuitBreaker(sim, "c", { target, timeout: 0 })).toThrow(ConfigError);
     expect(() => new CircuitBreaker(sim, "d", { target: {} as never })).toThrow(/target/);
+  });
+});
+
+describe("CircuitBreaker with profiles", () => {
+  it("reads openDuration each time the circuit opens: 5 s until t=10, then 1 s", () => {
+    const { sim, target, breaker, log, callAt } = setup({
+      openDuration: step(5, [{ at: 10, value: 1 }]),
+    });
+    sim.at(0, () => {
+      target.healthy = false;
+    });
+    for (const t of [0, 1, 2]) callAt(t); // third failure at 2.1 opens until 7.1
+    callAt(7.2); // probe, fails at 7.3: reopens with 5 s, until 12.3
+    callAt(12.4); // probe, fails at 12.5: reopens with 1 s, until 13.5
+    callAt(13.4); // still open
+    callAt(13.6); // probe
+    sim.run();
+    expect(log).toEqual([
+      "0:down",
+      "1:down",
+      "2:down",
+      "7.2:down",
+      "12.4:down",
+      "13.4:circuit open",
+      "13.6:down",
+    ]);
+    const opened = breaker.stats.transitions.filter((t) => t.to === "open").map((t) => t.time);
+    expect(opened.map((time) => Math.round(time * 1e6) / 1e6)).toEqual([2.1, 7.3, 12.5, 13.7]);
+  });
+
+  it("reads the timeout when it forwards each request", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Target(sim, "target"); // answers after 0.1 s
+    const breaker = new CircuitBreaker<number, number>(sim, "breaker", {
+      target,
+      timeout: step(1, [{ at: 10, value: 0.05 }]),
+    });
+    const caller = new Entity(sim, "caller");
+    const log: string[] = [];
+    for (const at of [0, 10]) {
+      sim.at(at, () =>
+        caller.start(function* () {
+          try {
+            yield* caller.call(breaker, "get", 1);
+            log.push(`${at}:ok at ${caller.now}`);
+          } catch (error) {
+            log.push(`${at}:${(error as RemoteError).reason} at ${caller.now}`);
+          }
+        }),
+      );
+    }
+    sim.run();
+    expect(log).toEqual(["0:ok at 0.1", "10:timed out at 10.05"]);
+    expect(breaker.stats).toMatchObject({ succeeded: 1, failed: 1 });
+  });
+
+  it("refuses an openDuration or timeout profile that is not > 0 at all times", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Target(sim, "t");
+    const toZero = step(5, [{ at: 10, value: 0 }]);
+    expect(() => new CircuitBreaker(sim, "a", { target, openDuration: toZero })).toThrow(
+      'CircuitBreaker "a": option "openDuration" must be a duration in seconds > 0 at all times; given "step from 5 (1 changes) (ranges over [0, 5])"',
+    );
+    expect(() => new CircuitBreaker(sim, "b", { target, timeout: toZero })).toThrow(ConfigError);
   });
 });

@@ -3,7 +3,8 @@
  * alternates in turn, replies with the first success, abandons the losers (no timers left,
  * late answers dropped), fails only when every copy sent so far has failed (it is not a
  * retry: no copy is sent because one failed), counts its extra load, and refuses bad options
- * with a ConfigError naming the option.
+ * with a ConfigError naming the option. hedgeAfter and timeout may be profiles, read when the
+ * wait for a copy starts and when a copy is sent.
  * Method: scripted targets with exact durations.
  */
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,7 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { sine, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 /** Refuses every request after 10 ms. */
@@ -279,5 +281,54 @@ describe("Hedge", () => {
       expect(thrown).toBeInstanceOf(ConfigError);
       expect(thrown).toMatchObject({ component: `Hedge "bad${i}"`, parameter });
     }
+  });
+});
+
+describe("Hedge with profiles", () => {
+  it("reads hedgeAfter each time it starts waiting for the next copy", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    callAt(sim, caller, hedge, 0, { id: "early", takes: 0.5 }, outcomes);
+    callAt(sim, caller, hedge, 10, { id: "late", takes: 0.5 }, outcomes);
+    sim.run();
+    // Before t=10 a 0.5 s answer beats the 1 s hedge; after it, a copy goes at 10.1.
+    expect(b.log).toEqual(["10.1:late"]);
+    expect(outcomes).toEqual(["early:a:early@0.5", "late:a:late@10.5"]);
+    expect(hedge.stats).toMatchObject({ requests: 2, hedgesSent: 1, hedgeWins: 0 });
+  });
+
+  it("reads the timeout of each copy when it is sent", () => {
+    const { sim, a, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      hedgeAfter: 5,
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    callAt(sim, caller, hedge, 0, { id: "early", takes: 0.5 }, outcomes);
+    callAt(sim, caller, hedge, 10, { id: "late", takes: 0.5 }, outcomes);
+    sim.run();
+    expect(outcomes).toEqual([
+      "early:a:early@0.5",
+      "late:RemoteError(hedge failed the request: timed out)@10.1",
+    ]);
+    expect(hedge.stats).toMatchObject({ succeeded: 1, failed: 1, hedgesSent: 0 });
+  });
+
+  it("refuses a hedgeAfter or timeout profile that is not > 0 at all times", () => {
+    const sim = new Simulation({ seed: 1 });
+    const a = new Scripted(sim, "a");
+    expect(
+      () => new Hedge(sim, "h1", { target: a, hedgeAfter: step(0.1, [{ at: 5, value: 0 }]) }),
+    ).toThrow(
+      'Hedge "h1": option "hedgeAfter" must be a duration in seconds > 0 at all times; given "step from 0.1 (1 changes) (ranges over [0, 0.1])"',
+    );
+    const swingsNegative = sine({ mean: 0.5, amplitude: 1, period: 60 });
+    expect(
+      () => new Hedge(sim, "h2", { target: a, hedgeAfter: 0.1, timeout: swingsNegative }),
+    ).toThrow(ConfigError);
   });
 });

@@ -3,7 +3,8 @@
  * still does the work; its late answer is dropped); a fallback answers from its second source
  * (entity or function) when the primary rejects or is too slow, and fails only when that fails
  * too. Both pass kind and payload through, leave nothing pending after a crash, give the same
- * run for the same seed, and refuse bad options with a ConfigError naming the option.
+ * run for the same seed, and refuse bad options with a ConfigError naming the option. Their
+ * timeouts may be profiles, read when each call is sent.
  * Method: scripted targets with exact durations.
  */
 import { describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ramp, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 /** Answers at once with what it was asked: "kind:payload". */
@@ -25,6 +27,13 @@ class Echo extends Entity<string, string> {
 /** Refuses every request at once. */
 class Refusing extends Entity<string, string> {
   override handle(request: Message<string>) {
+    this.fail(request, "no");
+  }
+}
+
+/** Refuses every job at once. */
+class RefusingJobs extends Entity<Job, string> {
+  override handle(request: Message<Job>) {
     this.fail(request, "no");
   }
 }
@@ -319,5 +328,70 @@ describe("Fallback", () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect(error).toMatchObject({ component: `Fallback "bad${i}"`, parameter });
     }
+  });
+});
+
+describe("TimeoutWrapper and Fallback timeouts as profiles", () => {
+  /** 1 s until t=10, then 0.1 s. */
+  const dropping = () => step(1, [{ at: 10, value: 0.1 }]);
+
+  it("a wrapper reads its deadline when it forwards each request", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    const bounded = new TimeoutWrapper<Job, string>(sim, "deadline", {
+      target: primary,
+      timeout: dropping(),
+    });
+    for (const at of [0, 9.9, 10]) {
+      callAt(sim, caller, bounded, at, { id: `${at}`, takes: 0.5 }, outcomes);
+    }
+    sim.run();
+    // Forwarded at 9.9, before the change: it keeps its 1 s deadline.
+    expect(outcomes).toEqual([
+      "0:primary:0@0.5",
+      "10:RemoteError(deadline failed the request: timed out after 0.1s)@10.1",
+      "9.9:primary:9.9@10.4",
+    ]);
+    expect(bounded.timeout).toMatchObject({ kind: "profile" });
+    expect(bounded.stats).toMatchObject({ succeeded: 2, timeouts: 1 });
+  });
+
+  it("a fallback reads timeout and fallbackTimeout when it sends each call", () => {
+    const { sim, primary, backup, caller, outcomes } = setup();
+    const toFunction = new Fallback<Job, string>(sim, "to-function", {
+      primary,
+      fallback: () => "cached",
+      timeout: dropping(),
+    });
+    const toEntity = new Fallback<Job, string>(sim, "to-entity", {
+      primary: new RefusingJobs(sim, "refusing"),
+      fallback: backup,
+      fallbackTimeout: dropping(),
+    });
+    for (const at of [0, 10]) {
+      callAt(sim, caller, toFunction, at, { id: `p${at}`, takes: 0.5 }, outcomes);
+      callAt(sim, caller, toEntity, at, { id: `f${at}`, takes: 0.5 }, outcomes);
+    }
+    sim.run();
+    expect(outcomes).toEqual([
+      "p0:primary:p0@0.5",
+      "f0:backup:f0@0.5",
+      "p10:cached@10.1",
+      "f10:RemoteError(to-entity failed the request: timed out)@10.1",
+    ]);
+  });
+
+  it("refuse a timeout profile that is not > 0 at all times", () => {
+    const { sim, primary, backup } = setup();
+    const toZero = step(1, [{ at: 10, value: 0 }]);
+    expect(() => new TimeoutWrapper(sim, "t", { target: primary, timeout: toZero })).toThrow(
+      'TimeoutWrapper "t": option "timeout" must be a duration in seconds > 0 at all times; given "step from 1 (1 changes) (ranges over [0, 1])"',
+    );
+    const negative = ramp({ from: 1, to: -1, start: 0, end: 10 });
+    expect(() => new Fallback(sim, "f1", { primary, fallback: backup, timeout: negative })).toThrow(
+      /Fallback "f1": option "timeout" must be a duration in seconds > 0 at all times/,
+    );
+    expect(
+      () => new Fallback(sim, "f2", { primary, fallback: backup, fallbackTimeout: toZero }),
+    ).toThrow(/Fallback "f2": option "fallbackTimeout" .* at all times/);
   });
 });
