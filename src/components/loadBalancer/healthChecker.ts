@@ -28,15 +28,23 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { isProfile, type Param } from "../../random/profile.js";
+import { TimeoutParam } from "../resilience/timeoutParam.js";
 import { LoadBalancer } from "./loadBalancer.js";
 
 export interface HealthCheckerOptions<Req> {
   /** The balancer whose backends are checked and marked. */
   loadBalancer: LoadBalancer<Req, unknown>;
-  /** Seconds between rounds of checks (> 0). Default 10. */
+  /**
+   * Seconds between rounds of checks (> 0). A plain number: rounds run on the fixed grid
+   * start + k x interval. Default 10.
+   */
   interval?: number;
-  /** Seconds a backend has to answer a check (> 0, at most `interval`). Default 5. */
-  timeout?: number;
+  /**
+   * Seconds a backend has to answer a check (> 0, at most `interval` at all times): a number
+   * or a profile, read when each round's checks are sent. Default 5.
+   */
+  timeout?: Param;
   /** Failed checks in a row that take a healthy backend out of rotation (integer >= 1). Default 3. */
   unhealthyThreshold?: number;
   /** Passed checks in a row that put an unhealthy backend back (integer >= 1). Default 2. */
@@ -104,13 +112,14 @@ export class HealthChecker<Req = unknown> extends Entity {
   };
 
   readonly interval: number;
-  readonly timeout: number;
+  /** As given: seconds, or a profile of seconds read at each round. */
+  readonly timeout: Param;
   private readonly loadBalancer: LoadBalancer<Req, unknown>;
   private readonly unhealthyThreshold: number;
   private readonly healthyThreshold: number;
   private readonly kind: string;
   private readonly payload: Req;
-  private readonly callOptions: { timeout: number };
+  private readonly checkTimeout: TimeoutParam;
   private readonly startTime: number;
   private round = 0;
   private streaks = new Map<Entity<Req, unknown>, Streak>();
@@ -135,13 +144,17 @@ export class HealthChecker<Req = unknown> extends Entity {
       LoadBalancer,
     ) as LoadBalancer<Req, unknown>;
     this.interval = requireSeconds(component, "interval", options.interval ?? 10);
-    this.timeout = requireSeconds(component, "timeout", options.timeout ?? 5);
-    if (this.timeout > this.interval) {
+    this.checkTimeout = TimeoutParam.from(component, "timeout", options.timeout ?? 5);
+    this.timeout = this.checkTimeout.param;
+    const timeout = this.timeout;
+    if (isProfile(timeout) ? timeout.max > this.interval : timeout > this.interval) {
       throw new ConfigError(
         component,
         "timeout",
-        `at most the interval (${this.interval} s), so one round's checks end before the next`,
-        this.timeout,
+        `at most the interval (${this.interval} s)${isProfile(timeout) ? " at all times" : ""}, so one round's checks end before the next`,
+        isProfile(timeout)
+          ? `${timeout.description} (ranges over [${timeout.min}, ${timeout.max}])`
+          : timeout,
       );
     }
     this.unhealthyThreshold = requireInteger(
@@ -162,7 +175,6 @@ export class HealthChecker<Req = unknown> extends Entity {
     }
     this.kind = kind;
     this.payload = options.payload as Req;
-    this.callOptions = { timeout: this.timeout };
     this.startTime = sim.now;
     this.at(this.startTime, this.checkAll, undefined, { daemon: true });
   }
@@ -191,7 +203,12 @@ export class HealthChecker<Req = unknown> extends Entity {
     c.checks++;
     let passed: boolean;
     try {
-      yield this.request(backend, this.kind, this.payload, this.callOptions);
+      yield this.request(
+        backend,
+        this.kind,
+        this.payload,
+        this.checkTimeout.callOptionsAt(this.now),
+      );
       passed = true;
       c.passed++;
     } catch (error) {

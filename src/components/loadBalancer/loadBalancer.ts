@@ -17,7 +17,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { requireEntity, requireInteger } from "../../core/validate.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../resilience/timeoutParam.js";
 import {
   type BackendSelector,
   type BackendState,
@@ -38,8 +40,11 @@ export interface LoadBalancerOptions<Req, Res> {
   backends?: readonly (Entity<Req, Res> | WeightedBackend<Req, Res>)[];
   /** How a backend is chosen for each request. Default `strategy.roundRobin()`. */
   strategy?: LoadBalancingStrategy<Req>;
-  /** Seconds to wait for a backend's answer before failing the request. Default: no timeout. */
-  timeout?: number;
+  /**
+   * Seconds to wait for a backend's answer before failing the request (> 0): a number or a
+   * profile, read when each request is forwarded. Default: no timeout.
+   */
+  timeout?: Param;
   /**
    * Weight of the newest answer in each backend's smoothed response time (an exponentially
    * weighted moving average), in (0, 1]: 1 keeps only the last answer, 0.1 averages over
@@ -135,7 +140,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   readonly strategy: string;
   private readonly records: BackendRecord<Req, Res>[] = [];
   private readonly selector: BackendSelector<Req>;
-  private readonly callOptions: { timeout: number } | undefined;
+  private readonly timeout: TimeoutParam | null;
   private readonly smoothing: number;
   private healthyCount = 0;
   private inFlight = 0;
@@ -171,17 +176,14 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
         chosen,
       );
     }
-    const timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     const smoothing = options.responseTimeSmoothing ?? 0.3;
     if (typeof smoothing !== "number" || !(smoothing > 0 && smoothing <= 1)) {
       throw new ConfigError(component, "responseTimeSmoothing", "a number in (0, 1]", smoothing);
     }
     this.strategy = chosen.description;
     this.selector = chosen.selector(this.random("strategy")) as BackendSelector<Req>;
-    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.timeout = timeout;
     this.smoothing = smoothing;
     for (const entry of backends) {
       // Anything but a { backend, weight } object is checked as a plain backend.
@@ -329,7 +331,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
         record.backend,
         request.kind,
         request.payload,
-        this.callOptions,
+        this.timeout?.callOptionsAt(this.now),
       )) as Res;
       this.observe(record, sentNs);
       c.succeeded++;

@@ -34,12 +34,13 @@ import {
   requireDistribution,
   requireEntity,
   requireInteger,
-  requireSeconds,
 } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../resilience/timeoutParam.js";
 
 export interface AsyncServerOptions<Req, Res> {
   /** Most requests open at once (integer >= 1); more are refused at once. Default 10,000. */
@@ -50,8 +51,11 @@ export interface AsyncServerOptions<Req, Res> {
   ioTime?: Distribution;
   /** Called (with the request's kind and payload) in each I/O wait, off the loop. Default: none. */
   downstream?: Entity<Req, unknown>;
-  /** Seconds to wait for `downstream` on each call; a timeout fails the request. Default: no timeout. */
-  timeout?: number;
+  /**
+   * Seconds to wait for `downstream` on each call (> 0); a timeout fails the request. A number
+   * or a profile, read when each call is sent. Default: no timeout.
+   */
+  timeout?: Param;
   /**
    * I/O waits per request (integer >= 0), each followed by a CPU phase. Default 1 when
    * `ioTime` or `downstream` is given, else 0 (a request is one CPU phase).
@@ -125,7 +129,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly cpuTime: Distribution;
   private readonly ioTime: Distribution | null;
   private readonly downstream: Entity<Req, unknown> | null;
-  private readonly callOptions: { timeout: number } | undefined;
+  private readonly timeout: TimeoutParam | null;
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly cpuDraws = this.random("cpu");
   private readonly ioDraws = this.random("io");
@@ -161,14 +165,16 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
             Req,
             unknown
           >);
-    const timeout =
-      options.timeout === undefined
-        ? undefined
-        : requireSeconds(component, "timeout", options.timeout);
-    if (timeout !== undefined && this.downstream === null) {
-      throw new ConfigError(component, "timeout", "unset when there is no downstream", timeout);
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    if (timeout !== null && this.downstream === null) {
+      throw new ConfigError(
+        component,
+        "timeout",
+        "unset when there is no downstream",
+        timeout.param,
+      );
     }
-    this.callOptions = timeout === undefined ? undefined : { timeout };
+    this.timeout = timeout;
     const hasIo = this.ioTime !== null || this.downstream !== null;
     this.ioCalls = requireInteger(component, "ioCalls", options.ioCalls ?? (hasIo ? 1 : 0), 0);
     if (this.ioCalls > 0 && !hasIo) {
@@ -223,7 +229,12 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
         if (phase === this.ioCalls) break;
         if (this.ioTime !== null) yield this.ioTime.sample(this.ioDraws, this.now);
         if (this.downstream !== null) {
-          yield this.request(this.downstream, request.kind, request.payload, this.callOptions);
+          yield this.request(
+            this.downstream,
+            request.kind,
+            request.payload,
+            this.timeout?.callOptionsAt(this.now),
+          );
         }
       }
       c.completed++;

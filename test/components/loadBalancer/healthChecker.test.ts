@@ -2,7 +2,8 @@
  * Goal: the checker takes a failed backend out of rotation after exactly unhealthyThreshold
  * failed checks in a row and puts it back after healthyThreshold passed ones, at the times the
  * grid of rounds implies; counts refusals and silence as failures; follows backends added and
- * removed; never keeps a run alive; and resumes on its grid after a crash.
+ * removed; never keeps a run alive; and resumes on its grid after a crash. Its timeout may be a
+ * profile (at most the interval at all times), read at each round.
  * Method: scripted backends (answer time, refusal) and crashes at chosen times, checks every
  * second with a 0.5 s timeout, and the recorded transitions.
  */
@@ -15,6 +16,7 @@ import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
+import { step } from "../../../src/random/profile.js";
 import { Backend } from "./support.js";
 
 function setup(count = 3) {
@@ -181,5 +183,45 @@ describe("HealthChecker", () => {
         `HealthChecker "health-again${i}": ${message}`,
       );
     });
+  });
+});
+
+describe("HealthChecker: timeout as a profile", () => {
+  it("reads the timeout at each round: checks that took 0.1 s fail once it drops to 0.05 s", () => {
+    const { sim, pool, lb } = setup(1);
+    pool[0]!.takes = 0.1;
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 1,
+      timeout: step(0.5, [{ at: 10, value: 0.05 }]),
+      unhealthyThreshold: 3,
+    });
+    sim.run({ until: 15 });
+    // Rounds 0..9 pass; rounds 10, 11, 12 time out at x.05: out at 12.05.
+    expect(checker.stats.transitions).toEqual([{ time: 12.05, backend: "b0", state: "unhealthy" }]);
+    expect(checker.timeout).toMatchObject({ kind: "profile" });
+    expect(checker.stats).toMatchObject({ passed: 10, timedOut: 5 });
+  });
+
+  it("refuses a timeout profile that reaches zero or exceeds the interval at any time", () => {
+    const { sim, lb } = setup(1);
+    expect(
+      () =>
+        new HealthChecker(sim, "h1", {
+          loadBalancer: lb,
+          interval: 1,
+          timeout: step(0.5, [{ at: 10, value: 2 }]),
+        }),
+    ).toThrow(
+      'HealthChecker "h1": option "timeout" must be at most the interval (1 s) at all times, so one round\'s checks end before the next; given "step from 0.5 (1 changes) (ranges over [0.5, 2])"',
+    );
+    expect(
+      () =>
+        new HealthChecker(sim, "h2", {
+          loadBalancer: lb,
+          interval: 1,
+          timeout: step(0.5, [{ at: 10, value: 0 }]),
+        }),
+    ).toThrow(/option "timeout" must be a duration in seconds > 0 at all times/);
   });
 });

@@ -3,7 +3,8 @@
  * failure or timeout; keeps exact per-backend counts (forwarded, in flight, failed, smoothed
  * response time); refuses at once when no backend is healthy; follows add, remove and health
  * marks at once; rejects bad options with a ConfigError and misuse with a SimulationError; and
- * replays exactly under a seed.
+ * replays exactly under a seed. Its timeout may be a profile, read when each request is
+ * forwarded.
  * Method: scripted backends with exact answer times, a caller that logs outcomes with their
  * simulated time, and the stats after the run.
  */
@@ -24,6 +25,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/index.js";
+import { step } from "../../../src/random/profile.js";
 import { Backend, callAt } from "./support.js";
 
 function setup(count = 3) {
@@ -345,5 +347,31 @@ describe("LoadBalancer: determinism", () => {
   it("different seeds give different runs", () => {
     const make = build(random);
     expect(make(1).run().traceHash).not.toBe(make(2).run().traceHash);
+  });
+});
+
+describe("LoadBalancer: timeout as a profile", () => {
+  it("reads the timeout when it forwards each request: 1 s until t=10, then 0.1 s", () => {
+    const { sim, pool, caller, outcomes } = setup(1);
+    pool[0]!.takes = 0.5;
+    const lb = new LoadBalancer<string, string>(sim, "lb", {
+      backends: pool,
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    callAt(sim, caller, lb, 0, "early", outcomes);
+    callAt(sim, caller, lb, 10, "late", outcomes);
+    sim.run();
+    expect(outcomes).toEqual([
+      "early:b0@0.5",
+      "late:RemoteError(lb failed the request: timed out)@10.1",
+    ]);
+    expect(lb.stats).toMatchObject({ succeeded: 1, timeouts: 1 });
+  });
+
+  it("refuses a timeout profile that is not > 0 at all times", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new LoadBalancer(sim, "lb", { timeout: step(1, [{ at: 10, value: 0 }]) })).toThrow(
+      'LoadBalancer "lb": option "timeout" must be a duration in seconds > 0 at all times; given "step from 1 (1 changes) (ranges over [0, 1])"',
+    );
   });
 });

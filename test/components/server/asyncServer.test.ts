@@ -1,7 +1,8 @@
 /**
  * Goal: the async server runs CPU phases one at a time in ready order (CPU work of one request
  * delays all), overlaps I/O waits freely, refuses beyond maxConnections at once, passes
- * downstream failures to its caller, loses open requests on a crash, refuses bad options,
+ * downstream failures to its caller (with a timeout, possibly a profile, read per call), loses
+ * open requests on a crash, refuses bad options,
  * reports loop lag and CPU utilization consistently, and with one CPU phase per request is an
  * M/M/1 queue (mean loop lag = Wq = rho / (mu - lambda)).
  * Method: constant times so every reply time and lag is checked exactly; seeded replications
@@ -17,6 +18,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { step } from "../../../src/random/profile.js";
 import { confidenceInterval99 } from "../../support/statistics.js";
 
 function setup() {
@@ -140,6 +142,34 @@ describe("AsyncServer", () => {
     callAll(client, server, 1, log);
     sim.run();
     expect(log).toEqual(["failed 0@0.3: downstream timed out (0.2s)"]);
+  });
+
+  it("reads a timeout profile when each downstream call is sent, not when the request came", () => {
+    const { sim, client, log } = setup();
+    const slow = new Server<number, number>(sim, "slow", {
+      concurrency: 10,
+      serviceTime: constant(0.5),
+    });
+    const server = new AsyncServer<number, number>(sim, "loop", {
+      cpuTime: constant(0.1),
+      downstream: slow,
+      timeout: step(1, [{ at: 10, value: 0.1 }]),
+    });
+    sim.at(0, () => callAll(client, server, 1, log, 0));
+    // Arrives at 9.95, calls downstream at 10.05, after the change: 0.1 s.
+    sim.at(9.95, () => callAll(client, server, 1, log, 1));
+    sim.run();
+    expect(log).toEqual(["0@0.7", "failed 1@10.15: downstream timed out (0.1s)"]);
+  });
+
+  it("refuses a timeout profile that is not > 0 at all times", () => {
+    const { sim } = setup();
+    const downstream = new Entity(sim, "db");
+    expect(
+      () => new AsyncServer(sim, "a", { downstream, timeout: step(1, [{ at: 10, value: -1 }]) }),
+    ).toThrow(
+      'AsyncServer "a": option "timeout" must be a duration in seconds > 0 at all times; given "step from 1 (1 changes) (ranges over [-1, 1])"',
+    );
   });
 
   it("a crash loses every open request; callers time out; the loop works after recovery", () => {
