@@ -35,12 +35,6 @@ export class TimeoutParam {
     return value === undefined ? null : TimeoutParam.from(component, parameter, value);
   }
 
-  /** The timeout in seconds for a call sent at `now`. */
-  secondsAt(now: number): number {
-    const param = this.param;
-    return typeof param === "number" ? param : param.at(now);
-  }
-
   /** Options for a call sent at `now`: the same object every time for a number. */
   callOptionsAt(now: number): { readonly timeout: number } {
     return this.fixed ?? { timeout: (this.param as Profile).at(now) };
