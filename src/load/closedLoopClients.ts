@@ -15,8 +15,10 @@ import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../core/entity.js";
 import { ConfigError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
-import { requireEntity, requireInteger, requireSeconds } from "../core/validate.js";
+import { TimeoutParam } from "../core/timeoutParam.js";
+import { requireEntity, requireInteger } from "../core/validate.js";
 import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
+import type { Param } from "../random/profile.js";
 
 export interface ClosedLoopOptions<P, R> {
   /** Who answers the requests. */
@@ -29,8 +31,11 @@ export interface ClosedLoopOptions<P, R> {
   kind?: string;
   /** Builds the payload of the index-th request overall (from 0) from `user` at `time`. Default: the index. */
   payload?: (index: number, user: number, time: number) => P;
-  /** Seconds to wait for an answer before counting a timeout and moving on. Default: none. */
-  timeout?: number;
+  /**
+   * Seconds (a number or a profile, read as each request is sent) to wait for an answer
+   * before counting a timeout and moving on. Default: none.
+   */
+  timeout?: Param;
   /** Users stop after this many requests in total, or at this time (seconds). Default: never (daemon). */
   stopAfter?: { count?: number; time?: number };
 }
@@ -75,6 +80,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   private readonly makePayload: ((index: number, user: number, time: number) => P) | null;
   private readonly maxCount: number;
   private readonly stopTime: number;
+  private readonly timeout: TimeoutParam | null;
 
   constructor(sim: Simulation, name: string, options: ClosedLoopOptions<P, R>) {
     super(sim, name);
@@ -89,7 +95,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
         options.thinkTime,
       );
     }
-    if (options.timeout !== undefined) requireSeconds(component, "timeout", options.timeout);
+    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     const count =
       options.stopAfter?.count === undefined
         ? undefined
@@ -146,7 +152,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   private *user(user: number) {
-    const { target, thinkTime, timeout } = this.options;
+    const { target, thinkTime } = this.options;
+    const timeout = this.timeout;
     const { kind, makePayload } = this;
     const think = this.random(`think-${user}`);
     for (;;) {
@@ -155,7 +162,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       const sentAt = this.now;
       const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
       try {
-        yield* this.call(target, kind, body, timeout === undefined ? undefined : { timeout });
+        yield* this.call(target, kind, body, timeout?.callOptionsAt(this.now));
         this.completed++;
         this.totalResponseSeconds += this.now - sentAt;
       } catch (error) {

@@ -13,6 +13,7 @@ import type { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
 import { ClosedLoopClients } from "../../src/load/closedLoopClients.js";
 import { constant, exponential } from "../../src/random/distributions/closedForm.js";
+import { step } from "../../src/random/profile.js";
 import { confidenceInterval99 } from "../support/statistics.js";
 
 const S = 0.1;
@@ -94,6 +95,38 @@ describe("ClosedLoopClients", () => {
     expect(users.sent).toBe(6);
     expect(users.timeouts + users.completed).toBe(6);
     expect(users.timeouts).toBeGreaterThan(0);
+  });
+
+  it("reads a timeout profile as each request is sent", () => {
+    // One user, a server answering in 0.3 s, no think time; the timeout steps from 1 s to
+    // 0.1 s at t = 3: every request sent before 3 s is answered, every one after times out.
+    const sim = new Simulation({ seed: 1 });
+    const server = new (class extends Entity<number, number> {
+      override *handle(request: Message<number>) {
+        yield 0.3;
+        this.reply(request, request.payload);
+      }
+    })(sim, "server");
+    const users = new ClosedLoopClients(sim, "users", {
+      target: server,
+      users: 1,
+      thinkTime: constant(0),
+      timeout: step(1, [{ at: 3, value: 0.1 }]),
+      stopAfter: { time: 4 },
+    });
+    sim.run({ until: 10 });
+    // Sent at 0, 0.3, ..., 2.7 (10 answered), then at 3.0, 3.1, ..., 3.9 (10 timed out).
+    expect(users.completed).toBe(10);
+    expect(users.timeouts).toBe(10);
+    expect(
+      () =>
+        new ClosedLoopClients(sim, "bad", {
+          target: server,
+          users: 1,
+          thinkTime: constant(1),
+          timeout: step(1, [{ at: 3, value: 0 }]),
+        }),
+    ).toThrow(/timeout/);
   });
 
   it("builds payloads with the user index", () => {

@@ -13,11 +13,11 @@ import { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import { requireSeconds } from "../../core/validate.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
 import type { Param } from "../../random/profile.js";
-import { TimeoutParam } from "../resilience/timeoutParam.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 

@@ -17,9 +17,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import { requireEntity, requireInteger } from "../../core/validate.js";
 import type { Param } from "../../random/profile.js";
-import { TimeoutParam } from "../resilience/timeoutParam.js";
 import {
   type BackendSelector,
   type BackendState,

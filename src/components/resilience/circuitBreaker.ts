@@ -15,9 +15,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
 import { type Param, valueAt } from "../../random/profile.js";
-import { TimeoutParam } from "./timeoutParam.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 

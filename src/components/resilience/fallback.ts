@@ -18,9 +18,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import { requireEntity } from "../../core/validate.js";
 import type { Param } from "../../random/profile.js";
-import { TimeoutParam } from "./timeoutParam.js";
 
 /** Where a fallback answer comes from: an entity to call, or a function of the request. */
 export type FallbackSource<Req, Res> =

@@ -14,9 +14,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import { requireEntity } from "../../core/validate.js";
 import type { Param } from "../../random/profile.js";
-import { TimeoutParam } from "./timeoutParam.js";
 
 export interface TimeoutWrapperOptions<Req, Res> {
   /** What the deadline applies to. */

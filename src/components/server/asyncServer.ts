@@ -29,6 +29,7 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
+import { TimeoutParam } from "../../core/timeoutParam.js";
 import {
   optionalFunction,
   requireDistribution,
@@ -40,7 +41,6 @@ import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { Param } from "../../random/profile.js";
-import { TimeoutParam } from "../resilience/timeoutParam.js";
 
 export interface AsyncServerOptions<Req, Res> {
   /** Most requests open at once (integer >= 1); more are refused at once. Default 10,000. */

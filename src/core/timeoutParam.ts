@@ -9,10 +9,11 @@
  * A call keeps the timeout it was sent with: a profile changing while it is out does not
  * shorten or lengthen it.
  *
- * Not exported from the package: components share it, as they share `TokenBudget`.
+ * Not exported from the package: components and load generators share it.
  */
-import { requireSecondsParam } from "../../core/validate.js";
-import type { Param, Profile } from "../../random/profile.js";
+
+import type { Param, Profile } from "../random/profile.js";
+import { requireSecondsParam } from "./validate.js";
 
 export class TimeoutParam {
   /** Prebuilt call options for a number; null for a profile. */
