@@ -6,6 +6,10 @@
  * in requests it cannot serve. Then it goes half-open: one probe at a time is let through, and
  * `halfOpenSuccesses` successes in a row close it again, while a failed probe reopens it.
  *
+ * A failure is a timeout or a rejection, and also any answer `isFailure` says is one (an
+ * error payload, or an answer too slow to be useful: a breaker can open on latency alone).
+ * Operators can `forceOpen()` it (take a dependency out by hand) and `reset()` it.
+ *
  * @example
  * const guarded = new CircuitBreaker(sim, "breaker", { target: api, timeout: 0.2, failureThreshold: 10, openDuration: 2 });
  * const client = new Client(sim, "client", { target: guarded, retryPolicy });
@@ -15,8 +19,14 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { durationToNs, nsToSeconds } from "../../core/time.js";
 import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
+import {
+  optionalFunction,
+  requireEntity,
+  requireInteger,
+  requireSecondsParam,
+} from "../../core/validate.js";
 import { type Param, valueAt } from "../../random/profile.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
@@ -38,18 +48,28 @@ export interface CircuitBreakerOptions<Req, Res> {
    * read when each request is forwarded. Default: no timeout.
    */
   timeout?: Param;
+  /**
+   * Counts an answer as a failure (it is still relayed to the caller): `(answer, seconds) =>
+   * seconds > 0.5` opens the circuit on slow calls, `(answer) => answer.status >= 500` on
+   * error payloads. Default: every answer is a success.
+   */
+  isFailure?: (answer: Res, seconds: number) => boolean;
 }
 
 export interface CircuitTransition {
+  /** When the state changed (an open period's end, for open -> half-open). */
   readonly time: number;
   readonly from: CircuitState;
   readonly to: CircuitState;
+  /** Why: "failures", "probe failed", "probe succeeded", "open period over", "forced", "reset". */
+  readonly reason: string;
 }
 
 export interface CircuitBreakerStats {
   readonly state: CircuitState;
   readonly forwarded: number;
   readonly succeeded: number;
+  /** Forwarded requests that failed: timed out, refused, or an answer `isFailure` rejected. */
   readonly failed: number;
   /** Requests refused at once because the circuit was open (or a probe was in flight). */
   readonly shortCircuited: number;
@@ -79,6 +99,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       "openDuration",
       "halfOpenSuccesses",
       "timeout",
+      "isFailure",
     ),
   };
 
@@ -87,11 +108,15 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private readonly openDuration: Param;
   private readonly halfOpenSuccesses: number;
   private readonly timeout: TimeoutParam | null;
+  private readonly isFailure: ((answer: Res, seconds: number) => boolean) | null;
   private state: CircuitState = "closed";
+  /** Open by `forceOpen()`: stays open until `reset()`, whatever the clock. */
+  private forced = false;
   private consecutiveFailures = 0;
   private probeSuccesses = 0;
   private probeInFlight = false;
-  private openUntil = 0;
+  /** End of the open period, in integer ns like the clock (Infinity when forced open). */
+  private openUntilNs = 0;
   private counts = { forwarded: 0, succeeded: 0, failed: 0, shortCircuited: 0 };
   private readonly log: CircuitTransition[] = [];
 
@@ -116,6 +141,12 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       1,
     );
     this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    this.isFailure = optionalFunction(
+      component,
+      "isFailure",
+      options.isFailure,
+      "a function (answer, seconds) => boolean",
+    );
   }
 
   get stats(): CircuitBreakerStats {
@@ -132,11 +163,36 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
 
   /** The state now (an open circuit whose time is up reads as half-open). */
   currentState(): CircuitState {
-    return this.state === "open" && this.now >= this.openUntil ? "half-open" : this.state;
+    return this.openPeriodOver() ? "half-open" : this.state;
+  }
+
+  /**
+   * Opens the circuit until `reset()`: every request is refused at once, no probe is sent.
+   * For a dependency taken out by hand (a bad deploy, maintenance).
+   */
+  forceOpen(): void {
+    this.forced = true;
+    this.openUntilNs = Number.POSITIVE_INFINITY;
+    this.moveTo("open", this.now, "forced");
+  }
+
+  /** Closes the circuit and forgets its failures (after `forceOpen()`, or to start over). */
+  reset(): void {
+    this.forced = false;
+    this.probeInFlight = false;
+    this.moveTo("closed", this.now, "reset");
+    this.consecutiveFailures = 0;
+  }
+
+  private openPeriodOver(): boolean {
+    return this.state === "open" && !this.forced && this.nowNs >= this.openUntilNs;
   }
 
   override *handle(request: Message<Req>) {
-    if (this.state === "open" && this.now >= this.openUntil) this.moveTo("half-open");
+    // The circuit went half-open when its open period ended, not when this request came.
+    if (this.openPeriodOver()) {
+      this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
+    }
     if (this.state === "open" || (this.state === "half-open" && this.probeInFlight)) {
       this.counts.shortCircuited++;
       this.fail(request, "circuit open");
@@ -145,15 +201,21 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
     const probe = this.state === "half-open";
     if (probe) this.probeInFlight = true;
     this.counts.forwarded++;
+    const sentAt = this.now;
     try {
       const answer = (yield* this.call(
         this.target,
         request.kind,
         request.payload,
-        this.timeout?.callOptionsAt(this.now),
+        this.timeout?.callOptionsAt(sentAt),
       )) as Res;
-      this.counts.succeeded++;
-      this.onSuccess(probe);
+      if (this.isFailure?.(answer, this.now - sentAt) === true) {
+        this.counts.failed++;
+        this.onFailure(probe);
+      } else {
+        this.counts.succeeded++;
+        this.onSuccess(probe);
+      }
       this.reply(request, answer);
     } catch (error) {
       if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
@@ -165,36 +227,45 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
 
   private onSuccess(probe: boolean): void {
     this.consecutiveFailures = 0;
-    if (!probe) return;
+    // A probe's answer counts only while the circuit is still half-open (not reset or forced
+    // open in the meantime).
+    if (!probe || this.state !== "half-open") return;
     this.probeInFlight = false;
-    if (++this.probeSuccesses >= this.halfOpenSuccesses) this.moveTo("closed");
+    if (++this.probeSuccesses >= this.halfOpenSuccesses) {
+      this.moveTo("closed", this.now, "probe succeeded");
+    }
   }
 
   private onFailure(probe: boolean): void {
-    if (probe) {
+    if (probe && this.state === "half-open") {
       this.probeInFlight = false;
-      this.open();
+      this.open("probe failed");
       return;
     }
-    if (this.state === "closed" && ++this.consecutiveFailures >= this.failureThreshold) this.open();
+    if (this.state === "closed" && ++this.consecutiveFailures >= this.failureThreshold) {
+      this.open("failures");
+    }
   }
 
-  private open(): void {
+  private open(reason: string): void {
     const now = this.now;
-    this.openUntil = now + valueAt(this.openDuration, now);
-    this.moveTo("open");
+    this.openUntilNs =
+      this.nowNs + durationToNs(valueAt(this.openDuration, now), this.name, "openDuration");
+    this.moveTo("open", now, reason);
   }
 
-  private moveTo(state: CircuitState): void {
+  private moveTo(state: CircuitState, time: number, reason: string): void {
     if (state === this.state) return;
-    this.log.push({ time: this.now, from: this.state, to: state });
+    this.log.push({ time, from: this.state, to: state, reason });
     this.state = state;
     this.consecutiveFailures = 0;
     this.probeSuccesses = 0;
   }
 
   protected override onCrash(): void {
+    // A crash forgets everything, a forced opening included: the breaker restarts closed.
     this.state = "closed";
+    this.forced = false;
     this.consecutiveFailures = 0;
     this.probeInFlight = false;
   }

@@ -78,9 +78,9 @@ describe("CircuitBreaker", () => {
       "9:ok",
     ]);
     expect(breaker.stats.transitions).toEqual([
-      { time: 3.1, from: "closed", to: "open" },
-      { time: 8.2, from: "open", to: "half-open" },
-      { time: 8.3, from: "half-open", to: "closed" },
+      { time: 3.1, from: "closed", to: "open", reason: "failures" },
+      { time: 8.1, from: "open", to: "half-open", reason: "open period over" },
+      { time: 8.3, from: "half-open", to: "closed", reason: "probe succeeded" },
     ]);
     expect(breaker.stats).toMatchObject({
       forwarded: 5,
@@ -101,7 +101,7 @@ describe("CircuitBreaker", () => {
     sim.run({ until: 6 });
     expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}`)).toEqual([
       "0.1:open",
-      "3:half-open",
+      "2.1:half-open", // when the open period ended, not when the probe came
       "3.1:open",
     ]);
     expect(breaker.currentState()).toBe("half-open"); // its time is up at the end of the run
@@ -141,8 +141,74 @@ describe("CircuitBreaker", () => {
     sim.run();
     expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}`)).toEqual([
       "0.1:open",
-      "2:half-open",
+      "1.1:half-open",
       "3.1:closed",
+    ]);
+  });
+
+  it("isFailure counts slow or bad answers as failures, still relaying them", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Target(sim, "target"); // answers after 0.1 s
+    const breaker = new CircuitBreaker<number, number>(sim, "breaker", {
+      target,
+      failureThreshold: 2,
+      openDuration: 1,
+      // Slow answers (over 50 ms) and negative payloads are failures.
+      isFailure: (answer, seconds) => seconds > 0.05 || answer < 0,
+    });
+    const caller = new Entity(sim, "caller");
+    const log: string[] = [];
+    for (const at of [0, 1, 2]) {
+      sim.at(at, () =>
+        caller.start(function* () {
+          try {
+            log.push(`${at}:answer ${yield* caller.call(breaker, "get", 7)}`);
+          } catch (error) {
+            log.push(`${at}:${(error as RemoteError).reason}`);
+          }
+        }),
+      );
+    }
+    sim.run();
+    // Two slow answers reach the caller but open the circuit; the third is refused.
+    expect(log).toEqual(["0:answer 7", "1:answer 7", "2:circuit open"]);
+    expect(breaker.stats).toMatchObject({ succeeded: 0, failed: 2, shortCircuited: 1 });
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}:${t.reason}`)).toEqual([
+      "1.1:open:failures",
+    ]);
+  });
+
+  it("forceOpen holds the circuit open past any open period; reset closes it", () => {
+    const { sim, target, breaker, log, callAt } = setup({ openDuration: 1 });
+    sim.at(1, () => breaker.forceOpen());
+    callAt(2);
+    callAt(50); // still open: a forced circuit sends no probe
+    sim.at(60, () => breaker.reset());
+    callAt(61);
+    sim.run();
+    expect(log).toEqual(["2:circuit open", "50:circuit open", "61:ok"]);
+    expect(target.calls).toBe(1);
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}:${t.reason}`)).toEqual([
+      "1:open:forced",
+      "60:closed:reset",
+    ]);
+    expect(breaker.currentState()).toBe("closed");
+  });
+
+  it("a probe answer that comes after a reset does not move the circuit", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 1, openDuration: 1 });
+    target.healthy = false;
+    callAt(0); // opens at 0.1 until 1.1
+    sim.at(1.15, () => {
+      target.healthy = true;
+    });
+    callAt(1.2); // probe, answers at 1.3
+    sim.at(1.25, () => breaker.reset());
+    sim.run();
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}:${t.reason}`)).toEqual([
+      "0.1:open:failures",
+      "1.1:half-open:open period over",
+      "1.25:closed:reset",
     ]);
   });
 
@@ -157,6 +223,9 @@ describe("CircuitBreaker", () => {
     );
     expect(() => new CircuitBreaker(sim, "c", { target, timeout: 0 })).toThrow(ConfigError);
     expect(() => new CircuitBreaker(sim, "d", { target: {} as never })).toThrow(/target/);
+    expect(() => new CircuitBreaker(sim, "e", { target, isFailure: true as never })).toThrow(
+      /CircuitBreaker "e": option "isFailure" must be a function/,
+    );
   });
 });
 
