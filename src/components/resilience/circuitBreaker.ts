@@ -61,7 +61,10 @@ export interface CircuitTransition {
   readonly time: number;
   readonly from: CircuitState;
   readonly to: CircuitState;
-  /** Why: "failures", "probe failed", "probe succeeded", "open period over", "forced", "reset". */
+  /**
+   * Why: "failures", "probe failed", "probe succeeded", "open period over", "forced", "reset",
+   * "crash".
+   */
   readonly reason: string;
 }
 
@@ -263,8 +266,13 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   protected override onCrash(): void {
-    // A crash forgets everything, a forced opening included: the breaker restarts closed.
-    this.state = "closed";
+    // A crash forgets everything, a forced opening included: the breaker restarts closed. The
+    // log says so, so that it still ends in the state the breaker is in (an open period that
+    // is over is written down first, as a request arriving now would).
+    if (this.openPeriodOver()) {
+      this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
+    }
+    this.moveTo("closed", this.now, "crash");
     this.forced = false;
     this.consecutiveFailures = 0;
     this.probeInFlight = false;

@@ -291,4 +291,44 @@ describe("CircuitBreaker with profiles", () => {
     );
     expect(() => new CircuitBreaker(sim, "b", { target, timeout: toZero })).toThrow(ConfigError);
   });
+
+  // Regression, found by the whole-model invariant tests (test/integration/invariants.test.ts):
+  // a crash closed the circuit without a log entry, so the log ended in "open" while the
+  // breaker was closed, and its next entry started from "closed".
+  it("logs the move to closed when a crash closes an open circuit", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 1, openDuration: 5 });
+    target.healthy = false;
+    callAt(0); // fails at 0.1: open until 5.1
+    sim.at(1, () => breaker.crash());
+    sim.at(2, () => breaker.recover());
+    callAt(3); // the circuit is closed again: forwarded, fails, opens at 3.1
+    sim.run();
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.from}>${t.to}:${t.reason}`)).toEqual(
+      ["0.1:closed>open:failures", "1:open>closed:crash", "3.1:closed>open:failures"],
+    );
+    expect(breaker.currentState()).toBe("open");
+  });
+
+  it("writes down an open period that is over before the crash closes the circuit", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 1, openDuration: 5 });
+    target.healthy = false;
+    callAt(0); // fails at 0.1: open until 5.1, half-open from then (no request writes it down)
+    sim.at(7, () => breaker.crash());
+    sim.run();
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.from}>${t.to}:${t.reason}`)).toEqual(
+      [
+        "0.1:closed>open:failures",
+        "5.1:open>half-open:open period over",
+        "7:half-open>closed:crash",
+      ],
+    );
+    expect(breaker.currentState()).toBe("closed");
+  });
+
+  it("logs nothing when a crash finds the circuit closed", () => {
+    const { sim, breaker } = setup();
+    sim.at(1, () => breaker.crash());
+    sim.run();
+    expect(breaker.stats.transitions).toEqual([]);
+  });
 });
