@@ -13,7 +13,7 @@
  */
 import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../core/entity.js";
-import { ConfigError, TimeoutError } from "../core/errors.js";
+import { ConfigError, RemoteError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
 import { TimeoutParam } from "../core/timeoutParam.js";
 import { requireEntity, requireInteger } from "../core/validate.js";
@@ -51,7 +51,10 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     requires: ["Clock", "Timeout", "Cancellation"],
     provides: ["Bounded", "Deterministic"],
     inputs: ["think-time distribution", "a payload builder", "answers from the target"],
-    outputs: ["request messages to the target", "sent, completed, timeouts, mean response time"],
+    outputs: [
+      "request messages to the target",
+      "sent, completed, timeouts, rejected, mean response time",
+    ],
     state: "per-user position in its loop; counters",
     failure_semantics:
       "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission).",
@@ -73,6 +76,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   completed = 0;
   /** Requests that timed out. */
   timeouts = 0;
+  /** Requests the target refused (a full queue, an open circuit: `RemoteError`). */
+  rejected = 0;
   /** Sum of response times of completed requests, in seconds (for the mean). */
   totalResponseSeconds = 0;
   private readonly options: ClosedLoopOptions<P, R>;
@@ -136,6 +141,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       sent: this.sent,
       completed: this.completed,
       timeouts: this.timeouts,
+      rejected: this.rejected,
       meanResponseSeconds: this.meanResponseSeconds,
       throughput: this.throughput,
     };
@@ -166,8 +172,10 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
         this.completed++;
         this.totalResponseSeconds += this.now - sentAt;
       } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-        this.timeouts++;
+        // A refusal is an answer too: the user counts it and thinks, as after a timeout.
+        if (error instanceof TimeoutError) this.timeouts++;
+        else if (error instanceof RemoteError) this.rejected++;
+        else throw error;
       }
       yield thinkTime.sample(think, this.now);
     }

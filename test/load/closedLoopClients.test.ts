@@ -129,6 +129,27 @@ describe("ClosedLoopClients", () => {
     ).toThrow(/timeout/);
   });
 
+  it("counts refusals and keeps going (a full queue is an answer, not a crash)", () => {
+    const sim = new Simulation({ seed: 1 });
+    const refusing = new (class extends Entity<number, number> {
+      override handle(request: Message<number>) {
+        if (request.payload % 2 === 0) this.fail(request, "queue full");
+        else this.reply(request, request.payload);
+      }
+    })(sim, "server");
+    const users = new ClosedLoopClients(sim, "users", {
+      target: refusing,
+      users: 3,
+      thinkTime: constant(1),
+      stopAfter: { count: 10 },
+    });
+    sim.run();
+    expect(users.sent).toBe(10);
+    expect(users.rejected).toBe(5);
+    expect(users.completed).toBe(5);
+    expect(users.metrics()).toMatchObject({ rejected: 5, completed: 5, timeouts: 0 });
+  });
+
   it("builds payloads with the user index", () => {
     const sim = new Simulation({ seed: 1 });
     const seen: string[] = [];

@@ -228,11 +228,12 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
     }
   }
 
+  // A probe's answer counts only while the circuit is still half-open: after a reset or a
+  // forced opening it belongs to a period that is over, and moves nothing.
   private onSuccess(probe: boolean): void {
+    if (probe && this.state !== "half-open") return;
     this.consecutiveFailures = 0;
-    // A probe's answer counts only while the circuit is still half-open (not reset or forced
-    // open in the meantime).
-    if (!probe || this.state !== "half-open") return;
+    if (!probe) return;
     this.probeInFlight = false;
     if (++this.probeSuccesses >= this.halfOpenSuccesses) {
       this.moveTo("closed", this.now, "probe succeeded");
@@ -240,7 +241,8 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   private onFailure(probe: boolean): void {
-    if (probe && this.state === "half-open") {
+    if (probe) {
+      if (this.state !== "half-open") return;
       this.probeInFlight = false;
       this.open("probe failed");
       return;

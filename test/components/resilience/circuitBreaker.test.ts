@@ -212,6 +212,21 @@ describe("CircuitBreaker", () => {
     ]);
   });
 
+  it("a failed probe answer after a reset is not counted against the closed circuit", () => {
+    const { sim, target, breaker, callAt } = setup({ failureThreshold: 1, openDuration: 1 });
+    target.healthy = false;
+    callAt(0); // opens at 0.1 until 1.1
+    callAt(1.2); // probe, fails at 1.3
+    sim.at(1.25, () => breaker.reset());
+    sim.run();
+    expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}:${t.reason}`)).toEqual([
+      "0.1:open:failures",
+      "1.1:half-open:open period over",
+      "1.25:closed:reset",
+    ]);
+    expect(breaker.currentState()).toBe("closed");
+  });
+
   it("refuses bad options", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new Target(sim, "t");
