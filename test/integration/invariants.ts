@@ -1,0 +1,395 @@
+/**
+ * The invariants every composition from `./composition.ts` must satisfy once `sim.run()` has
+ * drained (sources stopped, every crash healed). Each is derived from the component's documented
+ * stats; the comments say why it holds. `checkInvariants` throws (via vitest's expect) at the
+ * first one broken, naming the entity.
+ *
+ * "Hanging" is the one allowance: an entity that waits on a call without a timeout waits
+ * forever for an answer that was lost (a crash, a lossy link), exactly as documented; such an
+ * entity may end the run with calls and processes outstanding, and so may nothing else.
+ */
+import { expect } from "vitest";
+import { checkDeterminism, type RunSummary } from "../../src/index.js";
+import { type BuiltModel, buildModel, type ModelSpec, runToQuiet } from "./composition.js";
+
+/** A guard against a model that never quiets down: the largest ones run ~100,000 events. */
+const MAX_EVENTS = 2_000_000;
+
+/** Tokens are counted in millionths by TokenBudget (see src/components/resilience/tokenBudget.ts). */
+const UNIT = 1_000_000;
+
+/** Most extra attempts a `{ ratio, burst }` budget allows over `requests` requests. */
+function budgetCap(budget: { ratio: number; burst: number }, requests: number): number {
+  const earn = Math.max(1, Math.round(budget.ratio * UNIT));
+  return Math.floor((Math.round(budget.burst * UNIT) + requests * earn) / UNIT);
+}
+
+function nonNegativeCounters(where: string, stats: object): void {
+  for (const [key, value] of Object.entries(stats)) {
+    if (typeof value !== "number") continue;
+    // NaN is allowed only where documented (a percentile of an empty histogram, a response
+    // time not yet measured); every other number is a count, a mean or a fraction.
+    if (Number.isNaN(value)) {
+      expect(["p50Latency", "p99Latency", "responseTime"], `${where}.${key} is NaN`).toContain(key);
+      continue;
+    }
+    expect(value, `${where}.${key}`).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(value), `${where}.${key} finite`).toBe(true);
+  }
+}
+
+/** A percentile estimate lies within the recorded range (the histogram clamps it). */
+function percentileWithin(where: string, p: number, min: number, max: number): void {
+  if (Number.isNaN(p)) return;
+  expect(p, `${where} >= min`).toBeGreaterThanOrEqual(min);
+  expect(p, `${where} <= max`).toBeLessThanOrEqual(max);
+}
+
+export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
+  const hangs = (e: { name: string }) =>
+    m.lossPossible && [...m.waitsWithoutTimeout].some((w) => w.name === e.name);
+
+  // The run: drained, with no non-daemon event left behind, and no entity left crashed.
+  expect(summary.reason).toBe("drained");
+  expect(summary.pendingEvents).toBe(0);
+  // The health checkers were stopped (crashed) once the load was done (see `runToQuiet`).
+  for (const entity of m.sim.entities) {
+    const stopped = m.checkers.some((c) => c.name === entity.name);
+    expect(entity.status, entity.name).toBe(stopped ? "crashed" : "up");
+  }
+
+  // Nothing left behind: no outstanding call and no live process, except where an entity waits
+  // without a timeout for an answer that may have been lost. The checker's rounds are daemon
+  // processes (a round may have begun, its checks not yet started, when the run ends); its
+  // checks always have a timeout (a non-daemon timer), so none is outstanding at the end.
+  const checkerNames = new Set(m.checkers.map((c) => c.name));
+  for (const entity of m.sim.entities) {
+    if (checkerNames.has(entity.name)) {
+      expect(entity.pendingCallCount, `${entity.name} pending calls`).toBe(0);
+      continue;
+    }
+    if (hangs(entity)) continue;
+    expect(entity.pendingCallCount, `${entity.name} pending calls`).toBe(0);
+    expect(entity.liveProcessCount, `${entity.name} live processes`).toBe(0);
+  }
+
+  // Client (never crashed): requests = succeeded + failed + inFlight; attempts = requests +
+  // retries; every attempt succeeded, failed (timeout or rejection), or is the one outstanding
+  // attempt of an in-flight request (at the end no request can be sleeping in a backoff: that
+  // would be a pending timer). In flight at the end only if hanging, one call and one process
+  // per request.
+  const client = m.client.stats;
+  nonNegativeCounters("client", client);
+  const spec = m.spec.client;
+  const maxAttempts = spec.retry.kind === "none" ? 1 : spec.retry.maxAttempts;
+  expect(m.client.counters.received).toBe(client.requests);
+  expect(client.requests).toBe(client.succeeded + client.failed + client.inFlight);
+  expect(client.attempts).toBe(client.requests + client.retries);
+  expect(client.retries).toBeLessThanOrEqual(client.requests * (maxAttempts - 1));
+  expect(client.timeouts + client.rejections).toBe(
+    client.attempts - client.succeeded - client.inFlight,
+  );
+  expect(client.inFlight).toBe(m.client.pendingCallCount);
+  expect(client.inFlight).toBe(m.client.liveProcessCount);
+  if (!hangs(m.client)) expect(client.inFlight).toBe(0);
+  expect(client.retriesDenied).toBeLessThanOrEqual(client.failed);
+  if (spec.budget === null) expect(client.retriesDenied).toBe(0);
+  else expect(client.retries).toBeLessThanOrEqual(budgetCap(spec.budget, client.requests));
+  if (spec.timeout === null) expect(client.timeouts).toBe(0);
+  // Without a lossy link, every message the source generated reached the client.
+  if (m.links.every((l) => l.stats.messagesDropped === 0)) {
+    expect(client.requests).toBe(m.source.generated);
+  } else {
+    expect(client.requests).toBeLessThanOrEqual(m.source.generated);
+  }
+  expect(m.source.generated).toBeLessThanOrEqual(m.spec.count);
+  if (client.succeeded > 0) {
+    expect(client.meanLatency).toBeLessThanOrEqual(client.maxLatency * (1 + 1e-12));
+    percentileWithin(
+      "client.p50Latency",
+      client.p50Latency,
+      m.client.latency.min,
+      m.client.latency.max,
+    );
+    percentileWithin(
+      "client.p99Latency",
+      client.p99Latency,
+      m.client.latency.min,
+      m.client.latency.max,
+    );
+    expect(client.p50Latency).toBeLessThanOrEqual(client.p99Latency);
+  }
+
+  // Server: every request received is completed, rejected, lost to a crash, in service or
+  // waiting; at the end none is in service or waiting (service timers keep the run alive).
+  for (const server of m.servers) {
+    const s = server.stats;
+    const where = `server ${server.name}`;
+    nonNegativeCounters(where, s);
+    expect(server.counters.received, where).toBe(
+      s.completed + s.rejected + s.lostToCrash + s.active + s.depth,
+    );
+    expect(s.active, where).toBe(0);
+    expect(s.depth, where).toBe(0);
+    expect(s.inUse, where).toBe(0);
+    if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
+    if (
+      server.queueCapacity === Number.POSITIVE_INFINITY &&
+      server.concurrencyModel?.weighted !== true
+    ) {
+      expect(s.rejected, where).toBe(0);
+    }
+    // Documented exception: a dynamic limit lowered below the number in service lets the
+    // in-service ones finish, so capacity in use can exceed the limit for a while.
+    if (!m.dynamicLimits.has(server)) expect(s.utilization, where).toBeLessThanOrEqual(1 + 1e-12);
+    const dynamic = m.dynamicLimits.get(server);
+    if (dynamic !== undefined) expect(s.limit).toBe(dynamic.limit);
+  }
+
+  for (const pool of m.pools) {
+    const s = pool.stats;
+    const where = `pool ${pool.name}`;
+    nonNegativeCounters(where, s);
+    expect(pool.counters.received, where).toBe(
+      s.tasksCompleted + s.tasksRejected + s.tasksLostToCrash + s.activeWorkers + s.queuedTasks,
+    );
+    expect(s.activeWorkers, where).toBe(0);
+    expect(s.queuedTasks, where).toBe(0);
+    expect(s.idleWorkers, where).toBe(pool.workers);
+    expect(s.workerUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
+    if (!m.crashed.has(pool)) expect(s.tasksLostToCrash, where).toBe(0);
+    if (pool.queueCapacity === Number.POSITIVE_INFINITY) expect(s.tasksRejected, where).toBe(0);
+  }
+
+  for (const server of m.asyncServers) {
+    const s = server.stats;
+    const where = `async ${server.name}`;
+    nonNegativeCounters(where, s);
+    expect(server.counters.received, where).toBe(
+      s.completed + s.rejected + s.failed + s.lostToCrash + s.activeConnections,
+    );
+    expect(s.activeConnections, where).toBe(server.liveProcessCount);
+    if (!hangs(server)) expect(s.activeConnections, where).toBe(0);
+    expect(s.peakConnections, where).toBeLessThanOrEqual(server.maxConnections);
+    expect(s.meanConnections, where).toBeLessThanOrEqual(s.peakConnections + 1e-9);
+    expect(s.cpuUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
+    expect(s.cpuQueueDepth, where).toBe(0);
+    expect(s.p99LoopLag, where).toBeLessThanOrEqual(s.maxLoopLag);
+    expect(s.meanLoopLag, where).toBeLessThanOrEqual(s.maxLoopLag * (1 + 1e-12));
+    if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
+  }
+
+  // Hedge: requests = succeeded + failed + in progress (one live process each) + lost to a
+  // crash (not counted; zero if never crashed). Copies: at most maxHedges per request, and with
+  // a budget at most burst + ratio x requests in all.
+  for (const { entity: hedge, spec: h } of m.hedges) {
+    const s = hedge.stats;
+    const where = `hedge ${hedge.name}`;
+    nonNegativeCounters(where, s);
+    expect(hedge.counters.received, where).toBe(s.requests);
+    const unaccounted = s.requests - s.succeeded - s.failed - hedge.liveProcessCount;
+    expect(unaccounted, `${where} requests unaccounted for`).toBeGreaterThanOrEqual(0);
+    if (!m.crashed.has(hedge)) expect(unaccounted, `${where} requests unaccounted for`).toBe(0);
+    expect(s.hedgesSent, where).toBeLessThanOrEqual(s.requests * h.maxHedges);
+    if (h.budget !== null) {
+      expect(s.hedgesSent, where).toBeLessThanOrEqual(budgetCap(h.budget, s.requests));
+    } else {
+      expect(s.hedgesDenied, where).toBe(0);
+    }
+    expect(s.hedgesDenied, where).toBeLessThanOrEqual(s.requests);
+    expect(s.hedgeWins, where).toBeLessThanOrEqual(s.succeeded);
+    expect(s.hedgeWins, where).toBeLessThanOrEqual(s.hedgesSent);
+  }
+
+  // CircuitBreaker: every request is forwarded or short-circuited; forwarded ones succeed,
+  // fail, are in progress or were lost to a crash. The log has only legal transitions, in time
+  // order, each starting where the previous one ended.
+  for (const breaker of m.breakers) {
+    const s = breaker.stats;
+    const where = `breaker ${breaker.name}`;
+    nonNegativeCounters(where, { ...s, transitions: 0 });
+    expect(breaker.counters.received, where).toBe(s.forwarded + s.shortCircuited);
+    const unaccounted = s.forwarded - s.succeeded - s.failed - breaker.liveProcessCount;
+    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
+    if (!m.crashed.has(breaker)) expect(unaccounted, where).toBe(0);
+    const legal = new Set(["closed>open", "open>half-open", "half-open>closed", "half-open>open"]);
+    let state = "closed";
+    let time = 0;
+    const crashTimes = m.crashed.get(breaker) ?? [];
+    for (const t of s.transitions) {
+      // A crash closes the circuit from any state, and logs it (reason "crash").
+      const legalMove =
+        legal.has(`${t.from}>${t.to}`) ||
+        (t.to === "closed" && t.reason === "crash" && crashTimes.includes(t.time));
+      expect(legalMove, `${where} transition ${JSON.stringify(t)}`).toBe(true);
+      expect(t.time, `${where} transition time`).toBeGreaterThanOrEqual(time);
+      expect(t.from, `${where} transition at ${t.time} starts where the last ended`).toBe(state);
+      state = t.to;
+      time = t.time;
+    }
+    // The state now is the last one logged (an open circuit whose time is up reads half-open).
+    const now = breaker.currentState();
+    if (state === "open") expect(["open", "half-open"], where).toContain(now);
+    else expect(now, `${where} state vs log`).toBe(state);
+  }
+
+  // Bulkhead: never more than maxConcurrent forwarded at once (sampled every millisecond and at
+  // the end); every request is forwarded, refused, timed out waiting, still waiting, or lost to
+  // a crash; forwarded ones succeed, fail, are in progress, or were lost to a crash.
+  for (const { entity: bulkhead, spec: b, probe } of m.bulkheads) {
+    const s = bulkhead.stats;
+    const where = `bulkhead ${bulkhead.name}`;
+    nonNegativeCounters(where, s);
+    const peak = Math.max(0, ...probe.points.map((p) => p[1]));
+    expect(peak, `${where} peak active`).toBeLessThanOrEqual(b.maxConcurrent);
+    expect(s.active, where).toBeLessThanOrEqual(b.maxConcurrent);
+    expect(s.waiting, where).toBeLessThanOrEqual(b.maxWaiting);
+    if (b.maxWaiting === 0) expect(s.timedOutWaiting, where).toBe(0);
+    if (!m.crashed.has(bulkhead)) {
+      expect(bulkhead.counters.received, where).toBe(
+        s.forwarded + s.rejected + s.timedOutWaiting + s.waiting,
+      );
+      expect(s.forwarded, where).toBe(s.succeeded + s.failed + s.active);
+      if (!hangs(bulkhead)) {
+        expect(s.active, where).toBe(0);
+        expect(s.waiting, where).toBe(0);
+      }
+    } else {
+      expect(bulkhead.counters.received, where).toBeGreaterThanOrEqual(
+        s.forwarded + s.rejected + s.timedOutWaiting + s.waiting,
+      );
+      expect(s.forwarded, where).toBeGreaterThanOrEqual(s.succeeded + s.failed);
+    }
+  }
+
+  // TimeoutWrapper: always has a deadline, so it never hangs.
+  for (const wrapper of m.wrappers) {
+    const s = wrapper.stats;
+    const where = `wrapper ${wrapper.name}`;
+    nonNegativeCounters(where, s);
+    expect(wrapper.counters.received, where).toBe(s.forwarded);
+    const unaccounted = s.forwarded - s.succeeded - s.timeouts - s.rejections;
+    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
+    if (!m.crashed.has(wrapper)) expect(unaccounted, where).toBe(0);
+  }
+
+  // Fallback: answered by the primary, by the fallback, failed, in progress or lost to a crash;
+  // a function fallback never fails.
+  for (const { entity: fallback, usesFunction } of m.fallbacks) {
+    const s = fallback.stats;
+    const where = `fallback ${fallback.name}`;
+    nonNegativeCounters(where, s);
+    expect(fallback.counters.received, where).toBe(s.requests);
+    const unaccounted =
+      s.requests - s.primarySucceeded - s.fallbacksUsed - s.failed - fallback.liveProcessCount;
+    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
+    if (!m.crashed.has(fallback)) expect(unaccounted, where).toBe(0);
+    if (usesFunction) expect(s.failed, where).toBe(0);
+  }
+
+  // LoadBalancer: requests are forwarded or refused (no healthy backend); forwarded ones are
+  // answered, failed, in flight or lost to a crash; per-backend counts add up to the totals.
+  for (const lb of m.balancers) {
+    const s = lb.stats;
+    const where = `balancer ${lb.name}`;
+    nonNegativeCounters(where, { ...s, backends: 0 });
+    expect(lb.counters.received, where).toBe(s.requests);
+    expect(s.requests, where).toBe(s.forwarded + s.rejected);
+    const sum = (f: (b: (typeof s.backends)[number]) => number) =>
+      s.backends.reduce((total, b) => total + f(b), 0);
+    expect(
+      sum((b) => b.forwarded),
+      `${where} per-backend forwarded`,
+    ).toBe(s.forwarded);
+    expect(
+      sum((b) => b.inFlight),
+      `${where} per-backend inFlight`,
+    ).toBe(s.inFlight);
+    expect(
+      sum((b) => b.failed),
+      `${where} per-backend failed`,
+    ).toBe(s.failed);
+    expect(s.timeouts, where).toBeLessThanOrEqual(s.failed);
+    expect(s.inFlight, where).toBe(lb.liveProcessCount);
+    const unaccounted = s.forwarded - s.succeeded - s.failed - s.inFlight;
+    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
+    if (!m.crashed.has(lb)) expect(unaccounted, where).toBe(0);
+    expect(s.healthy, where).toBe(s.backends.filter((b) => b.healthy).length);
+    expect(s.markedUnhealthy - s.markedHealthy, where).toBe(s.backends.length - s.healthy);
+    for (const b of s.backends) {
+      if (!Number.isNaN(b.responseTime)) expect(b.responseTime, where).toBeGreaterThanOrEqual(0);
+    }
+    if (m.checkers.length === 0) expect(s.markedUnhealthy, where).toBe(0);
+  }
+
+  // HealthChecker: every check passed, failed or was cut short by the checker's crash; marks
+  // alternate per backend, unhealthy first, in time order.
+  for (const checker of m.checkers) {
+    const s = checker.stats;
+    const where = `checker ${checker.name}`;
+    nonNegativeCounters(where, { ...s, transitions: 0 });
+    expect(s.timedOut, where).toBeLessThanOrEqual(s.failed);
+    // Stopping the checker (a crash) may cut checks short: neither passed nor failed.
+    expect(s.checks, where).toBeGreaterThanOrEqual(s.passed + s.failed);
+    expect(s.markedUnhealthy + s.markedHealthy, where).toBe(s.transitions.length);
+    const last = new Map<string, string>();
+    let time = 0;
+    for (const t of s.transitions) {
+      expect(t.time, where).toBeGreaterThanOrEqual(time);
+      time = t.time;
+      expect(t.state, `${where} ${t.backend} at ${t.time}`).not.toBe(
+        last.get(t.backend) ?? "healthy",
+      );
+      last.set(t.backend, t.state);
+    }
+  }
+
+  // Messages are conserved on every edge: whatever a caller says it sent, its callees received,
+  // unless a link lost some. A callee that crashed dropped what arrived while it was down; that
+  // count (`droppedWhileDown`) includes replies to its own calls, so it only bounds the loss.
+  if (m.links.every((l) => l.stats.messagesDropped === 0)) {
+    for (const edge of m.edges) {
+      const received = edge.to.reduce((n, e) => n + e.counters.received, 0);
+      const dropped = edge.to.reduce((n, e) => n + e.counters.droppedWhileDown, 0);
+      const sent = edge.sent();
+      if (edge.to.some((e) => m.crashed.has(e))) {
+        expect(received, `${edge.label}: received vs sent`).toBeLessThanOrEqual(sent);
+        expect(received + dropped, `${edge.label}: arrived vs sent`).toBeGreaterThanOrEqual(sent);
+      } else {
+        expect(received, `${edge.label}: received vs sent`).toBe(sent);
+        expect(dropped, `${edge.label}: dropped`).toBe(0);
+      }
+    }
+  }
+
+  for (const link of m.links) {
+    const s = link.stats;
+    nonNegativeCounters(`link ${link.name}`, s);
+    expect(s.utilization).toBeLessThanOrEqual(1);
+    if (m.spec.network?.loss === 0) expect(s.messagesDropped).toBe(0);
+  }
+}
+
+/** Every entity's metrics, as comparable data. */
+function metricsOf(summary: { entities: readonly { name: string; metrics: object }[] }) {
+  return summary.entities.map((e) => ({ name: e.name, metrics: e.metrics }));
+}
+
+/** Builds and runs `spec` twice, checks the two runs agree, and checks the invariants of the first. */
+export function runAndCheck(spec: ModelSpec): BuiltModel {
+  const built: BuiltModel[] = [];
+  const verdict = checkDeterminism(
+    (seed) => {
+      const model = buildModel(spec, seed);
+      runToQuiet(model, MAX_EVENTS);
+      built.push(model);
+      return model.sim;
+    },
+    spec.seed,
+    { maxEvents: MAX_EVENTS },
+  );
+  expect(verdict.differences).toEqual([]);
+  expect(metricsOf(verdict.second)).toEqual(metricsOf(verdict.first));
+  checkInvariants(built[0]!, verdict.first);
+  return built[0]!;
+}
