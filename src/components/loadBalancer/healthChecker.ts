@@ -15,9 +15,14 @@
  * queue with real work, as they do in real servers, so an overloaded backend can be marked
  * unhealthy, which moves its load onto the others.
  *
- * The round timer is a daemon, so checking never keeps a run alive; rounds run at exactly
- * start + k x interval. A run without `until` may last up to `timeout` past the model's last
- * event (the last round's checks finish).
+ * The round timer is a daemon, so the rounds alone never keep a run alive; rounds run at
+ * exactly start + k x interval. The checks are ordinary messages, though, and the work they
+ * cause at the backends is ordinary work: a run without `until` ends once a round's checks and
+ * their answers (late ones included) are done before the next round is due, at most `timeout`
+ * past the model's last event when checks are answered in time. When a check's round trip
+ * (links, the backend's queue and service) outlasts the interval, each round is still being
+ * answered when the next is due, and a run without `until` never ends: give it an `until`, or
+ * crash the checker once the load is done (a crashed checker stops checking).
  *
  * @example
  * const lb = new LoadBalancer(sim, "lb", { backends: [a, b, c], timeout: 1 });

@@ -136,6 +136,34 @@ describe("HealthChecker", () => {
     expect(summary.time).toBeLessThan(5.1);
   });
 
+  // Regression, found by the whole-model invariant tests (test/integration/invariants.test.ts):
+  // checks are ordinary messages and ordinary work at the backends, so when a check's round trip
+  // outlasts the interval each round is still being answered when the next is due, and a run
+  // without `until` never ends. Documented; the way out is to stop the checker (a crash).
+  it("keeps a run without until going while its checks outlast the interval", () => {
+    const { sim, pool, lb } = setup(1);
+    pool[0]!.takes = 0.3; // answers a check 0.3 s after it arrives: longer than the interval
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 0.2,
+      timeout: 0.1,
+    });
+    const client = new Client<string, string>(sim, "client", { target: lb });
+    new Source<string>(sim, "users", {
+      target: client,
+      arrivals: constant(10),
+      payload: () => "r",
+      stopAfter: { time: 1 },
+    });
+    expect(sim.run({ maxEvents: 20_000 }).reason).toBe("event-limit");
+    expect(sim.now).toBeGreaterThan(100); // long after the last request
+    checker.crash(); // stops checking: what is left drains
+    const summary = sim.run();
+    expect(summary.reason).toBe("drained");
+    expect(summary.pendingEvents).toBe(0);
+    expect(client.stats.inFlight).toBe(0);
+  });
+
   it("a crash stops checking and forgets streaks; recover resumes on the same grid", () => {
     const { sim, pool, lb } = setup(1);
     const checker = new HealthChecker<string>(sim, "health", {
