@@ -8,6 +8,7 @@
  * accumulated error: arrival k of a constant-rate source is at start + k / rate, rounded once.
  */
 import { ConfigError } from "../core/errors.js";
+import { log } from "../random/portableMath.js";
 import { checkParam, type Param } from "../random/profile.js";
 import type { RandomStream } from "../random/randomStream.js";
 
@@ -72,7 +73,7 @@ export function poisson(rate: Param): ArrivalProcess {
         return () => {
           if (!(bound > 0)) return null;
           for (let rejected = 0; rejected < MAX_THINNING_REJECTIONS; rejected++) {
-            last += -Math.log(1 - stream.next()) / bound;
+            last += -log(1 - stream.next()) / bound;
             if (stream.next() * bound < r.at(last)) return last;
           }
           // A rate that stays at zero would otherwise spin here forever.
@@ -85,7 +86,7 @@ export function poisson(rate: Param): ArrivalProcess {
         };
       }
       return () => {
-        const target = -Math.log(1 - stream.next());
+        const target = -log(1 - stream.next());
         const next =
           typeof r === "number"
             ? r > 0

@@ -11,6 +11,7 @@
  * the smallest values.
  */
 import { ConfigError } from "../core/errors.js";
+import { log, pow } from "../random/portableMath.js";
 
 export interface HistogramOptions {
   /** Relative accuracy of percentiles, in (0, 1). Default 0.01 (1%). */
@@ -48,7 +49,7 @@ export class Histogram {
     this.relativeAccuracy = accuracy;
     this.maxBuckets = maxBuckets;
     this.gamma = (1 + accuracy) / (1 - accuracy);
-    this.logGamma = Math.log(this.gamma);
+    this.logGamma = log(this.gamma);
   }
 
   /** Records a finite value >= 0. */
@@ -64,7 +65,7 @@ export class Histogram {
       this.zeros++;
       return;
     }
-    let key = Math.ceil(Math.log(value) / this.logGamma);
+    let key = Math.ceil(log(value) / this.logGamma);
     if (key < this.collapsedBelow) key = this.collapsedBelow;
     this.addToKey(key, 1);
   }
@@ -109,7 +110,7 @@ export class Histogram {
       if (seen >= rank) {
         const key = this.offset + i;
         // The bucket (gamma^(key-1), gamma^key] is represented by the point of least relative error.
-        const estimate = (2 * this.gamma ** key) / (this.gamma + 1);
+        const estimate = (2 * pow(this.gamma, key)) / (this.gamma + 1);
         return Math.min(this.high, Math.max(this.low, estimate));
       }
     }

@@ -14,6 +14,7 @@
  * rate.at(65); // 16
  */
 import { ConfigError } from "../core/errors.js";
+import { cos, sin } from "./portableMath.js";
 
 /** A number that varies with simulated time (seconds). */
 export interface Profile {
@@ -361,14 +362,14 @@ class SineProfile implements Profile {
   }
 
   at(time: number): number {
-    return this.mean + this.amplitude * Math.sin(this.omega * (time - this.phase));
+    return this.mean + this.amplitude * sin(this.omega * (time - this.phase));
   }
 
   integral(from: number, to: number): number {
     const { omega, phase, amplitude } = this;
     return (
       this.mean * (to - from) -
-      (amplitude / omega) * (Math.cos(omega * (to - phase)) - Math.cos(omega * (from - phase)))
+      (amplitude / omega) * (cos(omega * (to - phase)) - cos(omega * (from - phase)))
     );
   }
 

@@ -7,6 +7,7 @@
  * (`sim.random("arrivals")`); the same name on the same owner returns the same stream.
  */
 import { ConfigError } from "../core/errors.js";
+import { log } from "./portableMath.js";
 import { deriveGenerator, type Xoshiro128 } from "./prng.js";
 
 export class RandomStream {
@@ -68,7 +69,7 @@ export class RandomStream {
       throw new ConfigError("RandomStream.exponential", "mean", "a finite number > 0", mean);
     }
     // 1 - u lies in (0, 1], so the logarithm is finite.
-    return -Math.log(1 - this.generator.nextDouble()) * mean;
+    return -log(1 - this.generator.nextDouble()) * mean;
   }
 
   /** True with probability `probability`. */

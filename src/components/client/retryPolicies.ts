@@ -5,6 +5,7 @@
  * Each policy is a description; `delay(retry, stream)` draws from the caller's stream.
  */
 import { ConfigError } from "../../core/errors.js";
+import { pow } from "../../random/portableMath.js";
 import type { RandomStream } from "../../random/randomStream.js";
 
 export interface RetryPolicy {
@@ -89,7 +90,7 @@ export function exponentialBackoff(options: {
     description: `exponential backoff: ${maxAttempts} attempts from ${initial}s x${multiplier}, ${jitter} jitter`,
     maxAttempts,
     delay(retry, _previous, stream) {
-      const ceiling = Math.min(max, initial * multiplier ** (retry - 1));
+      const ceiling = Math.min(max, initial * pow(multiplier, retry - 1));
       if (jitter === "none") return ceiling;
       if (jitter === "full") return ceiling * stream.next();
       return ceiling / 2 + (ceiling / 2) * stream.next();

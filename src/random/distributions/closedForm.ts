@@ -4,6 +4,7 @@
  * all times, and knows its mean and percentiles exactly.
  */
 import { ConfigError } from "../../core/errors.js";
+import { exp, log, pow } from "../portableMath.js";
 import { checkParam, type Param, valueAt } from "../profile.js";
 import type { RandomStream } from "../randomStream.js";
 import {
@@ -72,11 +73,11 @@ export function exponential(mean: Param): Distribution {
   return {
     kind: "distribution",
     description: `exponential(mean ${describe(m)})`,
-    sample: (stream, time = 0) => -Math.log(openUniform(stream)) * valueAt(m, time),
+    sample: (stream, time = 0) => -log(openUniform(stream)) * valueAt(m, time),
     mean: (time = 0) => valueAt(m, time),
     percentile: (q, time = 0) => {
       checkQuantile("dist.exponential", q);
-      return -Math.log(1 - q) * valueAt(m, time);
+      return -log(1 - q) * valueAt(m, time);
     },
   };
 }
@@ -140,11 +141,14 @@ export function lognormal(options: { median: Param; sigma: Param }): Distributio
     description: `lognormal(median ${describe(median)}, sigma ${describe(sigma)})`,
     sample: (stream, time = 0) =>
       valueAt(median, time) *
-      Math.exp(valueAt(sigma, time) * inverseStandardNormal(uniformOpen(stream))),
-    mean: (time = 0) => valueAt(median, time) * Math.exp(valueAt(sigma, time) ** 2 / 2),
+      exp(valueAt(sigma, time) * inverseStandardNormal(uniformOpen(stream))),
+    mean: (time = 0) => {
+      const s = valueAt(sigma, time);
+      return valueAt(median, time) * exp((s * s) / 2);
+    },
     percentile: (q, time = 0) => {
       checkQuantile("dist.lognormal", q);
-      return valueAt(median, time) * Math.exp(valueAt(sigma, time) * inverseStandardNormal(q));
+      return valueAt(median, time) * exp(valueAt(sigma, time) * inverseStandardNormal(q));
     },
   };
 }
@@ -163,11 +167,11 @@ export function weibull(options: { shape: Param; scale: Param }): Distribution {
     kind: "distribution",
     description: `weibull(shape ${describe(k)}, scale ${describe(lambda)})`,
     sample: (stream, time = 0) =>
-      valueAt(lambda, time) * (-Math.log(openUniform(stream))) ** (1 / valueAt(k, time)),
+      valueAt(lambda, time) * pow(-log(openUniform(stream)), 1 / valueAt(k, time)),
     mean: (time = 0) => valueAt(lambda, time) * gammaFunction(1 + 1 / valueAt(k, time)),
     percentile: (q, time = 0) => {
       checkQuantile("dist.weibull", q);
-      return valueAt(lambda, time) * (-Math.log(1 - q)) ** (1 / valueAt(k, time));
+      return valueAt(lambda, time) * pow(-log(1 - q), 1 / valueAt(k, time));
     },
   };
 }
@@ -183,14 +187,14 @@ export function pareto(options: { scale: Param; shape: Param }): Distribution {
     kind: "distribution",
     description: `pareto(scale ${describe(xm)}, shape ${describe(alpha)})`,
     sample: (stream, time = 0) =>
-      valueAt(xm, time) * openUniform(stream) ** (-1 / valueAt(alpha, time)),
+      valueAt(xm, time) * pow(openUniform(stream), -1 / valueAt(alpha, time)),
     mean: (time = 0) => {
       const a = valueAt(alpha, time);
       return a <= 1 ? Number.POSITIVE_INFINITY : (a * valueAt(xm, time)) / (a - 1);
     },
     percentile: (q, time = 0) => {
       checkQuantile("dist.pareto", q);
-      return valueAt(xm, time) * (1 - q) ** (-1 / valueAt(alpha, time));
+      return valueAt(xm, time) * pow(1 - q, -1 / valueAt(alpha, time));
     },
   };
 }

@@ -7,6 +7,8 @@
  * Parameters are `Param`s: a distribution whose mean follows a profile samples with the value
  * at the time passed to `sample`.
  */
+
+import { exp, log, pow, sin } from "../portableMath.js";
 import type { RandomStream } from "../randomStream.js";
 
 export interface Distribution {
@@ -60,14 +62,14 @@ export function inverseStandardNormal(p: number): number {
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
+    const q = Math.sqrt(-2 * log(p));
     return (
       (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
       ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
     );
   }
   if (p > 1 - low) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
+    const q = Math.sqrt(-2 * log(1 - p));
     return (
       -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
       ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1)
@@ -87,7 +89,7 @@ export function standardNormalCdf(x: number): number {
   const t = 1 / (1 + 0.5 * z);
   const erfc =
     t *
-    Math.exp(
+    exp(
       -z * z -
         1.26551223 +
         t *
@@ -109,7 +111,7 @@ export function standardNormalCdf(x: number): number {
 
 /** The gamma function (Lanczos approximation, g = 7, 9 terms; ~15 significant digits). */
 export function gammaFunction(x: number): number {
-  if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * gammaFunction(1 - x));
+  if (x < 0.5) return Math.PI / (sin(Math.PI * x) * gammaFunction(1 - x));
   const g = 7;
   const coefficients = [
     0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
@@ -120,5 +122,5 @@ export function gammaFunction(x: number): number {
   let sum = coefficients[0]!;
   for (let i = 1; i < g + 2; i++) sum += coefficients[i]! / (z + i);
   const t = z + g + 0.5;
-  return Math.sqrt(2 * Math.PI) * t ** (z + 0.5) * Math.exp(-t) * sum;
+  return Math.sqrt(2 * Math.PI) * pow(t, z + 0.5) * exp(-t) * sum;
 }

@@ -3,6 +3,8 @@
  * service with k steps. Sampled by Marsaglia and Tsang's squeeze method (shape >= 1) with the
  * u^(1/k) boost for shape < 1.
  */
+
+import { log, pow } from "../portableMath.js";
 import { checkParam, type Param, valueAt } from "../profile.js";
 import type { RandomStream } from "../randomStream.js";
 import { describe } from "./closedForm.js";
@@ -14,7 +16,7 @@ function sampleStandardGamma(stream: RandomStream, shape: number): number {
   if (shape < 1) {
     // Gamma(k) = Gamma(k + 1) * U^(1/k).
     const u = 1 - stream.next();
-    return sampleStandardGamma(stream, shape + 1) * u ** (1 / shape);
+    return sampleStandardGamma(stream, shape + 1) * pow(u, 1 / shape);
   }
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
@@ -30,7 +32,7 @@ function sampleStandardGamma(stream: RandomStream, shape: number): number {
     v = v * v * v;
     const u = 1 - stream.next();
     if (u < 1 - 0.0331 * x * x * x * x) return d * v;
-    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    if (log(u) < 0.5 * x * x + d * (1 - v + log(v))) return d * v;
   }
 }
 

@@ -7,6 +7,7 @@
  * at 6.64, while real services show 3 or 30.
  */
 import { ConfigError } from "../../core/errors.js";
+import { log } from "../portableMath.js";
 import { checkQuantile, type Distribution } from "./distribution.js";
 
 export interface FittedPercentiles {
@@ -51,10 +52,10 @@ export function percentileFitted(percentiles: FittedPercentiles): Distribution {
   const tailQ = qs[last]!;
   const tailV = vs[last]!;
   // Exponential tail scale: the last interval's drop in log-survival, per unit of value.
-  const tailScale = (tailV - vs[last - 1]!) / Math.log((1 - qs[last - 1]!) / (1 - tailQ));
+  const tailScale = (tailV - vs[last - 1]!) / log((1 - qs[last - 1]!) / (1 - tailQ));
 
   const inverse = (u: number): number => {
-    if (u >= tailQ) return tailV + tailScale * Math.log((1 - tailQ) / (1 - u));
+    if (u >= tailQ) return tailV + tailScale * log((1 - tailQ) / (1 - u));
     let i = 0;
     while (u >= qs[i + 1]!) i++;
     return vs[i]! + ((vs[i + 1]! - vs[i]!) * (u - qs[i]!)) / (qs[i + 1]! - qs[i]!);

@@ -5,6 +5,7 @@
  * with binary search, so each draw is one uniform and O(log n).
  */
 import { ConfigError } from "../../core/errors.js";
+import { pow } from "../portableMath.js";
 import { checkQuantile, type Distribution } from "./distribution.js";
 
 export const MAX_ZIPF_POPULATION = 10_000_000;
@@ -27,7 +28,7 @@ export function zipf(options: { population: number; exponent: number }): Distrib
   let total = 0;
   let weightedTotal = 0;
   for (let r = 1; r <= n; r++) {
-    const weight = r ** -s;
+    const weight = pow(r, -s);
     total += weight;
     weightedTotal += r * weight;
     cdf[r - 1] = total;
