@@ -426,7 +426,6 @@ export interface BuiltModel {
   readonly bulkheads: {
     readonly entity: Bulkhead<number, number>;
     readonly spec: Extract<ProxySpec, { kind: "bulkhead" }>;
-    readonly probe: Probe;
   }[];
   readonly wrappers: TimeoutWrapper<number, number>[];
   readonly fallbacks: {
@@ -436,6 +435,13 @@ export interface BuiltModel {
   readonly balancers: LoadBalancer<number, number>[];
   readonly checkers: HealthChecker<number>[];
   readonly links: NetworkLink[];
+  /**
+   * Capacity limits broken at any sample (every millisecond, a daemon probe): a server using
+   * more than its limit (fixed or weighted), a pool with more busy workers than workers, an
+   * async server with more connections than allowed, a bulkhead with more forwarded than
+   * maxConcurrent or more waiting than maxWaiting. Each entry names the entity and the time.
+   */
+  readonly violations: string[];
   /** Entities that wait on some call without a timeout: they may wait forever for a lost answer. */
   readonly waitsWithoutTimeout: Set<Entity>;
   /** Entities the crash schedule crashed at least once, with the times of their crashes. */
@@ -481,6 +487,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
     waitsWithoutTimeout: new Set<Entity>(),
     crashed: new Map<Entity, number[]>(),
     edges: [] as { label: string; to: Entity[]; sent: () => number }[],
+    violations: [] as string[],
   };
   /** Servers and proxies, in creation order: what the crash schedule picks from. */
   const crashable: Entity[] = [];
@@ -672,11 +679,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         });
         // Waiters without maxWait wait on slots, which a call without timeout may hold forever.
         if (p.timeout === null) model.waitsWithoutTimeout.add(bulkhead);
-        const probe = new Probe(sim, name("bulkhead-probe"), {
-          read: () => bulkhead.stats.active,
-          interval: 0.001,
-        });
-        model.bulkheads.push({ entity: bulkhead, spec: p, probe });
+        model.bulkheads.push({ entity: bulkhead, spec: p });
         model.edges.push({
           label: `${bulkhead.name} -> target`,
           to: [target],
@@ -774,6 +777,44 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       lastScheduled = Math.max(lastScheduled, to);
     }
   }
+  // One probe samples every capacity limit of the model each millisecond.
+  const violations = model.violations;
+  new Probe(sim, "limits-probe", {
+    interval: 0.001,
+    read: () => {
+      const at = sim.now;
+      for (const server of model.servers) {
+        const st = server.stats;
+        // A dynamic limit lowered below the number in service is the documented exception.
+        if (!model.dynamicLimits.has(server) && st.inUse > st.limit) {
+          violations.push(`${server.name} inUse ${st.inUse} > limit ${st.limit} at ${at}`);
+        }
+        if (st.depth > server.queueCapacity)
+          violations.push(`${server.name} depth ${st.depth} at ${at}`);
+      }
+      for (const pool of model.pools) {
+        const st = pool.stats;
+        if (st.activeWorkers > pool.workers || st.queuedTasks > pool.queueCapacity) {
+          violations.push(
+            `${pool.name} ${st.activeWorkers} busy, ${st.queuedTasks} queued at ${at}`,
+          );
+        }
+      }
+      for (const server of model.asyncServers) {
+        const st = server.stats;
+        if (st.activeConnections > server.maxConnections) {
+          violations.push(`${server.name} ${st.activeConnections} connections at ${at}`);
+        }
+      }
+      for (const { entity, spec: b } of model.bulkheads) {
+        const st = entity.stats;
+        if (st.active > b.maxConcurrent || st.waiting > b.maxWaiting) {
+          violations.push(`${entity.name} ${st.active} active, ${st.waiting} waiting at ${at}`);
+        }
+      }
+      return violations.length;
+    },
+  });
   const lossPossible = model.crashed.size > 0 || (spec.network !== null && spec.network.loss > 0);
   return { ...model, source, client, lossPossible, lastScheduled };
 }
