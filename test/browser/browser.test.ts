@@ -7,18 +7,14 @@
  * headless Debian Chromium through playwright-core with every network request refused, load
  * both bundles as modules from blob URLs, and run each model there, passing the library's
  * namespace in. Run the same models in this Node process against src/ directly. Trace hash,
- * event count, headline statistics and every entity's summary must be identical, with one
- * stated exception: histogram percentile estimates (metrics named p50…, p99…) may differ in
- * their last bits. They are computed with `**` (Histogram.percentile: 2 * gamma ** key /
- * (gamma + 1)), and Math.pow, Math.log, Math.exp and the other transcendental functions are
- * not bit-identical across JS engines: Node 20's V8 (11.3, fdlibm) and Chromium 156's V8 give
- * different last bits for 4-10% of arguments (Chromium's are the correctly rounded
- * ones). Simulated times are integer nanoseconds, so such a difference in a sampled delay
- * almost never moves an event: the trace hash, the event count and every count must match
- * exactly, and so must every statistic computed with + - * / alone (means, maxima,
- * utilisations). The bundle, both sides' outcomes and the tolerated differences are written to
- * test-results/browser/ for a person to look at. test/browserSafety.test.ts checks the
- * same property statically.
+ * event count, headline statistics and every entity's summary must be identical, every leaf
+ * bit for bit (Object.is), percentile estimates included. That holds because simulation code
+ * computes logarithms, exponentials, powers and sines with src/random/portableMath.ts (IEEE
+ * basic operations only) rather than Math.log, Math.exp, `**` and the like, which Node 20's
+ * V8 and Chromium 156's V8 round differently in the last bit for 4-10% of arguments;
+ * test/portableMathUse.test.ts keeps it so. The bundle, both sides' outcomes and any
+ * differences are written to test-results/browser/ for a person to look at.
+ * test/browserSafety.test.ts checks the same property statically.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,11 +68,6 @@ const PAGE_FUNCTION = `async ({ library, models, names }) => {
   return { outcomes, wallMs, nodeGlobals, userAgent: navigator.userAgent };
 }`;
 
-/** Metrics that are histogram percentile estimates (p50Latency, p99, p999QueueWait, ...). */
-const PERCENTILE_METRIC = /^p\d+(?:[A-Z]|$)/;
-/** How far apart an engine's `**` may put two percentile estimates: a few units in the last place. */
-const PERCENTILE_RELATIVE_TOLERANCE = 1e-15;
-
 interface Difference {
   path: string;
   node: unknown;
@@ -102,17 +93,6 @@ function differences(node: unknown, browser: unknown, path = ""): Difference[] {
     );
   }
   return Object.is(node, browser) ? [] : [{ path, node, browser }];
-}
-
-/** A percentile estimate that differs only in its last bits: the one tolerated difference. */
-function isLastBitsOfPercentile({ path, node, browser }: Difference): boolean {
-  const key = path.slice(path.lastIndexOf("/") + 1);
-  return (
-    PERCENTILE_METRIC.test(key) &&
-    typeof node === "number" &&
-    typeof browser === "number" &&
-    Math.abs(node - browser) <= PERCENTILE_RELATIVE_TOLERANCE * Math.abs(node)
-  );
 }
 
 interface PageResult {
@@ -212,7 +192,7 @@ describe("the main entry in a browser", () => {
           traceHash: node.traceHash,
           events: node.events,
         });
-        expect(found[name].filter((difference) => !isLastBitsOfPercentile(difference))).toEqual([]);
+        expect(found[name]).toEqual([]);
       }
     },
     60_000,

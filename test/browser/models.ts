@@ -136,5 +136,56 @@ export function faultyService(d: D): ModelOutcome {
   });
 }
 
-export const models = { mm1, faultyService } as const;
+/**
+ * Every other transcendental path: Poisson arrivals whose rate follows a sine profile (sin and
+ * cos in the profile's rate and integral), a Client retrying with backoff multiplier 1.5
+ * (`pow` with a non-integer base), and a round-robin LoadBalancer over Servers whose service
+ * times are Weibull (`pow` of a `log`), gamma with shape < 1 (`pow` and `log`), Pareto (`pow`)
+ * and normal (the inverse normal's `log`). About 12,000 requests over 60 s.
+ */
+export function shapedLoad(d: D): ModelOutcome {
+  const sim = new d.Simulation({ seed: 424242 });
+  const serviceTimes = [
+    d.dist.weibull({ shape: 1.5, scale: 0.012 }),
+    d.dist.gamma({ shape: 0.7, scale: 0.015 }),
+    d.dist.pareto({ scale: 0.005, shape: 2.5 }),
+    d.dist.normal({ mean: 0.01, sd: 0.003, min: 0 }),
+  ];
+  const servers = serviceTimes.map(
+    (serviceTime, i) =>
+      new d.Server<number, number>(sim, `s${i + 1}`, { concurrency: 2, serviceTime }),
+  );
+  const lb = new d.LoadBalancer<number, number>(sim, "lb", {
+    backends: servers,
+    strategy: d.strategy.roundRobin(),
+  });
+  const client = new d.Client<number, number>(sim, "client", {
+    target: lb,
+    timeout: 0.05,
+    retryPolicy: d.retry.exponentialBackoff({
+      maxAttempts: 4,
+      initial: 0.01,
+      multiplier: 1.5,
+      jitter: "equal",
+    }),
+  });
+  new d.Source(sim, "users", {
+    target: client,
+    arrivals: d.arrivals.poisson(d.profile.sine({ mean: 200, amplitude: 150, period: 7 })),
+    stopAfter: { time: 60 },
+  });
+  const summary = sim.run();
+  const c = client.stats;
+  return outcome(summary, {
+    requests: c.requests,
+    attempts: c.attempts,
+    succeeded: c.succeeded,
+    timeouts: c.timeouts,
+    meanLatency: c.meanLatency,
+    p50Latency: c.p50Latency,
+    p99Latency: c.p99Latency,
+  });
+}
+
+export const models = { mm1, faultyService, shapedLoad } as const;
 export type ModelName = keyof typeof models;
