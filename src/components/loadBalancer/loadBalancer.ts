@@ -310,7 +310,17 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       );
       return;
     }
-    const index = this.selector.select(this.records, this.healthyCount, request);
+    let index: number;
+    try {
+      index = this.selector.select(this.records, this.healthyCount, request);
+    } catch (error) {
+      // A strategy's key function failing is model misuse at run time: name who and when.
+      throw new SimulationError(
+        `strategy "${this.strategy}" failed on a "${request.kind}" request: ${(error as Error).message}`,
+        this.name,
+        this.nowNs,
+      );
+    }
     const record = this.records[index];
     if (record === undefined || !record.healthy) {
       throw new SimulationError(

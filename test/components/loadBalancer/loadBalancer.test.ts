@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import {
+  consistentHash,
   type LoadBalancingStrategy,
   leastConnections,
   powerOfTwoChoices,
@@ -311,6 +312,27 @@ describe("LoadBalancer: bad options and misuse", () => {
     callAt(s, caller, lb, 1, "r", []);
     expect(() => s.run()).toThrow(
       'strategy "always first" chose 0, which is not the index of a healthy backend',
+    );
+  });
+
+  it("a key function returning a non-string fails the run with the balancer and the time", () => {
+    const s = new Simulation({ seed: 1 });
+    const pool = [new Backend(s, "x"), new Backend(s, "y")];
+    const lb = new LoadBalancer<string, string>(s, "lb", {
+      backends: pool,
+      strategy: consistentHash<string>({ key: (request) => request.payload.length as never }),
+    });
+    callAt(s, new Entity(s, "caller"), lb, 1.5, "r", []);
+    let thrown: unknown;
+    try {
+      s.run();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SimulationError);
+    expect(thrown).toMatchObject({ entity: "lb", time: 1.5 });
+    expect((thrown as Error).message).toContain(
+      'strategy "consistent hash (100 virtual nodes)" failed on a "get" request',
     );
   });
 });
