@@ -7,13 +7,23 @@
  * binary once to check it runs under plain `node`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ExitCode, main } from "../../src/cli/program.js";
 
 const root = join(import.meta.dirname, "../..");
+const scratchDirs: string[] = [];
+/** A path in a fresh temporary directory, removed after the tests. */
+function scratchFile(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "distsim-"));
+  scratchDirs.push(dir);
+  return join(dir, name);
+}
+afterAll(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
 const models = join(root, "test/fixtures/models");
 const version = (
   JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }
@@ -92,7 +102,7 @@ describe("distsim run", () => {
   });
 
   it("writes an HTML report with the model's probes as charts", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.html");
+    const path = scratchFile("run.html");
     const { code, out } = await run(["run", join(models, "queue.ts"), "--report", path]);
     expect(code).toBe(ExitCode.ok);
     expect(out).toContain(`wrote ${path}`);
@@ -102,7 +112,7 @@ describe("distsim run", () => {
   });
 
   it("writes the report as JSON", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.json");
+    const path = scratchFile("run.json");
     expect((await run(["run", join(models, "plain.mjs"), "--json", path])).code).toBe(ExitCode.ok);
     const report = JSON.parse(readFileSync(path, "utf8"));
     expect(report.summary).toMatchObject({
@@ -116,7 +126,7 @@ describe("distsim run", () => {
   });
 
   it("prints every entity's metrics and writes them, with the probes' series, as tidy CSV", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), "distsim-")), "run.csv");
+    const path = scratchFile("run.csv");
     const { code, out } = await run(["run", join(models, "queue.ts"), "--csv", path]);
     expect(code).toBe(ExitCode.ok);
     expect(out).toMatch(/metrics\n(.|\n)*load\s+generated=\d+/);
