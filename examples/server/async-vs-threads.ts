@@ -20,13 +20,11 @@ import {
   arrivals,
   type Distribution,
   dist,
-  Entity,
-  type Message,
-  RemoteError,
   Server,
   Simulation,
   Source,
 } from "../../src/index.js";
+import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 11;
@@ -73,27 +71,6 @@ function wholeRequest(workload: Workload): Distribution {
   };
 }
 
-/** Turns each arrival into a call and records its latency (null if refused). */
-class Caller extends Entity<number> {
-  readonly latencies: (number | null)[] = [];
-  constructor(
-    sim: Simulation,
-    private readonly server: Entity<number, number>,
-  ) {
-    super(sim, "caller");
-  }
-  override *handle(arrival: Message<number>) {
-    const at = this.now;
-    try {
-      yield* this.call(this.server, "get", arrival.payload);
-      this.latencies.push(this.now - at);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.latencies.push(null);
-    }
-  }
-}
-
 function run(workload: Workload, style: "threads" | "async"): string[] {
   const sim = new Simulation({ seed: SEED });
   const server =
@@ -107,14 +84,15 @@ function run(workload: Workload, style: "threads" | "async"): string[] {
           cpuTime: workload.cpuPerPhase,
           ioTime: workload.io,
         });
-  const caller = new Caller(sim, server);
+  const caller = new RecordingCaller(sim, server);
   new Source(sim, "users", {
     target: caller,
     arrivals: arrivals.poisson(RATE_PER_S),
     stopAfter: { time: RUN_FOR_S },
   });
   sim.run();
-  const served = caller.latencies.filter((l): l is number => l !== null);
+  const latencies = caller.outcomes.map((o) => o.latency);
+  const served = latencies.filter((l): l is number => l !== null);
   const ms = (seconds: number) => (seconds * 1000).toFixed(1);
   const slow = served.filter((l) => l > workload.slowAbove).length;
   const busy =
@@ -125,8 +103,8 @@ function run(workload: Workload, style: "threads" | "async"): string[] {
     style === "threads" ? `${THREADS} threads` : "event loop",
     ms(percentile(served, 0.5)),
     ms(percentile(served, 0.99)),
-    `${((slow / caller.latencies.length) * 100).toFixed(1)}%`,
-    String(caller.latencies.length - served.length),
+    `${((slow / latencies.length) * 100).toFixed(1)}%`,
+    String(latencies.length - served.length),
     busy,
   ];
 }

@@ -20,14 +20,13 @@ import {
   type DynamicConcurrency,
   dist,
   Entity,
-  type Message,
   profile,
-  RemoteError,
   Server,
   Simulation,
   Source,
   TimeWeightedGauge,
 } from "../../src/index.js";
+import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 23;
@@ -44,27 +43,6 @@ const MAX_WORKERS = 12;
 const STEP_WORKERS = 4;
 const CHECK_EVERY_S = 2;
 const BOOT_S = 6;
-
-/** Turns each arrival into a call and records what happened to it. */
-class Caller extends Entity<number> {
-  readonly outcomes: { at: number; latency: number | null }[] = [];
-  constructor(
-    sim: Simulation,
-    private readonly server: Server<number, number>,
-  ) {
-    super(sim, "caller");
-  }
-  override *handle(arrival: Message<number>) {
-    const at = this.now;
-    try {
-      yield* this.call(this.server, "get", arrival.payload);
-      this.outcomes.push({ at, latency: this.now - at });
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.outcomes.push({ at, latency: null });
-    }
-  }
-}
 
 /** Adds STEP_WORKERS when requests wait (after a boot delay); removes one when half idle. */
 class Autoscaler extends Entity {
@@ -116,7 +94,7 @@ function run(policy: "fixed 4" | "fixed 12" | "autoscaled 4-12") {
     queueCapacity: QUEUE_CAPACITY,
   });
   const autoscaler = policy === "autoscaled 4-12" ? new Autoscaler(sim, server, limit) : null;
-  const caller = new Caller(sim, server);
+  const caller = new RecordingCaller(sim, server);
   new Source(sim, "users", {
     target: caller,
     arrivals: arrivals.poisson(LOAD),

@@ -11,17 +11,8 @@
  *
  * Run: npx tsx examples/server/bounded-queue.ts
  */
-import {
-  arrivals,
-  dist,
-  Entity,
-  type Message,
-  profile,
-  RemoteError,
-  Server,
-  Simulation,
-  Source,
-} from "../../src/index.js";
+import { arrivals, dist, profile, Server, Simulation, Source } from "../../src/index.js";
+import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 17;
@@ -34,27 +25,6 @@ const LOAD = profile.step(60, [
 const RUN_FOR_S = 90;
 const WINDOW_S = 10;
 
-/** Turns each arrival into a call and records what happened to it. */
-class Caller extends Entity<number> {
-  readonly outcomes: { at: number; latency: number | null }[] = [];
-  constructor(
-    sim: Simulation,
-    private readonly server: Server<number, number>,
-  ) {
-    super(sim, "caller");
-  }
-  override *handle(arrival: Message<number>) {
-    const at = this.now;
-    try {
-      yield* this.call(this.server, "get", arrival.payload);
-      this.outcomes.push({ at, latency: this.now - at });
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.outcomes.push({ at, latency: null });
-    }
-  }
-}
-
 function run(queueCapacity: number | undefined) {
   const sim = new Simulation({ seed: SEED });
   const server = new Server<number, number>(sim, "server", {
@@ -62,7 +32,7 @@ function run(queueCapacity: number | undefined) {
     serviceTime: dist.exponential(SERVICE_MEAN_S),
     ...(queueCapacity === undefined ? {} : { queueCapacity }),
   });
-  const caller = new Caller(sim, server);
+  const caller = new RecordingCaller(sim, server);
   new Source(sim, "users", {
     target: caller,
     arrivals: arrivals.poisson(LOAD),
