@@ -16,19 +16,16 @@
  * differences are written to test-results/browser/ for a person to look at.
  * test/browserSafety.test.ts checks the same property statically.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as distsim from "../../src/index.js";
+import { browserAvailable, launchChromium } from "../support/chromium.js";
 import { type ModelName, type ModelOutcome, models } from "./models.js";
 
 const root = join(import.meta.dirname, "../..");
 const out = join(root, "test-results", "browser");
-const CHROMIUM = "/usr/bin/chromium";
-/** CI installs Chromium (.ci/run), so there the browser test must run; elsewhere it may be skipped. */
-const browserRequired = process.env.CI === "true";
 const MODEL_NAMES = Object.keys(models) as ModelName[];
 
 /** One ESM bundle for the browser, in memory; also the source files it took in. */
@@ -128,24 +125,14 @@ describe("the main entry in a browser", () => {
     expect(modelBundle.code).not.toMatch(/^\s*import\s/m);
   });
 
-  it.runIf(existsSync(CHROMIUM) || browserRequired)(
+  it.runIf(browserAvailable)(
     "runs the same models in Chromium with the same trace hash, events and statistics as in Node",
     async () => {
       const inNode = Object.fromEntries(
         MODEL_NAMES.map((name) => [name, models[name](distsim)]),
       ) as Record<ModelName, ModelOutcome>;
 
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
+      const browser = await launchChromium();
       let inBrowser: PageResult | undefined;
       const requests: string[] = [];
       const errors: string[] = [];

@@ -8,18 +8,15 @@
  * canvas has many distinct pixel colours (drawn, not blank), and save a screenshot to
  * test-results/report.png for a person to look at.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { ReportInput } from "../../src/report/reportInput.js";
 import { writeReport } from "../../src/report/writeReport.js";
+import { browserAvailable, launchChromium } from "../support/chromium.js";
 
 const root = join(import.meta.dirname, "../..");
 const out = join(root, "test-results");
-const CHROMIUM = "/usr/bin/chromium";
-/** CI installs Chromium (.ci/run), so there the browser test must run; elsewhere it may be skipped. */
-const browserRequired = process.env.CI === "true";
 
 const input: ReportInput = {
   title: "Report <test> & check",
@@ -99,20 +96,10 @@ describe("HTML report", () => {
     expect(html.match(/<script>/g)?.length).toBe(2);
   });
 
-  it.runIf(existsSync(CHROMIUM) || browserRequired)(
+  it.runIf(browserAvailable)(
     "opens offline in Chromium with every chart drawn",
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
         const requests: string[] = [];
