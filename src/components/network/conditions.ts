@@ -3,7 +3,9 @@
  * returns link options, so any field can be overridden with a spread. Figures are typical
  * one-way values, not measurements of any particular network.
  */
+import { requireSeconds } from "../../core/validate.js";
 import { constant, exponential } from "../../random/distributions/closedForm.js";
+import type { Param } from "../../random/profile.js";
 import type { NetworkLinkOptions } from "./networkLink.js";
 
 /** Same host or rack: 0.1 ms, 1 Gbit/s. */
@@ -44,4 +46,33 @@ export function satellite(): NetworkLinkOptions {
 /** A datacenter link that loses `lossProbability` of messages. */
 export function lossy(lossProbability: number): NetworkLinkOptions {
   return { ...datacenter(), lossProbability };
+}
+
+/** A 4G mobile link: 50 ms plus ~10 ms jitter, 20 Mbit/s, 0.1% loss. */
+export function mobile4g(): NetworkLinkOptions {
+  return {
+    latency: constant(0.05),
+    jitter: exponential(0.01),
+    bandwidthBps: 20e6,
+    lossProbability: 0.001,
+  };
+}
+
+/** A 3G mobile link: 100 ms plus ~20 ms jitter, 2 Mbit/s, 0.5% loss. */
+export function mobile3g(): NetworkLinkOptions {
+  return {
+    latency: constant(0.1),
+    jitter: exponential(0.02),
+    bandwidthBps: 2e6,
+    lossProbability: 0.005,
+  };
+}
+
+/**
+ * A congested or throttled link you size yourself: a fixed `latency` in seconds and a
+ * bandwidth in bits per second (a number or a profile, e.g. a link that degrades at noon).
+ */
+export function slow(options: { latency: number; bandwidthBps: Param }): NetworkLinkOptions {
+  const latency = requireSeconds("conditions.slow", "latency", options?.latency, true);
+  return { latency: constant(latency), bandwidthBps: options.bandwidthBps };
 }

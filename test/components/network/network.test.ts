@@ -90,12 +90,29 @@ describe("NetworkLink", () => {
       conditions.crossRegion,
       conditions.internet,
       conditions.satellite,
+      conditions.mobile4g,
+      conditions.mobile3g,
     ]) {
       const options = preset();
       expect(options.latency.mean()).toBeGreaterThan(0);
       expect(options.bandwidthBps).toBeGreaterThan(0);
     }
     expect(conditions.crossRegion().latency.mean()).toBe(0.05);
+    expect(conditions.mobile3g()).toMatchObject({ bandwidthBps: 2e6, lossProbability: 0.005 });
+  });
+
+  it("slow(): a link sized by hand, its bandwidth possibly a profile", () => {
+    const options = conditions.slow({ latency: 0.2, bandwidthBps: 1e6 });
+    expect(options.latency.mean()).toBe(0.2);
+    const { sim: s2, a, b } = setup();
+    new Network(s2, "net", { defaultLink: new NetworkLink(s2, "dsl", options) });
+    // 125,000 bytes = 1 Mbit: one second on the wire, plus 200 ms of latency.
+    a.send(b, "blob", 0, { sizeBytes: 125_000 });
+    s2.run();
+    expect(b.arrivals).toEqual([1.2e9]);
+    expect(() => conditions.slow({ latency: -1, bandwidthBps: 1e6 })).toThrow(
+      /conditions\.slow.*option "latency"/,
+    );
   });
 });
 
