@@ -58,6 +58,16 @@ async function loadModel(file: string): Promise<{ build: ModelBuilder; until?: n
   } catch (error) {
     return `could not load ${file}: ${(error as Error).message}`;
   }
+  // A .ts file outside an ESM package ("type": "module") is loaded as CommonJS, so its
+  // exports arrive wrapped in `default`: unwrap them, or such a model would look empty.
+  const wrapped = module.default as Record<string, unknown> | undefined;
+  if (
+    typeof wrapped === "object" &&
+    wrapped !== null &&
+    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
+  ) {
+    module = wrapped;
+  }
   const build = (module.default ?? module.build) as unknown;
   if (typeof build !== "function") {
     return `${file} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;

@@ -7,9 +7,10 @@
  * binary once to check it runs under plain `node`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ExitCode, main } from "../../src/cli/program.js";
 
@@ -137,6 +138,26 @@ describe("distsim run", () => {
     // 30 s probed every 0.5 s: 61 points per probe, each a row with its time.
     expect(lines.filter((l) => l.startsWith("queue depth,Probe,queue depth,"))).toHaveLength(61);
     expect(lines).toContain("queue depth,Probe,queue depth,0.5,0");
+  });
+
+  it("runs a TypeScript model kept outside any ESM package (loaded as CommonJS)", async () => {
+    // A user's model in a folder without "type": "module": tsx loads it as CommonJS, so its
+    // exports arrive wrapped in `default`.
+    const path = scratchFile("model.ts");
+    const library = pathToFileURL(join(root, "dist/index.js")).href;
+    writeFileSync(
+      path,
+      `import { Simulation } from ${JSON.stringify(library)};\n` +
+        "export const until = 3;\n" +
+        "export default function build({ seed }: { seed: number }) {\n" +
+        "  const sim = new Simulation({ seed });\n" +
+        "  sim.at(2, () => {});\n" +
+        "  return sim;\n" +
+        "}\n",
+    );
+    const { code, out } = await run(["run", path]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toContain("until at t=3s");
   });
 
   it("reports a failing model with entity, simulated time, cause and the seed", async () => {
