@@ -68,6 +68,11 @@ export interface BackendStats {
   readonly responseTime: number;
 }
 
+/**
+ * What a balancer did with its requests. At all times, crashes or not, `requests = forwarded +
+ * rejected` and `forwarded = succeeded + failed + lostToCrash + inFlight` (`failed` includes
+ * `timeouts`).
+ */
 export interface LoadBalancerStats {
   readonly requests: number;
   /** Requests sent to a backend. */
@@ -80,6 +85,8 @@ export interface LoadBalancerStats {
   readonly rejected: number;
   /** Forwarded and not answered yet. */
   readonly inFlight: number;
+  /** Forwarded requests in flight when the balancer crashed: never answered. */
+  readonly lostToCrash: number;
   readonly healthy: number;
   /** Times a backend went from healthy to unhealthy, and back. */
   readonly markedUnhealthy: number;
@@ -121,12 +128,12 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       "requests to backends",
       "relayed replies and failures",
       'immediate RemoteError "no healthy backend"',
-      "forwarded per backend, rejected, inFlight",
+      "forwarded per backend, rejected, inFlight, lostToCrash",
     ],
     state:
       "the backends with weights and health; per backend in-flight count and smoothed response time (volatile)",
     failure_semantics:
-      "Relays a backend's failure or timeout to the caller without retrying elsewhere (compose a Client with retries for that). A backend that crashes stays in rotation until marked unhealthy, so its share of requests time out. A crash of the balancer abandons requests in flight (callers time out) and forgets response times; backends, weights and health are kept.",
+      "Relays a backend's failure or timeout to the caller without retrying elsewhere (compose a Client with retries for that). A backend that crashes stays in rotation until marked unhealthy, so its share of requests time out. A crash of the balancer abandons requests in flight (counted in lostToCrash; callers time out) and forgets response times; backends, weights and health are kept.",
     composition_rules: ["Server", "Client", "CircuitBreaker", "HealthChecker"],
     operational_knobs: knobs<LoadBalancerOptions<unknown, unknown>>()(
       "backends",
@@ -143,6 +150,10 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   private readonly timeout: TimeoutParam | null;
   private readonly smoothing: number;
   private healthyCount = 0;
+  /**
+   * Forwarded requests not answered yet. A request leaves it where its outcome is counted, so
+   * the ones a crash cancels are still here when `onCrash` counts them lost.
+   */
   private inFlight = 0;
   private counts = {
     requests: 0,
@@ -151,6 +162,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     failed: 0,
     timeouts: 0,
     rejected: 0,
+    lostToCrash: 0,
     markedUnhealthy: 0,
     markedHealthy: 0,
   };
@@ -345,6 +357,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       )) as Res;
       this.observe(record, sentNs);
       c.succeeded++;
+      this.inFlight--;
       this.reply(request, answer);
     } catch (error) {
       if (error instanceof TimeoutError) {
@@ -357,10 +370,11 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       // A rejection is not timed: a backend that fails fast would otherwise look fastest.
       record.failed++;
       c.failed++;
+      this.inFlight--;
       this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
     } finally {
+      // A backend's count goes down however the request ends, a crash included.
       record.inFlight--;
-      this.inFlight--;
     }
   }
 
@@ -411,8 +425,11 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   }
 
   protected override onCrash(): void {
-    // The crash cancelled the forwarding processes, whose finally blocks cleared the in-flight
-    // counts; response times are measurements the balancer kept in memory.
+    // The crash cancelled the forwarding processes, whose finally blocks cleared the backends'
+    // in-flight counts: the requests they were relaying are lost. Response times are
+    // measurements the balancer kept in memory.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
     for (const record of this.records) record.responseTime = Number.NaN;
   }
 }

@@ -39,10 +39,21 @@ export interface BulkheadOptions<Req, Res> {
   timeout?: Param;
 }
 
+/**
+ * What a bulkhead did with its requests. At all times, crashes or not, `requests = succeeded +
+ * failed + rejected + timedOutWaiting + lostToCrash + inFlight`.
+ */
 export interface BulkheadStats {
+  /** Requests received. */
+  readonly requests: number;
   /** Requests forwarded and not yet answered. */
   readonly active: number;
   readonly waiting: number;
+  /**
+   * Requests accepted and not yet answered: forwarded (`active`) or waiting for a slot,
+   * including a waiter whose `maxWait` ran out this instant and is about to be refused.
+   */
+  readonly inFlight: number;
   readonly forwarded: number;
   /** Refused at once because every slot and waiting place was taken. */
   readonly rejected: number;
@@ -50,6 +61,8 @@ export interface BulkheadStats {
   readonly timedOutWaiting: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Requests in flight (forwarded or waiting) when the bulkhead crashed: never answered. */
+  readonly lostToCrash: number;
 }
 
 export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -63,10 +76,14 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     requires: ["Semaphore", "BoundedQueue", "Timeout"],
     provides: ["Bounded"],
     inputs: ["requests", "the target's replies, rejections and silence"],
-    outputs: ["replies", "immediate rejections when full", "active, waiting, rejected"],
+    outputs: [
+      "replies",
+      "immediate rejections when full",
+      "requests, active, waiting, inFlight, rejected, lostToCrash",
+    ],
     state: "requests in flight and waiting (volatile)",
     failure_semantics:
-      'Refuses with RemoteError ("bulkhead full" or "bulkhead wait timed out") rather than queue without bound. A crash abandons forwarded and waiting requests (callers time out).',
+      'Refuses with RemoteError ("bulkhead full" or "bulkhead wait timed out") rather than queue without bound. A crash abandons forwarded and waiting requests (counted in lostToCrash; callers time out).',
     composition_rules: ["Client", "Server", "CircuitBreaker", "LoadBalancer"],
     operational_knobs: knobs<BulkheadOptions<unknown, unknown>>()(
       "target",
@@ -85,12 +102,19 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   /** Requests waiting for a slot, oldest first: each is woken by resolving its future. */
   private readonly queue: SimFuture<void>[] = [];
   private active = 0;
+  /**
+   * Requests accepted and not answered yet. A request leaves it where its outcome is counted,
+   * so the ones a crash cancels are still here when `onCrash` counts them lost.
+   */
+  private inFlight = 0;
   private counts = {
+    requests: 0,
     forwarded: 0,
     rejected: 0,
     timedOutWaiting: 0,
     succeeded: 0,
     failed: 0,
+    lostToCrash: 0,
   };
 
   constructor(sim: Simulation, name: string, options: BulkheadOptions<Req, Res>) {
@@ -113,7 +137,12 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   }
 
   get stats(): BulkheadStats {
-    return { active: this.active, waiting: this.queue.length, ...this.counts };
+    return {
+      active: this.active,
+      waiting: this.queue.length,
+      inFlight: this.inFlight,
+      ...this.counts,
+    };
   }
 
   override metrics(): EntityMetrics {
@@ -122,12 +151,14 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   override *handle(request: Message<Req>) {
     const c = this.counts;
+    c.requests++;
     if (this.active >= this.maxConcurrent) {
       if (this.queue.length >= this.maxWaiting) {
         c.rejected++;
         this.fail(request, "bulkhead full");
         return;
       }
+      this.inFlight++;
       const slot = this.future<void>("bulkhead slot");
       this.queue.push(slot);
       const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
@@ -150,6 +181,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
         c.timedOutWaiting++;
+        this.inFlight--;
         this.fail(request, "bulkhead wait timed out");
         return;
       } finally {
@@ -158,6 +190,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       // A finishing request handed its slot over: `active` already counts this one.
     } else {
       this.active++;
+      this.inFlight++;
     }
     c.forwarded++;
     try {
@@ -168,10 +201,12 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.timeout?.callOptionsAt(this.now),
       )) as Res;
       c.succeeded++;
+      this.inFlight--;
       this.reply(request, answer);
     } catch (error) {
       if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
       c.failed++;
+      this.inFlight--;
       this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
     } finally {
       this.release();
@@ -187,7 +222,9 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   protected override onCrash(): void {
     // The crash cancelled the processes holding and waiting for slots (their finally blocks
-    // ran); whatever is left is reset.
+    // ran, counting nothing); the requests they held are lost, and whatever is left is reset.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
     this.active = 0;
     this.queue.length = 0;
   }

@@ -68,14 +68,24 @@ export interface CircuitTransition {
   readonly reason: string;
 }
 
+/**
+ * What a breaker did with its requests. At all times, crashes or not, `requests = forwarded +
+ * shortCircuited` and `forwarded = succeeded + failed + lostToCrash + inFlight`.
+ */
 export interface CircuitBreakerStats {
   readonly state: CircuitState;
+  /** Requests received. */
+  readonly requests: number;
   readonly forwarded: number;
   readonly succeeded: number;
   /** Forwarded requests that failed: timed out, refused, or an answer `isFailure` rejected. */
   readonly failed: number;
   /** Requests refused at once because the circuit was open (or a probe was in flight). */
   readonly shortCircuited: number;
+  /** Forwarded requests not answered yet. */
+  readonly inFlight: number;
+  /** Forwarded requests in flight when the breaker crashed: never answered. */
+  readonly lostToCrash: number;
   readonly transitions: readonly CircuitTransition[];
 }
 
@@ -91,10 +101,15 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
     expansion: ["FailureCounter", "Window", "ThresholdPolicy", "Timer", "StateTransition"],
     provides: ["Bounded"],
     inputs: ["requests", "the target's replies, rejections and silence"],
-    outputs: ["replies", "immediate rejections while open", "state transitions"],
+    outputs: [
+      "replies",
+      "immediate rejections while open",
+      "state transitions",
+      "requests, forwarded, shortCircuited, inFlight, lostToCrash",
+    ],
     state: "closed / open / half-open, consecutive failures, open-until time",
     failure_semantics:
-      'Fails fast while open (RemoteError "circuit open" at the caller). State is volatile: a crash closes the circuit and forgets failures.',
+      'Fails fast while open (RemoteError "circuit open" at the caller). State is volatile: a crash closes the circuit and forgets failures, and abandons forwarded requests (counted in lostToCrash; callers time out).',
     composition_rules: ["Client", "RetryLoop", "Server", "LoadBalancer"],
     operational_knobs: knobs<CircuitBreakerOptions<unknown, unknown>>()(
       "target",
@@ -120,7 +135,19 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private probeInFlight = false;
   /** End of the open period, in integer ns like the clock (Infinity when forced open). */
   private openUntilNs = 0;
-  private counts = { forwarded: 0, succeeded: 0, failed: 0, shortCircuited: 0 };
+  /**
+   * Forwarded requests not answered yet. A request leaves it where its outcome is counted, so
+   * the ones a crash cancels are still here when `onCrash` counts them lost.
+   */
+  private inFlight = 0;
+  private counts = {
+    requests: 0,
+    forwarded: 0,
+    succeeded: 0,
+    failed: 0,
+    shortCircuited: 0,
+    lostToCrash: 0,
+  };
   private readonly log: CircuitTransition[] = [];
 
   constructor(sim: Simulation, name: string, options: CircuitBreakerOptions<Req, Res>) {
@@ -153,13 +180,19 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   get stats(): CircuitBreakerStats {
-    return { state: this.currentState(), ...this.counts, transitions: this.log };
+    return {
+      state: this.currentState(),
+      ...this.counts,
+      inFlight: this.inFlight,
+      transitions: this.log,
+    };
   }
 
   override metrics(): EntityMetrics {
     return {
       state: this.currentState(),
       ...this.counts,
+      inFlight: this.inFlight,
       transitions: this.log.length,
     };
   }
@@ -192,6 +225,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   override *handle(request: Message<Req>) {
+    this.counts.requests++;
     // The circuit went half-open when its open period ended, not when this request came.
     if (this.openPeriodOver()) {
       this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
@@ -204,6 +238,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
     const probe = this.state === "half-open";
     if (probe) this.probeInFlight = true;
     this.counts.forwarded++;
+    this.inFlight++;
     const sentAt = this.now;
     try {
       const answer = (yield* this.call(
@@ -212,6 +247,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
         request.payload,
         this.timeout?.callOptionsAt(sentAt),
       )) as Res;
+      this.inFlight--;
       if (this.isFailure?.(answer, this.now - sentAt) === true) {
         this.counts.failed++;
         this.onFailure(probe);
@@ -222,6 +258,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       this.reply(request, answer);
     } catch (error) {
       if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+      this.inFlight--;
       this.counts.failed++;
       this.onFailure(probe);
       this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
@@ -275,6 +312,10 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
     }
     this.moveTo("closed", this.now, "crash");
+    // The crash cancelled the processes of the forwarded requests (they count nothing when
+    // cancelled): those requests are lost.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
     this.forced = false;
     this.consecutiveFailures = 0;
     this.probeInFlight = false;

@@ -44,6 +44,10 @@ export interface FallbackOptions<Req, Res> {
   fallbackTimeout?: Param;
 }
 
+/**
+ * What a fallback did with its requests. At all times, crashes or not, `requests =
+ * primarySucceeded + fallbacksUsed + failed + lostToCrash + inFlight`.
+ */
 export interface FallbackStats {
   readonly requests: number;
   /** Answered by the primary. */
@@ -52,6 +56,10 @@ export interface FallbackStats {
   readonly fallbacksUsed: number;
   /** Failed both ways (the fallback entity failed too). */
   readonly failed: number;
+  /** Requests not answered yet (waiting for the primary or for a fallback entity). */
+  readonly inFlight: number;
+  /** Requests in flight when the fallback crashed: never answered. */
+  readonly lostToCrash: number;
 }
 
 export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -65,10 +73,13 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     requires: ["Timeout"],
     provides: ["Observable"],
     inputs: ["requests", "the primary's and fallback's replies, rejections and silence"],
-    outputs: ["replies (primary or fallback)", "primarySucceeded, fallbacksUsed, failed"],
+    outputs: [
+      "replies (primary or fallback)",
+      "primarySucceeded, fallbacksUsed, failed, inFlight, lostToCrash",
+    ],
     state: "requests in flight (volatile)",
     failure_semantics:
-      "A fallback answer may be stale or degraded; the caller cannot tell unless the answer says so. A primary that timed out may still execute the request. Fails only if the fallback entity fails too.",
+      "A fallback answer may be stale or degraded; the caller cannot tell unless the answer says so. A primary that timed out may still execute the request. Fails only if the fallback entity fails too. A crash abandons requests in flight (counted in lostToCrash; callers time out).",
     composition_rules: ["Client", "TimeoutWrapper", "CircuitBreaker", "Server"],
     operational_knobs: knobs<FallbackOptions<unknown, unknown>>()(
       "primary",
@@ -82,7 +93,18 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly fallback: FallbackSource<Req, Res>;
   private readonly timeout: TimeoutParam | null;
   private readonly fallbackTimeout: TimeoutParam | null;
-  private counts = { requests: 0, primarySucceeded: 0, fallbacksUsed: 0, failed: 0 };
+  /**
+   * Requests not answered yet. A request leaves it where its outcome is counted, so the ones a
+   * crash cancels are still here when `onCrash` counts them lost.
+   */
+  private inFlight = 0;
+  private counts = {
+    requests: 0,
+    primarySucceeded: 0,
+    fallbacksUsed: 0,
+    failed: 0,
+    lostToCrash: 0,
+  };
 
   constructor(sim: Simulation, name: string, options: FallbackOptions<Req, Res>) {
     super(sim, name);
@@ -112,16 +134,17 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   }
 
   get stats(): FallbackStats {
-    return { ...this.counts };
+    return { ...this.counts, inFlight: this.inFlight };
   }
 
   override metrics(): EntityMetrics {
-    return { ...this.counts };
+    return { ...this.stats };
   }
 
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
+    this.inFlight++;
     let primaryError: TimeoutError | RemoteError;
     try {
       const answer = (yield this.request(
@@ -131,6 +154,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.timeout?.callOptionsAt(this.now),
       )) as Res;
       c.primarySucceeded++;
+      this.inFlight--;
       this.reply(request, answer);
       return;
     } catch (error) {
@@ -140,6 +164,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     const fallback = this.fallback;
     if (!(fallback instanceof Entity)) {
       c.fallbacksUsed++;
+      this.inFlight--;
       this.reply(request, fallback(request, primaryError));
       return;
     }
@@ -151,11 +176,20 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.fallbackTimeout?.callOptionsAt(this.now),
       )) as Res;
       c.fallbacksUsed++;
+      this.inFlight--;
       this.reply(request, answer);
     } catch (error) {
       if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
       c.failed++;
+      this.inFlight--;
       this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
     }
+  }
+
+  protected override onCrash(): void {
+    // The crash cancelled the processes of the requests in flight (they count nothing when
+    // cancelled): those requests are lost.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
   }
 }

@@ -53,6 +53,10 @@ export interface HedgeOptions<Req, Res> {
   budget?: BudgetOptions;
 }
 
+/**
+ * What a hedge did with its requests. At all times, crashes or not, `requests = succeeded +
+ * failed + lostToCrash + inFlight`.
+ */
 export interface HedgeStats {
   readonly requests: number;
   /** Extra copies sent. */
@@ -61,6 +65,10 @@ export interface HedgeStats {
   readonly hedgeWins: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Requests not answered yet (some copy may still answer). */
+  readonly inFlight: number;
+  /** Requests in flight when the hedge crashed: never answered. */
+  readonly lostToCrash: number;
   /** Copies that were due (hedgeAfter passed) but not sent because the budget was empty. */
   readonly hedgesDenied: number;
   /** Extra load: hedges sent per request. */
@@ -78,10 +86,14 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     requires: ["Timer", "Timeout", "RequestId"],
     provides: ["AtLeastOnce"],
     inputs: ["requests", "the copies' replies, rejections and silence"],
-    outputs: ["replies (first success)", "hedged copies", "requests, hedgesSent, hedgeWins"],
+    outputs: [
+      "replies (first success)",
+      "hedged copies",
+      "requests, hedgesSent, hedgeWins, inFlight, lostToCrash",
+    ],
     state: "the copies of each request in flight",
     failure_semantics:
-      "A request may be executed more than once (every copy runs to completion at its server); late answers of abandoned copies are dropped. A crash abandons requests in flight (callers time out).",
+      "A request may be executed more than once (every copy runs to completion at its server); late answers of abandoned copies are dropped. A crash abandons requests in flight (counted in lostToCrash; callers time out).",
     composition_rules: ["Client", "Server", "LoadBalancer"],
     operational_knobs: knobs<HedgeOptions<unknown, unknown>>()(
       "target",
@@ -106,7 +118,13 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     hedgeWins: 0,
     succeeded: 0,
     failed: 0,
+    lostToCrash: 0,
   };
+  /**
+   * Requests not answered yet. A request leaves it where its outcome is counted, so the ones a
+   * crash cancels are still here when `onCrash` counts them lost.
+   */
+  private inFlight = 0;
 
   constructor(sim: Simulation, name: string, options: HedgeOptions<Req, Res>) {
     super(sim, name);
@@ -135,7 +153,11 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   get stats(): HedgeStats {
     const c = this.counts;
-    return { ...c, extraLoad: c.requests > 0 ? c.hedgesSent / c.requests : 0 };
+    return {
+      ...c,
+      inFlight: this.inFlight,
+      extraLoad: c.requests > 0 ? c.hedgesSent / c.requests : 0,
+    };
   }
 
   override metrics(): EntityMetrics {
@@ -145,6 +167,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
+    this.inFlight++;
     this.budget?.earn();
     const copies: SimFuture<Res>[] = [this.copy(request, 0)];
     let budgetDenied = false;
@@ -180,6 +203,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       const last = errors[errors.length - 1];
       if (!(last instanceof TimeoutError || last instanceof RemoteError)) throw error;
       c.failed++;
+      this.inFlight--;
       this.fail(request, last instanceof RemoteError ? last.reason : "timed out");
     } finally {
       for (const copy of copies) copy.cancel("another copy answered");
@@ -197,7 +221,15 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   private succeed(request: Message<Req>, answer: Res, copies: readonly SimFuture<Res>[]): void {
     this.counts.succeeded++;
+    this.inFlight--;
     if (copies[0]!.state !== "resolved") this.counts.hedgeWins++;
     this.reply(request, answer);
+  }
+
+  protected override onCrash(): void {
+    // The crash cancelled the processes of the requests in flight (their finally blocks only
+    // abandon the copies): those requests are lost.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
   }
 }

@@ -28,13 +28,22 @@ export interface TimeoutWrapperOptions<Req, Res> {
   timeout: Param;
 }
 
+/**
+ * What a wrapper did with its requests (it forwards every one). At all times, crashes or not,
+ * `forwarded = succeeded + timeouts + rejections + lostToCrash + inFlight`.
+ */
 export interface TimeoutWrapperStats {
+  /** Requests received, each forwarded at once. */
   readonly forwarded: number;
   readonly succeeded: number;
   /** Requests failed because the deadline passed. */
   readonly timeouts: number;
   /** Requests the target itself refused (passed on as they came). */
   readonly rejections: number;
+  /** Forwarded requests not answered yet. */
+  readonly inFlight: number;
+  /** Requests in flight when the wrapper crashed: never answered. */
+  readonly lostToCrash: number;
 }
 
 export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -48,10 +57,14 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
     requires: ["Timeout", "Deadline", "Timer"],
     provides: ["Bounded"],
     inputs: ["requests", "the target's replies, rejections and silence"],
-    outputs: ["replies", "timeouts (RemoteError at the caller)", "forwarded, timeouts"],
+    outputs: [
+      "replies",
+      "timeouts (RemoteError at the caller)",
+      "forwarded, timeouts, inFlight, lostToCrash",
+    ],
     state: "requests in flight (volatile)",
     failure_semantics:
-      "A timed-out request may still be executed by the target (its late answer is dropped): the deadline bounds the caller's wait, not the work. A crash abandons requests in flight.",
+      "A timed-out request may still be executed by the target (its late answer is dropped): the deadline bounds the caller's wait, not the work. A crash abandons requests in flight (counted in lostToCrash; callers time out).",
     composition_rules: ["Client", "Server", "Fallback", "CircuitBreaker"],
     operational_knobs: knobs<TimeoutWrapperOptions<unknown, unknown>>()("target", "timeout"),
   };
@@ -60,7 +73,12 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   readonly timeout: Param;
   private readonly target: Entity<Req, Res>;
   private readonly deadline: TimeoutParam;
-  private counts = { forwarded: 0, succeeded: 0, timeouts: 0, rejections: 0 };
+  /**
+   * Requests forwarded and not answered yet. A request leaves it where its outcome is counted,
+   * so the ones a crash cancels are still here when `onCrash` counts them lost.
+   */
+  private inFlight = 0;
+  private counts = { forwarded: 0, succeeded: 0, timeouts: 0, rejections: 0, lostToCrash: 0 };
 
   constructor(sim: Simulation, name: string, options: TimeoutWrapperOptions<Req, Res>) {
     super(sim, name);
@@ -74,16 +92,17 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   get stats(): TimeoutWrapperStats {
-    return { ...this.counts };
+    return { ...this.counts, inFlight: this.inFlight };
   }
 
   override metrics(): EntityMetrics {
-    return { ...this.counts };
+    return { ...this.stats };
   }
 
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.forwarded++;
+    this.inFlight++;
     try {
       const answer = (yield this.request(
         this.target,
@@ -92,17 +111,27 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
         this.deadline.callOptionsAt(this.now),
       )) as Res;
       c.succeeded++;
+      this.inFlight--;
       this.reply(request, answer);
     } catch (error) {
       if (error instanceof TimeoutError) {
         c.timeouts++;
+        this.inFlight--;
         this.fail(request, `timed out after ${error.seconds}s`);
       } else if (error instanceof RemoteError) {
         c.rejections++;
+        this.inFlight--;
         this.fail(request, error.reason);
       } else {
         throw error;
       }
     }
+  }
+
+  protected override onCrash(): void {
+    // The crash cancelled the processes of the requests in flight (they count nothing when
+    // cancelled): those requests are lost.
+    this.counts.lostToCrash += this.inFlight;
+    this.inFlight = 0;
   }
 }

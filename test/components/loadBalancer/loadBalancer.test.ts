@@ -219,6 +219,78 @@ describe("LoadBalancer: backends and health", () => {
     expect(outcomes).toEqual([]); // the caller never hears back (it would time out)
     expect(lb.stats.inFlight).toBe(0);
     expect(lb.stats.backends[0]!.inFlight).toBe(0);
+    expect(lb.stats.lostToCrash).toBe(1);
+  });
+});
+
+/**
+ * Goal: a crash of the balancer counts the forwarded requests it abandons, once each and in
+ * nothing else (not as failures), so `requests = forwarded + rejected` and `forwarded =
+ * succeeded + failed + lostToCrash + inFlight` hold before, at and after the crash; health
+ * marks survive it and the recovered balancer forwards normally.
+ * Method: backends with exact answer times; the identities checked at chosen instants (a check
+ * scheduled at the crash's time runs just after it).
+ */
+describe("LoadBalancer: requests lost to a crash", () => {
+  type Stats = LoadBalancer<string, string>["stats"];
+  const unaccounted = (s: Stats) => [
+    s.requests - s.forwarded - s.rejected,
+    s.forwarded - (s.succeeded + s.failed + s.lostToCrash + s.inFlight),
+  ];
+
+  it("counts the requests in flight at the crash, once each", () => {
+    const { sim, pool, caller, outcomes } = setup(2);
+    const [fast, slow] = pool as [Backend, Backend];
+    fast.takes = 0.1;
+    slow.takes = 1;
+    const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
+    const seen: Record<string, Stats> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = lb.stats;
+        expect(unaccounted(s), `identities at ${label}`).toEqual([0, 0]);
+        expect(s.inFlight, `in flight at ${label}`).toBe(lb.liveProcessCount);
+        seen[label] = s;
+      });
+    for (const id of ["r0", "r1", "r2"]) callAt(sim, caller, lb, 0, id, outcomes); // b0 b1 b0
+    callAt(sim, caller, lb, 0.2, "r3", outcomes); // b1
+    sim.at(0.3, () => {
+      lb.markUnhealthy(fast);
+      lb.markUnhealthy(slow);
+    });
+    callAt(sim, caller, lb, 0.35, "r4", outcomes); // refused: no healthy backend
+    look("before", 0.4);
+    sim.at(0.5, () => lb.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => {
+      lb.recover();
+      lb.markHealthy(fast);
+    });
+    callAt(sim, caller, lb, 0.7, "r5", outcomes);
+    look("after", 0.9);
+    sim.run();
+    expect(seen.before).toMatchObject({
+      requests: 5,
+      forwarded: 4,
+      rejected: 1,
+      succeeded: 2,
+      inFlight: 2,
+      lostToCrash: 0,
+    });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 0, healthy: 0 });
+    expect(seen.crash!.backends.map((b) => b.inFlight)).toEqual([0, 0]);
+    expect(seen.after).toMatchObject({ requests: 6, succeeded: 3, lostToCrash: 2, healthy: 1 });
+    expect(outcomes).toEqual([
+      "r0:b0@0.1",
+      "r2:b0@0.1",
+      "r4:RemoteError(lb failed the request: no healthy backend (all 2 unhealthy))@0.35",
+      "r5:b0@0.8",
+    ]);
+    // b1's answers at 1 and 1.2 reached the recovered balancer: dropped, counted nowhere else.
+    expect(lb.counters.lateReplies).toBe(2);
+    expect(lb.stats).toMatchObject({ succeeded: 3, failed: 0, lostToCrash: 2, inFlight: 0 });
+    expect(unaccounted(lb.stats)).toEqual([0, 0]);
+    expect(lb.metrics()).toMatchObject({ requests: 6, inFlight: 0, lostToCrash: 2 });
   });
 });
 

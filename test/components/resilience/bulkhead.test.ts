@@ -305,3 +305,107 @@ describe("Bulkhead with profiles", () => {
     );
   });
 });
+
+/**
+ * Goal: a crash counts what it abandons. Every request the bulkhead holds when it crashes
+ * (forwarded, waiting, or between the two) is counted once in lostToCrash and in nothing else,
+ * so `requests = succeeded + failed + rejected + timedOutWaiting + lostToCrash + inFlight`
+ * holds before, at and after the crash, and the bulkhead serves normally once recovered.
+ * Method: exact durations, the identity checked at chosen instants (a check scheduled at the
+ * crash's time runs just after it).
+ */
+describe("Bulkhead: requests lost to a crash", () => {
+  type Stats = Bulkhead<Job, string>["stats"];
+  const unaccounted = (s: Stats) =>
+    s.requests -
+    (s.succeeded + s.failed + s.rejected + s.timedOutWaiting + s.lostToCrash + s.inFlight);
+
+  it("counts the forwarded and waiting requests a crash abandons, once each", () => {
+    const { sim, caller, bulkhead, outcomes } = setup({ maxConcurrent: 2, maxWaiting: 1 });
+    const seen: Record<string, Partial<Stats>> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = bulkhead.stats;
+        expect(unaccounted(s), `identity at ${label}`).toBe(0);
+        expect(s.inFlight, `in flight at ${label}`).toBe(bulkhead.liveProcessCount);
+        seen[label] = s;
+      });
+    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 0.2 }, outcomes);
+    for (const id of ["b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes, 2);
+    callAt(sim, caller, bulkhead, 0, { id: "d", takes: 1 }, outcomes); // full: refused
+    callAt(sim, caller, bulkhead, 0.3, { id: "e", takes: 1 }, outcomes, 2); // waits
+    look("before", 0.4);
+    sim.at(0.5, () => bulkhead.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => bulkhead.recover());
+    callAt(sim, caller, bulkhead, 0.7, { id: "f", takes: 0.1 }, outcomes);
+    look("after", 0.9);
+    sim.run();
+    expect(seen.before).toMatchObject({
+      requests: 5,
+      succeeded: 1,
+      rejected: 1,
+      active: 2,
+      waiting: 1,
+      inFlight: 3,
+      lostToCrash: 0,
+    });
+    // b and c were forwarded, e was waiting: three lost, none failed.
+    expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, waiting: 0, lostToCrash: 3 });
+    expect(seen.crash).toMatchObject({ failed: 0, timedOutWaiting: 0 });
+    expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 3, inFlight: 0 });
+    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(3);
+    // The target's late answers reached a recovered bulkhead: dropped, counted nowhere else.
+    expect(bulkhead.counters.lateReplies).toBe(2);
+    expect(bulkhead.stats).toMatchObject({ succeeded: 2, failed: 0, lostToCrash: 3 });
+    expect(unaccounted(bulkhead.stats)).toBe(0);
+    expect(bulkhead.metrics()).toMatchObject({ requests: 6, inFlight: 0, lostToCrash: 3 });
+  });
+
+  it("counts a waiter whose maxWait ran out at the instant of the crash as lost, not refused", () => {
+    // At t=0.3 the waiter's maxWait timer takes it out of the queue; it would be refused in a
+    // later event at the same instant, but the crash comes first. It is then in no queue and
+    // holds no slot, yet it is in flight, and lost.
+    const { sim, caller, bulkhead, outcomes } = setup({
+      maxConcurrent: 1,
+      maxWaiting: 1,
+      maxWait: 0.3,
+    });
+    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 1 }, outcomes, 2);
+    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 1 }, outcomes, 2);
+    // Scheduled at 0.1, after the maxWait timer was set at 0: at 0.3 it runs after the timer.
+    sim.at(0.1, () =>
+      sim.at(0.3, () => {
+        expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 0, inFlight: 2 });
+        bulkhead.crash();
+      }),
+    );
+    sim.run();
+    expect(bulkhead.stats).toMatchObject({
+      requests: 2,
+      timedOutWaiting: 0,
+      lostToCrash: 2,
+      inFlight: 0,
+    });
+    expect(unaccounted(bulkhead.stats)).toBe(0);
+    expect(outcomes).toEqual([
+      "a:TimeoutError(timed out after 2s)@2",
+      "b:TimeoutError(timed out after 2s)@2",
+    ]);
+  });
+
+  it("adds up over crash after crash", () => {
+    const { sim, caller, bulkhead, outcomes } = setup({ maxConcurrent: 1, maxWaiting: 2 });
+    for (let round = 0; round < 3; round++) {
+      const t = round * 10;
+      for (const id of ["x", "y", "z"]) {
+        callAt(sim, caller, bulkhead, t, { id: `${id}${round}`, takes: 1 }, outcomes, 5);
+      }
+      sim.at(t + 0.5, () => bulkhead.crash());
+      sim.at(t + 0.6, () => bulkhead.recover());
+    }
+    sim.run();
+    expect(bulkhead.stats).toMatchObject({ requests: 9, lostToCrash: 9, inFlight: 0 });
+    expect(unaccounted(bulkhead.stats)).toBe(0);
+  });
+});

@@ -347,3 +347,127 @@ describe("CircuitBreaker with profiles", () => {
     expect(breaker.stats.transitions).toEqual([]);
   });
 });
+
+/**
+ * Goal: a crash counts the forwarded requests it abandons, once each and in nothing else, so
+ * `requests = forwarded + shortCircuited` and `forwarded = succeeded + failed + lostToCrash +
+ * inFlight` hold before, at and after the crash; the recovered breaker (closed by the crash)
+ * forwards again, and the abandoned requests' late answers move nothing.
+ * Method: a target that answers after 1 s or refuses after 0.1 s; the identities checked at
+ * chosen instants (a check scheduled at the crash's time runs just after it).
+ */
+describe("CircuitBreaker: requests lost to a crash", () => {
+  /** Answers after `payload` seconds; a negative payload: refuses after 0.1 s. */
+  class Timed extends Entity<number, number> {
+    override *handle(request: Message<number>) {
+      const p = request.payload;
+      yield p < 0 ? 0.1 : p;
+      if (p < 0) this.fail(request, "down");
+      else this.reply(request, p);
+    }
+  }
+  type Stats = CircuitBreaker<number, number>["stats"];
+  const unaccounted = (s: Stats) => [
+    s.requests - s.forwarded - s.shortCircuited,
+    s.forwarded - (s.succeeded + s.failed + s.lostToCrash + s.inFlight),
+  ];
+
+  it("counts the forwarded requests a crash abandons, once each", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Timed(sim, "target");
+    const breaker = new CircuitBreaker<number, number>(sim, "breaker", {
+      target,
+      failureThreshold: 1,
+      openDuration: 10,
+    });
+    const caller = new Entity(sim, "caller");
+    const log: string[] = [];
+    const callAt = (time: number, payload: number) =>
+      sim.at(time, () =>
+        caller.start(function* () {
+          try {
+            yield* caller.call(breaker, "get", payload, { timeout: 2 });
+            log.push(`${payload}@${caller.now}:ok`);
+          } catch (error) {
+            log.push(`${payload}@${caller.now}:${(error as Error).message}`);
+          }
+        }),
+      );
+    const seen: Record<string, Stats> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = breaker.stats;
+        expect(unaccounted(s), `identities at ${label}`).toEqual([0, 0]);
+        expect(s.inFlight, `in flight at ${label}`).toBe(breaker.liveProcessCount);
+        seen[label] = s;
+      });
+    callAt(0, 1); // in flight at the crash
+    callAt(0, 1.5); // in flight at the crash
+    callAt(0, 0.05); // succeeds
+    callAt(0, -1); // refused at 0.1: the circuit opens
+    callAt(0.2, 1); // short-circuited
+    look("before", 0.4);
+    sim.at(0.5, () => breaker.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => breaker.recover());
+    callAt(0.7, 0.1); // the crash closed the circuit: forwarded, succeeds
+    look("after", 0.9);
+    sim.run();
+    expect(seen.before).toMatchObject({
+      requests: 5,
+      forwarded: 4,
+      shortCircuited: 1,
+      succeeded: 1,
+      failed: 1,
+      inFlight: 2,
+      lostToCrash: 0,
+      state: "open",
+    });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 1, state: "closed" });
+    expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 2, inFlight: 0 });
+    // The abandoned requests' answers (at 1 and 1.5) came to the recovered breaker: dropped,
+    // counted as neither success nor failure.
+    expect(breaker.counters.lateReplies).toBe(2);
+    expect(breaker.stats).toMatchObject({ succeeded: 2, failed: 1, lostToCrash: 2 });
+    expect(unaccounted(breaker.stats)).toEqual([0, 0]);
+    expect(breaker.metrics()).toMatchObject({ requests: 6, inFlight: 0, lostToCrash: 2 });
+    expect(log.filter((l) => l.includes("timed out after 2s"))).toHaveLength(2);
+  });
+
+  it("counts a probe in flight at the crash as lost; the recovered breaker is closed", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new Timed(sim, "target");
+    const breaker = new CircuitBreaker<number, number>(sim, "breaker", {
+      target,
+      failureThreshold: 1,
+      openDuration: 1,
+    });
+    const caller = new Entity(sim, "caller");
+    const send = (time: number, payload: number) =>
+      sim.at(time, () =>
+        caller.start(function* () {
+          try {
+            yield* caller.call(breaker, "get", payload, { timeout: 5 });
+          } catch {
+            // outcomes are read from the stats
+          }
+        }),
+      );
+    send(0, -1); // opens the circuit at 0.1 until 1.1
+    send(1.2, 2); // the probe, in flight at the crash
+    sim.at(1.5, () => breaker.crash());
+    sim.at(1.6, () => breaker.recover());
+    send(1.7, 0.1);
+    sim.run();
+    expect(breaker.stats).toMatchObject({
+      requests: 3,
+      forwarded: 3,
+      succeeded: 1,
+      failed: 1,
+      lostToCrash: 1,
+      inFlight: 0,
+      state: "closed",
+    });
+    expect(unaccounted(breaker.stats)).toEqual([0, 0]);
+  });
+});

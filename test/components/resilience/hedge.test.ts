@@ -332,3 +332,61 @@ describe("Hedge with profiles", () => {
     ).toThrow(ConfigError);
   });
 });
+
+/**
+ * Goal: a crash counts the requests it abandons once each, however many copies each had out,
+ * and in nothing else (not as failures), so `requests = succeeded + failed + lostToCrash +
+ * inFlight` holds before, at and after the crash; the recovered hedge serves normally.
+ * Method: exact durations; the identity checked at chosen instants (a check scheduled at the
+ * crash's time runs just after it).
+ */
+describe("Hedge: requests lost to a crash", () => {
+  type Stats = Hedge<Job, string>["stats"];
+  const unaccounted = (s: Stats) =>
+    s.requests - (s.succeeded + s.failed + s.lostToCrash + s.inFlight);
+
+  it("counts each request in flight at the crash once, not once per copy", () => {
+    const { sim, a, b, caller, outcomes } = setup();
+    const hedge = new Hedge<Job, string>(sim, "hedge", {
+      target: a,
+      alternates: [b],
+      hedgeAfter: 0.1,
+      maxHedges: 2,
+    });
+    const seen: Record<string, Stats> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = hedge.stats;
+        expect(unaccounted(s), `identity at ${label}`).toBe(0);
+        expect(s.inFlight, `in flight at ${label}`).toBe(hedge.liveProcessCount);
+        seen[label] = s;
+      });
+    callAt(sim, caller, hedge, 0, { id: "fast", takes: 0.05 }, outcomes);
+    callAt(sim, caller, hedge, 0, { id: "no", takes: 0.05, rejects: "busy" }, outcomes);
+    // Three copies out (at 0, 0.1 and 0.2) when the crash comes.
+    callAt(sim, caller, hedge, 0, { id: "slow", takes: 1 }, outcomes, 2);
+    callAt(sim, caller, hedge, 0.35, { id: "late", takes: 1 }, outcomes, 2);
+    look("before", 0.48);
+    sim.at(0.5, () => hedge.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => hedge.recover());
+    callAt(sim, caller, hedge, 0.7, { id: "again", takes: 0.05 }, outcomes);
+    look("after", 0.9);
+    sim.run();
+    expect(seen.before).toMatchObject({
+      requests: 4,
+      succeeded: 1,
+      failed: 1,
+      inFlight: 2,
+      hedgesSent: 3,
+      lostToCrash: 0,
+    });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 1 });
+    expect(seen.after).toMatchObject({ requests: 5, succeeded: 2, lostToCrash: 2 });
+    expect(hedge.stats).toMatchObject({ succeeded: 2, failed: 1, lostToCrash: 2, inFlight: 0 });
+    expect(unaccounted(hedge.stats)).toBe(0);
+    expect(hedge.metrics()).toMatchObject({ requests: 5, inFlight: 0, lostToCrash: 2 });
+    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
+    expect(hedge.pendingCallCount).toBe(0);
+  });
+});

@@ -75,7 +75,14 @@ describe("TimeoutWrapper", () => {
       "no:RemoteError(deadline failed the request: busy)@0.2",
       "hung:RemoteError(deadline failed the request: timed out after 0.25s)@0.25",
     ]);
-    expect(bounded.stats).toEqual({ forwarded: 3, succeeded: 1, timeouts: 1, rejections: 1 });
+    expect(bounded.stats).toEqual({
+      forwarded: 3,
+      succeeded: 1,
+      timeouts: 1,
+      rejections: 1,
+      inFlight: 0,
+      lostToCrash: 0,
+    });
   });
 
   it("the target still does a timed-out request; its late answer is dropped", () => {
@@ -121,7 +128,14 @@ describe("TimeoutWrapper", () => {
     expect(sim.run().time).toBe(2); // the wrapper's 5 s timer went with the crash
     expect(outcomes).toEqual(["a:TimeoutError(timed out after 2s)@2"]);
     expect(bounded.pendingCallCount).toBe(0);
-    expect(bounded.stats).toEqual({ forwarded: 1, succeeded: 0, timeouts: 0, rejections: 0 });
+    expect(bounded.stats).toEqual({
+      forwarded: 1,
+      succeeded: 0,
+      timeouts: 0,
+      rejections: 0,
+      inFlight: 0,
+      lostToCrash: 1,
+    });
   });
 
   it("the same seed gives the same run", () => {
@@ -182,6 +196,8 @@ describe("Fallback", () => {
       primarySucceeded: 1,
       fallbacksUsed: 2,
       failed: 0,
+      inFlight: 0,
+      lostToCrash: 0,
     });
   });
 
@@ -221,6 +237,8 @@ describe("Fallback", () => {
       primarySucceeded: 1,
       fallbacksUsed: 1,
       failed: 0,
+      inFlight: 0,
+      lostToCrash: 0,
     });
     expect(guarded.counters.lateReplies).toBe(1); // the primary's answer at t=2
   });
@@ -393,5 +411,102 @@ describe("TimeoutWrapper and Fallback timeouts as profiles", () => {
     expect(
       () => new Fallback(sim, "f2", { primary, fallback: backup, fallbackTimeout: toZero }),
     ).toThrow(/Fallback "f2": option "fallbackTimeout" .* at all times/);
+  });
+});
+
+/**
+ * Goal: a crash of a wrapper or a fallback counts the requests it abandons, once each and in
+ * nothing else (not as timeouts, rejections or failures), so each one's conservation identity
+ * holds before, at and after the crash, and it serves normally once recovered.
+ * Method: exact durations; the identity checked at chosen instants (a check scheduled at the
+ * crash's time runs just after it).
+ */
+describe("TimeoutWrapper and Fallback: requests lost to a crash", () => {
+  type WrapperStats = TimeoutWrapper<Job, string>["stats"];
+  type FallbackStats = Fallback<Job, string>["stats"];
+  const wrapperUnaccounted = (s: WrapperStats) =>
+    s.forwarded - (s.succeeded + s.timeouts + s.rejections + s.lostToCrash + s.inFlight);
+  const fallbackUnaccounted = (s: FallbackStats) =>
+    s.requests - (s.primarySucceeded + s.fallbacksUsed + s.failed + s.lostToCrash + s.inFlight);
+
+  it("TimeoutWrapper: counts the requests in flight at the crash, once each", () => {
+    const { sim, primary, caller, outcomes } = setup();
+    const bounded = new TimeoutWrapper<Job, string>(sim, "deadline", {
+      target: primary,
+      timeout: 5,
+    });
+    const seen: Record<string, WrapperStats> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = bounded.stats;
+        expect(wrapperUnaccounted(s), `identity at ${label}`).toBe(0);
+        expect(s.inFlight, `in flight at ${label}`).toBe(bounded.liveProcessCount);
+        seen[label] = s;
+      });
+    callAt(sim, caller, bounded, 0, { id: "ok", takes: 0.1 }, outcomes);
+    callAt(sim, caller, bounded, 0, { id: "no", takes: 0.2, rejects: "busy" }, outcomes);
+    callAt(sim, caller, bounded, 0, { id: "slow", takes: 1 }, outcomes, 2);
+    callAt(sim, caller, bounded, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes, 2);
+    look("before", 0.4);
+    sim.at(0.5, () => bounded.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => bounded.recover());
+    callAt(sim, caller, bounded, 0.7, { id: "again", takes: 0.1 }, outcomes);
+    look("after", 0.9);
+    sim.run();
+    expect(seen.before).toMatchObject({ forwarded: 4, succeeded: 1, rejections: 1, inFlight: 2 });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, timeouts: 0 });
+    expect(seen.after).toMatchObject({ forwarded: 5, succeeded: 2, lostToCrash: 2 });
+    expect(bounded.stats).toEqual({
+      forwarded: 5,
+      succeeded: 2,
+      timeouts: 0,
+      rejections: 1,
+      inFlight: 0,
+      lostToCrash: 2,
+    });
+    expect(bounded.metrics()).toMatchObject({ inFlight: 0, lostToCrash: 2 });
+    expect(bounded.counters.lateReplies).toBe(1); // slow's answer at 1
+    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
+  });
+
+  it("Fallback: counts requests waiting on the primary or on the fallback at the crash", () => {
+    const { sim, primary, backup, caller, outcomes } = setup();
+    const guarded = new Fallback<Job, string>(sim, "reads", { primary, fallback: backup });
+    primary.durations = [0.1, 0.1, 1, 0.1];
+    backup.durations = [1];
+    const seen: Record<string, FallbackStats> = {};
+    const look = (label: string, at: number) =>
+      sim.at(at, () => {
+        const s = guarded.stats;
+        expect(fallbackUnaccounted(s), `identity at ${label}`).toBe(0);
+        expect(s.inFlight, `in flight at ${label}`).toBe(guarded.liveProcessCount);
+        seen[label] = s;
+      });
+    callAt(sim, caller, guarded, 0, { id: "ok", takes: 0 }, outcomes);
+    // Refused by the primary at 0.1, then waiting on the backup (1 s) at the crash.
+    callAt(sim, caller, guarded, 0, { id: "on-backup", takes: 0, rejects: "down" }, outcomes, 2);
+    callAt(sim, caller, guarded, 0, { id: "on-primary", takes: 0 }, outcomes, 2);
+    look("before", 0.4);
+    sim.at(0.5, () => guarded.crash());
+    look("crash", 0.5);
+    sim.at(0.6, () => guarded.recover());
+    callAt(sim, caller, guarded, 0.7, { id: "again", takes: 0 }, outcomes);
+    look("after", 0.9);
+    sim.run();
+    expect(backup.log).toEqual(["0.1:on-backup"]);
+    expect(seen.before).toMatchObject({ requests: 3, primarySucceeded: 1, inFlight: 2 });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 0, fallbacksUsed: 0 });
+    expect(seen.after).toMatchObject({ requests: 4, primarySucceeded: 2, lostToCrash: 2 });
+    expect(guarded.stats).toEqual({
+      requests: 4,
+      primarySucceeded: 2,
+      fallbacksUsed: 0,
+      failed: 0,
+      inFlight: 0,
+      lostToCrash: 2,
+    });
+    expect(guarded.metrics()).toMatchObject({ inFlight: 0, lostToCrash: 2 });
+    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
   });
 });
