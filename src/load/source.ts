@@ -73,10 +73,12 @@ export class Source<P = number> extends Entity {
   private readonly target: Entity<P, unknown>;
   private readonly kind: string;
   private readonly makePayload: ((index: number, time: number) => P) | null;
-  private readonly sizeBytes: number;
+  /** Send options of every message, built once; undefined for size 0. */
+  private readonly sendOptions: { readonly sizeBytes: number } | undefined;
   private readonly maxCount: number;
   private readonly stopTime: number;
-  private readonly daemon: boolean;
+  /** Timer options of every arrival, built once (no allocation per arrival). */
+  private readonly timerOptions: { readonly daemon: boolean };
   private readonly nextArrival: ArrivalIterator;
   private timer = -1;
 
@@ -126,10 +128,10 @@ export class Source<P = number> extends Entity {
     this.target = target;
     this.kind = kind;
     this.makePayload = options.payload ?? null;
-    this.sizeBytes = sizeBytes;
+    this.sendOptions = sizeBytes === 0 ? undefined : { sizeBytes };
     this.maxCount = count ?? Number.POSITIVE_INFINITY;
     this.stopTime = time ?? Number.POSITIVE_INFINITY;
-    this.daemon = options.stopAfter === undefined;
+    this.timerOptions = { daemon: options.stopAfter === undefined };
     this.nextArrival = options.arrivals.begin(this.random("arrivals"), start);
     this.scheduleNext();
   }
@@ -150,18 +152,13 @@ export class Source<P = number> extends Entity {
     // After a crash, arrivals that fell while the source was down are lost, not replayed.
     while (time !== null && time < this.now) time = this.nextArrival();
     if (time === null || time > this.stopTime) return;
-    this.timer = this.at(time, this.fire, undefined, { daemon: this.daemon });
+    this.timer = this.at(time, this.fire, undefined, this.timerOptions);
   }
 
   private readonly fire = (): void => {
     const index = this.generated++;
     const payload = this.makePayload === null ? (index as P) : this.makePayload(index, this.now);
-    this.send(
-      this.target,
-      this.kind,
-      payload,
-      this.sizeBytes === 0 ? undefined : { sizeBytes: this.sizeBytes },
-    );
+    this.send(this.target, this.kind, payload, this.sendOptions);
     this.scheduleNext();
   };
 
