@@ -34,7 +34,7 @@ import {
   TimeoutError,
 } from "./errors.js";
 import { EventType } from "./eventQueue.js";
-import { SimFuture } from "./future.js";
+import { type CancelHook, SimFuture } from "./future.js";
 import type { Message } from "./message.js";
 import { Process, type ProcessGenerator, type ProcessOptions } from "./process.js";
 import type { Simulation } from "./simulation.js";
@@ -107,10 +107,26 @@ export interface RecordedSeries {
   readonly points: readonly (readonly [number, number])[];
 }
 
-/** An outstanding `call`: its future and its timeout timer. */
-interface PendingCall {
-  readonly future: SimFuture<unknown>;
-  timerToken: number;
+/**
+ * An outstanding `call`: its future and its timeout timer. One object per call serves as the
+ * entry in `pendingCalls`, the future's cancel hook and the timeout event's payload.
+ */
+class PendingCall implements CancelHook {
+  /** Queue token of the timeout event, or -1. */
+  timerToken = -1;
+
+  constructor(
+    readonly entity: Entity<unknown, unknown>,
+    readonly messageId: number,
+    readonly future: SimFuture<unknown>,
+    /** The timeout in seconds (for its error), or -1 for none. */
+    readonly seconds: number,
+  ) {}
+
+  /** The caller cancelled the future: abandon the call. */
+  _futureCancelled(): void {
+    this.entity._abandonCall(this);
+  }
 }
 
 const NO_METRICS: EntityMetrics = Object.freeze({});
@@ -280,7 +296,12 @@ export class Entity<In = unknown, Out = unknown> {
     const message = this.send(target as Entity<P, unknown>, kind, payload, options);
     message.awaited = true;
     const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
-    const pending: PendingCall = { future: future as SimFuture<unknown>, timerToken: -1 };
+    const pending = new PendingCall(
+      this as Entity<unknown, unknown>,
+      message.id,
+      future as SimFuture<unknown>,
+      timeoutAtNs >= 0 ? timeoutSeconds! : -1,
+    );
     let calls = this.pendingCalls;
     if (calls === null) {
       calls = new Map();
@@ -292,16 +313,20 @@ export class Entity<In = unknown, Out = unknown> {
         timeoutAtNs,
         EventType.Callback,
         callTimedOut,
-        new CallTimeout(this as Entity<unknown, unknown>, message.id, timeoutSeconds!),
+        pending,
         this as Entity<unknown, unknown>,
         false,
       );
     }
-    future.onCancel(() => {
-      calls.delete(message.id);
-      if (pending.timerToken >= 0) sim.queue.cancel(pending.timerToken);
-    });
+    future._onCancelHook(pending);
     return future;
+  }
+
+  /** @internal A call's future was cancelled: forget the call and its timeout. */
+  _abandonCall(pending: PendingCall): void {
+    // After a crash the table is gone (or new, without this id): nothing to delete.
+    this.pendingCalls?.delete(pending.messageId);
+    if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
   }
 
   /**
@@ -587,15 +612,6 @@ export class Entity<In = unknown, Out = unknown> {
   }
 }
 
-/** Payload of a call's timeout event. */
-class CallTimeout {
-  constructor(
-    readonly entity: Entity<unknown, unknown>,
-    readonly requestId: number,
-    readonly seconds: number,
-  ) {}
-}
-
-function callTimedOut(timeout: CallTimeout): void {
-  timeout.entity._callTimedOut(timeout.requestId, timeout.seconds);
+function callTimedOut(pending: PendingCall): void {
+  pending.entity._callTimedOut(pending.messageId, pending.seconds);
 }

@@ -20,6 +20,11 @@ export interface FutureListener {
   futureSettled(future: SimFuture<unknown>): void;
 }
 
+/** @internal What `_onCancelHook` takes: told once if the future is cancelled. */
+export interface CancelHook {
+  _futureCancelled(reason: string): void;
+}
+
 /** Lifecycle of a future. */
 export type FutureState = "pending" | "resolved" | "rejected" | "cancelled";
 
@@ -30,7 +35,7 @@ export class SimFuture<T> {
   /** One listener inline (the common case), more in an array. */
   private listeners: FutureListener | FutureListener[] | null = null;
   private observed = false;
-  private canceller: ((reason: string) => void) | null = null;
+  private canceller: ((reason: string) => void) | CancelHook | null = null;
   /**
    * @internal Set for a future only its one waiter can see (the call inside `yield* call()`):
    * a process that abandons it (cancelled, interrupted) cancels it too, so a call does not
@@ -107,7 +112,10 @@ export class SimFuture<T> {
     this._error = new CancelledError(reason);
     const canceller = this.canceller;
     this.canceller = null;
-    if (canceller !== null) canceller(reason);
+    if (canceller !== null) {
+      if (typeof canceller === "function") canceller(reason);
+      else canceller._futureCancelled(reason);
+    }
     this.notify();
     return true;
   }
@@ -130,6 +138,16 @@ export class SimFuture<T> {
   onCancel(canceller: (reason: string) => void): this {
     if (this.canceller !== null) throw this.misuse("set a second canceller");
     this.canceller = canceller;
+    return this;
+  }
+
+  /**
+   * @internal `onCancel` with an object instead of a closure: engine code that already has an
+   * object per future (an outstanding call) saves the closure and its context.
+   */
+  _onCancelHook(hook: CancelHook): this {
+    if (this.canceller !== null) throw this.misuse("set a second canceller");
+    this.canceller = hook;
     return this;
   }
 
