@@ -58,11 +58,11 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
     columns: readonly string[],
     rows: readonly (readonly (string | number)[])[],
   ) =>
-    `<section><h2>${escapeHtml(title)}</h2><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows
+    `<section><h2>${escapeHtml(title)}</h2><div class="table-scroll"><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${rows
       .map(
         (row) => `<tr>${row.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join("")}</tr>`,
       )
-      .join("")}</tbody></table></section>`;
+      .join("")}</tbody></table></div></section>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,6 +77,9 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0
 .subtitle { color: #555; margin-top: 0; }
 table { border-collapse: collapse; } th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+th { white-space: nowrap; }
+/* A component with many metrics makes a wide table: it scrolls, the page does not. */
+.table-scroll { overflow-x: auto; max-width: 100%; }
 .chart { width: 100%; min-height: 300px; }
 </style>
 </head>
