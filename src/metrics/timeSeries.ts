@@ -116,6 +116,8 @@ export class TimeSeries {
   /** Observations before `origin`, not stored. */
   dropped = 0;
   private windowList: Window[] = [];
+  /** The histogram of the window started last: the next one is sized like it. */
+  private lastHistogram: Histogram | null = null;
 
   constructor(options: TimeSeriesOptions = {}) {
     const window = options.window ?? 1;
@@ -168,7 +170,12 @@ export class TimeSeries {
     if (w.count === 0) {
       w.min = value;
       w.max = value;
-      w.histogram = new Histogram({ relativeAccuracy: this.relativeAccuracy });
+      const histogram = new Histogram({ relativeAccuracy: this.relativeAccuracy });
+      if (this.lastHistogram !== null) {
+        histogram._expectBuckets(Math.max(64, this.lastHistogram._bucketCapacity));
+      }
+      this.lastHistogram = histogram;
+      w.histogram = histogram;
     } else {
       if (value < w.min) w.min = value;
       if (value > w.max) w.max = value;
