@@ -25,6 +25,7 @@
  */
 
 import type { RandomStream } from "../random/randomStream.js";
+import { CallTable } from "./callTable.js";
 import {
   ConfigError,
   describeValue,
@@ -145,7 +146,7 @@ export class Entity<In = unknown, Out = unknown> {
 
   private _status: EntityStatus = "up";
   private streams: Map<string, RandomStream> | null = null;
-  private pendingCalls: Map<number, PendingCall> | null = null;
+  private pendingCalls: CallTable<PendingCall> | null = null;
   private firstProcess: Process<unknown> | null = null;
 
   constructor(sim: Simulation, name: string) {
@@ -304,7 +305,7 @@ export class Entity<In = unknown, Out = unknown> {
     );
     let calls = this.pendingCalls;
     if (calls === null) {
-      calls = new Map();
+      calls = new CallTable();
       this.pendingCalls = calls;
     }
     calls.set(message.id, pending);
