@@ -439,7 +439,10 @@ export interface BuiltModel {
    * Capacity limits broken at any sample (every millisecond, a daemon probe): a server using
    * more than its limit (fixed or weighted), a pool with more busy workers than workers, an
    * async server with more connections than allowed, a bulkhead with more forwarded than
-   * maxConcurrent or more waiting than maxWaiting. Each entry names the entity and the time.
+   * maxConcurrent or more waiting than maxWaiting; a proxy whose conservation identity
+   * (requests = outcomes + lostToCrash + inFlight) does not hold, crashed or not; and a proxy
+   * whose crash added to lostToCrash other than the number of its live processes (one per
+   * request it held). Each entry names the entity and the time.
    */
   readonly violations: string[];
   /** Entities that wait on some call without a timeout: they may wait forever for a lost answer. */
@@ -760,6 +763,30 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
     new Network(sim, "net", { defaultLink: link });
   }
 
+  // A proxy runs one process per request it holds and nothing else, so a crash must add exactly
+  // its live processes to its lostToCrash: checked at each crash, from outside the proxy.
+  const lostToCrash = new Map<Entity, () => number>();
+  for (const { entity } of model.hedges) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  for (const entity of model.breakers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  for (const { entity } of model.bulkheads) {
+    lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  }
+  for (const entity of model.wrappers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  for (const { entity } of model.fallbacks) {
+    lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  }
+  for (const entity of model.balancers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  const crashProxy = (victim: Entity, lost: () => number) => {
+    const live = victim.liveProcessCount;
+    const before = lost();
+    victim.crash();
+    if (lost() - before !== live) {
+      model.violations.push(
+        `${victim.name} crashed with ${live} requests in flight but counted ${lost() - before} lost at ${sim.now}`,
+      );
+    }
+  };
+
   // Crashes: each a timer outside any entity; overlapping outages of one entity are skipped.
   const outages = new Map<Entity, { from: number; to: number }[]>();
   if (crashable.length > 0) {
@@ -772,7 +799,8 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       list.push({ from, to });
       outages.set(victim, list);
       model.crashed.set(victim, [...(model.crashed.get(victim) ?? []), from]);
-      sim.at(from, () => victim.crash());
+      const lost = lostToCrash.get(victim);
+      sim.at(from, () => (lost === undefined ? victim.crash() : crashProxy(victim, lost)));
       sim.at(to, () => victim.recover());
       lastScheduled = Math.max(lastScheduled, to);
     }
@@ -811,6 +839,64 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         if (st.active > b.maxConcurrent || st.waiting > b.maxWaiting) {
           violations.push(`${entity.name} ${st.active} active, ${st.waiting} waiting at ${at}`);
         }
+      }
+      // Conservation, exact at every instant: each request the proxy received has one outcome,
+      // was lost to a crash, or is in flight.
+      const conserved = (entity: Entity, requests: number, accounted: number) => {
+        if (requests !== accounted || requests !== entity.counters.received) {
+          violations.push(
+            `${entity.name} received ${entity.counters.received}, requests ${requests}, accounted ${accounted} at ${at}`,
+          );
+        }
+      };
+      for (const { entity } of model.hedges) {
+        const st = entity.stats;
+        conserved(entity, st.requests, st.succeeded + st.failed + st.lostToCrash + st.inFlight);
+      }
+      for (const entity of model.breakers) {
+        const st = entity.stats;
+        conserved(
+          entity,
+          st.requests,
+          st.shortCircuited + st.succeeded + st.failed + st.lostToCrash + st.inFlight,
+        );
+      }
+      for (const { entity } of model.bulkheads) {
+        const st = entity.stats;
+        conserved(
+          entity,
+          st.requests,
+          st.rejected +
+            st.timedOutWaiting +
+            st.succeeded +
+            st.failed +
+            st.lostToCrash +
+            st.inFlight,
+        );
+      }
+      for (const entity of model.wrappers) {
+        const st = entity.stats;
+        conserved(
+          entity,
+          st.forwarded,
+          st.succeeded + st.timeouts + st.rejections + st.lostToCrash + st.inFlight,
+        );
+      }
+      for (const { entity } of model.fallbacks) {
+        const st = entity.stats;
+        conserved(
+          entity,
+          st.requests,
+          st.primarySucceeded + st.fallbacksUsed + st.failed + st.lostToCrash + st.inFlight,
+        );
+      }
+      for (const entity of model.balancers) {
+        const st = entity.stats;
+        conserved(
+          entity,
+          st.requests,
+          st.rejected + st.succeeded + st.failed + st.lostToCrash + st.inFlight,
+        );
       }
       return violations.length;
     },

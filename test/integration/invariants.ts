@@ -190,17 +190,18 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
   }
 
-  // Hedge: requests = succeeded + failed + in progress (one live process each) + lost to a
-  // crash (not counted; zero if never crashed). Copies: at most maxHedges per request, and with
-  // a budget at most burst + ratio x requests in all.
+  // Hedge: requests = succeeded + failed + lost to a crash + in flight (one live process each),
+  // exactly, crashed or not. Copies: at most maxHedges per request, and with a budget at most
+  // burst + ratio x requests in all.
   for (const { entity: hedge, spec: h } of m.hedges) {
     const s = hedge.stats;
     const where = `hedge ${hedge.name}`;
     nonNegativeCounters(where, s);
     expect(hedge.counters.received, where).toBe(s.requests);
-    const unaccounted = s.requests - s.succeeded - s.failed - hedge.liveProcessCount;
-    expect(unaccounted, `${where} requests unaccounted for`).toBeGreaterThanOrEqual(0);
-    if (!m.crashed.has(hedge)) expect(unaccounted, `${where} requests unaccounted for`).toBe(0);
+    expect(s.requests, where).toBe(s.succeeded + s.failed + s.lostToCrash + s.inFlight);
+    expect(s.inFlight, where).toBe(hedge.liveProcessCount);
+    if (!hangs(hedge)) expect(s.inFlight, where).toBe(0);
+    if (!m.crashed.has(hedge)) expect(s.lostToCrash, where).toBe(0);
     expect(s.hedgesSent, where).toBeLessThanOrEqual(s.requests * h.maxHedges);
     if (h.budget !== null) {
       expect(s.hedgesSent, where).toBeLessThanOrEqual(budgetCap(h.budget, s.requests));
@@ -213,16 +214,18 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
   }
 
   // CircuitBreaker: every request is forwarded or short-circuited; forwarded ones succeed,
-  // fail, are in progress or were lost to a crash. The log has only legal transitions, in time
-  // order, each starting where the previous one ended.
+  // fail, were lost to a crash or are in flight (one live process each), exactly. The log has
+  // only legal transitions, in time order, each starting where the previous one ended.
   for (const breaker of m.breakers) {
     const s = breaker.stats;
     const where = `breaker ${breaker.name}`;
     nonNegativeCounters(where, { ...s, transitions: 0 });
-    expect(breaker.counters.received, where).toBe(s.forwarded + s.shortCircuited);
-    const unaccounted = s.forwarded - s.succeeded - s.failed - breaker.liveProcessCount;
-    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
-    if (!m.crashed.has(breaker)) expect(unaccounted, where).toBe(0);
+    expect(breaker.counters.received, where).toBe(s.requests);
+    expect(s.requests, where).toBe(s.forwarded + s.shortCircuited);
+    expect(s.forwarded, where).toBe(s.succeeded + s.failed + s.lostToCrash + s.inFlight);
+    expect(s.inFlight, where).toBe(breaker.liveProcessCount);
+    if (!hangs(breaker)) expect(s.inFlight, where).toBe(0);
+    if (!m.crashed.has(breaker)) expect(s.lostToCrash, where).toBe(0);
     const legal = new Set(["closed>open", "open>half-open", "half-open>closed", "half-open>open"]);
     let state = "closed";
     let time = 0;
@@ -245,8 +248,9 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
   }
 
   // Bulkhead: never more than maxConcurrent forwarded at once (sampled every millisecond and at
-  // the end); every request is forwarded, refused, timed out waiting, still waiting, or lost to
-  // a crash; forwarded ones succeed, fail, are in progress, or were lost to a crash.
+  // the end); every request succeeds, fails, is refused at once, times out waiting, was lost to
+  // a crash, or is in flight (forwarded or waiting: one live process each), exactly. Without a
+  // crash, forwarded ones succeed, fail or are active.
   for (const { entity: bulkhead, spec: b } of m.bulkheads) {
     const s = bulkhead.stats;
     const where = `bulkhead ${bulkhead.name}`;
@@ -254,50 +258,57 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     expect(s.active, where).toBeLessThanOrEqual(b.maxConcurrent);
     expect(s.waiting, where).toBeLessThanOrEqual(b.maxWaiting);
     if (b.maxWaiting === 0) expect(s.timedOutWaiting, where).toBe(0);
+    expect(bulkhead.counters.received, where).toBe(s.requests);
+    expect(s.requests, where).toBe(
+      s.succeeded + s.failed + s.rejected + s.timedOutWaiting + s.lostToCrash + s.inFlight,
+    );
+    expect(s.inFlight, where).toBe(bulkhead.liveProcessCount);
+    // Once the run has drained, nothing is between states: in flight means active or waiting.
+    expect(s.inFlight, where).toBe(s.active + s.waiting);
+    if (!hangs(bulkhead)) expect(s.inFlight, where).toBe(0);
     if (!m.crashed.has(bulkhead)) {
-      expect(bulkhead.counters.received, where).toBe(
-        s.forwarded + s.rejected + s.timedOutWaiting + s.waiting,
-      );
+      expect(s.lostToCrash, where).toBe(0);
       expect(s.forwarded, where).toBe(s.succeeded + s.failed + s.active);
-      if (!hangs(bulkhead)) {
-        expect(s.active, where).toBe(0);
-        expect(s.waiting, where).toBe(0);
-      }
     } else {
-      expect(bulkhead.counters.received, where).toBeGreaterThanOrEqual(
-        s.forwarded + s.rejected + s.timedOutWaiting + s.waiting,
-      );
-      expect(s.forwarded, where).toBeGreaterThanOrEqual(s.succeeded + s.failed);
+      expect(s.forwarded, where).toBeGreaterThanOrEqual(s.succeeded + s.failed + s.active);
     }
   }
 
-  // TimeoutWrapper: always has a deadline, so it never hangs.
+  // TimeoutWrapper: every request is forwarded, and succeeds, times out, is refused by the
+  // target, was lost to a crash or is in flight (one live process each), exactly. It always has
+  // a deadline, so it never hangs.
   for (const wrapper of m.wrappers) {
     const s = wrapper.stats;
     const where = `wrapper ${wrapper.name}`;
     nonNegativeCounters(where, s);
     expect(wrapper.counters.received, where).toBe(s.forwarded);
-    const unaccounted = s.forwarded - s.succeeded - s.timeouts - s.rejections;
-    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
-    if (!m.crashed.has(wrapper)) expect(unaccounted, where).toBe(0);
+    expect(s.forwarded, where).toBe(
+      s.succeeded + s.timeouts + s.rejections + s.lostToCrash + s.inFlight,
+    );
+    expect(s.inFlight, where).toBe(wrapper.liveProcessCount);
+    expect(s.inFlight, where).toBe(0);
+    if (!m.crashed.has(wrapper)) expect(s.lostToCrash, where).toBe(0);
   }
 
-  // Fallback: answered by the primary, by the fallback, failed, in progress or lost to a crash;
-  // a function fallback never fails.
+  // Fallback: answered by the primary, by the fallback, failed, lost to a crash or in flight
+  // (one live process each), exactly; a function fallback never fails.
   for (const { entity: fallback, usesFunction } of m.fallbacks) {
     const s = fallback.stats;
     const where = `fallback ${fallback.name}`;
     nonNegativeCounters(where, s);
     expect(fallback.counters.received, where).toBe(s.requests);
-    const unaccounted =
-      s.requests - s.primarySucceeded - s.fallbacksUsed - s.failed - fallback.liveProcessCount;
-    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
-    if (!m.crashed.has(fallback)) expect(unaccounted, where).toBe(0);
+    expect(s.requests, where).toBe(
+      s.primarySucceeded + s.fallbacksUsed + s.failed + s.lostToCrash + s.inFlight,
+    );
+    expect(s.inFlight, where).toBe(fallback.liveProcessCount);
+    if (!hangs(fallback)) expect(s.inFlight, where).toBe(0);
+    if (!m.crashed.has(fallback)) expect(s.lostToCrash, where).toBe(0);
     if (usesFunction) expect(s.failed, where).toBe(0);
   }
 
   // LoadBalancer: requests are forwarded or refused (no healthy backend); forwarded ones are
-  // answered, failed, in flight or lost to a crash; per-backend counts add up to the totals.
+  // answered, failed, lost to a crash or in flight (one live process each), exactly;
+  // per-backend counts add up to the totals.
   for (const lb of m.balancers) {
     const s = lb.stats;
     const where = `balancer ${lb.name}`;
@@ -320,9 +331,9 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     ).toBe(s.failed);
     expect(s.timeouts, where).toBeLessThanOrEqual(s.failed);
     expect(s.inFlight, where).toBe(lb.liveProcessCount);
-    const unaccounted = s.forwarded - s.succeeded - s.failed - s.inFlight;
-    expect(unaccounted, where).toBeGreaterThanOrEqual(0);
-    if (!m.crashed.has(lb)) expect(unaccounted, where).toBe(0);
+    expect(s.forwarded, where).toBe(s.succeeded + s.failed + s.lostToCrash + s.inFlight);
+    if (!hangs(lb)) expect(s.inFlight, where).toBe(0);
+    if (!m.crashed.has(lb)) expect(s.lostToCrash, where).toBe(0);
     expect(s.healthy, where).toBe(s.backends.filter((b) => b.healthy).length);
     expect(s.markedUnhealthy - s.markedHealthy, where).toBe(s.backends.length - s.healthy);
     for (const b of s.backends) {
