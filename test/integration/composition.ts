@@ -5,12 +5,16 @@
  * invariants (`./invariants.ts`) can read each component's stats after the run.
  *
  * Shape of a model: a Source (Poisson or bursts, stopping after a count) drives a Client
- * (random timeout, retry policy, optional retry budget) whose target is a chain of 0-3 proxies
+ * (random timeout, retry policy, optional retry budget), or a PooledClient over a
+ * ConnectionPool (random minimum and maximum, connect latency, acquire and idle timeouts), or
+ * ClosedLoopClients (random users, think time and timeout, stopping after a count) replace
+ * both; either way the target is a chain of 0-3 proxies
  * (Hedge, CircuitBreaker, Bulkhead, TimeoutWrapper, Fallback) optionally ended by a
  * LoadBalancer over 1-4 backends (optionally with a HealthChecker), ending in servers of random
  * kinds (Server with a number, dynamic or weighted concurrency; ThreadPool; AsyncServer,
  * possibly with a downstream Server), optionally over a Network with lossy, jittery links, with
- * crash/recover schedules of servers and proxies that all heal before the run ends.
+ * crash/recover schedules of servers, proxies and the connection pool that all heal before the
+ * run ends.
  *
  * Everything is plain data so that fast-check can print and shrink a counterexample, and a
  * failing one can be pasted into a regression test as it is.
@@ -24,6 +28,8 @@ import {
   Bulkhead,
   CircuitBreaker,
   Client,
+  ClosedLoopClients,
+  ConnectionPool,
   concurrency,
   type DynamicConcurrency,
   dist,
@@ -34,6 +40,7 @@ import {
   LoadBalancer,
   Network,
   NetworkLink,
+  PooledClient,
   Probe,
   retry,
   Server,
@@ -153,8 +160,37 @@ export type RetrySpec =
     }
   | { readonly kind: "decorrelated"; readonly maxAttempts: number; readonly base: number };
 
+export interface PoolSpec {
+  readonly minConnections: number;
+  readonly maxConnections: number;
+  /** Mean of an exponential connect latency (0: instant). */
+  readonly connectMean: number;
+  readonly acquireTimeout: number;
+  readonly idleTimeout: number;
+}
+
+export interface ClosedLoopSpec {
+  readonly users: number;
+  /** Mean of an exponential think time (0: none). */
+  readonly thinkMean: number;
+  readonly timeout: number | null;
+  readonly count: number;
+}
+
+/**
+ * What drives the chain: the Source and a Client, the Source and a PooledClient over a
+ * ConnectionPool whose target is the chain (the client's retry, timeout and budget apply to it
+ * alike), or ClosedLoopClients calling the chain directly (then `arrivals`, `count` and
+ * `client` are unused).
+ */
+export type FrontSpec =
+  | { readonly kind: "client" }
+  | { readonly kind: "pooled"; readonly pool: PoolSpec }
+  | { readonly kind: "closedLoop"; readonly users: ClosedLoopSpec };
+
 export interface ModelSpec {
   readonly seed: number;
+  readonly front: FrontSpec;
   readonly arrivals:
     | { readonly kind: "poisson"; readonly rate: number }
     | {
@@ -354,8 +390,39 @@ const retryArb: fc.Arbitrary<RetrySpec> = fc.oneof(
   }),
 );
 
+const poolArb: fc.Arbitrary<PoolSpec> = fc
+  .record({
+    minConnections: fc.integer({ min: 0, max: 3 }),
+    extra: fc.integer({ min: 0, max: 6 }),
+    connectMean: fc.oneof(fc.constant(0), seconds(0.0001, 0.02)),
+    acquireTimeout: seconds(0.002, 0.5),
+    idleTimeout: seconds(0.002, 1),
+  })
+  .map(({ minConnections, extra, ...rest }) => ({
+    minConnections,
+    maxConnections: Math.max(1, minConnections + extra),
+    ...rest,
+  }));
+
+const closedLoopArb: fc.Arbitrary<ClosedLoopSpec> = fc.record({
+  users: fc.integer({ min: 1, max: 30 }),
+  thinkMean: fc.oneof(fc.constant(0), seconds(0.0001, 0.1)),
+  timeout: maybe(seconds(0.002, 0.5)),
+  count: fc.integer({ min: 1, max: 250 }),
+});
+
+const frontArb: fc.Arbitrary<FrontSpec> = fc.oneof(
+  { arbitrary: fc.constant({ kind: "client" as const }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant("pooled" as const), pool: poolArb }), weight: 1 },
+  {
+    arbitrary: fc.record({ kind: fc.constant("closedLoop" as const), users: closedLoopArb }),
+    weight: 1,
+  },
+);
+
 export const modelSpec: fc.Arbitrary<ModelSpec> = fc.record({
   seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  front: frontArb,
   arrivals: fc.oneof(
     fc.record({ kind: fc.constant("poisson" as const), rate: fc.integer({ min: 20, max: 800 }) }),
     fc
@@ -412,8 +479,20 @@ export const SOURCE_SECONDS = 3;
 export interface BuiltModel {
   readonly sim: Simulation;
   readonly spec: ModelSpec;
-  readonly source: Source<number>;
-  readonly client: Client<number, number>;
+  /** The Source, unless ClosedLoopClients drive the chain. */
+  readonly source: Source<number> | null;
+  /** The Client or PooledClient the source drives (null with ClosedLoopClients). */
+  readonly client: Client<number, number> | PooledClient<number, number> | null;
+  /** The PooledClient's pool and its description. */
+  readonly pooled: {
+    readonly client: PooledClient<number, number>;
+    readonly pool: ConnectionPool<number, number>;
+    readonly spec: PoolSpec;
+  } | null;
+  readonly closedLoop: {
+    readonly entity: ClosedLoopClients<number, number>;
+    readonly spec: ClosedLoopSpec;
+  } | null;
   readonly servers: Server<number, number>[];
   readonly dynamicLimits: Map<Server<number, number>, DynamicConcurrency<number>>;
   readonly pools: ThreadPool<number, number>[];
@@ -442,7 +521,10 @@ export interface BuiltModel {
    * maxConcurrent or more waiting than maxWaiting; a proxy whose conservation identity
    * (requests = outcomes + lostToCrash + inFlight) does not hold, crashed or not; and a proxy
    * whose crash added to lostToCrash other than the number of its live processes (one per
-   * request it held). Each entry names the entity and the time.
+   * request it held); a connection pool with more connections open or opening than its
+   * maximum, or whose open connections are not created - closed; closed-loop users with more
+   * requests outstanding than users, or fewer than their outstanding calls. Each entry names
+   * the entity and the time.
    */
   readonly violations: string[];
   /** Entities that wait on some call without a timeout: they may wait forever for a lost answer. */
@@ -733,24 +815,71 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
     inner = proxy;
   }
 
-  const client = new Client<number, number>(sim, "client", {
-    target: inner,
-    ...(spec.client.timeout === null ? {} : { timeout: spec.client.timeout }),
-    retryPolicy: retryPolicy(spec.client.retry),
-    ...(spec.client.budget === null ? {} : { retryBudget: spec.client.budget }),
-  });
-  if (spec.client.timeout === null) model.waitsWithoutTimeout.add(client);
-  model.edges.push({ label: "client -> target", to: [inner], sent: () => client.stats.attempts });
-  const a = spec.arrivals;
-  const source = new Source<number>(sim, "source", {
-    target: client as unknown as Entity<number, unknown>,
-    arrivals:
-      a.kind === "poisson"
-        ? arrivalProcesses.poisson(a.rate)
-        : arrivalProcesses.bursts({ size: a.size, every: a.every, spread: a.spread }),
-    // A time limit too, so a slow arrival process cannot stretch a model over minutes.
-    stopAfter: { count: spec.count, time: SOURCE_SECONDS },
-  });
+  let source: Source<number> | null = null;
+  let client: Client<number, number> | PooledClient<number, number> | null = null;
+  let pooled: BuiltModel["pooled"] = null;
+  let closedLoop: BuiltModel["closedLoop"] = null;
+  const front = spec.front;
+  if (front.kind === "closedLoop") {
+    const u = front.users;
+    const users = new ClosedLoopClients<number, number>(sim, "users", {
+      target: inner,
+      users: u.users,
+      thinkTime: u.thinkMean > 0 ? dist.exponential(u.thinkMean) : dist.constant(0),
+      ...(u.timeout === null ? {} : { timeout: u.timeout }),
+      // A time limit too, like the source's.
+      stopAfter: { count: u.count, time: SOURCE_SECONDS },
+    });
+    if (u.timeout === null) model.waitsWithoutTimeout.add(users);
+    model.edges.push({ label: "users -> target", to: [inner], sent: () => users.sent });
+    closedLoop = { entity: users, spec: u };
+  } else {
+    const options = {
+      ...(spec.client.timeout === null ? {} : { timeout: spec.client.timeout }),
+      retryPolicy: retryPolicy(spec.client.retry),
+      ...(spec.client.budget === null ? {} : { retryBudget: spec.client.budget }),
+    };
+    if (front.kind === "pooled") {
+      const p = front.pool;
+      const pool = new ConnectionPool<number, number>(sim, name("conn-pool"), {
+        target: inner,
+        minConnections: p.minConnections,
+        maxConnections: p.maxConnections,
+        connectLatency: p.connectMean > 0 ? dist.exponential(p.connectMean) : dist.constant(0),
+        acquireTimeout: p.acquireTimeout,
+        idleTimeout: p.idleTimeout,
+      });
+      const pooledClient = new PooledClient<number, number>(sim, "client", { pool, ...options });
+      // Each attempt that got a connection sends one request over it.
+      model.edges.push({
+        label: "pooled client -> pool's target",
+        to: [inner],
+        sent: () => pooledClient.connectionWait.count,
+      });
+      crashable.push(pool);
+      pooled = { client: pooledClient, pool, spec: p };
+      client = pooledClient;
+    } else {
+      const plain = new Client<number, number>(sim, "client", { target: inner, ...options });
+      model.edges.push({
+        label: "client -> target",
+        to: [inner],
+        sent: () => plain.stats.attempts,
+      });
+      client = plain;
+    }
+    if (spec.client.timeout === null) model.waitsWithoutTimeout.add(client);
+    const a = spec.arrivals;
+    source = new Source<number>(sim, "source", {
+      target: client as unknown as Entity<number, unknown>,
+      arrivals:
+        a.kind === "poisson"
+          ? arrivalProcesses.poisson(a.rate)
+          : arrivalProcesses.bursts({ size: a.size, every: a.every, spread: a.spread }),
+      // A time limit too, so a slow arrival process cannot stretch a model over minutes.
+      stopAfter: { count: spec.count, time: SOURCE_SECONDS },
+    });
+  }
 
   if (spec.network !== null) {
     const n = spec.network;
@@ -898,17 +1027,45 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
           st.rejected + st.succeeded + st.failed + st.lostToCrash + st.inFlight,
         );
       }
+      if (pooled !== null) {
+        const pool = pooled.pool;
+        const st = pool.stats;
+        if (st.open + st.opening > pool.maxConnections || st.active > pool.maxConnections) {
+          violations.push(
+            `${pool.name} ${st.active} active, ${st.idle} idle, ${st.opening} opening at ${at}`,
+          );
+        }
+        // A crash counts every connection it loses as closed, so this holds crashed or not.
+        if (st.open !== st.connectionsCreated - st.connectionsClosed) {
+          violations.push(
+            `${pool.name} open ${st.open} != created ${st.connectionsCreated} - closed ${st.connectionsClosed} at ${at}`,
+          );
+        }
+      }
+      if (closedLoop !== null) {
+        const users = closedLoop.entity;
+        const outstanding = users.sent - users.completed - users.timeouts - users.rejected;
+        // A call leaves the call table when it is answered or times out, but the user counts
+        // the outcome when it resumes, an event later at the same time (settling a future
+        // never resumes a process synchronously): in between, outstanding exceeds the calls.
+        if (outstanding > closedLoop.spec.users || outstanding < users.pendingCallCount) {
+          violations.push(
+            `${users.name} ${outstanding} outstanding, ${users.pendingCallCount} pending calls at ${at}`,
+          );
+        }
+      }
       return violations.length;
     },
   });
   const lossPossible = model.crashed.size > 0 || (spec.network !== null && spec.network.loss > 0);
-  return { ...model, source, client, lossPossible, lastScheduled };
+  return { ...model, source, client, pooled, closedLoop, lossPossible, lastScheduled };
 }
 
 /**
- * Runs `model` until its source has stopped and every scheduled crash, recovery and limit
- * change has happened, then stops the health checkers (by crashing them: a crashed checker
- * stops checking). What is left is the model draining, which `sim.run()` finishes.
+ * Runs `model` until its load is done (the source stopped, or the closed-loop users reached
+ * their count or time) and every scheduled crash, recovery and limit change has happened, then
+ * stops the health checkers (by crashing them: a crashed checker stops checking). What is left
+ * is the model draining, which `sim.run()` finishes.
  *
  * Why the checkers are stopped: a HealthChecker's rounds are daemon timers, but its checks are
  * ordinary messages and the work they cause at the backends is ordinary work, so a round whose
@@ -917,9 +1074,13 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
  * at the backend included) is longer than the interval. See the report of the invariant tests.
  */
 export function runToQuiet(model: BuiltModel, maxEvents: number): void {
-  model.sim.runUntil(() => model.source.stopped && model.sim.now > model.lastScheduled, {
-    maxEvents,
-  });
+  const { source, closedLoop, sim } = model;
+  // Closed-loop users send nothing more once their count or time is up.
+  const loadDone = () =>
+    source !== null
+      ? source.stopped
+      : closedLoop!.entity.sent >= closedLoop!.spec.count || sim.now >= SOURCE_SECONDS;
+  sim.runUntil(() => loadDone() && sim.now > model.lastScheduled, { maxEvents });
   for (const checker of model.checkers) checker.crash();
 }
 

@@ -9,7 +9,7 @@
  * entity may end the run with calls and processes outstanding, and so may nothing else.
  */
 import { expect } from "vitest";
-import { checkDeterminism, type RunSummary } from "../../src/index.js";
+import { checkDeterminism, PooledClient, type RunSummary } from "../../src/index.js";
 import { type BuiltModel, buildModel, type ModelSpec, runToQuiet } from "./composition.js";
 
 /** A guard against a model that never quiets down: the largest ones run ~100,000 events. */
@@ -30,7 +30,18 @@ function nonNegativeCounters(where: string, stats: object): void {
     // NaN is allowed only where documented (a percentile of an empty histogram, a response
     // time not yet measured); every other number is a count, a mean or a fraction.
     if (Number.isNaN(value)) {
-      expect(["p50Latency", "p99Latency", "responseTime"], `${where}.${key} is NaN`).toContain(key);
+      expect(
+        [
+          "p50Latency",
+          "p99Latency",
+          "responseTime",
+          "p50ConnectionWait",
+          "p99ConnectionWait",
+          "p50AcquireWait",
+          "p99AcquireWait",
+        ],
+        `${where}.${key} is NaN`,
+      ).toContain(key);
       continue;
     }
     expect(value, `${where}.${key}`).toBeGreaterThanOrEqual(0);
@@ -76,60 +87,9 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
   // Capacity limits, sampled every millisecond through the run (see `violations`).
   expect(m.violations).toEqual([]);
 
-  // Client (never crashed): requests = succeeded + failed + inFlight; attempts = requests +
-  // retries; every attempt succeeded, failed (timeout or rejection), or is the one outstanding
-  // attempt of an in-flight request (at the end no request can be sleeping in a backoff: that
-  // would be a pending timer). In flight at the end only if hanging, one call and one process
-  // per request.
-  const client = m.client.stats;
-  nonNegativeCounters("client", client);
-  const spec = m.spec.client;
-  const maxAttempts = spec.retry.kind === "none" ? 1 : spec.retry.maxAttempts;
-  expect(m.client.counters.received).toBe(client.requests);
-  expect(client.requests).toBe(client.succeeded + client.failed + client.inFlight);
-  expect(client.attempts).toBe(client.requests + client.retries);
-  expect(client.retries).toBeLessThanOrEqual(client.requests * (maxAttempts - 1));
-  expect(client.timeouts + client.rejections).toBe(
-    client.attempts - client.succeeded - client.inFlight,
-  );
-  expect(client.inFlight).toBe(m.client.pendingCallCount);
-  expect(client.inFlight).toBe(m.client.liveProcessCount);
-  if (!hangs(m.client)) expect(client.inFlight).toBe(0);
-  expect(client.retriesDenied).toBeLessThanOrEqual(client.failed);
-  if (spec.budget === null) expect(client.retriesDenied).toBe(0);
-  else expect(client.retries).toBeLessThanOrEqual(budgetCap(spec.budget, client.requests));
-  if (spec.timeout === null) expect(client.timeouts).toBe(0);
-  // Without a lossy link, every message the source generated reached the client.
-  if (m.links.every((l) => l.stats.messagesDropped === 0)) {
-    expect(client.requests).toBe(m.source.generated);
-  } else {
-    expect(client.requests).toBeLessThanOrEqual(m.source.generated);
-  }
-  expect(m.source.generated).toBeLessThanOrEqual(m.spec.count);
-  // With a timeout, a request ends within maxAttempts timeouts plus the waits between them
-  // (every policy here waits at most 0.1 s), whatever happens behind the client.
-  if (spec.timeout !== null) {
-    const bound = maxAttempts * spec.timeout + (maxAttempts - 1) * 0.1;
-    expect(client.maxLatency, "client.maxLatency within its timeouts").toBeLessThanOrEqual(
-      bound + 1e-6,
-    );
-  }
-  if (client.succeeded > 0) {
-    expect(client.meanLatency).toBeLessThanOrEqual(client.maxLatency * (1 + 1e-12));
-    percentileWithin(
-      "client.p50Latency",
-      client.p50Latency,
-      m.client.latency.min,
-      m.client.latency.max,
-    );
-    percentileWithin(
-      "client.p99Latency",
-      client.p99Latency,
-      m.client.latency.min,
-      m.client.latency.max,
-    );
-    expect(client.p50Latency).toBeLessThanOrEqual(client.p99Latency);
-  }
+  if (m.client !== null) checkClient(m, m.client, hangs(m.client));
+  if (m.pooled !== null) checkPool(m.pooled, hangs(m.pooled.client));
+  if (m.closedLoop !== null) checkClosedLoop(m.closedLoop, hangs(m.closedLoop.entity));
 
   // Server: every request received is completed, rejected, lost to a crash, in service or
   // waiting; at the end none is in service or waiting (service timers keep the run alive).
@@ -412,4 +372,132 @@ export function runAndCheck(spec: ModelSpec): BuiltModel {
   expect(metricsOf(verdict.second)).toEqual(metricsOf(verdict.first));
   checkInvariants(built[0]!, verdict.first);
   return built[0]!;
+}
+
+/**
+ * The Client or PooledClient (never crashed) and the source driving it. Both share one retry
+ * loop, so the same identities hold; a PooledClient's attempt may also fail for want of a
+ * connection (`connectionTimeouts`, counted apart from `timeouts`), or be refused by a crashed
+ * pool (a `RemoteError`, in `rejections`).
+ */
+function checkClient(
+  m: BuiltModel,
+  entity: NonNullable<BuiltModel["client"]>,
+  hanging: boolean,
+): void {
+  const source = m.source!;
+  // requests = succeeded + failed + inFlight; attempts = requests + retries; every attempt
+  // succeeded, failed (timeout, rejection, no connection), or is the one outstanding attempt of
+  // an in-flight request (at the end no request can be sleeping in a backoff or waiting for a
+  // connection: that would be a pending timer). In flight at the end only if hanging, one call
+  // and one process per request.
+  const client = entity.stats;
+  nonNegativeCounters("client", client);
+  const spec = m.spec.client;
+  const maxAttempts = spec.retry.kind === "none" ? 1 : spec.retry.maxAttempts;
+  const connectionTimeouts = entity instanceof PooledClient ? entity.stats.connectionTimeouts : 0;
+  expect(entity.counters.received).toBe(client.requests);
+  expect(client.requests).toBe(client.succeeded + client.failed + client.inFlight);
+  expect(client.attempts).toBe(client.requests + client.retries);
+  expect(client.retries).toBeLessThanOrEqual(client.requests * (maxAttempts - 1));
+  expect(client.timeouts + client.rejections + connectionTimeouts).toBe(
+    client.attempts - client.succeeded - client.inFlight,
+  );
+  expect(client.inFlight).toBe(entity.pendingCallCount);
+  expect(client.inFlight).toBe(entity.liveProcessCount);
+  if (!hanging) expect(client.inFlight).toBe(0);
+  expect(client.retriesDenied).toBeLessThanOrEqual(client.failed);
+  if (spec.budget === null) expect(client.retriesDenied).toBe(0);
+  else expect(client.retries).toBeLessThanOrEqual(budgetCap(spec.budget, client.requests));
+  if (spec.timeout === null) expect(client.timeouts).toBe(0);
+  // Without a lossy link, every message the source generated reached the client.
+  if (m.links.every((l) => l.stats.messagesDropped === 0)) {
+    expect(client.requests).toBe(source.generated);
+  } else {
+    expect(client.requests).toBeLessThanOrEqual(source.generated);
+  }
+  expect(source.generated).toBeLessThanOrEqual(m.spec.count);
+  // With a timeout, a request ends within maxAttempts timeouts (each after at most the pool's
+  // acquireTimeout waiting for a connection) plus the waits between them (every policy here
+  // waits at most 0.1 s), whatever happens behind the client.
+  if (spec.timeout !== null) {
+    const acquire = m.pooled === null ? 0 : m.pooled.spec.acquireTimeout;
+    const bound = maxAttempts * (acquire + spec.timeout) + (maxAttempts - 1) * 0.1;
+    expect(client.maxLatency, "client.maxLatency within its timeouts").toBeLessThanOrEqual(
+      bound + 1e-6,
+    );
+  }
+  if (client.succeeded > 0) {
+    expect(client.meanLatency).toBeLessThanOrEqual(client.maxLatency * (1 + 1e-12));
+    percentileWithin(
+      "client.p50Latency",
+      client.p50Latency,
+      entity.latency.min,
+      entity.latency.max,
+    );
+    percentileWithin(
+      "client.p99Latency",
+      client.p99Latency,
+      entity.latency.min,
+      entity.latency.max,
+    );
+    expect(client.p50Latency).toBeLessThanOrEqual(client.p99Latency);
+  }
+}
+
+/**
+ * ConnectionPool and its only user, the PooledClient. open = active + idle and
+ * created - closed = open (a crash counts what it loses as closed; sampled through the run
+ * too); at most maxConnections open or opening. After the run: nobody waiting and nothing
+ * opening (acquire and connect timers keep a run alive), at least minConnections open, and no
+ * connection held unless the client hangs (then at most one per request in flight: a
+ * connection held across a crash is no longer counted). Every acquisition is one attempt that
+ * got a connection, and every acquire timeout one attempt that did not.
+ */
+function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean): void {
+  const { pool, client, spec } = p;
+  const s = pool.stats;
+  const where = `pool ${pool.name}`;
+  nonNegativeCounters(where, s);
+  expect(s.open, where).toBe(s.active + s.idle);
+  expect(s.connectionsCreated - s.connectionsClosed, where).toBe(s.open);
+  expect(s.open + s.opening, where).toBeLessThanOrEqual(spec.maxConnections);
+  expect(s.pending, where).toBe(0);
+  expect(s.opening, where).toBe(0);
+  expect(s.open, where).toBeGreaterThanOrEqual(spec.minConnections);
+  expect(s.active, where).toBeLessThanOrEqual(client.stats.inFlight);
+  if (!hanging) expect(s.active, where).toBe(0);
+  expect(s.acquisitions, where).toBe(client.connectionWait.count);
+  expect(s.acquisitions, where).toBe(pool.acquireWait.count);
+  expect(s.acquireTimeouts, where).toBe(client.stats.connectionTimeouts);
+  // A waiter gives up after acquireTimeout, so no acquisition waited longer.
+  expect(s.maxAcquireWait, where).toBeLessThanOrEqual(spec.acquireTimeout + 1e-9);
+  expect(s.meanAcquireWait, where).toBeLessThanOrEqual(s.maxAcquireWait * (1 + 1e-12));
+}
+
+/**
+ * ClosedLoopClients: every request sent was answered, timed out, was refused, or is still
+ * outstanding (an outstanding call; at most one per user, also sampled through the run); none
+ * outstanding at the end unless they hang; never more than the count; an answer in time comes
+ * within the timeout.
+ */
+function checkClosedLoop(c: NonNullable<BuiltModel["closedLoop"]>, hanging: boolean): void {
+  const { entity: users, spec } = c;
+  const where = `closed loop ${users.name}`;
+  const outstanding = users.sent - users.completed - users.timeouts - users.rejected;
+  expect(outstanding, where).toBe(users.pendingCallCount);
+  expect(outstanding, where).toBeGreaterThanOrEqual(0);
+  expect(outstanding, where).toBeLessThanOrEqual(spec.users);
+  expect(users.liveProcessCount, where).toBe(outstanding);
+  if (!hanging) expect(outstanding, where).toBe(0);
+  expect(users.sent, where).toBeLessThanOrEqual(spec.count);
+  expect(users.sent, where).toBeGreaterThanOrEqual(Math.min(spec.users, spec.count));
+  if (spec.timeout === null) expect(users.timeouts, where).toBe(0);
+  expect(users.totalResponseSeconds, where).toBeGreaterThanOrEqual(0);
+  if (spec.timeout !== null) {
+    expect(users.totalResponseSeconds, where).toBeLessThanOrEqual(
+      users.completed * spec.timeout + 1e-6,
+    );
+  }
+  if (users.completed === 0) expect(Number.isNaN(users.meanResponseSeconds), where).toBe(true);
 }
