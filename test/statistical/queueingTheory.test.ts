@@ -13,7 +13,7 @@ import { Simulation } from "../../src/core/simulation.js";
 import { poisson } from "../../src/load/arrivals.js";
 import { Source } from "../../src/load/source.js";
 import { constant, type Distribution, exponential } from "../../src/random/distributions/index.js";
-import { confidenceInterval99 } from "../support/statistics.js";
+import { confidenceInterval99, erlangC } from "../support/statistics.js";
 
 const WARM_UP_S = 200;
 const END_S = 3200;
@@ -72,18 +72,6 @@ function expectInterval(values: number[], theory: number) {
   const interval = confidenceInterval99(values);
   expect(interval.low).toBeLessThan(theory);
   expect(interval.high).toBeGreaterThan(theory);
-}
-
-/** Erlang C: probability an arrival waits in M/M/c with offered load a = lambda / mu. */
-function erlangC(servers: number, offered: number): number {
-  let term = 1;
-  let sum = 1;
-  for (let k = 1; k < servers; k++) {
-    term *= offered / k;
-    sum += term;
-  }
-  const top = ((term * offered) / servers) * (servers / (servers - offered));
-  return top / (sum + top);
 }
 
 describe("queueing theory", () => {

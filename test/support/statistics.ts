@@ -57,3 +57,15 @@ export function confidenceInterval99(values: readonly number[]): {
   const half = t * Math.sqrt(variance(values) / values.length);
   return { low: m - half, high: m + half, mean: m };
 }
+
+/** Erlang C: probability an arrival waits in M/M/c with offered load a = lambda / mu (< c). */
+export function erlangC(servers: number, offered: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < servers; k++) {
+    term *= offered / k;
+    sum += term;
+  }
+  const top = ((term * offered) / servers) * (servers / (servers - offered));
+  return top / (sum + top);
+}

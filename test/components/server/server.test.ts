@@ -14,7 +14,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
-import { confidenceInterval99 } from "../../support/statistics.js";
+import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -138,14 +138,7 @@ describe("Server", () => {
   it("M/M/3 matches Erlang C and utilization lambda / (c mu)", () => {
     // lambda = 24/s, mu = 10/s, c = 3: offered load 2.4, C(3, 2.4) = 0.6472.
     const offered = 2.4;
-    let term = 1;
-    let sum = 1;
-    for (let k = 1; k < 3; k++) {
-      term *= offered / k;
-      sum += term;
-    }
-    const top = ((term * offered) / 3) * (3 / (3 - offered));
-    const waitProbability = top / (sum + top);
+    const waitProbability = erlangC(3, offered);
     const theoryDepth = (waitProbability * offered) / (3 - offered); // Lq
     const runs = Array.from({ length: 10 }, (_, r) => {
       const sim = new Simulation({ seed: 900 + r });

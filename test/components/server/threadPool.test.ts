@@ -17,7 +17,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/closedForm.js";
-import { confidenceInterval99 } from "../../support/statistics.js";
+import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -218,14 +218,7 @@ describe("ThreadPool", () => {
   it("M/M/3 mean wait matches Erlang C: Wq = C(c, a) / (c mu - lambda)", () => {
     // lambda = 24/s, mu = 10/s, c = 3: a = 2.4, C(3, 2.4) = 0.6472, Wq = 0.6472 / 6 = 0.1079 s.
     const offered = 2.4;
-    let term = 1;
-    let sum = 1;
-    for (let k = 1; k < 3; k++) {
-      term *= offered / k;
-      sum += term;
-    }
-    const top = ((term * offered) / 3) * (3 / (3 - offered));
-    const theoryWait = top / (sum + top) / (30 - 24);
+    const theoryWait = erlangC(3, offered) / (30 - 24);
     const runs = Array.from({ length: 10 }, (_, r) => {
       const sim = new Simulation({ seed: 500 + r });
       const pool = new ThreadPool(sim, "pool", { workers: 3, taskTime: exponential(0.1) });
