@@ -38,6 +38,7 @@ export {
   type EntityCounters,
   type EntityMetrics,
   type EntitySummary,
+  type LifecycleHook,
   type RecordedSeries,
   type SendOptions,
   type CallOptions,

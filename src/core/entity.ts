@@ -132,6 +132,21 @@ class PendingCall implements CancelHook {
 
 const NO_METRICS: EntityMetrics = Object.freeze({});
 
+/**
+ * Something a component is built from (a request ledger, a waiting line, a gauge) that must
+ * hear about its owner's crash and statistics resets. Registered once with
+ * `Entity.addLifecycleHook`, so a component composed of shared parts never forgets to reset
+ * one of them.
+ */
+export interface LifecycleHook {
+  /** The owner crashed (its processes, timers and calls are already cancelled). */
+  onCrash?(): void;
+  /** The owner recovered. */
+  onRecover?(): void;
+  /** Statistics restart now (`sim.resetStats()`): forget counts, keep state. */
+  onResetStats?(): void;
+}
+
 export class Entity<In = unknown, Out = unknown> {
   readonly sim: Simulation;
   readonly name: string;
@@ -148,6 +163,8 @@ export class Entity<In = unknown, Out = unknown> {
   private streams: Map<string, RandomStream> | null = null;
   private pendingCalls: CallTable<PendingCall> | null = null;
   private firstProcess: Process<unknown> | null = null;
+  private hooks: LifecycleHook[] | null = null;
+  private _statsSinceNs: number;
 
   constructor(sim: Simulation, name: string) {
     if (typeof name !== "string" || name.length === 0) {
@@ -155,8 +172,53 @@ export class Entity<In = unknown, Out = unknown> {
     }
     this.sim = sim;
     this.name = name;
+    this._statsSinceNs = sim.nowNs;
     this.id = sim._register(this as Entity<unknown, unknown>);
   }
+
+  /**
+   * Start of the period this entity's statistics cover, in integer ns: its creation, or the
+   * last `sim.resetStats()`. Time averages divide by `nowNs - statsSinceNs`, so a component
+   * added at run time, or measured after a warm-up, is not diluted by time it did not see.
+   */
+  get statsSinceNs(): number {
+    return this._statsSinceNs;
+  }
+
+  /** Seconds covered by this entity's statistics (see `statsSinceNs`). */
+  get statsSeconds(): number {
+    return (this.sim.nowNs - this._statsSinceNs) / 1e9;
+  }
+
+  /**
+   * Registers a part this entity is built from, to be told of crashes, recoveries and
+   * statistics resets (before the entity's own `onCrash`/`onRecover`/`onResetStats`).
+   */
+  protected addLifecycleHook<H extends LifecycleHook>(hook: H): H {
+    if (this.hooks === null) this.hooks = [];
+    this.hooks.push(hook);
+    return hook;
+  }
+
+  /**
+   * Restarts this entity's statistics now: counts and histograms start empty, time averages
+   * start at this instant; state (queues, work in flight, circuit states) is kept. Called for
+   * every entity by `sim.resetStats()` (a warm-up's end).
+   */
+  resetStats(): void {
+    this._statsSinceNs = this.sim.nowNs;
+    const counters = this.counters;
+    counters.received = 0;
+    counters.droppedWhileDown = 0;
+    counters.lateReplies = 0;
+    counters.crashes = 0;
+    const hooks = this.hooks;
+    if (hooks !== null) for (const hook of hooks) hook.onResetStats?.();
+    this.onResetStats();
+  }
+
+  /** Called by `resetStats()`: restart the component's own statistics here. */
+  protected onResetStats(): void {}
 
   /** Current simulated time, in seconds. */
   get now(): number {
@@ -464,6 +526,8 @@ export class Entity<In = unknown, Out = unknown> {
       for (const pending of calls.values()) pending.future.cancel("entity crashed");
     }
     sim.queue.cancelOwnedBy(this as Entity<unknown, unknown>);
+    const hooks = this.hooks;
+    if (hooks !== null) for (const hook of hooks) hook.onCrash?.();
     this.onCrash();
   }
 
@@ -477,6 +541,8 @@ export class Entity<In = unknown, Out = unknown> {
       );
     }
     this._status = "up";
+    const hooks = this.hooks;
+    if (hooks !== null) for (const hook of hooks) hook.onRecover?.();
     this.onRecover();
   }
 

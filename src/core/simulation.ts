@@ -286,6 +286,16 @@ export class Simulation {
     );
   }
 
+  /**
+   * Restarts every entity's statistics now (the end of a warm-up): counters, histograms and
+   * time series start empty, time averages start at this instant. State is kept: queues,
+   * work in flight, open circuits. Identities such as `forwarded = succeeded + failed + ... +
+   * inFlight` keep holding: work still in flight is counted as forwarded again.
+   */
+  resetStats(): void {
+    for (const entity of this.entityList) entity.resetStats();
+  }
+
   /** Cancels an event scheduled with `at` or `after`. False if it already ran or was cancelled. */
   cancel(token: number): boolean {
     return this.queue.cancel(token);
