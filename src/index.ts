@@ -64,10 +64,10 @@ export * as profile from "./random/profile.js";
 export { type Param, type Profile, valueAt, checkParam } from "./random/profile.js";
 
 // Load generation: sources, arrival processes, closed-loop users, key generators.
-export { Source, type SourceOptions } from "./load/source.js";
+export { Source, type SourceOptions } from "./components/load/source.js";
 export * as arrivals from "./load/arrivals.js";
 export type { ArrivalProcess } from "./load/arrivals.js";
-export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClients.js";
+export { ClosedLoopClients, type ClosedLoopOptions } from "./components/load/closedLoopClients.js";
 export * as keys from "./load/keys.js";
 export type { KeyGenerator } from "./load/keys.js";
 
@@ -175,22 +175,24 @@ export {
   TimeWeightedGauge,
   Histogram,
   type HistogramOptions,
-  Probe,
-  type ProbeOptions,
   runRecord,
   runRecordJson,
   runRecordCsv,
   type RunRecord,
   type EntitySeries,
-  Sink,
-  type SinkOptions,
-  type SinkStats,
   TimeSeries,
   type TimeSeriesOptions,
   type SeriesOptions,
   type WindowStatistic,
   type WindowStats,
 } from "./metrics/index.js";
+export {
+  Probe,
+  type ProbeOptions,
+  Sink,
+  type SinkOptions,
+  type SinkStats,
+} from "./components/measure/index.js";
 
 // Determinism.
 export {

@@ -9,13 +9,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
+import { Source } from "../../../src/components/load/source.js";
 import { HealthChecker } from "../../../src/components/loadBalancer/healthChecker.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import { Entity } from "../../../src/core/entity.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { step } from "../../../src/random/profile.js";
 import { Backend } from "./support.js";
 

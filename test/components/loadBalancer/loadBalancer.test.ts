@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
+import { Source } from "../../../src/components/load/source.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import {
   consistentHash,
@@ -24,7 +25,6 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, SimulationError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";
 import { Backend, callAt } from "./support.js";

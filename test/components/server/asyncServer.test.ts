@@ -9,6 +9,7 @@
  * with a 99% Student t interval for the theory check.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { AsyncServer } from "../../../src/components/server/asyncServer.js";
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
@@ -16,7 +17,6 @@ import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
 import { confidenceInterval99 } from "../../support/statistics.js";

@@ -7,12 +7,12 @@
  * Student t interval (t = 3.250, 9 degrees of freedom) for theory.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import { ConfigError, RemoteError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 

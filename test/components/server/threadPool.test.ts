@@ -8,6 +8,7 @@
  * replications with a 99% Student t interval (9 degrees of freedom) for theory.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { ThreadPool } from "../../../src/components/server/threadPool.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
@@ -15,7 +16,6 @@ import { ConfigError, RemoteError, TimeoutError } from "../../../src/core/errors
 import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/closedForm.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 

@@ -5,11 +5,11 @@
  * Method: constant delays through hand-written stages, so every latency is exact.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
-import { ConfigError } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { Sink } from "../../src/metrics/sink.js";
+import { Sink } from "../../../src/components/measure/sink.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
 
 /** Forwards every message to `next` after `delay` seconds, from a process. */
 class Stage extends Entity<number, number> {

@@ -7,14 +7,14 @@
  * Kolmogorov-Smirnov test at alpha = 0.001 on gaps.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
-import { ConfigError } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { bursts, constant, poisson, replay } from "../../src/load/arrivals.js";
-import { Source } from "../../src/load/source.js";
-import { fromFunction, ramp, sine, spike, step } from "../../src/random/profile.js";
-import { ksCritical, ksStatistic } from "../support/statistics.js";
+import { Source } from "../../../src/components/load/source.js";
+import { Entity } from "../../../src/core/entity.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { bursts, constant, poisson, replay } from "../../../src/load/arrivals.js";
+import { fromFunction, ramp, sine, spike, step } from "../../../src/random/profile.js";
+import { ksCritical, ksStatistic } from "../../support/statistics.js";
 
 class Recorder extends Entity<unknown> {
   readonly timesNs: number[] = [];
