@@ -211,4 +211,4 @@ export {
   CancelledError,
   InterruptError,
   RemoteError,
-} from "./core/errors.js";
+} from "./errors/errors.js";

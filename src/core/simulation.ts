@@ -13,10 +13,10 @@
  * console.log(summary.eventsProcessed, summary.traceHash);
  */
 
+import { ConfigError, describeValue, formatTimeNs, SimulationError } from "../errors/errors.js";
 import { fmix32 } from "../random/hash.js";
 import { RandomStream } from "../random/randomStream.js";
 import type { Entity, EntitySummary } from "./entity.js";
-import { ConfigError, describeValue, formatTimeNs, SimulationError } from "./errors.js";
 import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import { Message } from "./message.js";

@@ -18,9 +18,9 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
-import { ConfigError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
 

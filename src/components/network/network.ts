@@ -14,10 +14,10 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, SimulationError } from "../../core/errors.js";
 import { EventType } from "../../core/eventQueue.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation, Transport } from "../../core/simulation.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { NetworkLink } from "./networkLink.js";
 
 export interface NetworkOptions {

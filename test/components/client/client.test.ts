@@ -15,9 +15,9 @@ import {
 } from "../../../src/components/client/retryPolicies.js";
 import { Source } from "../../../src/components/load/source.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/load/arrivals.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";

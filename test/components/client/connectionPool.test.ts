@@ -16,8 +16,8 @@ import {
 } from "../../../src/components/client/connectionPool.js";
 import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError, TimeoutError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError, TimeoutError } from "../../../src/errors/errors.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { ramp, step } from "../../../src/random/profile.js";
 

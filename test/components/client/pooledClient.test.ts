@@ -13,9 +13,9 @@ import { fixed, noRetry } from "../../../src/components/client/retryPolicies.js"
 import { Source } from "../../../src/components/load/source.js";
 import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { poisson, constant as steady } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { sine, step } from "../../../src/random/profile.js";

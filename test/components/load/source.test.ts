@@ -9,9 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { Source } from "../../../src/components/load/source.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { bursts, constant, poisson, replay } from "../../../src/load/arrivals.js";
 import { fromFunction, ramp, sine, spike, step } from "../../../src/random/profile.js";
 import { ksCritical, ksStatistic } from "../../support/statistics.js";

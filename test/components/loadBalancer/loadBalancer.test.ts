@@ -22,8 +22,8 @@ import {
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Probe } from "../../../src/components/measure/probe.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { reportFromRun } from "../../../src/report/fromRun.js";
 
 describe("Probe", () => {

@@ -7,9 +7,9 @@
 import { describe, expect, it } from "vitest";
 import { Sink } from "../../../src/components/measure/sink.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 
 /** Forwards every message to `next` after `delay` seconds, from a process. */
 class Stage extends Entity<number, number> {

@@ -11,9 +11,9 @@ import * as conditions from "../../../src/components/network/conditions.js";
 import { Network } from "../../../src/components/network/network.js";
 import { NetworkLink } from "../../../src/components/network/networkLink.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
 

@@ -10,8 +10,8 @@
 import { describe, expect, it } from "vitest";
 import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 

@@ -9,9 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "../../../src/components/resilience/circuitBreaker.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, type RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, type RemoteError } from "../../../src/errors/errors.js";
 import { type Param, step } from "../../../src/random/profile.js";
 
 /** Replies after 0.1 s when healthy; refuses ("down") otherwise. */

@@ -10,9 +10,9 @@
 import { describe, expect, it } from "vitest";
 import { Hedge } from "../../../src/components/resilience/hedge.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { sine, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 

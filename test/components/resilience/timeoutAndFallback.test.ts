@@ -11,9 +11,9 @@ import { describe, expect, it } from "vitest";
 import { Fallback } from "../../../src/components/resilience/fallback.js";
 import { TimeoutWrapper } from "../../../src/components/resilience/timeoutWrapper.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { callAt, type Job, Scripted } from "./support.js";
 

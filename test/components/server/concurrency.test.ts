@@ -14,8 +14,8 @@ import * as concurrency from "../../../src/components/server/concurrency.js";
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError, SimulationError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError, SimulationError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 
