@@ -161,13 +161,13 @@ export {
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,
-  distsimCatalog,
   type CatalogEntry,
   type CatalogName,
   type CatalogProblem,
   type Layer,
   type Role,
 } from "./catalog/index.js";
+export { distsimCatalog } from "./components/index.js";
 
 // Metrics: primitives, time series, probes and sinks.
 export {

@@ -6,8 +6,8 @@
  * with the knobs (the compiler checks the same against the options type; see entry.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { COMPONENT_ENTRIES } from "../../src/catalog/registry.js";
 import { exportedComponentNames } from "../../src/cli/program.js";
+import { COMPONENT_ENTRIES } from "../../src/components/index.js";
 import { Entity } from "../../src/core/entity.js";
 import { Simulation } from "../../src/core/simulation.js";
 import * as distsim from "../../src/index.js";

@@ -3,5 +3,13 @@
  * `Sink` records end-to-end latency from each message's chain origin). The metric primitives
  * they are built from live in src/metrics/.
  */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { Probe } from "./probe.js";
+import { Sink } from "./sink.js";
+
 export { Probe, type ProbeOptions } from "./probe.js";
 export { Sink, type SinkOptions, type SinkStats } from "./sink.js";
+
+/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+export const MEASURE_COMPONENTS = [Probe, Sink] as const satisfies readonly CataloguedComponent[];
