@@ -21,6 +21,7 @@ import { ConfigError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/load/arrivals.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 /** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
 class Scripted extends Entity<number, number> {
@@ -62,6 +63,14 @@ function run(
   sim.run();
   return { log, stats: client.stats, server };
 }
+
+itReadsExactlyItsKnobs(Client, (_sim, target) => ({
+  target,
+  timeout: 1,
+  retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
+  kind: "get",
+  window: 2,
+}));
 
 describe("Client", () => {
   it("succeeds on the first attempt without retrying", () => {

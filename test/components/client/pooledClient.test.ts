@@ -19,6 +19,7 @@ import { ConfigError } from "../../../src/errors/errors.js";
 import { poisson, constant as steady } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { sine, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 type Action = "ok" | "drop" | "reject";
 
@@ -76,6 +77,14 @@ function setup(
 }
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
+
+itReadsExactlyItsKnobs(PooledClient, (sim, target) => ({
+  pool: new ConnectionPool(sim, "pool", { target }),
+  timeout: 1,
+  retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
+  kind: "get",
+  window: 2,
+}));
 
 describe("PooledClient", () => {
   it("pays the handshake on a cold pool, then reuses the connection", () => {

@@ -14,6 +14,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
 import { bursts, constant, poisson, replay } from "../../../src/load/arrivals.js";
 import { fromFunction, ramp, sine, spike, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { ksCritical, ksStatistic } from "../../support/statistics.js";
 
 class Recorder extends Entity<unknown> {
@@ -32,6 +33,12 @@ function setup(seed = 1) {
 
 const countIn = (timesNs: number[], from: number, to: number) =>
   timesNs.filter((t) => t >= from * 1e9 && t < to * 1e9).length;
+
+itReadsExactlyItsKnobs(Source, (_sim, target) => ({
+  target,
+  arrivals: constant(1),
+  stopAfter: { count: 1 },
+}));
 
 describe("constant arrivals", () => {
   it("arrival k is at exactly start + k / rate, rounded once (no drift)", () => {

@@ -27,6 +27,7 @@ import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { Backend, callAt } from "./support.js";
 
 function setup(count = 3) {
@@ -35,6 +36,13 @@ function setup(count = 3) {
   const caller = new Entity(sim, "caller");
   return { sim, pool, caller, outcomes: [] as string[] };
 }
+
+itReadsExactlyItsKnobs(LoadBalancer, (sim, target) => ({
+  backends: [target, { backend: new Entity(sim, "weighted"), weight: 2 }],
+  strategy: leastConnections(),
+  timeout: 1,
+  responseTimeSmoothing: 0.5,
+}));
 
 describe("LoadBalancer: forwarding", () => {
   it("forwards each request to one backend and relays the reply (round robin by default)", () => {

@@ -9,6 +9,9 @@ import { Probe } from "../../../src/components/measure/probe.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
 import { reportFromRun } from "../../../src/report/fromRun.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+
+itReadsExactlyItsKnobs(Probe, () => ({ read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 }));
 
 describe("Probe", () => {
   it("samples on an exact grid and never keeps the run alive", () => {

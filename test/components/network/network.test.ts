@@ -16,6 +16,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 class Sink extends Entity<number> {
   readonly arrivals: number[] = [];
@@ -30,6 +31,12 @@ function setup() {
   const b = new Sink(sim, "b");
   return { sim, a, b };
 }
+
+itReadsExactlyItsKnobs(NetworkLink, () => ({ ...conditions.internet() }));
+
+itReadsExactlyItsKnobs(Network, (sim, _target) => ({
+  defaultLink: new NetworkLink(sim, "lan", conditions.local()),
+}));
 
 describe("NetworkLink", () => {
   it("adds latency; with bandwidth, messages queue for the wire", () => {

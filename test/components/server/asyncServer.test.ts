@@ -19,6 +19,7 @@ import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/erro
 import { poisson } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { confidenceInterval99 } from "../../support/statistics.js";
 
 function setup() {
@@ -50,6 +51,16 @@ function callAll(
     });
   }
 }
+
+itReadsExactlyItsKnobs(AsyncServer, (_sim, target) => ({
+  maxConnections: 100,
+  cpuTime: constant(0.001),
+  ioTime: exponential(0.05),
+  downstream: target,
+  timeout: 1,
+  ioCalls: 2,
+  respond: () => 1,
+}));
 
 describe("AsyncServer", () => {
   it("runs CPU work one request at a time: each waits for the others'", () => {

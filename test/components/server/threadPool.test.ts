@@ -17,6 +17,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/closedForm.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
@@ -57,6 +58,14 @@ function submitAll(
     });
   }
 }
+
+itReadsExactlyItsKnobs(ThreadPool, () => ({
+  workers: 2,
+  taskTime: () => 0.1,
+  queuePolicy: "lifo" as const,
+  queueCapacity: 5,
+  result: () => 1,
+}));
 
 describe("ThreadPool", () => {
   it("runs `workers` tasks at once, each for its own time, the rest in FIFO order", () => {
