@@ -335,6 +335,32 @@ export class Simulation {
     return this._send(null, target, kind, payload, 0, options);
   }
 
+  /**
+   * Delivers an already-sent message to its target at absolute time `atNs` (integer
+   * nanoseconds, >= now). This is how a transport hands over a message once it has decided
+   * when it arrives: a `Network` delivers through it after its links' delays, and the fault
+   * layer will use it to duplicate and reorder messages (the same message delivered twice, or
+   * later than one sent after it). Delivery is an ordinary event, so the target handles the
+   * message (or drops it, if crashed) exactly as if it had come straight from `send`.
+   */
+  deliver(message: Message<unknown>, atNs: number): void {
+    if (!Number.isInteger(atNs) || atNs < this.nowNs) {
+      throw new SimulationError(
+        `deliver(${message.kind} #${message.id}) at ${describeValue(atNs)} ns: expected an integer time >= now (${formatTimeNs(this.nowNs)})`,
+        message.source?.name ?? null,
+        this.nowNs,
+      );
+    }
+    this.queue.push(
+      this._checkedTime(atNs, message.source?.name ?? null),
+      EventType.Deliver,
+      message.target,
+      message,
+      null,
+      false,
+    );
+  }
+
   /** @internal Builds a message and hands it to the transport. */
   _send<P>(
     source: Entity<unknown, unknown> | null,

@@ -14,7 +14,6 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { EventType } from "../../core/eventQueue.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation, Transport } from "../../core/simulation.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
@@ -185,14 +184,7 @@ export class Network extends Entity implements Transport {
       if (carried < 0) return;
       totalNs += carried;
     }
-    sim.queue.push(
-      sim._checkedTime(message.sentAtNs + totalNs, source?.name ?? null),
-      EventType.Deliver,
-      message.target,
-      message,
-      null,
-      false,
-    );
+    sim.deliver(message, message.sentAtNs + totalNs);
   }
 
   private checkMember(parameter: string, entity: unknown): void {
