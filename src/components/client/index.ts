@@ -21,7 +21,7 @@ export {
 export type { RetryPolicy } from "./retryPolicies.js";
 export * as retry from "./retryPolicies.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const CLIENT_COMPONENTS = [
   Client,
   ConnectionPool,

@@ -15,7 +15,7 @@ export * as keys from "../../load/keys.js";
 export { ClosedLoopClients, type ClosedLoopOptions } from "./closedLoopClients.js";
 export { Source, type SourceOptions } from "./source.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const LOAD_COMPONENTS = [
   Source,
   ClosedLoopClients,

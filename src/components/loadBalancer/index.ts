@@ -27,7 +27,7 @@ export type {
 } from "./strategies.js";
 export * as strategy from "./strategies.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const LOAD_BALANCER_COMPONENTS = [
   LoadBalancer,
   HealthChecker,

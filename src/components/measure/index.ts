@@ -11,5 +11,5 @@ import { Sink } from "./sink.js";
 export { Probe, type ProbeOptions } from "./probe.js";
 export { Sink, type SinkOptions, type SinkStats } from "./sink.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const MEASURE_COMPONENTS = [Probe, Sink] as const satisfies readonly CataloguedComponent[];

@@ -8,7 +8,7 @@ export * as conditions from "./conditions.js";
 export { Network, type NetworkOptions } from "./network.js";
 export { NetworkLink, type NetworkLinkOptions, type NetworkLinkStats } from "./networkLink.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const NETWORK_COMPONENTS = [
   NetworkLink,
   Network,

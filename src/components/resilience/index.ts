@@ -29,7 +29,7 @@ export {
 } from "./timeoutWrapper.js";
 export type { BudgetOptions } from "./tokenBudget.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const RESILIENCE_COMPONENTS = [
   CircuitBreaker,
   Bulkhead,

@@ -18,7 +18,7 @@ export * as concurrency from "./concurrency.js";
 export { Server, type ServerOptions, type ServerStats } from "./server.js";
 export { ThreadPool, type ThreadPoolOptions, type ThreadPoolStats } from "./threadPool.js";
 
-/** The components of this family, in catalog order; src/components/index.ts gathers every family's list. */
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const SERVER_COMPONENTS = [
   Server,
   AsyncServer,
