@@ -12,12 +12,12 @@
  * confidence interval to set next to theory, W = 1 / (mu - lambda) = 0.5 s.
  */
 import { Client } from "../src/components/client/client.js";
+import { Source as LibrarySource } from "../src/components/load/source.js";
 import { Server } from "../src/components/server/server.js";
 import { Entity } from "../src/core/entity.js";
 import type { Message } from "../src/core/message.js";
 import { Simulation } from "../src/core/simulation.js";
 import { poisson } from "../src/load/arrivals.js";
-import { Source as LibrarySource } from "../src/load/source.js";
 import { exponential } from "../src/random/distributions/index.js";
 
 export const ARRIVAL_RATE = 8;

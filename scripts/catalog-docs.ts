@@ -1,8 +1,9 @@
-// Writes docs/catalog/ from src/catalog (`npm run catalog:docs`). Removes pages of entries
+// Writes docs/catalog/ from src/catalog and the component entries (`npm run catalog:docs`). Removes pages of entries
 // that no longer exist. test/catalog/docs.test.ts fails when the checked-in files differ.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { catalogDocFiles, distsimCatalog } from "../src/catalog/index.js";
+import { catalogDocFiles } from "../src/catalog/index.js";
+import { distsimCatalog } from "../src/components/index.js";
 
 const dir = join(import.meta.dirname, "..", "docs", "catalog");
 mkdirSync(dir, { recursive: true });

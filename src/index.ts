@@ -3,7 +3,9 @@
  *
  * Grouped by topic (kept by hand; the import sorter is off for this file): time, the
  * simulation and its loop, entities and messages, processes and futures, randomness
- * (streams, distributions, profiles), load generation, determinism, errors.
+ * (streams, distributions, profiles), the component families (re-exported whole: a new
+ * component is exported by its family's index, never listed here), the catalog, metrics,
+ * determinism, errors.
  */
 
 // Time: seconds at the API, integer nanoseconds inside.
@@ -63,105 +65,22 @@ export type { Distribution } from "./random/distributions/index.js";
 export * as profile from "./random/profile.js";
 export { type Param, type Profile, valueAt, checkParam } from "./random/profile.js";
 
-// Load generation: sources, arrival processes, closed-loop users, key generators.
-export { Source, type SourceOptions } from "./load/source.js";
-export * as arrivals from "./load/arrivals.js";
-export type { ArrivalProcess } from "./load/arrivals.js";
-export { ClosedLoopClients, type ClosedLoopOptions } from "./load/closedLoopClients.js";
-export * as keys from "./load/keys.js";
-export type { KeyGenerator } from "./load/keys.js";
-
-// Components: network.
-export {
-  NetworkLink,
-  type NetworkLinkOptions,
-  type NetworkLinkStats,
-  Network,
-  type NetworkOptions,
-  conditions,
-} from "./components/network/index.js";
-
-// Components: servers.
-export {
-  Server,
-  type ServerOptions,
-  type ServerStats,
-  concurrency,
-  type ConcurrencyModel,
-  type DynamicConcurrency,
-  type DynamicConcurrencyOptions,
-  type FixedConcurrency,
-  type WeightedConcurrency,
-  type WeightedConcurrencyOptions,
-  AsyncServer,
-  type AsyncServerOptions,
-  type AsyncServerStats,
-  ThreadPool,
-  type ThreadPoolOptions,
-  type ThreadPoolStats,
-} from "./components/server/index.js";
-
-// Components: clients and retry policies.
-export {
-  Client,
-  type ClientOptions,
-  type ClientStats,
-  AcquireTimeoutError,
-  Connection,
-  ConnectionPool,
-  type ConnectionPoolOptions,
-  type ConnectionPoolStats,
-  PooledClient,
-  type PooledClientOptions,
-  type PooledClientStats,
-  retry,
-  type RetryPolicy,
-} from "./components/client/index.js";
-
-// Components: load balancing (the balancer, its strategies, health checks).
-export {
-  LoadBalancer,
-  type LoadBalancerOptions,
-  type LoadBalancerStats,
-  type BackendStats,
-  type WeightedBackend,
-  strategy,
-  type LoadBalancingStrategy,
-  type BackendSelector,
-  type BackendState,
-  HealthChecker,
-  type HealthCheckerOptions,
-  type HealthCheckerStats,
-  type HealthTransition,
-} from "./components/loadBalancer/index.js";
-
-// Components: resilience.
-export {
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitBreakerStats,
-  type CircuitState,
-  type CircuitTransition,
-  Bulkhead,
-  type BulkheadOptions,
-  type BulkheadStats,
-  TimeoutWrapper,
-  type TimeoutWrapperOptions,
-  type TimeoutWrapperStats,
-  Fallback,
-  type FallbackOptions,
-  type FallbackSource,
-  type FallbackStats,
-  Hedge,
-  type HedgeOptions,
-  type HedgeStats,
-  type BudgetOptions,
-} from "./components/resilience/index.js";
+// Components, family by family (each family's index lists its components; `distsim/<family>`
+// imports one family alone): load (sources, closed-loop users, with the `arrivals` and `keys`
+// generators), network, servers, clients and retry policies, load balancing, resilience, and
+// measure (probes and sinks).
+export * from "./components/load/index.js";
+export * from "./components/network/index.js";
+export * from "./components/server/index.js";
+export * from "./components/client/index.js";
+export * from "./components/loadBalancer/index.js";
+export * from "./components/resilience/index.js";
+export * from "./components/measure/index.js";
+export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,
-  distsimCatalog,
   type CatalogEntry,
   type CatalogName,
   type CatalogProblem,
@@ -169,22 +88,17 @@ export {
   type Role,
 } from "./catalog/index.js";
 
-// Metrics: primitives, time series, probes and sinks.
+// Metrics: primitives, time series, export.
 export {
   Counter,
   TimeWeightedGauge,
   Histogram,
   type HistogramOptions,
-  Probe,
-  type ProbeOptions,
   runRecord,
   runRecordJson,
   runRecordCsv,
   type RunRecord,
   type EntitySeries,
-  Sink,
-  type SinkOptions,
-  type SinkStats,
   TimeSeries,
   type TimeSeriesOptions,
   type SeriesOptions,
@@ -209,4 +123,4 @@ export {
   CancelledError,
   InterruptError,
   RemoteError,
-} from "./core/errors.js";
+} from "./errors/errors.js";

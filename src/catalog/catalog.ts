@@ -4,8 +4,8 @@
  * Validation never throws: `validate()` returns every problem found, each naming the entry and
  * the field, so a test (or `distsim catalog check`) can show them all at once.
  */
-import { type CatalogEntry, type CatalogName, COMPONENT_NAMES, SCHEMA_FIELDS } from "./entry.js";
-import { LAYERS, type Layer, ROLES, type Role } from "./vocabulary.js";
+import { type CatalogEntry, SCHEMA_FIELDS } from "./entry.js";
+import { type ConceptName, LAYERS, type Layer, ROLES, type Role } from "./vocabulary.js";
 
 export interface CatalogProblem {
   readonly entry: string;
@@ -55,7 +55,7 @@ export class Catalog {
   }
 
   /** Entries that list `name` in `provides`. */
-  providersOf(name: CatalogName): CatalogEntry[] {
+  providersOf(name: ConceptName): CatalogEntry[] {
     return this.entries.filter((e) => e.provides.includes(name));
   }
 
@@ -68,7 +68,7 @@ export class Catalog {
   dependentsOf(name: string, transitive = true): string[] {
     return this.walk(
       name,
-      (n) => this.entries.filter((e) => e.requires.includes(n as CatalogName)).map((e) => e.name),
+      (n) => this.entries.filter((e) => e.requires.includes(n)).map((e) => e.name),
       transitive,
     );
   }
@@ -128,12 +128,6 @@ export class Catalog {
         if (declared !== required) {
           report(entry.name, "expansion", `declares ${declared} but requires ${required}`);
         }
-      }
-      if (
-        entry.kind === "component" &&
-        !(COMPONENT_NAMES as readonly string[]).includes(entry.name)
-      ) {
-        report(entry.name, "kind", "is a component but not listed in COMPONENT_NAMES");
       }
     }
     for (const cycle of this.cycles())

@@ -5,32 +5,26 @@
  */
 import type { ConceptName, Layer, Role } from "./vocabulary.js";
 
-/** Components distsim implements; each adds its name here with its entry. */
-export const COMPONENT_NAMES = [
-  "Source",
-  "ClosedLoopClients",
-  "NetworkLink",
-  "Network",
-  "Server",
-  "AsyncServer",
-  "ThreadPool",
-  "Client",
-  "ConnectionPool",
-  "PooledClient",
-  "CircuitBreaker",
-  "Bulkhead",
-  "TimeoutWrapper",
-  "Fallback",
-  "Hedge",
-  "LoadBalancer",
-  "HealthChecker",
-  "Probe",
-  "Sink",
-] as const;
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
+/**
+ * A component's name. Components declare their own entries (no central list of names), so the
+ * compiler cannot know the set; `Catalog.validate` checks at run time that each name is unique
+ * and that every name an entry refers to exists (the catalog test and `distsim catalog check`
+ * fail naming the entry, the field and the unknown name).
+ */
+export type ComponentName = string;
 
-/** Anything the catalog can name. */
-export type CatalogName = ConceptName | ComponentName;
+/**
+ * Anything the catalog can name: a seed concept or a component. Concept names complete in an
+ * editor; a field that can only hold concepts (`provides`) is checked by the compiler.
+ */
+// `string & {}` keeps the concept names as suggestions instead of collapsing into `string`.
+export type CatalogName = ConceptName | (ComponentName & {});
+
+/** A component class as its family's index lists it: the class carries its catalog entry. */
+export interface CataloguedComponent {
+  readonly name: string;
+  readonly catalog: CatalogEntry;
+}
 
 export interface CatalogEntry {
   readonly name: CatalogName;
@@ -42,8 +36,8 @@ export interface CatalogEntry {
   readonly contract: string;
   /** Lower-level legos this one needs. */
   readonly requires: readonly CatalogName[];
-  /** Capabilities, properties or outputs it offers. */
-  readonly provides: readonly CatalogName[];
+  /** Capabilities, properties or outputs it offers (seed concepts). */
+  readonly provides: readonly ConceptName[];
   /** Data, signals, policies or events it consumes. */
   readonly inputs: readonly string[];
   /** Data, signals, state or events it emits. */

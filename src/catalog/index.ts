@@ -1,15 +1,18 @@
-/** The component catalog: schema, vocabulary, registry, validation, queries and renderers. */
+/**
+ * The component catalog: schema, vocabulary, validation, queries and renderers. The catalog of
+ * distsim's own components (`distsimCatalog`) is built in src/components/index.ts.
+ */
 export { Catalog, type CatalogProblem } from "./catalog.js";
 export { catalogDocFiles } from "./docs.js";
 export {
   type CatalogEntry,
   type CatalogName,
-  COMPONENT_NAMES,
+  type CataloguedComponent,
   type ComponentName,
   knobs,
   SCHEMA_FIELDS,
 } from "./entry.js";
-export { COMPONENT_ENTRIES, distsimCatalog } from "./registry.js";
+export { catalogWithComponents } from "./registry.js";
 export {
   entryJsonSchema,
   type GraphFilter,

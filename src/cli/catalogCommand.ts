@@ -2,13 +2,8 @@
  * `distsim catalog [list | show NAME | graph [--layer L] [--group G] | check]`: the component
  * catalog from the terminal.
  */
-import {
-  distsimCatalog,
-  LAYERS,
-  type Layer,
-  renderMarkdownPage,
-  renderMermaid,
-} from "../catalog/index.js";
+import { LAYERS, type Layer, renderMarkdownPage, renderMermaid } from "../catalog/index.js";
+import { distsimCatalog } from "../components/index.js";
 import { ExitCode } from "./exitCodes.js";
 import type { CommandIO } from "./runCommand.js";
 

@@ -3,7 +3,7 @@
  * agree when they processed the same number of events, ended at the same time and have the
  * same trace hash (time, type and entity of every event, in order).
  */
-import { DistsimError } from "./errors.js";
+import { DistsimError } from "../errors/errors.js";
 import type { RunOptions, RunSummary, Simulation } from "./simulation.js";
 
 export interface DeterminismVerdict {

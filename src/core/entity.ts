@@ -24,8 +24,6 @@
  * to rebuild from what it kept as durable.
  */
 
-import type { RandomStream } from "../random/randomStream.js";
-import { CallTable } from "./callTable.js";
 import {
   ConfigError,
   describeValue,
@@ -33,7 +31,9 @@ import {
   RemoteError,
   SimulationError,
   TimeoutError,
-} from "./errors.js";
+} from "../errors/errors.js";
+import type { RandomStream } from "../random/randomStream.js";
+import { CallTable } from "./callTable.js";
 import { EventType } from "./eventQueue.js";
 import { type CancelHook, SimFuture } from "./future.js";
 import type { Message } from "./message.js";

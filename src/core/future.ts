@@ -11,8 +11,9 @@
  * rejected, unless it was `defuse()`d: an error is never silently dropped. Cancellation is not
  * an error: a cancelled future rejects its waiters with `CancelledError` but fails nothing.
  */
+
+import { CancelledError, ConfigError, SimulationError, TimeoutError } from "../errors/errors.js";
 import type { Entity } from "./entity.js";
-import { CancelledError, ConfigError, SimulationError, TimeoutError } from "./errors.js";
 import type { Simulation } from "./simulation.js";
 
 /** Something told when a future settles (a waiting process, or a combinator). */

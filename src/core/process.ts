@@ -10,14 +10,15 @@
  * A process belongs to an entity. When the entity crashes its processes are cancelled, and a
  * cancelled generator is closed with `return()`, so its `finally` blocks run.
  */
-import type { Entity } from "./entity.js";
+
 import {
   CancelledError,
   describeValue,
   formatTimeNs,
   InterruptError,
   SimulationError,
-} from "./errors.js";
+} from "../errors/errors.js";
+import type { Entity } from "./entity.js";
 import { EventType } from "./eventQueue.js";
 import { type FutureListener, SimFuture } from "./future.js";
 import type { Simulation } from "./simulation.js";

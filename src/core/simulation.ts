@@ -13,10 +13,10 @@
  * console.log(summary.eventsProcessed, summary.traceHash);
  */
 
+import { ConfigError, describeValue, formatTimeNs, SimulationError } from "../errors/errors.js";
 import { fmix32 } from "../random/hash.js";
 import { RandomStream } from "../random/randomStream.js";
 import type { Entity, EntitySummary } from "./entity.js";
-import { ConfigError, describeValue, formatTimeNs, SimulationError } from "./errors.js";
 import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import { Message } from "./message.js";
@@ -333,6 +333,32 @@ export class Simulation {
     options?: { delay?: number; sizeBytes?: number },
   ): Message<P> {
     return this._send(null, target, kind, payload, 0, options);
+  }
+
+  /**
+   * Delivers an already-sent message to its target at absolute time `atNs` (integer
+   * nanoseconds, >= now). This is how a transport hands over a message once it has decided
+   * when it arrives: a `Network` delivers through it after its links' delays, and the fault
+   * layer will use it to duplicate and reorder messages (the same message delivered twice, or
+   * later than one sent after it). Delivery is an ordinary event, so the target handles the
+   * message (or drops it, if crashed) exactly as if it had come straight from `send`.
+   */
+  deliver(message: Message<unknown>, atNs: number): void {
+    if (!Number.isInteger(atNs) || atNs < this.nowNs) {
+      throw new SimulationError(
+        `deliver(${message.kind} #${message.id}) at ${describeValue(atNs)} ns: expected an integer time >= now (${formatTimeNs(this.nowNs)})`,
+        message.source?.name ?? null,
+        this.nowNs,
+      );
+    }
+    this.queue.push(
+      this._checkedTime(atNs, message.source?.name ?? null),
+      EventType.Deliver,
+      message.target,
+      message,
+      null,
+      false,
+    );
   }
 
   /** @internal Builds a message and hands it to the transport. */

@@ -3,7 +3,7 @@
  * about 104 days). The public API speaks seconds; conversion happens once, here, by rounding.
  * Ordering and equality of times are therefore exact: no float drift however long the run.
  */
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../errors/errors.js";
 
 /** Nanoseconds in one second. */
 export const NS_PER_SECOND = 1_000_000_000;

@@ -7,7 +7,7 @@
  * profile's own `advance`, which is closed-form for piecewise profiles. No time-stepping, no
  * accumulated error: arrival k of a constant-rate source is at start + k / rate, rounded once.
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { log } from "../random/portableMath.js";
 import { checkParam, type Param } from "../random/profile.js";
 import type { RandomStream } from "../random/randomStream.js";

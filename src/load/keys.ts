@@ -4,7 +4,7 @@
  * key distribution is a first-class choice. Each generator is a description; `begin(stream)`
  * starts one, drawing from the caller's stream. Keys are integers in [0, population).
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { zipf as zipfDistribution } from "../random/distributions/zipf.js";
 import type { RandomStream } from "../random/randomStream.js";
 

@@ -1,5 +1,5 @@
 /** `Counter`: a number that only goes up (requests served, bytes sent). */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 
 export class Counter {
   private count = 0;

@@ -10,7 +10,7 @@
  * is kept for the upper percentiles (the ones latency questions are about) and lost first for
  * the smallest values.
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { log, pow } from "../random/portableMath.js";
 
 export interface HistogramOptions {

@@ -1,4 +1,7 @@
-/** Metrics: counters, time-weighted gauges, bounded-error histograms, time series, probes, sinks, export. */
+/**
+ * Metrics: counters, time-weighted gauges, bounded-error histograms, time series, export. The
+ * entities that measure a model (Probe, Sink) are components: src/components/measure/.
+ */
 export { Counter } from "./counter.js";
 export {
   csvField,
@@ -9,8 +12,6 @@ export {
   runRecordJson,
 } from "./export.js";
 export { Histogram, type HistogramOptions } from "./histogram.js";
-export { Probe, type ProbeOptions } from "./probe.js";
-export { Sink, type SinkOptions, type SinkStats } from "./sink.js";
 export {
   type SeriesOptions,
   TimeSeries,

@@ -18,7 +18,7 @@
  * latency.record(sim.now, responseSeconds);
  * latency.series("p99"); // [[0, 0.012], [1, 0.013], [2, 0.250], ...]
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { Histogram } from "./histogram.js";
 
 export interface TimeSeriesOptions {

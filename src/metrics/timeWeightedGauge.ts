@@ -3,8 +3,9 @@
  * use), averaged over *time*, not over samples. A queue that holds 100 requests for one second
  * and 0 for nine has a mean length of 10, however many times it was looked at.
  */
-import { ConfigError } from "../core/errors.js";
+
 import type { Simulation } from "../core/simulation.js";
+import { ConfigError } from "../errors/errors.js";
 
 export class TimeWeightedGauge {
   private current: number;

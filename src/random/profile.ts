@@ -13,7 +13,7 @@
  * const rate = profile.spike({ base: 8, peak: 16, start: 60, duration: 10 });
  * rate.at(65); // 16
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { cos, sin } from "./portableMath.js";
 
 /** A number that varies with simulated time (seconds). */

@@ -6,7 +6,7 @@
  * Get one from an entity (`this.random("service")`) or from the simulation
  * (`sim.random("arrivals")`); the same name on the same owner returns the same stream.
  */
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../errors/errors.js";
 import { log } from "./portableMath.js";
 import { deriveGenerator, type Xoshiro128 } from "./prng.js";
 

@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { catalogDocFiles } from "../../src/catalog/docs.js";
-import { distsimCatalog } from "../../src/catalog/registry.js";
 import { entryJsonSchema, renderMermaid } from "../../src/catalog/render.js";
+import { distsimCatalog } from "../../src/components/index.js";
 
 const dir = join(import.meta.dirname, "../../docs/catalog");
 

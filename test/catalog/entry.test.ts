@@ -1,10 +1,13 @@
 /**
- * Goal: the catalog's vocabulary and knobs are checked by the compiler: a misspelt name or a
- * knob list that is not exactly the options type fails to compile.
+ * Goal: the catalog's vocabulary and knobs are checked by the compiler: a misspelt concept, a
+ * layer, role or property that does not exist, or a knob list that is not exactly the options
+ * type fails to compile. (Component names have no central list, so an entry's name, requires
+ * and composition_rules accept any string; catalog.test.ts checks them at run time.)
  * Method: `@ts-expect-error` lines; `npm test`'s typecheck fails if any of them compiles.
  */
 import { expect, it } from "vitest";
 import { type CatalogEntry, knobs, SCHEMA_FIELDS } from "../../src/catalog/entry.js";
+import type { ConceptName } from "../../src/catalog/vocabulary.js";
 
 it("knobs must list exactly the option names", () => {
   interface Options {
@@ -19,10 +22,10 @@ it("knobs must list exactly the option names", () => {
 });
 
 it("names, layers and roles are typed", () => {
-  const name: CatalogEntry["name"] = "Lease";
+  const name: ConceptName = "Lease";
   expect(name).toBe("Lease");
   // @ts-expect-error a misspelt concept
-  const misspelt: CatalogEntry["name"] = "Leese";
+  const misspelt: ConceptName = "Leese";
   // @ts-expect-error a layer that does not exist
   const badLayer: CatalogEntry["layer"] = "cloud";
   // @ts-expect-error a property that does not exist

@@ -10,15 +10,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
+import type { Message } from "../../src/core/message.js";
+import { Simulation } from "../../src/core/simulation.js";
 import {
   CancelledError,
   ConfigError,
   RemoteError,
   SimulationError,
   TimeoutError,
-} from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
+} from "../../src/errors/errors.js";
 
 /** Answers "echo <payload>" after `delay` seconds, and keeps the requests and its replies. */
 class Echo extends Entity<string, string> {

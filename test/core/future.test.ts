@@ -11,14 +11,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Entity } from "../../src/core/entity.js";
+import { all, any, race, SimFuture, timeout, wait } from "../../src/core/future.js";
+import { Simulation } from "../../src/core/simulation.js";
 import {
   CancelledError,
   ConfigError,
   SimulationError,
   TimeoutError,
-} from "../../src/core/errors.js";
-import { all, any, race, SimFuture, timeout, wait } from "../../src/core/future.js";
-import { Simulation } from "../../src/core/simulation.js";
+} from "../../src/errors/errors.js";
 import { setup } from "../support/fixture.js";
 
 /** The result of a process that sleeps `seconds`, runs `onFinally` as it ends, returns `value`. */

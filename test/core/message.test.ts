@@ -8,9 +8,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../src/core/errors.js";
 import { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../src/errors/errors.js";
 
 class Recorder extends Entity<unknown> {
   readonly seen: Message<unknown>[] = [];

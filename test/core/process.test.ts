@@ -9,10 +9,10 @@
  * sleeps, which the loop resumes on its fast path.
  */
 import { describe, expect, it } from "vitest";
-import { CancelledError, InterruptError, type SimulationError } from "../../src/core/errors.js";
 import { wait } from "../../src/core/future.js";
 import type { Process } from "../../src/core/process.js";
 import type { Simulation } from "../../src/core/simulation.js";
+import { CancelledError, InterruptError, type SimulationError } from "../../src/errors/errors.js";
 import { setup } from "../support/fixture.js";
 
 /** Runs `sim` and returns the SimulationError it threw (failing the test if it did not throw). */

@@ -11,8 +11,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../src/core/errors.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../src/errors/errors.js";
 
 const fresh = (seed = 1) => new Simulation({ seed });
 

@@ -8,7 +8,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, formatTimeNs } from "../../src/core/errors.js";
 import {
   durationToNs,
   hours,
@@ -20,6 +19,7 @@ import {
   nsToSeconds,
   us,
 } from "../../src/core/time.js";
+import { ConfigError, formatTimeNs } from "../../src/errors/errors.js";
 
 describe("time helpers", () => {
   it("ms, us and ns divide down to seconds", () => {

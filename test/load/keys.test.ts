@@ -3,7 +3,7 @@
  * Method: frequencies over 100,000 seeded draws, with 5-standard-error bounds.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import { hotspot, sequential, uniform, zipf } from "../../src/load/keys.js";
 import { RandomStream } from "../../src/random/randomStream.js";
 

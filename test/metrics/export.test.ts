@@ -3,10 +3,10 @@
  * recorded series, as JSON (NaN as null) and as one tidy, correctly quoted CSV.
  */
 import { describe, expect, it } from "vitest";
+import { Probe } from "../../src/components/measure/probe.js";
+import { Sink } from "../../src/components/measure/sink.js";
 import { Simulation } from "../../src/core/simulation.js";
 import { csvField, runRecord, runRecordCsv, runRecordJson } from "../../src/metrics/export.js";
-import { Probe } from "../../src/metrics/probe.js";
-import { Sink } from "../../src/metrics/sink.js";
 
 describe("run export", () => {
   it("records the summary and every entity's series, and writes them as JSON and CSV", () => {

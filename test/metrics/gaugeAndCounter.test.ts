@@ -3,8 +3,8 @@
  * Method: levels set by timers at known times, means computed by hand.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import { Counter } from "../../src/metrics/counter.js";
 import { TimeWeightedGauge } from "../../src/metrics/timeWeightedGauge.js";
 

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import { Histogram } from "../../src/metrics/histogram.js";
 
 const exact = (values: number[], q: number) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import { TimeSeries } from "../../src/metrics/timeSeries.js";
 
 describe("TimeSeries", () => {

@@ -7,7 +7,7 @@
  * Discrete and resampling laws are checked by frequencies instead.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import {
   bimodal,
   constant,

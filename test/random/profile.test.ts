@@ -5,7 +5,7 @@
  * fine numeric quadrature; checkParam on numbers and profiles.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import {
   checkParam,
   constant,

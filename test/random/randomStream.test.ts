@@ -16,8 +16,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
-import { ConfigError } from "../../src/core/errors.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { ConfigError } from "../../src/errors/errors.js";
 import { RandomStream } from "../../src/random/randomStream.js";
 import {
   chiSquareUniform,

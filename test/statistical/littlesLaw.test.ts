@@ -9,10 +9,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client } from "../../src/components/client/client.js";
+import { Source } from "../../src/components/load/source.js";
 import { Server } from "../../src/components/server/server.js";
 import { Simulation } from "../../src/core/simulation.js";
 import { poisson } from "../../src/load/arrivals.js";
-import { Source } from "../../src/load/source.js";
 import {
   constant,
   type Distribution,

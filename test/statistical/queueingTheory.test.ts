@@ -7,11 +7,11 @@
  * contain the theoretical mean response time.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../src/components/load/source.js";
 import { Entity } from "../../src/core/entity.js";
 import type { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
 import { poisson } from "../../src/load/arrivals.js";
-import { Source } from "../../src/load/source.js";
 import { constant, type Distribution, exponential } from "../../src/random/distributions/index.js";
 import { confidenceInterval99, erlangC } from "../support/statistics.js";
 

@@ -12,7 +12,7 @@ import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
-import { requireEntity } from "../../core/validate.js";
+import { requireEntity } from "../shared/validate.js";
 import { type ClientStats, RetryingClient, type RetryingClientOptions } from "./retryingClient.js";
 
 export type { ClientStats };

@@ -24,20 +24,20 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { constant } from "../../random/distributions/closedForm.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
+import { type Param, valueAt } from "../../random/profile.js";
 import {
   requireDistribution,
   requireEntity,
   requireInteger,
   requireSecondsParam,
-} from "../../core/validate.js";
-import { Histogram } from "../../metrics/histogram.js";
-import { constant } from "../../random/distributions/closedForm.js";
-import type { Distribution } from "../../random/distributions/distribution.js";
-import { type Param, valueAt } from "../../random/profile.js";
+} from "../shared/validate.js";
 
 export interface ConnectionPoolOptions<Req, Res> {
   /** Where the connections lead. */

@@ -15,9 +15,9 @@
  * const client = new PooledClient(sim, "client", { pool, timeout: 0.5, retryPolicy: retry.exponentialBackoff({ maxAttempts: 3, initial: 0.1 }) });
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { ConfigError, RemoteError } from "../../core/errors.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { AcquireTimeoutError, ConnectionPool } from "./connectionPool.js";
 import { type ClientStats, RetryingClient, type RetryingClientOptions } from "./retryingClient.js";

@@ -4,7 +4,7 @@
  * load exactly when a server is overloaded; exponential backoff with jitter spreads them out.
  * Each policy is a description; `delay(retry, stream)` draws from the caller's stream.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { pow } from "../../random/portableMath.js";
 import type { RandomStream } from "../../random/randomStream.js";
 

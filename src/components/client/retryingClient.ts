@@ -8,17 +8,17 @@
  * Not exported from the package: it is not a component, only the common part of two.
  */
 import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireSeconds } from "../../core/validate.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
 import type { Param } from "../../random/profile.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireSeconds } from "../shared/validate.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
 
 /** Options every retrying client takes. */

@@ -30,11 +30,11 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity, requireInteger, requireSeconds } from "../../core/validate.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import { isProfile, type Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity, requireInteger, requireSeconds } from "../shared/validate.js";
 import { LoadBalancer } from "./loadBalancer.js";
 
 export interface HealthCheckerOptions<Req> {

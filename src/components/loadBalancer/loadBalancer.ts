@@ -14,12 +14,12 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity, requireInteger } from "../../core/validate.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity, requireInteger } from "../shared/validate.js";
 import {
   type BackendSelector,
   type BackendState,

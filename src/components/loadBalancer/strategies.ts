@@ -19,8 +19,9 @@
  * @example
  * new LoadBalancer(sim, "lb", { backends, strategy: strategy.consistentHash({ key: (r) => r.payload.userId }) });
  */
-import { ConfigError } from "../../core/errors.js";
+
 import type { Message } from "../../core/message.js";
+import { ConfigError } from "../../errors/errors.js";
 import { hashString } from "../../random/hash.js";
 import type { RandomStream } from "../../random/randomStream.js";
 

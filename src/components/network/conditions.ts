@@ -3,9 +3,10 @@
  * returns link options, so any field can be overridden with a spread. Figures are typical
  * one-way values, not measurements of any particular network.
  */
-import { requireSeconds } from "../../core/validate.js";
+
 import { constant, exponential } from "../../random/distributions/closedForm.js";
 import type { Param } from "../../random/profile.js";
+import { requireSeconds } from "../shared/validate.js";
 import type { NetworkLinkOptions } from "./networkLink.js";
 
 /** Same host or rack: 0.1 ms, 1 Gbit/s. */

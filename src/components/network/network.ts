@@ -14,10 +14,9 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, SimulationError } from "../../core/errors.js";
-import { EventType } from "../../core/eventQueue.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation, Transport } from "../../core/simulation.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { NetworkLink } from "./networkLink.js";
 
 export interface NetworkOptions {
@@ -185,14 +184,7 @@ export class Network extends Entity implements Transport {
       if (carried < 0) return;
       totalNs += carried;
     }
-    sim.queue.push(
-      sim._checkedTime(message.sentAtNs + totalNs, source?.name ?? null),
-      EventType.Deliver,
-      message.target,
-      message,
-      null,
-      false,
-    );
+    sim.deliver(message, message.sentAtNs + totalNs);
   }
 
   private checkMember(parameter: string, entity: unknown): void {

@@ -9,8 +9,8 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError } from "../../core/errors.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 

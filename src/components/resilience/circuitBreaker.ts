@@ -16,18 +16,18 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { durationToNs, nsToSeconds } from "../../core/time.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
+import { RemoteError, TimeoutError } from "../../errors/errors.js";
+import { type Param, valueAt } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
 import {
   optionalFunction,
   requireEntity,
   requireInteger,
   requireSecondsParam,
-} from "../../core/validate.js";
-import { type Param, valueAt } from "../../random/profile.js";
+} from "../shared/validate.js";
 
 export type CircuitState = "closed" | "open" | "half-open";
 

@@ -15,12 +15,12 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity } from "../../core/validate.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity } from "../shared/validate.js";
 
 /** Where a fallback answer comes from: an entity to call, or a function of the request. */
 export type FallbackSource<Req, Res> =

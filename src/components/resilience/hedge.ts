@@ -17,13 +17,13 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import { any, race, type SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity, requireInteger, requireSecondsParam } from "../../core/validate.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity, requireInteger, requireSecondsParam } from "../shared/validate.js";
 import { type BudgetOptions, TokenBudget } from "./tokenBudget.js";
 
 export interface HedgeOptions<Req, Res> {

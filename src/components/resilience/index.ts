@@ -1,5 +1,12 @@
 /** The resilience family. */
 
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { Bulkhead } from "./bulkhead.js";
+import { CircuitBreaker } from "./circuitBreaker.js";
+import { Fallback } from "./fallback.js";
+import { Hedge } from "./hedge.js";
+import { TimeoutWrapper } from "./timeoutWrapper.js";
+
 export { Bulkhead, type BulkheadOptions, type BulkheadStats } from "./bulkhead.js";
 export {
   CircuitBreaker,
@@ -21,3 +28,12 @@ export {
   type TimeoutWrapperStats,
 } from "./timeoutWrapper.js";
 export type { BudgetOptions } from "./tokenBudget.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const RESILIENCE_COMPONENTS = [
+  CircuitBreaker,
+  Bulkhead,
+  TimeoutWrapper,
+  Fallback,
+  Hedge,
+] as const satisfies readonly CataloguedComponent[];

@@ -11,12 +11,12 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { RemoteError, TimeoutError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import { requireEntity } from "../../core/validate.js";
+import { RemoteError, TimeoutError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity } from "../shared/validate.js";
 
 export interface TimeoutWrapperOptions<Req, Res> {
   /** What the deadline applies to. */

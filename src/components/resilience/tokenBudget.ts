@@ -6,7 +6,7 @@
  * full. Under overload, when every request would retry, the extra load is held to about
  * `ratio` of the requests instead of multiplying them by the attempt count.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 
 /** How a component is told its budget: `{ ratio: 0.1 }` allows about 10% extra. */
 export interface BudgetOptions {

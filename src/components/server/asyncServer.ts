@@ -24,23 +24,23 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { TimeoutParam } from "../../core/timeoutParam.js";
-import {
-  optionalFunction,
-  requireDistribution,
-  requireEntity,
-  requireInteger,
-} from "../../core/validate.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import {
+  optionalFunction,
+  requireDistribution,
+  requireEntity,
+  requireInteger,
+} from "../shared/validate.js";
 
 export interface AsyncServerOptions<Req, Res> {
   /** Most requests open at once (integer >= 1); more are refused at once. Default 10,000. */

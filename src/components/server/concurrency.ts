@@ -25,9 +25,10 @@
  * const api = new Server(sim, "api", { concurrency: limit, serviceTime: dist.exponential(0.05) });
  * sim.at(60, () => limit.setLimit(16)); // the autoscaler adds capacity
  */
-import { ConfigError, SimulationError } from "../../core/errors.js";
+
 import type { Message } from "../../core/message.js";
-import { requireInteger } from "../../core/validate.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
 
 /**
  * @internal What a model tells the server it is bound to: the server's name and clock (for

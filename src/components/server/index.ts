@@ -1,5 +1,10 @@
 /** The server family. */
 
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { AsyncServer } from "./asyncServer.js";
+import { Server } from "./server.js";
+import { ThreadPool } from "./threadPool.js";
+
 export { AsyncServer, type AsyncServerOptions, type AsyncServerStats } from "./asyncServer.js";
 export type {
   ConcurrencyModel,
@@ -12,3 +17,10 @@ export type {
 export * as concurrency from "./concurrency.js";
 export { Server, type ServerOptions, type ServerStats } from "./server.js";
 export { ThreadPool, type ThreadPoolOptions, type ThreadPoolStats } from "./threadPool.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const SERVER_COMPONENTS = [
+  Server,
+  AsyncServer,
+  ThreadPool,
+] as const satisfies readonly CataloguedComponent[];

@@ -21,18 +21,18 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError } from "../../core/errors.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { constant } from "../../random/distributions/closedForm.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 import {
   optionalFunction,
   requireDistribution,
   requireInteger,
   requireQueueCapacity,
   requireQueuePolicy,
-} from "../../core/validate.js";
-import { constant } from "../../random/distributions/closedForm.js";
-import type { Distribution } from "../../random/distributions/distribution.js";
+} from "../shared/validate.js";
 import { type ConcurrencyModel, type ConcurrencyOwner, isConcurrencyModel } from "./concurrency.js";
 import { WaitingLine } from "./waitingLine.js";
 

@@ -23,20 +23,20 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError, RemoteError, SimulationError } from "../../core/errors.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
+import { constant } from "../../random/distributions/closedForm.js";
+import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import {
   optionalFunction,
   requireInteger,
   requireQueueCapacity,
   requireQueuePolicy,
-} from "../../core/validate.js";
-import { Histogram } from "../../metrics/histogram.js";
-import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
-import { constant } from "../../random/distributions/closedForm.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+} from "../shared/validate.js";
 import { WaitingLine } from "./waitingLine.js";
 
 export interface ThreadPoolOptions<Task, Result> {

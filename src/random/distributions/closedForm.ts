@@ -3,7 +3,7 @@
  * weibull, pareto. Each takes `Param`s (a number or a profile), validated at construction for
  * all times, and knows its mean and percentiles exactly.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { exp, log, pow } from "../portableMath.js";
 import { checkParam, type Param, valueAt } from "../profile.js";
 import type { RandomStream } from "../randomStream.js";

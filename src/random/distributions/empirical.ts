@@ -2,7 +2,7 @@
  * Empirical: draws one of the recorded samples, each equally likely (a bootstrap). Use it to
  * replay latencies measured in production without fitting a law to them.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { checkQuantile, type Distribution } from "./distribution.js";
 
 export function empirical(samples: readonly number[]): Distribution {

@@ -3,7 +3,7 @@
  * distributions. `bimodal` is the common case: a fast path and a slow path (cache hit or
  * miss, local or remote).
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { checkQuantile, type Distribution, isDistribution } from "./distribution.js";
 
 export function mixture(

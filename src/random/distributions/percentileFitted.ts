@@ -6,7 +6,7 @@
  * rather than stopping at p999. A single exponential cannot do this: its p99/p50 ratio is fixed
  * at 6.64, while real services show 3 or 30.
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { log } from "../portableMath.js";
 import { checkQuantile, type Distribution } from "./distribution.js";
 

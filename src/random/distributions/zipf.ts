@@ -4,7 +4,7 @@
  * over a precomputed table (8 bytes per rank; n is limited to 10,000,000 to keep that bounded)
  * with binary search, so each draw is one uniform and O(log n).
  */
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { pow } from "../portableMath.js";
 import { checkQuantile, type Distribution } from "./distribution.js";
 

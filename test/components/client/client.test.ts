@@ -13,14 +13,15 @@ import {
   fixed,
   noRetry,
 } from "../../../src/components/client/retryPolicies.js";
+import { Source } from "../../../src/components/load/source.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 /** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
 class Scripted extends Entity<number, number> {
@@ -62,6 +63,14 @@ function run(
   sim.run();
   return { log, stats: client.stats, server };
 }
+
+itReadsExactlyItsKnobs(Client, (_sim, target) => ({
+  target,
+  timeout: 1,
+  retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
+  kind: "get",
+  window: 2,
+}));
 
 describe("Client", () => {
   it("succeeds on the first attempt without retrying", () => {

@@ -16,10 +16,11 @@ import {
 } from "../../../src/components/client/connectionPool.js";
 import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError, TimeoutError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError, TimeoutError } from "../../../src/errors/errors.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { ramp, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 const CONNECT_S = 0.03;
 
@@ -53,6 +54,15 @@ function setup(options: Partial<ConnectionPoolOptions<unknown, unknown>> = {}) {
 }
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
+
+itReadsExactlyItsKnobs(ConnectionPool, (_sim, target) => ({
+  target,
+  minConnections: 1,
+  maxConnections: 4,
+  connectLatency: constant(0.03),
+  acquireTimeout: 1,
+  idleTimeout: 30,
+}));
 
 describe("ConnectionPool", () => {
   it("opens minConnections at start, and hands them out without a handshake", () => {

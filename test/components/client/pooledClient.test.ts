@@ -10,15 +10,16 @@ import { describe, expect, it } from "vitest";
 import { ConnectionPool } from "../../../src/components/client/connectionPool.js";
 import { PooledClient } from "../../../src/components/client/pooledClient.js";
 import { fixed, noRetry } from "../../../src/components/client/retryPolicies.js";
+import { Source } from "../../../src/components/load/source.js";
 import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { poisson, constant as steady } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { sine, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 type Action = "ok" | "drop" | "reject";
 
@@ -76,6 +77,14 @@ function setup(
 }
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
+
+itReadsExactlyItsKnobs(PooledClient, (sim, target) => ({
+  pool: new ConnectionPool(sim, "pool", { target }),
+  timeout: 1,
+  retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
+  kind: "get",
+  window: 2,
+}));
 
 describe("PooledClient", () => {
   it("pays the handshake on a cold pool, then reuses the connection", () => {

@@ -9,14 +9,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
+import { Source } from "../../../src/components/load/source.js";
 import { HealthChecker } from "../../../src/components/loadBalancer/healthChecker.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { Backend } from "./support.js";
 
 function setup(count = 3) {
@@ -25,6 +26,16 @@ function setup(count = 3) {
   const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool, timeout: 0.5 });
   return { sim, pool, lb };
 }
+
+itReadsExactlyItsKnobs(HealthChecker, (sim, target) => ({
+  loadBalancer: new LoadBalancer(sim, "balancer", { backends: [target] }),
+  interval: 2,
+  timeout: 0.5,
+  unhealthyThreshold: 2,
+  healthyThreshold: 3,
+  kind: "ping",
+  payload: 0,
+}));
 
 describe("HealthChecker", () => {
   it("takes a crashed backend out after 3 failed checks and puts it back after 2 passed", () => {

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
+import { Source } from "../../../src/components/load/source.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import {
   consistentHash,
@@ -21,12 +22,12 @@ import {
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { Backend, callAt } from "./support.js";
 
 function setup(count = 3) {
@@ -35,6 +36,13 @@ function setup(count = 3) {
   const caller = new Entity(sim, "caller");
   return { sim, pool, caller, outcomes: [] as string[] };
 }
+
+itReadsExactlyItsKnobs(LoadBalancer, (sim, target) => ({
+  backends: [target, { backend: new Entity(sim, "weighted"), weight: 2 }],
+  strategy: leastConnections(),
+  timeout: 1,
+  responseTimeSmoothing: 0.5,
+}));
 
 describe("LoadBalancer: forwarding", () => {
   it("forwards each request to one backend and relays the reply (round robin by default)", () => {

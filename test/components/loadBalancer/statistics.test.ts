@@ -20,6 +20,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { Client } from "../../../src/components/client/client.js";
+import { Source } from "../../../src/components/load/source.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
 import {
   type LoadBalancingStrategy,
@@ -28,11 +29,10 @@ import {
   roundRobin,
   weightedRoundRobin,
 } from "../../../src/components/loadBalancer/strategies.js";
+import { Probe } from "../../../src/components/measure/probe.js";
 import { Server } from "../../../src/components/server/server.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant as constantArrivals, poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
-import { Probe } from "../../../src/metrics/probe.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { chiSquareUniform, confidenceInterval99, mean } from "../../support/statistics.js";
 import { Backend } from "./support.js";

@@ -21,8 +21,8 @@ import {
   weightedLeastConnections,
   weightedRoundRobin,
 } from "../../../src/components/loadBalancer/strategies.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
 
 interface Backend {

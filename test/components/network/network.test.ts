@@ -11,11 +11,12 @@ import * as conditions from "../../../src/components/network/conditions.js";
 import { Network } from "../../../src/components/network/network.js";
 import { NetworkLink } from "../../../src/components/network/networkLink.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, SimulationError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 class Sink extends Entity<number> {
   readonly arrivals: number[] = [];
@@ -30,6 +31,12 @@ function setup() {
   const b = new Sink(sim, "b");
   return { sim, a, b };
 }
+
+itReadsExactlyItsKnobs(NetworkLink, () => ({ ...conditions.internet() }));
+
+itReadsExactlyItsKnobs(Network, (sim, _target) => ({
+  defaultLink: new NetworkLink(sim, "lan", conditions.local()),
+}));
 
 describe("NetworkLink", () => {
   it("adds latency; with bandwidth, messages queue for the wire", () => {

@@ -10,9 +10,10 @@
 import { describe, expect, it } from "vitest";
 import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { ramp, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 function setup(
@@ -28,6 +29,14 @@ function setup(
   });
   return { sim, target, caller, bulkhead, outcomes: [] as string[] };
 }
+
+itReadsExactlyItsKnobs(Bulkhead, (_sim, target) => ({
+  target,
+  maxConcurrent: 2,
+  maxWaiting: 3,
+  maxWait: 0.5,
+  timeout: 1,
+}));
 
 describe("Bulkhead", () => {
   it("forwards up to maxConcurrent and refuses the rest at once when nobody may wait", () => {

@@ -9,10 +9,11 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreaker } from "../../../src/components/resilience/circuitBreaker.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, type RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, type RemoteError } from "../../../src/errors/errors.js";
 import { type Param, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 /** Replies after 0.1 s when healthy; refuses ("down") otherwise. */
 class Target extends Entity<number, number> {
@@ -53,6 +54,14 @@ function setup(
     );
   return { sim, target, breaker, log, callAt };
 }
+
+itReadsExactlyItsKnobs(CircuitBreaker, (_sim, target) => ({
+  target,
+  failureThreshold: 3,
+  openDuration: 1,
+  halfOpenSuccesses: 2,
+  timeout: 0.5,
+}));
 
 describe("CircuitBreaker", () => {
   it("opens after consecutive failures, fails fast, probes, and closes again", () => {

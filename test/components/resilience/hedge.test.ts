@@ -10,10 +10,11 @@
 import { describe, expect, it } from "vitest";
 import { Hedge } from "../../../src/components/resilience/hedge.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
 import { sine, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 /** Refuses every request after 10 ms. */
@@ -31,6 +32,14 @@ function setup() {
   const caller = new Entity(sim, "caller");
   return { sim, a, b, caller, outcomes: [] as string[] };
 }
+
+itReadsExactlyItsKnobs(Hedge, (_sim, target) => ({
+  target,
+  hedgeAfter: 0.05,
+  maxHedges: 2,
+  alternates: [target],
+  timeout: 1,
+}));
 
 describe("Hedge", () => {
   it("sends no copy when the first answer comes before hedgeAfter", () => {

@@ -11,10 +11,11 @@ import { describe, expect, it } from "vitest";
 import { Fallback } from "../../../src/components/resilience/fallback.js";
 import { TimeoutWrapper } from "../../../src/components/resilience/timeoutWrapper.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError } from "../../../src/core/errors.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
 import { ramp, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 /** Answers at once with what it was asked: "kind:payload". */
@@ -58,6 +59,15 @@ function setup() {
     outcomes: [] as string[],
   };
 }
+
+itReadsExactlyItsKnobs(TimeoutWrapper, (_sim, target) => ({ target, timeout: 0.25 }));
+
+itReadsExactlyItsKnobs(Fallback, (_sim, target) => ({
+  primary: target,
+  fallback: target,
+  timeout: 0.2,
+  fallbackTimeout: 0.5,
+}));
 
 describe("TimeoutWrapper", () => {
   it("answers in time, fails at the deadline, and passes rejections on", () => {

@@ -9,16 +9,17 @@
  * with a 99% Student t interval for the theory check.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { AsyncServer } from "../../../src/components/server/asyncServer.js";
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { confidenceInterval99 } from "../../support/statistics.js";
 
 function setup() {
@@ -50,6 +51,16 @@ function callAll(
     });
   }
 }
+
+itReadsExactlyItsKnobs(AsyncServer, (_sim, target) => ({
+  maxConnections: 100,
+  cpuTime: constant(0.001),
+  ioTime: exponential(0.05),
+  downstream: target,
+  timeout: 1,
+  ioCalls: 2,
+  respond: () => 1,
+}));
 
 describe("AsyncServer", () => {
   it("runs CPU work one request at a time: each waits for the others'", () => {

@@ -9,14 +9,14 @@
  * compare the fixed model with the number.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import * as concurrency from "../../../src/components/server/concurrency.js";
 import { Server } from "../../../src/components/server/server.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError, SimulationError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError, SimulationError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 
 function setup() {

@@ -7,13 +7,14 @@
  * Student t interval (t = 3.250, 9 degrees of freedom) for theory.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError } from "../../../src/core/errors.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
@@ -37,6 +38,14 @@ function callAll(client: Entity, server: Server<number, number>, count: number, 
     });
   }
 }
+
+itReadsExactlyItsKnobs(Server, () => ({
+  concurrency: 2,
+  serviceTime: exponential(0.1),
+  queuePolicy: "lifo" as const,
+  queueCapacity: 5,
+  respond: () => 1,
+}));
 
 describe("Server", () => {
   it("serves concurrency requests at once, the rest in FIFO order", () => {

@@ -8,15 +8,16 @@
  * replications with a 99% Student t interval (9 degrees of freedom) for theory.
  */
 import { describe, expect, it } from "vitest";
+import { Source } from "../../../src/components/load/source.js";
 import { ThreadPool } from "../../../src/components/server/threadPool.js";
 import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../../src/core/errors.js";
 import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { Source } from "../../../src/load/source.js";
 import { exponential } from "../../../src/random/distributions/closedForm.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
@@ -57,6 +58,14 @@ function submitAll(
     });
   }
 }
+
+itReadsExactlyItsKnobs(ThreadPool, () => ({
+  workers: 2,
+  taskTime: () => 0.1,
+  queuePolicy: "lifo" as const,
+  queueCapacity: 5,
+  result: () => 1,
+}));
 
 describe("ThreadPool", () => {
   it("runs `workers` tasks at once, each for its own time, the rest in FIFO order", () => {

@@ -2,11 +2,12 @@
  * Option checks every component needs, in one place, so each failure reads the same way:
  * `Server "api": option "concurrency" must be an integer >= 1; given 0`.
  */
-import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
-import { checkParam, isProfile, type Param } from "../random/profile.js";
-import type { Entity } from "./entity.js";
-import { ConfigError } from "./errors.js";
-import type { Simulation } from "./simulation.js";
+
+import type { Entity } from "../../core/entity.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import { checkParam, isProfile, type Param } from "../../random/profile.js";
 
 /** An entity of `sim` (a target, a link's end). */
 export function requireEntity<E extends Entity<never, unknown>>(

@@ -16,13 +16,13 @@
  * // ... stage1 forwards to stage2, which sends to `done`
  * done.stats.p99; // seconds, from the job's creation at the source
  */
-import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity, type EntityMetrics, type RecordedSeries } from "../core/entity.js";
-import { ConfigError } from "../core/errors.js";
-import type { Message } from "../core/message.js";
-import type { Simulation } from "../core/simulation.js";
-import { Histogram } from "./histogram.js";
-import { TimeSeries } from "./timeSeries.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { TimeSeries } from "../../metrics/timeSeries.js";
 
 export interface SinkOptions<P> {
   /**

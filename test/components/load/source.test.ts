@@ -7,14 +7,15 @@
  * Kolmogorov-Smirnov test at alpha = 0.001 on gaps.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
-import { ConfigError } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { bursts, constant, poisson, replay } from "../../src/load/arrivals.js";
-import { Source } from "../../src/load/source.js";
-import { fromFunction, ramp, sine, spike, step } from "../../src/random/profile.js";
-import { ksCritical, ksStatistic } from "../support/statistics.js";
+import { Source } from "../../../src/components/load/source.js";
+import { Entity } from "../../../src/core/entity.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
+import { bursts, constant, poisson, replay } from "../../../src/load/arrivals.js";
+import { fromFunction, ramp, sine, spike, step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { ksCritical, ksStatistic } from "../../support/statistics.js";
 
 class Recorder extends Entity<unknown> {
   readonly timesNs: number[] = [];
@@ -32,6 +33,12 @@ function setup(seed = 1) {
 
 const countIn = (timesNs: number[], from: number, to: number) =>
   timesNs.filter((t) => t >= from * 1e9 && t < to * 1e9).length;
+
+itReadsExactlyItsKnobs(Source, (_sim, target) => ({
+  target,
+  arrivals: constant(1),
+  stopAfter: { count: 1 },
+}));
 
 describe("constant arrivals", () => {
   it("arrival k is at exactly start + k / rate, rounded once (no drift)", () => {

@@ -5,10 +5,13 @@
  * Method: probes of a value changed by timers; exact times.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { Probe } from "../../src/metrics/probe.js";
-import { reportFromRun } from "../../src/report/fromRun.js";
+import { Probe } from "../../../src/components/measure/probe.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
+import { reportFromRun } from "../../../src/report/fromRun.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+
+itReadsExactlyItsKnobs(Probe, () => ({ read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 }));
 
 describe("Probe", () => {
   it("samples on an exact grid and never keeps the run alive", () => {

@@ -11,14 +11,14 @@
  *   stopAfter: { time: 600 },
  * });
  */
-import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../core/entity.js";
-import { ConfigError, RemoteError, TimeoutError } from "../core/errors.js";
-import type { Simulation } from "../core/simulation.js";
-import { TimeoutParam } from "../core/timeoutParam.js";
-import { requireEntity, requireInteger } from "../core/validate.js";
-import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
-import type { Param } from "../random/profile.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Param } from "../../random/profile.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity, requireInteger } from "../shared/validate.js";
 
 export interface ClosedLoopOptions<P, R> {
   /** Who answers the requests. */

@@ -4,8 +4,8 @@
  * Method: numbers and profiles on both sides of each bound; the messages compared verbatim.
  */
 import { describe, expect, it } from "vitest";
-import { requireSeconds, requireSecondsParam } from "../../src/core/validate.js";
-import { fromFunction, ramp, step } from "../../src/random/profile.js";
+import { requireSeconds, requireSecondsParam } from "../../../src/components/shared/validate.js";
+import { fromFunction, ramp, step } from "../../../src/random/profile.js";
 
 /** The message `check` throws, or "" if it throws none. */
 function messageOf(check: () => unknown): string {

@@ -7,11 +7,11 @@
  * @example
  * new Probe(sim, "queue depth", { read: () => server.depth, interval: 0.5, unit: "requests" });
  */
-import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity, type EntityMetrics, type RecordedSeries } from "../core/entity.js";
-import { ConfigError } from "../core/errors.js";
-import type { Simulation } from "../core/simulation.js";
-import { requireInteger } from "../core/validate.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
 
 export interface ProbeOptions {
   /** What to sample; called at each sample time. */

@@ -8,13 +8,14 @@
  * directly.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { ClosedLoopClients } from "../../src/load/closedLoopClients.js";
-import { constant, exponential } from "../../src/random/distributions/closedForm.js";
-import { step } from "../../src/random/profile.js";
-import { confidenceInterval99 } from "../support/statistics.js";
+import { ClosedLoopClients } from "../../../src/components/load/closedLoopClients.js";
+import { Entity } from "../../../src/core/entity.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { step } from "../../../src/random/profile.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { confidenceInterval99 } from "../../support/statistics.js";
 
 const S = 0.1;
 const Z = 0.5;
@@ -55,6 +56,13 @@ function mva(users: number, service: number, think: number) {
   }
   return { response, throughput };
 }
+
+itReadsExactlyItsKnobs(ClosedLoopClients, (_sim, target) => ({
+  target,
+  users: 1,
+  thinkTime: constant(1),
+  stopAfter: { count: 1 },
+}));
 
 describe("ClosedLoopClients", () => {
   it("matches exact Mean Value Analysis and the response-time law", () => {

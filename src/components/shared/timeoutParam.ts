@@ -12,7 +12,7 @@
  * Not exported from the package: components and load generators share it.
  */
 
-import type { Param, Profile } from "../random/profile.js";
+import type { Param, Profile } from "../../random/profile.js";
 import { requireSecondsParam } from "./validate.js";
 
 export class TimeoutParam {

@@ -14,12 +14,12 @@
  * run a horizon (`run({ until })`). With `stopAfter` it keeps the run going until it stops, so
  * a plain `run()` ends when the last request has been served.
  */
-import { type CatalogEntry, knobs } from "../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../core/entity.js";
-import { ConfigError } from "../core/errors.js";
-import type { Simulation } from "../core/simulation.js";
-import { requireEntity, requireInteger } from "../core/validate.js";
-import type { ArrivalIterator, ArrivalProcess } from "./arrivals.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import type { ArrivalIterator, ArrivalProcess } from "../../load/arrivals.js";
+import { requireEntity, requireInteger } from "../shared/validate.js";
 
 export interface SourceOptions<P> {
   /** Who receives the generated messages. */

@@ -15,7 +15,7 @@ import {
   RemoteError,
   SimulationError,
   TimeoutError,
-} from "../../src/core/errors.js";
+} from "../../src/errors/errors.js";
 
 describe("ConfigError", () => {
   it("names component, parameter, expected and given, in fields and message", () => {

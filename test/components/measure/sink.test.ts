@@ -5,11 +5,12 @@
  * Method: constant delays through hand-written stages, so every latency is exact.
  */
 import { describe, expect, it } from "vitest";
-import { Entity } from "../../src/core/entity.js";
-import { ConfigError } from "../../src/core/errors.js";
-import type { Message } from "../../src/core/message.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { Sink } from "../../src/metrics/sink.js";
+import { Sink } from "../../../src/components/measure/sink.js";
+import { Entity } from "../../../src/core/entity.js";
+import type { Message } from "../../../src/core/message.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { ConfigError } from "../../../src/errors/errors.js";
+import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 
 /** Forwards every message to `next` after `delay` seconds, from a process. */
 class Stage extends Entity<number, number> {
@@ -26,6 +27,8 @@ class Stage extends Entity<number, number> {
     this.send(this.next, "work", message.payload);
   }
 }
+
+itReadsExactlyItsKnobs(Sink, () => ({ createdAt: () => 0, window: 2, relativeAccuracy: 0.02 }));
 
 describe("message origin", () => {
   it("is kept across hops, through processes, and by replies; timers start new chains", () => {
