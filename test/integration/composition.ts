@@ -864,7 +864,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       model.edges.push({
         label: "client -> target",
         to: [inner],
-        sent: () => plain.stats.attempts,
+        sent: () => plain.stats.forwarded,
       });
       client = plain;
     }
