@@ -499,7 +499,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean): void
 function checkClosedLoop(c: NonNullable<BuiltModel["closedLoop"]>, hanging: boolean): void {
   const { entity: users, spec } = c;
   const where = `closed loop ${users.name}`;
-  const outstanding = users.sent - users.completed - users.timeouts - users.rejected;
+  const outstanding = users.sent - users.succeeded - users.timedOut - users.failed;
   expect(outstanding, where).toBe(users.pendingCallCount);
   expect(outstanding, where).toBeGreaterThanOrEqual(0);
   expect(outstanding, where).toBeLessThanOrEqual(spec.users);
@@ -507,12 +507,12 @@ function checkClosedLoop(c: NonNullable<BuiltModel["closedLoop"]>, hanging: bool
   if (!hanging) expect(outstanding, where).toBe(0);
   expect(users.sent, where).toBeLessThanOrEqual(spec.count);
   expect(users.sent, where).toBeGreaterThanOrEqual(Math.min(spec.users, spec.count));
-  if (spec.timeout === null) expect(users.timeouts, where).toBe(0);
+  if (spec.timeout === null) expect(users.timedOut, where).toBe(0);
   expect(users.totalResponseSeconds, where).toBeGreaterThanOrEqual(0);
   if (spec.timeout !== null) {
     expect(users.totalResponseSeconds, where).toBeLessThanOrEqual(
-      users.completed * spec.timeout + 1e-6,
+      users.succeeded * spec.timeout + 1e-6,
     );
   }
-  if (users.completed === 0) expect(Number.isNaN(users.meanResponseSeconds), where).toBe(true);
+  if (users.succeeded === 0) expect(Number.isNaN(users.meanResponseSeconds), where).toBe(true);
 }

@@ -363,7 +363,7 @@ describe("Client statistics that say what they cover", () => {
     // Nine of ten requests time out after 0.5 s; the one success is fast. The p99 of
     // successes alone looks healthy; the rest does not.
     const sim = new Simulation({ seed: 1 });
-    const script = Array.from({ length: 10 }, (_, i) => (i === 0 ? "ok" : "drop") as const);
+    const script = Array.from({ length: 10 }, (_, i): "ok" | "drop" => (i === 0 ? "ok" : "drop"));
     const client = new Client<number, number>(sim, "client", {
       target: new Scripted(sim, script),
       timeout: 0.5,
