@@ -16,8 +16,8 @@ import { Entity, type EntityMetrics } from "../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../core/errors.js";
 import type { Simulation } from "../core/simulation.js";
 import { TimeoutParam } from "../core/timeoutParam.js";
-import { requireEntity, requireInteger } from "../core/validate.js";
-import { type Distribution, isDistribution } from "../random/distributions/distribution.js";
+import { requireDistribution, requireEntity, requireInteger } from "../core/validate.js";
+import type { Distribution } from "../random/distributions/distribution.js";
 import type { Param } from "../random/profile.js";
 
 export interface ClosedLoopOptions<P, R> {
@@ -97,14 +97,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     const component = `ClosedLoopClients "${name}"`;
     requireEntity(component, "target", options?.target, sim, Entity);
     requireInteger(component, "users", options.users, 1);
-    if (!isDistribution(options.thinkTime)) {
-      throw new ConfigError(
-        component,
-        "thinkTime",
-        "a Distribution (dist.exponential(1), ...)",
-        options.thinkTime,
-      );
-    }
+    requireDistribution(component, "thinkTime", options.thinkTime);
     this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     const count =
       options.stopAfter?.count === undefined

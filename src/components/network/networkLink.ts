@@ -9,9 +9,9 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { ConfigError } from "../../core/errors.js";
 import type { Simulation } from "../../core/simulation.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import { requireDistribution } from "../../core/validate.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 
 export interface NetworkLinkOptions {
@@ -76,19 +76,11 @@ export class NetworkLink extends Entity {
   constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
     super(sim, name);
     const component = `NetworkLink "${name}"`;
-    if (!isDistribution(options?.latency)) {
-      throw new ConfigError(
-        component,
-        "latency",
-        "a Distribution of seconds (dist.constant(0.001), ...)",
-        options?.latency,
-      );
-    }
-    if (options.jitter !== undefined && !isDistribution(options.jitter)) {
-      throw new ConfigError(component, "jitter", "a Distribution of seconds", options.jitter);
-    }
-    this.latency = options.latency;
-    this.jitter = options.jitter ?? null;
+    this.latency = requireDistribution(component, "latency", options?.latency);
+    this.jitter =
+      options.jitter === undefined
+        ? null
+        : requireDistribution(component, "jitter", options.jitter);
     this.bandwidthBps =
       options.bandwidthBps === undefined
         ? null
