@@ -61,7 +61,7 @@ function run(maxConnections: number): string[] {
     ms(s.p99Latency),
     ms(s.meanConnectionWait),
     ms(s.meanLatency - s.meanConnectionWait),
-    `${((100 * s.failed) / s.requests).toFixed(1)}%`,
+    `${((100 * s.gaveUp) / s.requests).toFixed(1)}%`,
   ];
 }
 

@@ -80,8 +80,8 @@ function run(name: string, retryPolicy: RetryPolicy): string[] {
   return [
     name,
     `${(peak * 10).toLocaleString("en-US")}/s`,
-    (s.attempts / s.requests).toFixed(2),
-    String(s.failed),
+    (s.forwarded / s.requests).toFixed(2),
+    String(s.gaveUp),
     String(s.succeeded),
   ];
 }

@@ -83,13 +83,13 @@ for (let servers = 3; servers <= 6; servers++) {
     .filter((w) => w.start >= 60 && w.start < 120 && w.count > 0);
   const peakP99 = Math.max(...peak.map((w) => w.percentile(0.99)));
   const busiest = Math.max(...backends.map((b) => b.stats.utilization));
-  if (answer === null && peakP99 <= TARGET_P99_S && stats.failed === 0) answer = servers;
+  if (answer === null && peakP99 <= TARGET_P99_S && stats.gaveUp === 0) answer = servers;
   rows.push([
     String(servers),
     `${(stats.p50Latency * 1000).toFixed(0)}`,
     `${(stats.p99Latency * 1000).toFixed(0)}`,
     `${(peakP99 * 1000).toFixed(0)}`,
-    String(stats.failed),
+    String(stats.gaveUp),
     `${((stats.retries / stats.requests) * 100).toFixed(1)}%`,
     `${(busiest * 100).toFixed(0)}%`,
   ]);

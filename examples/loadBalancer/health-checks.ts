@@ -80,8 +80,8 @@ function run(withChecker: boolean): Outcome {
   let failedBefore = 0;
   for (let end = WINDOW_S; end <= RUN_FOR_S; end += WINDOW_S) {
     sim.run({ until: end });
-    failuresByWindow.push(client.stats.failed - failedBefore);
-    failedBefore = client.stats.failed;
+    failuresByWindow.push(client.stats.gaveUp - failedBefore);
+    failedBefore = client.stats.gaveUp;
     inRotation.push(lb.stats.healthy);
   }
   return { failuresByWindow, inRotation, transitions: checker?.stats.transitions ?? [] };

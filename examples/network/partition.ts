@@ -67,8 +67,8 @@ function run(retryPolicy: RetryPolicy): { windows: number[][]; dropped: number }
     const now = client.stats;
     windows.push([
       now.succeeded - before.succeeded,
-      now.failed - before.failed,
-      now.attempts - before.attempts,
+      now.gaveUp - before.gaveUp,
+      now.forwarded - before.forwarded,
     ]);
     before = now;
   }

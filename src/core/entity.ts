@@ -39,7 +39,7 @@ import { type CancelHook, SimFuture } from "./future.js";
 import type { Message } from "./message.js";
 import { Process, type ProcessGenerator, type ProcessOptions } from "./process.js";
 import type { Simulation } from "./simulation.js";
-import { durationToNs } from "./time.js";
+import { durationToNs, timeToNs } from "./time.js";
 
 /** Lifecycle of an entity. */
 export type EntityStatus = "up" | "crashed";
@@ -279,21 +279,16 @@ export class Entity<In = unknown, Out = unknown> {
 
   /**
    * Answers `request`: sends `payload` back to its source, correlated with it, so that the
-   * caller's `call` returns it.
+   * caller's `call` returns it. A request sent from outside any entity (`sim.send`) has no one
+   * to answer: the reply is dropped, as a reply to a plain `send` is, and null returned.
    */
   reply(
     request: Message<In>,
     payload: Out,
     options?: SendOptions & { kind?: string },
-  ): Message<Out> {
+  ): Message<Out> | null {
     const source = request.source;
-    if (source === null) {
-      throw new SimulationError(
-        `cannot reply to "${request.kind}" message ${request.id}: it has no source`,
-        this.name,
-        this.sim.nowNs,
-      );
-    }
+    if (source === null) return null;
     const reply = this.sim._send(
       this as Entity<unknown, unknown>,
       source as Entity<Out, unknown>,
@@ -310,17 +305,12 @@ export class Entity<In = unknown, Out = unknown> {
   /**
    * Answers `request` with a failure instead of a reply: the caller's `call` throws
    * `RemoteError(reason)` (an overload rejection, a 503, a validation failure). It is a
-   * modelled outcome, delivered like a reply (same delay, same network).
+   * modelled outcome, delivered like a reply (same delay, same network). A request with no
+   * source (`sim.send`) has no one to tell: the failure is dropped and null returned.
    */
-  fail(request: Message<In>, reason: string, options?: SendOptions): Message<unknown> {
+  fail(request: Message<In>, reason: string, options?: SendOptions): Message<unknown> | null {
     const source = request.source;
-    if (source === null) {
-      throw new SimulationError(
-        `cannot fail "${request.kind}" message ${request.id}: it has no source`,
-        this.name,
-        this.sim.nowNs,
-      );
-    }
+    if (source === null) return null;
     const failure = this.sim._send(
       this as Entity<unknown, unknown>,
       source as Entity<unknown, unknown>,
@@ -464,7 +454,7 @@ export class Entity<In = unknown, Out = unknown> {
    */
   at<A>(time: number, callback: (arg: A) => void, arg?: A, options?: TimerOptions): number {
     const sim = this.sim;
-    const timeNs = durationToNs(time, this.name, "time");
+    const timeNs = timeToNs(time, this.name, "time");
     if (timeNs < sim.nowNs) {
       throw new SimulationError(`at(${time}) is in the past`, this.name, sim.nowNs);
     }

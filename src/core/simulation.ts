@@ -21,7 +21,7 @@ import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import { Message } from "./message.js";
 import type { Process } from "./process.js";
-import { durationToNs, MAX_TIME_NS } from "./time.js";
+import { durationToNs, MAX_TIME_NS, timeToNs } from "./time.js";
 import { wallMilliseconds } from "./wallClock.js";
 
 export interface SimulationOptions {
@@ -40,6 +40,15 @@ export interface RunOptions {
   until?: number;
   /** Stop after this many events (a guard against a model that never quiets down). */
   maxEvents?: number;
+  /**
+   * Seconds of warm-up, counted from the start of this call (>= 0, and the warm-up must end by
+   * `until`, which it needs): every entity's statistics are reset (`resetStats()`) once every
+   * event at or before its end has run, so they cover only (now + warmup, until]. Exactly
+   * `run({ until: now + warmup }); sim.resetStats(); run({ until })`, in one call: the trace
+   * is the same as without it. Each call resets at most once; a later call without `warmup`
+   * does not reset again.
+   */
+  warmup?: number;
 }
 
 /** Why a run returned. */
@@ -137,6 +146,8 @@ export class Simulation {
   private unobserved: SimFuture<unknown>[] = [];
   private failure: SimulationError | null = null;
   private pausedOptions: RunOptions | null = null;
+  /** When the warm-up of the current run call ends (integer ns), or -1 for none pending. */
+  private warmupEndNs = -1;
 
   constructor(options: SimulationOptions) {
     const seed = options?.seed;
@@ -211,7 +222,7 @@ export class Simulation {
     if (this._status !== "paused" || this.pausedOptions === null) {
       throw new SimulationError(`resume() called while ${this._status}`, null, this.nowNs);
     }
-    return this.execute(this.pausedOptions, null);
+    return this.execute(this.pausedOptions, null, false, true);
   }
 
   /**
@@ -251,7 +262,7 @@ export class Simulation {
 
   /** Calls `callback(arg)` at absolute simulated time `time` (seconds). Returns a token. */
   at<A>(time: number, callback: (arg: A) => void, arg?: A, options?: { daemon?: boolean }): number {
-    const timeNs = durationToNs(time, "Simulation.at", "time");
+    const timeNs = timeToNs(time, "Simulation.at", "time");
     if (timeNs < this.nowNs) {
       throw new SimulationError(
         `at(${time}) is in the past (now is ${formatTimeNs(this.nowNs)})`,
@@ -547,6 +558,7 @@ export class Simulation {
     options: RunOptions,
     predicate: (() => boolean) | null,
     stepping = false,
+    resuming = false,
   ): RunSummary {
     if (this._status === "running") {
       throw new SimulationError("run() called from inside a running simulation", null, this.nowNs);
@@ -560,7 +572,7 @@ export class Simulation {
     }
     let untilNs = NO_HORIZON;
     if (options.until !== undefined) {
-      untilNs = durationToNs(options.until, "Simulation.run", "until");
+      untilNs = timeToNs(options.until, "Simulation.run", "until");
       if (untilNs < this.nowNs) {
         throw new ConfigError(
           "Simulation.run",
@@ -574,6 +586,8 @@ export class Simulation {
     if (!(maxEvents >= 1)) {
       throw new ConfigError("Simulation.run", "maxEvents", "a number >= 1", options.maxEvents);
     }
+    // A resumed call keeps its warm-up's end (it was counted from the call's start).
+    if (!resuming) this.warmupEndNs = this.warmupEnd(options.warmup, untilNs);
     const startNs = this.nowNs;
     const startEvents = this.totalEvents;
     const wallStart = wallMilliseconds();
@@ -581,8 +595,28 @@ export class Simulation {
     this.pausedOptions = null;
     let reason: StopReason;
     try {
-      reason = this.loop(untilNs, maxEvents, predicate, stepping);
-      if (reason !== "paused") this.checkUnobserved();
+      const warmupEndNs = this.warmupEndNs;
+      if (warmupEndNs >= 0) {
+        reason = this.loop(warmupEndNs, maxEvents, predicate, stepping);
+        if (reason === "until" || reason === "drained") {
+          this.checkUnobserved();
+          this.warmupEndNs = -1;
+          this.nowNs = warmupEndNs;
+          this.resetStats();
+          reason = this.loop(
+            untilNs,
+            maxEvents - (this.totalEvents - startEvents),
+            predicate,
+            stepping,
+          );
+        }
+      } else {
+        reason = this.loop(untilNs, maxEvents, predicate, stepping);
+      }
+      if (reason !== "paused") {
+        this.warmupEndNs = -1;
+        this.checkUnobserved();
+      }
     } catch (error) {
       this._status = "failed";
       this._currentProcess = null;
@@ -616,6 +650,29 @@ export class Simulation {
       traceHash: this.traceHash,
       entities: this.entityList.map((entity) => entity._summary()),
     };
+  }
+
+  /** End of the warm-up `warmup` (seconds from now) in integer ns, or -1 without one. */
+  private warmupEnd(warmup: number | undefined, untilNs: number): number {
+    if (warmup === undefined) return -1;
+    if (untilNs === NO_HORIZON) {
+      throw new ConfigError(
+        "Simulation.run",
+        "warmup",
+        "a run with `until` (the warm-up must end inside the measured run)",
+        warmup,
+      );
+    }
+    const endNs = this.nowNs + durationToNs(warmup, "Simulation.run", "warmup");
+    if (endNs > untilNs) {
+      throw new ConfigError(
+        "Simulation.run",
+        "warmup",
+        `a duration in seconds >= 0 ending by until (at most ${(untilNs - this.nowNs) / 1e9}s from now, ${this.now}s)`,
+        warmup,
+      );
+    }
+    return endNs;
   }
 
   /** The event loop. Hot path: see the file comment and bench/ before changing it. */

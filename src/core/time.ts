@@ -3,7 +3,7 @@
  * about 104 days). The public API speaks seconds; conversion happens once, here, by rounding.
  * Ordering and equality of times are therefore exact: no float drift however long the run.
  */
-import { ConfigError } from "../errors/errors.js";
+import { ConfigError, formatTimeNs } from "../errors/errors.js";
 
 /** Nanoseconds in one second. */
 export const NS_PER_SECOND = 1_000_000_000;
@@ -32,15 +32,33 @@ export function hours(count: number): number {
   return count * 3600;
 }
 
+/** What error messages say of the limit of `durationToNs` and `timeToNs`. */
+const LIMIT_NOTE = `at most ${formatTimeNs(MAX_TIME_NS)} (2^53 ns, about 104 days: the exact range of simulated time)`;
+
 /**
  * Converts a duration in seconds to integer nanoseconds, rounding to the nearest. Throws a
  * {@link ConfigError} naming `component` and `parameter` for a negative, NaN or infinite value,
- * or one too large to be exact.
+ * or one too large to be exact (the message names the limit).
  */
 export function durationToNs(seconds: number, component: string, parameter: string): number {
+  return toNs(seconds, component, parameter, "duration");
+}
+
+/**
+ * Converts an absolute simulated time in seconds (`sim.at(t)`, `run({ until })`) to integer
+ * nanoseconds, rounding to the nearest; refuses what `durationToNs` refuses, calling it a time.
+ */
+export function timeToNs(seconds: number, component: string, parameter: string): number {
+  return toNs(seconds, component, parameter, "time");
+}
+
+function toNs(seconds: number, component: string, parameter: string, what: string): number {
   // Written so that NaN fails the test too.
-  if (!(seconds >= 0) || seconds > MAX_TIME_NS / NS_PER_SECOND) {
-    throw new ConfigError(component, parameter, "a finite duration in seconds >= 0", seconds);
+  if (!(seconds >= 0) || seconds === Number.POSITIVE_INFINITY) {
+    throw new ConfigError(component, parameter, `a finite ${what} in seconds >= 0`, seconds);
+  }
+  if (seconds > MAX_TIME_NS / NS_PER_SECOND) {
+    throw new ConfigError(component, parameter, `a ${what} in seconds ${LIMIT_NOTE}`, seconds);
   }
   return Math.round(seconds * NS_PER_SECOND);
 }

@@ -139,6 +139,23 @@ export class Histogram {
     return this.high;
   }
 
+  /**
+   * Forgets every value (a warm-up's end): the histogram reads as new. The buckets already
+   * allocated are kept and zeroed, so memory stays bounded by `maxBuckets` however often it is
+   * reset.
+   */
+  reset(): void {
+    this.counts.fill(0, 0, this.used);
+    this.offset = 0;
+    this.used = 0;
+    this.zeros = 0;
+    this.total = 0;
+    this.sum = 0;
+    this.low = Number.POSITIVE_INFINITY;
+    this.high = Number.NEGATIVE_INFINITY;
+    this.collapsedBelow = Number.NEGATIVE_INFINITY;
+  }
+
   /** Adds everything recorded in `other` (which must have the same relative accuracy). */
   merge(other: Histogram): void {
     if (other.relativeAccuracy !== this.relativeAccuracy) {

@@ -110,14 +110,20 @@ class Window implements WindowStats {
 export class TimeSeries {
   /** Width of a window now, in seconds: the configured width, doubled at each coarsening. */
   window: number;
-  readonly origin: number;
+  private start: number;
   readonly relativeAccuracy: number;
   readonly maxWindows: number;
+  /** Start of window 0, in seconds: the configured origin, or the time of the last reset. */
+  get origin(): number {
+    return this.start;
+  }
   /** Observations before `origin`, not stored. */
   dropped = 0;
   private windowList: Window[] = [];
   /** The histogram of the window started last: the next one is sized like it. */
   private lastHistogram: Histogram | null = null;
+  /** The configured width, which a reset restores. */
+  private readonly firstWindow: number;
 
   constructor(options: TimeSeriesOptions = {}) {
     const window = options.window ?? 1;
@@ -137,7 +143,8 @@ export class TimeSeries {
       throw new ConfigError("TimeSeries", "maxWindows", "an even integer >= 2", maxWindows);
     }
     this.window = window;
-    this.origin = origin;
+    this.firstWindow = window;
+    this.start = origin;
     this.relativeAccuracy = accuracy;
     this.maxWindows = maxWindows;
   }
@@ -147,7 +154,7 @@ export class TimeSeries {
     if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
       throw new ConfigError("TimeSeries.record", "value", "a finite number >= 0", value);
     }
-    let index = Math.floor((time - this.origin) / this.window);
+    let index = Math.floor((time - this.start) / this.window);
     if (!(index >= 0)) {
       if (Number.isNaN(index)) {
         throw new ConfigError("TimeSeries.record", "time", "a time in seconds", time);
@@ -160,11 +167,11 @@ export class TimeSeries {
         throw new ConfigError("TimeSeries.record", "time", "a finite time in seconds", time);
       }
       this.coarsen();
-      index = Math.floor((time - this.origin) / this.window);
+      index = Math.floor((time - this.start) / this.window);
     }
     const list = this.windowList;
     while (list.length <= index) {
-      list.push(new Window(this.origin + list.length * this.window, this.window));
+      list.push(new Window(this.start + list.length * this.window, this.window));
     }
     const w = list[index]!;
     if (w.count === 0) {
@@ -183,6 +190,22 @@ export class TimeSeries {
     w.count++;
     w.sum += value;
     w.histogram!.record(value);
+  }
+
+  /**
+   * Forgets every observation (a warm-up's end): the series starts empty, window 0 starts at
+   * `origin` seconds (usually now, so no window straddles the reset) and the width is the
+   * configured one again. Observations before `origin` are dropped from now on. Memory is what
+   * a new series holds.
+   */
+  reset(origin: number): void {
+    if (typeof origin !== "number" || !Number.isFinite(origin)) {
+      throw new ConfigError("TimeSeries.reset", "origin", "a time in seconds", origin);
+    }
+    this.windowList = [];
+    this.window = this.firstWindow;
+    this.start = origin;
+    this.dropped = 0;
   }
 
   /** Merges windows in pairs: half as many, each twice as wide. */
@@ -226,7 +249,7 @@ export class TimeSeries {
     if (!skipEmpty) {
       const silent = new Window(0, this.window);
       for (let k = this.windowList.length; ; k++) {
-        const start = this.origin + k * this.window;
+        const start = this.start + k * this.window;
         if (!(start < until)) break;
         points.push([start, pick(silent)]);
       }

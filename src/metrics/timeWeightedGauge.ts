@@ -14,7 +14,8 @@ export class TimeWeightedGauge {
   /** Integral of the value over time, in value x nanoseconds. */
   private area = 0;
   private lastChangeNs: number;
-  private readonly startNs: number;
+  /** Start of the period `mean`, `integral`, `min` and `max` cover: creation or last reset. */
+  private startNs: number;
 
   constructor(
     private readonly sim: Simulation,
@@ -54,13 +55,26 @@ export class TimeWeightedGauge {
     return this.high;
   }
 
-  /** Integral of the level over time since creation, in value x seconds. */
+  /**
+   * Restarts the statistics now (a warm-up's end): `mean` and `integral` cover [now, later]
+   * only, and `min` and `max` start from the current level, which is kept.
+   */
+  reset(): void {
+    const now = this.sim.nowNs;
+    this.area = 0;
+    this.startNs = now;
+    this.lastChangeNs = now;
+    this.low = this.current;
+    this.high = this.current;
+  }
+
+  /** Integral of the level over time since creation (or the last reset), in value x seconds. */
   get integral(): number {
     this.advance();
     return this.area / 1e9;
   }
 
-  /** Time-average since creation; the current value at the creation instant. */
+  /** Time-average since creation (or the last reset); the current value at that instant. */
   get mean(): number {
     this.advance();
     const elapsed = this.sim.nowNs - this.startNs;

@@ -122,10 +122,10 @@ export function faultyService(d: D): ModelOutcome {
   const b = breaker.stats;
   return outcome(summary, {
     requests: c.requests,
-    attempts: c.attempts,
+    forwarded: c.forwarded,
     succeeded: c.succeeded,
-    failed: c.failed,
-    timeouts: c.timeouts,
+    gaveUp: c.gaveUp,
+    timedOut: c.timedOut,
     p99Latency: c.p99Latency,
     hedgesSent: hedge.stats.hedgesSent,
     breakerForwarded: b.forwarded,
@@ -178,9 +178,9 @@ export function shapedLoad(d: D): ModelOutcome {
   const c = client.stats;
   return outcome(summary, {
     requests: c.requests,
-    attempts: c.attempts,
+    forwarded: c.forwarded,
     succeeded: c.succeeded,
-    timeouts: c.timeouts,
+    timedOut: c.timedOut,
     meanLatency: c.meanLatency,
     p50Latency: c.p50Latency,
     p99Latency: c.p99Latency,

@@ -28,7 +28,8 @@ class Echo extends Entity<string, string> {
   override *handle(request: Message<string>) {
     this.requests.push(request);
     yield this.delay;
-    this.replies.push(this.reply(request, `echo ${request.payload}`));
+    const reply = this.reply(request, `echo ${request.payload}`);
+    if (reply !== null) this.replies.push(reply);
   }
 }
 
@@ -377,19 +378,26 @@ describe("Entity: call and reply", () => {
     expect(log).toEqual(["0.5:picky: negative input", "0.5:ok 9"]);
   });
 
-  it("cannot reply to or fail a message that has no source", () => {
+  it("drops a reply or failure to a message that has no source (sent from outside any entity)", () => {
+    // Nobody waits for an answer to sim.send, as nobody waits for one to a plain send: the
+    // answer has no one to go to and is dropped, and the run goes on.
     const { sim } = setup();
     const server = new Echo(sim, "server");
     sim.send(server, "get", "anonymous");
-    expect(failure(sim).message).toMatch(/cannot reply to "get" message 1: it has no source/);
-    const other = setup();
     class Failing extends Entity<string> {
+      answered: Message<unknown> | null | undefined;
       override handle(request: Message<string>) {
-        this.fail(request, "no");
+        this.answered = this.fail(request, "no");
       }
     }
-    other.sim.send(new Failing(other.sim, "failing"), "get", "x");
-    expect(failure(other.sim).message).toMatch(/cannot fail "get" message 1: it has no source/);
+    const failing = new Failing(sim, "failing");
+    sim.send(failing, "get", "x");
+    const summary = sim.run();
+    expect(summary.reason).toBe("drained");
+    expect(server.requests).toHaveLength(1);
+    expect(server.replies).toHaveLength(0);
+    expect(failing.answered).toBeNull();
+    expect(server.counters.lateReplies + failing.counters.lateReplies).toBe(0);
   });
 
   it("refuses a bad timeout before sending anything", () => {
@@ -479,6 +487,14 @@ describe("Entity: timers", () => {
     sim.run({ until: 9_000_000 });
     expect(() => e.after(9_000_000, () => {})).toThrow(SimulationError);
     expect(() => e.request(e, "x", null, { timeout: 9_000_000 })).toThrow(SimulationError);
+  });
+
+  it("calls at()'s argument a time, not a duration", () => {
+    const { sim } = setup();
+    const e = new Entity(sim, "e");
+    expect(() => e.at(-1, () => {})).toThrow(
+      'e: option "time" must be a finite time in seconds >= 0; given -1',
+    );
   });
 
   it("refuses a time in the past, naming the entity", () => {

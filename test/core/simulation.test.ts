@@ -233,6 +233,15 @@ describe("Simulation: the horizon (until)", () => {
     );
   });
 
+  it("refuses an until past the exact range of simulated time, naming the limit", () => {
+    const error = thrown(() => fresh().run({ until: 1e12 }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'Simulation.run: option "until" must be a time in seconds at most 9007199.254740991s (2^53 ns, about 104 days: the exact range of simulated time); given 1000000000000',
+    );
+    expect(() => fresh().at(1e12, () => {})).toThrow(/at most 9007199.254740991s/);
+  });
+
   it("refuses a negative or NaN until", () => {
     const sim = fresh();
     expect(() => sim.run({ until: -1 })).toThrow(/option "until"/);
@@ -403,7 +412,8 @@ describe("Simulation: scheduling errors", () => {
     const error = thrown(() => sim.at(bad, () => {}));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe(
-      `Simulation.at: option "time" must be a finite duration in seconds >= 0; given ${bad}`,
+      // A point in time, not a duration.
+      `Simulation.at: option "time" must be a finite time in seconds >= 0; given ${bad}`,
     );
   });
 
@@ -660,5 +670,109 @@ describe("Simulation: entities, streams and summaries", () => {
     for (let i = 0; i < 20; i++) hashes.add(sim.step().traceHash);
     expect(hashes.size).toBe(21);
     expect(sim.run({ until: 30 }).traceHash).toBe(sim.traceHash);
+  });
+});
+
+describe("Simulation: warm-up (run({ until, warmup }))", () => {
+  /** A ticking entity whose resets are recorded (time in ns of each). */
+  class Ticker extends Entity {
+    readonly resets: number[] = [];
+    constructor(sim: Simulation) {
+      super(sim, "ticker");
+      for (let t = 1; t <= 100; t++) this.at(t, () => this.send(this, "tick", null));
+    }
+    override handle(): void {}
+    protected override onResetStats(): void {
+      this.resets.push(this.nowNs);
+    }
+  }
+
+  it("resets every entity's statistics once, after every event at the warm-up's end", () => {
+    const sim = fresh();
+    const ticker = new Ticker(sim);
+    const summary = sim.run({ until: 100, warmup: 60 });
+    expect(ticker.resets).toEqual([60e9]);
+    expect(ticker.statsSinceNs).toBe(60e9);
+    // The tick at 60 s belongs to the warm-up: the statistics cover (60, 100].
+    expect(ticker.counters.received).toBe(40);
+    expect(summary.reason).toBe("until");
+    expect(summary.time).toBe(100);
+    expect(summary.simulatedSeconds).toBe(100);
+  });
+
+  it("is exactly run to the warm-up's end, resetStats(), run on: same trace, same counts", () => {
+    const warm = fresh();
+    const a = new Ticker(warm);
+    const one = warm.run({ until: 100, warmup: 60 });
+    const split = fresh();
+    const b = new Ticker(split);
+    split.run({ until: 60 });
+    split.resetStats();
+    const two = split.run({ until: 100 });
+    expect(one.traceHash).toBe(two.traceHash);
+    expect(one.totalEvents).toBe(two.totalEvents);
+    expect(a.counters).toEqual(b.counters);
+  });
+
+  it("counts the warm-up from the start of the call", () => {
+    const sim = fresh();
+    const ticker = new Ticker(sim);
+    sim.run({ until: 10 });
+    sim.run({ until: 50, warmup: 20 });
+    expect(ticker.resets).toEqual([30e9]);
+    // A later call without warmup does not reset again.
+    sim.run({ until: 60 });
+    expect(ticker.resets).toEqual([30e9]);
+    expect(ticker.counters.received).toBe(30);
+  });
+
+  it("a warm-up of 0 resets at the start; one equal to the run resets at its end", () => {
+    const sim = fresh();
+    const ticker = new Ticker(sim);
+    sim.run({ until: 5, warmup: 0 });
+    sim.run({ until: 10, warmup: 5 });
+    expect(ticker.resets).toEqual([0, 10e9]);
+    expect(ticker.counters.received).toBe(0);
+  });
+
+  it("survives a pause during the warm-up: resume() still resets at its end", () => {
+    const sim = fresh();
+    const ticker = new Ticker(sim);
+    sim.at(30, () => sim.pause());
+    expect(sim.run({ until: 100, warmup: 60 }).reason).toBe("paused");
+    expect(ticker.resets).toEqual([]);
+    expect(sim.resume().reason).toBe("until");
+    expect(ticker.resets).toEqual([60e9]);
+    expect(ticker.counters.received).toBe(40);
+  });
+
+  it("counts maxEvents over the whole call, warm-up included", () => {
+    const sim = fresh();
+    new Ticker(sim);
+    const summary = sim.run({ until: 100, warmup: 10, maxEvents: 50 });
+    expect(summary.reason).toBe("event-limit");
+    expect(summary.eventsProcessed).toBe(50);
+  });
+
+  it.each([
+    [
+      { until: 10, warmup: -1 },
+      /option "warmup" must be a finite duration in seconds >= 0; given -1/,
+    ],
+    [{ until: 10, warmup: Number.NaN }, /option "warmup" must be a finite duration/],
+    [
+      { until: 10, warmup: 11 },
+      /option "warmup" must be a duration in seconds >= 0 ending by until \(at most 10s from now, 0s\); given 11/,
+    ],
+    [{ warmup: 1 }, /option "warmup" must be a run with `until`/],
+  ])("refuses a bad warm-up %o before running anything", (options, message) => {
+    const sim = fresh();
+    const ticker = new Ticker(sim);
+    const error = thrown(() => sim.run(options));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(message);
+    expect(sim.eventsProcessed).toBe(0);
+    expect(sim.status).toBe("idle");
+    expect(ticker.resets).toEqual([]);
   });
 });

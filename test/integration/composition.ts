@@ -864,7 +864,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       model.edges.push({
         label: "client -> target",
         to: [inner],
-        sent: () => plain.stats.attempts,
+        sent: () => plain.stats.forwarded,
       });
       client = plain;
     }
@@ -1044,7 +1044,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       }
       if (closedLoop !== null) {
         const users = closedLoop.entity;
-        const outstanding = users.sent - users.completed - users.timeouts - users.rejected;
+        const outstanding = users.sent - users.succeeded - users.timedOut - users.failed;
         // A call leaves the call table when it is answered or times out, but the user counts
         // the outcome when it resumes, an event later at the same time (settling a future
         // never resumes a process synchronously): in between, outstanding exceeds the calls.

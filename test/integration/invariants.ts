@@ -37,6 +37,13 @@ function nonNegativeCounters(where: string, stats: object): void {
           "responseTime",
           "p50ConnectionWait",
           "p99ConnectionWait",
+          "meanConnectionWait",
+          "meanLatency",
+          "maxLatency",
+          "failureRate",
+          "meanFinishedLatency",
+          "p50FinishedLatency",
+          "p99FinishedLatency",
           "p50AcquireWait",
           "p99AcquireWait",
         ],
@@ -377,8 +384,8 @@ export function runAndCheck(spec: ModelSpec): BuiltModel {
 /**
  * The Client or PooledClient (never crashed) and the source driving it. Both share one retry
  * loop, so the same identities hold; a PooledClient's attempt may also fail for want of a
- * connection (`connectionTimeouts`, counted apart from `timeouts`), or be refused by a crashed
- * pool (a `RemoteError`, in `rejections`).
+ * connection (`connectionTimedOut`, counted apart from `timedOut`, and never forwarded), or be
+ * refused by a crashed pool (a `RemoteError`, in `failed`).
  */
 function checkClient(
   m: BuiltModel,
@@ -386,30 +393,36 @@ function checkClient(
   hanging: boolean,
 ): void {
   const source = m.source!;
-  // requests = succeeded + failed + inFlight; attempts = requests + retries; every attempt
-  // succeeded, failed (timeout, rejection, no connection), or is the one outstanding attempt of
-  // an in-flight request (at the end no request can be sleeping in a backoff or waiting for a
-  // connection: that would be a pending timer). In flight at the end only if hanging, one call
-  // and one process per request.
+  // requests = succeeded + gaveUp + lostToCrash + abandoned + inFlight (never crashed, never
+  // abandoned here); forwarded = requests + retries, and every forwarded attempt succeeded,
+  // failed, timed out (or got no connection), or is the one
+  // outstanding attempt of an in-flight request (at the end no request can be sleeping in a
+  // backoff or waiting for a connection: that would be a pending timer). In flight at the end
+  // only if hanging, one call and one process per request.
   const client = entity.stats;
   nonNegativeCounters("client", client);
   const spec = m.spec.client;
   const maxAttempts = spec.retry.kind === "none" ? 1 : spec.retry.maxAttempts;
-  const connectionTimeouts = entity instanceof PooledClient ? entity.stats.connectionTimeouts : 0;
+  const connectionTimedOut = entity instanceof PooledClient ? entity.stats.connectionTimedOut : 0;
   expect(entity.counters.received).toBe(client.requests);
-  expect(client.requests).toBe(client.succeeded + client.failed + client.inFlight);
-  expect(client.attempts).toBe(client.requests + client.retries);
+  expect(client.lostToCrash + client.abandoned).toBe(0);
+  expect(client.requests).toBe(client.succeeded + client.gaveUp + client.inFlight);
+  expect(client.forwarded).toBe(client.requests + client.retries);
   expect(client.retries).toBeLessThanOrEqual(client.requests * (maxAttempts - 1));
-  expect(client.timeouts + client.rejections + connectionTimeouts).toBe(
-    client.attempts - client.succeeded - client.inFlight,
+  expect(client.timedOut + client.failed + connectionTimedOut).toBe(
+    client.forwarded - client.succeeded - client.inFlight,
   );
+  const finished = client.succeeded + client.gaveUp;
+  if (finished > 0) expect(client.failureRate).toBe(client.gaveUp / finished);
+  else expect(client.failureRate).toBeNaN();
+  expect(entity.finishedLatency.count).toBe(finished);
   expect(client.inFlight).toBe(entity.pendingCallCount);
   expect(client.inFlight).toBe(entity.liveProcessCount);
   if (!hanging) expect(client.inFlight).toBe(0);
-  expect(client.retriesDenied).toBeLessThanOrEqual(client.failed);
+  expect(client.retriesDenied).toBeLessThanOrEqual(client.gaveUp);
   if (spec.budget === null) expect(client.retriesDenied).toBe(0);
   else expect(client.retries).toBeLessThanOrEqual(budgetCap(spec.budget, client.requests));
-  if (spec.timeout === null) expect(client.timeouts).toBe(0);
+  if (spec.timeout === null) expect(client.timedOut).toBe(0);
   // Without a lossy link, every message the source generated reached the client.
   if (m.links.every((l) => l.stats.messagesDropped === 0)) {
     expect(client.requests).toBe(source.generated);
@@ -420,12 +433,14 @@ function checkClient(
   // With a timeout, a request ends within maxAttempts timeouts (each after at most the pool's
   // acquireTimeout waiting for a connection) plus the waits between them (every policy here
   // waits at most 0.1 s), whatever happens behind the client.
-  if (spec.timeout !== null) {
+  if (spec.timeout !== null && finished > 0) {
     const acquire = m.pooled === null ? 0 : m.pooled.spec.acquireTimeout;
     const bound = maxAttempts * (acquire + spec.timeout) + (maxAttempts - 1) * 0.1;
-    expect(client.maxLatency, "client.maxLatency within its timeouts").toBeLessThanOrEqual(
-      bound + 1e-6,
-    );
+    // Every finished request, given up or not.
+    expect(
+      entity.finishedLatency.max,
+      "client: a request's end within its timeouts",
+    ).toBeLessThanOrEqual(bound + 1e-6);
   }
   if (client.succeeded > 0) {
     expect(client.meanLatency).toBeLessThanOrEqual(client.maxLatency * (1 + 1e-12));
@@ -469,7 +484,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean): void
   if (!hanging) expect(s.active, where).toBe(0);
   expect(s.acquisitions, where).toBe(client.connectionWait.count);
   expect(s.acquisitions, where).toBe(pool.acquireWait.count);
-  expect(s.acquireTimeouts, where).toBe(client.stats.connectionTimeouts);
+  expect(s.acquireTimeouts, where).toBe(client.stats.connectionTimedOut);
   // A waiter gives up after acquireTimeout, so no acquisition waited longer.
   expect(s.maxAcquireWait, where).toBeLessThanOrEqual(spec.acquireTimeout + 1e-9);
   expect(s.meanAcquireWait, where).toBeLessThanOrEqual(s.maxAcquireWait * (1 + 1e-12));
@@ -484,7 +499,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean): void
 function checkClosedLoop(c: NonNullable<BuiltModel["closedLoop"]>, hanging: boolean): void {
   const { entity: users, spec } = c;
   const where = `closed loop ${users.name}`;
-  const outstanding = users.sent - users.completed - users.timeouts - users.rejected;
+  const outstanding = users.sent - users.succeeded - users.timedOut - users.failed;
   expect(outstanding, where).toBe(users.pendingCallCount);
   expect(outstanding, where).toBeGreaterThanOrEqual(0);
   expect(outstanding, where).toBeLessThanOrEqual(spec.users);
@@ -492,12 +507,12 @@ function checkClosedLoop(c: NonNullable<BuiltModel["closedLoop"]>, hanging: bool
   if (!hanging) expect(outstanding, where).toBe(0);
   expect(users.sent, where).toBeLessThanOrEqual(spec.count);
   expect(users.sent, where).toBeGreaterThanOrEqual(Math.min(spec.users, spec.count));
-  if (spec.timeout === null) expect(users.timeouts, where).toBe(0);
+  if (spec.timeout === null) expect(users.timedOut, where).toBe(0);
   expect(users.totalResponseSeconds, where).toBeGreaterThanOrEqual(0);
   if (spec.timeout !== null) {
     expect(users.totalResponseSeconds, where).toBeLessThanOrEqual(
-      users.completed * spec.timeout + 1e-6,
+      users.succeeded * spec.timeout + 1e-6,
     );
   }
-  if (users.completed === 0) expect(Number.isNaN(users.meanResponseSeconds), where).toBe(true);
+  if (users.succeeded === 0) expect(Number.isNaN(users.meanResponseSeconds), where).toBe(true);
 }

@@ -21,6 +21,23 @@ describe("TimeWeightedGauge", () => {
     expect([gauge.value, gauge.min, gauge.max]).toEqual([4, 0, 4]);
   });
 
+  it("after reset() averages over [reset, now] only, keeping the level", () => {
+    const sim = new Simulation({ seed: 1 });
+    const gauge = new TimeWeightedGauge(sim);
+    sim.at(1, () => gauge.set(10));
+    sim.at(5, () => gauge.set(2));
+    sim.run({ until: 4 });
+    gauge.reset();
+    expect([gauge.value, gauge.min, gauge.max, gauge.mean, gauge.integral]).toEqual([
+      10, 10, 10, 10, 0,
+    ]);
+    sim.run({ until: 8 });
+    // 10 over [4, 5), 2 over [5, 8): (10 + 6) / 4.
+    expect(gauge.mean).toBe(4);
+    expect(gauge.integral).toBe(16);
+    expect([gauge.min, gauge.max]).toEqual([2, 10]);
+  });
+
   it("refuses non-finite levels", () => {
     const gauge = new TimeWeightedGauge(new Simulation({ seed: 1 }));
     expect(() => gauge.set(Number.NaN)).toThrow(ConfigError);

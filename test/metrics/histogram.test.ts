@@ -19,6 +19,35 @@ const values = fc.array(fc.double({ min: 1e-6, max: 1e6, noNaN: true }), {
 });
 
 describe("Histogram", () => {
+  it("reset() forgets every value and reads like a new histogram, without growing", () => {
+    const h = new Histogram({ maxBuckets: 16 });
+    for (let i = 1; i <= 10_000; i++) h.record(i * 1e-4);
+    h.record(0);
+    const capacity = h._bucketCapacity;
+    h.reset();
+    // The buckets are reused, not reallocated: resetting often costs no memory.
+    expect(h._bucketCapacity).toBe(capacity);
+    expect([h.count, h.mean, h.min, h.max, h.p50]).toEqual([
+      0,
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+    ]);
+    const fresh = new Histogram({ maxBuckets: 16 });
+    for (const v of [0.5, 0.002, 3, 0, 0.07]) {
+      h.record(v);
+      fresh.record(v);
+    }
+    for (const q of [0, 0.2, 0.5, 0.8, 1]) expect(h.percentile(q)).toBe(fresh.percentile(q));
+    expect([h.count, h.mean, h.min, h.max]).toEqual([
+      fresh.count,
+      fresh.mean,
+      fresh.min,
+      fresh.max,
+    ]);
+  });
+
   it("percentiles are within relativeAccuracy of the exact nearest-rank ones", () => {
     fc.assert(
       fc.property(values, fc.double({ min: 0, max: 1, noNaN: true }), (data, q) => {

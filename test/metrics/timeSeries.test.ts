@@ -3,6 +3,28 @@ import { ConfigError } from "../../src/errors/errors.js";
 import { TimeSeries } from "../../src/metrics/timeSeries.js";
 
 describe("TimeSeries", () => {
+  it("after reset(origin) starts empty, with window 0 at origin and the configured width", () => {
+    const series = new TimeSeries({ window: 1, maxWindows: 4 });
+    for (let t = 0; t < 10; t += 0.5) series.record(t, t);
+    expect(series.window).toBe(4); // coarsened twice
+    series.reset(10.5);
+    expect(series.count).toBe(0);
+    expect(series.windows()).toEqual([]);
+    expect(series.series("rate")).toEqual([]);
+    expect([series.window, series.origin, series.dropped]).toEqual([1, 10.5, 0]);
+    series.record(10, 1); // before the reset: not in the measured window
+    series.record(11, 2);
+    series.record(12.75, 3);
+    expect(series.dropped).toBe(1);
+    expect(series.series("count")).toEqual([
+      [10.5, 1],
+      [11.5, 0],
+      [12.5, 1],
+    ]);
+    expect(series.series("rate", { until: 14 })).toHaveLength(4);
+    expect(() => series.reset(Number.NaN)).toThrow(ConfigError);
+  });
+
   it("buckets observations into windows, a boundary belonging to the later window", () => {
     const ts = new TimeSeries({ window: 2 });
     ts.record(0, 1);

@@ -91,6 +91,87 @@ describe("closed-form distributions", () => {
     expect(d.percentile(0.5)).toBeCloseTo(0.05, 9);
   });
 
+  it("lognormal from its mean and coefficient of variation", () => {
+    const d = lognormal({ mean: 0.1, cv: 0.5 });
+    const sample = draw(d, 61);
+    // sigma^2 = ln(1 + cv^2); median = mean / sqrt(1 + cv^2).
+    expect(d.percentile(0.5)).toBeCloseTo(0.1 / Math.sqrt(1.25), 9);
+    expectLaw(sample, 0.1, 0.05, (x) => cdfFromPercentile(d, x));
+    // The sample cv: its standard error is sqrt((excess kurtosis + 2) / 4n) ~ 0.42% here
+    // (excess kurtosis 5.03); 5 standard errors.
+    const cv = Math.sqrt(variance(sample)) / mean(sample);
+    expect(Math.abs(cv / 0.5 - 1)).toBeLessThan(0.021);
+    expect(d.mean()).toBe(0.1);
+    // A heavy tail (cv 3): the mean still holds; the median is far below it.
+    const heavy = lognormal({ mean: 0.02, cv: 3 });
+    expectLaw(draw(heavy, 62), 0.02, 0.06);
+    expect(heavy.percentile(0.5)).toBeCloseTo(0.02 / Math.sqrt(10), 12);
+    expect(lognormal({ mean: 0.5, cv: 0 }).sample(new RandomStream(1, "a", "b"))).toBeCloseTo(
+      0.5,
+      12,
+    );
+  });
+
+  it("lognormal through two percentiles", () => {
+    const d = lognormal({ p50: 0.02, p99: 0.2 });
+    expect(d.percentile(0.5)).toBeCloseTo(0.02, 9);
+    expect(d.percentile(0.99)! / 0.2).toBeCloseTo(1, 8);
+    const sample = draw(d, 63);
+    expectLaw(sample, d.mean()!, Math.sqrt(variance(sample)), (x) => cdfFromPercentile(d, x));
+    const sorted = [...sample].sort((a, b) => a - b);
+    // Nearest-rank sample quantiles: within 2% at p50 and 5% at p99 (several standard errors
+    // of an order statistic at n = 100,000).
+    expect(Math.abs(sorted[Math.ceil(0.5 * N) - 1]! / 0.02 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(sorted[Math.ceil(0.99 * N) - 1]! / 0.2 - 1)).toBeLessThan(0.05);
+    const other = lognormal({ p90: 0.05, p999: 0.5 });
+    expect(other.percentile(0.9)! / 0.05).toBeCloseTo(1, 8);
+    expect(other.percentile(0.999)! / 0.5).toBeCloseTo(1, 8);
+  });
+
+  it("lognormal refuses mixed, incomplete or out-of-order options", () => {
+    const bad = (options: unknown) => () => lognormal(options as never);
+    expect(bad({ median: 1, sigma: 1, cv: 1 })).toThrow(
+      /one of \{ median, sigma \}, \{ mean, cv \}/,
+    );
+    expect(bad({})).toThrow(ConfigError);
+    expect(bad({ p50: 1 })).toThrow(/exactly two percentiles/);
+    expect(bad({ p50: 1, p90: 2, p99: 3 })).toThrow(/exactly two percentiles/);
+    expect(bad({ p50: 1, p99: 1 })).toThrow('option "p99" must be a value above p50 (1)');
+    expect(bad({ mean: 0, cv: 1 })).toThrow('option "mean" must be a finite number > 0');
+    expect(bad({ mean: 1, cv: -1 })).toThrow('option "cv" must be a finite number >= 0');
+    expect(bad({ mean: 1 })).toThrow(/option "cv"/);
+  });
+
+  it("lognormal from mean and cv follows profiles", () => {
+    const d = lognormal({ mean: ramp({ from: 0.1, to: 0.2, start: 0, end: 10 }), cv: 0.5 });
+    expect(d.mean(10)).toBe(0.2);
+    expect(d.percentile(0.5, 10)).toBeCloseTo(0.2 / Math.sqrt(1.25), 9);
+    expectLaw(draw(d, 64, 10), 0.2, 0.1);
+  });
+
+  it("knows the lower bound of its support where it is known", () => {
+    expect(constant(-0.1).lowerBound).toBe(-0.1);
+    expect(uniform(-1, 2).lowerBound).toBe(-1);
+    expect(uniform(ramp({ from: 1, to: -2, start: 0, end: 1 }), 3).lowerBound).toBe(-2);
+    expect(exponential(1).lowerBound).toBe(0);
+    expect(normal({ mean: 1, sd: 1 }).lowerBound).toBe(Number.NEGATIVE_INFINITY);
+    expect(normal({ mean: 1, sd: 1, min: 0 }).lowerBound).toBe(0);
+    expect(lognormal({ median: 1, sigma: 1 }).lowerBound).toBe(0);
+    expect(pareto({ scale: 2, shape: 3 }).lowerBound).toBe(2);
+    expect(gamma({ shape: 2, scale: 1 }).lowerBound).toBe(0);
+    expect(empirical([3, -1, 2]).lowerBound).toBe(-1);
+    expect(percentileFitted({ min: 0.001, p50: 1, p90: 2, p99: 3, p999: 4 }).lowerBound).toBe(
+      0.001,
+    );
+    expect(zipf({ population: 10, exponent: 1 }).lowerBound).toBe(1);
+    expect(bimodal(constant(0.5), normal({ mean: 1, sd: 1 }), 0.1).lowerBound).toBe(
+      Number.NEGATIVE_INFINITY,
+    );
+    expect(mixture([{ weight: 1, distribution: exponential(1) }]).lowerBound).toBe(0);
+    const handWritten = { ...constant(1), lowerBound: undefined };
+    expect(mixture([{ weight: 1, distribution: handWritten }]).lowerBound).toBeUndefined();
+  });
+
   it("weibull", () => {
     const d = weibull({ shape: 1.5, scale: 2 });
     // Var = scale^2 (Gamma(1 + 2/k) - Gamma(1 + 1/k)^2); Gamma(2.333..) = 1.190639, Gamma(1.666..) = 0.902745.

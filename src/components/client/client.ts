@@ -1,6 +1,7 @@
 /**
  * `Client`: calls a target with a timeout per attempt and retries by a policy, and keeps score
- * (attempts, timeouts, rejections, retries, failures, in-flight, latency). Retries are where
+ * (requests and how they ended, attempts and how they ended, retries, the failure rate, the
+ * latency of successes and of every finished request). Retries are where
  * client behaviour decides whether a brief overload recovers or turns into a retry storm, so
  * they are a component, not a loop each model writes again.
  *
@@ -35,7 +36,7 @@ export class Client<Req = unknown, Res = unknown> extends RetryingClient<Req, Re
     inputs: ["payloads to request (issue() or messages)", "responses, rejections, silence"],
     outputs: [
       "requests to the target",
-      "requests, attempts, timeouts, rejections, retries, failures, latency",
+      "requests, succeeded, gaveUp, failureRate, forwarded, failed, timedOut, retries, latency of successes and of every finished request",
     ],
     state: "requests in flight; counters",
     failure_semantics:

@@ -19,7 +19,7 @@ import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
-import { AcquireTimeoutError, ConnectionPool } from "./connectionPool.js";
+import { AcquireTimeoutError, type Connection, ConnectionPool } from "./connectionPool.js";
 import { type ClientStats, RetryingClient, type RetryingClientOptions } from "./retryingClient.js";
 
 export interface PooledClientOptions<Req, Res> extends RetryingClientOptions {
@@ -30,10 +30,15 @@ export interface PooledClientOptions<Req, Res> extends RetryingClientOptions {
   pool: ConnectionPool<Req, Res>;
 }
 
+/**
+ * A pooled client's attempt is forwarded from the moment it asks for a connection: one that
+ * gets none in time ends in `connectionTimedOut` (so its attempts end as succeeded, failed,
+ * timedOut or connectionTimedOut) and never reaches the target.
+ */
 export interface PooledClientStats extends ClientStats {
-  /** Attempts that got no connection within the pool's acquireTimeout (not in `timeouts`). */
-  readonly connectionTimeouts: number;
-  /** Mean seconds an attempt that got a connection waited for it (0 when one was idle). */
+  /** Attempts that got no connection within the pool's acquireTimeout (not in `timedOut`). */
+  readonly connectionTimedOut: number;
+  /** Mean seconds an attempt that got a connection waited for it (NaN before the first). */
   readonly meanConnectionWait: number;
   /** Median of that wait (seconds, within 1%; NaN before the first connection). */
   readonly p50ConnectionWait: number;
@@ -61,7 +66,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
     ],
     outputs: [
       "requests to the pool's target",
-      "requests, attempts, timeouts, connection timeouts, rejections, retries, failures, latency, connection wait",
+      "requests, succeeded, gaveUp, failureRate, forwarded, failed, timedOut, connectionTimedOut, retries, latency of successes and of every finished request, connection wait",
     ],
     state: "requests in flight; counters",
     failure_semantics:
@@ -80,7 +85,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
   readonly pool: ConnectionPool<Req, Res>;
   /** Seconds each attempt that got a connection waited for it (0 when one was idle). */
   readonly connectionWait = new Histogram();
-  private connectionTimeouts = 0;
+  private connectionTimedOut = 0;
 
   constructor(sim: Simulation, name: string, options: PooledClientOptions<Req, Res>) {
     const component = `PooledClient "${name}"`;
@@ -96,8 +101,8 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
     const wait = this.connectionWait;
     return {
       ...super.stats,
-      connectionTimeouts: this.connectionTimeouts,
-      meanConnectionWait: wait.count > 0 ? wait.mean : 0,
+      connectionTimedOut: this.connectionTimedOut,
+      meanConnectionWait: wait.mean,
       p50ConnectionWait: wait.p50,
       p99ConnectionWait: wait.p99,
     };
@@ -109,16 +114,30 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
 
   protected override countFailure(error: unknown): boolean {
     if (error instanceof AcquireTimeoutError) {
-      this.connectionTimeouts++;
+      this.connectionTimedOut++;
       return true;
     }
     return super.countFailure(error);
   }
 
+  protected override onResetStats(): void {
+    super.onResetStats();
+    this.connectionTimedOut = 0;
+    this.connectionWait.reset();
+  }
+
   private *overConnection(payload: Req): Generator<Yieldable, Res, unknown> {
     const pool = this.pool;
     const askedNs = this.nowNs;
-    const connection = yield* pool.acquire();
+    // The attempt is under way from the moment it asks for a connection.
+    this.attemptForwarded();
+    let connection: Connection;
+    try {
+      connection = yield* pool.acquire();
+    } catch (error) {
+      this.attemptSettled();
+      throw error;
+    }
     this.connectionWait.record((this.nowNs - askedNs) / 1e9);
     // Until the attempt ends one way or the other, the connection is in an unknown state: an
     // attempt abandoned midway (the client crashed) does not give it back for reuse.
@@ -135,6 +154,7 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
       if (error instanceof RemoteError) outcome = RELEASE;
       throw error;
     } finally {
+      this.attemptSettled();
       if (outcome === RELEASE) pool.release(connection);
       else pool.discard(connection);
     }

@@ -2,8 +2,9 @@
  * `RetryingClient`: what `Client` and `PooledClient` share, so the retry loop exists once. A
  * request is a series of attempts; each attempt is the subclass's (a call to the target, or a
  * connection, a call over it and a release); a timed-out or refused attempt is retried after
- * the policy's delay, drawn from the `backoff` stream; the client keeps score (requests,
- * attempts, timeouts, rejections, retries, failures, in flight, latency).
+ * the policy's delay, drawn from the `backoff` stream; the client keeps score (see
+ * `ClientStats`: requests and how they ended, attempts and how they ended, latency of
+ * successes and of every finished request).
  *
  * Not exported from the package: it is not a component, only the common part of two.
  */
@@ -45,31 +46,63 @@ export interface RetryingClientOptions {
   retryBudget?: BudgetOptions;
 }
 
+/**
+ * What a retrying client did. Two ledgers hold at every instant, crashes and
+ * `sim.resetStats()` included:
+ * - requests: `requests = succeeded + gaveUp + lostToCrash + abandoned + inFlight`;
+ * - attempts: `forwarded = requests + retries` (while no request is abandoned in a backoff);
+ *   every attempt forwarded ends as a success (one per `succeeded` request), `failed`,
+ *   `timedOut` (or, for a `PooledClient`, `connectionTimedOut`), or is abandoned with its
+ *   request, or is in flight.
+ */
 export interface ClientStats {
   /** Requests issued (each may take several attempts). */
   readonly requests: number;
-  /** Attempts made (requests + retries): the load the client really puts on the target. */
-  readonly attempts: number;
+  /** Requests answered with a usable reply (by their first attempt or a retry). */
   readonly succeeded: number;
-  /** Requests that failed after their last attempt. */
+  /**
+   * Requests that failed: their last attempt timed out or was refused, or the retry budget
+   * denied the retry they needed.
+   */
+  readonly gaveUp: number;
+  /** Requests abandoned because the client crashed while they were in flight. */
+  readonly lostToCrash: number;
+  /** Requests abandoned by their caller (its process was cancelled or interrupted). */
+  readonly abandoned: number;
+  /** Requests issued and not yet finished. */
+  readonly inFlight: number;
+  /**
+   * Share of finished requests that failed, `gaveUp / (succeeded + gaveUp)`: with it a
+   * collapse cannot read as a healthy p99 of the few successes. NaN before any finished.
+   */
+  readonly failureRate: number;
+  /** Attempts made (requests + retries): the load the client puts on its target. */
+  readonly forwarded: number;
+  /** Attempts the target refused (a `RemoteError`: a full queue, an open circuit). */
   readonly failed: number;
   /** Attempts whose answer did not come within `timeout`. */
-  readonly timeouts: number;
-  /** Attempts the target refused (RemoteError). */
-  readonly rejections: number;
+  readonly timedOut: number;
+  /** Attempts made again after a failed one (counted when the retry starts). */
   readonly retries: number;
   /** Retries the policy wanted but the retry budget refused (the request failed instead). */
   readonly retriesDenied: number;
-  /** Requests issued and not yet finished. */
-  readonly inFlight: number;
-  /** Mean seconds from issue to success, over successful requests (retries included). */
+  /** Mean seconds from issue to success, over successful requests (NaN before the first). */
   readonly meanLatency: number;
-  /** Largest such latency. */
+  /** Largest such latency (NaN before the first success). */
   readonly maxLatency: number;
   /** Median latency of successful requests (seconds, within 1%; NaN before the first). */
   readonly p50Latency: number;
   /** 99th percentile latency of successful requests (seconds, within 1%). */
   readonly p99Latency: number;
+  /**
+   * Mean seconds from issue to the end of every finished request: successes, and failures at
+   * the time they were given up (NaN before any finished).
+   */
+  readonly meanFinishedLatency: number;
+  /** Median of that latency over every finished request (seconds, within 1%). */
+  readonly p50FinishedLatency: number;
+  /** 99th percentile of that latency over every finished request (seconds, within 1%). */
+  readonly p99FinishedLatency: number;
 }
 
 export abstract class RetryingClient<Req, Res> extends Entity<Req> {
@@ -81,20 +114,27 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   private readonly backoff = this.random("backoff");
   protected counts = {
     requests: 0,
-    attempts: 0,
     succeeded: 0,
+    gaveUp: 0,
+    lostToCrash: 0,
+    abandoned: 0,
+    inFlight: 0,
+    forwarded: 0,
     failed: 0,
-    timeouts: 0,
-    rejections: 0,
+    timedOut: 0,
     retries: 0,
     retriesDenied: 0,
-    inFlight: 0,
   };
-  private latencySum = 0;
-  private latencyMax = 0;
+  /** Attempts forwarded and not settled: counted again as forwarded by a statistics reset. */
+  private attemptsInFlight = 0;
   /** Latency from issue to success of every successful request, in seconds. */
   readonly latency = new Histogram();
-  /** The same latencies by window of completion: its rate is the goodput per second. */
+  /**
+   * Latency from issue to the end of every finished request, in seconds: successes, and
+   * failures at the time they were given up (after their last attempt).
+   */
+  readonly finishedLatency = new Histogram();
+  /** The latencies of successes by window of completion: its rate is the goodput per second. */
   readonly latencySeries: TimeSeries;
   /** Requests that failed (after their last attempt), by window: its rate is failures per second. */
   readonly failureSeries: TimeSeries;
@@ -147,21 +187,62 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
    * a cancellation), which is then rethrown instead of retried.
    */
   protected countFailure(error: unknown): boolean {
-    if (error instanceof TimeoutError) this.counts.timeouts++;
-    else if (error instanceof RemoteError) this.counts.rejections++;
+    if (error instanceof TimeoutError) this.counts.timedOut++;
+    else if (error instanceof RemoteError) this.counts.failed++;
     else return false;
     return true;
   }
 
+  /** An attempt is sent to the target now (a subclass whose attempt is a process says so). */
+  protected attemptForwarded(): void {
+    this.counts.forwarded++;
+    this.attemptsInFlight++;
+  }
+
+  /** The attempt forwarded earlier settled, or was abandoned. */
+  protected attemptSettled(): void {
+    this.attemptsInFlight--;
+  }
+
   get stats(): ClientStats {
     const c = this.counts;
+    const latency = this.latency;
+    const finished = this.finishedLatency;
+    const ended = c.succeeded + c.gaveUp;
     return {
       ...c,
-      meanLatency: c.succeeded > 0 ? this.latencySum / c.succeeded : 0,
-      maxLatency: this.latencyMax,
-      p50Latency: this.latency.p50,
-      p99Latency: this.latency.p99,
+      failureRate: ended > 0 ? c.gaveUp / ended : Number.NaN,
+      meanLatency: latency.mean,
+      maxLatency: latency.max,
+      p50Latency: latency.p50,
+      p99Latency: latency.p99,
+      meanFinishedLatency: finished.mean,
+      p50FinishedLatency: finished.p50,
+      p99FinishedLatency: finished.p99,
     };
+  }
+
+  /**
+   * Statistics restart now: counts, histograms and series start empty; requests and attempts
+   * still in flight are counted again as issued and forwarded, so both ledgers keep holding.
+   */
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.requests = c.inFlight;
+    c.succeeded = 0;
+    c.gaveUp = 0;
+    c.lostToCrash = 0;
+    c.abandoned = 0;
+    c.forwarded = this.attemptsInFlight;
+    c.failed = 0;
+    c.timedOut = 0;
+    c.retries = 0;
+    c.retriesDenied = 0;
+    this.latency.reset();
+    this.finishedLatency.reset();
+    const now = this.now;
+    this.latencySeries.reset(now);
+    this.failureSeries.reset(now);
   }
 
   override metrics(): EntityMetrics {
@@ -206,18 +287,29 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     c.inFlight++;
     this.retryBudget?.earn();
     let previousDelay = 0;
+    let finished = false;
     try {
       for (let attempt = 1; ; attempt++) {
-        c.attempts++;
         try {
           const pending = this.attempt(payload);
-          // A single call is yielded directly: no generator per attempt on the common path.
-          const response = pending instanceof SimFuture ? ((yield pending) as Res) : yield* pending;
+          let response: Res;
+          if (pending instanceof SimFuture) {
+            // A single call, yielded directly (no generator per attempt on the common path):
+            // forwarded now, settled at the yield.
+            this.attemptForwarded();
+            try {
+              response = (yield pending) as Res;
+            } finally {
+              this.attemptsInFlight--;
+            }
+          } else {
+            response = yield* pending;
+          }
           c.succeeded++;
+          finished = true;
           const latency = this.now - started;
-          this.latencySum += latency;
-          if (latency > this.latencyMax) this.latencyMax = latency;
           this.latency.record(latency);
+          this.finishedLatency.record(latency);
           this.latencySeries.record(this.now, latency);
           return response;
         } catch (error) {
@@ -225,17 +317,24 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
           const outOfAttempts = attempt >= this.retryPolicy.maxAttempts;
           if (outOfAttempts || (this.retryBudget !== null && !this.retryBudget.trySpend())) {
             if (!outOfAttempts) c.retriesDenied++;
-            c.failed++;
+            c.gaveUp++;
+            finished = true;
+            this.finishedLatency.record(this.now - started);
             this.failureSeries.record(this.now, 0);
             throw error;
           }
-          c.retries++;
           previousDelay = this.retryPolicy.delay(attempt, previousDelay, this.backoff);
           if (previousDelay > 0) yield previousDelay;
+          c.retries++;
         }
       }
     } finally {
       c.inFlight--;
+      // Neither succeeded nor given up: the client crashed, or the caller stopped waiting.
+      if (!finished) {
+        if (this.isUp) c.abandoned++;
+        else c.lostToCrash++;
+      }
     }
   }
 

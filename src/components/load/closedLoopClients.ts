@@ -15,10 +15,10 @@ import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 import type { Param } from "../../random/profile.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
-import { requireEntity, requireInteger } from "../shared/validate.js";
+import { requireDistribution, requireEntity, requireInteger } from "../shared/validate.js";
 
 export interface ClosedLoopOptions<P, R> {
   /** Who answers the requests. */
@@ -53,7 +53,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     inputs: ["think-time distribution", "a payload builder", "answers from the target"],
     outputs: [
       "request messages to the target",
-      "sent, completed, timeouts, rejected, mean response time",
+      "sent, succeeded, timedOut, failed, mean response time, throughput",
     ],
     state: "per-user position in its loop; counters",
     failure_semantics:
@@ -70,16 +70,21 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     ),
   };
 
-  /** Requests sent. */
+  /**
+   * Requests sent (since creation or the last statistics reset; a reset counts the requests
+   * still outstanding again, so `sent = succeeded + timedOut + failed + outstanding` holds).
+   */
   sent = 0;
   /** Answers received in time. */
-  completed = 0;
+  succeeded = 0;
   /** Requests that timed out. */
-  timeouts = 0;
+  timedOut = 0;
   /** Requests the target refused (a full queue, an open circuit: `RemoteError`). */
-  rejected = 0;
-  /** Sum of response times of completed requests, in seconds (for the mean). */
+  failed = 0;
+  /** Sum of response times of succeeded requests, in seconds (for the mean). */
   totalResponseSeconds = 0;
+  /** Requests sent since creation: payload indexes and `stopAfter.count` (never reset). */
+  private issued = 0;
   private readonly options: ClosedLoopOptions<P, R>;
   private readonly kind: string;
   private readonly makePayload: ((index: number, user: number, time: number) => P) | null;
@@ -92,14 +97,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     const component = `ClosedLoopClients "${name}"`;
     requireEntity(component, "target", options?.target, sim, Entity);
     requireInteger(component, "users", options.users, 1);
-    if (!isDistribution(options.thinkTime)) {
-      throw new ConfigError(
-        component,
-        "thinkTime",
-        "a Distribution (dist.exponential(1), ...)",
-        options.thinkTime,
-      );
-    }
+    requireDistribution(component, "thinkTime", options.thinkTime);
     this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     const count =
       options.stopAfter?.count === undefined
@@ -139,22 +137,31 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   override metrics(): EntityMetrics {
     return {
       sent: this.sent,
-      completed: this.completed,
-      timeouts: this.timeouts,
-      rejected: this.rejected,
+      succeeded: this.succeeded,
+      timedOut: this.timedOut,
+      failed: this.failed,
       meanResponseSeconds: this.meanResponseSeconds,
       throughput: this.throughput,
     };
   }
 
-  /** Mean response time of completed requests, seconds (NaN before the first). */
+  /** Mean response time of succeeded requests, seconds (NaN before the first). */
   get meanResponseSeconds(): number {
-    return this.totalResponseSeconds / this.completed;
+    return this.totalResponseSeconds / this.succeeded;
   }
 
-  /** Completed requests per simulated second so far. */
+  /** Succeeded requests per simulated second of the statistics' period (`statsSinceNs`). */
   get throughput(): number {
-    return this.now > 0 ? this.completed / this.now : 0;
+    const seconds = this.statsSeconds;
+    return seconds > 0 ? this.succeeded / seconds : 0;
+  }
+
+  protected override onResetStats(): void {
+    this.sent = this.pendingCallCount;
+    this.succeeded = 0;
+    this.timedOut = 0;
+    this.failed = 0;
+    this.totalResponseSeconds = 0;
   }
 
   private *user(user: number) {
@@ -163,18 +170,19 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     const { kind, makePayload } = this;
     const think = this.random(`think-${user}`);
     for (;;) {
-      if (this.sent >= this.maxCount || this.now >= this.stopTime) return;
-      const index = this.sent++;
+      if (this.issued >= this.maxCount || this.now >= this.stopTime) return;
+      const index = this.issued++;
+      this.sent++;
       const sentAt = this.now;
       const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
       try {
         yield* this.call(target, kind, body, timeout?.callOptionsAt(this.now));
-        this.completed++;
+        this.succeeded++;
         this.totalResponseSeconds += this.now - sentAt;
       } catch (error) {
         // A refusal is an answer too: the user counts it and thinks, as after a timeout.
-        if (error instanceof TimeoutError) this.timeouts++;
-        else if (error instanceof RemoteError) this.rejected++;
+        if (error instanceof TimeoutError) this.timedOut++;
+        else if (error instanceof RemoteError) this.failed++;
         else throw error;
       }
       yield thinkTime.sample(think, this.now);

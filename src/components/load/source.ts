@@ -68,8 +68,10 @@ export class Source<P = number> extends Entity {
     ),
   };
 
-  /** Messages sent so far. */
+  /** Messages sent since creation or the last statistics reset. */
   generated = 0;
+  /** Messages sent since creation: payload indexes and `stopAfter.count` (never reset). */
+  private sentTotal = 0;
   private readonly target: Entity<P, unknown>;
   private readonly kind: string;
   private readonly makePayload: ((index: number, time: number) => P) | null;
@@ -147,7 +149,7 @@ export class Source<P = number> extends Entity {
 
   private scheduleNext(): void {
     this.timer = -1;
-    if (this.generated >= this.maxCount) return;
+    if (this.sentTotal >= this.maxCount) return;
     let time = this.nextArrival();
     // After a crash, arrivals that fell while the source was down are lost, not replayed.
     while (time !== null && time < this.now) time = this.nextArrival();
@@ -156,11 +158,16 @@ export class Source<P = number> extends Entity {
   }
 
   private readonly fire = (): void => {
-    const index = this.generated++;
+    const index = this.sentTotal++;
+    this.generated++;
     const payload = this.makePayload === null ? (index as P) : this.makePayload(index, this.now);
     this.send(this.target, this.kind, payload, this.sendOptions);
     this.scheduleNext();
   };
+
+  protected override onResetStats(): void {
+    this.generated = 0;
+  }
 
   protected override onRecover(): void {
     // A crash cancelled the pending arrival; resume the process from now on.

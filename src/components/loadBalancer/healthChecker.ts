@@ -76,6 +76,7 @@ export interface HealthCheckerStats {
   readonly timedOut: number;
   readonly markedUnhealthy: number;
   readonly markedHealthy: number;
+  /** Marks made since creation or the last statistics reset, in time order. */
   readonly transitions: readonly HealthTransition[];
 }
 
@@ -129,6 +130,8 @@ export class HealthChecker<Req = unknown> extends Entity {
   private round = 0;
   private streaks = new Map<Entity<Req, unknown>, Streak>();
   private readonly log: HealthTransition[] = [];
+  /** Checks sent and not settled yet. */
+  private outstanding = 0;
   private counts = {
     checks: 0,
     passed: 0,
@@ -206,6 +209,7 @@ export class HealthChecker<Req = unknown> extends Entity {
   private *check(backend: Entity<Req, unknown>) {
     const c = this.counts;
     c.checks++;
+    this.outstanding++;
     let passed: boolean;
     try {
       yield this.request(
@@ -221,6 +225,8 @@ export class HealthChecker<Req = unknown> extends Entity {
       else if (!(error instanceof RemoteError)) throw error;
       passed = false;
       c.failed++;
+    } finally {
+      this.outstanding--;
     }
     // The backend may have been removed while the check was out.
     if (!this.loadBalancer.hasBackend(backend)) {
@@ -253,6 +259,22 @@ export class HealthChecker<Req = unknown> extends Entity {
 
   protected override onCrash(): void {
     this.streaks = new Map();
+  }
+
+  /**
+   * Counts and the transitions log restart now; streaks (state: how close each backend is to a
+   * mark) are kept. A check still out at the reset is counted again in `checks`, so `checks >=
+   * passed + failed` keeps holding.
+   */
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.checks = this.outstanding;
+    c.passed = 0;
+    c.failed = 0;
+    c.timedOut = 0;
+    c.markedUnhealthy = 0;
+    c.markedHealthy = 0;
+    this.log.length = 0;
   }
 
   protected override onRecover(): void {

@@ -4,6 +4,11 @@
  * daemon, so probing never keeps a run alive, and sample k is taken at exactly
  * start + k x interval (no drift). `distsim run --report` charts every probe of a model.
  *
+ * A probe samples state rather than accumulating it, so `sim.resetStats()` (a warm-up's end)
+ * only forgets the samples taken before the reset instant (one taken at that instant is kept),
+ * so its series covers the measured window like every other statistic; sampling goes on on
+ * the same grid, and restarts if it had stopped at `maxPoints`.
+ *
  * @example
  * new Probe(sim, "queue depth", { read: () => server.depth, interval: 0.5, unit: "requests" });
  */
@@ -45,7 +50,7 @@ export class Probe extends Entity {
 
   readonly unit: string;
   readonly interval: number;
-  /** The samples: [time in seconds, value]. */
+  /** The samples: [time in seconds, value], since creation or the last statistics reset. */
   readonly points: [number, number][] = [];
   /** True if sampling stopped at maxPoints. */
   truncated = false;
@@ -93,16 +98,32 @@ export class Probe extends Entity {
       );
     }
     this.points.push([this.now, value]);
+    this.k++;
     if (this.points.length >= this.maxPoints) {
       this.truncated = true;
       return;
     }
-    this.k++;
     this.at(this.startTime + this.k * this.interval, this.sample, undefined, { daemon: true });
   };
 
   protected override onRecover(): void {
-    // Resume on the original grid, at the first sample time not in the past.
+    if (!this.truncated) this.resumeSampling();
+  }
+
+  protected override onResetStats(): void {
+    const now = this.now;
+    const points = this.points;
+    let kept = 0;
+    while (kept < points.length && points[kept]![0] < now) kept++;
+    points.splice(0, kept);
+    if (this.truncated) {
+      this.truncated = false;
+      if (this.isUp) this.resumeSampling();
+    }
+  }
+
+  /** Schedules the next sample on the original grid, at the first sample time not in the past. */
+  private resumeSampling(): void {
     this.k = Math.max(this.k, Math.ceil((this.now - this.startTime) / this.interval));
     this.at(this.startTime + this.k * this.interval, this.sample, undefined, { daemon: true });
   }

@@ -133,6 +133,14 @@ export class Sink<P = unknown> extends Entity<P, P> {
     };
   }
 
+  /** Forgets every latency recorded (a warm-up's end): the histogram and the series start empty. */
+  protected override onResetStats(): void {
+    this.latency.reset();
+    this.series.reset(this.now);
+    this.firstArrival = Number.NaN;
+    this.lastArrival = Number.NaN;
+  }
+
   override recordedSeries(): readonly RecordedSeries[] {
     return [
       {

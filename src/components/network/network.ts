@@ -156,7 +156,12 @@ export class Network extends Entity implements Transport {
     return { droppedByPartition: this.droppedByPartition, partitionedPairs: this.blocked.size };
   }
 
-  /** Messages dropped because of a partition. */
+  /** The drop count restarts; partitions (state) are kept. Each link resets its own counts. */
+  protected override onResetStats(): void {
+    this.droppedByPartition = 0;
+  }
+
+  /** Messages dropped because of a partition (since creation or the last statistics reset). */
   get messagesDroppedByPartition(): number {
     return this.droppedByPartition;
   }

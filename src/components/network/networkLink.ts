@@ -10,9 +10,9 @@
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError } from "../../errors/errors.js";
-import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
+import type { Distribution } from "../../random/distributions/distribution.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
+import { requireDistribution } from "../shared/validate.js";
 
 export interface NetworkLinkOptions {
   /** One-way propagation latency, in seconds (a distribution; `dist.constant(0.0005)` for fixed). */
@@ -30,7 +30,10 @@ export interface NetworkLinkStats {
   readonly messagesSent: number;
   readonly messagesDropped: number;
   readonly bytesSent: number;
-  /** Fraction of elapsed simulated time the link spent transmitting (0 with unlimited bandwidth). */
+  /**
+   * Fraction of the link's lifetime (since its creation or the last statistics reset) it spent
+   * transmitting (0 with unlimited bandwidth).
+   */
   readonly utilization: number;
 }
 
@@ -64,6 +67,7 @@ export class NetworkLink extends Entity {
   private readonly lossProbability: Param;
   private readonly draws = this.random("link");
   private wireFreeNs = 0;
+  /** Transmission time, in ns, up to `wireFreeNs`, counted from the statistics' epoch. */
   private busyNs = 0;
   private sent = 0;
   private dropped = 0;
@@ -72,19 +76,11 @@ export class NetworkLink extends Entity {
   constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
     super(sim, name);
     const component = `NetworkLink "${name}"`;
-    if (!isDistribution(options?.latency)) {
-      throw new ConfigError(
-        component,
-        "latency",
-        "a Distribution of seconds (dist.constant(0.001), ...)",
-        options?.latency,
-      );
-    }
-    if (options.jitter !== undefined && !isDistribution(options.jitter)) {
-      throw new ConfigError(component, "jitter", "a Distribution of seconds", options.jitter);
-    }
-    this.latency = options.latency;
-    this.jitter = options.jitter ?? null;
+    this.latency = requireDistribution(component, "latency", options?.latency);
+    this.jitter =
+      options.jitter === undefined
+        ? null
+        : requireDistribution(component, "jitter", options.jitter);
     this.bandwidthBps =
       options.bandwidthBps === undefined
         ? null
@@ -140,12 +136,26 @@ export class NetworkLink extends Entity {
   }
 
   get stats(): NetworkLinkStats {
-    const elapsed = this.nowNs;
+    const nowNs = this.nowNs;
+    const elapsed = nowNs - this.statsSinceNs;
+    // busyNs runs to the end of the last transmission, which may lie ahead of now.
+    const busy = this.busyNs - Math.max(0, this.wireFreeNs - nowNs);
     return {
       messagesSent: this.sent,
       messagesDropped: this.dropped,
       bytesSent: this.bytes,
-      utilization: elapsed > 0 ? Math.min(1, this.busyNs / elapsed) : 0,
+      utilization: elapsed > 0 ? Math.min(1, busy / elapsed) : 0,
     };
+  }
+
+  /**
+   * Counts restart now; the transmission under way at the reset counts only its part after it,
+   * so utilization covers [reset, now].
+   */
+  protected override onResetStats(): void {
+    this.sent = 0;
+    this.dropped = 0;
+    this.bytes = 0;
+    this.busyNs = Math.max(0, this.wireFreeNs - this.nowNs);
   }
 }

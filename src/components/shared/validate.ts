@@ -85,7 +85,12 @@ export function requireInteger(
   return value as number;
 }
 
-/** A `Distribution` of seconds (service times, latencies). */
+/**
+ * A `Distribution` of seconds (service times, latencies): one that can produce a negative
+ * value (its `lowerBound` is below 0: a constant or uniform below 0, an untruncated normal) is
+ * refused here, at construction, rather than at the first draw. A hand-written distribution
+ * without a `lowerBound` is checked at each draw only.
+ */
 export function requireDistribution(
   component: string,
   parameter: string,
@@ -97,6 +102,15 @@ export function requireDistribution(
       parameter,
       "a Distribution of seconds (dist.exponential(0.01), ...)",
       value,
+    );
+  }
+  const bound = value.lowerBound;
+  if (bound !== undefined && !(bound >= 0)) {
+    throw new ConfigError(
+      component,
+      parameter,
+      "a Distribution of durations, never below 0 (truncate a normal with `min: 0`)",
+      `${value.description}, which can produce ${bound}`,
     );
   }
   return value;

@@ -12,6 +12,7 @@ import {
   type Distribution,
   gammaFunction,
   inverseStandardNormal,
+  lowestOf,
 } from "./distribution.js";
 
 const positive = (v: number) => v > 0 && Number.isFinite(v);
@@ -26,6 +27,7 @@ export function constant(value: Param): Distribution {
   return {
     kind: "distribution",
     description: `constant(${describe(v)})`,
+    lowerBound: lowestOf(v),
     sample: (_stream, time = 0) => valueAt(v, time),
     mean: (time = 0) => valueAt(v, time),
     percentile: (q, time = 0) => {
@@ -51,6 +53,7 @@ export function uniform(min: Param, max: Param): Distribution {
   return {
     kind: "distribution",
     description: `uniform(${describe(low)}, ${describe(high)})`,
+    lowerBound: lowestOf(low),
     sample: (stream, time = 0) => {
       const [a, b] = at(time);
       return a + (b - a) * stream.next();
@@ -73,6 +76,7 @@ export function exponential(mean: Param): Distribution {
   return {
     kind: "distribution",
     description: `exponential(mean ${describe(m)})`,
+    lowerBound: 0,
     sample: (stream, time = 0) => -log(openUniform(stream)) * valueAt(m, time),
     mean: (time = 0) => valueAt(m, time),
     percentile: (q, time = 0) => {
@@ -95,6 +99,7 @@ export function normal(options: { mean: Param; sd: Param; min?: number }): Distr
   return {
     kind: "distribution",
     description: `normal(mean ${describe(mu)}, sd ${describe(sigma)}${min === undefined ? "" : `, min ${min}`})`,
+    lowerBound: min ?? Number.NEGATIVE_INFINITY,
     sample: (stream, time = 0) => {
       const m = valueAt(mu, time);
       const s = valueAt(sigma, time);
@@ -117,38 +122,155 @@ export function normal(options: { mean: Param; sd: Param; min?: number }): Distr
   };
 }
 
+/** Lognormal by its median (= e^mu, in the value's unit) and `sigma` (the spread of the logarithm). */
+export interface LognormalByMedian {
+  median: Param;
+  sigma: Param;
+}
+
+/** Lognormal by its mean and coefficient of variation (sd / mean), as capacity planning states it. */
+export interface LognormalByMean {
+  mean: Param;
+  cv: Param;
+}
+
 /**
- * Lognormal: exp(N(mu, sigma)). Give `median` (= exp(mu), in the value's unit) and `sigma`
- * (the shape: spread of the logarithm). Heavy right tail, common for service times.
+ * Lognormal through two of its percentiles (exactly two of p50, p90, p99, p999), as a latency
+ * dashboard shows them: `{ p50: 0.02, p99: 0.2 }`.
  */
-export function lognormal(options: { median: Param; sigma: Param }): Distribution {
-  const median = checkParam(
-    "dist.lognormal",
-    "median",
-    options?.median,
-    "a finite number > 0",
-    positive,
+export interface LognormalByPercentiles {
+  p50?: number;
+  p90?: number;
+  p99?: number;
+  p999?: number;
+}
+
+export type LognormalOptions = LognormalByMedian | LognormalByMean | LognormalByPercentiles;
+
+const LOGNORMAL_PERCENTILES = [
+  ["p50", 0.5],
+  ["p90", 0.9],
+  ["p99", 0.99],
+  ["p999", 0.999],
+] as const;
+
+/**
+ * Lognormal: exp(N(mu, sigma)), a heavy right tail, common for service times. Say what you
+ * know: `{ median, sigma }` (the shape), `{ mean, cv }` (sigma^2 = ln(1 + cv^2), median =
+ * mean / sqrt(1 + cv^2)), or two percentiles such as `{ p50, p99 }` (the distribution passes
+ * through both exactly). Options of two forms at once are refused.
+ */
+export function lognormal(options: LognormalByMedian): Distribution;
+export function lognormal(options: LognormalByMean): Distribution;
+export function lognormal(options: LognormalByPercentiles): Distribution;
+export function lognormal(options: LognormalOptions): Distribution {
+  const api = "dist.lognormal";
+  const given = (options ?? {}) as Record<string, unknown>;
+  const byMedian = given.median !== undefined || given.sigma !== undefined;
+  const byMean = given.mean !== undefined || given.cv !== undefined;
+  const byPercentiles = LOGNORMAL_PERCENTILES.some(([name]) => given[name] !== undefined);
+  if (Number(byMedian) + Number(byMean) + Number(byPercentiles) !== 1) {
+    throw new ConfigError(
+      api,
+      "options",
+      "one of { median, sigma }, { mean, cv } or two percentiles ({ p50, p99 }, ...)",
+      Object.keys(given).join(", ") || "none",
+    );
+  }
+  if (byMean) {
+    const mean = checkParam(api, "mean", given.mean, "a finite number > 0", positive);
+    const cv = checkParam(api, "cv", given.cv, "a finite number >= 0", nonNegative);
+    if (typeof mean === "number" && typeof cv === "number") {
+      const spread = 1 + cv * cv;
+      return lognormalOf(mean / Math.sqrt(spread), Math.sqrt(log(spread)), () => mean, {
+        lowerBound: 0,
+        description: `lognormal(mean ${mean}, cv ${cv})`,
+      });
+    }
+    return lognormalOf(
+      (time) => {
+        const c = valueAt(cv, time);
+        return valueAt(mean, time) / Math.sqrt(1 + c * c);
+      },
+      (time) => {
+        const c = valueAt(cv, time);
+        return Math.sqrt(log(1 + c * c));
+      },
+      (time) => valueAt(mean, time),
+      { lowerBound: 0, description: `lognormal(mean ${describe(mean)}, cv ${describe(cv)})` },
+    );
+  }
+  if (byPercentiles) {
+    const known: [string, number, number][] = [];
+    for (const [name, q] of LOGNORMAL_PERCENTILES) {
+      const value = given[name];
+      if (value === undefined) continue;
+      if (typeof value !== "number" || !positive(value)) {
+        throw new ConfigError(api, name, "a finite number > 0", value);
+      }
+      known.push([name, q, value]);
+    }
+    if (known.length !== 2) {
+      throw new ConfigError(
+        api,
+        "options",
+        "exactly two percentiles of p50, p90, p99, p999",
+        known.map(([name]) => name).join(", "),
+      );
+    }
+    const [[lowName, lowQ, low], [highName, highQ, high]] = known as [
+      [string, number, number],
+      [string, number, number],
+    ];
+    if (!(high > low)) {
+      throw new ConfigError(api, highName, `a value above ${lowName} (${low})`, high);
+    }
+    const zLow = inverseStandardNormal(lowQ);
+    const sigma = log(high / low) / (inverseStandardNormal(highQ) - zLow);
+    const median = low * exp(-sigma * zLow);
+    return lognormalOf(median, sigma, null, {
+      lowerBound: 0,
+      description: `lognormal(${lowName} ${low}, ${highName} ${high})`,
+    });
+  }
+  const median = checkParam(api, "median", given.median, "a finite number > 0", positive);
+  const sigma = checkParam(api, "sigma", given.sigma, "a finite number >= 0", nonNegative);
+  return lognormalOf(
+    typeof median === "number" ? median : (time) => valueAt(median, time),
+    typeof sigma === "number" ? sigma : (time) => valueAt(sigma, time),
+    null,
+    {
+      lowerBound: 0,
+      description: `lognormal(median ${describe(median)}, sigma ${describe(sigma)})`,
+    },
   );
-  const sigma = checkParam(
-    "dist.lognormal",
-    "sigma",
-    options.sigma,
-    "a finite number >= 0",
-    nonNegative,
-  );
+}
+
+type AtTime = number | ((time: number) => number);
+const read = (value: AtTime, time: number): number =>
+  typeof value === "number" ? value : value(time);
+
+/** The lognormal of `median` and `sigma` (each fixed or read at the time); `mean` if known exactly. */
+function lognormalOf(
+  median: AtTime,
+  sigma: AtTime,
+  mean: ((time: number) => number) | null,
+  fields: { lowerBound: number; description: string },
+): Distribution {
   return {
     kind: "distribution",
-    description: `lognormal(median ${describe(median)}, sigma ${describe(sigma)})`,
+    description: fields.description,
+    lowerBound: fields.lowerBound,
     sample: (stream, time = 0) =>
-      valueAt(median, time) *
-      exp(valueAt(sigma, time) * inverseStandardNormal(uniformOpen(stream))),
+      read(median, time) * exp(read(sigma, time) * inverseStandardNormal(uniformOpen(stream))),
     mean: (time = 0) => {
-      const s = valueAt(sigma, time);
-      return valueAt(median, time) * exp((s * s) / 2);
+      if (mean !== null) return mean(time);
+      const s = read(sigma, time);
+      return read(median, time) * exp((s * s) / 2);
     },
     percentile: (q, time = 0) => {
       checkQuantile("dist.lognormal", q);
-      return valueAt(median, time) * exp(valueAt(sigma, time) * inverseStandardNormal(q));
+      return read(median, time) * exp(read(sigma, time) * inverseStandardNormal(q));
     },
   };
 }
@@ -166,6 +288,7 @@ export function weibull(options: { shape: Param; scale: Param }): Distribution {
   return {
     kind: "distribution",
     description: `weibull(shape ${describe(k)}, scale ${describe(lambda)})`,
+    lowerBound: 0,
     sample: (stream, time = 0) =>
       valueAt(lambda, time) * pow(-log(openUniform(stream)), 1 / valueAt(k, time)),
     mean: (time = 0) => valueAt(lambda, time) * gammaFunction(1 + 1 / valueAt(k, time)),
@@ -186,6 +309,7 @@ export function pareto(options: { scale: Param; shape: Param }): Distribution {
   return {
     kind: "distribution",
     description: `pareto(scale ${describe(xm)}, shape ${describe(alpha)})`,
+    lowerBound: lowestOf(xm),
     sample: (stream, time = 0) =>
       valueAt(xm, time) * pow(openUniform(stream), -1 / valueAt(alpha, time)),
     mean: (time = 0) => {

@@ -9,6 +9,7 @@
  */
 
 import { exp, log, pow, sin } from "../portableMath.js";
+import type { Param } from "../profile.js";
 import type { RandomStream } from "../randomStream.js";
 
 export interface Distribution {
@@ -21,6 +22,18 @@ export interface Distribution {
   mean(time?: number): number | undefined;
   /** The q-quantile (q in [0, 1]) at `time`, or undefined where it has no closed form. */
   percentile(q: number, time?: number): number | undefined;
+  /**
+   * The smallest value it can ever produce, at any time (the lower end of its support):
+   * constant's value, uniform's min, 0 for exponential and lognormal, -Infinity for an
+   * untruncated normal. Undefined where unknown (a hand-written distribution). A component
+   * taking a duration refuses, at construction, a distribution whose bound is below 0.
+   */
+  readonly lowerBound?: number;
+}
+
+/** The lowest value a `Param` takes at any time. */
+export function lowestOf(param: Param): number {
+  return typeof param === "number" ? param : param.min;
 }
 
 export function isDistribution(value: unknown): value is Distribution {

@@ -25,6 +25,7 @@ export function empirical(samples: readonly number[]): Distribution {
   return {
     kind: "distribution",
     description: `empirical(${values.length} samples)`,
+    lowerBound: sorted[0]!,
     sample: (stream) => values[Math.floor(stream.next() * values.length)]!,
     mean: () => mean,
     percentile: (q) => {

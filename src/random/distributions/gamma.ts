@@ -42,6 +42,7 @@ export function gamma(options: { shape: Param; scale: Param }): Distribution {
   return {
     kind: "distribution",
     description: `gamma(shape ${describe(k)}, scale ${describe(theta)})`,
+    lowerBound: 0,
     sample: (stream, time = 0) =>
       valueAt(theta, time) * sampleStandardGamma(stream, valueAt(k, time)),
     mean: (time = 0) => valueAt(k, time) * valueAt(theta, time),

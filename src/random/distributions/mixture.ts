@@ -41,8 +41,16 @@ export function mixture(
     (_, i) => components.slice(0, i + 1).reduce((sum, c) => sum + c.weight, 0) / total,
   );
   cumulative[cumulative.length - 1] = 1;
+  // The lowest of the components' bounds; unknown if any is.
+  let lowerBound: number | undefined = Number.POSITIVE_INFINITY;
+  for (const c of components) {
+    const bound = c.distribution.lowerBound;
+    lowerBound =
+      bound === undefined || lowerBound === undefined ? undefined : Math.min(lowerBound, bound);
+  }
   return {
     kind: "distribution",
+    lowerBound,
     description: `mixture(${components.map((c) => `${(c.weight / total).toFixed(3)} ${c.distribution.description}`).join(", ")})`,
     sample: (stream, time = 0) => {
       const u = stream.next();

@@ -67,6 +67,7 @@ export function percentileFitted(percentiles: FittedPercentiles): Distribution {
   return {
     kind: "distribution",
     description: `percentileFitted(p50 ${percentiles.p50}, p99 ${percentiles.p99}, p999 ${percentiles.p999})`,
+    lowerBound: vs[0]!,
     sample: (stream) => inverse(stream.next()),
     mean: () => mean,
     percentile: (q) => {

@@ -50,6 +50,7 @@ export function zipf(options: { population: number; exponent: number }): Distrib
   return {
     kind: "distribution",
     description: `zipf(population ${n}, exponent ${s})`,
+    lowerBound: 1,
     sample: (stream) => rankAt(stream.next()),
     mean: () => mean,
     percentile: (q) => {

@@ -1,7 +1,9 @@
 /**
  * Goal: the client retries timed-out and rejected attempts by its policy, at the policy's
- * delays, returns the first success or throws the last error, and counts attempts, timeouts,
- * rejections, retries, failures and latency; retry policies produce the waits they describe.
+ * delays, returns the first success or throws the last error, and counts requests and how
+ * they ended (succeeded, gaveUp, failure rate), attempts and how they ended (forwarded, failed,
+ * timedOut), retries, and the latency of successes and of every finished request; retry
+ * policies produce the waits they describe.
  * Method: a scripted server that drops or rejects chosen attempts; exact times with
  * deterministic policies; bounds on jittered delays.
  */
@@ -78,7 +80,7 @@ describe("Client", () => {
     expect(log).toEqual(["ok 42 at 0.1"]);
     expect(stats).toMatchObject({
       requests: 1,
-      attempts: 1,
+      forwarded: 1,
       succeeded: 1,
       retries: 0,
       inFlight: 0,
@@ -90,7 +92,14 @@ describe("Client", () => {
     // Attempt 1 times out at 0.5; retry at 1.5; answered at 1.6.
     const { log, stats } = run(["drop", "ok"]);
     expect(log).toEqual(["ok 42 at 1.6"]);
-    expect(stats).toMatchObject({ attempts: 2, timeouts: 1, retries: 1, succeeded: 1, failed: 0 });
+    expect(stats).toMatchObject({
+      forwarded: 2,
+      timedOut: 1,
+      retries: 1,
+      succeeded: 1,
+      gaveUp: 0,
+      failed: 0,
+    });
     expect(stats.maxLatency).toBeCloseTo(1.6, 12);
   });
 
@@ -99,13 +108,18 @@ describe("Client", () => {
     // 0.1 rejected; retry 1.1 dropped, times out 1.6; retry 2.6 rejected at 2.7.
     expect(log).toEqual(["RemoteError at 2.7"]);
     expect(stats).toMatchObject({
-      attempts: 3,
-      rejections: 2,
-      timeouts: 1,
+      forwarded: 3,
+      failed: 2,
+      timedOut: 1,
       retries: 2,
-      failed: 1,
+      gaveUp: 1,
       succeeded: 0,
+      failureRate: 1,
     });
+    // Given up at 2.7 s: in the latency of every finished request, not in that of successes.
+    expect(stats.meanFinishedLatency).toBeCloseTo(2.7, 12);
+    expect(stats.p99FinishedLatency).toBeCloseTo(2.7, 1);
+    expect(stats.meanLatency).toBeNaN();
     expect(run(["drop"], noRetry()).log).toEqual(["TimeoutError at 0.5"]);
   });
 
@@ -118,7 +132,7 @@ describe("Client", () => {
     });
     new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 3 } });
     sim.run();
-    expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, failed: 1, rejections: 1 });
+    expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, gaveUp: 1, failed: 1 });
   });
 
   it("keeps latency percentiles, and goodput, latency and failures per window", () => {
@@ -147,7 +161,12 @@ describe("Client", () => {
       [4, 0],
     ]);
     expect(series["client p99 latency"]!.map(([t]) => t)).toEqual([0, 2, 4]);
-    expect(client.metrics()).toMatchObject({ succeeded: 3, failed: 1, rejections: 1 });
+    expect(client.metrics()).toMatchObject({
+      succeeded: 3,
+      gaveUp: 1,
+      failed: 1,
+      failureRate: 0.25,
+    });
   });
 
   it("refuses bad options", () => {
@@ -206,7 +225,7 @@ describe("Client timeout as a profile", () => {
       "9.9: ok at 10.4",
       "20: timed out after 0.1s at 20.1",
     ]);
-    expect(client.stats).toMatchObject({ succeeded: 2, failed: 2, timeouts: 2 });
+    expect(client.stats).toMatchObject({ succeeded: 2, gaveUp: 2, timedOut: 2 });
   });
 
   it("refuses a timeout profile that reaches zero or goes negative", () => {
@@ -297,12 +316,12 @@ describe("retry policies", () => {
     };
     expect(attempts()).toMatchObject({ requests: 100, retries: 300, retriesDenied: 0 });
     const budgeted = attempts({ ratio: 0.1, burst: 2 });
-    expect(budgeted).toMatchObject({ requests: 100, failed: 100 });
+    expect(budgeted).toMatchObject({ requests: 100, gaveUp: 100 });
     // Tokens are counted in millionths, so ten requests earn exactly one retry.
     expect(budgeted.retries).toBe(11);
     // Every request wanted one more retry than the budget gave it.
     expect(budgeted.retriesDenied).toBe(100);
-    expect(budgeted.attempts).toBe(111);
+    expect(budgeted.forwarded).toBe(111);
   });
 
   it("a retry budget never stops a request that succeeds, and refuses bad budgets", () => {
@@ -334,5 +353,63 @@ describe("retry policies", () => {
           }),
       ).toThrow(expect.objectContaining({ parameter }));
     }
+  });
+});
+
+describe("Client statistics that say what they cover", () => {
+  it("reads NaN, not 0, for latencies and the failure rate before anything finished", () => {
+    const sim = new Simulation({ seed: 1 });
+    const client = new Client<number, number>(sim, "client", { target: new Scripted(sim, []) });
+    const s = client.stats;
+    expect(s.meanLatency).toBeNaN();
+    expect(s.maxLatency).toBeNaN();
+    expect(s.p99Latency).toBeNaN();
+    expect(s.meanFinishedLatency).toBeNaN();
+    expect(s.failureRate).toBeNaN();
+  });
+
+  it("a collapse shows in the failure rate and the latency of every finished request", () => {
+    // Nine of ten requests time out after 0.5 s; the one success is fast. The p99 of
+    // successes alone looks healthy; the rest does not.
+    const sim = new Simulation({ seed: 1 });
+    const script = Array.from({ length: 10 }, (_, i): "ok" | "drop" => (i === 0 ? "ok" : "drop"));
+    const client = new Client<number, number>(sim, "client", {
+      target: new Scripted(sim, script),
+      timeout: 0.5,
+    });
+    new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 10 } });
+    sim.run();
+    const s = client.stats;
+    expect(s.p99Latency).toBeCloseTo(0.1, 2);
+    expect(s.failureRate).toBe(0.9);
+    expect(s.p99FinishedLatency).toBeCloseTo(0.5, 2);
+    expect(s.meanFinishedLatency).toBeCloseTo((0.1 + 9 * 0.5) / 10, 12);
+    expect(client.finishedLatency.count).toBe(10);
+  });
+
+  it("counts requests cut short by a crash of the client, or by their caller, apart", () => {
+    const sim = new Simulation({ seed: 1 });
+    const client = new Client<number, number>(sim, "client", {
+      target: new Scripted(sim, ["drop", "drop", "drop"]),
+      timeout: 5,
+    });
+    const caller = new Entity(sim, "caller");
+    const waiting = caller.start(function* () {
+      yield* client.issue(1);
+    });
+    waiting.result.defuse();
+    sim.at(1, () => waiting.cancel());
+    sim.send(client, "request", 2);
+    sim.at(2, () => client.crash());
+    sim.run();
+    expect(client.stats).toMatchObject({
+      requests: 2,
+      forwarded: 2,
+      abandoned: 1,
+      lostToCrash: 1,
+      inFlight: 0,
+      succeeded: 0,
+      gaveUp: 0,
+    });
   });
 });

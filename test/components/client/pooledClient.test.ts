@@ -94,7 +94,7 @@ describe("PooledClient", () => {
     sim.run();
     expect(log).toEqual(["a ok 42 at 0.13", "b ok 42 at 1.1"]);
     expect(pool.stats).toMatchObject({ connectionsCreated: 1, acquisitions: 2, idle: 1 });
-    expect(client.stats).toMatchObject({ requests: 2, succeeded: 2, attempts: 2, inFlight: 0 });
+    expect(client.stats).toMatchObject({ requests: 2, succeeded: 2, forwarded: 2, inFlight: 0 });
     expect(client.stats.meanConnectionWait).toBeCloseTo(0.015, 12);
     expect(client.stats.maxLatency).toBeCloseTo(0.13, 12);
   });
@@ -106,7 +106,7 @@ describe("PooledClient", () => {
     issue(0, "a");
     sim.run();
     expect(log).toEqual(["a ok 42 at 1.66"]);
-    expect(client.stats).toMatchObject({ attempts: 2, timeouts: 1, retries: 1, succeeded: 1 });
+    expect(client.stats).toMatchObject({ forwarded: 2, timedOut: 1, retries: 1, succeeded: 1 });
     expect(pool.stats).toMatchObject({ connectionsCreated: 2, connectionsClosed: 1, idle: 1 });
   });
 
@@ -116,7 +116,7 @@ describe("PooledClient", () => {
     issue(0, "a");
     sim.run();
     expect(log).toEqual(["a ok 42 at 1.23"]);
-    expect(client.stats).toMatchObject({ rejections: 1, retries: 1, timeouts: 0 });
+    expect(client.stats).toMatchObject({ failed: 1, retries: 1, timedOut: 0 });
     expect(pool.stats).toMatchObject({ connectionsCreated: 1, connectionsClosed: 0 });
   });
 
@@ -127,7 +127,7 @@ describe("PooledClient", () => {
     // 0.13 rejected; 1.13 sent, timed out at 1.63 (discarded); 2.63 new connection at 2.66,
     // rejected at 2.76.
     expect(log).toEqual(["a RemoteError at 2.76"]);
-    expect(client.stats).toMatchObject({ attempts: 3, rejections: 2, timeouts: 1, failed: 1 });
+    expect(client.stats).toMatchObject({ forwarded: 3, failed: 2, timedOut: 1, gaveUp: 1 });
   });
 
   it("counts attempts that got no connection apart from request timeouts, and retries them", () => {
@@ -142,10 +142,12 @@ describe("PooledClient", () => {
     sim.run();
     expect(log).toEqual(["a ok 42 at 0.43", "b ok 42 at 1.2"]);
     expect(client.stats).toMatchObject({
-      connectionTimeouts: 1,
-      timeouts: 0,
+      connectionTimedOut: 1,
+      timedOut: 0,
       retries: 1,
       succeeded: 2,
+      // b's first attempt got no connection, so never reached the target; still an attempt.
+      forwarded: 3,
     });
     expect(pool.stats.acquireTimeouts).toBe(1);
   });
@@ -154,8 +156,8 @@ describe("PooledClient", () => {
     const { sim, client, pool } = setup(["ok", "reject", "ok"], {}, noRetry());
     new Source(sim, "load", { target: client, arrivals: steady(1), stopAfter: { count: 3 } });
     sim.run();
-    expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, failed: 1, rejections: 1 });
-    expect(client.metrics()).toMatchObject({ succeeded: 2, connectionTimeouts: 0 });
+    expect(client.stats).toMatchObject({ requests: 3, succeeded: 2, gaveUp: 1, failed: 1 });
+    expect(client.metrics()).toMatchObject({ succeeded: 2, connectionTimedOut: 0 });
     expect(pool.stats.connectionsCreated).toBe(1);
   });
 
@@ -217,7 +219,7 @@ describe("PooledClient", () => {
     // At 9.98 the pool has an idle connection (released at 0.53), so the request goes out at
     // once, before the change: 1 s. At 20 the request is sent at 20 with the new 0.1 s.
     expect(log).toEqual(["0: ok at 0.53", "9.98: ok at 10.48", "20: timed out after 0.1s at 20.1"]);
-    expect(client.stats).toMatchObject({ succeeded: 2, timeouts: 1 });
+    expect(client.stats).toMatchObject({ succeeded: 2, timedOut: 1 });
   });
 
   it("refuses a timeout profile that is not > 0 at all times", () => {

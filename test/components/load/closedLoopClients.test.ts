@@ -84,7 +84,7 @@ describe("ClosedLoopClients", () => {
     expect(interval.high).toBeGreaterThan(theory.response);
     for (const users of runs) {
       // N = X (R + Z), with X measured over the run.
-      const x = users.completed / users.now;
+      const x = users.succeeded / users.now;
       expect(Math.abs((x * (users.meanResponseSeconds + Z)) / N - 1)).toBeLessThan(0.02);
     }
   });
@@ -101,8 +101,8 @@ describe("ClosedLoopClients", () => {
     });
     sim.run({ until: 100 });
     expect(users.sent).toBe(6);
-    expect(users.timeouts + users.completed).toBe(6);
-    expect(users.timeouts).toBeGreaterThan(0);
+    expect(users.timedOut + users.succeeded).toBe(6);
+    expect(users.timedOut).toBeGreaterThan(0);
   });
 
   it("reads a timeout profile as each request is sent", () => {
@@ -124,8 +124,8 @@ describe("ClosedLoopClients", () => {
     });
     sim.run({ until: 10 });
     // Sent at 0, 0.3, ..., 2.7 (10 answered), then at 3.0, 3.1, ..., 3.9 (10 timed out).
-    expect(users.completed).toBe(10);
-    expect(users.timeouts).toBe(10);
+    expect(users.succeeded).toBe(10);
+    expect(users.timedOut).toBe(10);
     expect(
       () =>
         new ClosedLoopClients(sim, "bad", {
@@ -153,9 +153,9 @@ describe("ClosedLoopClients", () => {
     });
     sim.run();
     expect(users.sent).toBe(10);
-    expect(users.rejected).toBe(5);
-    expect(users.completed).toBe(5);
-    expect(users.metrics()).toMatchObject({ rejected: 5, completed: 5, timeouts: 0 });
+    expect(users.failed).toBe(5);
+    expect(users.succeeded).toBe(5);
+    expect(users.metrics()).toMatchObject({ failed: 5, succeeded: 5, timedOut: 0 });
   });
 
   it("builds payloads with the user index", () => {

@@ -51,6 +51,33 @@ describe("NetworkLink", () => {
     expect(link.stats.utilization).toBeCloseTo(3 / 13, 9);
   });
 
+  it("measures utilization over the link's own lifetime: one created at t=100 s", () => {
+    const { sim, a, b } = setup();
+    sim.run({ until: 100 });
+    // 8 kbit/s: a 1,000-byte message takes 1 s on the wire.
+    const link = new NetworkLink(sim, "late", { latency: constant(0), bandwidthBps: 8e3 });
+    new Network(sim, "net", { defaultLink: link });
+    for (let i = 0; i < 5; i++) a.send(b, "m", i, { sizeBytes: 1000 });
+    sim.run({ until: 110 });
+    // Busy 5 s of its 10 s, not 5 of 110.
+    expect(link.stats.utilization).toBeCloseTo(0.5, 12);
+  });
+
+  it("counts only the part of a transmission already done, and restarts at a reset", () => {
+    const { sim, a, b } = setup();
+    const link = new NetworkLink(sim, "link", { latency: constant(0), bandwidthBps: 8e3 });
+    new Network(sim, "net", { defaultLink: link });
+    sim.at(2, () => a.send(b, "m", 0, { sizeBytes: 4000 })); // on the wire from 2 s to 6 s
+    sim.run({ until: 4 });
+    expect(link.stats.utilization).toBeCloseTo(0.5, 12); // 2 s of 4, not 4 of 4
+    sim.resetStats();
+    expect(link.stats).toMatchObject({ messagesSent: 0, bytesSent: 0, utilization: 0 });
+    sim.run({ until: 8 });
+    // Since the reset at 4 s: busy from 4 s to 6 s.
+    expect(link.stats.utilization).toBeCloseTo(0.5, 12);
+    expect(b.arrivals).toEqual([6e9]);
+  });
+
   it("loses messages at the configured probability", () => {
     const { sim, a, b } = setup();
     const link = new NetworkLink(sim, "link", conditions.lossy(0.2));

@@ -4,7 +4,14 @@
  * Method: numbers and profiles on both sides of each bound; the messages compared verbatim.
  */
 import { describe, expect, it } from "vitest";
-import { requireSeconds, requireSecondsParam } from "../../../src/components/shared/validate.js";
+import {
+  requireDistribution,
+  requireSeconds,
+  requireSecondsParam,
+} from "../../../src/components/shared/validate.js";
+import { Entity } from "../../../src/core/entity.js";
+import { Simulation } from "../../../src/core/simulation.js";
+import { ClosedLoopClients, dist, NetworkLink, Server } from "../../../src/index.js";
 import { fromFunction, ramp, step } from "../../../src/random/profile.js";
 
 /** The message `check` throws, or "" if it throws none. */
@@ -47,5 +54,49 @@ describe("requireSecondsParam", () => {
     expect(messageOf(() => requireSecondsParam("C", "timeout", dips))).toMatch(
       /at all times; given "function in \[-1, 1\]/,
     );
+  });
+});
+
+describe("requireDistribution: durations never below 0, refused at construction", () => {
+  it("refuses a distribution that can produce a negative duration, naming component and option", () => {
+    const sim = new Simulation({ seed: 1 });
+    // It used to be accepted, and the run failed at the first request naming option "delay".
+    expect(() => new Server(sim, "api", { serviceTime: dist.constant(-0.1) })).toThrow(
+      'Server "api": option "serviceTime" must be a Distribution of durations, never below 0 (truncate a normal with `min: 0`); given "constant(-0.1), which can produce -0.1"',
+    );
+    expect(() => new Server(sim, "b", { serviceTime: dist.uniform(-0.01, 0.01) })).toThrow(
+      /Server "b": option "serviceTime" .* given "uniform\(-0.01, 0.01\), which can produce -0.01"/,
+    );
+    // An untruncated normal reaches below 0; truncating it explicitly is accepted.
+    expect(
+      () => new Server(sim, "c", { serviceTime: dist.normal({ mean: 0.1, sd: 0.01 }) }),
+    ).toThrow(/can produce -Infinity/);
+    expect(
+      () => new Server(sim, "d", { serviceTime: dist.normal({ mean: 0.1, sd: 0.01, min: 0 }) }),
+    ).not.toThrow();
+    const target = new Entity(sim, "t");
+    expect(
+      () => new NetworkLink(sim, "l", { latency: dist.constant(0), jitter: dist.constant(-1) }),
+    ).toThrow(/NetworkLink "l": option "jitter" must be a Distribution of durations/);
+    expect(
+      () =>
+        new ClosedLoopClients(sim, "u", {
+          target,
+          users: 1,
+          thinkTime: dist.normal({ mean: 1, sd: 1 }),
+        }),
+    ).toThrow(/ClosedLoopClients "u": option "thinkTime" must be a Distribution of durations/);
+  });
+
+  it("accepts distributions bounded at 0 or above, and hand-written ones it cannot check", () => {
+    for (const d of [
+      dist.exponential(0.1),
+      dist.constant(0),
+      dist.lognormal({ mean: 0.1, cv: 2 }),
+      dist.percentileFitted({ p50: 1, p90: 2, p99: 3, p999: 4 }),
+      { ...dist.constant(1), lowerBound: undefined },
+    ]) {
+      expect(requireDistribution("C", "serviceTime", d)).toBe(d);
+    }
   });
 });
