@@ -164,9 +164,10 @@ export class Forwarder<Req, Res> {
   }
 
   /**
-   * As `await`, but gives up waiting once `timer` resolves (a hedge's next copy is due): then
-   * it returns null, and `future` keeps running. Whichever settles first cancels the other
-   * (`race`): the timer, if an outcome comes first.
+   * As `await`, but gives up waiting once `timer` resolves (a hedge's next copy is due) and
+   * returns null. Whichever settles first cancels the other (`race`): the timer if an outcome
+   * comes first, else `future`, so pass a combinator over what must keep running (`any(copies)`:
+   * cancelling it leaves the copies out).
    */
   *awaitUntil(
     future: SimFuture<Res>,
