@@ -526,10 +526,11 @@ export interface BuiltModel {
    * Capacity limits broken at any sample (every millisecond, a daemon probe): a server using
    * more than its limit (fixed or weighted), a pool with more busy workers than workers, an
    * async server with more connections than allowed, a bulkhead with more forwarded than
-   * maxConcurrent or more waiting than maxWaiting; a proxy whose conservation identity
-   * (requests = outcomes + lostToCrash + inFlight) does not hold, crashed or not; and a proxy
-   * whose crash added to lostToCrash other than the number of its live processes (one per
-   * request it held); a connection pool with more connections open or opening than its
+   * maxConcurrent or more waiting than maxWaiting; a request ledger (of any entity) whose
+   * identity (forwarded = succeeded + failed + timedOut + lostToCrash + inFlight) does not hold,
+   * or a proxy or balancer whose admission identity (requests = refused + waiting + lost while
+   * waiting + forwarded) does not, crashed, reset or not; a proxy whose crash added to what it
+   * counts lost other than the number of its live processes (one per request it held); a connection pool with more connections open or opening than its
    * maximum, or whose open connections are not created - closed; closed-loop users with more
    * requests outstanding than users, or fewer than their outstanding calls. Each entry names
    * the entity and the time.

@@ -1,7 +1,7 @@
 /**
  * Goal: the balancer forwards each request to one healthy backend and relays its reply,
- * failure or timeout; keeps exact per-backend counts (forwarded, in flight, failed, timed out, smoothed
- * response time); refuses at once when no backend is healthy; follows add, remove and health
+ * failure or timeout; keeps exact per-backend counts (forwarded, in flight, failed, timed out,
+ * smoothed response time); refuses at once when no backend is healthy; follows add, remove and health
  * marks at once; rejects bad options with a ConfigError and misuse with a SimulationError; and
  * replays exactly under a seed. Its timeout may be a profile, read when each request is
  * forwarded.
