@@ -129,7 +129,7 @@ export function faultyService(d: D): ModelOutcome {
     p99Latency: c.p99Latency,
     hedgesSent: hedge.stats.hedgesSent,
     breakerForwarded: b.forwarded,
-    breakerShortCircuited: b.shortCircuited,
+    breakerRejected: b.rejected,
     breakerTransitions: b.transitions.length,
     forwardedToS2: lb.stats.backends[1]!.forwarded,
     lostToCrash: s2.stats.lostToCrash,

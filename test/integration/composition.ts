@@ -14,13 +14,14 @@
  * kinds (Server with a number, dynamic or weighted concurrency; ThreadPool; AsyncServer,
  * possibly with a downstream Server), optionally over a Network with lossy, jittery links, with
  * crash/recover schedules of servers, proxies and the connection pool that all heal before the
- * run ends.
+ * run ends, and in some runs a `sim.resetStats()` (a warm-up's end) at a random time.
  *
  * Everything is plain data so that fast-check can print and shrink a counterexample, and a
  * failing one can be pasted into a regression test as it is.
  */
 import fc from "fast-check";
 import type { RetryPolicy } from "../../src/components/client/retryPolicies.js";
+import { RequestLedger } from "../../src/components/shared/requestLedger.js";
 import type { Message } from "../../src/core/message.js";
 import {
   AsyncServer,
@@ -221,6 +222,8 @@ export interface ModelSpec {
     readonly at: number;
     readonly downFor: number;
   }[];
+  /** `sim.resetStats()` at this time (seconds), or never. */
+  readonly resetAt: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +470,11 @@ export const modelSpec: fc.Arbitrary<ModelSpec> = fc.record({
     fc.record({ victim: fc.nat(), at: seconds(0, 2), downFor: seconds(0.001, 0.5) }),
     { maxLength: 4 },
   ),
+  // A third of the runs restart their statistics somewhere in the busy part of the run.
+  resetAt: fc.oneof(
+    { arbitrary: fc.constant(null), weight: 2 },
+    { arbitrary: seconds(0, 2), weight: 1 },
+  ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -518,10 +526,11 @@ export interface BuiltModel {
    * Capacity limits broken at any sample (every millisecond, a daemon probe): a server using
    * more than its limit (fixed or weighted), a pool with more busy workers than workers, an
    * async server with more connections than allowed, a bulkhead with more forwarded than
-   * maxConcurrent or more waiting than maxWaiting; a proxy whose conservation identity
-   * (requests = outcomes + lostToCrash + inFlight) does not hold, crashed or not; and a proxy
-   * whose crash added to lostToCrash other than the number of its live processes (one per
-   * request it held); a connection pool with more connections open or opening than its
+   * maxConcurrent or more waiting than maxWaiting; a request ledger (of any entity) whose
+   * identity (forwarded = succeeded + failed + timedOut + lostToCrash + inFlight) does not hold,
+   * or a proxy or balancer whose admission identity (requests = refused + waiting + lost while
+   * waiting + forwarded) does not, crashed, reset or not; a proxy whose crash added to what it
+   * counts lost other than the number of its live processes (one per request it held); a connection pool with more connections open or opening than its
    * maximum, or whose open connections are not created - closed; closed-loop users with more
    * requests outstanding than users, or fewer than their outstanding calls. Each entry names
    * the entity and the time.
@@ -543,8 +552,10 @@ export interface BuiltModel {
     readonly to: readonly Entity[];
     readonly sent: () => number;
   }[];
-  /** The last time a crash, recovery or limit change is scheduled at (seconds). */
+  /** The last time a crash, recovery, limit change or statistics reset is scheduled at (seconds). */
   readonly lastScheduled: number;
+  /** Every request ledger of every entity (found by `ledgersOf`), with its owner. */
+  readonly ledgers: readonly { readonly entity: Entity; readonly ledger: RequestLedger }[];
 }
 
 type Target = Entity<number, number>;
@@ -731,7 +742,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         model.edges.push({
           label: `${hedge.name} -> target and alternates`,
           to: [target, ...alternates],
-          sent: () => hedge.stats.requests + hedge.stats.hedgesSent,
+          sent: () => hedge.stats.forwarded + hedge.stats.hedgesSent,
         });
         proxy = hedge;
         break;
@@ -805,7 +816,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         model.edges.push({
           label: `${fallback.name} -> primary`,
           to: [target],
-          sent: () => fallback.stats.requests,
+          sent: () => fallback.stats.forwarded,
         });
         proxy = fallback;
         break;
@@ -893,18 +904,19 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
   }
 
   // A proxy runs one process per request it holds and nothing else, so a crash must add exactly
-  // its live processes to its lostToCrash: checked at each crash, from outside the proxy.
+  // its live processes to what it counts lost (its ledger's lostToCrash, and a bulkhead's
+  // waiters): checked at each crash, from outside the proxy.
   const lostToCrash = new Map<Entity, () => number>();
-  for (const { entity } of model.hedges) lostToCrash.set(entity, () => entity.stats.lostToCrash);
-  for (const entity of model.breakers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  const ledgerLost = (entity: Entity) =>
+    ledgersOf(entity).reduce((n, ledger) => n + ledger.lostToCrash, 0);
+  for (const { entity } of model.hedges) lostToCrash.set(entity, () => ledgerLost(entity));
+  for (const entity of model.breakers) lostToCrash.set(entity, () => ledgerLost(entity));
   for (const { entity } of model.bulkheads) {
-    lostToCrash.set(entity, () => entity.stats.lostToCrash);
+    lostToCrash.set(entity, () => ledgerLost(entity) + entity.stats.lostWaiting);
   }
-  for (const entity of model.wrappers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
-  for (const { entity } of model.fallbacks) {
-    lostToCrash.set(entity, () => entity.stats.lostToCrash);
-  }
-  for (const entity of model.balancers) lostToCrash.set(entity, () => entity.stats.lostToCrash);
+  for (const entity of model.wrappers) lostToCrash.set(entity, () => ledgerLost(entity));
+  for (const { entity } of model.fallbacks) lostToCrash.set(entity, () => ledgerLost(entity));
+  for (const entity of model.balancers) lostToCrash.set(entity, () => ledgerLost(entity));
   const crashProxy = (victim: Entity, lost: () => number) => {
     const live = victim.liveProcessCount;
     const before = lost();
@@ -934,6 +946,15 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       lastScheduled = Math.max(lastScheduled, to);
     }
   }
+  if (spec.resetAt !== null) {
+    sim.at(spec.resetAt, () => sim.resetStats());
+    lastScheduled = Math.max(lastScheduled, spec.resetAt);
+  }
+  const ledgers = sim.entities.flatMap((entity) =>
+    ledgersOf(entity).map((ledger) => ({ entity, ledger })),
+  );
+  /** The engine's `received` counts restart at a reset; a component's own counts of held work do not. */
+  const beforeReset = () => spec.resetAt === null || sim.now < spec.resetAt;
   // One probe samples every capacity limit of the model each millisecond.
   const violations = model.violations;
   new Probe(sim, "limits-probe", {
@@ -969,63 +990,45 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
           violations.push(`${entity.name} ${st.active} active, ${st.waiting} waiting at ${at}`);
         }
       }
-      // Conservation, exact at every instant: each request the proxy received has one outcome,
-      // was lost to a crash, or is in flight.
-      const conserved = (entity: Entity, requests: number, accounted: number) => {
-        if (requests !== accounted || requests !== entity.counters.received) {
+      // Conservation, exact at every instant, crashes and resets included: every request ledger's
+      // identity, whatever its component; then each component's admission (requests are
+      // refused, waiting, lost while waiting, or forwarded), and until a reset, the engine's
+      // count of requests received agrees.
+      for (const { entity, ledger } of ledgers) {
+        const settled = ledger.succeeded + ledger.failed + ledger.timedOut + ledger.lostToCrash;
+        if (ledger.forwarded !== settled + ledger.inFlight || ledger.inFlight < 0) {
+          violations.push(
+            `${entity.name} ledger: forwarded ${ledger.forwarded}, settled ${settled}, in flight ${ledger.inFlight} at ${at}`,
+          );
+        }
+      }
+      const admitted = (entity: Entity, requests: number, accounted: number) => {
+        if (requests !== accounted || (beforeReset() && requests !== entity.counters.received)) {
           violations.push(
             `${entity.name} received ${entity.counters.received}, requests ${requests}, accounted ${accounted} at ${at}`,
           );
         }
       };
       for (const { entity } of model.hedges) {
-        const st = entity.stats;
-        conserved(entity, st.requests, st.succeeded + st.failed + st.lostToCrash + st.inFlight);
+        admitted(entity, entity.stats.forwarded, entity.stats.forwarded);
       }
       for (const entity of model.breakers) {
         const st = entity.stats;
-        conserved(
-          entity,
-          st.requests,
-          st.shortCircuited + st.succeeded + st.failed + st.lostToCrash + st.inFlight,
-        );
+        admitted(entity, st.requests, st.rejected + st.forwarded);
       }
       for (const { entity } of model.bulkheads) {
         const st = entity.stats;
-        conserved(
-          entity,
-          st.requests,
-          st.rejected +
-            st.timedOutWaiting +
-            st.succeeded +
-            st.failed +
-            st.lostToCrash +
-            st.inFlight,
-        );
+        admitted(entity, st.requests, st.rejected + st.waiting + st.lostWaiting + st.forwarded);
       }
       for (const entity of model.wrappers) {
-        const st = entity.stats;
-        conserved(
-          entity,
-          st.forwarded,
-          st.succeeded + st.timeouts + st.rejections + st.lostToCrash + st.inFlight,
-        );
+        admitted(entity, entity.stats.forwarded, entity.stats.forwarded);
       }
       for (const { entity } of model.fallbacks) {
-        const st = entity.stats;
-        conserved(
-          entity,
-          st.requests,
-          st.primarySucceeded + st.fallbacksUsed + st.failed + st.lostToCrash + st.inFlight,
-        );
+        admitted(entity, entity.stats.forwarded, entity.stats.forwarded);
       }
       for (const entity of model.balancers) {
         const st = entity.stats;
-        conserved(
-          entity,
-          st.requests,
-          st.rejected + st.succeeded + st.failed + st.lostToCrash + st.inFlight,
-        );
+        admitted(entity, st.requests, st.rejected + st.forwarded);
       }
       if (pooled !== null) {
         const pool = pooled.pool;
@@ -1058,7 +1061,15 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
     },
   });
   const lossPossible = model.crashed.size > 0 || (spec.network !== null && spec.network.loss > 0);
-  return { ...model, source, client, pooled, closedLoop, lossPossible, lastScheduled };
+  return { ...model, source, client, pooled, closedLoop, lossPossible, lastScheduled, ledgers };
+}
+
+/**
+ * The request ledgers an entity is built from, found among its fields: any component that
+ * forwards through one is checked, with no code for it here.
+ */
+export function ledgersOf(entity: Entity): RequestLedger[] {
+  return Object.values(entity).filter((field) => field instanceof RequestLedger);
 }
 
 /**

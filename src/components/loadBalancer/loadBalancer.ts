@@ -16,8 +16,10 @@ import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireInteger } from "../shared/validate.js";
 import {
@@ -62,31 +64,24 @@ export interface BackendStats {
   readonly forwarded: number;
   /** Of those, unanswered now. */
   readonly inFlight: number;
-  /** Of those, answered with a failure or timed out. */
+  /** Of those, refused by it. */
   readonly failed: number;
+  /** Of those, not answered in time. */
+  readonly timedOut: number;
   /** Smoothed response time in seconds; NaN before its first answer. */
   readonly responseTime: number;
 }
 
 /**
- * What a balancer did with its requests. At all times, crashes or not, `requests = forwarded +
- * rejected` and `forwarded = succeeded + failed + lostToCrash + inFlight` (`failed` includes
- * `timeouts`).
+ * What a balancer did with its requests: its own counts and the request ledger's. At all times,
+ * crashes and statistics resets included, `requests = forwarded + rejected` and `forwarded =
+ * succeeded + failed + timedOut + lostToCrash + inFlight` (`forwarded` counts requests sent to
+ * a backend, `failed` those a backend refused, `timedOut` those not answered in time).
  */
-export interface LoadBalancerStats {
+export interface LoadBalancerStats extends LedgerCounts {
   readonly requests: number;
-  /** Requests sent to a backend. */
-  readonly forwarded: number;
-  readonly succeeded: number;
-  /** Forwarded requests the backend failed or did not answer in time (timeouts included). */
-  readonly failed: number;
-  readonly timeouts: number;
   /** Requests refused at once because no backend was healthy. */
   readonly rejected: number;
-  /** Forwarded and not answered yet. */
-  readonly inFlight: number;
-  /** Forwarded requests in flight when the balancer crashed: never answered. */
-  readonly lostToCrash: number;
   readonly healthy: number;
   /** Times a backend went from healthy to unhealthy, and back. */
   readonly markedUnhealthy: number;
@@ -101,6 +96,7 @@ class BackendRecord<Req, Res> implements BackendState {
   inFlight = 0;
   forwarded = 0;
   failed = 0;
+  timedOut = 0;
   responseTime = Number.NaN;
   constructor(
     readonly backend: Entity<Req, Res>,
@@ -147,25 +143,11 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   readonly strategy: string;
   private readonly records: BackendRecord<Req, Res>[] = [];
   private readonly selector: BackendSelector<Req>;
-  private readonly timeout: TimeoutParam | null;
   private readonly smoothing: number;
   private healthyCount = 0;
-  /**
-   * Forwarded requests not answered yet. A request leaves it where its outcome is counted, so
-   * the ones a crash cancels are still here when `onCrash` counts them lost.
-   */
-  private inFlight = 0;
-  private counts = {
-    requests: 0,
-    forwarded: 0,
-    succeeded: 0,
-    failed: 0,
-    timeouts: 0,
-    rejected: 0,
-    lostToCrash: 0,
-    markedUnhealthy: 0,
-    markedHealthy: 0,
-  };
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
+  private counts = { requests: 0, rejected: 0, markedUnhealthy: 0, markedHealthy: 0 };
 
   constructor(sim: Simulation, name: string, options: LoadBalancerOptions<Req, Res> = {}) {
     super(sim, name);
@@ -195,7 +177,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     }
     this.strategy = chosen.description;
     this.selector = chosen.selector(this.random("strategy")) as BackendSelector<Req>;
-    this.timeout = timeout;
+    this.forwarder = new Forwarder(this, { ledger: this.ledger, timeout });
     this.smoothing = smoothing;
     for (const entry of backends) {
       // Anything but a { backend, weight } object is checked as a plain backend.
@@ -212,7 +194,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   get stats(): LoadBalancerStats {
     return {
       ...this.counts,
-      inFlight: this.inFlight,
+      ...this.ledger.counts(),
       healthy: this.healthyCount,
       backends: this.records.map((r) => ({
         name: r.name,
@@ -221,6 +203,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
         forwarded: r.forwarded,
         inFlight: r.inFlight,
         failed: r.failed,
+        timedOut: r.timedOut,
         responseTime: r.responseTime,
       })),
     };
@@ -230,7 +213,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     const flat: Record<string, number | string> = {
       strategy: this.strategy,
       ...this.counts,
-      inFlight: this.inFlight,
+      ...this.ledger.counts(),
       backends: this.records.length,
       healthy: this.healthyCount,
     };
@@ -343,43 +326,23 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     }
     record.forwarded++;
     record.inFlight++;
-    this.inFlight++;
-    c.forwarded++;
-    const sentNs = this.nowNs;
     try {
       // Sent in this handler's own event, so the forward's causal parent and chain origin are
       // the request's without a `causedBy`; the reply below carries the request's origin too.
-      const answer = (yield this.request(
-        record.backend,
-        request.kind,
-        request.payload,
-        this.timeout?.callOptionsAt(this.now),
-      )) as Res;
-      this.observe(record, sentNs);
-      c.succeeded++;
-      this.inFlight--;
-      this.reply(request, answer);
-    } catch (error) {
-      if (error instanceof TimeoutError) {
-        // A timeout is an answer that took at least the timeout: it should slow the average.
-        this.observe(record, sentNs);
-        c.timeouts++;
-      } else if (!(error instanceof RemoteError)) {
-        throw error;
-      }
-      // A rejection is not timed: a backend that fails fast would otherwise look fastest.
-      record.failed++;
-      c.failed++;
-      this.inFlight--;
-      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
+      const outcome = yield* this.forwarder.forward(record.backend, request);
+      // A timeout is an answer that took at least the timeout: it should slow the average. A
+      // refusal is not timed: a backend that fails fast would otherwise look fastest.
+      if (outcome.kind !== "refused") this.observe(record, outcome.seconds);
+      if (outcome.kind === "refused") record.failed++;
+      else if (outcome.kind === "timedOut") record.timedOut++;
+      this.forwarder.relay(request, outcome);
     } finally {
       // A backend's count goes down however the request ends, a crash included.
       record.inFlight--;
     }
   }
 
-  private observe(record: BackendRecord<Req, Res>, sentNs: number): void {
-    const seconds = (this.nowNs - sentNs) / 1e9;
+  private observe(record: BackendRecord<Req, Res>, seconds: number): void {
     const previous = record.responseTime;
     record.responseTime = Number.isNaN(previous)
       ? seconds
@@ -426,10 +389,22 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
 
   protected override onCrash(): void {
     // The crash cancelled the forwarding processes, whose finally blocks cleared the backends'
-    // in-flight counts: the requests they were relaying are lost. Response times are
+    // in-flight counts (the request ledger counts their requests lost). Response times are
     // measurements the balancer kept in memory.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
     for (const record of this.records) record.responseTime = Number.NaN;
+  }
+
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.requests = this.ledger.inFlight;
+    c.rejected = 0;
+    c.markedUnhealthy = 0;
+    c.markedHealthy = 0;
+    // Per backend, the requests still in flight count as forwarded again, as in the ledger.
+    for (const record of this.records) {
+      record.forwarded = record.inFlight;
+      record.failed = 0;
+      record.timedOut = 0;
+    }
   }
 }

@@ -14,8 +14,10 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, TimeoutError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireInteger, requireSecondsParam } from "../shared/validate.js";
 
@@ -40,29 +42,26 @@ export interface BulkheadOptions<Req, Res> {
 }
 
 /**
- * What a bulkhead did with its requests. At all times, crashes or not, `requests = succeeded +
- * failed + rejected + timedOutWaiting + lostToCrash + inFlight`.
+ * What a bulkhead did with its requests: its own counts and the request ledger's. At all times,
+ * crashes and statistics resets included, `requests = rejected + waiting + lostWaiting +
+ * forwarded` and `forwarded = succeeded + failed + timedOut + lostToCrash + inFlight`. A request
+ * counts as forwarded from the moment it holds a slot (a waiter handed a slot is sent on when
+ * its process resumes, in the same instant), and as rejected from the moment it is refused.
  */
-export interface BulkheadStats {
+export interface BulkheadStats extends LedgerCounts {
   /** Requests received. */
   readonly requests: number;
-  /** Requests forwarded and not yet answered. */
+  /** Slots taken: requests forwarded and not yet answered (the same as `inFlight`). */
   readonly active: number;
+  /** Requests waiting for a slot now. */
   readonly waiting: number;
   /**
-   * Requests accepted and not yet answered: forwarded (`active`) or waiting for a slot,
-   * including a waiter whose `maxWait` ran out this instant and is about to be refused.
+   * Refused by the bulkhead itself: at once because every slot and waiting place was taken
+   * ("bulkhead full"), or after waiting `maxWait` seconds for a slot ("bulkhead wait timed out").
    */
-  readonly inFlight: number;
-  readonly forwarded: number;
-  /** Refused at once because every slot and waiting place was taken. */
   readonly rejected: number;
-  /** Refused after waiting maxWait seconds for a slot. */
-  readonly timedOutWaiting: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  /** Requests in flight (forwarded or waiting) when the bulkhead crashed: never answered. */
-  readonly lostToCrash: number;
+  /** Requests waiting for a slot when the bulkhead crashed: never forwarded, never answered. */
+  readonly lostWaiting: number;
 }
 
 export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -79,11 +78,11 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     outputs: [
       "replies",
       "immediate rejections when full",
-      "requests, active, waiting, inFlight, rejected, lostToCrash",
+      "requests, active, waiting, rejected, lostWaiting, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "requests in flight and waiting (volatile)",
     failure_semantics:
-      'Refuses with RemoteError ("bulkhead full" or "bulkhead wait timed out") rather than queue without bound. A crash abandons forwarded and waiting requests (counted in lostToCrash; callers time out).',
+      'Refuses with RemoteError ("bulkhead full" or "bulkhead wait timed out") rather than queue without bound. A crash abandons forwarded and waiting requests (counted in lostToCrash and lostWaiting; callers time out).',
     composition_rules: ["Client", "Server", "CircuitBreaker", "LoadBalancer"],
     operational_knobs: knobs<BulkheadOptions<unknown, unknown>>()(
       "target",
@@ -98,24 +97,18 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   readonly maxWaiting: number;
   private readonly target: Entity<Req, Res>;
   private readonly maxWait: Param | undefined;
-  private readonly timeout: TimeoutParam | null;
   /** Requests waiting for a slot, oldest first: each is woken by resolving its future. */
   private readonly queue: SimFuture<void>[] = [];
   private active = 0;
+  /** One entry per slot taken: opened when a request gets its slot, settled with its outcome. */
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
+  private counts = { requests: 0, rejected: 0, lostWaiting: 0 };
   /**
-   * Requests accepted and not answered yet. A request leaves it where its outcome is counted,
-   * so the ones a crash cancels are still here when `onCrash` counts them lost.
+   * Waiters whose `maxWait` ran out this instant: out of the line and counted as rejected, but
+   * their refusal is sent only when their process resumes (later in this instant).
    */
-  private inFlight = 0;
-  private counts = {
-    requests: 0,
-    forwarded: 0,
-    rejected: 0,
-    timedOutWaiting: 0,
-    succeeded: 0,
-    failed: 0,
-    lostToCrash: 0,
-  };
+  private refusing = 0;
 
   constructor(sim: Simulation, name: string, options: BulkheadOptions<Req, Res>) {
     super(sim, name);
@@ -130,7 +123,9 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       options.maxWait === undefined
         ? undefined
         : requireSecondsParam(component, "maxWait", options.maxWait);
-    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    this.forwarder = new Forwarder(this, {
+      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
+    });
     if (this.maxWait !== undefined && this.maxWaiting === 0) {
       throw new ConfigError(component, "maxWait", "unset when maxWaiting is 0", this.maxWait);
     }
@@ -138,10 +133,10 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   get stats(): BulkheadStats {
     return {
+      ...this.counts,
       active: this.active,
       waiting: this.queue.length,
-      inFlight: this.inFlight,
-      ...this.counts,
+      ...this.ledger.counts(),
     };
   }
 
@@ -158,7 +153,6 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         this.fail(request, "bulkhead full");
         return;
       }
-      this.inFlight++;
       const slot = this.future<void>("bulkhead slot");
       this.queue.push(slot);
       const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
@@ -172,6 +166,9 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
           futureSettled: () => {
             if (timer.state !== "resolved" || !slot.isPending) return;
             this.queue.splice(this.queue.indexOf(slot), 1);
+            // Refused now; the failure is sent when its process resumes, in this instant.
+            c.rejected++;
+            this.refusing++;
             slot.reject(new TimeoutError(maxWait));
           },
         });
@@ -180,52 +177,54 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         yield slot;
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
-        c.timedOutWaiting++;
-        this.inFlight--;
+        this.refusing--;
         this.fail(request, "bulkhead wait timed out");
         return;
       } finally {
         timer?.cancel("slot settled");
       }
-      // A finishing request handed its slot over: `active` already counts this one.
+      // A finishing request handed its slot over: `active` and the ledger already count it.
     } else {
       this.active++;
-      this.inFlight++;
+      this.ledger.open();
     }
-    c.forwarded++;
     try {
-      const answer = (yield this.request(
-        this.target,
-        request.kind,
-        request.payload,
-        this.timeout?.callOptionsAt(this.now),
-      )) as Res;
-      c.succeeded++;
-      this.inFlight--;
-      this.reply(request, answer);
-    } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
-      c.failed++;
-      this.inFlight--;
-      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
+      const outcome = yield* this.forwarder.forward(this.target, request);
+      this.ledger.record(outcome);
+      this.forwarder.relay(request, outcome);
     } finally {
-      this.release();
+      // A crash cancelling this process hands nothing over: every waiter is lost with it.
+      if (this.isUp) this.release();
     }
   }
 
   /** Frees a slot: handed straight to the oldest waiter if there is one. */
   private release(): void {
     const next = this.queue.shift();
-    if (next === undefined) this.active--;
-    else next.resolve();
+    if (next === undefined) {
+      this.active--;
+    } else {
+      this.ledger.open();
+      next.resolve();
+    }
   }
 
   protected override onCrash(): void {
-    // The crash cancelled the processes holding and waiting for slots (their finally blocks
-    // ran, counting nothing); the requests they held are lost, and whatever is left is reset.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
+    // The crash cancelled the processes holding and waiting for slots; the request ledger
+    // counts the forwarded ones lost, the waiters are counted here. A refusal not sent yet was
+    // never received: that request is lost too.
+    const c = this.counts;
+    c.rejected -= this.refusing;
+    c.lostWaiting += this.queue.length + this.refusing;
+    this.refusing = 0;
     this.active = 0;
     this.queue.length = 0;
+  }
+
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.requests = this.queue.length + this.refusing + this.ledger.inFlight;
+    c.rejected = this.refusing;
+    c.lostWaiting = 0;
   }
 }

@@ -19,8 +19,9 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { durationToNs, nsToSeconds } from "../../core/time.js";
-import { RemoteError, TimeoutError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import {
   optionalFunction,
@@ -69,23 +70,17 @@ export interface CircuitTransition {
 }
 
 /**
- * What a breaker did with its requests. At all times, crashes or not, `requests = forwarded +
- * shortCircuited` and `forwarded = succeeded + failed + lostToCrash + inFlight`.
+ * What a breaker did with its requests: its own counts and the request ledger's. At all times,
+ * crashes and statistics resets included, `requests = forwarded + rejected` and `forwarded =
+ * succeeded + failed + timedOut + lostToCrash + inFlight`. `failed` counts refusals by the target
+ * and answers `isFailure` judged failures; both, and timeouts, count towards opening the circuit.
  */
-export interface CircuitBreakerStats {
+export interface CircuitBreakerStats extends LedgerCounts {
   readonly state: CircuitState;
   /** Requests received. */
   readonly requests: number;
-  readonly forwarded: number;
-  readonly succeeded: number;
-  /** Forwarded requests that failed: timed out, refused, or an answer `isFailure` rejected. */
-  readonly failed: number;
   /** Requests refused at once because the circuit was open (or a probe was in flight). */
-  readonly shortCircuited: number;
-  /** Forwarded requests not answered yet. */
-  readonly inFlight: number;
-  /** Forwarded requests in flight when the breaker crashed: never answered. */
-  readonly lostToCrash: number;
+  readonly rejected: number;
   readonly transitions: readonly CircuitTransition[];
 }
 
@@ -105,7 +100,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       "replies",
       "immediate rejections while open",
       "state transitions",
-      "requests, forwarded, shortCircuited, inFlight, lostToCrash",
+      "requests, rejected, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "closed / open / half-open, consecutive failures, open-until time",
     failure_semantics:
@@ -125,8 +120,8 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private readonly failureThreshold: number;
   private readonly openDuration: Param;
   private readonly halfOpenSuccesses: number;
-  private readonly timeout: TimeoutParam | null;
-  private readonly isFailure: ((answer: Res, seconds: number) => boolean) | null;
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
   private state: CircuitState = "closed";
   /** Open by `forceOpen()`: stays open until `reset()`, whatever the clock. */
   private forced = false;
@@ -135,19 +130,8 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private probeInFlight = false;
   /** End of the open period, in integer ns like the clock (Infinity when forced open). */
   private openUntilNs = 0;
-  /**
-   * Forwarded requests not answered yet. A request leaves it where its outcome is counted, so
-   * the ones a crash cancels are still here when `onCrash` counts them lost.
-   */
-  private inFlight = 0;
-  private counts = {
-    requests: 0,
-    forwarded: 0,
-    succeeded: 0,
-    failed: 0,
-    shortCircuited: 0,
-    lostToCrash: 0,
-  };
+  private counts = { requests: 0, rejected: 0 };
+  /** Every transition since creation: the log a test or a chart reads (a reset keeps it). */
   private readonly log: CircuitTransition[] = [];
 
   constructor(sim: Simulation, name: string, options: CircuitBreakerOptions<Req, Res>) {
@@ -170,20 +154,23 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       options.halfOpenSuccesses ?? 1,
       1,
     );
-    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-    this.isFailure = optionalFunction(
-      component,
-      "isFailure",
-      options.isFailure,
-      "a function (answer, seconds) => boolean",
-    );
+    this.forwarder = new Forwarder(this, {
+      ledger: this.ledger,
+      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
+      isFailure: optionalFunction(
+        component,
+        "isFailure",
+        options.isFailure,
+        "a function (answer, seconds) => boolean",
+      ),
+    });
   }
 
   get stats(): CircuitBreakerStats {
     return {
       state: this.currentState(),
       ...this.counts,
-      inFlight: this.inFlight,
+      ...this.ledger.counts(),
       transitions: this.log,
     };
   }
@@ -192,7 +179,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
     return {
       state: this.currentState(),
       ...this.counts,
-      inFlight: this.inFlight,
+      ...this.ledger.counts(),
       transitions: this.log.length,
     };
   }
@@ -231,38 +218,16 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
     }
     if (this.state === "open" || (this.state === "half-open" && this.probeInFlight)) {
-      this.counts.shortCircuited++;
+      this.counts.rejected++;
       this.fail(request, "circuit open");
       return;
     }
     const probe = this.state === "half-open";
     if (probe) this.probeInFlight = true;
-    this.counts.forwarded++;
-    this.inFlight++;
-    const sentAt = this.now;
-    try {
-      const answer = (yield* this.call(
-        this.target,
-        request.kind,
-        request.payload,
-        this.timeout?.callOptionsAt(sentAt),
-      )) as Res;
-      this.inFlight--;
-      if (this.isFailure?.(answer, this.now - sentAt) === true) {
-        this.counts.failed++;
-        this.onFailure(probe);
-      } else {
-        this.counts.succeeded++;
-        this.onSuccess(probe);
-      }
-      this.reply(request, answer);
-    } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
-      this.inFlight--;
-      this.counts.failed++;
-      this.onFailure(probe);
-      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
-    }
+    const outcome = yield* this.forwarder.forward(this.target, request);
+    if (outcome.kind === "answer") this.onSuccess(probe);
+    else this.onFailure(probe);
+    this.forwarder.relay(request, outcome);
   }
 
   // A probe's answer counts only while the circuit is still half-open: after a reset or a
@@ -312,12 +277,13 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
       this.moveTo("half-open", nsToSeconds(this.openUntilNs), "open period over");
     }
     this.moveTo("closed", this.now, "crash");
-    // The crash cancelled the processes of the forwarded requests (they count nothing when
-    // cancelled): those requests are lost.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
     this.forced = false;
     this.consecutiveFailures = 0;
     this.probeInFlight = false;
+  }
+
+  protected override onResetStats(): void {
+    this.counts.requests = this.ledger.inFlight;
+    this.counts.rejected = 0;
   }
 }

@@ -17,8 +17,10 @@ import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, type RemoteError, type TimeoutError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { type Answer, Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity } from "../shared/validate.js";
 
@@ -45,21 +47,16 @@ export interface FallbackOptions<Req, Res> {
 }
 
 /**
- * What a fallback did with its requests. At all times, crashes or not, `requests =
- * primarySucceeded + fallbacksUsed + failed + lostToCrash + inFlight`.
+ * What a fallback did with its requests: the request ledger's counts, one entry per request
+ * (each is forwarded to the primary at once, and maybe then to the fallback). At all times,
+ * crashes and statistics resets included, `forwarded = succeeded + failed + timedOut +
+ * lostToCrash + inFlight`. `succeeded` counts requests answered, by the primary or the
+ * fallback; `failed` and `timedOut` those the fallback entity refused or did not answer in time
+ * too; `inFlight` those waiting for the primary or for a fallback entity.
  */
-export interface FallbackStats {
-  readonly requests: number;
-  /** Answered by the primary. */
-  readonly primarySucceeded: number;
-  /** Answered by the fallback after the primary failed. */
+export interface FallbackStats extends LedgerCounts {
+  /** Of `succeeded`, answered by the fallback after the primary failed. */
   readonly fallbacksUsed: number;
-  /** Failed both ways (the fallback entity failed too). */
-  readonly failed: number;
-  /** Requests not answered yet (waiting for the primary or for a fallback entity). */
-  readonly inFlight: number;
-  /** Requests in flight when the fallback crashed: never answered. */
-  readonly lostToCrash: number;
 }
 
 export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -75,7 +72,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     inputs: ["requests", "the primary's and fallback's replies, rejections and silence"],
     outputs: [
       "replies (primary or fallback)",
-      "primarySucceeded, fallbacksUsed, failed, inFlight, lostToCrash",
+      "forwarded, succeeded, fallbacksUsed, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "requests in flight (volatile)",
     failure_semantics:
@@ -91,20 +88,11 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   private readonly primary: Entity<Req, Res>;
   private readonly fallback: FallbackSource<Req, Res>;
-  private readonly timeout: TimeoutParam | null;
   private readonly fallbackTimeout: TimeoutParam | null;
-  /**
-   * Requests not answered yet. A request leaves it where its outcome is counted, so the ones a
-   * crash cancels are still here when `onCrash` counts them lost.
-   */
-  private inFlight = 0;
-  private counts = {
-    requests: 0,
-    primarySucceeded: 0,
-    fallbacksUsed: 0,
-    failed: 0,
-    lostToCrash: 0,
-  };
+  /** One entry per request, however many calls it takes. */
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
+  private fallbacksUsed = 0;
 
   constructor(sim: Simulation, name: string, options: FallbackOptions<Req, Res>) {
     super(sim, name);
@@ -116,7 +104,9 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     const fallback = options.fallback;
     if (typeof fallback !== "function") requireEntity(component, "fallback", fallback, sim, Entity);
     this.fallback = fallback;
-    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    this.forwarder = new Forwarder(this, {
+      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
+    });
     const fallbackTimeout = TimeoutParam.optional(
       component,
       "fallbackTimeout",
@@ -134,7 +124,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   }
 
   get stats(): FallbackStats {
-    return { ...this.counts, inFlight: this.inFlight };
+    return { ...this.ledger.counts(), fallbacksUsed: this.fallbacksUsed };
   }
 
   override metrics(): EntityMetrics {
@@ -142,54 +132,30 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   }
 
   override *handle(request: Message<Req>) {
-    const c = this.counts;
-    c.requests++;
-    this.inFlight++;
-    let primaryError: TimeoutError | RemoteError;
-    try {
-      const answer = (yield this.request(
-        this.primary,
-        request.kind,
-        request.payload,
-        this.timeout?.callOptionsAt(this.now),
-      )) as Res;
-      c.primarySucceeded++;
-      this.inFlight--;
-      this.reply(request, answer);
-      return;
-    } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
-      primaryError = error;
+    const ledger = this.ledger;
+    const forwarder = this.forwarder;
+    ledger.open();
+    const primary = yield* forwarder.forward(this.primary, request);
+    let outcome = primary;
+    if (primary.kind === "refused" || primary.kind === "timedOut") {
+      const fallback = this.fallback;
+      if (fallback instanceof Entity) {
+        outcome = yield* forwarder.forward(fallback, request, this.fallbackTimeout);
+      } else {
+        const answer: Answer<Res> = {
+          kind: "answer",
+          answer: fallback(request, primary.error),
+          seconds: primary.seconds,
+        };
+        outcome = answer;
+      }
+      if (outcome.kind === "answer") this.fallbacksUsed++;
     }
-    const fallback = this.fallback;
-    if (!(fallback instanceof Entity)) {
-      c.fallbacksUsed++;
-      this.inFlight--;
-      this.reply(request, fallback(request, primaryError));
-      return;
-    }
-    try {
-      const answer = (yield this.request(
-        fallback,
-        request.kind,
-        request.payload,
-        this.fallbackTimeout?.callOptionsAt(this.now),
-      )) as Res;
-      c.fallbacksUsed++;
-      this.inFlight--;
-      this.reply(request, answer);
-    } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
-      c.failed++;
-      this.inFlight--;
-      this.fail(request, error instanceof RemoteError ? error.reason : "timed out");
-    }
+    ledger.record(outcome);
+    forwarder.relay(request, outcome);
   }
 
-  protected override onCrash(): void {
-    // The crash cancelled the processes of the requests in flight (they count nothing when
-    // cancelled): those requests are lost.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
+  protected override onResetStats(): void {
+    this.fallbacksUsed = 0;
   }
 }

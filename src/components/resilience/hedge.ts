@@ -17,11 +17,13 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import { any, race, type SimFuture } from "../../core/future.js";
+import { any, type SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { Forwarder, type ForwardOutcome } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireInteger, requireSecondsParam } from "../shared/validate.js";
 import { type BudgetOptions, TokenBudget } from "./tokenBudget.js";
@@ -54,24 +56,19 @@ export interface HedgeOptions<Req, Res> {
 }
 
 /**
- * What a hedge did with its requests. At all times, crashes or not, `requests = succeeded +
- * failed + lostToCrash + inFlight`.
+ * What a hedge did with its requests: the request ledger's counts, one entry per request however
+ * many copies it sent, and its own. At all times, crashes and statistics resets included,
+ * `forwarded = succeeded + failed + timedOut + lostToCrash + inFlight`. A request every copy of
+ * which failed counts as its last copy ended: `failed` (refused) or `timedOut`.
  */
-export interface HedgeStats {
-  readonly requests: number;
+export interface HedgeStats extends LedgerCounts {
   /** Extra copies sent. */
   readonly hedgesSent: number;
   /** Requests answered by a copy rather than the first attempt. */
   readonly hedgeWins: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  /** Requests not answered yet (some copy may still answer). */
-  readonly inFlight: number;
-  /** Requests in flight when the hedge crashed: never answered. */
-  readonly lostToCrash: number;
   /** Copies that were due (hedgeAfter passed) but not sent because the budget was empty. */
   readonly hedgesDenied: number;
-  /** Extra load: hedges sent per request. */
+  /** Extra load: hedges sent per request forwarded. */
   readonly extraLoad: number;
 }
 
@@ -89,7 +86,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     outputs: [
       "replies (first success)",
       "hedged copies",
-      "requests, hedgesSent, hedgeWins, inFlight, lostToCrash",
+      "forwarded, hedgesSent, hedgeWins, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "the copies of each request in flight",
     failure_semantics:
@@ -111,20 +108,11 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly maxHedges: number;
   private readonly timeout: TimeoutParam | null;
   private readonly budget: TokenBudget | null;
-  private counts = {
-    requests: 0,
-    hedgesSent: 0,
-    hedgesDenied: 0,
-    hedgeWins: 0,
-    succeeded: 0,
-    failed: 0,
-    lostToCrash: 0,
-  };
-  /**
-   * Requests not answered yet. A request leaves it where its outcome is counted, so the ones a
-   * crash cancels are still here when `onCrash` counts them lost.
-   */
-  private inFlight = 0;
+  private counts = { hedgesSent: 0, hedgesDenied: 0, hedgeWins: 0 };
+  /** One entry per request, however many copies it sends. */
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  /** Waits for the copies; counts nothing itself (the ledger counts requests, not copies). */
+  private readonly forwarder = new Forwarder<Req, Res>(this);
 
   constructor(sim: Simulation, name: string, options: HedgeOptions<Req, Res>) {
     super(sim, name);
@@ -153,10 +141,11 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   get stats(): HedgeStats {
     const c = this.counts;
+    const ledger = this.ledger;
     return {
+      ...ledger.counts(),
       ...c,
-      inFlight: this.inFlight,
-      extraLoad: c.requests > 0 ? c.hedgesSent / c.requests : 0,
+      extraLoad: ledger.forwarded > 0 ? c.hedgesSent / ledger.forwarded : 0,
     };
   }
 
@@ -166,25 +155,27 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   override *handle(request: Message<Req>) {
     const c = this.counts;
-    c.requests++;
-    this.inFlight++;
+    const forwarder = this.forwarder;
+    const sentNs = this.nowNs;
+    this.ledger.open();
     this.budget?.earn();
     const copies: SimFuture<Res>[] = [this.copy(request, 0)];
     let budgetDenied = false;
+    let outcome: ForwardOutcome<Res>;
     try {
       for (;;) {
         const canHedge = copies.length <= this.maxHedges && !budgetDenied;
+        // Rejects once every copy has failed; the outcome is then the last copy's.
         const firstSuccess = any(copies);
         if (!canHedge) {
-          const answer = (yield firstSuccess) as Res;
-          this.succeed(request, answer, copies);
-          return;
+          outcome = yield* forwarder.await(firstSuccess, sentNs);
+          break;
         }
         const timer = this.sleep(valueAt(this.hedgeAfter, this.now));
-        // race cancels the loser: the timer if an answer comes first, else the `any` (not
-        // the copies, which keep running and join the next round).
-        const answer = (yield race([firstSuccess, timer])) as Res | undefined;
-        if (timer.state === "resolved") {
+        // When the timer wins, only the wait for `any` is abandoned: the copies keep running
+        // and join the next round.
+        const settled = yield* forwarder.awaitUntil(firstSuccess, timer, sentNs);
+        if (settled === null) {
           if (this.budget !== null && !this.budget.trySpend()) {
             c.hedgesDenied++;
             budgetDenied = true;
@@ -194,20 +185,15 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
           copies.push(this.copy(request, copies.length));
           continue;
         }
-        this.succeed(request, answer as Res, copies);
-        return;
+        outcome = settled;
+        break;
       }
-    } catch (error) {
-      // Every copy failed: `any` rejects with all their errors; answer with the last one.
-      const errors = error instanceof AggregateError ? error.errors : [error];
-      const last = errors[errors.length - 1];
-      if (!(last instanceof TimeoutError || last instanceof RemoteError)) throw error;
-      c.failed++;
-      this.inFlight--;
-      this.fail(request, last instanceof RemoteError ? last.reason : "timed out");
     } finally {
       for (const copy of copies) copy.cancel("another copy answered");
     }
+    if (outcome.kind === "answer" && copies[0]!.state !== "resolved") c.hedgeWins++;
+    this.ledger.record(outcome);
+    forwarder.relay(request, outcome);
   }
 
   private copy(request: Message<Req>, index: number): SimFuture<Res> {
@@ -219,17 +205,10 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     }) as SimFuture<Res>;
   }
 
-  private succeed(request: Message<Req>, answer: Res, copies: readonly SimFuture<Res>[]): void {
-    this.counts.succeeded++;
-    this.inFlight--;
-    if (copies[0]!.state !== "resolved") this.counts.hedgeWins++;
-    this.reply(request, answer);
-  }
-
-  protected override onCrash(): void {
-    // The crash cancelled the processes of the requests in flight (their finally blocks only
-    // abandon the copies): those requests are lost.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.hedgesSent = 0;
+    c.hedgesDenied = 0;
+    c.hedgeWins = 0;
   }
 }

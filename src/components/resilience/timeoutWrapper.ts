@@ -13,8 +13,9 @@ import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { RemoteError, TimeoutError } from "../../errors/errors.js";
 import type { Param } from "../../random/profile.js";
+import { Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity } from "../shared/validate.js";
 
@@ -29,22 +30,12 @@ export interface TimeoutWrapperOptions<Req, Res> {
 }
 
 /**
- * What a wrapper did with its requests (it forwards every one). At all times, crashes or not,
- * `forwarded = succeeded + timeouts + rejections + lostToCrash + inFlight`.
+ * What a wrapper did with its requests: the request ledger's counts (it forwards every request
+ * it receives, at once). At all times, crashes and statistics resets included, `forwarded =
+ * succeeded + failed + timedOut + lostToCrash + inFlight`. `failed` counts the requests the
+ * target refused (passed on as they came), `timedOut` those failed because the deadline passed.
  */
-export interface TimeoutWrapperStats {
-  /** Requests received, each forwarded at once. */
-  readonly forwarded: number;
-  readonly succeeded: number;
-  /** Requests failed because the deadline passed. */
-  readonly timeouts: number;
-  /** Requests the target itself refused (passed on as they came). */
-  readonly rejections: number;
-  /** Forwarded requests not answered yet. */
-  readonly inFlight: number;
-  /** Requests in flight when the wrapper crashed: never answered. */
-  readonly lostToCrash: number;
-}
+export type TimeoutWrapperStats = LedgerCounts;
 
 export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   static readonly catalog: CatalogEntry = {
@@ -60,7 +51,7 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
     outputs: [
       "replies",
       "timeouts (RemoteError at the caller)",
-      "forwarded, timeouts, inFlight, lostToCrash",
+      "forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "requests in flight (volatile)",
     failure_semantics:
@@ -72,13 +63,8 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   /** The deadline as given: seconds, or a profile of seconds. */
   readonly timeout: Param;
   private readonly target: Entity<Req, Res>;
-  private readonly deadline: TimeoutParam;
-  /**
-   * Requests forwarded and not answered yet. A request leaves it where its outcome is counted,
-   * so the ones a crash cancels are still here when `onCrash` counts them lost.
-   */
-  private inFlight = 0;
-  private counts = { forwarded: 0, succeeded: 0, timeouts: 0, rejections: 0, lostToCrash: 0 };
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
 
   constructor(sim: Simulation, name: string, options: TimeoutWrapperOptions<Req, Res>) {
     super(sim, name);
@@ -87,12 +73,17 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
       Req,
       Res
     >;
-    this.deadline = TimeoutParam.from(component, "timeout", options.timeout);
-    this.timeout = this.deadline.param;
+    const deadline = TimeoutParam.from(component, "timeout", options.timeout);
+    this.timeout = deadline.param;
+    this.forwarder = new Forwarder(this, {
+      ledger: this.ledger,
+      timeout: deadline,
+      timedOutReason: (seconds) => `timed out after ${seconds}s`,
+    });
   }
 
   get stats(): TimeoutWrapperStats {
-    return { ...this.counts, inFlight: this.inFlight };
+    return this.ledger.counts();
   }
 
   override metrics(): EntityMetrics {
@@ -100,38 +91,6 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   }
 
   override *handle(request: Message<Req>) {
-    const c = this.counts;
-    c.forwarded++;
-    this.inFlight++;
-    try {
-      const answer = (yield this.request(
-        this.target,
-        request.kind,
-        request.payload,
-        this.deadline.callOptionsAt(this.now),
-      )) as Res;
-      c.succeeded++;
-      this.inFlight--;
-      this.reply(request, answer);
-    } catch (error) {
-      if (error instanceof TimeoutError) {
-        c.timeouts++;
-        this.inFlight--;
-        this.fail(request, `timed out after ${error.seconds}s`);
-      } else if (error instanceof RemoteError) {
-        c.rejections++;
-        this.inFlight--;
-        this.fail(request, error.reason);
-      } else {
-        throw error;
-      }
-    }
-  }
-
-  protected override onCrash(): void {
-    // The crash cancelled the processes of the requests in flight (they count nothing when
-    // cancelled): those requests are lost.
-    this.counts.lostToCrash += this.inFlight;
-    this.inFlight = 0;
+    this.forwarder.relay(request, yield* this.forwarder.forward(this.target, request));
   }
 }

@@ -28,12 +28,13 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { Param } from "../../random/profile.js";
+import { Forwarder } from "../shared/forwarder.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import {
   optionalFunction,
@@ -76,8 +77,10 @@ export interface AsyncServerStats {
   readonly completed: number;
   /** Refused at once: `maxConnections` were open. */
   readonly rejected: number;
-  /** Failed because a downstream call failed or timed out. */
+  /** Failed because `downstream` refused a call. */
   readonly failed: number;
+  /** Failed because `downstream` did not answer a call within `timeout`. */
+  readonly timedOut: number;
   /** Open requests lost because the server crashed. */
   readonly lostToCrash: number;
   /** Time-average fraction of time the loop's CPU was busy. */
@@ -129,12 +132,12 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly cpuTime: Distribution;
   private readonly ioTime: Distribution | null;
   private readonly downstream: Entity<Req, unknown> | null;
-  private readonly timeout: TimeoutParam | null;
+  private readonly forwarder: Forwarder<Req, unknown>;
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly cpuDraws = this.random("cpu");
   private readonly ioDraws = this.random("io");
-  private readonly connections: TimeWeightedGauge;
-  private readonly loopLag = new Histogram();
+  private connections: TimeWeightedGauge;
+  private loopLag = new Histogram();
   /** CPU phases waiting for the loop, oldest first; [head, length) are live. */
   private ready: SimFuture<void>[] = [];
   private readySinceNs: number[] = [];
@@ -142,7 +145,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private cpuBusy = false;
   private cpuBusyNs = 0;
   private cpuSinceNs = 0;
-  private counts = { completed: 0, rejected: 0, failed: 0, lostToCrash: 0 };
+  private counts = { completed: 0, rejected: 0, failed: 0, timedOut: 0, lostToCrash: 0 };
 
   constructor(sim: Simulation, name: string, options: AsyncServerOptions<Req, Res> = {}) {
     super(sim, name);
@@ -174,7 +177,10 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
         timeout.param,
       );
     }
-    this.timeout = timeout;
+    this.forwarder = new Forwarder<Req, unknown>(this, {
+      timeout,
+      timedOutReason: (seconds) => `downstream timed out (${seconds}s)`,
+    });
     const hasIo = this.ioTime !== null || this.downstream !== null;
     this.ioCalls = requireInteger(component, "ioCalls", options.ioCalls ?? (hasIo ? 1 : 0), 0);
     if (this.ioCalls > 0 && !hasIo) {
@@ -196,7 +202,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   get stats(): AsyncServerStats {
     const lag = this.loopLag;
-    const elapsed = this.nowNs;
+    const elapsed = this.nowNs - this.statsSinceNs;
     const busyNs = this.cpuBusyNs + (this.cpuBusy ? this.nowNs - this.cpuSinceNs : 0);
     return {
       activeConnections: this.connections.value,
@@ -229,25 +235,20 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
         if (phase === this.ioCalls) break;
         if (this.ioTime !== null) yield this.ioTime.sample(this.ioDraws, this.now);
         if (this.downstream !== null) {
-          yield this.request(
-            this.downstream,
-            request.kind,
-            request.payload,
-            this.timeout?.callOptionsAt(this.now),
-          );
+          const outcome = yield* this.forwarder.forward(this.downstream, request);
+          if (outcome.kind !== "answer") {
+            // A failed downstream call fails the request, with the downstream's reason.
+            if (outcome.kind === "timedOut") c.timedOut++;
+            else c.failed++;
+            this.forwarder.relay(request, outcome);
+            return;
+          }
         }
       }
       c.completed++;
       this.reply(
         request,
         this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
-      );
-    } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
-      c.failed++;
-      this.fail(
-        request,
-        error instanceof RemoteError ? error.reason : `downstream timed out (${error.seconds}s)`,
       );
     } finally {
       // A crash cancels this process (running this block) before onCrash resets the rest.
@@ -305,5 +306,19 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.readySinceNs = [];
     this.head = 0;
     this.connections.set(0);
+  }
+
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.completed = 0;
+    c.rejected = 0;
+    c.failed = 0;
+    c.timedOut = 0;
+    c.lostToCrash = 0;
+    this.loopLag = new Histogram();
+    // Time averages start now; the connections open and the loop's state are kept.
+    this.connections = new TimeWeightedGauge(this.sim, this.connections.value);
+    this.cpuBusyNs = 0;
+    if (this.cpuBusy) this.cpuSinceNs = this.nowNs;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Goal: the balancer forwards each request to one healthy backend and relays its reply,
- * failure or timeout; keeps exact per-backend counts (forwarded, in flight, failed, smoothed
- * response time); refuses at once when no backend is healthy; follows add, remove and health
+ * failure or timeout; keeps exact per-backend counts (forwarded, in flight, failed, timed out,
+ * smoothed response time); refuses at once when no backend is healthy; follows add, remove and health
  * marks at once; rejects bad options with a ConfigError and misuse with a SimulationError; and
  * replays exactly under a seed. Its timeout may be a profile, read when each request is
  * forwarded.
@@ -63,7 +63,7 @@ describe("LoadBalancer: forwarding", () => {
     callAt(sim, caller, lb, 0, "r", outcomes);
     sim.run();
     expect(outcomes).toEqual(["r:RemoteError(lb failed the request: queue full)@0.01"]);
-    expect(lb.stats).toMatchObject({ failed: 1, timeouts: 0, succeeded: 0 });
+    expect(lb.stats).toMatchObject({ failed: 1, timedOut: 0, succeeded: 0 });
     expect(lb.stats.backends[0]).toMatchObject({ failed: 1, responseTime: Number.NaN });
   });
 
@@ -74,7 +74,7 @@ describe("LoadBalancer: forwarding", () => {
     callAt(sim, caller, lb, 0, "r", outcomes);
     sim.run();
     expect(outcomes).toEqual(["r:RemoteError(lb failed the request: timed out)@0.5"]);
-    expect(lb.stats).toMatchObject({ failed: 1, timeouts: 1 });
+    expect(lb.stats).toMatchObject({ failed: 0, timedOut: 1 });
     // A timeout counts as a response that took the whole timeout.
     expect(lb.stats.backends[0]!.responseTime).toBe(0.5);
     // Back in rotation, the backend's average starts afresh.
@@ -214,7 +214,7 @@ describe("LoadBalancer: backends and health", () => {
     sim.run();
     const failures = outcomes.filter((o) => o.includes("timed out"));
     expect(failures).toHaveLength(2);
-    expect(lb.stats.backends[1]).toMatchObject({ forwarded: 2, failed: 2 });
+    expect(lb.stats.backends[1]).toMatchObject({ forwarded: 2, failed: 0, timedOut: 2 });
   });
 
   it("a crash of the balancer abandons its requests and clears in-flight counts", () => {
@@ -467,7 +467,7 @@ describe("LoadBalancer: timeout as a profile", () => {
       "early:b0@0.5",
       "late:RemoteError(lb failed the request: timed out)@10.1",
     ]);
-    expect(lb.stats).toMatchObject({ succeeded: 1, timeouts: 1 });
+    expect(lb.stats).toMatchObject({ succeeded: 1, timedOut: 1 });
   });
 
   it("refuses a timeout profile that is not > 0 at all times", () => {

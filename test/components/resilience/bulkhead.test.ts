@@ -74,7 +74,7 @@ describe("Bulkhead", () => {
     expect(outcomes[0]).toBe(
       "c:RemoteError(bulkhead failed the request: bulkhead wait timed out)@0.5",
     );
-    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 1, waiting: 0, active: 0 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 1, waiting: 0, active: 0 });
   });
 
   it("passes the target's failures and timeouts on, and frees the slot", () => {
@@ -88,7 +88,7 @@ describe("Bulkhead", () => {
       "y:RemoteError(bulkhead failed the request: timed out)@0.5",
       "z:target:z@0.7",
     ]);
-    expect(bulkhead.stats).toMatchObject({ failed: 2, succeeded: 1, active: 0 });
+    expect(bulkhead.stats).toMatchObject({ failed: 1, timedOut: 1, succeeded: 1, active: 0 });
   });
 
   it("a crash abandons what it holds; afterwards every slot is free", () => {
@@ -110,7 +110,7 @@ describe("Bulkhead", () => {
     for (const id of ["a", "b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
     expect(sim.run().time).toBe(2); // not 10: the timer went with the wait
     expect(outcomes).toEqual(["a:target:a@1", "b:target:b@1", "c:target:c@2"]);
-    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 0, forwarded: 3, succeeded: 3 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 0, forwarded: 3, succeeded: 3 });
   });
 
   it("a slot freed at the instant a waiter's maxWait ends goes to the next waiter", () => {
@@ -133,7 +133,7 @@ describe("Bulkhead", () => {
       "c:target:c@1.1",
     ]);
     expect(target.log).toEqual(["0:a", "1:c"]);
-    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 1, active: 0, waiting: 0 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 1, timedOut: 1, active: 0, waiting: 0 });
   });
 
   it("a waiter whose wait ends leaves the queue; the others keep their place", () => {
@@ -277,7 +277,7 @@ describe("Bulkhead with profiles", () => {
       "c:RemoteError(bulkhead failed the request: bulkhead wait timed out)@10.5",
       "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@11.9",
     ]);
-    expect(bulkhead.stats).toMatchObject({ timedOutWaiting: 3, waiting: 0, active: 1 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 3, waiting: 0, active: 1 });
   });
 
   it("reads the timeout when it forwards each request", () => {
@@ -316,10 +316,12 @@ describe("Bulkhead with profiles", () => {
 });
 
 /**
- * Goal: a crash counts what it abandons. Every request the bulkhead holds when it crashes
- * (forwarded, waiting, or between the two) is counted once in lostToCrash and in nothing else,
- * so `requests = succeeded + failed + rejected + timedOutWaiting + lostToCrash + inFlight`
- * holds before, at and after the crash, and the bulkhead serves normally once recovered.
+ * Goal: a crash counts what it abandons. Every request the bulkhead holds when it crashes is
+ * counted once, in lostToCrash if it was forwarded (the request ledger's), in lostWaiting if it
+ * was waiting or between waiting and its refusal, and in nothing else, so `requests = rejected +
+ * waiting + lostWaiting + forwarded` and `forwarded = succeeded + failed + timedOut +
+ * lostToCrash + inFlight` hold before, at and after the crash, and the bulkhead serves normally
+ * once recovered.
  * Method: exact durations, the identity checked at chosen instants (a check scheduled at the
  * crash's time runs just after it).
  */
@@ -327,7 +329,8 @@ describe("Bulkhead: requests lost to a crash", () => {
   type Stats = Bulkhead<Job, string>["stats"];
   const unaccounted = (s: Stats) =>
     s.requests -
-    (s.succeeded + s.failed + s.rejected + s.timedOutWaiting + s.lostToCrash + s.inFlight);
+    (s.rejected + s.waiting + s.lostWaiting + s.forwarded) +
+    Math.abs(s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight));
 
   it("counts the forwarded and waiting requests a crash abandons, once each", () => {
     const { sim, caller, bulkhead, outcomes } = setup({ maxConcurrent: 2, maxWaiting: 1 });
@@ -336,7 +339,7 @@ describe("Bulkhead: requests lost to a crash", () => {
       sim.at(at, () => {
         const s = bulkhead.stats;
         expect(unaccounted(s), `identity at ${label}`).toBe(0);
-        expect(s.inFlight, `in flight at ${label}`).toBe(bulkhead.liveProcessCount);
+        expect(s.inFlight + s.waiting, `held at ${label}`).toBe(bulkhead.liveProcessCount);
         seen[label] = s;
       });
     callAt(sim, caller, bulkhead, 0, { id: "a", takes: 0.2 }, outcomes);
@@ -356,25 +359,25 @@ describe("Bulkhead: requests lost to a crash", () => {
       rejected: 1,
       active: 2,
       waiting: 1,
-      inFlight: 3,
+      inFlight: 2,
       lostToCrash: 0,
     });
     // b and c were forwarded, e was waiting: three lost, none failed.
-    expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, waiting: 0, lostToCrash: 3 });
-    expect(seen.crash).toMatchObject({ failed: 0, timedOutWaiting: 0 });
-    expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 3, inFlight: 0 });
+    expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, waiting: 0, lostToCrash: 2 });
+    expect(seen.crash).toMatchObject({ lostWaiting: 1, failed: 0, timedOut: 0, rejected: 1 });
+    expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 2, inFlight: 0 });
     expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(3);
     // The target's late answers reached a recovered bulkhead: dropped, counted nowhere else.
     expect(bulkhead.counters.lateReplies).toBe(2);
-    expect(bulkhead.stats).toMatchObject({ succeeded: 2, failed: 0, lostToCrash: 3 });
+    expect(bulkhead.stats).toMatchObject({ succeeded: 2, failed: 0, lostToCrash: 2 });
     expect(unaccounted(bulkhead.stats)).toBe(0);
-    expect(bulkhead.metrics()).toMatchObject({ requests: 6, inFlight: 0, lostToCrash: 3 });
+    expect(bulkhead.metrics()).toMatchObject({ requests: 6, inFlight: 0, lostWaiting: 1 });
   });
 
   it("counts a waiter whose maxWait ran out at the instant of the crash as lost, not refused", () => {
     // At t=0.3 the waiter's maxWait timer takes it out of the queue; it would be refused in a
     // later event at the same instant, but the crash comes first. It is then in no queue and
-    // holds no slot, yet it is in flight, and lost.
+    // holds no slot; counted as refused until the crash, it is then lost.
     const { sim, caller, bulkhead, outcomes } = setup({
       maxConcurrent: 1,
       maxWaiting: 1,
@@ -385,15 +388,17 @@ describe("Bulkhead: requests lost to a crash", () => {
     // Scheduled at 0.1, after the maxWait timer was set at 0: at 0.3 it runs after the timer.
     sim.at(0.1, () =>
       sim.at(0.3, () => {
-        expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 0, inFlight: 2 });
+        expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 0, inFlight: 1, rejected: 1 });
+        expect(unaccounted(bulkhead.stats)).toBe(0);
         bulkhead.crash();
       }),
     );
     sim.run();
     expect(bulkhead.stats).toMatchObject({
       requests: 2,
-      timedOutWaiting: 0,
-      lostToCrash: 2,
+      rejected: 0,
+      lostToCrash: 1,
+      lostWaiting: 1,
       inFlight: 0,
     });
     expect(unaccounted(bulkhead.stats)).toBe(0);
@@ -414,7 +419,7 @@ describe("Bulkhead: requests lost to a crash", () => {
       sim.at(t + 0.6, () => bulkhead.recover());
     }
     sim.run();
-    expect(bulkhead.stats).toMatchObject({ requests: 9, lostToCrash: 9, inFlight: 0 });
+    expect(bulkhead.stats).toMatchObject({ requests: 9, lostToCrash: 3, lostWaiting: 6 });
     expect(unaccounted(bulkhead.stats)).toBe(0);
   });
 });

@@ -95,7 +95,7 @@ describe("CircuitBreaker", () => {
       forwarded: 5,
       succeeded: 2,
       failed: 3,
-      shortCircuited: 4,
+      rejected: 4,
       state: "closed",
     });
     expect(target.calls).toBe(5);
@@ -181,7 +181,7 @@ describe("CircuitBreaker", () => {
     sim.run();
     // Two slow answers reach the caller but open the circuit; the third is refused.
     expect(log).toEqual(["0:answer 7", "1:answer 7", "2:circuit open"]);
-    expect(breaker.stats).toMatchObject({ succeeded: 0, failed: 2, shortCircuited: 1 });
+    expect(breaker.stats).toMatchObject({ succeeded: 0, failed: 2, rejected: 1 });
     expect(breaker.stats.transitions.map((t) => `${t.time}:${t.to}:${t.reason}`)).toEqual([
       "1.1:open:failures",
     ]);
@@ -303,7 +303,7 @@ describe("CircuitBreaker with profiles", () => {
     }
     sim.run();
     expect(log).toEqual(["0:ok at 0.1", "10:timed out at 10.05"]);
-    expect(breaker.stats).toMatchObject({ succeeded: 1, failed: 1 });
+    expect(breaker.stats).toMatchObject({ succeeded: 1, failed: 0, timedOut: 1 });
   });
 
   it("refuses an openDuration or timeout profile that is not > 0 at all times", () => {
@@ -359,8 +359,8 @@ describe("CircuitBreaker with profiles", () => {
 
 /**
  * Goal: a crash counts the forwarded requests it abandons, once each and in nothing else, so
- * `requests = forwarded + shortCircuited` and `forwarded = succeeded + failed + lostToCrash +
- * inFlight` hold before, at and after the crash; the recovered breaker (closed by the crash)
+ * `requests = forwarded + rejected` and `forwarded = succeeded + failed + timedOut + lostToCrash
+ * + inFlight` hold before, at and after the crash; the recovered breaker (closed by the crash)
  * forwards again, and the abandoned requests' late answers move nothing.
  * Method: a target that answers after 1 s or refuses after 0.1 s; the identities checked at
  * chosen instants (a check scheduled at the crash's time runs just after it).
@@ -377,8 +377,8 @@ describe("CircuitBreaker: requests lost to a crash", () => {
   }
   type Stats = CircuitBreaker<number, number>["stats"];
   const unaccounted = (s: Stats) => [
-    s.requests - s.forwarded - s.shortCircuited,
-    s.forwarded - (s.succeeded + s.failed + s.lostToCrash + s.inFlight),
+    s.requests - s.forwarded - s.rejected,
+    s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight),
   ];
 
   it("counts the forwarded requests a crash abandons, once each", () => {
@@ -425,7 +425,7 @@ describe("CircuitBreaker: requests lost to a crash", () => {
     expect(seen.before).toMatchObject({
       requests: 5,
       forwarded: 4,
-      shortCircuited: 1,
+      rejected: 1,
       succeeded: 1,
       failed: 1,
       inFlight: 2,

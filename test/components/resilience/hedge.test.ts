@@ -48,7 +48,7 @@ describe("Hedge", () => {
     callAt(sim, caller, hedge, 0, { id: "fast", takes: 0.05 }, outcomes);
     expect(sim.run().time).toBe(0.05); // the hedge timer was cancelled
     expect(outcomes).toEqual(["fast:a:fast@0.05"]);
-    expect(hedge.stats).toMatchObject({ requests: 1, hedgesSent: 0, hedgeWins: 0 });
+    expect(hedge.stats).toMatchObject({ forwarded: 1, hedgesSent: 0, hedgeWins: 0 });
   });
 
   it("hedges to the alternate after hedgeAfter; the first success wins and the loser is dropped", () => {
@@ -96,7 +96,7 @@ describe("Hedge", () => {
     expect(hedge.stats).toMatchObject({ hedgesSent: 1, failed: 1, succeeded: 0 });
   });
 
-  it("a copy that times out counts as failed", () => {
+  it("a request whose last copy times out counts as timed out", () => {
     const { sim, a, caller, outcomes } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", {
       target: a,
@@ -106,6 +106,7 @@ describe("Hedge", () => {
     callAt(sim, caller, hedge, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes);
     sim.run();
     expect(outcomes).toEqual(["hung:RemoteError(hedge failed the request: timed out)@0.6"]);
+    expect(hedge.stats).toMatchObject({ timedOut: 1, failed: 0, succeeded: 0 });
   });
 
   it("a crash of the hedge abandons its requests; the caller times out", () => {
@@ -220,7 +221,7 @@ describe("Hedge", () => {
     }
     sim.run();
     expect(hedge.stats).toMatchObject({
-      requests: 4,
+      forwarded: 4,
       hedgesSent: 1,
       succeeded: 4,
       extraLoad: 0.25,
@@ -240,7 +241,7 @@ describe("Hedge", () => {
     for (let i = 0; i < 10; i++)
       callAt(sim, caller, hedge, i, { id: `r${i}`, takes: 0.5 }, outcomes);
     sim.run();
-    expect(hedge.stats).toMatchObject({ requests: 10, hedgesSent: 4, hedgesDenied: 6 });
+    expect(hedge.stats).toMatchObject({ forwarded: 10, hedgesSent: 4, hedgesDenied: 6 });
     // Copies are sent at i + 0.1: r0 and r1 from the bucket, then r4 and r8 once a whole copy
     // has been earned again (0.25 per request).
     const copies = a.log.filter((line) => !Number.isInteger(Number(line.split(":")[0])));
@@ -307,7 +308,7 @@ describe("Hedge with profiles", () => {
     // Before t=10 a 0.5 s answer beats the 1 s hedge; after it, a copy goes at 10.1.
     expect(b.log).toEqual(["10.1:late"]);
     expect(outcomes).toEqual(["early:a:early@0.5", "late:a:late@10.5"]);
-    expect(hedge.stats).toMatchObject({ requests: 2, hedgesSent: 1, hedgeWins: 0 });
+    expect(hedge.stats).toMatchObject({ forwarded: 2, hedgesSent: 1, hedgeWins: 0 });
   });
 
   it("reads the timeout of each copy when it is sent", () => {
@@ -324,7 +325,7 @@ describe("Hedge with profiles", () => {
       "early:a:early@0.5",
       "late:RemoteError(hedge failed the request: timed out)@10.1",
     ]);
-    expect(hedge.stats).toMatchObject({ succeeded: 1, failed: 1, hedgesSent: 0 });
+    expect(hedge.stats).toMatchObject({ succeeded: 1, timedOut: 1, failed: 0, hedgesSent: 0 });
   });
 
   it("refuses a hedgeAfter or timeout profile that is not > 0 at all times", () => {
@@ -344,15 +345,15 @@ describe("Hedge with profiles", () => {
 
 /**
  * Goal: a crash counts the requests it abandons once each, however many copies each had out,
- * and in nothing else (not as failures), so `requests = succeeded + failed + lostToCrash +
- * inFlight` holds before, at and after the crash; the recovered hedge serves normally.
+ * and in nothing else (not as failures), so `forwarded = succeeded + failed + timedOut +
+ * lostToCrash + inFlight` holds before, at and after the crash; the recovered hedge serves normally.
  * Method: exact durations; the identity checked at chosen instants (a check scheduled at the
  * crash's time runs just after it).
  */
 describe("Hedge: requests lost to a crash", () => {
   type Stats = Hedge<Job, string>["stats"];
   const unaccounted = (s: Stats) =>
-    s.requests - (s.succeeded + s.failed + s.lostToCrash + s.inFlight);
+    s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight);
 
   it("counts each request in flight at the crash once, not once per copy", () => {
     const { sim, a, b, caller, outcomes } = setup();
@@ -383,7 +384,7 @@ describe("Hedge: requests lost to a crash", () => {
     look("after", 0.9);
     sim.run();
     expect(seen.before).toMatchObject({
-      requests: 4,
+      forwarded: 4,
       succeeded: 1,
       failed: 1,
       inFlight: 2,
@@ -391,10 +392,10 @@ describe("Hedge: requests lost to a crash", () => {
       lostToCrash: 0,
     });
     expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 1 });
-    expect(seen.after).toMatchObject({ requests: 5, succeeded: 2, lostToCrash: 2 });
+    expect(seen.after).toMatchObject({ forwarded: 5, succeeded: 2, lostToCrash: 2 });
     expect(hedge.stats).toMatchObject({ succeeded: 2, failed: 1, lostToCrash: 2, inFlight: 0 });
     expect(unaccounted(hedge.stats)).toBe(0);
-    expect(hedge.metrics()).toMatchObject({ requests: 5, inFlight: 0, lostToCrash: 2 });
+    expect(hedge.metrics()).toMatchObject({ forwarded: 5, inFlight: 0, lostToCrash: 2 });
     expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
     expect(hedge.pendingCallCount).toBe(0);
   });

@@ -88,8 +88,8 @@ describe("TimeoutWrapper", () => {
     expect(bounded.stats).toEqual({
       forwarded: 3,
       succeeded: 1,
-      timeouts: 1,
-      rejections: 1,
+      timedOut: 1,
+      failed: 1,
       inFlight: 0,
       lostToCrash: 0,
     });
@@ -141,8 +141,8 @@ describe("TimeoutWrapper", () => {
     expect(bounded.stats).toEqual({
       forwarded: 1,
       succeeded: 0,
-      timeouts: 0,
-      rejections: 0,
+      timedOut: 0,
+      failed: 0,
       inFlight: 0,
       lostToCrash: 1,
     });
@@ -202,10 +202,11 @@ describe("Fallback", () => {
     expect(outcomes).toEqual(["ok:primary:ok@0.1", "down:cached:down@0.2", "slow:cached:slow@0.5"]);
     expect(reasons).toEqual(["503", "TimeoutError"]);
     expect(guarded.stats).toEqual({
-      requests: 3,
-      primarySucceeded: 1,
+      forwarded: 3,
+      succeeded: 3,
       fallbacksUsed: 2,
       failed: 0,
+      timedOut: 0,
       inFlight: 0,
       lostToCrash: 0,
     });
@@ -225,7 +226,7 @@ describe("Fallback", () => {
     sim.run();
     expect(outcomes[0]).toBe("a:RemoteError(reads failed the request: down)@0.3");
     expect(outcomes[1]).toBe("b:RemoteError(reads failed the request: timed out)@2.1");
-    expect(guarded.stats).toMatchObject({ fallbacksUsed: 0, failed: 2 });
+    expect(guarded.stats).toMatchObject({ fallbacksUsed: 0, failed: 1, timedOut: 1 });
   });
 
   it("answers from the fallback entity when the primary fails", () => {
@@ -243,10 +244,11 @@ describe("Fallback", () => {
     expect(outcomes).toEqual(["slow:backup:slow@0.7", "ok:primary:ok@1.1"]);
     expect(backup.log).toEqual(["0.5:slow"]); // only asked when the primary failed
     expect(guarded.stats).toEqual({
-      requests: 2,
-      primarySucceeded: 1,
+      forwarded: 2,
+      succeeded: 2,
       fallbacksUsed: 1,
       failed: 0,
+      timedOut: 0,
       inFlight: 0,
       lostToCrash: 0,
     });
@@ -380,7 +382,7 @@ describe("TimeoutWrapper and Fallback timeouts as profiles", () => {
       "9.9:primary:9.9@10.4",
     ]);
     expect(bounded.timeout).toMatchObject({ kind: "profile" });
-    expect(bounded.stats).toMatchObject({ succeeded: 2, timeouts: 1 });
+    expect(bounded.stats).toMatchObject({ succeeded: 2, timedOut: 1 });
   });
 
   it("a fallback reads timeout and fallbackTimeout when it sends each call", () => {
@@ -426,7 +428,7 @@ describe("TimeoutWrapper and Fallback timeouts as profiles", () => {
 
 /**
  * Goal: a crash of a wrapper or a fallback counts the requests it abandons, once each and in
- * nothing else (not as timeouts, rejections or failures), so each one's conservation identity
+ * nothing else (not as timed out or failed), so each one's conservation identity
  * holds before, at and after the crash, and it serves normally once recovered.
  * Method: exact durations; the identity checked at chosen instants (a check scheduled at the
  * crash's time runs just after it).
@@ -435,9 +437,9 @@ describe("TimeoutWrapper and Fallback: requests lost to a crash", () => {
   type WrapperStats = TimeoutWrapper<Job, string>["stats"];
   type FallbackStats = Fallback<Job, string>["stats"];
   const wrapperUnaccounted = (s: WrapperStats) =>
-    s.forwarded - (s.succeeded + s.timeouts + s.rejections + s.lostToCrash + s.inFlight);
+    s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight);
   const fallbackUnaccounted = (s: FallbackStats) =>
-    s.requests - (s.primarySucceeded + s.fallbacksUsed + s.failed + s.lostToCrash + s.inFlight);
+    s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight);
 
   it("TimeoutWrapper: counts the requests in flight at the crash, once each", () => {
     const { sim, primary, caller, outcomes } = setup();
@@ -464,14 +466,14 @@ describe("TimeoutWrapper and Fallback: requests lost to a crash", () => {
     callAt(sim, caller, bounded, 0.7, { id: "again", takes: 0.1 }, outcomes);
     look("after", 0.9);
     sim.run();
-    expect(seen.before).toMatchObject({ forwarded: 4, succeeded: 1, rejections: 1, inFlight: 2 });
-    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, timeouts: 0 });
+    expect(seen.before).toMatchObject({ forwarded: 4, succeeded: 1, failed: 1, inFlight: 2 });
+    expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, timedOut: 0 });
     expect(seen.after).toMatchObject({ forwarded: 5, succeeded: 2, lostToCrash: 2 });
     expect(bounded.stats).toEqual({
       forwarded: 5,
       succeeded: 2,
-      timeouts: 0,
-      rejections: 1,
+      timedOut: 0,
+      failed: 1,
       inFlight: 0,
       lostToCrash: 2,
     });
@@ -505,14 +507,15 @@ describe("TimeoutWrapper and Fallback: requests lost to a crash", () => {
     look("after", 0.9);
     sim.run();
     expect(backup.log).toEqual(["0.1:on-backup"]);
-    expect(seen.before).toMatchObject({ requests: 3, primarySucceeded: 1, inFlight: 2 });
+    expect(seen.before).toMatchObject({ forwarded: 3, succeeded: 1, inFlight: 2 });
     expect(seen.crash).toMatchObject({ inFlight: 0, lostToCrash: 2, failed: 0, fallbacksUsed: 0 });
-    expect(seen.after).toMatchObject({ requests: 4, primarySucceeded: 2, lostToCrash: 2 });
+    expect(seen.after).toMatchObject({ forwarded: 4, succeeded: 2, lostToCrash: 2 });
     expect(guarded.stats).toEqual({
-      requests: 4,
-      primarySucceeded: 2,
+      forwarded: 4,
+      succeeded: 2,
       fallbacksUsed: 0,
       failed: 0,
+      timedOut: 0,
       inFlight: 0,
       lostToCrash: 2,
     });
