@@ -20,6 +20,7 @@ import {
 } from "./errors.js";
 import { EventType } from "./eventQueue.js";
 import { type FutureListener, SimFuture } from "./future.js";
+import { PROC_INTERRUPTED } from "./processTable.js";
 import type { Simulation } from "./simulation.js";
 import { MAX_TIME_NS } from "./time.js";
 
@@ -55,10 +56,10 @@ export class Process<R = unknown> implements FutureListener {
   private _status: ProcessStatus = "scheduled";
   /** Queue token of the event that will next resume this process, or -1 (in the sim's table). */
   private get wakeToken(): number {
-    return this.entity.sim._procWake[this.pid]!;
+    return this.entity.sim._procs.wake[this.pid]!;
   }
   private set wakeToken(token: number) {
-    this.entity.sim._procWake[this.pid] = token;
+    this.entity.sim._procs.wake[this.pid] = token;
   }
   /** @internal Index in the simulation's process table. */
   readonly pid: number;
@@ -91,7 +92,7 @@ export class Process<R = unknown> implements FutureListener {
   ) {
     this.causeId = entity.sim._currentCauseId;
     this.originNs = entity.sim._currentOriginNs;
-    this.pid = entity.sim._registerProcess(
+    this.pid = entity.sim._procs.register(
       this as Process<unknown>,
       this.causeId,
       this.originNs,
@@ -170,7 +171,7 @@ export class Process<R = unknown> implements FutureListener {
     const error = new InterruptError(reason);
     if (this.interrupts === null) this.interrupts = [error];
     else this.interrupts.push(error);
-    this.sim._procFlags[this.pid]! |= 2;
+    this.sim._procs.flags[this.pid]! |= PROC_INTERRUPTED;
     // Mid-step (a process it cancelled interrupts it from a finally block), the interrupt
     // waits for the step's yield: afterStep schedules it then.
     if (!this.interruptScheduled && !this.inStep) this.scheduleInterrupt();
@@ -206,7 +207,7 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "cancelled";
     this._error = new CancelledError(reason);
     this.entity._unlinkProcess(this);
-    sim._releaseProcess(this.pid);
+    sim._procs.release(this.pid);
     const previous = sim._currentProcess;
     sim._currentProcess = this;
     try {
@@ -333,7 +334,7 @@ export class Process<R = unknown> implements FutureListener {
     const error = this.interrupts!.shift()!;
     if (this.interrupts!.length === 0) {
       this.interrupts = null;
-      this.sim._procFlags[this.pid]! &= ~2;
+      this.sim._procs.flags[this.pid]! &= ~PROC_INTERRUPTED;
     }
     this.detach();
     this.interruptScheduled = true;
@@ -345,9 +346,9 @@ export class Process<R = unknown> implements FutureListener {
     this._returned = value;
     this._error = error;
     this.interrupts = null;
-    this.sim._procFlags[this.pid]! &= ~2;
+    this.sim._procs.flags[this.pid]! &= ~PROC_INTERRUPTED;
     this.entity._unlinkProcess(this);
-    this.sim._releaseProcess(this.pid);
+    this.sim._procs.release(this.pid);
     if (this._result !== null) {
       this.settleResult();
     } else if (status === "failed") {
@@ -390,7 +391,7 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "failed";
     this.detach();
     this.entity._unlinkProcess(this);
-    sim._releaseProcess(this.pid);
+    sim._procs.release(this.pid);
     throw new SimulationError(
       `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process`,
       this.entity.name,

@@ -21,6 +21,7 @@ import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import { Message } from "./message.js";
 import type { Process } from "./process.js";
+import { ProcessTable } from "./processTable.js";
 import { durationToNs, MAX_TIME_NS } from "./time.js";
 import { wallMilliseconds } from "./wallClock.js";
 
@@ -110,18 +111,8 @@ export class Simulation {
   /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
   _currentOriginNs = -1;
 
-  /** @internal Process table: hot per-process state in dense arrays, indexed by pid. */
-  _procObj: Process<unknown>[] = [];
-  /** @internal */
-  _procWake = new Float64Array(1024);
-  /** @internal */
-  _procCause = new Float64Array(1024);
-  /** @internal Origin (ns) of the chain that started each process; -1 if none. */
-  _procOrigin = new Float64Array(1024);
-  /** @internal bit 0: daemon; bit 1: interrupts pending. Any bit set: slow path. */
-  _procFlags = new Uint8Array(1024);
-  private _procFree = new Int32Array(1024);
-  private _procFreeTop = 0;
+  /** @internal Hot per-process state for the loop's fast path (see processTable.ts). */
+  readonly _procs = new ProcessTable();
 
   private _status: SimulationStatus = "idle";
   private readonly entityList: Entity<unknown, unknown>[] = [];
@@ -396,75 +387,28 @@ export class Simulation {
     return message;
   }
 
-  /** @internal */
-  _registerProcess(
-    process: Process<unknown>,
-    causeId: number,
-    originNs: number,
-    daemon: boolean,
-  ): number {
-    if (this._procFreeTop > 0) {
-      const pid = this._procFree[--this._procFreeTop]!;
-      this._procObj[pid] = process;
-      this._procWake[pid] = -1;
-      this._procCause[pid] = causeId;
-      this._procOrigin[pid] = originNs;
-      this._procFlags[pid] = daemon ? 1 : 0;
-      return pid;
-    }
-    const pid = this._procObj.length;
-    if (pid === this._procWake.length) {
-      const free = new Int32Array(pid * 2);
-      free.set(this._procFree);
-      this._procFree = free;
-      const wake = new Float64Array(pid * 2);
-      wake.set(this._procWake);
-      this._procWake = wake;
-      const cause = new Float64Array(pid * 2);
-      cause.set(this._procCause);
-      this._procCause = cause;
-      const origin = new Float64Array(pid * 2);
-      origin.set(this._procOrigin);
-      this._procOrigin = origin;
-      const flags = new Uint8Array(pid * 2);
-      flags.set(this._procFlags);
-      this._procFlags = flags;
-    }
-    this._procObj.push(process);
-    this._procWake[pid] = -1;
-    this._procCause[pid] = causeId;
-    this._procOrigin[pid] = originNs;
-    this._procFlags[pid] = daemon ? 1 : 0;
-    return pid;
-  }
-
-  /** @internal A finished process gives its pid back. */
-  _releaseProcess(pid: number): void {
-    this._procObj[pid] = null as unknown as Process<unknown>;
-    this._procFree[this._procFreeTop++] = pid;
-  }
-
   /** @internal One step of a process in a numeric sleep, touching only its generator. */
   private resumeFast(pid: number, generator: Generator<unknown>, owner: Entity<unknown, unknown>) {
+    const procs = this._procs;
     const previous = this._currentProcess;
-    this._currentProcess = this._procObj[pid]!;
-    this._procWake[pid] = -1;
+    this._currentProcess = procs.obj[pid]!;
+    procs.wake[pid] = -1;
     let step: IteratorResult<unknown>;
     try {
       step = generator.next(undefined);
     } catch (error) {
       this._currentProcess = previous;
-      this._procObj[pid]!._fastThrew(error);
+      procs.obj[pid]!._fastThrew(error);
       return;
     }
     this._currentProcess = previous;
-    if (step.done !== true && this._procFlags[pid] === 0) {
+    if (step.done !== true && procs.flags[pid] === 0) {
       const yielded = step.value;
       if (typeof yielded === "number" && yielded >= 0) {
         const wakeNs = this.nowNs + Math.round(yielded * 1e9);
         // Past the exact range of integer ns (or infinite): the slow path fails the process.
         if (wakeNs <= MAX_TIME_NS) {
-          this._procWake[pid] = this.queue.push(
+          procs.wake[pid] = this.queue.push(
             wakeNs,
             EventType.ResumeFast,
             generator,
@@ -476,7 +420,7 @@ export class Simulation {
         }
       }
     }
-    this._procObj[pid]!._fastStepped(step as IteratorResult<never>);
+    procs.obj[pid]!._fastStepped(step as IteratorResult<never>);
   }
 
   /** @internal Entities register themselves on construction; names are unique. */
@@ -667,8 +611,8 @@ export class Simulation {
           case EventType.ResumeFast: {
             const pid = payload as number;
             who = owner!.id;
-            this._currentCauseId = this._procCause[pid]!;
-            this._currentOriginNs = this._procOrigin[pid]!;
+            this._currentCauseId = this._procs.cause[pid]!;
+            this._currentOriginNs = this._procs.origin[pid]!;
             this.resumeFast(pid, target as Generator<unknown>, owner!);
             break;
           }
