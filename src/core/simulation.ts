@@ -19,11 +19,14 @@ import type { Entity, EntitySummary } from "./entity.js";
 import { ConfigError, describeValue, formatTimeNs, SimulationError } from "./errors.js";
 import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
-import { Message } from "./message.js";
+import type { Message } from "./message.js";
+import { directTransport, type SendOptions, sendMessage, type Transport } from "./messaging.js";
 import type { Process } from "./process.js";
 import { ProcessTable } from "./processTable.js";
 import { durationToNs, MAX_TIME_NS } from "./time.js";
 import { wallMilliseconds } from "./wallClock.js";
+
+export type { Transport } from "./messaging.js";
 
 export interface SimulationOptions {
   /**
@@ -87,12 +90,6 @@ export interface RunSummary {
   readonly entities: readonly EntitySummary[];
 }
 
-/** Where messages go between `send` and delivery. A network replaces the default. */
-export interface Transport {
-  /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
-  transmit(message: Message<unknown>, delayNs: number): void;
-}
-
 const NO_HORIZON = Number.POSITIVE_INFINITY;
 
 export class Simulation {
@@ -118,7 +115,8 @@ export class Simulation {
   private readonly entityList: Entity<unknown, unknown>[] = [];
   private readonly entityByName = new Map<string, Entity<unknown, unknown>>();
   private readonly streams = new Map<string, RandomStream>();
-  private nextMessageId = 1;
+  /** @internal Id of the next message sent. */
+  _nextMessageId = 1;
   private totalEvents = 0;
   private hashA = 0x243f6a88;
   private hashB = 0x85a308d3;
@@ -135,19 +133,7 @@ export class Simulation {
       throw new ConfigError("Simulation", "seed", "an integer in [0, 2^53)", seed);
     }
     this.seed = seed;
-    const queue = this.queue;
-    this.transport = {
-      transmit(message, delayNs) {
-        queue.push(
-          message.sentAtNs + delayNs,
-          EventType.Deliver,
-          message.target,
-          message,
-          null,
-          false,
-        );
-      },
-    };
+    this.transport = directTransport(this.queue);
   }
 
   /** Current simulated time, in seconds. */
@@ -326,65 +312,17 @@ export class Simulation {
     return this._send(null, target, kind, payload, 0, options);
   }
 
-  /** @internal Builds a message and hands it to the transport. */
+  /** @internal Builds a message and hands it to the transport (see messaging.ts). */
   _send<P>(
     source: Entity<unknown, unknown> | null,
     target: Entity<P, unknown>,
     kind: string,
     payload: P,
     correlationId: number,
-    options: { delay?: number; sizeBytes?: number; causedBy?: Message<unknown> } | undefined,
+    options: SendOptions | undefined,
     originNs = this._currentOriginNs,
   ): Message<P> {
-    let parentId = this._currentCauseId;
-    if (target === null || typeof target !== "object" || target.sim !== this) {
-      throw new SimulationError(
-        `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
-        source?.name ?? null,
-        this.nowNs,
-      );
-    }
-    let delayNs = 0;
-    let sizeBytes = 0;
-    if (options !== undefined) {
-      if (options.delay !== undefined) {
-        delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
-        this._checkedTime(this.nowNs + delayNs, source?.name ?? null);
-      }
-      const causedBy = options.causedBy;
-      if (causedBy !== undefined) {
-        if (!(causedBy instanceof Message)) {
-          throw new ConfigError(source?.name ?? "Simulation", "causedBy", "a Message", causedBy);
-        }
-        parentId = causedBy.id;
-        originNs = causedBy.originNs;
-      }
-      if (options.sizeBytes !== undefined) {
-        sizeBytes = options.sizeBytes;
-        if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
-          throw new ConfigError(
-            source?.name ?? "Simulation",
-            "sizeBytes",
-            "an integer >= 0",
-            sizeBytes,
-          );
-        }
-      }
-    }
-    const message = new Message<P>(
-      this.nextMessageId++,
-      kind,
-      payload,
-      source,
-      target as Entity<unknown, unknown>,
-      sizeBytes,
-      this.nowNs,
-      correlationId,
-      parentId,
-      originNs < 0 ? this.nowNs : originNs,
-    );
-    this.transport.transmit(message as Message<unknown>, delayNs);
-    return message;
+    return sendMessage(this, source, target, kind, payload, correlationId, options, originNs);
   }
 
   /** @internal One step of a process in a numeric sleep, touching only its generator. */
