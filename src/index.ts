@@ -46,6 +46,22 @@ export {
 } from "./core/entity.js";
 export { Message } from "./core/message.js";
 
+// The trace stream (`sim.onTrace`).
+export type {
+  TraceRecord,
+  TraceListener,
+  DropReason,
+  CallOutcome,
+  MessageSentRecord,
+  MessageDeliveredRecord,
+  MessageDroppedRecord,
+  CallSettledRecord,
+  ProcessStartedRecord,
+  ProcessEndedRecord,
+  TimerFiredRecord,
+  StateChangedRecord,
+} from "./core/trace.js";
+
 // Processes and futures.
 export {
   Process,

@@ -101,6 +101,21 @@ export function sendMessage<P>(
     parentId,
     originNs < 0 ? sim.nowNs : originNs,
   );
+  if (sim._tracing) {
+    sim._trace({
+      type: "message-sent",
+      timeNs: message.sentAtNs,
+      messageId: message.id,
+      kind,
+      source: source === null ? null : source.name,
+      target: target.name,
+      correlationId,
+      parentId,
+      delayNs,
+      sizeBytes,
+      payload,
+    });
+  }
   sim.transport.transmit(message as Message<unknown>, delayNs);
   return message;
 }

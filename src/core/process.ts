@@ -83,6 +83,9 @@ export class Process<R = unknown> implements FutureListener {
   /** @internal Origin (ns) of the causal chain that started this process; -1 if none. */
   readonly originNs: number;
 
+  /** Unique per simulation, in start order (trace records name processes by it). */
+  readonly id: number;
+
   /** @internal Use `entity.start(...)`. */
   constructor(
     readonly entity: Entity,
@@ -90,14 +93,32 @@ export class Process<R = unknown> implements FutureListener {
     readonly name: string,
     readonly daemon: boolean,
   ) {
-    this.causeId = entity.sim._currentCauseId;
-    this.originNs = entity.sim._currentOriginNs;
-    this.pid = entity.sim._procs.register(
-      this as Process<unknown>,
-      this.causeId,
-      this.originNs,
-      daemon,
-    );
+    const sim = entity.sim;
+    this.id = sim._nextProcessId++;
+    this.causeId = sim._currentCauseId;
+    this.originNs = sim._currentOriginNs;
+    this.pid = sim._procs.register(this as Process<unknown>, this.causeId, this.originNs, daemon);
+    if (sim._tracing) {
+      sim._trace({
+        type: "process-started",
+        timeNs: sim.nowNs,
+        entity: entity.name,
+        process: name,
+        processId: this.id,
+      });
+    }
+  }
+
+  /** Tells trace listeners this process ended. */
+  private traceEnd(status: "done" | "failed" | "interrupted" | "cancelled"): void {
+    this.sim._trace({
+      type: "process-ended",
+      timeNs: this.sim.nowNs,
+      entity: this.entity.name,
+      process: this.name,
+      processId: this.id,
+      status,
+    });
   }
 
   /**
@@ -208,6 +229,7 @@ export class Process<R = unknown> implements FutureListener {
     this._error = new CancelledError(reason);
     this.entity._unlinkProcess(this);
     sim._procs.release(this.pid);
+    if (sim._tracing) this.traceEnd("cancelled");
     const previous = sim._currentProcess;
     sim._currentProcess = this;
     try {
@@ -349,6 +371,7 @@ export class Process<R = unknown> implements FutureListener {
     this.sim._procs.flags[this.pid]! &= ~PROC_INTERRUPTED;
     this.entity._unlinkProcess(this);
     this.sim._procs.release(this.pid);
+    if (this.sim._tracing) this.traceEnd(status as "done" | "failed" | "interrupted");
     if (this._result !== null) {
       this.settleResult();
     } else if (status === "failed") {
@@ -392,6 +415,7 @@ export class Process<R = unknown> implements FutureListener {
     this.detach();
     this.entity._unlinkProcess(this);
     sim._procs.release(this.pid);
+    if (sim._tracing) this.traceEnd("failed");
     throw new SimulationError(
       `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process`,
       this.entity.name,

@@ -24,6 +24,7 @@ import { directTransport, type SendOptions, sendMessage, type Transport } from "
 import type { Process } from "./process.js";
 import { ProcessTable } from "./processTable.js";
 import { durationToNs, MAX_TIME_NS } from "./time.js";
+import type { TraceListener, TraceRecord } from "./trace.js";
 import { wallMilliseconds } from "./wallClock.js";
 
 export type { Transport } from "./messaging.js";
@@ -108,6 +109,11 @@ export class Simulation {
   /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
   _currentOriginNs = -1;
 
+  /** @internal True while anyone listens to the trace stream: the one branch at each emission point. */
+  _tracing = false;
+  /** @internal Id of the next process started. */
+  _nextProcessId = 1;
+
   /** @internal Hot per-process state for the loop's fast path (see processTable.ts). */
   readonly _procs = new ProcessTable();
 
@@ -126,6 +132,7 @@ export class Simulation {
   private unobserved: SimFuture<unknown>[] = [];
   private failure: SimulationError | null = null;
   private pausedOptions: RunOptions | null = null;
+  private traceListeners: readonly TraceListener[] = [];
 
   constructor(options: SimulationOptions) {
     const seed = options?.seed;
@@ -153,6 +160,30 @@ export class Simulation {
   /** Hash of every event processed so far (time, type, target), as 16 hex digits. */
   get traceHash(): string {
     return hex32(fmix32(this.hashA)) + hex32(fmix32(this.hashB ^ this.totalEvents));
+  }
+
+  /**
+   * Calls `listener` with every trace record from now on (messages sent, delivered and dropped,
+   * calls settled, processes started and ended, timers fired, component state changes; see
+   * docs/core/tracing.md). Returns the function that unsubscribes it. With no listener,
+   * tracing costs one branch per emission point and builds nothing.
+   */
+  onTrace(listener: TraceListener): () => void {
+    if (typeof listener !== "function") {
+      throw new ConfigError("Simulation.onTrace", "listener", "a function", listener);
+    }
+    // Copy on write: a listener that unsubscribes during an emission does not disturb it.
+    this.traceListeners = [...this.traceListeners, listener];
+    this._tracing = true;
+    return () => {
+      this.traceListeners = this.traceListeners.filter((other) => other !== listener);
+      this._tracing = this.traceListeners.length > 0;
+    };
+  }
+
+  /** @internal Hands a record to every listener; call it only when `_tracing`. */
+  _trace(record: TraceRecord): void {
+    for (const listener of this.traceListeners) listener(record);
   }
 
   /** Every entity, in creation order. */
@@ -556,6 +587,14 @@ export class Simulation {
           }
           default: {
             who = owner === null ? 0 : owner.id;
+            if (this._tracing) {
+              this._trace({
+                type: "timer-fired",
+                timeNs,
+                entity: owner === null ? null : owner.name,
+                callback: (target as (arg: unknown) => void).name,
+              });
+            }
             this._currentCauseId = 0;
             this._currentOriginNs = -1;
             (target as (arg: unknown) => void)(payload);
