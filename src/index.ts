@@ -213,6 +213,7 @@ export {
   checkDeterminism,
   assertDeterministic,
   NondeterminismError,
+  type DeterminismOptions,
   type DeterminismVerdict,
 } from "./core/determinism.js";
 
