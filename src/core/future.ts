@@ -10,8 +10,9 @@
  * A rejected future that nobody has waited on fails the run, unless it was `defuse()`d: an
  * error is never silently dropped. The check runs once every event at the instant of the
  * rejection has run (so anything started at that same instant can still wait on it), or when
- * the run (or `step`) returns, whichever is first; a pause defers it to `resume()`. Cancellation is not an
- * error: a cancelled future rejects its waiters with `CancelledError` but fails nothing.
+ * the run (or `step`) returns, whichever is first; a pause defers it to `resume()`.
+ * Cancellation is not an error: a cancelled future rejects its waiters with `CancelledError`
+ * but fails nothing.
  */
 import type { Entity } from "./entity.js";
 import { CancelledError, ConfigError, SimulationError, TimeoutError } from "./errors.js";
