@@ -87,7 +87,11 @@ export interface RunSummary {
   readonly pendingEvents: number;
   /** Hash of every event processed since creation: equal hashes mean equal runs. */
   readonly traceHash: string;
-  /** Every entity at the end of this call, in creation order, with its counters and metrics. */
+  /**
+   * Every entity at the end of this call, in creation order, with its counters and metrics.
+   * Built when first read (then kept): read it before the simulation runs on or resets its
+   * statistics, or the read throws rather than show later numbers.
+   */
   readonly entities: readonly EntitySummary[];
 }
 
@@ -133,6 +137,8 @@ export class Simulation {
   private failure: SimulationError | null = null;
   private pausedOptions: RunOptions | null = null;
   private traceListeners: readonly TraceListener[] = [];
+  /** Changes when entities' state may have moved on since a run summary was returned. */
+  private summaryVersion = 0;
 
   constructor(options: SimulationOptions) {
     const seed = options?.seed;
@@ -301,6 +307,7 @@ export class Simulation {
    * inFlight` keep holding: work still in flight is counted as forwarded again.
    */
   resetStats(): void {
+    this.summaryVersion++;
     for (const entity of this.entityList) entity.resetStats();
   }
 
@@ -463,6 +470,7 @@ export class Simulation {
     }
     const startNs = this.nowNs;
     const startEvents = this.totalEvents;
+    this.summaryVersion++;
     const wallStart = wallMilliseconds();
     this._status = "running";
     this.pausedOptions = null;
@@ -489,6 +497,9 @@ export class Simulation {
     }
     const wallSeconds = (wallMilliseconds() - wallStart) / 1000;
     const eventsProcessed = this.totalEvents - startEvents;
+    const sim = this;
+    const version = this.summaryVersion;
+    let entities: readonly EntitySummary[] | null = null;
     return {
       reason,
       seed: this.seed,
@@ -501,8 +512,24 @@ export class Simulation {
       eventsPerWallSecond: wallSeconds > 0 ? eventsProcessed / wallSeconds : 0,
       pendingEvents: this.queue.liveNonDaemon,
       traceHash: this.traceHash,
-      entities: this.entityList.map((entity) => entity._summary()),
+      // Built on first read: a debugger stepping one event at a time rarely looks at it.
+      get entities() {
+        if (entities === null) entities = sim.entitySummaries(version);
+        return entities;
+      },
     };
+  }
+
+  /** The entities' summaries for a `RunSummary`, unless the simulation has moved on since. */
+  private entitySummaries(version: number): EntitySummary[] {
+    if (version !== this.summaryVersion) {
+      throw new SimulationError(
+        "RunSummary.entities is built when first read, and this summary's run has been continued (or its statistics reset) since: read it before the next run, step or resetStats()",
+        null,
+        this.nowNs,
+      );
+    }
+    return this.entityList.map((entity) => entity._summary());
   }
 
   /** The event loop. Hot path: see the file comment and bench/ before changing it. */
