@@ -466,6 +466,7 @@ export class Entity<In = unknown, Out = unknown> {
       generator,
       name,
       options?.daemon === true,
+      typeof body === "function" ? body : null,
     );
     this.linkProcess(process as Process<unknown>);
     process._schedule();

@@ -92,6 +92,8 @@ export class Process<R = unknown> implements FutureListener {
     private readonly generator: ProcessGenerator<R>,
     readonly name: string,
     readonly daemon: boolean,
+    /** The generator function given to `start`, if any: named in errors. */
+    private readonly body: ((...args: never[]) => unknown) | null = null,
   ) {
     const sim = entity.sim;
     this.id = sim._nextProcessId++;
@@ -409,6 +411,33 @@ export class Process<R = unknown> implements FutureListener {
     }
   }
 
+  /**
+   * The code this process runs, for errors: its entity's generator method (found by the
+   * generator's prototype, so nothing is kept per process for it) or the function given to
+   * `start`, with the first line of its source, and the message whose handling started it.
+   */
+  private whereDefined(): string {
+    const made = Object.getPrototypeOf(this.generator) as object | null;
+    let where: string | null = null;
+    for (
+      let o: object | null = this.entity;
+      o !== null && where === null;
+      o = Object.getPrototypeOf(o)
+    ) {
+      for (const key of Object.getOwnPropertyNames(o)) {
+        const value = Object.getOwnPropertyDescriptor(o, key)?.value as { prototype?: unknown };
+        if (typeof value === "function" && value.prototype === made) {
+          where = `${this.entity.constructor.name}.${key}: ${sourceHead(value)}`;
+          break;
+        }
+      }
+    }
+    if (where === null) {
+      where = this.body === null ? `a generator named "${this.name}"` : sourceHead(this.body);
+    }
+    return this.causeId > 0 ? `${where}, started while handling message ${this.causeId}` : where;
+  }
+
   private badYield(yielded: unknown): never {
     const sim = this.sim;
     this._status = "failed";
@@ -417,9 +446,15 @@ export class Process<R = unknown> implements FutureListener {
     sim._procs.release(this.pid);
     if (sim._tracing) this.traceEnd("failed");
     throw new SimulationError(
-      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process`,
+      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process. The process runs ${this.whereDefined()}`,
       this.entity.name,
       sim.nowNs,
     );
   }
+}
+
+/** The first line of a function's source text (engines keep it exactly), shortened. */
+function sourceHead(fn: { toString(): string }): string {
+  const head = Function.prototype.toString.call(fn).split("\n", 1)[0]!.trim();
+  return head.length > 80 ? `${head.slice(0, 77)}...` : head;
 }
