@@ -48,6 +48,22 @@ export {
 } from "./core/entity.js";
 export { Message } from "./core/message.js";
 
+// The trace stream (`sim.onTrace`).
+export type {
+  TraceRecord,
+  TraceListener,
+  DropReason,
+  CallOutcome,
+  MessageSentRecord,
+  MessageDeliveredRecord,
+  MessageDroppedRecord,
+  CallSettledRecord,
+  ProcessStartedRecord,
+  ProcessEndedRecord,
+  TimerFiredRecord,
+  StateChangedRecord,
+} from "./core/trace.js";
+
 // Processes and futures.
 export {
   Process,
@@ -111,8 +127,9 @@ export {
   checkDeterminism,
   assertDeterministic,
   NondeterminismError,
+  type DeterminismOptions,
   type DeterminismVerdict,
-} from "./core/determinism.js";
+} from "./check/determinism.js";
 
 // Errors.
 export {

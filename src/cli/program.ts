@@ -16,13 +16,15 @@ const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
   distsim run <model.ts|model.js> [--seed N] [--until SECONDS]
-              [--json out.json] [--csv out.csv] [--report out.html]
+              [--json out.json] [--csv out.csv] [--report out.html] [--trace out.jsonl]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
       the run ends when only daemon events remain. --seed defaults to 1. --json writes the
       summary, every entity's counters and metrics, and every recorded series (probes,
       sinks); --csv writes the same as one tidy table (entity,type,metric,time,value);
-      --report writes an HTML page charting the series, with the entities as a table.
+      --report writes an HTML page charting the series, with the entities as a table;
+      --trace writes every trace record (messages sent, delivered, dropped; calls settled;
+      processes started and ended; timers; state changes), one JSON object per line.
   distsim catalog [list]                          list the component catalog by layer
   distsim catalog show <Name>                     one entry, as Markdown
   distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
@@ -59,6 +61,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         json: { type: "string" },
         csv: { type: "string" },
         report: { type: "string" },
+        trace: { type: "string" },
         layer: { type: "string" },
         group: { type: "string" },
       },
@@ -111,6 +114,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   const json = typeof values.json === "string" ? values.json : undefined;
   const csv = typeof values.csv === "string" ? values.csv : undefined;
   const report = typeof values.report === "string" ? values.report : undefined;
+  const trace = typeof values.trace === "string" ? values.trace : undefined;
   return runCommand(
     {
       file,
@@ -119,6 +123,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       ...(json === undefined ? {} : { json }),
       ...(csv === undefined ? {} : { csv }),
       ...(report === undefined ? {} : { report }),
+      ...(trace === undefined ? {} : { trace }),
     },
     io,
   );

@@ -1,6 +1,6 @@
 /**
- * `distsim run model.ts [--seed N] [--until SECONDS] [--json F] [--csv F] [--report F]`: runs a user's model
- * file and prints a summary table.
+ * `distsim run model.ts [--seed N] [--until SECONDS] [--json F] [--csv F] [--report F] [--trace F]`:
+ * runs a user's model file and prints a summary table.
  *
  * A model file (TypeScript or JavaScript) exports its builder as the default export or as
  * `build`: `(context: { seed, params }) => Simulation`, and may export `until` (seconds) as its
@@ -19,6 +19,7 @@ import { reportFromRun } from "../report/fromRun.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
+import { writeTraceFile } from "./traceFile.js";
 
 export interface ModelContext {
   readonly seed: number;
@@ -35,6 +36,8 @@ export interface RunCommandOptions {
   csv?: string;
   /** Writes a self-contained HTML report (probes as charts, entities as a table) here. */
   report?: string;
+  /** Writes the trace stream here, one JSON object per line (also when the model fails). */
+  trace?: string;
 }
 
 export interface CommandIO {
@@ -109,6 +112,15 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   let summary: RunSummary;
   let wallSeconds = 0;
   let events = 0;
+  let finishTrace: (() => void) | null = null;
+  if (options.trace !== undefined) {
+    try {
+      finishTrace = writeTraceFile(sim, options.trace);
+    } catch (error) {
+      io.err(`distsim run: cannot write the trace: ${(error as Error).message}\n`);
+      return ExitCode.usage;
+    }
+  }
   try {
     // Run in slices so a terminal can show progress; slicing does not change the run.
     for (;;) {
@@ -137,6 +149,8 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
       `distsim run: the model failed: ${message}${cause}\n  seed ${options.seed} reproduces it: distsim run ${options.file} --seed ${options.seed}\n`,
     );
     return ExitCode.modelFailed;
+  } finally {
+    finishTrace?.();
   }
   const report: RunReport = toRunReport(options.file, sim, {
     ...summary,
@@ -160,5 +174,6 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     );
     io.out(`\nwrote ${options.report}\n`);
   }
+  if (options.trace !== undefined) io.out(`\nwrote ${options.trace}\n`);
   return ExitCode.ok;
 }

@@ -40,6 +40,7 @@ import type { Message } from "./message.js";
 import { Process, type ProcessGenerator, type ProcessOptions } from "./process.js";
 import type { Simulation } from "./simulation.js";
 import { durationToNs, timeToNs } from "./time.js";
+import type { CallOutcome, DropReason } from "./trace.js";
 
 /** Lifecycle of an entity. */
 export type EntityStatus = "up" | "crashed";
@@ -380,6 +381,36 @@ export class Entity<In = unknown, Out = unknown> {
     // After a crash the table is gone (or new, without this id): nothing to delete.
     this.pendingCalls?.delete(pending.messageId);
     if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
+    if (this.sim._tracing) this.traceCall(pending.messageId, "cancelled");
+  }
+
+  private traceCall(messageId: number, outcome: CallOutcome): void {
+    this.sim._trace({
+      type: "call-settled",
+      timeNs: this.sim.nowNs,
+      entity: this.name,
+      messageId,
+      outcome,
+    });
+  }
+
+  /**
+   * Tells trace listeners that a state of this entity changed (a circuit breaker's circuit
+   * from "closed" to "open"). Costs one branch when nobody listens.
+   */
+  protected traceStateChange(subject: string, from: string, to: string, reason = ""): void {
+    const sim = this.sim;
+    if (sim._tracing) {
+      sim._trace({
+        type: "state-changed",
+        timeNs: sim.nowNs,
+        entity: this.name,
+        subject,
+        from,
+        to,
+        reason,
+      });
+    }
   }
 
   /**
@@ -425,6 +456,7 @@ export class Entity<In = unknown, Out = unknown> {
       generator,
       name,
       options?.daemon === true,
+      typeof body === "function" ? body : null,
     );
     this.linkProcess(process as Process<unknown>);
     process._schedule();
@@ -590,8 +622,10 @@ export class Entity<In = unknown, Out = unknown> {
 
   /** @internal The loop delivers a message here. */
   _receive(message: Message<In>): void {
+    const tracing = this.sim._tracing;
     if (this._status !== "up") {
       this.counters.droppedWhileDown++;
+      if (tracing) traceMessage(message, "target-down");
       return;
     }
     const correlationId = message.correlationId;
@@ -602,12 +636,18 @@ export class Entity<In = unknown, Out = unknown> {
       const pending = this.pendingCalls?.get(correlationId);
       if (pending === undefined) {
         if (message.awaited) this.counters.lateReplies++;
+        if (tracing) traceMessage(message, message.awaited ? "late-reply" : "unawaited-reply");
         return;
       }
       this.pendingCalls!.delete(correlationId);
       if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
       const payload = message.payload;
-      if (payload instanceof FailureReply) {
+      const refused = payload instanceof FailureReply;
+      if (tracing) {
+        traceMessage(message, null);
+        this.traceCall(correlationId, refused ? "refused" : "ok");
+      }
+      if (refused) {
         pending.future.reject(
           new RemoteError(payload.reason, message.source?.name ?? "simulation"),
         );
@@ -617,6 +657,7 @@ export class Entity<In = unknown, Out = unknown> {
       return;
     }
     this.counters.received++;
+    if (tracing) traceMessage(message, null);
     const result = this.handle(message);
     if (result !== undefined) {
       if (typeof (result as { next?: unknown }).next !== "function") {
@@ -645,6 +686,7 @@ export class Entity<In = unknown, Out = unknown> {
     if (pending === undefined) return;
     this.pendingCalls!.delete(requestId);
     pending.timerToken = -1;
+    if (this.sim._tracing) this.traceCall(requestId, "timed-out");
     pending.future.reject(new TimeoutError(seconds));
   }
 
@@ -667,6 +709,22 @@ export class Entity<In = unknown, Out = unknown> {
     process.prevInEntity = null;
     process.nextInEntity = null;
   }
+}
+
+/** A delivery (`reason` null) or a drop of `message`, for trace listeners. */
+function traceMessage(message: Message<unknown>, reason: DropReason | null): void {
+  const fields = {
+    timeNs: message.target.sim.nowNs,
+    messageId: message.id,
+    kind: message.kind,
+    source: message.source === null ? null : message.source.name,
+    target: message.target.name,
+  };
+  message.target.sim._trace(
+    reason === null
+      ? { type: "message-delivered", ...fields }
+      : { type: "message-dropped", ...fields, reason },
+  );
 }
 
 function callTimedOut(pending: PendingCall): void {

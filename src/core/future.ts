@@ -7,9 +7,12 @@
  * event scheduled at the current time, in the order they started waiting. That keeps every
  * handler atomic (no process runs inside another's step) and the order deterministic.
  *
- * A rejected future that nobody waits on fails the run at the end of the event in which it was
- * rejected, unless it was `defuse()`d: an error is never silently dropped. Cancellation is not
- * an error: a cancelled future rejects its waiters with `CancelledError` but fails nothing.
+ * A rejected future that nobody has waited on fails the run, unless it was `defuse()`d: an
+ * error is never silently dropped. The check runs once every event at the instant of the
+ * rejection has run (so anything started at that same instant can still wait on it), or when
+ * the run (or `step`) returns, whichever is first; a pause defers it to `resume()`.
+ * Cancellation is not an error: a cancelled future rejects its waiters with `CancelledError`
+ * but fails nothing.
  */
 
 import { CancelledError, ConfigError, SimulationError, TimeoutError } from "../errors/errors.js";

@@ -21,6 +21,7 @@ import {
 import type { Entity } from "./entity.js";
 import { EventType } from "./eventQueue.js";
 import { type FutureListener, SimFuture } from "./future.js";
+import { PROC_INTERRUPTED } from "./processTable.js";
 import type { Simulation } from "./simulation.js";
 import { MAX_TIME_NS } from "./time.js";
 
@@ -56,10 +57,10 @@ export class Process<R = unknown> implements FutureListener {
   private _status: ProcessStatus = "scheduled";
   /** Queue token of the event that will next resume this process, or -1 (in the sim's table). */
   private get wakeToken(): number {
-    return this.entity.sim._procWake[this.pid]!;
+    return this.entity.sim._procs.wake[this.pid]!;
   }
   private set wakeToken(token: number) {
-    this.entity.sim._procWake[this.pid] = token;
+    this.entity.sim._procs.wake[this.pid] = token;
   }
   /** @internal Index in the simulation's process table. */
   readonly pid: number;
@@ -83,21 +84,44 @@ export class Process<R = unknown> implements FutureListener {
   /** @internal Origin (ns) of the causal chain that started this process; -1 if none. */
   readonly originNs: number;
 
+  /** Unique per simulation, in start order (trace records name processes by it). */
+  readonly id: number;
+
   /** @internal Use `entity.start(...)`. */
   constructor(
     readonly entity: Entity,
     private readonly generator: ProcessGenerator<R>,
     readonly name: string,
     readonly daemon: boolean,
+    /** The generator function given to `start`, if any: named in errors. */
+    private readonly body: ((...args: never[]) => unknown) | null = null,
   ) {
-    this.causeId = entity.sim._currentCauseId;
-    this.originNs = entity.sim._currentOriginNs;
-    this.pid = entity.sim._registerProcess(
-      this as Process<unknown>,
-      this.causeId,
-      this.originNs,
-      daemon,
-    );
+    const sim = entity.sim;
+    this.id = sim._nextProcessId++;
+    this.causeId = sim._currentCauseId;
+    this.originNs = sim._currentOriginNs;
+    this.pid = sim._procs.register(this as Process<unknown>, this.causeId, this.originNs, daemon);
+    if (sim._tracing) {
+      sim._trace({
+        type: "process-started",
+        timeNs: sim.nowNs,
+        entity: entity.name,
+        process: name,
+        processId: this.id,
+      });
+    }
+  }
+
+  /** Tells trace listeners this process ended. */
+  private traceEnd(status: "done" | "failed" | "interrupted" | "cancelled"): void {
+    this.sim._trace({
+      type: "process-ended",
+      timeNs: this.sim.nowNs,
+      entity: this.entity.name,
+      process: this.name,
+      processId: this.id,
+      status,
+    });
   }
 
   /**
@@ -171,7 +195,7 @@ export class Process<R = unknown> implements FutureListener {
     const error = new InterruptError(reason);
     if (this.interrupts === null) this.interrupts = [error];
     else this.interrupts.push(error);
-    this.sim._procFlags[this.pid]! |= 2;
+    this.sim._procs.flags[this.pid]! |= PROC_INTERRUPTED;
     // Mid-step (a process it cancelled interrupts it from a finally block), the interrupt
     // waits for the step's yield: afterStep schedules it then.
     if (!this.interruptScheduled && !this.inStep) this.scheduleInterrupt();
@@ -207,7 +231,8 @@ export class Process<R = unknown> implements FutureListener {
     this._status = "cancelled";
     this._error = new CancelledError(reason);
     this.entity._unlinkProcess(this);
-    sim._releaseProcess(this.pid);
+    sim._procs.release(this.pid);
+    if (sim._tracing) this.traceEnd("cancelled");
     const previous = sim._currentProcess;
     sim._currentProcess = this;
     try {
@@ -334,7 +359,7 @@ export class Process<R = unknown> implements FutureListener {
     const error = this.interrupts!.shift()!;
     if (this.interrupts!.length === 0) {
       this.interrupts = null;
-      this.sim._procFlags[this.pid]! &= ~2;
+      this.sim._procs.flags[this.pid]! &= ~PROC_INTERRUPTED;
     }
     this.detach();
     this.interruptScheduled = true;
@@ -346,9 +371,10 @@ export class Process<R = unknown> implements FutureListener {
     this._returned = value;
     this._error = error;
     this.interrupts = null;
-    this.sim._procFlags[this.pid]! &= ~2;
+    this.sim._procs.flags[this.pid]! &= ~PROC_INTERRUPTED;
     this.entity._unlinkProcess(this);
-    this.sim._releaseProcess(this.pid);
+    this.sim._procs.release(this.pid);
+    if (this.sim._tracing) this.traceEnd(status as "done" | "failed" | "interrupted");
     if (this._result !== null) {
       this.settleResult();
     } else if (status === "failed") {
@@ -386,16 +412,50 @@ export class Process<R = unknown> implements FutureListener {
     }
   }
 
+  /**
+   * The code this process runs, for errors: its entity's generator method (found by the
+   * generator's prototype, so nothing is kept per process for it) or the function given to
+   * `start`, with the first line of its source, and the message whose handling started it.
+   */
+  private whereDefined(): string {
+    const made = Object.getPrototypeOf(this.generator) as object | null;
+    let where: string | null = null;
+    for (
+      let o: object | null = this.entity;
+      o !== null && where === null;
+      o = Object.getPrototypeOf(o)
+    ) {
+      for (const key of Object.getOwnPropertyNames(o)) {
+        const value = Object.getOwnPropertyDescriptor(o, key)?.value as { prototype?: unknown };
+        if (typeof value === "function" && value.prototype === made) {
+          where = `${this.entity.constructor.name}.${key}: ${sourceHead(value)}`;
+          break;
+        }
+      }
+    }
+    if (where === null) {
+      where = this.body === null ? `a generator named "${this.name}"` : sourceHead(this.body);
+    }
+    return this.causeId > 0 ? `${where}, started while handling message ${this.causeId}` : where;
+  }
+
   private badYield(yielded: unknown): never {
     const sim = this.sim;
     this._status = "failed";
     this.detach();
     this.entity._unlinkProcess(this);
-    sim._releaseProcess(this.pid);
+    sim._procs.release(this.pid);
+    if (sim._tracing) this.traceEnd("failed");
     throw new SimulationError(
-      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process`,
+      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process. The process runs ${this.whereDefined()}`,
       this.entity.name,
       sim.nowNs,
     );
   }
+}
+
+/** The first line of a function's source text (engines keep it exactly), shortened. */
+function sourceHead(fn: { toString(): string }): string {
+  const head = Function.prototype.toString.call(fn).split("\n", 1)[0]!.trim();
+  return head.length > 80 ? `${head.slice(0, 77)}...` : head;
 }

@@ -19,10 +19,15 @@ import { RandomStream } from "../random/randomStream.js";
 import type { Entity, EntitySummary } from "./entity.js";
 import { EventQueue, EventType } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
-import { Message } from "./message.js";
+import type { Message } from "./message.js";
+import { directTransport, type SendOptions, sendMessage, type Transport } from "./messaging.js";
 import type { Process } from "./process.js";
+import { ProcessTable } from "./processTable.js";
 import { durationToNs, MAX_TIME_NS, timeToNs } from "./time.js";
+import type { TraceListener, TraceRecord } from "./trace.js";
 import { wallMilliseconds } from "./wallClock.js";
+
+export type { Transport } from "./messaging.js";
 
 export interface SimulationOptions {
   /**
@@ -91,14 +96,12 @@ export interface RunSummary {
   readonly pendingEvents: number;
   /** Hash of every event processed since creation: equal hashes mean equal runs. */
   readonly traceHash: string;
-  /** Every entity at the end of this call, in creation order, with its counters and metrics. */
+  /**
+   * Every entity at the end of this call, in creation order, with its counters and metrics.
+   * Built when first read (then kept): read it before the simulation runs on or resets its
+   * statistics, or the read throws rather than show later numbers.
+   */
   readonly entities: readonly EntitySummary[];
-}
-
-/** Where messages go between `send` and delivery. A network replaces the default. */
-export interface Transport {
-  /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
-  transmit(message: Message<unknown>, delayNs: number): void;
 }
 
 const NO_HORIZON = Number.POSITIVE_INFINITY;
@@ -119,24 +122,20 @@ export class Simulation {
   /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
   _currentOriginNs = -1;
 
-  /** @internal Process table: hot per-process state in dense arrays, indexed by pid. */
-  _procObj: Process<unknown>[] = [];
-  /** @internal */
-  _procWake = new Float64Array(1024);
-  /** @internal */
-  _procCause = new Float64Array(1024);
-  /** @internal Origin (ns) of the chain that started each process; -1 if none. */
-  _procOrigin = new Float64Array(1024);
-  /** @internal bit 0: daemon; bit 1: interrupts pending. Any bit set: slow path. */
-  _procFlags = new Uint8Array(1024);
-  private _procFree = new Int32Array(1024);
-  private _procFreeTop = 0;
+  /** @internal True while anyone listens to the trace stream: the one branch at each emission point. */
+  _tracing = false;
+  /** @internal Id of the next process started. */
+  _nextProcessId = 1;
+
+  /** @internal Hot per-process state for the loop's fast path (see processTable.ts). */
+  readonly _procs = new ProcessTable();
 
   private _status: SimulationStatus = "idle";
   private readonly entityList: Entity<unknown, unknown>[] = [];
   private readonly entityByName = new Map<string, Entity<unknown, unknown>>();
   private readonly streams = new Map<string, RandomStream>();
-  private nextMessageId = 1;
+  /** @internal Id of the next message sent. */
+  _nextMessageId = 1;
   private totalEvents = 0;
   private hashA = 0x243f6a88;
   private hashB = 0x85a308d3;
@@ -148,6 +147,9 @@ export class Simulation {
   private pausedOptions: RunOptions | null = null;
   /** When the warm-up of the current run call ends (integer ns), or -1 for none pending. */
   private warmupEndNs = -1;
+  private traceListeners: readonly TraceListener[] = [];
+  /** Changes when entities' state may have moved on since a run summary was returned. */
+  private summaryVersion = 0;
 
   constructor(options: SimulationOptions) {
     const seed = options?.seed;
@@ -155,19 +157,7 @@ export class Simulation {
       throw new ConfigError("Simulation", "seed", "an integer in [0, 2^53)", seed);
     }
     this.seed = seed;
-    const queue = this.queue;
-    this.transport = {
-      transmit(message, delayNs) {
-        queue.push(
-          message.sentAtNs + delayNs,
-          EventType.Deliver,
-          message.target,
-          message,
-          null,
-          false,
-        );
-      },
-    };
+    this.transport = directTransport(this.queue);
   }
 
   /** Current simulated time, in seconds. */
@@ -187,6 +177,30 @@ export class Simulation {
   /** Hash of every event processed so far (time, type, target), as 16 hex digits. */
   get traceHash(): string {
     return hex32(fmix32(this.hashA)) + hex32(fmix32(this.hashB ^ this.totalEvents));
+  }
+
+  /**
+   * Calls `listener` with every trace record from now on (messages sent, delivered and dropped,
+   * calls settled, processes started and ended, timers fired, component state changes; see
+   * docs/core/tracing.md). Returns the function that unsubscribes it. With no listener,
+   * tracing costs one branch per emission point and builds nothing.
+   */
+  onTrace(listener: TraceListener): () => void {
+    if (typeof listener !== "function") {
+      throw new ConfigError("Simulation.onTrace", "listener", "a function", listener);
+    }
+    // Copy on write: a listener that unsubscribes during an emission does not disturb it.
+    this.traceListeners = [...this.traceListeners, listener];
+    this._tracing = true;
+    return () => {
+      this.traceListeners = this.traceListeners.filter((other) => other !== listener);
+      this._tracing = this.traceListeners.length > 0;
+    };
+  }
+
+  /** @internal Hands a record to every listener; call it only when `_tracing`. */
+  _trace(record: TraceRecord): void {
+    for (const listener of this.traceListeners) listener(record);
   }
 
   /** Every entity, in creation order. */
@@ -304,6 +318,7 @@ export class Simulation {
    * inFlight` keep holding: work still in flight is counted as forwarded again.
    */
   resetStats(): void {
+    this.summaryVersion++;
     for (const entity of this.entityList) entity.resetStats();
   }
 
@@ -372,136 +387,41 @@ export class Simulation {
     );
   }
 
-  /** @internal Builds a message and hands it to the transport. */
+  /** @internal Builds a message and hands it to the transport (see messaging.ts). */
   _send<P>(
     source: Entity<unknown, unknown> | null,
     target: Entity<P, unknown>,
     kind: string,
     payload: P,
     correlationId: number,
-    options: { delay?: number; sizeBytes?: number; causedBy?: Message<unknown> } | undefined,
+    options: SendOptions | undefined,
     originNs = this._currentOriginNs,
   ): Message<P> {
-    let parentId = this._currentCauseId;
-    if (target === null || typeof target !== "object" || target.sim !== this) {
-      throw new SimulationError(
-        `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
-        source?.name ?? null,
-        this.nowNs,
-      );
-    }
-    let delayNs = 0;
-    let sizeBytes = 0;
-    if (options !== undefined) {
-      if (options.delay !== undefined) {
-        delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
-        this._checkedTime(this.nowNs + delayNs, source?.name ?? null);
-      }
-      const causedBy = options.causedBy;
-      if (causedBy !== undefined) {
-        if (!(causedBy instanceof Message)) {
-          throw new ConfigError(source?.name ?? "Simulation", "causedBy", "a Message", causedBy);
-        }
-        parentId = causedBy.id;
-        originNs = causedBy.originNs;
-      }
-      if (options.sizeBytes !== undefined) {
-        sizeBytes = options.sizeBytes;
-        if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
-          throw new ConfigError(
-            source?.name ?? "Simulation",
-            "sizeBytes",
-            "an integer >= 0",
-            sizeBytes,
-          );
-        }
-      }
-    }
-    const message = new Message<P>(
-      this.nextMessageId++,
-      kind,
-      payload,
-      source,
-      target as Entity<unknown, unknown>,
-      sizeBytes,
-      this.nowNs,
-      correlationId,
-      parentId,
-      originNs < 0 ? this.nowNs : originNs,
-    );
-    this.transport.transmit(message as Message<unknown>, delayNs);
-    return message;
-  }
-
-  /** @internal */
-  _registerProcess(
-    process: Process<unknown>,
-    causeId: number,
-    originNs: number,
-    daemon: boolean,
-  ): number {
-    if (this._procFreeTop > 0) {
-      const pid = this._procFree[--this._procFreeTop]!;
-      this._procObj[pid] = process;
-      this._procWake[pid] = -1;
-      this._procCause[pid] = causeId;
-      this._procOrigin[pid] = originNs;
-      this._procFlags[pid] = daemon ? 1 : 0;
-      return pid;
-    }
-    const pid = this._procObj.length;
-    if (pid === this._procWake.length) {
-      const free = new Int32Array(pid * 2);
-      free.set(this._procFree);
-      this._procFree = free;
-      const wake = new Float64Array(pid * 2);
-      wake.set(this._procWake);
-      this._procWake = wake;
-      const cause = new Float64Array(pid * 2);
-      cause.set(this._procCause);
-      this._procCause = cause;
-      const origin = new Float64Array(pid * 2);
-      origin.set(this._procOrigin);
-      this._procOrigin = origin;
-      const flags = new Uint8Array(pid * 2);
-      flags.set(this._procFlags);
-      this._procFlags = flags;
-    }
-    this._procObj.push(process);
-    this._procWake[pid] = -1;
-    this._procCause[pid] = causeId;
-    this._procOrigin[pid] = originNs;
-    this._procFlags[pid] = daemon ? 1 : 0;
-    return pid;
-  }
-
-  /** @internal A finished process gives its pid back. */
-  _releaseProcess(pid: number): void {
-    this._procObj[pid] = null as unknown as Process<unknown>;
-    this._procFree[this._procFreeTop++] = pid;
+    return sendMessage(this, source, target, kind, payload, correlationId, options, originNs);
   }
 
   /** @internal One step of a process in a numeric sleep, touching only its generator. */
   private resumeFast(pid: number, generator: Generator<unknown>, owner: Entity<unknown, unknown>) {
+    const procs = this._procs;
     const previous = this._currentProcess;
-    this._currentProcess = this._procObj[pid]!;
-    this._procWake[pid] = -1;
+    this._currentProcess = procs.obj[pid]!;
+    procs.wake[pid] = -1;
     let step: IteratorResult<unknown>;
     try {
       step = generator.next(undefined);
     } catch (error) {
       this._currentProcess = previous;
-      this._procObj[pid]!._fastThrew(error);
+      procs.obj[pid]!._fastThrew(error);
       return;
     }
     this._currentProcess = previous;
-    if (step.done !== true && this._procFlags[pid] === 0) {
+    if (step.done !== true && procs.flags[pid] === 0) {
       const yielded = step.value;
       if (typeof yielded === "number" && yielded >= 0) {
         const wakeNs = this.nowNs + Math.round(yielded * 1e9);
         // Past the exact range of integer ns (or infinite): the slow path fails the process.
         if (wakeNs <= MAX_TIME_NS) {
-          this._procWake[pid] = this.queue.push(
+          procs.wake[pid] = this.queue.push(
             wakeNs,
             EventType.ResumeFast,
             generator,
@@ -513,7 +433,7 @@ export class Simulation {
         }
       }
     }
-    this._procObj[pid]!._fastStepped(step as IteratorResult<never>);
+    procs.obj[pid]!._fastStepped(step as IteratorResult<never>);
   }
 
   /** @internal Entities register themselves on construction; names are unique. */
@@ -590,6 +510,7 @@ export class Simulation {
     if (!resuming) this.warmupEndNs = this.warmupEnd(options.warmup, untilNs);
     const startNs = this.nowNs;
     const startEvents = this.totalEvents;
+    this.summaryVersion++;
     const wallStart = wallMilliseconds();
     this._status = "running";
     this.pausedOptions = null;
@@ -636,6 +557,9 @@ export class Simulation {
     }
     const wallSeconds = (wallMilliseconds() - wallStart) / 1000;
     const eventsProcessed = this.totalEvents - startEvents;
+    const sim = this;
+    const version = this.summaryVersion;
+    let entities: readonly EntitySummary[] | null = null;
     return {
       reason,
       seed: this.seed,
@@ -648,7 +572,11 @@ export class Simulation {
       eventsPerWallSecond: wallSeconds > 0 ? eventsProcessed / wallSeconds : 0,
       pendingEvents: this.queue.liveNonDaemon,
       traceHash: this.traceHash,
-      entities: this.entityList.map((entity) => entity._summary()),
+      // Built on first read: a debugger stepping one event at a time rarely looks at it.
+      get entities() {
+        if (entities === null) entities = sim.entitySummaries(version);
+        return entities;
+      },
     };
   }
 
@@ -673,6 +601,18 @@ export class Simulation {
       );
     }
     return endNs;
+  }
+
+  /** The entities' summaries for a `RunSummary`, unless the simulation has moved on since. */
+  private entitySummaries(version: number): EntitySummary[] {
+    if (version !== this.summaryVersion) {
+      throw new SimulationError(
+        "RunSummary.entities is built when first read, and this summary's run has been continued (or its statistics reset) since: read it before the next run, step or resetStats()",
+        null,
+        this.nowNs,
+      );
+    }
+    return this.entityList.map((entity) => entity._summary());
   }
 
   /** The event loop. Hot path: see the file comment and bench/ before changing it. */
@@ -750,13 +690,21 @@ export class Simulation {
           case EventType.ResumeFast: {
             const pid = payload as number;
             who = owner!.id;
-            this._currentCauseId = this._procCause[pid]!;
-            this._currentOriginNs = this._procOrigin[pid]!;
+            this._currentCauseId = this._procs.cause[pid]!;
+            this._currentOriginNs = this._procs.origin[pid]!;
             this.resumeFast(pid, target as Generator<unknown>, owner!);
             break;
           }
           default: {
             who = owner === null ? 0 : owner.id;
+            if (this._tracing) {
+              this._trace({
+                type: "timer-fired",
+                timeNs,
+                entity: owner === null ? null : owner.name,
+                callback: (target as (arg: unknown) => void).name,
+              });
+            }
             this._currentCauseId = 0;
             this._currentOriginNs = -1;
             (target as (arg: unknown) => void)(payload);

@@ -140,6 +140,60 @@ describe("distsim run", () => {
     expect(lines).toContain("queue depth,Probe,queue depth,0.5,0");
   });
 
+  it("writes the trace as JSONL, the same bytes for the same seed, and also when the model fails", async () => {
+    const traceOf = async (seed: string) => {
+      const path = scratchFile("trace.jsonl");
+      const { code, out } = await run([
+        "run",
+        join(models, "queue.ts"),
+        "--seed",
+        seed,
+        "--until",
+        "5",
+        "--trace",
+        path,
+      ]);
+      expect(code).toBe(ExitCode.ok);
+      expect(out).toContain(`wrote ${path}`);
+      return readFileSync(path, "utf8");
+    };
+    const a = await traceOf("7");
+    expect(await traceOf("7")).toBe(a);
+    expect(await traceOf("8")).not.toBe(a);
+    const lines = a
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // A Source sends to a Server, which answers a reply nobody awaits: it is dropped.
+    expect(new Set(lines.map((r) => r.type))).toEqual(
+      new Set(["message-sent", "message-delivered", "message-dropped", "timer-fired"]),
+    );
+    expect(lines.find((r) => r.type === "message-dropped")?.reason).toBe("unawaited-reply");
+    const sent = lines.find((r) => r.type === "message-sent")!;
+    expect(Object.keys(sent)).toEqual([
+      "type",
+      "timeNs",
+      "messageId",
+      "kind",
+      "source",
+      "target",
+      "correlationId",
+      "parentId",
+      "delayNs",
+      "sizeBytes",
+    ]);
+    expect(lines.every((r) => Number.isSafeInteger(r.timeNs) && (r.timeNs as number) <= 5e9)).toBe(
+      true,
+    );
+
+    const failingPath = scratchFile("failing.jsonl");
+    const failing = await run(["run", join(models, "failing.ts"), "--trace", failingPath]);
+    expect(failing.code).toBe(ExitCode.modelFailed);
+    expect(readFileSync(failingPath, "utf8")).toBe(
+      '{"type":"timer-fired","timeNs":2500000000,"entity":"disk","callback":""}\n',
+    );
+  });
+
   it("runs a TypeScript model kept outside any ESM package (loaded as CommonJS)", async () => {
     // A user's model in a folder without "type": "module": tsx loads it as CommonJS, so its
     // exports arrive wrapped in `default`.

@@ -11,8 +11,8 @@ import {
   assertDeterministic,
   checkDeterminism,
   NondeterminismError,
-} from "../../src/core/determinism.js";
-import { Entity } from "../../src/core/entity.js";
+} from "../../src/check/determinism.js";
+import { Entity, type EntityMetrics } from "../../src/core/entity.js";
 import type { Message } from "../../src/core/message.js";
 import { Simulation } from "../../src/core/simulation.js";
 
@@ -51,6 +51,47 @@ function leakyBuilder() {
     const steps = shared.builds;
     e.start(function* () {
       for (let i = 0; i < steps; i++) yield 1;
+    });
+    return sim;
+  };
+}
+
+/**
+ * Every build shares one counter outside the simulation, and every message carries its next
+ * value: the runs have the same events at the same times (the trace hash agrees), but not the
+ * same payloads. `Tally` keeps a count of what it received (the same in both runs) and, if
+ * `sums`, the sum of the payloads (which differs).
+ */
+class Tally extends Entity<number> {
+  count = 0;
+  sum = 0;
+  constructor(
+    sim: Simulation,
+    name: string,
+    private readonly sums: boolean,
+  ) {
+    super(sim, name);
+  }
+  override handle(message: Message<number>) {
+    this.count++;
+    this.sum += message.payload;
+  }
+  override metrics(): EntityMetrics {
+    return this.sums ? { count: this.count, sum: this.sum } : { count: this.count };
+  }
+}
+
+function globalCounterBuilder(sums: boolean) {
+  const global = { next: 0 };
+  return (seed: number): Simulation => {
+    const sim = new Simulation({ seed });
+    const tally = new Tally(sim, "tally", sums);
+    const sender = new Entity(sim, "sender");
+    sender.start(function* () {
+      for (let i = 0; i < 5; i++) {
+        yield 1;
+        sender.send(tally, "add", global.next++);
+      }
     });
     return sim;
   };
@@ -97,6 +138,51 @@ describe("determinism", () => {
       "events 2 vs 3",
       "end time 1000000000ns vs 2000000000ns",
     ]);
+  });
+
+  it("payloads from a global counter pass the trace hash but fail the payload digest", () => {
+    const build = globalCounterBuilder(false);
+    const plain = checkDeterminism(build, 5);
+    // What the check compared before it compared metrics and payloads: all equal.
+    expect(plain.first.traceHash).toBe(plain.second.traceHash);
+    expect(plain.first.eventsProcessed).toBe(plain.second.eventsProcessed);
+    expect(plain.first.timeNs).toBe(plain.second.timeNs);
+    expect(plain.deterministic).toBe(true);
+
+    const verdict = checkDeterminism(build, 5, { payloads: true });
+    expect(verdict.deterministic).toBe(false);
+    const [a, b] = verdict.payloadDigests!;
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+    expect(verdict.differences).toEqual([`payload digest ${a} vs ${b}`]);
+  });
+
+  it("payloads from a global counter that reach a metric fail the check, naming the leaf", () => {
+    const verdict = checkDeterminism(globalCounterBuilder(true), 5);
+    expect(verdict.first.traceHash).toBe(verdict.second.traceHash);
+    expect(verdict.deterministic).toBe(false);
+    // Payloads 0..4 in the first build, 5..9 in the second.
+    expect(verdict.differences).toEqual(['entity "tally" metrics.sum: 10 vs 35']);
+  });
+
+  it("compares every engine counter too", () => {
+    const shared = { crashes: 0 };
+    const verdict = checkDeterminism((seed) => {
+      const sim = new Simulation({ seed });
+      const e = new Entity(sim, "flaky");
+      if (shared.crashes++ === 0) {
+        e.crash();
+        e.recover();
+      }
+      return sim;
+    }, 1);
+    expect(verdict.differences).toEqual(['entity "flaky" counters.crashes: 1 vs 0']);
+  });
+
+  it("a deterministic model passes with payloads too, with equal digests", () => {
+    const verdict = checkDeterminism(build, 2, { payloads: true });
+    expect(verdict.deterministic).toBe(true);
+    expect(verdict.payloadDigests![0]).toBe(verdict.payloadDigests![1]);
+    expect(checkDeterminism(build, 2).payloadDigests).toBeNull();
   });
 
   it("assertDeterministic throws NondeterminismError naming the seed and carrying the verdict", () => {

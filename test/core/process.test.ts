@@ -9,9 +9,10 @@
  * sleeps, which the loop resumes on its fast path.
  */
 import { describe, expect, it } from "vitest";
+import { Entity } from "../../src/core/entity.js";
 import { wait } from "../../src/core/future.js";
 import type { Process } from "../../src/core/process.js";
-import type { Simulation } from "../../src/core/simulation.js";
+import { Simulation } from "../../src/core/simulation.js";
 import { CancelledError, InterruptError, type SimulationError } from "../../src/errors/errors.js";
 import { setup } from "../support/fixture.js";
 
@@ -533,6 +534,26 @@ describe("Process: failures and bad yields", () => {
     expect(error.entity).toBe("node");
     expect(error.time).toBe(1.5);
     expect(worker.status).toBe("failed");
+  });
+
+  it("a bad yield names the code the process runs: a generator method, or the function given to start", () => {
+    class Worker extends Entity<number> {
+      override *handle() {
+        yield "soon" as never;
+      }
+    }
+    const sim = new Simulation({ seed: 1 });
+    const worker = new Worker(sim, "worker");
+    sim.send(worker, "job", 1);
+    expect(failure(sim).message).toMatch(
+      /process "job" yielded "soon";.* The process runs Worker\.handle: \*handle\(\)\s*\{.*, started while handling message 1$/,
+    );
+    const { sim: other, entity } = setup();
+    entity.start(function* pump() {
+      yield 1;
+      yield "later" as never;
+    });
+    expect(failure(other).message).toMatch(/The process runs function\s*\* ?pump\(\)/);
   });
 
   it("a sleep ending past the exact range of integer nanoseconds fails the run", () => {

@@ -776,3 +776,52 @@ describe("Simulation: warm-up (run({ until, warmup }))", () => {
     expect(ticker.resets).toEqual([]);
   });
 });
+
+describe("RunSummary.entities", () => {
+  /** Counts how often its metrics are asked for. */
+  class Counted extends Entity {
+    asked = 0;
+    override metrics() {
+      this.asked++;
+      return { asked: this.asked };
+    }
+  }
+
+  it("is built on first read, once, not by step() or run() themselves", () => {
+    const sim = new Simulation({ seed: 1 });
+    const counted = new Counted(sim, "counted");
+    for (let i = 1; i <= 1000; i++) counted.after(i, () => {});
+    for (let i = 0; i < 999; i++) sim.step(1);
+    const summary = sim.step(1);
+    expect(counted.asked).toBe(0);
+    expect(summary.entities).toEqual([
+      {
+        name: "counted",
+        type: "Counted",
+        status: "up",
+        counters: { received: 0, droppedWhileDown: 0, lateReplies: 0, crashes: 0 },
+        liveProcesses: 0,
+        metrics: { asked: 1 },
+      },
+    ]);
+    expect(summary.entities).toBe(summary.entities);
+    expect(counted.asked).toBe(1);
+    expect(JSON.parse(JSON.stringify(summary)).entities[0].name).toBe("counted");
+  });
+
+  it("throws rather than show later numbers when first read after the run went on", () => {
+    const sim = new Simulation({ seed: 1 });
+    new Counted(sim, "counted");
+    sim.after(1, () => {});
+    sim.after(2, () => {});
+    const read = sim.step(1);
+    expect(read.entities).toHaveLength(1);
+    const stale = sim.step(1);
+    sim.run();
+    expect(read.entities).toHaveLength(1); // read before: kept
+    expect(() => stale.entities).toThrow(/RunSummary.entities .* read it before the next run/);
+    const beforeReset = sim.run();
+    sim.resetStats();
+    expect(() => beforeReset.entities).toThrow(SimulationError);
+  });
+});

@@ -264,6 +264,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private moveTo(state: CircuitState, time: number, reason: string): void {
     if (state === this.state) return;
     this.log.push({ time, from: this.state, to: state, reason });
+    this.traceStateChange("circuit", this.state, state, reason);
     this.state = state;
     this.consecutiveFailures = 0;
     this.probeSuccesses = 0;

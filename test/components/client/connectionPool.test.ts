@@ -8,13 +8,13 @@
  * connect latency, so every acquisition time is exact; stats read at chosen instants.
  */
 import { describe, expect, it } from "vitest";
+import { assertDeterministic } from "../../../src/check/determinism.js";
 import {
   AcquireTimeoutError,
   type Connection,
   ConnectionPool,
   type ConnectionPoolOptions,
 } from "../../../src/components/client/connectionPool.js";
-import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, SimulationError, TimeoutError } from "../../../src/errors/errors.js";

@@ -7,11 +7,11 @@
  * with a constant 0.03 s connect latency, and exact times.
  */
 import { describe, expect, it } from "vitest";
+import { assertDeterministic } from "../../../src/check/determinism.js";
 import { ConnectionPool } from "../../../src/components/client/connectionPool.js";
 import { PooledClient } from "../../../src/components/client/pooledClient.js";
 import { fixed, noRetry } from "../../../src/components/client/retryPolicies.js";
 import { Source } from "../../../src/components/load/source.js";
-import { assertDeterministic } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";

@@ -9,6 +9,7 @@
  * simulated time, and the stats after the run.
  */
 import { describe, expect, it } from "vitest";
+import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Client } from "../../../src/components/client/client.js";
 import { Source } from "../../../src/components/load/source.js";
 import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.js";
@@ -20,7 +21,6 @@ import {
   random,
 } from "../../../src/components/loadBalancer/strategies.js";
 import { Server } from "../../../src/components/server/server.js";
-import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, SimulationError } from "../../../src/errors/errors.js";

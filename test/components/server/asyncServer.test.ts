@@ -9,10 +9,10 @@
  * with a 99% Student t interval for the theory check.
  */
 import { describe, expect, it } from "vitest";
+import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
 import { AsyncServer } from "../../../src/components/server/asyncServer.js";
 import { Server } from "../../../src/components/server/server.js";
-import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";

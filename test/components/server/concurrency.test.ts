@@ -9,10 +9,10 @@
  * compare the fixed model with the number.
  */
 import { describe, expect, it } from "vitest";
+import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
 import * as concurrency from "../../../src/components/server/concurrency.js";
 import { Server } from "../../../src/components/server/server.js";
-import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../../src/errors/errors.js";

@@ -8,9 +8,9 @@
  * replications with a 99% Student t interval (9 degrees of freedom) for theory.
  */
 import { describe, expect, it } from "vitest";
+import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
 import { ThreadPool } from "../../../src/components/server/threadPool.js";
-import { checkDeterminism } from "../../../src/core/determinism.js";
 import { Entity } from "../../../src/core/entity.js";
 import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";

@@ -1,0 +1,122 @@
+/**
+ * Sending: how `send`, `call` and `reply` turn into a `Message` handed to the simulation's
+ * transport, and the default transport (delivery after exactly the requested delay). A
+ * `Network` replaces the transport; everything before `transmit` stays here.
+ */
+
+import { ConfigError, describeValue, SimulationError } from "../errors/errors.js";
+import type { Entity } from "./entity.js";
+import { type EventQueue, EventType } from "./eventQueue.js";
+import { Message } from "./message.js";
+import type { Simulation } from "./simulation.js";
+import { durationToNs } from "./time.js";
+
+/** Where messages go between `send` and delivery. A network replaces the default. */
+export interface Transport {
+  /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
+  transmit(message: Message<unknown>, delayNs: number): void;
+}
+
+/** The options every send takes (`Entity.SendOptions` documents them). */
+export interface SendOptions {
+  delay?: number;
+  sizeBytes?: number;
+  causedBy?: Message<unknown>;
+}
+
+/** Delivers every message after exactly its delay. */
+export function directTransport(queue: EventQueue): Transport {
+  return {
+    transmit(message, delayNs) {
+      queue.push(
+        message.sentAtNs + delayNs,
+        EventType.Deliver,
+        message.target,
+        message,
+        null,
+        false,
+      );
+    },
+  };
+}
+
+/**
+ * Builds a message from `source` (null: the simulation itself) and hands it to the transport.
+ * Its causal parent is the message being handled and its origin `originNs` (-1: a new chain
+ * starts now), unless `options.causedBy` names another.
+ */
+export function sendMessage<P>(
+  sim: Simulation,
+  source: Entity<unknown, unknown> | null,
+  target: Entity<P, unknown>,
+  kind: string,
+  payload: P,
+  correlationId: number,
+  options: SendOptions | undefined,
+  originNs: number,
+): Message<P> {
+  let parentId = sim._currentCauseId;
+  if (target === null || typeof target !== "object" || target.sim !== sim) {
+    throw new SimulationError(
+      `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
+      source?.name ?? null,
+      sim.nowNs,
+    );
+  }
+  let delayNs = 0;
+  let sizeBytes = 0;
+  if (options !== undefined) {
+    if (options.delay !== undefined) {
+      delayNs = durationToNs(options.delay, source?.name ?? "Simulation", "delay");
+      sim._checkedTime(sim.nowNs + delayNs, source?.name ?? null);
+    }
+    const causedBy = options.causedBy;
+    if (causedBy !== undefined) {
+      if (!(causedBy instanceof Message)) {
+        throw new ConfigError(source?.name ?? "Simulation", "causedBy", "a Message", causedBy);
+      }
+      parentId = causedBy.id;
+      originNs = causedBy.originNs;
+    }
+    if (options.sizeBytes !== undefined) {
+      sizeBytes = options.sizeBytes;
+      if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+        throw new ConfigError(
+          source?.name ?? "Simulation",
+          "sizeBytes",
+          "an integer >= 0",
+          sizeBytes,
+        );
+      }
+    }
+  }
+  const message = new Message<P>(
+    sim._nextMessageId++,
+    kind,
+    payload,
+    source,
+    target as Entity<unknown, unknown>,
+    sizeBytes,
+    sim.nowNs,
+    correlationId,
+    parentId,
+    originNs < 0 ? sim.nowNs : originNs,
+  );
+  if (sim._tracing) {
+    sim._trace({
+      type: "message-sent",
+      timeNs: message.sentAtNs,
+      messageId: message.id,
+      kind,
+      source: source === null ? null : source.name,
+      target: target.name,
+      correlationId,
+      parentId,
+      delayNs,
+      sizeBytes,
+      payload,
+    });
+  }
+  sim.transport.transmit(message as Message<unknown>, delayNs);
+  return message;
+}

@@ -1,0 +1,113 @@
+/**
+ * The trace stream: one typed record per thing that happened, for checkers, the fault layer,
+ * debuggers and `distsim run --trace`. `sim.onTrace(listener)` subscribes; with no listener
+ * every emission point is one branch on `sim._tracing` and no record is built.
+ *
+ * Records are plain data: simulated time in integer ns, entities by name, messages by id. They
+ * are built in the order things happen, so the same seed gives the same records. The JSONL
+ * schema (docs/core/tracing.md) is these fields, minus `payload`.
+ */
+
+/** Why a delivered message did not reach `handle()` or a waiting call. */
+export type DropReason =
+  /** The target was crashed when the message arrived. */
+  | "target-down"
+  /** A reply whose call had already timed out or been cancelled. */
+  | "late-reply"
+  /** A reply to a plain `send`: nobody was waiting for it. */
+  | "unawaited-reply";
+
+/** How a `call`/`request` ended. */
+export type CallOutcome = "ok" | "refused" | "timed-out" | "cancelled";
+
+interface MessageFields {
+  readonly timeNs: number;
+  readonly messageId: number;
+  readonly kind: string;
+  /** Sender's name; null when sent from outside any entity. */
+  readonly source: string | null;
+  readonly target: string;
+}
+
+export interface MessageSentRecord extends MessageFields {
+  readonly type: "message-sent";
+  /** For a reply, the id of the request it answers; 0 otherwise. */
+  readonly correlationId: number;
+  /** Id of the message whose handling sent this one; 0 if none. */
+  readonly parentId: number;
+  /** Delay asked of the transport (a network may add to it). */
+  readonly delayNs: number;
+  readonly sizeBytes: number;
+  /** The payload itself, for in-process listeners; never written to JSONL. */
+  readonly payload: unknown;
+}
+
+export interface MessageDeliveredRecord extends MessageFields {
+  readonly type: "message-delivered";
+}
+
+export interface MessageDroppedRecord extends MessageFields {
+  readonly type: "message-dropped";
+  readonly reason: DropReason;
+}
+
+export interface CallSettledRecord {
+  readonly type: "call-settled";
+  readonly timeNs: number;
+  /** The caller. */
+  readonly entity: string;
+  /** Id of the request message. */
+  readonly messageId: number;
+  readonly outcome: CallOutcome;
+}
+
+export interface ProcessStartedRecord {
+  readonly type: "process-started";
+  readonly timeNs: number;
+  readonly entity: string;
+  readonly process: string;
+  /** Unique per simulation, in start order. */
+  readonly processId: number;
+}
+
+export interface ProcessEndedRecord {
+  readonly type: "process-ended";
+  readonly timeNs: number;
+  readonly entity: string;
+  readonly process: string;
+  readonly processId: number;
+  readonly status: "done" | "failed" | "interrupted" | "cancelled";
+}
+
+export interface TimerFiredRecord {
+  readonly type: "timer-fired";
+  readonly timeNs: number;
+  /** The timer's owner; null for the simulation's own (`sim.at`, `sim.after`). */
+  readonly entity: string | null;
+  /** The callback's function name ("" if anonymous). */
+  readonly callback: string;
+}
+
+export interface StateChangedRecord {
+  readonly type: "state-changed";
+  readonly timeNs: number;
+  readonly entity: string;
+  /** Which state of the entity changed ("circuit"). */
+  readonly subject: string;
+  readonly from: string;
+  readonly to: string;
+  /** Why, in words; "" if not given. */
+  readonly reason: string;
+}
+
+export type TraceRecord =
+  | MessageSentRecord
+  | MessageDeliveredRecord
+  | MessageDroppedRecord
+  | CallSettledRecord
+  | ProcessStartedRecord
+  | ProcessEndedRecord
+  | TimerFiredRecord
+  | StateChangedRecord;
+
+export type TraceListener = (record: TraceRecord) => void;
