@@ -5,7 +5,7 @@
  * start + k x interval (no drift). `distsim run --report` charts every probe of a model.
  *
  * @example
- * new Probe(sim, "queue depth", { read: () => server.depth, interval: 0.5, unit: "requests" });
+ * new Probe(sim, "queue depth", { read: () => server.queued, interval: 0.5, unit: "requests" });
  */
 import { type CatalogEntry, knobs } from "../catalog/entry.js";
 import { Entity, type EntityMetrics, type RecordedSeries } from "../core/entity.js";

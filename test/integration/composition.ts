@@ -946,8 +946,8 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         if (!model.dynamicLimits.has(server) && st.inUse > st.limit) {
           violations.push(`${server.name} inUse ${st.inUse} > limit ${st.limit} at ${at}`);
         }
-        if (st.depth > server.queueCapacity)
-          violations.push(`${server.name} depth ${st.depth} at ${at}`);
+        if (st.queued > server.queueCapacity)
+          violations.push(`${server.name} queued ${st.queued} at ${at}`);
       }
       for (const pool of model.pools) {
         const st = pool.stats;

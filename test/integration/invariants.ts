@@ -98,10 +98,10 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     const where = `server ${server.name}`;
     nonNegativeCounters(where, s);
     expect(server.counters.received, where).toBe(
-      s.completed + s.rejected + s.lostToCrash + s.active + s.depth,
+      s.completed + s.rejected + s.lostToCrash + s.active + s.queued,
     );
     expect(s.active, where).toBe(0);
-    expect(s.depth, where).toBe(0);
+    expect(s.queued, where).toBe(0);
     expect(s.inUse, where).toBe(0);
     if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
     if (

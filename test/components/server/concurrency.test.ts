@@ -153,7 +153,7 @@ describe("concurrency.weighted", () => {
     // 6 starts; 5 does not fit beside it and waits; 3 would fit but must not overtake 5.
     callAll(client, server, [6, 5, 3, 11], log);
     const seen: number[] = [];
-    sim.at(0.5, () => seen.push(server.stats.active, server.stats.inUse, server.stats.depth));
+    sim.at(0.5, () => seen.push(server.stats.active, server.stats.inUse, server.stats.queued));
     sim.run();
     expect(seen).toEqual([1, 6, 2]);
     expect(log).toEqual([
@@ -224,7 +224,7 @@ describe("concurrency.weighted", () => {
     sim.at(1, () => callAll(client, server, [4], log));
     sim.run();
     expect(log).toEqual(["4@2"]);
-    expect(server.stats).toMatchObject({ lostToCrash: 2, completed: 1, inUse: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ lostToCrash: 2, completed: 1, inUse: 0, queued: 0 });
   });
 
   it("refuses bad options", () => {

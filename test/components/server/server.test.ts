@@ -48,7 +48,7 @@ describe("Server", () => {
     callAll(client, server, 5, log);
     sim.run();
     expect(log).toEqual(["0@1", "1@1", "2@2", "3@2", "4@3"]);
-    expect(server.stats).toMatchObject({ completed: 5, rejected: 0, active: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ completed: 5, rejected: 0, active: 0, queued: 0 });
     // Busy: 2 workers for 2 s, 1 for 1 s, out of 2 workers x 3 s.
     expect(server.stats.utilization).toBeCloseTo(5 / 6, 12);
   });
@@ -111,7 +111,7 @@ describe("Server", () => {
     sim.at(1, () => server.recover());
     sim.run();
     expect(timeouts).toBe(3);
-    expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, queued: 0 });
   });
 
   it("reports its stats as metrics, so the run summary lists them", () => {
@@ -147,7 +147,7 @@ describe("Server", () => {
       sim.run({ until: 3000 });
       return server.stats;
     });
-    const depth = confidenceInterval99(runs.map((s) => s.meanDepth));
+    const depth = confidenceInterval99(runs.map((s) => s.meanQueued));
     expect(depth.low).toBeLessThan(theoryDepth);
     expect(depth.high).toBeGreaterThan(theoryDepth);
     const utilization = confidenceInterval99(runs.map((s) => s.utilization));
