@@ -100,6 +100,7 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     expect(server.counters.received, where).toBe(
       s.completed + s.rejected + s.lostToCrash + s.active + s.queued,
     );
+    expect(s.requests, where).toBe(server.counters.received);
     expect(s.active, where).toBe(0);
     expect(s.queued, where).toBe(0);
     expect(s.inUse, where).toBe(0);
@@ -122,14 +123,15 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     const where = `pool ${pool.name}`;
     nonNegativeCounters(where, s);
     expect(pool.counters.received, where).toBe(
-      s.tasksCompleted + s.tasksRejected + s.tasksLostToCrash + s.activeWorkers + s.queuedTasks,
+      s.completed + s.rejected + s.lostToCrash + s.active + s.queued,
     );
-    expect(s.activeWorkers, where).toBe(0);
-    expect(s.queuedTasks, where).toBe(0);
-    expect(s.idleWorkers, where).toBe(pool.workers);
-    expect(s.workerUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
-    if (!m.crashed.has(pool)) expect(s.tasksLostToCrash, where).toBe(0);
-    if (pool.queueCapacity === Number.POSITIVE_INFINITY) expect(s.tasksRejected, where).toBe(0);
+    expect(s.requests, where).toBe(pool.counters.received);
+    expect(s.active, where).toBe(0);
+    expect(s.queued, where).toBe(0);
+    expect(s.idle, where).toBe(pool.workers);
+    expect(s.utilization, where).toBeLessThanOrEqual(1 + 1e-12);
+    if (!m.crashed.has(pool)) expect(s.lostToCrash, where).toBe(0);
+    if (pool.queueCapacity === Number.POSITIVE_INFINITY) expect(s.rejected, where).toBe(0);
   }
 
   for (const server of m.asyncServers) {

@@ -45,6 +45,7 @@ import {
   REJECTED_TOO_HEAVY,
   SlotPool,
 } from "../resource/slotPool.js";
+import { percentiles } from "../resource/statistics.js";
 import type { ConcurrencyModel } from "./concurrency.js";
 
 export interface ServerOptions<Req, Res> {
@@ -109,18 +110,10 @@ export interface ServerStats {
   readonly meanInSystem: number;
   /** Fraction of admitted requests that had to wait for a worker (Erlang C for M/M/c). */
   readonly probabilityOfWaiting: number;
-  /** Seconds from arrival to the start of service, over requests started (0 when none). */
+  /** Seconds from arrival to the start of service, over requests started (0 when none); percentiles in `waitTime` and `metrics()`. */
   readonly meanWait: number;
-  readonly p50Wait: number;
-  readonly p90Wait: number;
-  readonly p99Wait: number;
-  readonly p999Wait: number;
-  /** Seconds from arrival to the end of service, over requests completed (0 when none). */
+  /** Seconds from arrival to the end of service, over requests completed (0 when none); percentiles in `sojournTime` and `metrics()`. */
   readonly meanSojourn: number;
-  readonly p50Sojourn: number;
-  readonly p90Sojourn: number;
-  readonly p99Sojourn: number;
-  readonly p999Sojourn: number;
 }
 
 export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
@@ -248,20 +241,17 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       meanInSystem: slots.meanActive + meanQueued,
       probabilityOfWaiting: slots.probabilityOfWaiting,
       meanWait: wait.count > 0 ? wait.mean : 0,
-      p50Wait: wait.count > 0 ? wait.p50 : 0,
-      p90Wait: wait.count > 0 ? wait.p90 : 0,
-      p99Wait: wait.count > 0 ? wait.p99 : 0,
-      p999Wait: wait.count > 0 ? wait.p999 : 0,
       meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
-      p50Sojourn: sojourn.count > 0 ? sojourn.p50 : 0,
-      p90Sojourn: sojourn.count > 0 ? sojourn.p90 : 0,
-      p99Sojourn: sojourn.count > 0 ? sojourn.p99 : 0,
-      p999Sojourn: sojourn.count > 0 ? sojourn.p999 : 0,
     };
   }
 
+  /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait and sojourn times. */
   override metrics(): EntityMetrics {
-    return { ...this.stats };
+    return {
+      ...this.stats,
+      ...percentiles("Wait", this.waitTime),
+      ...percentiles("Sojourn", this._sojournTime),
+    };
   }
 
   /** Requests waiting now. */

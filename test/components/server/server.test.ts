@@ -120,7 +120,17 @@ describe("Server", () => {
     callAll(client, server, 3, log);
     const summary = sim.run();
     const entry = summary.entities.find((e) => e.name === "s")!;
-    expect(entry.metrics).toEqual({ ...server.stats });
+    expect(entry.metrics).toEqual({
+      ...server.stats,
+      p50Wait: server.waitTime.p50,
+      p90Wait: server.waitTime.p90,
+      p99Wait: server.waitTime.p99,
+      p999Wait: server.waitTime.p999,
+      p50Sojourn: server.sojournTime.p50,
+      p90Sojourn: server.sojournTime.p90,
+      p99Sojourn: server.sojournTime.p99,
+      p999Sojourn: server.sojournTime.p999,
+    });
     expect(entry.metrics).toMatchObject({ completed: 3, limit: 2, inUse: 0 });
   });
 
