@@ -100,6 +100,7 @@ export {
   type ThreadPoolOptions,
   type ThreadPoolStats,
 } from "./components/server/index.js";
+export * from "./components/resource/index.js";
 
 // Components: clients and retry policies.
 export {

@@ -961,8 +961,8 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       }
       for (const server of model.asyncServers) {
         const st = server.stats;
-        if (st.activeConnections > server.maxConnections) {
-          violations.push(`${server.name} ${st.activeConnections} connections at ${at}`);
+        if (st.active > server.maxConnections) {
+          violations.push(`${server.name} ${st.active} connections at ${at}`);
         }
       }
       for (const { entity, spec: b } of model.bulkheads) {

@@ -139,14 +139,15 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     const where = `async ${server.name}`;
     nonNegativeCounters(where, s);
     expect(server.counters.received, where).toBe(
-      s.completed + s.rejected + s.failed + s.lostToCrash + s.activeConnections,
+      s.completed + s.rejected + s.failed + s.lostToCrash + s.active,
     );
-    expect(s.activeConnections, where).toBe(server.liveProcessCount);
-    if (!hangs(server)) expect(s.activeConnections, where).toBe(0);
+    expect(s.requests, where).toBe(server.counters.received);
+    expect(s.active, where).toBe(server.liveProcessCount);
+    if (!hangs(server)) expect(s.active, where).toBe(0);
     expect(s.peakConnections, where).toBeLessThanOrEqual(server.maxConnections);
-    expect(s.meanConnections, where).toBeLessThanOrEqual(s.peakConnections + 1e-9);
+    expect(s.meanInSystem, where).toBeLessThanOrEqual(s.peakConnections + 1e-9);
     expect(s.cpuUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
-    expect(s.cpuQueueDepth, where).toBe(0);
+    expect(s.cpuQueued, where).toBe(0);
     expect(s.p99LoopLag, where).toBeLessThanOrEqual(s.maxLoopLag);
     expect(s.meanLoopLag, where).toBeLessThanOrEqual(s.maxLoopLag * (1 + 1e-12));
     if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);

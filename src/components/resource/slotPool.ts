@@ -47,6 +47,7 @@ import {
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
+import { registerHook } from "./waiting.js";
 
 /** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
 export const STARTED = 0;
@@ -76,6 +77,11 @@ export interface SlotPoolOptions<T> {
   disciplineOption?: string;
   /** Most items that may wait (integer >= 0, or Infinity). Default unlimited. */
   queueCapacity?: number;
+  /**
+   * Whether items take different amounts of a numeric capacity (the weight passed to `admit`).
+   * Implied by a weighted concurrency model. Default false: every item takes 1.
+   */
+  weighted?: boolean;
   /**
    * Starts an item that was given capacity: at once from `admit`, or later from `release` or
    * a raised limit (then in queue order). `weight` is the capacity it took; `arrivalNs` when it
@@ -150,7 +156,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.model = null;
       this._limit = requireInteger(component, capacityOption, capacity, 1);
     }
-    this.weights = this.model?.weighted === true ? new Map() : null;
+    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
     this.discipline = resolveDiscipline(
       component,
       options.disciplineOption ?? "queueDiscipline",
@@ -241,7 +247,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.countDrop(refusal);
       return REJECTED_BY_DISCIPLINE;
     }
-    if (this.weights !== null) this.weights.set(item, weight);
+    // Weight 1 is the default, not stored: the future path pays no map entry for it.
+    if (this.weights !== null && weight !== 1) this.weights.set(item, weight);
     this.admitted++;
     this.admittedToQueue++;
     return QUEUED;
@@ -320,7 +327,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       if (this.weights !== null) {
         const head = discipline.peek(nowNs, this);
         if (head === undefined) return;
-        weight = this.weights.get(head)!;
+        weight = this.weights.get(head) ?? 1;
         if (this._inUse + weight > this._limit) return;
       } else if (this._inUse + 1 > this._limit) {
         return;
@@ -441,14 +448,6 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.dropCounts = null;
     this.droppedTotal = 0;
   }
-}
-
-/**
- * `addLifecycleHook` is protected on Entity (a component registers the parts it is built
- * from); the pool is such a part and registers itself, so no component can forget to.
- */
-function registerHook(owner: Entity<never, unknown>, hook: LifecycleHook): void {
-  (owner as unknown as { addLifecycleHook(hook: LifecycleHook): void }).addLifecycleHook(hook);
 }
 
 function resolveDiscipline<T>(
