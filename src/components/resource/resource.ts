@@ -132,6 +132,16 @@ export class Resource {
       queueCapacity: options.queueCapacity,
       weighted: true,
       start: this.grantTo,
+      statsReset: () => {
+        // Grants held and waiters are counted again, as if they had just asked.
+        const active = this.slots.active;
+        this.counts = {
+          requests: active + this.slots.queued,
+          granted: active,
+          rejected: 0,
+          timedOut: 0,
+        };
+      },
       crashed: (lost) => {
         for (const request of lost) {
           request.future.reject(new RemoteError(`${this.label} lost in a crash`, owner.name));

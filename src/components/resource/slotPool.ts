@@ -95,6 +95,8 @@ export interface SlotPoolOptions<T> {
    * owner's to forget; the pool has counted them and zeroed its capacity in use.
    */
   crashed?: (lost: readonly T[]) => void;
+  /** Statistics restarted (`sim.resetStats()`), after the pool's own: reset the owner's counts. */
+  statsReset?: () => void;
 }
 
 /** Pools built on a discipline instance, so one instance never serves two pools. */
@@ -115,6 +117,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private readonly startItem: (item: T, weight: number, arrivalNs: number) => void;
   private readonly onDropped: ((item: T, reason: string) => void) | null;
   private readonly onCrashed: ((lost: readonly T[]) => void) | null;
+  private readonly onStatsReset: (() => void) | null;
   /** Weights of waiting items, for a weighted model only. */
   private readonly weights: Map<T, number> | null;
   private _limit: number;
@@ -174,6 +177,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.startItem = options.start;
     this.onDropped = options.dropped ?? null;
     this.onCrashed = options.crashed ?? null;
+    this.onStatsReset = options.statsReset ?? null;
     this.lastChangeNs = owner.nowNs;
     registerHook(owner, this);
   }
@@ -447,6 +451,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this._lostToCrash = 0;
     this.dropCounts = null;
     this.droppedTotal = 0;
+    this.onStatsReset?.();
   }
 }
 
