@@ -87,8 +87,12 @@ export class Container {
     this.component = component;
     this._level = initial;
     const timeout = (seconds: number) => new TimeoutError(seconds);
-    this.putters = new WaitLine(owner, `put into container "${name}"`, timeout);
-    this.getters = new WaitLine(owner, `get from container "${name}"`, timeout);
+    const settle = () => {
+      this.account();
+      this.settle();
+    };
+    this.putters = new WaitLine(owner, `put into container "${name}"`, timeout, settle);
+    this.getters = new WaitLine(owner, `get from container "${name}"`, timeout, settle);
     this.lastChangeNs = owner.nowNs;
     registerHook(owner, this);
   }

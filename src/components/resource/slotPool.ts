@@ -287,6 +287,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.account();
     if (!this.discipline.remove(item)) return false;
     this.weights?.delete(item);
+    // A heavy item that left the head may have been all that blocked the ones behind it.
+    if (this.weights !== null && this.owner.isUp) this.startWaiting();
     return true;
   }
 

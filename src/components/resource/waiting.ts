@@ -74,6 +74,8 @@ export class WaitLine<V, A> {
     private readonly owner: Entity<never, unknown>,
     private readonly label: string,
     private readonly timeoutError: (maxWait: number) => Error,
+    /** A waiter left without being served (gave up, cancelled): the next may now fit. */
+    private readonly left: () => void = () => {},
   ) {}
 
   get length(): number {
@@ -88,7 +90,9 @@ export class WaitLine<V, A> {
     this.waiters.push(waiter);
     future._privateToWaiter = true;
     future.onCancel(() => {
-      if (this.remove(waiter) && waiter.timerToken >= 0) owner.cancelTimer(waiter.timerToken);
+      if (!this.remove(waiter)) return;
+      if (waiter.timerToken >= 0) owner.cancelTimer(waiter.timerToken);
+      if (owner.isUp) this.left();
     });
     if (maxWait >= 0) waiter.timerToken = owner.after(maxWait, this.expire, waiter);
     return future;
@@ -119,6 +123,7 @@ export class WaitLine<V, A> {
     if (!this.remove(waiter)) return;
     this.timedOut++;
     waiter.future.reject(this.timeoutError(waiter.maxWait));
+    this.left();
   };
 }
 
