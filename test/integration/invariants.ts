@@ -472,7 +472,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean): void
   if (!hanging) expect(s.active, where).toBe(0);
   expect(s.acquisitions, where).toBe(client.connectionWait.count);
   expect(s.acquisitions, where).toBe(pool.acquireWait.count);
-  expect(s.acquireTimeouts, where).toBe(client.stats.connectionTimeouts);
+  expect(s.timedOut, where).toBe(client.stats.connectionTimeouts);
   // A waiter gives up after acquireTimeout, so no acquisition waited longer.
   expect(s.maxAcquireWait, where).toBeLessThanOrEqual(spec.acquireTimeout + 1e-9);
   expect(s.meanAcquireWait, where).toBeLessThanOrEqual(s.maxAcquireWait * (1 + 1e-12));

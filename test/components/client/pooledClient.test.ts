@@ -138,7 +138,7 @@ describe("PooledClient", () => {
       retries: 1,
       succeeded: 2,
     });
-    expect(pool.stats.acquireTimeouts).toBe(1);
+    expect(pool.stats.timedOut).toBe(1);
   });
 
   it("as a Source's target, issues each message fire-and-forget", () => {
