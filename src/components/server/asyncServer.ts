@@ -28,7 +28,6 @@
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../core/errors.js";
-import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
