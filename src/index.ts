@@ -92,6 +92,7 @@ export * from "./components/client/index.js";
 export * from "./components/loadBalancer/index.js";
 export * from "./components/resilience/index.js";
 export * from "./components/measure/index.js";
+export * from "./components/resource/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).

@@ -58,7 +58,7 @@ new Source(sim, "arrivals", {
   stopAfter: { time: RUN_FOR_S },
 });
 const queue = new Probe(sim, "queue depth", {
-  read: () => server.depth + server.stats.active,
+  read: () => server.queued + server.stats.active,
   interval: 0.1,
   unit: "requests in the system",
 });

@@ -72,7 +72,7 @@ function run(setup: Setup): string[] {
   let longest = 0;
   new Probe(sim, "longest queue", {
     read: () => {
-      for (const server of servers) longest = Math.max(longest, server.depth);
+      for (const server of servers) longest = Math.max(longest, server.queued);
       return longest;
     },
     interval: SAMPLE_EVERY_S,

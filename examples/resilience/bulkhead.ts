@@ -28,10 +28,11 @@ import {
   Client,
   dist,
   Entity,
+  type Grant,
   type Message,
   RemoteError,
+  Resource,
   Server,
-  type SimFuture,
   Simulation,
   Source,
 } from "../../src/index.js";
@@ -51,15 +52,16 @@ const BULKHEAD_SLOTS = 5;
 const RUN_FOR_S = 30;
 
 /**
- * The frontend: a fixed pool of workers. A page holds a worker from the moment it starts
- * until its dependency answers (or the call times out); pages that find every worker busy
- * wait in FIFO order, up to FRONTEND_QUEUE of them.
+ * The frontend: a fixed pool of workers (a `Resource`). A page holds a worker from the moment
+ * it starts until its dependency answers (or the call times out); pages that find every
+ * worker busy wait in FIFO order, up to FRONTEND_QUEUE of them.
  */
 class Frontend extends Entity<number, number> {
-  /** Pages refused because every worker and waiting place was taken. */
-  turnedAway = 0;
-  private busy = 0;
-  private readonly waiting: SimFuture<void>[] = [];
+  private readonly workers = new Resource(this, {
+    name: "workers",
+    capacity: WORKERS,
+    queueCapacity: FRONTEND_QUEUE,
+  });
   constructor(
     sim: Simulation,
     private readonly profiles: Entity<number, number>,
@@ -68,15 +70,17 @@ class Frontend extends Entity<number, number> {
     super(sim, "frontend");
   }
 
+  /** Pages refused because every worker and waiting place was taken. */
+  get turnedAway(): number {
+    return this.workers.stats.rejected;
+  }
+
   override *handle(page: Message<number>) {
-    if (this.busy < WORKERS) {
-      this.busy++;
-    } else if (this.waiting.length < FRONTEND_QUEUE) {
-      const turn = this.future<void>("worker");
-      this.waiting.push(turn);
-      yield turn; // a finishing page hands its worker over
-    } else {
-      this.turnedAway++;
+    let worker: Grant;
+    try {
+      worker = yield* this.workers.acquire(); // a finishing page hands its worker over
+    } catch (error) {
+      if (!(error instanceof RemoteError)) throw error;
       this.fail(page, "overloaded");
       return;
     }
@@ -89,9 +93,7 @@ class Frontend extends Entity<number, number> {
     } catch (error) {
       this.fail(page, error instanceof RemoteError ? error.reason : "dependency timed out");
     } finally {
-      const next = this.waiting.shift();
-      if (next === undefined) this.busy--;
-      else next.resolve();
+      this.workers.release(worker);
     }
   }
 }

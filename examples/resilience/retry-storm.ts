@@ -82,7 +82,7 @@ function run(setup: Setup): Outcome {
     retryPolicy: setup.retryPolicy,
     ...(setup.retryBudget === undefined ? {} : { retryBudget: { ratio: setup.retryBudget } }),
   });
-  const queue = new Probe(sim, "queue", { read: () => server.depth, interval: 0.5 });
+  const queue = new Probe(sim, "queue", { read: () => server.queued, interval: 0.5 });
   new Source(sim, "users", {
     target: client,
     arrivals: arrivals.poisson(LOAD),
@@ -98,7 +98,7 @@ function run(setup: Setup): Outcome {
   }
   const series = Object.fromEntries(client.recordedSeries().map((s) => [s.name, s.points]));
   return {
-    row: [setup.name, ...goodput, String(server.stats.depth)],
+    row: [setup.name, ...goodput, String(server.stats.queued)],
     goodput: { name: setup.name, points: series["client goodput"]! },
     p99: {
       name: setup.name,

@@ -60,14 +60,14 @@ class Autoscaler extends Entity {
     this.after(CHECK_EVERY_S, this.check, undefined, { daemon: true });
   }
   private readonly check = (): void => {
-    const { depth, inUse, limit } = this.server.stats;
-    if (depth > 0 && !this.booting && limit < this.limit.max) {
+    const { queued, inUse, limit } = this.server.stats;
+    if (queued > 0 && !this.booting && limit < this.limit.max) {
       this.booting = true;
       this.after(BOOT_S, () => {
         this.booting = false;
         this.setWorkers(Math.min(this.limit.max, this.limit.limit + STEP_WORKERS));
       });
-    } else if (depth === 0 && !this.booting && inUse * 2 <= limit && limit > this.limit.min) {
+    } else if (queued === 0 && !this.booting && inUse * 2 <= limit && limit > this.limit.min) {
       this.setWorkers(limit - 1);
     }
     if (Math.round(this.now / CHECK_EVERY_S) % (WINDOW_S / CHECK_EVERY_S) === 0) {

@@ -59,7 +59,7 @@ export function mm1(d: D): ModelOutcome {
     maxLatency: c.maxLatency,
     completed: s.completed,
     utilization: s.utilization,
-    meanDepth: s.meanDepth,
+    meanQueued: s.meanQueued,
   });
 }
 

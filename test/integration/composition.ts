@@ -967,21 +967,23 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
         if (!model.dynamicLimits.has(server) && st.inUse > st.limit) {
           violations.push(`${server.name} inUse ${st.inUse} > limit ${st.limit} at ${at}`);
         }
-        if (st.depth > server.queueCapacity)
-          violations.push(`${server.name} depth ${st.depth} at ${at}`);
+        if (st.queued > server.queueCapacity)
+          violations.push(`${server.name} queued ${st.queued} at ${at}`);
+        if (st.requests !== st.completed + st.rejected + st.lostToCrash + st.active + st.queued)
+          violations.push(`${server.name} requests identity broken at ${at}`);
       }
       for (const pool of model.pools) {
         const st = pool.stats;
-        if (st.activeWorkers > pool.workers || st.queuedTasks > pool.queueCapacity) {
-          violations.push(
-            `${pool.name} ${st.activeWorkers} busy, ${st.queuedTasks} queued at ${at}`,
-          );
+        if (st.active > pool.workers || st.queued > pool.queueCapacity) {
+          violations.push(`${pool.name} ${st.active} busy, ${st.queued} queued at ${at}`);
         }
+        if (st.requests !== st.completed + st.rejected + st.lostToCrash + st.active + st.queued)
+          violations.push(`${pool.name} requests identity broken at ${at}`);
       }
       for (const server of model.asyncServers) {
         const st = server.stats;
-        if (st.activeConnections > server.maxConnections) {
-          violations.push(`${server.name} ${st.activeConnections} connections at ${at}`);
+        if (st.active > server.maxConnections) {
+          violations.push(`${server.name} ${st.active} connections at ${at}`);
         }
       }
       for (const { entity, spec: b } of model.bulkheads) {

@@ -145,11 +145,12 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     nonNegativeCounters(where, s);
     if (whole) {
       expect(server.counters.received, where).toBe(
-        s.completed + s.rejected + s.lostToCrash + s.active + s.depth,
+        s.completed + s.rejected + s.lostToCrash + s.active + s.queued,
       );
+      expect(s.requests, where).toBe(server.counters.received);
     }
     expect(s.active, where).toBe(0);
-    expect(s.depth, where).toBe(0);
+    expect(s.queued, where).toBe(0);
     expect(s.inUse, where).toBe(0);
     if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
     if (
@@ -171,15 +172,17 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     nonNegativeCounters(where, s);
     if (whole) {
       expect(pool.counters.received, where).toBe(
-        s.tasksCompleted + s.tasksRejected + s.tasksLostToCrash + s.activeWorkers + s.queuedTasks,
+        s.completed + s.rejected + s.lostToCrash + s.active + s.queued,
       );
+      expect(s.requests, where).toBe(pool.counters.received);
     }
-    expect(s.activeWorkers, where).toBe(0);
-    expect(s.queuedTasks, where).toBe(0);
-    expect(s.idleWorkers, where).toBe(pool.workers);
-    expect(s.workerUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
-    if (!m.crashed.has(pool)) expect(s.tasksLostToCrash, where).toBe(0);
-    if (pool.queueCapacity === Number.POSITIVE_INFINITY) expect(s.tasksRejected, where).toBe(0);
+    expect(s.requests, where).toBe(s.completed + s.rejected + s.lostToCrash + s.active + s.queued);
+    expect(s.active, where).toBe(0);
+    expect(s.queued, where).toBe(0);
+    expect(s.idle, where).toBe(pool.workers);
+    expect(s.utilization, where).toBeLessThanOrEqual(1 + 1e-12);
+    if (!m.crashed.has(pool)) expect(s.lostToCrash, where).toBe(0);
+    if (pool.queueCapacity === Number.POSITIVE_INFINITY) expect(s.rejected, where).toBe(0);
   }
 
   for (const server of m.asyncServers) {
@@ -188,15 +191,19 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     nonNegativeCounters(where, s);
     if (whole) {
       expect(server.counters.received, where).toBe(
-        s.completed + s.rejected + s.failed + s.timedOut + s.lostToCrash + s.activeConnections,
+        s.completed + s.rejected + s.failed + s.timedOut + s.lostToCrash + s.active,
       );
+      expect(s.requests, where).toBe(server.counters.received);
     }
-    expect(s.activeConnections, where).toBe(server.liveProcessCount);
-    if (!hangs(server)) expect(s.activeConnections, where).toBe(0);
+    expect(s.requests, where).toBe(
+      s.completed + s.rejected + s.failed + s.timedOut + s.lostToCrash + s.active,
+    );
+    expect(s.active, where).toBe(server.liveProcessCount);
+    if (!hangs(server)) expect(s.active, where).toBe(0);
     expect(s.peakConnections, where).toBeLessThanOrEqual(server.maxConnections);
-    expect(s.meanConnections, where).toBeLessThanOrEqual(s.peakConnections + 1e-9);
+    expect(s.meanInSystem, where).toBeLessThanOrEqual(s.peakConnections + 1e-9);
     expect(s.cpuUtilization, where).toBeLessThanOrEqual(1 + 1e-12);
-    expect(s.cpuQueueDepth, where).toBe(0);
+    expect(s.cpuQueued, where).toBe(0);
     expect(s.p99LoopLag, where).toBeLessThanOrEqual(s.maxLoopLag);
     expect(s.meanLoopLag, where).toBeLessThanOrEqual(s.maxLoopLag * (1 + 1e-12));
     if (!m.crashed.has(server)) expect(s.lostToCrash, where).toBe(0);
@@ -513,7 +520,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean, whole
   if (whole) {
     expect(s.acquisitions, where).toBe(client.connectionWait.count);
     expect(s.acquisitions, where).toBe(pool.acquireWait.count);
-    expect(s.acquireTimeouts, where).toBe(client.stats.connectionTimedOut);
+    expect(s.timedOut, where).toBe(client.stats.connectionTimedOut);
   }
   // A waiter gives up after acquireTimeout, so no acquisition waited longer.
   expect(s.maxAcquireWait, where).toBeLessThanOrEqual(spec.acquireTimeout + 1e-9);

@@ -89,7 +89,7 @@ function build() {
     lossProbability: 0.01,
   });
   const network = new Network(sim, "net", { defaultLink: link });
-  const depth = new Probe(sim, "depth", { read: () => backends[0]!.depth, interval: 0.5 });
+  const depth = new Probe(sim, "depth", { read: () => backends[0]!.queued, interval: 0.5 });
   // A crash that straddles the warm-up's end, and a partition after it.
   sim.at(55, () => backends[1]!.crash());
   sim.at(70, () => backends[1]!.recover());

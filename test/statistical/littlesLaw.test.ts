@@ -37,7 +37,7 @@ function station(rate: number, concurrency: number, serviceTime: Distribution, c
   });
   sim.run({ until: END_S });
   const s = server.stats;
-  const inSystem = s.meanDepth + s.utilization * concurrency;
+  const inSystem = s.meanQueued + s.utilization * concurrency;
   const throughput = client.stats.succeeded / END_S;
   return { inSystem, littles: throughput * client.stats.meanLatency, rejected: s.rejected };
 }

@@ -32,6 +32,7 @@ import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { type DropSink, fifo } from "../resource/queueDiscipline.js";
 import {
   requireDistribution,
   requireEntity,
@@ -82,7 +83,7 @@ export interface ConnectionPoolStats {
   /** Connections handed out. */
   readonly acquisitions: number;
   /** Callers that gave up after `acquireTimeout`. */
-  readonly acquireTimeouts: number;
+  readonly timedOut: number;
   /** Mean seconds from `acquire` to a connection, over acquisitions (0 when one was idle). */
   readonly meanAcquireWait: number;
   /** Median of that wait (seconds, within 1%; NaN before the first acquisition). */
@@ -138,6 +139,11 @@ export class Connection {
   }
 }
 
+/** FIFO never drops a waiter. */
+const NO_DROPS: DropSink<Waiter> = {
+  dropped() {},
+};
+
 /** A caller waiting for a connection. */
 class Waiter {
   timerToken = -1;
@@ -162,7 +168,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     inputs: ["acquire() and release(connection) from callers"],
     outputs: [
       "connections (a handshake's latency for new ones)",
-      "connectionsCreated, connectionsClosed, active, idle, pending, acquire wait, acquireTimeouts",
+      "connectionsCreated, connectionsClosed, active, idle, pending, acquire wait, timedOut",
     ],
     state: "open connections (idle or held), connections opening, waiters (volatile)",
     failure_semantics:
@@ -194,8 +200,8 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   private readonly draws = this.random("connect");
   /** Idle connections, least recently released first. */
   private readonly idle: Connection[] = [];
-  /** Callers waiting, oldest first. */
-  private readonly waiters: Waiter[] = [];
+  /** Callers waiting, oldest first (the resource family's FIFO discipline). */
+  private readonly waiters = fifo<Waiter>();
   private active = 0;
   private opening = 0;
   private idleTimerToken = -1;
@@ -205,7 +211,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     connectionsCreated: 0,
     connectionsClosed: 0,
     acquisitions: 0,
-    acquireTimeouts: 0,
+    timedOut: 0,
   };
 
   constructor(sim: Simulation, name: string, options: ConnectionPoolOptions<Req, Res>) {
@@ -293,7 +299,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     grant._privateToWaiter = true;
     grant.onCancel(() => this.forget(waiter));
     waiter.timerToken = this.after(waiter.timeout, this.expire, waiter);
-    this.waiters.push(waiter);
+    this.waiters.enqueue(waiter, this.nowNs, undefined);
     this.openForWaiters();
     let received = false;
     try {
@@ -357,7 +363,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
 
   /** A free connection goes to the oldest waiter, or joins the idle ones. */
   private handOver(connection: Connection): void {
-    const waiter = this.waiters.shift();
+    const waiter = this.waiters.dequeue(this.nowNs, NO_DROPS);
     if (waiter !== undefined) {
       this.cancelTimer(waiter.timerToken);
       connection._state = ACTIVE;
@@ -418,15 +424,13 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   };
 
   private readonly expire = (waiter: Waiter): void => {
-    this.waiters.splice(this.waiters.indexOf(waiter), 1);
-    this.counts.acquireTimeouts++;
+    this.waiters.remove(waiter);
+    this.counts.timedOut++;
     waiter.grant.reject(new AcquireTimeoutError(waiter.timeout, this.name));
   };
 
   private forget(waiter: Waiter): void {
-    const index = this.waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.waiters.splice(index, 1);
+    if (!this.waiters.remove(waiter)) return;
     this.cancelTimer(waiter.timerToken);
   }
 
@@ -487,7 +491,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     this.active = 0;
     this.opening = 0;
     this.idleTimerToken = -1;
-    const waiters = this.waiters.splice(0);
+    const waiters = this.waiters.clear();
     for (const waiter of waiters) {
       waiter.grant.reject(new RemoteError("connection pool crashed", this.name));
     }

@@ -10,7 +10,7 @@
  * the same grid, and restarts if it had stopped at `maxPoints`.
  *
  * @example
- * new Probe(sim, "queue depth", { read: () => server.depth, interval: 0.5, unit: "requests" });
+ * new Probe(sim, "queue depth", { read: () => server.queued, interval: 0.5, unit: "requests" });
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";

@@ -15,6 +15,9 @@
  * Loop lag (how long a ready CPU phase waited for the loop) is the number Node.js operators
  * watch: it is the delay every request pays for everyone else's CPU work.
  *
+ * The loop is a `Resource` of capacity 1 (src/components/resource): a CPU phase acquires it,
+ * waiting its turn in FIFO order, and releases it to the next ready phase.
+ *
  * @example
  * const api = new AsyncServer(sim, "api", {
  *   cpuTime: dist.exponential(0.002),
@@ -24,7 +27,6 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
@@ -34,6 +36,7 @@ import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { Param } from "../../random/profile.js";
+import { Resource } from "../resource/resource.js";
 import { Forwarder } from "../shared/forwarder.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import {
@@ -66,14 +69,21 @@ export interface AsyncServerOptions<Req, Res> {
   respond?: (request: Message<Req>) => Res;
 }
 
-/** A snapshot of what an async server has done. */
+/**
+ * A snapshot of what an async server has done. At every instant (crashes and
+ * `sim.resetStats()` included): `requests = completed + rejected + failed + timedOut +
+ * lostToCrash + active`. Time averages and histograms cover the server's lifetime: since its creation or
+ * the last reset.
+ */
 export interface AsyncServerStats {
+  /** Requests received. */
+  readonly requests: number;
   /** Requests open now (on the loop, waiting for it, or waiting for I/O). */
-  readonly activeConnections: number;
-  /** Most requests open at once since the start. */
+  readonly active: number;
+  /** Most requests open at once. */
   readonly peakConnections: number;
-  /** Time-average number of open requests. */
-  readonly meanConnections: number;
+  /** Time-average number of open requests (the number in the system). */
+  readonly meanInSystem: number;
   readonly completed: number;
   /** Refused at once: `maxConnections` were open. */
   readonly rejected: number;
@@ -86,13 +96,17 @@ export interface AsyncServerStats {
   /** Time-average fraction of time the loop's CPU was busy. */
   readonly cpuUtilization: number;
   /** CPU phases ready and waiting for the loop now. */
-  readonly cpuQueueDepth: number;
+  readonly cpuQueued: number;
+  /** Fraction of CPU phases that found the loop busy and had to wait. */
+  readonly probabilityOfWaiting: number;
   /** Mean seconds a ready CPU phase waited for the loop (0 when none ran). */
   readonly meanLoopLag: number;
   /** 99th percentile of that wait, in seconds (1% relative accuracy; 0 when none ran). */
   readonly p99LoopLag: number;
   /** Longest such wait, in seconds (0 when none ran). */
   readonly maxLoopLag: number;
+  /** Mean seconds from arrival to the reply, over completed requests (0 when none). */
+  readonly meanSojourn: number;
 }
 
 export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
@@ -110,7 +124,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "replies",
       "rejections (RemoteError at the caller)",
       "downstream calls",
-      "activeConnections, peakConnections, cpuUtilization, loop lag",
+      "requests, active, peakConnections, cpuUtilization, loop lag, sojourn time",
     ],
     state: "open requests and the loop's ready queue (volatile)",
     failure_semantics:
@@ -137,15 +151,17 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly cpuDraws = this.random("cpu");
   private readonly ioDraws = this.random("io");
   private connections: TimeWeightedGauge;
-  private loopLag = new Histogram();
-  /** CPU phases waiting for the loop, oldest first; [head, length) are live. */
-  private ready: SimFuture<void>[] = [];
-  private readySinceNs: number[] = [];
-  private head = 0;
-  private cpuBusy = false;
-  private cpuBusyNs = 0;
-  private cpuSinceNs = 0;
-  private counts = { completed: 0, rejected: 0, failed: 0, timedOut: 0, lostToCrash: 0 };
+  /** The loop: one CPU, handed from phase to phase in ready order. */
+  private readonly loop: Resource;
+  private _sojournTime = new Histogram();
+  private counts = {
+    requests: 0,
+    completed: 0,
+    rejected: 0,
+    failed: 0,
+    timedOut: 0,
+    lostToCrash: 0,
+  };
 
   constructor(sim: Simulation, name: string, options: AsyncServerOptions<Req, Res> = {}) {
     super(sim, name);
@@ -198,22 +214,40 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "a function (request) => reply",
     );
     this.connections = new TimeWeightedGauge(sim, 0);
+    this.loop = new Resource(this as Entity<never, unknown>, { name: "event loop" });
+  }
+
+  /** Seconds a ready CPU phase waited for the loop (the loop lag), per phase run. */
+  get loopLag(): Histogram {
+    return this.loop.waitTime;
+  }
+
+  /** Seconds from arrival to the reply, per completed request. */
+  get sojournTime(): Histogram {
+    return this._sojournTime;
   }
 
   get stats(): AsyncServerStats {
-    const lag = this.loopLag;
-    const elapsed = this.nowNs - this.statsSinceNs;
-    const busyNs = this.cpuBusyNs + (this.cpuBusy ? this.nowNs - this.cpuSinceNs : 0);
+    const lag = this.loop.waitTime;
+    const loop = this.loop.stats;
+    const sojourn = this._sojournTime;
     return {
-      activeConnections: this.connections.value,
+      requests: this.counts.requests,
+      active: this.connections.value,
       peakConnections: this.connections.max,
-      meanConnections: this.connections.mean,
-      ...this.counts,
-      cpuUtilization: elapsed > 0 ? busyNs / elapsed : 0,
-      cpuQueueDepth: this.ready.length - this.head,
+      meanInSystem: this.connections.mean,
+      completed: this.counts.completed,
+      rejected: this.counts.rejected,
+      failed: this.counts.failed,
+      timedOut: this.counts.timedOut,
+      lostToCrash: this.counts.lostToCrash,
+      cpuUtilization: loop.utilization,
+      cpuQueued: loop.queued,
+      probabilityOfWaiting: loop.probabilityOfWaiting,
       meanLoopLag: lag.count > 0 ? lag.mean : 0,
       p99LoopLag: lag.count > 0 ? lag.p99 : 0,
       maxLoopLag: lag.count > 0 ? lag.max : 0,
+      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
     };
   }
 
@@ -223,12 +257,14 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   override *handle(request: Message<Req>): Generator<Yieldable, void, unknown> {
     const c = this.counts;
+    c.requests++;
     if (this.connections.value >= this.maxConnections) {
       c.rejected++;
       this.fail(request, `too many connections (${this.maxConnections} open)`);
       return;
     }
     this.connections.add(1);
+    const arrivalNs = this.nowNs;
     try {
       for (let phase = 0; ; phase++) {
         yield* this.runOnLoop();
@@ -246,6 +282,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
         }
       }
       c.completed++;
+      this._sojournTime.record((this.nowNs - arrivalNs) / 1e9);
       this.reply(
         request,
         this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
@@ -259,66 +296,32 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   /** One CPU phase: wait for the loop (in ready order), compute, hand the loop on. */
   private *runOnLoop(): Generator<Yieldable, void, unknown> {
-    if (this.cpuBusy) {
-      const turn = this.future<void>("event loop turn");
-      this.ready.push(turn);
-      this.readySinceNs.push(this.nowNs);
-      yield turn;
-    } else {
-      this.cpuBusy = true;
-      this.cpuSinceNs = this.nowNs;
-      this.loopLag.record(0);
-    }
+    // Acquired at once when the loop is idle (no yield); else its turn comes from release.
+    const turn = yield* this.loop.acquire();
     yield this.cpuTime.sample(this.cpuDraws, this.now);
-    this.handOver();
-  }
-
-  /** The running phase ended: the oldest ready phase gets the loop, or the loop goes idle. */
-  private handOver(): void {
-    if (this.head === this.ready.length) {
-      this.cpuBusy = false;
-      this.cpuBusyNs += this.nowNs - this.cpuSinceNs;
-      return;
-    }
-    const next = this.ready[this.head]!;
-    this.loopLag.record((this.nowNs - this.readySinceNs[this.head]!) / 1e9);
-    this.ready[this.head] = undefined as unknown as SimFuture<void>;
-    this.head++;
-    if (this.head === this.ready.length) {
-      this.ready.length = 0;
-      this.readySinceNs.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.ready.length) {
-      // Compact once the dead prefix dominates, so memory stays proportional to the queue.
-      this.ready = this.ready.slice(this.head);
-      this.readySinceNs = this.readySinceNs.slice(this.head);
-      this.head = 0;
-    }
-    next.resolve();
+    // Not in a finally: a crash cancels this process mid-phase, and the crash (through the
+    // loop's lifecycle hook) has already taken the loop back.
+    this.loop.release(turn);
   }
 
   protected override onCrash(): void {
     // The crash cancelled every request's process (counted in their finally blocks) and the
-    // running phase's timer; the loop and its ready queue are gone.
-    if (this.cpuBusy) this.cpuBusyNs += this.nowNs - this.cpuSinceNs;
-    this.cpuBusy = false;
-    this.ready = [];
-    this.readySinceNs = [];
-    this.head = 0;
+    // running phase's timer; the loop and its ready queue were emptied by the loop's hook.
     this.connections.set(0);
   }
 
   protected override onResetStats(): void {
-    const c = this.counts;
-    c.completed = 0;
-    c.rejected = 0;
-    c.failed = 0;
-    c.timedOut = 0;
-    c.lostToCrash = 0;
-    this.loopLag = new Histogram();
-    // Time averages start now; the connections open and the loop's state are kept.
-    this.connections = new TimeWeightedGauge(this.sim, this.connections.value);
-    this.cpuBusyNs = 0;
-    if (this.cpuBusy) this.cpuSinceNs = this.nowNs;
+    // Open requests are counted again as received, so the identity keeps holding.
+    const open = this.connections.value;
+    this.counts = {
+      requests: open,
+      completed: 0,
+      rejected: 0,
+      failed: 0,
+      timedOut: 0,
+      lostToCrash: 0,
+    };
+    this.connections = new TimeWeightedGauge(this.sim, open);
+    this._sojournTime = new Histogram();
   }
 }

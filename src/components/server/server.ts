@@ -18,23 +18,35 @@
  * see `./concurrency.ts`) when the limit changes at run time or requests take different
  * amounts of capacity. A plain number keeps the per-request path free of allocation and
  * lookups; a model pays one branch and, for weights, one map entry per request.
+ *
+ * Slots, queue and their statistics are a `SlotPool` (src/components/resource): the server
+ * adds service times, replies, the sojourn histogram and the `next` stage.
+ *
+ * With `next`, servers form a pipeline (a tandem line): a request that finishes its service
+ * here frees its worker and goes on to `next` (same kind and payload); the caller's answer is
+ * `next`'s answer, passed back through each stage, so it arrives when the last stage has
+ * finished. A stage that refuses the request fails it for the caller, with its reason.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { CallTable } from "../../core/callTable.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { FutureListener, SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError } from "../../errors/errors.js";
+import { ConfigError, RemoteError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
+import type { QueueDiscipline } from "../resource/queueDiscipline.js";
 import {
-  optionalFunction,
-  requireDistribution,
-  requireInteger,
-  requireQueueCapacity,
-  requireQueuePolicy,
-} from "../shared/validate.js";
-import { type ConcurrencyModel, type ConcurrencyOwner, isConcurrencyModel } from "./concurrency.js";
-import { WaitingLine } from "./waitingLine.js";
+  REJECTED_BY_DISCIPLINE,
+  REJECTED_FULL,
+  REJECTED_TOO_HEAVY,
+  SlotPool,
+} from "../resource/slotPool.js";
+import { percentiles } from "../resource/statistics.js";
+import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
+import type { ConcurrencyModel } from "./concurrency.js";
 
 export interface ServerOptions<Req, Res> {
   /**
@@ -45,38 +57,63 @@ export interface ServerOptions<Req, Res> {
   concurrency?: number | ConcurrencyModel<Req>;
   /** Service time of each request, in seconds. Default `dist.constant(0.01)`. */
   serviceTime?: Distribution;
-  /** Which waiting request is served next: "fifo" (oldest) or "lifo" (newest). Default "fifo". */
-  queuePolicy?: "fifo" | "lifo";
+  /**
+   * Which waiting request is served next: "fifo" (oldest), "lifo" (newest), or a queue
+   * discipline of its own (`fifo()`, `lifo()`, or your own `QueueDiscipline`). Default "fifo".
+   */
+  queuePolicy?: "fifo" | "lifo" | QueueDiscipline<Message<Req>>;
   /** Most requests that may wait (not counting those in service); more are rejected. Default unlimited. */
   queueCapacity?: number;
-  /** Builds the reply from the request. Default: replies with the request's payload. */
+  /** Builds the reply from the request. Default: replies with the request's payload. Not with `next`. */
   respond?: (request: Message<Req>) => Res;
+  /**
+   * The next stage of a pipeline: after its service here, a request goes on to `next` (same
+   * kind and payload) and frees its worker; the caller gets `next`'s answer (or its failure)
+   * when the chain has finished. Default: none (the server answers itself).
+   */
+  next?: Entity<Req, Res>;
 }
 
-/** A snapshot of what a server has done. */
+/**
+ * A snapshot of what a server has done. At every instant (crashes and `sim.resetStats()`
+ * included): `requests = completed + rejected + lostToCrash + active + queued`. Time averages
+ * and histograms cover the server's lifetime: since its creation or the last reset.
+ */
 export interface ServerStats {
+  /** Requests received. */
+  readonly requests: number;
+  /** Requests served (with `next`: served here and handed on). */
   readonly completed: number;
+  /** Refused at once: the queue was full, or heavier than the whole capacity. */
   readonly rejected: number;
   /** Requests lost because the server crashed while they were queued or in service. */
   readonly lostToCrash: number;
   /** Requests in service now. */
   readonly active: number;
   /** Requests waiting now. */
-  readonly depth: number;
+  readonly queued: number;
   /** Capacity now: the worker count, a dynamic model's current limit, or a weighted capacity. */
   readonly limit: number;
   /** Capacity in use now: requests in service, or their summed weights for a weighted model. */
   readonly inUse: number;
   /**
-   * Capacity in use over capacity provided, time-averaged since the start: the fraction of
-   * workers busy for a number; for a dynamic limit, the integral of capacity in use over the
-   * integral of the limit (so slots added by an autoscaler and left idle lower it); for a
-   * weighted model, the time-average fraction of units taken. It can exceed 1 briefly after a
-   * dynamic limit is lowered below the number in service.
+   * Capacity in use over capacity provided, time-averaged over the server's lifetime: the
+   * fraction of workers busy for a number; for a dynamic limit, the integral of capacity in use
+   * over the integral of the limit (so slots added by an autoscaler and left idle lower it);
+   * for a weighted model, the time-average fraction of units taken. It can exceed 1 briefly
+   * after a dynamic limit is lowered below the number in service.
    */
   readonly utilization: number;
-  /** Time-average number waiting since the start. */
-  readonly meanDepth: number;
+  /** Time-average number waiting. */
+  readonly meanQueued: number;
+  /** Time-average number in the system (in service + waiting): L in Little's law. */
+  readonly meanInSystem: number;
+  /** Fraction of admitted requests that had to wait for a worker (Erlang C for M/M/c). */
+  readonly probabilityOfWaiting: number;
+  /** Seconds from arrival to the start of service, over requests started (0 when none); percentiles in `waitTime` and `metrics()`. */
+  readonly meanWait: number;
+  /** Seconds from arrival to the end of service, over requests completed (0 when none); percentiles in `sojournTime` and `metrics()`. */
+  readonly meanSojourn: number;
 }
 
 export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
@@ -86,14 +123,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     role: "flow",
     layer: "local",
     contract:
-      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies; others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once.",
+      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies (or hands the request on to `next`, whose answer becomes the reply); others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once.",
     requires: ["BoundedQueue", "Semaphore", "Timer", "ConcurrencyPolicy"],
     provides: ["Bounded"],
     inputs: ["requests (call)"],
     outputs: [
       "replies",
       "rejections (RemoteError at the caller)",
-      "completed, rejected, active, depth, utilization",
+      "requests, completed, rejected, active, queued, utilization, wait and sojourn times",
     ],
     state: "the queue and the requests in service (volatile)",
     failure_semantics:
@@ -105,210 +142,212 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "queuePolicy",
       "queueCapacity",
       "respond",
+      "next",
     ),
   };
 
   readonly queueCapacity: number;
   /** The concurrency model, or null when `concurrency` is a number (the fast path). */
   readonly concurrencyModel: ConcurrencyModel<Req> | null;
+  /** The next stage of the pipeline, or null. */
+  readonly next: Entity<Req, Res> | null;
   private readonly serviceTime: Distribution;
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly draws = this.random("service");
-  private readonly waiting: WaitingLine<Message<Req>>;
-  /** Capacity now (cached from the model, refreshed when it changes). */
-  private limit: number;
-  private active = 0;
-  /** Capacity units taken by requests in service (= active unless weighted). */
-  private inUse = 0;
-  /** Weight of each weighted request, queued or in service, by message id. */
+  private readonly slots: SlotPool<Message<Req>>;
+  /** Weight of each weighted request in service, by message id. */
   private readonly weights: Map<number, number> | null;
+  /** Arrival (ns) of each request in service, by message id, for its sojourn time. */
+  private arrivals = new CallTable<number>();
+  private _sojournTime = new Histogram();
+  private requests = 0;
   private completed = 0;
   private rejected = 0;
-  private lostToCrash = 0;
-  private busyArea = 0;
-  private depthArea = 0;
-  private capacityArea = 0;
-  private lastChangeNs = 0;
 
   constructor(sim: Simulation, name: string, options: ServerOptions<Req, Res> = {}) {
     super(sim, name);
     const component = `Server "${name}"`;
-    const concurrencyOption = options.concurrency ?? 1;
-    const model = isConcurrencyModel(concurrencyOption)
-      ? (concurrencyOption as ConcurrencyModel<Req>)
-      : null;
-    if (model === null && typeof concurrencyOption !== "number") {
-      throw new ConfigError(
-        component,
-        "concurrency",
-        "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
-        concurrencyOption,
-      );
-    }
-    const limit =
-      model === null ? requireInteger(component, "concurrency", concurrencyOption, 1) : 0;
     this.serviceTime = requireDistribution(
       component,
       "serviceTime",
       options.serviceTime ?? constant(0.01),
     );
-    this.waiting = new WaitingLine(requireQueuePolicy(component, options.queuePolicy ?? "fifo"));
-    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
     this.respond = optionalFunction(
       component,
       "respond",
       options.respond,
       "a function (request) => reply",
     );
-    this.lastChangeNs = sim.nowNs;
-    this.concurrencyModel = model;
-    this.weights = model?.weighted === true ? new Map() : null;
-    if (model !== null) {
-      const owner: ConcurrencyOwner = {
-        name,
-        get nowNs() {
-          return sim.nowNs;
-        },
-        _capacityChanged: () => this.capacityChanged(),
-      };
-      model._bind(owner, component);
-      this.limit = model.limit;
-    } else {
-      this.limit = limit;
+    this.next =
+      options.next === undefined
+        ? null
+        : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Req, Res>);
+    if (this.next !== null && this.respond !== null) {
+      throw new ConfigError(
+        component,
+        "respond",
+        "unset when next is given (the reply is the next stage's answer)",
+        this.respond,
+      );
     }
+    this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, component, {
+      capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
+      capacityOption: "concurrency",
+      discipline: options.queuePolicy ?? "fifo",
+      disciplineOption: "queuePolicy",
+      queueCapacity: options.queueCapacity,
+      start: this.begin,
+      dropped: (request, reason) => {
+        this.rejected++;
+        this.fail(request, reason);
+      },
+    });
+    this.queueCapacity = this.slots.queueCapacity;
+    this.concurrencyModel = this.slots.model as ConcurrencyModel<Req> | null;
+    this.weights = this.concurrencyModel?.weighted === true ? new Map() : null;
   }
 
   /** Capacity now: the worker count, or the model's current limit. */
   get concurrency(): number {
-    return this.limit;
+    return this.slots.limit;
+  }
+
+  /** Seconds from arrival to the start of service, per request started. */
+  get waitTime(): Histogram {
+    return this.slots.waitTime;
+  }
+
+  /** Seconds from arrival to the end of service, per request completed. */
+  get sojournTime(): Histogram {
+    return this._sojournTime;
   }
 
   get stats(): ServerStats {
-    this.account();
-    const elapsed = this.nowNs;
+    const slots = this.slots;
+    const wait = slots.waitTime;
+    const sojourn = this._sojournTime;
+    const meanQueued = slots.meanQueued;
     return {
+      requests: this.requests,
       completed: this.completed,
       rejected: this.rejected,
-      lostToCrash: this.lostToCrash,
-      active: this.active,
-      depth: this.depth,
-      limit: this.limit,
-      inUse: this.inUse,
-      utilization:
-        elapsed <= 0
-          ? 0
-          : this.concurrencyModel === null
-            ? this.busyArea / elapsed / this.limit
-            : this.busyArea / this.capacityArea,
-      meanDepth: elapsed > 0 ? this.depthArea / elapsed : 0,
+      lostToCrash: slots.lostToCrash,
+      active: slots.active,
+      queued: slots.queued,
+      limit: slots.limit,
+      inUse: slots.inUse,
+      utilization: slots.utilization,
+      meanQueued,
+      meanInSystem: slots.meanActive + meanQueued,
+      probabilityOfWaiting: slots.probabilityOfWaiting,
+      meanWait: wait.count > 0 ? wait.mean : 0,
+      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
     };
   }
 
+  /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait and sojourn times. */
   override metrics(): EntityMetrics {
-    return { ...this.stats };
+    return {
+      ...this.stats,
+      ...percentiles("Wait", this.waitTime),
+      ...percentiles("Sojourn", this._sojournTime),
+    };
   }
 
   /** Requests waiting now. */
-  get depth(): number {
-    return this.waiting.length;
+  get queued(): number {
+    return this.slots.queued;
   }
 
   override handle(request: Message<Req>): void {
-    this.account();
-    if (this.concurrencyModel !== null) {
-      this.admit(request, this.concurrencyModel);
-    } else if (this.active < this.limit) {
-      this.begin(request, 1);
-    } else if (this.depth < this.queueCapacity) {
-      this.waiting.push(request);
-    } else {
+    this.requests++;
+    const model = this.concurrencyModel;
+    const weight = model?.weighted ? model.weightOf(request) : 1;
+    const admission = this.slots.admit(request, weight);
+    if (admission >= REJECTED_FULL) {
       this.rejected++;
-      this.fail(request, `queue full (${this.queueCapacity} waiting)`);
+      this.fail(
+        request,
+        admission === REJECTED_TOO_HEAVY
+          ? `needs ${weight} capacity units, more than the whole ${this.slots.limit}`
+          : admission === REJECTED_BY_DISCIPLINE
+            ? this.slots.lastRefusal
+            : `queue full (${this.queueCapacity} waiting)`,
+      );
     }
   }
 
-  /** `handle` under a concurrency model: weights, and strict queue order. */
-  private admit(request: Message<Req>, model: ConcurrencyModel<Req>): void {
-    const weight = model.weighted ? model.weightOf(request) : 1;
-    if (model.weighted && weight > this.limit) {
-      this.rejected++;
-      this.fail(request, `needs ${weight} capacity units, more than the whole ${this.limit}`);
-      return;
-    }
-    // A request that fits starts only if nobody is waiting: it must not overtake them.
-    if (this.depth === 0 && this.inUse + weight <= this.limit) {
-      this.begin(request, weight);
-    } else if (this.depth < this.queueCapacity) {
-      this.weights?.set(request.id, weight);
-      this.waiting.push(request);
-    } else {
-      this.rejected++;
-      this.fail(request, `queue full (${this.queueCapacity} waiting)`);
-    }
-  }
-
-  private begin(request: Message<Req>, weight: number): void {
-    this.active++;
-    this.inUse += weight;
+  /** The pool gave `request` capacity: serve it. */
+  private readonly begin = (request: Message<Req>, weight: number, arrivalNs: number): void => {
     if (this.weights !== null) this.weights.set(request.id, weight);
+    this.arrivals.set(request.id, arrivalNs);
     this.after(this.serviceTime.sample(this.draws, this.now), this.finish, request);
-  }
-
-  private readonly finish = (request: Message<Req>): void => {
-    this.account();
-    this.active--;
-    const weights = this.weights;
-    if (weights === null) {
-      this.inUse--;
-    } else {
-      this.inUse -= weights.get(request.id)!;
-      weights.delete(request.id);
-    }
-    this.completed++;
-    this.reply(
-      request,
-      this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
-    );
-    if (this.concurrencyModel !== null) this.startWaiting();
-    else if (this.depth > 0) this.begin(this.waiting.take(), 1);
   };
 
-  /** Starts waiting requests, in queue order, while the next one fits (model path only). */
-  private startWaiting(): void {
-    while (this.depth > 0) {
-      const next = this.waiting.peek()!;
-      const weight = this.weights === null ? 1 : this.weights.get(next.id)!;
-      if (this.inUse + weight > this.limit) return;
-      this.begin(this.waiting.take(), weight);
+  private readonly finish = (request: Message<Req>): void => {
+    const id = request.id;
+    let weight = 1;
+    const weights = this.weights;
+    if (weights !== null) {
+      weight = weights.get(id)!;
+      weights.delete(id);
     }
+    const arrivals = this.arrivals;
+    this._sojournTime.record((this.nowNs - arrivals.get(id)!) / 1e9);
+    arrivals.delete(id);
+    this.completed++;
+    if (this.next !== null) {
+      this.handOn(request);
+    } else {
+      this.reply(
+        request,
+        this.respond === null ? (request.payload as unknown as Res) : this.respond(request),
+      );
+    }
+    this.slots.release(weight);
+  };
+
+  /** Sends a served request on to the next stage; its answer becomes the reply. */
+  private handOn(request: Message<Req>): void {
+    const answer = this.request(this.next!, request.kind, request.payload, { causedBy: request });
+    answer.addListener(new StageAnswer(this, request, answer));
   }
 
-  /** A dynamic model's limit changed: integrate up to now at the old limit, then apply it. */
-  private capacityChanged(): void {
-    this.account();
-    this.limit = this.concurrencyModel!.limit;
-    if (this.isUp) this.startWaiting();
-  }
-
-  /** Integrates busy workers and queue depth over time, up to now. */
-  private account(): void {
-    const now = this.nowNs;
-    const dt = now - this.lastChangeNs;
-    if (dt > 0) {
-      this.busyArea += this.inUse * dt;
-      this.depthArea += this.depth * dt;
-      this.capacityArea += this.limit * dt;
-      this.lastChangeNs = now;
+  /** @internal The next stage answered (or refused) a request handed on. */
+  _stageAnswered(request: Message<Req>, answer: SimFuture<Res>): void {
+    if (answer.state === "resolved") {
+      this.reply(request, answer.value);
+    } else if (answer.error instanceof RemoteError) {
+      this.fail(request, answer.error.reason);
     }
+    // Cancelled: this server crashed, so the request is lost with its caller's call.
   }
 
   protected override onCrash(): void {
-    this.account();
-    // The crash cancelled the service timers; queued and in-service requests are gone.
-    this.lostToCrash += this.active + this.depth;
-    this.active = 0;
-    this.inUse = 0;
+    // The pool (a lifecycle hook) has counted the loss and emptied itself; the service timers
+    // are cancelled. Forget what was in service.
     this.weights?.clear();
-    this.waiting.clear();
+    this.arrivals = new CallTable<number>();
+  }
+
+  protected override onResetStats(): void {
+    // Work in flight is counted again as received, so the identity keeps holding.
+    this.requests = this.slots.active + this.slots.queued;
+    this.completed = 0;
+    this.rejected = 0;
+    this._sojournTime = new Histogram();
+  }
+}
+
+/** Waits for the next stage's answer to one request handed on (no process needed). */
+class StageAnswer<Req, Res> implements FutureListener {
+  constructor(
+    readonly server: Server<Req, Res>,
+    readonly request: Message<Req>,
+    readonly answer: SimFuture<Res>,
+  ) {}
+
+  futureSettled(): void {
+    this.server._stageAnswered(this.request, this.answer);
   }
 }

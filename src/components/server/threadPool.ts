@@ -13,6 +13,8 @@
  * workers, queued tasks, and how long tasks wait for a worker. It also accepts calls, like a
  * server, so it can sit behind a load balancer.
  *
+ * Workers, queue and their statistics are a `SlotPool` (src/components/resource).
+ *
  * @example
  * const pool = new ThreadPool<Resize, Resize>(sim, "resizer", {
  *   workers: 8,
@@ -28,16 +30,12 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
-import { TimeWeightedGauge } from "../../metrics/timeWeightedGauge.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
-import {
-  optionalFunction,
-  requireInteger,
-  requireQueueCapacity,
-  requireQueuePolicy,
-} from "../shared/validate.js";
-import { WaitingLine } from "./waitingLine.js";
+import type { QueueDiscipline } from "../resource/queueDiscipline.js";
+import { REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
+import { percentiles } from "../resource/statistics.js";
+import { optionalFunction, requireInteger } from "../shared/validate.js";
 
 export interface ThreadPoolOptions<Task, Result> {
   /** Worker threads (integer >= 1). */
@@ -47,37 +45,52 @@ export interface ThreadPoolOptions<Task, Result> {
    * function of the task (must return a finite number >= 0). Default `dist.constant(0.01)`.
    */
   taskTime?: Distribution | ((task: Task) => number);
-  /** Which waiting task runs next: "fifo" (oldest) or "lifo" (newest). Default "fifo". */
-  queuePolicy?: "fifo" | "lifo";
+  /**
+   * Which waiting task runs next: "fifo" (oldest), "lifo" (newest), or a queue discipline of
+   * its own (`fifo()`, `lifo()`, or your own `QueueDiscipline`). Default "fifo".
+   */
+  queuePolicy?: "fifo" | "lifo" | QueueDiscipline<PoolTask<Task, Result>>;
   /** Most tasks that may wait for a worker; more are refused at once. Default unlimited. */
   queueCapacity?: number;
   /** What a finished task yields (the reply to a call, the value of `submit`). Default: the task. */
   result?: (task: Task) => Result;
 }
 
-/** A snapshot of what a thread pool has done. */
+/**
+ * A snapshot of what a thread pool has done. At every instant (crashes and `sim.resetStats()`
+ * included): `requests = completed + rejected + lostToCrash + active + queued`. Time averages
+ * and histograms cover the pool's lifetime: since its creation or the last reset.
+ */
 export interface ThreadPoolStats {
-  readonly tasksCompleted: number;
+  /** Tasks received: calls and `submit`s. */
+  readonly requests: number;
+  readonly completed: number;
   /** Refused at once: the queue was full (or the pool was down, for `submit`). */
-  readonly tasksRejected: number;
+  readonly rejected: number;
   /** Tasks lost because the pool crashed while they waited or ran. */
-  readonly tasksLostToCrash: number;
-  readonly activeWorkers: number;
-  readonly idleWorkers: number;
+  readonly lostToCrash: number;
+  /** Workers running a task now. */
+  readonly active: number;
+  /** Workers idle now. */
+  readonly idle: number;
   /** Tasks waiting for a worker now. */
-  readonly queuedTasks: number;
-  /** Time-average fraction of workers running a task since the start. */
-  readonly workerUtilization: number;
+  readonly queued: number;
+  /** Time-average fraction of workers running a task. */
+  readonly utilization: number;
   /** Time-average number of tasks waiting. */
-  readonly meanQueuedTasks: number;
-  /** Mean seconds a started task waited for a worker (0 when none started). */
-  readonly meanQueueWait: number;
-  /** 99th percentile of that wait, in seconds (1% relative accuracy; 0 when none started). */
-  readonly p99QueueWait: number;
+  readonly meanQueued: number;
+  /** Time-average number of tasks running or waiting. */
+  readonly meanInSystem: number;
+  /** Fraction of accepted tasks that had to wait for a worker. */
+  readonly probabilityOfWaiting: number;
+  /** Seconds a started task waited for a worker (0 when none started); percentiles in `waitTime` and `metrics()`. */
+  readonly meanWait: number;
+  /** Seconds from submission to the end of a task, over completed tasks (0 when none); percentiles in `sojournTime` and `metrics()`. */
+  readonly meanSojourn: number;
 }
 
 /** A task waiting or running: where its result goes (a caller's reply or a future). */
-interface PoolTask<Task, Result> {
+export interface PoolTask<Task, Result> {
   readonly task: Task;
   readonly message: Message<Task> | null;
   readonly future: SimFuture<Result> | null;
@@ -98,11 +111,11 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     outputs: [
       "results (replies, resolved futures)",
       "refusals (RemoteError)",
-      "activeWorkers, idleWorkers, queuedTasks, workerUtilization, queue wait",
+      "requests, completed, rejected, active, idle, queued, utilization, wait and sojourn times",
     ],
     state: "the task queue and the tasks running (volatile)",
     failure_semantics:
-      "A crash loses every waiting and running task (counted in tasksLostToCrash): callers time out, submitted futures reject with RemoteError. A full queue refuses at once rather than delaying.",
+      "A crash loses every waiting and running task (counted in lostToCrash): callers time out, submitted futures reject with RemoteError. A full queue refuses at once rather than delaying.",
     composition_rules: ["Server", "AsyncServer", "Bulkhead", "LoadBalancer"],
     operational_knobs: knobs<ThreadPoolOptions<unknown, unknown>>()(
       "workers",
@@ -118,13 +131,13 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   private readonly taskTime: Distribution | ((task: Task) => number);
   private readonly result: ((task: Task) => Result) | null;
   private readonly draws = this.random("task");
-  private readonly queue: WaitingLine<PoolTask<Task, Result>>;
-  private readonly busy: TimeWeightedGauge;
-  private readonly queued: TimeWeightedGauge;
-  private readonly queueWait = new Histogram();
+  private readonly slots: SlotPool<PoolTask<Task, Result>>;
+  private _sojournTime = new Histogram();
   /** Tasks running now, so a crash can fail their futures. */
   private readonly running = new Set<PoolTask<Task, Result>>();
-  private counts = { tasksCompleted: 0, tasksRejected: 0, tasksLostToCrash: 0 };
+  /** What waited when the pool crashed (handed over by the pool, failed in onCrash). */
+  private lostWaiting: readonly PoolTask<Task, Result>[] = [];
+  private counts = { requests: 0, completed: 0, rejected: 0 };
 
   constructor(sim: Simulation, name: string, options: ThreadPoolOptions<Task, Result>) {
     super(sim, name);
@@ -140,35 +153,63 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       );
     }
     this.taskTime = taskTime;
-    this.queue = new WaitingLine(requireQueuePolicy(component, options.queuePolicy ?? "fifo"));
-    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    this.slots = new SlotPool<PoolTask<Task, Result>>(this as Entity<never, unknown>, component, {
+      capacity: this.workers,
+      capacityOption: "workers",
+      discipline: options.queuePolicy ?? "fifo",
+      disciplineOption: "queuePolicy",
+      queueCapacity: options.queueCapacity,
+      start: this.begin,
+      crashed: (lost) => {
+        this.lostWaiting = lost;
+      },
+    });
+    this.queueCapacity = this.slots.queueCapacity;
     this.result = optionalFunction(
       component,
       "result",
       options.result,
       "a function (task) => result",
     );
-    this.busy = new TimeWeightedGauge(sim, 0);
-    this.queued = new TimeWeightedGauge(sim, 0);
+  }
+
+  /** Seconds a task waited for a worker, per task started. */
+  get waitTime(): Histogram {
+    return this.slots.waitTime;
+  }
+
+  /** Seconds from submission to the end, per task completed. */
+  get sojournTime(): Histogram {
+    return this._sojournTime;
   }
 
   get stats(): ThreadPoolStats {
-    const wait = this.queueWait;
-    const active = this.busy.value;
+    const slots = this.slots;
+    const wait = slots.waitTime;
+    const sojourn = this._sojournTime;
+    const meanQueued = slots.meanQueued;
     return {
       ...this.counts,
-      activeWorkers: active,
-      idleWorkers: this.workers - active,
-      queuedTasks: this.queued.value,
-      workerUtilization: this.nowNs > 0 ? this.busy.mean / this.workers : 0,
-      meanQueuedTasks: this.nowNs > 0 ? this.queued.mean : 0,
-      meanQueueWait: wait.count > 0 ? wait.mean : 0,
-      p99QueueWait: wait.count > 0 ? wait.p99 : 0,
+      lostToCrash: slots.lostToCrash,
+      active: slots.active,
+      idle: this.workers - slots.active,
+      queued: slots.queued,
+      utilization: slots.utilization,
+      meanQueued,
+      meanInSystem: slots.meanActive + meanQueued,
+      probabilityOfWaiting: slots.probabilityOfWaiting,
+      meanWait: wait.count > 0 ? wait.mean : 0,
+      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
     };
   }
 
+  /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait and sojourn times. */
   override metrics(): EntityMetrics {
-    return { ...this.stats };
+    return {
+      ...this.stats,
+      ...percentiles("Wait", this.waitTime),
+      ...percentiles("Sojourn", this._sojournTime),
+    };
   }
 
   /**
@@ -178,8 +219,9 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
    */
   submit(task: Task): SimFuture<Result> {
     const future = this.future<Result>(`task on ${this.name}`);
+    this.counts.requests++;
     if (!this.isUp) {
-      this.counts.tasksRejected++;
+      this.counts.rejected++;
       future.reject(new RemoteError("thread pool is down", this.name));
       return future;
     }
@@ -189,6 +231,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   }
 
   override handle(request: Message<Task>): void {
+    this.counts.requests++;
     const reason = this.enqueue({
       task: request.payload,
       message: request,
@@ -200,25 +243,19 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   /** Starts the task or queues it; returns why it was refused, or null. */
   private enqueue(entry: PoolTask<Task, Result>): string | null {
-    if (this.busy.value < this.workers) {
-      this.begin(entry);
-    } else if (this.queued.value < this.queueCapacity) {
-      this.queue.push(entry);
-      this.queued.add(1);
-    } else {
-      this.counts.tasksRejected++;
+    if (this.slots.admit(entry) >= REJECTED_FULL) {
+      this.counts.rejected++;
       return `queue full (${this.queueCapacity} waiting)`;
     }
     return null;
   }
 
-  private begin(entry: PoolTask<Task, Result>): void {
+  /** The pool gave the task a worker: run it. */
+  private readonly begin = (entry: PoolTask<Task, Result>): void => {
     const seconds = this.runTime(entry.task);
-    this.busy.add(1);
     this.running.add(entry);
-    this.queueWait.record((this.nowNs - entry.submittedNs) / 1e9);
     this.after(seconds, this.finish, entry);
-  }
+  };
 
   private runTime(task: Task): number {
     const taskTime = this.taskTime;
@@ -235,30 +272,31 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   }
 
   private readonly finish = (entry: PoolTask<Task, Result>): void => {
-    this.busy.add(-1);
     this.running.delete(entry);
-    this.counts.tasksCompleted++;
+    this.counts.completed++;
+    this._sojournTime.record((this.nowNs - entry.submittedNs) / 1e9);
     const value =
       this.result === null ? (entry.task as unknown as Result) : this.result(entry.task);
     if (entry.message !== null) this.reply(entry.message, value);
     else entry.future!.resolve(value);
-    if (this.queue.length > 0) {
-      this.queued.add(-1);
-      this.begin(this.queue.take());
-    }
+    this.slots.release();
   };
 
   protected override onCrash(): void {
-    // The crash cancelled the run timers; every waiting and running task is gone. Callers by
-    // message time out; submitters are told (their futures are not owned by any process).
-    const lost = [...this.running];
-    lost.push(...this.queue.clear());
-    this.counts.tasksLostToCrash += lost.length;
+    // The crash cancelled the run timers and the pool (a lifecycle hook) counted the loss and
+    // handed over what waited; every waiting and running task is gone. Callers by message
+    // time out; submitters are told (their futures are not owned by any process).
+    const lost = [...this.running, ...this.lostWaiting];
     this.running.clear();
-    this.busy.set(0);
-    this.queued.set(0);
+    this.lostWaiting = [];
     for (const entry of lost) {
       entry.future?.reject(new RemoteError("thread pool crashed", this.name));
     }
+  }
+
+  protected override onResetStats(): void {
+    // Work in flight is counted again as received, so the identity keeps holding.
+    this.counts = { requests: this.slots.active + this.slots.queued, completed: 0, rejected: 0 };
+    this._sojournTime = new Histogram();
   }
 }

@@ -136,7 +136,7 @@ describe("ConnectionPool", () => {
     expect(thrown).toBeInstanceOf(AcquireTimeoutError);
     expect(thrown).toBeInstanceOf(TimeoutError);
     expect((thrown as Error).message).toMatch(/pool "pool" within 2s/);
-    expect(pool.stats).toMatchObject({ acquireTimeouts: 1, pending: 0, acquisitions: 1 });
+    expect(pool.stats).toMatchObject({ timedOut: 1, pending: 0, acquisitions: 1 });
   });
 
   it("a connection opened for a waiter that gave up stays, idle", () => {
@@ -147,7 +147,7 @@ describe("ConnectionPool", () => {
     caller("a", 0, 1);
     sim.run();
     expect(log).toEqual(["a AcquireTimeoutError at 1"]);
-    expect(pool.stats).toMatchObject({ connectionsCreated: 1, idle: 1, acquireTimeouts: 1 });
+    expect(pool.stats).toMatchObject({ connectionsCreated: 1, idle: 1, timedOut: 1 });
   });
 
   it("closes idle connections above the minimum after idleTimeout, oldest first", () => {

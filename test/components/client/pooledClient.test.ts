@@ -149,7 +149,7 @@ describe("PooledClient", () => {
       // b's first attempt got no connection, so never reached the target; still an attempt.
       forwarded: 3,
     });
-    expect(pool.stats.acquireTimeouts).toBe(1);
+    expect(pool.stats.timedOut).toBe(1);
   });
 
   it("as a Source's target, issues each message fire-and-forget", () => {

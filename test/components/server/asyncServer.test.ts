@@ -70,7 +70,7 @@ describe("AsyncServer", () => {
     sim.run();
     expect(log).toEqual(["0@1", "1@2", "2@3"]);
     const stats = server.stats;
-    expect(stats).toMatchObject({ completed: 3, activeConnections: 0, peakConnections: 3 });
+    expect(stats).toMatchObject({ completed: 3, active: 0, peakConnections: 3 });
     expect(stats.cpuUtilization).toBe(1);
     // Ready at 0, started at 0, 1 and 2.
     expect(stats.meanLoopLag).toBeCloseTo(1, 2);
@@ -93,7 +93,7 @@ describe("AsyncServer", () => {
     expect(stats.maxLoopLag).toBeCloseTo(0.2, 12);
     expect(stats.peakConnections).toBe(3);
     // Open: 3 for 1.2 s, 2 for 0.1 s, 1 for 0.1 s, over 1.4 s.
-    expect(stats.meanConnections).toBeCloseTo((3 * 1.2 + 2 * 0.1 + 0.1) / 1.4, 9);
+    expect(stats.meanInSystem).toBeCloseTo((3 * 1.2 + 2 * 0.1 + 0.1) / 1.4, 9);
   });
 
   it("a thousand I/O-bound requests finish together where threads would queue", () => {
@@ -198,8 +198,8 @@ describe("AsyncServer", () => {
     expect(server.stats).toMatchObject({
       lostToCrash: 3,
       completed: 1,
-      activeConnections: 0,
-      cpuQueueDepth: 0,
+      active: 0,
+      cpuQueued: 0,
     });
   });
 

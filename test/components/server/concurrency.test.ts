@@ -153,7 +153,7 @@ describe("concurrency.weighted", () => {
     // 6 starts; 5 does not fit beside it and waits; 3 would fit but must not overtake 5.
     callAll(client, server, [6, 5, 3, 11], log);
     const seen: number[] = [];
-    sim.at(0.5, () => seen.push(server.stats.active, server.stats.inUse, server.stats.depth));
+    sim.at(0.5, () => seen.push(server.stats.active, server.stats.inUse, server.stats.queued));
     sim.run();
     expect(seen).toEqual([1, 6, 2]);
     expect(log).toEqual([
@@ -224,7 +224,7 @@ describe("concurrency.weighted", () => {
     sim.at(1, () => callAll(client, server, [4], log));
     sim.run();
     expect(log).toEqual(["4@2"]);
-    expect(server.stats).toMatchObject({ lostToCrash: 2, completed: 1, inUse: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ lostToCrash: 2, completed: 1, inUse: 0, queued: 0 });
   });
 
   it("refuses bad options", () => {
@@ -259,7 +259,17 @@ describe("Server with a concurrency model", () => {
     const summary = sim.run();
     const entry = summary.entities.find((e) => e.name === "s")!;
     expect(entry.type).toBe("Server");
-    expect(entry.metrics).toEqual({ ...server.stats });
+    expect(entry.metrics).toEqual({
+      ...server.stats,
+      p50Wait: server.waitTime.p50,
+      p90Wait: server.waitTime.p90,
+      p99Wait: server.waitTime.p99,
+      p999Wait: server.waitTime.p999,
+      p50Sojourn: server.sojournTime.p50,
+      p90Sojourn: server.sojournTime.p90,
+      p99Sojourn: server.sojournTime.p99,
+      p999Sojourn: server.sojournTime.p999,
+    });
     expect(entry.metrics).toMatchObject({ completed: 3, limit: 2, active: 0 });
   });
 

@@ -57,7 +57,7 @@ describe("Server", () => {
     callAll(client, server, 5, log);
     sim.run();
     expect(log).toEqual(["0@1", "1@1", "2@2", "3@2", "4@3"]);
-    expect(server.stats).toMatchObject({ completed: 5, rejected: 0, active: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ completed: 5, rejected: 0, active: 0, queued: 0 });
     // Busy: 2 workers for 2 s, 1 for 1 s, out of 2 workers x 3 s.
     expect(server.stats.utilization).toBeCloseTo(5 / 6, 12);
   });
@@ -120,7 +120,7 @@ describe("Server", () => {
     sim.at(1, () => server.recover());
     sim.run();
     expect(timeouts).toBe(3);
-    expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, depth: 0 });
+    expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, queued: 0 });
   });
 
   it("reports its stats as metrics, so the run summary lists them", () => {
@@ -129,7 +129,17 @@ describe("Server", () => {
     callAll(client, server, 3, log);
     const summary = sim.run();
     const entry = summary.entities.find((e) => e.name === "s")!;
-    expect(entry.metrics).toEqual({ ...server.stats });
+    expect(entry.metrics).toEqual({
+      ...server.stats,
+      p50Wait: server.waitTime.p50,
+      p90Wait: server.waitTime.p90,
+      p99Wait: server.waitTime.p99,
+      p999Wait: server.waitTime.p999,
+      p50Sojourn: server.sojournTime.p50,
+      p90Sojourn: server.sojournTime.p90,
+      p99Sojourn: server.sojournTime.p99,
+      p999Sojourn: server.sojournTime.p999,
+    });
     expect(entry.metrics).toMatchObject({ completed: 3, limit: 2, inUse: 0 });
   });
 
@@ -156,7 +166,7 @@ describe("Server", () => {
       sim.run({ until: 3000 });
       return server.stats;
     });
-    const depth = confidenceInterval99(runs.map((s) => s.meanDepth));
+    const depth = confidenceInterval99(runs.map((s) => s.meanQueued));
     expect(depth.low).toBeLessThan(theoryDepth);
     expect(depth.high).toBeGreaterThan(theoryDepth);
     const utilization = confidenceInterval99(runs.map((s) => s.utilization));

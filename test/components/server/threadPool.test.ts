@@ -75,7 +75,7 @@ describe("ThreadPool", () => {
     const seen: number[] = [];
     sim.at(0.5, () => {
       const s = pool.stats;
-      seen.push(s.activeWorkers, s.idleWorkers, s.queuedTasks);
+      seen.push(s.active, s.idle, s.queued);
     });
     sim.run();
     // Workers: 3 (0-3); 1 (0-1), then 1 (1-2), then 2 (2-4).
@@ -83,17 +83,17 @@ describe("ThreadPool", () => {
     expect(seen).toEqual([2, 0, 2]);
     const stats = pool.stats;
     expect(stats).toMatchObject({
-      tasksCompleted: 4,
-      tasksRejected: 0,
-      activeWorkers: 0,
-      idleWorkers: 2,
+      completed: 4,
+      rejected: 0,
+      active: 0,
+      idle: 2,
     });
     // Busy: 3 + 1 + 1 + 2 = 7 worker-seconds of 2 x 4.
-    expect(stats.workerUtilization).toBeCloseTo(7 / 8, 12);
+    expect(stats.utilization).toBeCloseTo(7 / 8, 12);
     // Waits: 0, 0, 1, 2.
-    expect(stats.meanQueueWait).toBeCloseTo(0.75, 12);
+    expect(stats.meanWait).toBeCloseTo(0.75, 12);
     // Queued: 2 for 1 s, 1 for 1 s, over 4 s.
-    expect(stats.meanQueuedTasks).toBeCloseTo(3 / 4, 12);
+    expect(stats.meanQueued).toBeCloseTo(3 / 4, 12);
   });
 
   it("runs the newest waiting task first with LIFO", () => {
@@ -127,7 +127,7 @@ describe("ThreadPool", () => {
       "40@4",
       "10@5",
     ]);
-    expect(pool.stats).toMatchObject({ tasksCompleted: 2, tasksRejected: 2 });
+    expect(pool.stats).toMatchObject({ completed: 2, rejected: 2 });
   });
 
   it("draws run times from a distribution when given one", () => {
@@ -138,7 +138,7 @@ describe("ThreadPool", () => {
     });
     submitAll(model, pool, [0, 1, 2, 3, 4, 5, 6, 7], log);
     sim.run();
-    expect(pool.stats.tasksCompleted).toBe(8);
+    expect(pool.stats.completed).toBe(8);
     expect(new Set(log.map((l) => l.split("@")[1])).size).toBe(8);
   });
 
@@ -166,11 +166,11 @@ describe("ThreadPool", () => {
       "call timed out@5",
     ]);
     expect(pool.stats).toMatchObject({
-      tasksLostToCrash: 2,
-      tasksRejected: 1,
-      tasksCompleted: 1,
-      activeWorkers: 0,
-      queuedTasks: 0,
+      lostToCrash: 2,
+      rejected: 1,
+      completed: 1,
+      active: 0,
+      queued: 0,
     });
   });
 
@@ -206,8 +206,18 @@ describe("ThreadPool", () => {
     const summary = sim.run();
     const entry = summary.entities.find((e) => e.name === "pool")!;
     expect(entry.type).toBe("ThreadPool");
-    expect(entry.metrics).toEqual({ ...pool.stats });
-    expect(entry.metrics).toMatchObject({ tasksCompleted: 3 });
+    expect(entry.metrics).toEqual({
+      ...pool.stats,
+      p50Wait: pool.waitTime.p50,
+      p90Wait: pool.waitTime.p90,
+      p99Wait: pool.waitTime.p99,
+      p999Wait: pool.waitTime.p999,
+      p50Sojourn: pool.sojournTime.p50,
+      p90Sojourn: pool.sojournTime.p90,
+      p99Sojourn: pool.sojournTime.p99,
+      p999Sojourn: pool.sojournTime.p999,
+    });
+    expect(entry.metrics).toMatchObject({ completed: 3 });
   });
 
   it("is deterministic under a seed", () => {
@@ -235,10 +245,10 @@ describe("ThreadPool", () => {
       sim.run({ until: 2000 });
       return pool.stats;
     });
-    const waitInterval = confidenceInterval99(runs.map((s) => s.meanQueueWait));
+    const waitInterval = confidenceInterval99(runs.map((s) => s.meanWait));
     expect(waitInterval.low).toBeLessThan(theoryWait);
     expect(waitInterval.high).toBeGreaterThan(theoryWait);
-    const utilization = confidenceInterval99(runs.map((s) => s.workerUtilization));
+    const utilization = confidenceInterval99(runs.map((s) => s.utilization));
     expect(utilization.low).toBeLessThan(0.8);
     expect(utilization.high).toBeGreaterThan(0.8);
   });

@@ -1,0 +1,21 @@
+/**
+ * The resource family: capacity, items and levels that processes wait for (SimPy's Resource,
+ * Store and Container), the queue disciplines that order the waiting, and `SlotPool`, the
+ * slots-and-queue primitive every server-like component is built on.
+ */
+export { Container, type ContainerOptions, type ContainerStats } from "./container.js";
+export {
+  type DropSink,
+  fifo,
+  lifo,
+  type QueueDiscipline,
+} from "./queueDiscipline.js";
+export {
+  type AcquireOptions,
+  Grant,
+  Resource,
+  type ResourceOptions,
+  type ResourceStats,
+} from "./resource.js";
+export { type GetOptions, Store, type StoreOptions, type StoreStats } from "./store.js";
+export type { WaitOptions } from "./waiting.js";

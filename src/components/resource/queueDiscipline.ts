@@ -1,0 +1,180 @@
+/**
+ * Queue disciplines: which waiting item a resource serves next. A discipline owns the waiting
+ * items of one resource (a server's requests, a pool's tasks, processes waiting for a slot)
+ * and answers three questions: may this item join (`enqueue`), which one is next (`peek`,
+ * `dequeue`), and which ones it gives up on while they wait (drops, each with a reason).
+ *
+ * `fifo()` (oldest first) and `lifo()` (newest first) are built in. The interface is shaped for
+ * the disciplines that decide by time and by flow: CoDel drops at dequeue when the head has
+ * waited too long (it sees each item's arrival time and the dequeue time), RED refuses at
+ * enqueue (it returns a reason), fair queuing and EDF order by a per-item flow key or
+ * deadline. A discipline never settles anything itself: it reports each drop to the resource,
+ * which counts it by reason and tells its owner (a server fails the request with the reason).
+ *
+ * Disciplines are on the per-request path: keep them free of per-item allocation (parallel
+ * arrays, moving heads), as the built-in ones are.
+ *
+ * @example
+ * const api = new Server(sim, "api", { concurrency: 4, queueDiscipline: lifo() });
+ */
+
+/** Where a discipline reports the items it drops while they wait. */
+export interface DropSink<T> {
+  /** `item` leaves the queue without service, for `reason` ("sojourn", "deadline", ...). */
+  dropped(item: T, reason: string): void;
+}
+
+/**
+ * Order (and drop policy) of a resource's waiting items. One instance serves one resource:
+ * it holds that resource's items.
+ */
+export interface QueueDiscipline<T> {
+  /** Short name for reports and errors ("fifo", "lifo", "codel(5ms, 100ms)"). */
+  readonly name: string;
+  /** Items waiting now. */
+  readonly length: number;
+  /**
+   * Arrival time (ns) of the item the last `dequeue` returned: the resource's wait histogram
+   * reads it right after each dequeue.
+   */
+  readonly lastArrivalNs: number;
+  /**
+   * Adds an item that arrived at `arrivalNs`, with its flow key (undefined when the resource
+   * has none). Returns null when it joined, or the reason it was refused at the door (an early
+   * drop); the resource has already checked its own capacity bound.
+   */
+  enqueue(item: T, arrivalNs: number, flow: string | number | undefined): string | null;
+  /**
+   * The item `dequeue(nowNs)` would return, without removing it; undefined when none waits.
+   * It may drop items first (reported to `drops`), since what is due to be dropped depends on
+   * the time.
+   */
+  peek(nowNs: number, drops: DropSink<T>): T | undefined;
+  /** Removes and returns the next item to serve at `nowNs` (dropping first, as `peek`). */
+  dequeue(nowNs: number, drops: DropSink<T>): T | undefined;
+  /** Removes `item` wherever it waits (its waiter gave up or was cancelled); false if absent. */
+  remove(item: T): boolean;
+  /** Empties the queue; returns what waited, in arrival order (what a crash loses). */
+  clear(): T[];
+}
+
+/**
+ * Items in arrival order with their arrival times, in two parallel arrays: [head, length)
+ * are live. Shared by FIFO (takes at the head) and LIFO (takes at the tail).
+ */
+abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
+  abstract readonly name: string;
+  protected items: T[] = [];
+  protected arrivals: number[] = [];
+  protected head = 0;
+  lastArrivalNs = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  enqueue(item: T, arrivalNs: number): string | null {
+    this.items.push(item);
+    this.arrivals.push(arrivalNs);
+    return null;
+  }
+
+  abstract peek(): T | undefined;
+  abstract dequeue(): T | undefined;
+
+  remove(item: T): boolean {
+    const index = this.items.indexOf(item, this.head);
+    if (index < 0) return false;
+    this.items.splice(index, 1);
+    this.arrivals.splice(index, 1);
+    this.emptied();
+    return true;
+  }
+
+  clear(): T[] {
+    const left = this.items.slice(this.head);
+    this.items = [];
+    this.arrivals = [];
+    this.head = 0;
+    return left;
+  }
+
+  /** Resets the head once the line is empty, so an idle queue holds no dead prefix. */
+  protected emptied(): void {
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.arrivals.length = 0;
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * Oldest first. Takes from a moving head instead of `shift()`, which would copy the whole
+ * array on every take: under overload a queue holds tens of thousands of items, and a take
+ * happens on every completion.
+ */
+class FifoDiscipline<T> extends ArrivalOrder<T> {
+  readonly name = "fifo";
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  dequeue(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const head = this.head;
+    const next = this.items[head]!;
+    this.lastArrivalNs = this.arrivals[head]!;
+    this.items[head] = undefined as T;
+    this.head = head + 1;
+    // Compact once the dead prefix dominates, so memory stays proportional to the length.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.arrivals = this.arrivals.slice(this.head);
+      this.head = 0;
+    }
+    this.emptied();
+    return next;
+  }
+}
+
+/** Newest first (a stack): under overload the freshest requests, whose callers still wait, go first. */
+class LifoDiscipline<T> extends ArrivalOrder<T> {
+  readonly name = "lifo";
+
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.items.length - 1] : undefined;
+  }
+
+  dequeue(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    this.lastArrivalNs = this.arrivals.pop()!;
+    const next = this.items.pop()!;
+    this.emptied();
+    return next;
+  }
+}
+
+/** Serves the oldest waiting item first. */
+export function fifo<T>(): QueueDiscipline<T> {
+  return new FifoDiscipline<T>();
+}
+
+/** Serves the newest waiting item first. */
+export function lifo<T>(): QueueDiscipline<T> {
+  return new LifoDiscipline<T>();
+}
+
+/** Whether `value` looks like a discipline (has the methods a resource calls). */
+export function isQueueDiscipline(value: unknown): value is QueueDiscipline<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const d = value as Record<string, unknown>;
+  return (
+    typeof d.enqueue === "function" &&
+    typeof d.dequeue === "function" &&
+    typeof d.peek === "function" &&
+    typeof d.remove === "function" &&
+    typeof d.clear === "function"
+  );
+}

@@ -1,0 +1,490 @@
+/**
+ * `SlotPool`: the slots-and-waiting-line primitive every server-like component is built on
+ * (Server, ThreadPool, AsyncServer's event loop, and `Resource` for users' own processes).
+ * Capacity comes from a plain number (slots) or a `ConcurrencyModel` (a fixed count, a limit
+ * changed at run time, or units each item takes its weight of). Items that find no capacity
+ * wait in a queue ordered by a pluggable `QueueDiscipline` (FIFO, LIFO, or your own), up to
+ * `queueCapacity`; beyond it they are refused at once.
+ *
+ * This is the callback path, for handlers: `admit(item)` starts the item now (calling `start`)
+ * or queues it, and `release(weight)` hands the freed capacity to waiting items in queue order,
+ * calling `start` for each, synchronously. It schedules no event of its own and allocates
+ * nothing per item beyond the queue's array slots, so a component built on it keeps the exact
+ * event sequence (and trace hash) of a hand-written queue. Processes use `Resource`, the future
+ * path on top of it.
+ *
+ * It keeps the statistics a queueing station reports, over its owner's lifetime (from the
+ * owner's creation or last `sim.resetStats()`, `entity.statsSinceNs`): time-average capacity
+ * in use, items in service and items waiting; the wait from arrival to start (a histogram);
+ * the probability that an arrival had to wait; drops by reason; items lost to crashes.
+ *
+ * It registers with its owner entity (`addLifecycleHook`): a crash empties it (what waited
+ * goes to `crashed`, in arrival order) and counts the loss; a statistics reset restarts its
+ * numbers and keeps its state. It never creates an entity (entity ids and trace hashes stay).
+ *
+ * @example
+ * // inside an entity's constructor (a server): start service when a slot is free
+ * this.slots = new SlotPool<Message<Req>>(this, `Server "${name}"`, {
+ *   capacity: 4,
+ *   start: (request) => this.after(this.draw(), this.finish, request),
+ * });
+ * // handle(): if (this.slots.admit(request) >= REJECTED) this.fail(request, "queue full");
+ * // finish(): this.reply(request, ...); this.slots.release();
+ */
+import type { Entity, LifecycleHook } from "../../core/entity.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
+import {
+  type ConcurrencyModel,
+  type ConcurrencyOwner,
+  isConcurrencyModel,
+} from "../server/concurrency.js";
+import { requireInteger, requireQueueCapacity } from "../shared/validate.js";
+import {
+  type DropSink,
+  fifo,
+  isQueueDiscipline,
+  lifo,
+  type QueueDiscipline,
+} from "./queueDiscipline.js";
+import { registerHook } from "./waiting.js";
+
+/** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
+export const STARTED = 0;
+export const QUEUED = 1;
+/** Refused: `queueCapacity` items were already waiting. */
+export const REJECTED_FULL = 2;
+/** Refused: it needs more capacity units than the whole capacity (a weighted model). */
+export const REJECTED_TOO_HEAVY = 3;
+/** Refused by the discipline at the door (an early drop); the reason is in `lastRefusal`. */
+export const REJECTED_BY_DISCIPLINE = 4;
+export type Admission = 0 | 1 | 2 | 3 | 4;
+
+/** A queue order by name, or a discipline instance (one per pool). */
+export type QueueDisciplineOption<T> = "fifo" | "lifo" | QueueDiscipline<T>;
+
+export interface SlotPoolOptions<T> {
+  /**
+   * Capacity: slots (integer >= 1), or a concurrency model (`concurrency.dynamic(...)`,
+   * `concurrency.weighted(...)`), bound to this pool for life.
+   */
+  capacity: number | ConcurrencyModel<never>;
+  /** Name of the option that carried `capacity`, for errors. Default "capacity". */
+  capacityOption?: string;
+  /** Which waiting item starts next. Default "fifo". */
+  discipline?: QueueDisciplineOption<T>;
+  /** Name of the option that carried `discipline`, for errors. Default "queueDiscipline". */
+  disciplineOption?: string;
+  /** Most items that may wait (integer >= 0, or Infinity). Default unlimited. */
+  queueCapacity?: number;
+  /**
+   * Whether items take different amounts of a numeric capacity (the weight passed to `admit`).
+   * Implied by a weighted concurrency model. Default false: every item takes 1.
+   */
+  weighted?: boolean;
+  /**
+   * Starts an item that was given capacity: at once from `admit`, or later from `release` or
+   * a raised limit (then in queue order). `weight` is the capacity it took; `arrivalNs` when it
+   * was admitted. Must not call back into the pool's `admit` or `release` synchronously.
+   */
+  start: (item: T, weight: number, arrivalNs: number) => void;
+  /** An item the discipline dropped while it waited (already removed and counted). */
+  dropped?: (item: T, reason: string) => void;
+  /**
+   * The owner crashed: `lost` waited in the queue (arrival order). Items in service are the
+   * owner's to forget; the pool has counted them and zeroed its capacity in use.
+   */
+  crashed?: (lost: readonly T[]) => void;
+  /** Statistics restarted (`sim.resetStats()`), after the pool's own: reset the owner's counts. */
+  statsReset?: () => void;
+}
+
+/** Pools built on a discipline instance, so one instance never serves two pools. */
+const boundDisciplines = new WeakSet<object>();
+
+export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner {
+  readonly owner: Entity<never, unknown>;
+  /** "Server \"api\"": names the pool's component in errors. */
+  readonly component: string;
+  readonly queueCapacity: number;
+  /** The concurrency model, or null when capacity is a plain number. */
+  readonly model: ConcurrencyModel<never> | null;
+  readonly discipline: QueueDiscipline<T>;
+  /** Seconds from admission to start, for every item started (0 for those started at once). */
+  waitTime = new Histogram();
+  /** Why the last `REJECTED_BY_DISCIPLINE` was refused. */
+  lastRefusal = "";
+  private readonly startItem: (item: T, weight: number, arrivalNs: number) => void;
+  private readonly onDropped: ((item: T, reason: string) => void) | null;
+  private readonly onCrashed: ((lost: readonly T[]) => void) | null;
+  private readonly onStatsReset: (() => void) | null;
+  /** Weights of waiting items, for a weighted model only. */
+  private readonly weights: Map<T, number> | null;
+  private _limit: number;
+  private _active = 0;
+  private _inUse = 0;
+  /** Bumped by every crash: grants and items from before it are no longer held. */
+  private _epoch = 0;
+  private admitted = 0;
+  private admittedToQueue = 0;
+  private _started = 0;
+  private _lostToCrash = 0;
+  private dropCounts: Record<string, number> | null = null;
+  private droppedTotal = 0;
+  // Integrals over time (value x ns), exact integers, since the owner's statsSinceNs.
+  private inUseArea = 0;
+  private activeArea = 0;
+  private queuedArea = 0;
+  private limitArea = 0;
+  private lastChangeNs: number;
+
+  constructor(owner: Entity<never, unknown>, component: string, options: SlotPoolOptions<T>) {
+    this.owner = owner;
+    this.component = component;
+    const capacity = options.capacity;
+    const capacityOption = options.capacityOption ?? "capacity";
+    if (isConcurrencyModel(capacity)) {
+      this.model = capacity;
+      capacity._bind(this, component);
+      this._limit = capacity.limit;
+    } else {
+      if (typeof capacity !== "number") {
+        throw new ConfigError(
+          component,
+          capacityOption,
+          "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
+          capacity,
+        );
+      }
+      this.model = null;
+      this._limit = requireInteger(component, capacityOption, capacity, 1);
+    }
+    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
+    this.discipline = resolveDiscipline(
+      component,
+      options.disciplineOption ?? "queueDiscipline",
+      options.discipline ?? "fifo",
+    );
+    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    if (typeof options.start !== "function") {
+      throw new ConfigError(
+        component,
+        "start",
+        "a function (item, weight, arrivalNs)",
+        options.start,
+      );
+    }
+    this.startItem = options.start;
+    this.onDropped = options.dropped ?? null;
+    this.onCrashed = options.crashed ?? null;
+    this.onStatsReset = options.statsReset ?? null;
+    this.lastChangeNs = owner.nowNs;
+    registerHook(owner, this);
+  }
+
+  // --- ConcurrencyOwner (a model reports to the pool) -------------------------------------
+
+  get name(): string {
+    return this.owner.name;
+  }
+
+  get nowNs(): number {
+    return this.owner.nowNs;
+  }
+
+  /** @internal A dynamic model's limit changed: integrate at the old limit, then apply it. */
+  _capacityChanged(): void {
+    this.account();
+    this._limit = this.model!.limit;
+    if (this.owner.isUp) this.startWaiting();
+  }
+
+  // --- State ------------------------------------------------------------------------------
+
+  /** Capacity now: slots, a dynamic model's current limit, or a weighted model's units. */
+  get limit(): number {
+    return this._limit;
+  }
+
+  /** Items in service now. */
+  get active(): number {
+    return this._active;
+  }
+
+  /** Capacity in use now: items in service, or their summed weights under a weighted model. */
+  get inUse(): number {
+    return this._inUse;
+  }
+
+  /** Items waiting now. */
+  get queued(): number {
+    return this.discipline.length;
+  }
+
+  /** Crashes so far (never reset): what was held before the last one is no longer held. */
+  get epoch(): number {
+    return this._epoch;
+  }
+
+  // --- The callback path ------------------------------------------------------------------
+
+  /**
+   * Starts `item` now if capacity is free and nobody waits (an arrival never overtakes a
+   * waiting item), queues it if there is room, or refuses it. `weight` is the capacity units
+   * it takes (1 unless the model is weighted). Statistics count admitted items only.
+   */
+  admit(item: T, weight = 1, flow?: string | number): Admission {
+    this.account();
+    const discipline = this.discipline;
+    if (discipline.length === 0 && this._inUse + weight <= this._limit) {
+      this.admitted++;
+      this.take(weight);
+      this.waitTime.record(0);
+      this.startItem(item, weight, this.owner.nowNs);
+      return STARTED;
+    }
+    if (weight > this._limit && this.weights !== null) return REJECTED_TOO_HEAVY;
+    if (discipline.length >= this.queueCapacity) return REJECTED_FULL;
+    const refusal = discipline.enqueue(item, this.owner.nowNs, flow);
+    if (refusal !== null) {
+      this.lastRefusal = refusal;
+      this.countDrop(refusal);
+      return REJECTED_BY_DISCIPLINE;
+    }
+    // Weight 1 is the default, not stored: the future path pays no map entry for it.
+    if (this.weights !== null && weight !== 1) this.weights.set(item, weight);
+    this.admitted++;
+    this.admittedToQueue++;
+    return QUEUED;
+  }
+
+  /**
+   * Takes `weight` units now for an item that is not queued (the future path's fast case):
+   * true if it fit with nobody waiting, false otherwise (then nothing changed).
+   */
+  tryTake(weight = 1): boolean {
+    if (this.discipline.length !== 0 || this._inUse + weight > this._limit) return false;
+    this.account();
+    this.admitted++;
+    this.take(weight);
+    this.waitTime.record(0);
+    return true;
+  }
+
+  /**
+   * Frees the capacity of one finished item (`weight` units) and starts waiting items, in
+   * queue order, while the next one fits.
+   */
+  release(weight = 1): void {
+    this.account();
+    this._active--;
+    this._inUse -= weight;
+    this.startWaiting();
+  }
+
+  /** Removes a waiting item (it gave up or was cancelled); false if it was not waiting. */
+  remove(item: T): boolean {
+    this.account();
+    if (!this.discipline.remove(item)) return false;
+    this.weights?.delete(item);
+    // A heavy item that left the head may have been all that blocked the ones behind it.
+    if (this.weights !== null && this.owner.isUp) this.startWaiting();
+    return true;
+  }
+
+  /**
+   * Empties the queue and frees all capacity; returns what waited, in arrival order. Items in
+   * service are the caller's to forget. A crash does this by itself (see `crashed`).
+   */
+  clear(): T[] {
+    this.account();
+    this._active = 0;
+    this._inUse = 0;
+    this.weights?.clear();
+    return this.discipline.clear();
+  }
+
+  /** @internal DropSink: the discipline dropped a waiting item. */
+  dropped(item: T, reason: string): void {
+    this.weights?.delete(item);
+    this.countDrop(reason);
+    this.onDropped?.(item, reason);
+  }
+
+  private countDrop(reason: string): void {
+    this.droppedTotal++;
+    const counts = this.dropCounts ?? {};
+    this.dropCounts = counts;
+    counts[reason] = (counts[reason] ?? 0) + 1;
+  }
+
+  private take(weight: number): void {
+    this._active++;
+    this._inUse += weight;
+    this._started++;
+  }
+
+  /** Starts waiting items in queue order while the next one fits. */
+  private startWaiting(): void {
+    const discipline = this.discipline;
+    while (discipline.length > 0) {
+      const nowNs = this.owner.nowNs;
+      let weight = 1;
+      if (this.weights !== null) {
+        const head = discipline.peek(nowNs, this);
+        if (head === undefined) return;
+        weight = this.weights.get(head) ?? 1;
+        if (this._inUse + weight > this._limit) return;
+      } else if (this._inUse + 1 > this._limit) {
+        return;
+      }
+      const next = discipline.dequeue(nowNs, this);
+      if (next === undefined) return;
+      this.weights?.delete(next);
+      const arrivalNs = discipline.lastArrivalNs;
+      this.take(weight);
+      this.waitTime.record((nowNs - arrivalNs) / 1e9);
+      this.startItem(next, weight, arrivalNs);
+    }
+  }
+
+  // --- Statistics -------------------------------------------------------------------------
+
+  /** Integrates the levels over time, up to now. */
+  account(): void {
+    const now = this.owner.nowNs;
+    const dt = now - this.lastChangeNs;
+    if (dt > 0) {
+      this.inUseArea += this._inUse * dt;
+      this.activeArea += this._active * dt;
+      this.queuedArea += this.discipline.length * dt;
+      this.limitArea += this._limit * dt;
+      this.lastChangeNs = now;
+    }
+  }
+
+  /** Nanoseconds the statistics cover: since the owner's creation or last reset. */
+  get elapsedNs(): number {
+    return this.owner.nowNs - this.owner.statsSinceNs;
+  }
+
+  /**
+   * Capacity in use over capacity provided, time-averaged: the fraction of slots busy; under
+   * a dynamic limit the integral of capacity in use over the integral of the limit; 0 before
+   * any time has passed.
+   */
+  get utilization(): number {
+    this.account();
+    const elapsed = this.elapsedNs;
+    if (elapsed <= 0) return 0;
+    return this.model === null
+      ? this.inUseArea / elapsed / this._limit
+      : this.inUseArea / this.limitArea;
+  }
+
+  /** Time-average capacity in use (units). */
+  get meanInUse(): number {
+    this.account();
+    const elapsed = this.elapsedNs;
+    return elapsed > 0 ? this.inUseArea / elapsed : 0;
+  }
+
+  /** Time-average number of items in service. */
+  get meanActive(): number {
+    this.account();
+    const elapsed = this.elapsedNs;
+    return elapsed > 0 ? this.activeArea / elapsed : 0;
+  }
+
+  /** Time-average number of items waiting. */
+  get meanQueued(): number {
+    this.account();
+    const elapsed = this.elapsedNs;
+    return elapsed > 0 ? this.queuedArea / elapsed : 0;
+  }
+
+  /** Items started (at once or from the queue). */
+  get started(): number {
+    return this._started;
+  }
+
+  /** Fraction of admitted items that had to wait (queued on arrival); 0 before any. */
+  get probabilityOfWaiting(): number {
+    return this.admitted > 0 ? this.admittedToQueue / this.admitted : 0;
+  }
+
+  /** Items in service or waiting when the owner crashed (never started again). */
+  get lostToCrash(): number {
+    return this._lostToCrash;
+  }
+
+  /** Items the discipline dropped or refused at the door, in total. */
+  get droppedCount(): number {
+    return this.droppedTotal;
+  }
+
+  /** Items the discipline dropped or refused, by reason (a copy). */
+  get drops(): Readonly<Record<string, number>> {
+    return { ...this.dropCounts };
+  }
+
+  // --- Lifecycle (registered with the owner) ----------------------------------------------
+
+  /** @internal The owner crashed: everything waiting and in service is lost. */
+  onCrash(): void {
+    this.account();
+    this._lostToCrash += this._active + this.discipline.length;
+    this._epoch++;
+    const lost = this.clear();
+    this.onCrashed?.(lost);
+  }
+
+  /** @internal Statistics restart now; state is kept. */
+  onResetStats(): void {
+    this.account();
+    this.inUseArea = 0;
+    this.activeArea = 0;
+    this.queuedArea = 0;
+    this.limitArea = 0;
+    this.waitTime = new Histogram();
+    this.admitted = 0;
+    this.admittedToQueue = 0;
+    this._started = 0;
+    this._lostToCrash = 0;
+    this.dropCounts = null;
+    this.droppedTotal = 0;
+    this.onStatsReset?.();
+  }
+}
+
+function resolveDiscipline<T>(
+  component: string,
+  option: string,
+  value: unknown,
+): QueueDiscipline<T> {
+  if (value === "fifo") return fifo<T>();
+  if (value === "lifo") return lifo<T>();
+  if (!isQueueDiscipline(value)) {
+    throw new ConfigError(
+      component,
+      option,
+      '"fifo", "lifo" or a QueueDiscipline (fifo(), lifo(), or your own)',
+      value,
+    );
+  }
+  if (boundDisciplines.has(value) || value.length !== 0) {
+    throw new ConfigError(
+      component,
+      option,
+      "a queue discipline of its own (this one already serves another resource)",
+      value,
+    );
+  }
+  boundDisciplines.add(value);
+  return value as QueueDiscipline<T>;
+}
+
+/** @internal For errors raised by components on a pool's behalf. */
+export function poolMisuse(pool: SlotPool<unknown>, message: string): SimulationError {
+  return new SimulationError(message, pool.owner.name, pool.owner.nowNs);
+}
