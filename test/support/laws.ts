@@ -3,7 +3,8 @@
  * the way fast-check shares laws for arbitraries. A spec describes how to build the component
  * and a small model with load around it; `componentLaws` turns that into tests of:
  *
- * - knobs: the catalog entry's `operational_knobs` are exactly the constructor's options;
+ * - knobs: the constructor reads exactly the catalog entry's `operational_knobs` (and the spec's
+ *   full option set sets each of them);
  * - construction: every invalid option set fails with a ConfigError and leaves nothing
  *   registered (the same name then builds, and the simulation runs);
  * - determinism: two runs of one seed agree on the trace hash and on every entity's counters
@@ -135,10 +136,22 @@ function observed(summary: RunSummary) {
 export function componentLaws<C extends AnyEntity>(spec: ComponentLawSpec<C>): void {
   const title = spec.type.catalog.name;
   describe(`${title} laws`, () => {
-    it("has exactly its constructor options as catalog knobs", () => {
+    it("reads exactly its catalog knobs from its options", () => {
+      // The options are wrapped in a Proxy that records which ones the constructor reads.
       const sim = new Simulation({ seed: 1 });
-      const options = Object.keys(spec.options(sim)).sort();
-      expect(options).toEqual([...spec.type.catalog.operational_knobs].sort());
+      const options = spec.options(sim);
+      expect(Object.keys(options).sort(), "options(sim) sets every knob").toEqual(
+        [...spec.type.catalog.operational_knobs].sort(),
+      );
+      const read = new Set<string>();
+      const recording = new Proxy(options, {
+        get(object, key, receiver) {
+          if (typeof key === "string") read.add(key);
+          return Reflect.get(object, key, receiver);
+        },
+      });
+      spec.construct(sim, SUBJECT, recording);
+      expect([...read].sort()).toEqual([...spec.type.catalog.operational_knobs].sort());
     });
 
     it("refuses invalid options at construction and leaves nothing registered", () => {
