@@ -5,7 +5,6 @@ import { AsyncServer } from "./asyncServer.js";
 import { Server } from "./server.js";
 import { ThreadPool } from "./threadPool.js";
 
-export { AsyncServer, type AsyncServerOptions, type AsyncServerStats } from "./asyncServer.js";
 export type {
   ConcurrencyModel,
   DynamicConcurrency,
@@ -13,8 +12,9 @@ export type {
   FixedConcurrency,
   WeightedConcurrency,
   WeightedConcurrencyOptions,
-} from "./concurrency.js";
-export * as concurrency from "./concurrency.js";
+} from "../resource/concurrency.js";
+export * as concurrency from "../resource/concurrency.js";
+export { AsyncServer, type AsyncServerOptions, type AsyncServerStats } from "./asyncServer.js";
 export { Server, type ServerOptions, type ServerStats } from "./server.js";
 export { ThreadPool, type ThreadPoolOptions, type ThreadPoolStats } from "./threadPool.js";
 

@@ -37,6 +37,7 @@ import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
+import type { ConcurrencyModel } from "../resource/concurrency.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
 import {
   REJECTED_BY_DISCIPLINE,
@@ -46,7 +47,6 @@ import {
 } from "../resource/slotPool.js";
 import { percentiles } from "../resource/statistics.js";
 import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
-import type { ConcurrencyModel } from "./concurrency.js";
 
 export interface ServerOptions<Req, Res> {
   /**

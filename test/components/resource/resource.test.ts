@@ -9,8 +9,8 @@
  * Method: scripted processes with exact times; outcomes logged with the simulated time.
  */
 import { describe, expect, it } from "vitest";
+import { dynamic } from "../../../src/components/resource/concurrency.js";
 import { type Grant, Resource } from "../../../src/components/resource/resource.js";
-import { dynamic } from "../../../src/components/server/concurrency.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import {

@@ -11,7 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
-import * as concurrency from "../../../src/components/server/concurrency.js";
+import * as concurrency from "../../../src/components/resource/concurrency.js";
 import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
