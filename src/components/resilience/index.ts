@@ -5,6 +5,7 @@ import { Bulkhead } from "./bulkhead.js";
 import { CircuitBreaker } from "./circuitBreaker.js";
 import { Fallback } from "./fallback.js";
 import { Hedge } from "./hedge.js";
+import { RateLimiter } from "./rateLimiter.js";
 import { TimeoutWrapper } from "./timeoutWrapper.js";
 
 export { Bulkhead, type BulkheadOptions, type BulkheadStats } from "./bulkhead.js";
@@ -23,6 +24,11 @@ export {
 } from "./fallback.js";
 export { Hedge, type HedgeOptions, type HedgeStats } from "./hedge.js";
 export {
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStats,
+} from "./rateLimiter.js";
+export {
   TimeoutWrapper,
   type TimeoutWrapperOptions,
   type TimeoutWrapperStats,
@@ -36,4 +42,5 @@ export const RESILIENCE_COMPONENTS = [
   TimeoutWrapper,
   Fallback,
   Hedge,
+  RateLimiter,
 ] as const satisfies readonly CataloguedComponent[];

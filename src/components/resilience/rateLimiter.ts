@@ -1,0 +1,476 @@
+/**
+ * `RateLimiter`: admits requests to a target at a sustained `rate` with bursts of up to `burst`,
+ * by a token bucket. The bucket holds at most `burst` tokens and starts full; tokens come back
+ * at `rate` per second; a request takes `cost` tokens (1, or a function of the request). What
+ * finds too few tokens is refused at once ("rate limited"), or, with `maxQueued`, waits in FIFO
+ * order for its tokens (at most `maxWait` seconds). It exists to protect a shared dependency
+ * from one caller's burst: the others' latency is decided by their own load, not by whoever
+ * sends the most.
+ *
+ * Tokens are counted in millionths, and the tokens earned since the bucket was last full are
+ * computed as one amount (the rate times the time, or a profile's exact integral), so admission
+ * times are exact: no float drift, however many arrivals.
+ *
+ * @example
+ * const limited = new RateLimiter(sim, "per-client", { target: backend, rate: 100, burst: 10 });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { checkParam, type Param, valueAt } from "../../random/profile.js";
+import { type DropSink, fifo, type QueueDiscipline } from "../resource/index.js";
+import { Forwarder } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import {
+  optionalFunction,
+  requireEntity,
+  requireInteger,
+  requireSecondsParam,
+} from "../shared/validate.js";
+
+export interface RateLimiterOptions<Req, Res> {
+  /** What the limiter protects. */
+  target: Entity<Req, Res>;
+  /**
+   * Tokens added per second (> 0): a number, or a profile of simulated time. A profile is
+   * integrated exactly: the tokens earned over an interval are its integral over it.
+   */
+  rate: Param;
+  /** Most tokens the bucket holds (integer >= 1): the largest burst admitted at once. */
+  burst: number;
+  /**
+   * Tokens one request takes (> 0, at most `burst`): a number, or a function of the request's
+   * payload, called once when it arrives. Default 1. A request costing more than `burst` can
+   * never be admitted and is refused at once.
+   */
+  cost?: number | ((request: Req) => number);
+  /** Requests that may wait for tokens (integer >= 0). Default 0: refuse at once. */
+  maxQueued?: number;
+  /**
+   * Seconds a request may wait for its tokens before it is refused (> 0): a number or a
+   * profile, read when it starts waiting. Default: no limit. Needs `maxQueued` > 0.
+   */
+  maxWait?: Param;
+  /**
+   * Seconds to wait for the target on each forwarded request (> 0): a number or a profile,
+   * read when each request is forwarded. Default: no timeout.
+   */
+  timeout?: Param;
+}
+
+/**
+ * What a rate limiter did with its requests: its own counts and the request ledger's. At all
+ * times, crashes and statistics resets included, `requests = rejected + queued + lostWaiting +
+ * forwarded`, `admitted = forwarded`, and `forwarded = succeeded + failed + timedOut +
+ * lostToCrash + inFlight`.
+ */
+export interface RateLimiterStats extends LedgerCounts {
+  /** Requests received. */
+  readonly requests: number;
+  /**
+   * Requests that got their tokens (at once or after waiting), each forwarded from that
+   * moment: a waiter handed its tokens is sent on when its process resumes, in the same instant.
+   */
+  readonly admitted: number;
+  /**
+   * Refused by the limiter: at once ("rate limited": too few tokens and no room to wait, or a
+   * cost above `burst`), or after `maxWait` seconds without tokens ("rate limit wait timed out").
+   */
+  readonly rejected: number;
+  /** Requests waiting for tokens now. */
+  readonly queued: number;
+  /** Requests waiting for tokens when the limiter crashed: never forwarded, never answered. */
+  readonly lostWaiting: number;
+  /** Tokens in the bucket now. */
+  readonly tokens: number;
+}
+
+/** Tokens are counted in millionths: a cost of 0.5 or a rate of 0.1/s stays exact. */
+const UNIT = 1_000_000;
+/**
+ * Forgives float error below a thousandth of a millionth in a profile's integral (a rate of
+ * 100/s over 5 ms may come out as 499999.99999999994 millionths): far below one unit, so it
+ * never admits early by a meaningful amount, and it keeps an exact product from rounding down.
+ */
+const FLOAT_SLACK = 1e-3;
+
+/** A request waiting for its tokens. */
+class Waiter {
+  deadlineToken = -1;
+  waiting = true;
+  constructor(
+    readonly future: SimFuture<void>,
+    readonly costUnits: number,
+    readonly maxWait: number,
+  ) {}
+}
+
+/** The line is FIFO, which never drops a waiting item. */
+const NO_DROPS: DropSink<Waiter> = {
+  dropped() {
+    throw new Error("a FIFO line dropped a waiter");
+  },
+};
+
+interface ValidatedOptions<Req, Res> {
+  readonly target: Entity<Req, Res>;
+  readonly rate: Param;
+  readonly burst: number;
+  readonly costUnits: number;
+  readonly costOf: ((request: Req) => number) | null;
+  readonly maxQueued: number;
+  readonly maxWait: Param | undefined;
+  readonly timeout: TimeoutParam | null;
+}
+
+/** Checks every option before the entity exists, so a refused one leaves nothing registered. */
+function validateRateLimiterOptions<Req, Res>(
+  sim: Simulation,
+  component: string,
+  options: RateLimiterOptions<Req, Res>,
+): ValidatedOptions<Req, Res> {
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    Req,
+    Res
+  >;
+  const rate = checkParam(
+    component,
+    "rate",
+    options.rate,
+    "tokens per second > 0",
+    (value) => value > 0 && Number.isFinite(value),
+  );
+  const burst = requireInteger(component, "burst", options.burst, 1);
+  const cost = options.cost;
+  let costUnits = UNIT;
+  let costOf: ((request: Req) => number) | null = null;
+  if (typeof cost === "number") {
+    if (!(cost > 0 && cost <= burst)) {
+      throw new ConfigError(component, "cost", `tokens per request in (0, burst = ${burst}]`, cost);
+    }
+    costUnits = toUnits(cost);
+  } else {
+    costOf = optionalFunction(
+      component,
+      "cost",
+      cost,
+      "tokens per request (a number > 0, or a function of the request's payload)",
+    );
+  }
+  const maxQueued = requireInteger(component, "maxQueued", options.maxQueued ?? 0, 0);
+  const maxWait =
+    options.maxWait === undefined
+      ? undefined
+      : requireSecondsParam(component, "maxWait", options.maxWait);
+  if (maxWait !== undefined && maxQueued === 0) {
+    throw new ConfigError(component, "maxWait", "unset when maxQueued is 0", maxWait);
+  }
+  const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+  return { target, rate, burst, costUnits, costOf, maxQueued, maxWait, timeout };
+}
+
+/** Millionths of a token, at least one. */
+function toUnits(tokens: number): number {
+  return Math.max(1, Math.round(tokens * UNIT));
+}
+
+export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> {
+  static readonly catalog: CatalogEntry = {
+    name: "RateLimiter",
+    kind: "component",
+    role: "flow",
+    layer: "local",
+    contract:
+      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds).",
+    requires: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
+    expansion: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
+    provides: ["Bounded"],
+    inputs: ["requests", "the target's replies, rejections and silence"],
+    outputs: [
+      "replies",
+      'immediate rejections ("rate limited")',
+      "requests, admitted, rejected, queued, lostWaiting, tokens, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
+    ],
+    state: "tokens and waiting requests (volatile: the bucket refills full on recover)",
+    failure_semantics:
+      'Refuses with RemoteError ("rate limited", or "rate limit wait timed out" after maxWait) rather than pass a burst on. A crash abandons forwarded and waiting requests (counted in lostToCrash and lostWaiting; callers time out); the bucket comes back full.',
+    composition_rules: ["Client", "Server", "LoadBalancer", "Bulkhead", "CircuitBreaker"],
+    operational_knobs: knobs<RateLimiterOptions<unknown, unknown>>()(
+      "target",
+      "rate",
+      "burst",
+      "cost",
+      "maxQueued",
+      "maxWait",
+      "timeout",
+    ),
+  };
+
+  /** Tokens added per second, as given (a number or a profile). */
+  readonly rate: Param;
+  readonly burst: number;
+  readonly maxQueued: number;
+  private readonly target: Entity<Req, Res>;
+  private readonly burstUnits: number;
+  private readonly costUnits: number;
+  private readonly costOf: ((request: Req) => number) | null;
+  private readonly maxWait: Param | undefined;
+  /** Opened when a request gets its tokens, settled with its outcome. */
+  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly forwarder: Forwarder<Req, Res>;
+  /** Requests waiting for tokens, oldest first (the resource family's FIFO discipline). */
+  private readonly line: QueueDiscipline<Waiter> = fifo<Waiter>();
+  // The bucket: `units` millionths at `lastNs`. Tokens earned since `anchorNs` (when it was
+  // last full, or created) are computed as one amount, of which `earnedAtLast` is credited.
+  private units: number;
+  private lastNs: number;
+  private anchorNs: number;
+  private earnedAtLast = 0;
+  /** The timer that wakes the line when its head's tokens are due, and the head it is for. */
+  private wakeToken = -1;
+  private wakeFor: Waiter | null = null;
+  private counts = { requests: 0, admitted: 0, rejected: 0, lostWaiting: 0 };
+  /**
+   * Waiters whose `maxWait` ran out this instant: out of the line and counted as rejected, but
+   * their refusal is sent only when their process resumes (later in this instant).
+   */
+  private refusing = 0;
+
+  constructor(sim: Simulation, name: string, options: RateLimiterOptions<Req, Res>) {
+    const valid = validateRateLimiterOptions(sim, `RateLimiter "${name}"`, options);
+    super(sim, name);
+    this.target = valid.target;
+    this.rate = valid.rate;
+    this.burst = valid.burst;
+    this.burstUnits = valid.burst * UNIT;
+    this.costUnits = valid.costUnits;
+    this.costOf = valid.costOf;
+    this.maxQueued = valid.maxQueued;
+    this.maxWait = valid.maxWait;
+    this.forwarder = new Forwarder(this, { timeout: valid.timeout });
+    this.units = this.burstUnits;
+    this.lastNs = this.nowNs;
+    this.anchorNs = this.nowNs;
+  }
+
+  /** Tokens in the bucket now. */
+  get tokens(): number {
+    const nowNs = this.nowNs;
+    if (nowNs === this.lastNs || this.units >= this.burstUnits) return this.units / UNIT;
+    const units = this.units + this.earnedSinceAnchor(nowNs) - this.earnedAtLast;
+    return Math.min(units, this.burstUnits) / UNIT;
+  }
+
+  get stats(): RateLimiterStats {
+    return {
+      ...this.counts,
+      queued: this.line.length,
+      tokens: this.tokens,
+      ...this.ledger.counts(),
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  override *handle(request: Message<Req>) {
+    const c = this.counts;
+    c.requests++;
+    const cost = this.costOf === null ? this.costUnits : this.costFor(request.payload);
+    if (cost > this.burstUnits) {
+      c.rejected++;
+      this.fail(request, "rate limited");
+      return;
+    }
+    // Those already waiting take the tokens earned so far first: an arrival never overtakes them.
+    this.serveLine();
+    if (this.line.length === 0 && this.units >= cost) {
+      this.units -= cost;
+      this.admit();
+    } else {
+      if (this.line.length >= this.maxQueued) {
+        c.rejected++;
+        this.fail(request, "rate limited");
+        return;
+      }
+      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
+      const waiter = new Waiter(this.future<void>("rate limiter tokens"), cost, maxWait);
+      this.line.enqueue(waiter, this.nowNs, undefined);
+      if (maxWait >= 0) waiter.deadlineToken = this.after(maxWait, this.expire, waiter);
+      this.scheduleWake();
+      try {
+        yield waiter.future;
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        this.refusing--;
+        this.fail(request, "rate limit wait timed out");
+        return;
+      }
+      // Handed its tokens by `serveLine`: `admitted` and the ledger already count it.
+    }
+    const outcome = yield* this.forwarder.forward(this.target, request);
+    this.ledger.record(outcome);
+    this.forwarder.relay(request, outcome);
+  }
+
+  private admit(): void {
+    this.counts.admitted++;
+    this.ledger.open();
+  }
+
+  private costFor(payload: Req): number {
+    const tokens = this.costOf!(payload);
+    if (typeof tokens !== "number" || !(tokens > 0) || !Number.isFinite(tokens)) {
+      throw new SimulationError(
+        `RateLimiter "${this.name}": cost(request) must return a finite number of tokens > 0; it returned ${String(tokens)}`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    return toUnits(tokens);
+  }
+
+  /** Millionths of a token earned from `anchorNs` to `nowNs`, had the bucket no ceiling. */
+  private earnedSinceAnchor(nowNs: number): number {
+    const rate = this.rate;
+    const earned =
+      typeof rate === "number"
+        ? (rate * (nowNs - this.anchorNs)) / 1000
+        : rate.integral(this.anchorNs / 1e9, nowNs / 1e9) * UNIT;
+    return Math.floor(earned + FLOAT_SLACK);
+  }
+
+  /** Brings the bucket up to now: what was earned since the last look, up to `burst`. */
+  private refill(): void {
+    const nowNs = this.nowNs;
+    if (nowNs === this.lastNs) return;
+    this.lastNs = nowNs;
+    if (this.units < this.burstUnits) {
+      const earned = this.earnedSinceAnchor(nowNs);
+      const units = this.units + earned - this.earnedAtLast;
+      // Exactly full keeps the anchor: the fraction of a millionth earned past the last whole
+      // one is what keeps a rate of 3/s on its 1/3 s grid.
+      if (units <= this.burstUnits) {
+        this.units = units;
+        this.earnedAtLast = earned;
+        return;
+      }
+      this.units = this.burstUnits;
+    }
+    // Full: what it earns now spills over, so counting restarts here.
+    this.anchorNs = nowNs;
+    this.earnedAtLast = 0;
+  }
+
+  /** Hands tokens to waiting requests in line order while the head's cost is there. */
+  private serveLine(): void {
+    this.refill();
+    const line = this.line;
+    const nowNs = this.nowNs;
+    while (line.length > 0) {
+      const head = line.peek(nowNs, NO_DROPS)!;
+      if (this.units < head.costUnits) break;
+      line.dequeue(nowNs, NO_DROPS);
+      this.units -= head.costUnits;
+      head.waiting = false;
+      if (head.deadlineToken >= 0) this.cancelTimer(head.deadlineToken);
+      this.admit();
+      head.future.resolve();
+    }
+    this.scheduleWake();
+  }
+
+  /** Keeps one timer, for the time the head of the line will have its tokens. */
+  private scheduleWake(): void {
+    const head = this.line.peek(this.nowNs, NO_DROPS) ?? null;
+    if (head === this.wakeFor) return;
+    if (this.wakeToken >= 0) this.cancelTimer(this.wakeToken);
+    this.wakeToken = -1;
+    this.wakeFor = head;
+    if (head === null) return;
+    const atNs = this.readyAtNs(head.costUnits);
+    if (atNs !== Number.POSITIVE_INFINITY) {
+      this.wakeToken = this.after((atNs - this.nowNs) / 1e9, this.wake);
+    }
+  }
+
+  /**
+   * The first nanosecond at which the bucket holds `need` millionths (more than it holds now),
+   * from the exact amount earned since the anchor.
+   */
+  private readyAtNs(need: number): number {
+    const target = this.earnedAtLast + (need - this.units);
+    const rate = this.rate;
+    let atNs: number;
+    if (typeof rate === "number") {
+      atNs = this.anchorNs + Math.ceil((target * 1000) / rate);
+    } else {
+      const at = rate.advance(this.anchorNs / 1e9, target / UNIT);
+      if (!Number.isFinite(at)) return Number.POSITIVE_INFINITY;
+      atNs = Math.ceil(at * 1e9);
+    }
+    atNs = Math.max(atNs, this.nowNs + 1);
+    // The closed form can land a nanosecond short of the floor in `earnedSinceAnchor`; the wake
+    // checks again in any case, this only saves it an event.
+    for (let step = 0; step < 4 && this.earnedSinceAnchor(atNs) < target; step++) atNs++;
+    return atNs;
+  }
+
+  private readonly wake = (): void => {
+    this.wakeToken = -1;
+    this.wakeFor = null;
+    this.serveLine();
+  };
+
+  /**
+   * `maxWait` ran out. Tokens come with time, not with events: if the waiter's tokens are there
+   * at this instant it is admitted, whichever event of the instant runs first. Otherwise it
+   * leaves the line here, in the deadline's own event.
+   */
+  private readonly expire = (waiter: Waiter): void => {
+    waiter.deadlineToken = -1;
+    this.serveLine();
+    if (!waiter.waiting) return;
+    waiter.waiting = false;
+    this.line.remove(waiter);
+    this.counts.rejected++;
+    this.refusing++;
+    waiter.future.reject(new TimeoutError(waiter.maxWait));
+    // A head that leaves may have been all that held back a cheaper request behind it.
+    this.serveLine();
+  };
+
+  protected override onCrash(): void {
+    // The crash cancelled the processes waiting for tokens and forwarding; the ledger counts
+    // the forwarded ones lost, the waiters are counted here. A refusal not sent yet was never
+    // received: that request is lost too. The crash also cancelled the wake and deadline timers.
+    const c = this.counts;
+    c.rejected -= this.refusing;
+    c.lostWaiting += this.line.length + this.refusing;
+    this.refusing = 0;
+    this.line.clear();
+    this.wakeToken = -1;
+    this.wakeFor = null;
+  }
+
+  protected override onRecover(): void {
+    // The bucket is volatile: it comes back full, as a restarted process's limiter would.
+    this.units = this.burstUnits;
+    this.lastNs = this.nowNs;
+    this.anchorNs = this.nowNs;
+    this.earnedAtLast = 0;
+  }
+
+  protected override onResetStats(): void {
+    const c = this.counts;
+    c.requests = this.line.length + this.refusing + this.ledger.inFlight;
+    c.admitted = this.ledger.inFlight;
+    c.rejected = this.refusing;
+    c.lostWaiting = 0;
+  }
+}
