@@ -46,6 +46,7 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./client",
       "./loadBalancer",
       "./resilience",
+      "./resource",
       "./measure",
     ]),
   );
