@@ -85,7 +85,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   totalResponseSeconds = 0;
   /** Requests sent since creation: payload indexes and `stopAfter.count` (never reset). */
   private issued = 0;
-  private readonly options: ClosedLoopOptions<P, R>;
+  private readonly target: Entity<P, R>;
+  private readonly thinkTime: Distribution;
   private readonly kind: string;
   private readonly makePayload: ((index: number, user: number, time: number) => P) | null;
   private readonly maxCount: number;
@@ -93,44 +94,18 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   private readonly timeout: TimeoutParam | null;
 
   constructor(sim: Simulation, name: string, options: ClosedLoopOptions<P, R>) {
+    // Validated before registering: refused users leave their name free and start nothing.
+    const valid = validateClosedLoopOptions(sim, name, options);
     super(sim, name);
-    const component = `ClosedLoopClients "${name}"`;
-    requireEntity(component, "target", options?.target, sim, Entity);
-    requireInteger(component, "users", options.users, 1);
-    requireDistribution(component, "thinkTime", options.thinkTime);
-    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-    const count =
-      options.stopAfter?.count === undefined
-        ? undefined
-        : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
-    const time = options.stopAfter?.time;
-    if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
-      throw new ConfigError(
-        component,
-        "stopAfter.time",
-        `a time in seconds >= now (${sim.now})`,
-        time,
-      );
-    }
-    const kind = options.kind ?? "request";
-    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    const payload = options.payload;
-    if (payload !== undefined && typeof payload !== "function") {
-      throw new ConfigError(
-        component,
-        "payload",
-        "a function (index, user, time) => payload",
-        payload,
-      );
-    }
-    this.options = options;
-    this.kind = kind;
-    this.makePayload = payload ?? null;
-    this.maxCount = count ?? Number.POSITIVE_INFINITY;
-    this.stopTime = time ?? Number.POSITIVE_INFINITY;
-    const daemon = options.stopAfter === undefined;
-    for (let user = 0; user < options.users; user++) {
-      this.start(this.user(user), { daemon, name: `user-${user}` });
+    this.target = valid.target;
+    this.thinkTime = valid.thinkTime;
+    this.timeout = valid.timeout;
+    this.kind = valid.kind;
+    this.makePayload = valid.makePayload;
+    this.maxCount = valid.maxCount;
+    this.stopTime = valid.stopTime;
+    for (let user = 0; user < valid.users; user++) {
+      this.start(this.user(user), { daemon: valid.daemon, name: `user-${user}` });
     }
   }
 
@@ -165,7 +140,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   private *user(user: number) {
-    const { target, thinkTime } = this.options;
+    const { target, thinkTime } = this;
     const timeout = this.timeout;
     const { kind, makePayload } = this;
     const think = this.random(`think-${user}`);
@@ -188,4 +163,51 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       yield thinkTime.sample(think, this.now);
     }
   }
+}
+
+function validateClosedLoopOptions<P, R>(
+  sim: Simulation,
+  name: string,
+  options: ClosedLoopOptions<P, R>,
+) {
+  const component = `ClosedLoopClients "${name}"`;
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<P, R>;
+  const users = requireInteger(component, "users", options.users, 1);
+  const thinkTime = requireDistribution(component, "thinkTime", options.thinkTime);
+  const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+  const count =
+    options.stopAfter?.count === undefined
+      ? undefined
+      : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
+  const time = options.stopAfter?.time;
+  if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
+    throw new ConfigError(
+      component,
+      "stopAfter.time",
+      `a time in seconds >= now (${sim.now})`,
+      time,
+    );
+  }
+  const kind = options.kind ?? "request";
+  if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+  const payload = options.payload;
+  if (payload !== undefined && typeof payload !== "function") {
+    throw new ConfigError(
+      component,
+      "payload",
+      "a function (index, user, time) => payload",
+      payload,
+    );
+  }
+  return {
+    target,
+    users,
+    thinkTime,
+    timeout,
+    kind,
+    makePayload: payload ?? null,
+    maxCount: count ?? Number.POSITIVE_INFINITY,
+    stopTime: time ?? Number.POSITIVE_INFINITY,
+    daemon: options.stopAfter === undefined,
+  };
 }

@@ -54,28 +54,10 @@ export class Network extends Entity implements Transport {
   private droppedByPartition = 0;
 
   constructor(sim: Simulation, name: string, options: NetworkOptions = {}) {
+    // Validated before registering, so a refused network leaves its name free.
+    const defaultLink = validateDefaultLink(sim, name, options);
     super(sim, name);
-    const defaultLink = options.defaultLink;
-    if (
-      defaultLink !== undefined &&
-      (!(defaultLink instanceof NetworkLink) || defaultLink.sim !== sim)
-    ) {
-      throw new ConfigError(
-        `Network "${name}"`,
-        "defaultLink",
-        "a NetworkLink of this simulation",
-        defaultLink,
-      );
-    }
-    if (sim.transport instanceof Network) {
-      throw new ConfigError(
-        `Network "${name}"`,
-        "sim",
-        "a simulation without a network",
-        `one with network "${sim.transport.name}"`,
-      );
-    }
-    this.defaultLink = defaultLink ?? null;
+    this.defaultLink = defaultLink;
     sim.transport = this;
   }
 
@@ -202,4 +184,32 @@ export class Network extends Entity implements Transport {
       );
     }
   }
+}
+
+function validateDefaultLink(
+  sim: Simulation,
+  name: string,
+  options: NetworkOptions,
+): NetworkLink | null {
+  const defaultLink = options?.defaultLink;
+  if (
+    defaultLink !== undefined &&
+    (!(defaultLink instanceof NetworkLink) || defaultLink.sim !== sim)
+  ) {
+    throw new ConfigError(
+      `Network "${name}"`,
+      "defaultLink",
+      "a NetworkLink of this simulation",
+      defaultLink,
+    );
+  }
+  if (sim.transport instanceof Network) {
+    throw new ConfigError(
+      `Network "${name}"`,
+      "sim",
+      "a simulation without a network",
+      `one with network "${sim.transport.name}"`,
+    );
+  }
+  return defaultLink ?? null;
 }

@@ -74,30 +74,13 @@ export class NetworkLink extends Entity {
   private bytes = 0;
 
   constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
+    // Validated before registering, so a refused link leaves its name free.
+    const valid = validateLinkOptions(name, options);
     super(sim, name);
-    const component = `NetworkLink "${name}"`;
-    this.latency = requireDistribution(component, "latency", options?.latency);
-    this.jitter =
-      options.jitter === undefined
-        ? null
-        : requireDistribution(component, "jitter", options.jitter);
-    this.bandwidthBps =
-      options.bandwidthBps === undefined
-        ? null
-        : checkParam(
-            component,
-            "bandwidthBps",
-            options.bandwidthBps,
-            "bits per second > 0",
-            (v) => v > 0 && Number.isFinite(v),
-          );
-    this.lossProbability = checkParam(
-      component,
-      "lossProbability",
-      options.lossProbability ?? 0,
-      "a probability in [0, 1]",
-      (v) => v >= 0 && v <= 1,
-    );
+    this.latency = valid.latency;
+    this.jitter = valid.jitter;
+    this.bandwidthBps = valid.bandwidthBps;
+    this.lossProbability = valid.lossProbability;
   }
 
   /**
@@ -158,4 +141,29 @@ export class NetworkLink extends Entity {
     this.bytes = 0;
     this.busyNs = Math.max(0, this.wireFreeNs - this.nowNs);
   }
+}
+
+function validateLinkOptions(name: string, options: NetworkLinkOptions) {
+  const component = `NetworkLink "${name}"`;
+  const latency = requireDistribution(component, "latency", options?.latency);
+  const jitter =
+    options.jitter === undefined ? null : requireDistribution(component, "jitter", options.jitter);
+  const bandwidthBps =
+    options.bandwidthBps === undefined
+      ? null
+      : checkParam(
+          component,
+          "bandwidthBps",
+          options.bandwidthBps,
+          "bits per second > 0",
+          (v) => v > 0 && Number.isFinite(v),
+        );
+  const lossProbability = checkParam(
+    component,
+    "lossProbability",
+    options.lossProbability ?? 0,
+    "a probability in [0, 1]",
+    (v) => v >= 0 && v <= 1,
+  );
+  return { latency, jitter, bandwidthBps, lossProbability };
 }
