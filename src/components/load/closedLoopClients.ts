@@ -53,11 +53,11 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     inputs: ["think-time distribution", "a payload builder", "answers from the target"],
     outputs: [
       "request messages to the target",
-      "sent, succeeded, timedOut, failed, mean response time, throughput",
+      "sent, succeeded, timedOut, failed, lostToCrash, inFlight, mean response time, throughput",
     ],
     state: "per-user position in its loop; counters",
     failure_semantics:
-      "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission).",
+      "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission). A crash abandons the outstanding requests (lostToCrash) and stops the users; recover() starts them again.",
     composition_rules: ["LoadBalancer", "RetryLoop"],
     operational_knobs: knobs<ClosedLoopOptions<unknown, unknown>>()(
       "target",
@@ -72,7 +72,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
 
   /**
    * Requests sent (since creation or the last statistics reset; a reset counts the requests
-   * still outstanding again, so `sent = succeeded + timedOut + failed + outstanding` holds).
+   * still outstanding again, so `sent = succeeded + timedOut + failed + lostToCrash + inFlight`
+   * holds).
    */
   sent = 0;
   /** Answers received in time. */
@@ -81,10 +82,16 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   timedOut = 0;
   /** Requests the target refused (a full queue, an open circuit: `RemoteError`). */
   failed = 0;
+  /** Requests outstanding when the users crashed: abandoned, never answered. */
+  lostToCrash = 0;
   /** Sum of response times of succeeded requests, in seconds (for the mean). */
   totalResponseSeconds = 0;
   /** Requests sent since creation: payload indexes and `stopAfter.count` (never reset). */
   private issued = 0;
+  /** Requests sent and not yet answered, timed out or refused (at most one per user). */
+  private outstanding = 0;
+  private readonly users: number;
+  private readonly daemon: boolean;
   private readonly target: Entity<P, R>;
   private readonly thinkTime: Distribution;
   private readonly kind: string;
@@ -104,8 +111,14 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     this.makePayload = valid.makePayload;
     this.maxCount = valid.maxCount;
     this.stopTime = valid.stopTime;
-    for (let user = 0; user < valid.users; user++) {
-      this.start(this.user(user), { daemon: valid.daemon, name: `user-${user}` });
+    this.users = valid.users;
+    this.daemon = valid.daemon;
+    this.startUsers();
+  }
+
+  private startUsers(): void {
+    for (let user = 0; user < this.users; user++) {
+      this.start(this.user(user), { daemon: this.daemon, name: `user-${user}` });
     }
   }
 
@@ -115,6 +128,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       succeeded: this.succeeded,
       timedOut: this.timedOut,
       failed: this.failed,
+      lostToCrash: this.lostToCrash,
+      inFlight: this.outstanding,
       meanResponseSeconds: this.meanResponseSeconds,
       throughput: this.throughput,
     };
@@ -132,11 +147,23 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   protected override onResetStats(): void {
-    this.sent = this.pendingCallCount;
+    this.sent = this.outstanding;
+    this.lostToCrash = 0;
     this.succeeded = 0;
     this.timedOut = 0;
     this.failed = 0;
     this.totalResponseSeconds = 0;
+  }
+
+  /** The crash cancelled every user; what they were waiting for is lost. */
+  protected override onCrash(): void {
+    this.lostToCrash += this.outstanding;
+    this.outstanding = 0;
+  }
+
+  /** Users come back and go on where the population left off (count and time still apply). */
+  protected override onRecover(): void {
+    this.startUsers();
   }
 
   private *user(user: number) {
@@ -150,11 +177,14 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       this.sent++;
       const sentAt = this.now;
       const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
+      this.outstanding++;
       try {
         yield* this.call(target, kind, body, timeout?.callOptionsAt(this.now));
+        this.outstanding--;
         this.succeeded++;
         this.totalResponseSeconds += this.now - sentAt;
       } catch (error) {
+        this.outstanding--;
         // A refusal is an answer too: the user counts it and thinks, as after a timeout.
         if (error instanceof TimeoutError) this.timedOut++;
         else if (error instanceof RemoteError) this.failed++;
