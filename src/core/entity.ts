@@ -414,6 +414,14 @@ export class Entity<In = unknown, Out = unknown> {
   }
 
   /**
+   * Tells trace listeners that `message` was dropped on its way, and why (a network's loss or
+   * partition), so a drop is never silent in the trace. Costs one branch when nobody listens.
+   */
+  protected traceMessageDropped(message: Message<unknown>, reason: DropReason): void {
+    if (this.sim._tracing) traceMessage(message, reason);
+  }
+
+  /**
    * `const answer = yield* this.call(target, kind, payload, { timeout })`: sends a request
    * and waits for the reply's payload, typed from the target's `Out`. Throws `TimeoutError`
    * at this point if no reply comes in time.

@@ -8,14 +8,25 @@
  * schema (docs/core/tracing.md) is these fields, minus `payload`.
  */
 
-/** Why a delivered message did not reach `handle()` or a waiting call. */
+/**
+ * Why a message did not reach `handle()` or a waiting call: on arrival (the first three), or
+ * at a `Network` as it was sent (the rest).
+ */
 export type DropReason =
   /** The target was crashed when the message arrived. */
   | "target-down"
   /** A reply whose call had already timed out or been cancelled. */
   | "late-reply"
   /** A reply to a plain `send`: nobody was waiting for it. */
-  | "unawaited-reply";
+  | "unawaited-reply"
+  /** A network link lost it (its `lossProbability`), as it was sent. */
+  | "loss"
+  /** A network partition blocks its direction, as it was sent. */
+  | "partition"
+  /** The network link it would cross was crashed when it was sent. */
+  | "link-down"
+  /** The network was crashed when it was sent. */
+  | "network-down";
 
 /** How a `call`/`request` ended. */
 export type CallOutcome = "ok" | "refused" | "timed-out" | "cancelled";

@@ -123,3 +123,16 @@ export function scriptedSetup(seed = 1): {
     caller: new RecordingCaller(sim, "caller"),
   };
 }
+
+/**
+ * Records every message it receives, never answering: its arrival time (integer ns) and its
+ * payload. For open-loop load and one-way flows (a Source's target, a network's far end).
+ */
+export class RecordingTarget<T = unknown> extends Entity<T> {
+  readonly timesNs: number[] = [];
+  readonly payloads: T[] = [];
+  override handle(message: Message<T>) {
+    this.timesNs.push(this.nowNs);
+    this.payloads.push(message.payload);
+  }
+}

@@ -53,11 +53,11 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     inputs: ["think-time distribution", "a payload builder", "answers from the target"],
     outputs: [
       "request messages to the target",
-      "sent, succeeded, timedOut, failed, mean response time, throughput",
+      "sent, succeeded, timedOut, failed, lostToCrash, inFlight, mean response time, throughput",
     ],
     state: "per-user position in its loop; counters",
     failure_semantics:
-      "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission).",
+      "A timed-out request is counted and abandoned (a late answer is ignored); the user thinks and goes on. Load falls when the target slows down, so it under-reports outages (coordinated omission). A crash abandons the outstanding requests (lostToCrash) and stops the users; recover() starts them again.",
     composition_rules: ["LoadBalancer", "RetryLoop"],
     operational_knobs: knobs<ClosedLoopOptions<unknown, unknown>>()(
       "target",
@@ -72,7 +72,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
 
   /**
    * Requests sent (since creation or the last statistics reset; a reset counts the requests
-   * still outstanding again, so `sent = succeeded + timedOut + failed + outstanding` holds).
+   * still outstanding again, so `sent = succeeded + timedOut + failed + lostToCrash + inFlight`
+   * holds).
    */
   sent = 0;
   /** Answers received in time. */
@@ -81,11 +82,18 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   timedOut = 0;
   /** Requests the target refused (a full queue, an open circuit: `RemoteError`). */
   failed = 0;
+  /** Requests outstanding when the users crashed: abandoned, never answered. */
+  lostToCrash = 0;
   /** Sum of response times of succeeded requests, in seconds (for the mean). */
   totalResponseSeconds = 0;
   /** Requests sent since creation: payload indexes and `stopAfter.count` (never reset). */
   private issued = 0;
-  private readonly options: ClosedLoopOptions<P, R>;
+  /** Requests sent and not yet answered, timed out or refused (at most one per user). */
+  private outstanding = 0;
+  private readonly users: number;
+  private readonly daemon: boolean;
+  private readonly target: Entity<P, R>;
+  private readonly thinkTime: Distribution;
   private readonly kind: string;
   private readonly makePayload: ((index: number, user: number, time: number) => P) | null;
   private readonly maxCount: number;
@@ -93,44 +101,24 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   private readonly timeout: TimeoutParam | null;
 
   constructor(sim: Simulation, name: string, options: ClosedLoopOptions<P, R>) {
+    // Validated before registering: refused users leave their name free and start nothing.
+    const valid = validateClosedLoopOptions(sim, name, options);
     super(sim, name);
-    const component = `ClosedLoopClients "${name}"`;
-    requireEntity(component, "target", options?.target, sim, Entity);
-    requireInteger(component, "users", options.users, 1);
-    requireDistribution(component, "thinkTime", options.thinkTime);
-    this.timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-    const count =
-      options.stopAfter?.count === undefined
-        ? undefined
-        : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
-    const time = options.stopAfter?.time;
-    if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
-      throw new ConfigError(
-        component,
-        "stopAfter.time",
-        `a time in seconds >= now (${sim.now})`,
-        time,
-      );
-    }
-    const kind = options.kind ?? "request";
-    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    const payload = options.payload;
-    if (payload !== undefined && typeof payload !== "function") {
-      throw new ConfigError(
-        component,
-        "payload",
-        "a function (index, user, time) => payload",
-        payload,
-      );
-    }
-    this.options = options;
-    this.kind = kind;
-    this.makePayload = payload ?? null;
-    this.maxCount = count ?? Number.POSITIVE_INFINITY;
-    this.stopTime = time ?? Number.POSITIVE_INFINITY;
-    const daemon = options.stopAfter === undefined;
-    for (let user = 0; user < options.users; user++) {
-      this.start(this.user(user), { daemon, name: `user-${user}` });
+    this.target = valid.target;
+    this.thinkTime = valid.thinkTime;
+    this.timeout = valid.timeout;
+    this.kind = valid.kind;
+    this.makePayload = valid.makePayload;
+    this.maxCount = valid.maxCount;
+    this.stopTime = valid.stopTime;
+    this.users = valid.users;
+    this.daemon = valid.daemon;
+    this.startUsers();
+  }
+
+  private startUsers(): void {
+    for (let user = 0; user < this.users; user++) {
+      this.start(this.user(user), { daemon: this.daemon, name: `user-${user}` });
     }
   }
 
@@ -140,6 +128,8 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       succeeded: this.succeeded,
       timedOut: this.timedOut,
       failed: this.failed,
+      lostToCrash: this.lostToCrash,
+      inFlight: this.outstanding,
       meanResponseSeconds: this.meanResponseSeconds,
       throughput: this.throughput,
     };
@@ -157,15 +147,27 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   protected override onResetStats(): void {
-    this.sent = this.pendingCallCount;
+    this.sent = this.outstanding;
+    this.lostToCrash = 0;
     this.succeeded = 0;
     this.timedOut = 0;
     this.failed = 0;
     this.totalResponseSeconds = 0;
   }
 
+  /** The crash cancelled every user; what they were waiting for is lost. */
+  protected override onCrash(): void {
+    this.lostToCrash += this.outstanding;
+    this.outstanding = 0;
+  }
+
+  /** Users come back and go on where the population left off (count and time still apply). */
+  protected override onRecover(): void {
+    this.startUsers();
+  }
+
   private *user(user: number) {
-    const { target, thinkTime } = this.options;
+    const { target, thinkTime } = this;
     const timeout = this.timeout;
     const { kind, makePayload } = this;
     const think = this.random(`think-${user}`);
@@ -175,11 +177,14 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       this.sent++;
       const sentAt = this.now;
       const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
+      this.outstanding++;
       try {
         yield* this.call(target, kind, body, timeout?.callOptionsAt(this.now));
+        this.outstanding--;
         this.succeeded++;
         this.totalResponseSeconds += this.now - sentAt;
       } catch (error) {
+        this.outstanding--;
         // A refusal is an answer too: the user counts it and thinks, as after a timeout.
         if (error instanceof TimeoutError) this.timedOut++;
         else if (error instanceof RemoteError) this.failed++;
@@ -188,4 +193,51 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
       yield thinkTime.sample(think, this.now);
     }
   }
+}
+
+function validateClosedLoopOptions<P, R>(
+  sim: Simulation,
+  name: string,
+  options: ClosedLoopOptions<P, R>,
+) {
+  const component = `ClosedLoopClients "${name}"`;
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<P, R>;
+  const users = requireInteger(component, "users", options.users, 1);
+  const thinkTime = requireDistribution(component, "thinkTime", options.thinkTime);
+  const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+  const count =
+    options.stopAfter?.count === undefined
+      ? undefined
+      : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
+  const time = options.stopAfter?.time;
+  if (time !== undefined && (typeof time !== "number" || !(time >= sim.now))) {
+    throw new ConfigError(
+      component,
+      "stopAfter.time",
+      `a time in seconds >= now (${sim.now})`,
+      time,
+    );
+  }
+  const kind = options.kind ?? "request";
+  if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+  const payload = options.payload;
+  if (payload !== undefined && typeof payload !== "function") {
+    throw new ConfigError(
+      component,
+      "payload",
+      "a function (index, user, time) => payload",
+      payload,
+    );
+  }
+  return {
+    target,
+    users,
+    thinkTime,
+    timeout,
+    kind,
+    makePayload: payload ?? null,
+    maxCount: count ?? Number.POSITIVE_INFINITY,
+    stopTime: time ?? Number.POSITIVE_INFINITY,
+    daemon: options.stopAfter === undefined,
+  };
 }

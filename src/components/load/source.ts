@@ -85,56 +85,17 @@ export class Source<P = number> extends Entity {
   private timer = -1;
 
   constructor(sim: Simulation, name: string, options: SourceOptions<P>) {
+    // Validated before registering: a refused source leaves its name free and schedules nothing.
+    const valid = validateSourceOptions(sim, name, options);
     super(sim, name);
-    const component = `Source "${name}"`;
-    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
-      P,
-      unknown
-    >;
-    if (options.arrivals?.kind !== "arrivals") {
-      throw new ConfigError(
-        component,
-        "arrivals",
-        "an ArrivalProcess (arrivals.poisson(...), ...)",
-        options.arrivals,
-      );
-    }
-    const start = options.start ?? sim.now;
-    if (typeof start !== "number" || !(start >= sim.now) || !Number.isFinite(start)) {
-      throw new ConfigError(component, "start", `a time in seconds >= now (${sim.now})`, start);
-    }
-    const sizeBytes = requireInteger(component, "sizeBytes", options.sizeBytes ?? 0, 0);
-    const count =
-      options.stopAfter?.count === undefined
-        ? undefined
-        : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
-    const time = options.stopAfter?.time;
-    if (time !== undefined && (typeof time !== "number" || !(time >= start))) {
-      throw new ConfigError(
-        component,
-        "stopAfter.time",
-        `a time in seconds >= start (${start})`,
-        time,
-      );
-    }
-    if (options.payload !== undefined && typeof options.payload !== "function") {
-      throw new ConfigError(
-        component,
-        "payload",
-        "a function (index, time) => payload",
-        options.payload,
-      );
-    }
-    const kind = options.kind ?? "request";
-    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    this.target = target;
-    this.kind = kind;
-    this.makePayload = options.payload ?? null;
-    this.sendOptions = sizeBytes === 0 ? undefined : { sizeBytes };
-    this.maxCount = count ?? Number.POSITIVE_INFINITY;
-    this.stopTime = time ?? Number.POSITIVE_INFINITY;
-    this.timerOptions = { daemon: options.stopAfter === undefined };
-    this.nextArrival = options.arrivals.begin(this.random("arrivals"), start);
+    this.target = valid.target;
+    this.kind = valid.kind;
+    this.makePayload = valid.makePayload;
+    this.sendOptions = valid.sizeBytes === 0 ? undefined : { sizeBytes: valid.sizeBytes };
+    this.maxCount = valid.maxCount;
+    this.stopTime = valid.stopTime;
+    this.timerOptions = { daemon: valid.daemon };
+    this.nextArrival = valid.arrivals.begin(this.random("arrivals"), valid.start);
     this.scheduleNext();
   }
 
@@ -173,4 +134,59 @@ export class Source<P = number> extends Entity {
     // A crash cancelled the pending arrival; resume the process from now on.
     this.scheduleNext();
   }
+}
+
+function validateSourceOptions<P>(sim: Simulation, name: string, options: SourceOptions<P>) {
+  const component = `Source "${name}"`;
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    P,
+    unknown
+  >;
+  if (options.arrivals?.kind !== "arrivals") {
+    throw new ConfigError(
+      component,
+      "arrivals",
+      "an ArrivalProcess (arrivals.poisson(...), ...)",
+      options.arrivals,
+    );
+  }
+  const start = options.start ?? sim.now;
+  if (typeof start !== "number" || !(start >= sim.now) || !Number.isFinite(start)) {
+    throw new ConfigError(component, "start", `a time in seconds >= now (${sim.now})`, start);
+  }
+  const sizeBytes = requireInteger(component, "sizeBytes", options.sizeBytes ?? 0, 0);
+  const count =
+    options.stopAfter?.count === undefined
+      ? undefined
+      : requireInteger(component, "stopAfter.count", options.stopAfter.count, 0);
+  const time = options.stopAfter?.time;
+  if (time !== undefined && (typeof time !== "number" || !(time >= start))) {
+    throw new ConfigError(
+      component,
+      "stopAfter.time",
+      `a time in seconds >= start (${start})`,
+      time,
+    );
+  }
+  if (options.payload !== undefined && typeof options.payload !== "function") {
+    throw new ConfigError(
+      component,
+      "payload",
+      "a function (index, time) => payload",
+      options.payload,
+    );
+  }
+  const kind = options.kind ?? "request";
+  if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+  return {
+    target,
+    arrivals: options.arrivals,
+    start,
+    kind,
+    makePayload: options.payload ?? null,
+    sizeBytes,
+    maxCount: count ?? Number.POSITIVE_INFINITY,
+    stopTime: time ?? Number.POSITIVE_INFINITY,
+    daemon: options.stopAfter === undefined,
+  };
 }

@@ -60,21 +60,13 @@ export class Probe extends Entity {
   private k = 0;
 
   constructor(sim: Simulation, name: string, options: ProbeOptions) {
+    // Validated before registering: a refused probe leaves its name free and schedules nothing.
+    const valid = validateProbeOptions(name, options);
     super(sim, name);
-    const component = `Probe "${name}"`;
-    if (typeof options?.read !== "function")
-      throw new ConfigError(component, "read", "a function () => number", options?.read);
-    const interval = options.interval ?? 1;
-    if (typeof interval !== "number" || !(interval > 0) || !Number.isFinite(interval)) {
-      throw new ConfigError(component, "interval", "a duration in seconds > 0", interval);
-    }
-    const unit = options.unit ?? "";
-    if (typeof unit !== "string") throw new ConfigError(component, "unit", "a string", unit);
-    const maxPoints = requireInteger(component, "maxPoints", options.maxPoints ?? 1_000_000, 1);
-    this.read = options.read;
-    this.interval = interval;
-    this.unit = unit;
-    this.maxPoints = maxPoints;
+    this.read = valid.read;
+    this.interval = valid.interval;
+    this.unit = valid.unit;
+    this.maxPoints = valid.maxPoints;
     this.startTime = sim.now;
     this.at(this.startTime, this.sample, undefined, { daemon: true });
   }
@@ -127,4 +119,18 @@ export class Probe extends Entity {
     this.k = Math.max(this.k, Math.ceil((this.now - this.startTime) / this.interval));
     this.at(this.startTime + this.k * this.interval, this.sample, undefined, { daemon: true });
   }
+}
+
+function validateProbeOptions(name: string, options: ProbeOptions) {
+  const component = `Probe "${name}"`;
+  if (typeof options?.read !== "function")
+    throw new ConfigError(component, "read", "a function () => number", options?.read);
+  const interval = options.interval ?? 1;
+  if (typeof interval !== "number" || !(interval > 0) || !Number.isFinite(interval)) {
+    throw new ConfigError(component, "interval", "a duration in seconds > 0", interval);
+  }
+  const unit = options.unit ?? "";
+  if (typeof unit !== "string") throw new ConfigError(component, "unit", "a string", unit);
+  const maxPoints = requireInteger(component, "maxPoints", options.maxPoints ?? 1_000_000, 1);
+  return { read: options.read, interval, unit, maxPoints };
 }

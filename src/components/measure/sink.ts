@@ -77,24 +77,13 @@ export class Sink<P = unknown> extends Entity<P, P> {
   private lastArrival = Number.NaN;
 
   constructor(sim: Simulation, name: string, options: SinkOptions<P> = {}) {
+    // Validated (and the histogram and series built) before registering: a refused sink
+    // leaves its name free.
+    const valid = validateSinkOptions(name, options);
     super(sim, name);
-    const component = `Sink "${name}"`;
-    const createdAt = options.createdAt;
-    if (createdAt !== undefined && typeof createdAt !== "function") {
-      throw new ConfigError(component, "createdAt", "a function (message) => seconds", createdAt);
-    }
-    const window = options.window ?? 1;
-    const relativeAccuracy = options.relativeAccuracy ?? 0.01;
-    try {
-      this.series = new TimeSeries({ window, relativeAccuracy });
-      this.latency = new Histogram({ relativeAccuracy });
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        throw new ConfigError(component, error.parameter, error.expected, error.given);
-      }
-      throw error;
-    }
-    this.createdAt = createdAt ?? null;
+    this.createdAt = valid.createdAt;
+    this.series = valid.series;
+    this.latency = valid.latency;
   }
 
   override handle(message: Message<P>): void {
@@ -172,5 +161,27 @@ export class Sink<P = unknown> extends Entity<P, P> {
       p999: s.p999,
       maxLatency: s.maxLatency,
     };
+  }
+}
+
+function validateSinkOptions<P>(name: string, options: SinkOptions<P>) {
+  const component = `Sink "${name}"`;
+  const createdAt = options?.createdAt;
+  if (createdAt !== undefined && typeof createdAt !== "function") {
+    throw new ConfigError(component, "createdAt", "a function (message) => seconds", createdAt);
+  }
+  const window = options.window ?? 1;
+  const relativeAccuracy = options.relativeAccuracy ?? 0.01;
+  try {
+    return {
+      createdAt: createdAt ?? null,
+      series: new TimeSeries({ window, relativeAccuracy }),
+      latency: new Histogram({ relativeAccuracy }),
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new ConfigError(component, error.parameter, error.expected, error.given);
+    }
+    throw error;
   }
 }

@@ -17,7 +17,7 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation, Transport } from "../../core/simulation.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
-import { NetworkLink } from "./networkLink.js";
+import { LINK_DOWN, NetworkLink } from "./networkLink.js";
 
 export interface NetworkOptions {
   /** Link for any pair without its own. Default: none (a message with no link is an error). */
@@ -43,7 +43,7 @@ export class Network extends Entity implements Transport {
     outputs: ["delivered messages", "drops by partition"],
     state: "links per directed pair, the default link, blocked directed pairs",
     failure_semantics:
-      "A partition drops messages silently in the blocked direction(s); senders see timeouts. Healing does not redeliver what was dropped.",
+      "A partition drops messages silently in the blocked direction(s); senders see timeouts. Healing does not redeliver what was dropped. A crashed network drops every message between entities until recover() (counters.droppedWhileDown); partitions and links are kept.",
     composition_rules: ["Router", "LoadBalancer", "FailureDetector"],
     operational_knobs: knobs<NetworkOptions>()("defaultLink"),
   };
@@ -54,28 +54,10 @@ export class Network extends Entity implements Transport {
   private droppedByPartition = 0;
 
   constructor(sim: Simulation, name: string, options: NetworkOptions = {}) {
+    // Validated before registering, so a refused network leaves its name free.
+    const defaultLink = validateDefaultLink(sim, name, options);
     super(sim, name);
-    const defaultLink = options.defaultLink;
-    if (
-      defaultLink !== undefined &&
-      (!(defaultLink instanceof NetworkLink) || defaultLink.sim !== sim)
-    ) {
-      throw new ConfigError(
-        `Network "${name}"`,
-        "defaultLink",
-        "a NetworkLink of this simulation",
-        defaultLink,
-      );
-    }
-    if (sim.transport instanceof Network) {
-      throw new ConfigError(
-        `Network "${name}"`,
-        "sim",
-        "a simulation without a network",
-        `one with network "${sim.transport.name}"`,
-      );
-    }
-    this.defaultLink = defaultLink ?? null;
+    this.defaultLink = defaultLink;
     sim.transport = this;
   }
 
@@ -172,9 +154,16 @@ export class Network extends Entity implements Transport {
     const sim = this.sim;
     let totalNs = delayNs;
     if (source !== null && source !== message.target) {
+      if (!this.isUp) {
+        // A crashed network carries nothing between entities until recover().
+        this.counters.droppedWhileDown++;
+        this.traceMessageDropped(message, "network-down");
+        return;
+      }
       const key = pairKey(source, message.target);
       if (this.blocked.has(key)) {
         this.droppedByPartition++;
+        this.traceMessageDropped(message, "partition");
         return;
       }
       const link = this.links.get(key) ?? this.defaultLink;
@@ -186,7 +175,10 @@ export class Network extends Entity implements Transport {
         );
       }
       const carried = link.carry(message.sizeBytes);
-      if (carried < 0) return;
+      if (carried < 0) {
+        this.traceMessageDropped(message, carried === LINK_DOWN ? "link-down" : "loss");
+        return;
+      }
       totalNs += carried;
     }
     sim.deliver(message, message.sentAtNs + totalNs);
@@ -202,4 +194,32 @@ export class Network extends Entity implements Transport {
       );
     }
   }
+}
+
+function validateDefaultLink(
+  sim: Simulation,
+  name: string,
+  options: NetworkOptions,
+): NetworkLink | null {
+  const defaultLink = options?.defaultLink;
+  if (
+    defaultLink !== undefined &&
+    (!(defaultLink instanceof NetworkLink) || defaultLink.sim !== sim)
+  ) {
+    throw new ConfigError(
+      `Network "${name}"`,
+      "defaultLink",
+      "a NetworkLink of this simulation",
+      defaultLink,
+    );
+  }
+  if (sim.transport instanceof Network) {
+    throw new ConfigError(
+      `Network "${name}"`,
+      "sim",
+      "a simulation without a network",
+      `one with network "${sim.transport.name}"`,
+    );
+  }
+  return defaultLink ?? null;
 }

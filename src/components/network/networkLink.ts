@@ -14,6 +14,11 @@ import type { Distribution } from "../../random/distributions/distribution.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 import { requireDistribution } from "../shared/validate.js";
 
+/** What `carry` returns for a message the link lost. */
+export const LOST = -1;
+/** What `carry` returns for a message offered while the link is crashed. */
+export const LINK_DOWN = -2;
+
 export interface NetworkLinkOptions {
   /** One-way propagation latency, in seconds (a distribution; `dist.constant(0.0005)` for fixed). */
   latency: Distribution;
@@ -51,7 +56,7 @@ export class NetworkLink extends Entity {
     outputs: ["delivered messages", "messagesSent, messagesDropped, bytesSent, utilization"],
     state: "when the wire is next free; counters",
     failure_semantics:
-      "Loss is silent to both ends (the sender learns only by timeout); nothing is retransmitted. Jitter can reorder messages; bandwidth queueing never does.",
+      "Loss is silent to both ends (the sender learns only by timeout); nothing is retransmitted. Jitter can reorder messages; bandwidth queueing never does. A crashed link is a cut wire: it drops every message offered to it until recover() (counters.droppedWhileDown); messages already on the wire arrive.",
     composition_rules: ["Transport", "Router"],
     operational_knobs: knobs<NetworkLinkOptions>()(
       "latency",
@@ -74,42 +79,31 @@ export class NetworkLink extends Entity {
   private bytes = 0;
 
   constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
+    // Validated before registering, so a refused link leaves its name free.
+    const valid = validateLinkOptions(name, options);
     super(sim, name);
-    const component = `NetworkLink "${name}"`;
-    this.latency = requireDistribution(component, "latency", options?.latency);
-    this.jitter =
-      options.jitter === undefined
-        ? null
-        : requireDistribution(component, "jitter", options.jitter);
-    this.bandwidthBps =
-      options.bandwidthBps === undefined
-        ? null
-        : checkParam(
-            component,
-            "bandwidthBps",
-            options.bandwidthBps,
-            "bits per second > 0",
-            (v) => v > 0 && Number.isFinite(v),
-          );
-    this.lossProbability = checkParam(
-      component,
-      "lossProbability",
-      options.lossProbability ?? 0,
-      "a probability in [0, 1]",
-      (v) => v >= 0 && v <= 1,
-    );
+    this.latency = valid.latency;
+    this.jitter = valid.jitter;
+    this.bandwidthBps = valid.bandwidthBps;
+    this.lossProbability = valid.lossProbability;
   }
 
   /**
-   * The delay (ns) after which a message of `sizeBytes` sent now arrives, or -1 if it is lost.
-   * Advances the wire: a later message queues behind this one.
+   * The delay (ns) after which a message of `sizeBytes` sent now arrives, or `LOST` if it is
+   * lost, or `LINK_DOWN` while the link is crashed. Advances the wire: a later message queues
+   * behind this one.
    */
   carry(sizeBytes: number): number {
+    if (!this.isUp) {
+      // A crashed link is a cut wire: what is offered to it goes nowhere until recover().
+      this.counters.droppedWhileDown++;
+      return LINK_DOWN;
+    }
     const now = this.now;
     const nowNs = this.nowNs;
     if (this.draws.next() < valueAt(this.lossProbability, now)) {
       this.dropped++;
-      return -1;
+      return LOST;
     }
     this.sent++;
     this.bytes += sizeBytes;
@@ -158,4 +152,29 @@ export class NetworkLink extends Entity {
     this.bytes = 0;
     this.busyNs = Math.max(0, this.wireFreeNs - this.nowNs);
   }
+}
+
+function validateLinkOptions(name: string, options: NetworkLinkOptions) {
+  const component = `NetworkLink "${name}"`;
+  const latency = requireDistribution(component, "latency", options?.latency);
+  const jitter =
+    options.jitter === undefined ? null : requireDistribution(component, "jitter", options.jitter);
+  const bandwidthBps =
+    options.bandwidthBps === undefined
+      ? null
+      : checkParam(
+          component,
+          "bandwidthBps",
+          options.bandwidthBps,
+          "bits per second > 0",
+          (v) => v > 0 && Number.isFinite(v),
+        );
+  const lossProbability = checkParam(
+    component,
+    "lossProbability",
+    options.lossProbability ?? 0,
+    "a probability in [0, 1]",
+    (v) => v >= 0 && v <= 1,
+  );
+  return { latency, jitter, bandwidthBps, lossProbability };
 }

@@ -14,8 +14,9 @@ import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { confidenceInterval99 } from "../../support/statistics.js";
+import { EchoTarget, type Job, ScriptedTarget } from "../../support/targets.js";
 
 const S = 0.1;
 const Z = 0.5;
@@ -57,12 +58,62 @@ function mva(users: number, service: number, think: number) {
   return { response, throughput };
 }
 
-itReadsExactlyItsKnobs(ClosedLoopClients, (_sim, target) => ({
-  target,
-  users: 1,
-  thinkTime: constant(1),
-  stopAfter: { count: 1 },
-}));
+const job = (index: number): Job => ({
+  id: String(index),
+  // Some requests outlast the timeout, some are refused: every outcome occurs.
+  takes: index % 7 === 0 ? 0.5 : 0.02,
+  ...(index % 5 === 0 ? { rejects: "busy" } : {}),
+});
+
+componentLaws({
+  type: ClosedLoopClients,
+  options: (sim) => ({
+    target: new ScriptedTarget(sim, "target"),
+    users: 2,
+    thinkTime: constant(0.1),
+    kind: "job",
+    payload: job,
+    timeout: 1,
+    stopAfter: { count: 10, time: 5 },
+  }),
+  construct: (sim, name, options) =>
+    new ClosedLoopClients<Job, string>(sim, name, options as never),
+  invalid: [
+    { target: null },
+    { users: 0 },
+    { users: 1.5 },
+    { thinkTime: 1 },
+    { thinkTime: constant(-1) },
+    { kind: 3 },
+    { payload: "index" },
+    { timeout: 0 },
+    { stopAfter: { count: -1 } },
+    { stopAfter: { time: -1 } },
+  ],
+  scenario(sim) {
+    const target = new ScriptedTarget(sim, "target");
+    return new ClosedLoopClients<Job, string>(sim, SUBJECT, {
+      target,
+      users: 5,
+      thinkTime: exponential(0.05),
+      payload: job,
+      timeout: 0.2,
+      stopAfter: { time: 1 },
+    });
+  },
+  crashAt: 0.4,
+  recoverAt: 0.6,
+  identities: (users) => {
+    const m = users.metrics() as Record<string, number>;
+    return [
+      [
+        "sent = succeeded + timedOut + failed + lostToCrash + inFlight",
+        users.sent,
+        users.succeeded + users.timedOut + users.failed + users.lostToCrash + m.inFlight!,
+      ],
+    ];
+  },
+});
 
 describe("ClosedLoopClients", () => {
   it("matches exact Mean Value Analysis and the response-time law", () => {
@@ -109,12 +160,8 @@ describe("ClosedLoopClients", () => {
     // One user, a server answering in 0.3 s, no think time; the timeout steps from 1 s to
     // 0.1 s at t = 3: every request sent before 3 s is answered, every one after times out.
     const sim = new Simulation({ seed: 1 });
-    const server = new (class extends Entity<number, number> {
-      override *handle(request: Message<number>) {
-        yield 0.3;
-        this.reply(request, request.payload);
-      }
-    })(sim, "server");
+    const server = new EchoTarget<number>(sim, "server");
+    server.delay = 0.3;
     const users = new ClosedLoopClients(sim, "users", {
       target: server,
       users: 1,
@@ -139,16 +186,16 @@ describe("ClosedLoopClients", () => {
 
   it("counts refusals and keeps going (a full queue is an answer, not a crash)", () => {
     const sim = new Simulation({ seed: 1 });
-    const refusing = new (class extends Entity<number, number> {
-      override handle(request: Message<number>) {
-        if (request.payload % 2 === 0) this.fail(request, "queue full");
-        else this.reply(request, request.payload);
-      }
-    })(sim, "server");
-    const users = new ClosedLoopClients(sim, "users", {
+    const refusing = new ScriptedTarget(sim, "server");
+    const users = new ClosedLoopClients<Job, string>(sim, "users", {
       target: refusing,
       users: 3,
       thinkTime: constant(1),
+      payload: (index) => ({
+        id: String(index),
+        takes: 0,
+        ...(index % 2 === 0 ? { rejects: "queue full" } : {}),
+      }),
       stopAfter: { count: 10 },
     });
     sim.run();
@@ -176,6 +223,38 @@ describe("ClosedLoopClients", () => {
     });
     sim.run();
     expect(seen).toEqual(["0/0", "1/1", "2/0", "3/1"]);
+  });
+
+  it("a crash abandons the outstanding requests; recovered users go on", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new EchoTarget<number>(sim, "server");
+    server.delay = 1;
+    const users = new ClosedLoopClients(sim, "users", {
+      target: server,
+      users: 2,
+      thinkTime: constant(0),
+      stopAfter: { time: 5 },
+    });
+    // Both users sent at 0 and at 1; the crash at 1.5 abandons the two requests sent at 1.
+    sim.at(1.5, () => users.crash());
+    sim.at(2.5, () => users.recover());
+    sim.run();
+    expect(users.lostToCrash).toBe(2);
+    // Sent again at 2.5, 3.5 and 4.5, all answered; none were sent while down.
+    expect(users.succeeded).toBe(2 + 6);
+    expect(users.sent).toBe(users.succeeded + users.lostToCrash);
+    expect(users.metrics()).toMatchObject({ lostToCrash: 2, inFlight: 0 });
+  });
+
+  it("a refused population leaves its name free and starts nobody", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new FifoServer(sim, 0.1);
+    expect(
+      () =>
+        new ClosedLoopClients(sim, "users", { target: server, users: 0, thinkTime: constant(1) }),
+    ).toThrow(/"users"/);
+    expect(sim.entity("users")).toBeUndefined();
+    expect(sim.run().eventsProcessed).toBe(0);
   });
 
   it("without stopAfter the users are daemons", () => {

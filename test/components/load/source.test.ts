@@ -14,31 +14,54 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
 import { bursts, constant, poisson, replay } from "../../../src/load/arrivals.js";
 import { fromFunction, ramp, sine, spike, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { ksCritical, ksStatistic } from "../../support/statistics.js";
-
-class Recorder extends Entity<unknown> {
-  readonly timesNs: number[] = [];
-  readonly payloads: unknown[] = [];
-  override handle(message: Message<unknown>) {
-    this.timesNs.push(this.nowNs);
-    this.payloads.push(message.payload);
-  }
-}
+import { RecordingTarget } from "../../support/targets.js";
 
 function setup(seed = 1) {
   const sim = new Simulation({ seed });
-  return { sim, sink: new Recorder(sim, "sink") };
+  return { sim, sink: new RecordingTarget(sim, "sink") };
 }
 
 const countIn = (timesNs: number[], from: number, to: number) =>
   timesNs.filter((t) => t >= from * 1e9 && t < to * 1e9).length;
 
-itReadsExactlyItsKnobs(Source, (_sim, target) => ({
-  target,
-  arrivals: constant(1),
-  stopAfter: { count: 1 },
-}));
+componentLaws({
+  type: Source,
+  options: (sim) => ({
+    target: new RecordingTarget(sim, "target"),
+    arrivals: constant(10),
+    kind: "job",
+    payload: (index: number) => index,
+    sizeBytes: 100,
+    start: 0,
+    stopAfter: { count: 5, time: 10 },
+  }),
+  construct: (sim, name, options) => new Source(sim, name, options as never),
+  invalid: [
+    { target: {} },
+    { arrivals: 5 },
+    { kind: 3 },
+    { payload: "index" },
+    { sizeBytes: 1.5 },
+    { sizeBytes: -1 },
+    { start: -1 },
+    { start: Number.NaN },
+    { stopAfter: { count: -1 } },
+    { stopAfter: { time: -1 } },
+  ],
+  scenario(sim) {
+    const target = new RecordingTarget(sim, "target");
+    return new Source(sim, SUBJECT, {
+      target,
+      arrivals: poisson(200),
+      sizeBytes: 10,
+      stopAfter: { time: 1 },
+    });
+  },
+  crashAt: 0.4,
+  recoverAt: 0.6,
+});
 
 describe("constant arrivals", () => {
   it("arrival k is at exactly start + k / rate, rounded once (no drift)", () => {
@@ -217,6 +240,18 @@ describe("Source options", () => {
     });
     expect(timed.sim.run().time).toBe(2);
     expect(source.generated).toBe(20);
+  });
+
+  it("a refused source leaves its name free and schedules nothing", () => {
+    const { sim, sink } = setup();
+    expect(
+      () => new Source(sim, "load", { target: sink, arrivals: constant(1), sizeBytes: -1 }),
+    ).toThrow(ConfigError);
+    expect(sim.entity("load")).toBeUndefined();
+    expect(sim.run({ until: 5 }).eventsProcessed).toBe(0);
+    new Source(sim, "load", { target: sink, arrivals: constant(1), stopAfter: { count: 1 } });
+    sim.run();
+    expect(sink.timesNs).toEqual([6e9]);
   });
 
   it("a crashed source loses the arrivals that fall while it is down", () => {

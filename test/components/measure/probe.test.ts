@@ -8,10 +8,45 @@ import { describe, expect, it } from "vitest";
 import { Probe } from "../../../src/components/measure/probe.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { arrivals, Source } from "../../../src/index.js";
 import { reportFromRun } from "../../../src/report/fromRun.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { RecordingTarget } from "../../support/targets.js";
 
-itReadsExactlyItsKnobs(Probe, () => ({ read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 }));
+const MAX_POINTS = 15;
+
+componentLaws({
+  type: Probe,
+  options: () => ({ read: () => 1, interval: 0.5, unit: "x", maxPoints: 10 }),
+  construct: (sim, name, options) => new Probe(sim, name, options as never),
+  invalid: [
+    { read: 3 },
+    { interval: 0 },
+    { interval: -1 },
+    { interval: Number.POSITIVE_INFINITY },
+    { unit: 5 },
+    { maxPoints: 0 },
+    { maxPoints: 1.5 },
+  ],
+  scenario(sim) {
+    const target = new RecordingTarget(sim, "target");
+    new Source(sim, "load", { target, arrivals: arrivals.poisson(100), stopAfter: { time: 1 } });
+    // Few points, so it truncates, and a reset restarts it.
+    return new Probe(sim, SUBJECT, {
+      read: () => target.timesNs.length,
+      interval: 0.05,
+      unit: "messages",
+      maxPoints: MAX_POINTS,
+    });
+  },
+  crashAt: 0.4,
+  recoverAt: 0.6,
+  identities: (probe) => [
+    ["points <= maxPoints", Math.min(probe.points.length, MAX_POINTS), probe.points.length],
+  ],
+  // No sample yet since a reset: nothing to report as the last value.
+  mayBeNaN: ["last"],
+});
 
 describe("Probe", () => {
   it("samples on an exact grid and never keeps the run alive", () => {
@@ -39,6 +74,13 @@ describe("Probe", () => {
     expect(capped.points).toHaveLength(3);
     expect(capped.truncated).toBe(true);
     expect(probe.points.map(([t]) => t)).toEqual([0, 1, 2, 5, 6, 7]);
+  });
+
+  it("a refused probe leaves its name free and schedules nothing", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new Probe(sim, "p", { read: () => 1, interval: 0 })).toThrow(ConfigError);
+    expect(sim.entity("p")).toBeUndefined();
+    expect(sim.run({ until: 2 }).eventsProcessed).toBe(0);
   });
 
   it("refuses bad options and non-finite readings", () => {

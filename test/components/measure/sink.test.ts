@@ -10,7 +10,12 @@ import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { arrivals, dist, Network, NetworkLink, Source } from "../../../src/index.js";
+
+const { exponential } = dist;
+
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { RecordingCaller } from "../../support/targets.js";
 
 /** Forwards every message to `next` after `delay` seconds, from a process. */
 class Stage extends Entity<number, number> {
@@ -28,7 +33,47 @@ class Stage extends Entity<number, number> {
   }
 }
 
-itReadsExactlyItsKnobs(Sink, () => ({ createdAt: () => 0, window: 2, relativeAccuracy: 0.02 }));
+componentLaws({
+  type: Sink,
+  options: () => ({
+    createdAt: (message: Message<unknown>) => message.originAt,
+    window: 0.5,
+    relativeAccuracy: 0.02,
+  }),
+  construct: (sim, name, options) => new Sink(sim, name, options as never),
+  invalid: [
+    { createdAt: 3 },
+    { window: 0 },
+    { window: -1 },
+    { relativeAccuracy: 2 },
+    { relativeAccuracy: 0 },
+  ],
+  scenario(sim) {
+    const sink = new Sink(sim, SUBJECT, { window: 0.1 });
+    // Work reaches it over a link with random latency, sent and called.
+    new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", { latency: exponential(0.01) }),
+    });
+    new Source(sim, "load", {
+      target: sink,
+      arrivals: arrivals.poisson(200),
+      stopAfter: { time: 1 },
+    });
+    const caller = new RecordingCaller<unknown, unknown>(sim, "caller");
+    for (let k = 0; k < 20; k++) caller.callAt(k * 0.05, sink, k, { id: `c${k}`, timeout: 0.05 });
+    return sink;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.6,
+  identities: (sink) => [
+    ["received = messages handled", sink.stats.received, sink.counters.received],
+    [
+      "received = the series' counts",
+      sink.stats.received,
+      sink.series.series("count").reduce((sum, [, count]) => sum + count, 0),
+    ],
+  ],
+});
 
 describe("message origin", () => {
   it("is kept across hops, through processes, and by replies; timers start new chains", () => {
@@ -159,6 +204,13 @@ describe("Sink", () => {
     expect(() => new Sink(sim, "a", { createdAt: 3 as never })).toThrow(ConfigError);
     expect(() => new Sink(sim, "b", { window: -1 })).toThrow(/Sink "b": option "window"/);
     expect(() => new Sink(sim, "c", { relativeAccuracy: 2 })).toThrow(/Sink "c"/);
+  });
+
+  it("a refused sink leaves its name free", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new Sink(sim, "done", { window: 0 })).toThrow(ConfigError);
+    expect(sim.entity("done")).toBeUndefined();
+    expect(new Sink(sim, "done").name).toBe("done");
   });
 
   it("reports empty statistics as NaN, not zero", () => {

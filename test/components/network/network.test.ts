@@ -1,159 +1,84 @@
 /**
- * Goal: links delay messages by queueing for the wire, transmission time and latency, lose
- * them at the configured rate, and count what they did; the network routes through the right
- * link, falls back to the default, drops across partitions (symmetric and one-way) until
- * healed, and refuses bad configuration.
- * Method: a recording sink; exact arrival times for deterministic links, a 5-standard-error
- * bound for loss.
+ * Goal: the network routes each direction through its own link or the default, drops across
+ * partitions (symmetric and one-way) until healed and everything between entities while it is
+ * crashed, reports each drop to trace listeners with its reason, and refuses bad
+ * configuration; it keeps the component laws.
+ * Method: recording targets; exact arrival times over deterministic links.
  */
 import { describe, expect, it } from "vitest";
-import * as conditions from "../../../src/components/network/conditions.js";
-import { Network } from "../../../src/components/network/network.js";
-import { NetworkLink } from "../../../src/components/network/networkLink.js";
-import { Entity } from "../../../src/core/entity.js";
-import type { Message } from "../../../src/core/message.js";
-import { Simulation } from "../../../src/core/simulation.js";
-import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
-import { constant } from "../../../src/random/distributions/closedForm.js";
-import { step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import {
+  arrivals,
+  ConfigError,
+  conditions,
+  dist,
+  Entity,
+  Network,
+  NetworkLink,
+  Simulation,
+  SimulationError,
+  Source,
+  type TraceRecord,
+} from "../../../src/index.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { RecordingTarget } from "../../support/targets.js";
 
-class Sink extends Entity<number> {
-  readonly arrivals: number[] = [];
-  override handle(_message: Message<number>) {
-    this.arrivals.push(this.nowNs);
-  }
-}
+const { constant } = dist;
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
   const a = new Entity(sim, "a");
-  const b = new Sink(sim, "b");
+  const b = new RecordingTarget<number>(sim, "b");
   return { sim, a, b };
 }
 
-itReadsExactlyItsKnobs(NetworkLink, () => ({ ...conditions.internet() }));
+/** The load and the link of each law scenario, for the conservation identity. */
+const scenarioOf = new WeakMap<Network, { load: Source<unknown>; link: NetworkLink }>();
 
-itReadsExactlyItsKnobs(Network, (sim, _target) => ({
-  defaultLink: new NetworkLink(sim, "lan", conditions.local()),
-}));
-
-describe("NetworkLink", () => {
-  it("adds latency; with bandwidth, messages queue for the wire", () => {
-    const { sim, a, b } = setup();
-    // 8 Mbit/s: a 1,000-byte message takes 1 ms on the wire; then 10 ms of latency.
-    const link = new NetworkLink(sim, "link", { latency: constant(0.01), bandwidthBps: 8e6 });
-    new Network(sim, "net", { defaultLink: link });
-    for (let i = 0; i < 3; i++) a.send(b, "m", i, { sizeBytes: 1000 });
-    sim.run();
-    expect(b.arrivals).toEqual([11e6, 12e6, 13e6]);
-    expect(link.stats).toMatchObject({ messagesSent: 3, messagesDropped: 0, bytesSent: 3000 });
-    expect(link.stats.utilization).toBeCloseTo(3 / 13, 9);
-  });
-
-  it("measures utilization over the link's own lifetime: one created at t=100 s", () => {
-    const { sim, a, b } = setup();
-    sim.run({ until: 100 });
-    // 8 kbit/s: a 1,000-byte message takes 1 s on the wire.
-    const link = new NetworkLink(sim, "late", { latency: constant(0), bandwidthBps: 8e3 });
-    new Network(sim, "net", { defaultLink: link });
-    for (let i = 0; i < 5; i++) a.send(b, "m", i, { sizeBytes: 1000 });
-    sim.run({ until: 110 });
-    // Busy 5 s of its 10 s, not 5 of 110.
-    expect(link.stats.utilization).toBeCloseTo(0.5, 12);
-  });
-
-  it("counts only the part of a transmission already done, and restarts at a reset", () => {
-    const { sim, a, b } = setup();
-    const link = new NetworkLink(sim, "link", { latency: constant(0), bandwidthBps: 8e3 });
-    new Network(sim, "net", { defaultLink: link });
-    sim.at(2, () => a.send(b, "m", 0, { sizeBytes: 4000 })); // on the wire from 2 s to 6 s
-    sim.run({ until: 4 });
-    expect(link.stats.utilization).toBeCloseTo(0.5, 12); // 2 s of 4, not 4 of 4
-    sim.resetStats();
-    expect(link.stats).toMatchObject({ messagesSent: 0, bytesSent: 0, utilization: 0 });
-    sim.run({ until: 8 });
-    // Since the reset at 4 s: busy from 4 s to 6 s.
-    expect(link.stats.utilization).toBeCloseTo(0.5, 12);
-    expect(b.arrivals).toEqual([6e9]);
-  });
-
-  it("loses messages at the configured probability", () => {
-    const { sim, a, b } = setup();
-    const link = new NetworkLink(sim, "link", conditions.lossy(0.2));
-    new Network(sim, "net", { defaultLink: link });
-    const n = 20_000;
-    for (let i = 0; i < n; i++) a.send(b, "m", i);
-    sim.run();
-    const lost = link.stats.messagesDropped;
-    expect(lost + b.arrivals.length).toBe(n);
-    expect(Math.abs(lost / n - 0.2)).toBeLessThan(5 * Math.sqrt((0.2 * 0.8) / n));
-  });
-
-  it("follows time-varying parameters", () => {
-    const { sim, a, b } = setup();
-    const link = new NetworkLink(sim, "link", {
+componentLaws({
+  type: Network,
+  options: (sim) => ({ defaultLink: new NetworkLink(sim, "lan", conditions.local()) }),
+  construct: (sim, name, options) => new Network(sim, name, options as never),
+  invalid: [{ defaultLink: "lan" }, { defaultLink: { name: "lan" } }, { defaultLink: 5 }],
+  scenario(sim) {
+    const target = new RecordingTarget(sim, "target");
+    const link = new NetworkLink(sim, "lan", {
       latency: constant(0.001),
-      lossProbability: step(0, [{ at: 10, value: 1 }]),
+      bandwidthBps: 8e6,
+      lossProbability: 0.05,
     });
-    new Network(sim, "net", { defaultLink: link });
-    a.send(b, "m", 1);
-    sim.at(20, () => a.send(b, "m", 2));
-    sim.run();
-    expect(b.arrivals).toEqual([1e6]);
-    expect(link.stats.messagesDropped).toBe(1);
-  });
-
-  it("refuses bad options", () => {
-    const { sim } = setup();
-    expect(() => new NetworkLink(sim, "x", { latency: 0.01 as never })).toThrow(
-      /NetworkLink "x": option "latency"/,
-    );
-    expect(() => new NetworkLink(sim, "y", { latency: constant(0), bandwidthBps: 0 })).toThrow(
-      ConfigError,
-    );
-    expect(() => new NetworkLink(sim, "z", { latency: constant(0), lossProbability: 1.5 })).toThrow(
-      /lossProbability/,
-    );
-  });
-
-  it("presets describe sensible links", () => {
-    for (const preset of [
-      conditions.local,
-      conditions.datacenter,
-      conditions.crossRegion,
-      conditions.internet,
-      conditions.satellite,
-      conditions.mobile4g,
-      conditions.mobile3g,
-    ]) {
-      const options = preset();
-      expect(options.latency.mean()).toBeGreaterThan(0);
-      expect(options.bandwidthBps).toBeGreaterThan(0);
-    }
-    expect(conditions.crossRegion().latency.mean()).toBe(0.05);
-    expect(conditions.mobile3g()).toMatchObject({ bandwidthBps: 2e6, lossProbability: 0.005 });
-  });
-
-  it("slow(): a link sized by hand, its bandwidth possibly a profile", () => {
-    const options = conditions.slow({ latency: 0.2, bandwidthBps: 1e6 });
-    expect(options.latency.mean()).toBe(0.2);
-    const { sim: s2, a, b } = setup();
-    new Network(s2, "net", { defaultLink: new NetworkLink(s2, "dsl", options) });
-    // 125,000 bytes = 1 Mbit: one second on the wire, plus 200 ms of latency.
-    a.send(b, "blob", 0, { sizeBytes: 125_000 });
-    s2.run();
-    expect(b.arrivals).toEqual([1.2e9]);
-    expect(() => conditions.slow({ latency: -1, bandwidthBps: 1e6 })).toThrow(
-      /conditions\.slow.*option "latency"/,
-    );
-  });
+    const network = new Network(sim, SUBJECT, { defaultLink: link });
+    const load = new Source(sim, "load", {
+      target,
+      arrivals: arrivals.poisson(300),
+      sizeBytes: 500,
+      stopAfter: { time: 1 },
+    });
+    sim.at(0.1, () => network.partition([load], [target]));
+    sim.at(0.3, () => network.heal());
+    scenarioOf.set(network, { load, link });
+    return network;
+  },
+  crashAt: 0.5,
+  recoverAt: 0.7,
+  identities: (network) => {
+    const { load, link } = scenarioOf.get(network)!;
+    return [
+      [
+        "offered = carried + lost + droppedByPartition + droppedWhileDown",
+        load.generated,
+        link.stats.messagesSent +
+          link.stats.messagesDropped +
+          network.messagesDroppedByPartition +
+          network.counters.droppedWhileDown,
+      ],
+    ];
+  },
 });
 
 describe("Network", () => {
   it("routes each direction through its own link, others through the default", () => {
     const { sim, a, b } = setup();
-    const c = new Sink(sim, "c");
+    const c = new RecordingTarget<number>(sim, "c");
     const slow = new NetworkLink(sim, "slow", { latency: constant(1) });
     const back = new NetworkLink(sim, "back", { latency: constant(3) });
     const lan = new NetworkLink(sim, "lan", { latency: constant(0.001) });
@@ -163,14 +88,14 @@ describe("Network", () => {
     a.send(c, "m", 2);
     b.send(c, "m", 3);
     sim.run();
-    expect(b.arrivals).toEqual([1e9]);
-    expect(c.arrivals).toEqual([1e6, 1e6]);
+    expect(b.timesNs).toEqual([1e9]);
+    expect(c.timesNs).toEqual([1e6, 1e6]);
     expect(slow.stats.messagesSent).toBe(1);
   });
 
   it("drops across a partition, both ways or one way, until healed", () => {
     const { sim, a, b } = setup();
-    const echo = new Sink(sim, "echo");
+    const echo = new RecordingTarget<number>(sim, "echo");
     const net = new Network(sim, "net", {
       defaultLink: new NetworkLink(sim, "lan", { latency: constant(0.001) }),
     });
@@ -190,8 +115,8 @@ describe("Network", () => {
       a.send(b, "m", 4);
     });
     sim.run();
-    expect(b.arrivals).toEqual([1e6, 5.001e9]);
-    expect(echo.arrivals).toEqual([]);
+    expect(b.timesNs).toEqual([1e6, 5.001e9]);
+    expect(echo.timesNs).toEqual([]);
     expect(net.messagesDroppedByPartition).toBe(2);
   });
 
@@ -202,7 +127,7 @@ describe("Network", () => {
     sim.send(b, "m", 1, { delay: 2 });
     b.send(b, "m", 2);
     sim.run();
-    expect(b.arrivals).toEqual([0, 2e9]);
+    expect(b.timesNs).toEqual([0, 2e9]);
   });
 
   it("a message with no link and no default fails, naming both ends", () => {
@@ -231,5 +156,63 @@ describe("Network", () => {
     expect(() => new Network(new Simulation({ seed: 3 }), "n", { defaultLink: lan })).toThrow(
       /defaultLink/,
     );
+  });
+
+  it('reports each partition drop to trace listeners as a message dropped for "partition"', () => {
+    const { sim, b } = setup();
+    const a = new RecordingTarget<number>(sim, "a2");
+    const net = new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", { latency: constant(0.001) }),
+    });
+    const records: TraceRecord[] = [];
+    sim.onTrace((record) => records.push(record));
+    net.partitionOneWay([a], [b]);
+    a.send(b, "blocked", 1);
+    b.send(a, "allowed", 2);
+    sim.run();
+    expect(records.filter((r) => r.type === "message-dropped")).toEqual([
+      {
+        type: "message-dropped",
+        timeNs: 0,
+        messageId: 1,
+        kind: "blocked",
+        source: "a2",
+        target: "b",
+        reason: "partition",
+      },
+    ]);
+    expect(net.messagesDroppedByPartition).toBe(1);
+  });
+
+  it("while crashed, drops every message between entities; partitions and links survive", () => {
+    const { sim, a, b } = setup();
+    const net = new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", { latency: constant(0.001) }),
+    });
+    const reasons: string[] = [];
+    sim.onTrace((r) => {
+      if (r.type === "message-dropped") reasons.push(`${r.kind}:${r.reason}`);
+    });
+    net.partitionOneWay([b], [a]);
+    sim.at(1, () => net.crash());
+    sim.at(2, () => {
+      a.send(b, "down", 1);
+      sim.send(b, "outside", 2); // not from an entity: never crosses the network
+    });
+    sim.at(3, () => net.recover());
+    sim.at(4, () => a.send(b, "up", 3));
+    sim.run();
+    expect(b.payloads).toEqual([2, 3]);
+    expect(reasons).toEqual(["down:network-down"]);
+    expect(net.counters.droppedWhileDown).toBe(1);
+    expect(net.isPartitioned(b, a)).toBe(true);
+  });
+
+  it("a refused network leaves its name free and the simulation without a network", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new Network(sim, "net", { defaultLink: "lan" as never })).toThrow(ConfigError);
+    expect(sim.entity("net")).toBeUndefined();
+    expect(sim.transport instanceof Network).toBe(false);
+    expect(new Network(sim, "net").name).toBe("net");
   });
 });
