@@ -132,6 +132,22 @@ function observed(summary: RunSummary) {
   return summary.entities.map((e) => ({ name: e.name, counters: e.counters, metrics: e.metrics }));
 }
 
+/** An invalid override, for the failure message (entities and functions by a short name). */
+function describeOverride(override: Options): string {
+  const parts = Object.entries(override).map(([key, value]) => {
+    if (typeof value === "function") return `${key}: function`;
+    if (value !== null && typeof value === "object" && "sim" in value && "name" in value) {
+      return `${key}: entity "${String((value as { name: unknown }).name)}"`;
+    }
+    try {
+      return `${key}: ${JSON.stringify(value)}`;
+    } catch {
+      return `${key}: ${String(value)}`;
+    }
+  });
+  return `{ ${parts.join(", ")} }`;
+}
+
 /** Registers the law tests of one component. */
 export function componentLaws<C extends AnyEntity>(spec: ComponentLawSpec<C>): void {
   const title = spec.type.catalog.name;
@@ -162,7 +178,7 @@ export function componentLaws<C extends AnyEntity>(spec: ComponentLawSpec<C>): v
         const before = sim.entities.length;
         expect(
           () => spec.construct(sim, SUBJECT, { ...options, ...override }),
-          JSON.stringify(override, (_k, v) => (typeof v === "function" ? "fn" : v)),
+          describeOverride(override),
         ).toThrow(ConfigError);
         expect(sim.entities.length, "no entity left registered").toBe(before);
         expect(sim.entity(SUBJECT), "the name is still free").toBeUndefined();
