@@ -8,6 +8,8 @@
  * - "components": no hand-written server at all: the library's `Source` (Poisson arrivals) ->
  *   `Client` -> `Server`, the path most models take; it costs more events per customer (the
  *   client's call, the reply) and shows what the components cost over the bare engine.
+ * - "componentsTraced": the same with a trace listener (`sim.onTrace`) that only counts the
+ *   records: what the trace stream costs when on. "components" is the same run with it off.
  * Response time (arrival to end of service) is kept as batch means, so the mean comes with a
  * confidence interval to set next to theory, W = 1 / (mu - lambda) = 0.5 s.
  */
@@ -24,7 +26,7 @@ export const ARRIVAL_RATE = 8;
 export const SERVICE_RATE = 10;
 export const THEORY_MEAN_RESPONSE = 1 / (SERVICE_RATE - ARRIVAL_RATE);
 
-export type ServerKind = "handler" | "process" | "components";
+export type ServerKind = "handler" | "process" | "components" | "componentsTraced";
 
 /** A library Client that also records each request's response time into the batches. */
 class RecordingClient extends Client<number, number> {
@@ -196,8 +198,14 @@ export interface MM1Run {
 export function runMM1(kind: ServerKind, customers: number, seed: number, batches = 20): MM1Run {
   const responses = new ResponseBatches(Math.max(1, Math.floor(customers / batches)));
   const sim = new Simulation({ seed });
-  if (kind === "components") {
+  let traceRecords = 0;
+  if (kind === "components" || kind === "componentsTraced") {
     buildComponents(sim, responses, customers);
+    if (kind === "componentsTraced") {
+      sim.onTrace(() => {
+        traceRecords++;
+      });
+    }
   } else {
     const server =
       kind === "handler" ? new HandlerServer(sim, responses) : new ProcessServer(sim, responses);
@@ -208,6 +216,9 @@ export function runMM1(kind: ServerKind, customers: number, seed: number, batche
   const wallSeconds = (performance.now() - start) / 1000;
   if (responses.customers !== customers) {
     throw new Error(`M/M/1 (${kind}) served ${responses.customers} of ${customers} customers`);
+  }
+  if (kind === "componentsTraced" && traceRecords === 0) {
+    throw new Error("M/M/1 (componentsTraced): the trace listener heard nothing");
   }
   const totalNs = responses.batchSums.reduce((a, s) => a + s, 0);
   return {

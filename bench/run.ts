@@ -12,7 +12,8 @@
  *   bare generators the baseline loop resuming one plain V8 generator per event: the floor cost
  *                   of any generator-based process, to explain the process figures (no target)
  *   M/M/1           engine, source + FIFO server as a user writes them, and the same queue
- *                   built from the library's Source, Client and Server (bench/mm1.ts)
+ *                   built from the library's Source, Client and Server (bench/mm1.ts), with the
+ *                   trace stream off and on (a listener that counts records)
  *   memory          heap + array-buffer bytes per pending event (bench/memory.ts)
  * ratio = engine events/s / baseline events/s at the same N.
  */
@@ -132,7 +133,7 @@ interface MM1Summary {
   halfWidth95: number;
 }
 const queueing: MM1Summary[] = [];
-for (const kind of ["handler", "process", "components"] as const) {
+for (const kind of ["handler", "process", "components", "componentsTraced"] as const) {
   collectGarbage();
   runMM1(kind, MM1_WARMUP_CUSTOMERS, 100);
   const runs: MM1Run[] = [];
@@ -213,10 +214,11 @@ for (const row of holds) {
   }
 }
 for (const q of queueing) {
-  if (q.kind === "components") {
-    // No target: it measures what the components add over the hand-written servers.
+  if (q.kind === "components" || q.kind === "componentsTraced") {
+    // No target: it measures what the components add over the hand-written servers, and what
+    // a trace listener adds to that.
     rows.push({
-      what: "M/M/1 Source -> Client -> Server",
+      what: `M/M/1 Source -> Client -> Server${q.kind === "componentsTraced" ? ", traced" : ""}`,
       n: "",
       value: `${millions(q.best.customersPerWallSecond)} cust/s`,
       ratio: "",
