@@ -142,36 +142,35 @@ export class HealthChecker<Req = unknown> extends Entity {
   };
 
   constructor(sim: Simulation, name: string, options: HealthCheckerOptions<Req>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `HealthChecker "${name}"`;
-    this.loadBalancer = requireEntity(
+    const loadBalancer = requireEntity(
       component,
       "loadBalancer",
       options?.loadBalancer,
       sim,
       LoadBalancer,
     ) as LoadBalancer<Req, unknown>;
-    this.interval = requireSeconds(component, "interval", options.interval ?? 10);
-    this.checkTimeout = TimeoutParam.from(component, "timeout", options.timeout ?? 5);
-    this.timeout = this.checkTimeout.param;
-    const timeout = this.timeout;
-    if (isProfile(timeout) ? timeout.max > this.interval : timeout > this.interval) {
+    const interval = requireSeconds(component, "interval", options.interval ?? 10);
+    const checkTimeout = TimeoutParam.from(component, "timeout", options.timeout ?? 5);
+    const timeout = checkTimeout.param;
+    if (isProfile(timeout) ? timeout.max > interval : timeout > interval) {
       throw new ConfigError(
         component,
         "timeout",
-        `at most the interval (${this.interval} s)${isProfile(timeout) ? " at all times" : ""}, so one round's checks end before the next`,
+        `at most the interval (${interval} s)${isProfile(timeout) ? " at all times" : ""}, so one round's checks end before the next`,
         isProfile(timeout)
           ? `${timeout.description} (ranges over [${timeout.min}, ${timeout.max}])`
           : timeout,
       );
     }
-    this.unhealthyThreshold = requireInteger(
+    const unhealthyThreshold = requireInteger(
       component,
       "unhealthyThreshold",
       options.unhealthyThreshold ?? 3,
       1,
     );
-    this.healthyThreshold = requireInteger(
+    const healthyThreshold = requireInteger(
       component,
       "healthyThreshold",
       options.healthyThreshold ?? 2,
@@ -181,6 +180,13 @@ export class HealthChecker<Req = unknown> extends Entity {
     if (typeof kind !== "string" || kind.length === 0) {
       throw new ConfigError(component, "kind", "a non-empty string", kind);
     }
+    super(sim, name);
+    this.loadBalancer = loadBalancer;
+    this.interval = interval;
+    this.checkTimeout = checkTimeout;
+    this.timeout = timeout;
+    this.unhealthyThreshold = unhealthyThreshold;
+    this.healthyThreshold = healthyThreshold;
     this.kind = kind;
     this.payload = options.payload as Req;
     this.startTime = sim.now;
