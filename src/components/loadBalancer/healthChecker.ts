@@ -68,12 +68,23 @@ export interface HealthTransition {
   readonly state: "healthy" | "unhealthy";
 }
 
+/**
+ * What a checker did, in the vocabulary of docs/components/statistics.md. At all times, crashes
+ * and statistics resets included, `checks = passed + failed + timedOut + lostToCrash + inFlight`.
+ */
 export interface HealthCheckerStats {
+  /** Checks sent. */
   readonly checks: number;
+  /** Checks the backend answered. */
   readonly passed: number;
-  /** Failed checks, timeouts included. */
+  /** Checks the backend refused (a `RemoteError`). */
   readonly failed: number;
+  /** Checks with no answer within the timeout. Both kinds of failure count toward a mark. */
   readonly timedOut: number;
+  /** Checks cut short by the checker's crash (their answers, if any, are never read). */
+  readonly lostToCrash: number;
+  /** Checks sent and not settled yet. */
+  readonly inFlight: number;
   readonly markedUnhealthy: number;
   readonly markedHealthy: number;
   /** Marks made since creation or the last statistics reset, in time order. */
@@ -100,7 +111,7 @@ export class HealthChecker<Req = unknown> extends Entity {
     outputs: [
       "markHealthy / markUnhealthy on the balancer",
       "transitions (time, backend, state)",
-      "checks, passed, failed, timedOut",
+      "checks, passed, failed (refused), timedOut, lostToCrash, inFlight",
     ],
     state: "consecutive passed and failed checks per backend (volatile)",
     failure_semantics:
@@ -137,6 +148,7 @@ export class HealthChecker<Req = unknown> extends Entity {
     passed: 0,
     failed: 0,
     timedOut: 0,
+    lostToCrash: 0,
     markedUnhealthy: 0,
     markedHealthy: 0,
   };
@@ -194,11 +206,11 @@ export class HealthChecker<Req = unknown> extends Entity {
   }
 
   get stats(): HealthCheckerStats {
-    return { ...this.counts, transitions: this.log };
+    return { ...this.counts, inFlight: this.outstanding, transitions: this.log };
   }
 
   override metrics(): EntityMetrics {
-    return { ...this.counts, transitions: this.log.length };
+    return { ...this.counts, inFlight: this.outstanding, transitions: this.log.length };
   }
 
   private readonly checkAll = (): void => {
@@ -216,7 +228,8 @@ export class HealthChecker<Req = unknown> extends Entity {
     const c = this.counts;
     c.checks++;
     this.outstanding++;
-    let passed: boolean;
+    let passed = false;
+    let settled = false;
     try {
       yield this.request(
         backend,
@@ -225,14 +238,17 @@ export class HealthChecker<Req = unknown> extends Entity {
         this.checkTimeout.callOptionsAt(this.now),
       );
       passed = true;
+      settled = true;
       c.passed++;
     } catch (error) {
       if (error instanceof TimeoutError) c.timedOut++;
-      else if (!(error instanceof RemoteError)) throw error;
-      passed = false;
-      c.failed++;
+      else if (error instanceof RemoteError) c.failed++;
+      else throw error;
+      settled = true;
     } finally {
       this.outstanding--;
+      // Only the checker's crash closes a check before it settles.
+      if (!settled) c.lostToCrash++;
     }
     // The backend may have been removed while the check was out.
     if (!this.loadBalancer.hasBackend(backend)) {
@@ -269,8 +285,8 @@ export class HealthChecker<Req = unknown> extends Entity {
 
   /**
    * Counts and the transitions log restart now; streaks (state: how close each backend is to a
-   * mark) are kept. A check still out at the reset is counted again in `checks`, so `checks >=
-   * passed + failed` keeps holding.
+   * mark) are kept. A check still out at the reset is counted again in `checks`, so `checks =
+   * passed + failed + timedOut + lostToCrash + inFlight` keeps holding.
    */
   protected override onResetStats(): void {
     const c = this.counts;
@@ -278,6 +294,7 @@ export class HealthChecker<Req = unknown> extends Entity {
     c.passed = 0;
     c.failed = 0;
     c.timedOut = 0;
+    c.lostToCrash = 0;
     c.markedUnhealthy = 0;
     c.markedHealthy = 0;
     this.log.length = 0;
