@@ -24,10 +24,11 @@ import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
+import type { LoadBalancerOptions } from "../../../src/index.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { Backend, callAt } from "./support.js";
 
 function setup(count = 3) {
@@ -37,13 +38,60 @@ function setup(count = 3) {
   return { sim, pool, caller, outcomes: [] as string[] };
 }
 
-itReadsExactlyItsKnobs(LoadBalancer, (sim, target) => ({
-  backends: [target, { backend: new Entity(sim, "weighted"), weight: 2 }],
-  strategy: leastConnections(),
-  timeout: 1,
-  responseTimeSmoothing: 0.5,
-}));
-
+componentLaws({
+  type: LoadBalancer,
+  options: (sim) => ({
+    backends: [new Server(sim, "a"), { backend: new Server(sim, "b"), weight: 2 }],
+    strategy: leastConnections(),
+    timeout: 1,
+    responseTimeSmoothing: 0.5,
+  }),
+  construct: (sim, name, options) =>
+    new LoadBalancer(sim, name, options as unknown as LoadBalancerOptions<unknown, unknown>),
+  invalid: [
+    { backends: "a" },
+    { backends: [3] },
+    { backends: [{ backend: "a", weight: 1 }] },
+    { backends: [{ backend: null, weight: 0 }] },
+    { strategy: "round robin" },
+    { timeout: 0 },
+    { responseTimeSmoothing: 0 },
+    { responseTimeSmoothing: 1.5 },
+  ],
+  scenario: (sim) => {
+    const a = new Server(sim, "a", { concurrency: 1, serviceTime: exponential(0.01) });
+    const b = new Server(sim, "b", {
+      concurrency: 2,
+      serviceTime: exponential(0.02),
+      queueCapacity: 2,
+    });
+    const slow = new Server(sim, "slow", { concurrency: 1, serviceTime: exponential(0.05) });
+    const lb = new LoadBalancer(sim, SUBJECT, {
+      backends: [a, { backend: b, weight: 2 }, slow],
+      strategy: leastConnections(),
+      timeout: 0.04,
+      responseTimeSmoothing: 0.5,
+    });
+    // A backend out of rotation for a while: requests are refused when none is left.
+    sim.at(0.2, () => lb.markUnhealthy(slow));
+    sim.at(0.6, () => lb.markHealthy(slow));
+    new Source(sim, "load", { target: lb, arrivals: poisson(150), stopAfter: { time: 1 } });
+    return lb;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (lb) => {
+    const s = lb.stats;
+    return [
+      ["requests = rejected + forwarded", s.requests, s.rejected + s.forwarded],
+      [
+        "forwarded = sum of forwarded per backend",
+        s.forwarded,
+        s.backends.reduce((sum, r) => sum + r.forwarded, 0),
+      ],
+    ];
+  },
+});
 describe("LoadBalancer: forwarding", () => {
   it("forwards each request to one backend and relays the reply (round robin by default)", () => {
     const { sim, pool, caller, outcomes } = setup();

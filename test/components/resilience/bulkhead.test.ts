@@ -12,8 +12,9 @@ import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { arrivals, type BulkheadOptions, dist, Server, Source } from "../../../src/index.js";
 import { ramp, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 function setup(
@@ -30,14 +31,59 @@ function setup(
   return { sim, target, caller, bulkhead, outcomes: [] as string[] };
 }
 
-itReadsExactlyItsKnobs(Bulkhead, (_sim, target) => ({
-  target,
-  maxConcurrent: 2,
-  maxWaiting: 3,
-  maxWait: 0.5,
-  timeout: 1,
-}));
-
+componentLaws({
+  type: Bulkhead,
+  options: (sim) => ({
+    target: new Server(sim, "server"),
+    maxConcurrent: 2,
+    maxWaiting: 3,
+    maxWait: 0.5,
+    timeout: 1,
+  }),
+  construct: (sim, name, options) =>
+    new Bulkhead(sim, name, options as unknown as BulkheadOptions<unknown, unknown>),
+  invalid: [
+    { target: "server" },
+    { maxConcurrent: 0 },
+    { maxConcurrent: 1.5 },
+    { maxWaiting: -1 },
+    { maxWait: 0 },
+    { maxWaiting: 0, maxWait: 0.1 },
+    { timeout: -1 },
+  ],
+  scenario: (sim) => {
+    const server = new Server(sim, "server", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.01),
+    });
+    const bulkhead = new Bulkhead(sim, SUBJECT, {
+      target: server,
+      maxConcurrent: 2,
+      maxWaiting: 3,
+      maxWait: 0.02,
+      timeout: 0.05,
+    });
+    new Source(sim, "load", {
+      target: bulkhead,
+      arrivals: arrivals.poisson(250),
+      stopAfter: { time: 1 },
+    });
+    return bulkhead;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (b) => {
+    const s = b.stats;
+    return [
+      [
+        "requests = rejected + waiting + lostWaiting + forwarded",
+        s.requests,
+        s.rejected + s.waiting + s.lostWaiting + s.forwarded,
+      ],
+      ["active = inFlight", s.active, s.inFlight],
+    ];
+  },
+});
 describe("Bulkhead", () => {
   it("forwards up to maxConcurrent and refuses the rest at once when nobody may wait", () => {
     const { sim, target, caller, bulkhead, outcomes } = setup();

@@ -13,8 +13,9 @@ import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { arrivals, dist, type HedgeOptions, Server, Source } from "../../../src/index.js";
 import { sine, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { callAt, type Job, Scripted } from "./support.js";
 
 /** Refuses every request after 10 ms. */
@@ -33,14 +34,55 @@ function setup() {
   return { sim, a, b, caller, outcomes: [] as string[] };
 }
 
-itReadsExactlyItsKnobs(Hedge, (_sim, target) => ({
-  target,
-  hedgeAfter: 0.05,
-  maxHedges: 2,
-  alternates: [target],
-  timeout: 1,
-}));
-
+componentLaws({
+  type: Hedge,
+  options: (sim) => ({
+    target: new Server(sim, "server"),
+    hedgeAfter: 0.05,
+    maxHedges: 2,
+    alternates: [new Server(sim, "alternate")],
+    timeout: 1,
+    budget: { ratio: 0.2 },
+  }),
+  construct: (sim, name, options) =>
+    new Hedge(sim, name, options as unknown as HedgeOptions<unknown, unknown>),
+  invalid: [
+    { target: 1 },
+    { hedgeAfter: 0 },
+    { maxHedges: 0 },
+    { alternates: "alternate" },
+    { alternates: [{}] },
+    { timeout: -0.1 },
+    { budget: { ratio: 2 } },
+  ],
+  scenario: (sim) => {
+    const slow = new Server(sim, "server", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.015),
+    });
+    const alternate = new Server(sim, "alternate", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.01),
+      queueCapacity: 3,
+    });
+    const hedge = new Hedge(sim, SUBJECT, {
+      target: slow,
+      hedgeAfter: 0.02,
+      maxHedges: 2,
+      alternates: [alternate],
+      timeout: 0.08,
+      budget: { ratio: 0.3 },
+    });
+    new Source(sim, "load", {
+      target: hedge,
+      arrivals: arrivals.poisson(100),
+      stopAfter: { time: 1 },
+    });
+    return hedge;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+});
 describe("Hedge", () => {
   it("sends no copy when the first answer comes before hedgeAfter", () => {
     const { sim, a, caller, outcomes } = setup();
