@@ -16,7 +16,7 @@ import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
 import { arrivals, dist, type FallbackOptions, Server, Source } from "../../../src/index.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
-import { callAt, type Job, Scripted } from "./support.js";
+import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
 /** Answers at once with what it was asked: "kind:payload". */
 class Echo extends Entity<string, string> {
@@ -51,12 +51,13 @@ function thrownBy(build: () => unknown): unknown {
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
+  const caller = new RecordingCaller(sim, "caller");
   return {
     sim,
-    primary: new Scripted(sim, "primary"),
-    backup: new Scripted(sim, "backup"),
-    caller: new Entity(sim, "caller"),
-    outcomes: [] as string[],
+    primary: new ScriptedTarget(sim, "primary"),
+    backup: new ScriptedTarget(sim, "backup"),
+    caller,
+    outcomes: caller.log,
   };
 }
 
@@ -120,9 +121,9 @@ describe("Fallback", () => {
         return `cached:${request.payload.id}`;
       },
     });
-    callAt(sim, caller, guarded, 0, { id: "ok", takes: 0.1 }, outcomes);
-    callAt(sim, caller, guarded, 0, { id: "down", takes: 0.2, rejects: "503" }, outcomes);
-    callAt(sim, caller, guarded, 0, { id: "slow", takes: 2 }, outcomes);
+    caller.callAt(0, guarded, { id: "ok", takes: 0.1 });
+    caller.callAt(0, guarded, { id: "down", takes: 0.2, rejects: "503" });
+    caller.callAt(0, guarded, { id: "slow", takes: 2 });
     sim.run();
     expect(outcomes).toEqual(["ok:primary:ok@0.1", "down:cached:down@0.2", "slow:cached:slow@0.5"]);
     expect(reasons).toEqual(["503", "TimeoutError"]);
@@ -146,11 +147,11 @@ describe("Fallback", () => {
     });
     primary.durations = [0.1, 0.1];
     backup.durations = [0.2, 5];
-    callAt(sim, caller, guarded, 0, { id: "a", takes: 0, rejects: "down" }, outcomes);
-    callAt(sim, caller, guarded, 1, { id: "b", takes: 0, rejects: "down" }, outcomes);
+    caller.callAt(0, guarded, { id: "a", takes: 0, rejects: "down" });
+    caller.callAt(1, guarded, { id: "b", takes: 0, rejects: "down" });
     sim.run();
-    expect(outcomes[0]).toBe("a:RemoteError(reads failed the request: down)@0.3");
-    expect(outcomes[1]).toBe("b:RemoteError(reads failed the request: timed out)@2.1");
+    expect(outcomes[0]).toBe("a:refused(down)@0.3");
+    expect(outcomes[1]).toBe("b:refused(timed out)@2.1");
     expect(guarded.stats).toMatchObject({ fallbacksUsed: 0, failed: 1, timedOut: 1 });
   });
 
@@ -163,8 +164,8 @@ describe("Fallback", () => {
     });
     primary.durations = [2, 0.1];
     backup.durations = [0.2, 0.3];
-    callAt(sim, caller, guarded, 0, { id: "slow", takes: 0 }, outcomes);
-    callAt(sim, caller, guarded, 1, { id: "ok", takes: 0 }, outcomes);
+    caller.callAt(0, guarded, { id: "slow", takes: 0 });
+    caller.callAt(1, guarded, { id: "ok", takes: 0 });
     sim.run();
     expect(outcomes).toEqual(["slow:backup:slow@0.7", "ok:primary:ok@1.1"]);
     expect(backup.log).toEqual(["0.5:slow"]); // only asked when the primary failed
@@ -190,7 +191,7 @@ describe("Fallback", () => {
         return "cached";
       },
     });
-    callAt(sim, caller, guarded, 0, { id: "a", takes: 0.1 }, outcomes);
+    caller.callAt(0, guarded, { id: "a", takes: 0.1 });
     sim.run();
     expect(outcomes).toEqual(["a:primary:a@0.1"]);
     expect(calls).toBe(0);
@@ -219,24 +220,24 @@ describe("Fallback", () => {
   });
 
   it("a fallback function that throws fails the run: it is model code, not an outcome", () => {
-    const { sim, primary, caller, outcomes } = setup();
+    const { sim, primary, caller } = setup();
     const guarded = new Fallback<Job, string>(sim, "prices", {
       primary,
       fallback: () => {
         throw new Error("cache not loaded");
       },
     });
-    callAt(sim, caller, guarded, 0, { id: "a", takes: 0.1, rejects: "down" }, outcomes);
+    caller.callAt(0, guarded, { id: "a", takes: 0.1, rejects: "down" });
     expect(() => sim.run()).toThrow(/cache not loaded/);
   });
 
   it("a crash abandons its requests: callers time out, nothing stays pending", () => {
     const { sim, primary, backup, caller, outcomes } = setup();
     const guarded = new Fallback<Job, string>(sim, "reads", { primary, fallback: backup });
-    callAt(sim, caller, guarded, 0, { id: "a", takes: 1 }, outcomes, 2);
+    caller.callAt(0, guarded, { id: "a", takes: 1 }, { timeout: 2 });
     sim.at(0.5, () => guarded.crash());
     sim.run();
-    expect(outcomes).toEqual(["a:TimeoutError(timed out after 2s)@2"]);
+    expect(outcomes).toEqual(["a:timeout@2"]);
     expect(guarded.pendingCallCount).toBe(0);
     expect(backup.log).toEqual([]);
   });
@@ -251,7 +252,7 @@ describe("Fallback", () => {
         fallbackTimeout: 0.1,
       });
       for (let i = 0; i < 20; i++) {
-        callAt(sim, caller, guarded, i * 0.05, { id: `${i}`, takes: (i % 4) * 0.04 }, outcomes);
+        caller.callAt(i * 0.05, guarded, { id: `${i}`, takes: (i % 4) * 0.04 });
       }
       return `${sim.run().traceHash} ${outcomes.join(",")}`;
     };
@@ -269,7 +270,7 @@ describe("Fallback", () => {
     expect(() => new Fallback(sim, "f3", { primary, fallback: () => "x", timeout: -1 })).toThrow(
       /timeout/,
     );
-    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const other = new ScriptedTarget(new Simulation({ seed: 1 }), "elsewhere");
     const cases: [string, object][] = [
       ["primary", { primary: undefined, fallback: () => "x" }],
       ["primary", { primary: other, fallback: () => "x" }],
@@ -303,15 +304,15 @@ describe("Fallback timeouts as profiles", () => {
       fallbackTimeout: dropping(),
     });
     for (const at of [0, 10]) {
-      callAt(sim, caller, toFunction, at, { id: `p${at}`, takes: 0.5 }, outcomes);
-      callAt(sim, caller, toEntity, at, { id: `f${at}`, takes: 0.5 }, outcomes);
+      caller.callAt(at, toFunction, { id: `p${at}`, takes: 0.5 });
+      caller.callAt(at, toEntity, { id: `f${at}`, takes: 0.5 });
     }
     sim.run();
     expect(outcomes).toEqual([
       "p0:primary:p0@0.5",
       "f0:backup:f0@0.5",
       "p10:cached@10.1",
-      "f10:RemoteError(to-entity failed the request: timed out)@10.1",
+      "f10:refused(timed out)@10.1",
     ]);
   });
 
@@ -353,15 +354,15 @@ describe("Fallback: requests lost to a crash", () => {
         expect(s.inFlight, `in flight at ${label}`).toBe(guarded.liveProcessCount);
         seen[label] = s;
       });
-    callAt(sim, caller, guarded, 0, { id: "ok", takes: 0 }, outcomes);
+    caller.callAt(0, guarded, { id: "ok", takes: 0 });
     // Refused by the primary at 0.1, then waiting on the backup (1 s) at the crash.
-    callAt(sim, caller, guarded, 0, { id: "on-backup", takes: 0, rejects: "down" }, outcomes, 2);
-    callAt(sim, caller, guarded, 0, { id: "on-primary", takes: 0 }, outcomes, 2);
+    caller.callAt(0, guarded, { id: "on-backup", takes: 0, rejects: "down" }, { timeout: 2 });
+    caller.callAt(0, guarded, { id: "on-primary", takes: 0 }, { timeout: 2 });
     look("before", 0.4);
     sim.at(0.5, () => guarded.crash());
     look("crash", 0.5);
     sim.at(0.6, () => guarded.recover());
-    callAt(sim, caller, guarded, 0.7, { id: "again", takes: 0 }, outcomes);
+    caller.callAt(0.7, guarded, { id: "again", takes: 0 });
     look("after", 0.9);
     sim.run();
     expect(backup.log).toEqual(["0.1:on-backup"]);
@@ -378,6 +379,6 @@ describe("Fallback: requests lost to a crash", () => {
       lostToCrash: 2,
     });
     expect(guarded.metrics()).toMatchObject({ inFlight: 0, lostToCrash: 2 });
-    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
+    expect(outcomes.filter((o) => o.includes(":timeout@"))).toHaveLength(2);
   });
 });

@@ -15,7 +15,7 @@ import { ConfigError } from "../../../src/errors/errors.js";
 import { arrivals, dist, Server, Source, type TimeoutWrapperOptions } from "../../../src/index.js";
 import { step } from "../../../src/random/profile.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
-import { callAt, type Job, Scripted } from "./support.js";
+import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
 /** Answers at once with what it was asked: "kind:payload". */
 class Echo extends Entity<string, string> {
@@ -36,11 +36,12 @@ function thrownBy(build: () => unknown): unknown {
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
+  const caller = new RecordingCaller(sim, "caller");
   return {
     sim,
-    primary: new Scripted(sim, "primary"),
-    caller: new Entity(sim, "caller"),
-    outcomes: [] as string[],
+    primary: new ScriptedTarget(sim, "primary"),
+    caller,
+    outcomes: caller.log,
   };
 }
 
@@ -75,14 +76,14 @@ describe("TimeoutWrapper", () => {
       target: primary,
       timeout: 0.25,
     });
-    callAt(sim, caller, bounded, 0, { id: "ok", takes: 0.1 }, outcomes);
-    callAt(sim, caller, bounded, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes);
-    callAt(sim, caller, bounded, 0, { id: "no", takes: 0.2, rejects: "busy" }, outcomes);
+    caller.callAt(0, bounded, { id: "ok", takes: 0.1 });
+    caller.callAt(0, bounded, { id: "hung", takes: Number.POSITIVE_INFINITY });
+    caller.callAt(0, bounded, { id: "no", takes: 0.2, rejects: "busy" });
     sim.run();
     expect(outcomes).toEqual([
       "ok:primary:ok@0.1",
-      "no:RemoteError(deadline failed the request: busy)@0.2",
-      "hung:RemoteError(deadline failed the request: timed out after 0.25s)@0.25",
+      "no:refused(busy)@0.2",
+      "hung:refused(timed out after 0.25s)@0.25",
     ]);
     expect(bounded.stats).toEqual({
       forwarded: 3,
@@ -100,12 +101,10 @@ describe("TimeoutWrapper", () => {
       target: primary,
       timeout: 0.25,
     });
-    callAt(sim, caller, bounded, 0, { id: "slow", takes: 1 }, outcomes);
+    caller.callAt(0, bounded, { id: "slow", takes: 1 });
     expect(sim.run().time).toBe(1);
     expect(primary.log).toEqual(["0:slow"]);
-    expect(outcomes).toEqual([
-      "slow:RemoteError(deadline failed the request: timed out after 0.25s)@0.25",
-    ]);
+    expect(outcomes).toEqual(["slow:refused(timed out after 0.25s)@0.25"]);
     expect(bounded.counters.lateReplies).toBe(1);
     expect(bounded.pendingCallCount).toBe(0);
   });
@@ -132,10 +131,10 @@ describe("TimeoutWrapper", () => {
       target: primary,
       timeout: 5,
     });
-    callAt(sim, caller, bounded, 0, { id: "a", takes: 1 }, outcomes, 2);
+    caller.callAt(0, bounded, { id: "a", takes: 1 }, { timeout: 2 });
     sim.at(0.5, () => bounded.crash());
     expect(sim.run().time).toBe(2); // the wrapper's 5 s timer went with the crash
-    expect(outcomes).toEqual(["a:TimeoutError(timed out after 2s)@2"]);
+    expect(outcomes).toEqual(["a:timeout@2"]);
     expect(bounded.pendingCallCount).toBe(0);
     expect(bounded.stats).toEqual({
       forwarded: 1,
@@ -155,7 +154,7 @@ describe("TimeoutWrapper", () => {
         timeout: 0.1,
       });
       for (let i = 0; i < 20; i++) {
-        callAt(sim, caller, bounded, i * 0.05, { id: `${i}`, takes: (i % 4) * 0.04 }, outcomes);
+        caller.callAt(i * 0.05, bounded, { id: `${i}`, takes: (i % 4) * 0.04 });
       }
       return `${sim.run().traceHash} ${outcomes.join(",")}`;
     };
@@ -175,7 +174,7 @@ describe("TimeoutWrapper", () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect(error).toMatchObject({ parameter: "timeout", given: timeout });
     }
-    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const other = new ScriptedTarget(new Simulation({ seed: 1 }), "elsewhere");
     expect(
       thrownBy(() => new TimeoutWrapper(sim, "v", { target: other, timeout: 1 })),
     ).toMatchObject({ name: "ConfigError", component: 'TimeoutWrapper "v"', parameter: "target" });
@@ -193,13 +192,13 @@ describe("TimeoutWrapper timeout as a profile", () => {
       timeout: dropping(),
     });
     for (const at of [0, 9.9, 10]) {
-      callAt(sim, caller, bounded, at, { id: `${at}`, takes: 0.5 }, outcomes);
+      caller.callAt(at, bounded, { id: `${at}`, takes: 0.5 });
     }
     sim.run();
     // Forwarded at 9.9, before the change: it keeps its 1 s deadline.
     expect(outcomes).toEqual([
       "0:primary:0@0.5",
-      "10:RemoteError(deadline failed the request: timed out after 0.1s)@10.1",
+      "10:refused(timed out after 0.1s)@10.1",
       "9.9:primary:9.9@10.4",
     ]);
     expect(bounded.timeout).toMatchObject({ kind: "profile" });
@@ -241,15 +240,15 @@ describe("TimeoutWrapper: requests lost to a crash", () => {
         expect(s.inFlight, `in flight at ${label}`).toBe(bounded.liveProcessCount);
         seen[label] = s;
       });
-    callAt(sim, caller, bounded, 0, { id: "ok", takes: 0.1 }, outcomes);
-    callAt(sim, caller, bounded, 0, { id: "no", takes: 0.2, rejects: "busy" }, outcomes);
-    callAt(sim, caller, bounded, 0, { id: "slow", takes: 1 }, outcomes, 2);
-    callAt(sim, caller, bounded, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes, 2);
+    caller.callAt(0, bounded, { id: "ok", takes: 0.1 });
+    caller.callAt(0, bounded, { id: "no", takes: 0.2, rejects: "busy" });
+    caller.callAt(0, bounded, { id: "slow", takes: 1 }, { timeout: 2 });
+    caller.callAt(0, bounded, { id: "hung", takes: Number.POSITIVE_INFINITY }, { timeout: 2 });
     look("before", 0.4);
     sim.at(0.5, () => bounded.crash());
     look("crash", 0.5);
     sim.at(0.6, () => bounded.recover());
-    callAt(sim, caller, bounded, 0.7, { id: "again", takes: 0.1 }, outcomes);
+    caller.callAt(0.7, bounded, { id: "again", takes: 0.1 });
     look("after", 0.9);
     sim.run();
     expect(seen.before).toMatchObject({ forwarded: 4, succeeded: 1, failed: 1, inFlight: 2 });
@@ -265,6 +264,6 @@ describe("TimeoutWrapper: requests lost to a crash", () => {
     });
     expect(bounded.metrics()).toMatchObject({ inFlight: 0, lostToCrash: 2 });
     expect(bounded.counters.lateReplies).toBe(1); // slow's answer at 1
-    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
+    expect(outcomes.filter((o) => o.includes(":timeout@"))).toHaveLength(2);
   });
 });
