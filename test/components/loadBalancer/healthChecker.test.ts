@@ -156,6 +156,57 @@ describe("HealthChecker", () => {
     expect(lb.healthyBackends()).toEqual([pool[1]]);
   });
 
+  it("counts refusals in failed and silence in timedOut, apart", () => {
+    const { sim, pool, lb } = setup(3);
+    pool[0]!.rejects = "503";
+    pool[1]!.takes = 1; // answers after the 0.5 s timeout
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 1,
+      timeout: 0.5,
+      unhealthyThreshold: 2,
+    });
+    sim.run({ until: 1.9 });
+    // Rounds at 0 and 1, three backends each: b0 refused twice, b1 timed out twice.
+    expect(checker.stats).toMatchObject({
+      checks: 6,
+      passed: 2,
+      failed: 2,
+      timedOut: 2,
+      lostToCrash: 0,
+      inFlight: 0,
+    });
+    // Both kinds of failure count toward the mark.
+    expect(lb.healthyBackends()).toEqual([pool[2]]);
+  });
+
+  it("counts the checks its crash cuts short in lostToCrash", () => {
+    const { sim, pool, lb } = setup(2);
+    pool[0]!.takes = 0.3;
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 1,
+      timeout: 0.5,
+    });
+    const identity = () => {
+      const s = checker.stats;
+      return s.checks - (s.passed + s.failed + s.timedOut + s.lostToCrash + s.inFlight);
+    };
+    sim.at(0.1, () => {
+      expect(checker.stats).toMatchObject({ checks: 2, passed: 1, inFlight: 1 });
+      checker.crash();
+      expect(checker.stats).toMatchObject({ checks: 2, passed: 1, lostToCrash: 1, inFlight: 0 });
+      expect(identity()).toBe(0);
+    });
+    sim.at(0.2, () => checker.recover());
+    sim.run({ until: 1.9 });
+    // The round at 1 ran as usual; the reset keeps the identity too.
+    expect(checker.stats).toMatchObject({ checks: 4, passed: 3, lostToCrash: 1, inFlight: 0 });
+    sim.resetStats();
+    expect(checker.stats).toMatchObject({ checks: 0, lostToCrash: 0 });
+    expect(identity()).toBe(0);
+  });
+
   it("a backend marked unhealthy by hand is put back once it passes", () => {
     const { sim, pool, lb } = setup(1);
     lb.markUnhealthy(pool[0]!);
