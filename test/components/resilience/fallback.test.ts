@@ -12,7 +12,7 @@ import { Fallback } from "../../../src/components/resilience/fallback.js";
 import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
-import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
+import { RemoteError } from "../../../src/errors/errors.js";
 import { arrivals, dist, type FallbackOptions, Server, Source } from "../../../src/index.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
@@ -37,16 +37,6 @@ class RefusingJobs extends Entity<Job, string> {
   override handle(request: Message<Job>) {
     this.fail(request, "no");
   }
-}
-
-/** The error `build` throws (the test fails if it throws none). */
-function thrownBy(build: () => unknown): unknown {
-  try {
-    build();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
 }
 
 function setup() {
@@ -280,9 +270,13 @@ describe("Fallback", () => {
       ["fallbackTimeout", { primary, fallback: backup, fallbackTimeout: 0 }],
     ];
     for (const [i, [parameter, options]] of cases.entries()) {
-      const error = thrownBy(() => new Fallback(sim, `bad${i}`, options as never));
-      expect(error).toBeInstanceOf(ConfigError);
-      expect(error).toMatchObject({ component: `Fallback "bad${i}"`, parameter });
+      expect(() => new Fallback(sim, `bad${i}`, options as never)).toThrow(
+        expect.objectContaining({
+          name: "ConfigError",
+          component: `Fallback "bad${i}"`,
+          parameter,
+        }),
+      );
     }
   });
 });
