@@ -16,7 +16,7 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, TimeoutError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
-import { SlotPool } from "../resource/slotPool.js";
+import { QUEUED, SlotPool } from "../resource/slotPool.js";
 import { Forwarder } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
@@ -176,14 +176,14 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     if (slots.tryTake()) {
       this.ledger.open();
     } else {
-      if (slots.queued >= this.maxWaiting) {
+      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
+      const waiter = new SlotWaiter(this.future<void>("bulkhead slot"), maxWait);
+      // Every slot is taken (tryTake failed), so the pool queues it or, the line full, refuses.
+      if (slots.admit(waiter) !== QUEUED) {
         c.rejected++;
         this.fail(request, "bulkhead full");
         return;
       }
-      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
-      const waiter = new SlotWaiter(this.future<void>("bulkhead slot"), maxWait);
-      slots.admit(waiter);
       if (maxWait >= 0) waiter.timerToken = this.after(maxWait, this.expire, waiter);
       try {
         yield waiter.slot;
