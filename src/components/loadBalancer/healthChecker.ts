@@ -68,12 +68,23 @@ export interface HealthTransition {
   readonly state: "healthy" | "unhealthy";
 }
 
+/**
+ * What a checker did, in the vocabulary of docs/components/statistics.md. At all times, crashes
+ * and statistics resets included, `checks = passed + failed + timedOut + lostToCrash + inFlight`.
+ */
 export interface HealthCheckerStats {
+  /** Checks sent. */
   readonly checks: number;
+  /** Checks the backend answered. */
   readonly passed: number;
-  /** Failed checks, timeouts included. */
+  /** Checks the backend refused (a `RemoteError`). */
   readonly failed: number;
+  /** Checks with no answer within the timeout. Both kinds of failure count toward a mark. */
   readonly timedOut: number;
+  /** Checks cut short by the checker's crash (their answers, if any, are never read). */
+  readonly lostToCrash: number;
+  /** Checks sent and not settled yet. */
+  readonly inFlight: number;
   readonly markedUnhealthy: number;
   readonly markedHealthy: number;
   /** Marks made since creation or the last statistics reset, in time order. */
@@ -100,7 +111,7 @@ export class HealthChecker<Req = unknown> extends Entity {
     outputs: [
       "markHealthy / markUnhealthy on the balancer",
       "transitions (time, backend, state)",
-      "checks, passed, failed, timedOut",
+      "checks, passed, failed (refused), timedOut, lostToCrash, inFlight",
     ],
     state: "consecutive passed and failed checks per backend (volatile)",
     failure_semantics:
@@ -137,41 +148,41 @@ export class HealthChecker<Req = unknown> extends Entity {
     passed: 0,
     failed: 0,
     timedOut: 0,
+    lostToCrash: 0,
     markedUnhealthy: 0,
     markedHealthy: 0,
   };
 
   constructor(sim: Simulation, name: string, options: HealthCheckerOptions<Req>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `HealthChecker "${name}"`;
-    this.loadBalancer = requireEntity(
+    const loadBalancer = requireEntity(
       component,
       "loadBalancer",
       options?.loadBalancer,
       sim,
       LoadBalancer,
     ) as LoadBalancer<Req, unknown>;
-    this.interval = requireSeconds(component, "interval", options.interval ?? 10);
-    this.checkTimeout = TimeoutParam.from(component, "timeout", options.timeout ?? 5);
-    this.timeout = this.checkTimeout.param;
-    const timeout = this.timeout;
-    if (isProfile(timeout) ? timeout.max > this.interval : timeout > this.interval) {
+    const interval = requireSeconds(component, "interval", options.interval ?? 10);
+    const checkTimeout = TimeoutParam.from(component, "timeout", options.timeout ?? 5);
+    const timeout = checkTimeout.param;
+    if (isProfile(timeout) ? timeout.max > interval : timeout > interval) {
       throw new ConfigError(
         component,
         "timeout",
-        `at most the interval (${this.interval} s)${isProfile(timeout) ? " at all times" : ""}, so one round's checks end before the next`,
+        `at most the interval (${interval} s)${isProfile(timeout) ? " at all times" : ""}, so one round's checks end before the next`,
         isProfile(timeout)
           ? `${timeout.description} (ranges over [${timeout.min}, ${timeout.max}])`
           : timeout,
       );
     }
-    this.unhealthyThreshold = requireInteger(
+    const unhealthyThreshold = requireInteger(
       component,
       "unhealthyThreshold",
       options.unhealthyThreshold ?? 3,
       1,
     );
-    this.healthyThreshold = requireInteger(
+    const healthyThreshold = requireInteger(
       component,
       "healthyThreshold",
       options.healthyThreshold ?? 2,
@@ -181,6 +192,13 @@ export class HealthChecker<Req = unknown> extends Entity {
     if (typeof kind !== "string" || kind.length === 0) {
       throw new ConfigError(component, "kind", "a non-empty string", kind);
     }
+    super(sim, name);
+    this.loadBalancer = loadBalancer;
+    this.interval = interval;
+    this.checkTimeout = checkTimeout;
+    this.timeout = timeout;
+    this.unhealthyThreshold = unhealthyThreshold;
+    this.healthyThreshold = healthyThreshold;
     this.kind = kind;
     this.payload = options.payload as Req;
     this.startTime = sim.now;
@@ -188,11 +206,11 @@ export class HealthChecker<Req = unknown> extends Entity {
   }
 
   get stats(): HealthCheckerStats {
-    return { ...this.counts, transitions: this.log };
+    return { ...this.counts, inFlight: this.outstanding, transitions: this.log };
   }
 
   override metrics(): EntityMetrics {
-    return { ...this.counts, transitions: this.log.length };
+    return { ...this.counts, inFlight: this.outstanding, transitions: this.log.length };
   }
 
   private readonly checkAll = (): void => {
@@ -210,7 +228,8 @@ export class HealthChecker<Req = unknown> extends Entity {
     const c = this.counts;
     c.checks++;
     this.outstanding++;
-    let passed: boolean;
+    let passed = false;
+    let settled = false;
     try {
       yield this.request(
         backend,
@@ -219,14 +238,17 @@ export class HealthChecker<Req = unknown> extends Entity {
         this.checkTimeout.callOptionsAt(this.now),
       );
       passed = true;
+      settled = true;
       c.passed++;
     } catch (error) {
       if (error instanceof TimeoutError) c.timedOut++;
-      else if (!(error instanceof RemoteError)) throw error;
-      passed = false;
-      c.failed++;
+      else if (error instanceof RemoteError) c.failed++;
+      else throw error;
+      settled = true;
     } finally {
       this.outstanding--;
+      // Only the checker's crash closes a check before it settles.
+      if (!settled) c.lostToCrash++;
     }
     // The backend may have been removed while the check was out.
     if (!this.loadBalancer.hasBackend(backend)) {
@@ -263,8 +285,8 @@ export class HealthChecker<Req = unknown> extends Entity {
 
   /**
    * Counts and the transitions log restart now; streaks (state: how close each backend is to a
-   * mark) are kept. A check still out at the reset is counted again in `checks`, so `checks >=
-   * passed + failed` keeps holding.
+   * mark) are kept. A check still out at the reset is counted again in `checks`, so `checks =
+   * passed + failed + timedOut + lostToCrash + inFlight` keeps holding.
    */
   protected override onResetStats(): void {
     const c = this.counts;
@@ -272,6 +294,7 @@ export class HealthChecker<Req = unknown> extends Entity {
     c.passed = 0;
     c.failed = 0;
     c.timedOut = 0;
+    c.lostToCrash = 0;
     c.markedUnhealthy = 0;
     c.markedHealthy = 0;
     this.log.length = 0;

@@ -150,7 +150,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   private counts = { requests: 0, rejected: 0, markedUnhealthy: 0, markedHealthy: 0 };
 
   constructor(sim: Simulation, name: string, options: LoadBalancerOptions<Req, Res> = {}) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `LoadBalancer "${name}"`;
     const backends = options.backends ?? [];
     if (!Array.isArray(backends)) {
@@ -160,6 +160,26 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
         "an array of entities or { backend, weight }",
         backends,
       );
+    }
+    const initial: BackendRecord<Req, Res>[] = [];
+    for (const entry of backends) {
+      // Anything but a { backend, weight } object is checked as a plain backend.
+      const weighted =
+        entry instanceof Entity || typeof entry !== "object" || entry === null
+          ? null
+          : (entry as WeightedBackend<Req, Res>);
+      const backend = weighted === null ? entry : weighted.backend;
+      const record = checkedBackend<Req, Res>(
+        sim,
+        component,
+        "backends",
+        backend,
+        weighted === null ? 1 : weighted.weight,
+      );
+      if (initial.some((r) => r.backend === record.backend)) {
+        throw new ConfigError(component, "backends", "each backend once", record.name);
+      }
+      initial.push(record);
     }
     const chosen = options.strategy ?? roundRobin();
     if (!isLoadBalancingStrategy(chosen)) {
@@ -175,19 +195,13 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
     if (typeof smoothing !== "number" || !(smoothing > 0 && smoothing <= 1)) {
       throw new ConfigError(component, "responseTimeSmoothing", "a number in (0, 1]", smoothing);
     }
+    super(sim, name);
     this.strategy = chosen.description;
     this.selector = chosen.selector(this.random("strategy")) as BackendSelector<Req>;
     this.forwarder = new Forwarder(this, { ledger: this.ledger, timeout });
     this.smoothing = smoothing;
-    for (const entry of backends) {
-      // Anything but a { backend, weight } object is checked as a plain backend.
-      const weighted =
-        entry instanceof Entity || typeof entry !== "object" || entry === null
-          ? null
-          : (entry as WeightedBackend<Req, Res>);
-      const backend = weighted === null ? entry : weighted.backend;
-      this.insert(component, "backends", backend, weighted === null ? 1 : weighted.weight);
-    }
+    this.records.push(...initial);
+    this.healthyCount = initial.length;
     this.selector.backendsChanged?.(this.records);
   }
 
@@ -350,18 +364,14 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   }
 
   private insert(component: string, parameter: string, backend: unknown, weight: unknown): void {
-    const entity = requireEntity(component, parameter, backend, this.sim, Entity) as Entity<
-      Req,
-      Res
-    >;
-    if (entity === (this as Entity<unknown, unknown>)) {
-      throw new ConfigError(component, parameter, "an entity other than the balancer", entity);
+    const record = checkedBackend<Req, Res>(this.sim, component, parameter, backend, weight);
+    if (record.backend === (this as Entity<unknown, unknown>)) {
+      throw new ConfigError(component, parameter, "an entity other than the balancer", record.name);
     }
-    if (this.indexOf(entity) >= 0) {
-      throw new ConfigError(component, parameter, "each backend once", entity.name);
+    if (this.indexOf(record.backend) >= 0) {
+      throw new ConfigError(component, parameter, "each backend once", record.name);
     }
-    const checkedWeight = requireInteger(component, "weight", weight, 1);
-    this.records.push(new BackendRecord(entity, entity.name, checkedWeight));
+    this.records.push(record);
     this.healthyCount++;
   }
 
@@ -407,4 +417,16 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
       record.timedOut = 0;
     }
   }
+}
+
+/** A backend and its weight, checked (an entity of this simulation, an integer weight >= 1). */
+function checkedBackend<Req, Res>(
+  sim: Simulation,
+  component: string,
+  parameter: string,
+  backend: unknown,
+  weight: unknown,
+): BackendRecord<Req, Res> {
+  const entity = requireEntity(component, parameter, backend, sim, Entity) as Entity<Req, Res>;
+  return new BackendRecord(entity, entity.name, requireInteger(component, "weight", weight, 1));
 }

@@ -16,6 +16,7 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, TimeoutError } from "../../errors/errors.js";
 import { type Param, valueAt } from "../../random/profile.js";
+import { QUEUED, SlotPool } from "../resource/slotPool.js";
 import { Forwarder } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
@@ -97,9 +98,8 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   readonly maxWaiting: number;
   private readonly target: Entity<Req, Res>;
   private readonly maxWait: Param | undefined;
-  /** Requests waiting for a slot, oldest first: each is woken by resolving its future. */
-  private readonly queue: SimFuture<void>[] = [];
-  private active = 0;
+  /** The slots and the waiting line (FIFO, at most `maxWaiting`). */
+  private readonly slots: SlotPool<SlotWaiter>;
   /** One entry per slot taken: opened when a request gets its slot, settled with its outcome. */
   private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
   private readonly forwarder: Forwarder<Req, Res>;
@@ -111,31 +111,56 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private refusing = 0;
 
   constructor(sim: Simulation, name: string, options: BulkheadOptions<Req, Res>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `Bulkhead "${name}"`;
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
       Req,
       Res
     >;
-    this.maxConcurrent = requireInteger(component, "maxConcurrent", options.maxConcurrent, 1);
-    this.maxWaiting = requireInteger(component, "maxWaiting", options.maxWaiting ?? 0, 0);
-    this.maxWait =
+    const maxConcurrent = requireInteger(component, "maxConcurrent", options.maxConcurrent, 1);
+    const maxWaiting = requireInteger(component, "maxWaiting", options.maxWaiting ?? 0, 0);
+    const maxWait =
       options.maxWait === undefined
         ? undefined
         : requireSecondsParam(component, "maxWait", options.maxWait);
-    this.forwarder = new Forwarder(this, {
-      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
-    });
-    if (this.maxWait !== undefined && this.maxWaiting === 0) {
-      throw new ConfigError(component, "maxWait", "unset when maxWaiting is 0", this.maxWait);
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    if (maxWait !== undefined && maxWaiting === 0) {
+      throw new ConfigError(component, "maxWait", "unset when maxWaiting is 0", maxWait);
     }
+    super(sim, name);
+    this.target = target;
+    this.maxConcurrent = maxConcurrent;
+    this.maxWaiting = maxWaiting;
+    this.maxWait = maxWait;
+    this.forwarder = new Forwarder(this, { timeout });
+    this.slots = new SlotPool<SlotWaiter>(this, component, {
+      capacity: maxConcurrent,
+      capacityOption: "maxConcurrent",
+      queueCapacity: maxWaiting,
+      start: this.handOver,
+      crashed: (lost) => {
+        // The crash cancelled the processes holding and waiting for slots; the request ledger
+        // counts the forwarded ones lost, the waiters are counted here. A refusal not sent yet
+        // was never received: that request is lost too.
+        const c = this.counts;
+        c.rejected -= this.refusing;
+        c.lostWaiting += lost.length + this.refusing;
+        this.refusing = 0;
+      },
+      statsReset: () => {
+        const c = this.counts;
+        c.requests = this.slots.queued + this.refusing + this.ledger.inFlight;
+        c.rejected = this.refusing;
+        c.lostWaiting = 0;
+      },
+    });
   }
 
   get stats(): BulkheadStats {
     return {
       ...this.counts,
-      active: this.active,
-      waiting: this.queue.length,
+      active: this.slots.active,
+      waiting: this.slots.queued,
       ...this.ledger.counts(),
     };
   }
@@ -146,47 +171,33 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
 
   override *handle(request: Message<Req>) {
     const c = this.counts;
+    const slots = this.slots;
     c.requests++;
-    if (this.active >= this.maxConcurrent) {
-      if (this.queue.length >= this.maxWaiting) {
+    if (slots.tryTake()) {
+      this.ledger.open();
+    } else {
+      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
+      const waiter = new SlotWaiter(this.future<void>("bulkhead slot"), maxWait);
+      // Every slot is taken (tryTake failed), so the pool queues it or, the line full, refuses.
+      if (slots.admit(waiter) !== QUEUED) {
         c.rejected++;
         this.fail(request, "bulkhead full");
         return;
       }
-      const slot = this.future<void>("bulkhead slot");
-      this.queue.push(slot);
-      const maxWait = this.maxWait === undefined ? -1 : valueAt(this.maxWait, this.now);
-      const timer = maxWait < 0 ? null : this.sleep(maxWait);
-      if (timer !== null) {
-        // The wait ends one way or the other: a slot (resolved by a finishing request) or the
-        // timer. Whichever comes first settles the slot; the timer is then cancelled. The slot
-        // leaves the queue at once, in the timer's event: this process resumes only in a later
-        // event, and a request finishing at the same instant must not hand it the slot.
-        timer.addListener({
-          futureSettled: () => {
-            if (timer.state !== "resolved" || !slot.isPending) return;
-            this.queue.splice(this.queue.indexOf(slot), 1);
-            // Refused now; the failure is sent when its process resumes, in this instant.
-            c.rejected++;
-            this.refusing++;
-            slot.reject(new TimeoutError(maxWait));
-          },
-        });
-      }
+      if (maxWait >= 0) waiter.timerToken = this.after(maxWait, this.expire, waiter);
       try {
-        yield slot;
+        yield waiter.slot;
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
         this.refusing--;
         this.fail(request, "bulkhead wait timed out");
         return;
       } finally {
-        timer?.cancel("slot settled");
+        // Cancelled here rather than at the hand-over: a waiter served in its deadline's own
+        // instant keeps the timer event it always had, so traces stay as they were.
+        if (waiter.timerToken >= 0) this.cancelTimer(waiter.timerToken);
       }
-      // A finishing request handed its slot over: `active` and the ledger already count it.
-    } else {
-      this.active++;
-      this.ledger.open();
+      // `handOver` gave it the slot: the pool and the ledger already count it.
     }
     try {
       const outcome = yield* this.forwarder.forward(this.target, request);
@@ -194,37 +205,36 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       this.forwarder.relay(request, outcome);
     } finally {
       // A crash cancelling this process hands nothing over: every waiter is lost with it.
-      if (this.isUp) this.release();
+      if (this.isUp) slots.release();
     }
   }
 
-  /** Frees a slot: handed straight to the oldest waiter if there is one. */
-  private release(): void {
-    const next = this.queue.shift();
-    if (next === undefined) {
-      this.active--;
-    } else {
-      this.ledger.open();
-      next.resolve();
-    }
-  }
+  /** The pool gave a freed slot to the oldest waiter: it is forwarded from this instant. */
+  private readonly handOver = (waiter: SlotWaiter): void => {
+    this.ledger.open();
+    waiter.slot.resolve();
+  };
 
-  protected override onCrash(): void {
-    // The crash cancelled the processes holding and waiting for slots; the request ledger
-    // counts the forwarded ones lost, the waiters are counted here. A refusal not sent yet was
-    // never received: that request is lost too.
-    const c = this.counts;
-    c.rejected -= this.refusing;
-    c.lostWaiting += this.queue.length + this.refusing;
-    this.refusing = 0;
-    this.active = 0;
-    this.queue.length = 0;
-  }
+  /**
+   * `maxWait` ran out. The waiter leaves the line here, in the timer's event, not when its
+   * process resumes: a slot freed later in this same instant must not be handed to it. One
+   * freed earlier in this instant has already been handed to it (then this does nothing).
+   */
+  private readonly expire = (waiter: SlotWaiter): void => {
+    if (!this.slots.remove(waiter)) return;
+    // Refused now; the failure is sent when its process resumes, in this instant.
+    this.counts.rejected++;
+    this.refusing++;
+    waiter.slot.reject(new TimeoutError(waiter.maxWait));
+  };
+}
 
-  protected override onResetStats(): void {
-    const c = this.counts;
-    c.requests = this.queue.length + this.refusing + this.ledger.inFlight;
-    c.rejected = this.refusing;
-    c.lostWaiting = 0;
-  }
+/** A request waiting for a slot: woken by resolving `slot`, refused by its `maxWait` timer. */
+class SlotWaiter {
+  timerToken = -1;
+  constructor(
+    readonly slot: SimFuture<void>,
+    /** Seconds it may wait, or -1 for no limit. */
+    readonly maxWait: number,
+  ) {}
 }

@@ -135,35 +135,38 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private readonly log: CircuitTransition[] = [];
 
   constructor(sim: Simulation, name: string, options: CircuitBreakerOptions<Req, Res>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `CircuitBreaker "${name}"`;
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
       Req,
       Res
     >;
-    this.failureThreshold = requireInteger(
+    const failureThreshold = requireInteger(
       component,
       "failureThreshold",
       options.failureThreshold ?? 5,
       1,
     );
-    this.openDuration = requireSecondsParam(component, "openDuration", options.openDuration ?? 5);
-    this.halfOpenSuccesses = requireInteger(
+    const openDuration = requireSecondsParam(component, "openDuration", options.openDuration ?? 5);
+    const halfOpenSuccesses = requireInteger(
       component,
       "halfOpenSuccesses",
       options.halfOpenSuccesses ?? 1,
       1,
     );
-    this.forwarder = new Forwarder(this, {
-      ledger: this.ledger,
-      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
-      isFailure: optionalFunction(
-        component,
-        "isFailure",
-        options.isFailure,
-        "a function (answer, seconds) => boolean",
-      ),
-    });
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    const isFailure = optionalFunction(
+      component,
+      "isFailure",
+      options.isFailure,
+      "a function (answer, seconds) => boolean",
+    );
+    super(sim, name);
+    this.target = target;
+    this.failureThreshold = failureThreshold;
+    this.openDuration = openDuration;
+    this.halfOpenSuccesses = halfOpenSuccesses;
+    this.forwarder = new Forwarder(this, { ledger: this.ledger, timeout, isFailure });
   }
 
   get stats(): CircuitBreakerStats {

@@ -95,18 +95,15 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private fallbacksUsed = 0;
 
   constructor(sim: Simulation, name: string, options: FallbackOptions<Req, Res>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `Fallback "${name}"`;
-    this.primary = requireEntity(component, "primary", options?.primary, sim, Entity) as Entity<
+    const primary = requireEntity(component, "primary", options?.primary, sim, Entity) as Entity<
       Req,
       Res
     >;
     const fallback = options.fallback;
     if (typeof fallback !== "function") requireEntity(component, "fallback", fallback, sim, Entity);
-    this.fallback = fallback;
-    this.forwarder = new Forwarder(this, {
-      timeout: TimeoutParam.optional(component, "timeout", options.timeout),
-    });
+    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
     const fallbackTimeout = TimeoutParam.optional(
       component,
       "fallbackTimeout",
@@ -120,6 +117,10 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
         fallbackTimeout.param,
       );
     }
+    super(sim, name);
+    this.primary = primary;
+    this.fallback = fallback;
+    this.forwarder = new Forwarder(this, { timeout });
     this.fallbackTimeout = fallbackTimeout;
   }
 

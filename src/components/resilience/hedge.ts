@@ -115,7 +115,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly forwarder = new Forwarder<Req, Res>(this);
 
   constructor(sim: Simulation, name: string, options: HedgeOptions<Req, Res>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `Hedge "${name}"`;
     const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
       Req,
@@ -131,12 +131,14 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
       requireEntity(component, "alternates", alternate, sim, Entity);
     }
     const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+    const budget = TokenBudget.from(component, "budget", options.budget);
+    super(sim, name);
     this.target = target;
     this.alternates = [...alternates];
     this.hedgeAfter = hedgeAfter;
     this.maxHedges = maxHedges;
     this.timeout = timeout;
-    this.budget = TokenBudget.from(component, "budget", options.budget);
+    this.budget = budget;
   }
 
   get stats(): HedgeStats {

@@ -67,13 +67,15 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   private readonly forwarder: Forwarder<Req, Res>;
 
   constructor(sim: Simulation, name: string, options: TimeoutWrapperOptions<Req, Res>) {
-    super(sim, name);
+    // Every option is checked before the entity registers, so a refused one leaves no trace.
     const component = `TimeoutWrapper "${name}"`;
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
       Req,
       Res
     >;
     const deadline = TimeoutParam.from(component, "timeout", options.timeout);
+    super(sim, name);
+    this.target = target;
     this.timeout = deadline.param;
     this.forwarder = new Forwarder(this, {
       ledger: this.ledger,

@@ -15,9 +15,10 @@ import { LoadBalancer } from "../../../src/components/loadBalancer/loadBalancer.
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { dist, type HealthCheckerOptions, Server } from "../../../src/index.js";
 import { constant } from "../../../src/load/arrivals.js";
 import { step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { Backend } from "./support.js";
 
 function setup(count = 3) {
@@ -27,16 +28,65 @@ function setup(count = 3) {
   return { sim, pool, lb };
 }
 
-itReadsExactlyItsKnobs(HealthChecker, (sim, target) => ({
-  loadBalancer: new LoadBalancer(sim, "balancer", { backends: [target] }),
-  interval: 2,
-  timeout: 0.5,
-  unhealthyThreshold: 2,
-  healthyThreshold: 3,
-  kind: "ping",
-  payload: 0,
-}));
-
+componentLaws({
+  type: HealthChecker,
+  options: (sim) => ({
+    loadBalancer: new LoadBalancer(sim, "balancer", { backends: [new Server(sim, "server")] }),
+    interval: 2,
+    timeout: 0.5,
+    unhealthyThreshold: 2,
+    healthyThreshold: 3,
+    kind: "ping",
+    payload: 0,
+  }),
+  construct: (sim, name, options) =>
+    new HealthChecker(sim, name, options as unknown as HealthCheckerOptions<unknown>),
+  invalid: [
+    { loadBalancer: "lb" },
+    { interval: 0 },
+    { timeout: 0 },
+    { timeout: 3 },
+    { unhealthyThreshold: 0 },
+    { healthyThreshold: 1.5 },
+    { kind: "" },
+  ],
+  scenario: (sim) => {
+    const steady = new Server(sim, "steady", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.005),
+    });
+    // Refuses checks while busy (no queue), and goes silent while crashed.
+    const flaky = new Server(sim, "flaky", {
+      concurrency: 1,
+      serviceTime: dist.exponential(0.01),
+      queueCapacity: 0,
+    });
+    const lb = new LoadBalancer(sim, "lb", { backends: [steady, flaky], timeout: 0.05 });
+    const checker = new HealthChecker(sim, SUBJECT, {
+      loadBalancer: lb,
+      interval: 0.02,
+      timeout: 0.01,
+      unhealthyThreshold: 2,
+      healthyThreshold: 2,
+    });
+    sim.at(0.15, () => flaky.crash());
+    sim.at(0.3, () => flaky.recover());
+    new Source(sim, "load", { target: lb, arrivals: constant(100), stopAfter: { time: 1 } });
+    return checker;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (checker) => {
+    const s = checker.stats;
+    return [
+      [
+        "checks = passed + failed + timedOut + lostToCrash + inFlight",
+        s.checks,
+        s.passed + s.failed + s.timedOut + s.lostToCrash + s.inFlight,
+      ],
+    ];
+  },
+});
 describe("HealthChecker", () => {
   it("takes a crashed backend out after 3 failed checks and puts it back after 2 passed", () => {
     const { sim, pool, lb } = setup();
@@ -58,7 +108,13 @@ describe("HealthChecker", () => {
     expect(lb.isHealthy(pool[1]!)).toBe(true);
     expect(lb.stats).toMatchObject({ markedUnhealthy: 1, markedHealthy: 1 });
     // Rounds 0..30, 3 backends each; b1 missed rounds 11..20; round 30's checks are still out.
-    expect(checker.stats).toMatchObject({ checks: 93, timedOut: 10, failed: 10, passed: 80 });
+    expect(checker.stats).toMatchObject({
+      checks: 93,
+      timedOut: 10,
+      failed: 0,
+      passed: 80,
+      inFlight: 3,
+    });
   });
 
   it("with a checker, requests stop failing once the crashed backend is out", () => {
@@ -98,6 +154,57 @@ describe("HealthChecker", () => {
     expect(checker.stats).toMatchObject({ failed: 1, timedOut: 0, passed: 1 });
     expect(checker.stats.transitions).toEqual([{ time: 0.01, backend: "b0", state: "unhealthy" }]);
     expect(lb.healthyBackends()).toEqual([pool[1]]);
+  });
+
+  it("counts refusals in failed and silence in timedOut, apart", () => {
+    const { sim, pool, lb } = setup(3);
+    pool[0]!.rejects = "503";
+    pool[1]!.takes = 1; // answers after the 0.5 s timeout
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 1,
+      timeout: 0.5,
+      unhealthyThreshold: 2,
+    });
+    sim.run({ until: 1.9 });
+    // Rounds at 0 and 1, three backends each: b0 refused twice, b1 timed out twice.
+    expect(checker.stats).toMatchObject({
+      checks: 6,
+      passed: 2,
+      failed: 2,
+      timedOut: 2,
+      lostToCrash: 0,
+      inFlight: 0,
+    });
+    // Both kinds of failure count toward the mark.
+    expect(lb.healthyBackends()).toEqual([pool[2]]);
+  });
+
+  it("counts the checks its crash cuts short in lostToCrash", () => {
+    const { sim, pool, lb } = setup(2);
+    pool[0]!.takes = 0.3;
+    const checker = new HealthChecker<string>(sim, "health", {
+      loadBalancer: lb,
+      interval: 1,
+      timeout: 0.5,
+    });
+    const identity = () => {
+      const s = checker.stats;
+      return s.checks - (s.passed + s.failed + s.timedOut + s.lostToCrash + s.inFlight);
+    };
+    sim.at(0.1, () => {
+      expect(checker.stats).toMatchObject({ checks: 2, passed: 1, inFlight: 1 });
+      checker.crash();
+      expect(checker.stats).toMatchObject({ checks: 2, passed: 1, lostToCrash: 1, inFlight: 0 });
+      expect(identity()).toBe(0);
+    });
+    sim.at(0.2, () => checker.recover());
+    sim.run({ until: 1.9 });
+    // The round at 1 ran as usual; the reset keeps the identity too.
+    expect(checker.stats).toMatchObject({ checks: 4, passed: 3, lostToCrash: 1, inFlight: 0 });
+    sim.resetStats();
+    expect(checker.stats).toMatchObject({ checks: 0, lostToCrash: 0 });
+    expect(identity()).toBe(0);
   });
 
   it("a backend marked unhealthy by hand is put back once it passes", () => {

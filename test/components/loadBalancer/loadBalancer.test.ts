@@ -24,31 +24,80 @@ import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, SimulationError } from "../../../src/errors/errors.js";
+import type { LoadBalancerOptions } from "../../../src/index.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/index.js";
 import { step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
-import { Backend, callAt } from "./support.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { RecordingCaller } from "../../support/targets.js";
+import { Backend } from "./support.js";
 
 function setup(count = 3) {
   const sim = new Simulation({ seed: 1 });
   const pool = Array.from({ length: count }, (_, i) => new Backend(sim, `b${i}`));
-  const caller = new Entity(sim, "caller");
-  return { sim, pool, caller, outcomes: [] as string[] };
+  const caller = new RecordingCaller<string, string>(sim, "caller");
+  return { sim, pool, caller, outcomes: caller.log };
 }
 
-itReadsExactlyItsKnobs(LoadBalancer, (sim, target) => ({
-  backends: [target, { backend: new Entity(sim, "weighted"), weight: 2 }],
-  strategy: leastConnections(),
-  timeout: 1,
-  responseTimeSmoothing: 0.5,
-}));
-
+componentLaws({
+  type: LoadBalancer,
+  options: (sim) => ({
+    backends: [new Server(sim, "a"), { backend: new Server(sim, "b"), weight: 2 }],
+    strategy: leastConnections(),
+    timeout: 1,
+    responseTimeSmoothing: 0.5,
+  }),
+  construct: (sim, name, options) =>
+    new LoadBalancer(sim, name, options as unknown as LoadBalancerOptions<unknown, unknown>),
+  invalid: [
+    { backends: "a" },
+    { backends: [3] },
+    { backends: [{ backend: "a", weight: 1 }] },
+    { backends: [{ backend: null, weight: 0 }] },
+    { strategy: "round robin" },
+    { timeout: 0 },
+    { responseTimeSmoothing: 0 },
+    { responseTimeSmoothing: 1.5 },
+  ],
+  scenario: (sim) => {
+    const a = new Server(sim, "a", { concurrency: 1, serviceTime: exponential(0.01) });
+    const b = new Server(sim, "b", {
+      concurrency: 2,
+      serviceTime: exponential(0.02),
+      queueCapacity: 2,
+    });
+    const slow = new Server(sim, "slow", { concurrency: 1, serviceTime: exponential(0.05) });
+    const lb = new LoadBalancer(sim, SUBJECT, {
+      backends: [a, { backend: b, weight: 2 }, slow],
+      strategy: leastConnections(),
+      timeout: 0.04,
+      responseTimeSmoothing: 0.5,
+    });
+    // A backend out of rotation for a while: requests are refused when none is left.
+    sim.at(0.2, () => lb.markUnhealthy(slow));
+    sim.at(0.6, () => lb.markHealthy(slow));
+    new Source(sim, "load", { target: lb, arrivals: poisson(150), stopAfter: { time: 1 } });
+    return lb;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (lb) => {
+    const s = lb.stats;
+    return [
+      ["requests = rejected + forwarded", s.requests, s.rejected + s.forwarded],
+      [
+        "forwarded = sum of forwarded per backend",
+        s.forwarded,
+        s.backends.reduce((sum, r) => sum + r.forwarded, 0),
+      ],
+    ];
+  },
+});
 describe("LoadBalancer: forwarding", () => {
   it("forwards each request to one backend and relays the reply (round robin by default)", () => {
     const { sim, pool, caller, outcomes } = setup();
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
-    for (let i = 0; i < 4; i++) callAt(sim, caller, lb, i, `r${i}`, outcomes);
+    for (let i = 0; i < 4; i++) caller.callAt(i, lb, `r${i}`, { id: `r${i}` });
     sim.run();
     expect(outcomes).toEqual(["r0:b0@0.01", "r1:b1@1.01", "r2:b2@2.01", "r3:b0@3.01"]);
     expect(lb.strategy).toBe("round robin");
@@ -60,9 +109,9 @@ describe("LoadBalancer: forwarding", () => {
     const { sim, pool, caller, outcomes } = setup(1);
     pool[0]!.rejects = "queue full";
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
-    callAt(sim, caller, lb, 0, "r", outcomes);
+    caller.callAt(0, lb, "r", { id: "r" });
     sim.run();
-    expect(outcomes).toEqual(["r:RemoteError(lb failed the request: queue full)@0.01"]);
+    expect(outcomes).toEqual(["r:refused(queue full)@0.01"]);
     expect(lb.stats).toMatchObject({ failed: 1, timedOut: 0, succeeded: 0 });
     expect(lb.stats.backends[0]).toMatchObject({ failed: 1, responseTime: Number.NaN });
   });
@@ -71,9 +120,9 @@ describe("LoadBalancer: forwarding", () => {
     const { sim, pool, caller, outcomes } = setup(1);
     pool[0]!.takes = 5;
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool, timeout: 0.5 });
-    callAt(sim, caller, lb, 0, "r", outcomes);
+    caller.callAt(0, lb, "r", { id: "r" });
     sim.run();
-    expect(outcomes).toEqual(["r:RemoteError(lb failed the request: timed out)@0.5"]);
+    expect(outcomes).toEqual(["r:refused(timed out)@0.5"]);
     expect(lb.stats).toMatchObject({ failed: 0, timedOut: 1 });
     // A timeout counts as a response that took the whole timeout.
     expect(lb.stats.backends[0]!.responseTime).toBe(0.5);
@@ -85,11 +134,11 @@ describe("LoadBalancer: forwarding", () => {
   });
 
   it("counts requests in flight per backend while they are outstanding", () => {
-    const { sim, pool, caller, outcomes } = setup(2);
+    const { sim, pool, caller } = setup(2);
     pool[0]!.takes = 1;
     pool[1]!.takes = 1;
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
-    for (let i = 0; i < 3; i++) callAt(sim, caller, lb, 0, `r${i}`, outcomes);
+    for (let i = 0; i < 3; i++) caller.callAt(0, lb, `r${i}`, { id: `r${i}` });
     sim.run({ until: 0.5 });
     expect(lb.stats.inFlight).toBe(3);
     expect(lb.stats.backends.map((b) => b.inFlight)).toEqual([2, 1]);
@@ -99,7 +148,7 @@ describe("LoadBalancer: forwarding", () => {
   });
 
   it("smooths response times with the stated weight of the newest answer", () => {
-    const { sim, pool, caller, outcomes } = setup(1);
+    const { sim, pool, caller } = setup(1);
     const lb = new LoadBalancer<string, string>(sim, "lb", {
       backends: pool,
       responseTimeSmoothing: 0.5,
@@ -109,7 +158,7 @@ describe("LoadBalancer: forwarding", () => {
       sim.at(i, () => {
         pool[0]!.takes = takes;
       });
-      callAt(sim, caller, lb, i, `r${i}`, outcomes);
+      caller.callAt(i, lb, `r${i}`, { id: `r${i}` });
     });
     sim.run();
     // 0.1, then 0.1 + 0.5 (0.3 - 0.1) = 0.2, then 0.2 + 0.5 (0.1 - 0.2) = 0.15.
@@ -144,22 +193,18 @@ describe("LoadBalancer: backends and health", () => {
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
     lb.markUnhealthy(pool[0]!);
     lb.markUnhealthy(pool[1]!);
-    callAt(sim, caller, lb, 1, "r", outcomes);
+    caller.callAt(1, lb, "r", { id: "r" });
     sim.run();
-    expect(outcomes).toEqual([
-      "r:RemoteError(lb failed the request: no healthy backend (all 2 unhealthy))@1",
-    ]);
+    expect(outcomes).toEqual(["r:refused(no healthy backend (all 2 unhealthy))@1"]);
     expect(lb.stats).toMatchObject({ rejected: 1, forwarded: 0, healthy: 0 });
   });
 
   it("refuses at once when it has no backends", () => {
     const { sim, caller, outcomes } = setup(0);
     const lb = new LoadBalancer<string, string>(sim, "lb");
-    callAt(sim, caller, lb, 0, "r", outcomes);
+    caller.callAt(0, lb, "r", { id: "r" });
     sim.run();
-    expect(outcomes).toEqual([
-      "r:RemoteError(lb failed the request: no healthy backend (no backends))@0",
-    ]);
+    expect(outcomes).toEqual(["r:refused(no healthy backend (no backends))@0"]);
   });
 
   it("an unhealthy backend gets nothing until it is marked healthy again", () => {
@@ -169,9 +214,9 @@ describe("LoadBalancer: backends and health", () => {
     lb.markUnhealthy(pool[1]!); // no effect the second time
     expect(lb.healthyBackends()).toEqual([pool[0], pool[2]]);
     expect(lb.isHealthy(pool[1]!)).toBe(false);
-    for (let i = 0; i < 4; i++) callAt(sim, caller, lb, i, `r${i}`, outcomes);
+    for (let i = 0; i < 4; i++) caller.callAt(i, lb, `r${i}`, { id: `r${i}` });
     sim.at(3.5, () => lb.markHealthy(pool[1]!));
-    for (let i = 4; i < 7; i++) callAt(sim, caller, lb, i, `r${i}`, outcomes);
+    for (let i = 4; i < 7; i++) caller.callAt(i, lb, `r${i}`, { id: `r${i}` });
     sim.run();
     expect(outcomes.map((o) => o.split(":")[1]!.split("@")[0])).toEqual([
       "b0",
@@ -189,12 +234,12 @@ describe("LoadBalancer: backends and health", () => {
     const { sim, pool, caller, outcomes } = setup(2);
     pool[0]!.takes = 2;
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
-    callAt(sim, caller, lb, 0, "slow", outcomes); // to b0, answered at 2
+    caller.callAt(0, lb, "slow", { id: "slow" }); // to b0, answered at 2
     sim.at(1, () => lb.removeBackend(pool[0]!));
     const extra = new Backend(sim, "b2");
     sim.at(1, () => lb.addBackend(extra, { weight: 3 }));
-    callAt(sim, caller, lb, 1.5, "x", outcomes);
-    callAt(sim, caller, lb, 1.6, "y", outcomes);
+    caller.callAt(1.5, lb, "x", { id: "x" });
+    caller.callAt(1.6, lb, "y", { id: "y" });
     sim.run();
     expect(outcomes).toContain("slow:b0@2");
     expect(lb.backends).toEqual([pool[1], extra]);
@@ -210,7 +255,7 @@ describe("LoadBalancer: backends and health", () => {
     const { sim, pool, caller, outcomes } = setup(3);
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool, timeout: 0.2 });
     sim.at(0.5, () => pool[1]!.crash());
-    for (let i = 0; i < 6; i++) callAt(sim, caller, lb, 1 + i, `r${i}`, outcomes);
+    for (let i = 0; i < 6; i++) caller.callAt(1 + i, lb, `r${i}`, { id: `r${i}` });
     sim.run();
     const failures = outcomes.filter((o) => o.includes("timed out"));
     expect(failures).toHaveLength(2);
@@ -221,7 +266,7 @@ describe("LoadBalancer: backends and health", () => {
     const { sim, pool, caller, outcomes } = setup(1);
     pool[0]!.takes = 1;
     const lb = new LoadBalancer<string, string>(sim, "lb", { backends: pool });
-    callAt(sim, caller, lb, 0, "r", outcomes);
+    caller.callAt(0, lb, "r", { id: "r" });
     sim.at(0.5, () => lb.crash());
     sim.run();
     expect(outcomes).toEqual([]); // the caller never hears back (it would time out)
@@ -260,13 +305,13 @@ describe("LoadBalancer: requests lost to a crash", () => {
         expect(s.inFlight, `in flight at ${label}`).toBe(lb.liveProcessCount);
         seen[label] = s;
       });
-    for (const id of ["r0", "r1", "r2"]) callAt(sim, caller, lb, 0, id, outcomes); // b0 b1 b0
-    callAt(sim, caller, lb, 0.2, "r3", outcomes); // b1
+    for (const id of ["r0", "r1", "r2"]) caller.callAt(0, lb, id, { id: id }); // b0 b1 b0
+    caller.callAt(0.2, lb, "r3", { id: "r3" }); // b1
     sim.at(0.3, () => {
       lb.markUnhealthy(fast);
       lb.markUnhealthy(slow);
     });
-    callAt(sim, caller, lb, 0.35, "r4", outcomes); // refused: no healthy backend
+    caller.callAt(0.35, lb, "r4", { id: "r4" }); // refused: no healthy backend
     look("before", 0.4);
     sim.at(0.5, () => lb.crash());
     look("crash", 0.5);
@@ -274,7 +319,7 @@ describe("LoadBalancer: requests lost to a crash", () => {
       lb.recover();
       lb.markHealthy(fast);
     });
-    callAt(sim, caller, lb, 0.7, "r5", outcomes);
+    caller.callAt(0.7, lb, "r5", { id: "r5" });
     look("after", 0.9);
     sim.run();
     expect(seen.before).toMatchObject({
@@ -291,7 +336,7 @@ describe("LoadBalancer: requests lost to a crash", () => {
     expect(outcomes).toEqual([
       "r0:b0@0.1",
       "r2:b0@0.1",
-      "r4:RemoteError(lb failed the request: no healthy backend (all 2 unhealthy))@0.35",
+      "r4:refused(no healthy backend (all 2 unhealthy))@0.35",
       "r5:b0@0.8",
     ]);
     // b1's answers at 1 and 1.2 reached the recovered balancer: dropped, counted nowhere else.
@@ -388,8 +433,7 @@ describe("LoadBalancer: bad options and misuse", () => {
     };
     const lb = new LoadBalancer<string, string>(s, "lb", { backends: pool, strategy: alwaysFirst });
     lb.markUnhealthy(pool[0]!);
-    const caller = new Entity(s, "caller");
-    callAt(s, caller, lb, 1, "r", []);
+    new RecordingCaller<string, string>(s, "caller").callAt(1, lb, "r");
     expect(() => s.run()).toThrow(
       'strategy "always first" chose 0, which is not the index of a healthy backend',
     );
@@ -402,7 +446,7 @@ describe("LoadBalancer: bad options and misuse", () => {
       backends: pool,
       strategy: consistentHash<string>({ key: (request) => request.payload.length as never }),
     });
-    callAt(s, new Entity(s, "caller"), lb, 1.5, "r", []);
+    new RecordingCaller<string, string>(s, "caller").callAt(1.5, lb, "r", { kind: "get" });
     let thrown: unknown;
     try {
       s.run();
@@ -460,13 +504,10 @@ describe("LoadBalancer: timeout as a profile", () => {
       backends: pool,
       timeout: step(1, [{ at: 10, value: 0.1 }]),
     });
-    callAt(sim, caller, lb, 0, "early", outcomes);
-    callAt(sim, caller, lb, 10, "late", outcomes);
+    caller.callAt(0, lb, "early", { id: "early" });
+    caller.callAt(10, lb, "late", { id: "late" });
     sim.run();
-    expect(outcomes).toEqual([
-      "early:b0@0.5",
-      "late:RemoteError(lb failed the request: timed out)@10.1",
-    ]);
+    expect(outcomes).toEqual(["early:b0@0.5", "late:refused(timed out)@10.1"]);
     expect(lb.stats).toMatchObject({ succeeded: 1, timedOut: 1 });
   });
 

@@ -9,44 +9,89 @@
  */
 import { describe, expect, it } from "vitest";
 import { Bulkhead } from "../../../src/components/resilience/bulkhead.js";
-import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { arrivals, type BulkheadOptions, dist, Server, Source } from "../../../src/index.js";
 import { ramp, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
-import { callAt, type Job, Scripted } from "./support.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
 function setup(
   options: { maxConcurrent?: number; maxWaiting?: number; maxWait?: number; timeout?: number } = {},
 ) {
   const sim = new Simulation({ seed: 1 });
-  const target = new Scripted(sim, "target");
-  const caller = new Entity(sim, "caller");
+  const target = new ScriptedTarget(sim, "target");
+  const caller = new RecordingCaller(sim, "caller");
   const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
     target,
     ...options,
     maxConcurrent: options.maxConcurrent ?? 2,
   });
-  return { sim, target, caller, bulkhead, outcomes: [] as string[] };
+  return { sim, target, caller, bulkhead, outcomes: caller.log };
 }
 
-itReadsExactlyItsKnobs(Bulkhead, (_sim, target) => ({
-  target,
-  maxConcurrent: 2,
-  maxWaiting: 3,
-  maxWait: 0.5,
-  timeout: 1,
-}));
-
+componentLaws({
+  type: Bulkhead,
+  options: (sim) => ({
+    target: new Server(sim, "server"),
+    maxConcurrent: 2,
+    maxWaiting: 3,
+    maxWait: 0.5,
+    timeout: 1,
+  }),
+  construct: (sim, name, options) =>
+    new Bulkhead(sim, name, options as unknown as BulkheadOptions<unknown, unknown>),
+  invalid: [
+    { target: "server" },
+    { maxConcurrent: 0 },
+    { maxConcurrent: 1.5 },
+    { maxWaiting: -1 },
+    { maxWait: 0 },
+    { maxWaiting: 0, maxWait: 0.1 },
+    { timeout: -1 },
+  ],
+  scenario: (sim) => {
+    const server = new Server(sim, "server", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.01),
+    });
+    const bulkhead = new Bulkhead(sim, SUBJECT, {
+      target: server,
+      maxConcurrent: 2,
+      maxWaiting: 3,
+      maxWait: 0.02,
+      timeout: 0.05,
+    });
+    new Source(sim, "load", {
+      target: bulkhead,
+      arrivals: arrivals.poisson(250),
+      stopAfter: { time: 1 },
+    });
+    return bulkhead;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (b) => {
+    const s = b.stats;
+    return [
+      [
+        "requests = rejected + waiting + lostWaiting + forwarded",
+        s.requests,
+        s.rejected + s.waiting + s.lostWaiting + s.forwarded,
+      ],
+      ["active = inFlight", s.active, s.inFlight],
+    ];
+  },
+});
 describe("Bulkhead", () => {
   it("forwards up to maxConcurrent and refuses the rest at once when nobody may wait", () => {
     const { sim, target, caller, bulkhead, outcomes } = setup();
-    for (const id of ["a", "b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
-    callAt(sim, caller, bulkhead, 1.5, { id: "d", takes: 1 }, outcomes);
+    for (const id of ["a", "b", "c"]) caller.callAt(0, bulkhead, { id, takes: 1 });
+    caller.callAt(1.5, bulkhead, { id: "d", takes: 1 });
     sim.run();
     expect(target.log).toEqual(["0:a", "0:b", "1.5:d"]);
     expect(outcomes).toEqual([
-      "c:RemoteError(bulkhead failed the request: bulkhead full)@0",
+      "c:refused(bulkhead full)@0",
       "a:target:a@1",
       "b:target:b@1",
       "d:target:d@2.5",
@@ -57,57 +102,51 @@ describe("Bulkhead", () => {
   it("lets maxWaiting wait in FIFO order; a freed slot goes straight to the oldest waiter", () => {
     const { sim, target, caller, bulkhead, outcomes } = setup({ maxWaiting: 2 });
     for (const id of ["a", "b", "c", "d", "e"]) {
-      callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
+      caller.callAt(0, bulkhead, { id, takes: 1 });
     }
     sim.at(0.5, () => expect(bulkhead.stats).toMatchObject({ active: 2, waiting: 2 }));
     sim.run();
     expect(target.log).toEqual(["0:a", "0:b", "1:c", "1:d"]);
-    expect(outcomes[0]).toBe("e:RemoteError(bulkhead failed the request: bulkhead full)@0");
+    expect(outcomes[0]).toBe("e:refused(bulkhead full)@0");
     expect(outcomes.slice(3)).toEqual(["c:target:c@2", "d:target:d@2"]);
   });
 
   it("refuses a request that waited maxWait for a slot", () => {
     const { sim, target, caller, bulkhead, outcomes } = setup({ maxWaiting: 5, maxWait: 0.5 });
-    for (const id of ["a", "b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
+    for (const id of ["a", "b", "c"]) caller.callAt(0, bulkhead, { id, takes: 1 });
     sim.run();
     expect(target.log).toEqual(["0:a", "0:b"]);
-    expect(outcomes[0]).toBe(
-      "c:RemoteError(bulkhead failed the request: bulkhead wait timed out)@0.5",
-    );
+    expect(outcomes[0]).toBe("c:refused(bulkhead wait timed out)@0.5");
     expect(bulkhead.stats).toMatchObject({ rejected: 1, waiting: 0, active: 0 });
   });
 
   it("passes the target's failures and timeouts on, and frees the slot", () => {
     const { sim, caller, bulkhead, outcomes } = setup({ timeout: 0.5 });
-    callAt(sim, caller, bulkhead, 0, { id: "x", takes: 0.1, rejects: "nope" }, outcomes);
-    callAt(sim, caller, bulkhead, 0, { id: "y", takes: 2 }, outcomes);
-    callAt(sim, caller, bulkhead, 0.6, { id: "z", takes: 0.1 }, outcomes);
+    caller.callAt(0, bulkhead, { id: "x", takes: 0.1, rejects: "nope" });
+    caller.callAt(0, bulkhead, { id: "y", takes: 2 });
+    caller.callAt(0.6, bulkhead, { id: "z", takes: 0.1 });
     sim.run();
-    expect(outcomes).toEqual([
-      "x:RemoteError(bulkhead failed the request: nope)@0.1",
-      "y:RemoteError(bulkhead failed the request: timed out)@0.5",
-      "z:target:z@0.7",
-    ]);
+    expect(outcomes).toEqual(["x:refused(nope)@0.1", "y:refused(timed out)@0.5", "z:target:z@0.7"]);
     expect(bulkhead.stats).toMatchObject({ failed: 1, timedOut: 1, succeeded: 1, active: 0 });
   });
 
   it("a crash abandons what it holds; afterwards every slot is free", () => {
     const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 2 });
     for (const id of ["a", "b", "c"]) {
-      callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes, 3);
+      caller.callAt(0, bulkhead, { id, takes: 1 }, { timeout: 3 });
     }
     sim.at(0.5, () => bulkhead.crash());
     sim.at(0.6, () => bulkhead.recover());
     sim.at(0.7, () => expect(bulkhead.stats).toMatchObject({ active: 0, waiting: 0 }));
-    for (const id of ["d", "e"]) callAt(sim, caller, bulkhead, 0.7, { id, takes: 0.1 }, outcomes);
+    for (const id of ["d", "e"]) caller.callAt(0.7, bulkhead, { id, takes: 0.1 });
     sim.run();
     expect(outcomes.slice(0, 2)).toEqual(["d:target:d@0.8", "e:target:e@0.8"]);
-    expect(outcomes.slice(2).every((o) => o.includes("TimeoutError"))).toBe(true);
+    expect(outcomes.slice(2).every((o) => o.includes(":timeout@"))).toBe(true);
   });
 
   it("a waiter that gets a slot in time cancels its maxWait timer", () => {
     const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 1, maxWait: 10 });
-    for (const id of ["a", "b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes);
+    for (const id of ["a", "b", "c"]) caller.callAt(0, bulkhead, { id, takes: 1 });
     expect(sim.run().time).toBe(2); // not 10: the timer went with the wait
     expect(outcomes).toEqual(["a:target:a@1", "b:target:b@1", "c:target:c@2"]);
     expect(bulkhead.stats).toMatchObject({ rejected: 0, forwarded: 3, succeeded: 3 });
@@ -123,13 +162,13 @@ describe("Bulkhead", () => {
       maxWait: 1,
       timeout: 1,
     });
-    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 5 }, outcomes);
-    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 0.1 }, outcomes);
-    callAt(sim, caller, bulkhead, 0.5, { id: "c", takes: 0.1 }, outcomes);
+    caller.callAt(0, bulkhead, { id: "a", takes: 5 });
+    caller.callAt(0, bulkhead, { id: "b", takes: 0.1 });
+    caller.callAt(0.5, bulkhead, { id: "c", takes: 0.1 });
     sim.run();
     expect(outcomes).toEqual([
-      "a:RemoteError(bulkhead failed the request: timed out)@1",
-      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@1",
+      "a:refused(timed out)@1",
+      "b:refused(bulkhead wait timed out)@1",
       "c:target:c@1.1",
     ]);
     expect(target.log).toEqual(["0:a", "1:c"]);
@@ -142,17 +181,17 @@ describe("Bulkhead", () => {
       maxWaiting: 3,
       maxWait: 1.5,
     });
-    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 2 }, outcomes);
-    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 1 }, outcomes); // waits until 1.5
-    callAt(sim, caller, bulkhead, 1, { id: "c", takes: 1 }, outcomes); // would wait until 2.5
-    callAt(sim, caller, bulkhead, 1.2, { id: "d", takes: 1 }, outcomes); // would wait until 2.7
+    caller.callAt(0, bulkhead, { id: "a", takes: 2 });
+    caller.callAt(0, bulkhead, { id: "b", takes: 1 }); // waits until 1.5
+    caller.callAt(1, bulkhead, { id: "c", takes: 1 }); // would wait until 2.5
+    caller.callAt(1.2, bulkhead, { id: "d", takes: 1 }); // would wait until 2.7
     sim.at(1.6, () => expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 2 }));
     sim.run();
     expect(target.log).toEqual(["0:a", "2:c"]);
     expect(outcomes).toEqual([
-      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@1.5",
+      "b:refused(bulkhead wait timed out)@1.5",
       "a:target:a@2",
-      "d:RemoteError(bulkhead failed the request: bulkhead wait timed out)@2.7",
+      "d:refused(bulkhead wait timed out)@2.7",
       "c:target:c@3",
     ]);
   });
@@ -163,16 +202,13 @@ describe("Bulkhead", () => {
       maxWaiting: 1,
       timeout: 0.5,
     });
-    callAt(sim, caller, bulkhead, 0, { id: "slow", takes: 2 }, outcomes);
-    callAt(sim, caller, bulkhead, 0, { id: "next", takes: 0.1 }, outcomes);
+    caller.callAt(0, bulkhead, { id: "slow", takes: 2 });
+    caller.callAt(0, bulkhead, { id: "next", takes: 0.1 });
     sim.run();
     // The target is still busy with "slow" when "next" is forwarded: the bulkhead bounds the
     // calls it has outstanding, not the work the target is doing.
     expect(target.log).toEqual(["0:slow", "0.5:next"]);
-    expect(outcomes).toEqual([
-      "slow:RemoteError(bulkhead failed the request: timed out)@0.5",
-      "next:target:next@0.6",
-    ]);
+    expect(outcomes).toEqual(["slow:refused(timed out)@0.5", "next:target:next@0.6"]);
     expect(bulkhead.counters.lateReplies).toBe(1);
     expect(bulkhead.pendingCallCount).toBe(0);
   });
@@ -180,13 +216,13 @@ describe("Bulkhead", () => {
   it("a crash cancels the maxWait timers and calls; nothing is left to keep the run alive", () => {
     const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 2, maxWait: 5 });
     for (const id of ["a", "b", "c", "d"]) {
-      callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes, 2);
+      caller.callAt(0, bulkhead, { id, takes: 1 }, { timeout: 2 });
     }
     sim.at(0.5, () => bulkhead.crash());
     // The callers' timeouts end at 2; the target's late answers at 1 are dropped while down.
     expect(sim.run().time).toBe(2);
     expect(outcomes).toHaveLength(4);
-    expect(outcomes.every((o) => o.includes("TimeoutError"))).toBe(true);
+    expect(outcomes.every((o) => o.includes(":timeout@"))).toBe(true);
     expect(bulkhead.pendingCallCount).toBe(0);
     expect(bulkhead.liveProcessCount).toBe(0);
     expect(bulkhead.counters.droppedWhileDown).toBe(2);
@@ -197,7 +233,7 @@ describe("Bulkhead", () => {
       const { sim, caller, bulkhead, outcomes } = setup({ maxWaiting: 3, maxWait: 0.2 });
       for (let i = 0; i < 30; i++) {
         const job = { id: `${i}`, takes: ((i * 7) % 5) * 0.05 };
-        callAt(sim, caller, bulkhead, i * 0.03, job, outcomes);
+        caller.callAt(i * 0.03, bulkhead, job);
       }
       return `${sim.run().traceHash} ${outcomes.join(",")} ${JSON.stringify(bulkhead.stats)}`;
     };
@@ -206,7 +242,7 @@ describe("Bulkhead", () => {
 
   it("refuses bad options with a ConfigError naming the option, what it needs and what it got", () => {
     const sim = new Simulation({ seed: 1 });
-    const target = new Scripted(sim, "t");
+    const target = new ScriptedTarget(sim, "t");
     const error = (build: () => unknown) => {
       try {
         build();
@@ -248,7 +284,7 @@ describe("Bulkhead", () => {
       expect(e).toBeInstanceOf(ConfigError);
       expect(e).toMatchObject({ parameter });
     }
-    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const other = new ScriptedTarget(new Simulation({ seed: 1 }), "elsewhere");
     expect(() => new Bulkhead(sim, "b5", { target: other, maxConcurrent: 1 })).toThrow(
       /"target" must be an entity of this simulation/,
     );
@@ -258,50 +294,47 @@ describe("Bulkhead", () => {
 describe("Bulkhead with profiles", () => {
   it("reads maxWait when a request starts waiting", () => {
     const sim = new Simulation({ seed: 1 });
-    const target = new Scripted(sim, "target");
-    const caller = new Entity(sim, "caller");
+    const target = new ScriptedTarget(sim, "target");
+    const caller = new RecordingCaller(sim, "caller");
     const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
       target,
       maxConcurrent: 1,
       maxWaiting: 5,
       maxWait: step(2, [{ at: 10, value: 0.5 }]),
     });
-    const outcomes: string[] = [];
-    callAt(sim, caller, bulkhead, 0, { id: "holder", takes: 100 }, outcomes);
-    callAt(sim, caller, bulkhead, 1, { id: "a", takes: 1 }, outcomes); // waits 2 s
-    callAt(sim, caller, bulkhead, 9.9, { id: "b", takes: 1 }, outcomes); // keeps 2 s
-    callAt(sim, caller, bulkhead, 10, { id: "c", takes: 1 }, outcomes); // waits 0.5 s
+    const outcomes = caller.log;
+    caller.callAt(0, bulkhead, { id: "holder", takes: 100 });
+    caller.callAt(1, bulkhead, { id: "a", takes: 1 }); // waits 2 s
+    caller.callAt(9.9, bulkhead, { id: "b", takes: 1 }); // keeps 2 s
+    caller.callAt(10, bulkhead, { id: "c", takes: 1 }); // waits 0.5 s
     sim.run({ until: 50 });
     expect(outcomes).toEqual([
-      "a:RemoteError(bulkhead failed the request: bulkhead wait timed out)@3",
-      "c:RemoteError(bulkhead failed the request: bulkhead wait timed out)@10.5",
-      "b:RemoteError(bulkhead failed the request: bulkhead wait timed out)@11.9",
+      "a:refused(bulkhead wait timed out)@3",
+      "c:refused(bulkhead wait timed out)@10.5",
+      "b:refused(bulkhead wait timed out)@11.9",
     ]);
     expect(bulkhead.stats).toMatchObject({ rejected: 3, waiting: 0, active: 1 });
   });
 
   it("reads the timeout when it forwards each request", () => {
     const sim = new Simulation({ seed: 1 });
-    const target = new Scripted(sim, "target");
-    const caller = new Entity(sim, "caller");
+    const target = new ScriptedTarget(sim, "target");
+    const caller = new RecordingCaller(sim, "caller");
     const bulkhead = new Bulkhead<Job, string>(sim, "bulkhead", {
       target,
       maxConcurrent: 1,
       timeout: step(1, [{ at: 10, value: 0.1 }]),
     });
-    const outcomes: string[] = [];
-    callAt(sim, caller, bulkhead, 0, { id: "early", takes: 0.5 }, outcomes);
-    callAt(sim, caller, bulkhead, 10, { id: "late", takes: 0.5 }, outcomes);
+    const outcomes = caller.log;
+    caller.callAt(0, bulkhead, { id: "early", takes: 0.5 });
+    caller.callAt(10, bulkhead, { id: "late", takes: 0.5 });
     sim.run();
-    expect(outcomes).toEqual([
-      "early:target:early@0.5",
-      "late:RemoteError(bulkhead failed the request: timed out)@10.1",
-    ]);
+    expect(outcomes).toEqual(["early:target:early@0.5", "late:refused(timed out)@10.1"]);
   });
 
   it("refuses a maxWait or timeout profile that is not > 0 at all times", () => {
     const sim = new Simulation({ seed: 1 });
-    const target = new Scripted(sim, "t");
+    const target = new ScriptedTarget(sim, "t");
     const negative = ramp({ from: 1, to: -1, start: 0, end: 10 });
     expect(
       () => new Bulkhead(sim, "b1", { target, maxConcurrent: 1, maxWaiting: 1, maxWait: negative }),
@@ -342,15 +375,15 @@ describe("Bulkhead: requests lost to a crash", () => {
         expect(s.inFlight + s.waiting, `held at ${label}`).toBe(bulkhead.liveProcessCount);
         seen[label] = s;
       });
-    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 0.2 }, outcomes);
-    for (const id of ["b", "c"]) callAt(sim, caller, bulkhead, 0, { id, takes: 1 }, outcomes, 2);
-    callAt(sim, caller, bulkhead, 0, { id: "d", takes: 1 }, outcomes); // full: refused
-    callAt(sim, caller, bulkhead, 0.3, { id: "e", takes: 1 }, outcomes, 2); // waits
+    caller.callAt(0, bulkhead, { id: "a", takes: 0.2 });
+    for (const id of ["b", "c"]) caller.callAt(0, bulkhead, { id, takes: 1 }, { timeout: 2 });
+    caller.callAt(0, bulkhead, { id: "d", takes: 1 }); // full: refused
+    caller.callAt(0.3, bulkhead, { id: "e", takes: 1 }, { timeout: 2 }); // waits
     look("before", 0.4);
     sim.at(0.5, () => bulkhead.crash());
     look("crash", 0.5);
     sim.at(0.6, () => bulkhead.recover());
-    callAt(sim, caller, bulkhead, 0.7, { id: "f", takes: 0.1 }, outcomes);
+    caller.callAt(0.7, bulkhead, { id: "f", takes: 0.1 });
     look("after", 0.9);
     sim.run();
     expect(seen.before).toMatchObject({
@@ -366,7 +399,7 @@ describe("Bulkhead: requests lost to a crash", () => {
     expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, waiting: 0, lostToCrash: 2 });
     expect(seen.crash).toMatchObject({ lostWaiting: 1, failed: 0, timedOut: 0, rejected: 1 });
     expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 2, inFlight: 0 });
-    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(3);
+    expect(outcomes.filter((o) => o.includes(":timeout@"))).toHaveLength(3);
     // The target's late answers reached a recovered bulkhead: dropped, counted nowhere else.
     expect(bulkhead.counters.lateReplies).toBe(2);
     expect(bulkhead.stats).toMatchObject({ succeeded: 2, failed: 0, lostToCrash: 2 });
@@ -383,8 +416,8 @@ describe("Bulkhead: requests lost to a crash", () => {
       maxWaiting: 1,
       maxWait: 0.3,
     });
-    callAt(sim, caller, bulkhead, 0, { id: "a", takes: 1 }, outcomes, 2);
-    callAt(sim, caller, bulkhead, 0, { id: "b", takes: 1 }, outcomes, 2);
+    caller.callAt(0, bulkhead, { id: "a", takes: 1 }, { timeout: 2 });
+    caller.callAt(0, bulkhead, { id: "b", takes: 1 }, { timeout: 2 });
     // Scheduled at 0.1, after the maxWait timer was set at 0: at 0.3 it runs after the timer.
     sim.at(0.1, () =>
       sim.at(0.3, () => {
@@ -402,18 +435,15 @@ describe("Bulkhead: requests lost to a crash", () => {
       inFlight: 0,
     });
     expect(unaccounted(bulkhead.stats)).toBe(0);
-    expect(outcomes).toEqual([
-      "a:TimeoutError(timed out after 2s)@2",
-      "b:TimeoutError(timed out after 2s)@2",
-    ]);
+    expect(outcomes).toEqual(["a:timeout@2", "b:timeout@2"]);
   });
 
   it("adds up over crash after crash", () => {
-    const { sim, caller, bulkhead, outcomes } = setup({ maxConcurrent: 1, maxWaiting: 2 });
+    const { sim, caller, bulkhead } = setup({ maxConcurrent: 1, maxWaiting: 2 });
     for (let round = 0; round < 3; round++) {
       const t = round * 10;
       for (const id of ["x", "y", "z"]) {
-        callAt(sim, caller, bulkhead, t, { id: `${id}${round}`, takes: 1 }, outcomes, 5);
+        caller.callAt(t, bulkhead, { id: `${id}${round}`, takes: 1 }, { timeout: 5 });
       }
       sim.at(t + 0.5, () => bulkhead.crash());
       sim.at(t + 0.6, () => bulkhead.recover());

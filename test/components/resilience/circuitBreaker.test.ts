@@ -12,8 +12,9 @@ import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, type RemoteError } from "../../../src/errors/errors.js";
+import { arrivals, type CircuitBreakerOptions, dist, Server, Source } from "../../../src/index.js";
 import { type Param, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 
 /** Replies after 0.1 s when healthy; refuses ("down") otherwise. */
 class Target extends Entity<number, number> {
@@ -55,14 +56,56 @@ function setup(
   return { sim, target, breaker, log, callAt };
 }
 
-itReadsExactlyItsKnobs(CircuitBreaker, (_sim, target) => ({
-  target,
-  failureThreshold: 3,
-  openDuration: 1,
-  halfOpenSuccesses: 2,
-  timeout: 0.5,
-}));
-
+componentLaws({
+  type: CircuitBreaker,
+  options: (sim) => ({
+    target: new Server(sim, "server"),
+    failureThreshold: 3,
+    openDuration: 1,
+    halfOpenSuccesses: 2,
+    timeout: 0.5,
+    isFailure: (_answer: unknown, seconds: number) => seconds > 0.2,
+  }),
+  construct: (sim, name, options) =>
+    new CircuitBreaker(sim, name, options as unknown as CircuitBreakerOptions<unknown, unknown>),
+  invalid: [
+    { target: null },
+    { failureThreshold: 0 },
+    { openDuration: 0 },
+    { halfOpenSuccesses: 0.5 },
+    { timeout: 0 },
+    { isFailure: "slow" },
+  ],
+  scenario: (sim) => {
+    // A small queue refuses under bursts and slow answers are judged failures, so the circuit
+    // opens, half-opens and closes during the run.
+    const server = new Server(sim, "server", {
+      concurrency: 1,
+      serviceTime: dist.exponential(0.008),
+      queueCapacity: 2,
+    });
+    const breaker = new CircuitBreaker(sim, SUBJECT, {
+      target: server,
+      failureThreshold: 3,
+      openDuration: 0.03,
+      halfOpenSuccesses: 2,
+      timeout: 0.05,
+      isFailure: (_answer, seconds) => seconds > 0.03,
+    });
+    new Source(sim, "load", {
+      target: breaker,
+      arrivals: arrivals.poisson(150),
+      stopAfter: { time: 1 },
+    });
+    return breaker;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+  identities: (b) => {
+    const s = b.stats;
+    return [["requests = rejected + forwarded", s.requests, s.rejected + s.forwarded]];
+  },
+});
 describe("CircuitBreaker", () => {
   it("opens after consecutive failures, fails fast, probes, and closes again", () => {
     const { sim, target, breaker, log, callAt } = setup();

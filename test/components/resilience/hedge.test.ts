@@ -13,9 +13,10 @@ import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
+import { arrivals, dist, type HedgeOptions, Server, Source } from "../../../src/index.js";
 import { sine, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
-import { callAt, type Job, Scripted } from "./support.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
 /** Refuses every request after 10 ms. */
 class Refusing extends Entity<Job, string> {
@@ -27,25 +28,66 @@ class Refusing extends Entity<Job, string> {
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
-  const a = new Scripted(sim, "a");
-  const b = new Scripted(sim, "b");
-  const caller = new Entity(sim, "caller");
-  return { sim, a, b, caller, outcomes: [] as string[] };
+  const a = new ScriptedTarget(sim, "a");
+  const b = new ScriptedTarget(sim, "b");
+  const caller = new RecordingCaller(sim, "caller");
+  return { sim, a, b, caller, outcomes: caller.log };
 }
 
-itReadsExactlyItsKnobs(Hedge, (_sim, target) => ({
-  target,
-  hedgeAfter: 0.05,
-  maxHedges: 2,
-  alternates: [target],
-  timeout: 1,
-}));
-
+componentLaws({
+  type: Hedge,
+  options: (sim) => ({
+    target: new Server(sim, "server"),
+    hedgeAfter: 0.05,
+    maxHedges: 2,
+    alternates: [new Server(sim, "alternate")],
+    timeout: 1,
+    budget: { ratio: 0.2 },
+  }),
+  construct: (sim, name, options) =>
+    new Hedge(sim, name, options as unknown as HedgeOptions<unknown, unknown>),
+  invalid: [
+    { target: 1 },
+    { hedgeAfter: 0 },
+    { maxHedges: 0 },
+    { alternates: "alternate" },
+    { alternates: [{}] },
+    { timeout: -0.1 },
+    { budget: { ratio: 2 } },
+  ],
+  scenario: (sim) => {
+    const slow = new Server(sim, "server", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.015),
+    });
+    const alternate = new Server(sim, "alternate", {
+      concurrency: 2,
+      serviceTime: dist.exponential(0.01),
+      queueCapacity: 3,
+    });
+    const hedge = new Hedge(sim, SUBJECT, {
+      target: slow,
+      hedgeAfter: 0.02,
+      maxHedges: 2,
+      alternates: [alternate],
+      timeout: 0.08,
+      budget: { ratio: 0.3 },
+    });
+    new Source(sim, "load", {
+      target: hedge,
+      arrivals: arrivals.poisson(100),
+      stopAfter: { time: 1 },
+    });
+    return hedge;
+  },
+  crashAt: 0.4,
+  recoverAt: 0.5,
+});
 describe("Hedge", () => {
   it("sends no copy when the first answer comes before hedgeAfter", () => {
     const { sim, a, caller, outcomes } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
-    callAt(sim, caller, hedge, 0, { id: "fast", takes: 0.05 }, outcomes);
+    caller.callAt(0, hedge, { id: "fast", takes: 0.05 });
     expect(sim.run().time).toBe(0.05); // the hedge timer was cancelled
     expect(outcomes).toEqual(["fast:a:fast@0.05"]);
     expect(hedge.stats).toMatchObject({ forwarded: 1, hedgesSent: 0, hedgeWins: 0 });
@@ -60,7 +102,7 @@ describe("Hedge", () => {
     });
     a.durations = [1]; // the first attempt hits a slow replica
     b.durations = [0.05];
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0 });
     sim.run();
     expect(b.log).toEqual(["0.1:r"]);
     expect(outcomes).toEqual(["r:b:r@0.15"]);
@@ -79,7 +121,7 @@ describe("Hedge", () => {
     });
     a.durations = [1];
     b.durations = [1, 0.01];
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0 });
     sim.run();
     expect(a.log).toEqual(["0:r"]);
     expect(b.log).toEqual(["0.1:r", "0.2:r"]);
@@ -90,9 +132,9 @@ describe("Hedge", () => {
   it("keeps waiting on the first attempt when a hedge fails, and fails only when all have", () => {
     const { sim, a, caller, outcomes } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
-    callAt(sim, caller, hedge, 0, { id: "bad", takes: 0.3, rejects: "broken" }, outcomes);
+    caller.callAt(0, hedge, { id: "bad", takes: 0.3, rejects: "broken" });
     sim.run();
-    expect(outcomes).toEqual(["bad:RemoteError(hedge failed the request: broken)@0.4"]);
+    expect(outcomes).toEqual(["bad:refused(broken)@0.4"]);
     expect(hedge.stats).toMatchObject({ hedgesSent: 1, failed: 1, succeeded: 0 });
   });
 
@@ -103,19 +145,19 @@ describe("Hedge", () => {
       hedgeAfter: 0.1,
       timeout: 0.5,
     });
-    callAt(sim, caller, hedge, 0, { id: "hung", takes: Number.POSITIVE_INFINITY }, outcomes);
+    caller.callAt(0, hedge, { id: "hung", takes: Number.POSITIVE_INFINITY });
     sim.run();
-    expect(outcomes).toEqual(["hung:RemoteError(hedge failed the request: timed out)@0.6"]);
+    expect(outcomes).toEqual(["hung:refused(timed out)@0.6"]);
     expect(hedge.stats).toMatchObject({ timedOut: 1, failed: 0, succeeded: 0 });
   });
 
   it("a crash of the hedge abandons its requests; the caller times out", () => {
     const { sim, a, caller, outcomes } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 1 }, outcomes, 2);
+    caller.callAt(0, hedge, { id: "r", takes: 1 }, { timeout: 2 });
     sim.at(0.15, () => hedge.crash());
     sim.run();
-    expect(outcomes).toEqual(["r:TimeoutError(timed out after 2s)@2"]);
+    expect(outcomes).toEqual(["r:timeout@2"]);
     expect(hedge.pendingCallCount).toBe(0);
   });
 
@@ -124,7 +166,7 @@ describe("Hedge", () => {
       const { sim, a, caller, outcomes } = setup();
       const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
       for (let i = 0; i < 20; i++)
-        callAt(sim, caller, hedge, i * 0.07, { id: `${i}`, takes: (i % 5) * 0.06 }, outcomes);
+        caller.callAt(i * 0.07, hedge, { id: `${i}`, takes: (i % 5) * 0.06 });
       return `${sim.run().traceHash} ${outcomes.join(",")}`;
     };
     expect(trace()).toBe(trace());
@@ -132,14 +174,14 @@ describe("Hedge", () => {
 
   it("sends copies to the alternates in turn, wrapping around", () => {
     const { sim, a, b, caller, outcomes } = setup();
-    const c = new Scripted(sim, "c");
+    const c = new ScriptedTarget(sim, "c");
     const hedge = new Hedge<Job, string>(sim, "hedge", {
       target: a,
       alternates: [b, c],
       hedgeAfter: 0.1,
       maxHedges: 3,
     });
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 1 }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 1 });
     sim.run();
     expect([...a.log, ...b.log, ...c.log].sort()).toEqual(["0.1:r", "0.2:r", "0.3:r", "0:r"]);
     expect(b.log).toEqual(["0.1:r", "0.3:r"]);
@@ -158,7 +200,7 @@ describe("Hedge", () => {
     });
     a.durations = [0.15];
     b.durations = [0.5];
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0 });
     expect(sim.run().time).toBe(0.6); // b still does the work: nothing tells it to stop
     expect(outcomes).toEqual(["r:a:r@0.15"]);
     expect(hedge.stats).toMatchObject({ hedgesSent: 1, hedgeWins: 0, extraLoad: 1 });
@@ -169,9 +211,9 @@ describe("Hedge", () => {
   it("is not a retry: a first attempt that fails before hedgeAfter fails the request", () => {
     const { sim, a, caller, outcomes } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0.05, rejects: "busy" }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0.05, rejects: "busy" });
     expect(sim.run().time).toBe(0.05);
-    expect(outcomes).toEqual(["r:RemoteError(hedge failed the request: busy)@0.05"]);
+    expect(outcomes).toEqual(["r:refused(busy)@0.05"]);
     expect(a.log).toEqual(["0:r"]);
     expect(hedge.stats).toMatchObject({ hedgesSent: 0, failed: 1 });
   });
@@ -186,10 +228,10 @@ describe("Hedge", () => {
     });
     a.durations = [0.15];
     b.durations = [0.02];
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0, rejects: "down" }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0, rejects: "down" });
     sim.run();
     expect(b.log).toEqual(["0.1:r"]);
-    expect(outcomes).toEqual(["r:RemoteError(hedge failed the request: down)@0.15"]);
+    expect(outcomes).toEqual(["r:refused(down)@0.15"]);
     expect(hedge.stats).toMatchObject({ hedgesSent: 1, failed: 1 });
   });
 
@@ -204,7 +246,7 @@ describe("Hedge", () => {
     });
     a.durations = [1];
     b.durations = [0.05];
-    callAt(sim, caller, hedge, 0, { id: "r", takes: 0 }, outcomes);
+    caller.callAt(0, hedge, { id: "r", takes: 0 });
     sim.run();
     // The copy to "refusing" fails at 0.11; the first attempt is still out, so the hedge
     // waits, sends its second copy at 0.2, and that one answers.
@@ -214,10 +256,10 @@ describe("Hedge", () => {
   });
 
   it("counts extra load as hedges sent per request", () => {
-    const { sim, a, caller, outcomes } = setup();
+    const { sim, a, caller } = setup();
     const hedge = new Hedge<Job, string>(sim, "hedge", { target: a, hedgeAfter: 0.1 });
     for (const [i, takes] of [0.05, 0.05, 0.3, 0.05].entries()) {
-      callAt(sim, caller, hedge, i, { id: `${i}`, takes }, outcomes);
+      caller.callAt(i, hedge, { id: `${i}`, takes });
     }
     sim.run();
     expect(hedge.stats).toMatchObject({
@@ -238,8 +280,7 @@ describe("Hedge", () => {
     });
     // Ten slow requests 1 s apart: every one is due a copy. The full bucket (2) pays for the
     // first two; then each request earns a quarter of a copy, so every fourth is hedged.
-    for (let i = 0; i < 10; i++)
-      callAt(sim, caller, hedge, i, { id: `r${i}`, takes: 0.5 }, outcomes);
+    for (let i = 0; i < 10; i++) caller.callAt(i, hedge, { id: `r${i}`, takes: 0.5 });
     sim.run();
     expect(hedge.stats).toMatchObject({ forwarded: 10, hedgesSent: 4, hedgesDenied: 6 });
     // Copies are sent at i + 0.1: r0 and r1 from the bucket, then r4 and r8 once a whole copy
@@ -253,7 +294,7 @@ describe("Hedge", () => {
 
   it("refuses bad options with a ConfigError naming the option, what it needs and what it got", () => {
     const sim = new Simulation({ seed: 1 });
-    const a = new Scripted(sim, "a");
+    const a = new ScriptedTarget(sim, "a");
     expect(() => new Hedge(sim, "h1", { target: a, hedgeAfter: 0 })).toThrow(
       'Hedge "h1": option "hedgeAfter" must be a duration in seconds > 0; given 0',
     );
@@ -267,7 +308,7 @@ describe("Hedge", () => {
       () => new Hedge(sim, "h4", { target: a, hedgeAfter: 1, alternates: [3 as never] }),
     ).toThrow(/alternates/);
     expect(() => new Hedge(sim, "h5", { target: null as never, hedgeAfter: 1 })).toThrow(/target/);
-    const other = new Scripted(new Simulation({ seed: 1 }), "elsewhere");
+    const other = new ScriptedTarget(new Simulation({ seed: 1 }), "elsewhere");
     const cases: [string, object][] = [
       ["hedgeAfter", { hedgeAfter: Number.NaN }],
       ["hedgeAfter", { hedgeAfter: Number.POSITIVE_INFINITY }],
@@ -302,8 +343,8 @@ describe("Hedge with profiles", () => {
       alternates: [b],
       hedgeAfter: step(1, [{ at: 10, value: 0.1 }]),
     });
-    callAt(sim, caller, hedge, 0, { id: "early", takes: 0.5 }, outcomes);
-    callAt(sim, caller, hedge, 10, { id: "late", takes: 0.5 }, outcomes);
+    caller.callAt(0, hedge, { id: "early", takes: 0.5 });
+    caller.callAt(10, hedge, { id: "late", takes: 0.5 });
     sim.run();
     // Before t=10 a 0.5 s answer beats the 1 s hedge; after it, a copy goes at 10.1.
     expect(b.log).toEqual(["10.1:late"]);
@@ -318,19 +359,16 @@ describe("Hedge with profiles", () => {
       hedgeAfter: 5,
       timeout: step(1, [{ at: 10, value: 0.1 }]),
     });
-    callAt(sim, caller, hedge, 0, { id: "early", takes: 0.5 }, outcomes);
-    callAt(sim, caller, hedge, 10, { id: "late", takes: 0.5 }, outcomes);
+    caller.callAt(0, hedge, { id: "early", takes: 0.5 });
+    caller.callAt(10, hedge, { id: "late", takes: 0.5 });
     sim.run();
-    expect(outcomes).toEqual([
-      "early:a:early@0.5",
-      "late:RemoteError(hedge failed the request: timed out)@10.1",
-    ]);
+    expect(outcomes).toEqual(["early:a:early@0.5", "late:refused(timed out)@10.1"]);
     expect(hedge.stats).toMatchObject({ succeeded: 1, timedOut: 1, failed: 0, hedgesSent: 0 });
   });
 
   it("refuses a hedgeAfter or timeout profile that is not > 0 at all times", () => {
     const sim = new Simulation({ seed: 1 });
-    const a = new Scripted(sim, "a");
+    const a = new ScriptedTarget(sim, "a");
     expect(
       () => new Hedge(sim, "h1", { target: a, hedgeAfter: step(0.1, [{ at: 5, value: 0 }]) }),
     ).toThrow(
@@ -371,16 +409,16 @@ describe("Hedge: requests lost to a crash", () => {
         expect(s.inFlight, `in flight at ${label}`).toBe(hedge.liveProcessCount);
         seen[label] = s;
       });
-    callAt(sim, caller, hedge, 0, { id: "fast", takes: 0.05 }, outcomes);
-    callAt(sim, caller, hedge, 0, { id: "no", takes: 0.05, rejects: "busy" }, outcomes);
+    caller.callAt(0, hedge, { id: "fast", takes: 0.05 });
+    caller.callAt(0, hedge, { id: "no", takes: 0.05, rejects: "busy" });
     // Three copies out (at 0, 0.1 and 0.2) when the crash comes.
-    callAt(sim, caller, hedge, 0, { id: "slow", takes: 1 }, outcomes, 2);
-    callAt(sim, caller, hedge, 0.35, { id: "late", takes: 1 }, outcomes, 2);
+    caller.callAt(0, hedge, { id: "slow", takes: 1 }, { timeout: 2 });
+    caller.callAt(0.35, hedge, { id: "late", takes: 1 }, { timeout: 2 });
     look("before", 0.48);
     sim.at(0.5, () => hedge.crash());
     look("crash", 0.5);
     sim.at(0.6, () => hedge.recover());
-    callAt(sim, caller, hedge, 0.7, { id: "again", takes: 0.05 }, outcomes);
+    caller.callAt(0.7, hedge, { id: "again", takes: 0.05 });
     look("after", 0.9);
     sim.run();
     expect(seen.before).toMatchObject({
@@ -396,7 +434,7 @@ describe("Hedge: requests lost to a crash", () => {
     expect(hedge.stats).toMatchObject({ succeeded: 2, failed: 1, lostToCrash: 2, inFlight: 0 });
     expect(unaccounted(hedge.stats)).toBe(0);
     expect(hedge.metrics()).toMatchObject({ forwarded: 5, inFlight: 0, lostToCrash: 2 });
-    expect(outcomes.filter((o) => o.includes("TimeoutError"))).toHaveLength(2);
+    expect(outcomes.filter((o) => o.includes(":timeout@"))).toHaveLength(2);
     expect(hedge.pendingCallCount).toBe(0);
   });
 });
