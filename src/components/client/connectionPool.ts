@@ -215,36 +215,15 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   };
 
   constructor(sim: Simulation, name: string, options: ConnectionPoolOptions<Req, Res>) {
+    // Checked before registering: a refused pool leaves no entity behind.
+    const config = checkConnectionPoolOptions(sim, name, options);
     super(sim, name);
-    const component = `ConnectionPool "${name}"`;
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
-      Req,
-      Res
-    >;
-    const min = requireInteger(component, "minConnections", options.minConnections ?? 0, 0);
-    const max = requireInteger(component, "maxConnections", options.maxConnections ?? 10, 1);
-    if (min > max) {
-      throw new ConfigError(
-        component,
-        "minConnections",
-        `an integer <= maxConnections (${max})`,
-        min,
-      );
-    }
-    const connectLatency = requireDistribution(
-      component,
-      "connectLatency",
-      options.connectLatency ?? constant(0.01),
-    );
-    this.minConnections = min;
-    this.maxConnections = max;
-    this.connectLatency = connectLatency;
-    this.acquireTimeout = requireSecondsParam(
-      component,
-      "acquireTimeout",
-      options.acquireTimeout ?? 5,
-    );
-    this.idleTimeout = requireSecondsParam(component, "idleTimeout", options.idleTimeout ?? 60);
+    this.target = config.target;
+    this.minConnections = config.minConnections;
+    this.maxConnections = config.maxConnections;
+    this.connectLatency = config.connectLatency;
+    this.acquireTimeout = config.acquireTimeout;
+    this.idleTimeout = config.idleTimeout;
     this.idleTimeoutNs =
       typeof this.idleTimeout === "number" ? Math.round(this.idleTimeout * 1e9) : -1;
     this.keepMinimum();
@@ -500,4 +479,49 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   protected override onRecover(): void {
     this.keepMinimum();
   }
+}
+
+/** A pool's options, checked and defaulted, before the pool registers. */
+function checkConnectionPoolOptions<Req, Res>(
+  sim: Simulation,
+  name: string,
+  options: ConnectionPoolOptions<Req, Res>,
+) {
+  const component = `ConnectionPool "${name}"`;
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    Req,
+    Res
+  >;
+  const minConnections = requireInteger(
+    component,
+    "minConnections",
+    options.minConnections ?? 0,
+    0,
+  );
+  const maxConnections = requireInteger(
+    component,
+    "maxConnections",
+    options.maxConnections ?? 10,
+    1,
+  );
+  if (minConnections > maxConnections) {
+    throw new ConfigError(
+      component,
+      "minConnections",
+      `an integer <= maxConnections (${maxConnections})`,
+      minConnections,
+    );
+  }
+  const connectLatency = requireDistribution(
+    component,
+    "connectLatency",
+    options.connectLatency ?? constant(0.01),
+  );
+  const acquireTimeout = requireSecondsParam(
+    component,
+    "acquireTimeout",
+    options.acquireTimeout ?? 5,
+  );
+  const idleTimeout = requireSecondsParam(component, "idleTimeout", options.idleTimeout ?? 60);
+  return { target, minConnections, maxConnections, connectLatency, acquireTimeout, idleTimeout };
 }

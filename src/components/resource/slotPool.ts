@@ -141,31 +141,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   constructor(owner: Entity<never, unknown>, component: string, options: SlotPoolOptions<T>) {
     this.owner = owner;
     this.component = component;
-    const capacity = options.capacity;
-    const capacityOption = options.capacityOption ?? "capacity";
-    if (isConcurrencyModel(capacity)) {
-      this.model = capacity;
-      capacity._bind(this, component);
-      this._limit = capacity.limit;
-    } else {
-      if (typeof capacity !== "number") {
-        throw new ConfigError(
-          component,
-          capacityOption,
-          "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
-          capacity,
-        );
-      }
-      this.model = null;
-      this._limit = requireInteger(component, capacityOption, capacity, 1);
-    }
-    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
-    this.discipline = resolveDiscipline(
-      component,
-      options.disciplineOption ?? "queueDiscipline",
-      options.discipline ?? "fifo",
-    );
-    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    checkSlotPoolOptions(component, options);
     if (typeof options.start !== "function") {
       throw new ConfigError(
         component,
@@ -174,6 +150,18 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
         options.start,
       );
     }
+    const capacity = options.capacity;
+    if (isConcurrencyModel(capacity)) {
+      this.model = capacity;
+      capacity._bind(this, component);
+      this._limit = capacity.limit;
+    } else {
+      this.model = null;
+      this._limit = capacity;
+    }
+    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
+    this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
+    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
     this.startItem = options.start;
     this.onDropped = options.dropped ?? null;
     this.onCrashed = options.crashed ?? null;
@@ -457,13 +445,39 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   }
 }
 
-function resolveDiscipline<T>(
+/**
+ * Every check the `SlotPool` constructor makes, with no side effect (nothing is bound), so an
+ * entity built on a pool can refuse bad options before it registers with the simulation.
+ * Throws the `ConfigError` the constructor would throw.
+ */
+export function checkSlotPoolOptions<T>(
   component: string,
-  option: string,
-  value: unknown,
-): QueueDiscipline<T> {
-  if (value === "fifo") return fifo<T>();
-  if (value === "lifo") return lifo<T>();
+  options: Omit<SlotPoolOptions<T>, "start">,
+): void {
+  const capacity = options.capacity;
+  const capacityOption = options.capacityOption ?? "capacity";
+  if (isConcurrencyModel(capacity)) {
+    capacity._checkUnbound(component);
+  } else if (typeof capacity !== "number") {
+    throw new ConfigError(
+      component,
+      capacityOption,
+      "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
+      capacity,
+    );
+  } else {
+    requireInteger(component, capacityOption, capacity, 1);
+  }
+  checkDiscipline(
+    component,
+    options.disciplineOption ?? "queueDiscipline",
+    options.discipline ?? "fifo",
+  );
+  requireQueueCapacity(component, options.queueCapacity);
+}
+
+function checkDiscipline(component: string, option: string, value: unknown): void {
+  if (value === "fifo" || value === "lifo") return;
   if (!isQueueDiscipline(value)) {
     throw new ConfigError(
       component,
@@ -480,8 +494,14 @@ function resolveDiscipline<T>(
       value,
     );
   }
+}
+
+/** A checked discipline option, bound to one pool for life. */
+function bindDiscipline<T>(value: QueueDisciplineOption<T>): QueueDiscipline<T> {
+  if (value === "fifo") return fifo<T>();
+  if (value === "lifo") return lifo<T>();
   boundDisciplines.add(value);
-  return value as QueueDiscipline<T>;
+  return value;
 }
 
 /** @internal For errors raised by components on a pool's behalf. */

@@ -53,6 +53,11 @@ export interface ConcurrencyModel<Req = unknown> {
   weightOf(request: Message<Req>): number;
   /** @internal Binds the model to the server it serves; a model serves one server. */
   _bind(owner: ConcurrencyOwner, component: string): void;
+  /**
+   * @internal Refuses (ConfigError) a model already bound: a new owner checks it before it
+   * registers, so a refused model leaves no half-built owner behind.
+   */
+  _checkUnbound(component: string): void;
 }
 
 export function isConcurrencyModel(value: unknown): value is ConcurrencyModel<never> {
@@ -69,7 +74,12 @@ abstract class BoundModel {
   protected owner: ConcurrencyOwner | null = null;
 
   _bind(owner: ConcurrencyOwner, component: string): void {
-    if (this.owner !== null && this.owner !== owner) {
+    if (this.owner !== owner) this._checkUnbound(component);
+    this.owner = owner;
+  }
+
+  _checkUnbound(component: string): void {
+    if (this.owner !== null) {
       throw new ConfigError(
         component,
         "concurrency",
@@ -77,7 +87,6 @@ abstract class BoundModel {
         this,
       );
     }
-    this.owner = owner;
   }
 
   protected misuse(message: string): SimulationError {

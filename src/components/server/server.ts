@@ -39,6 +39,7 @@ import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
 import {
+  checkSlotPoolOptions,
   REJECTED_BY_DISCIPLINE,
   REJECTED_FULL,
   REJECTED_TOO_HEAVY,
@@ -165,37 +166,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private rejected = 0;
 
   constructor(sim: Simulation, name: string, options: ServerOptions<Req, Res> = {}) {
+    // Checked before registering: a refused server leaves no entity behind.
+    const config = checkServerOptions(sim, name, options);
     super(sim, name);
-    const component = `Server "${name}"`;
-    this.serviceTime = requireDistribution(
-      component,
-      "serviceTime",
-      options.serviceTime ?? constant(0.01),
-    );
-    this.respond = optionalFunction(
-      component,
-      "respond",
-      options.respond,
-      "a function (request) => reply",
-    );
-    this.next =
-      options.next === undefined
-        ? null
-        : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Req, Res>);
-    if (this.next !== null && this.respond !== null) {
-      throw new ConfigError(
-        component,
-        "respond",
-        "unset when next is given (the reply is the next stage's answer)",
-        this.respond,
-      );
-    }
-    this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, component, {
-      capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
-      capacityOption: "concurrency",
-      discipline: options.queuePolicy ?? "fifo",
-      disciplineOption: "queuePolicy",
-      queueCapacity: options.queueCapacity,
+    this.serviceTime = config.serviceTime;
+    this.respond = config.respond;
+    this.next = config.next;
+    this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, config.component, {
+      ...config.slots,
       start: this.begin,
       dropped: (request, reason) => {
         this.rejected++;
@@ -337,6 +315,47 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.rejected = 0;
     this._sojournTime = new Histogram();
   }
+}
+
+/** A server's options, checked and defaulted, before the server registers. */
+function checkServerOptions<Req, Res>(
+  sim: Simulation,
+  name: string,
+  options: ServerOptions<Req, Res>,
+) {
+  const component = `Server "${name}"`;
+  const serviceTime = requireDistribution(
+    component,
+    "serviceTime",
+    options.serviceTime ?? constant(0.01),
+  );
+  const respond = optionalFunction(
+    component,
+    "respond",
+    options.respond,
+    "a function (request) => reply",
+  );
+  const next =
+    options.next === undefined
+      ? null
+      : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Req, Res>);
+  if (next !== null && respond !== null) {
+    throw new ConfigError(
+      component,
+      "respond",
+      "unset when next is given (the reply is the next stage's answer)",
+      respond,
+    );
+  }
+  const slots = {
+    capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
+    capacityOption: "concurrency",
+    discipline: options.queuePolicy ?? "fifo",
+    disciplineOption: "queuePolicy",
+    queueCapacity: options.queueCapacity,
+  };
+  checkSlotPoolOptions(component, slots);
+  return { component, serviceTime, respond, next, slots };
 }
 
 /** Waits for the next stage's answer to one request handed on (no process needed). */

@@ -33,7 +33,7 @@ import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
-import { REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
+import { checkSlotPoolOptions, REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
 import { percentiles } from "../resource/statistics.js";
 import { optionalFunction, requireInteger } from "../shared/validate.js";
 
@@ -140,37 +140,24 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   private counts = { requests: 0, completed: 0, rejected: 0 };
 
   constructor(sim: Simulation, name: string, options: ThreadPoolOptions<Task, Result>) {
+    // Checked before registering: a refused pool leaves no entity behind.
+    const config = checkThreadPoolOptions(name, options);
     super(sim, name);
-    const component = `ThreadPool "${name}"`;
-    this.workers = requireInteger(component, "workers", options?.workers, 1);
-    const taskTime = options.taskTime ?? constant(0.01);
-    if (!isDistribution(taskTime) && typeof taskTime !== "function") {
-      throw new ConfigError(
-        component,
-        "taskTime",
-        "a Distribution of seconds or a function (task) => seconds",
-        taskTime,
-      );
-    }
-    this.taskTime = taskTime;
-    this.slots = new SlotPool<PoolTask<Task, Result>>(this as Entity<never, unknown>, component, {
-      capacity: this.workers,
-      capacityOption: "workers",
-      discipline: options.queuePolicy ?? "fifo",
-      disciplineOption: "queuePolicy",
-      queueCapacity: options.queueCapacity,
-      start: this.begin,
-      crashed: (lost) => {
-        this.lostWaiting = lost;
+    this.workers = config.workers;
+    this.taskTime = config.taskTime;
+    this.result = config.result;
+    this.slots = new SlotPool<PoolTask<Task, Result>>(
+      this as Entity<never, unknown>,
+      config.component,
+      {
+        ...config.slots,
+        start: this.begin,
+        crashed: (lost) => {
+          this.lostWaiting = lost;
+        },
       },
-    });
-    this.queueCapacity = this.slots.queueCapacity;
-    this.result = optionalFunction(
-      component,
-      "result",
-      options.result,
-      "a function (task) => result",
     );
+    this.queueCapacity = this.slots.queueCapacity;
   }
 
   /** Seconds a task waited for a worker, per task started. */
@@ -299,4 +286,37 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     this.counts = { requests: this.slots.active + this.slots.queued, completed: 0, rejected: 0 };
     this._sojournTime = new Histogram();
   }
+}
+
+/** A thread pool's options, checked and defaulted, before the pool registers. */
+function checkThreadPoolOptions<Task, Result>(
+  name: string,
+  options: ThreadPoolOptions<Task, Result>,
+) {
+  const component = `ThreadPool "${name}"`;
+  const workers = requireInteger(component, "workers", options?.workers, 1);
+  const taskTime = options.taskTime ?? constant(0.01);
+  if (!isDistribution(taskTime) && typeof taskTime !== "function") {
+    throw new ConfigError(
+      component,
+      "taskTime",
+      "a Distribution of seconds or a function (task) => seconds",
+      taskTime,
+    );
+  }
+  const slots = {
+    capacity: workers,
+    capacityOption: "workers",
+    discipline: options.queuePolicy ?? "fifo",
+    disciplineOption: "queuePolicy",
+    queueCapacity: options.queueCapacity,
+  };
+  checkSlotPoolOptions(component, slots);
+  const result = optionalFunction(
+    component,
+    "result",
+    options.result,
+    "a function (task) => result",
+  );
+  return { component, workers, taskTime, result, slots };
 }
