@@ -154,7 +154,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   /** The loop: one CPU, handed from phase to phase in ready order. */
   private readonly loop: Resource;
   private _sojournTime = new Histogram();
-  private counts = {
+  private readonly counts = {
     requests: 0,
     completed: 0,
     rejected: 0,
@@ -275,16 +275,16 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   }
 
   protected override onResetStats(): void {
-    // Open requests are counted again as received, so the identity keeps holding.
+    // Open requests are counted again as received, so the identity keeps holding. The counts
+    // are reset in place: each open request's process holds this object and counts its end in it.
     const open = this.connections.value;
-    this.counts = {
-      requests: open,
-      completed: 0,
-      rejected: 0,
-      failed: 0,
-      timedOut: 0,
-      lostToCrash: 0,
-    };
+    const c = this.counts;
+    c.requests = open;
+    c.completed = 0;
+    c.rejected = 0;
+    c.failed = 0;
+    c.timedOut = 0;
+    c.lostToCrash = 0;
     this.connections = new TimeWeightedGauge(this.sim, open);
     this._sojournTime = new Histogram();
   }

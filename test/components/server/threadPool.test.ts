@@ -10,14 +10,14 @@
 import { describe, expect, it } from "vitest";
 import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
-import { ThreadPool } from "../../../src/components/server/threadPool.js";
+import { ThreadPool, type ThreadPoolOptions } from "../../../src/components/server/threadPool.js";
 import { Entity } from "../../../src/core/entity.js";
 import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { exponential } from "../../../src/random/distributions/closedForm.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
 
 function setup() {
@@ -59,13 +59,54 @@ function submitAll(
   }
 }
 
-itReadsExactlyItsKnobs(ThreadPool, () => ({
-  workers: 2,
-  taskTime: () => 0.1,
-  queuePolicy: "lifo" as const,
-  queueCapacity: 5,
-  result: () => 1,
-}));
+componentLaws<ThreadPool<number, number>>({
+  type: ThreadPool,
+  options: () => ({
+    workers: 2,
+    taskTime: () => 0.1,
+    queuePolicy: "lifo" as const,
+    queueCapacity: 5,
+    result: () => 1,
+  }),
+  construct: (sim, name, options) =>
+    new ThreadPool<number, number>(
+      sim,
+      name,
+      options as unknown as ThreadPoolOptions<number, number>,
+    ),
+  invalid: [
+    { workers: 0 },
+    { workers: undefined },
+    { taskTime: 0.1 },
+    { queuePolicy: "random" },
+    { queueCapacity: 2.5 },
+    { result: "done" },
+  ],
+  scenario(sim) {
+    const pool = new ThreadPool<number, number>(sim, SUBJECT, {
+      workers: 2,
+      taskTime: exponential(0.1),
+      queueCapacity: 10,
+    });
+    new Source(sim, "load", { target: pool, arrivals: poisson(25), stopAfter: { time: 4 } });
+    // Model code submitting directly, beside the calls.
+    const model = new Entity(sim, "model");
+    for (let i = 0; i < 40; i++) {
+      sim.at(i * 0.1, () => {
+        model.start(function* () {
+          try {
+            yield* wait(pool.submit(i));
+          } catch (error) {
+            if (!(error instanceof RemoteError)) throw error;
+          }
+        });
+      });
+    }
+    return pool;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+});
 
 describe("ThreadPool", () => {
   it("runs `workers` tasks at once, each for its own time, the rest in FIFO order", () => {
