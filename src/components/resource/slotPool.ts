@@ -47,7 +47,6 @@ import {
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
-import { registerHook } from "./waiting.js";
 
 /** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
 export const STARTED = 0;
@@ -167,7 +166,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.onCrashed = options.crashed ?? null;
     this.onStatsReset = options.statsReset ?? null;
     this.lastChangeNs = owner.nowNs;
-    registerHook(owner, this);
+    owner._addLifecycleHook(this);
   }
 
   // --- ConcurrencyOwner (a model reports to the pool) -------------------------------------

@@ -19,13 +19,7 @@
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
-import {
-  checkOwner,
-  checkWaitOptions,
-  registerHook,
-  WaitLine,
-  type WaitOptions,
-} from "./waiting.js";
+import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";
 
 export interface StoreOptions {
   /** Names the store in errors and stats. Default "store". */
@@ -91,7 +85,7 @@ export class Store<T> {
     this.putters = new WaitLine(owner, `put into store "${name}"`, timeout);
     this.getters = new WaitLine(owner, `get from store "${name}"`, timeout);
     this.lastChangeNs = owner.nowNs;
-    registerHook(owner, this);
+    owner._addLifecycleHook(this);
   }
 
   /** Items held now. */
