@@ -13,11 +13,12 @@ import { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
 import type { Param } from "../../random/profile.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
+import { failureKind } from "../shared/forwarder.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireSeconds } from "../shared/validate.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
@@ -204,8 +205,9 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
    * a cancellation), which is then rethrown instead of retried.
    */
   protected countFailure(error: unknown): boolean {
-    if (error instanceof TimeoutError) this.counts.timedOut++;
-    else if (error instanceof RemoteError) this.counts.failed++;
+    const kind = failureKind(error);
+    if (kind === "timedOut") this.counts.timedOut++;
+    else if (kind === "refused") this.counts.failed++;
     else return false;
     return true;
   }
@@ -360,7 +362,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     try {
       yield* this.issue(message.payload);
     } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+      if (failureKind(error) === null) throw error;
     }
   }
 }
