@@ -30,7 +30,7 @@
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { CallTable } from "../../core/callTable.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import type { FutureListener, SimFuture } from "../../core/future.js";
+import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError } from "../../errors/errors.js";
@@ -48,6 +48,7 @@ import {
 import { percentiles } from "../resource/statistics.js";
 import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
 import type { ConcurrencyModel } from "./concurrency.js";
+import { StageAnswer } from "./stage.js";
 
 export interface ServerOptions<Req, Res> {
   /**
@@ -356,17 +357,4 @@ function checkServerOptions<Req, Res>(
   };
   checkSlotPoolOptions(component, slots);
   return { component, serviceTime, respond, next, slots };
-}
-
-/** Waits for the next stage's answer to one request handed on (no process needed). */
-class StageAnswer<Req, Res> implements FutureListener {
-  constructor(
-    readonly server: Server<Req, Res>,
-    readonly request: Message<Req>,
-    readonly answer: SimFuture<Res>,
-  ) {}
-
-  futureSettled(): void {
-    this.server._stageAnswered(this.request, this.answer);
-  }
 }
