@@ -45,7 +45,7 @@ import {
   REJECTED_TOO_HEAVY,
   SlotPool,
 } from "../resource/slotPool.js";
-import { percentiles } from "../resource/statistics.js";
+import { percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
 import type { ConcurrencyModel } from "./concurrency.js";
 import { StageAnswer } from "./stage.js";
@@ -203,9 +203,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   get stats(): ServerStats {
     const slots = this.slots;
-    const wait = slots.waitTime;
-    const sojourn = this._sojournTime;
-    const meanQueued = slots.meanQueued;
     return {
       requests: this.requests,
       completed: this.completed,
@@ -215,12 +212,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       queued: slots.queued,
       limit: slots.limit,
       inUse: slots.inUse,
-      utilization: slots.utilization,
-      meanQueued,
-      meanInSystem: slots.meanActive + meanQueued,
-      probabilityOfWaiting: slots.probabilityOfWaiting,
-      meanWait: wait.count > 0 ? wait.mean : 0,
-      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
+      ...stationStats(slots, this._sojournTime),
     };
   }
 

@@ -34,7 +34,7 @@ import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
 import { checkSlotPoolOptions, REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
-import { percentiles } from "../resource/statistics.js";
+import { percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireEntity, requireInteger } from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
 
@@ -189,21 +189,13 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   get stats(): ThreadPoolStats {
     const slots = this.slots;
-    const wait = slots.waitTime;
-    const sojourn = this._sojournTime;
-    const meanQueued = slots.meanQueued;
     return {
       ...this.counts,
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       idle: this.workers - slots.active,
       queued: slots.queued,
-      utilization: slots.utilization,
-      meanQueued,
-      meanInSystem: slots.meanActive + meanQueued,
-      probabilityOfWaiting: slots.probabilityOfWaiting,
-      meanWait: wait.count > 0 ? wait.mean : 0,
-      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
+      ...stationStats(slots, this._sojournTime),
     };
   }
 
