@@ -34,12 +34,12 @@
 import type { Entity, LifecycleHook } from "../../core/entity.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
+import { requireInteger, requireQueueCapacity } from "../shared/validate.js";
 import {
   type ConcurrencyModel,
   type ConcurrencyOwner,
   isConcurrencyModel,
-} from "../server/concurrency.js";
-import { requireInteger, requireQueueCapacity } from "../shared/validate.js";
+} from "./concurrencyModel.js";
 import {
   type DropSink,
   fifo,

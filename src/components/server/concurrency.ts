@@ -28,45 +28,13 @@
 
 import type { Message } from "../../core/message.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
+import type { ConcurrencyModel, ConcurrencyOwner } from "../resource/concurrencyModel.js";
 import { requireInteger } from "../shared/validate.js";
 
-/**
- * @internal What a model tells the server it is bound to: the server's name and clock (for
- * errors) and that the limit just changed.
- */
-export interface ConcurrencyOwner {
-  readonly name: string;
-  readonly nowNs: number;
-  _capacityChanged(): void;
-}
-
-/** Slot accounting behind a `Server` (see the module comment for the three models). */
-export interface ConcurrencyModel<Req = unknown> {
-  readonly kind: "concurrency";
-  /** Short description for errors and reports ("dynamic(4 in [1, 32])"). */
-  readonly description: string;
-  /** Capacity now, in the model's units: slots, or weight units for `weighted`. */
-  readonly limit: number;
-  /** Whether requests take different amounts of capacity (then `weightOf` is called). */
-  readonly weighted: boolean;
-  /** Capacity units `request` takes while in service: an integer >= 1. */
-  weightOf(request: Message<Req>): number;
-  /** @internal Binds the model to the server it serves; a model serves one server. */
-  _bind(owner: ConcurrencyOwner, component: string): void;
-  /**
-   * @internal Refuses (ConfigError) a model already bound: a new owner checks it before it
-   * registers, so a refused model leaves no half-built owner behind.
-   */
-  _checkUnbound(component: string): void;
-}
-
-export function isConcurrencyModel(value: unknown): value is ConcurrencyModel<never> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as { kind?: unknown }).kind === "concurrency"
-  );
-}
+// The model's contract lives with the pool that uses it (the resource family), so the
+// resource family does not import this one (no folder cycle).
+export type { ConcurrencyModel, ConcurrencyOwner } from "../resource/concurrencyModel.js";
+export { isConcurrencyModel } from "../resource/concurrencyModel.js";
 
 /** Binding shared by every model: one owner, for life. */
 abstract class BoundModel {
