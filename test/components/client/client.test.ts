@@ -24,30 +24,11 @@ import { constant } from "../../../src/load/arrivals.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
 import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { type AttemptAction, ScriptedAttempts } from "../../support/targets.js";
 
-/** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
-class Scripted extends Entity<number, number> {
-  attempts = 0;
-  constructor(
-    sim: Simulation,
-    private readonly script: readonly ("ok" | "drop" | "reject")[],
-  ) {
-    super(sim, "server");
-  }
-  override *handle(request: Message<number>) {
-    const action = this.script[this.attempts++] ?? "ok";
-    yield 0.1;
-    if (action === "ok") this.reply(request, request.payload * 2);
-    else if (action === "reject") this.fail(request, "busy");
-  }
-}
-
-function run(
-  script: ("ok" | "drop" | "reject")[],
-  retryPolicy = fixed({ maxAttempts: 3, delay: 1 }),
-) {
+function run(script: AttemptAction[], retryPolicy = fixed({ maxAttempts: 3, delay: 1 })) {
   const sim = new Simulation({ seed: 1 });
-  const server = new Scripted(sim, script);
+  const server = new ScriptedAttempts(sim, "server", script);
   const client = new Client<number, number>(sim, "client", {
     target: server,
     timeout: 0.5,
@@ -125,7 +106,7 @@ describe("Client", () => {
 
   it("as a message target, issues each message fire-and-forget", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["ok", "reject", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["ok", "reject", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       retryPolicy: noRetry(),
@@ -137,7 +118,7 @@ describe("Client", () => {
 
   it("keeps latency percentiles, and goodput, latency and failures per window", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["ok", "reject", "ok", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["ok", "reject", "ok", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       retryPolicy: noRetry(),
@@ -299,7 +280,7 @@ describe("retry policies", () => {
     // the first request's retries, then the other 99 requests earn 9.9 retries between them.
     const attempts = (retryBudget?: { ratio: number; burst?: number }) => {
       const sim = new Simulation({ seed: 1 });
-      const server = new Scripted(sim, Array(1000).fill("drop"));
+      const server = new ScriptedAttempts(sim, "server", Array(1000).fill("drop"));
       const client = new Client<number, number>(sim, "client", {
         target: server,
         timeout: 0.5,
@@ -326,7 +307,7 @@ describe("retry policies", () => {
 
   it("a retry budget never stops a request that succeeds, and refuses bad budgets", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["drop", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["drop", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       timeout: 0.5,
@@ -359,7 +340,9 @@ describe("retry policies", () => {
 describe("Client statistics that say what they cover", () => {
   it("reads NaN, not 0, for latencies and the failure rate before anything finished", () => {
     const sim = new Simulation({ seed: 1 });
-    const client = new Client<number, number>(sim, "client", { target: new Scripted(sim, []) });
+    const client = new Client<number, number>(sim, "client", {
+      target: new ScriptedAttempts(sim, "server", []),
+    });
     const s = client.stats;
     expect(s.meanLatency).toBeNaN();
     expect(s.maxLatency).toBeNaN();
@@ -374,7 +357,7 @@ describe("Client statistics that say what they cover", () => {
     const sim = new Simulation({ seed: 1 });
     const script = Array.from({ length: 10 }, (_, i): "ok" | "drop" => (i === 0 ? "ok" : "drop"));
     const client = new Client<number, number>(sim, "client", {
-      target: new Scripted(sim, script),
+      target: new ScriptedAttempts(sim, "server", script),
       timeout: 0.5,
     });
     new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 10 } });
@@ -390,7 +373,7 @@ describe("Client statistics that say what they cover", () => {
   it("counts requests cut short by a crash of the client, or by their caller, apart", () => {
     const sim = new Simulation({ seed: 1 });
     const client = new Client<number, number>(sim, "client", {
-      target: new Scripted(sim, ["drop", "drop", "drop"]),
+      target: new ScriptedAttempts(sim, "server", ["drop", "drop", "drop"]),
       timeout: 5,
     });
     const caller = new Entity(sim, "caller");

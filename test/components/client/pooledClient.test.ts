@@ -13,41 +13,21 @@ import { PooledClient } from "../../../src/components/client/pooledClient.js";
 import { fixed, noRetry } from "../../../src/components/client/retryPolicies.js";
 import { Source } from "../../../src/components/load/source.js";
 import { Entity } from "../../../src/core/entity.js";
-import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
 import { poisson, constant as steady } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { sine, step } from "../../../src/random/profile.js";
 import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
-
-type Action = "ok" | "drop" | "reject";
-
-/** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]`, then "ok". */
-class Scripted extends Entity<number, number> {
-  attempts = 0;
-  constructor(
-    sim: Simulation,
-    private readonly script: readonly Action[],
-    private readonly serviceTime = 0.1,
-  ) {
-    super(sim, "server");
-  }
-  override *handle(request: Message<number>) {
-    const action = this.script[this.attempts++] ?? "ok";
-    yield this.serviceTime;
-    if (action === "ok") this.reply(request, request.payload * 2);
-    else if (action === "reject") this.fail(request, "busy");
-  }
-}
+import { type AttemptAction, ScriptedAttempts } from "../../support/targets.js";
 
 function setup(
-  script: Action[],
+  script: AttemptAction[],
   options: { maxConnections?: number; acquireTimeout?: number; serviceTime?: number } = {},
   retryPolicy = fixed({ maxAttempts: 3, delay: 1 }),
 ) {
   const sim = new Simulation({ seed: 1 });
-  const server = new Scripted(sim, script, options.serviceTime);
+  const server = new ScriptedAttempts(sim, "server", script, options.serviceTime);
   const pool = new ConnectionPool<number, number>(sim, "pool", {
     target: server,
     connectLatency: constant(0.03),
@@ -192,7 +172,7 @@ describe("PooledClient", () => {
 
   it("reads a timeout profile when each attempt's request is sent, once it holds a connection", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, [], 0.5);
+    const server = new ScriptedAttempts(sim, "server", [], 0.5);
     const pool = new ConnectionPool<number, number>(sim, "pool", {
       target: server,
       connectLatency: constant(0.03),
@@ -242,7 +222,7 @@ describe("PooledClient", () => {
   it("the same seed gives the same run", () => {
     const build = (seed: number) => {
       const sim = new Simulation({ seed });
-      const server = new Scripted(sim, ["drop", "ok", "reject", "drop"], 0.02);
+      const server = new ScriptedAttempts(sim, "server", ["drop", "ok", "reject", "drop"], 0.02);
       const pool = new ConnectionPool<number, number>(sim, "pool", {
         target: server,
         maxConnections: 3,
