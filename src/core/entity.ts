@@ -202,6 +202,15 @@ export class Entity<In = unknown, Out = unknown> {
   }
 
   /**
+   * @internal `addLifecycleHook` for a part handed this entity from outside its class, which
+   * registers itself so no owner can forget to (`SlotPool`, `Resource`, `Store`, `Container`).
+   * An entity registering its own parts uses `addLifecycleHook`.
+   */
+  _addLifecycleHook<H extends LifecycleHook>(hook: H): H {
+    return this.addLifecycleHook(hook);
+  }
+
+  /**
    * Restarts this entity's statistics now: counts and histograms start empty, time averages
    * start at this instant; state (queues, work in flight, circuit states) is kept. Called for
    * every entity by `sim.resetStats()` (a warm-up's end).

@@ -4,9 +4,8 @@
  * operational_knobs are exactly its constructor options).
  * Method: compare the package's exported Entity subclasses with the registry's classes
  * (src/components/index.ts, gathered from the family indexes); read the specs under
- * test/components/ for a `componentLaws({ ..., type: <Name>, ... })` call per component (or,
- * until every spec has moved, the old `itReadsExactlyItsKnobs(<Name>, ...)`), so adding a
- * component never edits a list here.
+ * test/components/ for a `componentLaws({ ..., type: <Name>, ... })` call per component, so
+ * adding a component never edits a list here.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,10 +43,7 @@ describe("component catalog entries", () => {
   it("each component's spec runs the component laws on it (componentLaws with type: <Name>)", () => {
     const text = specTexts();
     const lawed = new Set([...text.matchAll(LAWS_CALL)].map((match) => match[1]));
-    // During the move to componentLaws, the old knobs check still counts (the lead drops it).
-    const unchecked = COMPONENT_ENTRIES.map((e) => e.name).filter(
-      (name) => !lawed.has(name) && !text.includes(`itReadsExactlyItsKnobs(${name},`),
-    );
+    const unchecked = COMPONENT_ENTRIES.map((e) => e.name).filter((name) => !lawed.has(name));
     expect(unchecked).toEqual([]);
   });
 });

@@ -136,3 +136,30 @@ export class RecordingTarget<T = unknown> extends Entity<T> {
     this.payloads.push(message.payload);
   }
 }
+
+/** How a `ScriptedAttempts` target handles one request. */
+export type AttemptAction = "ok" | "drop" | "reject";
+
+/**
+ * For retry tests, where what matters is how each attempt ends: answers a number doubled after
+ * `serviceTime` seconds, handling its n-th request (from 1) as `script[n - 1]`, then "ok"
+ * ("drop": never answers; "reject": fails with "busy"). `attempts` counts requests.
+ */
+export class ScriptedAttempts extends Entity<number, number> {
+  attempts = 0;
+  constructor(
+    sim: Simulation,
+    name: string,
+    private readonly script: readonly AttemptAction[],
+    private readonly serviceTime = 0.1,
+  ) {
+    super(sim, name);
+  }
+
+  override *handle(request: Message<number>) {
+    const action = this.script[this.attempts++] ?? "ok";
+    yield this.serviceTime;
+    if (action === "ok") this.reply(request, request.payload * 2);
+    else if (action === "reject") this.fail(request, "busy");
+  }
+}

@@ -14,7 +14,12 @@ import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
 import { requireEntity } from "../shared/validate.js";
-import { type ClientStats, RetryingClient, type RetryingClientOptions } from "./retryingClient.js";
+import {
+  type ClientStats,
+  checkRetryingOptions,
+  RetryingClient,
+  type RetryingClientOptions,
+} from "./retryingClient.js";
 
 export type { ClientStats };
 
@@ -55,12 +60,15 @@ export class Client<Req = unknown, Res = unknown> extends RetryingClient<Req, Re
   private readonly target: Entity<Req, Res>;
 
   constructor(sim: Simulation, name: string, options: ClientOptions<Req, Res>) {
+    // Checked before registering: a refused client leaves no entity behind.
     const component = `Client "${name}"`;
-    super(sim, name, component, options);
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    const config = checkRetryingOptions(component, options);
+    const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
       Req,
       Res
     >;
+    super(sim, name, config);
+    this.target = target;
   }
 
   protected override attempt(payload: Req): SimFuture<Res> {

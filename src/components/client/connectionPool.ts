@@ -66,7 +66,10 @@ export interface ConnectionPoolOptions<Req, Res> {
 }
 
 export interface ConnectionPoolStats {
-  /** Connections opened since the start (each paid the connect latency once). */
+  /**
+   * Connections opened (each paid the connect latency once) since the start or the last
+   * reset, which counts those open then again: `connectionsCreated = connectionsClosed + open`.
+   */
   readonly connectionsCreated: number;
   /** Connections closed: idle too long, discarded, or lost in a crash. */
   readonly connectionsClosed: number;
@@ -129,13 +132,13 @@ export class Connection {
     readonly id: number,
     /** Simulated time it finished opening, in seconds. */
     readonly openedAt: number,
-    /** @internal The pool's crash count when it opened: a crash since then lost it. */
-    readonly _generation: number,
+    /** @internal The pool's crash epoch when it opened: a crash since then lost it. */
+    readonly _epoch: number,
   ) {}
 
   /** False once the pool closed it (idle too long, discarded, lost in a crash). */
   get isOpen(): boolean {
-    return this._state !== CLOSED && this._generation === this.pool.counters.crashes;
+    return this._state !== CLOSED && this._epoch === this.pool._crashEpoch;
   }
 }
 
@@ -207,6 +210,11 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   private idleTimerToken = -1;
   /** When the idle timer fires (ns), while it is armed. */
   private idleTimerDueNs = 0;
+  /**
+   * @internal Crashes so far, never reset: a connection opened in an earlier epoch was lost.
+   * Not `counters.crashes`, which `sim.resetStats()` zeroes.
+   */
+  _crashEpoch = 0;
   private counts = {
     connectionsCreated: 0,
     connectionsClosed: 0,
@@ -215,36 +223,15 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   };
 
   constructor(sim: Simulation, name: string, options: ConnectionPoolOptions<Req, Res>) {
+    // Checked before registering: a refused pool leaves no entity behind.
+    const config = checkConnectionPoolOptions(sim, name, options);
     super(sim, name);
-    const component = `ConnectionPool "${name}"`;
-    this.target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
-      Req,
-      Res
-    >;
-    const min = requireInteger(component, "minConnections", options.minConnections ?? 0, 0);
-    const max = requireInteger(component, "maxConnections", options.maxConnections ?? 10, 1);
-    if (min > max) {
-      throw new ConfigError(
-        component,
-        "minConnections",
-        `an integer <= maxConnections (${max})`,
-        min,
-      );
-    }
-    const connectLatency = requireDistribution(
-      component,
-      "connectLatency",
-      options.connectLatency ?? constant(0.01),
-    );
-    this.minConnections = min;
-    this.maxConnections = max;
-    this.connectLatency = connectLatency;
-    this.acquireTimeout = requireSecondsParam(
-      component,
-      "acquireTimeout",
-      options.acquireTimeout ?? 5,
-    );
-    this.idleTimeout = requireSecondsParam(component, "idleTimeout", options.idleTimeout ?? 60);
+    this.target = config.target;
+    this.minConnections = config.minConnections;
+    this.maxConnections = config.maxConnections;
+    this.connectLatency = config.connectLatency;
+    this.acquireTimeout = config.acquireTimeout;
+    this.idleTimeout = config.idleTimeout;
     this.idleTimeoutNs =
       typeof this.idleTimeout === "number" ? Math.round(this.idleTimeout * 1e9) : -1;
     this.keepMinimum();
@@ -319,7 +306,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
    */
   release(connection: Connection): void {
     this.checkHeld(connection, "release");
-    if (connection._generation !== this.counters.crashes) {
+    if (connection._epoch !== this._crashEpoch) {
       // Already counted closed at the crash.
       connection._state = CLOSED;
       return;
@@ -334,7 +321,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
    */
   discard(connection: Connection): void {
     this.checkHeld(connection, "discard");
-    if (connection._generation !== this.counters.crashes) {
+    if (connection._epoch !== this._crashEpoch) {
       connection._state = CLOSED;
       return;
     }
@@ -418,7 +405,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
         this as ConnectionPool,
         this.counts.connectionsCreated,
         this.now,
-        this.counters.crashes,
+        this._crashEpoch,
       ),
     );
   };
@@ -484,7 +471,8 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
 
   protected override onCrash(): void {
     // The crash cancelled the connect, idle and acquire timers. Every connection is lost:
-    // those held are closed when released (their generation is now stale).
+    // those held are closed when released (their epoch is now stale).
+    this._crashEpoch++;
     this.counts.connectionsClosed += this.active + this.idle.length;
     for (const connection of this.idle) connection._state = CLOSED;
     this.idle.length = 0;
@@ -497,7 +485,64 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     }
   }
 
+  protected override onResetStats(): void {
+    // Connections open at the reset are counted again as created, so
+    // `connectionsCreated = connectionsClosed + open` keeps holding.
+    this.counts = {
+      connectionsCreated: this.active + this.idle.length,
+      connectionsClosed: 0,
+      acquisitions: 0,
+      timedOut: 0,
+    };
+    this.acquireWait.reset();
+  }
+
   protected override onRecover(): void {
     this.keepMinimum();
   }
+}
+
+/** A pool's options, checked and defaulted, before the pool registers. */
+function checkConnectionPoolOptions<Req, Res>(
+  sim: Simulation,
+  name: string,
+  options: ConnectionPoolOptions<Req, Res>,
+) {
+  const component = `ConnectionPool "${name}"`;
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    Req,
+    Res
+  >;
+  const minConnections = requireInteger(
+    component,
+    "minConnections",
+    options.minConnections ?? 0,
+    0,
+  );
+  const maxConnections = requireInteger(
+    component,
+    "maxConnections",
+    options.maxConnections ?? 10,
+    1,
+  );
+  if (minConnections > maxConnections) {
+    throw new ConfigError(
+      component,
+      "minConnections",
+      `an integer <= maxConnections (${maxConnections})`,
+      minConnections,
+    );
+  }
+  const connectLatency = requireDistribution(
+    component,
+    "connectLatency",
+    options.connectLatency ?? constant(0.01),
+  );
+  const acquireTimeout = requireSecondsParam(
+    component,
+    "acquireTimeout",
+    options.acquireTimeout ?? 5,
+  );
+  const idleTimeout = requireSecondsParam(component, "idleTimeout", options.idleTimeout ?? 60);
+  return { target, minConnections, maxConnections, connectLatency, acquireTimeout, idleTimeout };
 }

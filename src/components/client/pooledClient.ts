@@ -20,7 +20,12 @@ import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { AcquireTimeoutError, type Connection, ConnectionPool } from "./connectionPool.js";
-import { type ClientStats, RetryingClient, type RetryingClientOptions } from "./retryingClient.js";
+import {
+  type ClientStats,
+  checkRetryingOptions,
+  RetryingClient,
+  type RetryingClientOptions,
+} from "./retryingClient.js";
 
 export interface PooledClientOptions<Req, Res> extends RetryingClientOptions {
   /**
@@ -88,12 +93,14 @@ export class PooledClient<Req = unknown, Res = unknown> extends RetryingClient<R
   private connectionTimedOut = 0;
 
   constructor(sim: Simulation, name: string, options: PooledClientOptions<Req, Res>) {
+    // Checked before registering: a refused client leaves no entity behind.
     const component = `PooledClient "${name}"`;
-    super(sim, name, component, options);
+    const config = checkRetryingOptions(component, options);
     const pool = options?.pool;
     if (!(pool instanceof ConnectionPool) || pool.sim !== sim) {
       throw new ConfigError(component, "pool", "a ConnectionPool of this simulation", pool);
     }
+    super(sim, name, config);
     this.pool = pool;
   }
 

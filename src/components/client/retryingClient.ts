@@ -13,11 +13,12 @@ import { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
 import type { Param } from "../../random/profile.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
+import { failureKind } from "../shared/forwarder.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireSeconds } from "../shared/validate.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
@@ -105,6 +106,41 @@ export interface ClientStats {
   readonly p99FinishedLatency: number;
 }
 
+/** A retrying client's options, checked and defaulted. */
+export interface RetryingConfig {
+  readonly timeout: TimeoutParam | null;
+  readonly retryPolicy: RetryPolicy;
+  readonly kind: string;
+  readonly retryBudget: TokenBudget | null;
+  readonly window: number;
+}
+
+/**
+ * Checks the options every retrying client takes; a subclass calls it before `super`, so a
+ * refused client leaves no entity behind. `component` names the client in errors:
+ * `Client "api-client"`.
+ */
+export function checkRetryingOptions(
+  component: string,
+  options: RetryingClientOptions | undefined,
+): RetryingConfig {
+  const timeout = TimeoutParam.optional(component, "timeout", options?.timeout);
+  const retryPolicy = options?.retryPolicy ?? noRetry();
+  if (retryPolicy?.kind !== "retry") {
+    throw new ConfigError(
+      component,
+      "retryPolicy",
+      "a RetryPolicy (retry.exponentialBackoff(...), ...)",
+      retryPolicy,
+    );
+  }
+  const kind = options?.kind ?? "request";
+  if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
+  const retryBudget = TokenBudget.from(component, "retryBudget", options?.retryBudget);
+  const window = requireSeconds(component, "window", options?.window ?? 1);
+  return { timeout, retryPolicy, kind, retryBudget, window };
+}
+
 export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   /** The timeout of each attempt, read when it is sent; null for none. */
   protected readonly timeout: TimeoutParam | null;
@@ -139,33 +175,15 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   /** Requests that failed (after their last attempt), by window: its rate is failures per second. */
   readonly failureSeries: TimeSeries;
 
-  /** `component` names the client in errors: `Client "api-client"`. */
-  constructor(
-    sim: Simulation,
-    name: string,
-    component: string,
-    options: RetryingClientOptions | undefined,
-  ) {
+  /** `config` comes from `checkRetryingOptions`, called before `super` (nothing left to refuse). */
+  constructor(sim: Simulation, name: string, config: RetryingConfig) {
     super(sim, name);
-    const timeout = TimeoutParam.optional(component, "timeout", options?.timeout);
-    const retryPolicy = options?.retryPolicy ?? noRetry();
-    if (retryPolicy?.kind !== "retry") {
-      throw new ConfigError(
-        component,
-        "retryPolicy",
-        "a RetryPolicy (retry.exponentialBackoff(...), ...)",
-        retryPolicy,
-      );
-    }
-    const kind = options?.kind ?? "request";
-    if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
-    this.timeout = timeout;
-    this.retryPolicy = retryPolicy;
-    this.kind = kind;
-    this.retryBudget = TokenBudget.from(component, "retryBudget", options?.retryBudget);
-    const window = requireSeconds(component, "window", options?.window ?? 1);
-    this.latencySeries = new TimeSeries({ window });
-    this.failureSeries = new TimeSeries({ window });
+    this.timeout = config.timeout;
+    this.retryPolicy = config.retryPolicy;
+    this.kind = config.kind;
+    this.retryBudget = config.retryBudget;
+    this.latencySeries = new TimeSeries({ window: config.window });
+    this.failureSeries = new TimeSeries({ window: config.window });
   }
 
   /**
@@ -187,8 +205,9 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
    * a cancellation), which is then rethrown instead of retried.
    */
   protected countFailure(error: unknown): boolean {
-    if (error instanceof TimeoutError) this.counts.timedOut++;
-    else if (error instanceof RemoteError) this.counts.failed++;
+    const kind = failureKind(error);
+    if (kind === "timedOut") this.counts.timedOut++;
+    else if (kind === "refused") this.counts.failed++;
     else return false;
     return true;
   }
@@ -343,7 +362,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     try {
       yield* this.issue(message.payload);
     } catch (error) {
-      if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+      if (failureKind(error) === null) throw error;
     }
   }
 }

@@ -29,39 +29,12 @@
 import type { Message } from "../../core/message.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { requireInteger } from "../shared/validate.js";
+import type { ConcurrencyModel, ConcurrencyOwner } from "./concurrencyModel.js";
 
-/**
- * @internal What a model tells the server it is bound to: the server's name and clock (for
- * errors) and that the limit just changed.
- */
-export interface ConcurrencyOwner {
-  readonly name: string;
-  readonly nowNs: number;
-  _capacityChanged(): void;
-}
-
-/** Slot accounting behind a `Server` (see the module comment for the three models). */
-export interface ConcurrencyModel<Req = unknown> {
-  readonly kind: "concurrency";
-  /** Short description for errors and reports ("dynamic(4 in [1, 32])"). */
-  readonly description: string;
-  /** Capacity now, in the model's units: slots, or weight units for `weighted`. */
-  readonly limit: number;
-  /** Whether requests take different amounts of capacity (then `weightOf` is called). */
-  readonly weighted: boolean;
-  /** Capacity units `request` takes while in service: an integer >= 1. */
-  weightOf(request: Message<Req>): number;
-  /** @internal Binds the model to the server it serves; a model serves one server. */
-  _bind(owner: ConcurrencyOwner, component: string): void;
-}
-
-export function isConcurrencyModel(value: unknown): value is ConcurrencyModel<never> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as { kind?: unknown }).kind === "concurrency"
-  );
-}
+// The model's contract lives with the pool that uses it (the resource family), so the
+// resource family does not import this one (no folder cycle).
+export type { ConcurrencyModel, ConcurrencyOwner } from "./concurrencyModel.js";
+export { isConcurrencyModel } from "./concurrencyModel.js";
 
 /** Binding shared by every model: one owner, for life. */
 abstract class BoundModel {
@@ -69,7 +42,12 @@ abstract class BoundModel {
   protected owner: ConcurrencyOwner | null = null;
 
   _bind(owner: ConcurrencyOwner, component: string): void {
-    if (this.owner !== null && this.owner !== owner) {
+    if (this.owner !== owner) this._checkUnbound(component);
+    this.owner = owner;
+  }
+
+  _checkUnbound(component: string): void {
+    if (this.owner !== null) {
       throw new ConfigError(
         component,
         "concurrency",
@@ -77,7 +55,6 @@ abstract class BoundModel {
         this,
       );
     }
-    this.owner = owner;
   }
 
   protected misuse(message: string): SimulationError {

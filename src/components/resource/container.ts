@@ -17,13 +17,7 @@
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
-import {
-  checkOwner,
-  checkWaitOptions,
-  registerHook,
-  WaitLine,
-  type WaitOptions,
-} from "./waiting.js";
+import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";
 
 export interface ContainerOptions {
   /** Names the container in errors and stats. Default "container". */
@@ -94,7 +88,7 @@ export class Container {
     this.putters = new WaitLine(owner, `put into container "${name}"`, timeout, settle);
     this.getters = new WaitLine(owner, `get from container "${name}"`, timeout, settle);
     this.lastChangeNs = owner.nowNs;
-    registerHook(owner, this);
+    owner._addLifecycleHook(this);
   }
 
   /** Level now. */

@@ -32,7 +32,7 @@ import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import type { Histogram } from "../../metrics/histogram.js";
-import type { ConcurrencyModel } from "./concurrency.js";
+import type { ConcurrencyModel } from "./concurrencyModel.js";
 import type { QueueDiscipline } from "./queueDiscipline.js";
 import { REJECTED_BY_DISCIPLINE, REJECTED_FULL, REJECTED_TOO_HEAVY, SlotPool } from "./slotPool.js";
 import { checkOwner, checkWaitOptions, type WaitOptions } from "./waiting.js";

@@ -35,7 +35,11 @@ import type { Entity, LifecycleHook } from "../../core/entity.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { requireInteger, requireQueueCapacity } from "../shared/validate.js";
-import { type ConcurrencyModel, type ConcurrencyOwner, isConcurrencyModel } from "./concurrency.js";
+import {
+  type ConcurrencyModel,
+  type ConcurrencyOwner,
+  isConcurrencyModel,
+} from "./concurrencyModel.js";
 import {
   type DropSink,
   fifo,
@@ -43,7 +47,6 @@ import {
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
-import { registerHook } from "./waiting.js";
 
 /** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
 export const STARTED = 0;
@@ -137,31 +140,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   constructor(owner: Entity<never, unknown>, component: string, options: SlotPoolOptions<T>) {
     this.owner = owner;
     this.component = component;
-    const capacity = options.capacity;
-    const capacityOption = options.capacityOption ?? "capacity";
-    if (isConcurrencyModel(capacity)) {
-      this.model = capacity;
-      capacity._bind(this, component);
-      this._limit = capacity.limit;
-    } else {
-      if (typeof capacity !== "number") {
-        throw new ConfigError(
-          component,
-          capacityOption,
-          "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
-          capacity,
-        );
-      }
-      this.model = null;
-      this._limit = requireInteger(component, capacityOption, capacity, 1);
-    }
-    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
-    this.discipline = resolveDiscipline(
-      component,
-      options.disciplineOption ?? "queueDiscipline",
-      options.discipline ?? "fifo",
-    );
-    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    checkSlotPoolOptions(component, options);
     if (typeof options.start !== "function") {
       throw new ConfigError(
         component,
@@ -170,12 +149,24 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
         options.start,
       );
     }
+    const capacity = options.capacity;
+    if (isConcurrencyModel(capacity)) {
+      this.model = capacity;
+      capacity._bind(this, component);
+      this._limit = capacity.limit;
+    } else {
+      this.model = null;
+      this._limit = capacity;
+    }
+    this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
+    this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
+    this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
     this.startItem = options.start;
     this.onDropped = options.dropped ?? null;
     this.onCrashed = options.crashed ?? null;
     this.onStatsReset = options.statsReset ?? null;
     this.lastChangeNs = owner.nowNs;
-    registerHook(owner, this);
+    owner._addLifecycleHook(this);
   }
 
   // --- ConcurrencyOwner (a model reports to the pool) -------------------------------------
@@ -453,13 +444,39 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   }
 }
 
-function resolveDiscipline<T>(
+/**
+ * Every check the `SlotPool` constructor makes, with no side effect (nothing is bound), so an
+ * entity built on a pool can refuse bad options before it registers with the simulation.
+ * Throws the `ConfigError` the constructor would throw.
+ */
+export function checkSlotPoolOptions<T>(
   component: string,
-  option: string,
-  value: unknown,
-): QueueDiscipline<T> {
-  if (value === "fifo") return fifo<T>();
-  if (value === "lifo") return lifo<T>();
+  options: Omit<SlotPoolOptions<T>, "start">,
+): void {
+  const capacity = options.capacity;
+  const capacityOption = options.capacityOption ?? "capacity";
+  if (isConcurrencyModel(capacity)) {
+    capacity._checkUnbound(component);
+  } else if (typeof capacity !== "number") {
+    throw new ConfigError(
+      component,
+      capacityOption,
+      "an integer >= 1 or a concurrency model (concurrency.dynamic(...), ...)",
+      capacity,
+    );
+  } else {
+    requireInteger(component, capacityOption, capacity, 1);
+  }
+  checkDiscipline(
+    component,
+    options.disciplineOption ?? "queueDiscipline",
+    options.discipline ?? "fifo",
+  );
+  requireQueueCapacity(component, options.queueCapacity);
+}
+
+function checkDiscipline(component: string, option: string, value: unknown): void {
+  if (value === "fifo" || value === "lifo") return;
   if (!isQueueDiscipline(value)) {
     throw new ConfigError(
       component,
@@ -476,8 +493,14 @@ function resolveDiscipline<T>(
       value,
     );
   }
+}
+
+/** A checked discipline option, bound to one pool for life. */
+function bindDiscipline<T>(value: QueueDisciplineOption<T>): QueueDiscipline<T> {
+  if (value === "fifo") return fifo<T>();
+  if (value === "lifo") return lifo<T>();
   boundDisciplines.add(value);
-  return value as QueueDiscipline<T>;
+  return value;
 }
 
 /** @internal For errors raised by components on a pool's behalf. */

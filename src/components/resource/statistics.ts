@@ -1,9 +1,25 @@
 /**
- * Shared by the components built on `SlotPool`: the flat percentile metrics of a histogram,
- * named `p50Wait`, `p90Wait`, `p99Wait`, `p999Wait` (0 while it is empty), so every server
- * reports its wait and sojourn times the same way.
+ * Shared by the components built on `SlotPool`, so every server reports its station the same
+ * way: the time averages and mean times of a queueing station, and the flat percentile
+ * metrics of a histogram, named `p50Wait`, `p90Wait`, `p99Wait`, `p999Wait` (0 while it is
+ * empty).
  */
 import type { Histogram } from "../../metrics/histogram.js";
+import type { SlotPool } from "./slotPool.js";
+
+/** A station's time averages and mean times, in the order servers report them. */
+export function stationStats<T>(slots: SlotPool<T>, sojourn: Histogram) {
+  const wait = slots.waitTime;
+  const meanQueued = slots.meanQueued;
+  return {
+    utilization: slots.utilization,
+    meanQueued,
+    meanInSystem: slots.meanActive + meanQueued,
+    probabilityOfWaiting: slots.probabilityOfWaiting,
+    meanWait: wait.count > 0 ? wait.mean : 0,
+    meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
+  };
+}
 
 export function percentiles(suffix: string, histogram: Histogram): Record<string, number> {
   const empty = histogram.count === 0;

@@ -19,13 +19,7 @@
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
-import {
-  checkOwner,
-  checkWaitOptions,
-  registerHook,
-  WaitLine,
-  type WaitOptions,
-} from "./waiting.js";
+import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";
 
 export interface StoreOptions {
   /** Names the store in errors and stats. Default "store". */
@@ -91,7 +85,7 @@ export class Store<T> {
     this.putters = new WaitLine(owner, `put into store "${name}"`, timeout);
     this.getters = new WaitLine(owner, `get from store "${name}"`, timeout);
     this.lastChangeNs = owner.nowNs;
-    registerHook(owner, this);
+    owner._addLifecycleHook(this);
   }
 
   /** Items held now. */
@@ -211,16 +205,21 @@ export class Store<T> {
 
   /** A new item: to the oldest getter that accepts it, else onto the shelf. */
   private place(item: T): void {
+    if (!this.serveGetter(item)) this.items.push(item);
+  }
+
+  /** Hands `item` to the oldest getter that accepts it; false if none does. */
+  private serveGetter(item: T): boolean {
     const getters = this.getters.waiters;
     for (let i = 0; i < getters.length; i++) {
       const filter = getters[i]!.ask;
       if (filter === null || filter(item)) {
         this.gets++;
         this.getters.serve(i, item);
-        return;
+        return true;
       }
     }
-    this.items.push(item);
+    return false;
   }
 
   /** Room was made: waiting putters move their items in, oldest first. */
@@ -241,16 +240,7 @@ export class Store<T> {
   private giveBack(item: T): void {
     this.account();
     this.gets--;
-    const getters = this.getters.waiters;
-    for (let i = 0; i < getters.length; i++) {
-      const filter = getters[i]!.ask;
-      if (filter === null || filter(item)) {
-        this.gets++;
-        this.getters.serve(i, item);
-        return;
-      }
-    }
-    this.items.unshift(item);
+    if (!this.serveGetter(item)) this.items.unshift(item);
   }
 
   private account(): void {

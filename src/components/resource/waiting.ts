@@ -126,14 +126,3 @@ export class WaitLine<V, A> {
     this.left();
   };
 }
-
-/**
- * `addLifecycleHook` is protected on Entity (a component registers the parts it is built
- * from); these parts register themselves, so no component can forget to.
- */
-export function registerHook(
-  owner: Entity<never, unknown>,
-  hook: { onCrash?(): void; onRecover?(): void; onResetStats?(): void },
-): void {
-  (owner as unknown as { addLifecycleHook(h: typeof hook): void }).addLifecycleHook(hook);
-}

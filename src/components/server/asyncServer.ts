@@ -164,55 +164,19 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   };
 
   constructor(sim: Simulation, name: string, options: AsyncServerOptions<Req, Res> = {}) {
+    // Checked before registering: a refused server leaves no entity behind.
+    const config = checkAsyncServerOptions(sim, name, options);
     super(sim, name);
-    const component = `AsyncServer "${name}"`;
-    this.maxConnections = requireInteger(
-      component,
-      "maxConnections",
-      options.maxConnections ?? 10_000,
-      1,
-    );
-    this.cpuTime = requireDistribution(component, "cpuTime", options.cpuTime ?? constant(0.001));
-    this.ioTime =
-      options.ioTime === undefined
-        ? null
-        : requireDistribution(component, "ioTime", options.ioTime);
-    this.downstream =
-      options.downstream === undefined
-        ? null
-        : (requireEntity(component, "downstream", options.downstream, sim, Entity) as Entity<
-            Req,
-            unknown
-          >);
-    const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-    if (timeout !== null && this.downstream === null) {
-      throw new ConfigError(
-        component,
-        "timeout",
-        "unset when there is no downstream",
-        timeout.param,
-      );
-    }
+    this.maxConnections = config.maxConnections;
+    this.cpuTime = config.cpuTime;
+    this.ioTime = config.ioTime;
+    this.downstream = config.downstream;
     this.forwarder = new Forwarder<Req, unknown>(this, {
-      timeout,
+      timeout: config.timeout,
       timedOutReason: (seconds) => `downstream timed out (${seconds}s)`,
     });
-    const hasIo = this.ioTime !== null || this.downstream !== null;
-    this.ioCalls = requireInteger(component, "ioCalls", options.ioCalls ?? (hasIo ? 1 : 0), 0);
-    if (this.ioCalls > 0 && !hasIo) {
-      throw new ConfigError(
-        component,
-        "ioCalls",
-        "0 when neither ioTime nor downstream is given (an I/O wait needs one of them)",
-        this.ioCalls,
-      );
-    }
-    this.respond = optionalFunction(
-      component,
-      "respond",
-      options.respond,
-      "a function (request) => reply",
-    );
+    this.ioCalls = config.ioCalls;
+    this.respond = config.respond;
     this.connections = new TimeWeightedGauge(sim, 0);
     this.loop = new Resource(this as Entity<never, unknown>, { name: "event loop" });
   }
@@ -311,8 +275,8 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   }
 
   protected override onResetStats(): void {
-    // Open requests are counted again as received, so the identity keeps holding.
-    // Counts are reset in place: a request's process holds the object it started with.
+    // Open requests are counted again as received, so the identity keeps holding. The counts
+    // are reset in place: each open request's process holds this object and counts its end in it.
     const open = this.connections.value;
     const c = this.counts;
     c.requests = open;
@@ -324,4 +288,50 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.connections.reset();
     this._sojournTime.reset();
   }
+}
+
+/** An async server's options, checked and defaulted, before the server registers. */
+function checkAsyncServerOptions<Req, Res>(
+  sim: Simulation,
+  name: string,
+  options: AsyncServerOptions<Req, Res>,
+) {
+  const component = `AsyncServer "${name}"`;
+  const maxConnections = requireInteger(
+    component,
+    "maxConnections",
+    options.maxConnections ?? 10_000,
+    1,
+  );
+  const cpuTime = requireDistribution(component, "cpuTime", options.cpuTime ?? constant(0.001));
+  const ioTime =
+    options.ioTime === undefined ? null : requireDistribution(component, "ioTime", options.ioTime);
+  const downstream =
+    options.downstream === undefined
+      ? null
+      : (requireEntity(component, "downstream", options.downstream, sim, Entity) as Entity<
+          Req,
+          unknown
+        >);
+  const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+  if (timeout !== null && downstream === null) {
+    throw new ConfigError(component, "timeout", "unset when there is no downstream", timeout.param);
+  }
+  const hasIo = ioTime !== null || downstream !== null;
+  const ioCalls = requireInteger(component, "ioCalls", options.ioCalls ?? (hasIo ? 1 : 0), 0);
+  if (ioCalls > 0 && !hasIo) {
+    throw new ConfigError(
+      component,
+      "ioCalls",
+      "0 when neither ioTime nor downstream is given (an I/O wait needs one of them)",
+      ioCalls,
+    );
+  }
+  const respond = optionalFunction(
+    component,
+    "respond",
+    options.respond,
+    "a function (request) => reply",
+  );
+  return { maxConnections, cpuTime, ioTime, downstream, timeout, ioCalls, respond };
 }

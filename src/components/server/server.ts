@@ -30,23 +30,25 @@
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { CallTable } from "../../core/callTable.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
-import type { FutureListener, SimFuture } from "../../core/future.js";
+import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
-import type { ConcurrencyModel } from "../resource/concurrency.js";
+import type { ConcurrencyModel } from "../resource/concurrencyModel.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
 import {
+  checkSlotPoolOptions,
   REJECTED_BY_DISCIPLINE,
   REJECTED_FULL,
   REJECTED_TOO_HEAVY,
   SlotPool,
 } from "../resource/slotPool.js";
-import { percentiles } from "../resource/statistics.js";
+import { percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
+import { StageAnswer } from "./stage.js";
 
 export interface ServerOptions<Req, Res> {
   /**
@@ -165,37 +167,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private rejected = 0;
 
   constructor(sim: Simulation, name: string, options: ServerOptions<Req, Res> = {}) {
+    // Checked before registering: a refused server leaves no entity behind.
+    const config = checkServerOptions(sim, name, options);
     super(sim, name);
-    const component = `Server "${name}"`;
-    this.serviceTime = requireDistribution(
-      component,
-      "serviceTime",
-      options.serviceTime ?? constant(0.01),
-    );
-    this.respond = optionalFunction(
-      component,
-      "respond",
-      options.respond,
-      "a function (request) => reply",
-    );
-    this.next =
-      options.next === undefined
-        ? null
-        : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Req, Res>);
-    if (this.next !== null && this.respond !== null) {
-      throw new ConfigError(
-        component,
-        "respond",
-        "unset when next is given (the reply is the next stage's answer)",
-        this.respond,
-      );
-    }
-    this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, component, {
-      capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
-      capacityOption: "concurrency",
-      discipline: options.queuePolicy ?? "fifo",
-      disciplineOption: "queuePolicy",
-      queueCapacity: options.queueCapacity,
+    this.serviceTime = config.serviceTime;
+    this.respond = config.respond;
+    this.next = config.next;
+    this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, config.component, {
+      ...config.slots,
       start: this.begin,
       dropped: (request, reason) => {
         this.rejected++;
@@ -224,9 +203,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   get stats(): ServerStats {
     const slots = this.slots;
-    const wait = slots.waitTime;
-    const sojourn = this._sojournTime;
-    const meanQueued = slots.meanQueued;
     return {
       requests: this.requests,
       completed: this.completed,
@@ -236,12 +212,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       queued: slots.queued,
       limit: slots.limit,
       inUse: slots.inUse,
-      utilization: slots.utilization,
-      meanQueued,
-      meanInSystem: slots.meanActive + meanQueued,
-      probabilityOfWaiting: slots.probabilityOfWaiting,
-      meanWait: wait.count > 0 ? wait.mean : 0,
-      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
+      ...stationStats(slots, this._sojournTime),
     };
   }
 
@@ -339,15 +310,43 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   }
 }
 
-/** Waits for the next stage's answer to one request handed on (no process needed). */
-class StageAnswer<Req, Res> implements FutureListener {
-  constructor(
-    readonly server: Server<Req, Res>,
-    readonly request: Message<Req>,
-    readonly answer: SimFuture<Res>,
-  ) {}
-
-  futureSettled(): void {
-    this.server._stageAnswered(this.request, this.answer);
+/** A server's options, checked and defaulted, before the server registers. */
+function checkServerOptions<Req, Res>(
+  sim: Simulation,
+  name: string,
+  options: ServerOptions<Req, Res>,
+) {
+  const component = `Server "${name}"`;
+  const serviceTime = requireDistribution(
+    component,
+    "serviceTime",
+    options.serviceTime ?? constant(0.01),
+  );
+  const respond = optionalFunction(
+    component,
+    "respond",
+    options.respond,
+    "a function (request) => reply",
+  );
+  const next =
+    options.next === undefined
+      ? null
+      : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Req, Res>);
+  if (next !== null && respond !== null) {
+    throw new ConfigError(
+      component,
+      "respond",
+      "unset when next is given (the reply is the next stage's answer)",
+      respond,
+    );
   }
+  const slots = {
+    capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
+    capacityOption: "concurrency",
+    discipline: options.queuePolicy ?? "fifo",
+    disciplineOption: "queuePolicy",
+    queueCapacity: options.queueCapacity,
+  };
+  checkSlotPoolOptions(component, slots);
+  return { component, serviceTime, respond, next, slots };
 }

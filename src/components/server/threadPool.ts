@@ -33,9 +33,10 @@ import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
-import { REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
-import { percentiles } from "../resource/statistics.js";
-import { optionalFunction, requireInteger } from "../shared/validate.js";
+import { checkSlotPoolOptions, REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
+import { percentiles, stationStats } from "../resource/statistics.js";
+import { optionalFunction, requireEntity, requireInteger } from "../shared/validate.js";
+import { StageAnswer } from "./stage.js";
 
 export interface ThreadPoolOptions<Task, Result> {
   /** Worker threads (integer >= 1). */
@@ -52,8 +53,18 @@ export interface ThreadPoolOptions<Task, Result> {
   queuePolicy?: "fifo" | "lifo" | QueueDiscipline<PoolTask<Task, Result>>;
   /** Most tasks that may wait for a worker; more are refused at once. Default unlimited. */
   queueCapacity?: number;
-  /** What a finished task yields (the reply to a call, the value of `submit`). Default: the task. */
+  /**
+   * What a finished task yields (the reply to a call, the value of `submit`). Default: the
+   * task. Not with `next`.
+   */
   result?: (task: Task) => Result;
+  /**
+   * The next stage of a pipeline: after its run here, a task goes on to `next` (a call's kind
+   * and payload; a submitted task as a "task" call) and frees its worker; the caller (or the
+   * submitter's future) gets `next`'s answer, or its refusal, when the chain has finished.
+   * Default: none (the pool answers itself).
+   */
+  next?: Entity<Task, Result>;
 }
 
 /**
@@ -104,7 +115,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     role: "flow",
     layer: "local",
     contract:
-      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value.",
+      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value (or, with `next`, the task goes on to the next stage, whose answer goes back).",
     requires: ["WorkerPool", "BoundedQueue", "Timer", "Cost"],
     provides: ["Bounded"],
     inputs: ["tasks (call, or submit from model code)"],
@@ -123,11 +134,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       "queuePolicy",
       "queueCapacity",
       "result",
+      "next",
     ),
   };
 
   readonly workers: number;
   readonly queueCapacity: number;
+  /** The next stage of the pipeline, or null. */
+  readonly next: Entity<Task, Result> | null;
   private readonly taskTime: Distribution | ((task: Task) => number);
   private readonly result: ((task: Task) => Result) | null;
   private readonly draws = this.random("task");
@@ -137,40 +151,30 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   private readonly running = new Set<PoolTask<Task, Result>>();
   /** What waited when the pool crashed (handed over by the pool, failed in onCrash). */
   private lostWaiting: readonly PoolTask<Task, Result>[] = [];
+  /** Tasks run here and handed on to `next`, waiting for its answer. */
+  private readonly handedOn = new Set<PoolTask<Task, Result>>();
   private counts = { requests: 0, completed: 0, rejected: 0 };
 
   constructor(sim: Simulation, name: string, options: ThreadPoolOptions<Task, Result>) {
+    // Checked before registering: a refused pool leaves no entity behind.
+    const config = checkThreadPoolOptions(sim, name, options);
     super(sim, name);
-    const component = `ThreadPool "${name}"`;
-    this.workers = requireInteger(component, "workers", options?.workers, 1);
-    const taskTime = options.taskTime ?? constant(0.01);
-    if (!isDistribution(taskTime) && typeof taskTime !== "function") {
-      throw new ConfigError(
-        component,
-        "taskTime",
-        "a Distribution of seconds or a function (task) => seconds",
-        taskTime,
-      );
-    }
-    this.taskTime = taskTime;
-    this.slots = new SlotPool<PoolTask<Task, Result>>(this as Entity<never, unknown>, component, {
-      capacity: this.workers,
-      capacityOption: "workers",
-      discipline: options.queuePolicy ?? "fifo",
-      disciplineOption: "queuePolicy",
-      queueCapacity: options.queueCapacity,
-      start: this.begin,
-      crashed: (lost) => {
-        this.lostWaiting = lost;
+    this.workers = config.workers;
+    this.taskTime = config.taskTime;
+    this.result = config.result;
+    this.next = config.next;
+    this.slots = new SlotPool<PoolTask<Task, Result>>(
+      this as Entity<never, unknown>,
+      config.component,
+      {
+        ...config.slots,
+        start: this.begin,
+        crashed: (lost) => {
+          this.lostWaiting = lost;
+        },
       },
-    });
-    this.queueCapacity = this.slots.queueCapacity;
-    this.result = optionalFunction(
-      component,
-      "result",
-      options.result,
-      "a function (task) => result",
     );
+    this.queueCapacity = this.slots.queueCapacity;
   }
 
   /** Seconds a task waited for a worker, per task started. */
@@ -185,21 +189,13 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   get stats(): ThreadPoolStats {
     const slots = this.slots;
-    const wait = slots.waitTime;
-    const sojourn = this._sojournTime;
-    const meanQueued = slots.meanQueued;
     return {
       ...this.counts,
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       idle: this.workers - slots.active,
       queued: slots.queued,
-      utilization: slots.utilization,
-      meanQueued,
-      meanInSystem: slots.meanActive + meanQueued,
-      probabilityOfWaiting: slots.probabilityOfWaiting,
-      meanWait: wait.count > 0 ? wait.mean : 0,
-      meanSojourn: sojourn.count > 0 ? sojourn.mean : 0,
+      ...stationStats(slots, this._sojournTime),
     };
   }
 
@@ -275,19 +271,51 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     this.running.delete(entry);
     this.counts.completed++;
     this._sojournTime.record((this.nowNs - entry.submittedNs) / 1e9);
-    const value =
-      this.result === null ? (entry.task as unknown as Result) : this.result(entry.task);
-    if (entry.message !== null) this.reply(entry.message, value);
-    else entry.future!.resolve(value);
+    if (this.next !== null) {
+      this.handOn(entry);
+    } else {
+      const value =
+        this.result === null ? (entry.task as unknown as Result) : this.result(entry.task);
+      if (entry.message !== null) this.reply(entry.message, value);
+      else entry.future!.resolve(value);
+    }
     this.slots.release();
   };
+
+  /** Sends a finished task on to the next stage; its answer becomes the task's result. */
+  private handOn(entry: PoolTask<Task, Result>): void {
+    const message = entry.message;
+    const answer =
+      message !== null
+        ? this.request(this.next!, message.kind, entry.task, { causedBy: message })
+        : this.request(this.next!, "task", entry.task);
+    this.handedOn.add(entry);
+    answer.addListener(new StageAnswer(this, entry, answer));
+  }
+
+  /** @internal The next stage answered (or refused) a task handed on. */
+  _stageAnswered(entry: PoolTask<Task, Result>, answer: SimFuture<Result>): void {
+    // Not there: this pool crashed meanwhile, and the crash failed the task.
+    if (!this.handedOn.delete(entry)) return;
+    if (answer.state === "resolved") {
+      if (entry.message !== null) this.reply(entry.message, answer.value);
+      else entry.future!.resolve(answer.value);
+    } else if (answer.error instanceof RemoteError) {
+      if (entry.message !== null) this.fail(entry.message, answer.error.reason);
+      else entry.future!.reject(new RemoteError(answer.error.reason, this.name));
+    } else if (answer.state === "cancelled") {
+      // This pool crashed, cancelling its call: a caller times out, a submitter is told.
+      entry.future?.reject(new RemoteError("thread pool crashed", this.name));
+    }
+  }
 
   protected override onCrash(): void {
     // The crash cancelled the run timers and the pool (a lifecycle hook) counted the loss and
     // handed over what waited; every waiting and running task is gone. Callers by message
     // time out; submitters are told (their futures are not owned by any process).
-    const lost = [...this.running, ...this.lostWaiting];
+    const lost = [...this.running, ...this.lostWaiting, ...this.handedOn];
     this.running.clear();
+    this.handedOn.clear();
     this.lostWaiting = [];
     for (const entry of lost) {
       entry.future?.reject(new RemoteError("thread pool crashed", this.name));
@@ -299,4 +327,50 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     this.counts = { requests: this.slots.active + this.slots.queued, completed: 0, rejected: 0 };
     this._sojournTime = new Histogram();
   }
+}
+
+/** A thread pool's options, checked and defaulted, before the pool registers. */
+function checkThreadPoolOptions<Task, Result>(
+  sim: Simulation,
+  name: string,
+  options: ThreadPoolOptions<Task, Result>,
+) {
+  const component = `ThreadPool "${name}"`;
+  const workers = requireInteger(component, "workers", options?.workers, 1);
+  const taskTime = options.taskTime ?? constant(0.01);
+  if (!isDistribution(taskTime) && typeof taskTime !== "function") {
+    throw new ConfigError(
+      component,
+      "taskTime",
+      "a Distribution of seconds or a function (task) => seconds",
+      taskTime,
+    );
+  }
+  const slots = {
+    capacity: workers,
+    capacityOption: "workers",
+    discipline: options.queuePolicy ?? "fifo",
+    disciplineOption: "queuePolicy",
+    queueCapacity: options.queueCapacity,
+  };
+  checkSlotPoolOptions(component, slots);
+  const result = optionalFunction(
+    component,
+    "result",
+    options.result,
+    "a function (task) => result",
+  );
+  const next =
+    options.next === undefined
+      ? null
+      : (requireEntity(component, "next", options.next, sim, Entity) as Entity<Task, Result>);
+  if (next !== null && result !== null) {
+    throw new ConfigError(
+      component,
+      "result",
+      "unset when next is given (the result is the next stage's answer)",
+      result,
+    );
+  }
+  return { component, workers, taskTime, result, next, slots };
 }

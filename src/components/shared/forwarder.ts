@@ -82,6 +82,17 @@ export interface ForwarderOptions<Res> {
 const timedOut = (): string => "timed out";
 
 /**
+ * The one classification of a call's error: a `RemoteError` (the target refused) or a
+ * `TimeoutError` (no answer in time) is a modelled failure; anything else (a bug, a
+ * cancellation) is `null`, for the caller to rethrow.
+ */
+export function failureKind(error: unknown): "refused" | "timedOut" | null {
+  if (error instanceof RemoteError) return "refused";
+  if (error instanceof TimeoutError) return "timedOut";
+  return null;
+}
+
+/**
  * Holds `isFailure` behind a method type: methods compare bivariantly, so a component typed by
  * its answers (`LoadBalancer<number, number>`) still passes where one of `unknown` answers is
  * expected, as it did before it held a forwarder.
@@ -212,9 +223,13 @@ export class Forwarder<Req, Res> {
     // `any` rejects with every copy's error once all have failed: the last one speaks for all.
     const last = error instanceof AggregateError ? error.errors[error.errors.length - 1] : error;
     const seconds = (this.owner.nowNs - sentNs) / 1e9;
-    if (last instanceof RemoteError)
-      return { kind: "refused", reason: last.reason, error: last, seconds };
-    if (last instanceof TimeoutError) return { kind: "timedOut", error: last, seconds };
-    throw error;
+    switch (failureKind(last)) {
+      case "refused":
+        return { kind: "refused", reason: last.reason, error: last as RemoteError, seconds };
+      case "timedOut":
+        return { kind: "timedOut", error: last as TimeoutError, seconds };
+      default:
+        throw error;
+    }
   }
 }

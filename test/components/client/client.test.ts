@@ -8,7 +8,7 @@
  * deterministic policies; bounds on jittered delays.
  */
 import { describe, expect, it } from "vitest";
-import { Client } from "../../../src/components/client/client.js";
+import { Client, type ClientOptions } from "../../../src/components/client/client.js";
 import {
   decorrelatedJitter,
   exponentialBackoff,
@@ -16,38 +16,21 @@ import {
   noRetry,
 } from "../../../src/components/client/retryPolicies.js";
 import { Source } from "../../../src/components/load/source.js";
+import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError } from "../../../src/errors/errors.js";
-import { constant } from "../../../src/load/arrivals.js";
+import { constant, poisson } from "../../../src/load/arrivals.js";
+import { exponential } from "../../../src/random/distributions/closedForm.js";
 import { ramp, step } from "../../../src/random/profile.js";
 import { RandomStream } from "../../../src/random/randomStream.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+import { type AttemptAction, EchoTarget, ScriptedAttempts } from "../../support/targets.js";
 
-/** Answers after 0.1 s; attempt n (from 1) is handled as `script[n - 1]` ("ok", "drop", "reject"). */
-class Scripted extends Entity<number, number> {
-  attempts = 0;
-  constructor(
-    sim: Simulation,
-    private readonly script: readonly ("ok" | "drop" | "reject")[],
-  ) {
-    super(sim, "server");
-  }
-  override *handle(request: Message<number>) {
-    const action = this.script[this.attempts++] ?? "ok";
-    yield 0.1;
-    if (action === "ok") this.reply(request, request.payload * 2);
-    else if (action === "reject") this.fail(request, "busy");
-  }
-}
-
-function run(
-  script: ("ok" | "drop" | "reject")[],
-  retryPolicy = fixed({ maxAttempts: 3, delay: 1 }),
-) {
+function run(script: AttemptAction[], retryPolicy = fixed({ maxAttempts: 3, delay: 1 })) {
   const sim = new Simulation({ seed: 1 });
-  const server = new Scripted(sim, script);
+  const server = new ScriptedAttempts(sim, "server", script);
   const client = new Client<number, number>(sim, "client", {
     target: server,
     timeout: 0.5,
@@ -66,13 +49,45 @@ function run(
   return { log, stats: client.stats, server };
 }
 
-itReadsExactlyItsKnobs(Client, (_sim, target) => ({
-  target,
-  timeout: 1,
-  retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
-  kind: "get",
-  window: 2,
-}));
+componentLaws<Client<number, number>>({
+  type: Client,
+  options: (sim) => ({
+    target: new EchoTarget<number>(sim, "target"),
+    timeout: 1,
+    retryPolicy: fixed({ maxAttempts: 2, delay: 0.1 }),
+    kind: "get",
+    window: 2,
+    retryBudget: { ratio: 0.2 },
+  }),
+  construct: (sim, name, options) =>
+    new Client<number, number>(sim, name, options as unknown as ClientOptions<number, number>),
+  invalid: [
+    { target: undefined },
+    { target: "server" },
+    { timeout: 0 },
+    { retryPolicy: { maxAttempts: 3 } },
+    { kind: 7 },
+    { window: 0 },
+    { retryBudget: { ratio: 2 } },
+  ],
+  scenario(sim) {
+    // A small backend that refuses when its queue is full and is sometimes too slow. No retries:
+    // with a request waiting out a backoff, the law's generic forwarder identity reads the
+    // client's request-level `succeeded`, `lostToCrash` and `inFlight` beside its attempt-level
+    // `forwarded`, `failed` and `timedOut`, and cannot hold (a vocabulary question, reported).
+    const backend = new Server<number, number>(sim, "backend", {
+      concurrency: 2,
+      serviceTime: exponential(0.06),
+      queueCapacity: 3,
+    });
+    const client = new Client<number, number>(sim, SUBJECT, { target: backend, timeout: 0.2 });
+    new Source(sim, "load", { target: client, arrivals: poisson(30), stopAfter: { time: 4 } });
+    return client;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+  mayBeNaN: ["failureRate"],
+});
 
 describe("Client", () => {
   it("succeeds on the first attempt without retrying", () => {
@@ -125,7 +140,7 @@ describe("Client", () => {
 
   it("as a message target, issues each message fire-and-forget", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["ok", "reject", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["ok", "reject", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       retryPolicy: noRetry(),
@@ -137,7 +152,7 @@ describe("Client", () => {
 
   it("keeps latency percentiles, and goodput, latency and failures per window", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["ok", "reject", "ok", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["ok", "reject", "ok", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       retryPolicy: noRetry(),
@@ -299,7 +314,7 @@ describe("retry policies", () => {
     // the first request's retries, then the other 99 requests earn 9.9 retries between them.
     const attempts = (retryBudget?: { ratio: number; burst?: number }) => {
       const sim = new Simulation({ seed: 1 });
-      const server = new Scripted(sim, Array(1000).fill("drop"));
+      const server = new ScriptedAttempts(sim, "server", Array(1000).fill("drop"));
       const client = new Client<number, number>(sim, "client", {
         target: server,
         timeout: 0.5,
@@ -326,7 +341,7 @@ describe("retry policies", () => {
 
   it("a retry budget never stops a request that succeeds, and refuses bad budgets", () => {
     const sim = new Simulation({ seed: 1 });
-    const server = new Scripted(sim, ["drop", "ok"]);
+    const server = new ScriptedAttempts(sim, "server", ["drop", "ok"]);
     const client = new Client<number, number>(sim, "client", {
       target: server,
       timeout: 0.5,
@@ -359,7 +374,9 @@ describe("retry policies", () => {
 describe("Client statistics that say what they cover", () => {
   it("reads NaN, not 0, for latencies and the failure rate before anything finished", () => {
     const sim = new Simulation({ seed: 1 });
-    const client = new Client<number, number>(sim, "client", { target: new Scripted(sim, []) });
+    const client = new Client<number, number>(sim, "client", {
+      target: new ScriptedAttempts(sim, "server", []),
+    });
     const s = client.stats;
     expect(s.meanLatency).toBeNaN();
     expect(s.maxLatency).toBeNaN();
@@ -374,7 +391,7 @@ describe("Client statistics that say what they cover", () => {
     const sim = new Simulation({ seed: 1 });
     const script = Array.from({ length: 10 }, (_, i): "ok" | "drop" => (i === 0 ? "ok" : "drop"));
     const client = new Client<number, number>(sim, "client", {
-      target: new Scripted(sim, script),
+      target: new ScriptedAttempts(sim, "server", script),
       timeout: 0.5,
     });
     new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 10 } });
@@ -390,7 +407,7 @@ describe("Client statistics that say what they cover", () => {
   it("counts requests cut short by a crash of the client, or by their caller, apart", () => {
     const sim = new Simulation({ seed: 1 });
     const client = new Client<number, number>(sim, "client", {
-      target: new Scripted(sim, ["drop", "drop", "drop"]),
+      target: new ScriptedAttempts(sim, "server", ["drop", "drop", "drop"]),
       timeout: 5,
     });
     const caller = new Entity(sim, "caller");

@@ -17,10 +17,15 @@ import {
 } from "../../../src/components/client/connectionPool.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
-import { ConfigError, SimulationError, TimeoutError } from "../../../src/errors/errors.js";
+import {
+  ConfigError,
+  RemoteError,
+  SimulationError,
+  TimeoutError,
+} from "../../../src/errors/errors.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
 import { ramp, step } from "../../../src/random/profile.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 
 const CONNECT_S = 0.03;
 
@@ -55,14 +60,69 @@ function setup(options: Partial<ConnectionPoolOptions<unknown, unknown>> = {}) {
 
 const round = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
 
-itReadsExactlyItsKnobs(ConnectionPool, (_sim, target) => ({
-  target,
-  minConnections: 1,
-  maxConnections: 4,
-  connectLatency: constant(0.03),
-  acquireTimeout: 1,
-  idleTimeout: 30,
-}));
+componentLaws<ConnectionPool>({
+  type: ConnectionPool,
+  options: (sim) => ({
+    target: new Entity(sim, "db"),
+    minConnections: 1,
+    maxConnections: 4,
+    connectLatency: constant(0.03),
+    acquireTimeout: 1,
+    idleTimeout: 30,
+  }),
+  construct: (sim, name, options) =>
+    new ConnectionPool(sim, name, options as unknown as ConnectionPoolOptions<unknown, unknown>),
+  invalid: [
+    { target: undefined },
+    { minConnections: -1 },
+    { maxConnections: 0 },
+    { minConnections: 5 },
+    { connectLatency: 0.03 },
+    { acquireTimeout: 0 },
+    { idleTimeout: -1 },
+  ],
+  scenario(sim) {
+    const pool = new ConnectionPool(sim, SUBJECT, {
+      target: new Entity(sim, "db"),
+      minConnections: 1,
+      maxConnections: 3,
+      connectLatency: exponential(0.02),
+      acquireTimeout: 0.15,
+      idleTimeout: 0.5,
+    });
+    // Callers every 20 ms for 4 s, each holding its connection ~50 ms (some wait, some give up).
+    const user = new Entity(sim, "users");
+    const holds = user.random("holds");
+    for (let i = 0; i < 200; i++) {
+      sim.at(i * 0.02, () =>
+        user.start(function* () {
+          try {
+            const connection = yield* pool.acquire();
+            yield holds.exponential(0.05);
+            if (i % 4 === 3) pool.discard(connection);
+            else pool.release(connection);
+          } catch (error) {
+            if (!(error instanceof TimeoutError || error instanceof RemoteError)) throw error;
+          }
+        }),
+      );
+    }
+    return pool;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+  identities: (pool) => {
+    const s = pool.stats;
+    return [
+      [
+        "connectionsCreated = connectionsClosed + open",
+        s.connectionsCreated,
+        s.connectionsClosed + s.open,
+      ],
+      ["open = active + idle", s.open, s.active + s.idle],
+    ];
+  },
+});
 
 describe("ConnectionPool", () => {
   it("opens minConnections at start, and hands them out without a handshake", () => {
@@ -239,6 +299,50 @@ describe("ConnectionPool", () => {
       idle: 1,
       active: 0,
     });
+  });
+
+  it("restarts its counts on sim.resetStats(), counting open connections again as created", () => {
+    const { sim, pool, caller } = setup({ minConnections: 1, maxConnections: 3 });
+    caller("a", 0, 1);
+    caller("b", 0, 1);
+    caller("c", 0, 0.5);
+    sim.at(0.7, () => sim.resetStats());
+    sim.run({ until: 0.6 });
+    expect(pool.stats).toMatchObject({ connectionsCreated: 3, acquisitions: 3, open: 3 });
+    sim.run({ until: 0.8 });
+    expect(pool.stats).toMatchObject({
+      connectionsCreated: 3,
+      connectionsClosed: 0,
+      acquisitions: 0,
+      timedOut: 0,
+      maxAcquireWait: 0,
+    });
+  });
+
+  it("tells connections from before a crash apart after a statistics reset", () => {
+    const { sim, pool } = setup({ maxConnections: 2 });
+    const held: Connection[] = [];
+    const user = new Entity(sim, "user");
+    const hold = (at: number, seconds: number) =>
+      sim.at(at, () =>
+        user.start(function* () {
+          const connection = yield* pool.acquire();
+          held.push(connection);
+          yield seconds;
+          pool.release(connection);
+        }),
+      );
+    hold(0, 3); // #1, opened before the crash, released after it
+    sim.at(1, () => pool.crash());
+    sim.at(1.5, () => pool.recover());
+    sim.at(2, () => sim.resetStats()); // zeroes the engine's crash counter
+    hold(2.5, 1); // #2, opened after the crash
+    sim.run({ until: 3.2 });
+    // #1 was lost in the crash: its release closes it; #2 is still held.
+    expect(held.map((c) => c.isOpen)).toEqual([false, true]);
+    expect(pool.stats).toMatchObject({ active: 1, idle: 0 });
+    sim.run();
+    expect(pool.stats).toMatchObject({ active: 0, idle: 1, open: 1 });
   });
 
   it("release misuse is a SimulationError naming the pool and the time", () => {

@@ -9,7 +9,6 @@ import {
   SimulationError,
   Source,
 } from "../../../src/index.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
@@ -43,18 +42,6 @@ function callsAt(
 /** The times (seconds) at which the target saw a request. */
 const admittedAt = (target: ScriptedTarget) =>
   target.log.map((entry) => Number(entry.split(":")[0]));
-
-// Transitional: test/catalog/components.test.ts still looks for this call in every spec (the
-// law suite below checks the same thing; the lead retires this helper).
-itReadsExactlyItsKnobs(RateLimiter, (_sim, target) => ({
-  target,
-  rate: 100,
-  burst: 10,
-  cost: () => 1,
-  maxQueued: 5,
-  maxWait: 0.1,
-  timeout: 1,
-}));
 
 describe("RateLimiter", () => {
   it("admits exactly burst + rate x time under a constant source: 1010 of 2001 over 10 s", () => {

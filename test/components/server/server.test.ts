@@ -14,8 +14,9 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
 import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
+import { EchoTarget } from "../../support/targets.js";
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -39,13 +40,40 @@ function callAll(client: Entity, server: Server<number, number>, count: number, 
   }
 }
 
-itReadsExactlyItsKnobs(Server, () => ({
-  concurrency: 2,
-  serviceTime: exponential(0.1),
-  queuePolicy: "lifo" as const,
-  queueCapacity: 5,
-  respond: () => 1,
-}));
+componentLaws<Server<number, number>>({
+  type: Server,
+  options: (sim) => ({
+    concurrency: 2,
+    serviceTime: exponential(0.1),
+    queuePolicy: "lifo" as const,
+    queueCapacity: 5,
+    respond: undefined,
+    next: new EchoTarget<number>(sim, "next"),
+  }),
+  construct: (sim, name, options) => new Server<number, number>(sim, name, options),
+  invalid: [
+    { concurrency: 0 },
+    { concurrency: 1.5 },
+    { serviceTime: 0.1 },
+    { serviceTime: constant(-1) },
+    { queuePolicy: "random" },
+    { queueCapacity: -1 },
+    { respond: 42 },
+    { respond: () => 1 },
+    { next: "downstream" },
+  ],
+  scenario(sim) {
+    const server = new Server<number, number>(sim, SUBJECT, {
+      concurrency: 2,
+      serviceTime: exponential(0.1),
+      queueCapacity: 10,
+    });
+    new Source(sim, "load", { target: server, arrivals: poisson(25), stopAfter: { time: 4 } });
+    return server;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+});
 
 describe("Server", () => {
   it("serves concurrency requests at once, the rest in FIFO order", () => {

@@ -10,15 +10,17 @@
 import { describe, expect, it } from "vitest";
 import { checkDeterminism } from "../../../src/check/determinism.js";
 import { Source } from "../../../src/components/load/source.js";
-import { ThreadPool } from "../../../src/components/server/threadPool.js";
+import { Server } from "../../../src/components/server/server.js";
+import { ThreadPool, type ThreadPoolOptions } from "../../../src/components/server/threadPool.js";
 import { Entity } from "../../../src/core/entity.js";
 import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
-import { exponential } from "../../../src/random/distributions/closedForm.js";
-import { itReadsExactlyItsKnobs } from "../../support/catalogKnobs.js";
+import { constant, exponential } from "../../../src/random/distributions/closedForm.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { confidenceInterval99, erlangC } from "../../support/statistics.js";
+import { EchoTarget } from "../../support/targets.js";
 
 function setup() {
   const sim = new Simulation({ seed: 1 });
@@ -59,15 +61,116 @@ function submitAll(
   }
 }
 
-itReadsExactlyItsKnobs(ThreadPool, () => ({
-  workers: 2,
-  taskTime: () => 0.1,
-  queuePolicy: "lifo" as const,
-  queueCapacity: 5,
-  result: () => 1,
-}));
+componentLaws<ThreadPool<number, number>>({
+  type: ThreadPool,
+  options: (sim) => ({
+    workers: 2,
+    taskTime: () => 0.1,
+    queuePolicy: "lifo" as const,
+    queueCapacity: 5,
+    result: undefined,
+    next: new EchoTarget<number>(sim, "next"),
+  }),
+  construct: (sim, name, options) =>
+    new ThreadPool<number, number>(
+      sim,
+      name,
+      options as unknown as ThreadPoolOptions<number, number>,
+    ),
+  invalid: [
+    { workers: 0 },
+    { workers: undefined },
+    { taskTime: 0.1 },
+    { queuePolicy: "random" },
+    { queueCapacity: 2.5 },
+    { result: "done" },
+    { result: () => 1 },
+    { next: "downstream" },
+  ],
+  scenario(sim) {
+    // A pipeline stage: each task goes on to a small server that refuses when full.
+    const last = new Server<number, number>(sim, "last", {
+      concurrency: 2,
+      serviceTime: exponential(0.08),
+      queueCapacity: 2,
+    });
+    const pool = new ThreadPool<number, number>(sim, SUBJECT, {
+      workers: 2,
+      taskTime: exponential(0.1),
+      queueCapacity: 10,
+      next: last,
+    });
+    new Source(sim, "load", { target: pool, arrivals: poisson(25), stopAfter: { time: 4 } });
+    // Model code submitting directly, beside the calls.
+    const model = new Entity(sim, "model");
+    for (let i = 0; i < 40; i++) {
+      sim.at(i * 0.1, () => {
+        model.start(function* () {
+          try {
+            yield* wait(pool.submit(i));
+          } catch (error) {
+            if (!(error instanceof RemoteError)) throw error;
+          }
+        });
+      });
+    }
+    return pool;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+});
 
 describe("ThreadPool", () => {
+  describe("with next (a pipeline stage)", () => {
+    /** A pool of 1 worker (tasks run their own seconds) handing on to a server of 1 worker. */
+    function pipeline(queueCapacity?: number, lastServiceTime = 1) {
+      const { sim, model, log } = setup();
+      const last = new Server<number, number>(sim, "last", {
+        serviceTime: constant(lastServiceTime),
+        respond: (request) => request.payload * 10,
+        ...(queueCapacity === undefined ? {} : { queueCapacity }),
+      });
+      const pool = secondsPool(sim, { workers: 1, next: last });
+      return { sim, model, log, pool, last };
+    }
+
+    it("frees its worker when a task goes on; the submitter gets the next stage's answer", () => {
+      const { sim, model, log, pool } = pipeline();
+      submitAll(model, pool, [2, 2], log);
+      sim.run({ until: 2 });
+      // The first task went on at 2 and the worker took the second at once.
+      expect(pool.stats).toMatchObject({ completed: 1, active: 1, queued: 0 });
+      sim.run();
+      expect(log).toEqual(["20@3", "20@5"]);
+    });
+
+    it("answers a call with the next stage's answer, and fails it with the stage's refusal", () => {
+      const { sim, log, pool } = pipeline(0, 3);
+      const client = new Entity(sim, "client");
+      for (const task of [1, 1]) {
+        client.start(function* () {
+          try {
+            log.push(`${yield* client.call(pool, "job", task)}@${client.now}`);
+          } catch (error) {
+            if (!(error instanceof RemoteError)) throw error;
+            log.push(`failed@${client.now}: ${error.reason}`);
+          }
+        });
+      }
+      sim.run();
+      // The second reaches `last` at 2 while the first is in service there: refused at once.
+      expect(log).toEqual(["failed@2: queue full (0 waiting)", "10@4"]);
+    });
+
+    it("a crash while tasks are handed on tells their submitters", () => {
+      const { sim, model, log, pool } = pipeline();
+      submitAll(model, pool, [1], log);
+      sim.at(1.5, () => pool.crash());
+      sim.run();
+      expect(log).toEqual(["refused 1@1.5: thread pool crashed"]);
+    });
+  });
+
   it("runs `workers` tasks at once, each for its own time, the rest in FIFO order", () => {
     const { sim, model, log } = setup();
     const pool = secondsPool(sim);
