@@ -16,8 +16,8 @@ import * as distsim from "../../src/index.js";
 
 const specs = join(import.meta.dirname, "../components");
 
-/** A `componentLaws({ ... type: Name, ... })` call: the first `type:` after its opening. */
-const LAWS_CALL = /componentLaws\(\{[\s\S]*?\btype:\s*(\w+)\s*[,}]/g;
+/** A `componentLaws({ ... type: Name, ... })` call (type arguments allowed): the first `type:` after its opening. */
+const LAWS_CALL = /componentLaws(?:<[^(]*>)?\(\{[\s\S]*?\btype:\s*(\w+)\s*[,}]/g;
 
 function specTexts(): string {
   return (readdirSync(specs, { recursive: true }) as string[])
