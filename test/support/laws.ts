@@ -10,8 +10,9 @@
  * - determinism: two runs of one seed agree on the trace hash and on every entity's counters
  *   and metrics;
  * - identities at every instant (sampled every 10 ms): a forwarder's ledger (`forwarded =
- *   succeeded + failed + timedOut + lostToCrash + inFlight`), a server's (`requests = completed
- *   + rejected + lostToCrash + active + queued`), and the spec's own; numbers non-negative and
+ *   succeeded + failed + timedOut + lostToCrash + inFlight`), a client's (`requests = succeeded
+ *   + gaveUp + lostToCrash + abandoned + inFlight`), a server's (`requests = completed +
+ *   rejected + lostToCrash + active + queued`), and the spec's own; numbers non-negative and
  *   finite (NaN only for a mean or percentile with no data yet);
  * - crash and recover: right after a crash it holds nothing (no live process, call, in-flight
  *   or queued work); after recovering and the load ending, the run drains with nothing left
@@ -70,7 +71,16 @@ function genericIdentities(m: Readonly<Record<string, number | string>>) {
   const n = (key: string) => m[key] as number;
   const has = (...keys: string[]) => keys.every((key) => typeof m[key] === "number");
   const out: [string, number, number][] = [];
-  if (has("forwarded", "succeeded", "failed", "timedOut", "lostToCrash", "inFlight")) {
+  if (has("requests", "succeeded", "gaveUp", "lostToCrash", "abandoned", "inFlight")) {
+    // A client counts requests and attempts apart (docs/components/statistics.md): its
+    // `succeeded`, `lostToCrash` and `inFlight` are requests, its `forwarded`, `failed` and
+    // `timedOut` attempts, so the forwarder identity below does not apply to it.
+    out.push([
+      "requests = succeeded + gaveUp + lostToCrash + abandoned + inFlight",
+      n("requests"),
+      n("succeeded") + n("gaveUp") + n("lostToCrash") + n("abandoned") + n("inFlight"),
+    ]);
+  } else if (has("forwarded", "succeeded", "failed", "timedOut", "lostToCrash", "inFlight")) {
     out.push([
       "forwarded = succeeded + failed + timedOut + lostToCrash + inFlight",
       n("forwarded"),

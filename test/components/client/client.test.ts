@@ -71,16 +71,18 @@ componentLaws<Client<number, number>>({
     { retryBudget: { ratio: 2 } },
   ],
   scenario(sim) {
-    // A small backend that refuses when its queue is full and is sometimes too slow. No retries:
-    // with a request waiting out a backoff, the law's generic forwarder identity reads the
-    // client's request-level `succeeded`, `lostToCrash` and `inFlight` beside its attempt-level
-    // `forwarded`, `failed` and `timedOut`, and cannot hold (a vocabulary question, reported).
+    // A small backend that refuses when its queue is full and is sometimes too slow; the client
+    // retries with backoff, so requests wait out backoffs across the crash and the reset.
     const backend = new Server<number, number>(sim, "backend", {
       concurrency: 2,
       serviceTime: exponential(0.06),
       queueCapacity: 3,
     });
-    const client = new Client<number, number>(sim, SUBJECT, { target: backend, timeout: 0.2 });
+    const client = new Client<number, number>(sim, SUBJECT, {
+      target: backend,
+      timeout: 0.2,
+      retryPolicy: fixed({ maxAttempts: 3, delay: 0.05 }),
+    });
     new Source(sim, "load", { target: client, arrivals: poisson(30), stopAfter: { time: 4 } });
     return client;
   },

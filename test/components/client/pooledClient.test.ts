@@ -88,11 +88,9 @@ componentLaws<PooledClient<number, number>>({
     { retryBudget: { ratio: 0.1, burst: 0 } },
   ],
   scenario(sim) {
-    // A backend that refuses when its queue is full, behind a pool of 3 connections. No retries
-    // and no acquire timeouts: a request waiting out a backoff, or an attempt in
-    // `connectionTimedOut`, is outside the law's generic forwarder identity, which reads the
-    // client's request-level `succeeded`, `lostToCrash` and `inFlight` beside its attempt-level
-    // counts (a vocabulary question, reported).
+    // A backend that refuses when its queue is full, behind a pool of 3 connections that makes
+    // callers give up after 0.1 s; the client retries with backoff, so requests wait out
+    // backoffs and connections across the crash and the reset.
     const backend = new Server<number, number>(sim, "backend", {
       concurrency: 2,
       serviceTime: exponential(0.06),
@@ -102,9 +100,13 @@ componentLaws<PooledClient<number, number>>({
       target: backend,
       maxConnections: 3,
       connectLatency: constant(0.02),
-      acquireTimeout: 100,
+      acquireTimeout: 0.1,
     });
-    const client = new PooledClient<number, number>(sim, SUBJECT, { pool, timeout: 0.2 });
+    const client = new PooledClient<number, number>(sim, SUBJECT, {
+      pool,
+      timeout: 0.2,
+      retryPolicy: fixed({ maxAttempts: 3, delay: 0.05 }),
+    });
     new Source(sim, "load", { target: client, arrivals: poisson(30), stopAfter: { time: 4 } });
     return client;
   },
