@@ -97,7 +97,7 @@ describe("Forwarder.forward", () => {
   });
 
   it("a late answer after the timeout is dropped: the outcome stays a timeout", () => {
-    const { sim, proxy, caller, outcomes } = setup({ timeout: 0.5 });
+    const { sim, proxy, caller } = setup({ timeout: 0.5 });
     caller.callAt(0, proxy, { id: "late", takes: 1 });
     expect(sim.run().time).toBe(1);
     expect(proxy.seen.map((o) => o.kind)).toEqual(["timedOut"]);
@@ -107,7 +107,7 @@ describe("Forwarder.forward", () => {
   });
 
   it("a crash ends the forwards in flight unseen: the ledger counts them lost", () => {
-    const { sim, proxy, caller, outcomes } = setup({ timeout: 5 });
+    const { sim, proxy, caller } = setup({ timeout: 5 });
     caller.callAt(0, proxy, { id: "done", takes: 0.1 });
     caller.callAt(0, proxy, { id: "a", takes: 1 }, { timeout: 2 });
     caller.callAt(0, proxy, { id: "b", takes: 1 }, { timeout: 2 });
@@ -133,7 +133,7 @@ describe("Forwarder.forward", () => {
   });
 
   it("a statistics reset during forwards counts those in flight as forwarded again", () => {
-    const { sim, proxy, caller, outcomes } = setup({ timeout: 0.5 });
+    const { sim, proxy, caller } = setup({ timeout: 0.5 });
     caller.callAt(0, proxy, { id: "early", takes: 0.1 });
     caller.callAt(0, proxy, { id: "across", takes: 0.3 });
     caller.callAt(0, proxy, { id: "hung", takes: 2 });
@@ -160,7 +160,7 @@ describe("Forwarder.forward", () => {
   });
 
   it("an error that is not a modelled failure propagates and fails the run", () => {
-    const { sim, proxy, caller, outcomes } = setup({
+    const { sim, proxy, caller } = setup({
       isFailure: () => {
         throw new Error("bug in isFailure");
       },
