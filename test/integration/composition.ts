@@ -988,8 +988,8 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       }
       for (const { entity, spec: b } of model.bulkheads) {
         const st = entity.stats;
-        if (st.active > b.maxConcurrent || st.waiting > b.maxWaiting) {
-          violations.push(`${entity.name} ${st.active} active, ${st.waiting} waiting at ${at}`);
+        if (st.active > b.maxConcurrent || st.queued > b.maxWaiting) {
+          violations.push(`${entity.name} ${st.active} active, ${st.queued} queued at ${at}`);
         }
       }
       // Conservation, exact at every instant, crashes and resets included: every request ledger's
@@ -1020,7 +1020,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       }
       for (const { entity } of model.bulkheads) {
         const st = entity.stats;
-        admitted(entity, st.requests, st.rejected + st.waiting + st.lostWaiting + st.forwarded);
+        admitted(entity, st.requests, st.rejected + st.queued + st.lostWaiting + st.forwarded);
       }
       for (const entity of model.wrappers) {
         admitted(entity, entity.stats.forwarded, entity.stats.forwarded);

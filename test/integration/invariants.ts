@@ -268,13 +268,13 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     const where = `bulkhead ${bulkhead.name}`;
     nonNegativeCounters(where, s);
     expect(s.active, where).toBeLessThanOrEqual(b.maxConcurrent);
-    expect(s.waiting, where).toBeLessThanOrEqual(b.maxWaiting);
+    expect(s.queued, where).toBeLessThanOrEqual(b.maxWaiting);
     if (whole) expect(bulkhead.counters.received, where).toBe(s.requests);
-    expect(s.requests, where).toBe(s.rejected + s.waiting + s.lostWaiting + s.forwarded);
+    expect(s.requests, where).toBe(s.rejected + s.queued + s.lostWaiting + s.forwarded);
     // Once the run has drained, nothing is between states: a slot taken is a forward.
     expect(s.active, where).toBe(s.inFlight);
-    expect(s.inFlight + s.waiting, where).toBe(bulkhead.liveProcessCount);
-    if (!hangs(bulkhead)) expect(s.waiting, where).toBe(0);
+    expect(s.inFlight + s.queued, where).toBe(bulkhead.liveProcessCount);
+    if (!hangs(bulkhead)) expect(s.queued, where).toBe(0);
     if (!m.crashed.has(bulkhead)) expect(s.lostWaiting, where).toBe(0);
   }
 

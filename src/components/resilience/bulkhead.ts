@@ -44,7 +44,7 @@ export interface BulkheadOptions<Req, Res> {
 
 /**
  * What a bulkhead did with its requests: its own counts and the request ledger's. At all times,
- * crashes and statistics resets included, `requests = rejected + waiting + lostWaiting +
+ * crashes and statistics resets included, `requests = rejected + queued + lostWaiting +
  * forwarded` and `forwarded = succeeded + failed + timedOut + lostToCrash + inFlight`. A request
  * counts as forwarded from the moment it holds a slot (a waiter handed a slot is sent on when
  * its process resumes, in the same instant), and as rejected from the moment it is refused.
@@ -55,7 +55,7 @@ export interface BulkheadStats extends LedgerCounts {
   /** Slots taken: requests forwarded and not yet answered (the same as `inFlight`). */
   readonly active: number;
   /** Requests waiting for a slot now. */
-  readonly waiting: number;
+  readonly queued: number;
   /**
    * Refused by the bulkhead itself: at once because every slot and waiting place was taken
    * ("bulkhead full"), or after waiting `maxWait` seconds for a slot ("bulkhead wait timed out").
@@ -79,7 +79,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     outputs: [
       "replies",
       "immediate rejections when full",
-      "requests, active, waiting, rejected, lostWaiting, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
+      "requests, active, queued, rejected, lostWaiting, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state: "requests in flight and waiting (volatile)",
     failure_semantics:
@@ -160,7 +160,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     return {
       ...this.counts,
       active: this.slots.active,
-      waiting: this.slots.queued,
+      queued: this.slots.queued,
       ...this.ledger.counts(),
     };
   }

@@ -75,9 +75,9 @@ componentLaws({
     const s = b.stats;
     return [
       [
-        "requests = rejected + waiting + lostWaiting + forwarded",
+        "requests = rejected + queued + lostWaiting + forwarded",
         s.requests,
-        s.rejected + s.waiting + s.lostWaiting + s.forwarded,
+        s.rejected + s.queued + s.lostWaiting + s.forwarded,
       ],
       ["active = inFlight", s.active, s.inFlight],
     ];
@@ -96,7 +96,7 @@ describe("Bulkhead", () => {
       "b:target:b@1",
       "d:target:d@2.5",
     ]);
-    expect(bulkhead.stats).toMatchObject({ forwarded: 3, rejected: 1, active: 0, waiting: 0 });
+    expect(bulkhead.stats).toMatchObject({ forwarded: 3, rejected: 1, active: 0, queued: 0 });
   });
 
   it("lets maxWaiting wait in FIFO order; a freed slot goes straight to the oldest waiter", () => {
@@ -104,7 +104,7 @@ describe("Bulkhead", () => {
     for (const id of ["a", "b", "c", "d", "e"]) {
       caller.callAt(0, bulkhead, { id, takes: 1 });
     }
-    sim.at(0.5, () => expect(bulkhead.stats).toMatchObject({ active: 2, waiting: 2 }));
+    sim.at(0.5, () => expect(bulkhead.stats).toMatchObject({ active: 2, queued: 2 }));
     sim.run();
     expect(target.log).toEqual(["0:a", "0:b", "1:c", "1:d"]);
     expect(outcomes[0]).toBe("e:refused(bulkhead full)@0");
@@ -117,7 +117,7 @@ describe("Bulkhead", () => {
     sim.run();
     expect(target.log).toEqual(["0:a", "0:b"]);
     expect(outcomes[0]).toBe("c:refused(bulkhead wait timed out)@0.5");
-    expect(bulkhead.stats).toMatchObject({ rejected: 1, waiting: 0, active: 0 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 1, queued: 0, active: 0 });
   });
 
   it("passes the target's failures and timeouts on, and frees the slot", () => {
@@ -137,7 +137,7 @@ describe("Bulkhead", () => {
     }
     sim.at(0.5, () => bulkhead.crash());
     sim.at(0.6, () => bulkhead.recover());
-    sim.at(0.7, () => expect(bulkhead.stats).toMatchObject({ active: 0, waiting: 0 }));
+    sim.at(0.7, () => expect(bulkhead.stats).toMatchObject({ active: 0, queued: 0 }));
     for (const id of ["d", "e"]) caller.callAt(0.7, bulkhead, { id, takes: 0.1 });
     sim.run();
     expect(outcomes.slice(0, 2)).toEqual(["d:target:d@0.8", "e:target:e@0.8"]);
@@ -172,7 +172,7 @@ describe("Bulkhead", () => {
       "c:target:c@1.1",
     ]);
     expect(target.log).toEqual(["0:a", "1:c"]);
-    expect(bulkhead.stats).toMatchObject({ rejected: 1, timedOut: 1, active: 0, waiting: 0 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 1, timedOut: 1, active: 0, queued: 0 });
   });
 
   it("a waiter whose wait ends leaves the queue; the others keep their place", () => {
@@ -185,7 +185,7 @@ describe("Bulkhead", () => {
     caller.callAt(0, bulkhead, { id: "b", takes: 1 }); // waits until 1.5
     caller.callAt(1, bulkhead, { id: "c", takes: 1 }); // would wait until 2.5
     caller.callAt(1.2, bulkhead, { id: "d", takes: 1 }); // would wait until 2.7
-    sim.at(1.6, () => expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 2 }));
+    sim.at(1.6, () => expect(bulkhead.stats).toMatchObject({ active: 1, queued: 2 }));
     sim.run();
     expect(target.log).toEqual(["0:a", "2:c"]);
     expect(outcomes).toEqual([
@@ -313,7 +313,7 @@ describe("Bulkhead with profiles", () => {
       "c:refused(bulkhead wait timed out)@10.5",
       "b:refused(bulkhead wait timed out)@11.9",
     ]);
-    expect(bulkhead.stats).toMatchObject({ rejected: 3, waiting: 0, active: 1 });
+    expect(bulkhead.stats).toMatchObject({ rejected: 3, queued: 0, active: 1 });
   });
 
   it("reads the timeout when it forwards each request", () => {
@@ -352,7 +352,7 @@ describe("Bulkhead with profiles", () => {
  * Goal: a crash counts what it abandons. Every request the bulkhead holds when it crashes is
  * counted once, in lostToCrash if it was forwarded (the request ledger's), in lostWaiting if it
  * was waiting or between waiting and its refusal, and in nothing else, so `requests = rejected +
- * waiting + lostWaiting + forwarded` and `forwarded = succeeded + failed + timedOut +
+ * queued + lostWaiting + forwarded` and `forwarded = succeeded + failed + timedOut +
  * lostToCrash + inFlight` hold before, at and after the crash, and the bulkhead serves normally
  * once recovered.
  * Method: exact durations, the identity checked at chosen instants (a check scheduled at the
@@ -362,7 +362,7 @@ describe("Bulkhead: requests lost to a crash", () => {
   type Stats = Bulkhead<Job, string>["stats"];
   const unaccounted = (s: Stats) =>
     s.requests -
-    (s.rejected + s.waiting + s.lostWaiting + s.forwarded) +
+    (s.rejected + s.queued + s.lostWaiting + s.forwarded) +
     Math.abs(s.forwarded - (s.succeeded + s.failed + s.timedOut + s.lostToCrash + s.inFlight));
 
   it("counts the forwarded and waiting requests a crash abandons, once each", () => {
@@ -372,7 +372,7 @@ describe("Bulkhead: requests lost to a crash", () => {
       sim.at(at, () => {
         const s = bulkhead.stats;
         expect(unaccounted(s), `identity at ${label}`).toBe(0);
-        expect(s.inFlight + s.waiting, `held at ${label}`).toBe(bulkhead.liveProcessCount);
+        expect(s.inFlight + s.queued, `held at ${label}`).toBe(bulkhead.liveProcessCount);
         seen[label] = s;
       });
     caller.callAt(0, bulkhead, { id: "a", takes: 0.2 });
@@ -391,12 +391,12 @@ describe("Bulkhead: requests lost to a crash", () => {
       succeeded: 1,
       rejected: 1,
       active: 2,
-      waiting: 1,
+      queued: 1,
       inFlight: 2,
       lostToCrash: 0,
     });
     // b and c were forwarded, e was waiting: three lost, none failed.
-    expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, waiting: 0, lostToCrash: 2 });
+    expect(seen.crash).toMatchObject({ inFlight: 0, active: 0, queued: 0, lostToCrash: 2 });
     expect(seen.crash).toMatchObject({ lostWaiting: 1, failed: 0, timedOut: 0, rejected: 1 });
     expect(seen.after).toMatchObject({ requests: 6, succeeded: 2, lostToCrash: 2, inFlight: 0 });
     expect(outcomes.filter((o) => o.includes(":timeout@"))).toHaveLength(3);
@@ -421,7 +421,7 @@ describe("Bulkhead: requests lost to a crash", () => {
     // Scheduled at 0.1, after the maxWait timer was set at 0: at 0.3 it runs after the timer.
     sim.at(0.1, () =>
       sim.at(0.3, () => {
-        expect(bulkhead.stats).toMatchObject({ active: 1, waiting: 0, inFlight: 1, rejected: 1 });
+        expect(bulkhead.stats).toMatchObject({ active: 1, queued: 0, inFlight: 1, rejected: 1 });
         expect(unaccounted(bulkhead.stats)).toBe(0);
         bulkhead.crash();
       }),
