@@ -511,7 +511,7 @@ function checkPool(p: NonNullable<BuiltModel["pooled"]>, hanging: boolean, whole
   expect(s.open, where).toBe(s.active + s.idle);
   expect(s.connectionsCreated - s.connectionsClosed, where).toBe(s.open);
   expect(s.open + s.opening, where).toBeLessThanOrEqual(spec.maxConnections);
-  expect(s.pending, where).toBe(0);
+  expect(s.queued, where).toBe(0);
   expect(s.opening, where).toBe(0);
   expect(s.open, where).toBeGreaterThanOrEqual(spec.minConnections);
   expect(s.active, where).toBeLessThanOrEqual(client.stats.inFlight);

@@ -82,7 +82,7 @@ export interface ConnectionPoolStats {
   /** Connections being opened now. */
   readonly opening: number;
   /** Callers waiting for a connection now. */
-  readonly pending: number;
+  readonly queued: number;
   /** Connections handed out. */
   readonly acquisitions: number;
   /** Callers that gave up after `acquireTimeout`. */
@@ -171,7 +171,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     inputs: ["acquire() and release(connection) from callers"],
     outputs: [
       "connections (a handshake's latency for new ones)",
-      "connectionsCreated, connectionsClosed, active, idle, pending, acquire wait, timedOut",
+      "connectionsCreated, connectionsClosed, active, idle, queued, acquire wait, timedOut",
     ],
     state: "open connections (idle or held), connections opening, waiters (volatile)",
     failure_semantics:
@@ -245,7 +245,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
       active: this.active,
       idle: this.idle.length,
       opening: this.opening,
-      pending: this.waiters.length,
+      queued: this.waiters.length,
       meanAcquireWait: wait.count > 0 ? wait.mean : 0,
       p50AcquireWait: wait.p50,
       p99AcquireWait: wait.p99,

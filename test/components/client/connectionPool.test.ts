@@ -155,7 +155,7 @@ describe("ConnectionPool", () => {
     caller("b", 0, 1);
     caller("c", 0, 1);
     sim.run({ until: 0.5 });
-    expect(pool.stats).toMatchObject({ open: 2, active: 2, pending: 1, opening: 0 });
+    expect(pool.stats).toMatchObject({ open: 2, active: 2, queued: 1, opening: 0 });
     sim.run();
     expect(log).toEqual(["a got #1 at 0.03", "b got #2 at 0.03", "c got #1 at 1.03"]);
     expect(pool.stats.connectionsCreated).toBe(2);
@@ -196,7 +196,7 @@ describe("ConnectionPool", () => {
     expect(thrown).toBeInstanceOf(AcquireTimeoutError);
     expect(thrown).toBeInstanceOf(TimeoutError);
     expect((thrown as Error).message).toMatch(/pool "pool" within 2s/);
-    expect(pool.stats).toMatchObject({ timedOut: 1, pending: 0, acquisitions: 1 });
+    expect(pool.stats).toMatchObject({ timedOut: 1, queued: 0, acquisitions: 1 });
   });
 
   it("a connection opened for a waiter that gave up stays, idle", () => {
@@ -271,7 +271,7 @@ describe("ConnectionPool", () => {
     const b = caller("b", 0.5, 1);
     sim.at(1, () => b.crash());
     sim.run({ until: 1.5 });
-    expect(pool.stats.pending).toBe(0);
+    expect(pool.stats.queued).toBe(0);
     sim.run();
     expect(pool.stats).toMatchObject({ acquisitions: 1, idle: 1, active: 0 });
   });
