@@ -842,7 +842,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       stopAfter: { count: u.count, time: SOURCE_SECONDS },
     });
     if (u.timeout === null) model.waitsWithoutTimeout.add(users);
-    model.edges.push({ label: "users -> target", to: [inner], sent: () => users.sent });
+    model.edges.push({ label: "users -> target", to: [inner], sent: () => users.forwarded });
     closedLoop = { entity: users, spec: u };
   } else {
     const options = {
@@ -1049,7 +1049,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       }
       if (closedLoop !== null) {
         const users = closedLoop.entity;
-        const outstanding = users.sent - users.succeeded - users.timedOut - users.failed;
+        const outstanding = users.forwarded - users.succeeded - users.timedOut - users.failed;
         // A call leaves the call table when it is answered or times out, but the user counts
         // the outcome when it resumes, an event later at the same time (settling a future
         // never resumes a process synchronously): in between, outstanding exceeds the calls.
@@ -1092,7 +1092,7 @@ export function runToQuiet(model: BuiltModel, maxEvents: number): void {
   const loadDone = () =>
     source !== null
       ? source.stopped
-      : closedLoop!.entity.sent >= closedLoop!.spec.count || sim.now >= SOURCE_SECONDS;
+      : closedLoop!.entity.forwarded >= closedLoop!.spec.count || sim.now >= SOURCE_SECONDS;
   sim.runUntil(() => loadDone() && sim.now > model.lastScheduled, { maxEvents });
   for (const checker of model.checkers) checker.crash();
 }

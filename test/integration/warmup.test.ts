@@ -107,11 +107,11 @@ function snapshot(m: Model) {
     pooled: { ...m.pooled.stats },
     generated: m.source.generated,
     users: {
-      sent: m.users.sent,
+      forwarded: m.users.forwarded,
       succeeded: m.users.succeeded,
       timedOut: m.users.timedOut,
       failed: m.users.failed,
-      totalResponseSeconds: m.users.totalResponseSeconds,
+      totalLatency: m.users.totalLatency,
       outstanding: m.users.pendingCallCount,
     },
     sink: m.sink.stats,
@@ -220,14 +220,11 @@ describe("a warm-up: statistics of the measured window only", () => {
   it("sources, closed-loop users, sinks and health checks count the later window", () => {
     expect(w.generated).toBe(at600.generated - at60.generated);
     expect(w.users).toEqual({
-      sent: at600.users.sent - at60.users.sent + at60.users.outstanding,
+      forwarded: at600.users.forwarded - at60.users.forwarded + at60.users.outstanding,
       succeeded: at600.users.succeeded - at60.users.succeeded,
       timedOut: at600.users.timedOut - at60.users.timedOut,
       failed: at600.users.failed - at60.users.failed,
-      totalResponseSeconds: expect.closeTo(
-        at600.users.totalResponseSeconds - at60.users.totalResponseSeconds,
-        9,
-      ),
+      totalLatency: expect.closeTo(at600.users.totalLatency - at60.users.totalLatency, 9),
       outstanding: at600.users.outstanding,
     });
     expect(warm.users.throughput).toBeCloseTo(w.users.succeeded / span, 12);

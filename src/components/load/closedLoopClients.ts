@@ -53,7 +53,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     inputs: ["think-time distribution", "a payload builder", "answers from the target"],
     outputs: [
       "request messages to the target",
-      "sent, succeeded, timedOut, failed, lostToCrash, inFlight, mean response time, throughput",
+      "forwarded, succeeded, timedOut, failed, lostToCrash, inFlight, mean latency, throughput",
     ],
     state: "per-user position in its loop; counters",
     failure_semantics:
@@ -72,10 +72,10 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
 
   /**
    * Requests sent (since creation or the last statistics reset; a reset counts the requests
-   * still outstanding again, so `sent = succeeded + timedOut + failed + lostToCrash + inFlight`
-   * holds).
+   * still outstanding again, so `forwarded = succeeded + timedOut + failed + lostToCrash +
+   * inFlight` holds, the request ledger's identity).
    */
-  sent = 0;
+  forwarded = 0;
   /** Answers received in time. */
   succeeded = 0;
   /** Requests that timed out. */
@@ -85,7 +85,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   /** Requests outstanding when the users crashed: abandoned, never answered. */
   lostToCrash = 0;
   /** Sum of response times of succeeded requests, in seconds (for the mean). */
-  totalResponseSeconds = 0;
+  totalLatency = 0;
   /** Requests sent since creation: payload indexes and `stopAfter.count` (never reset). */
   private issued = 0;
   /** Requests sent and not yet answered, timed out or refused (at most one per user). */
@@ -124,20 +124,20 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
 
   override metrics(): EntityMetrics {
     return {
-      sent: this.sent,
+      forwarded: this.forwarded,
       succeeded: this.succeeded,
       timedOut: this.timedOut,
       failed: this.failed,
       lostToCrash: this.lostToCrash,
       inFlight: this.outstanding,
-      meanResponseSeconds: this.meanResponseSeconds,
+      meanLatency: this.meanLatency,
       throughput: this.throughput,
     };
   }
 
   /** Mean response time of succeeded requests, seconds (NaN before the first). */
-  get meanResponseSeconds(): number {
-    return this.totalResponseSeconds / this.succeeded;
+  get meanLatency(): number {
+    return this.totalLatency / this.succeeded;
   }
 
   /** Succeeded requests per simulated second of the statistics' period (`statsSinceNs`). */
@@ -147,12 +147,12 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
   }
 
   protected override onResetStats(): void {
-    this.sent = this.outstanding;
+    this.forwarded = this.outstanding;
     this.lostToCrash = 0;
     this.succeeded = 0;
     this.timedOut = 0;
     this.failed = 0;
-    this.totalResponseSeconds = 0;
+    this.totalLatency = 0;
   }
 
   /** The crash cancelled every user; what they were waiting for is lost. */
@@ -174,7 +174,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
     for (;;) {
       if (this.issued >= this.maxCount || this.now >= this.stopTime) return;
       const index = this.issued++;
-      this.sent++;
+      this.forwarded++;
       const sentAt = this.now;
       const body = makePayload === null ? (index as P) : makePayload(index, user, sentAt);
       this.outstanding++;
@@ -182,7 +182,7 @@ export class ClosedLoopClients<P = number, R = unknown> extends Entity {
         yield* this.call(target, kind, body, timeout?.callOptionsAt(this.now));
         this.outstanding--;
         this.succeeded++;
-        this.totalResponseSeconds += this.now - sentAt;
+        this.totalLatency += this.now - sentAt;
       } catch (error) {
         this.outstanding--;
         // A refusal is an answer too: the user counts it and thinks, as after a timeout.

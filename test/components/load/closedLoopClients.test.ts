@@ -108,7 +108,7 @@ componentLaws({
     return [
       [
         "sent = succeeded + timedOut + failed + lostToCrash + inFlight",
-        users.sent,
+        users.forwarded,
         users.succeeded + users.timedOut + users.failed + users.lostToCrash + m.inFlight!,
       ],
     ];
@@ -130,13 +130,13 @@ describe("ClosedLoopClients", () => {
       sim.run();
       return users;
     });
-    const interval = confidenceInterval99(runs.map((u) => u.meanResponseSeconds));
+    const interval = confidenceInterval99(runs.map((u) => u.meanLatency));
     expect(interval.low).toBeLessThan(theory.response);
     expect(interval.high).toBeGreaterThan(theory.response);
     for (const users of runs) {
       // N = X (R + Z), with X measured over the run.
       const x = users.succeeded / users.now;
-      expect(Math.abs((x * (users.meanResponseSeconds + Z)) / N - 1)).toBeLessThan(0.02);
+      expect(Math.abs((x * (users.meanLatency + Z)) / N - 1)).toBeLessThan(0.02);
     }
   });
 
@@ -151,7 +151,7 @@ describe("ClosedLoopClients", () => {
       stopAfter: { count: 6 },
     });
     sim.run({ until: 100 });
-    expect(users.sent).toBe(6);
+    expect(users.forwarded).toBe(6);
     expect(users.timedOut + users.succeeded).toBe(6);
     expect(users.timedOut).toBeGreaterThan(0);
   });
@@ -199,7 +199,7 @@ describe("ClosedLoopClients", () => {
       stopAfter: { count: 10 },
     });
     sim.run();
-    expect(users.sent).toBe(10);
+    expect(users.forwarded).toBe(10);
     expect(users.failed).toBe(5);
     expect(users.succeeded).toBe(5);
     expect(users.metrics()).toMatchObject({ failed: 5, succeeded: 5, timedOut: 0 });
@@ -242,7 +242,7 @@ describe("ClosedLoopClients", () => {
     expect(users.lostToCrash).toBe(2);
     // Sent again at 2.5, 3.5 and 4.5, all answered; none were sent while down.
     expect(users.succeeded).toBe(2 + 6);
-    expect(users.sent).toBe(users.succeeded + users.lostToCrash);
+    expect(users.forwarded).toBe(users.succeeded + users.lostToCrash);
     expect(users.metrics()).toMatchObject({ lostToCrash: 2, inFlight: 0 });
   });
 
