@@ -15,7 +15,7 @@
  * arrays, moving heads), as the built-in ones are.
  *
  * @example
- * const api = new Server(sim, "api", { concurrency: 4, queueDiscipline: lifo() });
+ * const api = new Server(sim, "api", { concurrency: 4, queuePolicy: lifo() });
  */
 
 /** Where a discipline reports the items it drops while they wait. */

@@ -46,7 +46,7 @@ export interface ResourceOptions {
    */
   capacity?: number | ConcurrencyModel<never>;
   /** Which waiter is served next: "fifo", "lifo", or a discipline. Default "fifo". */
-  queueDiscipline?: "fifo" | "lifo" | QueueDiscipline<ResourceRequest>;
+  queuePolicy?: "fifo" | "lifo" | QueueDiscipline<ResourceRequest>;
   /** Most processes that may wait (integer >= 0); more are refused at once. Default unlimited. */
   queueCapacity?: number;
 }
@@ -128,7 +128,7 @@ export class Resource {
     this.component = component;
     this.slots = new SlotPool<ResourceRequest>(owner, component, {
       capacity: options.capacity ?? 1,
-      discipline: options.queueDiscipline ?? "fifo",
+      discipline: options.queuePolicy ?? "fifo",
       queueCapacity: options.queueCapacity,
       weighted: true,
       start: this.grantTo,

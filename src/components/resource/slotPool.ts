@@ -72,7 +72,7 @@ export interface SlotPoolOptions<T> {
   capacityOption?: string;
   /** Which waiting item starts next. Default "fifo". */
   discipline?: QueueDisciplineOption<T>;
-  /** Name of the option that carried `discipline`, for errors. Default "queueDiscipline". */
+  /** Name of the option that carried `discipline`, for errors. Default "queuePolicy". */
   disciplineOption?: string;
   /** Most items that may wait (integer >= 0, or Infinity). Default unlimited. */
   queueCapacity?: number;
@@ -469,7 +469,7 @@ export function checkSlotPoolOptions<T>(
   }
   checkDiscipline(
     component,
-    options.disciplineOption ?? "queueDiscipline",
+    options.disciplineOption ?? "queuePolicy",
     options.discipline ?? "fifo",
   );
   requireQueueCapacity(component, options.queueCapacity);

@@ -78,7 +78,7 @@ describe("Resource", () => {
   });
 
   it("serves LIFO when asked", () => {
-    const { sim, log, patient } = setup({ queueDiscipline: "lifo" });
+    const { sim, log, patient } = setup({ queuePolicy: "lifo" });
     patient("a", 0, 1);
     patient("b", 0.1, 1);
     patient("c", 0.2, 1);
@@ -232,7 +232,7 @@ describe("Resource", () => {
     expect(() => new Resource(owner, { capacity: 0 })).toThrow(ConfigError);
     expect(() => new Resource(owner, { capacity: 1.5 })).toThrow(ConfigError);
     expect(() => new Resource(owner, { queueCapacity: -1 })).toThrow(ConfigError);
-    expect(() => new Resource(owner, { queueDiscipline: "random" as "fifo" })).toThrow(ConfigError);
+    expect(() => new Resource(owner, { queuePolicy: "random" as "fifo" })).toThrow(ConfigError);
     expect(() => new Resource(sim as unknown as Entity, {})).toThrow(ConfigError);
     expect(() => beds.tryAcquire(0)).toThrow(ConfigError);
     expect(() => beds.acquire({ maxWait: -1 }).next()).toThrow(ConfigError);
