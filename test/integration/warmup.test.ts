@@ -235,8 +235,8 @@ describe("a warm-up: statistics of the measured window only", () => {
       WARMUP_S,
       new (cold.sink.latency.constructor as new () => Histogram)(),
     );
-    expect(w.sink.p99).toBe(alone.p99);
-    expect(w.sink.p50).toBe(alone.p50);
+    expect(w.sink.p99Latency).toBe(alone.p99);
+    expect(w.sink.p50Latency).toBe(alone.p50);
     expect(w.sink.maxLatency).toBe(alone.max);
     const c = w.checker;
     for (const key of [
@@ -280,7 +280,7 @@ describe("a reset on its own", () => {
     expect(sink.series.windows()).toEqual([]);
     expect(sink.recordedSeries().every((s) => s.points.length === 0)).toBe(true);
     expect(sink.stats.received).toBe(0);
-    expect(sink.stats.p99).toBeNaN();
+    expect(sink.stats.p99Latency).toBeNaN();
     expect(probe.points).toEqual([]);
     expect(probe.truncated).toBe(false);
     sim.run({ until: 9 });

@@ -44,8 +44,8 @@ describe("run export", () => {
     const sim = new Simulation({ seed: 1 });
     new Sink(sim, "idle");
     const record = runRecord(sim, sim.run());
-    expect(JSON.parse(runRecordJson(record)).summary.entities[0].metrics.p99).toBeNull();
-    expect(runRecordCsv(record)).toContain("idle,Sink,p99,,\n");
+    expect(JSON.parse(runRecordJson(record)).summary.entities[0].metrics.p99Latency).toBeNull();
+    expect(runRecordCsv(record)).toContain("idle,Sink,p99Latency,,\n");
   });
 
   it("quotes CSV fields by RFC 4180", () => {

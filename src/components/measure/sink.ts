@@ -14,7 +14,7 @@
  * const done = new Sink(sim, "done", { window: 1 });
  * new Source(sim, "jobs", { target: stage1, arrivals: arrivals.poisson(100) });
  * // ... stage1 forwards to stage2, which sends to `done`
- * done.stats.p99; // seconds, from the job's creation at the source
+ * done.stats.p99Latency; // seconds, from the job's creation at the source
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
@@ -43,10 +43,10 @@ export interface SinkStats {
   readonly meanLatency: number;
   readonly minLatency: number;
   readonly maxLatency: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly p999: number;
+  readonly p50Latency: number;
+  readonly p90Latency: number;
+  readonly p99Latency: number;
+  readonly p999Latency: number;
 }
 
 export class Sink<P = unknown> extends Entity<P, P> {
@@ -115,10 +115,10 @@ export class Sink<P = unknown> extends Entity<P, P> {
       meanLatency: h.count > 0 ? h.mean : Number.NaN,
       minLatency: h.count > 0 ? h.min : Number.NaN,
       maxLatency: h.count > 0 ? h.max : Number.NaN,
-      p50: h.p50,
-      p90: h.p90,
-      p99: h.p99,
-      p999: h.p999,
+      p50Latency: h.p50,
+      p90Latency: h.p90,
+      p99Latency: h.p99,
+      p999Latency: h.p999,
     };
   }
 
@@ -156,9 +156,9 @@ export class Sink<P = unknown> extends Entity<P, P> {
       received: s.received,
       throughput: s.throughput,
       meanLatency: s.meanLatency,
-      p50: s.p50,
-      p99: s.p99,
-      p999: s.p999,
+      p50Latency: s.p50Latency,
+      p99Latency: s.p99Latency,
+      p999Latency: s.p999Latency,
       maxLatency: s.maxLatency,
     };
   }

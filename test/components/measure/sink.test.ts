@@ -157,7 +157,7 @@ describe("Sink", () => {
     expect(s.meanLatency).toBeCloseTo(0.75, 12);
     expect(s.minLatency).toBeCloseTo(0.75, 12);
     expect(s.maxLatency).toBeCloseTo(0.75, 12);
-    expect(Math.abs(s.p99 - 0.75) / 0.75).toBeLessThanOrEqual(0.01);
+    expect(Math.abs(s.p99Latency - 0.75) / 0.75).toBeLessThanOrEqual(0.01);
     expect(s.throughput).toBeCloseTo(2, 12); // arrivals at 0.75, 1.25, 1.75, 2.25
     expect(sink.series.series("count")).toEqual([
       [0, 1],
