@@ -559,7 +559,10 @@ export class Simulation {
     const eventsProcessed = this.totalEvents - startEvents;
     const sim = this;
     const version = this.summaryVersion;
-    let entities: readonly EntitySummary[] | null = null;
+    // A debugger stepping one event at a time rarely looks at the entities: `step` builds them
+    // on first read (and refuses a read once the simulation has moved on). Every other call
+    // returns a snapshot, valid however long it is kept.
+    let entities: readonly EntitySummary[] | null = stepping ? null : this.entitySummaries(version);
     return {
       reason,
       seed: this.seed,
@@ -572,7 +575,6 @@ export class Simulation {
       eventsPerWallSecond: wallSeconds > 0 ? eventsProcessed / wallSeconds : 0,
       pendingEvents: this.queue.liveNonDaemon,
       traceHash: this.traceHash,
-      // Built on first read: a debugger stepping one event at a time rarely looks at it.
       get entities() {
         if (entities === null) entities = sim.entitySummaries(version);
         return entities;

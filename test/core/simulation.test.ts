@@ -787,7 +787,7 @@ describe("RunSummary.entities", () => {
     }
   }
 
-  it("is built on first read, once, not by step() or run() themselves", () => {
+  it("is built on first read, once, not by step() itself", () => {
     const sim = new Simulation({ seed: 1 });
     const counted = new Counted(sim, "counted");
     for (let i = 1; i <= 1000; i++) counted.after(i, () => {});
@@ -820,8 +820,21 @@ describe("RunSummary.entities", () => {
     sim.run();
     expect(read.entities).toHaveLength(1); // read before: kept
     expect(() => stale.entities).toThrow(/RunSummary.entities .* read it before the next run/);
-    const beforeReset = sim.run();
+    sim.after(1, () => {});
+    const beforeReset = sim.step(1);
     sim.resetStats();
     expect(() => beforeReset.entities).toThrow(SimulationError);
+  });
+
+  it("is a snapshot from run(), valid after the simulation goes on", () => {
+    const sim = new Simulation({ seed: 1 });
+    const counted = new Counted(sim, "counted");
+    counted.after(1, () => {});
+    counted.after(2, () => {});
+    const first = sim.run({ until: 1 });
+    expect(counted.asked).toBe(1);
+    sim.run();
+    sim.resetStats();
+    expect(first.entities[0]!.metrics).toEqual({ asked: 1 });
   });
 });
