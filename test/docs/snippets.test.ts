@@ -23,11 +23,7 @@ const CONTINUED = new Set(["docs/guide.md"]);
  */
 const FRAGMENTS = new Set([
   "docs/components/client.md",
-  "docs/components/load-balancer.md",
-  "docs/components/load.md",
-  "docs/components/measure.md",
   "docs/components/network.md",
-  "docs/components/resilience.md",
   "docs/components/resource.md",
   "docs/components/server.md",
 ]);
