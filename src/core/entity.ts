@@ -193,21 +193,14 @@ export class Entity<In = unknown, Out = unknown> {
 
   /**
    * Registers a part this entity is built from, to be told of crashes, recoveries and
-   * statistics resets (before the entity's own `onCrash`/`onRecover`/`onResetStats`).
+   * statistics resets (before the entity's own `onCrash`/`onRecover`/`onResetStats`). Parts
+   * register themselves when built with their owner (`new RequestLedger(this)`,
+   * `new Store(owner)`), so no component can forget to.
    */
-  protected addLifecycleHook<H extends LifecycleHook>(hook: H): H {
+  addLifecycleHook<H extends LifecycleHook>(hook: H): H {
     if (this.hooks === null) this.hooks = [];
     this.hooks.push(hook);
     return hook;
-  }
-
-  /**
-   * @internal `addLifecycleHook` for a part handed this entity from outside its class, which
-   * registers itself so no owner can forget to (`SlotPool`, `Resource`, `Store`, `Container`).
-   * An entity registering its own parts uses `addLifecycleHook`.
-   */
-  _addLifecycleHook<H extends LifecycleHook>(hook: H): H {
-    return this.addLifecycleHook(hook);
   }
 
   /**

@@ -145,7 +145,7 @@ export class LoadBalancer<Req = unknown, Res = unknown> extends Entity<Req, Res>
   private readonly selector: BackendSelector<Req>;
   private readonly smoothing: number;
   private healthyCount = 0;
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   private counts = { requests: 0, rejected: 0, markedUnhealthy: 0, markedHealthy: 0 };
 

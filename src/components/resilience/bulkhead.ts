@@ -101,7 +101,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   /** The slots and the waiting line (FIFO, at most `maxWaiting`). */
   private readonly slots: SlotPool<SlotWaiter>;
   /** One entry per slot taken: opened when a request gets its slot, settled with its outcome. */
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   private counts = { requests: 0, rejected: 0, lostWaiting: 0 };
   /**

@@ -120,7 +120,7 @@ export class CircuitBreaker<Req = unknown, Res = unknown> extends Entity<Req, Re
   private readonly failureThreshold: number;
   private readonly openDuration: Param;
   private readonly halfOpenSuccesses: number;
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   private state: CircuitState = "closed";
   /** Open by `forceOpen()`: stays open until `reset()`, whatever the clock. */

@@ -90,7 +90,7 @@ export class Fallback<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly fallback: FallbackSource<Req, Res>;
   private readonly fallbackTimeout: TimeoutParam | null;
   /** One entry per request, however many calls it takes. */
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   private fallbacksUsed = 0;
 

@@ -110,7 +110,7 @@ export class Hedge<Req = unknown, Res = unknown> extends Entity<Req, Res> {
   private readonly budget: TokenBudget | null;
   private counts = { hedgesSent: 0, hedgesDenied: 0, hedgeWins: 0 };
   /** One entry per request, however many copies it sends. */
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   /** Waits for the copies; counts nothing itself (the ledger counts requests, not copies). */
   private readonly forwarder = new Forwarder<Req, Res>(this);
 

@@ -220,7 +220,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private readonly costOf: ((request: Req) => number) | null;
   private readonly maxWait: Param | undefined;
   /** Opened when a request gets its tokens, settled with its outcome. */
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   /** Requests waiting for tokens, oldest first (the resource family's FIFO discipline). */
   private readonly line: QueueDiscipline<Waiter> = fifo<Waiter>();

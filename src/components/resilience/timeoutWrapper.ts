@@ -63,7 +63,7 @@ export class TimeoutWrapper<Req = unknown, Res = unknown> extends Entity<Req, Re
   /** The deadline as given: seconds, or a profile of seconds. */
   readonly timeout: Param;
   private readonly target: Entity<Req, Res>;
-  private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
 
   constructor(sim: Simulation, name: string, options: TimeoutWrapperOptions<Req, Res>) {

@@ -88,7 +88,7 @@ export class Container {
     this.putters = new WaitLine(owner, `put into container "${name}"`, timeout, settle);
     this.getters = new WaitLine(owner, `get from container "${name}"`, timeout, settle);
     this.lastChangeNs = owner.nowNs;
-    owner._addLifecycleHook(this);
+    owner.addLifecycleHook(this);
   }
 
   /** Level now. */

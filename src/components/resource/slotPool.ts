@@ -166,7 +166,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.onCrashed = options.crashed ?? null;
     this.onStatsReset = options.statsReset ?? null;
     this.lastChangeNs = owner.nowNs;
-    owner._addLifecycleHook(this);
+    owner.addLifecycleHook(this);
   }
 
   // --- ConcurrencyOwner (a model reports to the pool) -------------------------------------

@@ -85,7 +85,7 @@ export class Store<T> {
     this.putters = new WaitLine(owner, `put into store "${name}"`, timeout);
     this.getters = new WaitLine(owner, `get from store "${name}"`, timeout);
     this.lastChangeNs = owner.nowNs;
-    owner._addLifecycleHook(this);
+    owner.addLifecycleHook(this);
   }
 
   /** Items held now. */

@@ -5,10 +5,10 @@
  * `forwarded = succeeded + failed + timedOut + lostToCrash + inFlight` holds at every instant
  * by construction, crashes and statistics resets included.
  *
- * A component registers it once as a lifecycle hook of its entity:
+ * Built with its owner, it registers itself as a lifecycle hook of that entity:
  *
  * @example
- * private readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+ * private readonly ledger = new RequestLedger(this);
  *
  * Then a crash moves whatever is in flight to `lostToCrash` (the crash has cancelled the
  * processes that were waiting for those answers, so nobody else would count them), and
@@ -22,7 +22,7 @@
  *
  * Not exported from the package: components are built from it.
  */
-import type { LifecycleHook } from "../../core/entity.js";
+import type { Entity, LifecycleHook } from "../../core/entity.js";
 import { SimulationError } from "../../errors/errors.js";
 import type { ForwardOutcome } from "./forwarder.js";
 
@@ -51,7 +51,9 @@ export class RequestLedger implements LifecycleHook {
   private _inFlight = 0;
 
   /** @param owner the entity whose forwards it counts, named in misuse errors */
-  constructor(private readonly owner: { readonly name: string; readonly nowNs: number }) {}
+  constructor(private readonly owner: Entity<never, unknown>) {
+    owner.addLifecycleHook(this);
+  }
 
   get forwarded(): number {
     return this._forwarded;

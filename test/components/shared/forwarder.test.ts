@@ -20,7 +20,7 @@ import { RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
 
 class ForwardingProxy extends Entity<Job, string> {
-  readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  readonly ledger = new RequestLedger(this);
   readonly forwarder: Forwarder<Job, string>;
   readonly seen: ForwardOutcome<string>[] = [];
 

@@ -15,7 +15,7 @@ import { Simulation } from "../../../src/core/simulation.js";
 import { RemoteError, SimulationError, TimeoutError } from "../../../src/errors/errors.js";
 
 class Owner extends Entity {
-  readonly ledger = this.addLifecycleHook(new RequestLedger(this));
+  readonly ledger = new RequestLedger(this);
 }
 
 const answer: ForwardOutcome<string> = { kind: "answer", answer: "ok", seconds: 0.1 };
