@@ -15,6 +15,7 @@ import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { runRecordCsv, runRecordJson } from "../metrics/export.js";
+import { installGeneratorLocator } from "../node/generatorLocator.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
@@ -92,6 +93,7 @@ function isSimulation(value: unknown): value is Simulation {
 }
 
 export async function runCommand(options: RunCommandOptions, io: CommandIO): Promise<number> {
+  installGeneratorLocator();
   const loaded = await loadModel(options.file);
   if (typeof loaded === "string") {
     io.err(`distsim run: ${loaded}\n`);

@@ -23,6 +23,7 @@ import { EventType } from "./eventQueue.js";
 import { type FutureListener, SimFuture } from "./future.js";
 import { PROC_INTERRUPTED } from "./processTable.js";
 import type { Simulation } from "./simulation.js";
+import { locateGenerator } from "./sourceLocation.js";
 import { MAX_TIME_NS } from "./time.js";
 
 /** What a process may yield. */
@@ -439,6 +440,15 @@ export class Process<R = unknown> implements FutureListener {
     return this.causeId > 0 ? `${where}, started while handling message ${this.causeId}` : where;
   }
 
+  /**
+   * " at file:line:column" where the generator stopped, when a locator is installed (Node).
+   * Inside a `yield*`, that is the delegating line: the value came from the generator it calls.
+   */
+  private yieldSite(): string {
+    const site = locateGenerator(this.generator);
+    return site === null ? "" : ` at ${site}`;
+  }
+
   private badYield(yielded: unknown): never {
     const sim = this.sim;
     this._status = "failed";
@@ -447,7 +457,7 @@ export class Process<R = unknown> implements FutureListener {
     sim._procs.release(this.pid);
     if (sim._tracing) this.traceEnd("failed");
     throw new SimulationError(
-      `process "${this.name}" yielded ${describeValue(yielded)}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process. The process runs ${this.whereDefined()}`,
+      `process "${this.name}" yielded ${describeValue(yielded)}${this.yieldSite()}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process. The process runs ${this.whereDefined()}`,
       this.entity.name,
       sim.nowNs,
     );

@@ -221,6 +221,17 @@ describe("distsim run", () => {
     expect(err).toContain("seed 12 reproduces it");
   });
 
+  it("a bad yield in a TypeScript model is reported at its file and line", async () => {
+    // Through the built binary: the model's `distsim` is then the CLI's own engine, as for a user.
+    const cli = spawnSync(
+      process.execPath,
+      [join(root, "dist/cli/main.js"), "run", join(models, "badYield.ts")],
+      { encoding: "utf8" },
+    );
+    expect(cli.status).toBe(ExitCode.modelFailed);
+    expect(cli.stderr).toContain(`yielded "a second" at ${join(models, "badYield.ts")}:7:5;`);
+  });
+
   it("refuses a file that is missing or exports no builder", async () => {
     const missing = await run(["run", join(models, "nope.ts")]);
     expect(missing.code).toBe(ExitCode.invalidModel);

@@ -13,7 +13,9 @@ import { Entity } from "../../src/core/entity.js";
 import { wait } from "../../src/core/future.js";
 import type { Process } from "../../src/core/process.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { setGeneratorLocator } from "../../src/core/sourceLocation.js";
 import { CancelledError, InterruptError, type SimulationError } from "../../src/errors/errors.js";
+import { installGeneratorLocator } from "../../src/node/generatorLocator.js";
 import { setup } from "../support/fixture.js";
 
 /** Runs `sim` and returns the SimulationError it threw (failing the test if it did not throw). */
@@ -554,6 +556,26 @@ describe("Process: failures and bad yields", () => {
       yield "later" as never;
     });
     expect(failure(other).message).toMatch(/The process runs function\s*\* ?pump\(\)/);
+  });
+
+  it("with the Node locator installed, a bad yield names its file, line and column", () => {
+    installGeneratorLocator();
+    try {
+      const { sim, entity } = setup();
+      entity.start(function* pump() {
+        yield 1;
+        yield "later" as never; // the line the error must name
+      });
+      const line = new Error().stack!.split("\n")[1]!.match(/:(\d+):\d+\)?$/)![1];
+      const expected = Number(line) - 2;
+      expect(failure(sim).message).toMatch(
+        new RegExp(
+          `yielded "later" at /.*/test/core/process\\.test\\.ts:${expected}:\\d+; a process may yield`,
+        ),
+      );
+    } finally {
+      setGeneratorLocator(null);
+    }
   });
 
   it("a sleep ending past the exact range of integer nanoseconds fails the run", () => {
