@@ -40,6 +40,8 @@ export interface ContainerStats {
   readonly getsWaiting: number;
   /** Waits that gave up after `maxWait`. */
   readonly timedOut: number;
+  /** Waits (puts or gets) failed by the owner's crash. */
+  readonly lostToCrash: number;
   /** Time-average level. */
   readonly meanLevel: number;
 }
@@ -55,6 +57,7 @@ export class Container {
   private amountPut = 0;
   private amountTaken = 0;
   private timedOutBefore = 0;
+  private lostToCrash = 0;
   private levelArea = 0;
   private lastChangeNs: number;
 
@@ -107,6 +110,7 @@ export class Container {
       putsWaiting: this.putters.length,
       getsWaiting: this.getters.length,
       timedOut: this.putters.timedOut + this.getters.timedOut - this.timedOutBefore,
+      lostToCrash: this.lostToCrash,
       meanLevel: elapsed > 0 ? this.levelArea / elapsed : this._level,
     };
   }
@@ -175,6 +179,7 @@ export class Container {
 
   /** @internal The owner crashed: every waiter fails; the level stays. */
   onCrash(): void {
+    this.lostToCrash += this.putters.length + this.getters.length;
     const error = () =>
       new RemoteError(`container "${this.name}" lost in a crash`, this.owner.name);
     this.putters.rejectAll(error);
@@ -188,6 +193,7 @@ export class Container {
     this.amountPut = 0;
     this.amountTaken = 0;
     this.timedOutBefore = this.putters.timedOut + this.getters.timedOut;
+    this.lostToCrash = 0;
   }
 
   /** Serves the head of each line, in turn, while it fits. */

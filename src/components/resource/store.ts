@@ -46,6 +46,8 @@ export interface StoreStats {
   readonly getsWaiting: number;
   /** Waits (puts or gets) that gave up after `maxWait`. */
   readonly timedOut: number;
+  /** Waits (puts or gets) failed by the owner's crash. */
+  readonly lostToCrash: number;
   /** Time-average number of items held. */
   readonly meanItems: number;
 }
@@ -63,6 +65,7 @@ export class Store<T> {
   private puts = 0;
   private gets = 0;
   private timedOutBefore = 0;
+  private lostToCrash = 0;
   private itemArea = 0;
   private lastChangeNs: number;
 
@@ -109,6 +112,7 @@ export class Store<T> {
       putsWaiting: this.putters.length,
       getsWaiting: this.getters.length,
       timedOut: this.putters.timedOut + this.getters.timedOut - this.timedOutBefore,
+      lostToCrash: this.lostToCrash,
       meanItems: elapsed > 0 ? this.itemArea / elapsed : this.items.length,
     };
   }
@@ -178,6 +182,7 @@ export class Store<T> {
 
   /** @internal The owner crashed: every waiter fails; the items stay. */
   onCrash(): void {
+    this.lostToCrash += this.putters.length + this.getters.length;
     const error = () => new RemoteError(`store "${this.name}" lost in a crash`, this.owner.name);
     this.putters.rejectAll(error);
     this.getters.rejectAll(error);
@@ -190,6 +195,7 @@ export class Store<T> {
     this.puts = 0;
     this.gets = 0;
     this.timedOutBefore = this.putters.timedOut + this.getters.timedOut;
+    this.lostToCrash = 0;
   }
 
   private take(filter: Filter<T>): T | typeof NOTHING {

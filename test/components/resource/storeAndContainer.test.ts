@@ -111,6 +111,9 @@ describe("Store", () => {
     expect(log).toEqual(["put TimeoutError@1", "put2 RemoteError@2", "get-even RemoteError@2"]);
     expect(shelf.contents).toEqual(["kept"]);
     expect(shelf.stats.timedOut).toBe(1);
+    expect(shelf.stats.lostToCrash).toBe(2);
+    shelf.owner.resetStats();
+    expect(shelf.stats.lostToCrash).toBe(0);
     expect(new TimeoutError(1)).not.toBeInstanceOf(RemoteError);
   });
 
@@ -192,6 +195,8 @@ describe("Container", () => {
       "get-more RemoteError@4",
     ]);
     expect(tank.level).toBe(0);
+    expect(tank.stats.lostToCrash).toBe(1);
+    expect(tank.stats.timedOut).toBe(1);
   });
 
   it("a head waiter that gives up lets the next one in", () => {
