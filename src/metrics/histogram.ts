@@ -4,7 +4,7 @@
  * within relative accuracy `a` of the bucket's representative). p99 of a million latencies in a
  * few kilobytes, with `percentile(q)` within `a` of the exact nearest-rank answer, mergeable
  * across entities and runs. Written by hand because `record` is on per-message paths: it
- * allocates nothing and costs one logarithm.
+ * allocates nothing and mostly computes no logarithm (see `bucketKeys.ts`).
  *
  * Memory is bounded by `maxBuckets`: past it, the lowest buckets are merged, so the guarantee
  * is kept for the upper percentiles (the ones latency questions are about) and lost first for
@@ -12,29 +12,13 @@
  */
 import { ConfigError } from "../errors/errors.js";
 import { log, pow } from "../random/portableMath.js";
+import { type BucketKeys, bucketKeysFor } from "./bucketKeys.js";
 
 export interface HistogramOptions {
   /** Relative accuracy of percentiles, in (0, 1). Default 0.01 (1%). */
   relativeAccuracy?: number;
   /** Most buckets kept; the lowest are merged beyond it. Default 2048 (covers 1 ns to hours at 1%). */
   maxBuckets?: number;
-}
-
-/**
- * The last key computed: [value, log(gamma), key]. A value is often recorded into two
- * histograms in a row (a client's latency and the window of its latency series), and the
- * logarithm is most of what `record` costs. It caches a pure function's result, so no run can
- * tell. A typed array, not module variables, so storing a double allocates nothing.
- */
-const lastKey = new Float64Array([Number.NaN, Number.NaN, 0]);
-
-function keyOf(value: number, logGamma: number): number {
-  if (value === lastKey[0] && logGamma === lastKey[1]) return lastKey[2]!;
-  const key = Math.ceil(log(value) / logGamma);
-  lastKey[0] = value;
-  lastKey[1] = logGamma;
-  lastKey[2] = key;
-  return key;
 }
 
 /** The buckets of a histogram with no nonzero value yet (never written). */
@@ -44,7 +28,7 @@ export class Histogram {
   readonly relativeAccuracy: number;
   readonly maxBuckets: number;
   private readonly gamma: number;
-  private readonly logGamma: number;
+  private readonly keys: BucketKeys;
   /** Counts by key, keys [offset, offset + used); allocated at the first nonzero value. */
   private counts = NO_COUNTS;
   /** Size of the first allocation of `counts`. */
@@ -71,7 +55,7 @@ export class Histogram {
     this.relativeAccuracy = accuracy;
     this.maxBuckets = maxBuckets;
     this.gamma = (1 + accuracy) / (1 - accuracy);
-    this.logGamma = log(this.gamma);
+    this.keys = bucketKeysFor(log(this.gamma));
   }
 
   /** Records a finite value >= 0. */
@@ -87,7 +71,7 @@ export class Histogram {
       this.zeros++;
       return;
     }
-    let key = keyOf(value, this.logGamma);
+    let key = this.keys.keyOf(value);
     if (key < this.collapsedBelow) key = this.collapsedBelow;
     this.addToKey(key, 1);
   }

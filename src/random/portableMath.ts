@@ -40,7 +40,7 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LO = 1 - HI;
 
 /** The sign, exponent and top 20 significand bits of `x`, as a signed 32-bit integer. */
-function highWord(x: number): number {
+export function highWord(x: number): number {
   f64[0] = x;
   return i32[HI]!;
 }
@@ -59,7 +59,7 @@ function withHighWord(x: number, high: number): number {
 }
 
 /** The double whose high word is `high` and whose low word is `low`. */
-function fromWords(high: number, low: number): number {
+export function fromWords(high: number, low: number): number {
   i32[HI] = high;
   u32[LO] = low;
   return f64[0]!;
