@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
+import type { ModelBuilder } from "../core/model.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { reportFromRun } from "../report/fromRun.js";
@@ -20,12 +21,6 @@ import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
 import { writeTraceFile } from "./traceFile.js";
-
-export interface ModelContext {
-  readonly seed: number;
-  readonly params: Readonly<Record<string, unknown>>;
-}
-export type ModelBuilder = (context: ModelContext) => Simulation;
 
 export interface RunCommandOptions {
   file: string;
