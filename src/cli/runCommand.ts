@@ -19,6 +19,7 @@ import { runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
+import { resolveDistsimForModels } from "./modelResolution.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
 import { writeTraceFile } from "./traceFile.js";
 
@@ -49,6 +50,7 @@ async function loadModel(file: string): Promise<{ build: ModelBuilder; until?: n
   const path = resolve(file);
   if (!existsSync(path)) return `no such file: ${file}`;
   let module: Record<string, unknown>;
+  resolveDistsimForModels();
   try {
     module = /\.[cm]?tsx?$/.test(path)
       ? await tsImport(pathToFileURL(path).href, import.meta.url)
