@@ -10,10 +10,11 @@
  * need are the versions the repository installs, so npm's cache has them; the registry must be
  * reachable otherwise, as in CI), and run everything in child processes, as a user would.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
@@ -22,6 +23,7 @@ const userProject = join(scratch, "user-project");
 const INSTALL = ["install", "--prefer-offline", "--no-audit", "--no-fund"];
 /** npm's own installs and runs take a few seconds each on a shared machine. */
 const SLOW = 120_000;
+const execFileAsync = promisify(execFile);
 
 // A child npm must see only its own project: not the variables `npm test` sets for this one.
 const env = Object.fromEntries(
@@ -56,6 +58,9 @@ export default build;
 `;
 
 let tarball = "";
+const initProject = join(scratch, "my-model");
+/** The init project's install, started once `distsim init` has run; it runs beside the tests. */
+let initProjectInstalled: Promise<unknown> = Promise.resolve();
 
 beforeAll(() => {
   for (const built of ["dist/cli/main.js", "dist/index.js", "dist/cjs/index.js"]) {
@@ -69,6 +74,10 @@ beforeAll(() => {
   mkdirSync(userProject);
   sh("npm", ["init", "-y"], userProject);
   sh("npm", [...INSTALL, tarball], userProject);
+  sh("npx", ["--no", "distsim", "init", initProject], userProject);
+  // The tarball in place of the registry's distsim; the project's tools come from npm.
+  initProjectInstalled = execFileAsync("npm", [...INSTALL, tarball], { cwd: initProject, env });
+  initProjectInstalled.catch(() => {}); // awaited, and reported, by the init project's tests
 }, SLOW);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -136,12 +145,10 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
 });
 
 describe("a project made by distsim init", { timeout: SLOW }, () => {
-  const project = join(scratch, "my-model");
+  const project = initProject;
 
-  beforeAll(() => {
-    sh("npx", ["--no", "distsim", "init", project], userProject);
-    // The tarball in place of the registry's distsim; the project's tools come from npm.
-    sh("npm", [...INSTALL, tarball], project);
+  beforeAll(async () => {
+    await initProjectInstalled;
   }, SLOW);
 
   it("its model runs through npx distsim run", () => {
