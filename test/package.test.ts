@@ -1,8 +1,10 @@
 /**
  * Goal: the package resolves as a user installs it: `import "distsim"` goes through the
- * `exports` map to the built JavaScript and exposes the public API.
- * Method: a self-referencing dynamic import (Node resolves a package's own name through its
+ * `exports` map to the built ES modules and `require("distsim")` to the CommonJS build, each
+ * with its types, and both expose the public API, a family's classes being the main entry's.
+ * Method: self-referencing imports and requires (Node resolves a package's own name through its
  * exports), run in a child Node process without any TypeScript loader.
+ * (test/packedPackage.test.ts does the same from a project the packed package is installed in.)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

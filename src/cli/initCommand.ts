@@ -161,7 +161,7 @@ test("the same seed gives the same run", () => {
 function readme(name: string): string {
   return `# ${name}
 
-A [distsim](https://www.npmjs.com/package/distsim) model: a service under load.
+A distsim model: a service under load.
 
 \`\`\`sh
 npm install
