@@ -103,6 +103,13 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
     });
   });
 
+  it("the docs come with the package, so the README's links work where it is installed", () => {
+    const installed = join(userProject, "node_modules/distsim");
+    for (const doc of ["README.md", "docs/using-distsim.md", "docs/guide.md"]) {
+      expect(existsSync(join(installed, doc)), doc).toBe(true);
+    }
+  });
+
   it("TypeScript type-checks a model against the require types", () => {
     writeFileSync(join(userProject, "model.ts"), MODEL);
     writeFileSync(

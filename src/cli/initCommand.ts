@@ -175,7 +175,8 @@ npm run typecheck
   \`ModelBuilder\`); \`until\` is the run's horizon in simulated seconds.
 - \`model.test.ts\`: tests of the model (node:test, run through tsx).
 
-distsim's README (\`node_modules/distsim/README.md\`) lists the components and links the guides.
+distsim's README and guides come with it: \`node_modules/distsim/README.md\`, and
+\`node_modules/distsim/docs/\` (\`using-distsim.md\` for projects like this one).
 `;
 }
 
