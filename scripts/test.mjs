@@ -30,7 +30,8 @@ function check(label, command, args) {
 
 check("typecheck", bin("tsc"), ["-p", "tsconfig.json", "--noEmit"]);
 check("lint", bin("biome"), ["check", "."]);
-check("build", bin("tsc"), ["-p", "tsconfig.build.json"]);
+// The ES modules (tsc) and the CommonJS build (scripts/build-cjs.mjs): what `npm run build` does.
+check("build", "npm", ["run", "--silent", "build"]);
 
 mkdirSync(resultsDir, { recursive: true });
 rmSync(vitestJson, { force: true });

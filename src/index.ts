@@ -33,6 +33,9 @@ export {
 } from "./core/simulation.js";
 export { MAX_PENDING_EVENTS } from "./core/eventQueue.js";
 
+// A model file for `distsim run`: its default export is a ModelBuilder.
+export type { ModelBuilder, ModelContext } from "./core/model.js";
+
 // Entities and messages.
 export {
   Entity,

@@ -1,8 +1,10 @@
 /**
  * Goal: the package resolves as a user installs it: `import "distsim"` goes through the
- * `exports` map to the built JavaScript and exposes the public API.
- * Method: a self-referencing dynamic import (Node resolves a package's own name through its
+ * `exports` map to the built ES modules and `require("distsim")` to the CommonJS build, each
+ * with its types, and both expose the public API, a family's classes being the main entry's.
+ * Method: self-referencing imports and requires (Node resolves a package's own name through its
  * exports), run in a child Node process without any TypeScript loader.
+ * (test/packedPackage.test.ts does the same from a project the packed package is installed in.)
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -10,6 +12,26 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
+
+interface ConditionTarget {
+  readonly types: string;
+  readonly default: string;
+}
+interface SubpathTarget {
+  readonly "distsim-source": string;
+  readonly import: ConditionTarget;
+  readonly require: ConditionTarget;
+}
+
+/** The exports map's subpaths (all but "./package.json"). */
+function subpathExports(): [string, SubpathTarget][] {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    exports: Record<string, string | SubpathTarget>;
+  };
+  return Object.entries(pkg.exports).filter(
+    (entry): entry is [string, SubpathTarget] => typeof entry[1] !== "string",
+  );
+}
 
 it("import 'distsim' resolves to the build and runs a model", () => {
   const script = `
@@ -28,15 +50,15 @@ it("import 'distsim' resolves to the build and runs a model", () => {
 });
 
 it("every subpath export resolves to the build, with its types, and a family's classes are the main entry's", () => {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    exports: Record<string, string | { types: string; import: string }>;
-  };
-  const subpaths = Object.entries(pkg.exports).filter(
-    (entry): entry is [string, { types: string; import: string }] => typeof entry[1] !== "string",
-  );
-  for (const [subpath, { types, import: file }] of subpaths) {
-    expect(existsSync(join(root, types)), `${subpath} types ${types}`).toBe(true);
-    expect(existsSync(join(root, file)), `${subpath} import ${file}`).toBe(true);
+  const subpaths = subpathExports();
+  for (const [subpath, target] of subpaths) {
+    for (const condition of ["import", "require"] as const) {
+      const { types, default: file } = target[condition];
+      expect(existsSync(join(root, types)), `${subpath} ${condition} types ${types}`).toBe(true);
+      expect(existsSync(join(root, file)), `${subpath} ${condition} ${file}`).toBe(true);
+    }
+    const source = target["distsim-source"];
+    expect(existsSync(join(root, source)), `${subpath} source ${source}`).toBe(true);
   }
   expect(subpaths.map(([subpath]) => subpath)).toEqual(
     expect.arrayContaining([
@@ -83,4 +105,33 @@ it("every subpath export resolves to the build, with its types, and a family's c
   // Every component is in exactly one family subpath.
   expect(all.sort()).toEqual(output.distsim!.components.sort());
   expect(new Set(all).size).toBe(all.length);
+});
+
+it("require('distsim') and every subpath resolve to the CommonJS build, one instance of each class", () => {
+  const specifiers = subpathExports().map(([subpath]) => `distsim${subpath.slice(1)}`);
+  // Plain `node -e` is CommonJS: what a project made by `npm init -y` runs.
+  const script = `
+    const d = require("distsim");
+    const sim = new d.Simulation({ seed: 1 });
+    let fired = 0;
+    sim.after(d.ms(5), () => { fired++; });
+    const summary = sim.run();
+    const notTheMainEntrys = [];
+    for (const specifier of ${JSON.stringify(specifiers)}) {
+      const m = require(specifier);
+      for (const [name, list] of Object.entries(m)) {
+        if (!name.endsWith("_COMPONENTS")) continue;
+        for (const c of list) if (d[c.name] !== c) notTheMainEntrys.push(specifier + " " + c.name);
+      }
+    }
+    console.log(JSON.stringify({ fired, time: summary.time, notTheMainEntrys,
+      file: require.resolve("distsim").replace(process.cwd(), ".") }));
+  `;
+  const output = execFileSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8" });
+  expect(JSON.parse(output)).toEqual({
+    fired: 1,
+    time: 0.005,
+    notTheMainEntrys: [],
+    file: "./dist/cjs/index.js",
+  });
 });

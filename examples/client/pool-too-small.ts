@@ -15,15 +15,7 @@
  *
  * Run: npx tsx examples/client/pool-too-small.ts
  */
-import {
-  arrivals,
-  ConnectionPool,
-  dist,
-  PooledClient,
-  Server,
-  Simulation,
-  Source,
-} from "../../src/index.js";
+import { arrivals, ConnectionPool, dist, PooledClient, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 8;

@@ -17,17 +17,8 @@
  *
  * Run: npx tsx examples/core/arrival-spike.ts
  */
-import {
-  arrivals,
-  Client,
-  dist,
-  Probe,
-  profile,
-  Server,
-  Simulation,
-  Source,
-} from "../../src/index.js";
-import { reportFromRun, writeReport } from "../../src/report/index.js";
+import { arrivals, Client, dist, Probe, profile, Server, Simulation, Source } from "distsim";
+import { reportFromRun, writeReport } from "distsim/report";
 import { formatTable } from "../support/table.js";
 
 const SEED = 2024;

@@ -14,7 +14,7 @@
  *
  * Run: npx tsx examples/core/crash-and-recover.ts
  */
-import { Entity, type Message, Simulation } from "../../src/index.js";
+import { Entity, type Message, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 99;

@@ -13,7 +13,7 @@
  *
  * Run: npx tsx examples/core/first-reply-wins.ts
  */
-import { Entity, type Message, race, Simulation, TimeoutError, wait } from "../../src/index.js";
+import { Entity, type Message, race, Simulation, TimeoutError, wait } from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 7;

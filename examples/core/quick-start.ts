@@ -4,7 +4,7 @@
  *
  * Run: npx tsx examples/core/quick-start.ts
  */
-import { Entity, type Message, Simulation } from "../../src/index.js";
+import { Entity, type Message, Simulation } from "distsim";
 
 class Server extends Entity<string, string> {
   private readonly service = this.random("service");

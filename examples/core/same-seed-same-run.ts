@@ -13,7 +13,7 @@
  *
  * Run: npx tsx examples/core/same-seed-same-run.ts
  */
-import { checkDeterminism, Entity, type Message, Simulation } from "../../src/index.js";
+import { checkDeterminism, Entity, type Message, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 4711;

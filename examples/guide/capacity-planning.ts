@@ -27,7 +27,7 @@ import {
   Simulation,
   Source,
   strategy,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 2026;

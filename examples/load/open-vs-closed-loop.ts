@@ -21,7 +21,7 @@ import {
   type Message,
   Simulation,
   Source,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 21;

@@ -24,7 +24,7 @@ import {
   Simulation,
   Source,
   strategy,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 8;

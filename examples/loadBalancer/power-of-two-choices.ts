@@ -30,7 +30,7 @@ import {
   Simulation,
   Source,
   strategy,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 3;

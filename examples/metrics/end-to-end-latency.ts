@@ -28,7 +28,7 @@ import {
   Simulation,
   Sink,
   Source,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 3;

@@ -11,15 +11,7 @@
  *
  * Run: npx tsx examples/network/bandwidth-queueing.ts
  */
-import {
-  conditions,
-  dist,
-  Entity,
-  type Message,
-  Network,
-  NetworkLink,
-  Simulation,
-} from "../../src/index.js";
+import { conditions, dist, Entity, type Message, Network, NetworkLink, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 3;

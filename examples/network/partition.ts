@@ -27,7 +27,7 @@ import {
   Server,
   Simulation,
   Source,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 8;

@@ -13,7 +13,7 @@
  *
  * Run: npx tsx examples/random/percentile-fitted.ts
  */
-import { dist, RandomStream } from "../../src/index.js";
+import { dist, RandomStream } from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 5;

@@ -24,7 +24,7 @@ import {
   Simulation,
   Source,
   valueAt,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 11;

@@ -29,7 +29,7 @@
  *
  * Run: npx tsx examples/resilience/hedged-requests.ts
  */
-import { arrivals, Client, dist, Hedge, Server, Simulation, Source } from "../../src/index.js";
+import { arrivals, Client, dist, Hedge, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 11;

@@ -36,9 +36,9 @@ import {
   Server,
   Simulation,
   Source,
-} from "../../src/index.js";
-import type { ReportSeries } from "../../src/report/index.js";
-import { writeReport } from "../../src/report/index.js";
+} from "distsim";
+import type { ReportSeries } from "distsim/report";
+import { writeReport } from "distsim/report";
 import { formatTable } from "../support/table.js";
 
 const SEED = 5;

@@ -30,7 +30,7 @@ import {
   Simulation,
   Source,
   TimeoutWrapper,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 23;

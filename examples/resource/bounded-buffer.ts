@@ -18,7 +18,7 @@
  *
  * Run: npx tsx examples/resource/bounded-buffer.ts
  */
-import { Entity, Simulation, Store } from "../../src/index.js";
+import { Entity, Simulation, Store } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 7;

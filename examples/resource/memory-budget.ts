@@ -17,7 +17,7 @@
  *
  * Run: npx tsx examples/resource/memory-budget.ts
  */
-import { Container, Entity, Simulation } from "../../src/index.js";
+import { Container, Entity, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 11;

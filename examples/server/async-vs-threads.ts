@@ -23,7 +23,7 @@ import {
   Server,
   Simulation,
   Source,
-} from "../../src/index.js";
+} from "distsim";
 import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 

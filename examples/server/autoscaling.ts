@@ -25,7 +25,7 @@ import {
   Simulation,
   Source,
   TimeWeightedGauge,
-} from "../../src/index.js";
+} from "distsim";
 import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 

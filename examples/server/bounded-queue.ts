@@ -11,7 +11,7 @@
  *
  * Run: npx tsx examples/server/bounded-queue.ts
  */
-import { arrivals, dist, profile, Server, Simulation, Source } from "../../src/index.js";
+import { arrivals, dist, profile, Server, Simulation, Source } from "distsim";
 import { RecordingCaller } from "../support/recordingCaller.js";
 import { formatTable, percentile } from "../support/table.js";
 

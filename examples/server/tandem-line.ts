@@ -20,7 +20,7 @@
  *
  * Run: npx tsx examples/server/tandem-line.ts
  */
-import { arrivals, Client, dist, Server, Simulation, Source } from "../../src/index.js";
+import { arrivals, Client, dist, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";
 
 const SEED = 11;

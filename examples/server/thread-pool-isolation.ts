@@ -23,7 +23,7 @@ import {
   Source,
   ThreadPool,
   wait,
-} from "../../src/index.js";
+} from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
 const SEED = 5;

@@ -3,7 +3,7 @@
  * keep what happened to it, by arrival time: its latency, or null if the target refused it.
  * (A `Client` keeps latency by completion time; tables "by arrival window" need this.)
  */
-import { Entity, type Message, RemoteError, type Simulation } from "../../src/index.js";
+import { Entity, type Message, RemoteError, type Simulation } from "distsim";
 
 export interface CallOutcome {
   /** When the request arrived, in seconds. */

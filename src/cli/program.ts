@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import * as distsim from "../index.js";
 import { catalogCommand } from "./catalogCommand.js";
 import { ExitCode } from "./exitCodes.js";
+import { initCommand } from "./initCommand.js";
 import { type CommandIO, runCommand } from "./runCommand.js";
 
 export { ExitCode } from "./exitCodes.js";
@@ -25,6 +26,10 @@ Usage:
       --report writes an HTML page charting the series, with the entities as a table;
       --trace writes every trace record (messages sent, delivered, dropped; calls settled;
       processes started and ended; timers; state changes), one JSON object per line.
+  distsim init [dir] [--force]
+      Create a project in dir (default: the current folder): package.json depending on this
+      distsim, tsconfig.json, model.ts (a model for distsim run), model.test.ts, README.md.
+      Refuses a folder that is not empty unless --force.
   distsim catalog [list]                          list the component catalog by layer
   distsim catalog show <Name>                     one entry, as Markdown
   distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
@@ -33,7 +38,7 @@ Usage:
   distsim --version     print the version
 
 Exit codes: 0 ok, 2 usage, 3 the model failed (the seed reproduces it), 4 not a valid model.
-Library: import { Simulation, Entity } from "distsim" (see README.md).
+Library: import { Simulation, Entity } from "distsim" (see README.md and docs/using-distsim.md).
 `;
 
 function packageVersion(): string {
@@ -64,6 +69,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         trace: { type: "string" },
         layer: { type: "string" },
         group: { type: "string" },
+        force: { type: "boolean" },
       },
       allowPositionals: true,
     });
@@ -91,6 +97,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       },
       io,
     );
+  }
+  if (command === "init") {
+    if (positionals.length > 2) return usageError(io, "init takes at most one folder");
+    return initCommand({ dir: positionals[1] ?? ".", force: values.force === true }, io);
   }
   if (command !== "run") return usageError(io, `unknown command "${command}"`);
   const file = positionals[1];

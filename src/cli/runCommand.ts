@@ -13,20 +13,16 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
+import type { ModelBuilder } from "../core/model.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { installGeneratorLocator } from "../node/generatorLocator.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
+import { resolveDistsimForModels } from "./modelResolution.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
 import { writeTraceFile } from "./traceFile.js";
-
-export interface ModelContext {
-  readonly seed: number;
-  readonly params: Readonly<Record<string, unknown>>;
-}
-export type ModelBuilder = (context: ModelContext) => Simulation;
 
 export interface RunCommandOptions {
   file: string;
@@ -55,6 +51,7 @@ async function loadModel(file: string): Promise<{ build: ModelBuilder; until?: n
   const path = resolve(file);
   if (!existsSync(path)) return `no such file: ${file}`;
   let module: Record<string, unknown>;
+  resolveDistsimForModels();
   try {
     module = /\.[cm]?tsx?$/.test(path)
       ? await tsImport(pathToFileURL(path).href, import.meta.url)

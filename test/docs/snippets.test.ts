@@ -30,13 +30,13 @@ function docFiles(): string[] {
 /** Where `from "distsim..."` points inside the repository (package.json's exports map). */
 function subpathTargets(): Map<string, string> {
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    exports: Record<string, string | { import?: string }>;
+    exports: Record<string, string | { "distsim-source"?: string }>;
   };
   const targets = new Map<string, string>();
   for (const [subpath, target] of Object.entries(pkg.exports)) {
-    const file = typeof target === "string" ? target : target.import;
-    if (file === undefined || !file.endsWith(".js")) continue;
-    const source = file.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts");
+    const file = typeof target === "string" ? undefined : target["distsim-source"];
+    if (file === undefined) continue;
+    const source = file.replace(/^\.\//, "");
     targets.set(subpath === "." ? "distsim" : `distsim/${subpath.slice(2)}`, source);
   }
   return targets;
