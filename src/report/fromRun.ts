@@ -167,18 +167,18 @@ const MEASURES: readonly Measure[] = [
   {
     suffix: "Latency",
     property: "latency",
-    label: (e) => (countsFailures(e) ? "latency, successful requests only" : "latency"),
+    label: (e) => (countsFailures(e) ? "latency, successes only" : "latency"),
   },
   {
     suffix: "FinishedLatency",
     property: "finishedLatency",
-    label: () => "latency, every finished request (failures when given up)",
+    label: () => "latency, every finished request",
   },
-  { suffix: "Wait", property: "waitTime", label: () => "wait (arrival to start of service)" },
+  { suffix: "Wait", property: "waitTime", label: () => "queue wait" },
   {
     suffix: "Sojourn",
     property: "sojournTime",
-    label: () => "sojourn (arrival to end of service)",
+    label: () => "sojourn (wait + service)",
   },
   { suffix: "ConnectionWait", property: "connectionWait", label: () => "wait for a connection" },
   { suffix: "AcquireWait", property: "acquireWait", label: () => "wait to acquire" },
@@ -228,7 +228,7 @@ function percentileTable(sim: Simulation, summary: RunSummary): ReportTable | nu
   if (rows.length === 0) return null;
   return {
     title: "Percentiles",
-    note: "Durations over the whole run (since the last statistics reset). A client's latency of successful requests leaves failures out: read it beside the failure rate and the latency of every finished request. '–': nothing measured.",
+    note: "Durations over the whole run (since the last statistics reset). A client's latency of successes leaves failed requests out: read it beside the failure rate and the latency of every finished request (a failure counts when it is given up, after its last attempt). '–': nothing measured.",
     columns: [
       "entity",
       "measure",

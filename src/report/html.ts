@@ -66,9 +66,13 @@ const markersPlugin = (markers) => ({
         const { left, top, width, height } = u.bbox;
         ctx.save();
         ctx.font = Math.round(11 * uPlot.pxRatio) + "px system-ui, sans-serif";
+        ctx.textBaseline = "top";
         markers.forEach((m, k) => {
           const x = Math.round(u.valToPos(m.time, "x", true));
           if (x < left || x > left + width) return;
+          // Labels read rightwards from their line, leftwards near the right edge.
+          const nearEnd = x > left + width - 140 * uPlot.pxRatio;
+          ctx.textAlign = nearEnd ? "right" : "left";
           const [colour, dash] = markerStyle[m.kind] || markerStyle.note;
           ctx.strokeStyle = colour;
           ctx.fillStyle = colour;
@@ -78,13 +82,62 @@ const markersPlugin = (markers) => ({
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          ctx.fillText(m.label, x + 3 * uPlot.pxRatio, top + (12 + (k % 3) * 12) * uPlot.pxRatio);
+          ctx.fillText(m.label, x + (nearEnd ? -4 : 4) * uPlot.pxRatio, top + (4 + (k % 3) * 13) * uPlot.pxRatio);
         });
         ctx.restore();
       },
     ],
   },
 });
+
+/**
+ * Time ranges where no series of the chart has data and at least one says so (a null): from
+ * the first such window to the next window with data, or the end of the axis.
+ */
+const noDataBands = (u) => {
+  const [xs, ...ys] = u.data;
+  const bands = [];
+  let start = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const anyData = ys.some((y) => typeof y[i] === "number");
+    if (start < 0 && !anyData && ys.some((y) => y[i] === null)) start = i;
+    else if (start >= 0 && anyData) {
+      bands.push([xs[start], xs[i]]);
+      start = -1;
+    }
+  }
+  if (start >= 0) bands.push([xs[start], u.scales.x.max]);
+  return bands;
+};
+
+/** Shades the ranges with no data and says so, so an outage is not just a missing line. */
+const noDataPlugin = {
+  hooks: {
+    draw: [
+      (u) => {
+        const bands = noDataBands(u);
+        u.root.parentElement.dataset.noDataBands = JSON.stringify(bands);
+        const ctx = u.ctx;
+        const { top, height } = u.bbox;
+        ctx.save();
+        ctx.font = Math.round(12 * uPlot.pxRatio) + "px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        for (const [from, to] of bands) {
+          const x0 = u.valToPos(from, "x", true);
+          const x1 = u.valToPos(to, "x", true);
+          ctx.fillStyle = "rgba(120, 120, 120, 0.09)";
+          ctx.fillRect(x0, top, x1 - x0, height);
+          if (x1 - x0 > 60 * uPlot.pxRatio) {
+            ctx.fillStyle = "#888";
+            ctx.fillText("no data", (x0 + x1) / 2, top + height / 2);
+          }
+        }
+        ctx.restore();
+      },
+    ],
+  },
+};
 
 const plots = [];
 
@@ -143,7 +196,7 @@ function draw(chart, index, logScale) {
           points: { filter: (u, si, show) => (show ? null : isolated[si - 1].length > 0 ? isolated[si - 1] : null) },
         })),
       ],
-      plugins: report.markers.length > 0 ? [markersPlugin(report.markers)] : [],
+      plugins: [noDataPlugin, ...(report.markers.length > 0 ? [markersPlugin(report.markers)] : [])],
     },
     [times, ...columns],
     host,
