@@ -109,11 +109,11 @@ export function formatMetric(name: string, value: number | string): string {
   }
 }
 
-/** The formatters the report page needs, in an order where each is defined before use. */
-export const PAGE_FORMATTERS: readonly ((...args: never[]) => string)[] = [
+/** The formatters the report page needs, by the names it calls them. */
+export const PAGE_FORMATTERS: Readonly<Record<string, (...args: never[]) => string>> = {
   grouped,
   formatNumber,
   formatSeconds,
   formatPercent,
   formatClock,
-];
+};

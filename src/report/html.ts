@@ -356,7 +356,12 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
   const banner = partial
     ? `<p class="partial" id="partial-banner">PARTIAL RUN: stopped before its end${input.run?.stopReason === undefined ? "" : ` (${escapeHtml(input.run.stopReason)})`}. Every number below covers only the simulated time that ran${input.summary === undefined ? "" : `, to t = ${escapeHtml(formatDuration(input.summary.time))}`}.</p>`
     : "";
-  const formatters = PAGE_FORMATTERS.map((f) => f.toString()).join("\n");
+  // Each function under the name the page calls it by, even if a bundler renamed it.
+  const formatters = Object.entries(PAGE_FORMATTERS)
+    .map(([name, f]) =>
+      f.name === name ? f.toString() : `${f.toString()}\nvar ${name} = ${f.name};`,
+    )
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -373,10 +378,11 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0
 .no-data { border: 1px dashed #bbb; color: #666; padding: 24px; text-align: center; background: #fafafa; }
 .partial { background: #fff3e0; border-left: 4px solid #e65100; padding: 8px 12px; font-weight: 600; }
 .log-toggle { font-size: 12px; color: #444; user-select: none; }
-table { border-collapse: collapse; } th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; font-variant-numeric: tabular-nums; }
-th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
-th, td { white-space: nowrap; }
-.run td { text-align: left; }
+/* Report tables only: uPlot's legend is a table too, with styles of its own. */
+.table-scroll table { border-collapse: collapse; }
+.table-scroll th, .table-scroll td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.table-scroll th:first-child, .table-scroll td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
+.table-scroll .run td { text-align: left; }
 /* A component with many metrics makes a wide table: it scrolls, the page does not. */
 .table-scroll { overflow-x: auto; max-width: 100%; }
 .chart { width: 100%; min-height: 300px; }
