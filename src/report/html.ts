@@ -286,6 +286,10 @@ function runRows(summary: RunSummary | undefined, run: ReportRunInfo | undefined
   return rows;
 }
 
+/** A formatted number, possibly with a unit: "1,613", "55.12 ms", "33.57%", "–". */
+const isNumeric = (text: string) => /^([-+]?[\d,.]+(e-?\d+)?( ?[a-zµ%]{1,2})?|–|-?∞)$/.test(text);
+const isWords = (text: string) => text !== "" && !isNumeric(text);
+
 function cellText(cell: string | number): string {
   return typeof cell === "number" ? formatNumber(cell) : cell;
 }
@@ -297,13 +301,21 @@ function tableHtml(
   options: { note?: string | undefined; className?: string } = {},
 ): string {
   const note = options.note === undefined ? "" : `<p class="note">${escapeHtml(options.note)}</p>`;
+  // Numbers align right to compare digits; a column of words (after the first) aligns left.
+  const texts = rows.map((row) => row.map(cellText));
+  const wordy = (i: number) =>
+    i > 0 &&
+    texts.some((row) => isWords(row[i] ?? "")) &&
+    texts.every((row) => !isNumeric(row[i] ?? ""));
+  const align = (i: number) => (wordy(i) ? ' class="text"' : "");
   const head =
     columns.length === 0
       ? ""
-      : `<thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead>`;
-  const body = rows
+      : `<thead><tr>${columns.map((c, i) => `<th${align(i)}>${escapeHtml(c)}</th>`).join("")}</tr></thead>`;
+  const body = texts
     .map(
-      (row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cellText(cell))}</td>`).join("")}</tr>`,
+      (row) =>
+        `<tr>${row.map((cell, i) => `<td${align(i)}>${escapeHtml(cell)}</td>`).join("")}</tr>`,
     )
     .join("");
   const className = options.className === undefined ? "" : ` class="${options.className}"`;
@@ -379,10 +391,11 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0
 .partial { background: #fff3e0; border-left: 4px solid #e65100; padding: 8px 12px; font-weight: 600; }
 .log-toggle { font-size: 12px; color: #444; user-select: none; }
 /* Report tables only: uPlot's legend is a table too, with styles of its own. */
-.table-scroll table { border-collapse: collapse; }
+/* Separate borders: a sticky cell of a collapsed table leaves its border behind in Chromium. */
+.table-scroll table { border-collapse: separate; border-spacing: 0; }
 .table-scroll th, .table-scroll td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .table-scroll th:first-child, .table-scroll td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
-.table-scroll .run td { text-align: left; }
+.table-scroll .run td, .table-scroll .text { text-align: left; }
 /* A component with many metrics makes a wide table: it scrolls, the page does not. */
 .table-scroll { overflow-x: auto; max-width: 100%; }
 .chart { width: 100%; min-height: 300px; }

@@ -211,12 +211,12 @@ describe("HTML report, without a browser", () => {
       library,
     );
     expect(html).toContain("PARTIAL RUN: stopped before its end (&lt;guard&gt;)");
-    expect(html).toContain("<td>a&lt;b = c&amp;d</td>");
-    expect(html).toContain("<td>1:06:40 (4,000 s)</td>");
-    expect(html).toContain("<td>&lt;crash&gt;</td>");
+    expect(html).toContain(">a&lt;b = c&amp;d</td>");
+    expect(html).toContain(">1:06:40 (4,000 s)</td>");
+    expect(html).toContain('<td class="text">&lt;crash&gt;</td>');
     expect(html).not.toContain("<crash>");
     const finished = renderReportHtml({ title: "done", run: {}, charts: [] }, library);
     expect(finished).not.toContain("PARTIAL");
-    expect(finished).toContain("<td>finished</td>");
+    expect(finished).toContain(">finished</td>");
   });
 });
