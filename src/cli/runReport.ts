@@ -5,6 +5,7 @@
  */
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { type RunRecord, runRecord } from "../metrics/export.js";
+import { formatMetric } from "../report/format.js";
 
 export interface RunReport extends RunRecord {
   readonly model: string;
@@ -54,21 +55,42 @@ export function formatRunReport(report: RunReport): string {
     `  ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")}`.trimEnd();
   lines.push(line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line));
   const measured = entities.filter((e) => Object.keys(e.metrics).length > 0);
-  if (measured.length > 0) {
-    lines.push("", "  metrics");
-    const nameWidth = Math.max(...measured.map((e) => e.name.length));
-    for (const e of measured) {
-      const pairs = Object.entries(e.metrics).map(([k, v]) => `${k}=${formatMetric(v)}`);
-      lines.push(`  ${e.name.padEnd(nameWidth)}  ${pairs.join("  ")}`);
-    }
-  }
+  if (measured.length > 0) lines.push("", "  metrics", ...metricLines(measured));
   return `${lines.join("\n")}\n`;
 }
 
-/** Short, stable text for a metric: integers grouped, others to 4 significant digits. */
-function formatMetric(value: number | string): string {
-  if (typeof value === "string") return value;
-  if (Number.isInteger(value)) return group(value);
-  if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(4)));
+/** Metric lines wrap here, so a client's twenty metrics do not run off a terminal. */
+const METRICS_WIDTH = 100;
+
+/**
+ * `name  key=value  key=value`, values in their unit (latencies in ms or s, rates in %),
+ * wrapped under the first pair; then a legend when a client's latency counts successes only.
+ */
+function metricLines(measured: RunReport["summary"]["entities"]): string[] {
+  const lines: string[] = [];
+  const nameWidth = Math.max(...measured.map((e) => e.name.length));
+  const indent = " ".repeat(2 + nameWidth + 2);
+  for (const e of measured) {
+    let line = `  ${e.name.padEnd(nameWidth)}`;
+    let pairsOnLine = 0;
+    for (const [key, value] of Object.entries(e.metrics)) {
+      const pair = `${key}=${formatMetric(key, value)}`;
+      if (pairsOnLine > 0 && line.length + 2 + pair.length > METRICS_WIDTH) {
+        lines.push(line);
+        line = indent.slice(0, -2);
+        pairsOnLine = 0;
+      }
+      line += `  ${pair}`;
+      pairsOnLine++;
+    }
+    lines.push(line);
+  }
+  if (measured.some((e) => "failureRate" in e.metrics && "p99Latency" in e.metrics)) {
+    lines.push(
+      "",
+      "  a client's ...Latency counts successful requests only; ...FinishedLatency counts every",
+      "  finished request (failures when given up); failureRate = gaveUp / (succeeded + gaveUp)",
+    );
+  }
+  return lines;
 }

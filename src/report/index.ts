@@ -1,6 +1,23 @@
 /** Reports: self-contained HTML pages with charts (Node-only entry point: "distsim/report"). */
 
-export { reportFromRun } from "./fromRun.js";
+export {
+  formatClock,
+  formatDuration,
+  formatMetric,
+  formatNumber,
+  formatPercent,
+  formatSeconds,
+} from "./format.js";
+export { type ReportFromRunOptions, reportFromRun } from "./fromRun.js";
 export { type ChartLibrary, renderReportHtml } from "./html.js";
-export type { ReportChart, ReportInput, ReportSeries, ReportTable } from "./reportInput.js";
+export type {
+  ReportChart,
+  ReportInput,
+  ReportMarker,
+  ReportRunInfo,
+  ReportSeries,
+  ReportTable,
+  ReportValueFormat,
+} from "./reportInput.js";
+export { type CrashWatch, watchCrashes } from "./watchCrashes.js";
 export { writeReport } from "./writeReport.js";

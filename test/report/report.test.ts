@@ -6,11 +6,14 @@
  * Method: render with the real chart library, open the file in headless Debian Chromium
  * through playwright-core with every network request refused, wait for the charts, check each
  * canvas has many distinct pixel colours (drawn, not blank), and save a screenshot to
- * test-results/report.png for a person to look at.
+ * test-results/report.png for a person to look at. Without a browser: a NaN point is embedded
+ * as null (a gap), an empty chart becomes a "No data" note, a partial run is flagged, and what
+ * the caller gave is escaped. test/browser/report.test.ts checks how the page draws all this.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renderReportHtml } from "../../src/report/html.js";
 import type { ReportInput } from "../../src/report/reportInput.js";
 import { writeReport } from "../../src/report/writeReport.js";
 import { browserAvailable, launchChromium } from "../support/chromium.js";
@@ -134,4 +137,86 @@ describe("HTML report", () => {
     },
     60_000,
   );
+});
+
+describe("HTML report, without a browser", () => {
+  const library = { script: "/* uPlot */", styles: "/* styles */" };
+  const data = (html: string) =>
+    JSON.parse(
+      /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!,
+    );
+
+  it("embeds a window with no data (NaN) as null, for the page to draw as a gap", () => {
+    const html = renderReportHtml(
+      {
+        title: "gaps",
+        charts: [
+          {
+            title: "p99",
+            yLabel: "s",
+            series: [
+              {
+                name: "p99",
+                points: [
+                  [0, 0.1],
+                  [1, Number.NaN],
+                  [2, 0.2],
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      library,
+    );
+    const chart = data(html).charts[0];
+    expect(chart.series[0].points).toEqual([
+      [0, 0.1],
+      [1, null],
+      [2, 0.2],
+    ]);
+    expect(chart.valueFormat).toBe("seconds");
+    expect(chart.hasData).toBe(true);
+    expect(html).toContain('id="log-0"');
+  });
+
+  it("says 'No data' for a chart whose series have none, and draws no box for it", () => {
+    const html = renderReportHtml(
+      {
+        title: "empty",
+        charts: [
+          { title: "p99", yLabel: "ms", series: [{ name: "p99", points: [[0, Number.NaN]] }] },
+        ],
+      },
+      library,
+    );
+    expect(html).toContain('data-no-data="true">No data: p99 recorded no value in this run.</p>');
+    expect(html).not.toContain('class="chart"');
+    expect(data(html).charts[0].hasData).toBe(false);
+  });
+
+  it("flags a partial run at the top and escapes what the caller gave", () => {
+    const html = renderReportHtml(
+      {
+        title: "partial",
+        run: {
+          finished: false,
+          stopReason: "<guard>",
+          params: { "a<b": "c&d" },
+          wallSeconds: 4000,
+        },
+        charts: [],
+        markers: [{ time: 5, label: "<crash>", kind: "crash" }],
+      },
+      library,
+    );
+    expect(html).toContain("PARTIAL RUN: stopped before its end (&lt;guard&gt;)");
+    expect(html).toContain(">a&lt;b = c&amp;d</td>");
+    expect(html).toContain(">1:06:40 (4,000 s)</td>");
+    expect(html).toContain('<td class="text">&lt;crash&gt;</td>');
+    expect(html).not.toContain("<crash>");
+    const finished = renderReportHtml({ title: "done", run: {}, charts: [] }, library);
+    expect(finished).not.toContain("PARTIAL");
+    expect(finished).toContain(">finished</td>");
+  });
 });

@@ -268,18 +268,24 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     return { ...this.stats };
   }
 
+  /**
+   * Latency percentiles of successes per window, goodput and failures per second. A window in
+   * which no request succeeded has a latency of NaN (no data), up to the end of the run, so a
+   * chart shows an outage as a gap rather than a line drawn across it.
+   */
   override recordedSeries(): readonly RecordedSeries[] {
     const latency = this.latencySeries;
+    const until = this.now;
     return [
       {
         name: `${this.name} p50 latency`,
         unit: "s",
-        points: latency.series("p50", { skipEmpty: true }),
+        points: latency.series("p50", { until }),
       },
       {
         name: `${this.name} p99 latency`,
         unit: "s",
-        points: latency.series("p99", { skipEmpty: true }),
+        points: latency.series("p99", { until }),
       },
       {
         name: `${this.name} goodput`,

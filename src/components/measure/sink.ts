@@ -130,17 +130,22 @@ export class Sink<P = unknown> extends Entity<P, P> {
     this.lastArrival = Number.NaN;
   }
 
+  /**
+   * Latency percentiles and arrivals per second, by window. A window with no arrival has a
+   * latency of NaN (no data), up to now, so a chart shows a silence as a gap, not a line.
+   */
   override recordedSeries(): readonly RecordedSeries[] {
+    const until = this.now;
     return [
       {
         name: `${this.name} p50`,
         unit: "s",
-        points: this.series.series("p50", { skipEmpty: true }),
+        points: this.series.series("p50", { until }),
       },
       {
         name: `${this.name} p99`,
         unit: "s",
-        points: this.series.series("p99", { skipEmpty: true }),
+        points: this.series.series("p99", { until }),
       },
       {
         name: `${this.name} throughput`,

@@ -186,6 +186,31 @@ describe("Client", () => {
     });
   });
 
+  it("reports a window in which no request succeeded as NaN (no data), to the end of the run", () => {
+    // Issue 12: a chart joined the successes on either side of an outage into a calm line.
+    const sim = new Simulation({ seed: 1 });
+    const server = new ScriptedAttempts(sim, "server", ["ok", "reject", "reject", "ok", "reject"]);
+    const client = new Client<number, number>(sim, "client", {
+      target: server,
+      retryPolicy: noRetry(),
+    });
+    new Source(sim, "load", { target: client, arrivals: constant(1), stopAfter: { count: 5 } });
+    sim.run();
+    // Successes at 1.1 s and 4.1 s; failures at 2.1, 3.1 and 5.1 s; the run ends at 5.1 s.
+    const series = Object.fromEntries(client.recordedSeries().map((s) => [s.name, s.points]));
+    const p99 = series["client p99 latency"]!;
+    expect(p99.map(([t]) => t)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(p99.map(([, v]) => Number.isNaN(v))).toEqual([true, false, true, true, false, true]);
+    expect(series["client p50 latency"]!.map(([, v]) => Number.isNaN(v))).toEqual([
+      true,
+      false,
+      true,
+      true,
+      false,
+      true,
+    ]);
+  });
+
   it("refuses bad options", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new Entity(sim, "t");

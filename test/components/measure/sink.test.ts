@@ -167,6 +167,28 @@ describe("Sink", () => {
     expect(sink.metrics()).toMatchObject({ received: 4, throughput: 2 });
   });
 
+  it("charts a window with no arrival as NaN latency (no data), to now", () => {
+    // Issue 12: a chart drew a line across a silence between two arrivals.
+    const sim = new Simulation({ seed: 1 });
+    const sink = new Sink(sim, "done", { window: 1 });
+    sim.at(0.5, () => sim.send(sink, "job", 0));
+    sim.at(3.5, () => sim.send(sink, "job", 1));
+    sim.run({ until: 5 });
+    const series = Object.fromEntries(sink.recordedSeries().map((s) => [s.name, s.points]));
+    const nan = (points: readonly (readonly [number, number])[]) =>
+      points.map(([t, v]) => [t, Number.isNaN(v)]);
+    const expected = [
+      [0, false],
+      [1, true],
+      [2, true],
+      [3, false],
+      [4, true],
+    ];
+    expect(nan(series["done p50"]!)).toEqual(expected);
+    expect(nan(series["done p99"]!)).toEqual(expected);
+    expect(series["done throughput"]!.map(([, v]) => v)).toEqual([1, 0, 0, 1, 0]);
+  });
+
   it("uses a creation time from the payload when the model names one", () => {
     const sim = new Simulation({ seed: 1 });
     const sink = new Sink<{ born: number }>(sim, "done", { createdAt: (m) => m.payload.born });
