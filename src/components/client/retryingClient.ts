@@ -165,11 +165,8 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   private attemptsInFlight = 0;
   /** Latency from issue to success of every successful request, in seconds. */
   readonly latency = new Histogram();
-  /**
-   * Latency from issue to the end of every finished request, in seconds: successes, and
-   * failures at the time they were given up (after their last attempt).
-   */
-  readonly finishedLatency = new Histogram();
+  /** Latency from issue to giving up, of every request that failed after its last attempt. */
+  readonly gaveUpLatency = new Histogram();
   /** The latencies of successes by window of completion: its rate is the goodput per second. */
   readonly latencySeries: TimeSeries;
   /** Requests that failed (after their last attempt), by window: its rate is failures per second. */
@@ -223,6 +220,18 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     this.attemptsInFlight--;
   }
 
+  /**
+   * Latency from issue to the end of every finished request, in seconds: successes, and
+   * failures at the time they were given up (after their last attempt). Built when read, from
+   * `latency` and `gaveUpLatency` (merging is exact), so a success is recorded once.
+   */
+  get finishedLatency(): Histogram {
+    const all = new Histogram();
+    all.merge(this.latency);
+    all.merge(this.gaveUpLatency);
+    return all;
+  }
+
   get stats(): ClientStats {
     const c = this.counts;
     const latency = this.latency;
@@ -258,7 +267,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     c.retries = 0;
     c.retriesDenied = 0;
     this.latency.reset();
-    this.finishedLatency.reset();
+    this.gaveUpLatency.reset();
     const now = this.now;
     this.latencySeries.reset(now);
     this.failureSeries.reset(now);
@@ -334,7 +343,6 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
           finished = true;
           const latency = this.now - started;
           this.latency.record(latency);
-          this.finishedLatency.record(latency);
           this.latencySeries.record(this.now, latency);
           return response;
         } catch (error) {
@@ -344,7 +352,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
             if (!outOfAttempts) c.retriesDenied++;
             c.gaveUp++;
             finished = true;
-            this.finishedLatency.record(this.now - started);
+            this.gaveUpLatency.record(this.now - started);
             this.failureSeries.record(this.now, 0);
             throw error;
           }
