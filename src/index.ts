@@ -25,6 +25,8 @@ export {
 export {
   Simulation,
   type SimulationOptions,
+  type SimulationLimits,
+  DEFAULT_LIMITS,
   type SimulationStatus,
   type RunOptions,
   type RunSummary,
@@ -137,6 +139,8 @@ export {
   DistsimError,
   ConfigError,
   SimulationError,
+  RunawayError,
+  type RunawayLimit,
   TimeoutError,
   CancelledError,
   InterruptError,
