@@ -4,7 +4,7 @@
  * counters, and a table of metrics per entity type.
  */
 import type { RunSummary, Simulation } from "../core/simulation.js";
-import { runRecord } from "../metrics/export.js";
+import { type RunInfo, runRecord } from "../metrics/export.js";
 import type { ReportChart, ReportInput, ReportSeries, ReportTable } from "./reportInput.js";
 
 export function reportFromRun(
@@ -12,6 +12,8 @@ export function reportFromRun(
   summary: RunSummary,
   title: string,
   subtitle?: string,
+  /** How the run was asked for and whether it finished (the CLI's record): a "Run" table. */
+  run?: RunInfo,
 ): ReportInput {
   const byUnit = new Map<string, ReportSeries[]>();
   for (const s of runRecord(sim, summary).series) {
@@ -31,6 +33,7 @@ export function reportFromRun(
     summary,
     charts,
     tables: [
+      ...(run === undefined ? [] : [runTable(summary, run)]),
       {
         title: "Entities",
         columns: ["entity", "status", "received", "dropped while down", "late replies", "crashes"],
@@ -46,6 +49,25 @@ export function reportFromRun(
       ...metricTables(summary),
     ],
   };
+}
+
+/** Whether the run finished, what it covered and how it was asked for. */
+function runTable(summary: RunSummary, run: RunInfo): ReportTable {
+  const rows: (string | number)[][] = [
+    [
+      "finished",
+      run.finished
+        ? "yes"
+        : `no (PARTIAL: ${run.stopped ?? "stopped"}${run.error ? `: ${run.error}` : ""})`,
+    ],
+    ["simulated", `${summary.simulatedSeconds}s (to t=${summary.time}s)`],
+    ["wall time", `${summary.wallSeconds.toFixed(3)}s`],
+    ["seed", summary.seed],
+  ];
+  if (run.until !== undefined) rows.push(["until", `${run.until}s`]);
+  for (const [name, value] of Object.entries(run.params))
+    rows.push([`param ${name}`, String(value)]);
+  return { title: "Run", columns: ["", ""], rows };
 }
 
 /** One table per entity type that reports metrics: a row per entity, a column per metric. */

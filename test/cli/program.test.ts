@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ExitCode, main } from "../../src/cli/program.js";
+import { type CommandIO, runCommand } from "../../src/cli/runCommand.js";
 
 const root = join(import.meta.dirname, "../..");
 const scratchDirs: string[] = [];
@@ -32,7 +33,7 @@ const version = (
 
 async function run(
   argv: string[],
-  isTTY = false,
+  io: Partial<Pick<CommandIO, "isTTY" | "now" | "heapUsed" | "interrupt">> = {},
 ): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
@@ -43,9 +44,16 @@ async function run(
     err: (text) => {
       err += text;
     },
-    isTTY,
+    isTTY: false,
+    ...io,
   });
   return { code, out, err };
+}
+
+/** A fake wall clock (milliseconds) that moves `stepMs` each time it is read. */
+function clock(stepMs: number): () => number {
+  let reads = 0;
+  return () => stepMs * reads++;
 }
 
 describe("distsim CLI", () => {
@@ -93,13 +101,101 @@ describe("distsim run", () => {
     expect((await run(["run", join(models, "queue.ts"), "--until", "5"])).out).toContain("at t=5s");
   });
 
-  it("shows progress on a terminal, and nothing when not a terminal", async () => {
-    const terminal = await run(["run", join(models, "busy.ts")], true);
+  it("shows progress on a terminal as one line redrawn in place, at most four times a second", async () => {
+    // A fake wall clock that moves 1 s per read: every slice of the run loop is due a redraw.
+    const terminal = await run(["run", join(models, "busy.ts")], { isTTY: true, now: clock(1000) });
     expect(terminal.code).toBe(ExitCode.ok);
-    expect(terminal.err).toMatch(/\r {2}t=2\.\d+s of 3s {2}2,000,000 events {2}[\d,]+ events\/s/);
-    const piped = await run(["run", join(models, "busy.ts")], false);
-    expect(piped.err).toBe("");
-    expect(piped.out).toContain("events      3,000,000");
+    const redraws = terminal.err.split("\r").filter((l) => l !== "");
+    expect(redraws[0]).toMatch(
+      /^ {2}t=0\.100s of 3s \(3\.3%\) {2}100,000 events {2}[\d,]+ events\/s {2}ETA \d+s\u001b\[K$/,
+    );
+    expect(redraws).toHaveLength(29); // after slices 1-29 of 30 (the last ends the run)
+    expect(terminal.err.endsWith("\n")).toBe(true);
+    expect(terminal.out).toContain("events      3,000,000");
+  });
+
+  it("prints a progress line every --progress-every seconds when stderr is not a terminal", async () => {
+    const piped = await run(["run", join(models, "busy.ts"), "--progress-every", "5"], {
+      now: clock(1000),
+    });
+    expect(piped.code).toBe(ExitCode.ok);
+    const lines = piped.err.trimEnd().split("\n");
+    // Slices end at 2 s, 3 s, ... of the fake clock: a line at 5, 10, 15, 20, 25 and 30 s.
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(
+      /^distsim run: t=0\.400s of 3s \(13\.3%\) {2}400,000 events {2}[\d,]+ events\/s {2}ETA \d+s$/,
+    );
+    expect(piped.err).not.toContain("\r");
+    // The default is a line every 10 s: none in a run that takes a real second or so.
+    expect((await run(["run", join(models, "busy.ts")])).err).toBe("");
+  });
+
+  it("--quiet shows no progress, on a terminal or not", async () => {
+    for (const isTTY of [true, false]) {
+      const quiet = await run(["run", join(models, "busy.ts"), "--quiet"], {
+        isTTY,
+        now: clock(1000),
+      });
+      expect(quiet.code).toBe(ExitCode.ok);
+      expect(quiet.err).toBe("");
+    }
+  });
+
+  it("slicing the run changes nothing: same trace, events and numbers for any slice size", async () => {
+    const outcome = async (sliceEvents: number) => {
+      const path = scratchFile("sliced.json");
+      let out = "";
+      const code = await runCommand(
+        { file: join(models, "queue.ts"), seed: 3, json: path, sliceEvents },
+        { out: (text) => (out += text), err: () => {}, isTTY: false },
+      );
+      expect(code).toBe(ExitCode.ok);
+      const { summary, series } = JSON.parse(readFileSync(path, "utf8"));
+      return {
+        trace: summary.traceHash,
+        events: summary.eventsProcessed,
+        time: summary.time,
+        simulated: summary.simulatedSeconds,
+        entities: summary.entities,
+        series,
+      };
+    };
+    const whole = await outcome(Number.MAX_SAFE_INTEGER);
+    expect(whole.events).toBeGreaterThan(1_000);
+    expect(await outcome(1_000)).toEqual(whole);
+    expect(await outcome(97)).toEqual(whole);
+    expect(await outcome(1)).toEqual(whole);
+  });
+
+  it("prints and writes the simulated span of the whole run, not of its last slice", async () => {
+    // busy.ts runs 3,000,000 events over 3 s: more than one slice of the run loop.
+    const path = scratchFile("busy.json");
+    const { code, out } = await run(["run", join(models, "busy.ts"), "--json", path]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toMatch(/simulated {3}3s\b/);
+    const report = JSON.parse(readFileSync(path, "utf8"));
+    expect(report.summary.simulatedSeconds).toBe(3);
+    expect(report.summary.eventsProcessed).toBe(3_000_000);
+  });
+
+  it("passes --param key=value pairs to the model's builder: numbers, booleans, strings", async () => {
+    const { code, out } = await run([
+      "run",
+      join(models, "params.ts"),
+      "--param",
+      "rate=20",
+      "--param",
+      "name=api",
+      "--param",
+      "fast=true",
+      "--param",
+      "ratio=0.25",
+      "--param",
+      "tag=a=b",
+    ]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toContain('echo {"rate":20,"name":"api","fast":true,"ratio":0.25,"tag":"a=b"}');
+    expect((await run(["run", join(models, "params.ts")])).out).toContain("echo {}");
   });
 
   it("writes an HTML report with the model's probes as charts", async () => {
