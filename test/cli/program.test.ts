@@ -106,8 +106,10 @@ describe("distsim run", () => {
     const terminal = await run(["run", join(models, "busy.ts")], { isTTY: true, now: clock(1000) });
     expect(terminal.code).toBe(ExitCode.ok);
     const redraws = terminal.err.split("\r").filter((l) => l !== "");
+    // Each redraw ends by clearing the rest of the line (ANSI "erase in line").
+    expect(redraws.every((line) => line.replace(/\n$/, "").endsWith("\u001b[K"))).toBe(true);
     expect(redraws[0]).toMatch(
-      /^ {2}t=0\.100s of 3s \(3\.3%\) {2}100,000 events {2}[\d,]+ events\/s {2}ETA \d+s\u001b\[K$/,
+      /^ {2}t=0\.100s of 3s \(3\.3%\) {2}100,000 events {2}[\d,]+ events\/s {2}ETA \d+s/,
     );
     expect(redraws).toHaveLength(29); // after slices 1-29 of 30 (the last ends the run)
     expect(terminal.err.endsWith("\n")).toBe(true);
