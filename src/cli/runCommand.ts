@@ -335,8 +335,11 @@ function entitySummaries(sim: Simulation): EntitySummary[] {
   });
 }
 
-/** Metrics that count work held in a queue now: what grows when a model runs away. */
-const QUEUE_METRIC = /^(queued|inFlight|[a-zA-Z]*Waiting)$/;
+/**
+ * Metrics that count work held now (the statistics vocabulary's `queued` and `inFlight`, a
+ * store's waiting getters and putters): what grows when a model runs away.
+ */
+const QUEUE_METRIC = /^(queued|inFlight|getsWaiting|putsWaiting)$/;
 
 /**
  * The heap passed its limit: a `RunawayError` naming the largest queues the entities report
@@ -361,7 +364,7 @@ function heapRanAway(
   const largest = queues.slice(0, 3);
   const named =
     largest.length === 0
-      ? "no entity reports a queue (queued, inFlight, ...Waiting)"
+      ? "no entity reports work held (queued, inFlight)"
       : `largest queues: ${largest.map((q) => `${q.type} "${q.entity}" ${q.metric}=${groupDigits(q.value)}`).join(", ")}`;
   const mb = (bytes: number) => groupDigits(bytes / 2 ** 20);
   const top = largest[0];
