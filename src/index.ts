@@ -117,6 +117,7 @@ export {
   runRecordJson,
   runRecordCsv,
   type RunRecord,
+  type RunInfo,
   type EntitySeries,
   TimeSeries,
   type TimeSeriesOptions,

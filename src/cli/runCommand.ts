@@ -90,8 +90,6 @@ export interface CommandIO {
 const SLICE_EVENTS = 100_000;
 /** Wall seconds between redraws of the progress line on a terminal. */
 const TERMINAL_REFRESH_SECONDS = 0.25;
-/** Exit code for a run stopped by Ctrl-C: 128 + SIGINT, as shells report it. */
-const INTERRUPTED_EXIT_CODE = 130;
 /** Fraction of V8's heap limit at which a run stops by default (see `maxHeapMB`). */
 const DEFAULT_HEAP_FRACTION = 0.75;
 
@@ -185,7 +183,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
         ? `\n  caused by: ${error.cause.message}`
         : "";
     const paramFlags = Object.entries(params)
-      .map(([k, v]) => ` --param ${k}=${String(v)}`)
+      .map(([k, v]) => ` --param ${shellWord(`${k}=${String(v)}`)}`)
       .join("");
     io.err(
       `distsim run: the model failed: ${error.message}${cause}\n  seed ${options.seed} reproduces it: distsim run ${options.file} --seed ${options.seed}${paramFlags}\n`,
@@ -218,8 +216,13 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   }
   if (options.trace !== undefined) io.out(`\nwrote ${options.trace}\n`);
   if (outcome.stopped === "failed") return ExitCode.modelFailed;
-  if (outcome.stopped === "interrupted") return INTERRUPTED_EXIT_CODE;
+  if (outcome.stopped === "interrupted") return ExitCode.interrupted;
   return ExitCode.ok;
+}
+
+/** `word` as one shell word: as is when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w.,:/=+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** How the run loop ended: the whole run's summary, and why it stopped early, if it did. */

@@ -416,10 +416,13 @@ describe("distsim run: long runs that fail well", () => {
       join(models, "runaway.ts"),
       "--param",
       "maxQueueLength=5000",
+      "--param",
+      "note=it's late",
     ]);
     expect(code).toBe(ExitCode.modelFailed);
     expect(err).toContain('Server "api" has 5,000 waiting');
-    expect(err).toContain("--seed 1 --param maxQueueLength=5000\n");
+    // The command that reproduces it, with each parameter as one shell word.
+    expect(err).toContain("--seed 1 --param maxQueueLength=5000 --param 'note=it'\\''s late'\n");
   });
 
   it("the heap passing --max-heap-mb stops the run, naming the largest queues", async () => {
@@ -468,7 +471,7 @@ describe("distsim run: long runs that fail well", () => {
         },
       },
     );
-    expect(code).toBe(130);
+    expect(code).toBe(ExitCode.interrupted);
     expect(err).toContain("distsim run: interrupted at t=0.4s; writing what ran so far");
     expect(out).toContain("PARTIAL     interrupted (Ctrl-C) at t=0.4s");
     const record = JSON.parse(readFileSync(json, "utf8"));
@@ -507,7 +510,7 @@ describe("distsim run: long runs that fail well", () => {
       });
     });
     child.kill("SIGINT");
-    expect(await exited).toBe(130);
+    expect(await exited).toBe(ExitCode.interrupted);
     expect(stdout).toContain("PARTIAL     interrupted (Ctrl-C)");
     expect(stderr).toContain("distsim run: interrupted at t=");
     const record = JSON.parse(readFileSync(json, "utf8"));
