@@ -174,8 +174,11 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   );
 }
 
-/** A decimal number as the user writes one: 20, -3, 0.25, 1e6 (not "", "0x10" or "Infinity"). */
-const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/**
+ * A number as the user writes one: 20, -3, 0.25, 1e6, and Infinity (which turns a limit off);
+ * not "", "0x10" or "NaN", which stay strings.
+ */
+const NUMBER = /^-?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|Infinity)$/;
 
 /**
  * `--param key=value` pairs as the model's params: numbers as numbers, true/false as
@@ -198,7 +201,7 @@ export function parseParams(
         ? true
         : value === "false"
           ? false
-          : DECIMAL.test(value)
+          : NUMBER.test(value)
             ? Number(value)
             : value;
   }

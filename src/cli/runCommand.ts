@@ -369,14 +369,16 @@ function heapRanAway(
     largest.length === 0
       ? "no entity reports work held (queued, inFlight)"
       : `largest queues: ${largest.map((q) => `${q.type} "${q.entity}" ${q.metric}=${groupDigits(q.value)}`).join(", ")}`;
-  const mb = (bytes: number) => groupDigits(bytes / 2 ** 20);
+  // In use rounds up and the limit down, so the message never reads "400 MB past 400 MB".
+  const inUseMB = groupDigits(Math.ceil(heapBytes / 2 ** 20));
+  const limitMB = groupDigits(Math.floor(limitBytes / 2 ** 20));
   const top = largest[0];
   return new RunawayError(
-    `runaway heap: ${mb(heapBytes)} MB of JavaScript heap in use, past the limit of ${mb(limitBytes)} MB (${limitGiven ? "--max-heap-mb" : "3/4 of Node's heap limit; --max-heap-mb sets it"}); ${named}; ${groupDigits(last.pendingEvents)} events pending. Bound the queues (queueCapacity and the like), lower the load, or raise the limit (--max-heap-mb, with node --max-old-space-size=MB for a larger heap).`,
+    `runaway heap: ${inUseMB} MB of JavaScript heap in use, past the limit of ${limitMB} MB (${limitGiven ? "--max-heap-mb" : "3/4 of Node's heap limit; --max-heap-mb sets it"}); ${named}; ${groupDigits(last.pendingEvents)} events pending. Bound the queues (queueCapacity and the like), lower the load, or raise the limit (--max-heap-mb, with node --max-old-space-size=MB for a larger heap).`,
     top?.entity ?? null,
     sim.nowNs,
     top === undefined ? "the JavaScript heap" : `${top.type} "${top.entity}"`,
-    Math.round(heapBytes / 2 ** 20),
+    Math.ceil(heapBytes / 2 ** 20),
     "maxHeapMB",
   );
 }

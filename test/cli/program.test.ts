@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { ExitCode, main } from "../../src/cli/program.js";
+import { ExitCode, main, parseParams } from "../../src/cli/program.js";
 import { type CommandIO, runCommand } from "../../src/cli/runCommand.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -200,9 +200,24 @@ describe("distsim run", () => {
       "ratio=0.25",
       "--param",
       "tag=a=b",
+      "--param",
+      "big=1e6",
+      "--param",
+      "hex=0x10",
+      "--param",
+      "empty=",
     ]);
     expect(code).toBe(ExitCode.ok);
-    expect(out).toContain('echo {"rate":20,"name":"api","fast":true,"ratio":0.25,"tag":"a=b"}');
+    expect(out).toContain(
+      'echo {"rate":20,"name":"api","fast":true,"ratio":0.25,"tag":"a=b","big":1000000,"hex":"0x10","empty":""}',
+    );
+    // Infinity is a number (it turns a limit off); NaN and other spellings stay strings.
+    expect(parseParams(["limit=Infinity", "low=-Infinity", "nan=NaN", "word=infinity"])).toEqual({
+      limit: Number.POSITIVE_INFINITY,
+      low: Number.NEGATIVE_INFINITY,
+      nan: "NaN",
+      word: "infinity",
+    });
     expect((await run(["run", join(models, "params.ts")])).out).toContain("echo {}");
   });
 
