@@ -7,4 +7,6 @@ export const ExitCode = {
   modelFailed: 3,
   /** The file is missing, does not load, or does not export a builder returning a Simulation. */
   invalidModel: 4,
+  /** Ctrl-C (SIGINT) stopped the run (128 + SIGINT, as shells report it); what ran was written. */
+  interrupted: 130,
 } as const;

@@ -9,35 +9,48 @@ import * as distsim from "../index.js";
 import { catalogCommand } from "./catalogCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { initCommand } from "./initCommand.js";
-import { type CommandIO, runCommand } from "./runCommand.js";
+import { type CommandIO, type ParamValue, runCommand } from "./runCommand.js";
 
 export { ExitCode } from "./exitCodes.js";
 
 const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
-  distsim run <model.ts|model.js> [--seed N] [--until SECONDS]
+  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--param KEY=VALUE]...
               [--json out.json] [--csv out.csv] [--report out.html] [--trace out.jsonl]
+              [--progress-every SECONDS] [--quiet] [--max-heap-mb MB]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
-      the run ends when only daemon events remain. --seed defaults to 1. --json writes the
-      summary, every entity's counters and metrics, and every recorded series (probes,
-      sinks); --csv writes the same as one tidy table (entity,type,metric,time,value);
-      --report writes an HTML page charting the series, with the entities as a table;
-      --trace writes every trace record (messages sent, delivered, dropped; calls settled;
-      processes started and ended; timers; state changes), one JSON object per line.
+      the run ends when only daemon events remain. --seed defaults to 1. --param (repeat
+      it) fills the builder's params: numbers become numbers, true/false booleans, anything
+      else a string (--param rate=200 --param region=eu). --json writes the run (seed,
+      params, whether it finished), the summary, every entity's counters and metrics, and
+      every recorded series (probes, sinks); --csv writes the same as one tidy table
+      (entity,type,metric,time,value); --report writes an HTML page charting the series,
+      with the entities as a table; --trace writes every trace record (messages sent,
+      delivered, dropped; calls settled; processes started and ended; timers; state
+      changes), one JSON object per line.
+      Progress goes to stderr: a line redrawn in place on a terminal, else a line every
+      --progress-every seconds of wall time (default 10); --quiet shows none. A run stops
+      with exit code 3 if the model fails, a runaway guard trips (a queue past the
+      simulation's limits.maxQueueLength, pending events past limits.maxPendingEvents) or
+      the JavaScript heap passes --max-heap-mb (default: 3/4 of Node's heap limit); Ctrl-C
+      stops it with exit code 130. Either way the summary, --json, --csv and --report are
+      still written with what ran, marked PARTIAL.
   distsim init [dir] [--force]
       Create a project in dir (default: the current folder): package.json depending on this
       distsim, tsconfig.json, model.ts (a model for distsim run), model.test.ts, README.md.
       Refuses a folder that is not empty unless --force.
-  distsim catalog [list]                          list the component catalog by layer
-  distsim catalog show <Name>                     one entry, as Markdown
+  distsim catalog [list] [--implemented]          list the component catalog by layer
+                                                  (--implemented: distsim's components only)
+  distsim catalog show <Name>                     one entry, as Markdown (near names if none)
   distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
   distsim catalog check                           validate the whole graph
   distsim --help        show this help
   distsim --version     print the version
 
-Exit codes: 0 ok, 2 usage, 3 the model failed (the seed reproduces it), 4 not a valid model.
+Exit codes: 0 ok, 2 usage, 3 the model failed (the seed reproduces it), 4 not a valid model,
+130 interrupted (Ctrl-C).
 Library: import { Simulation, Entity } from "distsim" (see README.md and docs/using-distsim.md).
 `;
 
@@ -67,6 +80,11 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         csv: { type: "string" },
         report: { type: "string" },
         trace: { type: "string" },
+        param: { type: "string", multiple: true },
+        "progress-every": { type: "string" },
+        quiet: { type: "boolean", short: "q" },
+        "max-heap-mb": { type: "string" },
+        implemented: { type: "boolean" },
         layer: { type: "string" },
         group: { type: "string" },
         force: { type: "boolean" },
@@ -93,6 +111,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         ...(positionals[2] === undefined ? {} : { name: positionals[2] }),
         ...(typeof values.layer === "string" ? { layer: values.layer } : {}),
         ...(typeof values.group === "string" ? { group: values.group } : {}),
+        implemented: values.implemented === true,
         exportedComponents: exportedComponentNames(),
       },
       io,
@@ -121,6 +140,28 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       );
     }
   }
+  const params = parseParams(values.param);
+  if (typeof params === "string") return usageError(io, params);
+  let progressEverySeconds: number | undefined;
+  if (values["progress-every"] !== undefined) {
+    progressEverySeconds = Number(values["progress-every"]);
+    if (!(progressEverySeconds > 0) || !Number.isFinite(progressEverySeconds)) {
+      return usageError(
+        io,
+        `--progress-every must be a number of seconds > 0; given ${String(values["progress-every"])}`,
+      );
+    }
+  }
+  let maxHeapMB: number | undefined;
+  if (values["max-heap-mb"] !== undefined) {
+    maxHeapMB = Number(values["max-heap-mb"]);
+    if (!(maxHeapMB > 0) || !Number.isFinite(maxHeapMB)) {
+      return usageError(
+        io,
+        `--max-heap-mb must be a number of megabytes > 0; given ${String(values["max-heap-mb"])}`,
+      );
+    }
+  }
   const json = typeof values.json === "string" ? values.json : undefined;
   const csv = typeof values.csv === "string" ? values.csv : undefined;
   const report = typeof values.report === "string" ? values.report : undefined;
@@ -130,13 +171,51 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       file,
       seed,
       ...(until === undefined ? {} : { until }),
+      params,
       ...(json === undefined ? {} : { json }),
       ...(csv === undefined ? {} : { csv }),
       ...(report === undefined ? {} : { report }),
       ...(trace === undefined ? {} : { trace }),
+      ...(progressEverySeconds === undefined ? {} : { progressEverySeconds }),
+      ...(values.quiet === true ? { quiet: true } : {}),
+      ...(maxHeapMB === undefined ? {} : { maxHeapMB }),
     },
     io,
   );
+}
+
+/**
+ * A number as the user writes one: 20, -3, 0.25, 1e6, and Infinity (which turns a limit off);
+ * not "", "0x10" or "NaN", which stay strings.
+ */
+const NUMBER = /^-?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|Infinity)$/;
+
+/**
+ * `--param key=value` pairs as the model's params: numbers as numbers, true/false as
+ * booleans, anything else as a string. Returns the problem as text for a bad pair.
+ */
+export function parseParams(
+  pairs: readonly (string | boolean)[] | string | boolean | undefined,
+): Record<string, ParamValue> | string {
+  const params: Record<string, ParamValue> = {};
+  const list = pairs === undefined ? [] : Array.isArray(pairs) ? pairs : [pairs];
+  for (const pair of list) {
+    const text = String(pair);
+    const at = text.indexOf("=");
+    if (at <= 0) return `--param must be key=value; given "${text}"`;
+    const key = text.slice(0, at);
+    const value = text.slice(at + 1);
+    if (Object.hasOwn(params, key)) return `--param ${key} is given twice`;
+    params[key] =
+      value === "true"
+        ? true
+        : value === "false"
+          ? false
+          : NUMBER.test(value)
+            ? Number(value)
+            : value;
+  }
+  return params;
 }
 
 /** Classes the package exports that carry a catalog entry or are entities (components). */

@@ -1,34 +1,51 @@
 /**
- * What `distsim run` reports: the run record (summary with every entity's counters and
- * metrics, plus recorded series) as a plain JSON-able object for --json, and as text tables
- * for the terminal.
+ * What `distsim run` reports: the run record (how the run was asked for and whether it
+ * finished, the summary with every entity's counters and metrics, plus recorded series) as a
+ * plain JSON-able object for --json, and as text tables for the terminal. A run that stopped
+ * early (a failure, Ctrl-C) is reported the same way, marked PARTIAL.
  */
 import type { RunSummary, Simulation } from "../core/simulation.js";
-import { type RunRecord, runRecord } from "../metrics/export.js";
+import { type RunInfo, type RunRecord, runRecord } from "../metrics/export.js";
 import { formatMetric } from "../report/format.js";
 
 export interface RunReport extends RunRecord {
   readonly model: string;
 }
 
-export function toRunReport(model: string, sim: Simulation, summary: RunSummary): RunReport {
-  return { model, ...runRecord(sim, summary) };
+export function toRunReport(
+  model: string,
+  sim: Simulation,
+  summary: RunSummary,
+  run?: RunInfo,
+): RunReport {
+  return { model, ...runRecord(sim, summary, run) };
 }
 
 const group = (value: number) => Math.round(value).toLocaleString("en-US");
 
 export function formatRunReport(report: RunReport): string {
   const s = report.summary;
-  const lines = [
-    `distsim run ${report.model}  (seed ${s.seed})`,
-    "",
-    `  stopped     ${s.reason} at t=${s.time}s`,
+  const run = report.run;
+  const partial = run !== undefined && !run.finished;
+  const lines = [`distsim run ${report.model}  (seed ${s.seed})${partial ? "  PARTIAL" : ""}`, ""];
+  if (partial) {
+    lines.push(
+      `  PARTIAL     ${run.stopped === "interrupted" ? "interrupted (Ctrl-C)" : "the model failed"} at t=${s.time}s: the numbers cover what ran until then`,
+    );
+  } else {
+    lines.push(`  stopped     ${s.reason} at t=${s.time}s`);
+  }
+  lines.push(
     `  events      ${group(s.eventsProcessed)} (${group(s.eventsPerWallSecond)} per wall second)`,
-    `  simulated   ${s.simulatedSeconds}s in ${s.wallSeconds.toFixed(3)}s of wall time`,
+    `  simulated   ${s.simulatedSeconds}s${s.simulatedSeconds === s.time ? "" : ` (to t=${s.time}s)`}`,
+    `  wall time   ${s.wallSeconds.toFixed(3)}s`,
     `  pending     ${group(s.pendingEvents)} non-daemon events`,
-    `  trace       ${s.traceHash}`,
-    "",
-  ];
+  );
+  if (run !== undefined && Object.keys(run.params).length > 0) {
+    const pairs = Object.entries(run.params).map(([k, v]) => `${k}=${String(v)}`);
+    lines.push(`  params      ${pairs.join("  ")}`);
+  }
+  lines.push(`  trace       ${s.traceHash}`, "");
   const header = [
     "entity",
     "status",

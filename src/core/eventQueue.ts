@@ -75,10 +75,20 @@ export class EventQueue {
   private slotHighWater = 0;
   private capacity: number;
   private nextSeq = 0;
+  /** Most events pending at once before `onLimit` is told (the runaway guard). */
+  private pendingLimit = MAX_PENDING_EVENTS;
+  /** Where `push` must look up: the capacity, or the pending limit if lower. */
+  private slotCeiling: number;
+  /**
+   * Told when a push would take the pending events past `pendingLimit`, with their number;
+   * expected to throw (the simulation fails the run). Without it the queue throws a RangeError.
+   */
+  onLimit: ((pending: number) => void) | null = null;
 
   constructor(initialCapacity = INITIAL_CAPACITY) {
     const capacity = Math.max(16, initialCapacity);
     this.capacity = capacity;
+    this.slotCeiling = capacity;
     this.heapTime = new Float64Array(capacity);
     this.heapSeq = new Float64Array(capacity);
     this.heapSlot = new Int32Array(capacity);
@@ -95,6 +105,16 @@ export class EventQueue {
   /** Time (ns) of the earliest entry, cancelled or not; only valid when `size > 0`. */
   peekTime(): number {
     return this.heapTime[0]!;
+  }
+
+  /**
+   * Sets the most events that may be pending at once (cancelled ones still in the heap
+   * included), capped at `MAX_PENDING_EVENTS`. Checked only when the queue needs a slot it
+   * has never used, so it costs nothing per event.
+   */
+  setPendingLimit(limit: number): void {
+    this.pendingLimit = Math.min(limit, MAX_PENDING_EVENTS);
+    this.slotCeiling = Math.min(this.capacity, this.pendingLimit);
   }
 
   /** Total number of events ever pushed (the next sequence number). */
@@ -118,7 +138,9 @@ export class EventQueue {
     if (this.freeTop > 0) {
       slot = this.freeSlots[--this.freeTop]!;
     } else {
-      if (this.slotHighWater === this.capacity) this.grow();
+      // The free list is empty, so every slot up to the high-water mark holds a pending event:
+      // this one compare both grows the arrays and guards the pending limit.
+      if (this.slotHighWater === this.slotCeiling) this.growOrStop();
       slot = this.slotHighWater++;
     }
     this.slotType[slot] = type;
@@ -259,6 +281,25 @@ export class EventQueue {
     return cancelled;
   }
 
+  /**
+   * Calls `visit` with the type, target, payload and owner of every pending event (not the
+   * cancelled ones). O(pending): for diagnostics, such as naming what fills a runaway queue.
+   */
+  forEachPending(
+    visit: (type: EventType, target: unknown, payload: unknown, owner: Entity | null) => void,
+  ): void {
+    for (let i = 0; i < this.size; i++) {
+      const slot = this.heapSlot[i]!;
+      if ((this.slotFlags[slot]! & CANCELLED) !== 0) continue;
+      visit(
+        this.slotType[slot] as EventType,
+        this.slotTarget[slot],
+        this.slotPayload[slot],
+        this.slotOwner[slot]!,
+      );
+    }
+  }
+
   private markCancelled(slot: number, flags: number): void {
     this.slotFlags[slot] = flags | CANCELLED;
     if ((flags & DAEMON) === 0) this.liveNonDaemon--;
@@ -267,12 +308,21 @@ export class EventQueue {
     this.slotPayload[slot] = null;
   }
 
-  private grow(): void {
-    if (this.capacity >= MAX_PENDING_EVENTS) {
+  private growOrStop(): void {
+    if (this.slotHighWater >= this.pendingLimit) {
+      this.onLimit?.(this.size);
       throw new RangeError(
-        `EventQueue: more than ${MAX_PENDING_EVENTS} events pending at once; a model that needs more is probably leaking timers`,
+        this.pendingLimit === MAX_PENDING_EVENTS
+          ? `EventQueue: more than ${MAX_PENDING_EVENTS} events pending at once; a model that needs more is probably leaking timers`
+          : `EventQueue: more than ${this.pendingLimit} events pending at once (the pending limit)`,
       );
     }
+    this.grow();
+    this.slotCeiling = Math.min(this.capacity, this.pendingLimit);
+  }
+
+  /** Doubles the arrays; `growOrStop` has checked the limit (at most `MAX_PENDING_EVENTS`). */
+  private grow(): void {
     const capacity = Math.min(this.capacity * 2, MAX_PENDING_EVENTS);
     this.heapTime = growFloat64(this.heapTime, capacity);
     this.heapSeq = growFloat64(this.heapSeq, capacity);

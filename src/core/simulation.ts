@@ -13,11 +13,18 @@
  * console.log(summary.eventsProcessed, summary.traceHash);
  */
 
-import { ConfigError, describeValue, formatTimeNs, SimulationError } from "../errors/errors.js";
+import {
+  ConfigError,
+  describeValue,
+  formatTimeNs,
+  groupDigits,
+  RunawayError,
+  SimulationError,
+} from "../errors/errors.js";
 import { fmix32 } from "../random/hash.js";
 import { RandomStream } from "../random/randomStream.js";
 import type { Entity, EntitySummary } from "./entity.js";
-import { EventQueue, EventType } from "./eventQueue.js";
+import { EventQueue, EventType, MAX_PENDING_EVENTS } from "./eventQueue.js";
 import { SimFuture } from "./future.js";
 import type { Message } from "./message.js";
 import { directTransport, type SendOptions, sendMessage, type Transport } from "./messaging.js";
@@ -35,7 +42,41 @@ export interface SimulationOptions {
    * derived from it, so the same seed and model give the same run, event for event.
    */
   seed: number;
+  /**
+   * Runaway guards: a run that passes one fails with a `RunawayError` naming what grew, its
+   * size and the simulated time, instead of running on until the process is out of memory.
+   * Each is an integer >= 1, or `Infinity` to disable it. Defaults: `DEFAULT_LIMITS`.
+   */
+  limits?: SimulationLimits;
 }
+
+/**
+ * Limits on what a run may hold at once. They are guards against a model that runs away (a
+ * queue growing without bound under overload), not capacities that shape a model: a model
+ * that should refuse work bounds its queues with the components' own options
+ * (`queueCapacity`, `maxWaiting`, a store's `capacity`).
+ */
+export interface SimulationLimits {
+  /**
+   * Most items one unbounded waiting queue may hold: a Server's, ThreadPool's or Resource's
+   * waiting line (one with no `queueCapacity`), a Store's items (no `capacity`), the
+   * processes waiting on a Store or Container. A queue bounded by its own option is not
+   * checked (it cannot run away). Default 1,000,000.
+   */
+  maxQueueLength?: number;
+  /**
+   * Most events pending at once (timers, messages in flight, sleeping processes; cancelled
+   * events count until their time comes). Default 10,000,000; `Infinity` leaves only the
+   * event queue's own ceiling, `MAX_PENDING_EVENTS` (2^26).
+   */
+  maxPendingEvents?: number;
+}
+
+/** The runaway guards' defaults: far above what a stable model holds, well below a full heap. */
+export const DEFAULT_LIMITS: Readonly<Required<SimulationLimits>> = Object.freeze({
+  maxQueueLength: 1_000_000,
+  maxPendingEvents: 10_000_000,
+});
 
 export interface RunOptions {
   /**
@@ -108,6 +149,8 @@ const NO_HORIZON = Number.POSITIVE_INFINITY;
 
 export class Simulation {
   readonly seed: number;
+  /** The runaway guards of this simulation (see `SimulationLimits`), defaults filled in. */
+  readonly limits: Readonly<Required<SimulationLimits>>;
   /** Current simulated time, in integer nanoseconds. */
   nowNs = 0;
   /** @internal The pending events. */
@@ -148,6 +191,8 @@ export class Simulation {
   /** When the warm-up of the current run call ends (integer ns), or -1 for none pending. */
   private warmupEndNs = -1;
   private traceListeners: readonly TraceListener[] = [];
+  /** A runaway guard tripped: thrown again after the event, should model code catch it. */
+  private runaway: SimulationError | null = null;
   /** Changes when entities' state may have moved on since a run summary was returned. */
   private summaryVersion = 0;
 
@@ -157,6 +202,9 @@ export class Simulation {
       throw new ConfigError("Simulation", "seed", "an integer in [0, 2^53)", seed);
     }
     this.seed = seed;
+    this.limits = checkLimits(options.limits);
+    this.queue.setPendingLimit(this.limits.maxPendingEvents);
+    this.queue.onLimit = (pending) => this.pendingEventsRanAway(pending);
     this.transport = directTransport(this.queue);
   }
 
@@ -461,6 +509,56 @@ export class Simulation {
     this.attention = true;
   }
 
+  /**
+   * @internal Fails the run with `error` (a runaway guard tripped): throws it now, and again
+   * once the current event is over, so model code that catches every error cannot swallow it.
+   */
+  _stop(error: SimulationError): never {
+    this.runaway ??= error;
+    this.attention = true;
+    throw error;
+  }
+
+  /** The event queue is full up to `limits.maxPendingEvents`: names who the events are for. */
+  private pendingEventsRanAway(pending: number): never {
+    const byEntity = new Map<Entity<unknown, unknown> | null, number>();
+    this.queue.forEachPending((type, target, payload, owner) => {
+      const entity = entityOfEvent(type, target, payload, owner);
+      byEntity.set(entity, (byEntity.get(entity) ?? 0) + 1);
+    });
+    // Largest first; ties in creation order (ids), so the message is the same every run.
+    const top = [...byEntity]
+      .sort(([a, m], [b, n]) => n - m || (a?.id ?? 0) - (b?.id ?? 0))
+      .slice(0, 3);
+    const owners = top
+      .map(
+        ([entity, count]) =>
+          `${entity === null ? "the simulation" : `"${entity.name}"`} ${groupDigits(count)}`,
+      )
+      .join(", ");
+    const limit = this.limits.maxPendingEvents;
+    const ceiling = limit >= MAX_PENDING_EVENTS;
+    const first = top[0]?.[0] ?? null;
+    this._stop(
+      new RunawayError(
+        `runaway event queue: ${groupDigits(pending)} events pending at once (${
+          ceiling
+            ? `the event queue's ceiling, MAX_PENDING_EVENTS`
+            : `the limit is maxPendingEvents = ${groupDigits(limit)}`
+        }); by entity: ${owners}. Events are scheduled faster than they run (timers, messages or calls piling up). Lower the load, bound what piles up (a timeout on calls, a bounded queue), or ${
+          ceiling
+            ? "split the model"
+            : "raise the limit: new Simulation({ seed, limits: { maxPendingEvents } }) (Infinity disables it)"
+        }.`,
+        first?.name ?? null,
+        this.nowNs,
+        "the event queue",
+        pending,
+        "maxPendingEvents",
+      ),
+    );
+  }
+
   /** @internal Returns `timeNs` if it is in the exact range of integer ns, else throws. */
   _checkedTime(timeNs: number, entity: string | null = null): number {
     if (timeNs > MAX_TIME_NS) {
@@ -541,7 +639,7 @@ export class Simulation {
     } catch (error) {
       this._status = "failed";
       this._currentProcess = null;
-      this.failure = this.asSimulationError(error);
+      this.failure = this.runaway ?? this.asSimulationError(error);
       throw this.failure;
     }
     if (reason === "paused") {
@@ -729,7 +827,10 @@ export class Simulation {
         if (predicate?.()) return "predicate";
       }
     } catch (error) {
-      throw this.asSimulationError(error, entityOfEvent(type, target, payload, owner));
+      // A runaway guard that tripped is the cause, however the model passed its error on.
+      throw (
+        this.runaway ?? this.asSimulationError(error, entityOfEvent(type, target, payload, owner))
+      );
     } finally {
       this.hashA = hashA;
       this.hashB = hashB;
@@ -740,6 +841,7 @@ export class Simulation {
 
   /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */
   private attend(): StopReason | null {
+    if (this.runaway !== null) throw this.runaway;
     this.attention = false;
     if (this.unobserved.length > 0) {
       if (this.queue.size > 0 && this.queue.peekTime() === this.nowNs) {
@@ -784,6 +886,40 @@ export class Simulation {
       cause: error,
     });
   }
+}
+
+/** The limits option with defaults filled in; each an integer >= 1 or Infinity. */
+function checkLimits(limits: SimulationLimits | undefined): Readonly<Required<SimulationLimits>> {
+  if (limits === undefined) return DEFAULT_LIMITS;
+  if (typeof limits !== "object" || limits === null) {
+    throw new ConfigError(
+      "Simulation",
+      "limits",
+      "an object { maxQueueLength?, maxPendingEvents? }",
+      limits,
+    );
+  }
+  const checked = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(limits)) {
+    if (!(key in DEFAULT_LIMITS)) {
+      throw new ConfigError(
+        "Simulation",
+        `limits.${key}`,
+        "one of maxQueueLength, maxPendingEvents (no such limit)",
+        (limits as Record<string, unknown>)[key],
+      );
+    }
+    const value = (limits as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (
+      value !== Number.POSITIVE_INFINITY &&
+      (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1)
+    ) {
+      throw new ConfigError("Simulation", `limits.${key}`, "an integer >= 1, or Infinity", value);
+    }
+    checked[key as keyof SimulationLimits] = value as number;
+  }
+  return Object.freeze(checked);
 }
 
 /** The entity an event belongs to, for error messages. */

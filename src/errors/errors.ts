@@ -76,6 +76,42 @@ export class SimulationError extends DistsimError {
   }
 }
 
+/** Which runaway guard stopped a run (see `RunawayError`). */
+export type RunawayLimit = "maxQueueLength" | "maxPendingEvents" | "maxHeapMB";
+
+/**
+ * A run stopped by a runaway guard: a waiting queue, the pending events or the heap passed
+ * its limit (`new Simulation({ seed, limits })`, or the CLI's `--max-heap-mb`). It names the
+ * component that grew, its size and the limit, and the message says what to change. A
+ * `SimulationError`, so everything that handles a failed run handles it.
+ *
+ * @example
+ * // entity "api" at t=212.4s: runaway queue: Server "api" has 1,000,000 requests waiting ...
+ */
+export class RunawayError extends SimulationError {
+  override name = "RunawayError";
+  constructor(
+    message: string,
+    entity: string | null,
+    timeNs: number,
+    /** The component that grew: `Server "api"`, or "the event queue". */
+    readonly component: string,
+    /** How many it held when the guard tripped (items, events, or megabytes of heap). */
+    readonly size: number,
+    /** The limit it passed. */
+    readonly limit: RunawayLimit,
+  ) {
+    super(message, entity, timeNs);
+  }
+}
+
+/** Groups a count for messages: 1,000,000. */
+export function groupDigits(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const digits = String(Math.round(Math.abs(value)));
+  return (value < 0 ? "-" : "") + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 /** A modelled outcome: a wait (a call, or `timeout(f, s)`) ran out of time. */
 export class TimeoutError extends DistsimError {
   override name = "TimeoutError";

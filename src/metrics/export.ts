@@ -12,20 +12,44 @@ export interface EntitySeries extends RecordedSeries {
   readonly entity: string;
 }
 
+/**
+ * How a run was asked for and how it ended, beside its summary: what a record of a run that
+ * may have stopped early (the CLI's, after a failure or Ctrl-C) needs to say so. The summary's
+ * `simulatedSeconds`, `wallSeconds` and `eventsProcessed` cover the whole run either way.
+ */
+export interface RunInfo {
+  /**
+   * True when the run reached its end (the summary's `reason` says which). False when it
+   * stopped early: every number is what ran until then, and the summary's `reason` is the
+   * engine's last (usually "event-limit": it was stopped between slices of events).
+   */
+  readonly finished: boolean;
+  /** Why an unfinished run stopped: the model failed (a runaway guard included), or Ctrl-C. */
+  readonly stopped?: "failed" | "interrupted";
+  /** The error that stopped an unfinished run, as the engine reported it. */
+  readonly error?: string;
+  /** The horizon asked for, in seconds; absent for a run to the end of its work. */
+  readonly until?: number;
+  /** The parameters the model was built with. */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+}
+
 /** A run as data: `JSON.stringify(runRecord(sim, summary))` is the whole export. */
 export interface RunRecord {
+  /** How the run was asked for and whether it finished, when the caller says (the CLI does). */
+  readonly run?: RunInfo;
   readonly summary: RunSummary;
   readonly series: readonly EntitySeries[];
 }
 
-export function runRecord(sim: Simulation, summary: RunSummary): RunRecord {
+export function runRecord(sim: Simulation, summary: RunSummary, run?: RunInfo): RunRecord {
   const series: EntitySeries[] = [];
   for (const entity of sim.entities) {
     for (const s of entity.recordedSeries()) {
       series.push({ entity: entity.name, name: s.name, unit: s.unit, points: s.points });
     }
   }
-  return { summary, series };
+  return run === undefined ? { summary, series } : { run, summary, series };
 }
 
 /**
@@ -41,9 +65,23 @@ export function runRecordJson(record: RunRecord): string {
  * The record as one tidy CSV, a row per number: `entity,type,metric,time,value`. End-of-run
  * counters and metrics have an empty time; series points have their time in seconds, with the
  * series name as the metric. Load it into a spreadsheet, pandas or R and pivot as you like.
+ * A record with run information starts with rows of type "run" and no entity: `finished`,
+ * `stopped` and `error` (if it stopped early), `until`, and `params.<name>` per parameter.
  */
 export function runRecordCsv(record: RunRecord): string {
   const rows: string[] = ["entity,type,metric,time,value"];
+  const run = record.run;
+  if (run !== undefined) {
+    rows.push(`,run,finished,,${run.finished}`);
+    if (run.stopped !== undefined) rows.push(`,run,stopped,,${run.stopped}`);
+    if (run.error !== undefined) rows.push(`,run,error,,${csvField(run.error)}`);
+    if (run.until !== undefined) rows.push(`,run,until,,${run.until}`);
+    for (const [name, value] of Object.entries(run.params)) {
+      rows.push(
+        `,run,${csvField(`params.${name}`)},,${typeof value === "string" ? csvField(value) : value}`,
+      );
+    }
+  }
   const types = new Map<string, string>();
   for (const e of record.summary.entities) {
     types.set(e.name, e.type);

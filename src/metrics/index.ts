@@ -6,6 +6,7 @@ export { Counter } from "./counter.js";
 export {
   csvField,
   type EntitySeries,
+  type RunInfo,
   type RunRecord,
   runRecord,
   runRecordCsv,

@@ -6,13 +6,14 @@
  * (which import "distsim", so they run against the build, as a user's would); spawn the built
  * binary once to check it runs under plain `node`.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { ExitCode, main } from "../../src/cli/program.js";
+import { ExitCode, main, parseParams } from "../../src/cli/program.js";
+import { type CommandIO, runCommand } from "../../src/cli/runCommand.js";
 
 const root = join(import.meta.dirname, "../..");
 const scratchDirs: string[] = [];
@@ -32,7 +33,7 @@ const version = (
 
 async function run(
   argv: string[],
-  isTTY = false,
+  io: Partial<Pick<CommandIO, "isTTY" | "now" | "heapUsed" | "interrupt">> = {},
 ): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
@@ -43,9 +44,22 @@ async function run(
     err: (text) => {
       err += text;
     },
-    isTTY,
+    isTTY: false,
+    ...io,
   });
   return { code, out, err };
+}
+
+/** A fake heap: each read returns the next reading (in MB), then stays at the last. */
+function heapReadings(megabytes: readonly number[]): () => number {
+  let reads = 0;
+  return () => megabytes[Math.min(reads++, megabytes.length - 1)]! * 2 ** 20;
+}
+
+/** A fake wall clock (milliseconds) that moves `stepMs` each time it is read. */
+function clock(stepMs: number): () => number {
+  let reads = 0;
+  return () => stepMs * reads++;
 }
 
 describe("distsim CLI", () => {
@@ -93,13 +107,118 @@ describe("distsim run", () => {
     expect((await run(["run", join(models, "queue.ts"), "--until", "5"])).out).toContain("at t=5s");
   });
 
-  it("shows progress on a terminal, and nothing when not a terminal", async () => {
-    const terminal = await run(["run", join(models, "busy.ts")], true);
+  it("shows progress on a terminal as one line redrawn in place, at most four times a second", async () => {
+    // A fake wall clock that moves 1 s per read: every slice of the run loop is due a redraw.
+    const terminal = await run(["run", join(models, "busy.ts")], { isTTY: true, now: clock(1000) });
     expect(terminal.code).toBe(ExitCode.ok);
-    expect(terminal.err).toMatch(/\r {2}t=2\.\d+s of 3s {2}2,000,000 events {2}[\d,]+ events\/s/);
-    const piped = await run(["run", join(models, "busy.ts")], false);
-    expect(piped.err).toBe("");
-    expect(piped.out).toContain("events      3,000,000");
+    const redraws = terminal.err.split("\r").filter((l) => l !== "");
+    // Each redraw ends by clearing the rest of the line (ANSI "erase in line").
+    expect(redraws.every((line) => line.replace(/\n$/, "").endsWith("\u001b[K"))).toBe(true);
+    expect(redraws[0]).toMatch(
+      /^ {2}t=0\.100s of 3s \(3\.3%\) {2}100,000 events {2}[\d,]+ events\/s {2}ETA \d+s/,
+    );
+    expect(redraws).toHaveLength(29); // after slices 1-29 of 30 (the last ends the run)
+    expect(terminal.err.endsWith("\n")).toBe(true);
+    expect(terminal.out).toContain("events      3,000,000");
+  });
+
+  it("prints a progress line every --progress-every seconds when stderr is not a terminal", async () => {
+    const piped = await run(["run", join(models, "busy.ts"), "--progress-every", "5"], {
+      now: clock(1000),
+    });
+    expect(piped.code).toBe(ExitCode.ok);
+    const lines = piped.err.trimEnd().split("\n");
+    // Slices end at 2 s, 3 s, ... of the fake clock: a line at 5, 10, 15, 20, 25 and 30 s.
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toMatch(
+      /^distsim run: t=0\.400s of 3s \(13\.3%\) {2}400,000 events {2}[\d,]+ events\/s {2}ETA \d+s$/,
+    );
+    expect(piped.err).not.toContain("\r");
+    // The default is a line every 10 s: none in a run that takes a real second or so.
+    expect((await run(["run", join(models, "busy.ts")])).err).toBe("");
+  });
+
+  it("--quiet shows no progress, on a terminal or not", async () => {
+    for (const isTTY of [true, false]) {
+      const quiet = await run(["run", join(models, "busy.ts"), "--quiet"], {
+        isTTY,
+        now: clock(1000),
+      });
+      expect(quiet.code).toBe(ExitCode.ok);
+      expect(quiet.err).toBe("");
+    }
+  });
+
+  it("slicing the run changes nothing: same trace, events and numbers for any slice size", async () => {
+    const outcome = async (sliceEvents: number) => {
+      const path = scratchFile("sliced.json");
+      let out = "";
+      const code = await runCommand(
+        { file: join(models, "queue.ts"), seed: 3, json: path, sliceEvents },
+        { out: (text) => (out += text), err: () => {}, isTTY: false },
+      );
+      expect(code).toBe(ExitCode.ok);
+      const { summary, series } = JSON.parse(readFileSync(path, "utf8"));
+      return {
+        trace: summary.traceHash,
+        events: summary.eventsProcessed,
+        time: summary.time,
+        simulated: summary.simulatedSeconds,
+        entities: summary.entities,
+        series,
+      };
+    };
+    const whole = await outcome(Number.MAX_SAFE_INTEGER);
+    expect(whole.events).toBeGreaterThan(1_000);
+    expect(await outcome(1_000)).toEqual(whole);
+    expect(await outcome(97)).toEqual(whole);
+    expect(await outcome(1)).toEqual(whole);
+  });
+
+  it("prints and writes the simulated span of the whole run, not of its last slice", async () => {
+    // busy.ts runs 3,000,000 events over 3 s: more than one slice of the run loop.
+    const path = scratchFile("busy.json");
+    const { code, out } = await run(["run", join(models, "busy.ts"), "--json", path]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toMatch(/simulated {3}3s\b/);
+    const report = JSON.parse(readFileSync(path, "utf8"));
+    expect(report.summary.simulatedSeconds).toBe(3);
+    expect(report.summary.eventsProcessed).toBe(3_000_000);
+  });
+
+  it("passes --param key=value pairs to the model's builder: numbers, booleans, strings", async () => {
+    const { code, out } = await run([
+      "run",
+      join(models, "params.ts"),
+      "--param",
+      "rate=20",
+      "--param",
+      "name=api",
+      "--param",
+      "fast=true",
+      "--param",
+      "ratio=0.25",
+      "--param",
+      "tag=a=b",
+      "--param",
+      "big=1e6",
+      "--param",
+      "hex=0x10",
+      "--param",
+      "empty=",
+    ]);
+    expect(code).toBe(ExitCode.ok);
+    expect(out).toContain(
+      'echo {"rate":20,"name":"api","fast":true,"ratio":0.25,"tag":"a=b","big":1000000,"hex":"0x10","empty":""}',
+    );
+    // Infinity is a number (it turns a limit off); NaN and other spellings stay strings.
+    expect(parseParams(["limit=Infinity", "low=-Infinity", "nan=NaN", "word=infinity"])).toEqual({
+      limit: Number.POSITIVE_INFINITY,
+      low: Number.NEGATIVE_INFINITY,
+      nan: "NaN",
+      word: "infinity",
+    });
+    expect((await run(["run", join(models, "params.ts")])).out).toContain("echo {}");
   });
 
   it("writes an HTML report with the model's probes as charts", async () => {
@@ -194,6 +313,23 @@ describe("distsim run", () => {
     );
   });
 
+  it("rejects a bad --param, --progress-every or --max-heap-mb with the usage exit code", async () => {
+    const model = join(models, "params.ts");
+    const noValue = await run(["run", model, "--param", "rate"]);
+    expect(noValue.code).toBe(ExitCode.usage);
+    expect(noValue.err).toContain('--param must be key=value; given "rate"');
+    expect((await run(["run", model, "--param", "=5"])).err).toContain("--param must be key=value");
+    expect((await run(["run", model, "--param", "a=1", "--param", "a=2"])).err).toContain(
+      "--param a is given twice",
+    );
+    expect((await run(["run", model, "--progress-every", "0"])).err).toContain(
+      "--progress-every must be a number of seconds > 0; given 0",
+    );
+    expect((await run(["run", model, "--max-heap-mb", "lots"])).err).toContain(
+      "--max-heap-mb must be a number of megabytes > 0",
+    );
+  });
+
   it("runs a TypeScript model kept outside any ESM package (loaded as CommonJS)", async () => {
     // A user's model in a folder without "type": "module": tsx loads it as CommonJS, so its
     // exports arrive wrapped in `default`.
@@ -260,6 +396,155 @@ describe("distsim run", () => {
   });
 });
 
+describe("distsim run: long runs that fail well", () => {
+  it("a queue that runs away fails the run with the default limit, naming it, and still writes a partial record", async () => {
+    // Arrivals at twice capacity into an unbounded server: the queue reaches the default
+    // maxQueueLength (1,000,000) at t=1000 s, after about 6 million events.
+    const json = scratchFile("runaway.json");
+    const csv = scratchFile("runaway.csv");
+    const html = scratchFile("runaway.html");
+    const { code, out, err } = await run([
+      "run",
+      join(models, "runaway.ts"),
+      "--json",
+      json,
+      "--csv",
+      csv,
+      "--report",
+      html,
+    ]);
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(err).toContain(
+      'distsim run: the model failed: entity "api" at t=1000.001s: runaway queue: Server "api" has 1,000,000 waiting, the limit for an unbounded queue (maxQueueLength = 1,000,000): arrivals outpace service. Bound the queue (its queueCapacity option refuses the excess at once), lower the load, or raise the limit',
+    );
+    expect(err).toContain("seed 1 reproduces it");
+    expect(out).toMatch(/\(seed 1\) {2}PARTIAL\n/);
+    expect(out).toContain("PARTIAL     the model failed at t=1000.001s");
+    expect(out).toMatch(/api\s+requests=2,000,002 [\s\S]*queued=1,000,000/);
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run).toMatchObject({ finished: false, stopped: "failed", until: 3600 });
+    expect(record.run.error).toContain("runaway queue");
+    expect(record.summary.time).toBe(1000.001);
+    expect(record.summary.simulatedSeconds).toBe(1000.001);
+    expect(
+      record.summary.entities.find((e: { name: string }) => e.name === "api").metrics.queued,
+    ).toBe(1_000_000);
+    const rows = readFileSync(csv, "utf8").split("\n");
+    expect(rows).toContain(",run,finished,,false");
+    expect(rows).toContain(",run,stopped,,failed");
+    expect(rows).toContain("api,Server,queued,,1000000");
+    expect(readFileSync(html, "utf8")).toContain("PARTIAL");
+  });
+
+  it("a limit passed as a --param reaches the model: the run fails sooner", async () => {
+    const { code, err } = await run([
+      "run",
+      join(models, "runaway.ts"),
+      "--param",
+      "maxQueueLength=5000",
+      "--param",
+      "note=it's late",
+    ]);
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(err).toContain('Server "api" has 5,000 waiting');
+    // The command that reproduces it, with each parameter as one shell word.
+    expect(err).toContain("--seed 1 --param maxQueueLength=5000 --param 'note=it'\\''s late'\n");
+  });
+
+  it("the heap passing --max-heap-mb stops the run, naming the largest queues", async () => {
+    const json = scratchFile("heap.json");
+    const { code, out, err } = await run(
+      ["run", join(models, "runaway.ts"), "--max-heap-mb", "100", "--json", json],
+      // The heap reads 50 MB for three slices, then 150 MB.
+      { heapUsed: heapReadings([50, 50, 50, 150]) },
+    );
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(err).toMatch(
+      /the model failed: entity "api" at t=[\d.]+s: runaway heap: 150 MB of JavaScript heap in use, past the limit of 100 MB \(--max-heap-mb\); largest queues: Server "api" queued=[\d,]+; 1 events pending\. Bound the queues/,
+    );
+    expect(out).toContain("PARTIAL");
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run).toMatchObject({ finished: false, stopped: "failed" });
+    expect(record.summary.eventsProcessed).toBe(400_000);
+  });
+
+  it("a model that throws still gets its partial summary and JSON", async () => {
+    const json = scratchFile("failing.json");
+    const { code, out } = await run(["run", join(models, "failing.ts"), "--json", json]);
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(out).toContain("PARTIAL     the model failed at t=2.5s");
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run).toMatchObject({ finished: false, stopped: "failed", params: {} });
+    expect(record.run.error).toContain("checksum mismatch");
+    // The event that threw did not complete, so it is not counted.
+    expect(record.summary).toMatchObject({ time: 2.5, eventsProcessed: 0 });
+    expect(record.summary.entities).toHaveLength(1);
+  });
+
+  it("an interrupt stops the run between slices with exit code 130 and writes what ran", async () => {
+    const stop = new AbortController();
+    const json = scratchFile("interrupted.json");
+    let reads = 0;
+    const { code, out, err } = await run(
+      ["run", join(models, "busy.ts"), "--until", "1000", "--json", json],
+      {
+        interrupt: stop.signal,
+        // The clock is read twice at the start, then once after each slice: Ctrl-C arrives
+        // after the fourth.
+        now: () => {
+          if (++reads === 6) stop.abort();
+          return 0;
+        },
+      },
+    );
+    expect(code).toBe(ExitCode.interrupted);
+    expect(err).toContain("distsim run: interrupted at t=0.4s; writing what ran so far");
+    expect(out).toContain("PARTIAL     interrupted (Ctrl-C) at t=0.4s");
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run).toMatchObject({ finished: false, stopped: "interrupted", until: 1000 });
+    expect(record.summary).toMatchObject({ eventsProcessed: 400_000, time: 0.4 });
+  });
+
+  it("Ctrl-C (SIGINT) to the binary stops a long run and leaves the partial JSON", async () => {
+    const json = scratchFile("sigint.json");
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, "dist/cli/main.js"),
+        "run",
+        join(models, "busy.ts"),
+        "--until",
+        "100000",
+        "--progress-every",
+        "0.2",
+        "--json",
+        json,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // Interrupt once the run is under way: its first progress line shows it is.
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        if (stderr.includes("distsim run: t=")) resolve();
+      });
+    });
+    child.kill("SIGINT");
+    expect(await exited).toBe(ExitCode.interrupted);
+    expect(stdout).toContain("PARTIAL     interrupted (Ctrl-C)");
+    expect(stderr).toContain("distsim run: interrupted at t=");
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run).toMatchObject({ finished: false, stopped: "interrupted" });
+    expect(record.summary.eventsProcessed).toBeGreaterThan(0);
+  });
+});
+
 describe("distsim catalog", () => {
   it("lists entries by layer, shows one, draws the graph, and checks the whole catalog", async () => {
     const list = await run(["catalog"]);
@@ -276,6 +561,34 @@ describe("distsim catalog", () => {
     const check = await run(["catalog", "check"]);
     expect(check.code).toBe(ExitCode.ok);
     expect(check.out).toMatch(/^\d+ entries, 0 problems\n$/);
+  });
+
+  it("lists only what distsim implements with --implemented", async () => {
+    const all = await run(["catalog", "list"]);
+    const implemented = await run(["catalog", "list", "--implemented"]);
+    expect(implemented.code).toBe(ExitCode.ok);
+    const entries = (text: string) => text.split("\n").filter((l) => l.startsWith("  "));
+    expect(entries(implemented.out).length).toBeGreaterThanOrEqual(20);
+    expect(entries(implemented.out).length).toBeLessThan(entries(all.out).length / 5);
+    expect(entries(implemented.out).every((l) => /^ {2}\w+\s+component\s/.test(l))).toBe(true);
+    expect(implemented.out).toMatch(/ {2}Server\s+component/);
+    expect(implemented.out).not.toMatch(/ {2}Lease\s/);
+    expect(all.out).toMatch(/ {2}Lease\s+concept/);
+  });
+
+  it("suggests near names for an entry that does not exist", async () => {
+    const suggest = async (name: string) => {
+      const { code, err } = await run(["catalog", "show", name]);
+      expect(code).toBe(ExitCode.usage);
+      expect(err).toContain(`no entry named "${name}".`);
+      return err;
+    };
+    expect(await suggest("server")).toContain("Near names: Server, AsyncServer.");
+    expect(await suggest("LoadBalancr")).toContain("Near names: LoadBalancer.");
+    expect(await suggest("circuit")).toContain("Near names: CircuitBreaker.");
+    expect(await suggest("Queu")).toMatch(/Near names: Queue, [A-Za-z, ]*BoundedQueue/);
+    // Nothing in the catalog is a cache: say so, and name the nearest spellings anyway.
+    expect(await suggest("Cache")).toMatch(/Nothing near it; nearest by spelling: \w+, \w+, \w+\./);
   });
 
   it("refuses an unknown entry, layer or action", async () => {

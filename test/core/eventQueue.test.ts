@@ -316,4 +316,45 @@ describe("EventQueue: limits", () => {
   it("allows 2^26 pending events", () => {
     expect(MAX_PENDING_EVENTS).toBe(2 ** 26);
   });
+
+  it("tells onLimit when a push would pass the pending limit, cancelled events included", () => {
+    const queue = new EventQueue(16);
+    queue.setPendingLimit(40);
+    const told: number[] = [];
+    queue.onLimit = (pending) => {
+      told.push(pending);
+      throw new Error(`stop at ${pending}`);
+    };
+    const tokens: number[] = [];
+    for (let i = 0; i < 40; i++)
+      tokens.push(queue.push(i, EventType.Callback, null, i, null, false));
+    queue.cancel(tokens[0]!); // still holds its slot until it reaches the top
+    expect(() => queue.push(50, EventType.Callback, null, 50, null, false)).toThrow("stop at 40");
+    expect(told).toEqual([40]);
+    expect(queue.size).toBe(40);
+    // Popping frees a slot: the next push reuses it, under the limit.
+    queue.release(queue.pop());
+    queue.push(50, EventType.Callback, null, 50, null, false);
+    expect(queue.size).toBe(40);
+  });
+
+  it("without onLimit, passing the pending limit is a RangeError", () => {
+    const queue = new EventQueue(16);
+    queue.setPendingLimit(3);
+    for (let i = 0; i < 3; i++) queue.push(i, EventType.Callback, null, i, null, false);
+    expect(() => queue.push(3, EventType.Callback, null, 3, null, false)).toThrow(
+      "EventQueue: more than 3 events pending at once (the pending limit)",
+    );
+  });
+
+  it("forEachPending visits the pending events, not the cancelled ones", () => {
+    const owner = { name: "a" } as unknown as Entity;
+    const queue = new EventQueue(16);
+    const a = queue.push(1, EventType.Callback, null, "a", owner, false);
+    queue.push(2, EventType.Callback, null, "b", null, true);
+    queue.cancel(a);
+    const seen: unknown[] = [];
+    queue.forEachPending((type, _target, payload, by) => seen.push([type, payload, by]));
+    expect(seen).toEqual([[EventType.Callback, "b", null]]);
+  });
 });

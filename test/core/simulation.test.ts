@@ -11,8 +11,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
-import { Simulation } from "../../src/core/simulation.js";
-import { ConfigError, SimulationError } from "../../src/errors/errors.js";
+import { Simulation, type SimulationLimits } from "../../src/core/simulation.js";
+import { ConfigError, RunawayError, SimulationError } from "../../src/errors/errors.js";
 
 const fresh = (seed = 1) => new Simulation({ seed });
 
@@ -836,5 +836,80 @@ describe("RunSummary.entities", () => {
     sim.run();
     sim.resetStats();
     expect(first.entities[0]!.metrics).toEqual({ asked: 1 });
+  });
+});
+
+describe("Simulation: runaway guards (limits)", () => {
+  it("has sane defaults, takes integers >= 1 or Infinity, and refuses anything else by name", () => {
+    expect(fresh().limits).toEqual({ maxQueueLength: 1_000_000, maxPendingEvents: 10_000_000 });
+    expect(
+      new Simulation({ seed: 1, limits: { maxQueueLength: Number.POSITIVE_INFINITY } }).limits,
+    ).toEqual({ maxQueueLength: Number.POSITIVE_INFINITY, maxPendingEvents: 10_000_000 });
+    expect(() => new Simulation({ seed: 1, limits: { maxPendingEvents: 0 } })).toThrow(
+      'Simulation: option "limits.maxPendingEvents" must be an integer >= 1, or Infinity; given 0',
+    );
+    expect(() => new Simulation({ seed: 1, limits: { maxQueueLength: 2.5 } })).toThrow(ConfigError);
+    expect(
+      () => new Simulation({ seed: 1, limits: { maxQueue: 5 } as unknown as SimulationLimits }),
+    ).toThrow('option "limits.maxQueue" must be one of maxQueueLength, maxPendingEvents');
+  });
+
+  it("fails the run when the pending events pass maxPendingEvents, naming who they are for", () => {
+    const sim = new Simulation({ seed: 1, limits: { maxPendingEvents: 5_000 } });
+    const flood = new Entity(sim, "flood");
+    const quiet = new Entity(sim, "quiet");
+    quiet.after(1e6, () => {});
+    // Every tick schedules two timers far in the future: the pending events only grow.
+    const tick = () => {
+      flood.after(1, tick);
+      flood.after(1e6, () => {});
+    };
+    flood.after(1, tick);
+    const error = thrown(() => sim.run({ until: 1e5 }));
+    expect(error).toBeInstanceOf(RunawayError);
+    const runaway = error as RunawayError;
+    expect(runaway.limit).toBe("maxPendingEvents");
+    expect(runaway.size).toBe(5_000);
+    expect(runaway.entity).toBe("flood");
+    expect(runaway.component).toBe("the event queue");
+    expect(runaway.message).toMatch(
+      /^entity "flood" at t=\d+s: runaway event queue: 5,000 events pending at once \(the limit is maxPendingEvents = 5,000\); by entity: "flood" 4,999, "quiet" 1\. .*raise the limit: new Simulation\(\{ seed, limits: \{ maxPendingEvents \} \}\)/,
+    );
+    expect(sim.status).toBe("failed");
+  });
+
+  it("costs nothing until the limit: a model under it runs exactly as with no limit", () => {
+    const traceOf = (limits?: SimulationLimits) => {
+      const sim = new Simulation({ seed: 1, ...(limits === undefined ? {} : { limits }) });
+      const e = new Entity(sim, "e");
+      for (let i = 0; i < 3_000; i++) e.after(i / 1000, () => e.after(1, () => {}));
+      return sim.run().traceHash;
+    };
+    expect(traceOf({ maxPendingEvents: 3_001 })).toBe(traceOf());
+    expect(traceOf({ maxPendingEvents: Number.POSITIVE_INFINITY })).toBe(traceOf());
+    expect(() => traceOf({ maxPendingEvents: 2_999 })).toThrow(RunawayError);
+  });
+
+  it("a model that catches every error cannot swallow a runaway: the run still fails", () => {
+    // 101: each step takes two new slots, and the second timer is the one that finds the 101st.
+    const sim = new Simulation({ seed: 1, limits: { maxPendingEvents: 101 } });
+    const greedy = new Entity(sim, "greedy");
+    let caught = 0;
+    greedy.start(function* () {
+      for (;;) {
+        try {
+          // Two timers per step: the pending events grow, and the guard trips inside this try.
+          greedy.after(1e6, () => {});
+          greedy.after(1e6, () => {});
+        } catch {
+          caught++;
+        }
+        yield 0.001;
+      }
+    });
+    const error = thrown(() => sim.run({ until: 10 }));
+    expect(caught).toBe(1);
+    expect(error).toBeInstanceOf(RunawayError);
+    expect(() => sim.run()).toThrow(/failed earlier and cannot continue: .*runaway event queue/);
   });
 });

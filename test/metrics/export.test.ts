@@ -1,6 +1,7 @@
 /**
  * Goal: a run exports as data without loss: every entity's counters and metrics and every
- * recorded series, as JSON (NaN as null) and as one tidy, correctly quoted CSV.
+ * recorded series, as JSON (NaN as null) and as one tidy, correctly quoted CSV; with run
+ * information, whether the run finished (and why not) and its parameters too.
  */
 import { describe, expect, it } from "vitest";
 import { Probe } from "../../src/components/measure/probe.js";
@@ -46,6 +47,31 @@ describe("run export", () => {
     const record = runRecord(sim, sim.run());
     expect(JSON.parse(runRecordJson(record)).summary.entities[0].metrics.p99Latency).toBeNull();
     expect(runRecordCsv(record)).toContain("idle,Sink,p99Latency,,\n");
+  });
+
+  it("carries run information: finished or why not, until and params, first in the CSV", () => {
+    const sim = new Simulation({ seed: 1 });
+    new Sink(sim, "done");
+    const summary = sim.run({ until: 1 });
+    expect(runRecord(sim, summary)).not.toHaveProperty("run");
+    const record = runRecord(sim, summary, {
+      finished: false,
+      stopped: "failed",
+      error: 'entity "api" at t=1s: runaway queue, "big"',
+      until: 60,
+      params: { rate: 200, region: "eu, west", warm: true },
+    });
+    expect(JSON.parse(runRecordJson(record)).run).toEqual(record.run);
+    expect(runRecordCsv(record).split("\n").slice(0, 8)).toEqual([
+      "entity,type,metric,time,value",
+      ",run,finished,,false",
+      ",run,stopped,,failed",
+      ',run,error,,"entity ""api"" at t=1s: runaway queue, ""big"""',
+      ",run,until,,60",
+      ",run,params.rate,,200",
+      ',run,params.region,,"eu, west"',
+      ",run,params.warm,,true",
+    ]);
   });
 
   it("quotes CSV fields by RFC 4180", () => {

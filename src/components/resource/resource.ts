@@ -47,7 +47,10 @@ export interface ResourceOptions {
   capacity?: number | ConcurrencyModel<never>;
   /** Which waiter is served next: "fifo", "lifo", or a discipline. Default "fifo". */
   queuePolicy?: "fifo" | "lifo" | QueueDiscipline<ResourceRequest>;
-  /** Most processes that may wait (integer >= 0); more are refused at once. Default unlimited. */
+  /**
+   * Most processes that may wait (integer >= 0); more are refused at once. Default unlimited
+   * (a run whose line passes `sim.limits.maxQueueLength` fails with a `RunawayError`).
+   */
   queueCapacity?: number;
 }
 

@@ -34,6 +34,7 @@
 import type { Entity, LifecycleHook } from "../../core/entity.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
+import { queueRanAway } from "../shared/runaway.js";
 import { requireInteger, requireQueueCapacity } from "../shared/validate.js";
 import {
   type ConcurrencyModel,
@@ -74,8 +75,13 @@ export interface SlotPoolOptions<T> {
   discipline?: QueueDisciplineOption<T>;
   /** Name of the option that carried `discipline`, for errors. Default "queuePolicy". */
   disciplineOption?: string;
-  /** Most items that may wait (integer >= 0, or Infinity). Default unlimited. */
+  /**
+   * Most items that may wait (integer >= 0, or Infinity). Default unlimited: then the run
+   * fails with a `RunawayError` once `sim.limits.maxQueueLength` wait.
+   */
   queueCapacity?: number;
+  /** How a user bounds this queue, for the runaway error. Default "its queueCapacity option refuses the excess at once". */
+  queueBoundHint?: string;
   /**
    * Whether items take different amounts of a numeric capacity (the weight passed to `admit`).
    * Implied by a weighted concurrency model. Default false: every item takes 1.
@@ -106,6 +112,12 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   /** "Server \"api\"": names the pool's component in errors. */
   readonly component: string;
   readonly queueCapacity: number;
+  /**
+   * The length at which `admit` looks closer: `queueCapacity` when bounded (refuse), else the
+   * runaway guard's `maxQueueLength` (fail the run). One compare either way.
+   */
+  private readonly queueCheckAt: number;
+  private readonly queueBoundHint: string;
   /** The concurrency model, or null when capacity is a plain number. */
   readonly model: ConcurrencyModel<never> | null;
   readonly discipline: QueueDiscipline<T>;
@@ -161,6 +173,12 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
     this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
     this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
+    this.queueCheckAt =
+      this.queueCapacity === Number.POSITIVE_INFINITY
+        ? owner.sim.limits.maxQueueLength
+        : this.queueCapacity;
+    this.queueBoundHint =
+      options.queueBoundHint ?? "its queueCapacity option refuses the excess at once";
     this.startItem = options.start;
     this.onDropped = options.dropped ?? null;
     this.onCrashed = options.crashed ?? null;
@@ -231,7 +249,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       return STARTED;
     }
     if (weight > this._limit && this.weights !== null) return REJECTED_TOO_HEAVY;
-    if (discipline.length >= this.queueCapacity) return REJECTED_FULL;
+    if (discipline.length >= this.queueCheckAt) {
+      if (this.queueCapacity !== Number.POSITIVE_INFINITY) return REJECTED_FULL;
+      queueRanAway(this.owner, this.component, discipline.length, this.queueBoundHint);
+    }
     const refusal = discipline.enqueue(item, this.owner.nowNs, flow);
     if (refusal !== null) {
       this.lastRefusal = refusal;

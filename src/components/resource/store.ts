@@ -19,12 +19,16 @@
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { queueRanAway } from "../shared/runaway.js";
 import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";
 
 export interface StoreOptions {
   /** Names the store in errors and stats. Default "store". */
   name?: string;
-  /** Most items held (integer >= 1, or Infinity). Default unlimited. */
+  /**
+   * Most items held (integer >= 1, or Infinity). Default unlimited (a run whose store passes
+   * `sim.limits.maxQueueLength` items fails with a `RunawayError`).
+   */
   capacity?: number;
 }
 
@@ -68,6 +72,8 @@ export class Store<T> {
   private lostToCrash = 0;
   private itemArea = 0;
   private lastChangeNs: number;
+  /** Items held at which an unbounded store fails the run (the runaway guard); Infinity when bounded. */
+  private readonly runawayAt: number;
 
   constructor(owner: Entity<never, unknown>, options: StoreOptions = {}) {
     const name = options?.name ?? "store";
@@ -84,6 +90,10 @@ export class Store<T> {
     this.name = name;
     this.capacity = capacity;
     this.component = component;
+    this.runawayAt =
+      capacity === Number.POSITIVE_INFINITY
+        ? owner.sim.limits.maxQueueLength
+        : Number.POSITIVE_INFINITY;
     const timeout = (seconds: number) => new TimeoutError(seconds);
     this.putters = new WaitLine(owner, `put into store "${name}"`, timeout);
     this.getters = new WaitLine(owner, `get from store "${name}"`, timeout);
@@ -211,7 +221,17 @@ export class Store<T> {
 
   /** A new item: to the oldest getter that accepts it, else onto the shelf. */
   private place(item: T): void {
-    if (!this.serveGetter(item)) this.items.push(item);
+    if (this.serveGetter(item)) return;
+    if (this.items.length >= this.runawayAt) {
+      queueRanAway(
+        this.owner,
+        this.component,
+        this.items.length,
+        "its capacity option makes producers wait for room",
+        "items",
+      );
+    }
+    this.items.push(item);
   }
 
   /** Hands `item` to the oldest getter that accepts it; false if none does. */

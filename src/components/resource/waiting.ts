@@ -8,6 +8,7 @@
 import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError } from "../../errors/errors.js";
+import { queueRanAway } from "../shared/runaway.js";
 
 export interface WaitOptions {
   /**
@@ -85,6 +86,14 @@ export class WaitLine<V, A> {
   /** A new waiter asking `ask`; cancelled waits leave the line, `maxWait` arms a timer. */
   join(ask: A, maxWait: number): SimFuture<V> {
     const owner = this.owner;
+    if (this.waiters.length >= owner.sim.limits.maxQueueLength) {
+      queueRanAway(
+        owner,
+        `the line to ${this.label}`,
+        this.waiters.length,
+        "a maxWait on each wait lets waiters give up",
+      );
+    }
     const future = owner.future<V>(this.label);
     const waiter = new Waiter<V, A>(future, ask, maxWait, owner.nowNs);
     this.waiters.push(waiter);

@@ -64,7 +64,12 @@ export interface ServerOptions<Req, Res> {
    * discipline of its own (`fifo()`, `lifo()`, or your own `QueueDiscipline`). Default "fifo".
    */
   queuePolicy?: "fifo" | "lifo" | QueueDiscipline<Message<Req>>;
-  /** Most requests that may wait (not counting those in service); more are rejected. Default unlimited. */
+  /**
+   * Most requests that may wait (not counting those in service); more are rejected. Default
+   * unlimited, so an overloaded server shows its queue growing instead of refusing; a run
+   * whose queue passes `sim.limits.maxQueueLength` (default 1,000,000) fails with a
+   * `RunawayError`.
+   */
   queueCapacity?: number;
   /** Builds the reply from the request. Default: replies with the request's payload. Not with `next`. */
   respond?: (request: Message<Req>) => Res;

@@ -51,7 +51,10 @@ export interface ThreadPoolOptions<Task, Result> {
    * its own (`fifo()`, `lifo()`, or your own `QueueDiscipline`). Default "fifo".
    */
   queuePolicy?: "fifo" | "lifo" | QueueDiscipline<PoolTask<Task, Result>>;
-  /** Most tasks that may wait for a worker; more are refused at once. Default unlimited. */
+  /**
+   * Most tasks that may wait for a worker; more are refused at once. Default unlimited (a run
+   * whose queue passes `sim.limits.maxQueueLength` fails with a `RunawayError`).
+   */
   queueCapacity?: number;
   /**
    * What a finished task yields (the reply to a call, the value of `submit`). Default: the
