@@ -160,13 +160,16 @@ export class Network extends Entity implements Transport {
         this.traceMessageDropped(message, "network-down");
         return;
       }
-      const key = pairKey(source, message.target);
-      if (this.blocked.has(key)) {
+      // Most networks have no partition and no per-pair link: skip building the pair's key.
+      const blocked = this.blocked;
+      const links = this.links;
+      const key = blocked.size === 0 && links.size === 0 ? 0 : pairKey(source, message.target);
+      if (blocked.size !== 0 && blocked.has(key)) {
         this.droppedByPartition++;
         this.traceMessageDropped(message, "partition");
         return;
       }
-      const link = this.links.get(key) ?? this.defaultLink;
+      const link = (links.size === 0 ? undefined : links.get(key)) ?? this.defaultLink;
       if (link === null) {
         throw new SimulationError(
           `network "${this.name}" has no link from "${source.name}" to "${message.target.name}" and no default link`,
