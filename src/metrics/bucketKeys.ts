@@ -14,7 +14,12 @@
  * a slice at a time when a value first lands in it (two logarithms), so a short run pays for
  * the slices it uses and no more; tables are shared by every histogram of the same accuracy.
  */
-import { fromWords, highWord, log } from "../random/portableMath.js";
+import { fromWords, log } from "../random/portableMath.js";
+
+/** A double's words, through one shared buffer; which half is high depends on byte order. */
+const words = new Float64Array(1);
+const highWords = new Int32Array(words.buffer);
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 
 /** Slices per binade: the top bits of the significand that index a table. */
 const SLICE_BITS = 10;
@@ -53,35 +58,42 @@ export class BucketKeys {
 
   /** The key of a finite value > 0. */
   keyOf(value: number): number {
-    const high = highWord(value);
-    const exponent = high >>> EXPONENT_SHIFT;
-    const table = this.binades[exponent] ?? this.binade(exponent);
+    // The word is read here, not through portableMath's helper: keeping this path to a few
+    // loads (and small enough to inline into `record`) is the point of the table.
+    words[0] = value;
+    const high = highWords[HIGH]!;
+    const table = this.binades[high >>> EXPONENT_SHIFT];
     if (table !== undefined) {
-      const slice = (high >>> SLICE_SHIFT) & (SLICES - 1);
-      let key = table[slice]!;
-      if (key === UNKNOWN) key = this.fill(table, exponent, slice);
-      // Always a small integer here (never -0), so callers see one number representation.
-      return key !== CROSSED ? key : computedKey(value, this.logGamma) | 0;
+      const key = table[(high >>> SLICE_SHIFT) & (SLICES - 1)]!;
+      if (key !== UNKNOWN && key !== CROSSED) return key;
     }
-    return computedKey(value, this.logGamma);
+    return this.slowKey(value, high);
   }
 
-  /** The table of a binade, all unknown (none for subnormals: their keys are computed). */
-  private binade(exponent: number): Int32Array | undefined {
-    if (exponent === 0 || !this.tabled) return undefined;
-    const table = new Int32Array(SLICES).fill(UNKNOWN);
-    this.binades[exponent] = table;
-    return table;
-  }
-
-  /** Looks at a slice: the key of its first value if its last one has the same, else CROSSED. */
-  private fill(table: Int32Array, exponent: number, slice: number): number {
-    const head = (exponent << EXPONENT_SHIFT) | (slice << SLICE_SHIFT);
-    const first = computedKey(fromWords(head, 0), this.logGamma);
-    const last = computedKey(fromWords(head | ((1 << SLICE_SHIFT) - 1), 0xffffffff), this.logGamma);
-    const key = first === last ? first | 0 : CROSSED;
-    table[slice] = key;
-    return key;
+  /** A slice not looked at yet, one a boundary crosses, a new binade, or a subnormal. */
+  private slowKey(value: number, high: number): number {
+    const exponent = high >>> EXPONENT_SHIFT;
+    let table = this.binades[exponent];
+    if (table === undefined) {
+      // Subnormals get no table; nor do histograms too fine for 32-bit keys.
+      if (exponent === 0 || !this.tabled) return computedKey(value, this.logGamma);
+      table = new Int32Array(SLICES).fill(UNKNOWN);
+      this.binades[exponent] = table;
+    }
+    const slice = (high >>> SLICE_SHIFT) & (SLICES - 1);
+    let key = table[slice]!;
+    if (key === UNKNOWN) {
+      const head = (exponent << EXPONENT_SHIFT) | (slice << SLICE_SHIFT);
+      const first = computedKey(fromWords(head, 0), this.logGamma);
+      const last = computedKey(
+        fromWords(head | ((1 << SLICE_SHIFT) - 1), 0xffffffff),
+        this.logGamma,
+      );
+      key = first === last ? first | 0 : CROSSED;
+      table[slice] = key;
+    }
+    // Always a small integer here (never -0), so callers see one number representation.
+    return key !== CROSSED ? key : computedKey(value, this.logGamma) | 0;
   }
 }
 
