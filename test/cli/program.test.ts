@@ -583,12 +583,31 @@ describe("distsim catalog", () => {
       expect(err).toContain(`no entry named "${name}".`);
       return err;
     };
-    expect(await suggest("server")).toContain("Near names: Server, AsyncServer.");
+    expect(await suggest("Serer")).toContain("Near names: Server.");
     expect(await suggest("LoadBalancr")).toContain("Near names: LoadBalancer.");
     expect(await suggest("circuit")).toContain("Near names: CircuitBreaker.");
     expect(await suggest("Queu")).toMatch(/Near names: Queue, [A-Za-z, ]*BoundedQueue/);
-    // Nothing in the catalog is a cache: say so, and name the nearest spellings anyway.
-    expect(await suggest("Cache")).toMatch(/Nothing near it; nearest by spelling: \w+, \w+, \w+\./);
+    // Nothing in the catalog is a cache: say so, with where to look, and suggest no unrelated
+    // spellings ("Ack, Cancel, Nack").
+    const cache = await suggest("Cache");
+    expect(cache).toContain("Nothing in the catalog is near it.");
+    expect(cache).toContain("distsim catalog list --implemented");
+    expect(cache).not.toContain("Near names");
+  });
+
+  it("show finds a name in any case", async () => {
+    const exact = await run(["catalog", "show", "Server"]);
+    expect(exact.code).toBe(ExitCode.ok);
+    expect(await run(["catalog", "show", "server"])).toEqual(exact);
+    expect(await run(["catalog", "show", "LOADBALANCER"])).toMatchObject({ code: ExitCode.ok });
+  });
+
+  it("graph refuses a group that does not exist, saying what a group is", async () => {
+    const { code, out, err } = await run(["catalog", "graph", "--group", "nope"]);
+    expect(code).toBe(ExitCode.usage);
+    expect(out).toBe("");
+    expect(err).toContain('no group named "nope"');
+    expect(err).toContain("A group is the family an entry is installed with");
   });
 
   it("refuses an unknown entry, layer or action", async () => {
