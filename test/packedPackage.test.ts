@@ -75,7 +75,7 @@ beforeAll(() => {
   for (const built of ["dist/cli/main.js", "dist/index.js", "dist/cjs/index.js"]) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: npm run build first`);
   }
-  // The build is current (npm test builds first), so skip `prepare`'s second build.
+  // The build is current (npm test builds first), so skip `prepack`'s second build.
   sh("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch], root);
   const packed = readdirSync(scratch).find((name) => name.endsWith(".tgz"));
   if (packed === undefined) throw new Error(`npm pack left no tarball in ${scratch}`);
