@@ -120,6 +120,14 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
     }
   });
 
+  it("installs without scripts to approve: the build runs before packing, not on install", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(userProject, "node_modules/distsim/package.json"), "utf8"),
+    );
+    const onInstall = ["preinstall", "install", "postinstall", "prepare"];
+    expect(Object.keys(manifest.scripts).filter((name) => onInstall.includes(name))).toEqual([]);
+  });
+
   it("TypeScript type-checks a model against the require types", () => {
     writeFileSync(join(userProject, "model.ts"), MODEL);
     writeFileSync(
