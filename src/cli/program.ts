@@ -30,7 +30,7 @@ Usage:
       (entity,type,metric,time,value); --report writes an HTML page charting the series,
       with the entities as a table; --trace writes every trace record (messages sent,
       delivered, dropped; calls settled; processes started and ended; timers; state
-      changes), one JSON object per line: large (about 150 bytes a record, tens of millions
+      changes), one JSON object per line: large (100 to 150 bytes a record, tens of millions
       of records for a long run), so trace short runs.
       Progress goes to stderr: a line redrawn in place on a terminal, else a line every
       --progress-every seconds of wall time (default 10); --quiet shows none. A run stops
