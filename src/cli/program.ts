@@ -48,9 +48,10 @@ Usage:
   distsim catalog [list] [--implemented]          list the component catalog by layer
                                                   (--implemented: distsim's components only)
   distsim catalog show <Name>                     one entry, as Markdown (near names if none)
-  distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid (a group
-                                                  is a family of entries, e.g. "resilience";
-                                                  an unknown one lists them all)
+  distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid; --group:
+                                                  the entries of one group (the family an
+                                                  entry is installed with, as catalog show
+                                                  names it; an unknown one lists them all)
   distsim catalog check                           validate the whole graph
   distsim --help        show this help
   distsim --version     print the version
