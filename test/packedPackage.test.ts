@@ -3,15 +3,23 @@
  * (`npm pack`) installs into a new project outside the repository; in the CommonJS project
  * `npm init -y` makes, `require("distsim")` works, TypeScript finds the types for it, and a
  * model runs through the installed CLI (`npx distsim run`), also a model kept in a folder with
- * no node_modules at all; `distsim init` makes a project whose model runs, whose test passes
- * and which type-checks.
+ * no node_modules at all; `distsim init` makes a project that `npm install` alone installs
+ * (its distsim is the tarball), whose model runs, whose test passes and which type-checks.
  * Method: `npm pack` the repository (already built: `npm test` builds before vitest), install
  * the tarball with npm into folders under os.tmpdir() (--prefer-offline: the tools the projects
  * need are the versions the repository installs, so npm's cache has them; the registry must be
  * reachable otherwise, as in CI), and run everything in child processes, as a user would.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -61,12 +69,13 @@ let tarball = "";
 const initProject = join(scratch, "my-model");
 /** The init project's install, started once `distsim init` has run; it runs beside the tests. */
 let initProjectInstalled: Promise<unknown> = Promise.resolve();
+let initOutput = "";
 
 beforeAll(() => {
   for (const built of ["dist/cli/main.js", "dist/index.js", "dist/cjs/index.js"]) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: npm run build first`);
   }
-  // The build is current (npm test builds first), so skip `prepare`'s second build.
+  // The build is current (npm test builds first), so skip `prepack`'s second build.
   sh("npm", ["pack", "--ignore-scripts", "--pack-destination", scratch], root);
   const packed = readdirSync(scratch).find((name) => name.endsWith(".tgz"));
   if (packed === undefined) throw new Error(`npm pack left no tarball in ${scratch}`);
@@ -74,9 +83,10 @@ beforeAll(() => {
   mkdirSync(userProject);
   sh("npm", ["init", "-y"], userProject);
   sh("npm", [...INSTALL, tarball], userProject);
-  sh("npx", ["--no", "distsim", "init", initProject], userProject);
-  // The tarball in place of the registry's distsim; the project's tools come from npm.
-  initProjectInstalled = execFileAsync("npm", [...INSTALL, tarball], { cwd: initProject, env });
+  initOutput = sh("npx", ["--no", "distsim", "init", initProject], userProject);
+  // `npm install` as init's next steps say, with no argument: the project's package.json must
+  // take distsim from the tarball the installed distsim came from (it is on no registry).
+  initProjectInstalled = execFileAsync("npm", INSTALL, { cwd: initProject, env });
   initProjectInstalled.catch(() => {}); // awaited, and reported, by the init project's tests
 }, SLOW);
 
@@ -108,6 +118,14 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
     for (const doc of ["README.md", "docs/using-distsim.md", "docs/guide.md"]) {
       expect(existsSync(join(installed, doc)), doc).toBe(true);
     }
+  });
+
+  it("installs without scripts to approve: the build runs before packing, not on install", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(userProject, "node_modules/distsim/package.json"), "utf8"),
+    );
+    const onInstall = ["preinstall", "install", "postinstall", "prepare"];
+    expect(Object.keys(manifest.scripts).filter((name) => onInstall.includes(name))).toEqual([]);
   });
 
   it("TypeScript type-checks a model against the require types", () => {
@@ -157,6 +175,14 @@ describe("a project made by distsim init", { timeout: SLOW }, () => {
   beforeAll(async () => {
     await initProjectInstalled;
   }, SLOW);
+
+  it("depends on the tarball distsim was installed from, as its next steps say", () => {
+    const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
+    expect(manifest.dependencies).toEqual({ distsim: `file:${tarball}` });
+    expect(initOutput).toContain(`distsim dependency: file:${tarball}`);
+    expect(initOutput).toMatch(/Next:\n {2}cd .*\n {2}npm install\n/);
+    expect(existsSync(join(project, "node_modules/distsim/dist/cli/main.js"))).toBe(true);
+  });
 
   it("its model runs through npx distsim run", () => {
     const out = sh("npx", ["--no", "distsim", "run", "model.ts"], project);

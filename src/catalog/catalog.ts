@@ -30,6 +30,23 @@ export class Catalog {
     return this.byName.get(name);
   }
 
+  /**
+   * The entry named `name` in any case ("server" finds Server), when exactly one matches so;
+   * the exact name first.
+   */
+  find(name: string): CatalogEntry | undefined {
+    const exact = this.byName.get(name);
+    if (exact !== undefined) return exact;
+    const wanted = name.toLowerCase();
+    const matches = this.entries.filter((e) => e.name.toLowerCase() === wanted);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** Every group an entry belongs to (its own or inherited), sorted. */
+  groupNames(): string[] {
+    return [...new Set(this.groups.values())].sort();
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

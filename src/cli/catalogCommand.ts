@@ -1,7 +1,7 @@
 /**
  * `distsim catalog [list [--implemented] | show NAME | graph [--layer L] [--group G] | check]`:
- * the component catalog from the terminal. `show` with a name that is not in the catalog
- * suggests the near ones (case, prefix, substring, spelling).
+ * the component catalog from the terminal. `show` finds a name in any case, and for a name
+ * that is not in the catalog suggests the near ones (prefix, substring, spelling), if any.
  */
 import {
   type Catalog,
@@ -40,19 +40,17 @@ export function catalogCommand(options: CatalogCommandOptions, io: CommandIO): n
       return ExitCode.ok;
     }
     case "show": {
-      const entry = options.name === undefined ? undefined : catalog.get(options.name);
+      const entry = options.name === undefined ? undefined : catalog.find(options.name);
       if (entry === undefined) {
         const name = options.name ?? "";
-        const { names, near } = nearNames(catalog, name);
+        const names = nearNames(catalog, name);
         const suggestion =
           names.length === 0
-            ? ""
-            : near
-              ? ` Near names: ${names.join(", ")}.`
-              : ` Nothing near it; nearest by spelling: ${names.join(", ")}.`;
+            ? " Nothing in the catalog is near it."
+            : ` Near names: ${names.join(", ")}.`;
         io.err(
           `distsim catalog: no entry named "${name}".${suggestion} ` +
-            "`distsim catalog list` lists every entry (--implemented: the components).\n",
+            "`distsim catalog list --implemented` lists distsim's components (without --implemented: every entry).\n",
         );
         return ExitCode.usage;
       }
@@ -63,6 +61,13 @@ export function catalogCommand(options: CatalogCommandOptions, io: CommandIO): n
       if (options.layer !== undefined && !(LAYERS as readonly string[]).includes(options.layer)) {
         io.err(
           `distsim catalog: --layer must be one of ${LAYERS.join(", ")}; given "${options.layer}"\n`,
+        );
+        return ExitCode.usage;
+      }
+      const groups = catalog.groupNames();
+      if (options.group !== undefined && !groups.includes(options.group)) {
+        io.err(
+          `distsim catalog: no group named "${options.group}"; ${groups.length === 0 ? "no entry has a group yet" : `the groups are ${groups.join(", ")}`}. A group is the family an entry is installed with (the "group" field of an entry; helpers inherit their assembler's).\n`,
         );
         return ExitCode.usage;
       }
@@ -90,29 +95,29 @@ export function catalogCommand(options: CatalogCommandOptions, io: CommandIO): n
 const MAX_SUGGESTIONS = 5;
 
 /**
- * Catalog names near `query`, best first: the same name in another case, then names that
- * start with it (or it with them), then names containing it (or contained in it), then names
- * a few edits away (`near`); if none is that near, the three nearest by spelling.
+ * Catalog names near `query`, best first: names that start with it (or it with them), then
+ * names containing it (or contained in it), then names a few edits away; none when nothing is
+ * that near (the nearest spelling of an unrelated name helps nobody).
  */
-export function nearNames(catalog: Catalog, query: string): { names: string[]; near: boolean } {
+export function nearNames(catalog: Catalog, query: string): string[] {
   const wanted = query.toLowerCase();
-  if (wanted === "") return { names: [], near: false };
-  const scored = catalog.entries.map((entry) => {
+  if (wanted === "") return [];
+  // A short name is near only one edit away: two edits turn "Cache" into half the catalog.
+  const maxEdits = wanted.length <= 5 ? 1 : Math.max(2, Math.floor(wanted.length / 3));
+  const near: { name: string; rank: number; distance: number }[] = [];
+  for (const entry of catalog.entries) {
     const name = entry.name.toLowerCase();
     const distance = editDistance(wanted, name);
     let rank: number;
-    if (name === wanted) rank = 0;
-    else if (name.startsWith(wanted) || wanted.startsWith(name)) rank = 1;
-    else if (name.includes(wanted) || wanted.includes(name)) rank = 2;
-    else if (distance <= Math.max(2, Math.floor(wanted.length / 3))) rank = 3;
-    else rank = 4;
-    return { name: entry.name, rank, distance };
-  });
-  scored.sort((a, b) => a.rank - b.rank || a.distance - b.distance || a.name.localeCompare(b.name));
-  const near = scored.filter((s) => s.rank < 4).slice(0, MAX_SUGGESTIONS);
-  return near.length > 0
-    ? { names: near.map((s) => s.name), near: true }
-    : { names: scored.slice(0, 3).map((s) => s.name), near: false };
+    if (name.startsWith(wanted) || wanted.startsWith(name)) rank = 1;
+    // A query containing a short name ("Backpressure" holds "Ack") is a coincidence.
+    else if (name.includes(wanted) || (name.length >= 4 && wanted.includes(name))) rank = 2;
+    else if (distance <= maxEdits) rank = 3;
+    else continue;
+    near.push({ name: entry.name, rank, distance });
+  }
+  near.sort((a, b) => a.rank - b.rank || a.distance - b.distance || a.name.localeCompare(b.name));
+  return near.slice(0, MAX_SUGGESTIONS).map((s) => s.name);
 }
 
 /**

@@ -1,15 +1,29 @@
 /**
  * `distsim init [dir] [--force]`: scaffolds a project that uses distsim, ready for
- * `npm install`: an ES module package depending on this version of distsim, TypeScript
+ * `npm install`: an ES module package depending on the distsim that runs `init`, TypeScript
  * settings, one model file for `distsim run` (typed with `ModelBuilder`), a test of that model
  * (node:test, run through tsx) and a short README. It refuses a folder that has anything in it
  * unless --force, which writes its files over same-named ones and leaves the rest alone.
  *
  * The project's tools (tsx, typescript, @types/node) are pinned to the versions distsim itself
  * is built and tested with, read from its own package.json.
+ *
+ * The distsim dependency is where the running distsim came from, so `npm install` installs
+ * it: the tarball or folder it was installed from (`file:`), as npm recorded it in the
+ * installing project's lockfile (npx's cache is such a project), or the checkout it runs
+ * from; a registry version only when it came from a registry. `--distsim SPEC` overrides it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ExitCode } from "./exitCodes.js";
 import type { CommandIO } from "./runCommand.js";
 
@@ -18,6 +32,68 @@ export interface InitCommandOptions {
   dir: string;
   /** Write into a folder that is not empty. */
   force: boolean;
+  /**
+   * The project's distsim dependency: a path (a tarball or a folder, written as `file:`) or
+   * any npm spec ("^0.2.0", "github:owner/distsim"). Default: where this distsim came from.
+   */
+  distsim?: string;
+}
+
+/** The distsim dependency to write, and where it came from in words, for the user. */
+interface DistsimSource {
+  readonly spec: string;
+  readonly from: string;
+}
+
+/** This package's folder (realpath: a folder installed by `npm install <folder>` is a link). */
+function ownRoot(): string {
+  return realpathSync(fileURLToPath(new URL("../../", import.meta.url)));
+}
+
+/**
+ * Where the running distsim came from, as a dependency that installs. Inside a node_modules
+ * folder: what npm recorded in that project's lockfile (`file:` paths there are relative to
+ * the project, so they are made absolute). Outside one: the checkout or unpacked folder itself.
+ */
+export function distsimSource(version: string, root = ownRoot()): DistsimSource {
+  const marker = `${sep}node_modules${sep}`;
+  const at = `${root}${sep}`.indexOf(marker);
+  if (at < 0) return { spec: `file:${root}`, from: `the folder it runs from, ${root}` };
+  const project = root.slice(0, at);
+  const key = relative(project, root).split(sep).join("/");
+  for (const lockfile of [
+    join(project, "node_modules", ".package-lock.json"),
+    join(project, "package-lock.json"),
+  ]) {
+    let resolved: unknown;
+    try {
+      const lock = JSON.parse(readFileSync(lockfile, "utf8")) as {
+        packages?: Record<string, { resolved?: unknown }>;
+      };
+      resolved = lock.packages?.[key]?.resolved;
+    } catch {
+      continue;
+    }
+    if (typeof resolved !== "string") continue;
+    if (resolved.startsWith("file:")) {
+      const path = resolve(project, resolved.slice("file:".length));
+      return { spec: `file:${path}`, from: `the file it was installed from, ${path}` };
+    }
+    if (/^https?:/.test(resolved)) {
+      return { spec: `^${version}`, from: `the registry it was installed from (${resolved})` };
+    }
+    return { spec: resolved, from: `where it was installed from (${resolved})` };
+  }
+  return { spec: `^${version}`, from: "the registry (npm recorded no other source)" };
+}
+
+/** `--distsim SPEC`: a path that exists becomes an absolute `file:`, anything else stays as is. */
+function givenSource(spec: string): DistsimSource {
+  const path = resolve(spec.startsWith("file:") ? spec.slice("file:".length) : spec);
+  if ((spec.startsWith("file:") || spec.startsWith(".") || isAbsolute(spec)) && existsSync(path)) {
+    return { spec: `file:${path}`, from: `--distsim, ${path}` };
+  }
+  return { spec, from: "--distsim" };
 }
 
 interface OwnManifest {
@@ -41,7 +117,11 @@ function packageName(dir: string): string {
   return name === "" ? "distsim-model" : name;
 }
 
-function projectFiles(name: string, manifest: OwnManifest): Record<string, string> {
+function projectFiles(
+  name: string,
+  manifest: OwnManifest,
+  source: DistsimSource,
+): Record<string, string> {
   const tool = (pkg: string): string => {
     const version = manifest.dependencies?.[pkg] ?? manifest.devDependencies?.[pkg];
     if (version === undefined) throw new Error(`distsim's package.json does not list ${pkg}`);
@@ -57,7 +137,7 @@ function projectFiles(name: string, manifest: OwnManifest): Record<string, strin
       test: "node --import tsx --test model.test.ts",
       typecheck: "tsc --noEmit",
     },
-    dependencies: { distsim: `^${manifest.version}` },
+    dependencies: { distsim: source.spec },
     devDependencies: {
       "@types/node": tool("@types/node"),
       tsx: tool("tsx"),
@@ -83,7 +163,7 @@ function projectFiles(name: string, manifest: OwnManifest): Record<string, strin
     "tsconfig.json": `${JSON.stringify(tsconfig, null, 2)}\n`,
     "model.ts": MODEL,
     "model.test.ts": MODEL_TEST,
-    "README.md": readme(name),
+    "README.md": readme(name, source.spec),
     ".gitignore": "node_modules/\n*.html\n",
   };
 }
@@ -158,7 +238,7 @@ test("the same seed gives the same run", () => {
 });
 `;
 
-function readme(name: string): string {
+function readme(name: string, distsimSpec: string): string {
   return `# ${name}
 
 A distsim model: a service under load.
@@ -174,6 +254,8 @@ npm run typecheck
 - \`model.ts\`: the model. Its default export builds the simulation from a seed (a
   \`ModelBuilder\`); \`until\` is the run's horizon in simulated seconds.
 - \`model.test.ts\`: tests of the model (node:test, run through tsx).
+- \`package.json\` takes distsim from \`${distsimSpec}\`, where the distsim that made this
+  project came from; \`npm install\` needs it there (change it to take another distsim).
 
 distsim's README and guides come with it: \`node_modules/distsim/README.md\`, and
 \`node_modules/distsim/docs/\` (\`using-distsim.md\` for projects like this one).
@@ -198,13 +280,22 @@ export function initCommand(options: InitCommandOptions, io: CommandIO): number 
       return ExitCode.usage;
     }
   }
+  const manifest = ownManifest();
+  const source =
+    options.distsim === undefined ? distsimSource(manifest.version) : givenSource(options.distsim);
+  if (source.spec.startsWith("file:") && !existsSync(source.spec.slice("file:".length))) {
+    io.err(
+      `distsim init: this distsim came from ${source.spec.slice("file:".length)}, which is gone, so npm install could not install it; give the dependency with --distsim (a tarball, a folder or an npm spec)\n`,
+    );
+    return ExitCode.usage;
+  }
   mkdirSync(dir, { recursive: true });
-  const files = projectFiles(packageName(dir), ownManifest());
+  const files = projectFiles(packageName(dir), manifest, source);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   const shown = options.dir;
   const cd = resolve(shown) === process.cwd() ? "" : `cd ${shown}\n  `;
   io.out(
-    `Created a distsim project in ${shown}: ${Object.keys(files).join(", ")}\n\nNext:\n  ${cd}npm install\n  npx distsim run model.ts\n  npm test\n`,
+    `Created a distsim project in ${shown}: ${Object.keys(files).join(", ")}\ndistsim dependency: ${source.spec} (${source.from}; --distsim sets another)\n\nNext:\n  ${cd}npm install\n  npx distsim run model.ts\n  npm test\n`,
   );
   return ExitCode.ok;
 }

@@ -16,12 +16,13 @@ export { ExitCode } from "./exitCodes.js";
 const USAGE = `distsim - discrete-event simulation of distributed systems
 
 Usage:
-  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--param KEY=VALUE]...
-              [--json out.json] [--csv out.csv] [--report out.html] [--trace out.jsonl]
+  distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--warmup SECONDS]
+              [--param KEY=VALUE]... [--json out.json] [--csv out.csv] [--report out.html] [--trace out.jsonl]
               [--progress-every SECONDS] [--quiet] [--max-heap-mb MB]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
-      the run ends when only daemon events remain. --seed defaults to 1. --param (repeat
+      the run ends when only daemon events remain. --seed defaults to 1. --warmup resets
+      every statistic that many seconds in (it needs a horizon). --param (repeat
       it) fills the builder's params: numbers become numbers, true/false booleans, anything
       else a string (--param rate=200 --param region=eu). --json writes the run (seed,
       params, whether it finished), the summary, every entity's counters and metrics, and
@@ -29,7 +30,8 @@ Usage:
       (entity,type,metric,time,value); --report writes an HTML page charting the series,
       with the entities as a table; --trace writes every trace record (messages sent,
       delivered, dropped; calls settled; processes started and ended; timers; state
-      changes), one JSON object per line.
+      changes), one JSON object per line: large (100 to 150 bytes a record, tens of millions
+      of records for a long run), so trace short runs.
       Progress goes to stderr: a line redrawn in place on a terminal, else a line every
       --progress-every seconds of wall time (default 10); --quiet shows none. A run stops
       with exit code 3 if the model fails, a runaway guard trips (a queue past the
@@ -37,14 +39,19 @@ Usage:
       the JavaScript heap passes --max-heap-mb (default: 3/4 of Node's heap limit); Ctrl-C
       stops it with exit code 130. Either way the summary, --json, --csv and --report are
       still written with what ran, marked PARTIAL.
-  distsim init [dir] [--force]
+  distsim init [dir] [--force] [--distsim SPEC]
       Create a project in dir (default: the current folder): package.json depending on this
-      distsim, tsconfig.json, model.ts (a model for distsim run), model.test.ts, README.md.
-      Refuses a folder that is not empty unless --force.
+      distsim (the tarball or folder it runs from, or the registry version it was installed
+      from; --distsim sets the dependency: a path or an npm spec), tsconfig.json, model.ts (a
+      model for distsim run), model.test.ts, README.md. Refuses a folder that is not empty
+      unless --force.
   distsim catalog [list] [--implemented]          list the component catalog by layer
                                                   (--implemented: distsim's components only)
   distsim catalog show <Name>                     one entry, as Markdown (near names if none)
-  distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid
+  distsim catalog graph [--layer L] [--group G]   the dependency graph, as Mermaid; --group:
+                                                  the entries of one group (the family an
+                                                  entry is installed with, as catalog show
+                                                  names it; an unknown one lists them all)
   distsim catalog check                           validate the whole graph
   distsim --help        show this help
   distsim --version     print the version
@@ -61,21 +68,73 @@ function packageVersion(): string {
   return manifest.version;
 }
 
+/** The error and where to look, not the whole usage, which would bury the error. */
 function usageError(io: CommandIO, message: string): number {
-  io.err(`distsim: ${message}\n\n${USAGE}`);
+  io.err(`distsim: ${message}\n(run distsim --help for the usage)\n`);
   return ExitCode.usage;
 }
 
+/** Options that take a value, as parseArgs is told below. */
+const VALUE_OPTIONS = new Set([
+  "seed",
+  "until",
+  "warmup",
+  "json",
+  "csv",
+  "report",
+  "trace",
+  "param",
+  "progress-every",
+  "max-heap-mb",
+  "layer",
+  "group",
+  "distsim",
+]);
+
+/** A negative number as a value (`--seed -3`), which parseArgs would take for an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity)/;
+
+/**
+ * `--seed -3` as `--seed=-3`, so a negative value reaches distsim's own check ("--seed must be
+ * an integer >= 0") instead of parseArgs's "argument is ambiguous"; a value option with no
+ * value (at the end, or followed by another option) is reported here, in distsim's words.
+ */
+function joinOptionValues(argv: readonly string[]): string[] | string {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      joined.push(...argv.slice(i));
+      break;
+    }
+    const name = arg.startsWith("--") ? arg.slice(2) : null;
+    if (name === null || !VALUE_OPTIONS.has(name)) {
+      joined.push(arg);
+      continue;
+    }
+    const value = argv[i + 1];
+    if (value === undefined || (value.startsWith("-") && !NEGATIVE_NUMBER.test(value))) {
+      return `${arg} needs a value (${arg} VALUE)`;
+    }
+    joined.push(`${arg}=${value}`);
+    i++;
+  }
+  return joined;
+}
+
 export async function main(argv: readonly string[], io: CommandIO): Promise<number> {
+  const args = joinOptionValues(argv);
+  if (typeof args === "string") return usageError(io, args);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args,
       options: {
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
         seed: { type: "string" },
         until: { type: "string" },
+        warmup: { type: "string" },
         json: { type: "string" },
         csv: { type: "string" },
         report: { type: "string" },
@@ -88,6 +147,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         layer: { type: "string" },
         group: { type: "string" },
         force: { type: "boolean" },
+        distsim: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -119,7 +179,14 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   }
   if (command === "init") {
     if (positionals.length > 2) return usageError(io, "init takes at most one folder");
-    return initCommand({ dir: positionals[1] ?? ".", force: values.force === true }, io);
+    return initCommand(
+      {
+        dir: positionals[1] ?? ".",
+        force: values.force === true,
+        ...(typeof values.distsim === "string" ? { distsim: values.distsim } : {}),
+      },
+      io,
+    );
   }
   if (command !== "run") return usageError(io, `unknown command "${command}"`);
   const file = positionals[1];
@@ -137,6 +204,16 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       return usageError(
         io,
         `--until must be a number of seconds >= 0; given ${String(values.until)}`,
+      );
+    }
+  }
+  let warmup: number | undefined;
+  if (values.warmup !== undefined) {
+    warmup = Number(values.warmup);
+    if (!(warmup >= 0) || !Number.isFinite(warmup)) {
+      return usageError(
+        io,
+        `--warmup must be a number of seconds >= 0; given ${String(values.warmup)}`,
       );
     }
   }
@@ -171,6 +248,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       file,
       seed,
       ...(until === undefined ? {} : { until }),
+      ...(warmup === undefined ? {} : { warmup }),
       params,
       ...(json === undefined ? {} : { json }),
       ...(csv === undefined ? {} : { csv }),

@@ -17,7 +17,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { getHeapStatistics } from "node:v8";
 import { tsImport } from "tsx/esm/api";
 import type { EntitySummary } from "../core/entity.js";
@@ -32,7 +32,7 @@ import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
 import { resolveDistsimForModels } from "./modelResolution.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
-import { writeTraceFile } from "./traceFile.js";
+import { type TraceFileSize, writeTraceFile } from "./traceFile.js";
 
 /** A model parameter from `--param key=value`. */
 export type ParamValue = string | number | boolean;
@@ -41,6 +41,11 @@ export interface RunCommandOptions {
   file: string;
   seed: number;
   until?: number;
+  /**
+   * Seconds of warm-up from the start: every statistic is reset then, so the numbers cover
+   * (warmup, until]. Needs a horizon (`until`, given or the model's).
+   */
+  warmup?: number;
   /** Handed to the model's builder as `params`. Default none. */
   params?: Readonly<Record<string, ParamValue>>;
   json?: string;
@@ -153,9 +158,17 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     return ExitCode.invalidModel;
   }
   const until = options.until ?? loaded.until;
+  if (options.warmup !== undefined && (until === undefined || options.warmup > until)) {
+    io.err(
+      until === undefined
+        ? `distsim run: --warmup needs a horizon: give --until (the model exports no "until")\n`
+        : `distsim run: --warmup ${options.warmup} ends after the run's horizon, until=${until}s\n`,
+    );
+    return ExitCode.usage;
+  }
   // Crashes and recoveries of the model's entities, drawn on the report's charts.
   const crashes = options.report === undefined ? null : watchCrashes(sim);
-  let finishTrace: (() => void) | null = null;
+  let finishTrace: (() => TraceFileSize) | null = null;
   if (options.trace !== undefined) {
     try {
       finishTrace = writeTraceFile(sim, options.trace);
@@ -165,30 +178,30 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     }
   }
   let outcome: RunOutcome;
+  let traceSize: TraceFileSize | undefined;
   try {
     outcome = await runInSlices(sim, until, options, io);
   } finally {
-    finishTrace?.();
+    traceSize = finishTrace?.();
   }
 
+  const stopReason =
+    outcome.stopped === null
+      ? undefined
+      : outcome.stopped === "interrupted"
+        ? "interrupted (Ctrl-C)"
+        : `failed: ${outcome.error?.message ?? "unknown error"}`;
   const run: RunInfo = {
     finished: outcome.stopped === null,
-    ...(outcome.stopped === null ? {} : { stopped: outcome.stopped }),
+    ...(outcome.stopped === null ? {} : { stopped: outcome.stopped, stopReason }),
     ...(outcome.error === null ? {} : { error: outcome.error.message }),
     ...(until === undefined ? {} : { until }),
     params,
   };
   if (outcome.error !== null) {
     const error = outcome.error;
-    const cause =
-      error instanceof Error && error.cause instanceof Error
-        ? `\n  caused by: ${error.cause.message}`
-        : "";
-    const paramFlags = Object.entries(params)
-      .map(([k, v]) => ` --param ${shellWord(`${k}=${String(v)}`)}`)
-      .join("");
     io.err(
-      `distsim run: the model failed: ${error.message}${cause}\n  seed ${options.seed} reproduces it: distsim run ${options.file} --seed ${options.seed}${paramFlags}\n`,
+      `distsim run: the model failed: ${error.message}${causeLines(error)}\n  seed ${options.seed} reproduces it: ${reproducingCommand(options, params)}\n`,
     );
   } else if (outcome.stopped === "interrupted") {
     io.err(`distsim run: interrupted at t=${sim.now}s; writing what ran so far\n`);
@@ -215,14 +228,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
             model: options.file,
             params,
             finished: run.finished,
-            ...(run.finished
-              ? {}
-              : {
-                  stopReason:
-                    run.stopped === "interrupted"
-                      ? "interrupted (Ctrl-C)"
-                      : `failed: ${run.error ?? "unknown error"}`,
-                }),
+            ...(stopReason === undefined ? {} : { stopReason }),
             simulatedSeconds: report.summary.simulatedSeconds,
             wallSeconds: report.summary.wallSeconds,
             events: report.summary.eventsProcessed,
@@ -234,10 +240,87 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     );
     io.out(`\nwrote ${options.report}\n`);
   }
-  if (options.trace !== undefined) io.out(`\nwrote ${options.trace}\n`);
+  if (options.trace !== undefined && traceSize !== undefined) {
+    // Traces grow fast (a long run writes gigabytes): say how much was written.
+    io.out(
+      `\nwrote ${options.trace} (${formatBytes(traceSize.bytes)}, ${groupDigits(traceSize.records)} records)\n`,
+    );
+  }
   if (outcome.stopped === "failed") return ExitCode.modelFailed;
   if (outcome.stopped === "interrupted") return ExitCode.interrupted;
   return ExitCode.ok;
+}
+
+/**
+ * The command that runs the model again as this run was asked for: the seed, and every flag
+ * that changes what runs (a failure at t=2,000 s needs the same --until, --warmup, params and
+ * heap limit to come back).
+ */
+function reproducingCommand(
+  options: RunCommandOptions,
+  params: Readonly<Record<string, ParamValue>>,
+): string {
+  const words = ["distsim", "run", shellWord(options.file), "--seed", String(options.seed)];
+  if (options.until !== undefined) words.push("--until", String(options.until));
+  if (options.warmup !== undefined) words.push("--warmup", String(options.warmup));
+  for (const [k, v] of Object.entries(params)) words.push("--param", shellWord(`${k}=${v}`));
+  if (options.maxHeapMB !== undefined) words.push("--max-heap-mb", String(options.maxHeapMB));
+  return words.join(" ");
+}
+
+/**
+ * What the engine's message leaves out: for an error thrown in the model's code, where it was
+ * thrown (the first stack frame in the model's files, not distsim's, a dependency's or Node's),
+ * and the cause's message when the engine's message does not already carry it.
+ */
+function causeLines(error: Error): string {
+  const cause = error.cause;
+  if (!(cause instanceof Error)) return "";
+  let lines = error.message.includes(cause.message) ? "" : `\n  caused by: ${cause.message}`;
+  const frame = modelFrame(cause);
+  if (frame !== null) lines += `\n  ${frame}`;
+  return lines;
+}
+
+/** Folders whose frames are distsim's own: its sources and its build, wherever it runs from. */
+const DISTSIM_FOLDERS = ["src", "dist"].map((folder) =>
+  fileURLToPath(new URL(`../../${folder}/`, import.meta.url)),
+);
+
+/** The first frame of `error`'s stack in a model's file, as "at App.work (/app/m.ts:5:58)". */
+export function modelFrame(error: Error): string | null {
+  for (const line of (error.stack ?? "").split("\n")) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith("at ")) continue;
+    // ES module frames name their file as a file: URL; show it as a path.
+    const frame = trimmed.replace(/file:\/\/[^\s)]+/g, (url) => {
+      try {
+        return fileURLToPath(url);
+      } catch {
+        return url;
+      }
+    });
+    const isModels =
+      /[/\\]/.test(frame) &&
+      !frame.includes("node:") &&
+      !/[/\\]node_modules[/\\]/.test(frame) &&
+      !DISTSIM_FOLDERS.some((folder) => frame.includes(folder));
+    if (isModels) return frame;
+  }
+  return null;
+}
+
+/** Bytes for a reader: 812 B, 4.6 MB, 4.6 GB. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** `word` as one shell word: as is when it is plain, else in single quotes. */
@@ -287,14 +370,27 @@ async function runInSlices(
   let last: RunSummary | null = null;
   let stopped: RunOutcome["stopped"] = null;
   let error: Error | null = null;
+  // A warm-up runs as its own stretch, then the statistics reset: what `run({ warmup })` does
+  // in one call, which a run in slices cannot ask for (each slice would restart it).
+  let warmupEnd =
+    options.warmup === undefined ? undefined : (sim.nowNs + Math.round(options.warmup * 1e9)) / 1e9;
   try {
     for (;;) {
       if (interrupted) {
         stopped = "interrupted";
         break;
       }
-      last = sim.run({ ...(until === undefined ? {} : { until }), maxEvents: sliceEvents });
-      if (last.reason !== "event-limit") break;
+      const horizon = warmupEnd ?? until;
+      last = sim.run({
+        ...(horizon === undefined ? {} : { until: horizon }),
+        maxEvents: sliceEvents,
+      });
+      if (last.reason !== "event-limit") {
+        if (warmupEnd === undefined) break;
+        warmupEnd = undefined;
+        sim.resetStats();
+        continue;
+      }
       progress?.update(sim.eventsProcessed - startEvents, startNs);
       const heap = heapUsed();
       if (heap > heapLimitBytes) {

@@ -20,20 +20,34 @@ export function traceJsonLine(record: TraceRecord): string {
   return JSON.stringify(record);
 }
 
-/** Subscribes to `sim`'s trace and writes it to `path`; call the result to finish the file. */
-export function writeTraceFile(sim: Simulation, path: string): () => void {
+/** What a trace file holds once finished. */
+export interface TraceFileSize {
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/**
+ * Subscribes to `sim`'s trace and writes it to `path`; call the result to finish the file,
+ * which returns its size (the CLI prints it: a long run's trace runs to gigabytes).
+ */
+export function writeTraceFile(sim: Simulation, path: string): () => TraceFileSize {
   const fd = openSync(path, "w");
   let buffer = "";
+  let records = 0;
+  let bytes = 0;
+  const flush = () => {
+    bytes += writeSync(fd, buffer);
+    buffer = "";
+  };
   const unsubscribe = sim.onTrace((record) => {
     buffer += `${traceJsonLine(record)}\n`;
-    if (buffer.length >= FLUSH_CHARS) {
-      writeSync(fd, buffer);
-      buffer = "";
-    }
+    records++;
+    if (buffer.length >= FLUSH_CHARS) flush();
   });
   return () => {
     unsubscribe();
-    writeSync(fd, buffer);
+    flush();
     closeSync(fd);
+    return { records, bytes };
   };
 }

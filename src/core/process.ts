@@ -418,7 +418,7 @@ export class Process<R = unknown> implements FutureListener {
    * generator's prototype, so nothing is kept per process for it) or the function given to
    * `start`, with the first line of its source, and the message whose handling started it.
    */
-  private whereDefined(): string {
+  private whereDefined(withSource = true): string {
     const made = Object.getPrototypeOf(this.generator) as object | null;
     let where: string | null = null;
     for (
@@ -429,13 +429,16 @@ export class Process<R = unknown> implements FutureListener {
       for (const key of Object.getOwnPropertyNames(o)) {
         const value = Object.getOwnPropertyDescriptor(o, key)?.value as { prototype?: unknown };
         if (typeof value === "function" && value.prototype === made) {
-          where = `${this.entity.constructor.name}.${key}: ${sourceHead(value)}`;
+          where = `${this.entity.constructor.name}.${key}${withSource ? `: ${sourceHead(value)}` : ""}`;
           break;
         }
       }
     }
     if (where === null) {
-      where = this.body === null ? `a generator named "${this.name}"` : sourceHead(this.body);
+      where =
+        this.body === null || !withSource
+          ? `a generator named "${this.name}"`
+          : sourceHead(this.body);
     }
     return this.causeId > 0 ? `${where}, started while handling message ${this.causeId}` : where;
   }
@@ -456,12 +459,33 @@ export class Process<R = unknown> implements FutureListener {
     this.entity._unlinkProcess(this);
     sim._procs.release(this.pid);
     if (sim._tracing) this.traceEnd("failed");
+    const site = this.yieldSite();
+    // The source's first line helps only where no file:line does (and under tsx it is the
+    // compiled text, a minified one-liner).
+    const runs = this.whereDefined(site === "");
+    let what: string;
+    if (isGenerator(yielded)) {
+      what = `yielded a generator object${site}: did you mean yield* (yield* this.call(...), yield* this.method())? A generator runs only when delegated to with yield*`;
+    } else if (typeof yielded === "number" && yielded >= 0) {
+      what = `yielded ${describeValue(yielded)}${site}: too far; a wait must wake by t=${formatTimeNs(MAX_TIME_NS)}`;
+    } else {
+      what = `yielded ${describeValue(yielded)}${site}; a process may yield a number of seconds (>= 0), a SimFuture or a Process`;
+    }
     throw new SimulationError(
-      `process "${this.name}" yielded ${describeValue(yielded)}${this.yieldSite()}; a process may yield a number of seconds (>= 0, waking by t=${formatTimeNs(MAX_TIME_NS)}), a SimFuture or a Process. The process runs ${this.whereDefined()}`,
+      `process "${this.name}" ${what}. The process runs ${runs}`,
       this.entity.name,
       sim.nowNs,
     );
   }
+}
+
+/** A generator object (what calling a generator function returns), not yet delegated to. */
+function isGenerator(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const g = value as { next?: unknown; throw?: unknown; return?: unknown };
+  return (
+    typeof g.next === "function" && typeof g.throw === "function" && typeof g.return === "function"
+  );
 }
 
 /** The first line of a function's source text (engines keep it exactly), shortened. */

@@ -26,6 +26,11 @@ export interface RunInfo {
   readonly finished: boolean;
   /** Why an unfinished run stopped: the model failed (a runaway guard included), or Ctrl-C. */
   readonly stopped?: "failed" | "interrupted";
+  /**
+   * Why an unfinished run stopped, in words: "failed: <the error>" or "interrupted (Ctrl-C)".
+   * Read this, not the summary's `reason`, for a run that did not finish.
+   */
+  readonly stopReason?: string;
   /** The error that stopped an unfinished run, as the engine reported it. */
   readonly error?: string;
   /** The horizon asked for, in seconds; absent for a run to the end of its work. */

@@ -7,10 +7,11 @@
  * is run through `distsim run` here too (test/packedPackage.test.ts installs the packed package
  * into such a project and runs its test).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { distsimSource } from "../../src/cli/initCommand.js";
 import { ExitCode, main } from "../../src/cli/program.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -48,7 +49,8 @@ describe("distsim init", () => {
     expect(manifest).toMatchObject({
       name: "my-sims",
       type: "module",
-      dependencies: { distsim: `^${own.version}` },
+      // Run from this checkout (not a registry install): the checkout is what installs.
+      dependencies: { distsim: `file:${realpathSync(root)}` },
       devDependencies: {
         tsx: own.dependencies.tsx,
         typescript: own.devDependencies.typescript,
@@ -64,6 +66,46 @@ describe("distsim init", () => {
       expect.objectContaining({ module: "NodeNext", strict: true }),
     );
     expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("npx distsim run model.ts");
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toContain(
+      `takes distsim from \`file:${realpathSync(root)}\``,
+    );
+    expect(out).toContain(`distsim dependency: file:${realpathSync(root)}`);
+  });
+
+  it("depends on where an installed distsim came from, as npm recorded it", () => {
+    // A project that installed distsim from a tarball (npx's cache is laid out the same way).
+    const project = join(scratch, "installer");
+    const installed = join(project, "node_modules", "distsim");
+    mkdirSync(installed, { recursive: true });
+    const lock = (resolved: string) =>
+      writeFileSync(
+        join(project, "node_modules", ".package-lock.json"),
+        JSON.stringify({ packages: { "node_modules/distsim": { version: "0.1.0", resolved } } }),
+      );
+    lock("file:../tarballs/distsim-0.1.0.tgz");
+    expect(distsimSource("0.1.0", installed).spec).toBe(
+      `file:${join(scratch, "tarballs/distsim-0.1.0.tgz")}`,
+    );
+    lock("https://registry.npmjs.org/distsim/-/distsim-0.1.0.tgz");
+    expect(distsimSource("0.1.0", installed).spec).toBe("^0.1.0");
+    expect(distsimSource("0.1.0", join(scratch, "a-checkout")).spec).toBe(
+      `file:${join(scratch, "a-checkout")}`,
+    );
+  });
+
+  it("--distsim sets the dependency: a path as file:, an npm spec as given", async () => {
+    const tarball = join(scratch, "distsim-9.9.9.tgz");
+    writeFileSync(tarball, "");
+    const fromFile = join(scratch, "from-file");
+    expect((await run(["init", fromFile, "--distsim", tarball])).code).toBe(ExitCode.ok);
+    expect(JSON.parse(readFileSync(join(fromFile, "package.json"), "utf8")).dependencies).toEqual({
+      distsim: `file:${tarball}`,
+    });
+    const fromSpec = join(scratch, "from-spec");
+    expect((await run(["init", fromSpec, "--distsim", "^0.2.0"])).code).toBe(ExitCode.ok);
+    expect(JSON.parse(readFileSync(join(fromSpec, "package.json"), "utf8")).dependencies).toEqual({
+      distsim: "^0.2.0",
+    });
   });
 
   it("the model it writes runs through distsim run", async () => {
@@ -104,6 +146,6 @@ describe("distsim init", () => {
   });
 
   it("is in the usage text", async () => {
-    expect((await run(["--help"])).out).toContain("distsim init [dir] [--force]");
+    expect((await run(["--help"])).out).toContain("distsim init [dir] [--force] [--distsim SPEC]");
   });
 });

@@ -583,17 +583,168 @@ describe("distsim catalog", () => {
       expect(err).toContain(`no entry named "${name}".`);
       return err;
     };
-    expect(await suggest("server")).toContain("Near names: Server, AsyncServer.");
+    expect(await suggest("Serer")).toContain("Near names: Server.");
     expect(await suggest("LoadBalancr")).toContain("Near names: LoadBalancer.");
     expect(await suggest("circuit")).toContain("Near names: CircuitBreaker.");
     expect(await suggest("Queu")).toMatch(/Near names: Queue, [A-Za-z, ]*BoundedQueue/);
-    // Nothing in the catalog is a cache: say so, and name the nearest spellings anyway.
-    expect(await suggest("Cache")).toMatch(/Nothing near it; nearest by spelling: \w+, \w+, \w+\./);
+    // Nothing in the catalog is a cache: say so, with where to look, and suggest no unrelated
+    // spellings ("Ack, Cancel, Nack").
+    const cache = await suggest("Cache");
+    expect(cache).toContain("Nothing in the catalog is near it.");
+    expect(cache).toContain("distsim catalog list --implemented");
+    expect(cache).not.toContain("Near names");
+  });
+
+  it("show finds a name in any case", async () => {
+    const exact = await run(["catalog", "show", "Server"]);
+    expect(exact.code).toBe(ExitCode.ok);
+    expect(await run(["catalog", "show", "server"])).toEqual(exact);
+    expect(await run(["catalog", "show", "LOADBALANCER"])).toMatchObject({ code: ExitCode.ok });
+  });
+
+  it("graph refuses a group that does not exist, saying what a group is", async () => {
+    const { code, out, err } = await run(["catalog", "graph", "--group", "nope"]);
+    expect(code).toBe(ExitCode.usage);
+    expect(out).toBe("");
+    expect(err).toContain('no group named "nope"');
+    expect(err).toContain("A group is the family an entry is installed with");
   });
 
   it("refuses an unknown entry, layer or action", async () => {
     expect((await run(["catalog", "show", "Nope"])).err).toContain('no entry named "Nope"');
     expect((await run(["catalog", "graph", "--layer", "cloud"])).code).toBe(ExitCode.usage);
     expect((await run(["catalog", "paint"])).err).toContain('unknown action "paint"');
+  });
+});
+
+describe("distsim run: what a user reads when something goes wrong", () => {
+  it("a usage error is one line and a hint, not the whole usage", async () => {
+    const { code, err } = await run(["run"]);
+    expect(code).toBe(ExitCode.usage);
+    expect(err).toBe(
+      "distsim: run takes exactly one model file\n(run distsim --help for the usage)\n",
+    );
+  });
+
+  it("a negative value reaches distsim's own check; a missing value is named", async () => {
+    const model = join(models, "queue.ts");
+    expect((await run(["run", model, "--seed", "-3"])).err).toContain(
+      "distsim: --seed must be an integer >= 0; given -3\n",
+    );
+    expect((await run(["run", model, "--until", "-1"])).err).toContain(
+      "--until must be a number of seconds >= 0; given -1",
+    );
+    const missing = await run(["run", model, "--seed", "--quiet"]);
+    expect(missing.code).toBe(ExitCode.usage);
+    expect(missing.err).toContain("--seed needs a value");
+    expect((await run(["run", model, "--until"])).err).toContain("--until needs a value");
+  });
+
+  it("a failed run says so in the run block of the JSON, not only the engine's last reason", async () => {
+    const json = scratchFile("failing.json");
+    await run(["run", join(models, "failing.ts"), "--json", json]);
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    expect(record.run.stopReason).toMatch(/^failed: .*checksum mismatch/);
+  });
+
+  it("an error thrown in a process names the model's line, once", () => {
+    // Through the built binary, as a user runs it (vitest's own stack handling drops the line).
+    const file = join(models, "throwsInProcess.ts");
+    const cli = spawnSync(process.execPath, [join(root, "dist/cli/main.js"), "run", file], {
+      encoding: "utf8",
+    });
+    expect(cli.status).toBe(ExitCode.modelFailed);
+    expect(cli.stderr).toContain(
+      `process "work" failed: Cannot read properties of undefined (reading 'foo')\n  at App.handle (${file}:8:`,
+    );
+    expect(cli.stderr).not.toContain("caused by");
+  });
+
+  it("the command that reproduces a failure carries every flag that changes the run", async () => {
+    const { err } = await run([
+      "run",
+      join(models, "failing.ts"),
+      "--seed",
+      "12",
+      "--until",
+      "30",
+      "--max-heap-mb",
+      "500",
+      "--param",
+      "rate=5",
+    ]);
+    expect(err).toContain(
+      `seed 12 reproduces it: distsim run ${join(models, "failing.ts")} --seed 12 --until 30 --param rate=5 --max-heap-mb 500\n`,
+    );
+  });
+
+  it("--warmup resets the statistics that many seconds in, the same for any slice size", async () => {
+    const metricsOf = async (args: string[], sliceEvents?: number) => {
+      const json = scratchFile("warm.json");
+      const code = await runCommand(
+        {
+          file: join(models, "queue.ts"),
+          seed: 3,
+          json,
+          quiet: true,
+          ...(sliceEvents === undefined ? {} : { sliceEvents }),
+          ...(args.length === 0 ? {} : { warmup: Number(args[0]) }),
+        },
+        { out: () => {}, err: () => {}, isTTY: false },
+      );
+      expect(code).toBe(ExitCode.ok);
+      const record = JSON.parse(readFileSync(json, "utf8"));
+      return {
+        trace: record.summary.traceHash as string,
+        received: record.summary.entities.find((e: { name: string }) => e.name === "server")
+          .counters.received as number,
+      };
+    };
+    const cold = await metricsOf([]);
+    const warm = await metricsOf(["20"]);
+    expect(warm.trace).toBe(cold.trace);
+    // About 10 requests a second: a third of the 30 s run is measured.
+    expect(warm.received).toBeGreaterThan(0);
+    expect(warm.received).toBeLessThan(cold.received / 2);
+    expect(await metricsOf(["20"], 37)).toEqual(warm);
+    const cli = await run(["run", join(models, "queue.ts"), "--warmup", "10", "--quiet"]);
+    expect(cli.code).toBe(ExitCode.ok);
+    expect((await run(["run", join(models, "queue.ts"), "--warmup", "40"])).err).toContain(
+      "--warmup 40 ends after the run's horizon, until=30s",
+    );
+    expect((await run(["run", join(models, "failing.ts"), "--warmup", "1"])).err).toContain(
+      "--warmup needs a horizon",
+    );
+  });
+
+  it("--trace says how much it wrote", async () => {
+    const path = scratchFile("trace.jsonl");
+    const { out } = await run(["run", join(models, "queue.ts"), "--until", "5", "--trace", path]);
+    const text = readFileSync(path, "utf8");
+    const records = text.trimEnd().split("\n").length;
+    const kB = (Buffer.byteLength(text) / 1000).toFixed(1);
+    expect(out).toContain(`wrote ${path} (${kB} kB, ${records.toLocaleString("en-US")} records)`);
+  });
+
+  it("output to a reader that went away (| head) ends quietly, with the command's code and files", () => {
+    const json = scratchFile("piped.json");
+    const piped = (args: string) =>
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `"${process.execPath}" "${join(root, "dist/cli/main.js")}" ${args} | true; exit \${PIPESTATUS[0]}`,
+        ],
+        { encoding: "utf8" },
+      );
+    const list = piped("catalog list");
+    expect(list.stderr).toBe("");
+    expect(list.status).toBe(ExitCode.ok);
+    const runPiped = piped(`run "${join(models, "queue.ts")}" --json "${json}"`);
+    expect(runPiped.stderr).not.toContain("EPIPE");
+    expect(runPiped.status).toBe(ExitCode.ok);
+    expect(JSON.parse(readFileSync(json, "utf8")).run.finished).toBe(true);
+    const failed = piped(`run "${join(models, "failing.ts")}"`);
+    expect(failed.status).toBe(ExitCode.modelFailed);
   });
 });

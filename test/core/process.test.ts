@@ -587,6 +587,55 @@ describe("Process: failures and bad yields", () => {
     expect(failure(sim).message).toMatch(/entity "node" at t=9000000s: .*yielded 9000000/);
   });
 
+  it("a process yielding a generator (a forgotten *) is told to delegate with yield*", () => {
+    class App extends Entity<number> {
+      *lookup() {
+        yield 1;
+      }
+      override *handle() {
+        yield this.lookup() as never;
+      }
+    }
+    const sim = new Simulation({ seed: 1 });
+    sim.send(new App(sim, "app"), "work", 1);
+    const message = failure(sim).message;
+    expect(message).toMatch(/process "work" yielded a generator object: did you mean yield\*/);
+    expect(message).not.toContain(" instance");
+    // The horizon is news only for a number too large.
+    expect(message).not.toContain("waking by");
+  });
+
+  it("only a number too large is told the horizon a wait must wake by", () => {
+    const { sim, entity } = setup();
+    entity.start(function* () {
+      yield 1e10;
+    });
+    expect(failure(sim).message).toMatch(/yielded 10000000000: too far; a wait must wake by t=/);
+    const { sim: other, entity: node } = setup();
+    node.start(function* () {
+      yield -1;
+    });
+    expect(failure(other).message).not.toContain("wake by");
+  });
+
+  it("with the file and line known, the message leaves out the method's source text", () => {
+    installGeneratorLocator();
+    try {
+      class Worker extends Entity<number> {
+        override *handle() {
+          yield "soon" as never;
+        }
+      }
+      const sim = new Simulation({ seed: 1 });
+      sim.send(new Worker(sim, "worker"), "job", 1);
+      const message = failure(sim).message;
+      expect(message).toMatch(/yielded "soon" at .*process\.test\.ts:\d+:\d+;/);
+      expect(message).toMatch(/The process runs Worker\.handle, started while handling message 1$/);
+    } finally {
+      setGeneratorLocator(null);
+    }
+  });
+
   it("an error nobody waits for fails the run at its simulated time, with the cause", () => {
     const { sim, entity } = setup();
     const cause = new Error("disk on fire");
