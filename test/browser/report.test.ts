@@ -214,7 +214,8 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
     it("has a run table with seed, parameters, times, events and the trace hash, and flags a partial run", async () => {
       const { page } = opened;
       const banner = await page.locator("#partial-banner").textContent();
-      expect(banner).toContain("PARTIAL RUN: stopped before its end (interrupted (Ctrl-C))");
+      expect(banner).toContain("PARTIAL RUN: stopped before its end, at t = 0:01:00 (60 s).");
+      expect(banner).toContain("Why: interrupted (Ctrl-C)");
       const rows = Object.fromEntries(
         (await page
           .locator("table.run tr")
@@ -226,7 +227,8 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
         model: "collapse.ts",
         seed: "3",
         parameters: "rate = 40, timeout = 0.5",
-        run: "PARTIAL: stopped before its end (interrupted (Ctrl-C))",
+        run: "PARTIAL: stopped before its end",
+        stopped: "at t = 0:01:00 (60 s): interrupted (Ctrl-C)",
         "simulated time": "0:01:00 (60 s)",
         "wall time": "0:20:34.5 (1,235 s)",
         "trace hash": expect.stringMatching(/^[0-9a-f]{16}$/),
