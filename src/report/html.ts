@@ -140,6 +140,21 @@ const noDataPlugin = {
 };
 
 const plots = [];
+const CHART_HEIGHT = 280;
+// The chart fills its container, down to a width where its axes still leave room to plot.
+const chartWidth = (host) => Math.max(240, Math.floor(host.clientWidth));
+
+// Charts follow their container's width: a narrow window, a rotated phone, a resized pane.
+const resizeObserver =
+  typeof ResizeObserver === "function"
+    ? new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const plot = plots[Number(entry.target.dataset.index)];
+          const width = chartWidth(entry.target);
+          if (plot && plot.width !== width) plot.setSize({ width, height: CHART_HEIGHT });
+        }
+      })
+    : null;
 
 function draw(chart, index, logScale) {
   const host = document.getElementById("chart-" + index);
@@ -173,8 +188,8 @@ function draw(chart, index, logScale) {
   const format = valueFormatter(chart.valueFormat);
   const plot = new uPlot(
     {
-      width: Math.max(480, host.clientWidth),
-      height: 280,
+      width: chartWidth(host),
+      height: CHART_HEIGHT,
       scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
       axes: [
         {
@@ -202,7 +217,9 @@ function draw(chart, index, logScale) {
     host,
   );
   host.dataset.logScale = String(logScale);
+  host.dataset.index = String(index);
   plots[index] = plot;
+  resizeObserver?.observe(host);
 }
 
 report.charts.forEach((chart, index) => {
@@ -403,6 +420,7 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0
 .table-scroll th:first-child, .table-scroll td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
 .table-scroll .run td, .table-scroll .text { text-align: left; }
 /* The run table's values are sentences (a whole error message, a model's path): they wrap. */
+.table-scroll .run td { vertical-align: top; }
 .table-scroll .run td:last-child { white-space: normal; overflow-wrap: anywhere; }
 /* A component with many metrics makes a wide table: it scrolls, the page does not. */
 .table-scroll { overflow-x: auto; max-width: 100%; }
