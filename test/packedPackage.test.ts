@@ -3,7 +3,8 @@
  * (`npm pack`) installs into a new project outside the repository; in the CommonJS project
  * `npm init -y` makes, `require("distsim")` works, TypeScript finds the types for it, and a
  * model runs through the installed CLI (`npx distsim run`), also a model kept in a folder with
- * no node_modules at all; `distsim init` makes a project whose model runs, whose test passes
+ * no node_modules at all; an example runs from node_modules/distsim/examples with `npx tsx`;
+ * `distsim init` makes a project whose model runs, whose test passes
  * and which type-checks.
  * Method: `npm pack` the repository (already built: `npm test` builds before vitest), install
  * the tarball with npm into folders under os.tmpdir() (--prefer-offline: the tools the projects
@@ -11,7 +12,15 @@
  * reachable otherwise, as in CI), and run everything in child processes, as a user would.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -108,6 +117,12 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
     for (const doc of ["README.md", "docs/using-distsim.md", "docs/guide.md"]) {
       expect(existsSync(join(installed, doc)), doc).toBe(true);
     }
+  });
+
+  it("the examples come with the package and run where it is installed (npx tsx: tsx comes with distsim)", () => {
+    const example = "node_modules/distsim/examples/server/bounded-queue.ts";
+    const out = sh("npx", ["--no", "tsx", example], userProject);
+    expect(out).toBe(readFileSync(join(root, "examples/server/bounded-queue.out"), "utf8"));
   });
 
   it("TypeScript type-checks a model against the require types", () => {
