@@ -406,7 +406,7 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
 <style>${library.styles}</style>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1000px; padding: 0 16px; color: #222; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0 4px; }
+h1 { font-size: 22px; margin-bottom: 4px; overflow-wrap: anywhere; } h2 { font-size: 16px; margin: 24px 0 4px; }
 .subtitle { color: #555; margin-top: 0; }
 .note { color: #555; margin: 0 0 6px; }
 .no-data { border: 1px dashed #bbb; color: #666; padding: 24px; text-align: center; background: #fafafa; }

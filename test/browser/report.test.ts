@@ -290,7 +290,9 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
 
   it("fits its charts to a narrow window, and follows the window when it widens", async () => {
     const run = collapseRun();
-    const input = reportFromRun(run.sim, run.summary, "Collapse, narrow", "server down 20-40 s", {
+    // A title as distsim run writes it: the model's path, one long word.
+    const title = "distsim run /home/someone/projects/capacity/models/collapse-at-peak.ts";
+    const input = reportFromRun(run.sim, run.summary, title, "server down 20-40 s", {
       markers: run.markers,
     });
     const { page, errors } = await open(writeReport(input, join(out, "report-narrow.html")), 420);
