@@ -3,8 +3,9 @@
  * (`npm pack`) installs into a new project outside the repository; in the CommonJS project
  * `npm init -y` makes, `require("distsim")` works, TypeScript finds the types for it, and a
  * model runs through the installed CLI (`npx distsim run`), also a model kept in a folder with
- * no node_modules at all; `distsim init` makes a project that `npm install` alone installs
- * (its distsim is the tarball), whose model runs, whose test passes and which type-checks.
+ * no node_modules at all; an example runs from node_modules/distsim/examples with `npx tsx`;
+ * `distsim init` makes a project that `npm install` alone installs (its distsim is the
+ * tarball), whose model runs, whose test passes and which type-checks.
  * Method: `npm pack` the repository (already built: `npm test` builds before vitest), install
  * the tarball with npm into folders under os.tmpdir() (--prefer-offline: the tools the projects
  * need are the versions the repository installs, so npm's cache has them; the registry must be
@@ -126,6 +127,12 @@ describe("the packed package in a CommonJS project (npm init -y)", { timeout: SL
     );
     const onInstall = ["preinstall", "install", "postinstall", "prepare"];
     expect(Object.keys(manifest.scripts).filter((name) => onInstall.includes(name))).toEqual([]);
+  });
+
+  it("the examples come with the package and run where it is installed (npx tsx: tsx comes with distsim)", () => {
+    const example = "node_modules/distsim/examples/server/bounded-queue.ts";
+    const out = sh("npx", ["--no", "tsx", example], userProject);
+    expect(out).toBe(readFileSync(join(root, "examples/server/bounded-queue.out"), "utf8"));
   });
 
   it("TypeScript type-checks a model against the require types", () => {

@@ -12,7 +12,7 @@
 import type { Entity } from "../core/entity.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { type EntitySeries, runRecord } from "../metrics/export.js";
-import { Histogram } from "../metrics/histogram.js";
+import type { Histogram } from "../metrics/histogram.js";
 import { formatMetric, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type {
   ReportChart,
@@ -199,7 +199,7 @@ function percentileTable(sim: Simulation, summary: RunSummary): ReportTable | nu
       const reported = QUANTILES.some((q) => `${q}${measure.suffix}` in e.metrics);
       if (!reported) continue;
       const histogram = histogramOf(sim.entity(e.name), measure.property);
-      const read = (name: string, fromHistogram: (h: Histogram) => number) => {
+      const read = (name: string, fromHistogram: (h: HistogramReading) => number) => {
         if (histogram !== null) return histogram.count > 0 ? fromHistogram(histogram) : Number.NaN;
         const value = e.metrics[`${name}${measure.suffix}`];
         return typeof value === "number" ? value : Number.NaN;
@@ -245,13 +245,27 @@ function percentileTable(sim: Simulation, summary: RunSummary): ReportTable | nu
   };
 }
 
+/** What the percentile table reads from a histogram. */
+type HistogramReading = Pick<Histogram, "count" | "mean" | "p50" | "p90" | "p99" | "p999" | "max">;
+
+const READINGS = ["count", "mean", "p50", "p90", "p99", "p999", "max"] as const;
+
+/**
+ * The entity's histogram under `property`, recognised by its shape, not by `instanceof`: a
+ * model run by `distsim run` is loaded through tsx with its own copy of distsim's modules, so
+ * its histograms are instances of another `Histogram` class than this module's.
+ */
 function histogramOf(
   entity: Entity<unknown, unknown> | undefined,
   property: string,
-): Histogram | null {
+): HistogramReading | null {
   if (entity === undefined) return null;
   const value = (entity as unknown as Record<string, unknown>)[property];
-  return value instanceof Histogram ? value : null;
+  if (typeof value !== "object" || value === null) return null;
+  const candidate = value as Record<string, unknown>;
+  return READINGS.every((reading) => typeof candidate[reading] === "number")
+    ? (value as HistogramReading)
+    : null;
 }
 
 /**

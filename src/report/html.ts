@@ -140,6 +140,21 @@ const noDataPlugin = {
 };
 
 const plots = [];
+const CHART_HEIGHT = 280;
+// The chart fills its container, down to a width where its axes still leave room to plot.
+const chartWidth = (host) => Math.max(240, Math.floor(host.clientWidth));
+
+// Charts follow their container's width: a narrow window, a rotated phone, a resized pane.
+const resizeObserver =
+  typeof ResizeObserver === "function"
+    ? new ResizeObserver((entries) => {
+        for (const entry of entries) {
+          const plot = plots[Number(entry.target.dataset.index)];
+          const width = chartWidth(entry.target);
+          if (plot && plot.width !== width) plot.setSize({ width, height: CHART_HEIGHT });
+        }
+      })
+    : null;
 
 function draw(chart, index, logScale) {
   const host = document.getElementById("chart-" + index);
@@ -173,8 +188,8 @@ function draw(chart, index, logScale) {
   const format = valueFormatter(chart.valueFormat);
   const plot = new uPlot(
     {
-      width: Math.max(480, host.clientWidth),
-      height: 280,
+      width: chartWidth(host),
+      height: CHART_HEIGHT,
       scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
       axes: [
         {
@@ -202,7 +217,9 @@ function draw(chart, index, logScale) {
     host,
   );
   host.dataset.logScale = String(logScale);
+  host.dataset.index = String(index);
   plots[index] = plot;
+  resizeObserver?.observe(host);
 }
 
 report.charts.forEach((chart, index) => {
@@ -259,16 +276,16 @@ function runRows(summary: RunSummary | undefined, run: ReportRunInfo | undefined
   }
   if (run !== undefined || summary !== undefined) {
     const finished = run?.finished ?? true;
-    const why = run?.stopReason;
-    rows.push([
-      "run",
-      finished
-        ? `finished${why === undefined ? "" : ` (${why})`}`
-        : `PARTIAL: stopped before its end${why === undefined ? "" : ` (${why})`}`,
-    ]);
+    rows.push(["run", finished ? "finished" : "PARTIAL: stopped before its end"]);
   }
+  // The caller's reason comes first: a run made of slices (distsim run) that failed ended its
+  // last slice at the slice's event limit, which is not why the run stopped.
+  const why = run?.stopReason;
   if (summary !== undefined) {
-    rows.push(["stopped", `${summary.reason} at t = ${formatDuration(summary.time)}`]);
+    const at = `at t = ${formatDuration(summary.time)}`;
+    rows.push(["stopped", why === undefined ? `${summary.reason} ${at}` : `${at}: ${why}`]);
+  } else if (why !== undefined) {
+    rows.push(["stopped", why]);
   }
   const simulated = run?.simulatedSeconds ?? summary?.simulatedSeconds;
   if (simulated !== undefined) rows.push(["simulated time", formatDuration(simulated)]);
@@ -365,8 +382,13 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
     hasData: chart.series.some((s) => s.points.some(([, v]) => isData(v))),
     series: chart.series,
   }));
+  const stoppedAt =
+    input.summary === undefined ? "" : `, at t = ${escapeHtml(formatDuration(input.summary.time))}`;
+  const why = input.run?.stopReason;
+  // The reason is the caller's text, often a whole error message with its own punctuation: a
+  // paragraph of its own, not a parenthesis inside a sentence.
   const banner = partial
-    ? `<p class="partial" id="partial-banner">PARTIAL RUN: stopped before its end${input.run?.stopReason === undefined ? "" : ` (${escapeHtml(input.run.stopReason)})`}. Every number below covers only the simulated time that ran${input.summary === undefined ? "" : `, to t = ${escapeHtml(formatDuration(input.summary.time))}`}.</p>`
+    ? `<div class="partial" id="partial-banner"><p>PARTIAL RUN: stopped before its end${stoppedAt}. Every number below covers only the simulated time that ran.</p>${why === undefined ? "" : `<p class="why">Why: ${escapeHtml(why)}</p>`}</div>`
     : "";
   // Each function under the name the page calls it by, even if a bundler renamed it.
   const formatters = Object.entries(PAGE_FORMATTERS)
@@ -384,11 +406,12 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
 <style>${library.styles}</style>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px auto; max-width: 1000px; padding: 0 16px; color: #222; }
-h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0 4px; }
+h1 { font-size: 22px; margin-bottom: 4px; overflow-wrap: anywhere; } h2 { font-size: 16px; margin: 24px 0 4px; }
 .subtitle { color: #555; margin-top: 0; }
 .note { color: #555; margin: 0 0 6px; }
 .no-data { border: 1px dashed #bbb; color: #666; padding: 24px; text-align: center; background: #fafafa; }
-.partial { background: #fff3e0; border-left: 4px solid #e65100; padding: 8px 12px; font-weight: 600; }
+.partial { background: #fff3e0; border-left: 4px solid #e65100; padding: 8px 12px; overflow-wrap: anywhere; }
+.partial p { margin: 0; } .partial p:first-child { font-weight: 600; } .partial .why { margin-top: 4px; }
 .log-toggle { font-size: 12px; color: #444; user-select: none; }
 /* Report tables only: uPlot's legend is a table too, with styles of its own. */
 /* Separate borders: a sticky cell of a collapsed table leaves its border behind in Chromium. */
@@ -396,6 +419,9 @@ h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 16px; margin: 24px 0
 .table-scroll th, .table-scroll td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .table-scroll th:first-child, .table-scroll td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
 .table-scroll .run td, .table-scroll .text { text-align: left; }
+/* The run table's values are sentences (a whole error message, a model's path): they wrap. */
+.table-scroll .run td { vertical-align: top; }
+.table-scroll .run td:last-child { white-space: normal; overflow-wrap: anywhere; }
 /* A component with many metrics makes a wide table: it scrolls, the page does not. */
 .table-scroll { overflow-x: auto; max-width: 100%; }
 .chart { width: 100%; min-height: 300px; }

@@ -8,7 +8,7 @@
  * lines; a series with no data says "No data" instead of drawing a blank box; a log-scale toggle
  * redraws a latency chart; a two-hour run's time axis reads h:mm; numbers are grouped and
  * rounded; the run table has seed, parameters, simulated and wall time, events, the trace hash,
- * and says when a run is partial.
+ * and says when a run is partial; charts fit a 420 px window and follow it when it widens.
  * Method: write the reports of the runs in test/report/reportModels.ts and of
  * `examples/resilience/retry-storm.ts` (run as a user would, in a scratch directory), open each
  * in headless Debian Chromium through playwright-core with every network request refused, and
@@ -71,8 +71,8 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
     await browser?.close();
   });
 
-  async function open(path: string): Promise<OpenPage> {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+  async function open(path: string, width = 1100): Promise<OpenPage> {
+    const page = await browser.newPage({ viewport: { width, height: 1000 } });
     const errors: string[] = [];
     const requests: string[] = [];
     await page.route("**/*", (route) => {
@@ -214,7 +214,8 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
     it("has a run table with seed, parameters, times, events and the trace hash, and flags a partial run", async () => {
       const { page } = opened;
       const banner = await page.locator("#partial-banner").textContent();
-      expect(banner).toContain("PARTIAL RUN: stopped before its end (interrupted (Ctrl-C))");
+      expect(banner).toContain("PARTIAL RUN: stopped before its end, at t = 0:01:00 (60 s).");
+      expect(banner).toContain("Why: interrupted (Ctrl-C)");
       const rows = Object.fromEntries(
         (await page
           .locator("table.run tr")
@@ -226,7 +227,8 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
         model: "collapse.ts",
         seed: "3",
         parameters: "rate = 40, timeout = 0.5",
-        run: "PARTIAL: stopped before its end (interrupted (Ctrl-C))",
+        run: "PARTIAL: stopped before its end",
+        stopped: "at t = 0:01:00 (60 s): interrupted (Ctrl-C)",
         "simulated time": "0:01:00 (60 s)",
         "wall time": "0:20:34.5 (1,235 s)",
         "trace hash": expect.stringMatching(/^[0-9a-f]{16}$/),
@@ -285,6 +287,40 @@ describe.runIf(browserAvailable)("an honest report, in Chromium", () => {
       expect(wide).toBeLessThanOrEqual(1100);
     });
   });
+
+  it("fits its charts to a narrow window, and follows the window when it widens", async () => {
+    const run = collapseRun();
+    // A title as distsim run writes it: the model's path, one long word.
+    const title = "distsim run /home/someone/projects/capacity/models/collapse-at-peak.ts";
+    const input = reportFromRun(run.sim, run.summary, title, "server down 20-40 s", {
+      markers: run.markers,
+    });
+    const { page, errors } = await open(writeReport(input, join(out, "report-narrow.html")), 420);
+    /** Each drawn chart's width and its container's, in CSS pixels. */
+    const widths = () =>
+      page.evaluate(
+        `window.distsimReport.plots.filter(Boolean).map((p) => [p.width, p.root.parentElement.clientWidth])`,
+      ) as Promise<[number, number][]>;
+    try {
+      await page.screenshot({ path: shot("narrow"), fullPage: true });
+      const narrow = await widths();
+      expect(narrow.length).toBeGreaterThanOrEqual(4);
+      for (const [plot, host] of narrow) {
+        expect(host).toBeLessThan(420);
+        expect(plot).toBe(host);
+      }
+      // Nothing pushes the page sideways: wide tables scroll inside their own box.
+      expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(420);
+      await page.setViewportSize({ width: 900, height: 1000 });
+      await page.waitForFunction(
+        "window.distsimReport.plots.filter(Boolean).every((p) => p.width > 700)",
+      );
+      for (const [plot, host] of await widths()) expect(plot).toBe(host);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 
   it("reads a two-hour run's time axis as h:mm", async () => {
     const run = twoHourRun();

@@ -4,12 +4,16 @@
  * window with no success is "no data", not left out; the percentile table has p50/p90/p99/p999
  * of every duration a component measures with the failure rate beside a client's latency;
  * crashes become markers; run details the caller knows (parameters, wall time, a partial run)
- * reach the input.
+ * reach the input. A model loaded with its own copy of distsim's modules (as `distsim run` loads
+ * one, through tsx) gets the same percentile table.
  * Method: build the report input from a run whose server is down from 20 s to 40 s (see
  * reportModels.ts) and check its charts, tables and markers as data; the browser test checks
- * how the page draws them.
+ * how the page draws them. The same run loaded through tsx's `tsImport` (a second instance of
+ * every module, the CLI's way) must give the same table.
  */
+import { tsImport } from "tsx/esm/api";
 import { describe, expect, it } from "vitest";
+import { Histogram } from "../../src/metrics/histogram.js";
 import { reportFromRun } from "../../src/report/fromRun.js";
 import type { ReportChart, ReportTable } from "../../src/report/reportInput.js";
 import { CRASH_AT_S, collapseRun, RECOVER_AT_S } from "./reportModels.js";
@@ -129,5 +133,20 @@ describe("reportFromRun", () => {
     });
     const bare = reportFromRun(run.sim, run.summary, "collapse");
     expect("run" in bare || "markers" in bare || "subtitle" in bare).toBe(false);
+  });
+
+  it("fills the percentile table for a model with its own copy of distsim (as distsim run loads one)", async () => {
+    const foreign = (await tsImport("./reportModels.ts", import.meta.url)) as {
+      collapseRun: typeof collapseRun;
+    };
+    const copy = foreign.collapseRun();
+    const latency = (copy.sim.entity("client") as unknown as { latency: unknown }).latency;
+    // The premise: its histograms are not instances of this module's Histogram.
+    expect(latency).not.toBeInstanceOf(Histogram);
+    const percentiles = reportFromRun(copy.sim, copy.summary, "copy").tables?.[0];
+    expect(percentiles?.title).toBe("Percentiles");
+    expect(percentiles?.rows).toEqual(table("Percentiles").rows);
+    // Every cell of a measure that saw values has a number (the idle sink saw none).
+    for (const row of percentiles!.rows.slice(0, 4)) expect(row.slice(2, 9)).not.toContain("–");
   });
 });

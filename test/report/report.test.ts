@@ -210,7 +210,9 @@ describe("HTML report, without a browser", () => {
       },
       library,
     );
-    expect(html).toContain("PARTIAL RUN: stopped before its end (&lt;guard&gt;)");
+    expect(html).toContain("PARTIAL RUN: stopped before its end.");
+    expect(html).toContain('<p class="why">Why: &lt;guard&gt;</p>');
+    expect(html).toMatch(/>stopped<\/td><td[^>]*>&lt;guard&gt;<\/td>/);
     expect(html).toContain(">a&lt;b = c&amp;d</td>");
     expect(html).toContain(">1:06:40 (4,000 s)</td>");
     expect(html).toContain('<td class="text">&lt;crash&gt;</td>');

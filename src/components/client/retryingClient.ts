@@ -19,6 +19,7 @@ import { TimeSeries } from "../../metrics/timeSeries.js";
 import type { Param } from "../../random/profile.js";
 import { type BudgetOptions, TokenBudget } from "../resilience/tokenBudget.js";
 import { failureKind } from "../shared/forwarder.js";
+import { queueRanAway } from "../shared/runaway.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireSeconds } from "../shared/validate.js";
 import { noRetry, type RetryPolicy } from "./retryPolicies.js";
@@ -108,6 +109,8 @@ export interface ClientStats {
 
 /** A retrying client's options, checked and defaulted. */
 export interface RetryingConfig {
+  /** The client in errors: `Client "api-client"`. */
+  readonly component: string;
   readonly timeout: TimeoutParam | null;
   readonly retryPolicy: RetryPolicy;
   readonly kind: string;
@@ -138,7 +141,7 @@ export function checkRetryingOptions(
   if (typeof kind !== "string") throw new ConfigError(component, "kind", "a string", kind);
   const retryBudget = TokenBudget.from(component, "retryBudget", options?.retryBudget);
   const window = requireSeconds(component, "window", options?.window ?? 1);
-  return { timeout, retryPolicy, kind, retryBudget, window };
+  return { component, timeout, retryPolicy, kind, retryBudget, window };
 }
 
 export abstract class RetryingClient<Req, Res> extends Entity<Req> {
@@ -147,6 +150,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
   protected readonly retryPolicy: RetryPolicy;
   protected readonly kind: string;
   private readonly retryBudget: TokenBudget | null;
+  private readonly component: string;
   private readonly backoff = this.random("backoff");
   protected counts = {
     requests: 0,
@@ -179,6 +183,7 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
     this.retryPolicy = config.retryPolicy;
     this.kind = config.kind;
     this.retryBudget = config.retryBudget;
+    this.component = config.component;
     this.latencySeries = new TimeSeries({ window: config.window });
     this.failureSeries = new TimeSeries({ window: config.window });
   }
@@ -316,6 +321,19 @@ export abstract class RetryingClient<Req, Res> extends Entity<Req> {
    */
   *issue(payload: Req): Generator<Yieldable, Res, unknown> {
     const c = this.counts;
+    // Requests in flight are a queue too, unbounded without a timeout: calls to a crashed
+    // server, or waiting in a server's growing queue, are held (a process, a future, a pending
+    // call each) until the run ends. Behind a server that queues them, this usually trips a
+    // request before the server's own guard would, so the hint names both.
+    if (c.inFlight >= this.sim.limits.maxQueueLength) {
+      queueRanAway(
+        this as Entity<never, unknown>,
+        this.component,
+        c.inFlight,
+        `${this.timeout === null ? "a timeout ends a request nobody answers" : "a shorter timeout or fewer attempts ends requests sooner"}; a queueCapacity on the server it calls refuses the excess at once`,
+        "requests in flight",
+      );
+    }
     const started = this.now;
     c.requests++;
     c.inFlight++;

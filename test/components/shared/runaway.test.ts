@@ -6,9 +6,11 @@
  * without one (same trace).
  * Method: arrivals at twice the service rate into each queue holder (Server, ThreadPool,
  * Resource, Store items, processes waiting on a Store), with a small limit so the queue passes
- * it in a fraction of a second.
+ * it in a fraction of a second; and a client with no timeout calling a crashed server, whose
+ * requests in flight are the only thing that grows.
  */
 import { describe, expect, it } from "vitest";
+import { Client } from "../../../src/components/client/client.js";
 import { arrivals } from "../../../src/components/load/index.js";
 import { Source } from "../../../src/components/load/source.js";
 import { Resource } from "../../../src/components/resource/resource.js";
@@ -58,6 +60,26 @@ describe("the runaway guard of unbounded queues", () => {
       `entity "api" at t=${error.time}s: runaway queue: Server "api" has 500 waiting, the limit for an unbounded queue (maxQueueLength = 500): arrivals outpace service. Bound the queue (its queueCapacity option refuses the excess at once), lower the load, or raise the limit: new Simulation({ seed, limits: { maxQueueLength } }) (Infinity disables it).`,
     );
     expect(sim.status).toBe("failed");
+  });
+
+  it("stops a Client whose requests in flight pass maxQueueLength (no timeout, a crashed server)", () => {
+    const sim = new Simulation({ seed: 1, limits });
+    const server = new Server<number, number>(sim, "api", { serviceTime: dist.constant(0.01) });
+    const client = new Client<number, number>(sim, "users", { target: server });
+    new Source(sim, "load", { target: client, arrivals: arrivals.constant(20) });
+    // Down from the start: the server drops every request, so no queue grows and no timer is
+    // pending; only the client's calls accumulate, each waiting for an answer that never comes.
+    sim.at(0, () => server.crash());
+    const error = failure(sim);
+    expect(client.stats.inFlight).toBe(500);
+    expect(error.limit).toBe("maxQueueLength");
+    expect(error.component).toBe('Client "users"');
+    expect(error.entity).toBe("users");
+    expect(error.size).toBe(500);
+    expect(error.time).toBeCloseTo(25, 0);
+    expect(error.message).toContain(
+      'runaway queue: Client "users" has 500 requests in flight, the limit for an unbounded queue (maxQueueLength = 500): arrivals outpace service. Bound the queue (a timeout ends a request nobody answers; a queueCapacity on the server it calls refuses the excess at once)',
+    );
   });
 
   it("leaves a queue bounded by its own option alone, even above the limit", () => {
