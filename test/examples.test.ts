@@ -44,7 +44,7 @@ const withoutWallClock = (output: string) =>
   output
     .replace(/\([\d,]+ per wall second\)/, "(… per wall second)")
     .replace(/ in [\d.]+s of wall time/, " in …s of wall time")
-    .replace(/^(  wall time +)[\d.]+s$/m, "$1…s");
+    .replace(/^( {2}wall time +)[\d.]+s$/m, "$1…s");
 
 describe("examples", () => {
   it("there is at least one example", () => {

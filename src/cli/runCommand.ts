@@ -26,6 +26,7 @@ import type { RunSummary, Simulation } from "../core/simulation.js";
 import { groupDigits, RunawayError } from "../errors/errors.js";
 import { type RunInfo, runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { installGeneratorLocator } from "../node/generatorLocator.js";
+import { formatDuration as formatSpan } from "../report/format.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { watchCrashes } from "../report/watchCrashes.js";
 import { writeReport } from "../report/writeReport.js";
@@ -222,7 +223,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
         sim,
         report.summary,
         `distsim run ${options.file}`,
-        `seed ${options.seed}${run.finished ? "" : ` (PARTIAL: ${run.stopped} at t=${sim.now}s)`}`,
+        `seed ${options.seed}${run.finished ? "" : ` (PARTIAL: ${run.stopped} at t = ${formatSpan(sim.now)})`}`,
         {
           run: {
             model: options.file,
