@@ -3,7 +3,11 @@
  * Store and Container), the queue disciplines that order the waiting, and `SlotPool`, the
  * slots-and-queue primitive every server-like component is built on.
  */
+export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
+export { type CodelOptions, codel } from "./codel.js";
 export { Container, type ContainerOptions, type ContainerStats } from "./container.js";
+export { deadlineQueue } from "./deadlineQueue.js";
+export { type PriorityOptions, priority } from "./priorityQueue.js";
 export {
   type DropSink,
   fifo,
