@@ -73,7 +73,7 @@ export interface ResourceStats {
   readonly requests: number;
   /** Grants handed out. */
   readonly granted: number;
-  /** Refused at once: the queue was full. */
+  /** Refused (the queue was full, the owner down) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /** Waiters that gave up after `maxWait`. */
   readonly timedOut: number;
@@ -144,6 +144,13 @@ export class Resource {
           rejected: 0,
           timedOut: 0,
         };
+      },
+      // A discipline that drops waiters (codel, deadlineQueue) ends their wait here, or the
+      // waiting process would hang forever.
+      dropped: (request, reason) => {
+        if (request.timerToken >= 0) owner.cancelTimer(request.timerToken);
+        this.counts.rejected++;
+        request.future.reject(new RemoteError(`${this.label}: ${reason}`, owner.name));
       },
       crashed: (lost) => {
         for (const request of lost) {
