@@ -91,7 +91,7 @@ export interface ServerStats {
   readonly requests: number;
   /** Requests served (with `next`: served here and handed on). */
   readonly completed: number;
-  /** Refused at once: the queue was full, or heavier than the whole capacity. */
+  /** Refused (the queue was full, or heavier than the whole capacity) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /** Requests lost because the server crashed while they were queued or in service. */
   readonly lostToCrash: number;

@@ -23,7 +23,9 @@ import type {
 } from "../../../src/components/resource/queueDiscipline.js";
 import { Resource } from "../../../src/components/resource/resource.js";
 import { Server } from "../../../src/components/server/server.js";
+import { ThreadPool } from "../../../src/components/server/threadPool.js";
 import { Entity } from "../../../src/core/entity.js";
+import { wait } from "../../../src/core/future.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/random/distributions/closedForm.js";
@@ -633,5 +635,44 @@ describe("queue policies in components", () => {
     sim2.run();
     expect(log2).toEqual(['RemoteError: owner failed the request: resource "disk": deadline@1']);
     expect(disk.stats.rejected).toBe(1);
+  });
+});
+
+describe("a ThreadPool's queue policy", () => {
+  it("fails a call and rejects a submitted task that the policy drops, with the reason", () => {
+    const sim = new Simulation({ seed: 1 });
+    const pool = new ThreadPool<number, number>(sim, "pool", {
+      workers: 1,
+      taskTime: constant(1),
+      // Task n is due at n seconds.
+      queuePolicy: deadlineQueue((entry) => entry.task),
+    });
+    const client = new Entity<never, unknown>(sim, "client");
+    const log: string[] = [];
+    const first = pool.submit(100);
+    const late = pool.submit(0.5);
+    const outcome = (name: string, future: typeof first) =>
+      client.start(function* () {
+        try {
+          yield* wait(future);
+          log.push(`${name}:ok@${sim.now}`);
+        } catch (error) {
+          log.push(`${name}:${(error as RemoteError).reason}@${sim.now}`);
+        }
+      });
+    outcome("late", late);
+    outcome("first", first);
+    client.start(function* () {
+      try {
+        yield* client.call(pool, "run", 0.7);
+        log.push(`call:ok@${sim.now}`);
+      } catch (error) {
+        log.push(`call:${(error as RemoteError).reason}@${sim.now}`);
+      }
+    });
+    sim.run();
+    expect(log.sort()).toEqual(["call:deadline@1", "first:ok@1", "late:deadline@1"]);
+    expect(pool.stats.rejected).toBe(2);
+    expect(pool.stats.completed).toBe(1);
   });
 });
