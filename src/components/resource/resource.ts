@@ -170,6 +170,14 @@ export class Resource {
     return this.slots.inUse;
   }
 
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
+  }
+
   /** Processes waiting now. */
   get queued(): number {
     return this.slots.queued;

@@ -230,6 +230,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     };
   }
 
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
+  }
+
   /** Requests waiting now. */
   get queued(): number {
     return this.slots.queued;

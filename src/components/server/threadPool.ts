@@ -191,6 +191,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     this.queueCapacity = this.slots.queueCapacity;
   }
 
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
+  }
+
   /** Seconds a task waited for a worker, per task started. */
   get waitTime(): Histogram {
     return this.slots.waitTime;

@@ -541,6 +541,7 @@ describe("queue policies in components", () => {
     expect(count("codel") / 3000).toBeLessThan(0.18);
     expect(count("ok") + count("codel")).toBe(3000);
     expect(server.stats.rejected).toBe(count("codel"));
+    expect(server.drops).toEqual({ codel: count("codel") });
     expect(server.sojournTime.p99).toBeLessThan(0.06);
   });
 
@@ -635,6 +636,7 @@ describe("queue policies in components", () => {
     sim2.run();
     expect(log2).toEqual(['RemoteError: owner failed the request: resource "disk": deadline@1']);
     expect(disk.stats.rejected).toBe(1);
+    expect(disk.drops).toEqual({ deadline: 1 });
   });
 });
 
@@ -673,6 +675,7 @@ describe("a ThreadPool's queue policy", () => {
     sim.run();
     expect(log.sort()).toEqual(["call:deadline@1", "first:ok@1", "late:deadline@1"]);
     expect(pool.stats.rejected).toBe(2);
+    expect(pool.drops).toEqual({ deadline: 2 });
     expect(pool.stats.completed).toBe(1);
   });
 });
