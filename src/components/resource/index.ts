@@ -7,6 +7,7 @@ export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
 export { type CodelOptions, codel } from "./codel.js";
 export { Container, type ContainerOptions, type ContainerStats } from "./container.js";
 export { deadlineQueue } from "./deadlineQueue.js";
+export { type FairQueueOptions, fairQueue } from "./fairQueue.js";
 export { type PriorityOptions, priority } from "./priorityQueue.js";
 export {
   type DropSink,

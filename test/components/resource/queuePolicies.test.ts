@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { adaptiveLifo } from "../../../src/components/resource/adaptiveLifo.js";
 import { codel } from "../../../src/components/resource/codel.js";
 import { deadlineQueue } from "../../../src/components/resource/deadlineQueue.js";
+import { fairQueue } from "../../../src/components/resource/fairQueue.js";
 import { priority } from "../../../src/components/resource/priorityQueue.js";
 import type {
   DropSink,
@@ -26,6 +27,7 @@ import { Server } from "../../../src/components/server/server.js";
 import { ThreadPool } from "../../../src/components/server/threadPool.js";
 import { Entity } from "../../../src/core/entity.js";
 import { wait } from "../../../src/core/future.js";
+import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../../src/errors/errors.js";
 import { constant } from "../../../src/random/distributions/closedForm.js";
@@ -42,9 +44,9 @@ function recorder<T>(): DropSink<T> & { log: string[] } {
   };
 }
 
-const noDrops: DropSink<number> = {
+const noDrops: DropSink<unknown> = {
   dropped(item, reason) {
-    throw new Error(`unexpected drop of ${item} (${reason})`);
+    throw new Error(`unexpected drop of ${String(item)} (${reason})`);
   },
 };
 
@@ -677,5 +679,136 @@ describe("a ThreadPool's queue policy", () => {
     expect(pool.stats.rejected).toBe(2);
     expect(pool.drops).toEqual({ deadline: 2 });
     expect(pool.stats.completed).toBe(1);
+  });
+});
+
+describe("fairQueue", () => {
+  /** Items are "flow:n". */
+  const flowOf = (item: string) => item.split(":")[0]!;
+
+  it("serves waiting flows round robin, a new flow joining after those already waiting", () => {
+    const line = fairQueue<string>({ flowOf });
+    for (const item of ["a:1", "a:2", "a:3", "a:4", "b:1", "c:1", "c:2"]) {
+      expect(line.enqueue(item, 0, undefined)).toBeNull();
+    }
+    const order = [line.dequeue(0, noDrops), line.dequeue(0, noDrops)];
+    line.enqueue("d:1", 0, undefined);
+    line.enqueue("b:2", 0, undefined);
+    for (let item = line.dequeue(0, noDrops); item !== undefined; item = line.dequeue(0, noDrops)) {
+      order.push(item);
+    }
+    // b emptied and left after b:1; d, then b again, join after c and a, which still wait.
+    expect(order).toEqual(["a:1", "b:1", "c:1", "a:2", "d:1", "b:2", "c:2", "a:3", "a:4"]);
+  });
+
+  it("matches a round-robin model through any enqueues, dequeues and removals", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 })), {
+          maxLength: 300,
+        }),
+        (ops) => {
+          const line = fairQueue<number>({ flowOf: (item) => item % 4 });
+          // The model: [flow, items] in rotation order; the turn is always at index 0.
+          let rotation: [number, number[]][] = [];
+          let next = 0;
+          const all = () => rotation.flatMap(([, items]) => items);
+          for (const [op, flow] of ops) {
+            if (op === 5 && all().length > 0) {
+              const items = all();
+              const victim = items[Math.floor(items.length / 2)]!;
+              expect(line.remove(victim)).toBe(true);
+              const at = rotation.findIndex(([f]) => f === victim % 4);
+              const items2 = rotation[at]![1];
+              items2.splice(items2.indexOf(victim), 1);
+              if (items2.length === 0) rotation.splice(at, 1);
+              expect(line.remove(victim)).toBe(false);
+            } else if (op >= 2 || all().length === 0) {
+              const item = next - (next % 4) + flow;
+              next += 4;
+              line.enqueue(item, item, undefined);
+              const entry = rotation.find(([f]) => f === flow);
+              if (entry === undefined) rotation.push([flow, [item]]);
+              else entry[1].push(item);
+            } else {
+              const [f, items] = rotation[0]!;
+              const expected = items.shift()!;
+              rotation = rotation.slice(1);
+              if (items.length > 0) rotation.push([f, items]);
+              expect(line.peek(0, noDrops)).toBe(expected);
+              expect(line.dequeue(0, noDrops)).toBe(expected);
+              expect(line.lastArrivalNs).toBe(expected);
+            }
+            expect(line.length).toBe(all().length);
+          }
+          expect(line.clear()).toEqual(all().sort((a, b) => a - b));
+          expect(line.length).toBe(0);
+        },
+      ),
+      // A new flow joining mid-round is the case that matters; more runs find it reliably.
+      { numRuns: 500 },
+    );
+  });
+
+  it("refuses at the door beyond maxFlows flows or perFlowCapacity items, by reason", () => {
+    const line = fairQueue<string>({ flowOf, maxFlows: 2, perFlowCapacity: 2 });
+    expect(line.name).toBe("fairQueue(maxFlows 2, perFlowCapacity 2)");
+    expect(line.enqueue("a:1", 0, undefined)).toBeNull();
+    expect(line.enqueue("a:2", 0, undefined)).toBeNull();
+    expect(line.enqueue("a:3", 0, undefined)).toBe("flow full");
+    expect(line.enqueue("b:1", 0, undefined)).toBeNull();
+    expect(line.enqueue("c:1", 0, undefined)).toBe("too many flows");
+    expect(line.dequeue(0, noDrops)).toBe("a:1");
+    expect(line.dequeue(0, noDrops)).toBe("b:1");
+    // b left: room for c.
+    expect(line.enqueue("c:1", 0, undefined)).toBeNull();
+    expect(line.clear()).toEqual(["a:2", "c:1"]);
+  });
+
+  it("uses the resource's flow key when flowOf is not given", () => {
+    const line = fairQueue<number>();
+    for (let i = 0; i < 4; i++) line.enqueue(i, i, i < 3 ? "heavy" : "light");
+    expect([line.dequeue(0, noDrops), line.dequeue(0, noDrops)]).toEqual([0, 3]);
+  });
+
+  it("refuses bad options, and a flowOf that returns neither a string nor a number", () => {
+    expect(() => fairQueue({ maxFlows: 0 })).toThrow(
+      /fairQueue: option "maxFlows" must be an integer >= 1, or Infinity; given 0/,
+    );
+    expect(() => fairQueue({ perFlowCapacity: 1.5 })).toThrow(/option "perFlowCapacity"/);
+    expect(() => fairQueue({ flowOf: "tenant" as never })).toThrow(/option "flowOf"/);
+    expect(() => fairQueue(3 as never)).toThrow(ConfigError);
+    const line = fairQueue<number>({ flowOf: () => ({}) as never });
+    expect(() => line.enqueue(1, 0, undefined)).toThrow(SimulationError);
+  });
+
+  it("keeps a light flow's latency low beside a heavy flow that overloads the server", () => {
+    function run(queuePolicy: "fifo" | QueueDiscipline<Message<string>>) {
+      const sim = new Simulation({ seed: 1 });
+      const server = new Server<string, number>(sim, "api", {
+        concurrency: 1,
+        serviceTime: constant(0.01),
+        queuePolicy,
+      });
+      const client = new Entity<never, unknown>(sim, "client");
+      const light: number[] = [];
+      // heavy: 150/s for 10 s (1.5x capacity); light: 10/s.
+      for (let i = 0; i < 1500; i++) {
+        sim.at(i / 150, () => client.start(client.call(server, "get", "heavy") as never));
+      }
+      for (let i = 0; i < 100; i++) {
+        sim.at(i / 10 + 0.001, () =>
+          client.start(function* () {
+            const at = sim.now;
+            yield* client.call(server, "get", "light");
+            light.push(sim.now - at);
+          }),
+        );
+      }
+      sim.run();
+      return Math.max(...light);
+    }
+    expect(run("fifo")).toBeGreaterThan(3);
+    expect(run(fairQueue({ flowOf: (request) => request.payload }))).toBeLessThan(0.03);
   });
 });
