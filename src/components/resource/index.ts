@@ -15,6 +15,7 @@ export {
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
+export { type RedOptions, red } from "./red.js";
 export {
   type AcquireOptions,
   Grant,
