@@ -25,3 +25,4 @@ export {
 } from "./resource.js";
 export { type GetOptions, Store, type StoreOptions, type StoreStats } from "./store.js";
 export type { WaitOptions } from "./waiting.js";
+export { type WeightedFairQueueOptions, weightedFairQueue } from "./weightedFairQueue.js";
