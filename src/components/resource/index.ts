@@ -3,13 +3,19 @@
  * Store and Container), the queue disciplines that order the waiting, and `SlotPool`, the
  * slots-and-queue primitive every server-like component is built on.
  */
+export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
+export { type CodelOptions, codel } from "./codel.js";
 export { Container, type ContainerOptions, type ContainerStats } from "./container.js";
+export { deadlineQueue } from "./deadlineQueue.js";
+export { type FairQueueOptions, fairQueue } from "./fairQueue.js";
+export { type PriorityOptions, priority } from "./priorityQueue.js";
 export {
   type DropSink,
   fifo,
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
+export { type RedOptions, red } from "./red.js";
 export {
   type AcquireOptions,
   Grant,
@@ -19,3 +25,4 @@ export {
 } from "./resource.js";
 export { type GetOptions, Store, type StoreOptions, type StoreStats } from "./store.js";
 export type { WaitOptions } from "./waiting.js";
+export { type WeightedFairQueueOptions, weightedFairQueue } from "./weightedFairQueue.js";

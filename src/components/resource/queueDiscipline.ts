@@ -4,7 +4,9 @@
  * and answers three questions: may this item join (`enqueue`), which one is next (`peek`,
  * `dequeue`), and which ones it gives up on while they wait (drops, each with a reason).
  *
- * `fifo()` (oldest first) and `lifo()` (newest first) are built in. The interface is shaped for
+ * `fifo()` (oldest first) and `lifo()` (newest first) are here; `priority`, `codel`,
+ * `adaptiveLifo`, `deadlineQueue`, `fairQueue`, `weightedFairQueue` and `red` have a file each
+ * beside this one (docs/components/resource.md, "Queue policies"). The interface is shaped for
  * the disciplines that decide by time and by flow: CoDel drops at dequeue when the head has
  * waited too long (it sees each item's arrival time and the dequeue time), RED refuses at
  * enqueue (it returns a reason), fair queuing and EDF order by a per-item flow key or

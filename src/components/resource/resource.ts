@@ -73,7 +73,7 @@ export interface ResourceStats {
   readonly requests: number;
   /** Grants handed out. */
   readonly granted: number;
-  /** Refused at once: the queue was full. */
+  /** Refused (the queue was full, the owner down) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /** Waiters that gave up after `maxWait`. */
   readonly timedOut: number;
@@ -145,6 +145,13 @@ export class Resource {
           timedOut: 0,
         };
       },
+      // A discipline that drops waiters (codel, deadlineQueue) ends their wait here, or the
+      // waiting process would hang forever.
+      dropped: (request, reason) => {
+        if (request.timerToken >= 0) owner.cancelTimer(request.timerToken);
+        this.counts.rejected++;
+        request.future.reject(new RemoteError(`${this.label}: ${reason}`, owner.name));
+      },
       crashed: (lost) => {
         for (const request of lost) {
           request.future.reject(new RemoteError(`${this.label} lost in a crash`, owner.name));
@@ -161,6 +168,14 @@ export class Resource {
   /** Units held now. */
   get inUse(): number {
     return this.slots.inUse;
+  }
+
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
   }
 
   /** Processes waiting now. */

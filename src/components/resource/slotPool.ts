@@ -502,7 +502,7 @@ function checkDiscipline(component: string, option: string, value: unknown): voi
     throw new ConfigError(
       component,
       option,
-      '"fifo", "lifo" or a QueueDiscipline (fifo(), lifo(), or your own)',
+      '"fifo", "lifo" or a QueueDiscipline (fifo(), priority(...), codel(), ..., or your own)',
       value,
     );
   }

@@ -91,7 +91,7 @@ export interface ServerStats {
   readonly requests: number;
   /** Requests served (with `next`: served here and handed on). */
   readonly completed: number;
-  /** Refused at once: the queue was full, or heavier than the whole capacity. */
+  /** Refused (the queue was full, or heavier than the whole capacity) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /** Requests lost because the server crashed while they were queued or in service. */
   readonly lostToCrash: number;
@@ -228,6 +228,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       ...percentiles("Wait", this.waitTime),
       ...percentiles("Sojourn", this._sojournTime),
     };
+  }
+
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
   }
 
   /** Requests waiting now. */

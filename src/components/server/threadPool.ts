@@ -33,7 +33,12 @@ import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
 import type { QueueDiscipline } from "../resource/queueDiscipline.js";
-import { checkSlotPoolOptions, REJECTED_FULL, SlotPool } from "../resource/slotPool.js";
+import {
+  checkSlotPoolOptions,
+  REJECTED_BY_DISCIPLINE,
+  REJECTED_FULL,
+  SlotPool,
+} from "../resource/slotPool.js";
 import { percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireEntity, requireInteger } from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
@@ -79,7 +84,7 @@ export interface ThreadPoolStats {
   /** Tasks received: calls and `submit`s. */
   readonly requests: number;
   readonly completed: number;
-  /** Refused at once: the queue was full (or the pool was down, for `submit`). */
+  /** Refused (the queue was full; the pool was down, for `submit`) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /** Tasks lost because the pool crashed while they waited or ran. */
   readonly lostToCrash: number;
@@ -172,12 +177,26 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       {
         ...config.slots,
         start: this.begin,
+        // Its queue policy gave up on a waiting task (codel, deadlineQueue): tell its caller.
+        dropped: (entry, reason) => {
+          this.counts.rejected++;
+          if (entry.message !== null) this.fail(entry.message, reason);
+          else entry.future!.reject(new RemoteError(reason, this.name));
+        },
         crashed: (lost) => {
           this.lostWaiting = lost;
         },
       },
     );
     this.queueCapacity = this.slots.queueCapacity;
+  }
+
+  /**
+   * What the queue policy refused at the door or dropped while waiting, by reason ("codel",
+   * "deadline", ...); counted in `rejected` too. Restarts with the statistics.
+   */
+  get drops(): Readonly<Record<string, number>> {
+    return this.slots.drops;
   }
 
   /** Seconds a task waited for a worker, per task started. */
@@ -242,9 +261,12 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   /** Starts the task or queues it; returns why it was refused, or null. */
   private enqueue(entry: PoolTask<Task, Result>): string | null {
-    if (this.slots.admit(entry) >= REJECTED_FULL) {
+    const admission = this.slots.admit(entry);
+    if (admission >= REJECTED_FULL) {
       this.counts.rejected++;
-      return `queue full (${this.queueCapacity} waiting)`;
+      return admission === REJECTED_BY_DISCIPLINE
+        ? this.slots.lastRefusal
+        : `queue full (${this.queueCapacity} waiting)`;
     }
     return null;
   }

@@ -1,0 +1,89 @@
+/**
+ * `deadlineQueue(deadlineOf)`: earliest deadline first (EDF), and never serves work that is
+ * already late. Each item's absolute deadline (simulated seconds) is read once, when it joins;
+ * the item whose deadline is nearest goes first (equal deadlines in arrival order). An item
+ * whose deadline has come (deadline <= now: no time is left to serve it) is dropped when the
+ * queue is next looked at, with reason "deadline": its caller has given up, so serving it
+ * would spend a worker on an answer nobody reads.
+ *
+ * Items with an infinite deadline (`Infinity`) wait behind every item with a finite one and
+ * are served FIFO among themselves.
+ *
+ * @example
+ * // requests carry the time their caller gives up
+ * const api = new Server<{ deadline: number }, string>(sim, "api", {
+ *   concurrency: 4,
+ *   queuePolicy: deadlineQueue((request) => request.payload.deadline),
+ * });
+ */
+import { ConfigError, SimulationError } from "../../errors/errors.js";
+import { KeyedHeap } from "./keyedHeap.js";
+import type { DropSink, QueueDiscipline } from "./queueDiscipline.js";
+
+class DeadlineDiscipline<T> implements QueueDiscipline<T> {
+  readonly name = "deadlineQueue";
+  lastArrivalNs = 0;
+  /** Keyed by deadline in ns (rounded as simulated time is), so "has it come" is exact. */
+  private readonly heap = new KeyedHeap<T>();
+
+  constructor(private readonly deadlineOf: (item: T) => number) {}
+
+  get length(): number {
+    return this.heap.length;
+  }
+
+  enqueue(item: T, arrivalNs: number): string | null {
+    const deadline = this.deadlineOf(item);
+    if (typeof deadline !== "number" || Number.isNaN(deadline)) {
+      throw new SimulationError(
+        `deadlineQueue: deadlineOf must return an absolute time in seconds (a number, Infinity allowed); given ${String(deadline)}`,
+        null,
+        arrivalNs,
+      );
+    }
+    this.heap.push(item, Math.round(deadline * 1e9), arrivalNs);
+    return null;
+  }
+
+  peek(nowNs: number, drops: DropSink<T>): T | undefined {
+    this.dropExpired(nowNs, drops);
+    return this.heap.top();
+  }
+
+  dequeue(nowNs: number, drops: DropSink<T>): T | undefined {
+    this.dropExpired(nowNs, drops);
+    if (this.heap.length === 0) return undefined;
+    this.lastArrivalNs = this.heap.topArrivalNs();
+    return this.heap.pop();
+  }
+
+  remove(item: T): boolean {
+    return this.heap.remove(item);
+  }
+
+  clear(): T[] {
+    return this.heap.clear();
+  }
+
+  /** The earliest deadlines are at the top: expired items are all there is to pop. */
+  private dropExpired(nowNs: number, drops: DropSink<T>): void {
+    const heap = this.heap;
+    while (heap.length > 0 && heap.topKey() <= nowNs) drops.dropped(heap.pop(), "deadline");
+  }
+}
+
+/**
+ * Serves the item with the earliest `deadlineOf(item)` (absolute simulated time, seconds)
+ * first; drops an item whose deadline has come, with reason "deadline", instead of serving it.
+ */
+export function deadlineQueue<T>(deadlineOf: (item: T) => number): QueueDiscipline<T> {
+  if (typeof deadlineOf !== "function") {
+    throw new ConfigError(
+      "deadlineQueue",
+      "deadlineOf",
+      "a function (item) => absolute deadline in seconds",
+      deadlineOf,
+    );
+  }
+  return new DeadlineDiscipline(deadlineOf);
+}
