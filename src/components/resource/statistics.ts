@@ -30,3 +30,13 @@ export function percentiles(suffix: string, histogram: Histogram): Record<string
     [`p999${suffix}`]: empty ? 0 : histogram.p999,
   };
 }
+
+/**
+ * A queue policy's drops by reason as flat metrics (`dropped.codel`, `dropped.deadline`): none
+ * under FIFO or LIFO, which never drop. Each is also counted in the owner's `rejected`.
+ */
+export function dropsByReason(drops: Readonly<Record<string, number>>): Record<string, number> {
+  const flat: Record<string, number> = {};
+  for (const reason of Object.keys(drops).sort()) flat[`dropped.${reason}`] = drops[reason]!;
+  return flat;
+}

@@ -46,7 +46,7 @@ import {
   REJECTED_TOO_HEAVY,
   SlotPool,
 } from "../resource/slotPool.js";
-import { percentiles, stationStats } from "../resource/statistics.js";
+import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
 
@@ -227,6 +227,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       ...this.stats,
       ...percentiles("Wait", this.waitTime),
       ...percentiles("Sojourn", this._sojournTime),
+      ...dropsByReason(this.drops),
     };
   }
 

@@ -39,7 +39,7 @@ import {
   REJECTED_FULL,
   SlotPool,
 } from "../resource/slotPool.js";
-import { percentiles, stationStats } from "../resource/statistics.js";
+import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
 import { optionalFunction, requireEntity, requireInteger } from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
 
@@ -227,6 +227,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       ...this.stats,
       ...percentiles("Wait", this.waitTime),
       ...percentiles("Sojourn", this._sojournTime),
+      ...dropsByReason(this.drops),
     };
   }
 

@@ -544,6 +544,7 @@ describe("queue policies in components", () => {
     expect(count("ok") + count("codel")).toBe(3000);
     expect(server.stats.rejected).toBe(count("codel"));
     expect(server.drops).toEqual({ codel: count("codel") });
+    expect(server.metrics()["dropped.codel"]).toBe(count("codel"));
     expect(server.sojournTime.p99).toBeLessThan(0.06);
   });
 
@@ -678,6 +679,7 @@ describe("a ThreadPool's queue policy", () => {
     expect(log.sort()).toEqual(["call:deadline@1", "first:ok@1", "late:deadline@1"]);
     expect(pool.stats.rejected).toBe(2);
     expect(pool.drops).toEqual({ deadline: 2 });
+    expect(pool.metrics()["dropped.deadline"]).toBe(2);
     expect(pool.stats.completed).toBe(1);
   });
 });
