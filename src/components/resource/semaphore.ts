@@ -122,6 +122,7 @@ export class Semaphore {
   /** Grants kept for crashed holders (`onHolderCrash: "keep"`). */
   private readonly kept: Grant[] = [];
 
+  /** `kind` is internal: the subclass's name in errors and the default name ("Mutex"). */
   constructor(owner: Entity<never, unknown>, options: SemaphoreOptions = {}, kind = "Semaphore") {
     const name = options?.name ?? kind.toLowerCase();
     const component = `${kind} "${name}"`;
