@@ -119,7 +119,7 @@ export class Condition {
    * `yield* cond.wait(hold)`: gives up the mutex `hold` holds, waits for a notify, takes the
    * mutex back. Use it in a loop that re-checks the state (see the module comment). Throws
    * `TimeoutError` after `maxWait` seconds without a notify (holding the mutex again),
-   * `RemoteError` if the owner crashes meanwhile (not holding it).
+   * `RemoteError` if the owner is down or crashes meanwhile (not holding it).
    */
   *wait(
     hold: LockHold,
@@ -128,6 +128,9 @@ export class Condition {
     const maxWait = checkWaitOptions(this.component, "wait", options);
     if (hold?.lock !== this.mutex) {
       throw this.mutex._misuse(`${this.component}.wait(): not a hold of this condition's mutex`);
+    }
+    if (!this.owner.isUp) {
+      throw new RemoteError(`condition "${this.name}" is down`, this.owner.name);
     }
     const sinceNs = this.owner.nowNs;
     this.mutex._giveUp(hold);

@@ -166,6 +166,29 @@ describe("Condition", () => {
     expect(notEmpty.stats.lostToCrash).toBe(2);
   });
 
+  it("wait while the owner is down fails with RemoteError at once", () => {
+    const { sim, shop, mutex, notEmpty } = setup();
+    const hold = mutex.tryAcquire()!;
+    sim.at(1, () => shop.crash());
+    const user = new Entity(sim, "user");
+    let caught: unknown = null;
+    sim.at(2, () =>
+      user.start(function* () {
+        try {
+          yield* notEmpty.wait(hold);
+        } catch (error) {
+          caught = error;
+        }
+        mutex.release(hold); // taken by the crash: ignored
+      }),
+    );
+    sim.run();
+    expect((caught as Error).message).toBe(
+      'shop failed the request: condition "not empty" is down',
+    );
+    expect(notEmpty.waiting).toBe(0);
+  });
+
   it("wait without holding the mutex is a SimulationError; bad input a ConfigError", () => {
     const { sim, shop, mutex, notEmpty } = setup();
     const other = new Mutex(shop, { name: "other" });
