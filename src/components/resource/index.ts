@@ -44,6 +44,7 @@ export {
   LockHold,
   type LockStats,
   Semaphore,
+  type SemaphoreAcquireOptions,
   type SemaphoreOptions,
 } from "./semaphore.js";
 export { type GetOptions, Store, type StoreOptions, type StoreStats } from "./store.js";

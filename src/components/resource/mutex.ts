@@ -21,7 +21,10 @@
  * });
  */
 import type { Entity } from "../../core/entity.js";
-import { type HolderCrashPolicy, Semaphore } from "./semaphore.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Grant } from "./resource.js";
+import { type HolderCrashPolicy, type LockHold, Semaphore } from "./semaphore.js";
+import type { WaitOptions } from "./waiting.js";
 
 export interface MutexOptions {
   /** Names it in errors and stats. Default "mutex". */
@@ -36,6 +39,20 @@ export interface MutexOptions {
 export class Mutex extends Semaphore {
   constructor(owner: Entity<never, unknown>, options: MutexOptions = {}) {
     super(owner, { ...options, permits: 1 }, "Mutex");
+  }
+
+  /**
+   * `const hold = yield* mutex.acquire()`: the mutex at once if it is free and nobody waits,
+   * else in FIFO turn. Throws `TimeoutError` after `maxWait` seconds, `RemoteError` if the
+   * owner is down or crashes meanwhile.
+   */
+  override acquire(options?: WaitOptions): Generator<SimFuture<Grant>, LockHold, unknown> {
+    return super.acquire(options === undefined ? undefined : { maxWait: options.maxWait });
+  }
+
+  /** The mutex now if it is free and nobody waits, else null. For handlers. */
+  override tryAcquire(): LockHold | null {
+    return super.tryAcquire();
   }
 
   /** True while some process holds it (or it is kept for a crashed holder). */

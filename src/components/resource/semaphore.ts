@@ -56,6 +56,14 @@ export interface SemaphoreOptions {
   onHolderCrash?: HolderCrashPolicy;
 }
 
+export interface SemaphoreAcquireOptions extends WaitOptions {
+  /**
+   * Permits to take at once (integer in [1, the semaphore's permits]), released together.
+   * Default 1. A large ask at the head of the line is not overtaken by smaller ones behind it.
+   */
+  permits?: number;
+}
+
 /** A snapshot of a semaphore or mutex, over its owner's lifetime. */
 export interface LockStats {
   /** Permits in all (1 for a mutex). */
@@ -64,7 +72,7 @@ export interface LockStats {
   readonly held: number;
   /** Processes waiting now. */
   readonly waiting: number;
-  /** Permits handed out (at once or after waiting). */
+  /** Holds handed out (at once or after waiting). */
   readonly acquired: number;
   /** Waiters that gave up after `maxWait`. */
   readonly timedOut: number;
@@ -102,6 +110,11 @@ export class LockHold {
     readonly holder: Entity<never, unknown> | null,
   ) {
     this._grant = grant;
+  }
+
+  /** Permits it holds. */
+  get permits(): number {
+    return this._grant?.amount ?? 0;
   }
 
   /** True until released. */
@@ -188,15 +201,19 @@ export class Semaphore {
    * seconds, `RemoteError` if the owner is down or crashes meanwhile. A waiter whose process
    * is cancelled leaves the line.
    */
-  *acquire(options?: WaitOptions): Generator<SimFuture<Grant>, LockHold, unknown> {
+  *acquire(options?: SemaphoreAcquireOptions): Generator<SimFuture<Grant>, LockHold, unknown> {
     const maxWait = checkWaitOptions(this._component, "acquire", options);
-    const grant = yield* this._resource.acquire(maxWait >= 0 ? { maxWait } : undefined);
+    const amount = this.checkPermits("acquire", options?.permits);
+    const grant = yield* this._resource.acquire(maxWait >= 0 ? { amount, maxWait } : { amount });
     return new LockHold(this, grant, this.currentEntity());
   }
 
-  /** A permit now if one is free and nobody waits, else null. For handlers, which cannot yield. */
-  tryAcquire(): LockHold | null {
-    const grant = this._resource.tryAcquire();
+  /**
+   * `permits` (default 1) now if they are free and nobody waits, else null. For handlers,
+   * which cannot yield.
+   */
+  tryAcquire(permits?: number): LockHold | null {
+    const grant = this._resource.tryAcquire(this.checkPermits("tryAcquire", permits));
     return grant === null ? null : new LockHold(this, grant, this.currentEntity());
   }
 
@@ -245,6 +262,19 @@ export class Semaphore {
   /** @internal A run-time misuse, naming the lock, the owner and the simulated time. */
   _misuse(message: string): SimulationError {
     return new SimulationError(`${this._component} ${message}`, this.owner.name, this.owner.nowNs);
+  }
+
+  private checkPermits(api: string, permits: number | undefined): number {
+    if (permits === undefined) return 1;
+    if (!Number.isSafeInteger(permits) || permits < 1 || permits > this.permits) {
+      throw new ConfigError(
+        `${this._component}.${api}`,
+        "permits",
+        `an integer in [1, ${this.permits}]`,
+        permits,
+      );
+    }
+    return permits;
   }
 
   private heldGrant(hold: LockHold, api: string): Grant | null {

@@ -88,6 +88,42 @@ describe("Semaphore", () => {
     );
   });
 
+  it("acquire({ permits }) takes several at once; a large ask is not overtaken", () => {
+    const sim = new Simulation({ seed: 1 });
+    const owner = new Entity(sim, "owner");
+    const sem = new Semaphore(owner, { name: "cores", permits: 3 });
+    const users = new Entity(sim, "users");
+    const log: string[] = [];
+    for (const [id, at, permits, hold] of [
+      ["a", 0, 2, 2],
+      ["big", 0.1, 2, 1],
+      ["small", 0.2, 1, 1],
+    ] as const) {
+      sim.at(at, () =>
+        users.start(function* () {
+          const held = yield* sem.acquire({ permits });
+          log.push(`${id}:${held.permits}@${sim.now}`);
+          try {
+            yield hold;
+          } finally {
+            sem.release(held);
+          }
+        }),
+      );
+    }
+    sim.run();
+    // One permit is free from 0 on, but "small" waits behind "big".
+    expect(log).toEqual(["a:2@0", "big:2@2", "small:1@2"]);
+    const held = sem.tryAcquire(3)!;
+    expect(held.permits).toBe(3);
+    sem.release(held);
+    expect(held.permits).toBe(0);
+    expect(() => sem.tryAcquire(4)).toThrow(
+      'Semaphore "cores".tryAcquire: option "permits" must be an integer in [1, 3]; given 4',
+    );
+    expect(() => sem.tryAcquire(0)).toThrow(ConfigError);
+  });
+
   it("refuses bad permits with ConfigError", () => {
     const sim = new Simulation({ seed: 1 });
     const db = new Entity(sim, "db");
