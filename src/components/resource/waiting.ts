@@ -120,6 +120,14 @@ export class WaitLine<V, A> {
     for (const waiter of this.waiters.splice(0)) waiter.future.reject(error());
   }
 
+  /** Fails every waiter and stops their deadline timers (the owner is up: a barrier broke). */
+  failAll(error: () => Error): void {
+    for (const waiter of this.waiters.splice(0)) {
+      if (waiter.timerToken >= 0) this.owner.cancelTimer(waiter.timerToken);
+      waiter.future.reject(error());
+    }
+  }
+
   private remove(waiter: Waiter<V, A>): boolean {
     const index = this.waiters.indexOf(waiter);
     if (index < 0) return false;
