@@ -149,4 +149,5 @@ export {
   CancelledError,
   InterruptError,
   RemoteError,
+  BrokenBarrierError,
 } from "./errors/errors.js";

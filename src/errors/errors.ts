@@ -151,6 +151,21 @@ export class RemoteError extends DistsimError {
   }
 }
 
+/**
+ * A modelled outcome: the barrier a party waited at (or came to) is broken, because another
+ * party gave up or was cancelled, or it was reset. Thrown at the party's `yield`.
+ */
+export class BrokenBarrierError extends DistsimError {
+  override name = "BrokenBarrierError";
+  constructor(
+    /** Name of the barrier. */
+    readonly barrier: string,
+    readonly reason: string,
+  ) {
+    super(`barrier "${barrier}" is broken: ${reason}`);
+  }
+}
+
 /** @internal The payload of a failure reply (see `Entity.fail`). */
 export class FailureReply {
   constructor(readonly reason: string) {}

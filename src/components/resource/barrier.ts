@@ -27,25 +27,15 @@
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
-import { ConfigError, DistsimError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import {
+  BrokenBarrierError,
+  ConfigError,
+  RemoteError,
+  TimeoutError,
+} from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "./statistics.js";
 import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";
-
-/**
- * A modelled outcome: the barrier a party waited at (or came to) is broken, because another
- * party gave up or was cancelled, or it was reset. Thrown at the party's `yield`.
- */
-export class BrokenBarrierError extends DistsimError {
-  override name = "BrokenBarrierError";
-  constructor(
-    /** Name of the barrier. */
-    readonly barrier: string,
-    readonly reason: string,
-  ) {
-    super(`barrier "${barrier}" is broken: ${reason}`);
-  }
-}
 
 export interface BarrierOptions {
   /** Names it in errors and stats. Default "barrier". */

@@ -5,12 +5,8 @@
  * slots-and-queue primitive every server-like component is built on.
  */
 export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
-export {
-  Barrier,
-  type BarrierOptions,
-  type BarrierStats,
-  BrokenBarrierError,
-} from "./barrier.js";
+export { BrokenBarrierError } from "../../errors/errors.js";
+export { Barrier, type BarrierOptions, type BarrierStats } from "./barrier.js";
 export { type CodelOptions, codel } from "./codel.js";
 export { Condition, type ConditionOptions, type ConditionStats } from "./condition.js";
 export { Container, type ContainerOptions, type ContainerStats } from "./container.js";

@@ -7,10 +7,10 @@
  * Method: scripted parties on their own entities, outcomes logged with the simulated time.
  */
 import { describe, expect, it } from "vitest";
-import { Barrier, BrokenBarrierError } from "../../../src/components/resource/barrier.js";
+import { Barrier } from "../../../src/components/resource/barrier.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
-import { ConfigError } from "../../../src/errors/errors.js";
+import { BrokenBarrierError, ConfigError } from "../../../src/errors/errors.js";
 
 function setup(parties = 3) {
   const sim = new Simulation({ seed: 1 });
