@@ -27,12 +27,7 @@
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
-import {
-  BrokenBarrierError,
-  ConfigError,
-  RemoteError,
-  TimeoutError,
-} from "../../errors/errors.js";
+import { BrokenBarrierError, ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "./statistics.js";
 import { checkOwner, checkWaitOptions, WaitLine, type WaitOptions } from "./waiting.js";

@@ -4,8 +4,9 @@
  * Condition, Barrier), the queue disciplines that order the waiting, and `SlotPool`, the
  * slots-and-queue primitive every server-like component is built on.
  */
-export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
+
 export { BrokenBarrierError } from "../../errors/errors.js";
+export { type AdaptiveLifoOptions, adaptiveLifo } from "./adaptiveLifo.js";
 export { Barrier, type BarrierOptions, type BarrierStats } from "./barrier.js";
 export { type CodelOptions, codel } from "./codel.js";
 export { Condition, type ConditionOptions, type ConditionStats } from "./condition.js";
