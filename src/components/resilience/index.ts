@@ -27,6 +27,7 @@ export {
   RateLimiter,
   type RateLimiterOptions,
   type RateLimiterStats,
+  type RateLimitPolicy,
 } from "./rateLimiter.js";
 export {
   TimeoutWrapper,

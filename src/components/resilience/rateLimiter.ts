@@ -7,6 +7,11 @@
  * from one caller's burst: the others' latency is decided by their own load, not by whoever
  * sends the most.
  *
+ * With `policy: "fixedWindow"` or `"slidingWindowCounter"` it admits at most `burst` per window
+ * of `burst / rate` seconds instead (the same long-run rate and largest burst), counted in
+ * windows of simulated time, and refuses the rest at once: the proxy, its counts and its ledger
+ * are the same, only the admission decision differs.
+ *
  * Tokens are counted in millionths, and the tokens earned since the bucket was last full are
  * computed as one amount (the rate times the time, or a profile's exact integral), so admission
  * times are exact: no float drift, however many arrivals.
@@ -31,16 +36,32 @@ import {
   requireInteger,
   requireSecondsParam,
 } from "../shared/validate.js";
+import { type AdmissionPolicy, FixedWindow, SlidingWindowCounter } from "./windowPolicies.js";
+
+/**
+ * How a `RateLimiter` decides: a token bucket (it can queue), a fixed window or a sliding
+ * window counter (`burst` per window of `burst / rate` seconds; they refuse at once).
+ */
+export type RateLimitPolicy = "tokenBucket" | "fixedWindow" | "slidingWindowCounter";
+
+const POLICIES: readonly RateLimitPolicy[] = ["tokenBucket", "fixedWindow", "slidingWindowCounter"];
 
 export interface RateLimiterOptions<Req, Res> {
   /** What the limiter protects. */
   target: Entity<Req, Res>;
+  /** How requests are admitted. Default "tokenBucket". */
+  policy?: RateLimitPolicy;
   /**
    * Tokens added per second (> 0): a number, or a profile of simulated time. A profile is
-   * integrated exactly: the tokens earned over an interval are its integral over it.
+   * integrated exactly: the tokens earned over an interval are its integral over it. A window
+   * policy takes a number only: its windows are `burst / rate` seconds long, a fixed grid from
+   * time 0.
    */
   rate: Param;
-  /** Most tokens the bucket holds (integer >= 1): the largest burst admitted at once. */
+  /**
+   * Most tokens the bucket holds (integer >= 1): the largest burst admitted at once. For a
+   * window policy, the most admitted (in `cost` units) per window.
+   */
   burst: number;
   /**
    * Tokens one request takes (> 0, at most `burst`): a number, or a function of the request's
@@ -48,7 +69,10 @@ export interface RateLimiterOptions<Req, Res> {
    * never be admitted and is refused at once.
    */
   cost?: number | ((request: Req) => number);
-  /** Requests that may wait for tokens (integer >= 0). Default 0: refuse at once. */
+  /**
+   * Requests that may wait for tokens (integer >= 0). Default 0: refuse at once. Only the
+   * token bucket can say when a request's turn comes; a window policy refuses a value > 0.
+   */
   maxQueued?: number;
   /**
    * Seconds a request may wait for its tokens before it is refused (> 0): a number or a
@@ -120,6 +144,8 @@ interface ValidatedOptions<Req, Res> {
   readonly target: Entity<Req, Res>;
   readonly rate: Param;
   readonly burst: number;
+  /** The window policy, or null for the token bucket. */
+  readonly windowPolicy: AdmissionPolicy | null;
   readonly costUnits: number;
   readonly costOf: ((request: Req) => number) | null;
   readonly maxQueued: number;
@@ -137,6 +163,10 @@ function validateRateLimiterOptions<Req, Res>(
     Req,
     Res
   >;
+  const policy = options.policy ?? "tokenBucket";
+  if (!POLICIES.includes(policy)) {
+    throw new ConfigError(component, "policy", `one of ${POLICIES.join(", ")}`, policy);
+  }
   const rate = checkParam(
     component,
     "rate",
@@ -145,6 +175,39 @@ function validateRateLimiterOptions<Req, Res>(
     (value) => value > 0 && Number.isFinite(value),
   );
   const burst = requireInteger(component, "burst", options.burst, 1);
+  let windowPolicy: AdmissionPolicy | null = null;
+  if (policy !== "tokenBucket") {
+    if (typeof rate !== "number") {
+      throw new ConfigError(
+        component,
+        "rate",
+        `a number with policy "${policy}" (its windows are burst / rate seconds long)`,
+        rate,
+      );
+    }
+    // Rounded to the nanosecond so that, say, 100 per 100/60 per second is exactly 60 s.
+    const windowNs = Math.round((burst / rate) * 1e9);
+    if (!(windowNs >= 1 && Number.isSafeInteger(windowNs))) {
+      throw new ConfigError(
+        component,
+        "rate",
+        `with burst = ${burst}, windows (burst / rate) of 1 ns to ${Number.MAX_SAFE_INTEGER} ns`,
+        rate,
+      );
+    }
+    if ((options.maxQueued ?? 0) !== 0) {
+      throw new ConfigError(
+        component,
+        "maxQueued",
+        `0 with policy "${policy}" (a window policy cannot say when a refused request would fit)`,
+        options.maxQueued,
+      );
+    }
+    windowPolicy =
+      policy === "fixedWindow"
+        ? new FixedWindow(burst * UNIT, windowNs)
+        : new SlidingWindowCounter(burst * UNIT, windowNs);
+  }
   const cost = options.cost;
   let costUnits = UNIT;
   let costOf: ((request: Req) => number) | null = null;
@@ -170,7 +233,7 @@ function validateRateLimiterOptions<Req, Res>(
     throw new ConfigError(component, "maxWait", "unset when maxQueued is 0", maxWait);
   }
   const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-  return { target, rate, burst, costUnits, costOf, maxQueued, maxWait, timeout };
+  return { target, rate, burst, windowPolicy, costUnits, costOf, maxQueued, maxWait, timeout };
 }
 
 /** Millionths of a token, at least one. */
@@ -185,7 +248,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     role: "flow",
     layer: "local",
     contract:
-      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds).",
+      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds). With policy fixedWindow or slidingWindowCounter it admits at most burst per window of burst / rate seconds instead and refuses the rest at once.",
     requires: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     expansion: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     provides: ["Bounded"],
@@ -201,6 +264,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     composition_rules: ["Client", "Server", "LoadBalancer", "Bulkhead", "CircuitBreaker"],
     operational_knobs: knobs<RateLimiterOptions<unknown, unknown>>()(
       "target",
+      "policy",
       "rate",
       "burst",
       "cost",
@@ -212,6 +276,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
 
   /** Tokens added per second, as given (a number or a profile). */
   readonly rate: Param;
+  /** Most tokens the bucket holds; for a window policy, the most admitted per window. */
   readonly burst: number;
   readonly maxQueued: number;
   private readonly target: Entity<Req, Res>;
@@ -219,6 +284,8 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private readonly costUnits: number;
   private readonly costOf: ((request: Req) => number) | null;
   private readonly maxWait: Param | undefined;
+  /** The window policy deciding instead of the bucket, or null. */
+  private readonly windowPolicy: AdmissionPolicy | null;
   /** Opened when a request gets its tokens, settled with its outcome. */
   private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
@@ -251,6 +318,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.costOf = valid.costOf;
     this.maxQueued = valid.maxQueued;
     this.maxWait = valid.maxWait;
+    this.windowPolicy = valid.windowPolicy;
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
     this.units = this.burstUnits;
     this.lastNs = this.nowNs;
@@ -260,6 +328,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   /** Tokens in the bucket now. */
   get tokens(): number {
     const nowNs = this.nowNs;
+    if (this.windowPolicy !== null) return this.windowPolicy.remaining(nowNs) / UNIT;
     if (nowNs === this.lastNs || this.units >= this.burstUnits) return this.units / UNIT;
     const units = this.units + this.earnedSinceAnchor(nowNs) - this.earnedAtLast;
     return Math.min(units, this.burstUnits) / UNIT;
@@ -287,10 +356,14 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
       this.fail(request, "rate limited");
       return;
     }
-    // Those already waiting take the tokens earned so far first: an arrival never overtakes them.
-    this.serveLine();
-    if (this.line.length === 0 && this.units >= cost) {
-      this.units -= cost;
+    if (this.windowPolicy !== null) {
+      if (!this.windowPolicy.tryTake(this.nowNs, cost)) {
+        c.rejected++;
+        this.fail(request, "rate limited");
+        return;
+      }
+      this.admit();
+    } else if (this.takeTokensAtOnce(cost)) {
       this.admit();
     } else {
       if (this.line.length >= this.maxQueued) {
@@ -316,6 +389,15 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     const outcome = yield* this.forwarder.forward(this.target, request);
     this.ledger.record(outcome);
     this.forwarder.relay(request, outcome);
+  }
+
+  /** Takes `cost` from the bucket if nobody waits and it is there. */
+  private takeTokensAtOnce(cost: number): boolean {
+    // Those already waiting take the tokens earned so far first: an arrival never overtakes them.
+    this.serveLine();
+    if (this.line.length > 0 || this.units < cost) return false;
+    this.units -= cost;
+    return true;
   }
 
   private admit(): void {
@@ -459,7 +541,9 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   }
 
   protected override onRecover(): void {
-    // The bucket is volatile: it comes back full, as a restarted process's limiter would.
+    // The bucket is volatile: it comes back full, as a restarted process's limiter would; a
+    // window policy forgets its counts.
+    this.windowPolicy?.reset();
     this.units = this.burstUnits;
     this.lastNs = this.nowNs;
     this.anchorNs = this.nowNs;

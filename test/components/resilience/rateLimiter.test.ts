@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   arrivals,
@@ -254,10 +255,112 @@ describe("RateLimiter", () => {
   });
 });
 
+describe("RateLimiter window policies", () => {
+  /** Admission times in nanoseconds, for windows counted exactly. */
+  const admittedNs = (target: ScriptedTarget) =>
+    admittedAt(target).map((seconds) => Math.round(seconds * 1e9));
+
+  it("fixedWindow admits twice the limit across an edge; slidingWindowCounter does not", () => {
+    // 10 per 1 s window; 12 calls at 0.9 s and 12 at the edge, 1 s.
+    const run = (policy: "fixedWindow" | "slidingWindowCounter") => {
+      const { sim, target, caller, limiter } = setup({ policy, rate: 10, burst: 10 });
+      callsAt(caller, limiter, [...Array(12).fill(0.9), ...Array(12).fill(1)]);
+      callsAt(caller, limiter, Array(12).fill(1.5), "late");
+      sim.run();
+      return { times: admittedAt(target), stats: limiter.stats };
+    };
+    const fixed = run("fixedWindow");
+    // 20 within 0.1 s, then the second window is spent.
+    expect(fixed.times).toEqual([...Array(10).fill(0.9), ...Array(10).fill(1)]);
+    expect(fixed.stats).toMatchObject({ requests: 36, admitted: 20, rejected: 16 });
+    const sliding = run("slidingWindowCounter");
+    // At 1 s the previous window weighs fully (10): nothing; at 1.5 s it weighs half: 5 more.
+    expect(sliding.times).toEqual([...Array(10).fill(0.9), ...Array(5).fill(1.5)]);
+    expect(sliding.stats).toMatchObject({ requests: 36, admitted: 15, rejected: 21 });
+  });
+
+  it("reports what still fits as tokens, and forgets its counts on recover", () => {
+    const { sim, caller, limiter } = setup({ policy: "slidingWindowCounter", rate: 4, burst: 4 });
+    callsAt(caller, limiter, [0, 0, 0, 0.5]); // window 1 s; 3 admitted, then one at 0.5 s
+    sim.at(0.25, () => expect(limiter.stats.tokens).toBe(1));
+    sim.at(1.25, () => expect(limiter.stats.tokens).toBe(1)); // 4 x 0.75 weighed: 1 left
+    sim.at(1.3, () => limiter.crash());
+    sim.at(1.4, () => limiter.recover());
+    sim.at(1.45, () => expect(limiter.stats.tokens).toBe(4));
+    sim.run();
+    expect(limiter.stats).toMatchObject({ admitted: 4, rejected: 0 });
+  });
+
+  it("slidingWindowCounter: within each window at most the limit, over any window-long span ending a fraction f into its window at most limit + f x previous (< 2 x limit)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 150 }),
+        (burst, windowTenths, arrivalMs) => {
+          const windowNs = windowTenths * 100_000_000;
+          const { sim, target, caller, limiter } = setup({
+            policy: "slidingWindowCounter",
+            burst,
+            rate: burst / (windowTenths / 10),
+          });
+          callsAt(
+            caller,
+            limiter,
+            arrivalMs.map((ms) => ms / 1000),
+          );
+          sim.run();
+          const times = admittedNs(target);
+          const inWindow = (index: number) =>
+            times.filter((t) => Math.floor(t / windowNs) === index).length;
+          for (const t of times) {
+            const index = Math.floor(t / windowNs);
+            expect(inWindow(index)).toBeLessThanOrEqual(burst);
+            const f = (t - index * windowNs) / windowNs;
+            const span = times.filter((u) => u > t - windowNs && u <= t).length;
+            expect(span).toBeLessThanOrEqual(burst + f * inWindow(index - 1) + 1e-9);
+            expect(span).toBeLessThan(2 * burst);
+          }
+        },
+      ),
+      { seed: 13, numRuns: 200 },
+    );
+  });
+
+  it("refuses bad window options with a ConfigError naming the option", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new ScriptedTarget(sim, "target");
+    const make = (options: Options) =>
+      new RateLimiter<Job, string>(sim, "limiter", {
+        target,
+        policy: "fixedWindow",
+        rate: 10,
+        burst: 5,
+        ...options,
+      });
+    const cases: [Options, RegExp][] = [
+      [{ policy: "leaky" as never }, /"policy".*tokenBucket, fixedWindow, slidingWindowCounter/],
+      [{ maxQueued: 2 }, /"maxQueued".*0 with policy "fixedWindow"/],
+      [{ policy: "slidingWindowCounter", maxQueued: 1 }, /"maxQueued"/],
+      [{ maxWait: 1 }, /"maxWait".*unset when maxQueued is 0/],
+      [{ rate: profile.constant(10) }, /"rate".*a number with policy "fixedWindow"/],
+      [{ rate: 1e10, burst: 1 }, /"rate".*windows \(burst \/ rate\) of 1 ns/],
+      [{ burst: 0 }, /"burst"/],
+      [{ cost: 6 }, /"cost"/],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => make(options)).toThrow(ConfigError);
+      expect(() => make(options)).toThrow(message);
+    }
+    expect(make({}).burst).toBe(5); // nothing was left registered under the name
+  });
+});
+
 componentLaws<RateLimiter<Job, string>>({
   type: RateLimiter,
   options: (sim) => ({
     target: new ScriptedTarget(sim, "target"),
+    policy: "tokenBucket",
     rate: 100,
     burst: 10,
     cost: () => 1,
@@ -282,6 +385,9 @@ componentLaws<RateLimiter<Job, string>>({
     { maxQueued: 0 },
     { maxWait: 0 },
     { timeout: 0 },
+    { policy: "leakyBucket" },
+    { policy: "fixedWindow" }, // with maxQueued 5
+    { policy: "slidingWindowCounter", maxQueued: 0, maxWait: undefined, rate: profile.constant(5) },
   ],
   scenario: (sim) => {
     const target = new ScriptedTarget(sim, "target");
@@ -312,6 +418,55 @@ componentLaws<RateLimiter<Job, string>>({
         "requests = rejected + queued + lostWaiting + forwarded",
         s.requests,
         s.rejected + s.queued + s.lostWaiting + s.forwarded,
+      ],
+      ["admitted = forwarded", s.admitted, s.forwarded],
+    ];
+  },
+});
+
+// The same laws with a window policy deciding (it never queues: maxQueued 0, no maxWait).
+componentLaws<RateLimiter<Job, string>>({
+  type: RateLimiter,
+  options: (sim) => ({
+    target: new ScriptedTarget(sim, "target"),
+    policy: "slidingWindowCounter",
+    rate: 100,
+    burst: 10,
+    cost: () => 1,
+    maxQueued: 0,
+    maxWait: undefined,
+    timeout: 1,
+  }),
+  construct: (sim, name, options) =>
+    new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
+  invalid: [{ maxQueued: 1 }, { rate: profile.constant(100) }, { policy: "fixedWindow", burst: 0 }],
+  scenario: (sim) => {
+    const target = new ScriptedTarget(sim, "target");
+    const subject = new RateLimiter<Job, string>(sim, SUBJECT, {
+      target,
+      policy: "slidingWindowCounter",
+      rate: 200,
+      burst: 20,
+      cost: (job) => (Number(job.id) % 5 === 0 ? 2 : 1),
+      timeout: 0.03,
+    });
+    new Source<Job>(sim, "load", {
+      target: subject,
+      arrivals: arrivals.poisson(300),
+      payload: (i) => ({ id: String(i), takes: i % 7 === 0 ? 0.05 : 0.01 }),
+      stopAfter: { count: 400 },
+    });
+    return subject;
+  },
+  crashAt: 0.6,
+  recoverAt: 0.8,
+  identities: (limiter) => {
+    const s = limiter.stats;
+    return [
+      [
+        "requests = rejected + lostWaiting + forwarded",
+        s.requests,
+        s.rejected + s.lostWaiting + s.forwarded,
       ],
       ["admitted = forwarded", s.admitted, s.forwarded],
     ];
