@@ -11,88 +11,28 @@
  */
 import { ConfigError } from "../../errors/errors.js";
 import { requireInteger } from "../shared/validate.js";
-import type { QueueDiscipline } from "./queueDiscipline.js";
+import { ArrivalOrder, type QueueDiscipline } from "./queueDiscipline.js";
 
 export interface AdaptiveLifoOptions {
   /** Queue depth (integer >= 1) from which the newest item goes first. */
   threshold: number;
 }
 
-/** Items in arrival order in [head, length) of two parallel arrays: taken at either end. */
-class AdaptiveLifoDiscipline<T> implements QueueDiscipline<T> {
+/** Oldest first below the threshold, newest first from it, on the shared arrival order. */
+class AdaptiveLifoDiscipline<T> extends ArrivalOrder<T> {
   readonly name: string;
-  lastArrivalNs = 0;
-  private items: T[] = [];
-  private arrivals: number[] = [];
-  private head = 0;
 
   constructor(private readonly threshold: number) {
+    super();
     this.name = `adaptiveLifo(${threshold})`;
   }
 
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  enqueue(item: T, arrivalNs: number): string | null {
-    this.items.push(item);
-    this.arrivals.push(arrivalNs);
-    return null;
-  }
-
   peek(): T | undefined {
-    const length = this.length;
-    if (length === 0) return undefined;
-    return length >= this.threshold ? this.items[this.items.length - 1] : this.items[this.head];
+    return this.length >= this.threshold ? this.newest() : this.oldest();
   }
 
   dequeue(): T | undefined {
-    const length = this.length;
-    if (length === 0) return undefined;
-    let next: T;
-    if (length >= this.threshold) {
-      this.lastArrivalNs = this.arrivals.pop()!;
-      next = this.items.pop()!;
-    } else {
-      const head = this.head;
-      next = this.items[head]!;
-      this.lastArrivalNs = this.arrivals[head]!;
-      this.items[head] = undefined as T;
-      this.head = head + 1;
-      // Compact once the dead prefix dominates, so memory stays proportional to the length.
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.arrivals = this.arrivals.slice(this.head);
-        this.head = 0;
-      }
-    }
-    this.emptied();
-    return next;
-  }
-
-  remove(item: T): boolean {
-    const index = this.items.indexOf(item, this.head);
-    if (index < 0) return false;
-    this.items.splice(index, 1);
-    this.arrivals.splice(index, 1);
-    this.emptied();
-    return true;
-  }
-
-  clear(): T[] {
-    const left = this.items.slice(this.head);
-    this.items = [];
-    this.arrivals = [];
-    this.head = 0;
-    return left;
-  }
-
-  private emptied(): void {
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.arrivals.length = 0;
-      this.head = 0;
-    }
+    return this.length >= this.threshold ? this.takeNewest() : this.takeOldest();
   }
 }
 

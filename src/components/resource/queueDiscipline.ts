@@ -62,9 +62,10 @@ export interface QueueDiscipline<T> {
 
 /**
  * Items in arrival order with their arrival times, in two parallel arrays: [head, length)
- * are live. Shared by FIFO (takes at the head) and LIFO (takes at the tail).
+ * are live, taken at either end. Shared by FIFO (the head), LIFO (the tail) and adaptive LIFO
+ * (either, by depth). Internal to the resource family.
  */
-abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
+export abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
   abstract readonly name: string;
   protected items: T[] = [];
   protected arrivals: number[] = [];
@@ -83,6 +84,47 @@ abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
 
   abstract peek(): T | undefined;
   abstract dequeue(): T | undefined;
+
+  /** The oldest waiting item, or undefined. */
+  protected oldest(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  /** The newest waiting item, or undefined. */
+  protected newest(): T | undefined {
+    return this.head < this.items.length ? this.items[this.items.length - 1] : undefined;
+  }
+
+  /**
+   * Removes the oldest item. Takes from a moving head instead of `shift()`, which would copy
+   * the whole array on every take: under overload a queue holds tens of thousands of items,
+   * and a take happens on every completion.
+   */
+  protected takeOldest(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    const head = this.head;
+    const next = this.items[head]!;
+    this.lastArrivalNs = this.arrivals[head]!;
+    this.items[head] = undefined as T;
+    this.head = head + 1;
+    // Compact once the dead prefix dominates, so memory stays proportional to the length.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.arrivals = this.arrivals.slice(this.head);
+      this.head = 0;
+    }
+    this.emptied();
+    return next;
+  }
+
+  /** Removes the newest item. */
+  protected takeNewest(): T | undefined {
+    if (this.head === this.items.length) return undefined;
+    this.lastArrivalNs = this.arrivals.pop()!;
+    const next = this.items.pop()!;
+    this.emptied();
+    return next;
+  }
 
   remove(item: T): boolean {
     const index = this.items.indexOf(item, this.head);
@@ -111,33 +153,16 @@ abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
   }
 }
 
-/**
- * Oldest first. Takes from a moving head instead of `shift()`, which would copy the whole
- * array on every take: under overload a queue holds tens of thousands of items, and a take
- * happens on every completion.
- */
+/** Oldest first. */
 class FifoDiscipline<T> extends ArrivalOrder<T> {
   readonly name = "fifo";
 
   peek(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.oldest();
   }
 
   dequeue(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    const head = this.head;
-    const next = this.items[head]!;
-    this.lastArrivalNs = this.arrivals[head]!;
-    this.items[head] = undefined as T;
-    this.head = head + 1;
-    // Compact once the dead prefix dominates, so memory stays proportional to the length.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.arrivals = this.arrivals.slice(this.head);
-      this.head = 0;
-    }
-    this.emptied();
-    return next;
+    return this.takeOldest();
   }
 }
 
@@ -146,15 +171,11 @@ class LifoDiscipline<T> extends ArrivalOrder<T> {
   readonly name = "lifo";
 
   peek(): T | undefined {
-    return this.head < this.items.length ? this.items[this.items.length - 1] : undefined;
+    return this.newest();
   }
 
   dequeue(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    this.lastArrivalNs = this.arrivals.pop()!;
-    const next = this.items.pop()!;
-    this.emptied();
-    return next;
+    return this.takeNewest();
   }
 }
 
