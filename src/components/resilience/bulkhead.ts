@@ -15,8 +15,10 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, TimeoutError } from "../../errors/errors.js";
+import type { Histogram } from "../../metrics/histogram.js";
 import { type Param, valueAt } from "../../random/profile.js";
 import { QUEUED, SlotPool } from "../resource/slotPool.js";
+import { percentiles } from "../resource/statistics.js";
 import { Forwarder } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
@@ -63,6 +65,14 @@ export interface BulkheadStats extends LedgerCounts {
   readonly rejected: number;
   /** Requests waiting for a slot when the bulkhead crashed: never forwarded, never answered. */
   readonly lostWaiting: number;
+  /** Time-average fraction of the `maxConcurrent` slots taken, over the bulkhead's lifetime. */
+  readonly utilization: number;
+  /** Time-average number of requests waiting for a slot. */
+  readonly meanQueued: number;
+  /** Fraction of the requests let in (at once or into the line) that had to wait for a slot. */
+  readonly probabilityOfWaiting: number;
+  /** Mean seconds from arrival to the slot, over the requests forwarded (0 before any). */
+  readonly meanWait: number;
 }
 
 export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -79,7 +89,7 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     outputs: [
       "replies",
       "immediate rejections when full",
-      "requests, active, queued, rejected, lostWaiting, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
+      "requests, active, queued, rejected, lostWaiting, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash, utilization, meanQueued, probabilityOfWaiting, meanWait, wait percentiles",
     ],
     state: "requests in flight and waiting (volatile)",
     failure_semantics:
@@ -156,17 +166,32 @@ export class Bulkhead<Req = unknown, Res = unknown> extends Entity<Req, Res> {
     });
   }
 
+  /**
+   * Seconds from arrival to the slot, per request forwarded (0 for those that got one at
+   * once); a waiter refused after `maxWait` is not in it.
+   */
+  get waitTime(): Histogram {
+    return this.slots.waitTime;
+  }
+
   get stats(): BulkheadStats {
+    const slots = this.slots;
+    const wait = slots.waitTime;
     return {
       ...this.counts,
-      active: this.slots.active,
-      queued: this.slots.queued,
+      active: slots.active,
+      queued: slots.queued,
       ...this.ledger.counts(),
+      utilization: slots.utilization,
+      meanQueued: slots.meanQueued,
+      probabilityOfWaiting: slots.probabilityOfWaiting,
+      meanWait: wait.count > 0 ? wait.mean : 0,
     };
   }
 
+  /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait for a slot. */
   override metrics(): EntityMetrics {
-    return { ...this.stats };
+    return { ...this.stats, ...percentiles("Wait", this.slots.waitTime) };
   }
 
   override *handle(request: Message<Req>) {

@@ -111,6 +111,23 @@ describe("Bulkhead", () => {
     expect(outcomes.slice(3)).toEqual(["c:target:c@2", "d:target:d@2"]);
   });
 
+  it("reports its slots' time averages and the wait for a slot", () => {
+    const { sim, caller, bulkhead } = setup({ maxWaiting: 2 });
+    for (const id of ["a", "b", "c", "d", "e"]) caller.callAt(0, bulkhead, { id, takes: 1 });
+    sim.run();
+    // Two slots busy from 0 to 2 s; c and d wait the first second; e is refused at the door.
+    expect(sim.now).toBe(2);
+    const s = bulkhead.stats;
+    expect(s.utilization).toBeCloseTo(1, 12);
+    expect(s.meanQueued).toBeCloseTo(1, 12);
+    expect(s.probabilityOfWaiting).toBe(0.5);
+    expect(s.meanWait).toBeCloseTo(0.5, 12);
+    expect(bulkhead.waitTime.count).toBe(4);
+    expect(bulkhead.metrics().p99Wait).toBeCloseTo(1, 1); // a histogram bucket: within 1%
+    sim.resetStats();
+    expect(bulkhead.stats).toMatchObject({ utilization: 0, meanQueued: 0, meanWait: 0 });
+  });
+
   it("refuses a request that waited maxWait for a slot", () => {
     const { sim, target, caller, bulkhead, outcomes } = setup({ maxWaiting: 5, maxWait: 0.5 });
     for (const id of ["a", "b", "c"]) caller.callAt(0, bulkhead, { id, takes: 1 });
