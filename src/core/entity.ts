@@ -551,6 +551,8 @@ export class Entity<In = unknown, Out = unknown> {
     }
     this._status = "crashed";
     this.counters.crashes++;
+    // Before the cancellations, so the trace reads: the crash, then what it ended.
+    this.traceStateChange("status", "up", "crashed", "crash");
     while (this.firstProcess !== null) this.firstProcess.cancel("entity crashed");
     const calls = this.pendingCalls;
     if (calls !== null) {
@@ -573,6 +575,7 @@ export class Entity<In = unknown, Out = unknown> {
       );
     }
     this._status = "up";
+    this.traceStateChange("status", "crashed", "up", "recover");
     const hooks = this.hooks;
     if (hooks !== null) for (const hook of hooks) hook.onRecover?.();
     this.onRecover();

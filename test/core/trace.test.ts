@@ -130,6 +130,30 @@ describe("trace stream", () => {
     ]);
   });
 
+  it("records a crash before what it ended, and the recovery", () => {
+    const sim = new Simulation({ seed: 1 });
+    const node = new Entity(sim, "node");
+    const records = record(sim);
+    node.start(function* worker() {
+      yield 10;
+    });
+    sim.at(1, () => node.crash());
+    sim.at(2, () => node.recover());
+    sim.run();
+    const lines = records
+      .filter((r) => r.type === "state-changed" || r.type === "process-ended")
+      .map((r) =>
+        r.type === "state-changed"
+          ? `${r.timeNs / 1e9}s ${r.entity} ${r.subject}: ${r.from} -> ${r.to} (${r.reason})`
+          : `${r.timeNs / 1e9}s process ${r.process} of ${r.entity}: ${r.status}`,
+      );
+    expect(lines).toEqual([
+      "1s node status: up -> crashed (crash)",
+      "1s process worker of node: cancelled",
+      "2s node status: crashed -> up (recover)",
+    ]);
+  });
+
   it("reports refused, timed-out and cancelled calls, and why messages were dropped", () => {
     const sim = new Simulation({ seed: 1 });
     const echo = new Echo(sim, "echo");
