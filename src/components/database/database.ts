@@ -502,8 +502,8 @@ export class Database extends Entity<Query, QueryResult> {
       tx._owner = owner;
       waited = yield* locks.acquire(owner, key, mode);
     } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
       const timedOut = error instanceof LockWaitTimeoutError;
+      if (!(error instanceof RemoteError) && !timedOut) throw error;
       if (timedOut || error instanceof DeadlockError || this.nowNs > since)
         this.countLockWait(since);
       if (tx.isOpen) {

@@ -160,7 +160,13 @@ describe("LockManager", () => {
       "2.1 r3 shared a after wait",
       "3.1 r3 done",
     ]);
-    expect(locks.stats).toMatchObject({ requests: 4, granted: 4, lockWaits: 2, held: 0, queued: 0 });
+    expect(locks.stats).toMatchObject({
+      requests: 4,
+      granted: 4,
+      lockWaits: 2,
+      held: 0,
+      queued: 0,
+    });
   });
 
   it("grants a run of shared waiters together when the writer leaves", () => {
@@ -178,8 +184,20 @@ describe("LockManager", () => {
 
   it("upgrades shared to exclusive: at once when alone, else ahead of other waiters", () => {
     const { sim, locks, txs, log } = setup();
-    txs.run(locks, "solo", 0, [["x", "shared"], ["x", "exclusive"]]);
-    txs.run(locks, "u", 1, [["a", "shared"], ["a", "exclusive"]], { hold: 0.5 });
+    txs.run(locks, "solo", 0, [
+      ["x", "shared"],
+      ["x", "exclusive"],
+    ]);
+    txs.run(
+      locks,
+      "u",
+      1,
+      [
+        ["a", "shared"],
+        ["a", "exclusive"],
+      ],
+      { hold: 0.5 },
+    );
     txs.run(locks, "r", 1, [["a", "shared"]], { holdAtEnd: 1 });
     txs.run(locks, "w", 1.2, [["a", "exclusive"]]);
     sim.at(1.7, () => {
@@ -203,8 +221,26 @@ describe("LockManager", () => {
 
   it("finds an A-then-B / B-then-A deadlock the instant it closes and aborts the youngest", () => {
     const { sim, locks, txs, log } = setup();
-    txs.run(locks, "T1", 0, [["A", "exclusive"], ["B", "exclusive"]], { hold: 1 });
-    txs.run(locks, "T2", 0.5, [["B", "exclusive"], ["A", "exclusive"]], { hold: 1 });
+    txs.run(
+      locks,
+      "T1",
+      0,
+      [
+        ["A", "exclusive"],
+        ["B", "exclusive"],
+      ],
+      { hold: 1 },
+    );
+    txs.run(
+      locks,
+      "T2",
+      0.5,
+      [
+        ["B", "exclusive"],
+        ["A", "exclusive"],
+      ],
+      { hold: 1 },
+    );
     sim.run();
     expect(log).toEqual([
       "0 T1 exclusive A",
@@ -224,7 +260,16 @@ describe("LockManager", () => {
       ["fewestLocks", "U1"],
     ] as const) {
       const { sim, locks, txs, log } = setup({ deadlockVictim: rule });
-      txs.run(locks, "U1", 0, [["k", "shared"], ["k", "exclusive"]], { hold: 1 });
+      txs.run(
+        locks,
+        "U1",
+        0,
+        [
+          ["k", "shared"],
+          ["k", "exclusive"],
+        ],
+        { hold: 1 },
+      );
       // U2 holds one more lock, so under fewestLocks the older U1 is the victim.
       txs.run(
         locks,
@@ -271,8 +316,26 @@ describe("LockManager", () => {
 
   it("periodic detection finds the cycle at the next multiple of the interval", () => {
     const { sim, locks, txs, log } = setup({ deadlockDetection: { interval: 2 } });
-    txs.run(locks, "T1", 0, [["A", "exclusive"], ["B", "exclusive"]], { hold: 1 });
-    txs.run(locks, "T2", 0.5, [["B", "exclusive"], ["A", "exclusive"]], { hold: 1 });
+    txs.run(
+      locks,
+      "T1",
+      0,
+      [
+        ["A", "exclusive"],
+        ["B", "exclusive"],
+      ],
+      { hold: 1 },
+    );
+    txs.run(
+      locks,
+      "T2",
+      0.5,
+      [
+        ["B", "exclusive"],
+        ["A", "exclusive"],
+      ],
+      { hold: 1 },
+    );
     const summary = sim.run();
     // The cycle closes at 1.5 (T2 asks for A); the detector runs at 2, the next multiple of 2.
     expect(log).toContain("2 T2 DeadlockError");
@@ -283,8 +346,26 @@ describe("LockManager", () => {
 
   it("with detection off, the lock wait timeout ends the deadlock; the owner keeps its locks", () => {
     const { sim, locks, txs, log } = setup({ deadlockDetection: "off", lockWaitTimeout: 3 });
-    txs.run(locks, "T1", 0, [["A", "exclusive"], ["B", "exclusive"]], { hold: 1 });
-    txs.run(locks, "T2", 0.5, [["B", "exclusive"], ["A", "exclusive"]], { hold: 1 });
+    txs.run(
+      locks,
+      "T1",
+      0,
+      [
+        ["A", "exclusive"],
+        ["B", "exclusive"],
+      ],
+      { hold: 1 },
+    );
+    txs.run(
+      locks,
+      "T2",
+      0.5,
+      [
+        ["B", "exclusive"],
+        ["A", "exclusive"],
+      ],
+      { hold: 1 },
+    );
     sim.run();
     expect(log).toEqual([
       "0 T1 exclusive A",
@@ -326,7 +407,13 @@ describe("LockManager", () => {
     sim.at(2, () => locks.recover());
     txs.run(locks, "T3", 2, [["A", "exclusive"]]);
     sim.run();
-    expect(log).toEqual(["0 T1 exclusive A", "1 T2 RemoteError", "2 T3 exclusive A", "2 T3 done", "5 T1 done"]);
+    expect(log).toEqual([
+      "0 T1 exclusive A",
+      "1 T2 RemoteError",
+      "2 T3 exclusive A",
+      "2 T3 done",
+      "5 T1 done",
+    ]);
   });
 
   it("a cancelled waiter leaves the queue", () => {
