@@ -80,7 +80,11 @@ const scenario = fc
   .chain((shape) =>
     fc.record({
       shape: fc.constant(shape),
-      ops: fc.array(op(shape.transactions, shape.keys), { minLength: 1, maxLength: 80, size: "max" }),
+      ops: fc.array(op(shape.transactions, shape.keys), {
+        minLength: 1,
+        maxLength: 80,
+        size: "max",
+      }),
     }),
   );
 
