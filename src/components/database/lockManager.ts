@@ -300,15 +300,20 @@ export class LockManager extends Entity<never> {
    * `abort` or a crash is left alone, so a `finally` may always call it.
    */
   releaseAll(owner: LockOwner): void {
-    this.abort(owner, null);
+    this.end(owner, null, "releaseAll");
   }
 
   /**
    * Ends `owner` from outside its process (its transaction was killed): a wait it is in throws
    * `error` (default a `RemoteError` "aborted"), its locks are freed and it is finished.
    */
-  abort(owner: LockOwner, error: Error | null = new RemoteError("aborted", this.name)): void {
-    if (!this.usable(owner, "releaseAll")) return;
+  abort(owner: LockOwner, error?: Error): void {
+    this.end(owner, error ?? new RemoteError("aborted", this.name), "abort");
+  }
+
+  /** Ends an open owner: its wait (if any) throws `error`, its locks are freed. */
+  private end(owner: LockOwner, error: Error | null, api: string): void {
+    if (!this.usable(owner, api)) return;
     const request = owner._waiting;
     if (request !== null) {
       this.endWait(request, error ?? new RemoteError("released while waiting", this.name));
@@ -506,8 +511,8 @@ function zeroCounts() {
   };
 }
 
-/** The options of a lock manager (or of a database's), checked and defaulted. */
-export function checkLockManagerOptions(component: string, options: LockManagerOptions) {
+/** The options of a lock manager, checked and defaulted before it registers. */
+function checkLockManagerOptions(component: string, options: LockManagerOptions) {
   const lockWaitTimeout = requireSecondsParam(
     component,
     "lockWaitTimeout",
