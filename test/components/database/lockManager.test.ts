@@ -377,6 +377,35 @@ describe("LockManager", () => {
     expect(locks.stats).toMatchObject({ deadlocks: 0, timedOut: 1, meanAbortedWait: 3 });
   });
 
+  it("detectDeadlocks() finds a standing cycle on demand when detection is off", () => {
+    const { sim, locks, txs, log } = setup({ deadlockDetection: "off", lockWaitTimeout: 10 });
+    txs.run(
+      locks,
+      "T1",
+      0,
+      [
+        ["A", "exclusive"],
+        ["B", "exclusive"],
+      ],
+      { hold: 1 },
+    );
+    txs.run(
+      locks,
+      "T2",
+      0.5,
+      [
+        ["B", "exclusive"],
+        ["A", "exclusive"],
+      ],
+      { hold: 1 },
+    );
+    sim.at(1.2, () => expect(locks.detectDeadlocks()).toBe(0)); // T2 has not asked for A yet
+    sim.at(3, () => expect(locks.detectDeadlocks()).toBe(1));
+    sim.run();
+    expect(log).toContain("3 T2 DeadlockError");
+    expect(locks.stats.maxDetectionDelay).toBeCloseTo(1.5, 9);
+  });
+
   it("a timed-out owner keeps its locks until it releases them", () => {
     const { sim, locks } = setup({ lockWaitTimeout: 1 });
     const worker = new Entity(sim, "worker");
