@@ -7,6 +7,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { CatalogEntry } from "../catalog/entry.js";
 import { catalogWithComponents } from "../catalog/registry.js";
 import { CLIENT_COMPONENTS } from "./client/index.js";
+import { DATABASE_COMPONENTS } from "./database/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
@@ -23,6 +24,7 @@ export const COMPONENT_CLASSES = [
   ...RESILIENCE_COMPONENTS,
   ...LOAD_BALANCER_COMPONENTS,
   ...MEASURE_COMPONENTS,
+  ...DATABASE_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
