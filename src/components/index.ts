@@ -10,6 +10,7 @@ import { CLIENT_COMPONENTS } from "./client/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
+import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
@@ -23,6 +24,7 @@ export const COMPONENT_CLASSES = [
   ...RESILIENCE_COMPONENTS,
   ...LOAD_BALANCER_COMPONENTS,
   ...MEASURE_COMPONENTS,
+  ...MESSAGING_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
