@@ -771,7 +771,9 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   /**
    * Registers `consumer` to be pushed deliveries: `"deliver"` messages whose payload is the
    * `Delivery`, at most `prefetch` unsettled at once. Consumers take turns (round robin) among
-   * those with room and up; receivers waiting in `receive` are served first.
+   * those with room and up; receivers waiting in `receive` are served first. A consumer that is
+   * down gets nothing (the broker sees its connection drop) and is fed again when it recovers;
+   * what it held when it crashed comes back when its visibility runs out.
    */
   addConsumer(consumer: Entity<Delivery<T>, unknown>, options: ConsumerOptions = {}): void {
     const where = `${this.component}.addConsumer`;
@@ -784,7 +786,14 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
         this.nowNs,
       );
     }
-    this.pushConsumers.push(new PushConsumer(consumer, prefetch));
+    const record = new PushConsumer(consumer, prefetch);
+    this.pushConsumers.push(record);
+    // A consumer that is down is skipped; when it recovers it reconnects and is fed again.
+    consumer.addLifecycleHook({
+      onRecover: () => {
+        if (this.pushConsumers.includes(record)) this.dispatch();
+      },
+    });
     this.dispatch();
   }
 
