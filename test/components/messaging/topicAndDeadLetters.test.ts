@@ -7,6 +7,7 @@ import {
   Entity,
   fifo,
   MessageQueue,
+  type QueuedMessage,
   RemoteError,
   Simulation,
   SimulationError,
@@ -120,7 +121,8 @@ describe("Topic", () => {
     expect(() => new Topic(sim, "u", { subscriptionDefaults: { capacity: 0 } })).toThrow(
       /option "capacity"/,
     );
-    expect(() => new Topic(sim, "v", { subscriptionDefaults: { queuePolicy: fifo() } })).toThrow(
+    const policy = fifo<QueuedMessage<unknown>>();
+    expect(() => new Topic(sim, "v", { subscriptionDefaults: { queuePolicy: policy } })).toThrow(
       /a discipline instance orders one queue only/,
     );
     expect(sim.entity("u")).toBeUndefined();
