@@ -86,7 +86,8 @@ export class DeadLetterQueue<T = unknown> extends Entity<never, never> {
     layer: "durable",
     contract:
       "Keeps the messages message queues gave up on, each with its reason (maxRedeliveries, rejected, expired), its source and its delivery count; counts them by reason; replays them to their source queue (as new publications) or purges them. received = held + replayed + purged + discarded.",
-    requires: ["Queue"],
+    // The seed's edge: a dead-letter queue is a durable queue of its own.
+    requires: ["DurableQueue"],
     provides: ["Replayable", "Observable", "Durable"],
     inputs: ["dead letters from message queues", "replay and purge calls"],
     outputs: [
