@@ -717,10 +717,17 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     this.nextId++;
     this.counts.published++;
     if (full) {
+      // The ready message that has waited longest makes room (unless the queue policy, looking
+      // at its line, has just dropped it itself).
       const oldest = this.oldestReady();
-      if (this.line.peek(nowNs, this.dropSink) === oldest) this.line.dequeue(nowNs, this.dropSink);
-      else this.line.remove(oldest!);
-      this.drop(oldest!, "overflow");
+      const line = this.line;
+      if (oldest !== undefined && oldest !== message) {
+        const removed =
+          line.peek(nowNs, this.dropSink) === oldest
+            ? line.dequeue(nowNs, this.dropSink) === oldest
+            : line.remove(oldest);
+        if (removed) this.drop(oldest, "overflow");
+      }
     }
     this.dispatch();
     return message;

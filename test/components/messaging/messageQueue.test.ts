@@ -5,6 +5,7 @@ import {
   DeadLetterQueue,
   type Delivery,
   Entity,
+  fairQueue,
   fifo,
   MessageQueue,
   type MessageQueueOptions,
@@ -308,6 +309,29 @@ describe("MessageQueue", () => {
     });
     sim.run();
     expect(got).toEqual([21, 11, 32, 13]);
+  });
+
+  it("dropOldest drops the longest-waiting message, not the policy's head; flowKey feeds fairQueue", () => {
+    const drain = (queue: MessageQueue<number>) => {
+      const out: number[] = [];
+      for (let d = queue.tryReceive(); d !== null; d = queue.tryReceive()) {
+        out.push(d.body);
+        d.ack();
+      }
+      return out;
+    };
+    const prioritized = setup({
+      capacity: 2,
+      overflow: "dropOldest",
+      queuePolicy: priority((m) => m.body),
+    });
+    for (const body of [5, 1, 3]) prioritized.queue.publish(body);
+    expect(drain(prioritized.queue)).toEqual([1, 3]);
+    expect(prioritized.queue.stats.droppedBy).toEqual({ overflow: 1 });
+
+    const fair = setup({ queuePolicy: fairQueue(), flowKey: (body) => Math.floor(body / 10) });
+    for (const body of [10, 11, 12, 20]) fair.queue.publish(body);
+    expect(drain(fair.queue)).toEqual([10, 20, 11, 12]);
   });
 
   it("receive waits at most maxWait, polls with 0, and fails while the queue is down", () => {
