@@ -453,6 +453,22 @@ describe("MessageQueue", () => {
     ]);
   });
 
+  it("keeps at most 1,024 windows: past that, neighbours merge and the width doubles", () => {
+    const { sim, queue } = setup({ seriesWindow: 0.01 });
+    queue.publish(1); // ready from 0 to the end: depth 1, age growing 1 s per second
+    sim.run({ until: 25 });
+    const s = queue.depthSeries();
+    // 2,500 windows of 10 ms do not fit: merged twice, to 40 ms (625 windows).
+    expect(s.depth).toHaveLength(625);
+    expect(s.depth[1]![0]).toBeCloseTo(0.04, 12);
+    expect(s.depth.every(([, depth]) => depth === 1)).toBe(true);
+    expect(s.maxDepth.every(([, depth]) => depth === 1)).toBe(true);
+    // The oldest's age peaks at each window's end.
+    for (const [start, age] of s.ageOfOldest) expect(age).toBeCloseTo(start + 0.04, 9);
+    expect(queue.stats.meanDepth).toBe(1);
+    expect(queue.stats.ageOfOldest).toBe(25);
+  });
+
   it("refuses bad options with a ConfigError naming the option", () => {
     const sim = new Simulation({ seed: 1 });
     const cases: [Record<string, unknown>, string][] = [
