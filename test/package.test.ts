@@ -71,6 +71,7 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./resource",
       "./measure",
       "./database",
+      "./messaging",
     ]),
   );
   const specifiers = subpaths.map(([subpath]) => `distsim${subpath.slice(1)}`);
@@ -99,6 +100,11 @@ it("every subpath export resolves to the build, with its types, and a family's c
   expect(output["distsim/server"]!.components).toEqual(["Server", "AsyncServer", "ThreadPool"]);
   expect(output["distsim/load"]!.components).toEqual(["Source", "ClosedLoopClients"]);
   expect(output["distsim/measure"]!.components).toEqual(["Probe", "Sink"]);
+  expect(output["distsim/messaging"]!.components).toEqual([
+    "MessageQueue",
+    "Topic",
+    "DeadLetterQueue",
+  ]);
   const all = Object.entries(output)
     .filter(([specifier]) => specifier !== "distsim")
     .flatMap(([, o]) => o.components);

@@ -11,6 +11,7 @@ import { DATABASE_COMPONENTS } from "./database/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
+import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
@@ -25,6 +26,7 @@ export const COMPONENT_CLASSES = [
   ...LOAD_BALANCER_COMPONENTS,
   ...MEASURE_COMPONENTS,
   ...DATABASE_COMPONENTS,
+  ...MESSAGING_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */

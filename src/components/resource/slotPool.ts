@@ -516,8 +516,11 @@ function checkDiscipline(component: string, option: string, value: unknown): voi
   }
 }
 
-/** A checked discipline option, bound to one pool for life. */
-function bindDiscipline<T>(value: QueueDisciplineOption<T>): QueueDiscipline<T> {
+/**
+ * @internal A checked discipline option, bound to one pool for life (a message queue's line
+ * binds its discipline here too, so one instance never orders two lines).
+ */
+export function bindDiscipline<T>(value: QueueDisciplineOption<T>): QueueDiscipline<T> {
   if (value === "fifo") return fifo<T>();
   if (value === "lifo") return lifo<T>();
   boundDisciplines.add(value);
