@@ -70,6 +70,7 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./resilience",
       "./resource",
       "./measure",
+      "./clocks",
     ]),
   );
   const specifiers = subpaths.map(([subpath]) => `distsim${subpath.slice(1)}`);
