@@ -21,6 +21,8 @@
  * `ClockOffsetError` (a modelled outcome, so the node can drop the message or fail the
  * request), leaves the clock unchanged and counts it in `refused`.
  *
+ * A new clock starts at (its physical reading, 0), as if its creation were an event.
+ *
  * The physical source is anything with `nowNs()`: usually the node's `NodeClock`, so skew,
  * drift and NTP steps reach the timestamps. If the physical reading goes back (a backward
  * step), the wall part does not: the clock stays monotonic and counts on `logical` until the
