@@ -19,7 +19,7 @@
  * of bounds (or a forged or corrupted one); taking it would drag this clock, and every clock
  * that hears from it, away from physical time. `receive` refuses it: it throws a
  * `ClockOffsetError` (a modelled outcome, so the node can drop the message or fail the
- * request), leaves the clock unchanged and counts it in `refused`.
+ * request), leaves the clock unchanged and counts it in `rejected`.
  *
  * A new clock starts at (its physical reading, 0), as if its creation were an event.
  *
@@ -99,7 +99,7 @@ export class HybridLogicalClock {
   readonly maxOffsetNs: number;
   private wallNs: number;
   private logical = 0;
-  private refusedCount = 0;
+  private rejectedCount = 0;
 
   constructor(
     private readonly physical: PhysicalTimeSource,
@@ -152,8 +152,8 @@ export class HybridLogicalClock {
   }
 
   /** Remote timestamps refused by the maximum-offset check. */
-  get refused(): number {
-    return this.refusedCount;
+  get rejected(): number {
+    return this.rejectedCount;
   }
 
   /** A local event: advances the clock and returns the event's timestamp. */
@@ -175,7 +175,7 @@ export class HybridLogicalClock {
 
   /**
    * A receive of a message stamped `remote`: returns the receive's timestamp, later than both
-   * this clock's last one and `remote`. Throws `ClockOffsetError` (and counts it in `refused`,
+   * this clock's last one and `remote`. Throws `ClockOffsetError` (and counts it in `rejected`,
    * leaving the clock unchanged) if `remote` is more than `maxOffset` ahead of the local
    * physical reading.
    */
@@ -184,7 +184,7 @@ export class HybridLogicalClock {
     const physicalNs = this.readPhysical();
     const remoteWallNs = remote.wallNs;
     if (remoteWallNs - physicalNs > this.maxOffsetNs) {
-      this.refusedCount++;
+      this.rejectedCount++;
       throw new ClockOffsetError(this.name, remote, physicalNs, this.maxOffsetNs);
     }
     const wallNs = this.wallNs;

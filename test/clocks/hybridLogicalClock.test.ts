@@ -97,7 +97,7 @@ describe("HybridLogicalClock rules", () => {
     );
     expect(refusal.aheadByNs).toBe(60_000_000);
     expect(refusal.clock).toBe("b");
-    expect(clock.refused).toBe(1);
+    expect(clock.rejected).toBe(1);
     expect(clock.current).toEqual(stamp(1_010_000_000, 1));
     expect(before).toEqual(stamp(1_000_000_000, 1));
   });
@@ -107,7 +107,7 @@ describe("HybridLogicalClock rules", () => {
       maxOffset: Number.POSITIVE_INFINITY,
     });
     expect(clock.receive(stamp(9e15, 0))).toEqual(stamp(9e15, 1));
-    expect(clock.refused).toBe(0);
+    expect(clock.rejected).toBe(0);
   });
 
   it("over a NodeClock, reads its skewed time and takes its owner's name", () => {
@@ -134,7 +134,7 @@ describe("HybridLogicalClock rules", () => {
     expect(() => clock.receive(stamp(0, 0.5))).toThrow(
       'HybridLogicalClock "a".receive: option "remote" must be a timestamp { wallNs: integer ns, logical: integer >= 0 }; given object',
     );
-    expect(clock.refused).toBe(0);
+    expect(clock.rejected).toBe(0);
   });
 });
 
@@ -207,7 +207,7 @@ describe("HybridLogicalClock properties", () => {
         (history, setups) => {
           const maxOffset = (SKEW_MS + 1) / 1000;
           const { stamps, clocks, largestLeadNs } = replay(history, setups, maxOffset);
-          expect(clocks.map((c) => c.refused)).toEqual(clocks.map(() => 0));
+          expect(clocks.map((c) => c.rejected)).toEqual(clocks.map(() => 0));
           // Never ahead of local physical time by more than the offset bound.
           if (stamps.length > 0) expect(largestLeadNs).toBeLessThanOrEqual(maxOffset * 1e9);
           // Monotonic at each node.
@@ -239,10 +239,10 @@ describe("HybridLogicalClock properties", () => {
           ...new Array(4).fill({ offsetMs: 0, driftPpm: 0 }),
         ];
         const { clocks, refused } = replay(history, setups, 0.05);
-        const total = clocks.reduce((sum, clock) => sum + clock.refused, 0);
+        const total = clocks.reduce((sum, clock) => sum + clock.rejected, 0);
         expect(total).toBe(refused.length);
         // Every refusal is of a timestamp carrying the fast clock's time: node 0 never refuses.
-        expect(clocks[0]!.refused).toBe(0);
+        expect(clocks[0]!.rejected).toBe(0);
         refusals += total;
       }),
       { seed: 15, numRuns: 200 },
