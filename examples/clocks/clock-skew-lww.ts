@@ -17,7 +17,7 @@
  *   2. physical timestamps, b's clock 50 ms behind (`NodeClock`, offset -0.05): whenever b
  *      writes within 50 ms of a's write that it just read, b's timestamp is older and its
  *      write is silently dropped;
- *   3. the same skew, and NTP steps b's clock back into sync at 30 s: losses stop there;
+ *   3. the same skew, and NTP steps b's clock back into sync at 30 s: no loss after that;
  *   4. b still 50 ms behind, timestamps from a `HybridLogicalClock` over each node's clock,
  *      carried on every message (the read's reply carries the stored timestamp, which the
  *      writer's clock takes in): a write is always stamped after what its writer has seen,
