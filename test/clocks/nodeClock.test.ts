@@ -30,6 +30,8 @@ describe("NodeClock readings", () => {
     expect(clock.nowNs()).toBe(2_500_000_000);
     expect(clock.now()).toBe(2.5);
     expect(clock.offset()).toBe(0);
+    // Any entity owns a clock, whatever its message types.
+    expect(new NodeClock(new Entity<number, string>(sim, "typed")).nowNs()).toBe(2_500_000_000);
   });
 
   it("adds a fixed offset (negative: behind)", () => {
