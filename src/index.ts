@@ -4,7 +4,7 @@
  * Grouped by topic (kept by hand; the import sorter is off for this file): time, the
  * simulation and its loop, entities and messages, processes and futures, randomness
  * (streams, distributions, profiles), the component families (re-exported whole: a new
- * component is exported by its family's index, never listed here), the catalog, metrics,
+ * component is exported by its family's index, never listed here), clocks, the catalog, metrics,
  * determinism, errors.
  */
 
@@ -102,6 +102,10 @@ export * from "./components/resource/index.js";
 export * from "./components/database/index.js";
 export * from "./components/messaging/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
+
+// Clocks: each node's physical clock (skew, drift, NTP steps, local timers) and the logical
+// clocks that order events across nodes (`distsim/clocks` imports them alone).
+export * from "./clocks/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {

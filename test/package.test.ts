@@ -72,6 +72,7 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./measure",
       "./database",
       "./messaging",
+      "./clocks",
     ]),
   );
   const specifiers = subpaths.map(([subpath]) => `distsim${subpath.slice(1)}`);
@@ -141,4 +142,31 @@ it("require('distsim') and every subpath resolve to the CommonJS build, one inst
     notTheMainEntrys: [],
     file: "./dist/cjs/index.js",
   });
+});
+
+it("distsim/clocks gives the main entry's clock classes, through import and require", () => {
+  const names = [
+    "NodeClock",
+    "LamportClock",
+    "VectorClock",
+    "HybridLogicalClock",
+    "ClockOffsetError",
+  ];
+  const check = (load: string) => `
+    const main = ${load.replace("SPEC", "distsim")};
+    const clocks = ${load.replace("SPEC", "distsim/clocks")};
+    console.log(JSON.stringify(${JSON.stringify(names)}.map((n) => typeof clocks[n] === "function" && clocks[n] === main[n])));
+  `;
+  const esm = execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", check('await import("SPEC")')],
+    { cwd: root, encoding: "utf8" },
+  );
+  const cjs = execFileSync(process.execPath, ["-e", check('require("SPEC")')], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const same = names.map(() => true);
+  expect(JSON.parse(esm)).toEqual(same);
+  expect(JSON.parse(cjs)).toEqual(same);
 });

@@ -3,7 +3,7 @@
  * + - * /, Math.sqrt and a few exact helpers bit for bit, but leaves Math.log, Math.exp,
  * Math.pow and `**`, Math.sin, Math.cos and the other transcendental functions to each engine
  * (Node 20 and Chromium 156 differ in the last bit for 4-10% of arguments). So src/core,
- * src/errors, src/random, src/components, src/load and src/metrics must use
+ * src/errors, src/random, src/components, src/load, src/metrics and src/clocks must use
  * src/random/portableMath.ts instead, and this test keeps them from drifting back.
  * Method: parse every .ts file in those folders with the TypeScript compiler and report, with
  * file:line,
@@ -22,7 +22,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const SIMULATION_FOLDERS = ["core", "errors", "random", "components", "load", "metrics"];
+const SIMULATION_FOLDERS = ["core", "errors", "random", "components", "load", "metrics", "clocks"];
 
 /** Members of Math whose results ECMAScript fixes exactly (or which are exact constants). */
 const EXACT_MATH_MEMBERS = new Set([
@@ -137,7 +137,7 @@ describe("simulation code uses only engine-independent math", () => {
     ]);
   });
 
-  it("src/core, src/errors, src/random, src/components, src/load and src/metrics have no other use", () => {
+  it("src/core, src/errors, src/random, src/components, src/load, src/metrics and src/clocks have no other use", () => {
     const files = SIMULATION_FOLDERS.flatMap((folder) => tsFilesUnder(join(root, "src", folder)));
     expect(files.length).toBeGreaterThan(50);
     const uses = files.flatMap((path) =>
