@@ -347,7 +347,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     role: "flow",
     layer: "local",
     contract:
-      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds). With policy fixedWindow or slidingWindowCounter it admits at most burst per window of burst / rate seconds instead and refuses the rest at once.",
+      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds). With policy fixedWindow or slidingWindowCounter it admits at most burst per window of burst / rate seconds instead and refuses the rest at once. The policy may also be a rate policy value (tokenBucket, leakyBucket as a meter or as a queue releasing one request per 1/rate seconds to at most capacity waiting, fixedWindow, slidingWindowCounter, slidingWindowLog: exactly limit per any window-long span), which carries its own rate and burst.",
     requires: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     expansion: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     provides: ["Bounded"],

@@ -120,7 +120,10 @@ export interface RateMeter {
   /**
    * The earliest simulated time (seconds) at which `cost` (default 1) fits, if nothing else is
    * taken meanwhile: now if it fits now, Infinity if it never can (cost above `burst`), null
-   * if the policy cannot say (the sliding window counter). Takes nothing.
+   * if the policy cannot say (the sliding window counter). Takes nothing. A bucket answers the
+   * first nanosecond at or after the exact instant (at 3/s, k/3 s rounded up); a `tryTake` a
+   * nanosecond sooner may already succeed, where float slack below a thousandth of a millionth
+   * of a token is forgiven.
    */
   availableAt(cost?: number): number | null;
   /** Back to the starting state (a full bucket, empty windows, no reservations) and zero counts. */
