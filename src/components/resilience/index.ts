@@ -30,6 +30,20 @@ export {
   type RateLimitPolicy,
 } from "./rateLimiter.js";
 export {
+  fixedWindow,
+  type LeakyBucketOptions,
+  type LeakyQueueMeter,
+  leakyBucket,
+  type RateMeter,
+  type RatePolicy,
+  type RatePolicyKind,
+  slidingWindowCounter,
+  slidingWindowLog,
+  type TokenBucketOptions,
+  tokenBucket,
+  type WindowOptions,
+} from "./ratePolicy.js";
+export {
   TimeoutWrapper,
   type TimeoutWrapperOptions,
   type TimeoutWrapperStats,

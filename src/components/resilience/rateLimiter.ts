@@ -10,7 +10,10 @@
  * With `policy: "fixedWindow"` or `"slidingWindowCounter"` it admits at most `burst` per window
  * of `burst / rate` seconds instead (the same long-run rate and largest burst), counted in
  * windows of simulated time, and refuses the rest at once: the proxy, its counts and its ledger
- * are the same, only the admission decision differs.
+ * are the same, only the admission decision differs. `policy` may also be a rate policy value
+ * (ratePolicy.ts: `tokenBucket`, `leakyBucket` as a meter or as a queue that drains at a fixed
+ * rate, `fixedWindow`, `slidingWindowCounter`, `slidingWindowLog`), which carries its own rate;
+ * each limiter makes its own state from it.
  *
  * Tokens are counted in millionths, and the tokens earned since the bucket was last full are
  * computed as one amount (the rate times the time, or a profile's exact integral), so admission
@@ -36,11 +39,20 @@ import {
   requireInteger,
   requireSecondsParam,
 } from "../shared/validate.js";
-import { type AdmissionPolicy, FixedWindow, SlidingWindowCounter } from "./windowPolicies.js";
+import { TokenBucket } from "./bucketPolicies.js";
+import { policyInternals, type RatePolicy } from "./ratePolicy.js";
+import {
+  type AdmissionPolicy,
+  FixedWindow,
+  SlidingWindowCounter,
+  toUnits,
+  UNIT,
+} from "./windowPolicies.js";
 
 /**
- * How a `RateLimiter` decides: a token bucket (it can queue), a fixed window or a sliding
- * window counter (`burst` per window of `burst / rate` seconds; they refuse at once).
+ * How a `RateLimiter` decides, named: a token bucket (it can queue), a fixed window or a
+ * sliding window counter (`burst` per window of `burst / rate` seconds; they refuse at once).
+ * The `policy` option also takes a `RatePolicy` value, which names every policy.
  */
 export type RateLimitPolicy = "tokenBucket" | "fixedWindow" | "slidingWindowCounter";
 
@@ -49,29 +61,37 @@ const POLICIES: readonly RateLimitPolicy[] = ["tokenBucket", "fixedWindow", "sli
 export interface RateLimiterOptions<Req, Res> {
   /** What the limiter protects. */
   target: Entity<Req, Res>;
-  /** How requests are admitted. Default "tokenBucket". */
-  policy?: RateLimitPolicy;
+  /**
+   * How requests are admitted: a name, with `rate` and `burst`, or a `RatePolicy` value
+   * (`tokenBucket(...)`, `leakyBucket(...)`, `fixedWindow(...)`, `slidingWindowCounter(...)`,
+   * `slidingWindowLog(...)`), which carries its own rate: `rate` and `burst` are then unset.
+   * Default "tokenBucket".
+   */
+  policy?: RateLimitPolicy | RatePolicy;
   /**
    * Tokens added per second (> 0): a number, or a profile of simulated time. A profile is
    * integrated exactly: the tokens earned over an interval are its integral over it. A window
    * policy takes a number only: its windows are `burst / rate` seconds long, a fixed grid from
-   * time 0.
+   * time 0. Required with a named policy; unset with a `RatePolicy` value.
    */
-  rate: Param;
+  rate?: Param;
   /**
    * Most tokens the bucket holds (integer >= 1): the largest burst admitted at once. For a
-   * window policy, the most admitted (in `cost` units) per window.
+   * window policy, the most admitted (in `cost` units) per window. Required with a named
+   * policy; unset with a `RatePolicy` value.
    */
-  burst: number;
+  burst?: number;
   /**
    * Tokens one request takes (> 0, at most `burst`): a number, or a function of the request's
    * payload, called once when it arrives. Default 1. A request costing more than `burst` can
-   * never be admitted and is refused at once.
+   * never be admitted and is refused at once. At least 1 with a sliding window log (one entry
+   * per request); unset with a leaky bucket queue (one request per 1/rate seconds).
    */
   cost?: number | ((request: Req) => number);
   /**
-   * Requests that may wait for tokens (integer >= 0). Default 0: refuse at once. Only the
-   * token bucket can say when a request's turn comes; a window policy refuses a value > 0.
+   * Requests that may wait for tokens (integer >= 0). Default 0: refuse at once. Only a
+   * bucket (token bucket, leaky bucket meter) queues; a window policy refuses a value > 0, and a
+   * leaky bucket queue takes its line's length from its `capacity` (leave this unset).
    */
   maxQueued?: number;
   /**
@@ -113,15 +133,6 @@ export interface RateLimiterStats extends LedgerCounts {
   readonly tokens: number;
 }
 
-/** Tokens are counted in millionths: a cost of 0.5 or a rate of 0.1/s stays exact. */
-const UNIT = 1_000_000;
-/**
- * Forgives float error below a thousandth of a millionth in a profile's integral (a rate of
- * 100/s over 5 ms may come out as 499999.99999999994 millionths): far below one unit, so it
- * never admits early by a meaningful amount, and it keeps an exact product from rounding down.
- */
-const FLOAT_SLACK = 1e-3;
-
 /** A request waiting for its tokens. */
 class Waiter {
   deadlineToken = -1;
@@ -144,10 +155,11 @@ interface ValidatedOptions<Req, Res> {
   readonly target: Entity<Req, Res>;
   readonly rate: Param;
   readonly burst: number;
-  /** The window policy, or null for the token bucket. */
-  readonly windowPolicy: AdmissionPolicy | null;
+  /** Makes the state that decides (a bucket or a window policy), starting at a time. */
+  readonly admission: (startNs: number) => AdmissionPolicy;
   readonly costUnits: number;
   readonly costOf: ((request: Req) => number) | null;
+  readonly minCost: number;
   readonly maxQueued: number;
   readonly maxWait: Param | undefined;
   readonly timeout: TimeoutParam | null;
@@ -164,56 +176,63 @@ function validateRateLimiterOptions<Req, Res>(
     Res
   >;
   const policy = options.policy ?? "tokenBucket";
-  if (!POLICIES.includes(policy)) {
-    throw new ConfigError(component, "policy", `one of ${POLICIES.join(", ")}`, policy);
-  }
-  const rate = checkParam(
-    component,
-    "rate",
-    options.rate,
-    "tokens per second > 0",
-    (value) => value > 0 && Number.isFinite(value),
-  );
-  const burst = requireInteger(component, "burst", options.burst, 1);
-  let windowPolicy: AdmissionPolicy | null = null;
-  if (policy !== "tokenBucket") {
-    if (typeof rate !== "number") {
-      throw new ConfigError(
-        component,
-        "rate",
-        `a number with policy "${policy}" (its windows are burst / rate seconds long)`,
-        rate,
-      );
+  const policyValue = policyInternals(policy);
+  const named =
+    policyValue === undefined
+      ? checkNamedPolicy(component, options as RateLimiterOptions<unknown, unknown>)
+      : null;
+  let rate: Param;
+  let burst: number;
+  let admission: (startNs: number) => AdmissionPolicy;
+  /** The least cost of one request, in tokens (the sliding window log's entries cost 1). */
+  let minCost = 0;
+  /** For a leaky bucket queue, the line's length; the cost is fixed at 1. */
+  let leakyQueueCapacity = -1;
+  if (named !== null) {
+    ({ rate, burst, admission } = named);
+  } else {
+    const value = policy as RatePolicy;
+    for (const option of ["rate", "burst"] as const) {
+      if (options[option] !== undefined) {
+        throw new ConfigError(
+          component,
+          option,
+          `unset with a rate policy value (${value.description} carries its own)`,
+          options[option],
+        );
+      }
     }
-    // Rounded to the nanosecond so that, say, 100 per 100/60 per second is exactly 60 s.
-    const windowNs = Math.round((burst / rate) * 1e9);
-    if (!(windowNs >= 1 && Number.isSafeInteger(windowNs))) {
-      throw new ConfigError(
-        component,
-        "rate",
-        `with burst = ${burst}, windows (burst / rate) of 1 ns to ${Number.MAX_SAFE_INTEGER} ns`,
-        rate,
-      );
+    rate = value.rate;
+    burst = value.burst;
+    admission = policyValue!.admission;
+    minCost = policyValue!.minCost;
+    if (value.mode === "queue") {
+      leakyQueueCapacity = value.capacity;
+      for (const option of ["cost", "maxQueued"] as const) {
+        if (options[option] !== undefined) {
+          throw new ConfigError(
+            component,
+            option,
+            `unset with a leaky bucket queue (${option === "cost" ? "it releases one request per 1/rate seconds" : `its capacity, ${value.capacity}, is the line's length`})`,
+            options[option],
+          );
+        }
+      }
+    } else if (value.kind !== "tokenBucket" && value.kind !== "leakyBucket") {
+      refuseQueueWithWindow(component, value.kind, options.maxQueued);
     }
-    if ((options.maxQueued ?? 0) !== 0) {
-      throw new ConfigError(
-        component,
-        "maxQueued",
-        `0 with policy "${policy}" (a window policy cannot say when a refused request would fit)`,
-        options.maxQueued,
-      );
-    }
-    windowPolicy =
-      policy === "fixedWindow"
-        ? new FixedWindow(burst * UNIT, windowNs)
-        : new SlidingWindowCounter(burst * UNIT, windowNs);
   }
   const cost = options.cost;
   let costUnits = UNIT;
   let costOf: ((request: Req) => number) | null = null;
   if (typeof cost === "number") {
-    if (!(cost > 0 && cost <= burst)) {
-      throw new ConfigError(component, "cost", `tokens per request in (0, burst = ${burst}]`, cost);
+    if (!(cost > 0 && cost >= minCost && cost <= burst)) {
+      throw new ConfigError(
+        component,
+        "cost",
+        `tokens per request in ${minCost > 0 ? `[${minCost}` : "(0"}, burst = ${burst}]`,
+        cost,
+      );
     }
     costUnits = toUnits(cost);
   } else {
@@ -224,7 +243,10 @@ function validateRateLimiterOptions<Req, Res>(
       "tokens per request (a number > 0, or a function of the request's payload)",
     );
   }
-  const maxQueued = requireInteger(component, "maxQueued", options.maxQueued ?? 0, 0);
+  const maxQueued =
+    leakyQueueCapacity >= 0
+      ? leakyQueueCapacity
+      : requireInteger(component, "maxQueued", options.maxQueued ?? 0, 0);
   const maxWait =
     options.maxWait === undefined
       ? undefined
@@ -233,12 +255,89 @@ function validateRateLimiterOptions<Req, Res>(
     throw new ConfigError(component, "maxWait", "unset when maxQueued is 0", maxWait);
   }
   const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
-  return { target, rate, burst, windowPolicy, costUnits, costOf, maxQueued, maxWait, timeout };
+  return {
+    target,
+    rate,
+    burst,
+    admission,
+    costUnits,
+    costOf,
+    minCost,
+    maxQueued,
+    maxWait,
+    timeout,
+  };
 }
 
-/** Millionths of a token, at least one. */
-function toUnits(tokens: number): number {
-  return Math.max(1, Math.round(tokens * UNIT));
+/** A window policy never queues: it refuses at once, as a per-window quota does. */
+function refuseQueueWithWindow(component: string, policy: string, maxQueued: unknown): void {
+  if ((maxQueued ?? 0) !== 0) {
+    throw new ConfigError(
+      component,
+      "maxQueued",
+      `0 with policy "${policy}" (a window policy refuses at once; a bucket policy can queue)`,
+      maxQueued,
+    );
+  }
+}
+
+/** A named policy's rate, burst and state, from the `rate` and `burst` options. */
+function checkNamedPolicy(
+  component: string,
+  options: RateLimiterOptions<unknown, unknown>,
+): { rate: Param; burst: number; admission: (startNs: number) => AdmissionPolicy } {
+  const policy = options.policy ?? "tokenBucket";
+  if (!POLICIES.includes(policy as RateLimitPolicy)) {
+    throw new ConfigError(
+      component,
+      "policy",
+      `one of ${POLICIES.join(", ")}, or a rate policy value (tokenBucket({ rate, burst }), leakyBucket(...), slidingWindowLog(...), ...)`,
+      policy,
+    );
+  }
+  const rate = checkParam(
+    component,
+    "rate",
+    options.rate,
+    "tokens per second > 0",
+    (value) => value > 0 && Number.isFinite(value),
+  );
+  const burst = requireInteger(component, "burst", options.burst, 1);
+  if (policy === "tokenBucket") {
+    return {
+      rate,
+      burst,
+      admission: (startNs) => new TokenBucket(rate, burst * UNIT, startNs),
+    };
+  }
+  if (typeof rate !== "number") {
+    throw new ConfigError(
+      component,
+      "rate",
+      `a number with policy "${policy}" (its windows are burst / rate seconds long)`,
+      rate,
+    );
+  }
+  // Rounded to the nanosecond so that, say, 100 per 100/60 per second is exactly 60 s.
+  const windowNs = Math.round((burst / rate) * 1e9);
+  if (!(windowNs >= 1 && Number.isSafeInteger(windowNs))) {
+    throw new ConfigError(
+      component,
+      "rate",
+      `with burst = ${burst}, windows (burst / rate) of 1 ns to ${Number.MAX_SAFE_INTEGER} ns`,
+      rate,
+    );
+  }
+  refuseQueueWithWindow(component, policy as string, options.maxQueued);
+  const limitUnits = burst * UNIT;
+  return {
+    rate,
+    burst,
+    admission: () =>
+      policy === "fixedWindow"
+        ? new FixedWindow(limitUnits, windowNs)
+        : new SlidingWindowCounter(limitUnits, windowNs),
+  };
 }
 
 export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> {
@@ -248,7 +347,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     role: "flow",
     layer: "local",
     contract:
-      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds). With policy fixedWindow or slidingWindowCounter it admits at most burst per window of burst / rate seconds instead and refuses the rest at once.",
+      "Admits requests by a token bucket (burst tokens, refilled at rate per second, cost tokens per request) and forwards them; what finds too few tokens is refused at once, or waits in FIFO order (at most maxQueued, for at most maxWait seconds). With policy fixedWindow or slidingWindowCounter it admits at most burst per window of burst / rate seconds instead and refuses the rest at once. The policy may also be a rate policy value (tokenBucket, leakyBucket as a meter or as a queue releasing one request per 1/rate seconds to at most capacity waiting, fixedWindow, slidingWindowCounter, slidingWindowLog: exactly limit per any window-long span), which carries its own rate and burst.",
     requires: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     expansion: ["TokenBucket", "Clock", "RatePolicy", "Cost"],
     provides: ["Bounded"],
@@ -283,20 +382,16 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private readonly burstUnits: number;
   private readonly costUnits: number;
   private readonly costOf: ((request: Req) => number) | null;
+  /** The least cost a `cost` function may return, in tokens (1 for a sliding window log). */
+  private readonly minCost: number;
   private readonly maxWait: Param | undefined;
-  /** The window policy deciding instead of the bucket, or null. */
-  private readonly windowPolicy: AdmissionPolicy | null;
+  /** What decides: the token bucket (exact, in millionths), or a window policy. */
+  private readonly admission: AdmissionPolicy;
   /** Opened when a request gets its tokens, settled with its outcome. */
   private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   /** Requests waiting for tokens, oldest first (the resource family's FIFO discipline). */
   private readonly line: QueueDiscipline<Waiter> = fifo<Waiter>();
-  // The bucket: `units` millionths at `lastNs`. Tokens earned since `anchorNs` (when it was
-  // last full, or created) are computed as one amount, of which `earnedAtLast` is credited.
-  private units: number;
-  private lastNs: number;
-  private anchorNs: number;
-  private earnedAtLast = 0;
   /** The timer that wakes the line when its head's tokens are due, and the head it is for. */
   private wakeToken = -1;
   private wakeFor: Waiter | null = null;
@@ -316,22 +411,16 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.burstUnits = valid.burst * UNIT;
     this.costUnits = valid.costUnits;
     this.costOf = valid.costOf;
+    this.minCost = valid.minCost;
     this.maxQueued = valid.maxQueued;
     this.maxWait = valid.maxWait;
-    this.windowPolicy = valid.windowPolicy;
+    this.admission = valid.admission(this.nowNs);
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
-    this.units = this.burstUnits;
-    this.lastNs = this.nowNs;
-    this.anchorNs = this.nowNs;
   }
 
-  /** Tokens in the bucket now. */
+  /** Tokens in the bucket now; with a window policy, what would still fit now. */
   get tokens(): number {
-    const nowNs = this.nowNs;
-    if (this.windowPolicy !== null) return this.windowPolicy.remaining(nowNs) / UNIT;
-    if (nowNs === this.lastNs || this.units >= this.burstUnits) return this.units / UNIT;
-    const units = this.units + this.earnedSinceAnchor(nowNs) - this.earnedAtLast;
-    return Math.min(units, this.burstUnits) / UNIT;
+    return this.admission.remaining(this.nowNs) / UNIT;
   }
 
   get stats(): RateLimiterStats {
@@ -356,14 +445,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
       this.fail(request, "rate limited");
       return;
     }
-    if (this.windowPolicy !== null) {
-      if (!this.windowPolicy.tryTake(this.nowNs, cost)) {
-        c.rejected++;
-        this.fail(request, "rate limited");
-        return;
-      }
-      this.admit();
-    } else if (this.takeTokensAtOnce(cost)) {
+    if (this.takeTokensAtOnce(cost)) {
       this.admit();
     } else {
       if (this.line.length >= this.maxQueued) {
@@ -395,9 +477,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private takeTokensAtOnce(cost: number): boolean {
     // Those already waiting take the tokens earned so far first: an arrival never overtakes them.
     this.serveLine();
-    if (this.line.length > 0 || this.units < cost) return false;
-    this.units -= cost;
-    return true;
+    return this.line.length === 0 && this.admission.tryTake(this.nowNs, cost);
   }
 
   private admit(): void {
@@ -407,9 +487,13 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
 
   private costFor(payload: Req): number {
     const tokens = this.costOf!(payload);
-    if (typeof tokens !== "number" || !(tokens > 0) || !Number.isFinite(tokens)) {
+    if (
+      typeof tokens !== "number" ||
+      !(tokens > 0 && tokens >= this.minCost) ||
+      !Number.isFinite(tokens)
+    ) {
       throw new SimulationError(
-        `RateLimiter "${this.name}": cost(request) must return a finite number of tokens > 0; it returned ${String(tokens)}`,
+        `RateLimiter "${this.name}": cost(request) must return a finite number of tokens ${this.minCost > 0 ? `>= ${this.minCost} (one entry of the sliding window log per request)` : "> 0"}; it returned ${String(tokens)}`,
         this.name,
         this.nowNs,
       );
@@ -417,48 +501,14 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     return toUnits(tokens);
   }
 
-  /** Millionths of a token earned from `anchorNs` to `nowNs`, had the bucket no ceiling. */
-  private earnedSinceAnchor(nowNs: number): number {
-    const rate = this.rate;
-    const earned =
-      typeof rate === "number"
-        ? (rate * (nowNs - this.anchorNs)) / 1000
-        : rate.integral(this.anchorNs / 1e9, nowNs / 1e9) * UNIT;
-    return Math.floor(earned + FLOAT_SLACK);
-  }
-
-  /** Brings the bucket up to now: what was earned since the last look, up to `burst`. */
-  private refill(): void {
-    const nowNs = this.nowNs;
-    if (nowNs === this.lastNs) return;
-    this.lastNs = nowNs;
-    if (this.units < this.burstUnits) {
-      const earned = this.earnedSinceAnchor(nowNs);
-      const units = this.units + earned - this.earnedAtLast;
-      // Exactly full keeps the anchor: the fraction of a millionth earned past the last whole
-      // one is what keeps a rate of 3/s on its 1/3 s grid.
-      if (units <= this.burstUnits) {
-        this.units = units;
-        this.earnedAtLast = earned;
-        return;
-      }
-      this.units = this.burstUnits;
-    }
-    // Full: what it earns now spills over, so counting restarts here.
-    this.anchorNs = nowNs;
-    this.earnedAtLast = 0;
-  }
-
   /** Hands tokens to waiting requests in line order while the head's cost is there. */
   private serveLine(): void {
-    this.refill();
     const line = this.line;
     const nowNs = this.nowNs;
     while (line.length > 0) {
       const head = line.peek(nowNs, NO_DROPS)!;
-      if (this.units < head.costUnits) break;
+      if (!this.admission.tryTake(nowNs, head.costUnits)) break;
       line.dequeue(nowNs, NO_DROPS);
-      this.units -= head.costUnits;
       head.waiting = false;
       if (head.deadlineToken >= 0) this.cancelTimer(head.deadlineToken);
       this.admit();
@@ -475,32 +525,11 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.wakeToken = -1;
     this.wakeFor = head;
     if (head === null) return;
-    const atNs = this.readyAtNs(head.costUnits);
+    // Only a bucket queues, and it can always say (Infinity: a profile that never earns enough).
+    const atNs = this.admission.readyAtNs(this.nowNs, head.costUnits);
     if (atNs !== Number.POSITIVE_INFINITY) {
       this.wakeToken = this.after((atNs - this.nowNs) / 1e9, this.wake);
     }
-  }
-
-  /**
-   * The first nanosecond at which the bucket holds `need` millionths (more than it holds now),
-   * from the exact amount earned since the anchor.
-   */
-  private readyAtNs(need: number): number {
-    const target = this.earnedAtLast + (need - this.units);
-    const rate = this.rate;
-    let atNs: number;
-    if (typeof rate === "number") {
-      atNs = this.anchorNs + Math.ceil((target * 1000) / rate);
-    } else {
-      const at = rate.advance(this.anchorNs / 1e9, target / UNIT);
-      if (!Number.isFinite(at)) return Number.POSITIVE_INFINITY;
-      atNs = Math.ceil(at * 1e9);
-    }
-    atNs = Math.max(atNs, this.nowNs + 1);
-    // The closed form can land a nanosecond short of the floor in `earnedSinceAnchor`; the wake
-    // checks again in any case, this only saves it an event.
-    for (let step = 0; step < 4 && this.earnedSinceAnchor(atNs) < target; step++) atNs++;
-    return atNs;
   }
 
   private readonly wake = (): void => {
@@ -543,11 +572,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   protected override onRecover(): void {
     // The bucket is volatile: it comes back full, as a restarted process's limiter would; a
     // window policy forgets its counts.
-    this.windowPolicy?.reset();
-    this.units = this.burstUnits;
-    this.lastNs = this.nowNs;
-    this.anchorNs = this.nowNs;
-    this.earnedAtLast = 0;
+    this.admission.reset(this.nowNs);
   }
 
   protected override onResetStats(): void {

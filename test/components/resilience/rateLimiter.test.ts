@@ -3,12 +3,17 @@ import { describe, expect, it } from "vitest";
 import {
   arrivals,
   ConfigError,
+  fixedWindow,
+  leakyBucket,
   profile,
   RateLimiter,
   type RateLimiterOptions,
   Simulation,
   SimulationError,
   Source,
+  slidingWindowCounter,
+  slidingWindowLog,
+  tokenBucket,
 } from "../../../src/index.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
 import { type Job, RecordingCaller, ScriptedTarget } from "../../support/targets.js";
@@ -233,6 +238,38 @@ describe("RateLimiter", () => {
     expect(s.requests).toBe(s.rejected + s.queued + s.lostWaiting + s.forwarded);
   });
 
+  it("forwards over ANY interval [a, b] at most burst + rate x (b - a + 1 ns), waiters included (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 1, maxLength: 100 }),
+        (burst, rate, maxQueued, arrivalMs) => {
+          const { sim, target, caller, limiter } = setup({ rate, burst, maxQueued });
+          callsAt(
+            caller,
+            limiter,
+            arrivalMs.map((ms) => ms / 1000),
+          );
+          sim.run();
+          const ns = admittedAt(target).map((seconds) => Math.round(seconds * 1e9));
+          for (let first = 0; first < ns.length; first++) {
+            for (let last = first; last < ns.length; last++) {
+              const within = ns.filter((t) => t >= ns[first]! && t <= ns[last]!).length;
+              // A waiter goes at the first nanosecond at or after its exact instant, so two
+              // admissions may be up to 1 ns closer than the exact grid: hence the + 1 ns.
+              expect(within).toBeLessThanOrEqual(
+                burst + (rate * (ns[last]! - ns[first]! + 1)) / 1e9,
+              );
+            }
+          }
+        },
+      ),
+      { seed: 17, numRuns: 100 },
+    );
+  });
+
   it("refuses bad options with a ConfigError naming the option", () => {
     const sim = new Simulation({ seed: 1 });
     const target = new ScriptedTarget(sim, "target");
@@ -447,6 +484,255 @@ componentLaws<RateLimiter<Job, string>>({
       policy: "slidingWindowCounter",
       rate: 200,
       burst: 20,
+      cost: (job) => (Number(job.id) % 5 === 0 ? 2 : 1),
+      timeout: 0.03,
+    });
+    new Source<Job>(sim, "load", {
+      target: subject,
+      arrivals: arrivals.poisson(300),
+      payload: (i) => ({ id: String(i), takes: i % 7 === 0 ? 0.05 : 0.01 }),
+      stopAfter: { count: 400 },
+    });
+    return subject;
+  },
+  crashAt: 0.6,
+  recoverAt: 0.8,
+  identities: (limiter) => {
+    const s = limiter.stats;
+    return [
+      [
+        "requests = rejected + lostWaiting + forwarded",
+        s.requests,
+        s.rejected + s.lostWaiting + s.forwarded,
+      ],
+      ["admitted = forwarded", s.admitted, s.forwarded],
+    ];
+  },
+});
+
+describe("RateLimiter with a rate policy value", () => {
+  /** A limiter whose `rate` and `burst` come from `policy`. */
+  function withPolicy(policy: RateLimiterOptions<Job, string>["policy"], options: Options = {}) {
+    return setup({ rate: undefined, burst: undefined, policy, ...options });
+  }
+
+  it("admits exactly as the named policy it stands for (token bucket, both windows)", () => {
+    const times = Array.from({ length: 400 }, (_, i) => (i * 7) / 1000);
+    const run = (options: Options) => {
+      const { sim, target, caller, limiter } = setup(options);
+      callsAt(caller, limiter, times);
+      sim.run();
+      return { log: target.log, stats: limiter.stats };
+    };
+    const pairs: [Options, Options][] = [
+      [
+        { rate: 20, burst: 4 },
+        { rate: undefined, burst: undefined, policy: tokenBucket({ rate: 20, burst: 4 }) },
+      ],
+      [
+        { rate: 20, burst: 4, policy: "fixedWindow" },
+        { rate: undefined, burst: undefined, policy: fixedWindow({ limit: 4, window: 0.2 }) },
+      ],
+      [
+        { rate: 20, burst: 4, policy: "slidingWindowCounter" },
+        {
+          rate: undefined,
+          burst: undefined,
+          policy: slidingWindowCounter({ limit: 4, window: 0.2 }),
+        },
+      ],
+    ];
+    for (const [named, value] of pairs) expect(run(value)).toEqual(run(named));
+  });
+
+  it("a leaky bucket meter admits what a token bucket of its capacity admits, and queues the same way", () => {
+    const times = [0, 0, 0, 0, 0, 0.05, 0.3, 0.3, 0.3, 0.31];
+    const run = (options: Options) => {
+      const { sim, target, caller, limiter } = setup({ maxQueued: 2, ...options });
+      callsAt(caller, limiter, times);
+      sim.run();
+      return { log: target.log, stats: limiter.stats };
+    };
+    expect(
+      run({ rate: undefined, burst: undefined, policy: leakyBucket({ rate: 10, capacity: 3 }) }),
+    ).toEqual(run({ rate: 10, burst: 3 }));
+  });
+
+  it("a leaky bucket queue releases a burst at exactly one per 1/rate seconds, refusing beyond capacity", () => {
+    const { sim, target, caller, limiter } = withPolicy(
+      leakyBucket({ rate: 5, capacity: 6, mode: "queue" }),
+    );
+    callsAt(caller, limiter, Array(10).fill(0));
+    sim.at(0.5, () => expect(limiter.stats).toMatchObject({ queued: 4, admitted: 3 }));
+    sim.run();
+    expect(admittedAt(target)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1, 1.2]);
+    expect(caller.log.filter((line) => line.includes("refused"))).toEqual([
+      "7:refused(rate limited)@0",
+      "8:refused(rate limited)@0",
+      "9:refused(rate limited)@0",
+    ]);
+    expect(limiter).toMatchObject({ rate: 5, burst: 1, maxQueued: 6 });
+    expect(limiter.stats).toMatchObject({ requests: 10, admitted: 7, rejected: 3, queued: 0 });
+  });
+
+  it("a leaky bucket queue in a limiter releases when its meter's reservations say", () => {
+    const policy = leakyBucket({ rate: 3, capacity: 4, mode: "queue" });
+    const times = [0, 0, 0, 0.1, 0.2, 0.2, 0.2, 0.9, 2, 2.1, 2.1];
+    const { sim, target, caller, limiter } = withPolicy(policy);
+    callsAt(caller, limiter, times);
+    const meterSim = new Simulation({ seed: 1 });
+    const meter = policy.meter(meterSim);
+    const reserved: number[] = [];
+    for (const at of times) {
+      meterSim.at(at, () => {
+        const release = meter.reserve();
+        if (release !== null) reserved.push(release);
+      });
+    }
+    sim.run();
+    meterSim.run();
+    expect(admittedAt(target)).toEqual(reserved);
+    expect(limiter.stats.rejected).toBe(meter.refused);
+  });
+
+  it("a sliding window log admits at most its limit in any window-long span, and refuses at once", () => {
+    const { sim, target, caller, limiter } = withPolicy(slidingWindowLog({ limit: 3, window: 1 }));
+    callsAt(caller, limiter, [0.5, 0.5, 0.9, 0.95, 1.4, 1.5, 1.5, 1.9, 2.5]);
+    sim.run();
+    // 0.5, 0.5, 0.9 fill it; the entries of 0.5 s leave at 1.5 s, that of 0.9 s at 1.9 s.
+    expect(admittedAt(target)).toEqual([0.5, 0.5, 0.9, 1.5, 1.5, 1.9, 2.5]);
+    expect(limiter.stats).toMatchObject({ requests: 9, admitted: 7, rejected: 2 });
+  });
+
+  it("one policy value serves many limiters, each with its own state", () => {
+    const policy = tokenBucket({ rate: 1, burst: 2 });
+    const sim = new Simulation({ seed: 1 });
+    const target = new ScriptedTarget(sim, "target");
+    const caller = new RecordingCaller(sim, "caller");
+    const a = new RateLimiter<Job, string>(sim, "a", { target, policy });
+    const b = new RateLimiter<Job, string>(sim, "b", { target, policy });
+    callsAt(caller, a, [0, 0, 0], "a");
+    callsAt(caller, b, [0, 0], "b");
+    sim.run();
+    expect([a.stats.admitted, b.stats.admitted]).toEqual([2, 2]);
+  });
+
+  it("refuses options that do not go with a policy value, naming them", () => {
+    const sim = new Simulation({ seed: 1 });
+    const target = new ScriptedTarget(sim, "target");
+    const make = (options: Options) =>
+      new RateLimiter<Job, string>(sim, "limiter", { target, ...options });
+    const queue = leakyBucket({ rate: 5, capacity: 3, mode: "queue" });
+    const log = slidingWindowLog({ limit: 4, window: 1 });
+    const cases: [Options, RegExp][] = [
+      [
+        { policy: tokenBucket({ rate: 5, burst: 2 }), rate: 5 },
+        /"rate".*unset with a rate policy value \(tokenBucket\(rate 5, burst 2\)/,
+      ],
+      [{ policy: log, burst: 4 }, /"burst".*unset with a rate policy value/],
+      [{ policy: queue, cost: 1 }, /"cost".*unset with a leaky bucket queue/],
+      [{ policy: queue, maxQueued: 3 }, /"maxQueued".*its capacity, 3, is the line's length/],
+      [{ policy: log, maxQueued: 1 }, /"maxQueued".*0 with policy "slidingWindowLog"/],
+      [
+        { policy: fixedWindow({ limit: 2, window: 1 }), maxQueued: 1 },
+        /"maxQueued".*"fixedWindow"/,
+      ],
+      [{ policy: log, cost: 0.5 }, /"cost".*in \[1, burst = 4\]/],
+      [{ policy: log, cost: 5 }, /"cost"/],
+      [
+        { policy: { kind: "tokenBucket", rate: 5, burst: 2 } as never },
+        /"policy".*or a rate policy value/,
+      ],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => make(options)).toThrow(ConfigError);
+      expect(() => make(options)).toThrow(message);
+    }
+    expect(make({ policy: log }).burst).toBe(4); // nothing was left registered under the name
+  });
+
+  it("fails loudly when a cost function returns less than 1 for a sliding window log", () => {
+    const { sim, caller, limiter } = withPolicy(slidingWindowLog({ limit: 4, window: 1 }), {
+      cost: () => 0.5,
+    });
+    caller.callAt(0.25, limiter, { id: "x", takes: 0 });
+    expect(() => sim.run()).toThrow(/cost\(request\).*>= 1.*0\.5/);
+  });
+});
+
+// The laws with a leaky bucket queue deciding (its line is the limiter's waiting line).
+componentLaws<RateLimiter<Job, string>>({
+  type: RateLimiter,
+  options: (sim) => ({
+    target: new ScriptedTarget(sim, "target"),
+    policy: leakyBucket({ rate: 150, capacity: 8, mode: "queue" }),
+    rate: undefined,
+    burst: undefined,
+    cost: undefined,
+    maxQueued: undefined,
+    maxWait: 0.04,
+    timeout: 1,
+  }),
+  construct: (sim, name, options) =>
+    new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
+  invalid: [{ rate: 150 }, { cost: 1 }, { maxQueued: 8 }, { maxWait: 0 }],
+  scenario: (sim) => {
+    const target = new ScriptedTarget(sim, "target");
+    const subject = new RateLimiter<Job, string>(sim, SUBJECT, {
+      target,
+      policy: leakyBucket({
+        rate: profile.step(250, [{ at: 0.5, value: 120 }]),
+        capacity: 8,
+        mode: "queue",
+      }),
+      maxWait: 0.04,
+      timeout: 0.03,
+    });
+    new Source<Job>(sim, "load", {
+      target: subject,
+      arrivals: arrivals.poisson(300),
+      payload: (i) => ({ id: String(i), takes: i % 7 === 0 ? 0.05 : 0.01 }),
+      stopAfter: { count: 400 },
+    });
+    return subject;
+  },
+  crashAt: 0.6,
+  recoverAt: 0.8,
+  identities: (limiter) => {
+    const s = limiter.stats;
+    return [
+      [
+        "requests = rejected + queued + lostWaiting + forwarded",
+        s.requests,
+        s.rejected + s.queued + s.lostWaiting + s.forwarded,
+      ],
+      ["admitted = forwarded", s.admitted, s.forwarded],
+      ["queued <= capacity", Math.min(s.queued, 8), s.queued],
+    ];
+  },
+});
+
+// The laws with a sliding window log deciding (it never queues).
+componentLaws<RateLimiter<Job, string>>({
+  type: RateLimiter,
+  options: (sim) => ({
+    target: new ScriptedTarget(sim, "target"),
+    policy: slidingWindowLog({ limit: 20, window: 0.1 }),
+    rate: undefined,
+    burst: undefined,
+    cost: () => 1,
+    maxQueued: 0,
+    maxWait: undefined,
+    timeout: 1,
+  }),
+  construct: (sim, name, options) =>
+    new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
+  invalid: [{ maxQueued: 1 }, { burst: 20 }, { cost: 0.5 }, { policy: "slidingWindowLog" }],
+  scenario: (sim) => {
+    const target = new ScriptedTarget(sim, "target");
+    const subject = new RateLimiter<Job, string>(sim, SUBJECT, {
+      target,
+      policy: slidingWindowLog({ limit: 20, window: 0.1 }),
       cost: (job) => (Number(job.id) % 5 === 0 ? 2 : 1),
       timeout: 0.03,
     });
