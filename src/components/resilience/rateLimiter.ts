@@ -23,11 +23,12 @@
  * const limited = new RateLimiter(sim, "per-client", { target: backend, rate: 100, burst: 10 });
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { TimeSeries } from "../../metrics/timeSeries.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 import { type DropSink, fifo, type QueueDiscipline } from "../resource/index.js";
 import { Forwarder } from "../shared/forwarder.js";
@@ -37,6 +38,7 @@ import {
   optionalFunction,
   requireEntity,
   requireInteger,
+  requireSeconds,
   requireSecondsParam,
 } from "../shared/validate.js";
 import { TokenBucket } from "./bucketPolicies.js";
@@ -104,6 +106,11 @@ export interface RateLimiterOptions<Req, Res> {
    * read when each request is forwarded. Default: no timeout.
    */
   timeout?: Param;
+  /**
+   * Width in seconds (> 0) of the windows of the admitted and refused series
+   * (`admittedSeries`, `rejectedSeries`). Default 1.
+   */
+  window?: number;
 }
 
 /**
@@ -163,6 +170,8 @@ interface ValidatedOptions<Req, Res> {
   readonly maxQueued: number;
   readonly maxWait: Param | undefined;
   readonly timeout: TimeoutParam | null;
+  /** Seconds per window of the admitted and refused series. */
+  readonly window: number;
 }
 
 /** Checks every option before the entity exists, so a refused one leaves nothing registered. */
@@ -255,7 +264,9 @@ function validateRateLimiterOptions<Req, Res>(
     throw new ConfigError(component, "maxWait", "unset when maxQueued is 0", maxWait);
   }
   const timeout = TimeoutParam.optional(component, "timeout", options.timeout);
+  const window = requireSeconds(component, "window", options.window ?? 1);
   return {
+    window,
     target,
     rate,
     burst,
@@ -370,6 +381,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
       "maxQueued",
       "maxWait",
       "timeout",
+      "window",
     ),
   };
 
@@ -396,6 +408,10 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private wakeToken = -1;
   private wakeFor: Waiter | null = null;
   private counts = { requests: 0, admitted: 0, rejected: 0, lostWaiting: 0 };
+  /** Requests admitted, by window of admission: its rate is the admitted rate over time. */
+  readonly admittedSeries: TimeSeries;
+  /** Requests refused, by window of refusal. */
+  readonly rejectedSeries: TimeSeries;
   /**
    * Waiters whose `maxWait` ran out this instant: out of the line and counted as rejected, but
    * their refusal is sent only when their process resumes (later in this instant).
@@ -416,6 +432,8 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.maxWait = valid.maxWait;
     this.admission = valid.admission(this.nowNs);
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
+    this.admittedSeries = new TimeSeries({ window: valid.window, origin: this.now });
+    this.rejectedSeries = new TimeSeries({ window: valid.window, origin: this.now });
   }
 
   /** Tokens in the bucket now; with a window policy, what would still fit now. */
@@ -436,12 +454,32 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     return { ...this.stats };
   }
 
+  /**
+   * Admitted and refused requests per second, window by window, to the end of the run: what a
+   * limit lets through over time (a burst passed whole, a window edge admitting twice).
+   */
+  override recordedSeries(): readonly RecordedSeries[] {
+    const until = this.now;
+    return [
+      {
+        name: `${this.name} admitted`,
+        unit: "per second",
+        points: this.admittedSeries.series("rate", { until }),
+      },
+      {
+        name: `${this.name} refused`,
+        unit: "per second",
+        points: this.rejectedSeries.series("rate", { until }),
+      },
+    ];
+  }
+
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
     const cost = this.costOf === null ? this.costUnits : this.costFor(request.payload);
     if (cost > this.burstUnits) {
-      c.rejected++;
+      this.refuse();
       this.fail(request, "rate limited");
       return;
     }
@@ -449,7 +487,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
       this.admit();
     } else {
       if (this.line.length >= this.maxQueued) {
-        c.rejected++;
+        this.refuse();
         this.fail(request, "rate limited");
         return;
       }
@@ -482,7 +520,13 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
 
   private admit(): void {
     this.counts.admitted++;
+    this.admittedSeries.record(this.now, 0);
     this.ledger.open();
+  }
+
+  private refuse(): void {
+    this.counts.rejected++;
+    this.rejectedSeries.record(this.now, 0);
   }
 
   private costFor(payload: Req): number {
@@ -549,7 +593,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     if (!waiter.waiting) return;
     waiter.waiting = false;
     this.line.remove(waiter);
-    this.counts.rejected++;
+    this.refuse();
     this.refusing++;
     waiter.future.reject(new TimeoutError(waiter.maxWait));
     // A head that leaves may have been all that held back a cheaper request behind it.
@@ -581,5 +625,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     c.admitted = this.ledger.inFlight;
     c.rejected = this.refusing;
     c.lostWaiting = 0;
+    this.admittedSeries.reset(this.now);
+    this.rejectedSeries.reset(this.now);
   }
 }

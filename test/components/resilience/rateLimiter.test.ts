@@ -80,6 +80,28 @@ describe("RateLimiter", () => {
     expect(times.at(-1)).toBe(2001 / 200);
   });
 
+  it("records the admitted and refused rates per window, and restarts them with the statistics", () => {
+    const { sim, caller, limiter } = setup({ rate: 10, burst: 5, window: 0.5 });
+    // A burst of 20 at 0.1 s: 5 pass at once, 15 are refused; then 4 more at 0.7 s pass (6
+    // tokens earned by then, the bucket holds at most 5).
+    callsAt(caller, limiter, Array(20).fill(0.1), "a");
+    callsAt(caller, limiter, Array(4).fill(0.7), "b");
+    sim.run({ until: 1 });
+    const [admitted, refused] = limiter.recordedSeries();
+    expect(admitted!.name).toBe("limiter admitted");
+    expect(admitted!.points).toEqual([
+      [0, 10],
+      [0.5, 8],
+    ]);
+    expect(refused!.points).toEqual([
+      [0, 30],
+      [0.5, 0],
+    ]);
+    sim.resetStats();
+    sim.run({ until: 1.5 });
+    expect(limiter.admittedSeries.windows().every((w) => w.count === 0)).toBe(true);
+  });
+
   it("times waiters exactly at a rate whose period is not a whole number of nanoseconds", () => {
     const { sim, target, caller, limiter } = setup({ rate: 3, burst: 1, maxQueued: 30 });
     // 31 calls at once: the first takes the saved token, the k-th waiter gets the k-th token,
@@ -404,12 +426,15 @@ componentLaws<RateLimiter<Job, string>>({
     maxQueued: 5,
     maxWait: 0.1,
     timeout: 1,
+    window: 2,
   }),
   construct: (sim, name, options) =>
     new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
   invalid: [
     { target: undefined },
     { target: {} },
+    { window: 0 },
+    { window: "1s" },
     { rate: 0 },
     { rate: Number.NaN },
     { rate: "fast" },
@@ -473,6 +498,7 @@ componentLaws<RateLimiter<Job, string>>({
     maxQueued: 0,
     maxWait: undefined,
     timeout: 1,
+    window: 2,
   }),
   construct: (sim, name, options) =>
     new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
@@ -672,6 +698,7 @@ componentLaws<RateLimiter<Job, string>>({
     maxQueued: undefined,
     maxWait: 0.04,
     timeout: 1,
+    window: 2,
   }),
   construct: (sim, name, options) =>
     new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
@@ -724,6 +751,7 @@ componentLaws<RateLimiter<Job, string>>({
     maxQueued: 0,
     maxWait: undefined,
     timeout: 1,
+    window: 2,
   }),
   construct: (sim, name, options) =>
     new RateLimiter<Job, string>(sim, name, options as unknown as RateLimiterOptions<Job, string>),
