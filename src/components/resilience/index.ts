@@ -1,6 +1,7 @@
 /** The resilience family. */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { AdaptiveRateLimiter } from "./adaptiveRateLimiter.js";
 import { Bulkhead } from "./bulkhead.js";
 import { CircuitBreaker } from "./circuitBreaker.js";
 import { Fallback } from "./fallback.js";
@@ -8,6 +9,11 @@ import { Hedge } from "./hedge.js";
 import { RateLimiter } from "./rateLimiter.js";
 import { TimeoutWrapper } from "./timeoutWrapper.js";
 
+export {
+  AdaptiveRateLimiter,
+  type AdaptiveRateLimiterOptions,
+  type AdaptiveRateLimiterStats,
+} from "./adaptiveRateLimiter.js";
 export { Bulkhead, type BulkheadOptions, type BulkheadStats } from "./bulkhead.js";
 export {
   CircuitBreaker,
@@ -44,4 +50,5 @@ export const RESILIENCE_COMPONENTS = [
   Fallback,
   Hedge,
   RateLimiter,
+  AdaptiveRateLimiter,
 ] as const satisfies readonly CataloguedComponent[];
