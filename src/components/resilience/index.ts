@@ -4,6 +4,7 @@ import type { CataloguedComponent } from "../../catalog/entry.js";
 import { AdaptiveRateLimiter } from "./adaptiveRateLimiter.js";
 import { Bulkhead } from "./bulkhead.js";
 import { CircuitBreaker } from "./circuitBreaker.js";
+import { DistributedRateLimiter } from "./distributedRateLimiter.js";
 import { Fallback } from "./fallback.js";
 import { Hedge } from "./hedge.js";
 import { RateLimiter } from "./rateLimiter.js";
@@ -22,6 +23,16 @@ export {
   type CircuitState,
   type CircuitTransition,
 } from "./circuitBreaker.js";
+export {
+  type CounterIncrement,
+  type CounterStore,
+  type CounterStoreProtocol,
+  type DistributedLimitMode,
+  DistributedRateLimiter,
+  type DistributedRateLimiterOptions,
+  type DistributedRateLimiterStats,
+  type StoreFailurePolicy,
+} from "./distributedRateLimiter.js";
 export {
   Fallback,
   type FallbackOptions,
@@ -51,4 +62,5 @@ export const RESILIENCE_COMPONENTS = [
   Hedge,
   RateLimiter,
   AdaptiveRateLimiter,
+  DistributedRateLimiter,
 ] as const satisfies readonly CataloguedComponent[];
