@@ -7,7 +7,7 @@
  * latency is what this component is about: where an instance's decision waits for it, every
  * request pays it; where it does not, the instances decide on a count that is out of date.
  *
- * Two designs, by `mode`:
+ * Three designs, by `mode`:
  * - `"synchronous"` (the default): for each request the instance asks the store to increment
  *   the window's key and waits for the new count; it admits if the count is within `limit`.
  *   The store's increment is atomic, so this is exact at any latency: never more than `limit`
@@ -21,6 +21,12 @@
  *   what the other instances admitted during the last round trip is not in the estimate: the
  *   instances over-admit by about the rate they admit at times the store's round trip, once
  *   per window, and more as the store gets slower.
+ * - `"batched"`: the instance takes an allowance of `batchSize` from the store at once (one
+ *   increment by `batchSize`, granted in full or in the part still within `limit`) and admits
+ *   from it locally; a request that finds the allowance spent waits for the next one. Exact,
+ *   like synchronous mode, with one round trip per batch instead of per request; an allowance
+ *   left unused when the window ends is lost, so the instances together admit a little less
+ *   than the limit.
  *
  * Windows are a fixed grid from time 0 (the same for every instance: the key names the window,
  * `<key>:<index>`), so the fixed window's edge effect (up to twice the limit across an edge)
@@ -65,12 +71,12 @@ export interface CounterStoreProtocol {
 export type CounterStore = Entity<CounterIncrement, unknown>;
 
 /** How an instance decides: waiting for the store's count, or on its own estimate. */
-export type DistributedLimitMode = "synchronous" | "asynchronous";
+export type DistributedLimitMode = "synchronous" | "asynchronous" | "batched";
 
 /** What an instance does when the store refuses or does not answer in time. */
 export type StoreFailurePolicy = "open" | "closed";
 
-const MODES: readonly DistributedLimitMode[] = ["synchronous", "asynchronous"];
+const MODES: readonly DistributedLimitMode[] = ["synchronous", "asynchronous", "batched"];
 const POLICIES: readonly StoreFailurePolicy[] = ["open", "closed"];
 
 export interface DistributedRateLimiterOptions<Req, Res> {
@@ -87,16 +93,26 @@ export interface DistributedRateLimiterOptions<Req, Res> {
   window?: number;
   /** The counter's name in the store; instances with the same key share a limit. Default "rate-limit". */
   key?: string;
-  /** `"synchronous"` (ask and wait, exact) or `"asynchronous"` (decide at once, on an estimate). Default "synchronous". */
+  /**
+   * `"synchronous"` (ask and wait for each request, exact), `"asynchronous"` (decide at once, on
+   * an estimate) or `"batched"` (take allowances of `batchSize` from the store, exact). Default
+   * "synchronous".
+   */
   mode?: DistributedLimitMode;
+  /**
+   * Batched mode: requests per allowance taken from the store (integer in [1, limit]). Default
+   * 10 (or `limit`, if smaller). Read, and checked, in every mode.
+   */
+  batchSize?: number;
   /**
    * Seconds to wait for the store's answer (> 0): a number or a profile, read when each
    * increment is sent. Default: no limit (a store that never answers holds the request).
    */
   storeTimeout?: Param;
   /**
-   * When the store refuses or does not answer in time (synchronous mode): `"open"` admits the
-   * request anyway, `"closed"` refuses it ("rate limiter store unavailable"). Default "open".
+   * When the store refuses or does not answer in time (synchronous and batched modes, for each
+   * request waiting for its answer): `"open"` admits the request anyway, `"closed"` refuses it
+   * ("rate limiter store unavailable"). Default "open".
    * In asynchronous mode nothing waits for the store; a failed increment is only counted.
    */
   onStoreFailure?: StoreFailurePolicy;
@@ -119,7 +135,7 @@ export interface DistributedRateLimiterStats extends LedgerCounts {
   readonly admitted: number;
   /** Refused: over the limit, or the store failed with `onStoreFailure: "closed"`. */
   readonly rejected: number;
-  /** Requests waiting for the store's count now (synchronous mode). */
+  /** Requests waiting for the store's answer now (synchronous and batched modes). */
   readonly queued: number;
   /** Requests waiting for the store's count when the instance crashed: never answered. */
   readonly lostWaiting: number;
@@ -139,7 +155,8 @@ interface ValidatedOptions<Req, Res> {
   readonly limit: number;
   readonly windowNs: number;
   readonly key: string;
-  readonly asynchronous: boolean;
+  readonly mode: DistributedLimitMode;
+  readonly batchSize: number;
   readonly storeTimeout: TimeoutParam | null;
   readonly failOpen: boolean;
   readonly timeout: TimeoutParam | null;
@@ -178,13 +195,23 @@ function validateOptions<Req, Res>(
       onStoreFailure,
     );
   }
+  const batchSize = requireInteger(
+    component,
+    "batchSize",
+    options.batchSize ?? Math.min(10, limit),
+    1,
+  );
+  if (batchSize > limit) {
+    throw new ConfigError(component, "batchSize", `an integer in [1, limit = ${limit}]`, batchSize);
+  }
   return {
     target,
     store,
     limit,
     windowNs,
     key,
-    asynchronous: mode === "asynchronous",
+    mode,
+    batchSize,
     storeTimeout: TimeoutParam.optional(component, "storeTimeout", options.storeTimeout),
     failOpen: onStoreFailure === "open",
     timeout: TimeoutParam.optional(component, "timeout", options.timeout),
@@ -192,29 +219,52 @@ function validateOptions<Req, Res>(
 }
 
 /**
- * One window of one instance: its key's payload (shared by every increment of the window) and,
- * in asynchronous mode, the estimate of its count. It hears the store's answers to the
- * window's increments, so an answer arriving after the window ended updates a window nobody
- * reads any more instead of the current one.
+ * One window of one instance: its key's payload (shared by every increment of the window) and
+ * what the instance knows of its count: in asynchronous mode an estimate, in batched mode the
+ * allowance. It hears the store's answers to the window's increments, so an answer arriving
+ * after the window ended updates a window nobody reads any more instead of the current one.
  */
 class WindowCount implements FutureListener {
   readonly increment: CounterIncrement;
-  /** The highest count the store has reported for the key. */
+  /** Asynchronous: the highest count the store has reported for the key. */
   reported = 0;
-  /** This instance's increments for the key not answered yet (or failed: see `futureSettled`). */
+  /** Asynchronous: increments for the key not answered yet (or failed: see `futureSettled`). */
   unanswered = 0;
+  /** Batched: admissions left in the allowance. */
+  allowance = 0;
+  /** Batched: the store granted less than a batch, so the window's limit is spent. */
+  spent = false;
+  /** Batched: the allowance being fetched, which requests that found none wait for. */
+  fetch: SimFuture<unknown> | null = null;
 
   constructor(
     private readonly owner: DistributedRateLimiter<never, unknown>,
     readonly index: number,
     key: string,
+    by: number,
+    private readonly limit: number,
   ) {
-    this.increment = { key: `${key}:${index}`, by: 1 };
+    this.increment = { key: `${key}:${index}`, by };
   }
 
   futureSettled(future: SimFuture<unknown>): void {
     // A crash cancels the instance's calls; the window is forgotten with it.
     if (future.state === "cancelled") return;
+    if (future === this.fetch) {
+      this.fetch = null;
+      if (future.state === "resolved") {
+        // The count includes this batch: what of it is still within the limit is granted.
+        const by = this.increment.by;
+        const before = this.owner._checkCount(future.value) - by;
+        const granted = Math.min(by, Math.max(0, this.limit - before));
+        this.allowance += granted;
+        if (granted < by) this.spent = true;
+      } else {
+        if (failureKind(future.error) === null) throw future.error;
+        this.owner._storeFailed();
+      }
+      return;
+    }
     if (future.state === "resolved") {
       this.unanswered--;
       const count = this.owner._checkCount(future.value);
@@ -235,7 +285,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     role: "flow",
     layer: "distributed",
     contract:
-      'One of several instances sharing a limit of `limit` requests per fixed window, counted in a backing store that answers "increment" with the new count. Synchronous mode asks the store for each request and admits if the count is within the limit (exact; one store round trip per request; fails open or closed when the store does not answer). Asynchronous mode admits on its estimate of the count and sends increments without waiting (no added latency; over-admits by about the admission rate times the store round trip per window).',
+      'One of several instances sharing a limit of `limit` requests per fixed window, counted in a backing store that answers "increment" with the new count. Synchronous mode asks the store for each request and admits if the count is within the limit (exact; one store round trip per request; fails open or closed when the store does not answer). Asynchronous mode admits on its estimate of the count and sends increments without waiting (no added latency; over-admits by about the admission rate times the store round trip per window). Batched mode takes allowances of batchSize from the store and admits from them (exact; one round trip per batch; unused allowances are lost at the end of the window).',
     requires: ["RatePolicy", "Window", "Clock", "Key", "Keyspace"],
     expansion: ["RatePolicy", "Window", "Clock", "Key", "Keyspace"],
     provides: ["Bounded"],
@@ -251,7 +301,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       "requests, admitted, rejected, queued, lostWaiting, storeRequests, storeFailures, failedOpen, failedClosed, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state:
-      "none of its own in synchronous mode (the count is the store's); in asynchronous mode its estimate of the current window's count (volatile)",
+      "none of its own in synchronous mode (the count is the store's); in asynchronous mode its estimate of the current window's count, in batched mode its allowance (volatile)",
     failure_semantics:
       "A store that refuses or does not answer within storeTimeout is a store failure: synchronous mode admits (open) or refuses (closed) the request, counted. A crash abandons forwarded requests (lostToCrash) and those waiting for the store (lostWaiting); increments already sent still count in the store.",
     composition_rules: ["Keyspace", "Client", "Server", "LoadBalancer", "RateLimiter"],
@@ -262,6 +312,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       "window",
       "key",
       "mode",
+      "batchSize",
       "storeTimeout",
       "onStoreFailure",
       "timeout",
@@ -274,7 +325,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
   private readonly store: CounterStore;
   private readonly windowNs: number;
   private readonly key: string;
-  private readonly asynchronous: boolean;
+  private readonly batchSize: number;
   private readonly storeTimeout: TimeoutParam | null;
   private readonly failOpen: boolean;
   private readonly ledger = new RequestLedger(this);
@@ -300,8 +351,8 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     this.limit = valid.limit;
     this.windowNs = valid.windowNs;
     this.key = valid.key;
-    this.asynchronous = valid.asynchronous;
-    this.mode = valid.asynchronous ? "asynchronous" : "synchronous";
+    this.mode = valid.mode;
+    this.batchSize = valid.batchSize;
     this.storeTimeout = valid.storeTimeout;
     this.failOpen = valid.failOpen;
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
@@ -318,8 +369,11 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
   override *handle(request: Message<Req>) {
     const c = this.counts;
     c.requests++;
-    const window = this.currentWindow();
-    if (this.asynchronous) {
+    const mode = this.mode;
+    if (mode === "batched") {
+      if (!(yield* this.takeAllowance(request))) return;
+    } else if (mode === "asynchronous") {
+      const window = this.currentWindow();
       if (window.reported + window.unanswered >= this.limit) {
         c.rejected++;
         this.fail(request, "rate limited");
@@ -329,7 +383,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       this.sendIncrement(window).addListener(window);
     } else {
       c.queued++;
-      const call = this.sendIncrement(window);
+      const call = this.sendIncrement(this.currentWindow());
       // Only this process waits for the count: if it is cancelled, the call is abandoned too.
       call._privateToWaiter = true;
       let answer: unknown;
@@ -342,13 +396,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       c.queued--;
       if (answer === null) {
         this._storeFailed();
-        if (!this.failOpen) {
-          c.failedClosed++;
-          c.rejected++;
-          this.fail(request, "rate limiter store unavailable");
-          return;
-        }
-        c.failedOpen++;
+        if (!this.failedOpen(request)) return;
       } else if (this._checkCount(answer) > this.limit) {
         c.rejected++;
         this.fail(request, "rate limited");
@@ -362,12 +410,74 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     this.forwarder.relay(request, outcome);
   }
 
+  /**
+   * Batched mode: takes one admission from the current window's allowance, waiting for the
+   * next allowance if it is spent (one fetch at a time, shared by every request waiting).
+   * False if the request was refused (answered here).
+   */
+  private *takeAllowance(request: Message<Req>): Generator<SimFuture<unknown>, boolean, unknown> {
+    const c = this.counts;
+    let waiting = false;
+    for (;;) {
+      // A request that waited past its window's end takes from the next window's allowance.
+      const window = this.currentWindow();
+      if (window.allowance > 0) {
+        window.allowance--;
+        if (waiting) c.queued--;
+        return true;
+      }
+      if (window.spent) {
+        if (waiting) c.queued--;
+        c.rejected++;
+        this.fail(request, "rate limited");
+        return false;
+      }
+      if (!waiting) {
+        waiting = true;
+        c.queued++;
+      }
+      let fetch = window.fetch;
+      if (fetch === null) {
+        fetch = this.sendIncrement(window);
+        window.fetch = fetch;
+        // Heard first, so the allowance is there before any waiting request resumes.
+        fetch.addListener(window);
+      }
+      try {
+        yield fetch;
+      } catch (error) {
+        if (failureKind(error) === null) throw error;
+        c.queued--;
+        return this.failedOpen(request);
+      }
+    }
+  }
+
+  /** The store failed a request waiting for it: true to admit it (open), else it is refused. */
+  private failedOpen(request: Message<Req>): boolean {
+    const c = this.counts;
+    if (this.failOpen) {
+      c.failedOpen++;
+      return true;
+    }
+    c.failedClosed++;
+    c.rejected++;
+    this.fail(request, "rate limiter store unavailable");
+    return false;
+  }
+
   /** The window holding now, a new one (and a new key) when the grid has moved on. */
   private currentWindow(): WindowCount {
     const index = Math.floor(this.nowNs / this.windowNs);
     let window = this.windowCount;
     if (window === null || window.index !== index) {
-      window = new WindowCount(this as DistributedRateLimiter<never, unknown>, index, this.key);
+      window = new WindowCount(
+        this as DistributedRateLimiter<never, unknown>,
+        index,
+        this.key,
+        this.mode === "batched" ? this.batchSize : 1,
+        this.limit,
+      );
       this.windowCount = window;
     }
     return window;
@@ -402,7 +512,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
 
   protected override onCrash(): void {
     // The processes waiting for the store were cancelled with the crash; the requests they
-    // held are lost. The estimate of an asynchronous instance is forgotten.
+    // held are lost. The estimate or allowance of the window is forgotten.
     const c = this.counts;
     c.lostWaiting += c.queued;
     c.queued = 0;

@@ -5,7 +5,7 @@
  * trip per request, and fall back open or closed when the store fails; asynchronous instances
  * admit at once on their estimate and over-admit by about (N - 1) x (1 + per-instance rate x
  * round trip) per window (checked exactly on a script, and against that estimate on Poisson
- * load).
+ * load); batched instances take allowances and never over-admit either (the same property).
  * Method: a test counter store (test/support/counterStore.ts) with a chosen round trip,
  * scripted callers and targets, the component laws.
  */
@@ -103,39 +103,50 @@ describe("DistributedRateLimiter, synchronous", () => {
     ]);
   });
 
-  it("never admits more than the limit per window, whatever the arrivals and the store's latency", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 0, max: 300 }),
-        fc.array(fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 0, max: 3000 })), {
-          maxLength: 120,
-        }),
-        (instances, limit, roundTripMs, calls) => {
-          const { sim, store, caller, limiters } = setup(instances, { limit }, roundTripMs / 1000);
-          calls.forEach(([which, ms], i) => {
-            caller.callAt(ms / 1000, limiters[which % instances]!, job(String(i)));
-          });
-          sim.run();
-          // Each window's key counts every request of the window; within it, the admitted ones.
-          const admittedByWindow = new Map<number, number>();
-          for (const record of caller.records) {
-            if (record.outcome !== "ok") continue;
-            const window = Math.floor(record.sentAt);
-            admittedByWindow.set(window, (admittedByWindow.get(window) ?? 0) + 1);
-          }
-          for (const admitted of admittedByWindow.values()) {
-            expect(admitted).toBeLessThanOrEqual(limit);
-          }
-          const totalAdmitted = limiters.reduce((sum, l) => sum + l.stats.admitted, 0);
-          expect(totalAdmitted).toBe(caller.records.filter((r) => r.outcome === "ok").length);
-          expect(store.received).toBe(calls.length);
-        },
-      ),
-      { seed: 17, numRuns: 150 },
-    );
-  });
+  it.each(["synchronous", "batched"] as const)(
+    "%s: never admits more than the limit per window, whatever the arrivals and the store's latency",
+    (mode) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: 0, max: 300 }),
+          fc.array(fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 0, max: 3000 })), {
+            maxLength: 120,
+          }),
+          (instances, limit, batch, roundTripMs, calls) => {
+            const batchSize = Math.min(batch, limit);
+            const { sim, store, caller, limiters } = setup(
+              instances,
+              { limit, mode, batchSize },
+              roundTripMs / 1000,
+            );
+            calls.forEach(([which, ms], i) => {
+              caller.callAt(ms / 1000, limiters[which % instances]!, job(String(i)));
+            });
+            sim.run();
+            // A request counts against the key of its window: synchronous, the window it arrived
+            // in; batched, the window whose allowance it took, the one it was admitted in (the
+            // target answers at once, so when its answer came).
+            const admittedByWindow = new Map<number, number>();
+            for (const record of caller.records) {
+              if (record.outcome !== "ok") continue;
+              const window = Math.floor(mode === "synchronous" ? record.sentAt : record.endedAt);
+              admittedByWindow.set(window, (admittedByWindow.get(window) ?? 0) + 1);
+            }
+            for (const admitted of admittedByWindow.values()) {
+              expect(admitted).toBeLessThanOrEqual(limit);
+            }
+            const totalAdmitted = limiters.reduce((sum, l) => sum + l.stats.admitted, 0);
+            expect(totalAdmitted).toBe(caller.records.filter((r) => r.outcome === "ok").length);
+            if (mode === "synchronous") expect(store.received).toBe(calls.length);
+          },
+        ),
+        { seed: 17, numRuns: 150 },
+      );
+    },
+  );
 
   it("fails open or closed when the store does not answer in time or refuses, counted", () => {
     for (const onStoreFailure of ["open", "closed"] as const) {
@@ -287,6 +298,71 @@ describe("DistributedRateLimiter, asynchronous", () => {
   });
 });
 
+describe("DistributedRateLimiter, batched", () => {
+  it("admits from allowances of batchSize, one fetch at a time, until the store grants less than a batch", () => {
+    const { sim, target, store, caller, limiters } = setup(
+      1,
+      { limit: 5, mode: "batched", batchSize: 2 },
+      0.1,
+    );
+    const limiter = limiters[0]!;
+    // Three at 0: a fetch (count 2) lets two in at 0.1; the third fetches again (count 4) and
+    // leaves one in the allowance. At 0.5: one takes it; the next fetch finds count 6, one
+    // over the limit: one granted, and the window is spent.
+    for (const id of ["a1", "a2", "a3"]) caller.callAt(0, limiter, job(id));
+    for (const id of ["b1", "b2", "b3"]) caller.callAt(0.5, limiter, job(id));
+    sim.at(0.05, () => expect(limiter.stats.queued).toBe(3));
+    sim.run();
+    expect(target.log).toEqual(["0.1:a1", "0.1:a2", "0.2:a3", "0.5:b1", "0.6:b2"]);
+    expect(caller.log).toContain("b3:refused(rate limited)@0.6");
+    expect(store.counts.get("rate-limit:0")).toBe(6);
+    expect(limiter.stats).toMatchObject({ admitted: 5, rejected: 1, storeRequests: 3, queued: 0 });
+  });
+
+  it("leaves what an instance holds unused when the window ends: together they admit less", () => {
+    const { sim, target, caller, limiters } = setup(
+      2,
+      { limit: 10, mode: "batched", batchSize: 4 },
+      0.01,
+    );
+    const [a, b] = limiters as [
+      DistributedRateLimiter<Job, string>,
+      DistributedRateLimiter<Job, string>,
+    ];
+    // a takes 4 and uses 1; b takes 4 and 2 (the last 2 of the limit), and then wants more.
+    caller.callAt(0, a, job("a1"));
+    for (let i = 1; i <= 7; i++) caller.callAt(0.1 * i, b, job(`b${i}`));
+    sim.run();
+    expect(target.log.length).toBe(7);
+    expect(b.stats).toMatchObject({ admitted: 6, rejected: 1 });
+    expect(a.stats).toMatchObject({ admitted: 1 });
+  });
+
+  it("fails every request waiting for an allowance open or closed when the store fails", () => {
+    for (const onStoreFailure of ["open", "closed"] as const) {
+      const { sim, target, store, caller, limiters } = setup(1, {
+        limit: 10,
+        mode: "batched",
+        batchSize: 5,
+        storeTimeout: 0.05,
+        onStoreFailure,
+      });
+      store.silent = true;
+      for (const id of ["x1", "x2"]) caller.callAt(0, limiters[0]!, job(id));
+      sim.run();
+      const stats = limiters[0]!.stats;
+      expect(stats).toMatchObject({ storeRequests: 1, storeFailures: 1, queued: 0 });
+      if (onStoreFailure === "open") {
+        expect(target.log).toEqual(["0.05:x1", "0.05:x2"]);
+        expect(stats.failedOpen).toBe(2);
+      } else {
+        expect(target.log).toEqual([]);
+        expect(stats).toMatchObject({ failedClosed: 2, rejected: 2 });
+      }
+    }
+  });
+});
+
 describe("DistributedRateLimiter options", () => {
   it("refuses bad options with a ConfigError naming the option", () => {
     const sim = new Simulation({ seed: 1 });
@@ -309,6 +385,8 @@ describe("DistributedRateLimiter options", () => {
       [{ mode: "eventual" as never }, /"mode" must be one of synchronous, asynchronous/],
       [{ onStoreFailure: "retry" as never }, /"onStoreFailure" must be one of open, closed/],
       [{ storeTimeout: 0 }, /"storeTimeout"/],
+      [{ batchSize: 0 }, /"batchSize" must be an integer >= 1/],
+      [{ batchSize: 11 }, /"batchSize" must be an integer in \[1, limit = 10\]; given 11/],
       [{ timeout: -1 }, /"timeout"/],
     ];
     for (const [options, message] of cases) {
@@ -319,7 +397,7 @@ describe("DistributedRateLimiter options", () => {
   });
 });
 
-for (const mode of ["synchronous", "asynchronous"] as const) {
+for (const mode of ["synchronous", "asynchronous", "batched"] as const) {
   componentLaws<DistributedRateLimiter<Job, string>>({
     type: DistributedRateLimiter,
     options: (sim) => ({
@@ -329,6 +407,7 @@ for (const mode of ["synchronous", "asynchronous"] as const) {
       window: 0.2,
       key: "laws",
       mode,
+      batchSize: 5,
       storeTimeout: 0.05,
       onStoreFailure: "closed",
       timeout: 1,
@@ -347,6 +426,8 @@ for (const mode of ["synchronous", "asynchronous"] as const) {
       { window: -1 },
       { key: 7 },
       { mode: "lazy" },
+      { batchSize: 51 },
+      { batchSize: 1.5 },
       { storeTimeout: 0 },
       { onStoreFailure: true },
       { timeout: 0 },
@@ -368,6 +449,7 @@ for (const mode of ["synchronous", "asynchronous"] as const) {
         limit: 40,
         window: 0.2,
         mode,
+        batchSize: 6,
         storeTimeout: 0.05,
         timeout: 0.03,
       });
