@@ -1,13 +1,20 @@
 /** The resilience family. */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { AdaptiveRateLimiter } from "./adaptiveRateLimiter.js";
 import { Bulkhead } from "./bulkhead.js";
 import { CircuitBreaker } from "./circuitBreaker.js";
+import { DistributedRateLimiter } from "./distributedRateLimiter.js";
 import { Fallback } from "./fallback.js";
 import { Hedge } from "./hedge.js";
 import { RateLimiter } from "./rateLimiter.js";
 import { TimeoutWrapper } from "./timeoutWrapper.js";
 
+export {
+  AdaptiveRateLimiter,
+  type AdaptiveRateLimiterOptions,
+  type AdaptiveRateLimiterStats,
+} from "./adaptiveRateLimiter.js";
 export { Bulkhead, type BulkheadOptions, type BulkheadStats } from "./bulkhead.js";
 export {
   CircuitBreaker,
@@ -16,6 +23,16 @@ export {
   type CircuitState,
   type CircuitTransition,
 } from "./circuitBreaker.js";
+export {
+  type CounterIncrement,
+  type CounterStore,
+  type CounterStoreProtocol,
+  type DistributedLimitMode,
+  DistributedRateLimiter,
+  type DistributedRateLimiterOptions,
+  type DistributedRateLimiterStats,
+  type StoreFailurePolicy,
+} from "./distributedRateLimiter.js";
 export {
   Fallback,
   type FallbackOptions,
@@ -58,4 +75,6 @@ export const RESILIENCE_COMPONENTS = [
   Fallback,
   Hedge,
   RateLimiter,
+  AdaptiveRateLimiter,
+  DistributedRateLimiter,
 ] as const satisfies readonly CataloguedComponent[];

@@ -1,0 +1,462 @@
+/**
+ * `AdaptiveRateLimiter`: a rate limiter whose rate is not configured but found. It admits
+ * requests to its target at a rate it moves by AIMD (additive increase, multiplicative
+ * decrease) on what the target does with them: each evaluation window in which the admitted
+ * requests succeeded and the limit was binding (it refused something) raises the rate by
+ * `increase`; a refusal by the target multiplies it by `failureFactor`, a timeout by
+ * `timeoutFactor`. It exists for a target whose capacity is unknown or changes (a dependency
+ * that loses half its instances): a fixed limit set for yesterday's capacity either wastes
+ * capacity or lets through more than the target can serve.
+ *
+ * The rules, each for a reason:
+ * - Windows are consecutive spans of `window` seconds from creation (or recovery). A window
+ *   raises the rate only if it saw a success, no failure or timeout, and at least one request
+ *   refused by the limiter: a rate that does not bind says nothing about the target, and
+ *   raising it anyway would let a quiet caller push it without bound, to be found far above
+ *   capacity by the next burst.
+ * - The rate falls at the first failure or timeout of a window, at once, and at most once per
+ *   window: a target whose queue overflowed refuses everything in it for a while, and one
+ *   decrease per refused request would take the rate to `minRate` in an instant.
+ * - The outcome of a request admitted before the last decrease is ignored (neither a success
+ *   nor a failure): it reports on a rate that no longer holds, as TCP ignores the losses of
+ *   packets sent before its window was cut.
+ *
+ * Admission is a token bucket at the current rate holding up to `max(1, rate x burstTime)`
+ * tokens: a request takes a token or is refused at once ("rate limited"); it never queues.
+ * The rate is state: it is computed exactly at window edges whenever the limiter next looks
+ * (an arrival, an outcome, a read of `stats`), so an idle limiter schedules no events.
+ *
+ * @example
+ * const limited = new AdaptiveRateLimiter(sim, "adaptive", {
+ *   target: backend, initialRate: 100, increase: 10, timeout: 0.5,
+ * });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { TimeSeries } from "../../metrics/timeSeries.js";
+import { type Param, valueAt } from "../../random/profile.js";
+import { Forwarder, type ForwardOutcome } from "../shared/forwarder.js";
+import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
+import { TimeoutParam } from "../shared/timeoutParam.js";
+import { requireEntity, requireSeconds, requireSecondsParam } from "../shared/validate.js";
+
+export interface AdaptiveRateLimiterOptions<Req, Res> {
+  /** What the limiter protects. */
+  target: Entity<Req, Res>;
+  /** Requests per second admitted at the start, and again after a recovery (in [minRate, maxRate]). */
+  initialRate: number;
+  /** Lowest rate, requests per second (> 0). Default 1. */
+  minRate?: number;
+  /** Highest rate, requests per second (>= minRate; Infinity for none). Default Infinity. */
+  maxRate?: number;
+  /** Requests per second added after each window of successes (> 0). Default 1. */
+  increase?: number;
+  /** What the rate is multiplied by when the target refuses a request (in (0, 1]). Default 0.9. */
+  failureFactor?: number;
+  /**
+   * What the rate is multiplied by when a forwarded request times out (in (0, 1]). Default
+   * 0.5: a timeout means the target is queueing, and each one cost its caller the whole timeout.
+   */
+  timeoutFactor?: number;
+  /**
+   * Seconds per evaluation window (> 0): a number or a profile, read when each window starts.
+   * Default 1.
+   */
+  window?: Param;
+  /**
+   * Seconds of the current rate the bucket can save for a burst (>= 0): it holds
+   * `max(1, rate x burstTime)` tokens. Default 0.1.
+   */
+  burstTime?: number;
+  /**
+   * Seconds to wait for the target on each forwarded request (> 0): a number or a profile,
+   * read when each request is forwarded. Default: no timeout (and so no timeouts to react to).
+   */
+  timeout?: Param;
+}
+
+/**
+ * What an adaptive rate limiter did. At all times, crashes and statistics resets included,
+ * `requests = rejected + forwarded`, `admitted = forwarded`, and `forwarded = succeeded +
+ * failed + timedOut + lostToCrash + inFlight`.
+ */
+export interface AdaptiveRateLimiterStats extends LedgerCounts {
+  /** Requests received. */
+  readonly requests: number;
+  /** Requests that found a token, each forwarded at once. */
+  readonly admitted: number;
+  /** Refused by the limiter ("rate limited"). */
+  readonly rejected: number;
+  /** Requests per second admitted now. */
+  readonly rate: number;
+  /** Windows that raised the rate. */
+  readonly increases: number;
+  /** Decreases caused by a refusal of the target. */
+  readonly decreasesOnFailure: number;
+  /** Decreases caused by a timeout. */
+  readonly decreasesOnTimeout: number;
+  /** Tokens in the bucket now. */
+  readonly tokens: number;
+}
+
+interface ValidatedOptions<Req, Res> {
+  readonly target: Entity<Req, Res>;
+  readonly initialRate: number;
+  readonly minRate: number;
+  readonly maxRate: number;
+  readonly increase: number;
+  readonly failureFactor: number;
+  readonly timeoutFactor: number;
+  readonly window: Param;
+  readonly burstTime: number;
+  readonly timeout: TimeoutParam | null;
+}
+
+function requireRate(component: string, parameter: string, value: unknown, allowInfinity = false) {
+  if (typeof value !== "number" || !(value > 0) || (!allowInfinity && !Number.isFinite(value))) {
+    throw new ConfigError(
+      component,
+      parameter,
+      `requests per second > 0${allowInfinity ? " (or Infinity)" : ""}`,
+      value,
+    );
+  }
+  return value;
+}
+
+function requireFactor(component: string, parameter: string, value: unknown): number {
+  if (typeof value !== "number" || !(value > 0 && value <= 1)) {
+    throw new ConfigError(component, parameter, "a factor in (0, 1]", value);
+  }
+  return value;
+}
+
+/** Checks every option before the entity exists, so a refused one leaves nothing registered. */
+function validateOptions<Req, Res>(
+  sim: Simulation,
+  component: string,
+  options: AdaptiveRateLimiterOptions<Req, Res>,
+): ValidatedOptions<Req, Res> {
+  const target = requireEntity(component, "target", options?.target, sim, Entity) as Entity<
+    Req,
+    Res
+  >;
+  const minRate = requireRate(component, "minRate", options.minRate ?? 1);
+  const maxRate = requireRate(
+    component,
+    "maxRate",
+    options.maxRate ?? Number.POSITIVE_INFINITY,
+    true,
+  );
+  if (maxRate < minRate) {
+    throw new ConfigError(
+      component,
+      "maxRate",
+      `requests per second >= minRate (${minRate})`,
+      maxRate,
+    );
+  }
+  const initialRate = requireRate(component, "initialRate", options.initialRate);
+  if (initialRate < minRate || initialRate > maxRate) {
+    throw new ConfigError(
+      component,
+      "initialRate",
+      `requests per second in [minRate, maxRate] = [${minRate}, ${maxRate}]`,
+      initialRate,
+    );
+  }
+  return {
+    target,
+    initialRate,
+    minRate,
+    maxRate,
+    increase: requireRate(component, "increase", options.increase ?? 1),
+    failureFactor: requireFactor(component, "failureFactor", options.failureFactor ?? 0.9),
+    timeoutFactor: requireFactor(component, "timeoutFactor", options.timeoutFactor ?? 0.5),
+    window: requireSecondsParam(component, "window", options.window ?? 1),
+    burstTime: requireSeconds(component, "burstTime", options.burstTime ?? 0.1, true),
+    timeout: TimeoutParam.optional(component, "timeout", options.timeout),
+  };
+}
+
+export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> {
+  static readonly catalog: CatalogEntry = {
+    name: "AdaptiveRateLimiter",
+    kind: "component",
+    role: "flow",
+    layer: "local",
+    contract:
+      "Admits requests by a token bucket whose rate moves by AIMD on the target's outcomes: +increase per window of successes in which the limit was binding, x failureFactor on a refusal, x timeoutFactor on a timeout (at most one decrease per window; outcomes of requests admitted before the last decrease ignored), within [minRate, maxRate]; what finds no token is refused at once.",
+    requires: ["TokenBucket", "Clock", "RatePolicy", "Window", "FailureCounter"],
+    expansion: ["TokenBucket", "Clock", "RatePolicy", "Window", "FailureCounter"],
+    provides: ["Bounded"],
+    inputs: ["requests", "the target's replies, rejections and silence"],
+    outputs: [
+      "replies",
+      'immediate rejections ("rate limited")',
+      "the admitted rate over time",
+      "requests, admitted, rejected, rate, meanRate, increases, decreasesOnFailure, decreasesOnTimeout, tokens, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
+    ],
+    state:
+      "the rate, the current window's outcomes and tokens (volatile: back to initialRate on recover)",
+    failure_semantics:
+      'Refuses with RemoteError ("rate limited") rather than pass a burst on. A crash abandons forwarded requests (counted in lostToCrash; callers time out); it comes back at initialRate with a full bucket and a new window.',
+    composition_rules: ["Client", "Server", "LoadBalancer", "CircuitBreaker", "RateLimiter"],
+    operational_knobs: knobs<AdaptiveRateLimiterOptions<unknown, unknown>>()(
+      "target",
+      "initialRate",
+      "minRate",
+      "maxRate",
+      "increase",
+      "failureFactor",
+      "timeoutFactor",
+      "window",
+      "burstTime",
+      "timeout",
+    ),
+  };
+
+  readonly initialRate: number;
+  readonly minRate: number;
+  readonly maxRate: number;
+  readonly increase: number;
+  readonly failureFactor: number;
+  readonly timeoutFactor: number;
+  private readonly window: Param;
+  private readonly burstTime: number;
+  private readonly target: Entity<Req, Res>;
+  private readonly ledger = new RequestLedger(this);
+  private readonly forwarder: Forwarder<Req, Res>;
+  /** The mean rate of each evaluation window, recorded when it closes. */
+  private readonly rateSeries: TimeSeries;
+  private counts = {
+    requests: 0,
+    admitted: 0,
+    rejected: 0,
+    increases: 0,
+    decreasesOnFailure: 0,
+    decreasesOnTimeout: 0,
+  };
+  private currentRate: number;
+  private tokenCount: number;
+  /** Where the bucket and the rate's integrals have been brought up to. */
+  private lastNs: number;
+  /** Decreases (and recoveries) so far: a request remembers it at admission. */
+  private epoch = 0;
+  // The current evaluation window.
+  private windowStartNs: number;
+  private windowEndNs: number;
+  private windowSuccesses = 0;
+  private windowFailures = 0;
+  private windowRefusals = 0;
+  private windowDecreased = false;
+  /** Integral of the rate over the current window, in requests/s x ns. */
+  private windowArea = 0;
+  /** Integral of the rate since creation or the last statistics reset, in requests/s x ns. */
+  private rateArea = 0;
+  private lowestRate: number;
+  private highestRate: number;
+
+  constructor(sim: Simulation, name: string, options: AdaptiveRateLimiterOptions<Req, Res>) {
+    const valid = validateOptions(sim, `AdaptiveRateLimiter "${name}"`, options);
+    super(sim, name);
+    this.target = valid.target;
+    this.initialRate = valid.initialRate;
+    this.minRate = valid.minRate;
+    this.maxRate = valid.maxRate;
+    this.increase = valid.increase;
+    this.failureFactor = valid.failureFactor;
+    this.timeoutFactor = valid.timeoutFactor;
+    this.window = valid.window;
+    this.burstTime = valid.burstTime;
+    this.forwarder = new Forwarder(this, { timeout: valid.timeout });
+    this.currentRate = valid.initialRate;
+    this.lowestRate = valid.initialRate;
+    this.highestRate = valid.initialRate;
+    this.tokenCount = this.capacity();
+    this.lastNs = this.nowNs;
+    this.windowStartNs = this.nowNs;
+    this.windowEndNs = this.windowEnd(this.nowNs);
+    this.rateSeries = new TimeSeries({ window: valueAt(valid.window, this.now), origin: this.now });
+  }
+
+  /** Requests per second admitted now. */
+  get rate(): number {
+    this.advance();
+    return this.currentRate;
+  }
+
+  get stats(): AdaptiveRateLimiterStats {
+    this.advance();
+    return {
+      ...this.counts,
+      rate: this.currentRate,
+      tokens: this.tokenCount,
+      ...this.ledger.counts(),
+    };
+  }
+
+  /**
+   * `stats`, and the rate's time average (`meanRate`) and extremes (`lowestRate`,
+   * `highestRate`) since creation or the last statistics reset.
+   */
+  override metrics(): EntityMetrics {
+    const stats = this.stats;
+    const elapsedNs = this.nowNs - this.statsSinceNs;
+    return {
+      ...stats,
+      meanRate: elapsedNs > 0 ? this.rateArea / elapsedNs : this.currentRate,
+      lowestRate: this.lowestRate,
+      highestRate: this.highestRate,
+    };
+  }
+
+  /** The rate per evaluation window (its time average over the window), up to now. */
+  override recordedSeries(): readonly RecordedSeries[] {
+    this.advance();
+    return [
+      {
+        name: `${this.name} rate`,
+        unit: "per second",
+        points: this.rateSeries.series("mean", { skipEmpty: true }),
+      },
+    ];
+  }
+
+  override *handle(request: Message<Req>) {
+    const c = this.counts;
+    c.requests++;
+    this.advance();
+    if (this.tokenCount < 1) {
+      c.rejected++;
+      this.windowRefusals++;
+      this.fail(request, "rate limited");
+      return;
+    }
+    this.tokenCount -= 1;
+    c.admitted++;
+    this.ledger.open();
+    const epoch = this.epoch;
+    const outcome = yield* this.forwarder.forward(this.target, request);
+    this.ledger.record(outcome);
+    this.learn(outcome, epoch);
+    this.forwarder.relay(request, outcome);
+  }
+
+  /** Moves the rate on one outcome of a request admitted in `epoch`. */
+  private learn(outcome: ForwardOutcome<Res>, epoch: number): void {
+    this.advance();
+    if (epoch !== this.epoch) return;
+    if (outcome.kind === "answer") {
+      this.windowSuccesses++;
+      return;
+    }
+    this.windowFailures++;
+    if (this.windowDecreased) return;
+    this.windowDecreased = true;
+    this.epoch++;
+    const timedOut = outcome.kind === "timedOut";
+    if (timedOut) this.counts.decreasesOnTimeout++;
+    else this.counts.decreasesOnFailure++;
+    const factor = timedOut ? this.timeoutFactor : this.failureFactor;
+    this.setRate(Math.max(this.minRate, this.currentRate * factor), outcome.kind);
+  }
+
+  /** Tokens the bucket holds at most, at the current rate. */
+  private capacity(): number {
+    return Math.max(1, this.currentRate * this.burstTime);
+  }
+
+  private windowEnd(startNs: number): number {
+    const seconds = valueAt(this.window, startNs / 1e9);
+    return startNs + Math.max(1, Math.round(seconds * 1e9));
+  }
+
+  /** Brings the bucket, the integrals and the windows up to now, closing each window that ended. */
+  private advance(): void {
+    const nowNs = this.nowNs;
+    while (this.windowEndNs <= nowNs) {
+      const endNs = this.windowEndNs;
+      this.accrue(endNs);
+      this.rateSeries.record(
+        this.windowStartNs / 1e9,
+        this.windowArea / (endNs - this.windowStartNs),
+      );
+      if (
+        !this.windowDecreased &&
+        this.windowFailures === 0 &&
+        this.windowSuccesses > 0 &&
+        this.windowRefusals > 0 &&
+        this.currentRate < this.maxRate
+      ) {
+        this.counts.increases++;
+        this.setRate(
+          Math.min(this.maxRate, this.currentRate + this.increase),
+          "window of successes",
+        );
+      }
+      this.openWindow(endNs);
+    }
+    this.accrue(nowNs);
+  }
+
+  private openWindow(startNs: number): void {
+    this.windowStartNs = startNs;
+    this.windowEndNs = this.windowEnd(startNs);
+    this.windowSuccesses = 0;
+    this.windowFailures = 0;
+    this.windowRefusals = 0;
+    this.windowDecreased = false;
+    this.windowArea = 0;
+  }
+
+  /** Earns tokens and integrates the rate from `lastNs` to `ns` at the current rate. */
+  private accrue(ns: number): void {
+    const elapsedNs = ns - this.lastNs;
+    if (elapsedNs <= 0) return;
+    this.lastNs = ns;
+    const rate = this.currentRate;
+    this.tokenCount = Math.min(this.capacity(), this.tokenCount + (rate * elapsedNs) / 1e9);
+    this.windowArea += rate * elapsedNs;
+    this.rateArea += rate * elapsedNs;
+  }
+
+  /** Changes the rate from `lastNs` on (the bucket never holds more than the new rate saves). */
+  private setRate(rate: number, reason: string): void {
+    const from = this.currentRate;
+    if (rate === from) return;
+    this.currentRate = rate;
+    this.tokenCount = Math.min(this.tokenCount, this.capacity());
+    if (rate < this.lowestRate) this.lowestRate = rate;
+    if (rate > this.highestRate) this.highestRate = rate;
+    this.traceStateChange("rate", String(from), String(rate), reason);
+  }
+
+  protected override onRecover(): void {
+    // The rate is volatile, as a restarted process's in-memory limiter's would be: it starts
+    // again from initialRate, full, in a new window; requests from before the crash are gone.
+    this.accrue(this.nowNs);
+    this.epoch++;
+    this.setRate(this.initialRate, "recovered");
+    this.tokenCount = this.capacity();
+    this.openWindow(this.nowNs);
+  }
+
+  protected override onResetStats(): void {
+    this.advance();
+    const c = this.counts;
+    c.requests = this.ledger.inFlight;
+    c.admitted = this.ledger.inFlight;
+    c.rejected = 0;
+    c.increases = 0;
+    c.decreasesOnFailure = 0;
+    c.decreasesOnTimeout = 0;
+    this.rateArea = 0;
+    this.lowestRate = this.currentRate;
+    this.highestRate = this.currentRate;
+    this.rateSeries.reset(this.now);
+  }
+}
