@@ -109,10 +109,10 @@ export interface ServerStats {
   /** Refused (the queue was full, or heavier than the whole capacity) or dropped while waiting by the queue policy. */
   readonly rejected: number;
   /**
-   * Requests never served because their deadline had come (`dropExpired`); 0 without it, and
-   * in `metrics()` only with it.
+   * Requests never served because their deadline had come; present only with `dropExpired`
+   * (without it nothing expires, and summaries keep their shape).
    */
-  readonly expired: number;
+  readonly expired?: number;
   /** Requests lost because the server crashed while they were queued or in service. */
   readonly lostToCrash: number;
   /** Requests in service now. */
@@ -240,7 +240,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       requests: this.requests,
       completed: this.completed,
       rejected: this.rejected,
-      expired: slots.expired,
+      // Only with the option: without it the count cannot move, and summaries stay as they were.
+      ...(this.dropExpired ? { expired: slots.expired } : null),
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       queued: slots.queued,
@@ -252,15 +253,12 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait and sojourn times. */
   override metrics(): EntityMetrics {
-    const metrics: Record<string, number | string> = {
+    return {
       ...this.stats,
       ...percentiles("Wait", this.waitTime),
       ...percentiles("Sojourn", this._sojournTime),
       ...dropsByReason(this.drops),
     };
-    // A count that cannot move without the option stays out of every summary and golden.
-    if (!this.dropExpired) delete metrics.expired;
-    return metrics;
   }
 
   /**

@@ -100,8 +100,8 @@ export interface ThreadPoolStats {
   readonly completed: number;
   /** Refused (the queue was full; the pool was down, for `submit`) or dropped while waiting by the queue policy. */
   readonly rejected: number;
-  /** Tasks never run because their deadline had come (`dropExpired`); in `metrics()` only with it. */
-  readonly expired: number;
+  /** Tasks never run because their deadline had come; present only with `dropExpired`. */
+  readonly expired?: number;
   /** Tasks lost because the pool crashed while they waited or ran. */
   readonly lostToCrash: number;
   /** Workers running a task now. */
@@ -244,7 +244,8 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     const slots = this.slots;
     return {
       ...this.counts,
-      expired: slots.expired,
+      // Only with the option: without it the count cannot move, and summaries stay as they were.
+      ...(this.dropExpired ? { expired: slots.expired } : null),
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       idle: this.workers - slots.active,
@@ -255,15 +256,12 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   /** `stats`, plus the percentiles (p50, p90, p99, p999) of the wait and sojourn times. */
   override metrics(): EntityMetrics {
-    const metrics: Record<string, number | string> = {
+    return {
       ...this.stats,
       ...percentiles("Wait", this.waitTime),
       ...percentiles("Sojourn", this._sojournTime),
       ...dropsByReason(this.drops),
     };
-    // A count that cannot move without the option stays out of every summary and golden.
-    if (!this.dropExpired) delete metrics.expired;
-    return metrics;
   }
 
   /**
