@@ -150,14 +150,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     role: "flow",
     layer: "local",
     contract:
-      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies (or hands the request on to `next`, whose answer becomes the reply); others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once.",
+      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies (or hands the request on to `next`, whose answer becomes the reply); others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once. With dropExpired, a request whose deadline (its caller's timeout, carried by the message) has come is never served: dropped on arrival or when its turn comes, counted in expired.",
     requires: ["BoundedQueue", "Semaphore", "Timer", "ConcurrencyPolicy"],
     provides: ["Bounded"],
     inputs: ["requests (call)"],
     outputs: [
       "replies",
       "rejections (RemoteError at the caller)",
-      "requests, completed, rejected, active, queued, utilization, wait and sojourn times",
+      "requests, completed, rejected, expired, active, queued, utilization, wait and sojourn times",
     ],
     state: "the queue and the requests in service (volatile)",
     failure_semantics:

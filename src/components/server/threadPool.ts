@@ -145,14 +145,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     role: "flow",
     layer: "local",
     contract:
-      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value (or, with `next`, the task goes on to the next stage, whose answer goes back).",
+      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value (or, with `next`, the task goes on to the next stage, whose answer goes back). With dropExpired, a task whose deadline has come is never run (counted in expired).",
     requires: ["WorkerPool", "BoundedQueue", "Timer", "Cost"],
     provides: ["Bounded"],
     inputs: ["tasks (call, or submit from model code)"],
     outputs: [
       "results (replies, resolved futures)",
       "refusals (RemoteError)",
-      "requests, completed, rejected, active, idle, queued, utilization, wait and sojourn times",
+      "requests, completed, rejected, expired, active, idle, queued, utilization, wait and sojourn times",
     ],
     state: "the task queue and the tasks running (volatile)",
     failure_semantics:
