@@ -51,7 +51,7 @@ export {
   type CallOptions,
   type TimerOptions,
 } from "./core/entity.js";
-export { Message } from "./core/message.js";
+export { Message, NO_DEADLINE } from "./core/message.js";
 
 // The trace stream (`sim.onTrace`).
 export type {

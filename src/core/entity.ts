@@ -57,12 +57,21 @@ export interface SendOptions {
    * message it really continues.
    */
   causedBy?: Message<unknown>;
+  /**
+   * Whether the message inherits the deadline of the message it continues (the one being
+   * handled, or `causedBy`), as gRPC propagates a call's deadline into the calls its handler
+   * makes. Default true. False detaches it: a call then carries only its own `timeout`'s
+   * deadline, a send none (work meant to outlive the request: replication, a cache fill).
+   */
+  propagateDeadline?: boolean;
 }
 
 export interface CallOptions extends SendOptions {
   /**
    * Seconds to wait for the reply before the call rejects with `TimeoutError`. Default: no
-   * timeout (wait forever; the call is still cancelled if the caller crashes).
+   * timeout (wait forever; the call is still cancelled if the caller crashes). The request
+   * carries the instant it runs out as its deadline (`Message.deadline`), or the deadline it
+   * inherited if that is earlier (see `propagateDeadline`).
    */
   timeout?: number;
 }
@@ -302,6 +311,7 @@ export class Entity<In = unknown, Out = unknown> {
       request.originNs,
     );
     reply.awaited = request.awaited;
+    reply.deadlineNs = request.deadlineNs;
     return reply;
   }
 
@@ -324,6 +334,7 @@ export class Entity<In = unknown, Out = unknown> {
       request.originNs,
     );
     failure.awaited = request.awaited;
+    failure.deadlineNs = request.deadlineNs;
     return failure;
   }
 
@@ -351,6 +362,10 @@ export class Entity<In = unknown, Out = unknown> {
           );
     const message = this.send(target as Entity<P, unknown>, kind, payload, options);
     message.awaited = true;
+    // The call's own expiry, unless the deadline it inherited comes first (gRPC's rule: time
+    // already spent upstream is subtracted by itself). Delivery is a later event, so nothing
+    // has read the message yet.
+    if (timeoutAtNs >= 0 && timeoutAtNs < message.deadlineNs) message.deadlineNs = timeoutAtNs;
     const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
     const pending = new PendingCall(
       this as Entity<unknown, unknown>,

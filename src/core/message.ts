@@ -4,6 +4,9 @@
  */
 import type { Entity } from "./entity.js";
 
+/** `Message.deadlineNs` of a message without a deadline: never reached, never earlier than any. */
+export const NO_DEADLINE = Number.POSITIVE_INFINITY;
+
 export class Message<P = unknown> {
   constructor(
     /** Unique per simulation, in send order. */
@@ -28,6 +31,14 @@ export class Message<P = unknown> {
      * End-to-end latency is `now - origin`, however many hops the work took.
      */
     readonly originNs: number = sentAtNs,
+    /**
+     * When whoever waits on this message's chain of work gives up, in integer nanoseconds
+     * (absolute simulated time), or `NO_DEADLINE` (Infinity). A call with a `timeout` sets it
+     * to the call's own expiry, or to the deadline it inherited if that is earlier; any other
+     * message inherits the deadline of the message being handled (or of `causedBy`); a reply
+     * carries its request's. See `deadline` and `remaining`.
+     */
+    public deadlineNs: number = NO_DEADLINE,
   ) {}
 
   /**
@@ -45,6 +56,22 @@ export class Message<P = unknown> {
   /** When this message's causal chain began, in seconds (see `originNs`). */
   get originAt(): number {
     return this.originNs / 1e9;
+  }
+
+  /**
+   * The deadline, in simulated seconds (absolute, like `sentAt`); Infinity when the message
+   * has none. Work for it started at or after this instant is work nobody waits for.
+   */
+  get deadline(): number {
+    return this.deadlineNs / 1e9;
+  }
+
+  /**
+   * Seconds left until the deadline, at the simulation's current time: negative once it has
+   * passed, 0 at the instant itself (which counts as expired), Infinity without a deadline.
+   */
+  get remaining(): number {
+    return (this.deadlineNs - this.target.sim.nowNs) / 1e9;
   }
 
   /** True if this message answers a request (`correlationId !== 0`). */

@@ -7,7 +7,7 @@
 import { ConfigError, describeValue, SimulationError } from "../errors/errors.js";
 import type { Entity } from "./entity.js";
 import { type EventQueue, EventType } from "./eventQueue.js";
-import { Message } from "./message.js";
+import { Message, NO_DEADLINE } from "./message.js";
 import type { Simulation } from "./simulation.js";
 import { durationToNs } from "./time.js";
 
@@ -22,6 +22,7 @@ export interface SendOptions {
   delay?: number;
   sizeBytes?: number;
   causedBy?: Message<unknown>;
+  propagateDeadline?: boolean;
 }
 
 /** Delivers every message after exactly its delay. */
@@ -43,7 +44,8 @@ export function directTransport(queue: EventQueue): Transport {
 /**
  * Builds a message from `source` (null: the simulation itself) and hands it to the transport.
  * Its causal parent is the message being handled and its origin `originNs` (-1: a new chain
- * starts now), unless `options.causedBy` names another.
+ * starts now), unless `options.causedBy` names another; it inherits that parent's deadline
+ * unless `options.propagateDeadline` is false (a call's own timeout is applied by `request`).
  */
 export function sendMessage<P>(
   sim: Simulation,
@@ -56,6 +58,7 @@ export function sendMessage<P>(
   originNs: number,
 ): Message<P> {
   let parentId = sim._currentCauseId;
+  let deadlineNs = sim._currentDeadlineNs;
   if (target === null || typeof target !== "object" || target.sim !== sim) {
     throw new SimulationError(
       `send("${kind}") to ${describeValue(target)}: the target must be an entity of this simulation`,
@@ -77,6 +80,19 @@ export function sendMessage<P>(
       }
       parentId = causedBy.id;
       originNs = causedBy.originNs;
+      deadlineNs = causedBy.deadlineNs;
+    }
+    const propagate = options.propagateDeadline;
+    if (propagate !== undefined && propagate !== true) {
+      if (propagate !== false) {
+        throw new ConfigError(
+          source?.name ?? "Simulation",
+          "propagateDeadline",
+          "true or false",
+          propagate,
+        );
+      }
+      deadlineNs = NO_DEADLINE;
     }
     if (options.sizeBytes !== undefined) {
       sizeBytes = options.sizeBytes;
@@ -101,6 +117,7 @@ export function sendMessage<P>(
     correlationId,
     parentId,
     originNs < 0 ? sim.nowNs : originNs,
+    deadlineNs,
   );
   if (sim._tracing) {
     sim._trace({

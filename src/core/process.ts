@@ -84,6 +84,8 @@ export class Process<R = unknown> implements FutureListener {
   readonly causeId: number;
   /** @internal Origin (ns) of the causal chain that started this process; -1 if none. */
   readonly originNs: number;
+  /** @internal Deadline (ns) of the chain that started this process; Infinity if none. */
+  readonly deadlineNs: number;
 
   /** Unique per simulation, in start order (trace records name processes by it). */
   readonly id: number;
@@ -101,7 +103,14 @@ export class Process<R = unknown> implements FutureListener {
     this.id = sim._nextProcessId++;
     this.causeId = sim._currentCauseId;
     this.originNs = sim._currentOriginNs;
-    this.pid = sim._procs.register(this as Process<unknown>, this.causeId, this.originNs, daemon);
+    this.deadlineNs = sim._currentDeadlineNs;
+    this.pid = sim._procs.register(
+      this as Process<unknown>,
+      this.causeId,
+      this.originNs,
+      this.deadlineNs,
+      daemon,
+    );
     if (sim._tracing) {
       sim._trace({
         type: "process-started",

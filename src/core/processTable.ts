@@ -22,13 +22,21 @@ export class ProcessTable {
   cause = new Float64Array(INITIAL_CAPACITY);
   /** Origin (ns) of the chain that started the process; -1 if none. */
   origin = new Float64Array(INITIAL_CAPACITY);
+  /** Deadline (ns) of the chain that started the process; Infinity if none. */
+  deadline = new Float64Array(INITIAL_CAPACITY);
   /** `PROC_DAEMON` | `PROC_INTERRUPTED`. */
   flags = new Uint8Array(INITIAL_CAPACITY);
   private free = new Int32Array(INITIAL_CAPACITY);
   private freeTop = 0;
 
   /** Gives `process` a pid and its row. */
-  register(process: Process<unknown>, causeId: number, originNs: number, daemon: boolean): number {
+  register(
+    process: Process<unknown>,
+    causeId: number,
+    originNs: number,
+    deadlineNs: number,
+    daemon: boolean,
+  ): number {
     let pid: number;
     if (this.freeTop > 0) {
       pid = this.free[--this.freeTop]!;
@@ -41,6 +49,7 @@ export class ProcessTable {
     this.wake[pid] = -1;
     this.cause[pid] = causeId;
     this.origin[pid] = originNs;
+    this.deadline[pid] = deadlineNs;
     this.flags[pid] = daemon ? PROC_DAEMON : 0;
     return pid;
   }
@@ -64,6 +73,9 @@ export class ProcessTable {
     const origin = new Float64Array(capacity);
     origin.set(this.origin);
     this.origin = origin;
+    const deadline = new Float64Array(capacity);
+    deadline.set(this.deadline);
+    this.deadline = deadline;
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
     this.flags = flags;

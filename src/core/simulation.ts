@@ -164,6 +164,8 @@ export class Simulation {
   _currentCauseId = 0;
   /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
   _currentOriginNs = -1;
+  /** @internal Deadline (ns) of the chain being handled; Infinity (`NO_DEADLINE`) if none. */
+  _currentDeadlineNs = Number.POSITIVE_INFINITY;
 
   /** @internal True while anyone listens to the trace stream: the one branch at each emission point. */
   _tracing = false;
@@ -768,6 +770,7 @@ export class Simulation {
             who = message.target.id;
             this._currentCauseId = message.id;
             this._currentOriginNs = message.originNs;
+            this._currentDeadlineNs = message.deadlineNs;
             (target as Entity<unknown, unknown>)._receive(message);
             break;
           }
@@ -776,6 +779,7 @@ export class Simulation {
             who = process.entity.id;
             this._currentCauseId = process.causeId;
             this._currentOriginNs = process.originNs;
+            this._currentDeadlineNs = process.deadlineNs;
             process._resume(payload);
             break;
           }
@@ -784,6 +788,7 @@ export class Simulation {
             who = process.entity.id;
             this._currentCauseId = process.causeId;
             this._currentOriginNs = process.originNs;
+            this._currentDeadlineNs = process.deadlineNs;
             process._throw(payload);
             break;
           }
@@ -792,6 +797,7 @@ export class Simulation {
             who = owner!.id;
             this._currentCauseId = this._procs.cause[pid]!;
             this._currentOriginNs = this._procs.origin[pid]!;
+            this._currentDeadlineNs = this._procs.deadline[pid]!;
             this.resumeFast(pid, target as Generator<unknown>, owner!);
             break;
           }
@@ -807,6 +813,7 @@ export class Simulation {
             }
             this._currentCauseId = 0;
             this._currentOriginNs = -1;
+            this._currentDeadlineNs = Number.POSITIVE_INFINITY;
             (target as (arg: unknown) => void)(payload);
             break;
           }
@@ -836,6 +843,7 @@ export class Simulation {
       this.hashB = hashB;
       this._currentCauseId = 0;
       this._currentOriginNs = -1;
+      this._currentDeadlineNs = Number.POSITIVE_INFINITY;
     }
   }
 

@@ -12,7 +12,8 @@
  * - identities at every instant (sampled every 10 ms): a forwarder's ledger (`forwarded =
  *   succeeded + failed + timedOut + lostToCrash + inFlight`), a client's (`requests = succeeded
  *   + gaveUp + lostToCrash + abandoned + inFlight`), a server's (`requests = completed +
- *   rejected + lostToCrash + active + queued`), and the spec's own; numbers non-negative and
+ *   rejected + expired + lostToCrash + active + queued`, `expired` where reported), and the
+ *   spec's own; numbers non-negative and
  *   finite (NaN only for a mean or percentile with no data yet);
  * - crash and recover: right after a crash it holds nothing (no live process, call, in-flight
  *   or queued work); after recovering and the load ending, the run drains with nothing left
@@ -58,6 +59,8 @@ export interface ComponentLawSpec<C extends AnyEntity> {
   readonly resetAt?: number;
   /** Extra identities of this component: [label, left side, right side]. */
   identities?(subject: C): ReadonlyArray<readonly [string, number, number]>;
+  /** Names the suite when a component runs it more than once (another configuration). */
+  readonly title?: string;
   /** Metrics allowed to be NaN before data (beyond names starting mean, min, max or p<digit>). */
   readonly mayBeNaN?: readonly string[];
 }
@@ -88,10 +91,17 @@ function genericIdentities(m: Readonly<Record<string, number | string>>) {
     ]);
   }
   if (has("requests", "completed", "rejected", "lostToCrash", "active", "queued")) {
+    // `expired` is reported only by a station that drops expired work (`dropExpired`).
+    const expired = has("expired");
     out.push([
-      "requests = completed + rejected + lostToCrash + active + queued",
+      `requests = completed + rejected + ${expired ? "expired + " : ""}lostToCrash + active + queued`,
       n("requests"),
-      n("completed") + n("rejected") + n("lostToCrash") + n("active") + n("queued"),
+      n("completed") +
+        n("rejected") +
+        (expired ? n("expired") : 0) +
+        n("lostToCrash") +
+        n("active") +
+        n("queued"),
     ]);
   }
   return out;
@@ -160,8 +170,7 @@ function describeOverride(override: Options): string {
 
 /** Registers the law tests of one component. */
 export function componentLaws<C extends AnyEntity>(spec: ComponentLawSpec<C>): void {
-  const title = spec.type.catalog.name;
-  describe(`${title} laws`, () => {
+  describe(spec.title ?? `${spec.type.catalog.name} laws`, () => {
     it("reads exactly its catalog knobs from its options", () => {
       // The options are wrapped in a Proxy that records which ones the constructor reads.
       const sim = new Simulation({ seed: 1 });

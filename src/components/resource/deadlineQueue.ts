@@ -1,6 +1,8 @@
 /**
- * `deadlineQueue(deadlineOf)`: earliest deadline first (EDF), and never serves work that is
- * already late. Each item's absolute deadline (simulated seconds) is read once, when it joins;
+ * `deadlineQueue(deadlineOf?)`: earliest deadline first (EDF), and never serves work that is
+ * already late. Each item's absolute deadline (simulated seconds) is read once, when it joins
+ * (by default the deadline the item carries: a request's `Message.deadline`, set by its
+ * caller's timeout and inherited along the chain; a ThreadPool task's or a Resource waiter's);
  * the item whose deadline is nearest goes first (equal deadlines in arrival order). An item
  * whose deadline has come (deadline <= now: no time is left to serve it) is dropped when the
  * queue is next looked at, with reason "deadline": its caller has given up, so serving it
@@ -10,8 +12,10 @@
  * are served FIFO among themselves.
  *
  * @example
- * // requests carry the time their caller gives up
- * const api = new Server<{ deadline: number }, string>(sim, "api", {
+ * // requests carry the time their caller gives up: their callers' timeouts
+ * const api = new Server(sim, "api", { concurrency: 4, queuePolicy: deadlineQueue() });
+ * // or a deadline of the model's own, from the payload
+ * const batch = new Server<{ deadline: number }, string>(sim, "batch", {
  *   concurrency: 4,
  *   queuePolicy: deadlineQueue((request) => request.payload.deadline),
  * });
@@ -26,22 +30,15 @@ class DeadlineDiscipline<T> implements QueueDiscipline<T> {
   /** Keyed by deadline in ns (rounded as simulated time is), so "has it come" is exact. */
   private readonly heap = new KeyedHeap<T>();
 
-  constructor(private readonly deadlineOf: (item: T) => number) {}
+  /** The item's deadline as a heap key, in integer ns. */
+  constructor(private readonly deadlineNsOf: (item: T, arrivalNs: number) => number) {}
 
   get length(): number {
     return this.heap.length;
   }
 
   enqueue(item: T, arrivalNs: number): string | null {
-    const deadline = this.deadlineOf(item);
-    if (typeof deadline !== "number" || Number.isNaN(deadline)) {
-      throw new SimulationError(
-        `deadlineQueue: deadlineOf must return an absolute time in seconds (a number, Infinity allowed); given ${String(deadline)}`,
-        null,
-        arrivalNs,
-      );
-    }
-    this.heap.push(item, Math.round(deadline * 1e9), arrivalNs);
+    this.heap.push(item, this.deadlineNsOf(item, arrivalNs), arrivalNs);
     return null;
   }
 
@@ -75,15 +72,41 @@ class DeadlineDiscipline<T> implements QueueDiscipline<T> {
 /**
  * Serves the item with the earliest `deadlineOf(item)` (absolute simulated time, seconds)
  * first; drops an item whose deadline has come, with reason "deadline", instead of serving it.
+ * Without `deadlineOf`, the deadline each item carries (`Message.deadline` for a server's
+ * requests; see the file's comment); an item without one waits behind every item with one.
  */
-export function deadlineQueue<T>(deadlineOf: (item: T) => number): QueueDiscipline<T> {
+export function deadlineQueue<T>(deadlineOf?: (item: T) => number): QueueDiscipline<T> {
+  if (deadlineOf === undefined) return new DeadlineDiscipline<T>(carriedDeadlineNs);
   if (typeof deadlineOf !== "function") {
     throw new ConfigError(
       "deadlineQueue",
       "deadlineOf",
-      "a function (item) => absolute deadline in seconds",
+      "a function (item) => absolute deadline in seconds, or nothing (the deadline items carry)",
       deadlineOf,
     );
   }
-  return new DeadlineDiscipline(deadlineOf);
+  return new DeadlineDiscipline<T>((item, arrivalNs) => {
+    const deadline = deadlineOf(item);
+    if (typeof deadline !== "number" || Number.isNaN(deadline)) {
+      throw new SimulationError(
+        `deadlineQueue: deadlineOf must return an absolute time in seconds (a number, Infinity allowed); given ${String(deadline)}`,
+        null,
+        arrivalNs,
+      );
+    }
+    return Math.round(deadline * 1e9);
+  });
+}
+
+/** The deadline an item carries (a request, a pool task, a resource waiter), in ns. */
+function carriedDeadlineNs(item: unknown, arrivalNs: number): number {
+  const deadlineNs = (item as { deadlineNs?: unknown } | null)?.deadlineNs;
+  if (typeof deadlineNs !== "number") {
+    throw new SimulationError(
+      "deadlineQueue(): an item carries no deadline (a request message, a ThreadPool task or a Resource waiter does); give deadlineOf(item) for items of your own",
+      null,
+      arrivalNs,
+    );
+  }
+  return deadlineNs;
 }

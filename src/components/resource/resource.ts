@@ -32,6 +32,8 @@ import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import type { Histogram } from "../../metrics/histogram.js";
+import { DEADLINE_EXPIRED } from "../shared/deadline.js";
+import { optionalBoolean } from "../shared/validate.js";
 import type { ConcurrencyModel } from "./concurrencyModel.js";
 import type { QueueDiscipline } from "./queueDiscipline.js";
 import { REJECTED_BY_DISCIPLINE, REJECTED_FULL, REJECTED_TOO_HEAVY, SlotPool } from "./slotPool.js";
@@ -52,6 +54,14 @@ export interface ResourceOptions {
    * (a run whose line passes `sim.limits.maxQueueLength` fails with a `RunawayError`).
    */
   queueCapacity?: number;
+  /**
+   * Never grant units to a waiter whose deadline has come: the deadline of the request its
+   * process was handling when it called `acquire` (`Message.deadline`, inherited as a call's
+   * is). Refused if already expired on arrival, and dropped instead of granted when its turn
+   * comes; counted in `expired`; its `acquire` throws `RemoteError` ("... deadline
+   * expired"). Default false.
+   */
+  dropExpired?: boolean;
 }
 
 export interface AcquireOptions extends WaitOptions {
@@ -77,6 +87,8 @@ export interface ResourceStats {
   readonly rejected: number;
   /** Waiters that gave up after `maxWait`. */
   readonly timedOut: number;
+  /** `acquire`s never granted because their deadline had come (`dropExpired`; else 0). */
+  readonly expired: number;
   /** Grants held and processes waiting when the owner crashed. */
   readonly lostToCrash: number;
   /** Time-average fraction of the capacity in use. */
@@ -112,20 +124,29 @@ export class ResourceRequest {
     readonly future: SimFuture<Grant>,
     readonly amount: number,
     readonly maxWait: number,
+    /** Deadline (ns) of the chain that asked; Infinity for none. */
+    readonly deadlineNs: number,
   ) {}
+}
+
+function requestDeadlineNs(request: ResourceRequest): number {
+  return request.deadlineNs;
 }
 
 export class Resource {
   readonly owner: Entity<never, unknown>;
   readonly name: string;
   private readonly component: string;
+  /** Whether waiters whose deadline has come are dropped instead of granted. */
+  readonly dropExpired: boolean;
   private readonly slots: SlotPool<ResourceRequest>;
-  private counts = { requests: 0, granted: 0, rejected: 0, timedOut: 0 };
+  private counts = { requests: 0, granted: 0, rejected: 0, timedOut: 0, expired: 0 };
 
   constructor(owner: Entity<never, unknown>, options: ResourceOptions = {}) {
     const name = options?.name ?? "resource";
     const component = `Resource "${name}"`;
     checkOwner(component, owner);
+    this.dropExpired = optionalBoolean(component, "dropExpired", options?.dropExpired, false);
     this.owner = owner;
     this.name = name;
     this.component = component;
@@ -143,6 +164,7 @@ export class Resource {
           granted: active,
           rejected: 0,
           timedOut: 0,
+          expired: 0,
         };
       },
       // A discipline that drops waiters (codel, deadlineQueue) ends their wait here, or the
@@ -156,6 +178,12 @@ export class Resource {
         for (const request of lost) {
           request.future.reject(new RemoteError(`${this.label} lost in a crash`, owner.name));
         }
+      },
+      deadlineOf: this.dropExpired ? requestDeadlineNs : null,
+      expired: (request) => {
+        if (request.timerToken >= 0) owner.cancelTimer(request.timerToken);
+        this.counts.expired++;
+        request.future.reject(this.expiredError());
       },
     });
   }
@@ -221,13 +249,18 @@ export class Resource {
       this.counts.rejected++;
       throw new RemoteError(`${this.label} is down`, owner.name);
     }
+    const deadlineNs = owner.sim._currentDeadlineNs;
+    if (this.dropExpired && deadlineNs <= owner.nowNs) {
+      this.counts.expired++;
+      throw this.expiredError();
+    }
     const slots = this.slots;
     if (slots.tryTake(amount)) {
       this.counts.granted++;
       return new Grant(this, amount, slots.epoch);
     }
     const future = owner.future<Grant>(this.label);
-    const request = new ResourceRequest(future, amount, maxWait);
+    const request = new ResourceRequest(future, amount, maxWait, deadlineNs);
     const admission = slots.admit(request, amount);
     if (admission >= REJECTED_FULL) {
       this.counts.rejected++;
@@ -298,6 +331,10 @@ export class Resource {
     this.counts.timedOut++;
     request.future.reject(new TimeoutError(request.maxWait));
   };
+
+  private expiredError(): RemoteError {
+    return new RemoteError(`${this.label}: ${DEADLINE_EXPIRED}`, this.owner.name);
+  }
 
   private get label(): string {
     return `resource "${this.name}"`;

@@ -52,13 +52,18 @@ import {
 /** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
 export const STARTED = 0;
 export const QUEUED = 1;
+/**
+ * Not admitted: its deadline had already come (`deadlineOf`); counted in `expired` and handed
+ * to `expired`, so the owner has nothing left to do.
+ */
+export const EXPIRED = 2;
 /** Refused: `queueCapacity` items were already waiting. */
-export const REJECTED_FULL = 2;
+export const REJECTED_FULL = 3;
 /** Refused: it needs more capacity units than the whole capacity (a weighted model). */
-export const REJECTED_TOO_HEAVY = 3;
+export const REJECTED_TOO_HEAVY = 4;
 /** Refused by the discipline at the door (an early drop); the reason is in `lastRefusal`. */
-export const REJECTED_BY_DISCIPLINE = 4;
-export type Admission = 0 | 1 | 2 | 3 | 4;
+export const REJECTED_BY_DISCIPLINE = 5;
+export type Admission = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** A queue order by name, or a discipline instance (one per pool). */
 export type QueueDisciplineOption<T> = "fifo" | "lifo" | QueueDiscipline<T>;
@@ -102,6 +107,14 @@ export interface SlotPoolOptions<T> {
   crashed?: (lost: readonly T[]) => void;
   /** Statistics restarted (`sim.resetStats()`), after the pool's own: reset the owner's counts. */
   statsReset?: () => void;
+  /**
+   * Drops expired work (the owner's `dropExpired`): an item's deadline in integer ns (Infinity
+   * for none). An item whose deadline has come (deadline <= now) is never started: not
+   * admitted on arrival, and dropped when it would be started from the queue. Default none.
+   */
+  deadlineOf?: ((item: T) => number) | null;
+  /** An item dropped for its deadline (already removed and counted in `expired`). */
+  expired?: (item: T) => void;
 }
 
 /** Pools built on a discipline instance, so one instance never serves two pools. */
@@ -129,6 +142,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private readonly onDropped: ((item: T, reason: string) => void) | null;
   private readonly onCrashed: ((lost: readonly T[]) => void) | null;
   private readonly onStatsReset: (() => void) | null;
+  /** Null unless the owner drops expired work: one compare per admit and per start when off. */
+  private readonly deadlineOf: ((item: T) => number) | null;
+  private readonly onExpired: ((item: T) => void) | null;
+  private _expired = 0;
   /** Weights of waiting items, for a weighted model only. */
   private readonly weights: Map<T, number> | null;
   private _limit: number;
@@ -183,6 +200,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.onDropped = options.dropped ?? null;
     this.onCrashed = options.crashed ?? null;
     this.onStatsReset = options.statsReset ?? null;
+    this.deadlineOf = options.deadlineOf ?? null;
+    this.onExpired = options.expired ?? null;
     this.lastChangeNs = owner.nowNs;
     owner.addLifecycleHook(this);
   }
@@ -240,6 +259,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
    */
   admit(item: T, weight = 1, flow?: string | number): Admission {
     this.account();
+    if (this.deadlineOf !== null && this.deadlineOf(item) <= this.owner.nowNs) {
+      this.expire(item);
+      return EXPIRED;
+    }
     const discipline = this.discipline;
     if (discipline.length === 0 && this._inUse + weight <= this._limit) {
       this.admitted++;
@@ -319,6 +342,12 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.onDropped?.(item, reason);
   }
 
+  /** `item`'s deadline has come: count it and hand it back to the owner, unstarted. */
+  private expire(item: T): void {
+    this._expired++;
+    this.onExpired?.(item);
+  }
+
   private countDrop(reason: string): void {
     this.droppedTotal++;
     const counts = this.dropCounts ?? {};
@@ -341,6 +370,13 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       if (this.weights !== null) {
         const head = discipline.peek(nowNs, this);
         if (head === undefined) return;
+        if (this.deadlineOf !== null && this.deadlineOf(head) <= nowNs) {
+          // Expired at the head: out of the way, so it holds back nobody behind it.
+          discipline.dequeue(nowNs, this);
+          this.weights.delete(head);
+          this.expire(head);
+          continue;
+        }
         weight = this.weights.get(head) ?? 1;
         if (this._inUse + weight > this._limit) return;
       } else if (this._inUse + 1 > this._limit) {
@@ -349,6 +385,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       const next = discipline.dequeue(nowNs, this);
       if (next === undefined) return;
       this.weights?.delete(next);
+      if (this.deadlineOf !== null && this.deadlineOf(next) <= nowNs) {
+        this.expire(next);
+        continue;
+      }
       const arrivalNs = discipline.lastArrivalNs;
       this.take(weight);
       this.waitTime.record((nowNs - arrivalNs) / 1e9);
@@ -426,6 +466,11 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     return this._lostToCrash;
   }
 
+  /** Items never started because their deadline had come (see `deadlineOf`). */
+  get expired(): number {
+    return this._expired;
+  }
+
   /** Items the discipline dropped or refused at the door, in total. */
   get droppedCount(): number {
     return this.droppedTotal;
@@ -461,6 +506,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this._lostToCrash = 0;
     this.dropCounts = null;
     this.droppedTotal = 0;
+    this._expired = 0;
     this.onStatsReset?.();
   }
 }

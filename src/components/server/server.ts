@@ -47,7 +47,13 @@ import {
   SlotPool,
 } from "../resource/slotPool.js";
 import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
-import { optionalFunction, requireDistribution, requireEntity } from "../shared/validate.js";
+import { DEADLINE_EXPIRED, messageDeadlineNs } from "../shared/deadline.js";
+import {
+  optionalBoolean,
+  optionalFunction,
+  requireDistribution,
+  requireEntity,
+} from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
 
 export interface ServerOptions<Req, Res> {
@@ -79,11 +85,20 @@ export interface ServerOptions<Req, Res> {
    * when the chain has finished. Default: none (the server answers itself).
    */
   next?: Entity<Req, Res>;
+  /**
+   * Never serve a request whose deadline has come (`Message.deadline`, set by the caller's
+   * timeout and inherited along the chain): it is not admitted if already expired on arrival,
+   * and dropped instead of started when its turn comes. Each is counted in `expired` and
+   * answered with the failure "deadline expired" (its caller has usually given up: the
+   * failure then arrives as a late reply; a proxy between them with no timeout of its own
+   * hears it and relays it). Default false.
+   */
+  dropExpired?: boolean;
 }
 
 /**
  * A snapshot of what a server has done. At every instant (crashes and `sim.resetStats()`
- * included): `requests = completed + rejected + lostToCrash + active + queued`. Time averages
+ * included): `requests = completed + rejected + expired + lostToCrash + active + queued`. Time averages
  * and histograms cover the server's lifetime: since its creation or the last reset.
  */
 export interface ServerStats {
@@ -93,6 +108,11 @@ export interface ServerStats {
   readonly completed: number;
   /** Refused (the queue was full, or heavier than the whole capacity) or dropped while waiting by the queue policy. */
   readonly rejected: number;
+  /**
+   * Requests never served because their deadline had come; present only with `dropExpired`
+   * (without it nothing expires, and summaries keep their shape).
+   */
+  readonly expired?: number;
   /** Requests lost because the server crashed while they were queued or in service. */
   readonly lostToCrash: number;
   /** Requests in service now. */
@@ -130,14 +150,14 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     role: "flow",
     layer: "local",
     contract:
-      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies (or hands the request on to `next`, whose answer becomes the reply); others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once.",
+      "Serves up to `concurrency` requests at once (a fixed count, a limit changed at run time, or a pool of capacity units each request takes its weight of), each for a drawn service time, then replies (or hands the request on to `next`, whose answer becomes the reply); others wait in FIFO or LIFO order up to `queueCapacity`, and beyond it (or heavier than the whole capacity) are rejected at once. With dropExpired, a request whose deadline (its caller's timeout, carried by the message) has come is never served: dropped on arrival or when its turn comes, counted in expired.",
     requires: ["BoundedQueue", "Semaphore", "Timer", "ConcurrencyPolicy"],
     provides: ["Bounded"],
     inputs: ["requests (call)"],
     outputs: [
       "replies",
       "rejections (RemoteError at the caller)",
-      "requests, completed, rejected, active, queued, utilization, wait and sojourn times",
+      "requests, completed, rejected, expired, active, queued, utilization, wait and sojourn times",
     ],
     state: "the queue and the requests in service (volatile)",
     failure_semantics:
@@ -150,10 +170,13 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "queueCapacity",
       "respond",
       "next",
+      "dropExpired",
     ),
   };
 
   readonly queueCapacity: number;
+  /** Whether requests whose deadline has come are dropped instead of served. */
+  readonly dropExpired: boolean;
   /** The concurrency model, or null when `concurrency` is a number (the fast path). */
   readonly concurrencyModel: ConcurrencyModel<Req> | null;
   /** The next stage of the pipeline, or null. */
@@ -185,7 +208,12 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
         this.rejected++;
         this.fail(request, reason);
       },
+      deadlineOf: config.dropExpired ? messageDeadlineNs : null,
+      expired: (request) => {
+        this.fail(request, DEADLINE_EXPIRED);
+      },
     });
+    this.dropExpired = config.dropExpired;
     this.queueCapacity = this.slots.queueCapacity;
     this.concurrencyModel = this.slots.model as ConcurrencyModel<Req> | null;
     this.weights = this.concurrencyModel?.weighted === true ? new Map() : null;
@@ -212,6 +240,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       requests: this.requests,
       completed: this.completed,
       rejected: this.rejected,
+      // Only with the option: without it the count cannot move, and summaries stay as they were.
+      ...(this.dropExpired ? { expired: slots.expired } : null),
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       queued: slots.queued,
@@ -354,6 +384,7 @@ function checkServerOptions<Req, Res>(
       respond,
     );
   }
+  const dropExpired = optionalBoolean(component, "dropExpired", options.dropExpired, false);
   const slots = {
     capacity: (options.concurrency ?? 1) as number | ConcurrencyModel<never>,
     capacityOption: "concurrency",
@@ -362,5 +393,5 @@ function checkServerOptions<Req, Res>(
     queueCapacity: options.queueCapacity,
   };
   checkSlotPoolOptions(component, slots);
-  return { component, serviceTime, respond, next, slots };
+  return { component, serviceTime, respond, next, slots, dropExpired };
 }

@@ -40,7 +40,13 @@ import {
   SlotPool,
 } from "../resource/slotPool.js";
 import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
-import { optionalFunction, requireEntity, requireInteger } from "../shared/validate.js";
+import { DEADLINE_EXPIRED } from "../shared/deadline.js";
+import {
+  optionalBoolean,
+  optionalFunction,
+  requireEntity,
+  requireInteger,
+} from "../shared/validate.js";
 import { StageAnswer } from "./stage.js";
 
 export interface ThreadPoolOptions<Task, Result> {
@@ -73,11 +79,19 @@ export interface ThreadPoolOptions<Task, Result> {
    * Default: none (the pool answers itself).
    */
   next?: Entity<Task, Result>;
+  /**
+   * Never run a task whose deadline has come: a call's request deadline (`Message.deadline`),
+   * or for `submit` the deadline of the request being handled when it was submitted. It is
+   * not admitted if already expired, and dropped instead of started when its turn comes;
+   * counted in `expired`; a caller gets the failure "deadline expired" (usually as a late
+   * reply), a submitter's future rejects with it. Default false.
+   */
+  dropExpired?: boolean;
 }
 
 /**
  * A snapshot of what a thread pool has done. At every instant (crashes and `sim.resetStats()`
- * included): `requests = completed + rejected + lostToCrash + active + queued`. Time averages
+ * included): `requests = completed + rejected + expired + lostToCrash + active + queued`. Time averages
  * and histograms cover the pool's lifetime: since its creation or the last reset.
  */
 export interface ThreadPoolStats {
@@ -86,6 +100,8 @@ export interface ThreadPoolStats {
   readonly completed: number;
   /** Refused (the queue was full; the pool was down, for `submit`) or dropped while waiting by the queue policy. */
   readonly rejected: number;
+  /** Tasks never run because their deadline had come; present only with `dropExpired`. */
+  readonly expired?: number;
   /** Tasks lost because the pool crashed while they waited or ran. */
   readonly lostToCrash: number;
   /** Workers running a task now. */
@@ -108,12 +124,18 @@ export interface ThreadPoolStats {
   readonly meanSojourn: number;
 }
 
+function taskDeadlineNs(entry: PoolTask<unknown, unknown>): number {
+  return entry.deadlineNs;
+}
+
 /** A task waiting or running: where its result goes (a caller's reply or a future). */
 export interface PoolTask<Task, Result> {
   readonly task: Task;
   readonly message: Message<Task> | null;
   readonly future: SimFuture<Result> | null;
   readonly submittedNs: number;
+  /** When whoever waits for it gives up (integer ns; Infinity for none): see `dropExpired`. */
+  readonly deadlineNs: number;
 }
 
 export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Result> {
@@ -123,14 +145,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     role: "flow",
     layer: "local",
     contract:
-      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value (or, with `next`, the task goes on to the next stage, whose answer goes back).",
+      "Runs each task (a call, or submit(task) from model code) on one of `workers` threads for taskTime (drawn, or computed from the task); waiting tasks run in FIFO or LIFO order; beyond queueCapacity tasks are refused at once; the result goes back as the reply or the future's value (or, with `next`, the task goes on to the next stage, whose answer goes back). With dropExpired, a task whose deadline has come is never run (counted in expired).",
     requires: ["WorkerPool", "BoundedQueue", "Timer", "Cost"],
     provides: ["Bounded"],
     inputs: ["tasks (call, or submit from model code)"],
     outputs: [
       "results (replies, resolved futures)",
       "refusals (RemoteError)",
-      "requests, completed, rejected, active, idle, queued, utilization, wait and sojourn times",
+      "requests, completed, rejected, expired, active, idle, queued, utilization, wait and sojourn times",
     ],
     state: "the task queue and the tasks running (volatile)",
     failure_semantics:
@@ -143,11 +165,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       "queueCapacity",
       "result",
       "next",
+      "dropExpired",
     ),
   };
 
   readonly workers: number;
   readonly queueCapacity: number;
+  /** Whether tasks whose deadline has come are dropped instead of run. */
+  readonly dropExpired: boolean;
   /** The next stage of the pipeline, or null. */
   readonly next: Entity<Task, Result> | null;
   private readonly taskTime: Distribution | ((task: Task) => number);
@@ -186,8 +211,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
         crashed: (lost) => {
           this.lostWaiting = lost;
         },
+        deadlineOf: config.dropExpired ? taskDeadlineNs : null,
+        expired: (entry) => {
+          if (entry.message !== null) this.fail(entry.message, DEADLINE_EXPIRED);
+          else entry.future!.reject(new RemoteError(DEADLINE_EXPIRED, this.name));
+        },
       },
     );
+    this.dropExpired = config.dropExpired;
     this.queueCapacity = this.slots.queueCapacity;
   }
 
@@ -213,6 +244,8 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     const slots = this.slots;
     return {
       ...this.counts,
+      // Only with the option: without it the count cannot move, and summaries stay as they were.
+      ...(this.dropExpired ? { expired: slots.expired } : null),
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       idle: this.workers - slots.active,
@@ -244,7 +277,14 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       future.reject(new RemoteError("thread pool is down", this.name));
       return future;
     }
-    const reason = this.enqueue({ task, message: null, future, submittedNs: this.nowNs });
+    const reason = this.enqueue({
+      task,
+      message: null,
+      future,
+      submittedNs: this.nowNs,
+      // The deadline of the request being handled, as a call made here would inherit it.
+      deadlineNs: this.sim._currentDeadlineNs,
+    });
     if (reason !== null) future.reject(new RemoteError(reason, this.name));
     return future;
   }
@@ -256,6 +296,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       message: request,
       future: null,
       submittedNs: this.nowNs,
+      deadlineNs: request.deadlineNs,
     });
     if (reason !== null) this.fail(request, reason);
   }
@@ -372,6 +413,7 @@ function checkThreadPoolOptions<Task, Result>(
       taskTime,
     );
   }
+  const dropExpired = optionalBoolean(component, "dropExpired", options.dropExpired, false);
   const slots = {
     capacity: workers,
     capacityOption: "workers",
@@ -398,5 +440,5 @@ function checkThreadPoolOptions<Task, Result>(
       result,
     );
   }
-  return { component, workers, taskTime, result, next, slots };
+  return { component, workers, taskTime, result, next, slots, dropExpired };
 }

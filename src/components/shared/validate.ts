@@ -149,3 +149,16 @@ export function optionalFunction<F extends (...args: never[]) => unknown>(
   if (typeof value !== "function") throw new ConfigError(component, parameter, expected, value);
   return value;
 }
+
+/** An optional switch: `fallback` when unset, else exactly true or false. */
+export function optionalBoolean(
+  component: string,
+  parameter: string,
+  value: unknown,
+  fallback: boolean,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean")
+    throw new ConfigError(component, parameter, "true or false", value);
+  return value;
+}

@@ -49,6 +49,7 @@ componentLaws<Server<number, number>>({
     queueCapacity: 5,
     respond: undefined,
     next: new EchoTarget<number>(sim, "next"),
+    dropExpired: false,
   }),
   construct: (sim, name, options) => new Server<number, number>(sim, name, options),
   invalid: [
@@ -61,6 +62,7 @@ componentLaws<Server<number, number>>({
     { respond: 42 },
     { respond: () => 1 },
     { next: "downstream" },
+    { dropExpired: "yes" },
   ],
   scenario(sim) {
     const server = new Server<number, number>(sim, SUBJECT, {

@@ -70,6 +70,7 @@ componentLaws<ThreadPool<number, number>>({
     queueCapacity: 5,
     result: undefined,
     next: new EchoTarget<number>(sim, "next"),
+    dropExpired: false,
   }),
   construct: (sim, name, options) =>
     new ThreadPool<number, number>(
@@ -86,6 +87,7 @@ componentLaws<ThreadPool<number, number>>({
     { result: "done" },
     { result: () => 1 },
     { next: "downstream" },
+    { dropExpired: 1 },
   ],
   scenario(sim) {
     // A pipeline stage: each task goes on to a small server that refuses when full.
