@@ -88,8 +88,8 @@ export { type Param, type Profile, valueAt, checkParam } from "./random/profile.
 
 // Components, family by family (each family's index lists its components; `distsim/<family>`
 // imports one family alone): load (sources, closed-loop users, with the `arrivals` and `keys`
-// generators), network, servers, clients and retry policies, load balancing, resilience, and
-// measure (probes and sinks).
+// generators), network, servers, clients and retry policies, load balancing, resilience,
+// measure (probes and sinks), and stores (key-value stores and caches).
 export * from "./components/load/index.js";
 export * from "./components/network/index.js";
 export * from "./components/server/index.js";
@@ -98,6 +98,7 @@ export * from "./components/loadBalancer/index.js";
 export * from "./components/resilience/index.js";
 export * from "./components/measure/index.js";
 export * from "./components/resource/index.js";
+export * from "./components/store/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 
 // The component catalog (the Lego catalog seed's schema, for every concept and component).

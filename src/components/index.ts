@@ -13,6 +13,7 @@ import { MEASURE_COMPONENTS } from "./measure/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
+import { STORE_COMPONENTS } from "./store/index.js";
 
 /** Every component class, family by family (the catalog lists them in this order). */
 export const COMPONENT_CLASSES = [
@@ -23,6 +24,7 @@ export const COMPONENT_CLASSES = [
   ...RESILIENCE_COMPONENTS,
   ...LOAD_BALANCER_COMPONENTS,
   ...MEASURE_COMPONENTS,
+  ...STORE_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */

@@ -1,0 +1,28 @@
+/**
+ * The store family: data that operations take time to reach. `KVStore` (a key-value store with
+ * read and write latencies, a range scan, an atomic increment and versions) and the key-value
+ * protocol every store of the family answers (./protocol.ts), so a store can stand in front of
+ * or in place of another.
+ */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { KVStore } from "./kvStore.js";
+
+export { KVStore, type KVStoreOptions, type KVStoreStats } from "./kvStore.js";
+export type { Latency } from "./latency.js";
+export {
+  DEFAULT_SCAN_LIMIT,
+  type IncrementRequest,
+  type KeyRequest,
+  KV_OPERATIONS,
+  type KVEntry,
+  type KVOperation,
+  type KVReply,
+  type KVRequest,
+  type KVStoreLike,
+  type PutRequest,
+  type ScanRequest,
+} from "./protocol.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const STORE_COMPONENTS = [KVStore] as const satisfies readonly CataloguedComponent[];
