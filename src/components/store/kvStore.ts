@@ -34,7 +34,7 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
+import { ConfigError, RemoteError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import {
@@ -47,15 +47,23 @@ import { percentiles, stationStats } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
 import { type Latency, requireLatency } from "./latency.js";
 import {
-  DEFAULT_SCAN_LIMIT,
   type IncrementRequest,
-  type KeyRequest,
   type KVEntry,
   type KVReply,
   type KVRequest,
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";
+import {
+  DELETE,
+  GET,
+  GET_ENTRY,
+  INCREMENT,
+  type OpCode,
+  PUT,
+  RequestChecks,
+  SCAN,
+} from "./requests.js";
 import { SortedKeys } from "./sortedKeys.js";
 
 export interface KVStoreOptions {
@@ -149,23 +157,6 @@ export interface KVStoreStats {
   readonly meanSojourn: number;
 }
 
-/** Operation codes: the kind of a message, once parsed. */
-const GET = 0;
-const GET_ENTRY = 1;
-const PUT = 2;
-const DELETE = 3;
-const SCAN = 4;
-const INCREMENT = 5;
-type OpCode = 0 | 1 | 2 | 3 | 4 | 5;
-const OP_CODES: Readonly<Record<string, OpCode>> = {
-  get: GET,
-  getEntry: GET_ENTRY,
-  put: PUT,
-  delete: DELETE,
-  scan: SCAN,
-  increment: INCREMENT,
-};
-
 /** A stored value and the version of the write that set it. */
 interface Stored<V> {
   value: V;
@@ -237,6 +228,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   private readonly readDraws = this.random("read");
   private readonly writeDraws = this.random("write");
   private readonly slots: SlotPool<Operation<V>>;
+  private readonly checks = new RequestChecks(this as Entity<never, unknown>, "KVStore");
   /** The data, in the order keys were first written (what "evictOldest" takes first). */
   private data = new Map<string, Stored<V>>();
   private readonly order = new SortedKeys();
@@ -306,8 +298,8 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     value: V,
     options?: { readonly version?: number },
   ): Generator<SimFuture<KVReply<V>>, number, unknown> {
-    const version = this.checkVersion(options?.version);
-    this.checkValue(value);
+    const version = this.checks.version(options?.version);
+    this.checks.value(value);
     return (yield this.submit(PUT, "put", key, value, version, undefined)) as number;
   }
 
@@ -321,7 +313,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
    * Every bound is optional: `scan()` reads from the first key.
    */
   *scan(range: ScanRequest = {}): Generator<SimFuture<KVReply<V>>, KVEntry<V>[], unknown> {
-    const { from, to, limit } = this.checkScan(range);
+    const { from, to, limit } = this.checks.scan(range);
     return (yield this.submit(SCAN, "scan", from, undefined, limit, to)) as KVEntry<V>[];
   }
 
@@ -331,7 +323,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
    * something else.
    */
   *increment(key: string, by = 1): Generator<SimFuture<KVReply<V>>, number, unknown> {
-    const amount = this.checkBy(by);
+    const amount = this.checks.by(by);
     return (yield this.submit(INCREMENT, "increment", key, undefined, amount, undefined)) as number;
   }
 
@@ -399,31 +391,25 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   // --- The message API --------------------------------------------------------------------
 
   override handle(request: Message<KVRequest<V>>): void {
-    const code = OP_CODES[request.kind];
-    if (code === undefined || !Object.hasOwn(OP_CODES, request.kind)) {
-      throw this.misuse(
-        `unknown operation "${request.kind}" (the key-value protocol's kinds: get, getEntry, put, delete, scan, increment)`,
-      );
-    }
-    const payload = request.payload as Partial<PutRequest<V> & IncrementRequest & ScanRequest>;
-    if (payload === null || typeof payload !== "object") {
-      throw this.misuse(
-        `a "${request.kind}" request's payload must be an object; given ${String(payload)}`,
-      );
-    }
+    const kind = request.kind;
+    const code = this.checks.opCode(kind);
+    const payload = this.checks.payload<Partial<PutRequest<V> & IncrementRequest & ScanRequest>>(
+      kind,
+      request.payload,
+    );
     let op: Operation<V>;
     if (code === SCAN) {
-      const { from, to, limit } = this.checkScan(payload);
+      const { from, to, limit } = this.checks.scan(payload);
       op = new Operation<V>(SCAN, from, undefined, limit, to, request, null);
     } else {
-      const key = this.checkKey(request.kind, (payload as KeyRequest).key);
+      const key = this.checks.key(kind, payload.key);
       const amount =
         code === INCREMENT
-          ? this.checkBy(payload.by ?? 1)
+          ? this.checks.by(payload.by ?? 1)
           : code === PUT
-            ? this.checkVersion(payload.version)
+            ? this.checks.version(payload.version)
             : 0;
-      if (code === PUT) this.checkValue(payload.value);
+      if (code === PUT) this.checks.value(payload.value);
       op = new Operation<V>(code, key, payload.value, amount, undefined, request, null);
     }
     this.counts.requests++;
@@ -440,7 +426,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     amount: number,
     to: string | undefined,
   ): SimFuture<KVReply<V>> {
-    if (code !== SCAN) this.checkKey(kind, key);
+    if (code !== SCAN) this.checks.key(kind, key);
     const future = this.future<KVReply<V>>(`${kind} on ${this.name}`);
     this.counts.requests++;
     if (!this.isUp) {
@@ -596,59 +582,6 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     else op.future!.reject(new RemoteError(reason, this.name));
   }
 
-  // --- Arguments --------------------------------------------------------------------------
-
-  private checkKey(kind: string, key: unknown): string {
-    if (typeof key !== "string") {
-      throw this.misuse(`${kind}: the key must be a string; given ${describe(key)}`);
-    }
-    return key;
-  }
-
-  private checkValue(value: unknown): void {
-    if (value === undefined) {
-      throw this.misuse(
-        "put: the value must not be undefined (a get answers undefined for a missing key)",
-      );
-    }
-  }
-
-  private checkBy(by: unknown): number {
-    if (typeof by !== "number" || !Number.isFinite(by)) {
-      throw this.misuse(`increment: by must be a finite number; given ${describe(by)}`);
-    }
-    return by;
-  }
-
-  /** A put's version: 0 for none. */
-  private checkVersion(version: unknown): number {
-    if (version === undefined) return 0;
-    if (!Number.isSafeInteger(version) || (version as number) < 1) {
-      throw this.misuse(`put: version must be an integer >= 1; given ${describe(version)}`);
-    }
-    return version as number;
-  }
-
-  private checkScan(range: unknown): { from: string; to: string | undefined; limit: number } {
-    if (range === null || typeof range !== "object") {
-      throw this.misuse(`scan: the range must be an object; given ${describe(range)}`);
-    }
-    const { from = "", to, limit = DEFAULT_SCAN_LIMIT } = range as ScanRequest;
-    if (typeof from !== "string" || (to !== undefined && typeof to !== "string")) {
-      throw this.misuse(
-        `scan: from and to must be strings (or unset); given ${describe(from)} and ${describe(to)}`,
-      );
-    }
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw this.misuse(`scan: limit must be an integer >= 1; given ${describe(limit)}`);
-    }
-    return { from, to, limit };
-  }
-
-  private misuse(message: string): SimulationError {
-    return new SimulationError(`KVStore: ${message}`, this.name, this.nowNs);
-  }
-
   // --- Lifecycle --------------------------------------------------------------------------
 
   protected override onCrash(): void {
@@ -689,10 +622,6 @@ function latencyMetrics(operation: string, histogram: Histogram): Record<string,
     [`mean${operation}Latency`]: histogram.count > 0 ? histogram.mean : 0,
     ...percentiles(`${operation}Latency`, histogram),
   };
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /** A store's options, checked and defaulted, before the store registers. */
