@@ -46,13 +46,13 @@ import {
 import { percentiles, stationStats } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
 import { type Latency, requireLatency } from "./latency.js";
-import {
-  type IncrementRequest,
-  type KVEntry,
-  type KVReply,
-  type KVRequest,
-  type PutRequest,
-  type ScanRequest,
+import type {
+  IncrementRequest,
+  KVEntry,
+  KVReply,
+  KVRequest,
+  PutRequest,
+  ScanRequest,
 } from "./protocol.js";
 import {
   DELETE,
