@@ -14,8 +14,10 @@
  * | `slru` | segmented LRU: the LRU of the probation segment (entries hit once are promoted to a protected segment of 80% of capacity, which demotes its own LRU back) | O(1) |
  * | `clock` | second chance: a hand sweeps the entries, clearing reference bits set by hits, and takes the first without one | O(1) amortized |
  *
- * SLRU and CLOCK resist scans: a one-time pass over many keys flushes an LRU cache's hot set,
- * while SLRU only churns its probation segment and CLOCK passes over referenced entries.
+ * SLRU resists scans: a one-time pass over many keys flushes an LRU cache's hot set, while
+ * SLRU only churns its probation segment. CLOCK approximates LRU at a lower cost per hit (a
+ * bit set, no list moved); its hand clears the bits as it goes, so a long scan still reaches
+ * the hot set.
  *
  * Internal to the store family (a cache takes a policy by name).
  */

@@ -205,7 +205,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       "keys, values and versions (durable by default), and the operations in progress (volatile)",
     failure_semantics:
       "A crash loses the operations waiting and in progress (counted in lostToCrash): callers by message time out, processes get RemoteError. The data survives unless durable is false; the version counter always does. Calls while down are dropped (messages) or refused (processes).",
-    composition_rules: ["Client", "LoadBalancer", "RateLimiter"],
+    composition_rules: ["CachedStore", "Client", "LoadBalancer", "RateLimiter"],
     operational_knobs: knobs<KVStoreOptions>()(
       "readLatency",
       "writeLatency",
