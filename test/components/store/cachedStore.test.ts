@@ -168,15 +168,7 @@ describe("CachedStore", () => {
       log,
       1.5,
     );
-    run(
-      sim,
-      model,
-      function* () {
-        log.push(`db c=${db.peek("c")} d=${db.peek("d")}`);
-      },
-      log,
-      1.6,
-    );
+    sim.at(1.6, () => log.push(`db c=${db.peek("c")} d=${db.peek("d")}`));
     sim.run({ until: 3 });
     expect(log).toEqual([
       `put v0 in ${LOOKUP}`,
