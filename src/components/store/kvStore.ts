@@ -327,6 +327,27 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     return (yield this.submit(INCREMENT, "increment", key, undefined, amount, undefined)) as number;
   }
 
+  /**
+   * Writes `entries` at once, without latency or counts: the data a model starts with (a
+   * database restored before the run). Each write takes the next version, as a put would;
+   * `capacity` applies as to puts. Not for the model's own logic while it runs: that is `put`.
+   */
+  load(entries: Iterable<readonly [string, V]>): void {
+    for (const [key, value] of entries) {
+      this.checks.key("load", key);
+      this.checks.value(value);
+      const refusal = this.write(key, value, 0);
+      if (refusal !== null) {
+        throw new ConfigError(
+          `KVStore "${this.name}"`,
+          "load",
+          `at most ${this.capacity} keys`,
+          key,
+        );
+      }
+    }
+  }
+
   // --- State ------------------------------------------------------------------------------
 
   /** Keys held now. */
@@ -565,13 +586,12 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   }
 
   private range(from: string, to: string | undefined, limit: number): KVEntry<V>[] {
-    const entries: KVEntry<V>[] = [];
-    const order = this.order;
-    for (let i = order.lowerBound(from); i < order.length && entries.length < limit; i++) {
-      const key = order.at(i)!;
-      if (to !== undefined && !(key < to)) break;
+    const keys = this.order.range(from, to, limit);
+    const entries: KVEntry<V>[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const stored = this.data.get(key)!;
-      entries.push({ key, value: stored.value, version: stored.version });
+      entries[i] = { key, value: stored.value, version: stored.version };
     }
     return entries;
   }

@@ -449,6 +449,32 @@ describe("KVStore", () => {
     expect(store.metrics().meanPutLatency).toBe(0);
   });
 
+  it("loads starting data at once, numbered as writes, within capacity", () => {
+    const { sim, store, model } = setup({ capacity: 3 });
+    store.load([
+      ["b", 2],
+      ["a", 1],
+    ]);
+    expect([store.size, store.versionOf("a"), store.stats.requests, sim.now]).toEqual([2, 2, 0, 0]);
+    const log: string[] = [];
+    run(
+      sim,
+      model,
+      function* () {
+        log.push((yield* store.scan()).map((e) => `${e.key}=${e.value}`).join(","));
+      },
+      log,
+    );
+    sim.run();
+    expect(log).toEqual(["a=1,b=2"]);
+    expect(() =>
+      store.load([
+        ["c", 3],
+        ["d", 4],
+      ]),
+    ).toThrow(ConfigError);
+  });
+
   it("fails loudly on a bad argument, with the store's name and the time", () => {
     const cases: [string, (store: KVStore<unknown>, model: Entity) => Generator<unknown>][] = [
       ["the key must be a string; given 7", (s) => s.get(7 as unknown as string)],
