@@ -648,10 +648,21 @@ export class CachedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   private *incrementThrough(key: string, by: number): Generator<Yieldable, number, unknown> {
     const entry = this.entries.get(key);
     if (entry?.dirty === true) {
+      const c = this.counts;
       this.markClean(entry);
-      this.counts.backingWrites++;
-      this.counts.writebacks++;
-      yield this.callBacking("put", { key, value: entry.value as V });
+      c.backingWrites++;
+      c.writebacks++;
+      try {
+        yield this.callBacking("put", { key, value: entry.value as V });
+      } catch (error) {
+        c.writebacksFailed++;
+        // As far as the cache knows the write never arrived: it stays dirty, to be flushed.
+        if (this.entries.get(key) === entry && !entry.dirty) {
+          entry.dirty = true;
+          this.dirtyEntries.add(entry);
+        }
+        throw error;
+      }
     }
     this.drop(key);
     this.counts.backingWrites++;

@@ -342,6 +342,31 @@ describe("CachedStore", () => {
     expect(log).toEqual(["15", "16", "16 db 16"]);
   });
 
+  it("keeps a dirty entry dirty when writing it before an increment fails", () => {
+    const sim = new Simulation({ seed: 1 });
+    const db = new KVStore<unknown>(sim, "db", { capacity: 1 });
+    db.load([["taken", 1]]);
+    const cache = new CachedStore<unknown>(sim, "cache", {
+      backing: db,
+      capacity: 5,
+      writePolicy: "writeBack",
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    run(
+      sim,
+      model,
+      function* () {
+        yield* cache.put("n", 5);
+        yield* cache.increment("n");
+      },
+      log,
+    );
+    sim.run({ until: 0.5 });
+    expect(log).toEqual(["refused(store full (1 keys))@0.0052"]);
+    expect(cache.stats).toMatchObject({ writebacks: 1, writebacksFailed: 1, dirty: 1, failed: 1 });
+  });
+
   it("comes back empty after a crash; requests in progress are lost and counted", () => {
     const { sim, db, cache, model } = setup({ capacity: 10 });
     const log: string[] = [];
