@@ -88,9 +88,9 @@ export { type Param, type Profile, valueAt, checkParam } from "./random/profile.
 
 // Components, family by family (each family's index lists its components; `distsim/<family>`
 // imports one family alone): load (sources, closed-loop users, with the `arrivals` and `keys`
-// generators), network, servers, clients and retry policies, load balancing, resilience, and
-// measure (probes and sinks), databases (transactions and the lock manager), and messaging
-// (queues, topics, dead letters).
+// generators), network, servers, clients and retry policies, load balancing, resilience,
+// measure (probes and sinks), databases (transactions and the lock manager), messaging
+// (queues, topics, dead letters), and stores (key-value stores and caches).
 export * from "./components/load/index.js";
 export * from "./components/network/index.js";
 export * from "./components/server/index.js";
@@ -101,6 +101,7 @@ export * from "./components/measure/index.js";
 export * from "./components/resource/index.js";
 export * from "./components/database/index.js";
 export * from "./components/messaging/index.js";
+export * from "./components/store/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 
 // Clocks: each node's physical clock (skew, drift, NTP steps, local timers) and the logical

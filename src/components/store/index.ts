@@ -1,0 +1,39 @@
+/**
+ * The store family: data that operations take time to reach. `KVStore` (a key-value store with
+ * read and write latencies, a range scan, an atomic increment and versions), `CachedStore` (a
+ * cache in front of any store, with its eviction policies), and the key-value protocol every
+ * store of the family answers (./protocol.ts), so a store can stand in front of or in place of
+ * another.
+ */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { CachedStore } from "./cachedStore.js";
+import { KVStore } from "./kvStore.js";
+
+export {
+  CachedStore,
+  type CachedStoreOptions,
+  type CachedStoreStats,
+} from "./cachedStore.js";
+export { EVICTION_POLICIES, type EvictionPolicyName } from "./evictionPolicies.js";
+export { KVStore, type KVStoreOptions, type KVStoreStats } from "./kvStore.js";
+export type { Latency } from "./latency.js";
+export {
+  DEFAULT_SCAN_LIMIT,
+  type IncrementRequest,
+  type KeyRequest,
+  KV_OPERATIONS,
+  type KVEntry,
+  type KVOperation,
+  type KVReply,
+  type KVRequest,
+  type KVStoreLike,
+  type PutRequest,
+  type ScanRequest,
+} from "./protocol.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const STORE_COMPONENTS = [
+  KVStore,
+  CachedStore,
+] as const satisfies readonly CataloguedComponent[];
