@@ -813,4 +813,15 @@ describe("fairQueue", () => {
     expect(run("fifo")).toBeGreaterThan(3);
     expect(run(fairQueue({ flowOf: (request) => request.payload }))).toBeLessThan(0.03);
   });
+
+  it("fails the run, instead of queuing FIFO, when an item has no flow: Server, ThreadPool and Resource pass no flow key", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Server<string, number>(sim, "api", {
+      serviceTime: constant(0.01),
+      queuePolicy: fairQueue(),
+    });
+    const client = new Entity<never, unknown>(sim, "client");
+    for (let i = 0; i < 2; i++) client.start(client.call(server, "get", "x") as never);
+    expect(() => sim.run()).toThrow(/fairQueue: .*no flow key.*flowOf/);
+  });
 });
