@@ -98,7 +98,8 @@ export interface RateLimiterOptions<Req, Res> {
   maxQueued?: number;
   /**
    * Seconds a request may wait for its tokens before it is refused (> 0): a number or a
-   * profile, read when it starts waiting. Default: no limit. Needs `maxQueued` > 0.
+   * profile, read when it starts waiting. Default: no limit. Needs a line to wait in: `maxQueued` > 0,
+   * or a leaky bucket queue (whose `capacity` is the line).
    */
   maxWait?: Param;
   /**

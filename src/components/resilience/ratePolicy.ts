@@ -372,6 +372,12 @@ export function leakyBucket(options: LeakyBucketOptions): RatePolicy {
   );
 }
 
+/**
+ * The longest sliding window log: 16 bytes an entry, allocated when a meter is made, so 256 MiB
+ * at most; a larger limit would fail there with a RangeError, or take the machine's memory.
+ */
+const MAX_LOG_ENTRIES = 2 ** 24;
+
 /** Checks a window policy's options; its window in nanoseconds. */
 function checkWindow(
   component: string,
@@ -466,6 +472,15 @@ export function slidingWindowCounter(options: WindowOptions): RatePolicy {
  * have left). A number `window` only.
  */
 export function slidingWindowLog(options: WindowOptions): RatePolicy {
+  const limit = (options as WindowOptions | null)?.limit;
+  if (typeof limit === "number" && limit > MAX_LOG_ENTRIES) {
+    throw new ConfigError(
+      "slidingWindowLog",
+      "limit",
+      `an integer in [1, ${MAX_LOG_ENTRIES}] (its log keeps one entry per admission, allocated whole)`,
+      limit,
+    );
+  }
   return windowPolicy(
     "slidingWindowLog",
     options,

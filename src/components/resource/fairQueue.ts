@@ -5,8 +5,10 @@
  * joins the rotation when its first item arrives (after the flows already in it) and leaves it
  * when its queue empties, so an idle flow costs nothing.
  *
- * The flow of an item is `flowOf(item)`, or the flow key the resource passes with it when
- * `flowOf` is not given (items without one share a single flow). Refusals at the door, each
+ * The flow of an item is `flowOf(item)`, or the flow key the component passes with it when
+ * `flowOf` is not given (a `MessageQueue` passes its `flowKey`; `Server`, `ThreadPool` and
+ * `Resource` pass none). An item with neither fails the run: one shared flow would be FIFO
+ * under another name, the opposite of what was asked for. Refusals at the door, each
  * counted by reason: "flow full" when the item's flow already has `perFlowCapacity` waiting,
  * "too many flows" when it would open a flow beyond `maxFlows`.
  *
@@ -20,7 +22,10 @@ import { ConfigError, SimulationError } from "../../errors/errors.js";
 import type { QueueDiscipline } from "./queueDiscipline.js";
 
 export interface FairQueueOptions<T> {
-  /** The flow an item belongs to (a string or a number). Default: the flow key the resource passes. */
+  /**
+   * The flow an item belongs to (a string or a number). Default: the flow key the component
+   * passes (a `MessageQueue`'s `flowKey`); required with `Server`, `ThreadPool` and `Resource`.
+   */
   flowOf?: (item: T) => string | number;
   /** Most flows with items waiting at once (integer >= 1, or Infinity). Default unlimited. */
   maxFlows?: number;
@@ -65,6 +70,13 @@ class FairQueueDiscipline<T> implements QueueDiscipline<T> {
 
   enqueue(item: T, arrivalNs: number, flowKey: string | number | undefined): string | null {
     const key = this.flowOf === null ? flowKey : this.flowOf(item);
+    if (key === undefined && this.flowOf === null) {
+      throw new SimulationError(
+        "fairQueue: an item came with no flow key (Server, ThreadPool and Resource pass none; a MessageQueue passes its flowKey): give fairQueue({ flowOf })",
+        null,
+        arrivalNs,
+      );
+    }
     if (this.flowOf !== null && typeof key !== "string" && typeof key !== "number") {
       throw new SimulationError(
         `fairQueue: flowOf must return a string or a number; given ${String(key)}`,

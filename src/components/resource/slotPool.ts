@@ -350,7 +350,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
 
   private countDrop(reason: string): void {
     this.droppedTotal++;
-    const counts = this.dropCounts ?? {};
+    // No prototype: a discipline's reason may be any string, "constructor" or "__proto__" too.
+    const counts = this.dropCounts ?? (Object.create(null) as Record<string, number>);
     this.dropCounts = counts;
     counts[reason] = (counts[reason] ?? 0) + 1;
   }

@@ -417,6 +417,12 @@ describe("window policies", () => {
       ],
       [() => fixedWindow({ limit: 2, window: "1s" as never }), /"window"/],
       [() => slidingWindowLog(null as never), /"options"/],
+      // Its log is allocated whole: a limit past what fits in memory is a bad option, not a
+      // RangeError when the first meter is made.
+      [
+        () => slidingWindowLog({ limit: 2 ** 40, window: 1 }).meter(new Simulation({ seed: 1 })),
+        /slidingWindowLog: option "limit" must be an integer in \[1, 16777216\]/,
+      ],
     ];
     for (const [make, message] of cases) {
       expect(make).toThrow(ConfigError);

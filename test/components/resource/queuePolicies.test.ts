@@ -548,6 +548,45 @@ describe("queue policies in components", () => {
     expect(server.sojournTime.p99).toBeLessThan(0.06);
   });
 
+  it("counts drops under any reason a discipline gives, names of Object.prototype included", () => {
+    // A discipline of one's own that refuses every other arrival at the door, with reasons
+    // that are also names every plain object inherits.
+    const reasons = ["constructor", "__proto__", "toString"];
+    let arrivals = 0;
+    const line: Message<number>[] = [];
+    const refusing: QueueDiscipline<Message<number>> = {
+      name: "refusing",
+      lastArrivalNs: 0,
+      get length() {
+        return line.length;
+      },
+      enqueue(item) {
+        const reason = arrivals % 2 === 0 ? reasons[(arrivals / 2) % 3]! : null;
+        arrivals++;
+        if (reason === null) line.push(item);
+        return reason;
+      },
+      peek: () => line[0],
+      dequeue: () => line.shift(),
+      remove: (item) => line.splice(line.indexOf(item), 1).length === 1,
+      clear: () => line.splice(0),
+    };
+    const { sim, server, client } = overloadedServer(refusing as never);
+    for (let i = 0; i < 13; i++) {
+      client.start(function* () {
+        try {
+          yield* client.call(server, "get", i);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RemoteError);
+        }
+      } as never);
+    }
+    sim.run();
+    expect(server.drops).toEqual({ constructor: 2, ["__proto__"]: 2, toString: 2 });
+    expect(server.metrics()["dropped.constructor"]).toBe(2);
+    expect(server.stats.rejected).toBe(6);
+  });
+
   it("a Server never serves a request whose deadline has passed", () => {
     const sim = new Simulation({ seed: 3 });
     const server = new Server<{ deadline: number }, number>(sim, "api", {
@@ -812,5 +851,16 @@ describe("fairQueue", () => {
     }
     expect(run("fifo")).toBeGreaterThan(3);
     expect(run(fairQueue({ flowOf: (request) => request.payload }))).toBeLessThan(0.03);
+  });
+
+  it("fails the run, instead of queuing FIFO, when an item has no flow: Server, ThreadPool and Resource pass no flow key", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Server<string, number>(sim, "api", {
+      serviceTime: constant(0.01),
+      queuePolicy: fairQueue(),
+    });
+    const client = new Entity<never, unknown>(sim, "client");
+    for (let i = 0; i < 2; i++) client.start(client.call(server, "get", "x") as never);
+    expect(() => sim.run()).toThrow(/fairQueue: .*no flow key.*flowOf/);
   });
 });
