@@ -6,7 +6,9 @@
  * the item whose deadline is nearest goes first (equal deadlines in arrival order). An item
  * whose deadline has come (deadline <= now: no time is left to serve it) is dropped when the
  * queue is next looked at, with reason "deadline": its caller has given up, so serving it
- * would spend a worker on an answer nobody reads.
+ * would spend a worker on an answer nobody reads. An arrival whose deadline has already come is
+ * refused at the door (`refuseAtDoor`), even at an idle station where it would start at once:
+ * late work is never served.
  *
  * Items with an infinite deadline (`Infinity`) wait behind every item with a finite one and
  * are served FIFO among themselves.
@@ -56,6 +58,11 @@ class DeadlineDiscipline<T> implements QueueDiscipline<T> {
 
   remove(item: T): boolean {
     return this.heap.remove(item);
+  }
+
+  /** Late work never starts, not even at an idle station, where it would not queue first. */
+  refuseAtDoor(item: T, nowNs: number): string | null {
+    return this.deadlineNsOf(item, nowNs) <= nowNs ? "deadline" : null;
   }
 
   clear(): T[] {

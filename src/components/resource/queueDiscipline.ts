@@ -58,6 +58,12 @@ export interface QueueDiscipline<T> {
   remove(item: T): boolean;
   /** Empties the queue; returns what waited, in arrival order (what a crash loses). */
   clear(): T[];
+  /**
+   * Optional: the reason to refuse `item` at the door even when it could start at once (work
+   * that is already too late to serve), or null to let it in. Checked on every arrival, before
+   * the idle fast path, so such an item is never served. Absent: every arrival is let in.
+   */
+  refuseAtDoor?(item: T, nowNs: number): string | null;
 }
 
 /**

@@ -255,7 +255,8 @@ export class Resource {
       throw this.expiredError();
     }
     const slots = this.slots;
-    if (slots.tryTake(amount)) {
+    // A discipline that refuses late work at the door sees every arrival, even at an idle pool.
+    if (!slots.screensArrivals && slots.tryTake(amount)) {
       this.counts.granted++;
       return new Grant(this, amount, slots.epoch);
     }

@@ -134,6 +134,11 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   /** The concurrency model, or null when capacity is a plain number. */
   readonly model: ConcurrencyModel<never> | null;
   readonly discipline: QueueDiscipline<T>;
+  /**
+   * The discipline refuses some arrivals at the door (`refuseAtDoor`): `admit` asks it first,
+   * and callers with a fast path that skips `admit` (`tryTake`) must not take it.
+   */
+  readonly screensArrivals: boolean;
   /** Seconds from admission to start, for every item started (0 for those started at once). */
   waitTime = new Histogram();
   /** Why the last `REJECTED_BY_DISCIPLINE` was refused. */
@@ -189,6 +194,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     }
     this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
     this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
+    this.screensArrivals = this.discipline.refuseAtDoor !== undefined;
     this.queueCapacity = requireQueueCapacity(component, options.queueCapacity);
     this.queueCheckAt =
       this.queueCapacity === Number.POSITIVE_INFINITY
@@ -264,6 +270,14 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       return EXPIRED;
     }
     const discipline = this.discipline;
+    if (this.screensArrivals) {
+      const refusal = discipline.refuseAtDoor!(item, this.owner.nowNs);
+      if (refusal !== null) {
+        this.lastRefusal = refusal;
+        this.countDrop(refusal);
+        return REJECTED_BY_DISCIPLINE;
+      }
+    }
     if (discipline.length === 0 && this._inUse + weight <= this._limit) {
       this.admitted++;
       this.take(weight);

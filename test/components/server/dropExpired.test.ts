@@ -250,6 +250,72 @@ describe("Server dropExpired", () => {
   });
 });
 
+describe("deadlineQueue refuses late work at the door", () => {
+  it("an idle server never starts a request whose deadline has come on arrival", () => {
+    const sim = new Simulation({ seed: 1 });
+    const served: number[] = [];
+    const server = new Server<number, number>(sim, "s", {
+      serviceTime: dist.constant(1),
+      queuePolicy: deadlineQueue(),
+      respond: (request) => {
+        served.push(request.payload);
+        return request.payload;
+      },
+    });
+    const caller = new Entity(sim, "caller");
+    const outcomes: string[] = [];
+    // The request travels 0.5 s and its caller gives up after 0.2 s: late when it arrives, at
+    // a server with nothing to do. The second is on time.
+    for (const [i, timeout] of [0.2, 2].entries()) {
+      caller.start(function* () {
+        try {
+          yield* caller.call(server, "job", i, { timeout, delay: 0.5 });
+          outcomes[i] = `ok@${caller.now}`;
+        } catch (error) {
+          outcomes[i] = `${(error as Error).constructor.name}@${caller.now}`;
+        }
+      });
+    }
+    sim.run();
+    expect(served).toEqual([1]);
+    expect(outcomes).toEqual(["TimeoutError@0.2", "ok@1.5"]);
+    expect(server.drops).toEqual({ deadline: 1 });
+    expect(server.stats).toMatchObject({ requests: 2, completed: 1, rejected: 1 });
+  });
+
+  it("an idle resource does not grant a waiter whose deadline has come", () => {
+    const sim = new Simulation({ seed: 1 });
+    const owner = new Entity(sim, "db");
+    const resource = new Resource(owner, {
+      name: "conn",
+      capacity: 1,
+      queuePolicy: deadlineQueue(),
+    });
+    const outcomes: string[] = [];
+    const worker = new Entity<number, number>(sim, "worker");
+    worker.handle = function* (request: Message<number>) {
+      try {
+        const grant = yield* resource.acquire();
+        outcomes.push(`granted ${request.payload}@${worker.now}`);
+        resource.release(grant);
+      } catch (error) {
+        outcomes.push(`${(error as RemoteError).reason}@${worker.now}`);
+      }
+    };
+    const caller = new Entity(sim, "caller");
+    for (const [i, timeout] of [0.2, 2].entries()) {
+      caller.start(function* () {
+        try {
+          yield* caller.call(worker, "job", i, { timeout, delay: 0.5 });
+        } catch {}
+      });
+    }
+    sim.run();
+    expect(outcomes).toEqual(["deadline@0.5", "granted 1@0.5"]);
+    expect(resource.stats).toMatchObject({ requests: 2, granted: 1, rejected: 1 });
+  });
+});
+
 describe("ThreadPool dropExpired", () => {
   it("drops expired calls and submits, failing the caller and rejecting the submitter", () => {
     const sim = new Simulation({ seed: 1 });
