@@ -145,7 +145,8 @@ export class RWLock {
       onResetStats: () => {
         this.readWaitTime.reset();
         this.writeWaitTime.reset();
-        this.acquired = { read: 0, write: 0 };
+        // Holds still held are counted again, as every lock and resource does after a reset.
+        this.acquired = { read: this.readers, write: this.writing ? 1 : 0 };
       },
     });
   }

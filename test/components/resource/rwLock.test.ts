@@ -185,6 +185,15 @@ describe("RWLock", () => {
     expect(table.stats).toMatchObject({ readsAcquired: 0, writesAcquired: 0, meanReadWait: 0 });
   });
 
+  it("a reset counts the holds still held again, as Mutex and Semaphore do", () => {
+    const { sim, table, client } = setup();
+    client("r1", "read", 0, 10);
+    client("r2", "read", 0, 10);
+    sim.at(5, () => sim.resetStats());
+    sim.run({ until: 6 });
+    expect(table.stats).toMatchObject({ readers: 2, readsAcquired: 2, writesAcquired: 0 });
+  });
+
   it("refuses bad input with ConfigError", () => {
     const sim = new Simulation({ seed: 1 });
     const db = new Entity(sim, "db");
