@@ -46,6 +46,7 @@ import { policyInternals, type RatePolicy } from "./ratePolicy.js";
 import {
   type AdmissionPolicy,
   FixedWindow,
+  MAX_TOKENS,
   SlidingWindowCounter,
   toUnits,
   UNIT,
@@ -314,7 +315,7 @@ function checkNamedPolicy(
     "tokens per second > 0",
     (value) => value > 0 && Number.isFinite(value),
   );
-  const burst = requireInteger(component, "burst", options.burst, 1);
+  const burst = requireInteger(component, "burst", options.burst, 1, MAX_TOKENS);
   if (policy === "tokenBucket") {
     return {
       rate,

@@ -27,6 +27,7 @@ import { TokenBucket } from "./bucketPolicies.js";
 import {
   type AdmissionPolicy,
   FixedWindow,
+  MAX_TOKENS,
   SlidingWindowCounter,
   SlidingWindowLog,
   toUnits,
@@ -304,7 +305,7 @@ function requireOptions(component: string, options: unknown): void {
 export function tokenBucket(options: TokenBucketOptions): RatePolicy {
   requireOptions("tokenBucket", options);
   const rate = checkRate("tokenBucket", options.rate, "tokens");
-  const burst = requireInteger("tokenBucket", "burst", options.burst, 1);
+  const burst = requireInteger("tokenBucket", "burst", options.burst, 1, MAX_TOKENS);
   return new Policy(
     "tokenBucket",
     "meter",
@@ -340,7 +341,7 @@ export function leakyBucket(options: LeakyBucketOptions): RatePolicy;
 export function leakyBucket(options: LeakyBucketOptions): RatePolicy {
   requireOptions("leakyBucket", options);
   const rate = checkRate("leakyBucket", options.rate, "drained");
-  const capacity = requireInteger("leakyBucket", "capacity", options.capacity, 1);
+  const capacity = requireInteger("leakyBucket", "capacity", options.capacity, 1, MAX_TOKENS);
   const mode = options.mode ?? "meter";
   if (mode !== "meter" && mode !== "queue") {
     throw new ConfigError("leakyBucket", "mode", '"meter" or "queue"', mode);
@@ -384,7 +385,7 @@ function checkWindow(
   options: WindowOptions,
 ): { limit: number; windowNs: number } {
   requireOptions(component, options);
-  const limit = requireInteger(component, "limit", options.limit, 1);
+  const limit = requireInteger(component, "limit", options.limit, 1, MAX_TOKENS);
   const window = options.window;
   if (isProfile(window)) {
     throw new ConfigError(

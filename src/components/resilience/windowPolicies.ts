@@ -11,6 +11,11 @@
 
 /** Amounts are counted in millionths: a cost of 0.5 or a rate of 0.1/s stays exact. */
 export const UNIT = 1_000_000;
+/**
+ * The most a bucket or a window can hold, in whole tokens or requests: counted in millionths,
+ * anything larger would pass 2^53 and stop being exact.
+ */
+export const MAX_TOKENS = Math.floor(Number.MAX_SAFE_INTEGER / UNIT);
 
 /** Millionths of `amount`, at least one. */
 export function toUnits(amount: number): number {

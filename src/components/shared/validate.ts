@@ -78,9 +78,15 @@ export function requireInteger(
   parameter: string,
   value: unknown,
   min: number,
+  max = Number.MAX_SAFE_INTEGER,
 ): number {
-  if (!Number.isSafeInteger(value) || (value as number) < min) {
-    throw new ConfigError(component, parameter, `an integer >= ${min}`, value);
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    // The upper bound is named when it is the one crossed (it rarely is the one that matters).
+    const expected =
+      Number.isSafeInteger(value) && (value as number) > max
+        ? `an integer in [${min}, ${max}]`
+        : `an integer >= ${min}`;
+    throw new ConfigError(component, parameter, expected, value);
   }
   return value as number;
 }

@@ -440,6 +440,7 @@ componentLaws<RateLimiter<Job, string>>({
     { rate: "fast" },
     { burst: 0 },
     { burst: 1.5 },
+    { burst: 2 ** 40 },
     { cost: 0 },
     { cost: 11 },
     { cost: "one" },

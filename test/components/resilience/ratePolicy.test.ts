@@ -423,6 +423,13 @@ describe("window policies", () => {
         () => slidingWindowLog({ limit: 2 ** 40, window: 1 }).meter(new Simulation({ seed: 1 })),
         /slidingWindowLog: option "limit" must be an integer in \[1, 16777216\]/,
       ],
+      // Counted in millionths: past 2^53 / 10^6 whole tokens the arithmetic is no longer exact.
+      [
+        () => tokenBucket({ rate: 1, burst: 2 ** 40 }),
+        /tokenBucket: option "burst" must be an integer in \[1, 9007199254\]/,
+      ],
+      [() => leakyBucket({ rate: 1, capacity: 2 ** 40 }), /leakyBucket: option "capacity"/],
+      [() => fixedWindow({ limit: 2 ** 40, window: 1 }), /fixedWindow: option "limit"/],
     ];
     for (const [make, message] of cases) {
       expect(make).toThrow(ConfigError);
