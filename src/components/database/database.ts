@@ -517,6 +517,9 @@ export class Database extends Entity<Query, QueryResult> {
       throw new TransactionAbortedError(tx._abortReason!, this.name, error);
     }
     if (waited) this.countLockWait(since);
+    // Granted, then aborted in the same instant before this process resumed (a crash frees
+    // one transaction's locks, granting them to the next, then aborts that one too).
+    if (tx._status === "aborted") throw new TransactionAbortedError(tx._abortReason!, this.name);
   }
 
   private countLockWait(sinceNs: number): void {
@@ -531,6 +534,10 @@ export class Database extends Entity<Query, QueryResult> {
     tx._pending = done;
     try {
       yield done;
+      // The wait ended, then a crash aborted the transaction before this process resumed.
+      if (tx._status === "aborted") {
+        throw new TransactionAbortedError(tx._abortReason!, this.name);
+      }
     } catch (error) {
       if (tx._status === "aborted") {
         throw new TransactionAbortedError(tx._abortReason!, this.name);

@@ -261,6 +261,32 @@ describe("Database", () => {
     expect(summary.pendingEvents).toBe(0);
   });
 
+  it("a crash that frees a lock and then aborts its waiter in one instant aborts the waiter", () => {
+    const { sim, db, clients, log } = setup();
+    // "first" holds a; "second" waits for a, then would lock b. The crash aborts "first",
+    // which hands a to "second" in the same instant, then aborts "second" too.
+    clients.run(db, "first", 0, [{ writes: ["a"] }], 1);
+    clients.run(db, "second", 0.05, [{ writes: ["a", "b"] }]);
+    sim.at(0.5, () => db.crash());
+    sim.run();
+    // "first" learns at its next statement, after its own pause.
+    expect(log).toEqual(["0.5 second aborted crash", "1.1 first aborted crash"]);
+    const s = db.stats;
+    expect(s).toMatchObject({ started: 2, committed: 0, aborted: 2, active: 0 });
+  });
+
+  it("a commit whose flush ends in the instant of a crash stays aborted, counted once", () => {
+    const { sim, db, clients, log } = setup({ commitLatency: dist.constant(0.1) });
+    clients.run(db, "tx", 0, [{ writes: ["a"] }]);
+    // Scheduled after the flush's timer (at 0.1), so the flush ends first, then the crash.
+    sim.at(0.15, () => sim.at(0.2, () => db.crash()));
+    sim.run();
+    expect(log).toEqual(["0.2 tx aborted crash"]);
+    const s = db.stats;
+    expect(s.started).toBe(s.committed + s.aborted + s.active);
+    expect(s).toMatchObject({ committed: 0, aborted: 1 });
+  });
+
   it("refuses a bad query with SimulationError and a taken lock manager name with ConfigError", () => {
     const { sim, db } = setup();
     const worker = new Entity(sim, "worker");
