@@ -475,6 +475,13 @@ export class Database extends Entity<Query, QueryResult> {
     } finally {
       tx._busy = false;
     }
+    if (tx._owner?._status === "lost") {
+      // Its locks died with the lock manager (before or during the flush): committing would
+      // be serializable over nothing.
+      const error = new RemoteError("lock manager crashed", this.locks.name);
+      this.abort(tx, "crash", error);
+      throw new TransactionAbortedError("crash", this.name, error);
+    }
     this.counts.committed++;
     this.latency.record((this.nowNs - tx.requestedNs) / 1e9);
     this.finish(tx);

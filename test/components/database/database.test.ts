@@ -287,6 +287,17 @@ describe("Database", () => {
     expect(s).toMatchObject({ committed: 0, aborted: 1 });
   });
 
+  it("a transaction whose locks its lock manager's crash lost cannot commit", () => {
+    const { sim, db, clients, log } = setup();
+    clients.run(db, "tx", 0, [{ writes: ["a"] }], 0.5);
+    sim.at(0.3, () => db.locks.crash());
+    sim.at(0.4, () => db.locks.recover());
+    sim.run();
+    // Its lock on a was gone from 0.3 on: committing would be serializable over nothing.
+    expect(log).toEqual(["0.6 tx aborted crash"]);
+    expect(db.stats.abortedBy.crash).toBe(1);
+  });
+
   it("refuses a bad query with SimulationError and a taken lock manager name with ConfigError", () => {
     const { sim, db } = setup();
     const worker = new Entity(sim, "worker");
