@@ -97,7 +97,7 @@ export interface DatabaseOptions {
   acquireTimeout?: Param;
   /** Seconds a query runs once it holds its locks. Default `dist.constant(0.001)`. */
   queryLatency?: QueryLatency;
-  /** Seconds a commit takes (its log flush); locks are held through it. Default 0. */
+  /** Seconds a commit takes (its log flush), a distribution; locks are held through it. Default 0. */
   commitLatency?: Distribution;
   /**
    * The lock manager for its row locks (its lock wait timeout, deadlock detection and victim
