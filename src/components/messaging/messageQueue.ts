@@ -388,6 +388,10 @@ function validateOptions<T>(
     throw new ConfigError(component, "durable", "true or false", durable);
   }
   const seriesWindow = requireSeconds(component, "seriesWindow", options.seriesWindow ?? 1);
+  // Time is whole nanoseconds: a window that rounds to none would be made 1 ns behind its back.
+  if (Math.round(seriesWindow * 1e9) < 1) {
+    throw new ConfigError(component, "seriesWindow", "seconds, at least 1 ns", seriesWindow);
+  }
   return {
     visibilityTimeout,
     redeliveryDelay,

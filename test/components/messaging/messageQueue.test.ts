@@ -483,6 +483,7 @@ describe("MessageQueue", () => {
       [{ flowKey: "tenant" }, "flowKey"],
       [{ durable: "yes" }, "durable"],
       [{ seriesWindow: 0 }, "seriesWindow"],
+      [{ seriesWindow: 1e-10 }, "seriesWindow"], // rounds to 0 ns
     ];
     for (const [options, option] of cases) {
       expect(() => new MessageQueue(sim, "q", options as MessageQueueOptions<unknown>)).toThrow(
