@@ -298,6 +298,65 @@ describe("Database", () => {
     expect(db.stats.abortedBy.crash).toBe(1);
   });
 
+  it("refuses callers beyond maxWaiting; a cancelled waiter is abandoned, one cancelled at hand-over rolls back", () => {
+    const { sim, db } = setup({ maxConnections: 1, maxWaiting: 1 });
+    const log: string[] = [];
+    const holder = new Entity(sim, "holder");
+    const waiter = new Entity(sim, "waiter");
+    const late = new Entity(sim, "late");
+    let waiting: ReturnType<Entity["start"]> | null = null;
+    holder.start(function* () {
+      const tx = yield* db.begin();
+      yield* tx.query({ writes: ["a"] });
+      yield* tx.commit();
+      // The commit handed the connection to "waiter", which has not resumed yet.
+      waiting!.cancel();
+      log.push(`${holder.now} holder committed; active ${db.stats.active}`);
+    });
+    sim.at(0.01, () => {
+      waiting = waiter.start(function* () {
+        yield* db.begin();
+        log.push("waiter got a connection"); // never: cancelled first
+      });
+    });
+    sim.at(0.02, () =>
+      late.start(function* () {
+        try {
+          yield* db.begin();
+        } catch (error) {
+          log.push(`${late.now} late ${(error as Error).name}`);
+        }
+      }),
+    );
+    sim.run();
+    expect(log).toEqual(["0.02 late RemoteError", "0.1 holder committed; active 0"]);
+    expect(db.stats).toMatchObject({
+      requests: 3,
+      rejected: 1,
+      started: 2,
+      committed: 1,
+      aborted: 1,
+      active: 0,
+      queued: 0,
+    });
+    expect(db.stats.abortedBy.rollback).toBe(1);
+
+    const second = setup({ maxConnections: 1 });
+    const first = new Entity(second.sim, "first");
+    const cancelled = new Entity(second.sim, "cancelled");
+    first.start(function* () {
+      const tx = yield* second.db.begin();
+      yield 1;
+      yield* tx.commit();
+    });
+    const wait = cancelled.start(function* () {
+      yield* second.db.begin();
+    });
+    second.sim.at(0.5, () => wait.cancel());
+    second.sim.run();
+    expect(second.db.stats).toMatchObject({ requests: 2, abandoned: 1, started: 1, queued: 0 });
+  });
+
   it("refuses a bad query with SimulationError and a taken lock manager name with ConfigError", () => {
     const { sim, db } = setup();
     const worker = new Entity(sim, "worker");
