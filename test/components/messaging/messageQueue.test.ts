@@ -366,6 +366,43 @@ describe("MessageQueue", () => {
     expect(queue.stats.receiversWaiting).toBe(0);
   });
 
+  it("a receiver cancelled as it is handed a message gives it back; a cancelled waiter leaves the line", () => {
+    const { sim, queue, producer } = setup();
+    const first = new Entity(sim, "first");
+    const second = new Entity(sim, "second");
+    const got: string[] = [];
+    const waiting = first.start(function* () {
+      const delivery = yield* queue.receive();
+      got.push(`first ${delivery.body}`); // never: cancelled before it resumes
+    });
+    producer.start(function* () {
+      yield 1;
+      queue.publish(7); // handed to "first" at once
+      waiting.cancel();
+      expect(queue.stats).toMatchObject({ depth: 1, inFlight: 0, nacked: 1, requeued: 1 });
+      second.start(function* () {
+        const delivery = yield* queue.receive();
+        got.push(`second ${delivery.body} delivery ${delivery.deliveryCount}`);
+        delivery.ack();
+      });
+      const idle = new Entity(sim, "idle").start(function* () {
+        yield* queue.receive();
+      });
+      yield 1;
+      idle.cancel();
+    });
+    sim.run();
+    expect(got).toEqual(["second 7 delivery 2"]);
+    expect(queue.stats).toMatchObject({
+      acked: 1,
+      delivered: 2,
+      redelivered: 1,
+      duplicates: 0, // given back unprocessed: not a possible duplicate
+      receiversWaiting: 0,
+    });
+    expectIdentities(queue);
+  });
+
   it("a durable queue keeps its messages through a crash and redelivers what was in flight", () => {
     const { sim, queue } = setup({ visibilityTimeout: 100 });
     const worker = new Worker(sim, "worker", 1);
