@@ -221,6 +221,25 @@ describe("MessageQueue", () => {
     expect(queue.stats).toMatchObject({ acked: 1, redelivered: 1, duplicates: 1, timedOut: 1 });
   });
 
+  it("a push consumer that recovers is fed again at once, though what it held is still in flight", () => {
+    const { sim, queue } = setup({ visibilityTimeout: 30 });
+    const worker = new Worker(sim, "worker", 0.5, 0);
+    queue.addConsumer(worker, { prefetch: 1 });
+    queue.publish(1);
+    sim.at(0.2, () => worker.crash()); // holding message 1: it comes back at 30 s
+    sim.at(1, () => worker.recover());
+    sim.at(2, () => queue.publish(2));
+    sim.run();
+    // Its new connection has the whole prefetch: message 2 does not wait for 1's visibility.
+    expect(worker.seen).toEqual([
+      [0, 1, 1],
+      [2, 2, 1],
+      [30, 1, 2],
+    ]);
+    expect(queue.stats).toMatchObject({ acked: 2, timedOut: 1, duplicates: 1, inFlight: 0 });
+    expectIdentities(queue);
+  });
+
   it("a poison message goes to the dead-letter queue after 1 + maxRedeliveries deliveries", () => {
     const { sim, queue, dlq } = setup({ maxRedeliveries: 2 });
     const worker = new Worker(sim, "worker", 0.1, 0, (d) => (d.body === 13 ? "requeue" : "ack"));
