@@ -97,7 +97,7 @@ export interface DatabaseOptions {
   acquireTimeout?: Param;
   /** Seconds a query runs once it holds its locks. Default `dist.constant(0.001)`. */
   queryLatency?: QueryLatency;
-  /** Seconds a commit takes (its log flush); locks are held through it. Default 0. */
+  /** Seconds a commit takes (its log flush), a distribution; locks are held through it. Default 0. */
   commitLatency?: Distribution;
   /**
    * The lock manager for its row locks (its lock wait timeout, deadlock detection and victim
@@ -475,6 +475,13 @@ export class Database extends Entity<Query, QueryResult> {
     } finally {
       tx._busy = false;
     }
+    if (tx._owner?._status === "lost") {
+      // Its locks died with the lock manager (before or during the flush): committing would
+      // be serializable over nothing.
+      const error = new RemoteError("lock manager crashed", this.locks.name);
+      this.abort(tx, "crash", error);
+      throw new TransactionAbortedError("crash", this.name, error);
+    }
     this.counts.committed++;
     this.latency.record((this.nowNs - tx.requestedNs) / 1e9);
     this.finish(tx);
@@ -517,6 +524,9 @@ export class Database extends Entity<Query, QueryResult> {
       throw new TransactionAbortedError(tx._abortReason!, this.name, error);
     }
     if (waited) this.countLockWait(since);
+    // Granted, then aborted in the same instant before this process resumed (a crash frees
+    // one transaction's locks, granting them to the next, then aborts that one too).
+    if (tx._status === "aborted") throw new TransactionAbortedError(tx._abortReason!, this.name);
   }
 
   private countLockWait(sinceNs: number): void {
@@ -531,6 +541,10 @@ export class Database extends Entity<Query, QueryResult> {
     tx._pending = done;
     try {
       yield done;
+      // The wait ended, then a crash aborted the transaction before this process resumed.
+      if (tx._status === "aborted") {
+        throw new TransactionAbortedError(tx._abortReason!, this.name);
+      }
     } catch (error) {
       if (tx._status === "aborted") {
         throw new TransactionAbortedError(tx._abortReason!, this.name);

@@ -530,6 +530,15 @@ function checkLockManagerOptions(component: string, options: LockManagerOptions)
       );
     }
     requireSeconds(component, "deadlockDetection.interval", detection.interval);
+    // Time is whole nanoseconds: an interval that rounds to none would turn detection off.
+    if (Math.round(detection.interval * 1e9) < 1) {
+      throw new ConfigError(
+        component,
+        "deadlockDetection.interval",
+        "a duration in seconds of at least 1 ns",
+        detection.interval,
+      );
+    }
   }
   const deadlockVictim = options.deadlockVictim ?? "youngest";
   if (deadlockVictim !== "youngest" && deadlockVictim !== "fewestLocks") {

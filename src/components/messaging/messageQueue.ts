@@ -260,6 +260,8 @@ export class Delivery<T> {
   _settled = false;
   /** @internal Its visibility timer. */
   _timer = -1;
+  /** @internal The push consumer's connection it was sent on (its credit's epoch then). */
+  _epoch = 0;
 
   /** @internal Only a queue makes deliveries. */
   constructor(
@@ -301,6 +303,8 @@ export class Delivery<T> {
 /** @internal A registered push consumer and its credit. */
 export class PushConsumer<T> {
   unacked = 0;
+  /** Connections so far: a crash drops one, and its deliveries no longer take credit. */
+  epoch = 0;
   constructor(
     readonly entity: Entity<Delivery<T>, unknown>,
     readonly prefetch: number,
@@ -388,6 +392,10 @@ function validateOptions<T>(
     throw new ConfigError(component, "durable", "true or false", durable);
   }
   const seriesWindow = requireSeconds(component, "seriesWindow", options.seriesWindow ?? 1);
+  // Time is whole nanoseconds: a window that rounds to none would be made 1 ns behind its back.
+  if (Math.round(seriesWindow * 1e9) < 1) {
+    throw new ConfigError(component, "seriesWindow", "seconds, at least 1 ns", seriesWindow);
+  }
   return {
     visibilityTimeout,
     redeliveryDelay,
@@ -779,8 +787,9 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
    * Registers `consumer` to be pushed deliveries: `"deliver"` messages whose payload is the
    * `Delivery`, at most `prefetch` unsettled at once. Consumers take turns (round robin) among
    * those with room and up; receivers waiting in `receive` are served first. A consumer that is
-   * down gets nothing (the broker sees its connection drop) and is fed again when it recovers;
-   * what it held when it crashed comes back when its visibility runs out.
+   * down gets nothing (the broker sees its connection drop) and is fed again when it recovers,
+   * with its whole prefetch; what it held when it crashed comes back when its visibility runs
+   * out.
    */
   addConsumer(consumer: Entity<Delivery<T>, unknown>, options: ConsumerOptions = {}): void {
     const where = `${this.component}.addConsumer`;
@@ -797,6 +806,12 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     this.pushConsumers.push(record);
     // A consumer that is down is skipped; when it recovers it reconnects and is fed again.
     consumer.addLifecycleHook({
+      // Its connection dropped: what it holds stays in flight until its visibility runs out,
+      // but a new connection starts with the whole prefetch (as a new AMQP channel does).
+      onCrash: () => {
+        record.epoch++;
+        record.unacked = 0;
+      },
       onRecover: () => {
         if (this.pushConsumers.includes(record)) this.dispatch();
       },
@@ -992,7 +1007,10 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     }
     this.waitTime.record((nowNs - message._readyNs) / 1e9);
     this.open.add(delivery);
-    if (credit !== null) credit.unacked++;
+    if (credit !== null) {
+      credit.unacked++;
+      delivery._epoch = credit.epoch;
+    }
     delivery._timer = this.after(
       valueAt(this.visibilityTimeout, this.now),
       this.visibilityOver,
@@ -1005,7 +1023,8 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   private close(delivery: Delivery<T>): void {
     delivery._open = false;
     this.open.delete(delivery);
-    if (delivery._credit !== null) delivery._credit.unacked--;
+    const credit = delivery._credit;
+    if (credit !== null && delivery._epoch === credit.epoch) credit.unacked--;
   }
 
   private readonly visibilityOver = (delivery: Delivery<T>): void => {

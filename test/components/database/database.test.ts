@@ -261,6 +261,102 @@ describe("Database", () => {
     expect(summary.pendingEvents).toBe(0);
   });
 
+  it("a crash that frees a lock and then aborts its waiter in one instant aborts the waiter", () => {
+    const { sim, db, clients, log } = setup();
+    // "first" holds a; "second" waits for a, then would lock b. The crash aborts "first",
+    // which hands a to "second" in the same instant, then aborts "second" too.
+    clients.run(db, "first", 0, [{ writes: ["a"] }], 1);
+    clients.run(db, "second", 0.05, [{ writes: ["a", "b"] }]);
+    sim.at(0.5, () => db.crash());
+    sim.run();
+    // "first" learns at its next statement, after its own pause.
+    expect(log).toEqual(["0.5 second aborted crash", "1.1 first aborted crash"]);
+    const s = db.stats;
+    expect(s).toMatchObject({ started: 2, committed: 0, aborted: 2, active: 0 });
+  });
+
+  it("a commit whose flush ends in the instant of a crash stays aborted, counted once", () => {
+    const { sim, db, clients, log } = setup({ commitLatency: dist.constant(0.1) });
+    clients.run(db, "tx", 0, [{ writes: ["a"] }]);
+    // Scheduled after the flush's timer (at 0.1), so the flush ends first, then the crash.
+    sim.at(0.15, () => sim.at(0.2, () => db.crash()));
+    sim.run();
+    expect(log).toEqual(["0.2 tx aborted crash"]);
+    const s = db.stats;
+    expect(s.started).toBe(s.committed + s.aborted + s.active);
+    expect(s).toMatchObject({ committed: 0, aborted: 1 });
+  });
+
+  it("a transaction whose locks its lock manager's crash lost cannot commit", () => {
+    const { sim, db, clients, log } = setup();
+    clients.run(db, "tx", 0, [{ writes: ["a"] }], 0.5);
+    sim.at(0.3, () => db.locks.crash());
+    sim.at(0.4, () => db.locks.recover());
+    sim.run();
+    // Its lock on a was gone from 0.3 on: committing would be serializable over nothing.
+    expect(log).toEqual(["0.6 tx aborted crash"]);
+    expect(db.stats.abortedBy.crash).toBe(1);
+  });
+
+  it("refuses callers beyond maxWaiting; a cancelled waiter is abandoned, one cancelled at hand-over rolls back", () => {
+    const { sim, db } = setup({ maxConnections: 1, maxWaiting: 1 });
+    const log: string[] = [];
+    const holder = new Entity(sim, "holder");
+    const waiter = new Entity(sim, "waiter");
+    const late = new Entity(sim, "late");
+    let waiting: ReturnType<Entity["start"]> | null = null;
+    holder.start(function* () {
+      const tx = yield* db.begin();
+      yield* tx.query({ writes: ["a"] });
+      yield* tx.commit();
+      // The commit handed the connection to "waiter", which has not resumed yet.
+      waiting!.cancel();
+      log.push(`${holder.now} holder committed; active ${db.stats.active}`);
+    });
+    sim.at(0.01, () => {
+      waiting = waiter.start(function* () {
+        yield* db.begin();
+        log.push("waiter got a connection"); // never: cancelled first
+      });
+    });
+    sim.at(0.02, () =>
+      late.start(function* () {
+        try {
+          yield* db.begin();
+        } catch (error) {
+          log.push(`${late.now} late ${(error as Error).name}`);
+        }
+      }),
+    );
+    sim.run();
+    expect(log).toEqual(["0.02 late RemoteError", "0.1 holder committed; active 0"]);
+    expect(db.stats).toMatchObject({
+      requests: 3,
+      rejected: 1,
+      started: 2,
+      committed: 1,
+      aborted: 1,
+      active: 0,
+      queued: 0,
+    });
+    expect(db.stats.abortedBy.rollback).toBe(1);
+
+    const second = setup({ maxConnections: 1 });
+    const first = new Entity(second.sim, "first");
+    const cancelled = new Entity(second.sim, "cancelled");
+    first.start(function* () {
+      const tx = yield* second.db.begin();
+      yield 1;
+      yield* tx.commit();
+    });
+    const wait = cancelled.start(function* () {
+      yield* second.db.begin();
+    });
+    second.sim.at(0.5, () => wait.cancel());
+    second.sim.run();
+    expect(second.db.stats).toMatchObject({ requests: 2, abandoned: 1, started: 1, queued: 0 });
+  });
+
   it("refuses a bad query with SimulationError and a taken lock manager name with ConfigError", () => {
     const { sim, db } = setup();
     const worker = new Entity(sim, "worker");

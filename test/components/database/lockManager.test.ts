@@ -115,6 +115,7 @@ componentLaws({
     { lockWaitTimeout: "1s" },
     { deadlockDetection: "always" },
     { deadlockDetection: { interval: 0 } },
+    { deadlockDetection: { interval: 1e-10 } }, // rounds to 0 ns: detection would be off
     { deadlockDetection: null },
     { deadlockVictim: "oldest" },
   ],

@@ -221,6 +221,25 @@ describe("MessageQueue", () => {
     expect(queue.stats).toMatchObject({ acked: 1, redelivered: 1, duplicates: 1, timedOut: 1 });
   });
 
+  it("a push consumer that recovers is fed again at once, though what it held is still in flight", () => {
+    const { sim, queue } = setup({ visibilityTimeout: 30 });
+    const worker = new Worker(sim, "worker", 0.5, 0);
+    queue.addConsumer(worker, { prefetch: 1 });
+    queue.publish(1);
+    sim.at(0.2, () => worker.crash()); // holding message 1: it comes back at 30 s
+    sim.at(1, () => worker.recover());
+    sim.at(2, () => queue.publish(2));
+    sim.run();
+    // Its new connection has the whole prefetch: message 2 does not wait for 1's visibility.
+    expect(worker.seen).toEqual([
+      [0, 1, 1],
+      [2, 2, 1],
+      [30, 1, 2],
+    ]);
+    expect(queue.stats).toMatchObject({ acked: 2, timedOut: 1, duplicates: 1, inFlight: 0 });
+    expectIdentities(queue);
+  });
+
   it("a poison message goes to the dead-letter queue after 1 + maxRedeliveries deliveries", () => {
     const { sim, queue, dlq } = setup({ maxRedeliveries: 2 });
     const worker = new Worker(sim, "worker", 0.1, 0, (d) => (d.body === 13 ? "requeue" : "ack"));
@@ -366,6 +385,43 @@ describe("MessageQueue", () => {
     expect(queue.stats.receiversWaiting).toBe(0);
   });
 
+  it("a receiver cancelled as it is handed a message gives it back; a cancelled waiter leaves the line", () => {
+    const { sim, queue, producer } = setup();
+    const first = new Entity(sim, "first");
+    const second = new Entity(sim, "second");
+    const got: string[] = [];
+    const waiting = first.start(function* () {
+      const delivery = yield* queue.receive();
+      got.push(`first ${delivery.body}`); // never: cancelled before it resumes
+    });
+    producer.start(function* () {
+      yield 1;
+      queue.publish(7); // handed to "first" at once
+      waiting.cancel();
+      expect(queue.stats).toMatchObject({ depth: 1, inFlight: 0, nacked: 1, requeued: 1 });
+      second.start(function* () {
+        const delivery = yield* queue.receive();
+        got.push(`second ${delivery.body} delivery ${delivery.deliveryCount}`);
+        delivery.ack();
+      });
+      const idle = new Entity(sim, "idle").start(function* () {
+        yield* queue.receive();
+      });
+      yield 1;
+      idle.cancel();
+    });
+    sim.run();
+    expect(got).toEqual(["second 7 delivery 2"]);
+    expect(queue.stats).toMatchObject({
+      acked: 1,
+      delivered: 2,
+      redelivered: 1,
+      duplicates: 0, // given back unprocessed: not a possible duplicate
+      receiversWaiting: 0,
+    });
+    expectIdentities(queue);
+  });
+
   it("a durable queue keeps its messages through a crash and redelivers what was in flight", () => {
     const { sim, queue } = setup({ visibilityTimeout: 100 });
     const worker = new Worker(sim, "worker", 1);
@@ -483,6 +539,7 @@ describe("MessageQueue", () => {
       [{ flowKey: "tenant" }, "flowKey"],
       [{ durable: "yes" }, "durable"],
       [{ seriesWindow: 0 }, "seriesWindow"],
+      [{ seriesWindow: 1e-10 }, "seriesWindow"], // rounds to 0 ns
     ];
     for (const [options, option] of cases) {
       expect(() => new MessageQueue(sim, "q", options as MessageQueueOptions<unknown>)).toThrow(
