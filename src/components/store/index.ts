@@ -9,6 +9,8 @@
 import type { CataloguedComponent } from "../../catalog/entry.js";
 import { CachedStore } from "./cachedStore.js";
 import { KVStore } from "./kvStore.js";
+import { ReplicatedStore } from "./replicatedStore.js";
+import { ShardedStore } from "./shardedStore.js";
 
 export {
   CachedStore,
@@ -31,9 +33,36 @@ export {
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";
+export {
+  CONSISTENCY_LEVELS,
+  type ConsistencyLevel,
+  type LevelOption,
+  type ReplicaStats,
+  type ReplicatedRequest,
+  ReplicatedStore,
+  type ReplicatedStoreOptions,
+  type ReplicatedStoreStats,
+  UNAVAILABLE,
+} from "./replicatedStore.js";
+export {
+  ShardedStore,
+  type ShardedStoreOptions,
+  type ShardedStoreStats,
+  type ShardLoad,
+} from "./shardedStore.js";
+export {
+  consistentHashSharding,
+  hashSharding,
+  isSharding,
+  rangeSharding,
+  type Sharding,
+  type ShardRouter,
+} from "./sharding.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const STORE_COMPONENTS = [
   KVStore,
   CachedStore,
+  ReplicatedStore,
+  ShardedStore,
 ] as const satisfies readonly CataloguedComponent[];
