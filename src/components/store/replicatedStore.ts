@@ -142,7 +142,7 @@ export interface ReplicatedStoreStats {
   readonly lostToCrash: number;
   /** In progress now. */
   readonly active: number;
-  /** Answered reads (`get`, `getEntry`). */
+  /** Answered reads (`get`, `getEntry`, an increment's read). */
   readonly reads: number;
   /** Answered writes (`put`). */
   readonly writes: number;
@@ -169,6 +169,13 @@ interface Work<V> {
   readonly amount: number;
   readonly range: ScanRange | null;
   readonly level: ConsistencyLevel | undefined;
+  /**
+   * The oracle when the request arrived (reads): the key's record (null: no write acknowledged
+   * yet), its acknowledged version and its deletes then.
+   */
+  readonly acknowledged: Acknowledged | null;
+  readonly required: number;
+  readonly deletes: number;
 }
 
 /** The oracle's record of a key: its newest acknowledged write, and deletes acknowledged. */
@@ -565,7 +572,10 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
         this.nowNs,
       );
     }
-    return { code, key, value, amount, range, level };
+    const acknowledged = code === SCAN ? null : (this.acknowledged.get(key) ?? null);
+    const required = acknowledged?.version ?? 0;
+    const deletes = acknowledged?.deletes ?? 0;
+    return { code, key, value, amount, range, level, acknowledged, required, deletes };
   }
 
   private submit(work: Work<V>): SimFuture<KVReply<V>> {
@@ -611,7 +621,7 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     switch (work.code) {
       case GET:
       case GET_ENTRY: {
-        const entry = yield* this.read(work.key, readLevel, arrivalNs);
+        const entry = yield* this.read(work, readLevel, arrivalNs);
         return work.code === GET ? entry?.value : entry;
       }
       case PUT: {
@@ -625,7 +635,7 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
       case SCAN:
         return yield* this.scanAt(work.range!, readLevel);
       default: {
-        const entry = yield* this.read(work.key, readLevel, arrivalNs);
+        const entry = yield* this.read(work, readLevel, arrivalNs);
         const before = entry === undefined ? 0 : entry.value;
         if (typeof before !== "number") throw new RemoteError("value is not a number", this.name);
         const after = before + work.amount;
@@ -636,13 +646,11 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
   }
 
   private *read(
-    key: string,
+    work: Work<V>,
     level: ConsistencyLevel,
     arrivalNs: number,
   ): Generator<Yieldable, KVEntry<V> | undefined, unknown> {
-    const acknowledged = this.acknowledged.get(key);
-    const required = acknowledged?.version ?? 0;
-    const deletes = acknowledged?.deletes ?? 0;
+    const key = work.key;
     const round = this.readRound("getEntry", { key }, level, `${level} read of "${key}"`);
     yield round.done;
     let newest: KVEntry<V> | undefined;
@@ -657,7 +665,9 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     c.reads++;
     this.readsByLevel[level]++;
     this.readLatency[level].record((this.nowNs - arrivalNs) / 1e9);
-    if ((newest?.version ?? 0) < required && acknowledged!.deletes === deletes) {
+    // Stale: older than the newest write acknowledged before the read arrived, unless a delete
+    // was acknowledged since (the value may be gone for good reason).
+    if ((newest?.version ?? 0) < work.required && work.acknowledged!.deletes === work.deletes) {
       c.staleReads++;
       this.staleByLevel[level]++;
     }
@@ -708,8 +718,12 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
   private *remove(key: string, level: ConsistencyLevel): Generator<Yieldable, boolean, unknown> {
     const round = this.writeRound("delete", { key }, level, `${level} delete of "${key}"`);
     yield round.done;
+    // After a delete the oracle requires nothing of the key until its next acknowledged write.
     const acknowledged = this.acknowledged.get(key);
-    if (acknowledged !== undefined) acknowledged.deletes++;
+    if (acknowledged !== undefined) {
+      acknowledged.version = 0;
+      acknowledged.deletes++;
+    }
     return round.answers.some((answer) => answer === true);
   }
 
