@@ -76,7 +76,7 @@ describe("ShardedStore", () => {
       });
       sim.run();
       expect(log).toEqual(["by message", "by process", "2", "true"]);
-      expect(store.shardOf("key-0500").peek("key-0500")).toBe("by message");
+      expect((store.shardOf("key-0500") as KVStore<unknown>).peek("key-0500")).toBe("by message");
       const holding = shards.filter((s) => s.has("key-0500"));
       expect(holding).toEqual([store.shardOf("key-0500")]);
     }
