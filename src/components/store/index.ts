@@ -1,9 +1,10 @@
 /**
  * The store family: data that operations take time to reach. `KVStore` (a key-value store with
  * read and write latencies, a range scan, an atomic increment and versions), `CachedStore` (a
- * cache in front of any store, with its eviction policies), and the key-value protocol every
- * store of the family answers (./protocol.ts), so a store can stand in front of or in place of
- * another.
+ * cache in front of any store, with its eviction policies), `ReplicatedStore` (a coordinator
+ * over replicas with consistency levels), `ShardedStore` (a key space over shards, with its
+ * sharding strategies), and the key-value protocol every store of the family answers
+ * (./protocol.ts), so a store can stand in front of or in place of another.
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
