@@ -22,8 +22,8 @@
 
 import type { Message } from "../../core/message.js";
 import { ConfigError } from "../../errors/errors.js";
-import { hashString } from "../../random/hash.js";
 import type { RandomStream } from "../../random/randomStream.js";
+import { HashRing, ringHash } from "../shared/hashRing.js";
 
 /** What a strategy may read about one backend (the balancer keeps it up to date). */
 export interface BackendState {
@@ -245,9 +245,6 @@ export function leastResponseTime(): LoadBalancingStrategy {
   };
 }
 
-/** Seed of every strategy hash: fixed, so a key maps the same way in every run and version. */
-const HASH_SEED = 0x5eed1b;
-
 function requireKey<Req>(api: string, options: { key: (request: Message<Req>) => string }) {
   const key = options?.key;
   if (typeof key !== "function") {
@@ -261,7 +258,7 @@ function keyOf<Req>(api: string, key: (request: Message<Req>) => string, request
   if (typeof value !== "string") {
     throw new ConfigError(api, "key", "a function returning a string", value);
   }
-  return hashString(value, HASH_SEED);
+  return ringHash(value);
 }
 
 /**
@@ -312,52 +309,19 @@ export function consistentHash<Req>(options: {
     kind: "loadBalancingStrategy",
     description: `consistent hash (${virtualNodes} virtual nodes)`,
     selector() {
-      let points = new Uint32Array(0);
-      let owners = new Int32Array(0);
+      const ring = new HashRing(virtualNodes);
       return {
         select(backends, _healthyCount, request) {
-          const h = keyOf(api, key, request);
-          // First point >= h (binary search); past the last point the ring wraps to 0.
-          let low = 0;
-          let high = points.length;
-          while (low < high) {
-            const mid = (low + high) >>> 1;
-            if (points[mid]! < h) low = mid + 1;
-            else high = mid;
-          }
-          for (let k = 0; k < points.length; k++) {
-            const owner = owners[(low + k) % points.length]!;
+          // The first point at or after the key's hash; unhealthy owners are skipped clockwise.
+          const first = ring.firstPointAt(keyOf(api, key, request));
+          for (let k = 0; k < ring.size; k++) {
+            const owner = ring.ownerAt(first + k);
             if (backends[owner]!.healthy) return owner;
           }
           return -1;
         },
         backendsChanged(backends) {
-          const count = backends.length * virtualNodes;
-          const pointOf = new Uint32Array(count);
-          const order: number[] = [];
-          for (let b = 0; b < backends.length; b++) {
-            const name = backends[b]!.name;
-            for (let v = 0; v < virtualNodes; v++) {
-              pointOf[b * virtualNodes + v] = hashString(`${name}#${v}`, HASH_SEED);
-              order.push(b * virtualNodes + v);
-            }
-          }
-          // Equal points (rare) are ordered by backend name, then virtual node: the ring
-          // depends on the backends' names only, not on the order they were added.
-          order.sort((x, y) => {
-            const byPoint = pointOf[x]! - pointOf[y]!;
-            if (byPoint !== 0) return byPoint;
-            const nameX = backends[Math.floor(x / virtualNodes)]!.name;
-            const nameY = backends[Math.floor(y / virtualNodes)]!.name;
-            if (nameX !== nameY) return nameX < nameY ? -1 : 1;
-            return (x % virtualNodes) - (y % virtualNodes);
-          });
-          points = new Uint32Array(count);
-          owners = new Int32Array(count);
-          for (let i = 0; i < count; i++) {
-            points[i] = pointOf[order[i]!]!;
-            owners[i] = Math.floor(order[i]! / virtualNodes);
-          }
+          ring.rebuild(backends.map((backend) => backend.name));
         },
       };
     },

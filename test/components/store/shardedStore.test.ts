@@ -1,0 +1,367 @@
+/**
+ * Goal: a ShardedStore answers the key-value protocol over its shards, each key on the shard its
+ * strategy names; scans merge the shards' answers in key order; load is counted per shard; and
+ * adding a shard at run time moves only the keys it should (consistent hashing about 1/(n+1),
+ * range sharding only the split range, hash-mod-n most), with every key readable during and
+ * after the move. Method: KVStore shards with constant latencies; key counts compared with the
+ * strategy's own routing before and after; the law suite.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  arrivals,
+  ConfigError,
+  consistentHashSharding,
+  dist,
+  Entity,
+  hashSharding,
+  KVStore,
+  keys,
+  RemoteError,
+  ReplicatedStore,
+  rangeSharding,
+  ShardedStore,
+  type ShardedStoreOptions,
+  type Sharding,
+  Simulation,
+  SimulationError,
+  Source,
+  TimeoutError,
+} from "../../../src/index.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+
+function setup(sharding: Sharding, count = 3, options: Partial<ShardedStoreOptions<unknown>> = {}) {
+  const sim = new Simulation({ seed: 1 });
+  const shards = Array.from(
+    { length: count },
+    (_, i) => new KVStore<unknown>(sim, `s${i}`, { readLatency: 0.001, writeLatency: 0.001 }),
+  );
+  const store = new ShardedStore<unknown>(sim, "store", { shards, sharding, ...options });
+  const model = new Entity(sim, "model");
+  return { sim, shards, store, model };
+}
+
+const KEYS = Array.from({ length: 1000 }, (_, i) => `key-${String(i).padStart(4, "0")}`);
+
+/** Writes every key through the store at time 0, then runs `after` (at 1 s). */
+function loadAndThen(
+  model: Entity,
+  store: ShardedStore<unknown>,
+  after: () => Generator<unknown, void, unknown> = function* () {},
+) {
+  model.start(function* () {
+    for (const key of KEYS) yield* store.put(key, key);
+    yield Math.max(0, 1 - model.now);
+    // biome-ignore lint/suspicious/noExplicitAny: a test body yields whatever its calls yield
+    yield* after() as Generator<any, void, unknown>;
+  });
+}
+
+describe("ShardedStore", () => {
+  it("puts each key on the shard its strategy names, by process and by message alike", () => {
+    for (const sharding of [
+      hashSharding(),
+      rangeSharding({ splits: ["key-0300", "key-0700"] }),
+      consistentHashSharding(),
+    ]) {
+      const { sim, shards, store, model } = setup(sharding);
+      const log: string[] = [];
+      model.start(function* () {
+        yield* store.put("key-0001", "by process");
+        yield* model.call(store, "put", { key: "key-0500", value: "by message" });
+        log.push(String(yield* store.get("key-0500")));
+        log.push(String(yield* model.call(store, "get", { key: "key-0001" })));
+        log.push(String(yield* store.increment("n", 2)));
+        log.push(String(yield* model.call(store, "delete", { key: "key-0001" })));
+      });
+      sim.run();
+      expect(log).toEqual(["by message", "by process", "2", "true"]);
+      expect((store.shardOf("key-0500") as KVStore<unknown>).peek("key-0500")).toBe("by message");
+      const holding = shards.filter((s) => s.has("key-0500"));
+      expect(holding).toEqual([store.shardOf("key-0500")]);
+    }
+    // Range sharding: the split points decide, in string order.
+    const { store } = setup(rangeSharding({ splits: ["h", "p"] }));
+    expect(["a", "h", "hz", "p", "zz"].map((k) => store.shardOf(k).name)).toEqual([
+      "s0",
+      "s1",
+      "s1",
+      "s2",
+      "s2",
+    ]);
+  });
+
+  it("merges scans across shards in key order with the limit, asking only the shards a range overlaps", () => {
+    const { sim, store, model } = setup(rangeSharding({ splits: ["key-0300", "key-0700"] }));
+    const log: string[] = [];
+    let requestsBefore: number[] = [];
+    loadAndThen(model, store, function* () {
+      requestsBefore = store.shardLoad.map((l) => l.requests);
+      const inOne = yield* store.scan({ from: "key-0310", to: "key-0313" });
+      log.push(inOne.map((e) => e.key).join(" "));
+      const across = yield* store.scan({ from: "key-0298", limit: 4 });
+      log.push(across.map((e) => e.key).join(" "));
+    });
+    sim.run();
+    expect(log).toEqual(["key-0310 key-0311 key-0312", "key-0298 key-0299 key-0300 key-0301"]);
+    const asked = store.shardLoad.map((l, i) => l.requests - requestsBefore[i]!);
+    // The first scan asked s1 only; the second, from key-0298 on, all three.
+    expect(asked).toEqual([1, 2, 1]);
+
+    const hashed = setup(hashSharding(), 4);
+    const hashedLog: string[] = [];
+    loadAndThen(hashed.model, hashed.store, function* () {
+      const entries = yield* hashed.model.call(hashed.store, "scan", {
+        from: "key-0500",
+        limit: 5,
+      });
+      hashedLog.push((entries as { key: string }[]).map((e) => e.key).join(" "));
+    });
+    hashed.sim.run();
+    expect(hashedLog).toEqual(["key-0500 key-0501 key-0502 key-0503 key-0504"]);
+  });
+
+  it("counts requests per shard, their share and rate over time, and the imbalance", () => {
+    const { sim, store, model } = setup(rangeSharding({ splits: ["b", "c"] }), 3, { window: 0.5 });
+    model.start(function* () {
+      for (let i = 0; i < 6; i++) yield* store.put("a", i);
+      yield* store.put("b", 1);
+      yield* store.put("c", 1);
+    });
+    sim.run();
+    expect(store.shardLoad.map((l) => [l.name, l.requests, l.share])).toEqual([
+      ["s0", 6, 0.75],
+      ["s1", 1, 0.125],
+      ["s2", 1, 0.125],
+    ]);
+    expect(store.stats.loadImbalance).toBeCloseTo(6 / (8 / 3), 10);
+    const series = store.recordedSeries();
+    expect(series.map((s) => s.name)).toEqual([
+      "store load on s0",
+      "store load on s1",
+      "store load on s2",
+    ]);
+    expect(series[0]!.points[0]).toEqual([0, 12]);
+    expect(store.metrics()["shard.s0.requests"]).toBe(6);
+  });
+
+  it("adding a shard moves about 1/(n+1) of the keys with consistent hashing, the split range with range sharding, and most with hash mod n", () => {
+    const moved = (sharding: Sharding, split?: string) => {
+      const { sim, shards, store, model } = setup(sharding, 4);
+      const before = new Map(KEYS.map((key) => [key, "" as string]));
+      const log: string[] = [];
+      loadAndThen(model, store, function* () {
+        for (const key of KEYS) before.set(key, store.shardOf(key).name);
+        store.addShard(
+          new KVStore<unknown>(sim, "s4", { readLatency: 0.001, writeLatency: 0.001 }),
+          {
+            split,
+          },
+        );
+        // Readable while the keys move.
+        log.push(String(yield* store.get("key-0123")));
+        yield 10;
+        log.push(String(yield* store.get("key-0123")));
+      });
+      sim.run();
+      expect(log).toEqual(["key-0123", "key-0123"]);
+      expect(store.stats.migrating).toBe(false);
+      const all = [...shards, store.shards.find((s) => s.name === "s4")!] as KVStore<unknown>[];
+      // After the migration every key is on its shard alone.
+      for (const key of KEYS) {
+        expect(all.filter((s) => s.has(key)).map((s) => s.name)).toEqual([store.shardOf(key).name]);
+      }
+      const changed = KEYS.filter((key) => store.shardOf(key).name !== before.get(key));
+      expect(store.stats.keysMoved).toBe(changed.length);
+      return { fraction: changed.length / KEYS.length, changed, before, store };
+    };
+    const consistent = moved(consistentHashSharding());
+    expect(consistent.fraction).toBeGreaterThan(0.1);
+    expect(consistent.fraction).toBeLessThan(0.3);
+    // Every key that moved went to the new shard.
+    for (const key of consistent.changed) expect(consistent.store.shardOf(key).name).toBe("s4");
+
+    const range = moved(
+      rangeSharding({ splits: ["key-0250", "key-0500", "key-0750"] }),
+      "key-0600",
+    );
+    expect(range.changed).toEqual(KEYS.filter((key) => key >= "key-0600" && key < "key-0750"));
+    expect(range.store.shards.map((s) => s.name)).toEqual(["s0", "s1", "s2", "s4", "s3"]);
+
+    const modulo = moved(hashSharding());
+    expect(modulo.fraction).toBeGreaterThan(0.7);
+  });
+
+  it("restarts a migration cut by a crash when the store recovers", () => {
+    const { sim, shards, store, model } = setup(consistentHashSharding(), 3);
+    loadAndThen(model, store, function* () {
+      store.addShard(new KVStore<unknown>(sim, "s3", { readLatency: 0.001, writeLatency: 0.001 }));
+      yield 0.01;
+      expect(store.stats.keysMoved).toBeGreaterThan(0);
+    });
+    sim.at(1.05, () => store.crash());
+    sim.at(1.5, () => {
+      expect(store.stats.migrating).toBe(true);
+      store.recover();
+    });
+    sim.run();
+    const all = [...shards, store.shards[3]!] as KVStore<unknown>[];
+    expect(store.stats.migrating).toBe(false);
+    for (const key of KEYS) {
+      expect(all.filter((s) => s.has(key)).map((s) => s.name)).toEqual([store.shardOf(key).name]);
+    }
+  });
+
+  it("passes a request's extra fields through, so a consistency level reaches replicated shards", () => {
+    const sim = new Simulation({ seed: 1 });
+    const groups = [0, 1].map((g) =>
+      [0, 1, 2].map(
+        (r) => new KVStore<number>(sim, `g${g}r${r}`, { writeLatency: 0.001 * (r + 1) }),
+      ),
+    );
+    const shards = groups.map(
+      (replicas, g) => new ReplicatedStore<number>(sim, `shard-${g}`, { replicas }),
+    );
+    const store = new ShardedStore<number>(sim, "store", { shards });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      const start = model.now;
+      yield* model.call(store, "put", { key: "a", value: 1, level: "ALL" } as never);
+      log.push(`ALL in ${Math.round((model.now - start) * 1e6) / 1e6}`);
+    });
+    sim.run();
+    expect(log).toEqual(["ALL in 0.003"]);
+  });
+
+  it("fails a request with the shard's reason or a timeout", () => {
+    const { sim, shards, store, model } = setup(hashSharding(), 2, { timeout: 0.1 });
+    const log: string[] = [];
+    model.start(function* () {
+      for (const shard of shards) shard.crash();
+      try {
+        yield* store.get("a");
+      } catch (error) {
+        log.push((error as RemoteError).reason);
+      }
+    });
+    sim.run();
+    expect(log).toEqual(["timed out (0.1 s)"]);
+    expect(store.stats).toMatchObject({ failed: 1, timedOut: 1 });
+  });
+
+  it("refuses bad options, bad strategies and a bad addShard", () => {
+    const sim = new Simulation({ seed: 1 });
+    const a = new KVStore(sim, "a");
+    const b = new KVStore(sim, "b");
+    const bad: [() => unknown, string][] = [
+      [() => new ShardedStore(sim, "x", { shards: [] }), "shards"],
+      [() => new ShardedStore(sim, "x", { shards: [a, a] }), "shards"],
+      [() => new ShardedStore(sim, "x", { shards: [a], sharding: "hash" as never }), "sharding"],
+      [
+        () =>
+          new ShardedStore(sim, "x", { shards: [a, b], sharding: rangeSharding({ splits: [] }) }),
+        "sharding",
+      ],
+      [() => new ShardedStore(sim, "x", { shards: [a], timeout: 0 }), "timeout"],
+      [() => new ShardedStore(sim, "x", { shards: [a], window: -1 }), "window"],
+      [() => rangeSharding({ splits: ["b", "a"] }), "splits"],
+      [() => rangeSharding({ splits: [1] as never }), "splits"],
+      [() => consistentHashSharding({ virtualNodes: 0 }), "virtualNodes"],
+    ];
+    for (const [make, parameter] of bad) {
+      expect(make).toThrow(ConfigError);
+      expect(make).toThrow(parameter);
+    }
+    const store = new ShardedStore(sim, "store", {
+      shards: [a, b],
+      sharding: rangeSharding({ splits: ["m"] }),
+    });
+    expect(() => store.addShard(a, { split: "t" })).toThrow(ConfigError);
+    expect(() => store.addShard(new KVStore(sim, "c"), { split: "m" })).toThrow(/split/);
+    expect(() => store.addShard(new KVStore(sim, "d"))).toThrow(/split/);
+    store.addShard(new KVStore(sim, "e"), { split: "t" });
+    expect(() => store.addShard(new KVStore(sim, "f"), { split: "x" })).toThrow(SimulationError);
+  });
+});
+
+componentLaws<ShardedStore<number>>({
+  type: ShardedStore,
+  options: (sim) => ({
+    shards: [0, 1, 2].map((i) => new KVStore<number>(sim, `shard-${i}`)),
+    sharding: consistentHashSharding({ virtualNodes: 20 }),
+    timeout: 0.2,
+    window: 0.5,
+  }),
+  construct: (sim, name, options) =>
+    new ShardedStore<number>(sim, name, options as unknown as ShardedStoreOptions<number>),
+  invalid: [
+    { shards: undefined },
+    { shards: [] },
+    { sharding: {} },
+    { timeout: -1 },
+    { window: 0 },
+  ],
+  scenario(sim) {
+    const shards = [0, 1, 2].map(
+      (i) =>
+        new KVStore<number>(sim, `shard-${i}`, {
+          readLatency: dist.exponential(0.002),
+          writeLatency: dist.exponential(0.004),
+        }),
+    );
+    const store = new ShardedStore<number>(sim, SUBJECT, {
+      shards,
+      sharding: consistentHashSharding(),
+      timeout: 0.05,
+    });
+    sim.at(0.5, () => store.addShard(new KVStore<number>(sim, "shard-3")));
+    const caller = new ShardCaller(sim, "caller", store);
+    new Source<number>(sim, "source", {
+      target: caller,
+      arrivals: arrivals.poisson(600),
+      payload: (i) => i,
+      stopAfter: { count: 1500 },
+    });
+    return store;
+  },
+  crashAt: 1,
+  recoverAt: 1.4,
+  identities: (store) => {
+    const s = store.stats;
+    return [
+      [
+        "requests = completed + failed + rejected + lostToCrash + active",
+        s.requests,
+        s.completed + s.failed + s.rejected + s.lostToCrash + s.active,
+      ],
+      ["timedOut <= failed", Math.min(s.timedOut, s.failed), s.timedOut],
+    ];
+  },
+  mayBeNaN: ["loadImbalance"],
+});
+
+/** Turns each arrival into one store operation (Zipf keys), by message or by process. */
+class ShardCaller extends Entity<number> {
+  private readonly next = keys.zipf(200, 1.1).begin(this.random("keys"));
+  constructor(
+    sim: Simulation,
+    name: string,
+    private readonly store: ShardedStore<number>,
+  ) {
+    super(sim, name);
+  }
+  override *handle(arrival: { payload: number }) {
+    const i = arrival.payload;
+    const key = `k${this.next()}`;
+    try {
+      if (i % 3 === 0) yield* this.store.put(key, i);
+      else if (i % 3 === 1) yield* this.call(this.store, "get", { key }, { timeout: 0.5 });
+      else if (i % 29 === 2) yield* this.store.increment(`n${i % 3}`);
+      else if (i % 31 === 3) yield* this.call(this.store, "delete", { key }, { timeout: 0.5 });
+      else if (i % 37 === 4) yield* this.store.scan({ from: "k1", limit: 5 });
+      else yield* this.store.getEntry(key);
+    } catch (error) {
+      if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+    }
+  }
+}
