@@ -31,7 +31,9 @@ const UNKNOWN = -0x80000000;
 const EXPONENT_SHIFT = 20;
 const SLICE_SHIFT = EXPONENT_SHIFT - SLICE_BITS;
 /** Values in a slice: the significand bits below the slice's (10 of the high word, 32 low). */
-const SLICE_VALUES = 2 ** (SLICE_SHIFT + 32);
+const SLICE_VALUES = 4398046511104; // 2^(SLICE_SHIFT + 32), written out: `**` is engine math
+/** 2^32: a double's low word. */
+const LOW_WORD_VALUES = 4294967296;
 
 /** The key of a value > 0, computed: the definition every table entry agrees with. */
 export function computedKey(value: number, logGamma: number): number {
@@ -131,7 +133,7 @@ export class BucketKeys {
 
 /** The value at `offset` (0 to SLICE_VALUES - 1) in the slice whose first high word is `head`. */
 function sliceValue(head: number, offset: number): number {
-  return fromWords(head | Math.floor(offset / 2 ** 32), offset % 2 ** 32);
+  return fromWords(head | Math.floor(offset / LOW_WORD_VALUES), offset % LOW_WORD_VALUES);
 }
 
 /** One table set per accuracy, shared by every histogram (there are usually one or two). */
