@@ -71,9 +71,15 @@ export class Histogram {
       this.zeros++;
       return;
     }
-    let key = this.keys.keyOf(value);
-    if (key < this.collapsedBelow) key = this.collapsedBelow;
-    this.addToKey(key, 1);
+    const key = this.keys.keyOf(value);
+    // The common case first: a key inside the buckets already allocated (then it is not
+    // below `collapsedBelow`, which is the lowest bucket's key once any collapsed).
+    const index = key - this.offset;
+    if (index >= 0 && index < this.used) {
+      this.counts[index]! += 1;
+      return;
+    }
+    this.addToKey(key < this.collapsedBelow ? this.collapsedBelow : key, 1);
   }
 
   get count(): number {

@@ -67,24 +67,32 @@ export interface QueueDiscipline<T> {
 }
 
 /**
- * Items in arrival order with their arrival times, in two parallel arrays: [head, length)
- * are live, taken at either end. Shared by FIFO (the head), LIFO (the tail) and adaptive LIFO
+ * Items in arrival order with their arrival times, in two parallel arrays: [head, tail) are
+ * live, taken at either end. Shared by FIFO (the head), LIFO (the tail) and adaptive LIFO
  * (either, by depth). Internal to the resource family.
+ *
+ * The arrays keep their length when items leave (a slot taken is cleared, and `tail` marks
+ * the end): shrinking an array (`length = 0`, `pop`) is a call into the V8 runtime, and a
+ * server's queue empties at the end of every busy period, on the per-request path.
  */
 export abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
   abstract readonly name: string;
   protected items: T[] = [];
   protected arrivals: number[] = [];
   protected head = 0;
+  protected tail = 0;
   lastArrivalNs = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   enqueue(item: T, arrivalNs: number): string | null {
-    this.items.push(item);
-    this.arrivals.push(arrivalNs);
+    const tail = this.tail;
+    // At the arrays' end this appends; below it, it reuses a cleared slot.
+    this.items[tail] = item;
+    this.arrivals[tail] = arrivalNs;
+    this.tail = tail + 1;
     return null;
   }
 
@@ -93,12 +101,12 @@ export abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
 
   /** The oldest waiting item, or undefined. */
   protected oldest(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.head < this.tail ? this.items[this.head] : undefined;
   }
 
   /** The newest waiting item, or undefined. */
   protected newest(): T | undefined {
-    return this.head < this.items.length ? this.items[this.items.length - 1] : undefined;
+    return this.head < this.tail ? this.items[this.tail - 1] : undefined;
   }
 
   /**
@@ -107,16 +115,17 @@ export abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
    * and a take happens on every completion.
    */
   protected takeOldest(): T | undefined {
-    if (this.head === this.items.length) return undefined;
     const head = this.head;
+    if (head === this.tail) return undefined;
     const next = this.items[head]!;
     this.lastArrivalNs = this.arrivals[head]!;
     this.items[head] = undefined as T;
     this.head = head + 1;
     // Compact once the dead prefix dominates, so memory stays proportional to the length.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.arrivals = this.arrivals.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.arrivals = this.arrivals.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
     this.emptied();
@@ -125,36 +134,47 @@ export abstract class ArrivalOrder<T> implements QueueDiscipline<T> {
 
   /** Removes the newest item. */
   protected takeNewest(): T | undefined {
-    if (this.head === this.items.length) return undefined;
-    this.lastArrivalNs = this.arrivals.pop()!;
-    const next = this.items.pop()!;
+    if (this.head === this.tail) return undefined;
+    const tail = this.tail - 1;
+    const next = this.items[tail]!;
+    this.lastArrivalNs = this.arrivals[tail]!;
+    this.items[tail] = undefined as T;
+    this.tail = tail;
     this.emptied();
     return next;
   }
 
   remove(item: T): boolean {
     const index = this.items.indexOf(item, this.head);
-    if (index < 0) return false;
+    if (index < 0 || index >= this.tail) return false;
     this.items.splice(index, 1);
     this.arrivals.splice(index, 1);
+    this.tail--;
     this.emptied();
     return true;
   }
 
   clear(): T[] {
-    const left = this.items.slice(this.head);
+    const left = this.items.slice(this.head, this.tail);
     this.items = [];
     this.arrivals = [];
     this.head = 0;
+    this.tail = 0;
     return left;
   }
 
-  /** Resets the head once the line is empty, so an idle queue holds no dead prefix. */
+  /**
+   * Once the line is empty, starts again at slot 0, so an idle queue holds no dead prefix;
+   * arrays a long queue grew are let go, so memory stays bounded by what waits.
+   */
   protected emptied(): void {
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.arrivals.length = 0;
+    if (this.head === this.tail) {
       this.head = 0;
+      this.tail = 0;
+      if (this.items.length > 1024) {
+        this.items = [];
+        this.arrivals = [];
+      }
     }
   }
 }

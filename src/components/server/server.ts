@@ -28,7 +28,6 @@
  * finished. A stage that refuses the request fails it for the caller, with its reason.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { CallTable } from "../../core/callTable.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
@@ -185,10 +184,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly draws = this.random("service");
   private readonly slots: SlotPool<Message<Req>>;
-  /** Weight of each weighted request in service, by message id. */
-  private readonly weights: Map<number, number> | null;
-  /** Arrival (ns) of each request in service, by message id, for its sojourn time. */
-  private arrivals = new CallTable<number>();
+  /** Records of finished services, for the next ones (see `InService`). */
+  private spare: InService<Req> | null = null;
   private _sojournTime = new Histogram();
   private requests = 0;
   private completed = 0;
@@ -216,7 +213,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.dropExpired = config.dropExpired;
     this.queueCapacity = this.slots.queueCapacity;
     this.concurrencyModel = this.slots.model as ConcurrencyModel<Req> | null;
-    this.weights = this.concurrencyModel?.weighted === true ? new Map() : null;
   }
 
   /** Capacity now: the worker count, or the model's current limit. */
@@ -294,22 +290,22 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   /** The pool gave `request` capacity: serve it. */
   private readonly begin = (request: Message<Req>, weight: number, arrivalNs: number): void => {
-    if (this.weights !== null) this.weights.set(request.id, weight);
-    this.arrivals.set(request.id, arrivalNs);
-    this.after(this.serviceTime.sample(this.draws, this.now), this.finish, request);
+    let service = this.spare;
+    if (service === null) service = new InService<Req>();
+    else this.spare = service.nextSpare;
+    service.request = request;
+    service.weight = weight;
+    service.arrivalNs = arrivalNs;
+    this.after(this.serviceTime.sample(this.draws, this.now), this.finish, service);
   };
 
-  private readonly finish = (request: Message<Req>): void => {
-    const id = request.id;
-    let weight = 1;
-    const weights = this.weights;
-    if (weights !== null) {
-      weight = weights.get(id)!;
-      weights.delete(id);
-    }
-    const arrivals = this.arrivals;
-    this._sojournTime.record((this.nowNs - arrivals.get(id)!) / 1e9);
-    arrivals.delete(id);
+  private readonly finish = (service: InService<Req>): void => {
+    const request = service.request!;
+    const weight = service.weight;
+    this._sojournTime.record((this.nowNs - service.arrivalNs) / 1e9);
+    service.request = null;
+    service.nextSpare = this.spare;
+    this.spare = service;
     this.completed++;
     if (this.next !== null) {
       this.handOn(request);
@@ -338,13 +334,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     // Cancelled: this server crashed, so the request is lost with its caller's call.
   }
 
-  protected override onCrash(): void {
-    // The pool (a lifecycle hook) has counted the loss and emptied itself; the service timers
-    // are cancelled. Forget what was in service.
-    this.weights?.clear();
-    this.arrivals = new CallTable<number>();
-  }
-
   protected override onResetStats(): void {
     // Work in flight is counted again as received, so the identity keeps holding.
     this.requests = this.slots.active + this.slots.queued;
@@ -352,6 +341,20 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.rejected = 0;
     this._sojournTime = new Histogram();
   }
+}
+
+/**
+ * A request in service: the service timer's payload, holding what its end needs (the arrival,
+ * for the sojourn time, and the capacity it took). Finished records are kept on a free list
+ * and reused, so the per-request path neither allocates nor looks anything up by id (a table
+ * of arrival times by id stored each time as a boxed double). A crash cancels the service
+ * timers, and their records go with them (the pool, a lifecycle hook, counts the loss).
+ */
+class InService<Req> {
+  request: Message<Req> | null = null;
+  weight = 1;
+  arrivalNs = 0;
+  nextSpare: InService<Req> | null = null;
 }
 
 /** A server's options, checked and defaulted, before the server registers. */
