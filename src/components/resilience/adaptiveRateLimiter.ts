@@ -42,6 +42,7 @@ import { Forwarder, type ForwardOutcome } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireSeconds, requireSecondsParam } from "../shared/validate.js";
+import { AdmissionSeries } from "./admissionSeries.js";
 
 export interface AdaptiveRateLimiterOptions<Req, Res> {
   /** What the limiter protects. */
@@ -63,7 +64,8 @@ export interface AdaptiveRateLimiterOptions<Req, Res> {
   timeoutFactor?: number;
   /**
    * Seconds per evaluation window (> 0): a number or a profile, read when each window starts.
-   * Default 1.
+   * Also the width of the windows of the rate, admitted and refused series (a profile read
+   * once, at creation: a series keeps one width). Default 1.
    */
   window?: Param;
   /**
@@ -197,7 +199,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     outputs: [
       "replies",
       'immediate rejections ("rate limited")',
-      "the admitted rate over time",
+      "the rate, and the admitted and refused rates, over time",
       "requests, admitted, rejected, rate, meanRate, increases, decreasesOnFailure, decreasesOnTimeout, tokens, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state:
@@ -232,6 +234,8 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
   private readonly forwarder: Forwarder<Req, Res>;
   /** The mean rate of each evaluation window, recorded when it closes. */
   private readonly rateSeries: TimeSeries;
+  /** Requests admitted and refused, by window: the admitted rate over time. */
+  private readonly admissions: AdmissionSeries;
   private counts = {
     requests: 0,
     admitted: 0,
@@ -280,7 +284,9 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.lastNs = this.nowNs;
     this.windowStartNs = this.nowNs;
     this.windowEndNs = this.windowEnd(this.nowNs);
-    this.rateSeries = new TimeSeries({ window: valueAt(valid.window, this.now), origin: this.now });
+    const seriesWindow = valueAt(valid.window, this.now);
+    this.rateSeries = new TimeSeries({ window: seriesWindow, origin: this.now });
+    this.admissions = new AdmissionSeries(seriesWindow, this.now);
   }
 
   /** Requests per second admitted now. */
@@ -314,7 +320,10 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     };
   }
 
-  /** The rate per evaluation window (its time average over the window), up to now. */
+  /**
+   * The rate per evaluation window (its time average over the window), and the requests
+   * admitted and refused per second, window by window, up to now.
+   */
   override recordedSeries(): readonly RecordedSeries[] {
     this.advance();
     return [
@@ -323,6 +332,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
         unit: "per second",
         points: this.rateSeries.series("mean", { skipEmpty: true }),
       },
+      ...this.admissions.recorded(this.name, this.now),
     ];
   }
 
@@ -332,12 +342,14 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.advance();
     if (this.tokenCount < 1) {
       c.rejected++;
+      this.admissions.refused(this.now);
       this.windowRefusals++;
       this.fail(request, "rate limited");
       return;
     }
     this.tokenCount -= 1;
     c.admitted++;
+    this.admissions.admitted(this.now);
     this.ledger.open();
     const epoch = this.epoch;
     const outcome = yield* this.forwarder.forward(this.target, request);
@@ -458,5 +470,6 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.lowestRate = this.currentRate;
     this.highestRate = this.currentRate;
     this.rateSeries.reset(this.now);
+    this.admissions.reset(this.now);
   }
 }

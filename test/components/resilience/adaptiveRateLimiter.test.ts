@@ -189,6 +189,29 @@ describe("AdaptiveRateLimiter", () => {
     sim.run();
   });
 
+  it("records the admitted and refused rates per evaluation window, restarted by a statistics reset", () => {
+    const { sim, caller, limiter } = setup({ initialRate: 10, increase: 10, window: 0.5 });
+    callEvery(caller, limiter, 0, 2, 0.01); // 100 per second
+    sim.at(1, () => sim.resetStats());
+    sim.run({ until: 2 });
+    const [, admitted, refused] = limiter.recordedSeries();
+    expect(admitted!.name).toBe("limiter admitted");
+    expect(refused!.name).toBe("limiter refused");
+    expect(admitted!.unit).toBe("per second");
+    // Windows of `window` seconds from the reset; every window saw its 100 per second.
+    expect(admitted!.points.map(([start]) => start)).toEqual([1, 1.5]);
+    for (let i = 0; i < admitted!.points.length; i++) {
+      expect(admitted!.points[i]![1] + refused!.points[i]![1]).toBeCloseTo(100, 9);
+    }
+    const sum = (points: readonly (readonly [number, number])[]) =>
+      points.reduce((total, [, rate]) => total + rate * 0.5, 0);
+    const stats = limiter.stats;
+    expect(sum(admitted!.points)).toBeCloseTo(stats.admitted - stats.inFlight, 9);
+    expect(sum(refused!.points)).toBeCloseTo(stats.rejected, 9);
+    // The rate rose each window, and the admitted rate with it.
+    expect(admitted!.points[1]![1]).toBeGreaterThan(admitted!.points[0]![1]);
+  });
+
   it("reads a window profile when each window starts", () => {
     // Windows of 1 s until 2 s, then 0.5 s.
     const { sim, caller, limiter } = setup({
