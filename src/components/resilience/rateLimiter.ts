@@ -584,7 +584,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.serveLine();
     if (!waiter.waiting) return;
     waiter.waiting = false;
-    this.line.remove(waiter);
+    this.line.remove(waiter, this.nowNs);
     this.refuse();
     this.refusing++;
     waiter.future.reject(new TimeoutError(waiter.maxWait));
@@ -600,7 +600,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     c.rejected -= this.refusing;
     c.lostWaiting += this.line.length + this.refusing;
     this.refusing = 0;
-    this.line.clear();
+    this.line.clear(this.nowNs);
     this.wakeToken = -1;
     this.wakeFor = null;
   }

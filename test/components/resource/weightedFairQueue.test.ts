@@ -89,12 +89,12 @@ describe("weightedFairQueue", () => {
   it("keeps arrival order among equal finish times, and removes and clears like any discipline", () => {
     const line = weightedFairQueue<string>({ flowOf });
     for (const item of ["x:0", "y:0", "z:0", "x:1"]) line.enqueue(item, 0, undefined);
-    expect(line.remove("y:0")).toBe(true);
-    expect(line.remove("y:0")).toBe(false);
+    expect(line.remove("y:0", 0)).toBe(true);
+    expect(line.remove("y:0", 0)).toBe(false);
     expect(line.dequeue(0, noDrops)).toBe("x:0");
     expect(line.length).toBe(2);
     line.enqueue("w:0", 7, undefined);
-    expect(line.clear()).toEqual(["z:0", "x:1", "w:0"]);
+    expect(line.clear(0)).toEqual(["z:0", "x:1", "w:0"]);
     expect(line.length).toBe(0);
     expect(line.dequeue(0, noDrops)).toBeUndefined();
   });
