@@ -411,13 +411,13 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
   };
 
   private readonly expire = (waiter: Waiter): void => {
-    this.waiters.remove(waiter);
+    this.waiters.remove(waiter, this.nowNs);
     this.counts.timedOut++;
     waiter.grant.reject(new AcquireTimeoutError(waiter.timeout, this.name));
   };
 
   private forget(waiter: Waiter): void {
-    if (!this.waiters.remove(waiter)) return;
+    if (!this.waiters.remove(waiter, this.nowNs)) return;
     this.cancelTimer(waiter.timerToken);
   }
 
@@ -479,7 +479,7 @@ export class ConnectionPool<Req = unknown, Res = unknown> extends Entity<never> 
     this.active = 0;
     this.opening = 0;
     this.idleTimerToken = -1;
-    const waiters = this.waiters.clear();
+    const waiters = this.waiters.clear(this.nowNs);
     for (const waiter of waiters) {
       waiter.grant.reject(new RemoteError("connection pool crashed", this.name));
     }

@@ -733,7 +733,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
         const removed =
           line.peek(nowNs, this.dropSink) === oldest
             ? line.dequeue(nowNs, this.dropSink) === oldest
-            : line.remove(oldest);
+            : line.remove(oldest, nowNs);
         if (removed) this.drop(oldest, "overflow");
       }
     }
@@ -743,7 +743,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
 
   /** Empties the ready line (the delayed and in-flight messages stay); returns how many went. */
   purge(): number {
-    const gone = this.line.clear();
+    const gone = this.line.clear(this.nowNs);
     for (const message of gone) this.drop(message, "purged");
     this.noteLevels();
     return gone.length;
@@ -1142,7 +1142,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
       }
       for (const delivery of open) this.comeBack(delivery.message, false);
     } else {
-      const lost = this.line.clear();
+      const lost = this.line.clear(this.nowNs);
       for (const message of lost) message._state = DONE;
       for (const message of delayed) message._state = DONE;
       for (const delivery of open) delivery.message._state = DONE;

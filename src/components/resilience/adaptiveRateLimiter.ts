@@ -37,23 +37,38 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError } from "../../errors/errors.js";
 import { TimeSeries } from "../../metrics/timeSeries.js";
-import { type Param, valueAt } from "../../random/profile.js";
+import { checkParam, type Param, valueAt } from "../../random/profile.js";
 import { Forwarder, type ForwardOutcome } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
-import { requireEntity, requireSeconds, requireSecondsParam } from "../shared/validate.js";
+import { requireEntity, requireSecondsParam } from "../shared/validate.js";
+import { AdmissionSeries } from "./admissionSeries.js";
 
 export interface AdaptiveRateLimiterOptions<Req, Res> {
   /** What the limiter protects. */
   target: Entity<Req, Res>;
-  /** Requests per second admitted at the start, and again after a recovery (in [minRate, maxRate]). */
+  /**
+   * Requests per second admitted at the start, and again after a recovery (in [minRate,
+   * maxRate] at creation; after a recovery, brought into them as they are then). A number: it
+   * is a starting state, not a setting that changes with time.
+   */
   initialRate: number;
-  /** Lowest rate, requests per second (> 0). Default 1. */
-  minRate?: number;
-  /** Highest rate, requests per second (>= minRate; Infinity for none). Default Infinity. */
-  maxRate?: number;
-  /** Requests per second added after each window of successes (> 0). Default 1. */
-  increase?: number;
+  /**
+   * Lowest rate, requests per second (> 0): a number or a profile, read at each decrease and
+   * each window edge. Default 1.
+   */
+  minRate?: Param;
+  /**
+   * Highest rate, requests per second (>= minRate at all times; Infinity for none): a number or
+   * a profile, read at each window edge (a rate above a lowered maxRate comes down to it there)
+   * and each increase. Default Infinity.
+   */
+  maxRate?: Param;
+  /**
+   * Requests per second added after each window of successes (> 0): a number or a profile,
+   * read at each increase. Default 1.
+   */
+  increase?: Param;
   /** What the rate is multiplied by when the target refuses a request (in (0, 1]). Default 0.9. */
   failureFactor?: number;
   /**
@@ -63,14 +78,16 @@ export interface AdaptiveRateLimiterOptions<Req, Res> {
   timeoutFactor?: number;
   /**
    * Seconds per evaluation window (> 0): a number or a profile, read when each window starts.
-   * Default 1.
+   * Also the width of the windows of the rate, admitted and refused series (a profile read
+   * once, at creation: a series keeps one width). Default 1.
    */
   window?: Param;
   /**
    * Seconds of the current rate the bucket can save for a burst (>= 0): it holds
-   * `max(1, rate x burstTime)` tokens. Default 0.1.
+   * `max(1, rate x burstTime)` tokens. A number or a profile, read whenever the bucket is
+   * sized (as it earns tokens, and when the rate changes). Default 0.1.
    */
-  burstTime?: number;
+  burstTime?: Param;
   /**
    * Seconds to wait for the target on each forwarded request (> 0): a number or a profile,
    * read when each request is forwarded. Default: no timeout (and so no timeouts to react to).
@@ -105,27 +122,42 @@ export interface AdaptiveRateLimiterStats extends LedgerCounts {
 interface ValidatedOptions<Req, Res> {
   readonly target: Entity<Req, Res>;
   readonly initialRate: number;
-  readonly minRate: number;
-  readonly maxRate: number;
-  readonly increase: number;
+  readonly minRate: Param;
+  readonly maxRate: Param;
+  readonly increase: Param;
   readonly failureFactor: number;
   readonly timeoutFactor: number;
   readonly window: Param;
-  readonly burstTime: number;
+  readonly burstTime: Param;
   readonly timeout: TimeoutParam | null;
 }
 
-function requireRate(component: string, parameter: string, value: unknown, allowInfinity = false) {
-  if (typeof value !== "number" || !(value > 0) || (!allowInfinity && !Number.isFinite(value))) {
-    throw new ConfigError(
-      component,
-      parameter,
-      `requests per second > 0${allowInfinity ? " (or Infinity)" : ""}`,
-      value,
-    );
+function requireRate(component: string, parameter: string, value: unknown): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new ConfigError(component, parameter, "requests per second > 0", value);
   }
   return value;
 }
+
+/** A rate that may change with time: a number or a profile, > 0 (and finite unless allowed). */
+function requireRateParam(
+  component: string,
+  parameter: string,
+  value: unknown,
+  allowInfinity = false,
+): Param {
+  return checkParam(
+    component,
+    parameter,
+    value,
+    `requests per second > 0${allowInfinity ? " (or Infinity)" : ""}`,
+    (rate) => rate > 0 && (allowInfinity || Number.isFinite(rate)),
+  );
+}
+
+/** The least and the greatest value a parameter takes, over all time. */
+const lowest = (param: Param): number => (typeof param === "number" ? param : param.min);
+const highest = (param: Param): number => (typeof param === "number" ? param : param.max);
 
 function requireFactor(component: string, parameter: string, value: unknown): number {
   if (typeof value !== "number" || !(value > 0 && value <= 1)) {
@@ -144,27 +176,30 @@ function validateOptions<Req, Res>(
     Req,
     Res
   >;
-  const minRate = requireRate(component, "minRate", options.minRate ?? 1);
-  const maxRate = requireRate(
+  const minRate = requireRateParam(component, "minRate", options.minRate ?? 1);
+  const maxRate = requireRateParam(
     component,
     "maxRate",
     options.maxRate ?? Number.POSITIVE_INFINITY,
     true,
   );
-  if (maxRate < minRate) {
+  // Profiles are checked over all time: the lowest maxRate against the highest minRate.
+  if (lowest(maxRate) < highest(minRate)) {
     throw new ConfigError(
       component,
       "maxRate",
-      `requests per second >= minRate (${minRate})`,
-      maxRate,
+      `requests per second >= minRate (${highest(minRate)}) at all times`,
+      typeof maxRate === "number" ? maxRate : `${maxRate.description} (lowest ${maxRate.min})`,
     );
   }
   const initialRate = requireRate(component, "initialRate", options.initialRate);
-  if (initialRate < minRate || initialRate > maxRate) {
+  const now = sim.now;
+  const [lowestNow, highestNow] = [valueAt(minRate, now), valueAt(maxRate, now)];
+  if (initialRate < lowestNow || initialRate > highestNow) {
     throw new ConfigError(
       component,
       "initialRate",
-      `requests per second in [minRate, maxRate] = [${minRate}, ${maxRate}]`,
+      `requests per second in [minRate, maxRate] = [${lowestNow}, ${highestNow}]`,
       initialRate,
     );
   }
@@ -173,11 +208,11 @@ function validateOptions<Req, Res>(
     initialRate,
     minRate,
     maxRate,
-    increase: requireRate(component, "increase", options.increase ?? 1),
+    increase: requireRateParam(component, "increase", options.increase ?? 1),
     failureFactor: requireFactor(component, "failureFactor", options.failureFactor ?? 0.9),
     timeoutFactor: requireFactor(component, "timeoutFactor", options.timeoutFactor ?? 0.5),
     window: requireSecondsParam(component, "window", options.window ?? 1),
-    burstTime: requireSeconds(component, "burstTime", options.burstTime ?? 0.1, true),
+    burstTime: requireSecondsParam(component, "burstTime", options.burstTime ?? 0.1, true),
     timeout: TimeoutParam.optional(component, "timeout", options.timeout),
   };
 }
@@ -197,7 +232,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     outputs: [
       "replies",
       'immediate rejections ("rate limited")',
-      "the admitted rate over time",
+      "the rate, and the admitted and refused rates, over time",
       "requests, admitted, rejected, rate, meanRate, increases, decreasesOnFailure, decreasesOnTimeout, tokens, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state:
@@ -220,18 +255,23 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
   };
 
   readonly initialRate: number;
-  readonly minRate: number;
-  readonly maxRate: number;
-  readonly increase: number;
+  /** Lowest rate, as given (a number or a profile). */
+  readonly minRate: Param;
+  /** Highest rate, as given (a number or a profile). */
+  readonly maxRate: Param;
+  /** Requests per second added per window of successes, as given (a number or a profile). */
+  readonly increase: Param;
   readonly failureFactor: number;
   readonly timeoutFactor: number;
   private readonly window: Param;
-  private readonly burstTime: number;
+  private readonly burstTime: Param;
   private readonly target: Entity<Req, Res>;
   private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   /** The mean rate of each evaluation window, recorded when it closes. */
   private readonly rateSeries: TimeSeries;
+  /** Requests admitted and refused, by window: the admitted rate over time. */
+  private readonly admissions: AdmissionSeries;
   private counts = {
     requests: 0,
     admitted: 0,
@@ -276,11 +316,13 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.currentRate = valid.initialRate;
     this.lowestRate = valid.initialRate;
     this.highestRate = valid.initialRate;
-    this.tokenCount = this.capacity();
+    this.tokenCount = this.capacity(this.nowNs);
     this.lastNs = this.nowNs;
     this.windowStartNs = this.nowNs;
     this.windowEndNs = this.windowEnd(this.nowNs);
-    this.rateSeries = new TimeSeries({ window: valueAt(valid.window, this.now), origin: this.now });
+    const seriesWindow = valueAt(valid.window, this.now);
+    this.rateSeries = new TimeSeries({ window: seriesWindow, origin: this.now });
+    this.admissions = new AdmissionSeries(seriesWindow, this.now);
   }
 
   /** Requests per second admitted now. */
@@ -314,7 +356,10 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     };
   }
 
-  /** The rate per evaluation window (its time average over the window), up to now. */
+  /**
+   * The rate per evaluation window (its time average over the window), and the requests
+   * admitted and refused per second, window by window, up to now.
+   */
   override recordedSeries(): readonly RecordedSeries[] {
     this.advance();
     return [
@@ -323,6 +368,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
         unit: "per second",
         points: this.rateSeries.series("mean", { skipEmpty: true }),
       },
+      ...this.admissions.recorded(this.name, this.now),
     ];
   }
 
@@ -332,12 +378,14 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.advance();
     if (this.tokenCount < 1) {
       c.rejected++;
+      this.admissions.refused(this.now);
       this.windowRefusals++;
       this.fail(request, "rate limited");
       return;
     }
     this.tokenCount -= 1;
     c.admitted++;
+    this.admissions.admitted(this.now);
     this.ledger.open();
     const epoch = this.epoch;
     const outcome = yield* this.forwarder.forward(this.target, request);
@@ -362,12 +410,13 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     if (timedOut) this.counts.decreasesOnTimeout++;
     else this.counts.decreasesOnFailure++;
     const factor = timedOut ? this.timeoutFactor : this.failureFactor;
-    this.setRate(Math.max(this.minRate, this.currentRate * factor), outcome.kind);
+    const floor = valueAt(this.minRate, this.now);
+    this.setRate(Math.max(floor, this.currentRate * factor), outcome.kind);
   }
 
-  /** Tokens the bucket holds at most, at the current rate. */
-  private capacity(): number {
-    return Math.max(1, this.currentRate * this.burstTime);
+  /** Tokens the bucket holds at most, at the current rate and `burstTime` at `ns`. */
+  private capacity(ns: number): number {
+    return Math.max(1, this.currentRate * valueAt(this.burstTime, ns / 1e9));
   }
 
   private windowEnd(startNs: number): number {
@@ -385,18 +434,26 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
         this.windowStartNs / 1e9,
         this.windowArea / (endNs - this.windowStartNs),
       );
+      const at = endNs / 1e9;
+      const ceiling = valueAt(this.maxRate, at);
       if (
         !this.windowDecreased &&
         this.windowFailures === 0 &&
         this.windowSuccesses > 0 &&
         this.windowRefusals > 0 &&
-        this.currentRate < this.maxRate
+        this.currentRate < ceiling
       ) {
         this.counts.increases++;
         this.setRate(
-          Math.min(this.maxRate, this.currentRate + this.increase),
+          Math.min(ceiling, this.currentRate + valueAt(this.increase, at)),
           "window of successes",
         );
+      } else if (this.currentRate > ceiling) {
+        // A lowered maxRate binds from the first window edge after it.
+        this.setRate(ceiling, "maxRate");
+      } else {
+        const floor = valueAt(this.minRate, at);
+        if (this.currentRate < floor) this.setRate(floor, "minRate");
       }
       this.openWindow(endNs);
     }
@@ -419,7 +476,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     if (elapsedNs <= 0) return;
     this.lastNs = ns;
     const rate = this.currentRate;
-    this.tokenCount = Math.min(this.capacity(), this.tokenCount + (rate * elapsedNs) / 1e9);
+    this.tokenCount = Math.min(this.capacity(ns), this.tokenCount + (rate * elapsedNs) / 1e9);
     this.windowArea += rate * elapsedNs;
     this.rateArea += rate * elapsedNs;
   }
@@ -429,7 +486,7 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     const from = this.currentRate;
     if (rate === from) return;
     this.currentRate = rate;
-    this.tokenCount = Math.min(this.tokenCount, this.capacity());
+    this.tokenCount = Math.min(this.tokenCount, this.capacity(this.lastNs));
     if (rate < this.lowestRate) this.lowestRate = rate;
     if (rate > this.highestRate) this.highestRate = rate;
     this.traceStateChange("rate", String(from), String(rate), reason);
@@ -440,8 +497,10 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     // again from initialRate, full, in a new window; requests from before the crash are gone.
     this.accrue(this.nowNs);
     this.epoch++;
-    this.setRate(this.initialRate, "recovered");
-    this.tokenCount = this.capacity();
+    const now = this.now;
+    const bounded = Math.min(valueAt(this.maxRate, now), this.initialRate);
+    this.setRate(Math.max(valueAt(this.minRate, now), bounded), "recovered");
+    this.tokenCount = this.capacity(this.nowNs);
     this.openWindow(this.nowNs);
   }
 
@@ -458,5 +517,6 @@ export class AdaptiveRateLimiter<Req = unknown, Res = unknown> extends Entity<Re
     this.lowestRate = this.currentRate;
     this.highestRate = this.currentRate;
     this.rateSeries.reset(this.now);
+    this.admissions.reset(this.now);
   }
 }

@@ -38,7 +38,7 @@
  * }));
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { Entity, type EntityMetrics, type RecordedSeries } from "../../core/entity.js";
 import type { FutureListener, SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
@@ -48,6 +48,7 @@ import { Forwarder, failureKind } from "../shared/forwarder.js";
 import { type LedgerCounts, RequestLedger } from "../shared/requestLedger.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireInteger, requireSeconds } from "../shared/validate.js";
+import { AdmissionSeries } from "./admissionSeries.js";
 
 /**
  * The payload of an `"increment"` request to a counter store: add `by` to the count kept at
@@ -88,7 +89,8 @@ export interface DistributedRateLimiterOptions<Req, Res> {
   limit: number;
   /**
    * Seconds per window (> 0), a fixed grid from time 0. A number: every instance must cut
-   * time the same way for their keys to meet. Default 1.
+   * time the same way for their keys to meet. Also the width of the windows of the admitted
+   * and refused series. Default 1.
    */
   window?: number;
   /** The counter's name in the store; instances with the same key share a limit. Default "rate-limit". */
@@ -153,6 +155,7 @@ interface ValidatedOptions<Req, Res> {
   readonly target: Entity<Req, Res>;
   readonly store: CounterStore;
   readonly limit: number;
+  readonly window: number;
   readonly windowNs: number;
   readonly key: string;
   readonly mode: DistributedLimitMode;
@@ -208,6 +211,7 @@ function validateOptions<Req, Res>(
     target,
     store,
     limit,
+    window,
     windowNs,
     key,
     mode,
@@ -298,6 +302,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       "replies",
       'immediate rejections ("rate limited", "rate limiter store unavailable")',
       '"increment" requests to the store',
+      "the admitted and refused rates over time",
       "requests, admitted, rejected, queued, lostWaiting, storeRequests, storeFailures, failedOpen, failedClosed, forwarded, succeeded, failed, timedOut, inFlight, lostToCrash",
     ],
     state:
@@ -331,6 +336,8 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
   private readonly ledger = new RequestLedger(this);
   private readonly forwarder: Forwarder<Req, Res>;
   private windowCount: WindowCount | null = null;
+  /** Requests admitted and refused, by window: the admitted rate over time. */
+  private readonly admissions: AdmissionSeries;
   private counts = {
     requests: 0,
     admitted: 0,
@@ -356,6 +363,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     this.storeTimeout = valid.storeTimeout;
     this.failOpen = valid.failOpen;
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
+    this.admissions = new AdmissionSeries(valid.window, this.now);
   }
 
   get stats(): DistributedRateLimiterStats {
@@ -364,6 +372,14 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
 
   override metrics(): EntityMetrics {
     return { ...this.stats };
+  }
+
+  /**
+   * Admitted and refused requests per second, window by window, to the end of the run: what
+   * this instance let through over time (the over-admission at each window's start).
+   */
+  override recordedSeries(): readonly RecordedSeries[] {
+    return this.admissions.recorded(this.name, this.now);
   }
 
   override *handle(request: Message<Req>) {
@@ -375,7 +391,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     } else if (mode === "asynchronous") {
       const window = this.currentWindow();
       if (window.reported + window.unanswered >= this.limit) {
-        c.rejected++;
+        this.refuse();
         this.fail(request, "rate limited");
         return;
       }
@@ -398,12 +414,13 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
         this._storeFailed();
         if (!this.failedOpen(request)) return;
       } else if (this._checkCount(answer) > this.limit) {
-        c.rejected++;
+        this.refuse();
         this.fail(request, "rate limited");
         return;
       }
     }
     c.admitted++;
+    this.admissions.admitted(this.now);
     this.ledger.open();
     const outcome = yield* this.forwarder.forward(this.target, request);
     this.ledger.record(outcome);
@@ -428,7 +445,7 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       }
       if (window.spent) {
         if (waiting) c.queued--;
-        c.rejected++;
+        this.refuse();
         this.fail(request, "rate limited");
         return false;
       }
@@ -461,9 +478,14 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
       return true;
     }
     c.failedClosed++;
-    c.rejected++;
+    this.refuse();
     this.fail(request, "rate limiter store unavailable");
     return false;
+  }
+
+  private refuse(): void {
+    this.counts.rejected++;
+    this.admissions.refused(this.now);
   }
 
   /** The window holding now, a new one (and a new key) when the grid has moved on. */
@@ -529,5 +551,6 @@ export class DistributedRateLimiter<Req = unknown, Res = unknown> extends Entity
     c.storeFailures = 0;
     c.failedOpen = 0;
     c.failedClosed = 0;
+    this.admissions.reset(this.now);
   }
 }

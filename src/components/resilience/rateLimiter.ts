@@ -28,7 +28,7 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, SimulationError, TimeoutError } from "../../errors/errors.js";
-import { TimeSeries } from "../../metrics/timeSeries.js";
+import type { TimeSeries } from "../../metrics/timeSeries.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 import { type DropSink, fifo, type QueueDiscipline } from "../resource/index.js";
 import { Forwarder } from "../shared/forwarder.js";
@@ -41,6 +41,7 @@ import {
   requireSeconds,
   requireSecondsParam,
 } from "../shared/validate.js";
+import { AdmissionSeries } from "./admissionSeries.js";
 import { TokenBucket } from "./bucketPolicies.js";
 import { policyInternals, type RatePolicy } from "./ratePolicy.js";
 import {
@@ -410,6 +411,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
   private wakeToken = -1;
   private wakeFor: Waiter | null = null;
   private counts = { requests: 0, admitted: 0, rejected: 0, lostWaiting: 0 };
+  private readonly admissions: AdmissionSeries;
   /** Requests admitted, by window of admission: its rate is the admitted rate over time. */
   readonly admittedSeries: TimeSeries;
   /** Requests refused, by window of refusal. */
@@ -434,8 +436,9 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.maxWait = valid.maxWait;
     this.admission = valid.admission(this.nowNs);
     this.forwarder = new Forwarder(this, { timeout: valid.timeout });
-    this.admittedSeries = new TimeSeries({ window: valid.window, origin: this.now });
-    this.rejectedSeries = new TimeSeries({ window: valid.window, origin: this.now });
+    this.admissions = new AdmissionSeries(valid.window, this.now);
+    this.admittedSeries = this.admissions.admittedSeries;
+    this.rejectedSeries = this.admissions.refusedSeries;
   }
 
   /** Tokens in the bucket now; with a window policy, what would still fit now. */
@@ -461,19 +464,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
    * limit lets through over time (a burst passed whole, a window edge admitting twice).
    */
   override recordedSeries(): readonly RecordedSeries[] {
-    const until = this.now;
-    return [
-      {
-        name: `${this.name} admitted`,
-        unit: "per second",
-        points: this.admittedSeries.series("rate", { until }),
-      },
-      {
-        name: `${this.name} refused`,
-        unit: "per second",
-        points: this.rejectedSeries.series("rate", { until }),
-      },
-    ];
+    return this.admissions.recorded(this.name, this.now);
   }
 
   override *handle(request: Message<Req>) {
@@ -522,13 +513,13 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
 
   private admit(): void {
     this.counts.admitted++;
-    this.admittedSeries.record(this.now, 0);
+    this.admissions.admitted(this.now);
     this.ledger.open();
   }
 
   private refuse(): void {
     this.counts.rejected++;
-    this.rejectedSeries.record(this.now, 0);
+    this.admissions.refused(this.now);
   }
 
   private costFor(payload: Req): number {
@@ -594,7 +585,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     this.serveLine();
     if (!waiter.waiting) return;
     waiter.waiting = false;
-    this.line.remove(waiter);
+    this.line.remove(waiter, this.nowNs);
     this.refuse();
     this.refusing++;
     waiter.future.reject(new TimeoutError(waiter.maxWait));
@@ -610,7 +601,7 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     c.rejected -= this.refusing;
     c.lostWaiting += this.line.length + this.refusing;
     this.refusing = 0;
-    this.line.clear();
+    this.line.clear(this.nowNs);
     this.wakeToken = -1;
     this.wakeFor = null;
   }
@@ -627,7 +618,6 @@ export class RateLimiter<Req = unknown, Res = unknown> extends Entity<Req, Res> 
     c.admitted = this.ledger.inFlight;
     c.rejected = this.refusing;
     c.lostWaiting = 0;
-    this.admittedSeries.reset(this.now);
-    this.rejectedSeries.reset(this.now);
+    this.admissions.reset(this.now);
   }
 }

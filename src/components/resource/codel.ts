@@ -100,19 +100,19 @@ class CodelDiscipline<T> implements QueueDiscipline<T> {
     return item;
   }
 
-  remove(item: T): boolean {
+  remove(item: T, nowNs: number): boolean {
     if (this.isHolding && this.held === item) {
       this.release();
       return true;
     }
-    return this.line.remove(item);
+    return this.line.remove(item, nowNs);
   }
 
-  clear(): T[] {
+  clear(nowNs: number): T[] {
     // A held item was the head: it arrived before everything still in the line.
     const left = this.isHolding ? [this.held as T] : [];
     this.release();
-    for (const item of this.line.clear()) left.push(item);
+    for (const item of this.line.clear(nowNs)) left.push(item);
     return left;
   }
 

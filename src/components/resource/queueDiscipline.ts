@@ -54,10 +54,14 @@ export interface QueueDiscipline<T> {
   peek(nowNs: number, drops: DropSink<T>): T | undefined;
   /** Removes and returns the next item to serve at `nowNs` (dropping first, as `peek`). */
   dequeue(nowNs: number, drops: DropSink<T>): T | undefined;
-  /** Removes `item` wherever it waits (its waiter gave up or was cancelled); false if absent. */
-  remove(item: T): boolean;
-  /** Empties the queue; returns what waited, in arrival order (what a crash loses). */
-  clear(): T[];
+  /**
+   * Removes `item` wherever it waits (its waiter gave up or was cancelled) at `nowNs`; false if
+   * absent. The time matters to a discipline that keeps time-based state (RED's idle time
+   * starts when the last item leaves, however it leaves).
+   */
+  remove(item: T, nowNs: number): boolean;
+  /** Empties the queue at `nowNs`; returns what waited, in arrival order (what a crash loses). */
+  clear(nowNs: number): T[];
   /**
    * Optional: the reason to refuse `item` at the door even when it could start at once (work
    * that is already too late to serve), or null to let it in. Checked on every arrival, before

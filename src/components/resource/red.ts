@@ -123,12 +123,18 @@ class RedDiscipline<T> implements QueueDiscipline<T> {
     return item;
   }
 
-  remove(item: T): boolean {
-    return this.line.remove(item);
+  // However the last item leaves (served, gave up, lost in a crash), the idle time starts then:
+  // the average decays only over the time the queue actually stood empty.
+  remove(item: T, nowNs: number): boolean {
+    if (!this.line.remove(item, nowNs)) return false;
+    if (this.line.length === 0) this.emptySinceNs = nowNs;
+    return true;
   }
 
-  clear(): T[] {
-    return this.line.clear();
+  clear(nowNs: number): T[] {
+    const gone = this.line.clear(nowNs);
+    if (gone.length > 0) this.emptySinceNs = nowNs;
+    return gone;
   }
 }
 

@@ -330,7 +330,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   /** Removes a waiting item (it gave up or was cancelled); false if it was not waiting. */
   remove(item: T): boolean {
     this.account();
-    if (!this.discipline.remove(item)) return false;
+    if (!this.discipline.remove(item, this.owner.nowNs)) return false;
     this.weights?.delete(item);
     // A heavy item that left the head may have been all that blocked the ones behind it.
     if (this.weights !== null && this.owner.isUp) this.startWaiting();
@@ -346,7 +346,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this._active = 0;
     this._inUse = 0;
     this.weights?.clear();
-    return this.discipline.clear();
+    return this.discipline.clear(this.owner.nowNs);
   }
 
   /** @internal DropSink: the discipline dropped a waiting item. */

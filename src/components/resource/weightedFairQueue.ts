@@ -32,6 +32,21 @@ export interface WeightedFairQueueOptions<T> {
   defaultWeight?: number;
 }
 
+/**
+ * The one key of a flow, whichever form `flowOf` gives it in: a string that a number prints as
+ * (`"1"`, `"-2.5"`) is that number, so 1 and "1" are one flow with one weight, as `weights`
+ * (an object, keyed by strings) already treats them. A number key is used as it is, with no
+ * string made per item.
+ */
+function flowKey(flow: string | number): string | number {
+  if (typeof flow === "number") return flow;
+  const first = flow.charCodeAt(0);
+  // Only a digit, "-", "I" (Infinity) or "N" (NaN) can start what a number prints as.
+  if (!((first >= 48 && first <= 57) || first === 45 || first === 73 || first === 78)) return flow;
+  const value = Number(flow);
+  return String(value) === flow ? value : flow;
+}
+
 /** A flow with items waiting: how many, and the finish time of its latest. */
 interface FlowState {
   waiting: number;
@@ -47,7 +62,8 @@ class WeightedFairQueueDiscipline<T> implements QueueDiscipline<T> {
 
   constructor(
     private readonly flowOf: (item: T) => string | number,
-    private readonly weights: ReadonlyMap<string, number>,
+    /** By flow key (`flowKey`), so a weight is found without making a string. */
+    private readonly weights: ReadonlyMap<string | number, number>,
     private readonly defaultWeight: number,
   ) {}
 
@@ -56,15 +72,16 @@ class WeightedFairQueueDiscipline<T> implements QueueDiscipline<T> {
   }
 
   enqueue(item: T, arrivalNs: number): string | null {
-    const flow = this.flowOf(item);
-    if (typeof flow !== "string" && typeof flow !== "number") {
+    const given = this.flowOf(item);
+    if (typeof given !== "string" && typeof given !== "number") {
       throw new SimulationError(
-        `weightedFairQueue: flowOf must return a string or a number; given ${String(flow)}`,
+        `weightedFairQueue: flowOf must return a string or a number; given ${String(given)}`,
         null,
         arrivalNs,
       );
     }
-    const weight = this.weights.get(String(flow)) ?? this.defaultWeight;
+    const flow = flowKey(given);
+    const weight = this.weights.get(flow) ?? this.defaultWeight;
     let state = this.flows.get(flow);
     if (state === undefined) {
       state = { waiting: 0, lastFinish: this.virtualTime };
@@ -104,7 +121,7 @@ class WeightedFairQueueDiscipline<T> implements QueueDiscipline<T> {
 
   /** Forgets a flow with nothing waiting (its last finish is behind the virtual time). */
   private left(item: T): void {
-    const flow = this.flowOf(item);
+    const flow = flowKey(this.flowOf(item));
     const state = this.flows.get(flow)!;
     if (--state.waiting === 0) this.flows.delete(flow);
     // Restart the clock when idle, so virtual times stay small however long the run.
@@ -133,7 +150,7 @@ export function weightedFairQueue<T>(options: WeightedFairQueueOptions<T>): Queu
       options.flowOf,
     );
   }
-  const weights = new Map<string, number>();
+  const weights = new Map<string | number, number>();
   if (options.weights !== undefined) {
     if (typeof options.weights !== "object" || options.weights === null) {
       throw new ConfigError(
@@ -152,7 +169,7 @@ export function weightedFairQueue<T>(options: WeightedFairQueueOptions<T>): Queu
           weight,
         );
       }
-      weights.set(flow, weight);
+      weights.set(flowKey(flow), weight);
     }
   }
   const defaultWeight = options.defaultWeight ?? 1;

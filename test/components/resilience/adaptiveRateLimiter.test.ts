@@ -82,6 +82,43 @@ describe("AdaptiveRateLimiter", () => {
     expect(capped.limiter.stats).toMatchObject({ rate: 17, increases: 2 });
   });
 
+  it("reads a maxRate profile at each window edge: stepped down mid-run, it caps the rate from the next edge on", () => {
+    // maxRate 100 until 2.5 s, then 12; the rate climbs 10, 15, 20 and would go on.
+    const { sim, caller, limiter } = setup({
+      initialRate: 10,
+      increase: 5,
+      maxRate: profile.step(100, [{ at: 2.5, value: 12 }]),
+    });
+    callEvery(caller, limiter, 0, 6, 0.01);
+    const rates: [number, number][] = [];
+    for (const at of [1.5, 2.6, 3, 4, 5, 5.9]) sim.at(at, () => rates.push([at, limiter.rate]));
+    sim.run();
+    expect(rates).toEqual([
+      [1.5, 15],
+      [2.6, 20],
+      [3, 12],
+      [4, 12],
+      [5, 12],
+      [5.9, 12],
+    ]);
+    expect(limiter.stats.increases).toBe(2);
+  });
+
+  it("reads increase and burstTime profiles when used", () => {
+    const { sim, caller, limiter } = setup({
+      initialRate: 10,
+      increase: profile.step(5, [{ at: 1.5, value: 1 }]),
+      burstTime: profile.step(0, [{ at: 3, value: 1 }]),
+    });
+    callEvery(caller, limiter, 0, 3, 0.01);
+    const rates: number[] = [];
+    for (const at of [1.5, 2.5]) sim.at(at, () => rates.push(limiter.rate));
+    // 17/s from the edge at 3 s, when the bucket starts saving a second of it: full by 4.5 s.
+    sim.at(4.5, () => expect(limiter.stats.tokens).toBeCloseTo(17, 9));
+    sim.run();
+    expect(rates).toEqual([15, 16]);
+  });
+
   it("cuts the rate at once at the first refusal of a window, and only once in it", () => {
     const { sim, caller, limiter } = setup({ initialRate: 40, failureFactor: 0.5 });
     // Every request is refused by the target, after 10 ms.
@@ -189,6 +226,29 @@ describe("AdaptiveRateLimiter", () => {
     sim.run();
   });
 
+  it("records the admitted and refused rates per evaluation window, restarted by a statistics reset", () => {
+    const { sim, caller, limiter } = setup({ initialRate: 10, increase: 10, window: 0.5 });
+    callEvery(caller, limiter, 0, 2, 0.01); // 100 per second
+    sim.at(1, () => sim.resetStats());
+    sim.run({ until: 2 });
+    const [, admitted, refused] = limiter.recordedSeries();
+    expect(admitted!.name).toBe("limiter admitted");
+    expect(refused!.name).toBe("limiter refused");
+    expect(admitted!.unit).toBe("per second");
+    // Windows of `window` seconds from the reset; every window saw its 100 per second.
+    expect(admitted!.points.map(([start]) => start)).toEqual([1, 1.5]);
+    for (let i = 0; i < admitted!.points.length; i++) {
+      expect(admitted!.points[i]![1] + refused!.points[i]![1]).toBeCloseTo(100, 9);
+    }
+    const sum = (points: readonly (readonly [number, number])[]) =>
+      points.reduce((total, [, rate]) => total + rate * 0.5, 0);
+    const stats = limiter.stats;
+    expect(sum(admitted!.points)).toBeCloseTo(stats.admitted - stats.inFlight, 9);
+    expect(sum(refused!.points)).toBeCloseTo(stats.rejected, 9);
+    // The rate rose each window, and the admitted rate with it.
+    expect(admitted!.points[1]![1]).toBeGreaterThan(admitted!.points[0]![1]);
+  });
+
   it("reads a window profile when each window starts", () => {
     // Windows of 1 s until 2 s, then 0.5 s.
     const { sim, caller, limiter } = setup({
@@ -241,6 +301,15 @@ describe("AdaptiveRateLimiter", () => {
       [{ window: 0 }, /"window"/],
       [{ window: profile.step(1, [{ at: 5, value: 0 }]) }, /"window"/],
       [{ burstTime: -0.1 }, /"burstTime"/],
+      [{ burstTime: profile.step(0.1, [{ at: 5, value: -1 }]) }, /"burstTime".*at all times/],
+      [{ minRate: profile.step(1, [{ at: 5, value: 0 }]) }, /"minRate".*> 0 at all times/],
+      [{ increase: profile.step(1, [{ at: 5, value: 0 }]) }, /"increase".*> 0 at all times/],
+      [{ maxRate: profile.step(20, [{ at: 5, value: -1 }]) }, /"maxRate".*at all times/],
+      [
+        { minRate: profile.step(1, [{ at: 5, value: 30 }]), maxRate: 20 },
+        /"maxRate" must be requests per second >= minRate \(30\) at all times; given 20/,
+      ],
+      [{ increase: "fast" as never }, /"increase".*a number or a Profile/],
       [{ timeout: 0 }, /"timeout"/],
     ];
     for (const [options, message] of cases) {
@@ -346,7 +415,9 @@ componentLaws<AdaptiveRateLimiter<Job, string>>({
     { initialRate: 5 },
     { initialRate: 2000 },
     { minRate: 0 },
+    { minRate: profile.step(10, [{ at: 1, value: 0 }]) },
     { maxRate: 5 },
+    { maxRate: profile.step(1000, [{ at: 1, value: 5 }]) },
     { increase: 0 },
     { increase: "fast" },
     { failureFactor: 0 },

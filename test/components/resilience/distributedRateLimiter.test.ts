@@ -77,6 +77,35 @@ describe("DistributedRateLimiter, synchronous", () => {
     expect(b.stats).toMatchObject({ requests: 3, admitted: 1, rejected: 2, queued: 0 });
   });
 
+  it("records its own admitted and refused rates per window, restarted by a statistics reset", () => {
+    const { sim, caller, limiters } = setup(1, { limit: 3, window: 0.5 });
+    const limiter = limiters[0]!;
+    for (let i = 0; i < 5; i++) caller.callAt(0.1, limiter, job(`a${i}`)); // 3 pass, 2 refused
+    caller.callAt(0.6, limiter, job("b"));
+    sim.run({ until: 1 });
+    const [admitted, refused] = limiter.recordedSeries();
+    expect(admitted).toEqual({
+      name: "limiter-0 admitted",
+      unit: "per second",
+      points: [
+        [0, 6],
+        [0.5, 2],
+      ],
+    });
+    expect(refused).toEqual({
+      name: "limiter-0 refused",
+      unit: "per second",
+      points: [
+        [0, 4],
+        [0.5, 0],
+      ],
+    });
+    sim.resetStats();
+    caller.callAt(1.2, limiter, job("c"));
+    sim.run({ until: 1.5 });
+    expect(limiter.recordedSeries()[0]!.points).toEqual([[1, 2]]);
+  });
+
   it("counts each key apart, with windows of `window` seconds", () => {
     const { sim, target, store, caller } = setup(0);
     const make = (name: string, key: string) =>

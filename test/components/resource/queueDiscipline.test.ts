@@ -31,9 +31,9 @@ describe("queue disciplines", () => {
           for (const op of ops) {
             if (op === 4 && model.length > 0) {
               const victim = model[Math.floor(model.length / 2)]!;
-              expect(line.remove(victim)).toBe(true);
+              expect(line.remove(victim, 0)).toBe(true);
               model.splice(model.indexOf(victim), 1);
-              expect(line.remove(victim)).toBe(false);
+              expect(line.remove(victim, 0)).toBe(false);
             } else if (op > 0 || model.length === 0) {
               // Bursts, so the head passes the compaction threshold in long runs.
               for (let i = 0; i < op * 3 + 1; i++) {
@@ -48,7 +48,7 @@ describe("queue disciplines", () => {
             }
             expect(line.length).toBe(model.length);
           }
-          expect(line.clear()).toEqual(model);
+          expect(line.clear(0)).toEqual(model);
           expect(line.length).toBe(0);
           expect(line.peek(0, noDrops)).toBeUndefined();
           expect(line.dequeue(0, noDrops)).toBeUndefined();
@@ -64,6 +64,6 @@ describe("queue disciplines", () => {
     expect(line.lastArrivalNs).toBe(2999);
     line.enqueue(5000, 5000, undefined);
     expect(line.length).toBe(2001);
-    expect(line.clear()).toEqual(Array.from({ length: 2001 }, (_, i) => 3000 + i));
+    expect(line.clear(0)).toEqual(Array.from({ length: 2001 }, (_, i) => 3000 + i));
   });
 });

@@ -67,9 +67,9 @@ describe("priority", () => {
           for (const op of ops) {
             if (op === 5 && model.length > 0) {
               const victim = model[Math.floor(model.length / 2)]!;
-              expect(line.remove(victim)).toBe(true);
+              expect(line.remove(victim, 0)).toBe(true);
               model.splice(model.indexOf(victim), 1);
-              expect(line.remove(victim)).toBe(false);
+              expect(line.remove(victim, 0)).toBe(false);
             } else if (op >= 3 || model.length === 0) {
               for (let i = 0; i < op; i++) {
                 expect(line.enqueue(next, next * 10, undefined)).toBeNull();
@@ -84,7 +84,7 @@ describe("priority", () => {
             }
             expect(line.length).toBe(model.length);
           }
-          expect(line.clear()).toEqual(model);
+          expect(line.clear(0)).toEqual(model);
           expect(line.length).toBe(0);
           expect(line.dequeue(0, noDrops)).toBeUndefined();
         },
@@ -129,7 +129,7 @@ describe("adaptiveLifo", () => {
           for (const op of ops) {
             if (op === 4 && model.length > 0) {
               const victim = model[Math.floor(model.length / 2)]!;
-              expect(line.remove(victim)).toBe(true);
+              expect(line.remove(victim, 0)).toBe(true);
               model.splice(model.indexOf(victim), 1);
             } else if (op > 1 || model.length === 0) {
               for (let i = 0; i < op * 2 + 1; i++) {
@@ -144,7 +144,7 @@ describe("adaptiveLifo", () => {
             }
             expect(line.length).toBe(model.length);
           }
-          expect(line.clear()).toEqual(model);
+          expect(line.clear(0)).toEqual(model);
           expect(line.dequeue(0, noDrops)).toBeUndefined();
         },
       ),
@@ -167,7 +167,7 @@ describe("adaptiveLifo", () => {
     for (let i = 0; i < 2000; i++) expect(line.dequeue(0, noDrops)).toBe(i);
     for (let i = 3000; i < 6000; i++) line.enqueue(i, i, undefined);
     expect(line.dequeue(0, noDrops)).toBe(5999);
-    expect(line.clear()).toEqual(Array.from({ length: 3999 }, (_, i) => 2000 + i));
+    expect(line.clear(0)).toEqual(Array.from({ length: 3999 }, (_, i) => 2000 + i));
   });
 
   it("refuses a threshold that is not an integer >= 1", () => {
@@ -213,10 +213,10 @@ describe("deadlineQueue", () => {
 
   it("removes and clears (arrival order) like any discipline", () => {
     const line = make();
-    expect(line.remove(3)).toBe(true);
-    expect(line.remove(3)).toBe(false);
+    expect(line.remove(3, 0)).toBe(true);
+    expect(line.remove(3, 0)).toBe(false);
     expect(line.dequeue(0, noDrops)).toBe(1);
-    expect(line.clear()).toEqual([0, 2, 4, 5]);
+    expect(line.clear(0)).toEqual([0, 2, 4, 5]);
     expect(line.length).toBe(0);
   });
 
@@ -459,10 +459,10 @@ describe("codel", () => {
     expect(line.lastArrivalNs).toBe(0);
     expect(line.length).toBe(9);
     expect(line.peek(6e6, drops)).toBe(1);
-    expect(line.remove(1)).toBe(true);
-    expect(line.remove(1)).toBe(false);
+    expect(line.remove(1, 0)).toBe(true);
+    expect(line.remove(1, 0)).toBe(false);
     expect(line.peek(7e6, drops)).toBe(2);
-    expect(line.clear()).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(line.clear(0)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(line.length).toBe(0);
     expect(drops.log).toEqual([]);
   });
@@ -758,12 +758,12 @@ describe("fairQueue", () => {
             if (op === 5 && all().length > 0) {
               const items = all();
               const victim = items[Math.floor(items.length / 2)]!;
-              expect(line.remove(victim)).toBe(true);
+              expect(line.remove(victim, 0)).toBe(true);
               const at = rotation.findIndex(([f]) => f === victim % 4);
               const items2 = rotation[at]![1];
               items2.splice(items2.indexOf(victim), 1);
               if (items2.length === 0) rotation.splice(at, 1);
-              expect(line.remove(victim)).toBe(false);
+              expect(line.remove(victim, 0)).toBe(false);
             } else if (op >= 2 || all().length === 0) {
               const item = next - (next % 4) + flow;
               next += 4;
@@ -782,7 +782,7 @@ describe("fairQueue", () => {
             }
             expect(line.length).toBe(all().length);
           }
-          expect(line.clear()).toEqual(all().sort((a, b) => a - b));
+          expect(line.clear(0)).toEqual(all().sort((a, b) => a - b));
           expect(line.length).toBe(0);
         },
       ),
@@ -803,7 +803,7 @@ describe("fairQueue", () => {
     expect(line.dequeue(0, noDrops)).toBe("b:1");
     // b left: room for c.
     expect(line.enqueue("c:1", 0, undefined)).toBeNull();
-    expect(line.clear()).toEqual(["a:2", "c:1"]);
+    expect(line.clear(0)).toEqual(["a:2", "c:1"]);
   });
 
   it("uses the resource's flow key when flowOf is not given", () => {

@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest";
 import type { DropSink } from "../../../src/components/resource/queueDiscipline.js";
 import { red } from "../../../src/components/resource/red.js";
+import { Resource, type ResourceRequest } from "../../../src/components/resource/resource.js";
 import { Server } from "../../../src/components/server/server.js";
 import { Entity } from "../../../src/core/entity.js";
 import { Simulation } from "../../../src/core/simulation.js";
@@ -118,6 +119,66 @@ describe("red", () => {
     // Empty since t=1 s; at t=1.03 s, three service times later: (1 - 0.5)^3.
     line.enqueue(9, 1.03e9, undefined);
     expect(line.averageLength).toBeCloseTo(before / 8, 12);
+  });
+
+  it("starts the idle time when the last item leaves, by removal or a clear as by service", () => {
+    for (const leave of ["remove", "clear"] as const) {
+      const line = red<number>({
+        minThreshold: 100,
+        maxThreshold: 200,
+        weight: 0.5,
+        typicalServiceTime: 0.01,
+        random: stream(),
+      });
+      for (let i = 0; i < 5; i++) line.enqueue(i, 0, undefined);
+      const before = line.averageLength;
+      for (let i = 0; i < 4; i++) line.dequeue(1e9, noDrops);
+      // The last one leaves at 1.02 s without service; the next arrival, at 1.03 s, finds the
+      // queue idle for one service time: (1 - 0.5)^1, not 103 service times since t=0.
+      if (leave === "remove") expect(line.remove(4, 1.02e9)).toBe(true);
+      else expect(line.clear(1.02e9)).toEqual([4]);
+      line.enqueue(9, 1.03e9, undefined);
+      expect(line.averageLength).toBeCloseTo(before / 2, 12);
+    }
+  });
+
+  it("in a Resource, decays the average only over the idle time after the last waiter timed out", () => {
+    const sim = new Simulation({ seed: 1 });
+    const owner = new Entity(sim, "owner");
+    const users = new Entity(sim, "users");
+    const policy = red<ResourceRequest>({
+      minThreshold: 100,
+      maxThreshold: 200,
+      weight: 0.5,
+      typicalServiceTime: 0.01,
+      random: sim.random("red"),
+    });
+    const cpu = new Resource(owner, { name: "cpu", capacity: 1, queuePolicy: policy });
+    const timedOut: number[] = [];
+    const user = (at: number, maxWait: number) =>
+      sim.at(at, () =>
+        users.start(function* () {
+          try {
+            const grant = yield* cpu.acquire({ maxWait });
+            yield 10;
+            cpu.release(grant);
+          } catch {
+            timedOut.push(sim.now);
+          }
+        }),
+      );
+    user(0, 100); // holds the capacity for 10 s
+    for (let i = 0; i < 4; i++) user(0, 1); // wait, seeing lengths 0, 1, 2, 3; give up at 1 s
+    user(1.03, 1);
+    let average = Number.NaN;
+    sim.at(1.04, () => {
+      average = policy.averageLength;
+    });
+    sim.run({ until: 2 });
+    expect(timedOut).toEqual([1, 1, 1, 1]);
+    // 0.5 x 1, then + 0.5 x (2 - 0.5), then + 0.5 x (3 - 1.25): 2.125, then idle from 1 s to
+    // 1.03 s, three service times: (1 - 0.5)^3.
+    expect(average).toBeCloseTo(2.125 / 8, 12);
   });
 
   it("draws from its stream: the same seed refuses the same arrivals", () => {

@@ -29,6 +29,24 @@ function drain(line: ReturnType<typeof weightedFairQueue<string>>): string[] {
 }
 
 describe("weightedFairQueue", () => {
+  it('keys a flow once: 1 and "1" are one flow, with one weight; "01" is another', () => {
+    // Each item's flow is after its colon; "n" marks a flow given as a number.
+    const keyOf = (item: string): string | number => {
+      const flow = item.split(":")[1]!;
+      return flow.startsWith("n") ? Number(flow.slice(1)) : flow;
+    };
+    const even = weightedFairQueue<string>({ flowOf: keyOf });
+    for (const item of ["a:n1", "b:1", "c:x", "d:01"]) even.enqueue(item, 0, undefined);
+    // One flow: a finishes at 1, b after it at 2; x and 01 are flows of their own, at 1.
+    expect(drain(even)).toEqual(["a:n1", "c:x", "d:01", "b:1"]);
+    const line = weightedFairQueue<string>({ flowOf: keyOf, weights: { 1: 2 } });
+    for (const item of ["a:n1", "b:1", "c:x", "e:n1"]) line.enqueue(item, 0, undefined);
+    // a, b, e finish at 0.5, 1, 1.5; c at 1 (after b, which came first).
+    expect(line.remove("b:1", 0)).toBe(true);
+    expect(drain(line)).toEqual(["a:n1", "c:x", "e:n1"]);
+    expect(line.length).toBe(0);
+  });
+
   it("serves backlogged flows in proportion to their weights, within the SCFQ bound", () => {
     fc.assert(
       fc.property(
@@ -89,12 +107,12 @@ describe("weightedFairQueue", () => {
   it("keeps arrival order among equal finish times, and removes and clears like any discipline", () => {
     const line = weightedFairQueue<string>({ flowOf });
     for (const item of ["x:0", "y:0", "z:0", "x:1"]) line.enqueue(item, 0, undefined);
-    expect(line.remove("y:0")).toBe(true);
-    expect(line.remove("y:0")).toBe(false);
+    expect(line.remove("y:0", 0)).toBe(true);
+    expect(line.remove("y:0", 0)).toBe(false);
     expect(line.dequeue(0, noDrops)).toBe("x:0");
     expect(line.length).toBe(2);
     line.enqueue("w:0", 7, undefined);
-    expect(line.clear()).toEqual(["z:0", "x:1", "w:0"]);
+    expect(line.clear(0)).toEqual(["z:0", "x:1", "w:0"]);
     expect(line.length).toBe(0);
     expect(line.dequeue(0, noDrops)).toBeUndefined();
   });
