@@ -51,7 +51,7 @@ import { Histogram } from "../../metrics/histogram.js";
 import { type Param, valueAt } from "../../random/profile.js";
 import type { DropSink, QueueDiscipline } from "../resource/queueDiscipline.js";
 import { bindDiscipline, checkSlotPoolOptions } from "../resource/slotPool.js";
-import { percentiles } from "../resource/statistics.js";
+import { countReason, flatReasons, percentiles, reasonCounts } from "../resource/statistics.js";
 import { checkWaitOptions, WaitLine, type WaitOptions } from "../resource/waiting.js";
 import { queueRanAway } from "../shared/runaway.js";
 import {
@@ -437,18 +437,6 @@ function newCounts() {
   };
 }
 
-/** Adds one to `reason` in `record`. */
-function countReason(record: Record<string, number>, reason: string): void {
-  record[reason] = (record[reason] ?? 0) + 1;
-}
-
-/** A record as flat metrics `prefix.reason`, reasons sorted. */
-function flatReasons(prefix: string, record: Readonly<Record<string, number>>) {
-  const flat: Record<string, number> = {};
-  for (const reason of Object.keys(record).sort()) flat[`${prefix}.${reason}`] = record[reason]!;
-  return flat;
-}
-
 /** Messages (In: a body to publish, or a delivery to settle) and the id answered to a publish. */
 export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   static readonly catalog: CatalogEntry = {
@@ -517,9 +505,9 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   private readonly waiting = new Set<QueuedMessage<T>>();
   private nextId = 0;
   private counts = newCounts();
-  private deadLetteredBy: Record<string, number> = {};
-  private droppedBy: Record<string, number> = {};
-  private rejectedBy: Record<string, number> = {};
+  private deadLetteredBy = reasonCounts();
+  private droppedBy = reasonCounts();
+  private rejectedBy = reasonCounts();
   private readonly runawayAt: number;
   private dispatching = false;
   private readonly depthLevel: LevelSeries;
@@ -1162,9 +1150,9 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     c.published = this.line.length + this.waiting.size + this.open.size;
     c.delivered = this.open.size;
     this.counts = c;
-    this.deadLetteredBy = {};
-    this.droppedBy = {};
-    this.rejectedBy = {};
+    this.deadLetteredBy = reasonCounts();
+    this.droppedBy = reasonCounts();
+    this.rejectedBy = reasonCounts();
     this.waitTime = new Histogram();
     const nowNs = this.nowNs;
     this.depthLevel.reset(nowNs);

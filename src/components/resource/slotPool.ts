@@ -48,6 +48,7 @@ import {
   lifo,
   type QueueDiscipline,
 } from "./queueDiscipline.js";
+import { countReason, reasonCounts } from "./statistics.js";
 
 /** What `admit` did with an item. Values >= `REJECTED_FULL` are refusals. */
 export const STARTED = 0;
@@ -364,10 +365,9 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
 
   private countDrop(reason: string): void {
     this.droppedTotal++;
-    // No prototype: a discipline's reason may be any string, "constructor" or "__proto__" too.
-    const counts = this.dropCounts ?? (Object.create(null) as Record<string, number>);
+    const counts = this.dropCounts ?? reasonCounts();
     this.dropCounts = counts;
-    counts[reason] = (counts[reason] ?? 0) + 1;
+    countReason(counts, reason);
   }
 
   private take(weight: number): void {

@@ -2,7 +2,7 @@
  * Shared by the components built on `SlotPool`, so every server reports its station the same
  * way: the time averages and mean times of a queueing station, and the flat percentile
  * metrics of a histogram, named `p50Wait`, `p90Wait`, `p99Wait`, `p999Wait` (0 while it is
- * empty).
+ * empty), and counts by reason (drops, refusals) flattened into metrics the same way.
  */
 import type { Histogram } from "../../metrics/histogram.js";
 import type { SlotPool } from "./slotPool.js";
@@ -36,7 +36,28 @@ export function percentiles(suffix: string, histogram: Histogram): Record<string
  * under FIFO or LIFO, which never drop. Each is also counted in the owner's `rejected`.
  */
 export function dropsByReason(drops: Readonly<Record<string, number>>): Record<string, number> {
+  return flatReasons("dropped", drops);
+}
+
+/** Counts by reason as flat metrics `prefix.reason`, reasons sorted (so the order is fixed). */
+export function flatReasons(
+  prefix: string,
+  counts: Readonly<Record<string, number>>,
+): Record<string, number> {
   const flat: Record<string, number> = {};
-  for (const reason of Object.keys(drops).sort()) flat[`dropped.${reason}`] = drops[reason]!;
+  for (const reason of Object.keys(counts).sort()) flat[`${prefix}.${reason}`] = counts[reason]!;
   return flat;
+}
+
+/**
+ * An empty record of counts by reason. It has no prototype: a queue policy's reason may be any
+ * string, "constructor" or "__proto__" too, and must count like any other.
+ */
+export function reasonCounts(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
+}
+
+/** Adds one to `reason` in `counts` (made by `reasonCounts`). */
+export function countReason(counts: Record<string, number>, reason: string): void {
+  counts[reason] = (counts[reason] ?? 0) + 1;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { QueueDiscipline } from "../../../src/components/resource/queueDiscipline.js";
 import {
   arrivals,
   ConfigError,
@@ -312,6 +313,28 @@ describe("MessageQueue", () => {
     dropping.sim.run();
     expect(got).toEqual([2, 3]);
     expect(dropping.queue.metrics()["dropped.overflow"]).toBe(1);
+  });
+
+  it("counts refusals under any reason its queue policy gives, names of Object.prototype included", () => {
+    // A policy of one's own that refuses every arrival at the door, with reasons that are also
+    // names every plain object inherits.
+    const reasons = ["constructor", "__proto__", "toString"];
+    let arrivals = 0;
+    const refusing: QueueDiscipline<never> = {
+      name: "refusing",
+      lastArrivalNs: 0,
+      length: 0,
+      enqueue: () => reasons[arrivals++ % 3]!,
+      peek: () => undefined,
+      dequeue: () => undefined,
+      remove: () => false,
+      clear: () => [],
+    };
+    const { queue } = setup({ queuePolicy: refusing as never });
+    for (let i = 0; i < 6; i++) expect(queue.tryPublish(i)).toBeNull();
+    expect(queue.stats.rejectedBy).toEqual({ constructor: 2, ["__proto__"]: 2, toString: 2 });
+    expect(queue.metrics()["rejected.constructor"]).toBe(2);
+    expect(queue.metrics()["rejected.__proto__"]).toBe(2);
   });
 
   it("a queue policy orders the messages (priority)", () => {
