@@ -19,7 +19,7 @@
  * });
  */
 import { ConfigError, SimulationError } from "../../errors/errors.js";
-import type { QueueDiscipline } from "./queueDiscipline.js";
+import { normalizeFlowKey, type QueueDiscipline } from "./queueDiscipline.js";
 
 export interface FairQueueOptions<T> {
   /**
@@ -84,11 +84,12 @@ class FairQueueDiscipline<T> implements QueueDiscipline<T> {
         arrivalNs,
       );
     }
-    let flow = this.flows.get(key);
+    const flowOfItem = normalizeFlowKey(key as string | number);
+    let flow = this.flows.get(flowOfItem);
     if (flow === undefined) {
       if (this.rotation.length >= this.maxFlows) return "too many flows";
-      flow = { key, items: [], arrivals: [], seqs: [], head: 0 };
-      this.flows.set(key, flow);
+      flow = { key: flowOfItem, items: [], arrivals: [], seqs: [], head: 0 };
+      this.flows.set(flowOfItem, flow);
       // Last in the round that starts at the current turn: after every flow already waiting.
       if (this.rotation.length === 0) {
         this.rotation.push(flow);

@@ -231,3 +231,18 @@ export function isQueueDiscipline(value: unknown): value is QueueDiscipline<unkn
     typeof d.clear === "function"
   );
 }
+
+/**
+ * The one key of a flow, whichever form `flowOf` gives it in: a string that a number prints as
+ * (`"1"`, `"-2.5"`) is that number, so 1 and "1" are one flow (and, under `weightedFairQueue`,
+ * one weight, as `weights`, an object keyed by strings, already treats them). A number key is used as it is, with no
+ * string made per item.
+ */
+export function normalizeFlowKey(flow: string | number): string | number {
+  if (typeof flow === "number") return flow;
+  const first = flow.charCodeAt(0);
+  // Only a digit, "-", "I" (Infinity) or "N" (NaN) can start what a number prints as.
+  if (!((first >= 48 && first <= 57) || first === 45 || first === 73 || first === 78)) return flow;
+  const value = Number(flow);
+  return String(value) === flow ? value : flow;
+}

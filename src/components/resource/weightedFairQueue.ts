@@ -21,7 +21,7 @@
  */
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { KeyedHeap } from "./keyedHeap.js";
-import type { QueueDiscipline } from "./queueDiscipline.js";
+import { normalizeFlowKey, type QueueDiscipline } from "./queueDiscipline.js";
 
 export interface WeightedFairQueueOptions<T> {
   /** The flow an item belongs to (a string or a number); called when it joins and when it leaves. */
@@ -30,21 +30,6 @@ export interface WeightedFairQueueOptions<T> {
   weights?: Readonly<Record<string, number>>;
   /** Weight of a flow not in `weights` (finite, > 0). Default 1. */
   defaultWeight?: number;
-}
-
-/**
- * The one key of a flow, whichever form `flowOf` gives it in: a string that a number prints as
- * (`"1"`, `"-2.5"`) is that number, so 1 and "1" are one flow with one weight, as `weights`
- * (an object, keyed by strings) already treats them. A number key is used as it is, with no
- * string made per item.
- */
-function flowKey(flow: string | number): string | number {
-  if (typeof flow === "number") return flow;
-  const first = flow.charCodeAt(0);
-  // Only a digit, "-", "I" (Infinity) or "N" (NaN) can start what a number prints as.
-  if (!((first >= 48 && first <= 57) || first === 45 || first === 73 || first === 78)) return flow;
-  const value = Number(flow);
-  return String(value) === flow ? value : flow;
 }
 
 /** A flow with items waiting: how many, and the finish time of its latest. */
@@ -80,7 +65,7 @@ class WeightedFairQueueDiscipline<T> implements QueueDiscipline<T> {
         arrivalNs,
       );
     }
-    const flow = flowKey(given);
+    const flow = normalizeFlowKey(given);
     const weight = this.weights.get(flow) ?? this.defaultWeight;
     let state = this.flows.get(flow);
     if (state === undefined) {
@@ -121,7 +106,7 @@ class WeightedFairQueueDiscipline<T> implements QueueDiscipline<T> {
 
   /** Forgets a flow with nothing waiting (its last finish is behind the virtual time). */
   private left(item: T): void {
-    const flow = flowKey(this.flowOf(item));
+    const flow = normalizeFlowKey(this.flowOf(item));
     const state = this.flows.get(flow)!;
     if (--state.waiting === 0) this.flows.delete(flow);
     // Restart the clock when idle, so virtual times stay small however long the run.
@@ -169,7 +154,7 @@ export function weightedFairQueue<T>(options: WeightedFairQueueOptions<T>): Queu
           weight,
         );
       }
-      weights.set(flowKey(flow), weight);
+      weights.set(normalizeFlowKey(flow), weight);
     }
   }
   const defaultWeight = options.defaultWeight ?? 1;

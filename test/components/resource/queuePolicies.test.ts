@@ -742,6 +742,17 @@ describe("fairQueue", () => {
     expect(order).toEqual(["a:1", "b:1", "c:1", "a:2", "d:1", "b:2", "c:2", "a:3", "a:4"]);
   });
 
+  it('takes 1 and "1" as one flow, as weightedFairQueue does', () => {
+    const line = fairQueue<[string | number, string]>({
+      flowOf: ([flow]) => flow,
+      perFlowCapacity: 2,
+    });
+    expect(line.enqueue([1, "a"], 0, undefined)).toBeNull();
+    expect(line.enqueue(["1", "b"], 0, undefined)).toBeNull();
+    expect(line.enqueue([1, "c"], 0, undefined)).toBe("flow full");
+    expect(line.enqueue(["01", "d"], 0, undefined)).toBeNull(); // "01" is not what 1 prints as
+  });
+
   it("matches a round-robin model through any enqueues, dequeues and removals", () => {
     fc.assert(
       fc.property(
