@@ -67,6 +67,7 @@ export type {
   ProcessEndedRecord,
   TimerFiredRecord,
   StateChangedRecord,
+  FaultRecord,
 } from "./core/trace.js";
 
 // Processes and futures.

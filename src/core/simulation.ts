@@ -248,6 +248,13 @@ export class Simulation {
     };
   }
 
+  private faultIds = 0;
+
+  /** A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation. */
+  nextFaultId(): number {
+    return ++this.faultIds;
+  }
+
   /** @internal Hands a record to every listener; call it only when `_tracing`. */
   _trace(record: TraceRecord): void {
     for (const listener of this.traceListeners) listener(record);

@@ -111,7 +111,27 @@ export interface StateChangedRecord {
   readonly reason: string;
 }
 
+/**
+ * A fault began, ended or was called off: written by the fault layer and by any component's
+ * fault methods (a node's crash or pause, a network's partition or loss), so checkers, reports
+ * and the summary read one stream. Activation and end pair up by `faultId`.
+ */
+export interface FaultRecord {
+  readonly type: "fault";
+  readonly timeNs: number;
+  /** Unique per simulation (`sim.nextFaultId()`), shared by a fault's records. */
+  readonly faultId: number;
+  /** What kind of fault: "crash", "pause", "partition", "loss", ... */
+  readonly fault: string;
+  readonly phase: "activated" | "healed" | "cancelled";
+  /** Names of the entities (nodes, links, networks) it applies to. */
+  readonly targets: readonly string[];
+  /** What it did, in words ("one-way a -> b"; on heal: "dropped 12 messages"); "" if nothing. */
+  readonly detail: string;
+}
+
 export type TraceRecord =
+  | FaultRecord
   | MessageSentRecord
   | MessageDeliveredRecord
   | MessageDroppedRecord
