@@ -26,7 +26,9 @@ export type DropReason =
   /** The network link it would cross was crashed when it was sent. */
   | "link-down"
   /** The network was crashed when it was sent. */
-  | "network-down";
+  | "network-down"
+  /** A loss fault on the network (`Network.addLoss`) dropped it, as it was sent. */
+  | "fault-loss";
 
 /** How a `call`/`request` ended. */
 export type CallOutcome = "ok" | "refused" | "timed-out" | "cancelled";

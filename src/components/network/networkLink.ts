@@ -71,6 +71,8 @@ export class NetworkLink extends Entity {
   private readonly bandwidthBps: Param | null;
   private readonly lossProbability: Param;
   private readonly draws = this.random("link");
+  /** What bandwidth cuts (`Network.cutBandwidth`) leave of the bandwidth: 1 with none. */
+  private bandwidthFactor = 1;
   private wireFreeNs = 0;
   /** Transmission time, in ns, up to `wireFreeNs`, counted from the statistics' epoch. */
   private busyNs = 0;
@@ -110,7 +112,8 @@ export class NetworkLink extends Entity {
     let departNs = nowNs;
     if (this.bandwidthBps !== null && sizeBytes > 0) {
       const start = Math.max(nowNs, this.wireFreeNs);
-      const transmitNs = Math.round(((sizeBytes * 8) / valueAt(this.bandwidthBps, now)) * 1e9);
+      const bandwidthBps = valueAt(this.bandwidthBps, now) * this.bandwidthFactor;
+      const transmitNs = Math.round(((sizeBytes * 8) / bandwidthBps) * 1e9);
       this.wireFreeNs = start + transmitNs;
       this.busyNs += transmitNs;
       departNs = this.wireFreeNs;
@@ -123,6 +126,16 @@ export class NetworkLink extends Entity {
       );
     }
     return departNs - nowNs + Math.round(latency * 1e9);
+  }
+
+  /** @internal Whether messages take transmission time here (a bandwidth is set). */
+  get _bandwidthLimited(): boolean {
+    return this.bandwidthBps !== null;
+  }
+
+  /** @internal Set by the network from the bandwidth cuts on this link (their product). */
+  _setBandwidthFactor(factor: number): void {
+    this.bandwidthFactor = factor;
   }
 
   override metrics(): EntityMetrics {
