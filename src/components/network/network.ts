@@ -838,7 +838,7 @@ export class Network extends Entity implements Transport, FaultOwner {
       pairs = new Set();
       addPairs(pairs, a, b);
       if (options.oneWay !== true) addPairs(pairs, b, a);
-      targets = [...a, ...b].map((node) => node.name);
+      targets = [...new Set([...a, ...b])].map((node) => node.name);
       where =
         options.oneWay === true
           ? `from ${names(a)} to ${names(b)}`
