@@ -156,8 +156,10 @@ export class Network extends Entity implements Transport, FaultOwner {
   private readonly links = new Map<number, NetworkLink>();
   private readonly defaultLink: NetworkLink | null;
 
-  /** Every active fault, in activation order; its length is the one check on the fast path. */
+  /** Every active fault, in activation order. */
   private readonly active: NetworkFault[] = [];
+  /** `active.length`, kept as a small integer field: the one check on the fast path. */
+  private faultCount = 0;
   // The active faults by kind, each in activation order: the order a message meets them.
   private readonly partitions: NetworkFault[] = [];
   private readonly clogs: NetworkFault[] = [];
@@ -565,7 +567,7 @@ export class Network extends Entity implements Transport, FaultOwner {
         return;
       }
       // The one check faults cost a network that has none active.
-      if (this.active.length !== 0) {
+      if (this.faultCount !== 0) {
         this.transmitWithFaults(message, message.sentAtNs + delayNs);
         return;
       }
@@ -677,6 +679,7 @@ export class Network extends Entity implements Transport, FaultOwner {
     if (!fault._active) return;
     fault._active = false;
     remove(this.active, fault);
+    this.faultCount--;
     remove(this.listOf(fault.kind), fault);
     if (fault._timer >= 0) {
       this.sim.cancel(fault._timer);
@@ -772,6 +775,7 @@ export class Network extends Entity implements Transport, FaultOwner {
   ): NetworkFault {
     const lasts = timing?.for === undefined ? null : requireSeconds(api, "for", timing.for);
     this.active.push(fault);
+    this.faultCount++;
     list.push(fault);
     this.faultsUsed = true;
     this.traceFault(fault, "activated", fault.detail);
