@@ -158,5 +158,6 @@ export {
   CancelledError,
   InterruptError,
   RemoteError,
+  ConnectionResetError,
   BrokenBarrierError,
 } from "./errors/errors.js";

@@ -540,7 +540,7 @@ export class CachedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   }
 
   private *serve(work: Work<V>): Generator<Yieldable, KVReply<V>, unknown> {
-    const lookup = this.lookupLatency.sample(this.lookupDraws, this.now);
+    const lookup = this.workTime(this.lookupLatency.sample(this.lookupDraws, this.now));
     if (lookup > 0) yield lookup;
     switch (work.code) {
       case GET:
