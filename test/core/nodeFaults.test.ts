@@ -19,7 +19,6 @@ import {
   ConnectionResetError,
   RemoteError,
   SimulationError,
-  TimeoutError,
 } from "../../src/errors/errors.js";
 
 /** Answers "echo <payload>" after `delay` seconds; logs what it handles and when. */
