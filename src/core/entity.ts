@@ -749,12 +749,12 @@ export class Entity<In = unknown, Out = unknown> {
     const kind = crashKindOf(options, api);
     const downtimeNs =
       options.downtime === undefined ? -1 : durationToNs(options.downtime, api, "downtime");
+    const reset = this.crashNow(kind);
     const fault = new ActiveFault(
       this as Entity<unknown, unknown>,
       kind === "host" ? "host-crash" : "process-crash",
       1,
     );
-    const reset = this.crashNow(kind);
     fault.activate(
       `${kind} crash${kind === "process" ? `, ${reset} open call${reset === 1 ? "" : "s"} reset` : ""}${downtimeNs >= 0 ? `, down for ${formatTimeNs(downtimeNs)}` : ""}`,
       downtimeNs,
