@@ -50,6 +50,11 @@ export {
   type SendOptions,
   type CallOptions,
   type TimerOptions,
+  type CrashKind,
+  type CrashOptions,
+  type RestartOptions,
+  type NodeFault,
+  type NodeFaultKind,
 } from "./core/entity.js";
 export { Message, NO_DEADLINE } from "./core/message.js";
 
@@ -158,5 +163,6 @@ export {
   CancelledError,
   InterruptError,
   RemoteError,
+  ConnectionResetError,
   BrokenBarrierError,
 } from "./errors/errors.js";

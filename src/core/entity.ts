@@ -21,13 +21,22 @@
  * Crash and recover: `crash()` cancels the entity's processes (their `finally` blocks run), its
  * timers and its outstanding calls, drops messages that arrive while it is down, and calls
  * `onCrash()` so a subclass can forget its volatile state; `recover()` calls `onRecover()`
- * to rebuild from what it kept as durable.
+ * to rebuild from what it kept as durable. A crash is a host crash (silence: callers learn by
+ * their timeouts) or, with `{ kind: "process" }`, a process crash on a live host (callers'
+ * open calls fail at once with `ConnectionResetError`).
+ *
+ * Node faults, for the fault layer and for models: `restart` (crash, then recover after a
+ * downtime), `pause` (a GC or VM stall: nothing of the entity runs, its events wait), `slowDown`
+ * (service times x k) and `reduceCapacity` (fewer slots in its stations). Each writes `fault`
+ * trace records and returns a `NodeFault` whose `heal()` ends it.
  */
 
 import {
   ConfigError,
+  ConnectionResetError,
   describeValue,
   FailureReply,
+  formatTimeNs,
   RemoteError,
   SimulationError,
   TimeoutError,
@@ -42,8 +51,54 @@ import type { Simulation } from "./simulation.js";
 import { durationToNs, timeToNs } from "./time.js";
 import type { CallOutcome, DropReason } from "./trace.js";
 
-/** Lifecycle of an entity. */
+/** Lifecycle of an entity. A paused entity is up (see `Entity.isPaused`). */
 export type EntityStatus = "up" | "crashed";
+
+/**
+ * How an entity crashes:
+ * - `"host"`: the machine dies or loses power. Nothing answers for it: callers with open calls
+ *   learn only by their own timeouts (a call without one waits forever). The default.
+ * - `"process"`: the process dies on a live host. The operating system resets its connections:
+ *   every open call to it fails at once with `ConnectionResetError`, and calls that reach it
+ *   while it is down fail the same way (connection refused) instead of waiting.
+ */
+export type CrashKind = "host" | "process";
+
+export interface CrashOptions {
+  /** Default "host" (silence). */
+  kind?: CrashKind;
+}
+
+export interface RestartOptions extends CrashOptions {
+  /**
+   * Seconds down before `recover()` (>= 0). Default: down until the fault's `heal()` (a crash
+   * the fault layer repairs later, or never).
+   */
+  downtime?: number;
+}
+
+/** What a node fault did to its entity; the `fault` field of its trace records. */
+export type NodeFaultKind = "host-crash" | "process-crash" | "pause" | "slow" | "capacity";
+
+/**
+ * A node fault in force (from `restart`, `pause`, `slowDown`, `reduceCapacity`): the handle a
+ * fault schedule keeps to end it. Its `fault` trace records (activated, then healed) share
+ * `faultId`.
+ */
+export interface NodeFault {
+  /** Shared by this fault's trace records (`sim.nextFaultId()`). */
+  readonly faultId: number;
+  readonly fault: NodeFaultKind;
+  /** The entity it applies to. */
+  readonly entity: Entity<unknown, unknown>;
+  /** True until it heals (by its duration, `heal()`, or, for a pause, a crash of its entity). */
+  readonly active: boolean;
+  /**
+   * Ends it now: recovers a crashed entity, resumes a paused one, restores its speed or its
+   * capacity. Returns false if it had already ended.
+   */
+  heal(): boolean;
+}
 
 export interface SendOptions {
   /** Delay before delivery, in seconds, on top of whatever the transport adds. Default 0. */
@@ -91,6 +146,13 @@ export interface EntityCounters {
   lateReplies: number;
   /** Times the entity crashed. */
   crashes: number;
+  /** Times the entity was paused (`pause`). */
+  pauses: number;
+  /**
+   * Open calls to this entity its process crashes failed at once (reset), and calls that
+   * reached it while down after one (refused): each a `ConnectionResetError` at a caller.
+   */
+  callsReset: number;
 }
 
 /**
@@ -128,6 +190,8 @@ class PendingCall implements CancelHook {
 
   constructor(
     readonly entity: Entity<unknown, unknown>,
+    /** The callee: a process crash resets the calls whose target it is. */
+    readonly target: Entity<unknown, unknown>,
     readonly messageId: number,
     readonly future: SimFuture<unknown>,
     /** The timeout in seconds (for its error), or -1 for none. */
@@ -155,6 +219,12 @@ export interface LifecycleHook {
   onRecover?(): void;
   /** Statistics restart now (`sim.resetStats()`): forget counts, keep state. */
   onResetStats?(): void;
+  /**
+   * The owner's capacity is reduced to `fraction` (in [0, 1]) of what it would be, or restored
+   * (1): a station scales its slots (`SlotPool`: rounded down) and, when they grow, starts what
+   * waits. A part that implements it makes its owner's `reduceCapacity` possible.
+   */
+  onCapacityFraction?(fraction: number): void;
 }
 
 export class Entity<In = unknown, Out = unknown> {
@@ -167,9 +237,23 @@ export class Entity<In = unknown, Out = unknown> {
     droppedWhileDown: 0,
     lateReplies: 0,
     crashes: 0,
+    pauses: 0,
+    callsReset: 0,
   };
 
   private _status: EntityStatus = "up";
+  private _crashKind: CrashKind | null = null;
+  /**
+   * @internal Pauses in force (overlapping pauses nest): while > 0 the loop holds every event of
+   * this entity (see `Simulation.holdIfPaused`).
+   */
+  _pauseDepth = 0;
+  /** Queue slots of the events held by the pause in force, in the order they were due. */
+  private _heldSlots: number[] = [];
+  private _heldMessages = 0;
+  /** The faults in force on this entity (pauses, slowdowns, capacity cuts), oldest first. */
+  private _nodeFaults: ActiveFault[] | null = null;
+  private _slowdown = 1;
   private streams: Map<string, RandomStream> | null = null;
   private pendingCalls: CallTable<PendingCall> | null = null;
   private firstProcess: Process<unknown> | null = null;
@@ -224,6 +308,8 @@ export class Entity<In = unknown, Out = unknown> {
     counters.droppedWhileDown = 0;
     counters.lateReplies = 0;
     counters.crashes = 0;
+    counters.pauses = 0;
+    counters.callsReset = 0;
     const hooks = this.hooks;
     if (hooks !== null) for (const hook of hooks) hook.onResetStats?.();
     this.onResetStats();
@@ -246,8 +332,38 @@ export class Entity<In = unknown, Out = unknown> {
     return this._status;
   }
 
+  /** True unless crashed: a paused entity is up (alive, its events waiting). */
   get isUp(): boolean {
     return this._status === "up";
+  }
+
+  /** How the entity last crashed while it is down; null while up. */
+  get crashKind(): CrashKind | null {
+    return this._crashKind;
+  }
+
+  /** True while a `pause` is in force: nothing of the entity runs, its events wait. */
+  get isPaused(): boolean {
+    return this._pauseDepth > 0;
+  }
+
+  /**
+   * The factor service times are multiplied by now: 1, or the product of the `slowDown`s in
+   * force. Components apply it through `workTime`.
+   */
+  get slowdown(): number {
+    return this._slowdown;
+  }
+
+  /**
+   * Seconds that `seconds` of this entity's own work (a service time, a query's execution, a
+   * store's read) take now: `seconds` times `slowdown`. Every component draws its service times
+   * through here, so a `slowDown` fault reaches them all with no code of their own; a model's
+   * own entity does the same (`yield this.workTime(this.service.exponential(0.1))`). With no
+   * slowdown it returns `seconds` exactly (x 1).
+   */
+  workTime(seconds: number): number {
+    return seconds * this._slowdown;
   }
 
   /**
@@ -369,6 +485,7 @@ export class Entity<In = unknown, Out = unknown> {
     const future = new SimFuture<R>(sim, this as Entity<unknown, unknown>, kind);
     const pending = new PendingCall(
       this as Entity<unknown, unknown>,
+      target as Entity<unknown, unknown>,
       message.id,
       future as SimFuture<unknown>,
       timeoutAtNs >= 0 ? timeoutSeconds! : -1,
@@ -542,10 +659,22 @@ export class Entity<In = unknown, Out = unknown> {
 
   /**
    * Crashes the entity: cancels its processes (their `finally` blocks run), timers and
-   * outstanding calls, then calls `onCrash()`. Messages that arrive while it is down are
-   * dropped and counted. A process cannot crash its own entity (it would still be running).
+   * outstanding calls, ends a pause in force (the events it held are lost: its messages are
+   * counted in `droppedWhileDown`), then calls the lifecycle hooks' and its own `onCrash()`.
+   * Messages that arrive while it is down are dropped and counted. A process cannot crash its
+   * own entity (it would still be running).
+   *
+   * `kind` (default "host"): a host crash is silent, so callers with open calls to it learn
+   * only by their timeouts; a process crash fails them at once with `ConnectionResetError`
+   * (after the hooks ran, in entity then call order), and refuses calls that reach it while
+   * down the same way. See `CrashKind`.
    */
-  crash(): void {
+  crash(options?: CrashOptions): void {
+    this.crashNow(crashKindOf(options, `${this.name}.crash`));
+  }
+
+  /** The crash; returns how many callers' calls it reset. */
+  private crashNow(kind: CrashKind): number {
     const sim = this.sim;
     if (this._status === "crashed") {
       throw new SimulationError(
@@ -565,9 +694,10 @@ export class Entity<In = unknown, Out = unknown> {
       );
     }
     this._status = "crashed";
+    this._crashKind = kind;
     this.counters.crashes++;
     // Before the cancellations, so the trace reads: the crash, then what it ended.
-    this.traceStateChange("status", "up", "crashed", "crash");
+    this.traceStateChange("status", "up", "crashed", kind === "host" ? "crash" : "process-crash");
     while (this.firstProcess !== null) this.firstProcess.cancel("entity crashed");
     const calls = this.pendingCalls;
     if (calls !== null) {
@@ -575,12 +705,18 @@ export class Entity<In = unknown, Out = unknown> {
       for (const pending of calls.values()) pending.future.cancel("entity crashed");
     }
     sim.queue.cancelOwnedBy(this as Entity<unknown, unknown>);
+    if (this._pauseDepth > 0) this.endPausesByCrash();
     const hooks = this.hooks;
     if (hooks !== null) for (const hook of hooks) hook.onCrash?.();
     this.onCrash();
+    return kind === "process" ? this.resetCallers() : 0;
   }
 
-  /** Brings a crashed entity back up and calls `onRecover()`. */
+  /**
+   * Brings a crashed entity back up, then calls the lifecycle hooks' `onRecover()` and its own,
+   * in that order: parts (a waiting line, a durable store) are whole again before the entity
+   * rebuilds from them and restarts its timers.
+   */
   recover(): void {
     if (this._status !== "crashed") {
       throw new SimulationError(
@@ -590,10 +726,227 @@ export class Entity<In = unknown, Out = unknown> {
       );
     }
     this._status = "up";
+    this._crashKind = null;
     this.traceStateChange("status", "crashed", "up", "recover");
     const hooks = this.hooks;
     if (hooks !== null) for (const hook of hooks) hook.onRecover?.();
     this.onRecover();
+  }
+
+  /**
+   * Crashes the entity now (as `crash`, of `kind`) and recovers it after `downtime` seconds,
+   * or when the returned fault's `heal()` is called (without a downtime, only then). Writes a
+   * `fault` record ("host-crash" or "process-crash") when it crashes and when it recovers, beside
+   * the crash's and the recovery's `state-changed` records. Recovery goes through `recover()`,
+   * so the entity rebuilds from its durable state in `onRecover()`. If something else recovers
+   * the entity first, the fault ends there (healing it then does nothing).
+   */
+  restart(options: RestartOptions = {}): NodeFault {
+    const api = `${this.name}.restart`;
+    if (options === null || typeof options !== "object") {
+      throw new ConfigError(api, "options", "an object { kind?, downtime? }", options);
+    }
+    const kind = crashKindOf(options, api);
+    const downtimeNs =
+      options.downtime === undefined ? -1 : durationToNs(options.downtime, api, "downtime");
+    const reset = this.crashNow(kind);
+    const fault = new ActiveFault(
+      this as Entity<unknown, unknown>,
+      kind === "host" ? "host-crash" : "process-crash",
+      1,
+    );
+    fault.activate(
+      `${kind} crash${kind === "process" ? `, ${reset} open call${reset === 1 ? "" : "s"} reset` : ""}${downtimeNs >= 0 ? `, down for ${formatTimeNs(downtimeNs)}` : ""}`,
+      downtimeNs,
+    );
+    return fault;
+  }
+
+  /**
+   * Pauses the entity for `duration` seconds (a GC pause, a VM stall, SIGSTOP), or until the
+   * returned fault's `heal()` (without a duration, only then). Nothing of it runs meanwhile:
+   * its timers, process wake-ups and call timeouts that fall due wait, and so do messages that
+   * arrive (as a kernel buffers them). When the pause ends they run at that instant, before
+   * anything else due then, in the order they fell due; the entity goes on with time having
+   * moved on. It stays up (`isUp`, `status` "up"; `isPaused` true), so other entities' calls
+   * to it are open, waiting, and may time out. Pauses may overlap: the entity runs again when
+   * the last ends. A crash ends a pause (what it held is lost). Counted in `counters.pauses`.
+   *
+   * Costs an entity that is never paused nothing: the loop looks for paused entities only while
+   * one is.
+   */
+  pause(duration?: number): NodeFault {
+    const api = `${this.name}.pause`;
+    const durationNs = duration === undefined ? -1 : durationToNs(duration, api, "duration");
+    if (this._status === "crashed") {
+      throw new SimulationError("pause() called on a crashed entity", this.name, this.sim.nowNs);
+    }
+    const fault = new ActiveFault(this as Entity<unknown, unknown>, "pause", 1);
+    if (this._pauseDepth++ === 0) {
+      this._heldMessages = 0;
+      this.sim._pausesChanged(1);
+    }
+    this.counters.pauses++;
+    this.addFault(fault);
+    fault.activate(
+      durationNs >= 0 ? `paused for ${formatTimeNs(durationNs)}` : "paused until healed",
+      durationNs,
+    );
+    return fault;
+  }
+
+  /**
+   * Slows the entity down: every service time it draws through `workTime` (every component's)
+   * is multiplied by `factor` (> 0; 3 makes work take three times as long, 0.5 twice as fast)
+   * for `duration` seconds, or until the returned fault's `heal()`. It applies to work drawn
+   * while it is in force: work already started ends when it was due. Slowdowns in force
+   * multiply. A crash does not end it (a slow machine stays slow).
+   */
+  slowDown(factor: number, duration?: number): NodeFault {
+    const api = `${this.name}.slowDown`;
+    if (typeof factor !== "number" || !(factor > 0) || factor === Number.POSITIVE_INFINITY) {
+      throw new ConfigError(api, "factor", "a finite number > 0", factor);
+    }
+    const durationNs = duration === undefined ? -1 : durationToNs(duration, api, "duration");
+    const fault = new ActiveFault(this as Entity<unknown, unknown>, "slow", factor);
+    this.addFault(fault);
+    this.applyFaultLevels();
+    fault.activate(
+      `service times x${factor}${durationNs >= 0 ? ` for ${formatTimeNs(durationNs)}` : ""}`,
+      durationNs,
+    );
+    return fault;
+  }
+
+  /**
+   * Reduces the capacity of the entity's stations (every `SlotPool` it is built on: a
+   * `Server`'s workers, a `ThreadPool`'s threads, a `Database`'s connections, ...) to
+   * `fraction` (in [0, 1]) of what it is, rounded down, for `duration` seconds or until the
+   * returned fault's `heal()`: a lost core, a noisy neighbour, a pool shrunk by a bad config.
+   * Work in service finishes (nothing is pre-empted); no new work starts until it fits; when the
+   * capacity comes back, waiting work starts at once. Reductions in force multiply. An entity
+   * without a station cannot have its capacity reduced (a `SimulationError`).
+   */
+  reduceCapacity(fraction: number, duration?: number): NodeFault {
+    const api = `${this.name}.reduceCapacity`;
+    if (typeof fraction !== "number" || !(fraction >= 0 && fraction <= 1)) {
+      throw new ConfigError(api, "fraction", "a number in [0, 1]", fraction);
+    }
+    const durationNs = duration === undefined ? -1 : durationToNs(duration, api, "duration");
+    if (!(this.hooks?.some((hook) => hook.onCapacityFraction !== undefined) ?? false)) {
+      throw new SimulationError(
+        "reduceCapacity(): this entity has no capacity to reduce (no station: a Server, ThreadPool, Resource, ... built on a SlotPool)",
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    const fault = new ActiveFault(this as Entity<unknown, unknown>, "capacity", fraction);
+    this.addFault(fault);
+    this.applyFaultLevels();
+    fault.activate(
+      `capacity x${fraction}${durationNs >= 0 ? ` for ${formatTimeNs(durationNs)}` : ""}`,
+      durationNs,
+    );
+    return fault;
+  }
+
+  private addFault(fault: ActiveFault): void {
+    if (this._nodeFaults === null) this._nodeFaults = [];
+    this._nodeFaults.push(fault);
+  }
+
+  /** Recomputes the slowdown and the capacity fraction from the faults in force. */
+  private applyFaultLevels(): void {
+    let slowdown = 1;
+    let capacity = 1;
+    for (const fault of this._nodeFaults ?? []) {
+      if (fault.fault === "slow") slowdown *= fault.level;
+      else if (fault.fault === "capacity") capacity *= fault.level;
+    }
+    this._slowdown = slowdown;
+    for (const hook of this.hooks ?? []) hook.onCapacityFraction?.(capacity);
+  }
+
+  /** @internal A fault in force on this entity ended (not a crash's: those end by `recover`). */
+  _faultEnded(fault: ActiveFault): string {
+    const faults = this._nodeFaults!;
+    faults.splice(faults.indexOf(fault), 1);
+    if (fault.fault === "pause") return this.unpause();
+    this.applyFaultLevels();
+    return fault.fault === "slow" ? "speed restored" : "capacity restored";
+  }
+
+  /** One pause ended: if it was the last, the held events run now, in the order they fell due. */
+  private unpause(): string {
+    if (--this._pauseDepth > 0) return "another pause is still in force";
+    const sim = this.sim;
+    sim._pausesChanged(-1);
+    const held = this._heldSlots;
+    this._heldSlots = [];
+    const queue = sim.queue;
+    const nowNs = sim.nowNs;
+    for (const slot of held) queue.reinsert(slot, nowNs, sim._nextHeldSeq());
+    return `resumed: ${held.length} held event${held.length === 1 ? "" : "s"} (${this._heldMessages} message${this._heldMessages === 1 ? "" : "s"}) run now`;
+  }
+
+  /** The entity crashed while paused: its pauses end and what they held is lost. */
+  private endPausesByCrash(): void {
+    const sim = this.sim;
+    this._pauseDepth = 0;
+    sim._pausesChanged(-1);
+    const held = this._heldSlots;
+    this._heldSlots = [];
+    const queue = sim.queue;
+    let dropped = 0;
+    for (const slot of held) {
+      // A held message was in the entity's buffers, which the crash loses; everything else it
+      // held is its own (timers, wake-ups), cancelled with the rest, or was already cancelled.
+      if (!queue.isCancelled(slot) && queue.slotType[slot] === EventType.Deliver) {
+        const message = queue.slotPayload[slot] as Message<unknown>;
+        this.counters.droppedWhileDown++;
+        dropped++;
+        if (sim._tracing) traceMessage(message, "target-down");
+      }
+      queue.discard(slot);
+    }
+    const faults = this._nodeFaults;
+    if (faults === null) return;
+    const pauses = faults.filter((fault) => fault.fault === "pause");
+    this._nodeFaults = faults.filter((fault) => fault.fault !== "pause");
+    for (const pause of pauses) {
+      pause._endedBy(`ended by a crash; ${dropped} held message${dropped === 1 ? "" : "s"} lost`);
+    }
+  }
+
+  /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */
+  _hold(slot: number, isMessage: boolean): void {
+    this._heldSlots.push(slot);
+    if (isMessage) this._heldMessages++;
+  }
+
+  /** A process crash: every other entity's open call to this one fails at once. */
+  private resetCallers(): number {
+    let reset = 0;
+    for (const caller of this.sim.entities) {
+      const calls = caller.pendingCalls;
+      if (calls === null || caller === (this as Entity<unknown, unknown>)) continue;
+      for (const pending of calls.values()) {
+        if (pending.target === (this as Entity<unknown, unknown>)) {
+          caller._resetCall(pending, this.name, false);
+          reset++;
+        }
+      }
+    }
+    this.counters.callsReset += reset;
+    return reset;
+  }
+
+  /** @internal Fails the open call `pending` with a connection reset (or refusal) by `by`. */
+  _resetCall(pending: PendingCall, by: string, refused: boolean): void {
+    this.pendingCalls!.delete(pending.messageId);
+    if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
+    if (this.sim._tracing) this.traceCall(pending.messageId, "reset");
+    pending.future.reject(new ConnectionResetError(by, refused));
   }
 
   /** Called by `crash()` after everything is cancelled: forget volatile state here. */
@@ -654,6 +1007,11 @@ export class Entity<In = unknown, Out = unknown> {
     if (this._status !== "up") {
       this.counters.droppedWhileDown++;
       if (tracing) traceMessage(message, "target-down");
+      // A dead process on a live host: its host refuses the connection, so the caller hears
+      // at once instead of waiting for its timeout.
+      if (this._crashKind === "process" && message.awaited && message.correlationId === 0) {
+        this.refuseCall(message);
+      }
       return;
     }
     const correlationId = message.correlationId;
@@ -708,6 +1066,15 @@ export class Entity<In = unknown, Out = unknown> {
     }
   }
 
+  /** A request reached this entity while its process was down: its caller's call fails. */
+  private refuseCall(request: Message<In>): void {
+    const caller = request.source;
+    const pending = caller?.pendingCalls?.get(request.id);
+    if (caller === null || pending === undefined) return;
+    this.counters.callsReset++;
+    caller._resetCall(pending, this.name, true);
+  }
+
   /** @internal A call timed out (from the timer event). */
   _callTimedOut(requestId: number, seconds: number): void {
     const pending = this.pendingCalls?.get(requestId);
@@ -757,4 +1124,95 @@ function traceMessage(message: Message<unknown>, reason: DropReason | null): voi
 
 function callTimedOut(pending: PendingCall): void {
   pending.entity._callTimedOut(pending.messageId, pending.seconds);
+}
+
+/** A node fault in force: the handle `restart`, `pause`, `slowDown` and `reduceCapacity` return. */
+class ActiveFault implements NodeFault {
+  readonly faultId: number;
+  active = true;
+  /** Queue token of the event that heals it after its duration, or -1. */
+  private endToken = -1;
+
+  constructor(
+    readonly entity: Entity<unknown, unknown>,
+    readonly fault: NodeFaultKind,
+    /** A slowdown's factor or a capacity cut's fraction (1 otherwise). */
+    readonly level: number,
+  ) {
+    this.faultId = entity.sim.nextFaultId();
+  }
+
+  /** Writes the activation and schedules the end after `durationNs` (-1: none). */
+  activate(detail: string, durationNs: number): void {
+    this.record("activated", detail);
+    if (durationNs >= 0) {
+      const sim = this.entity.sim;
+      // Owned by the simulation, not the entity: its crash or pause must not stop the healing.
+      this.endToken = sim.queue.push(
+        sim._checkedTime(sim.nowNs + durationNs, this.entity.name),
+        EventType.Callback,
+        healFault,
+        this,
+        null,
+        false,
+      );
+    }
+  }
+
+  heal(): boolean {
+    if (!this.active) return false;
+    this.active = false;
+    if (this.endToken >= 0) this.entity.sim.queue.cancel(this.endToken);
+    this.endToken = -1;
+    const entity = this.entity;
+    let detail: string;
+    if (this.fault === "host-crash" || this.fault === "process-crash") {
+      if (entity.status === "crashed") {
+        entity.recover();
+        detail = "recovered";
+      } else {
+        detail = "already recovered";
+      }
+    } else {
+      detail = entity._faultEnded(this);
+    }
+    this.record("healed", detail);
+    return true;
+  }
+
+  /** @internal Ended by something else (a crash ends a pause). */
+  _endedBy(detail: string): void {
+    this.active = false;
+    if (this.endToken >= 0) this.entity.sim.queue.cancel(this.endToken);
+    this.endToken = -1;
+    this.record("healed", detail);
+  }
+
+  private record(phase: "activated" | "healed", detail: string): void {
+    const sim = this.entity.sim;
+    if (sim._tracing) {
+      sim._trace({
+        type: "fault",
+        timeNs: sim.nowNs,
+        faultId: this.faultId,
+        fault: this.fault,
+        phase,
+        targets: [this.entity.name],
+        detail,
+      });
+    }
+  }
+}
+
+function healFault(fault: ActiveFault): void {
+  fault.heal();
+}
+
+/** The crash kind of `options` (default "host"), checked. */
+function crashKindOf(options: CrashOptions | undefined, api: string): CrashKind {
+  const kind = options?.kind ?? "host";
+  if (kind !== "host" && kind !== "process") {
+    throw new ConfigError(api, "kind", '"host" or "process"', kind);
+  }
+  return kind;
 }

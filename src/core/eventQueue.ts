@@ -260,6 +260,49 @@ export class EventQueue {
     return (flags & LIVE) !== 0 && (flags & CANCELLED) === 0 ? slot : -1;
   }
 
+  // --- Held events (a paused entity's): out of the heap, still pending -------------------
+
+  /** Slot of the earliest entry, cancelled or not; only valid when `size > 0`. */
+  peekSlot(): number {
+    return this.heapSlot[0]!;
+  }
+
+  /**
+   * Puts a slot taken out with `pop()` and kept (held) back into the heap at (`timeNs`,
+   * `seq`), with its token unchanged, so whoever holds the token can still cancel it. A slot
+   * cancelled while held is released instead. `seq` may be below every sequence number given
+   * out (negative): the event then runs before any other event at `timeNs`.
+   */
+  reinsert(slot: number, timeNs: number, seq: number): void {
+    if ((this.slotFlags[slot]! & CANCELLED) !== 0) {
+      this.release(slot);
+      return;
+    }
+    const heapTime = this.heapTime;
+    const heapSeq = this.heapSeq;
+    const heapSlot = this.heapSlot;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const parentTime = heapTime[parent]!;
+      if (parentTime < timeNs || (parentTime === timeNs && heapSeq[parent]! < seq)) break;
+      heapTime[i] = parentTime;
+      heapSeq[i] = heapSeq[parent]!;
+      heapSlot[i] = heapSlot[parent]!;
+      i = parent;
+    }
+    heapTime[i] = timeNs;
+    heapSeq[i] = seq;
+    heapSlot[i] = slot;
+  }
+
+  /** Cancels (if it is not already) and releases a held slot: it will never run. */
+  discard(slot: number): void {
+    const flags = this.slotFlags[slot]!;
+    if ((flags & CANCELLED) === 0) this.markCancelled(slot, flags);
+    this.release(slot);
+  }
+
   /**
    * Cancels every pending event owned by `owner` whose type is not `Deliver` (messages already
    * on the wire still arrive). O(pending); used when an entity crashes, which is rare.

@@ -249,6 +249,22 @@ export class Simulation {
   }
 
   private faultIds = 0;
+  /** Entities paused now: while > 0 the loop looks at each event's entity (`holdIfPaused`). */
+  private pausedEntities = 0;
+  /** Sequence numbers for held events put back: below every number the queue gives out. */
+  private heldSeq = -Number.MAX_SAFE_INTEGER;
+
+  /** @internal An entity's first pause began (+1) or its last ended (-1). */
+  _pausesChanged(delta: number): void {
+    this.pausedEntities += delta;
+    // The loop reads the count into a local when it attends, after the current event.
+    this.attention = true;
+  }
+
+  /** @internal The sequence number of the next held event put back into the queue. */
+  _nextHeldSeq(): number {
+    return this.heldSeq++;
+  }
 
   /** A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation. */
   nextFaultId(): number {
@@ -741,17 +757,21 @@ export class Simulation {
     let target: unknown = null;
     let payload: unknown = null;
     let owner: Entity<unknown, unknown> | null = null;
+    // Whether any entity is paused: read again whenever the loop attends (a pause flags it).
+    let holding = this.pausedEntities > 0;
     try {
       // Anything flagged before this call (a rejection during set-up) is looked at first.
       if (this.attention) {
         const reason = this.attend();
         if (reason !== null) return reason;
+        holding = this.pausedEntities > 0;
       }
       for (;;) {
         if (queue.size === 0 || (drainable && queue.liveNonDaemon === 0)) return "drained";
         const timeNs = queue.peekTime();
         if (timeNs > untilNs) return "until";
         if (processed >= maxEvents) return "event-limit";
+        if (holding && this.holdIfPaused()) continue;
         const slot = queue.pop();
         if (queue.isCancelled(slot)) {
           queue.release(slot);
@@ -837,6 +857,7 @@ export class Simulation {
           this.hashB = hashB;
           const reason = this.attend();
           if (reason !== null) return reason;
+          holding = this.pausedEntities > 0;
         }
         if (predicate?.()) return "predicate";
       }
@@ -852,6 +873,26 @@ export class Simulation {
       this._currentOriginNs = -1;
       this._currentDeadlineNs = Number.POSITIVE_INFINITY;
     }
+  }
+
+  /**
+   * If the earliest event belongs to a paused entity (a message to it, or its own timer or
+   * process wake-up), takes it out of the queue and hands its slot to the entity, which puts
+   * it back when the pause ends: not run, not counted, not hashed. Only called while some
+   * entity is paused.
+   */
+  private holdIfPaused(): boolean {
+    const queue = this.queue;
+    const slot = queue.peekSlot();
+    if (queue.isCancelled(slot)) return false;
+    const isMessage = queue.slotType[slot] === EventType.Deliver;
+    const entity = isMessage
+      ? (queue.slotPayload[slot] as Message<unknown>).target
+      : queue.slotOwner[slot]!;
+    if (entity === null || entity._pauseDepth === 0) return false;
+    queue.pop();
+    entity._hold(slot, isMessage);
+    return true;
   }
 
   /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */

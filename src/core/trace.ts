@@ -31,7 +31,13 @@ export type DropReason =
   | "fault-loss";
 
 /** How a `call`/`request` ended. */
-export type CallOutcome = "ok" | "refused" | "timed-out" | "cancelled";
+export type CallOutcome =
+  | "ok"
+  | "refused"
+  | "timed-out"
+  | "cancelled"
+  /** The callee's process crashed with the call open, or was down after one (`ConnectionResetError`). */
+  | "reset";
 
 interface MessageFields {
   readonly timeNs: number;

@@ -152,6 +152,25 @@ export class RemoteError extends DistsimError {
 }
 
 /**
+ * A modelled outcome: the callee's process crashed while a call to it was open (`reset`), or a
+ * call reached it while it was down after a process crash (`refused`), as an operating system
+ * resets a dead process's sockets. Thrown at the caller's `yield` at once, where a host crash
+ * leaves the caller to its timeout. A `RemoteError`, so what handles a refusal (a proxy
+ * relaying it, a client retrying it, a health check failing on it) handles a reset too.
+ */
+export class ConnectionResetError extends RemoteError {
+  override name = "ConnectionResetError";
+  constructor(
+    /** Name of the entity whose process crashed. */
+    entity: string,
+    /** True: the call reached the entity while it was down (connection refused). */
+    readonly refused: boolean,
+  ) {
+    super(`connection ${refused ? "refused" : "reset"} by ${entity}`, entity);
+  }
+}
+
+/**
  * A modelled outcome: the barrier a party waited at (or came to) is broken, because another
  * party gave up or was cancelled, or it was reset. Thrown at the party's `yield`.
  */

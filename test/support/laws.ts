@@ -15,9 +15,12 @@
  *   rejected + expired + lostToCrash + active + queued`, `expired` where reported), and the
  *   spec's own; numbers non-negative and
  *   finite (NaN only for a mean or percentile with no data yet);
- * - crash and recover: right after a crash it holds nothing (no live process, call, in-flight
- *   or queued work); after recovering and the load ending, the run drains with nothing left
- *   behind;
+ * - crash and recover, of both kinds (a host crash: silence; a process crash: its callers'
+ *   open calls reset at once): right after a crash it holds nothing (no live process, call,
+ *   in-flight or queued work); after recovering and the load ending, the run drains with
+ *   nothing left behind;
+ * - pause (from `crashAt` to `recoverAt`): identities hold throughout, nothing of it runs while
+ *   paused, and the run drains with nothing left behind;
  * - reset: `sim.resetStats()` mid-run moves the statistics' epoch and keeps every identity.
  *
  * Imports go through the package's main entry so a component moving folders does not touch it.
@@ -219,24 +222,53 @@ export function componentLaws<C extends AnyEntity>(spec: ComponentLawSpec<C>): v
       expect(observed(second)).toEqual(observed(first));
     });
 
-    it("keeps its identities and sane numbers at every instant, through a crash", () => {
+    for (const kind of ["host", "process"] as const) {
+      it(`keeps its identities and sane numbers at every instant, through a ${kind} crash`, () => {
+        const sim = new Simulation({ seed: 3 });
+        const subject = spec.scenario(sim);
+        sampleThroughout(sim, spec, subject);
+        sim.at(spec.crashAt, () => {
+          subject.crash({ kind });
+          // The crash cancelled everything the component was doing.
+          expect(subject.liveProcessCount, "live processes after a crash").toBe(0);
+          expect(subject.pendingCallCount, "outstanding calls after a crash").toBe(0);
+          const m = subject.metrics();
+          for (const key of ["inFlight", "active", "queued"]) {
+            if (typeof m[key] === "number") expect(m[key], `${key} after a crash`).toBe(0);
+          }
+          checkNow(spec, subject);
+        });
+        sim.at(spec.recoverAt, () => subject.recover());
+        const summary = drain(sim);
+        checkNow(spec, subject);
+        expect(summary.pendingEvents).toBe(0);
+        expect(subject.liveProcessCount, "live processes at the end").toBe(0);
+        expect(subject.pendingCallCount, "outstanding calls at the end").toBe(0);
+      });
+    }
+
+    it("keeps its identities and sane numbers at every instant, through a pause", () => {
       const sim = new Simulation({ seed: 3 });
       const subject = spec.scenario(sim);
       sampleThroughout(sim, spec, subject);
+      const events: number[] = [];
       sim.at(spec.crashAt, () => {
-        subject.crash();
-        // The crash cancelled everything the component was doing.
-        expect(subject.liveProcessCount, "live processes after a crash").toBe(0);
-        expect(subject.pendingCallCount, "outstanding calls after a crash").toBe(0);
-        const m = subject.metrics();
-        for (const key of ["inFlight", "active", "queued"]) {
-          if (typeof m[key] === "number") expect(m[key], `${key} after a crash`).toBe(0);
-        }
-        checkNow(spec, subject);
+        subject.pause(spec.recoverAt - spec.crashAt);
+        expect(subject.isPaused).toBe(true);
+        // Nothing of the subject may run while it is paused: no message reaches its handler
+        // and no timer of its fires (other entities may still call its methods).
+        sim.onTrace((record) => {
+          if (!subject.isPaused) return;
+          const ran =
+            (record.type === "message-delivered" && record.target === SUBJECT) ||
+            (record.type === "timer-fired" && record.entity === SUBJECT);
+          if (ran) events.push(sim.nowNs);
+        });
       });
-      sim.at(spec.recoverAt, () => subject.recover());
       const summary = drain(sim);
       checkNow(spec, subject);
+      expect(events, "events of the subject run while it was paused").toEqual([]);
+      expect(subject.isPaused).toBe(false);
       expect(summary.pendingEvents).toBe(0);
       expect(subject.liveProcessCount, "live processes at the end").toBe(0);
       expect(subject.pendingCallCount, "outstanding calls at the end").toBe(0);

@@ -456,8 +456,8 @@ export class Database extends Entity<Query, QueryResult> {
       for (const key of query.reads ?? NO_KEYS) yield* this.lock(tx, key, "shared");
       for (const key of query.writes ?? NO_KEYS) yield* this.lock(tx, key, "exclusive");
       const lockWait = (this.nowNs - since) / 1e9;
-      const latency = this.drawLatency(query);
-      if (latency > 0) yield* this.pause(tx, latency);
+      const latency = this.workTime(this.drawLatency(query));
+      if (latency > 0) yield* this.spend(tx, latency);
       this.counts.queries++;
       return { lockWait, latency };
     } finally {
@@ -470,8 +470,8 @@ export class Database extends Entity<Query, QueryResult> {
     this.checkStatement(tx, "commit");
     tx._busy = true;
     try {
-      const seconds = this.commitLatency.sample(this.draws, this.now);
-      if (seconds > 0) yield* this.pause(tx, seconds);
+      const seconds = this.workTime(this.commitLatency.sample(this.draws, this.now));
+      if (seconds > 0) yield* this.spend(tx, seconds);
     } finally {
       tx._busy = false;
     }
@@ -535,7 +535,7 @@ export class Database extends Entity<Query, QueryResult> {
   }
 
   /** Waits `seconds` of the transaction's work; the database's crash fails the wait. */
-  private *pause(tx: Transaction, seconds: number): Generator<SimFuture<void>, void, unknown> {
+  private *spend(tx: Transaction, seconds: number): Generator<SimFuture<void>, void, unknown> {
     const done = this.sleep(seconds);
     done._privateToWaiter = true;
     tx._pending = done;

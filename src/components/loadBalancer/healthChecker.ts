@@ -219,10 +219,18 @@ export class HealthChecker<Req = unknown> extends Entity {
       this.start(this.check(backend), { daemon: true, name: `check ${backend.name}` });
     }
     this.round++;
+    // A round that ran late (the checker was paused) skips the grid times already past.
+    if (this.startTime + this.round * this.interval < this.now) this.skipPastRounds();
     this.at(this.startTime + this.round * this.interval, this.checkAll, undefined, {
       daemon: true,
     });
   };
+
+  /** Moves `round` to the first round time not in the past, on the original grid. */
+  private skipPastRounds(): void {
+    this.round = Math.max(this.round, Math.ceil((this.now - this.startTime) / this.interval));
+    if (this.startTime + this.round * this.interval < this.now) this.round++;
+  }
 
   private *check(backend: Entity<Req, unknown>) {
     const c = this.counts;
@@ -302,7 +310,7 @@ export class HealthChecker<Req = unknown> extends Entity {
 
   protected override onRecover(): void {
     // Resume on the original grid, at the first round time not in the past.
-    this.round = Math.max(this.round, Math.ceil((this.now - this.startTime) / this.interval));
+    this.skipPastRounds();
     this.at(this.startTime + this.round * this.interval, this.checkAll, undefined, {
       daemon: true,
     });

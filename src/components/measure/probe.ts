@@ -95,7 +95,9 @@ export class Probe extends Entity {
       this.truncated = true;
       return;
     }
-    this.at(this.startTime + this.k * this.interval, this.sample, undefined, { daemon: true });
+    // A sample taken late (the probe was paused) skips the grid times already past.
+    if (this.startTime + this.k * this.interval < this.now) this.resumeSampling();
+    else this.at(this.startTime + this.k * this.interval, this.sample, undefined, { daemon: true });
   };
 
   protected override onRecover(): void {

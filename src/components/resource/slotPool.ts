@@ -155,6 +155,15 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   /** Weights of waiting items, for a weighted model only. */
   private readonly weights: Map<T, number> | null;
   private _limit: number;
+  /**
+   * The owner's capacity fraction (`Entity.reduceCapacity`): the limit is the model's or the
+   * configured count times it, rounded down.
+   */
+  private capacityFraction = 1;
+  /** The capacity without a reduction: the configured count, or the model's limit. */
+  private fullLimit: number;
+  /** Set by the first reduction: utilization then divides by the integral of the limit. */
+  private limitVaried = false;
   private _active = 0;
   private _inUse = 0;
   /** Bumped by every crash: grants and items from before it are no longer held. */
@@ -193,6 +202,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.model = null;
       this._limit = capacity;
     }
+    this.fullLimit = this._limit;
     this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
     this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
     this.screensArrivals = this.discipline.refuseAtDoor !== undefined;
@@ -226,8 +236,27 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   /** @internal A dynamic model's limit changed: integrate at the old limit, then apply it. */
   _capacityChanged(): void {
     this.account();
-    this._limit = this.model!.limit;
+    this.fullLimit = this.model!.limit;
+    this._limit = this.reducedLimit();
     if (this.owner.isUp) this.startWaiting();
+  }
+
+  /**
+   * @internal LifecycleHook: the owner's capacity is reduced to `fraction` of the full limit
+   * (rounded down), or restored (1). Nothing in service is pre-empted; a limit that grows
+   * starts waiting items at once.
+   */
+  onCapacityFraction(fraction: number): void {
+    this.account();
+    this.capacityFraction = fraction;
+    this.limitVaried = true;
+    this._limit = this.reducedLimit();
+    if (this.owner.isUp) this.startWaiting();
+  }
+
+  private reducedLimit(): number {
+    const fraction = this.capacityFraction;
+    return fraction === 1 ? this.fullLimit : Math.floor(this.fullLimit * fraction);
   }
 
   // --- State ------------------------------------------------------------------------------
@@ -286,7 +315,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.startItem(item, weight, this.owner.nowNs);
       return STARTED;
     }
-    if (weight > this._limit && this.weights !== null) return REJECTED_TOO_HEAVY;
+    // Against the full capacity: a reduction delays a heavy item, it does not refuse it.
+    if (weight > this.fullLimit && this.weights !== null) return REJECTED_TOO_HEAVY;
     if (discipline.length >= this.queueCheckAt) {
       if (this.queueCapacity !== Number.POSITIVE_INFINITY) return REJECTED_FULL;
       queueRanAway(this.owner, this.component, discipline.length, this.queueBoundHint);
@@ -440,9 +470,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.account();
     const elapsed = this.elapsedNs;
     if (elapsed <= 0) return 0;
-    return this.model === null
-      ? this.inUseArea / elapsed / this._limit
-      : this.inUseArea / this.limitArea;
+    if (this.model === null && !this.limitVaried) return this.inUseArea / elapsed / this._limit;
+    return this.limitArea > 0 ? this.inUseArea / this.limitArea : 0;
   }
 
   /** Time-average capacity in use (units). */

@@ -262,7 +262,7 @@ export class AsyncServer<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private *runOnLoop(): Generator<Yieldable, void, unknown> {
     // Acquired at once when the loop is idle (no yield); else its turn comes from release.
     const turn = yield* this.loop.acquire();
-    yield this.cpuTime.sample(this.cpuDraws, this.now);
+    yield this.workTime(this.cpuTime.sample(this.cpuDraws, this.now));
     // Not in a finally: a crash cancels this process mid-phase, and the crash (through the
     // loop's lifecycle hook) has already taken the loop back.
     this.loop.release(turn);

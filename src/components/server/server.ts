@@ -296,7 +296,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     service.request = request;
     service.weight = weight;
     service.arrivalNs = arrivalNs;
-    this.after(this.serviceTime.sample(this.draws, this.now), this.finish, service);
+    this.after(this.workTime(this.serviceTime.sample(this.draws, this.now)), this.finish, service);
   };
 
   private readonly finish = (service: InService<Req>): void => {

@@ -315,7 +315,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
 
   /** The pool gave the task a worker: run it. */
   private readonly begin = (entry: PoolTask<Task, Result>): void => {
-    const seconds = this.runTime(entry.task);
+    const seconds = this.workTime(this.runTime(entry.task));
     this.running.add(entry);
     this.after(seconds, this.finish, entry);
   };

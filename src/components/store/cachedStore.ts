@@ -540,7 +540,7 @@ export class CachedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   }
 
   private *serve(work: Work<V>): Generator<Yieldable, KVReply<V>, unknown> {
-    const lookup = this.lookupLatency.sample(this.lookupDraws, this.now);
+    const lookup = this.workTime(this.lookupLatency.sample(this.lookupDraws, this.now));
     if (lookup > 0) yield lookup;
     switch (work.code) {
       case GET:
@@ -757,7 +757,12 @@ export class CachedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
 
   private scheduleFlush(): void {
     // On a grid from the origin (start + k x interval), so no drift builds up.
-    const at = this.gridOrigin + ++this.flushes * this.flushInterval;
+    let at = this.gridOrigin + ++this.flushes * this.flushInterval;
+    // A flush that ran late (the store was paused) skips the grid times already past.
+    if (at < this.now) {
+      this.flushes = Math.ceil((this.now - this.gridOrigin) / this.flushInterval);
+      at = this.gridOrigin + this.flushes * this.flushInterval;
+    }
     this.at(at, this.flush, undefined, { daemon: true });
   }
 
@@ -767,7 +772,11 @@ export class CachedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   };
 
   private scheduleSweep(): void {
-    const at = this.gridOrigin + ++this.sweeps * this.sweepInterval!;
+    let at = this.gridOrigin + ++this.sweeps * this.sweepInterval!;
+    if (at < this.now) {
+      this.sweeps = Math.ceil((this.now - this.gridOrigin) / this.sweepInterval!);
+      at = this.gridOrigin + this.sweeps * this.sweepInterval!;
+    }
     this.at(at, this.sweep, undefined, { daemon: true });
   }
 

@@ -480,7 +480,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
         ? this.readLatency.sample(this.readDraws, this.now)
         : this.writeLatency.sample(this.writeDraws, this.now);
     op.arrivalNs = arrivalNs;
-    this.after(seconds, this.finish, op);
+    this.after(this.workTime(seconds), this.finish, op);
   };
 
   /** The latency ended: the operation takes effect now and is answered. */
