@@ -26,7 +26,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 const root = join(import.meta.dirname, "..");
 const src = join(root, "src");
 const MAIN_ENTRY = join(src, "index.ts");
-const BROWSER_FOLDERS = ["core", "errors", "random", "components", "load", "metrics", "clocks", "faults"];
+const BROWSER_FOLDERS = [
+  "core",
+  "errors",
+  "random",
+  "components",
+  "load",
+  "metrics",
+  "clocks",
+  "faults",
+];
 /** Entry points of their own, free to use Node; the main entry must never import them. */
 const NODE_ONLY_FOLDERS = ["report", "cli", "node"];
 /** Packages the main entry may import (each checked to be browser-safe first). None so far. */
