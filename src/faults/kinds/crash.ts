@@ -68,6 +68,13 @@ export class CrashedNode {
     return true;
   }
 
+  /** Messages dropped since this fault crashed it, while it is still down (0 once recovered). */
+  get droppedSoFar(): number {
+    if (!this.down) return 0;
+    const dropped = this.entity.counters.droppedWhileDown;
+    return dropped >= this.droppedBefore ? dropped - this.droppedBefore : dropped;
+  }
+
   /** Recovers it if this fault crashed it and it is still down. */
   recover(): void {
     if (!this.down) return;
@@ -82,6 +89,16 @@ export class CrashedNode {
     );
     if (!entity.isUp) entity.recover();
   }
+}
+
+/** A crash fault's effects: what its nodes did, with the drops of those still down so far. */
+export function crashEffects(
+  effects: Readonly<Record<string, number>>,
+  nodes: readonly CrashedNode[],
+): Readonly<Record<string, number>> {
+  const live = nodes.reduce((sum, node) => sum + node.droppedSoFar, 0);
+  if (live === 0) return effects;
+  return { ...effects, messagesDropped: (effects.messagesDropped ?? 0) + live };
 }
 
 export const crash: FaultKind = {
@@ -101,7 +118,7 @@ export const crash: FaultKind = {
       heal: () => {
         for (const node of nodes) node.recover();
       },
-      effects: () => effects,
+      effects: () => crashEffects(effects, nodes),
     };
   },
 };

@@ -10,7 +10,7 @@ import {
   type FaultKind,
   numberParam,
 } from "../kind.js";
-import { CrashedNode } from "./crash.js";
+import { CrashedNode, crashEffects } from "./crash.js";
 
 export const crashLoop: FaultKind = {
   name: "crash-loop",
@@ -41,7 +41,7 @@ export const crashLoop: FaultKind = {
       heal: () => {
         for (const node of nodes) node.recover();
       },
-      effects: () => effects,
+      effects: () => crashEffects(effects, nodes),
     };
   },
 };

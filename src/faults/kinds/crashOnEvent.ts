@@ -15,7 +15,7 @@ import {
   numberParam,
 } from "../kind.js";
 import { faultFieldError } from "../spec.js";
-import { CrashedNode } from "./crash.js";
+import { CrashedNode, crashEffects } from "./crash.js";
 
 export const crashOnEvent: FaultKind = {
   name: "crash-on-event",
@@ -72,7 +72,7 @@ export const crashOnEvent: FaultKind = {
         stop = null;
         node.recover();
       },
-      effects: () => effects,
+      effects: () => crashEffects(effects, [node]),
     };
   },
 };
