@@ -108,7 +108,14 @@ export class FaultPoint {
   }
 }
 
-const declared = new WeakMap<Entity<never, unknown>, Map<string, FaultPoint>>();
+/**
+ * Where an entity keeps its points: a registered symbol, not a module-level map, so a fault
+ * schedule from another copy of distsim's modules (the CLI's, applying `--faults` to a model
+ * that tsx loaded with its own copy) finds them.
+ */
+const POINTS = Symbol.for("distsim.faultPoints");
+
+type WithPoints = { [POINTS]?: Map<string, FaultPoint> };
 
 /**
  * Declares the fault point `name` of `owner` (once per name), off. A component keeps it in a
@@ -118,10 +125,11 @@ export function declareFaultPoint(owner: Entity<never, unknown>, name: string): 
   if (typeof name !== "string" || name.length === 0) {
     throw new ConfigError(`${owner.name}`, "fault point name", "a non-empty string", name);
   }
-  let points = declared.get(owner);
+  const holder = owner as unknown as WithPoints;
+  let points = holder[POINTS];
   if (points === undefined) {
     points = new Map();
-    declared.set(owner, points);
+    holder[POINTS] = points;
   }
   if (points.has(name)) {
     throw new SimulationError(
@@ -137,5 +145,5 @@ export function declareFaultPoint(owner: Entity<never, unknown>, name: string): 
 
 /** The fault points `entity` declared, by name, in declaration order. */
 export function faultPointsOf(entity: Entity<never, unknown>): ReadonlyMap<string, FaultPoint> {
-  return declared.get(entity) ?? new Map();
+  return (entity as unknown as WithPoints)[POINTS] ?? new Map();
 }

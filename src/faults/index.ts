@@ -5,6 +5,7 @@
  */
 
 export { declareFaultPoint, FaultPoint, faultPointsOf } from "../core/faultPoint.js";
+export { BUILTIN_FAULT_KINDS, CrashedNode } from "./builtinKinds.js";
 export {
   type ActiveFault,
   checkParamNames,
@@ -15,7 +16,6 @@ export {
   type FaultKind,
   numberParam,
 } from "./kind.js";
-export { BUILTIN_FAULT_KINDS, CrashedNode } from "./kinds/index.js";
 export {
   type RandomDuration,
   type RandomFaultClass,

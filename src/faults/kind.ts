@@ -1,6 +1,6 @@
 /**
  * The fault kind registry's interface: a kind checks its parameters against the model, and
- * activates into something that heals. A kind is one small file (src/faults/kinds/), listed in
+ * activates into something that heals. A kind is one small file in src/faults, listed in
  * `BUILTIN_FAULT_KINDS`; a model may bring its own through `FaultSchedule`'s `kinds` option.
  */
 import type { Entity } from "../core/entity.js";

@@ -7,8 +7,8 @@
  */
 import type { Simulation } from "../core/simulation.js";
 import { ConfigError } from "../errors/errors.js";
+import { BUILTIN_FAULT_KINDS } from "./builtinKinds.js";
 import type { ActiveFault, FaultContext, FaultKind } from "./kind.js";
-import { BUILTIN_FAULT_KINDS } from "./kinds/index.js";
 import {
   checkFaultSchedule,
   type FaultScheduleSpec,

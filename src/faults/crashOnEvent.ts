@@ -6,16 +6,16 @@
  * and in any case when the fault ends. It listens to the trace stream only while armed, so an
  * unused or finished fault costs nothing.
  */
-import type { TraceRecord } from "../../core/trace.js";
+import type { TraceRecord } from "../core/trace.js";
+import { CrashedNode, crashEffects } from "./crash.js";
 import {
   type ActiveFault,
   checkParamNames,
   checkTargetsExist,
   type FaultKind,
   numberParam,
-} from "../kind.js";
-import { faultFieldError } from "../spec.js";
-import { CrashedNode, crashEffects } from "./crash.js";
+} from "./kind.js";
+import { faultFieldError } from "./spec.js";
 
 export const crashOnEvent: FaultKind = {
   name: "crash-on-event",

@@ -3,9 +3,9 @@
  * downtime); with no `for` it stays down. A target already down when the fault fires (another
  * fault crashed it) is left alone, and only what this fault crashed is recovered.
  */
-import type { Entity } from "../../core/entity.js";
-import type { TraceRecord } from "../../core/trace.js";
-import { type ActiveFault, checkParamNames, checkTargetsExist, type FaultKind } from "../kind.js";
+import type { Entity } from "../core/entity.js";
+import type { TraceRecord } from "../core/trace.js";
+import { type ActiveFault, checkParamNames, checkTargetsExist, type FaultKind } from "./kind.js";
 
 type Effects = Record<string, number>;
 

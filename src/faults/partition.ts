@@ -7,19 +7,40 @@
  * partition faults are applied again after one heals: overlapping faults end independently.
  */
 
-import { Network } from "../../components/network/network.js";
-import type { Entity } from "../../core/entity.js";
-import type { Simulation } from "../../core/simulation.js";
+import type { Entity } from "../core/entity.js";
+import type { Simulation } from "../core/simulation.js";
 import {
   type ActiveFault,
   checkParamNames,
   entityListParam,
   entityNamed,
   type FaultKind,
-} from "../kind.js";
-import { type FaultSpec, faultFieldError } from "../spec.js";
+} from "./kind.js";
+import { type FaultSpec, faultFieldError } from "./spec.js";
 
 type Cut = readonly [from: Entity<unknown, unknown>[], to: Entity<unknown, unknown>[]];
+
+/**
+ * What the partition kinds use of a `Network`. Recognised by shape, not `instanceof`: the CLI
+ * applies `--faults` with its own copy of distsim's modules to a model loaded with another.
+ */
+interface Network extends Entity<unknown, unknown> {
+  partitionOneWay(
+    from: readonly Entity<never, unknown>[],
+    to: readonly Entity<never, unknown>[],
+  ): void;
+  heal(): void;
+  readonly messagesDroppedByPartition: number;
+}
+
+function isNetwork(entity: Entity<unknown, unknown>): entity is Network {
+  const candidate = entity as Partial<Network>;
+  return (
+    typeof candidate.partitionOneWay === "function" &&
+    typeof candidate.heal === "function" &&
+    typeof candidate.messagesDroppedByPartition === "number"
+  );
+}
 
 const activeCuts = new WeakMap<Network, Set<readonly Cut[]>>();
 
@@ -28,7 +49,7 @@ function networkOf(fault: FaultSpec, index: number, sim: Simulation): Network {
     throw faultFieldError(index, "targets", "exactly one name: the Network", fault.targets);
   }
   const network = entityNamed(sim, fault.targets[0], index, "targets");
-  if (!(network instanceof Network)) {
+  if (!isNetwork(network)) {
     throw faultFieldError(index, "targets", "the name of a Network", fault.targets[0]);
   }
   return network;

@@ -3,14 +3,15 @@
  * from `at`, each target crashes, stays down `params.downSeconds`, runs `params.upSeconds`,
  * crashes again, until the fault ends; it ends up.
  */
+
+import { CrashedNode, crashEffects } from "./crash.js";
 import {
   type ActiveFault,
   checkParamNames,
   checkTargetsExist,
   type FaultKind,
   numberParam,
-} from "../kind.js";
-import { CrashedNode, crashEffects } from "./crash.js";
+} from "./kind.js";
 
 export const crashLoop: FaultKind = {
   name: "crash-loop",

@@ -4,17 +4,17 @@
  * component asks for a delay), until the fault ends.
  */
 
-import { type FaultPoint, faultPointsOf } from "../../core/faultPoint.js";
-import type { Simulation } from "../../core/simulation.js";
+import { type FaultPoint, faultPointsOf } from "../core/faultPoint.js";
+import type { Simulation } from "../core/simulation.js";
 import {
   type ActiveFault,
   checkParamNames,
   entityNamed,
   type FaultKind,
   numberParam,
-} from "../kind.js";
-import type { FaultSpec } from "../spec.js";
-import { faultFieldError } from "../spec.js";
+} from "./kind.js";
+import type { FaultSpec } from "./spec.js";
+import { faultFieldError } from "./spec.js";
 
 function pointsOf(fault: FaultSpec, index: number, sim: Simulation): FaultPoint[] {
   const name = fault.params?.point;
