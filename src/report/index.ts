@@ -11,6 +11,7 @@ export {
 export { type ReportFromRunOptions, reportFromRun } from "./fromRun.js";
 export { type ChartLibrary, renderReportHtml } from "./html.js";
 export type {
+  ReportBand,
   ReportChart,
   ReportInput,
   ReportMarker,
