@@ -28,9 +28,9 @@ import { FaultSchedule } from "../faults/schedule.js";
 import { parseFaultSchedule } from "../faults/spec.js";
 import { type RunInfo, runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { installGeneratorLocator } from "../node/generatorLocator.js";
+import { faultBands } from "../report/faultBands.js";
 import { formatDuration as formatSpan } from "../report/format.js";
 import { reportFromRun } from "../report/fromRun.js";
-import type { ReportBand } from "../report/reportInput.js";
 import { watchCrashes } from "../report/watchCrashes.js";
 import { writeReport } from "../report/writeReport.js";
 import { ExitCode } from "./exitCodes.js";
@@ -253,7 +253,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
             events: report.summary.eventsProcessed,
           },
           ...(crashes === null ? {} : { markers: crashes.markers }),
-          ...(faults === null ? {} : { bands: faultBands(faults) }),
+          ...(faults === null ? {} : { bands: faultBands(faults.rows()) }),
         },
       ),
       options.report,
@@ -302,20 +302,6 @@ function applyFaultFile(sim: Simulation, file: string): FaultSchedule | string {
   } catch (error) {
     return `fault schedule ${file}: ${(error as Error).message}`;
   }
-}
-
-/** Each fault that ran, as a band on the report's charts: from activation to heal (or the end). */
-function faultBands(faults: FaultSchedule): ReportBand[] {
-  const bands: ReportBand[] = [];
-  for (const row of faults.rows()) {
-    if (row.activatedAt === null) continue;
-    bands.push({
-      from: row.activatedAt,
-      to: row.healedAt,
-      label: `#${row.index} ${row.kind} ${row.targets.join(",")}`,
-    });
-  }
-  return bands;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Reports: self-contained HTML pages with charts (Node-only entry point: "distsim/report"). */
 
+export { faultBands } from "./faultBands.js";
 export {
   formatClock,
   formatDuration,
