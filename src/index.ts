@@ -114,6 +114,10 @@ export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 // clocks that order events across nodes (`distsim/clocks` imports them alone).
 export * from "./clocks/index.js";
 
+// Faults: schedules of timed or seeded random faults (crashes, partitions, fault points inside
+// components), applied to a simulation with a summary of what each did (`distsim/faults`).
+export * from "./faults/index.js";
+
 // The component catalog (the Lego catalog seed's schema, for every concept and component).
 export {
   Catalog,

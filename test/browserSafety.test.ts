@@ -1,6 +1,6 @@
 /**
  * Goal: the package's main entry (src/index.ts) and the engine and component folders
- * (src/core, src/errors, src/random, src/components, src/load, src/metrics, src/clocks) can run in a
+ * (src/core, src/errors, src/random, src/components, src/load, src/metrics, src/clocks, src/faults) can run in a
  * browser: they import no Node built-in, directly or through anything they import, and touch
  * no Node-only global.
  * (src/report, src/cli and src/node are separate entry points and may use Node.)
@@ -26,7 +26,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 const root = join(import.meta.dirname, "..");
 const src = join(root, "src");
 const MAIN_ENTRY = join(src, "index.ts");
-const BROWSER_FOLDERS = ["core", "errors", "random", "components", "load", "metrics", "clocks"];
+const BROWSER_FOLDERS = [
+  "core",
+  "errors",
+  "random",
+  "components",
+  "load",
+  "metrics",
+  "clocks",
+  "faults",
+];
 /** Entry points of their own, free to use Node; the main entry must never import them. */
 const NODE_ONLY_FOLDERS = ["report", "cli", "node"];
 /** Packages the main entry may import (each checked to be browser-safe first). None so far. */

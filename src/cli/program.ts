@@ -18,7 +18,7 @@ const USAGE = `distsim - discrete-event simulation of distributed systems
 Usage:
   distsim run <model.ts|model.js> [--seed N] [--until SECONDS] [--warmup SECONDS]
               [--param KEY=VALUE]... [--json out.json] [--csv out.csv] [--report out.html] [--trace out.jsonl]
-              [--progress-every SECONDS] [--quiet] [--max-heap-mb MB]
+              [--faults schedule.json] [--progress-every SECONDS] [--quiet] [--max-heap-mb MB]
       Build the model (its default export, or "build": ({ seed, params }) => Simulation),
       run it, and print a summary. --until defaults to the model's exported "until", else
       the run ends when only daemon events remain. --seed defaults to 1. --warmup resets
@@ -31,7 +31,10 @@ Usage:
       with the entities as a table; --trace writes every trace record (messages sent,
       delivered, dropped; calls settled; processes started and ended; timers; state
       changes), one JSON object per line: large (100 to 150 bytes a record, tens of millions
-      of records for a long run), so trace short runs.
+      of records for a long run), so trace short runs. --faults applies a fault schedule
+      (JSON: { "faults": [{ "kind", "targets", "at", "for", "params" }] }, docs/faults/faults.md)
+      to the model, checked against it before the run (a bad one is a usage error), and
+      prints what each fault did after the summary; --report shades each fault on every chart.
       Progress goes to stderr: a line redrawn in place on a terminal, else a line every
       --progress-every seconds of wall time (default 10); --quiet shows none. A run stops
       with exit code 3 if the model fails, a runaway guard trips (a queue past the
@@ -83,6 +86,7 @@ const VALUE_OPTIONS = new Set([
   "csv",
   "report",
   "trace",
+  "faults",
   "param",
   "progress-every",
   "max-heap-mb",
@@ -139,6 +143,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         csv: { type: "string" },
         report: { type: "string" },
         trace: { type: "string" },
+        faults: { type: "string" },
         param: { type: "string", multiple: true },
         "progress-every": { type: "string" },
         quiet: { type: "boolean", short: "q" },
@@ -243,6 +248,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   const csv = typeof values.csv === "string" ? values.csv : undefined;
   const report = typeof values.report === "string" ? values.report : undefined;
   const trace = typeof values.trace === "string" ? values.trace : undefined;
+  const faults = typeof values.faults === "string" ? values.faults : undefined;
   return runCommand(
     {
       file,
@@ -254,6 +260,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       ...(csv === undefined ? {} : { csv }),
       ...(report === undefined ? {} : { report }),
       ...(trace === undefined ? {} : { trace }),
+      ...(faults === undefined ? {} : { faults }),
       ...(progressEverySeconds === undefined ? {} : { progressEverySeconds }),
       ...(values.quiet === true ? { quiet: true } : {}),
       ...(maxHeapMB === undefined ? {} : { maxHeapMB }),

@@ -1,7 +1,7 @@
 /**
  * `distsim run model.ts [--seed N] [--until SECONDS] [--param K=V]... [--json F] [--csv F]
- * [--report F] [--trace F] [--progress-every S] [--quiet] [--max-heap-mb MB]`: runs a user's
- * model file and prints a summary table.
+ * [--report F] [--trace F] [--faults F] [--progress-every S] [--quiet] [--max-heap-mb MB]`:
+ * runs a user's model file and prints a summary table.
  *
  * A model file (TypeScript or JavaScript) exports its builder as the default export or as
  * `build`: `(context: { seed, params }) => Simulation`, and may export `until` (seconds) as its
@@ -15,7 +15,7 @@
  * --report are still written, marked PARTIAL, with what ran so far. A file that is not a
  * model gets exit code 4.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { getHeapStatistics } from "node:v8";
@@ -24,8 +24,11 @@ import type { EntitySummary } from "../core/entity.js";
 import type { ModelBuilder } from "../core/model.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import { groupDigits, RunawayError } from "../errors/errors.js";
+import { FaultSchedule } from "../faults/schedule.js";
+import { parseFaultSchedule } from "../faults/spec.js";
 import { type RunInfo, runRecordCsv, runRecordJson } from "../metrics/export.js";
 import { installGeneratorLocator } from "../node/generatorLocator.js";
+import { faultBands } from "../report/faultBands.js";
 import { formatDuration as formatSpan } from "../report/format.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { watchCrashes } from "../report/watchCrashes.js";
@@ -56,6 +59,11 @@ export interface RunCommandOptions {
   report?: string;
   /** Writes the trace stream here, one JSON object per line (also when the model fails). */
   trace?: string;
+  /**
+   * Applies the fault schedule in this JSON file (docs/faults/faults.md) to the model, checked
+   * against it before the run; prints what each fault did after the summary.
+   */
+  faults?: string;
   /** Wall seconds between progress lines when stderr is not a terminal. Default 10. */
   progressEverySeconds?: number;
   /** No progress at all (neither the terminal line nor the periodic lines). */
@@ -167,6 +175,15 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
     );
     return ExitCode.usage;
   }
+  let faults: FaultSchedule | null = null;
+  if (options.faults !== undefined) {
+    const applied = applyFaultFile(sim, options.faults);
+    if (typeof applied === "string") {
+      io.err(`distsim run: ${applied}\n`);
+      return ExitCode.usage;
+    }
+    faults = applied;
+  }
   // Crashes and recoveries of the model's entities, drawn on the report's charts.
   const crashes = options.report === undefined ? null : watchCrashes(sim);
   let finishTrace: (() => TraceFileSize) | null = null;
@@ -209,6 +226,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   }
   const report: RunReport = toRunReport(options.file, sim, outcome.summary, run);
   io.out(formatRunReport(report));
+  if (faults !== null) io.out(`\nFaults (${options.faults}):\n${faults.table()}`);
   if (options.json !== undefined) {
     writeFileSync(options.json, runRecordJson(report));
     io.out(`\nwrote ${options.json}\n`);
@@ -235,6 +253,7 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
             events: report.summary.eventsProcessed,
           },
           ...(crashes === null ? {} : { markers: crashes.markers }),
+          ...(faults === null ? {} : { bands: faultBands(faults.rows()) }),
         },
       ),
       options.report,
@@ -265,8 +284,24 @@ function reproducingCommand(
   if (options.until !== undefined) words.push("--until", String(options.until));
   if (options.warmup !== undefined) words.push("--warmup", String(options.warmup));
   for (const [k, v] of Object.entries(params)) words.push("--param", shellWord(`${k}=${v}`));
+  if (options.faults !== undefined) words.push("--faults", shellWord(options.faults));
   if (options.maxHeapMB !== undefined) words.push("--max-heap-mb", String(options.maxHeapMB));
   return words.join(" ");
+}
+
+/** Reads, checks and applies a fault schedule file; the problem in words if it cannot. */
+function applyFaultFile(sim: Simulation, file: string): FaultSchedule | string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return `cannot read the fault schedule: ${(error as Error).message}`;
+  }
+  try {
+    return new FaultSchedule(sim, parseFaultSchedule(text));
+  } catch (error) {
+    return `fault schedule ${file}: ${(error as Error).message}`;
+  }
 }
 
 /**

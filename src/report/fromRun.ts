@@ -15,6 +15,7 @@ import { type EntitySeries, runRecord } from "../metrics/export.js";
 import type { Histogram } from "../metrics/histogram.js";
 import { formatMetric, formatNumber, formatPercent, formatSeconds } from "./format.js";
 import type {
+  ReportBand,
   ReportChart,
   ReportInput,
   ReportMarker,
@@ -29,6 +30,8 @@ export interface ReportFromRunOptions {
   readonly run?: ReportRunInfo;
   /** Crashes, recoveries and other moments to draw on every chart (`watchCrashes`). */
   readonly markers?: readonly ReportMarker[];
+  /** Intervals to shade on every chart (a fault schedule's faults while active). */
+  readonly bands?: readonly ReportBand[];
 }
 
 type EntityReport = RunSummary["entities"][number];
@@ -47,6 +50,7 @@ export function reportFromRun(
     summary,
     ...(options.run === undefined ? {} : { run: options.run }),
     ...(options.markers === undefined ? {} : { markers: options.markers }),
+    ...(options.bands === undefined ? {} : { bands: options.bands }),
     charts: charts(runRecord(sim, summary).series, summary),
     tables: [
       ...(percentiles === null ? [] : [percentiles]),

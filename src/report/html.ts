@@ -16,6 +16,7 @@ import {
   PAGE_FORMATTERS,
 } from "./format.js";
 import type {
+  ReportBand,
   ReportChart,
   ReportInput,
   ReportMarker,
@@ -83,6 +84,35 @@ const markersPlugin = (markers) => ({
           ctx.lineTo(x, top + height);
           ctx.stroke();
           ctx.fillText(m.label, x + (nearEnd ? -4 : 4) * uPlot.pxRatio, top + (4 + (k % 3) * 13) * uPlot.pxRatio);
+        });
+        ctx.restore();
+      },
+    ],
+  },
+});
+
+/**
+ * Shades the bands (faults while active) behind the lines, labelled at the top, so a change in
+ * a chart lines up with the fault that made it. A band with no end lasts to the axis's end.
+ */
+const bandsPlugin = (bands) => ({
+  hooks: {
+    drawClear: [
+      (u) => {
+        const ctx = u.ctx;
+        const { left, top, width, height } = u.bbox;
+        ctx.save();
+        ctx.font = Math.round(11 * uPlot.pxRatio) + "px system-ui, sans-serif";
+        ctx.textBaseline = "bottom";
+        ctx.textAlign = "left";
+        bands.forEach((b, k) => {
+          const x0 = Math.max(left, u.valToPos(b.from, "x", true));
+          const x1 = Math.min(left + width, u.valToPos(b.to == null ? u.scales.x.max : b.to, "x", true));
+          if (x1 <= x0) return;
+          ctx.fillStyle = "rgba(214, 39, 40, 0.10)";
+          ctx.fillRect(x0, top, Math.max(x1 - x0, uPlot.pxRatio), height);
+          ctx.fillStyle = "#b71c1c";
+          ctx.fillText(b.label, x0 + 3 * uPlot.pxRatio, top + height - (3 + (k % 3) * 13) * uPlot.pxRatio);
         });
         ctx.restore();
       },
@@ -211,7 +241,11 @@ function draw(chart, index, logScale) {
           points: { filter: (u, si, show) => (show ? null : isolated[si - 1].length > 0 ? isolated[si - 1] : null) },
         })),
       ],
-      plugins: [noDataPlugin, ...(report.markers.length > 0 ? [markersPlugin(report.markers)] : [])],
+      plugins: [
+        ...(report.bands.length > 0 ? [bandsPlugin(report.bands)] : []),
+        noDataPlugin,
+        ...(report.markers.length > 0 ? [markersPlugin(report.markers)] : []),
+      ],
     },
     [times, ...columns],
     host,
@@ -370,9 +404,19 @@ function markersHtml(markers: readonly ReportMarker[], clock: boolean): string {
   });
 }
 
+function bandsHtml(bands: readonly ReportBand[], clock: boolean): string {
+  if (bands.length === 0) return "";
+  const time = (t: number) => (clock ? formatClock(t) : formatSeconds(t));
+  const rows = bands.map((b) => [time(b.from), b.to === null ? "the end" : time(b.to), b.label]);
+  return tableHtml("Faults", ["from", "to", "what"], rows, {
+    note: "Shaded on every chart, from when each fault began to when it healed.",
+  });
+}
+
 export function renderReportHtml(input: ReportInput, library: ChartLibrary): string {
   const clock = timeSpan(input) > CLOCK_AXIS_AFTER_S;
   const markers = input.markers ?? [];
+  const bands = input.bands ?? [];
   const partial = input.run?.finished === false;
   const summaryRows = runRows(input.summary, input.run);
   const charts = input.charts.map((chart) => ({
@@ -433,9 +477,10 @@ ${input.subtitle ? `<p class="subtitle">${escapeHtml(input.subtitle)}</p>` : ""}
 ${banner}
 ${summaryRows.length > 0 ? tableHtml("Run", [], summaryRows, { className: "run" }) : ""}
 ${markersHtml(markers, clock)}
+${bandsHtml(bands, clock)}
 ${input.charts.map((chart, i) => chartHtml(chart, i)).join("\n")}
 ${(input.tables ?? []).map((t) => tableHtml(t.title, t.columns, t.rows, { note: t.note })).join("\n")}
-<script type="application/json" id="report-data">${scriptJson({ charts, markers, clockAxis: clock })}</script>
+<script type="application/json" id="report-data">${scriptJson({ charts, markers, bands, clockAxis: clock })}</script>
 <script>${library.script}</script>
 <script>${formatters}
 ${DRAW_CHARTS}</script>

@@ -1,5 +1,6 @@
 /** Reports: self-contained HTML pages with charts (Node-only entry point: "distsim/report"). */
 
+export { faultBands } from "./faultBands.js";
 export {
   formatClock,
   formatDuration,
@@ -11,6 +12,7 @@ export {
 export { type ReportFromRunOptions, reportFromRun } from "./fromRun.js";
 export { type ChartLibrary, renderReportHtml } from "./html.js";
 export type {
+  ReportBand,
   ReportChart,
   ReportInput,
   ReportMarker,

@@ -65,6 +65,16 @@ export interface ReportMarker {
   readonly kind?: "crash" | "recovery" | "note";
 }
 
+/** An interval shaded on every chart and listed in a table (a fault, while it was active). */
+export interface ReportBand {
+  /** Simulated time it starts, in seconds. */
+  readonly from: number;
+  /** Simulated time it ends, in seconds; null: it lasts to the end of the run. */
+  readonly to: number | null;
+  /** What it was, in a few words ("#3 crash s2"). */
+  readonly label: string;
+}
+
 /**
  * How a run went, beyond its `RunSummary`: for the report's run table. Every field is
  * optional; `distsim run` fills in what it knows.
@@ -104,4 +114,6 @@ export interface ReportInput {
   readonly tables?: readonly ReportTable[];
   /** Moments drawn on every chart and listed in a table (crashes and recoveries). */
   readonly markers?: readonly ReportMarker[];
+  /** Intervals shaded on every chart and listed in a table (faults while active). */
+  readonly bands?: readonly ReportBand[];
 }

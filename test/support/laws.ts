@@ -73,7 +73,7 @@ const SAMPLE_EVERY = 0.01;
 const NAN_NAME = /^(mean|min|max|p\d)/;
 
 /** The identities every component with these metrics must satisfy. */
-function genericIdentities(m: Readonly<Record<string, number | string>>) {
+export function genericIdentities(m: Readonly<Record<string, number | string>>) {
   const n = (key: string) => m[key] as number;
   const has = (...keys: string[]) => keys.every((key) => typeof m[key] === "number");
   const out: [string, number, number][] = [];

@@ -29,6 +29,7 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
+import { declareFaultPoint } from "../../core/faultPoint.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
@@ -184,6 +185,12 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly draws = this.random("service");
   private readonly slots: SlotPool<Message<Req>>;
+  /** Fault points, off unless a fault schedule switches them on (docs/faults.md). */
+  private readonly stall = declareFaultPoint(this as Entity<never, unknown>, "server.stall");
+  private readonly replyError = declareFaultPoint(
+    this as Entity<never, unknown>,
+    "server.reply-error",
+  );
   /** Records of finished services, for the next ones (see `InService`). */
   private spare: InService<Req> | null = null;
   private _sojournTime = new Histogram();
@@ -296,7 +303,12 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     service.request = request;
     service.weight = weight;
     service.arrivalNs = arrivalNs;
-    this.after(this.workTime(this.serviceTime.sample(this.draws, this.now)), this.finish, service);
+    // `delay()` is 0, without a draw, unless a fault schedule switched the stall on.
+    this.after(
+      this.workTime(this.serviceTime.sample(this.draws, this.now)) + this.stall.delay(),
+      this.finish,
+      service,
+    );
   };
 
   private readonly finish = (service: InService<Req>): void => {
@@ -307,7 +319,10 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     service.nextSpare = this.spare;
     this.spare = service;
     this.completed++;
-    if (this.next !== null) {
+    if (this.replyError.fires()) {
+      // The error path a handler takes: served, but answered with a failure.
+      this.fail(request, "fault point server.reply-error");
+    } else if (this.next !== null) {
       this.handOn(request);
     } else {
       this.reply(

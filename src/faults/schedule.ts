@@ -1,0 +1,252 @@
+/**
+ * `FaultSchedule`: applies a schedule (plain data, `FaultScheduleSpec`) to a simulation. Every
+ * fault is checked against the model before anything is scheduled, so a bad schedule fails
+ * with nothing half-registered; then each activates at its `at` and heals `for` seconds later.
+ * Every activation, heal and cancellation writes a `fault` trace record, and the schedule keeps
+ * a row per fault (when it ran, what it did) for the run summary.
+ */
+import type { Simulation } from "../core/simulation.js";
+import { ConfigError } from "../errors/errors.js";
+import { BUILTIN_FAULT_KINDS } from "./builtinKinds.js";
+import type { ActiveFault, FaultContext, FaultKind } from "./kind.js";
+import {
+  checkFaultSchedule,
+  type FaultScheduleSpec,
+  type FaultSpec,
+  faultFieldError,
+  formatSeconds,
+} from "./spec.js";
+
+export interface FaultScheduleOptions {
+  /**
+   * Fault kinds beside the built-in ones (`BUILTIN_FAULT_KINDS`); one with a built-in's name
+   * replaces it.
+   */
+  readonly kinds?: readonly FaultKind[];
+}
+
+export type FaultStatus = "pending" | "active" | "healed" | "cancelled";
+
+/** One fault's line in the summary: what was asked, what happened, what it did. */
+export interface FaultRow {
+  readonly index: number;
+  readonly faultId: number;
+  readonly kind: string;
+  readonly targets: readonly string[];
+  readonly status: FaultStatus;
+  /** Seconds; null until it activates (never, if cancelled). */
+  readonly activatedAt: number | null;
+  /** Seconds; null while pending or active, or if it lasts until the end. */
+  readonly healedAt: number | null;
+  /** The kind's words on activation ("a | b"), "" if none. */
+  readonly detail: string;
+  /** What it did, counted (`crashes`, `messagesDropped`, `processesCancelled`, ...). */
+  readonly effects: Readonly<Record<string, number>>;
+}
+
+interface Entry {
+  readonly spec: FaultSpec;
+  readonly kind: FaultKind;
+  readonly index: number;
+  readonly faultId: number;
+  status: FaultStatus;
+  activatedNs: number;
+  healedNs: number;
+  /** The activation's timer while pending. */
+  token: number;
+  active: ActiveFault | null;
+  /** Timers the fault set while active (its heal, a crash loop's steps), cancelled on heal. */
+  readonly timers: Set<number>;
+}
+
+const NO_EFFECTS: Readonly<Record<string, number>> = Object.freeze({});
+
+/** "crashes 1, messagesDropped 12" (keys sorted, so a summary reads the same every run). */
+export function describeEffects(effects: Readonly<Record<string, number>>): string {
+  return Object.keys(effects)
+    .sort()
+    .filter((key) => effects[key] !== 0)
+    .map((key) => `${key} ${effects[key]}`)
+    .join(", ");
+}
+
+export class FaultSchedule {
+  /** The schedule as given, normalised (every `for` explicit): what to print, store and replay. */
+  readonly spec: FaultScheduleSpec;
+  readonly sim: Simulation;
+  private readonly entries: Entry[];
+
+  constructor(sim: Simulation, schedule: FaultScheduleSpec, options: FaultScheduleOptions = {}) {
+    this.sim = sim;
+    const spec = checkFaultSchedule(schedule);
+    const kinds = new Map<string, FaultKind>();
+    for (const kind of [...BUILTIN_FAULT_KINDS, ...(options.kinds ?? [])])
+      kinds.set(kind.name, kind);
+    const nowSeconds = sim.now;
+    // Every fault is checked before any is scheduled: a bad one leaves nothing behind.
+    const checked = spec.faults.map((fault, index) => {
+      const kind = kinds.get(fault.kind);
+      if (kind === undefined) {
+        throw faultFieldError(
+          index,
+          "kind",
+          `a known fault kind (${[...kinds.keys()].join(", ")})`,
+          fault.kind,
+        );
+      }
+      if (fault.at < nowSeconds) {
+        throw faultFieldError(index, "at", `a time not before now (${nowSeconds}s)`, fault.at);
+      }
+      kind.check(fault, index, sim);
+      return kind;
+    });
+    this.spec = spec;
+    this.entries = spec.faults.map((fault, index) => {
+      const entry: Entry = {
+        spec: fault,
+        kind: checked[index]!,
+        index,
+        faultId: sim.nextFaultId(),
+        status: "pending",
+        activatedNs: -1,
+        healedNs: -1,
+        token: 0,
+        active: null,
+        timers: new Set(),
+      };
+      entry.token = sim.at(fault.at, this.activate, entry, { daemon: true });
+      return entry;
+    });
+  }
+
+  /**
+   * Calls off fault `index` before it fires: true if it was pending (now cancelled), false if
+   * it has already activated (end it early with `heal`) or was cancelled.
+   */
+  cancel(index: number): boolean {
+    const entry = this.entry(index, "cancel");
+    if (entry.status !== "pending") return false;
+    this.sim.cancel(entry.token);
+    entry.status = "cancelled";
+    this.record(entry, "cancelled", "");
+    return true;
+  }
+
+  /** Ends active fault `index` now, before its `for` runs out; false if it is not active. */
+  heal(index: number): boolean {
+    const entry = this.entry(index, "heal");
+    if (entry.status !== "active") return false;
+    this.end(entry);
+    return true;
+  }
+
+  /** One row per fault, in schedule order. */
+  rows(): FaultRow[] {
+    return this.entries.map((entry) => ({
+      index: entry.index,
+      faultId: entry.faultId,
+      kind: entry.spec.kind,
+      targets: entry.spec.targets,
+      status: entry.status,
+      activatedAt: entry.activatedNs < 0 ? null : entry.activatedNs / 1e9,
+      healedAt: entry.healedNs < 0 ? null : entry.healedNs / 1e9,
+      detail: entry.active?.detail ?? "",
+      effects: entry.active?.effects() ?? NO_EFFECTS,
+    }));
+  }
+
+  /** The rows as a text table (what `distsim run --faults` prints after the run). */
+  table(): string {
+    return formatFaultTable(this.rows());
+  }
+
+  private entry(index: number, method: string): Entry {
+    const entry = Number.isInteger(index) ? this.entries[index] : undefined;
+    if (entry === undefined) {
+      throw new ConfigError(
+        `FaultSchedule.${method}`,
+        "index",
+        `the index of a fault in the schedule (0 to ${this.entries.length - 1})`,
+        index,
+      );
+    }
+    return entry;
+  }
+
+  private readonly activate = (entry: Entry): void => {
+    const sim = this.sim;
+    entry.status = "active";
+    entry.activatedNs = sim.nowNs;
+    const context: FaultContext = {
+      sim,
+      faultId: entry.faultId,
+      index: entry.index,
+      entity: (name) => sim.entity(name)!,
+      after: (seconds, callback) => {
+        const token = sim.after(
+          seconds,
+          () => {
+            entry.timers.delete(token);
+            callback();
+          },
+          undefined,
+          { daemon: true },
+        );
+        entry.timers.add(token);
+      },
+    };
+    const active = entry.kind.activate(entry.spec, context);
+    entry.active = active;
+    this.record(entry, "activated", active.detail);
+    const duration = entry.spec.for;
+    if (duration !== null && duration !== undefined) context.after(duration, () => this.end(entry));
+  };
+
+  private end(entry: Entry): void {
+    for (const token of entry.timers) this.sim.cancel(token);
+    entry.timers.clear();
+    entry.active!.heal();
+    entry.status = "healed";
+    entry.healedNs = this.sim.nowNs;
+    this.record(entry, "healed", describeEffects(entry.active!.effects()));
+  }
+
+  private record(entry: Entry, phase: "activated" | "healed" | "cancelled", detail: string): void {
+    const sim = this.sim;
+    if (!sim._tracing) return;
+    sim._trace({
+      type: "fault",
+      timeNs: sim.nowNs,
+      faultId: entry.faultId,
+      fault: entry.spec.kind,
+      phase,
+      targets: entry.spec.targets,
+      detail,
+    });
+  }
+}
+
+/** Fault rows as a text table: one line a fault, what it did in words. */
+export function formatFaultTable(rows: readonly FaultRow[]): string {
+  const header = ["#", "fault", "targets", "activated", "healed", "did"];
+  const lines = rows.map((row) => [
+    String(row.index),
+    row.kind,
+    row.targets.join(","),
+    row.activatedAt === null ? row.status : formatSeconds(row.activatedAt),
+    row.healedAt === null
+      ? row.status === "active"
+        ? "still active"
+        : "-"
+      : formatSeconds(row.healedAt),
+    [row.detail, describeEffects(row.effects)].filter((text) => text !== "").join("; ") || "-",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]!.length)),
+  );
+  const render = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join("  ");
+  return `${[render(header), ...lines.map(render)].join("\n")}\n`;
+}
