@@ -211,7 +211,6 @@ interface PendingWrite<V> {
 
 /** A read or write in progress: settled by its latency timer, or failed by a crash. */
 class InFlight {
-  timerToken = -1;
   constructor(
     readonly future: SimFuture<unknown>,
     /** What it resolves with; an error rejects it instead. */
@@ -308,7 +307,6 @@ export class Disk<V = unknown> extends Entity<never, never> {
   private readonly inFlight = new Set<InFlight>();
   /** Callers of the sync running now, and how many pending writes it covers; null if none runs. */
   private syncing: { readonly waiters: SimFuture<void>[]; readonly covers: number } | null = null;
-  private syncToken = -1;
   /** Sync callers waiting for the next one. */
   private nextSync: SimFuture<void>[] = [];
   /** Power lost with the owner's crash (so the owner's recovery brings it back). */
@@ -799,7 +797,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
   ): SimFuture<unknown> {
     const op = new InFlight(future, result, error, readBytes);
     this.inFlight.add(op);
-    op.timerToken = this.after(seconds, this.complete, op);
+    this.after(seconds, this.complete, op);
     return future;
   }
 
@@ -834,13 +832,12 @@ export class Disk<V = unknown> extends Entity<never, never> {
       sizeBytes: this.pendingBytes,
     });
     this.syncing = { waiters, covers };
-    this.syncToken = this.after(seconds, this.finishSync, seconds);
+    this.after(seconds, this.finishSync, seconds);
   }
 
   private readonly finishSync = (seconds: number): void => {
     const round = this.syncing!;
     this.syncing = null;
-    this.syncToken = -1;
     const c = this.counts;
     c.syncs++;
     this.syncTimes.record(seconds);
@@ -898,7 +895,6 @@ export class Disk<V = unknown> extends Entity<never, never> {
     if (this.syncing !== null) waiting.push(...this.syncing.waiters);
     waiting.push(...this.nextSync);
     this.syncing = null;
-    this.syncToken = -1;
     this.nextSync = [];
     c.lostToCrash += waiting.length;
     for (const future of waiting) {
@@ -1038,8 +1034,8 @@ function bytesOf<V>(files: Files<V>): number {
   return bytes;
 }
 
-/** A disk's options, checked and defaulted, before the disk registers. */
-function checkDiskOptions<V>(sim: Simulation, name: string, options: DiskOptions<V>) {
+/** @internal A disk's options, checked and defaulted, before the disk registers (a store that builds its disk checks them before it registers itself). */
+export function checkDiskOptions<V>(sim: Simulation, name: string, options: DiskOptions<V>) {
   const component = `Disk "${name}"`;
   if (options === null || typeof options !== "object") {
     throw new ConfigError(component, "options", "an options object", options);
@@ -1092,4 +1088,3 @@ function checkDiskOptions<V>(sim: Simulation, name: string, options: DiskOptions
     corruptValue,
   } as const;
 }
-

@@ -177,11 +177,15 @@ export class DurableLog<R> {
   };
 }
 
-function checkSyncPolicy(where: string, policy: unknown): SyncPolicy {
+export function checkSyncPolicy(where: string, policy: unknown): SyncPolicy {
   if (policy === undefined) return "everyWrite";
   if (policy === "everyWrite" || policy === "never") return policy;
   if (typeof policy === "object" && policy !== null && "interval" in policy) {
-    const interval = requireSeconds(where, "sync.interval", (policy as { interval: unknown }).interval);
+    const interval = requireSeconds(
+      where,
+      "sync.interval",
+      (policy as { interval: unknown }).interval,
+    );
     return { interval };
   }
   throw new ConfigError(where, "sync", '"everyWrite", "never" or { interval: seconds }', policy);
