@@ -312,7 +312,14 @@ describe("Disk: torn writes", () => {
     let torn = 0;
     for (let seed = 1; seed <= 200; seed++) {
       const { sim, node, disk } = setup({ tornWriteProbability: 0.25 }, seed);
-      run(sim, node, () => disk.append("f", "x") as Generator<unknown, void, unknown>, []);
+      run(
+        sim,
+        node,
+        function* () {
+          yield* disk.append("f", "x");
+        },
+        [],
+      );
       sim.at(1, () => node.crash());
       sim.run();
       torn += disk.stats.tornWrites;
@@ -320,7 +327,14 @@ describe("Disk: torn writes", () => {
     expect(torn).toBeGreaterThan(30);
     expect(torn).toBeLessThan(70);
     const { sim, node, disk } = setup({ tornWriteProbability: 0 });
-    run(sim, node, () => disk.append("f", "x") as Generator<unknown, void, unknown>, []);
+    run(
+      sim,
+      node,
+      function* () {
+        yield* disk.append("f", "x");
+      },
+      [],
+    );
     sim.at(1, () => node.crash());
     sim.run();
     expect(disk.records("f")).toEqual([]);
