@@ -65,7 +65,7 @@ export class DurableLog<R> {
   private readonly recordBytes: number | ((record: R) => number);
   private readonly intervalSeconds: number;
   /** The periodic sync's grid: start + k * interval. */
-  private gridStart = 0;
+  private gridStartNs = 0;
   private tickNumber = 0;
   private counts = { appended: 0, replayed: 0, droppedOnReplay: 0 };
 
@@ -90,7 +90,7 @@ export class DurableLog<R> {
     if (typeof size !== "function") requireInteger(where, "recordBytes", size, 1);
     this.recordBytes = size;
     if (this.intervalSeconds > 0) {
-      this.gridStart = disk.now;
+      this.gridStartNs = disk.nowNs;
       this.schedule();
       // The disk's crash cancels its timers; the periodic sync resumes on its grid when it is back.
       disk.addLifecycleHook({ onRecover: () => this.schedule() });
@@ -162,12 +162,13 @@ export class DurableLog<R> {
 
   /** Arms the next periodic sync on the grid start + k * interval (never drifting). */
   private schedule(): void {
-    const now = this.disk.now;
-    const interval = this.intervalSeconds;
-    let at = this.gridStart + this.tickNumber * interval;
-    while (at <= now) at = this.gridStart + ++this.tickNumber * interval;
+    // In integer ns: a grid point computed in seconds can round back onto now and fire again.
+    const nowNs = this.disk.nowNs;
+    const intervalNs = Math.round(this.intervalSeconds * 1e9);
+    let atNs = this.gridStartNs + this.tickNumber * intervalNs;
+    while (atNs <= nowNs) atNs = this.gridStartNs + ++this.tickNumber * intervalNs;
     // A daemon timer: a periodic sync never keeps a run alive by itself.
-    this.disk.at(at, this.tick, undefined, { daemon: true });
+    this.disk.at(atNs / 1e9, this.tick, undefined, { daemon: true });
   }
 
   private readonly tick = (): void => {
