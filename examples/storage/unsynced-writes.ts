@@ -2,8 +2,8 @@
  * Disk and DurableLog: what a write acknowledged before it is synced costs when the power goes.
  *
  * Scenario: 4 writers put new keys into a KVStore back to back (1 ms of work per write) for
- * 12 s. The store logs every change to a write-ahead log on its disk (fsync ~2 ms, lognormal),
- * and the host loses power at 3, 6 and 9 s, back 0.5 s later. Four sync policies:
+ * 8 s. The store logs every change to a write-ahead log on its disk (fsync ~2 ms, lognormal),
+ * and the host loses power at 2, 4 and 6 s, back 0.5 s later. Four sync policies:
  *
  *   1. Sync every write: a write is answered once its log record is durable. Each write waits
  *      for a sync, so the writers go at the disk's flush rate (syncs run one at a time and the
@@ -29,8 +29,8 @@ const SEED = 3;
 const WRITERS = 4;
 const WRITE_WORK_S = 0.001;
 const FSYNC = dist.lognormal({ median: 0.002, sigma: 0.5 });
-const RUN_FOR_S = 12;
-const CRASHES_AT_S = [3, 6, 9];
+const RUN_FOR_S = 8;
+const CRASHES_AT_S = [2, 4, 6];
 const DOWN_FOR_S = 0.5;
 
 function run(sync: SyncPolicy): string[] {

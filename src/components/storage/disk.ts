@@ -703,7 +703,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     this.counts.requests++;
     if (!this.isUp) return this.refuse(future, new DiskError("down", this.name, "disk is down"));
     const records = this.visible.get(file);
-    const replaced = records?.[index]?.sizeBytes ?? 0;
+    const replaced = records?.[index]?.keptBytes ?? 0;
     if (this.fillFaults > 0 || this.used - replaced + sizeBytes > this.capacityBytes) {
       this.counts.refusedFull++;
       return this.refuse(
