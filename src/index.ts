@@ -96,7 +96,8 @@ export { type Param, type Profile, valueAt, checkParam } from "./random/profile.
 // imports one family alone): load (sources, closed-loop users, with the `arrivals` and `keys`
 // generators), network, servers, clients and retry policies, load balancing, resilience,
 // measure (probes and sinks), databases (transactions and the lock manager), messaging
-// (queues, topics, dead letters), and stores (key-value stores and caches).
+// (queues, topics, dead letters), storage (disks and durable logs), and stores (key-value
+// stores and caches).
 export * from "./components/load/index.js";
 export * from "./components/network/index.js";
 export * from "./components/server/index.js";
@@ -107,6 +108,7 @@ export * from "./components/measure/index.js";
 export * from "./components/resource/index.js";
 export * from "./components/database/index.js";
 export * from "./components/messaging/index.js";
+export * from "./components/storage/index.js";
 export * from "./components/store/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 

@@ -15,6 +15,7 @@ import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
+import { STORAGE_COMPONENTS } from "./storage/index.js";
 import { STORE_COMPONENTS } from "./store/index.js";
 
 /** Every component class, family by family (the catalog lists them in this order). */
@@ -28,6 +29,7 @@ export const COMPONENT_CLASSES = [
   ...MEASURE_COMPONENTS,
   ...DATABASE_COMPONENTS,
   ...MESSAGING_COMPONENTS,
+  ...STORAGE_COMPONENTS,
   ...STORE_COMPONENTS,
 ] as const;
 

@@ -19,7 +19,13 @@ export {
   type CachedStoreStats,
 } from "./cachedStore.js";
 export { EVICTION_POLICIES, type EvictionPolicyName } from "./evictionPolicies.js";
-export { KVStore, type KVStoreOptions, type KVStoreStats } from "./kvStore.js";
+export {
+  type KVLogRecord,
+  KVStore,
+  type KVStoreDurability,
+  type KVStoreOptions,
+  type KVStoreStats,
+} from "./kvStore.js";
 export type { Latency } from "./latency.js";
 export {
   DEFAULT_SCAN_LIMIT,

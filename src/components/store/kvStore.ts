@@ -19,7 +19,11 @@
  *
  * Durable by default: the data survives `crash()` and `recover()`, while the operations in
  * progress are lost (counted in `lostToCrash`: a caller by message times out, a process
- * calling it gets `RemoteError`). With `durable: false` a crash empties it too.
+ * calling it gets `RemoteError`). With `durable: false` a crash empties it too. With
+ * `durable: { disk, sync }` durability is real: every change is appended to a write-ahead log
+ * on a `Disk` (a `DurableLog`), a write is answered once its record is in the disk's buffer
+ * (and, with `sync: "everyWrite"`, synced), memory is volatile, and a recovery replays what
+ * the disk kept: a crash loses what was not synced.
  *
  * @example
  * const db = new KVStore<number>(sim, "db", { readLatency: 0.001, writeLatency: 0.005, concurrency: 16 });
@@ -45,6 +49,9 @@ import {
 } from "../resource/slotPool.js";
 import { percentiles, stationStats } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
+import { checkDiskOptions, Disk, type DiskOptions } from "../storage/disk.js";
+import { DiskError } from "../storage/diskErrors.js";
+import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { type Latency, requireLatency } from "./latency.js";
 import type {
   IncrementRequest,
@@ -97,12 +104,39 @@ export interface KVStoreOptions {
    */
   whenFull?: "refuse" | "evictOldest";
   /**
-   * Whether the data survives a crash. Default true (a database on disk); false models an
-   * in-memory store that comes back empty. The version counter survives either way, so a
-   * version never names two writes.
+   * Whether the data survives a crash. Default true (a database on an ideal disk: every write
+   * durable at once); false models an in-memory store that comes back empty. An object makes
+   * durability real (`KVStoreDurability`): a write-ahead log on a `Disk`, synced by a policy,
+   * replayed on recovery, so a crash loses what was not synced. The version counter survives
+   * either way, so a version never names two writes.
    */
-  durable?: boolean;
+  durable?: boolean | KVStoreDurability;
 }
+
+/** A store whose durability goes through a disk: a write-ahead log, synced by a policy. */
+export interface KVStoreDurability {
+  /**
+   * The disk the log is on: a `Disk` (its owner's crash is what loses its buffer: give it the
+   * node both stand for), or the options of one the store builds, named "<store>.disk" and
+   * owned by the store (the store's crash is a power loss).
+   */
+  readonly disk: Disk | Omit<DiskOptions, "owner">;
+  /**
+   * When the log is synced: "everyWrite" (a write is answered once durable), `{ interval }`
+   * (seconds: a write is answered once in the buffer, a crash loses up to an interval of them),
+   * or "never". Default "everyWrite".
+   */
+  readonly sync?: SyncPolicy;
+  /** Bytes of one log record (integer >= 1). Default 256. */
+  readonly recordBytes?: number;
+  /** The log's file on the disk. Default "<store>.wal". */
+  readonly file?: string;
+}
+
+/** A record of the store's write-ahead log: a key's new value and version, or its removal. */
+export type KVLogRecord<V> =
+  | { readonly op: "put"; readonly key: string; readonly value: V; readonly version: number }
+  | { readonly op: "delete"; readonly key: string };
 
 /**
  * A snapshot of what a store has done. At every instant (crashes and `sim.resetStats()`
@@ -202,10 +236,10 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       "requests, completed, rejected, lostToCrash, active, queued, counts by operation, size, evicted, latency per operation",
     ],
     state:
-      "keys, values and versions (durable by default), and the operations in progress (volatile)",
+      "keys, values and versions (durable by default; with a disk, as far as its write-ahead log is synced), and the operations in progress (volatile)",
     failure_semantics:
-      "A crash loses the operations waiting and in progress (counted in lostToCrash): callers by message time out, processes get RemoteError. The data survives unless durable is false; the version counter always does. Calls while down are dropped (messages) or refused (processes).",
-    composition_rules: ["CachedStore", "Client", "LoadBalancer", "RateLimiter"],
+      "A crash loses the operations waiting and in progress (counted in lostToCrash): callers by message time out, processes get RemoteError. The data survives unless durable is false; with durable: { disk, sync } it survives as far as the write-ahead log on the Disk was synced (replayed on recover; a torn tail is dropped). The version counter always survives. Calls while down are dropped (messages) or refused (processes).",
+    composition_rules: ["CachedStore", "Client", "LoadBalancer", "RateLimiter", "Disk"],
     operational_knobs: knobs<KVStoreOptions>()(
       "readLatency",
       "writeLatency",
@@ -221,6 +255,10 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   readonly capacity: number;
   readonly whenFull: "refuse" | "evictOldest";
   readonly durable: boolean;
+  /** The disk its write-ahead log is on (`durable: { disk }`), or null. */
+  readonly disk: Disk | null;
+  /** The write-ahead log (`durable: { disk }`), or null. */
+  readonly log: DurableLog<KVLogRecord<V>> | null;
   /** Operations served at once, or Infinity. */
   readonly concurrency: number;
   private readonly readLatency: Distribution;
@@ -238,6 +276,10 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   private readonly running = new Set<Operation<V>>();
   /** Process calls waiting for a slot when the store crashed (handed over by the pool). */
   private lostWaiting: readonly Operation<V>[] = [];
+  /** Bytes of one log record. */
+  private readonly recordBytes: number = 0;
+  /** Changes made by the operation finishing now, for the log (null without one). */
+  private journal: KVLogRecord<V>[] | null = null;
   private counts = {
     requests: 0,
     completed: 0,
@@ -256,7 +298,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
 
   constructor(sim: Simulation, name: string, options: KVStoreOptions = {}) {
     // Checked before registering: a refused store leaves no entity behind.
-    const config = checkKVStoreOptions(name, options);
+    const config = checkKVStoreOptions(sim, name, options);
     super(sim, name);
     this.readLatency = config.readLatency;
     this.writeLatency = config.writeLatency;
@@ -264,6 +306,24 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     this.whenFull = config.whenFull;
     this.durable = config.durable;
     this.concurrency = config.concurrency;
+    const durability = config.durability;
+    if (durability === null) {
+      this.disk = null;
+      this.log = null;
+    } else {
+      const given = durability.disk;
+      this.disk =
+        given instanceof Disk
+          ? given
+          : new Disk(sim, `${name}.disk`, { ...given, owner: this } as DiskOptions);
+      this.log = new DurableLog<KVLogRecord<V>>(this.disk as Disk<KVLogRecord<V>>, {
+        file: durability.file ?? `${name}.wal`,
+        sync: durability.sync,
+        recordBytes: durability.recordBytes,
+      });
+      this.recordBytes = durability.recordBytes;
+      this.journal = [];
+    }
     this.slots = new SlotPool<Operation<V>>(this as Entity<never, unknown>, config.component, {
       ...config.slots,
       start: this.begin,
@@ -345,6 +405,13 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
           key,
         );
       }
+    }
+    // Data restored before the run is on the medium already, not in the disk's buffer.
+    const journal = this.journal;
+    if (journal !== null && journal.length > 0) {
+      this.journal = [];
+      const log = this.log!;
+      log.disk.restore(log.file, journal, { sizeBytes: this.recordBytes, checksum: true });
     }
   }
 
@@ -485,45 +552,29 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
 
   /** The latency ended: the operation takes effect now and is answered. */
   private readonly finish = (op: Operation<V>): void => {
-    if (op.future !== null) this.running.delete(op);
     let result: KVReply<V>;
     let refusal: Refusal = null;
-    const c = this.counts;
-    const l = this.latencies;
-    const seconds = (this.nowNs - op.arrivalNs) / 1e9;
     switch (op.code) {
       case GET:
       case GET_ENTRY: {
         const stored = this.data.get(op.key);
-        c.gets++;
-        if (stored === undefined) c.notFound++;
-        else c.found++;
         result =
           stored === undefined
             ? undefined
             : op.code === GET
               ? stored.value
               : { key: op.key, value: stored.value, version: stored.version };
-        l.get.record(seconds);
         break;
       }
       case PUT:
         refusal = this.write(op.key, op.value as V, op.amount);
-        if (refusal === null) {
-          c.puts++;
-          result = this.data.get(op.key)!.version;
-          l.put.record(seconds);
-        }
+        if (refusal === null) result = this.data.get(op.key)!.version;
         break;
       case DELETE:
         result = this.remove(op.key);
-        c.deletes++;
-        l.delete.record(seconds);
         break;
       case SCAN:
         result = this.range(op.key, op.to, op.amount);
-        c.scans++;
-        l.scan.record(seconds);
         break;
       case INCREMENT: {
         const stored = this.data.get(op.key);
@@ -534,24 +585,76 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
         }
         const after = before + op.amount;
         refusal = this.write(op.key, after as V, 0);
-        if (refusal === null) {
-          c.increments++;
-          result = after;
-          l.increment.record(seconds);
-        }
+        if (refusal === null) result = after;
         break;
       }
     }
+    const journal = this.journal;
     if (refusal !== null) {
+      if (op.future !== null) this.running.delete(op);
       this.refuse(op, refusal);
+      this.slots.release();
+    } else if (journal !== null && journal.length > 0) {
+      // The change is in memory (later reads see it); it is answered once logged.
+      this.journal = [];
+      this.start(this.persist(op, result, journal), { name: "log" });
     } else {
-      c.completed++;
-      this.sojourn.record(seconds);
-      if (op.message !== null) this.reply(op.message, result);
-      else op.future!.resolve(result);
+      this.complete(op, result);
     }
-    this.slots.release();
   };
+
+  /** Appends an operation's changes to the log (synced by its policy), then answers it. */
+  private *persist(op: Operation<V>, result: KVReply<V>, records: KVLogRecord<V>[]) {
+    try {
+      yield* this.log!.appendAll(records);
+    } catch (error) {
+      if (!(error instanceof DiskError)) throw error;
+      // Memory keeps the change until a crash takes it; the caller learns it is not logged.
+      if (op.future !== null) this.running.delete(op);
+      this.refuse(op, `disk: ${error.reason}`);
+      this.slots.release();
+      return;
+    }
+    this.complete(op, result);
+  }
+
+  /** The operation is done: counted and answered. */
+  private complete(op: Operation<V>, result: KVReply<V>): void {
+    if (op.future !== null) this.running.delete(op);
+    const c = this.counts;
+    const l = this.latencies;
+    const seconds = (this.nowNs - op.arrivalNs) / 1e9;
+    switch (op.code) {
+      case GET:
+      case GET_ENTRY:
+        c.gets++;
+        if (result === undefined) c.notFound++;
+        else c.found++;
+        l.get.record(seconds);
+        break;
+      case PUT:
+        c.puts++;
+        l.put.record(seconds);
+        break;
+      case DELETE:
+        c.deletes++;
+        l.delete.record(seconds);
+        break;
+      case SCAN:
+        c.scans++;
+        l.scan.record(seconds);
+        break;
+      case INCREMENT:
+        c.increments++;
+        l.increment.record(seconds);
+        break;
+    }
+    c.completed++;
+    this.sojourn.record(seconds);
+    if (op.message !== null) this.reply(op.message, result);
+    else op.future!.resolve(result);
+    this.slots.release();
+  }
 
   /**
    * Stores `value` under `key` with the next version, or with `version` (> 0) if it is newer
@@ -575,13 +678,17 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     } else if (next > stored.version) {
       stored.value = value;
       stored.version = next;
+    } else {
+      return null;
     }
+    this.journal?.push({ op: "put", key, value, version: next });
     return null;
   }
 
   private remove(key: string): boolean {
     if (!this.data.delete(key)) return false;
     this.order.remove(key);
+    this.journal?.push({ op: "delete", key });
     return true;
   }
 
@@ -611,9 +718,33 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     this.running.clear();
     this.lostWaiting = [];
     for (const op of lost) op.future?.reject(new RemoteError("kv store crashed", this.name));
-    if (!this.durable) {
+    // With a log, memory is volatile: what survives is what the disk kept (see onRecover).
+    if (!this.durable || this.log !== null) {
       this.data = new Map();
       this.order.clear();
+    }
+    if (this.journal !== null) this.journal = [];
+  }
+
+  protected override onRecover(): void {
+    const log = this.log;
+    if (log === null) return;
+    // The disk came back first (its owner's hooks run before this): replay what it kept, in
+    // the order it was written. Versions never go back, whatever the crash took.
+    for (const record of log.replay()) {
+      if (record.op === "put") {
+        const stored = this.data.get(record.key);
+        if (stored === undefined) {
+          this.data.set(record.key, { value: record.value, version: record.version });
+          this.order.insert(record.key);
+        } else {
+          stored.value = record.value;
+          stored.version = record.version;
+        }
+        if (record.version > this.versionCounter) this.versionCounter = record.version;
+      } else if (this.data.delete(record.key)) {
+        this.order.remove(record.key);
+      }
     }
   }
 
@@ -645,7 +776,7 @@ function latencyMetrics(operation: string, histogram: Histogram): Record<string,
 }
 
 /** A store's options, checked and defaulted, before the store registers. */
-function checkKVStoreOptions(name: string, options: KVStoreOptions) {
+function checkKVStoreOptions(sim: Simulation, name: string, options: KVStoreOptions) {
   const component = `KVStore "${name}"`;
   if (options === null || typeof options !== "object") {
     throw new ConfigError(component, "options", "an options object", options);
@@ -676,10 +807,10 @@ function checkKVStoreOptions(name: string, options: KVStoreOptions) {
   if (options.whenFull !== undefined && capacity === Number.POSITIVE_INFINITY) {
     throw new ConfigError(component, "whenFull", "unset without capacity", whenFull);
   }
-  const durable = options.durable ?? true;
-  if (typeof durable !== "boolean") {
-    throw new ConfigError(component, "durable", "true or false", durable);
-  }
+  const durableOption = options.durable ?? true;
+  const durability =
+    typeof durableOption === "boolean" ? null : checkDurability(sim, name, durableOption);
+  const durable = durableOption !== false;
   // Without a limit the pool's slots are never all taken: every operation starts at once, and
   // the pool still counts operations in progress and what a crash loses.
   const slots = {
@@ -696,6 +827,58 @@ function checkKVStoreOptions(name: string, options: KVStoreOptions) {
     capacity,
     whenFull,
     durable,
+    durability,
     slots,
   } as const;
+}
+
+/** The `durable: { disk, sync }` option, checked before the store (or its disk) registers. */
+function checkDurability(sim: Simulation, name: string, value: unknown) {
+  const component = `KVStore "${name}"`;
+  if (value === null || typeof value !== "object" || !("disk" in value)) {
+    throw new ConfigError(
+      component,
+      "durable",
+      "true, false or { disk, sync?, recordBytes?, file? }",
+      value,
+    );
+  }
+  const durability = value as KVStoreDurability;
+  const disk = durability.disk;
+  if (disk instanceof Disk) {
+    if (disk.sim !== sim)
+      throw new ConfigError(component, "durable.disk", "a Disk of this simulation", disk);
+  } else {
+    if (disk === null || typeof disk !== "object") {
+      throw new ConfigError(component, "durable.disk", "a Disk or a Disk's options", disk);
+    }
+    if ("owner" in disk) {
+      throw new ConfigError(
+        component,
+        "durable.disk.owner",
+        "unset (the store owns the disk it builds)",
+        (disk as DiskOptions).owner,
+      );
+    }
+    const diskName = `${name}.disk`;
+    if (sim.entity(diskName) !== undefined) {
+      throw new ConfigError(
+        component,
+        "durable.disk",
+        `options of a disk named "${diskName}", a free name`,
+        diskName,
+      );
+    }
+    checkDiskOptions(sim, diskName, disk);
+  }
+  const recordBytes =
+    durability.recordBytes === undefined
+      ? 256
+      : requireInteger(component, "durable.recordBytes", durability.recordBytes, 1);
+  const file = durability.file;
+  if (file !== undefined && (typeof file !== "string" || file.length === 0)) {
+    throw new ConfigError(component, "durable.file", "a non-empty string", file);
+  }
+  checkSyncPolicy(`${component} durable`, durability.sync);
+  return { disk, sync: durability.sync, recordBytes, file } as const;
 }

@@ -1,0 +1,193 @@
+/**
+ * `DurableLog`: the write-ahead-log pattern on a `Disk`, for components that declare which of
+ * their state is durable. The component appends a record for every change it must not lose,
+ * the log syncs by its policy, and after a crash the component rebuilds its state by replaying
+ * what the disk kept: `onRecover() { for (const r of this.log.replay()) this.apply(r); }`.
+ *
+ * Every record is written with a checksum, so replay finds a record torn by the crash (or
+ * corrupted on the medium) and stops there, cutting the log back to its intact prefix (as a
+ * database drops a torn tail), and a later append never lands after garbage.
+ *
+ * Sync policies: "everyWrite" (an append returns once a sync covers it: nothing acknowledged is
+ * ever lost, each append pays a sync or shares one), `{ interval }` (a sync every `interval`
+ * seconds when there is something to sync; an append returns once it is in the buffer, so a
+ * crash loses up to an interval of acknowledged appends), and "never" (the buffer only: a power
+ * loss takes everything since the last sync someone else asked for).
+ *
+ * It is not an entity: it lives on its disk (the periodic sync is the disk's timer, restarted
+ * when the disk comes back) and belongs to the component that owns both.
+ *
+ * @example
+ * class Counter extends Entity {
+ *   private readonly log = new DurableLog<number>(new Disk(this.sim, "counter-disk", { owner: this }));
+ *   total = 0;
+ *   *add(n: number) {
+ *     yield* this.log.append(n); // durable when it returns ("everyWrite")
+ *     this.total += n;
+ *   }
+ *   protected override onRecover() {
+ *     this.total = this.log.replay().reduce((a, b) => a + b, 0);
+ *   }
+ * }
+ */
+import type { SimFuture } from "../../core/future.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { Disk } from "./disk.js";
+
+/** When a log syncs its disk. */
+export type SyncPolicy = "everyWrite" | "never" | { readonly interval: number };
+
+export interface DurableLogOptions<R> {
+  /** The file on the disk. Default "log". */
+  readonly file?: string;
+  /** When to sync. Default "everyWrite". */
+  readonly sync?: SyncPolicy;
+  /** A record's size in bytes: a number (integer >= 1) or a function of the record. Default: the disk's `recordBytes`. */
+  readonly recordBytes?: number | ((record: R) => number);
+}
+
+/** What a log has done (since its disk's statistics were last reset, they are its own counts). */
+export interface DurableLogStats {
+  /** Records appended. */
+  readonly appended: number;
+  /** Records handed back by replays. */
+  readonly replayed: number;
+  /** Records replays cut off: a damaged record (torn, corrupt) and everything after it. */
+  readonly droppedOnReplay: number;
+  /** Records in the log now, as its owner sees them. */
+  readonly length: number;
+}
+
+export class DurableLog<R> {
+  readonly file: string;
+  readonly sync: SyncPolicy;
+  private readonly recordBytes: number | ((record: R) => number);
+  private readonly intervalSeconds: number;
+  /** The periodic sync's grid: start + k * interval. */
+  private gridStartNs = 0;
+  private tickNumber = 0;
+  private counts = { appended: 0, replayed: 0, droppedOnReplay: 0 };
+
+  constructor(
+    readonly disk: Disk<R>,
+    options: DurableLogOptions<R> = {},
+  ) {
+    const component = "DurableLog";
+    if (!(disk instanceof Disk)) throw new ConfigError(component, "disk", "a Disk", disk);
+    if (options === null || typeof options !== "object") {
+      throw new ConfigError(component, "options", "an options object", options);
+    }
+    const where = `DurableLog on "${disk.name}"`;
+    const file = options.file ?? "log";
+    if (typeof file !== "string" || file.length === 0) {
+      throw new ConfigError(where, "file", "a non-empty string", file);
+    }
+    this.file = file;
+    this.sync = checkSyncPolicy(where, options.sync);
+    this.intervalSeconds = typeof this.sync === "object" ? this.sync.interval : 0;
+    const size = options.recordBytes ?? disk.recordBytes;
+    if (typeof size !== "function") requireInteger(where, "recordBytes", size, 1);
+    this.recordBytes = size;
+    if (this.intervalSeconds > 0) {
+      this.gridStartNs = disk.nowNs;
+      this.schedule();
+      // The disk's crash cancels its timers; the periodic sync resumes on its grid when it is back.
+      disk.addLifecycleHook({ onRecover: () => this.schedule() });
+    }
+  }
+
+  /**
+   * Appends `record`; returns its index. Under "everyWrite" it returns once a sync covers it
+   * (durable); otherwise once it is in the disk's buffer. Throws the disk's `DiskError`s.
+   */
+  *append(record: R): Generator<SimFuture<unknown>, number, unknown> {
+    const index = (yield this.disk.appendFuture(this.file, record, this.options(record))) as number;
+    this.counts.appended++;
+    if (this.sync === "everyWrite") yield this.disk.syncFuture();
+    return index;
+  }
+
+  /** Appends `records` in order with one sync at the end under "everyWrite" (a batch, group commit). */
+  *appendAll(records: readonly R[]): Generator<SimFuture<unknown>, void, unknown> {
+    for (const record of records) {
+      yield this.disk.appendFuture(this.file, record, this.options(record));
+      this.counts.appended++;
+    }
+    if (this.sync === "everyWrite" && records.length > 0) yield this.disk.syncFuture();
+  }
+
+  /** Syncs the disk now, whatever the policy (a checkpoint, a clean shutdown). */
+  *flush(): Generator<SimFuture<void>, void, unknown> {
+    yield this.disk.syncFuture();
+  }
+
+  /**
+   * The records as the disk holds them now, from the first, at once (recovery reads are not
+   * charged latency): after a crash, exactly what syncs made durable. Stops at the first
+   * damaged record (its checksum fails: torn by the crash, or corrupted) and cuts the log back
+   * to the records before it, counted in `droppedOnReplay`.
+   */
+  replay(): R[] {
+    const records = this.disk.records(this.file);
+    const values: R[] = [];
+    for (const record of records) {
+      if (record.damage !== null) break;
+      values.push(record.value);
+    }
+    if (values.length < records.length) {
+      this.counts.droppedOnReplay += records.length - values.length;
+      // The cut is a write of its own, issued now: a crash before the next sync brings the
+      // damaged tail back, and the next replay cuts it again.
+      this.disk.truncateFuture(this.file, values.length).defuse();
+    }
+    this.counts.replayed += values.length;
+    return values;
+  }
+
+  /** Records in the log now, as its owner sees them (synced or not). */
+  get length(): number {
+    return this.disk.length(this.file);
+  }
+
+  get stats(): DurableLogStats {
+    return { ...this.counts, length: this.length };
+  }
+
+  private options(record: R) {
+    const size = this.recordBytes;
+    const sizeBytes = typeof size === "number" ? size : size(record);
+    return { sizeBytes, checksum: true };
+  }
+
+  /** Arms the next periodic sync on the grid start + k * interval (never drifting). */
+  private schedule(): void {
+    // In integer ns: a grid point computed in seconds can round back onto now and fire again.
+    const nowNs = this.disk.nowNs;
+    const intervalNs = Math.round(this.intervalSeconds * 1e9);
+    let atNs = this.gridStartNs + this.tickNumber * intervalNs;
+    while (atNs <= nowNs) atNs = this.gridStartNs + ++this.tickNumber * intervalNs;
+    // A daemon timer: a periodic sync never keeps a run alive by itself.
+    this.disk.at(atNs / 1e9, this.tick, undefined, { daemon: true });
+  }
+
+  private readonly tick = (): void => {
+    // Nothing in the buffer: an fsync of clean files costs nothing, so none is issued.
+    if (this.disk.unsyncedWrites > 0) this.disk.syncFuture().defuse();
+    this.schedule();
+  };
+}
+
+export function checkSyncPolicy(where: string, policy: unknown): SyncPolicy {
+  if (policy === undefined) return "everyWrite";
+  if (policy === "everyWrite" || policy === "never") return policy;
+  if (typeof policy === "object" && policy !== null && "interval" in policy) {
+    const interval = requireSeconds(
+      where,
+      "sync.interval",
+      (policy as { interval: unknown }).interval,
+    );
+    return { interval };
+  }
+  throw new ConfigError(where, "sync", '"everyWrite", "never" or { interval: seconds }', policy);
+}

@@ -1,0 +1,35 @@
+/**
+ * The storage family: durable state that tells written from synced. `Disk` (files of records
+ * with read, write and sync latencies, a volatile buffer that a power loss takes with it, torn
+ * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
+ * into (./diskLatency.ts), and `DurableLog`, the write-ahead-log pattern a component uses to
+ * declare its durable state (append, sync by policy, replay on recover).
+ */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { Disk } from "./disk.js";
+
+export {
+  Disk,
+  type DiskFault,
+  type DiskOptions,
+  type DiskRecord,
+  type DiskStats,
+  type RecordOptions,
+} from "./disk.js";
+export { ChecksumError, DiskError, type DiskErrorCode, DiskFullError } from "./diskErrors.js";
+export {
+  type DiskLatencyContext,
+  type DiskLatencyModel,
+  type DiskOperation,
+  optionLatency,
+} from "./diskLatency.js";
+export {
+  DurableLog,
+  type DurableLogOptions,
+  type DurableLogStats,
+  type SyncPolicy,
+} from "./durableLog.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];
