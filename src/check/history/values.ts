@@ -50,9 +50,17 @@ export function hashValue(value: unknown): number {
       scratch[0] = Number.isNaN(value) ? Number.NaN : value;
       return mix32(scratchWords[0]! ^ mix32(scratchWords[1]!));
     case "string": {
+      // A long string (a key-value model's appended value) is hashed by its length and its
+      // two ends: a state is hashed on every search step, and equality still compares it whole.
+      const n = value.length;
       let h = 0x811c9dc5;
-      for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-      return mix32(h ^ value.length);
+      if (n <= 64) {
+        for (let i = 0; i < n; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+      } else {
+        for (let i = 0; i < 32; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+        for (let i = n - 32; i < n; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+      }
+      return mix32(h ^ n);
     }
     case "boolean":
       return value ? 0x2545f491 : 0x1b873593;
