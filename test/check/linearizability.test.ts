@@ -84,7 +84,7 @@ describe("known-bad histories", () => {
       [1, "invoke", "read", null],
       [1, "ok", "read", null],
     ]);
-    expect(unplaceable(history, models.register() as Model<never>)).toEqual(["read"]);
+    expect(unplaceable(history, models.register() as Model<never>)).toEqual(["read → nil"]);
     const result = checkLinearizability(history, models.register());
     expect(result.failure!.possibleStates).toEqual(["1"]);
     expect(result.failure!.linearized).toEqual([0]);

@@ -67,7 +67,7 @@ describe("distsim check-history", () => {
     ]);
     expect(result.code).toBe(ExitCode.violation);
     expect(result.code).toBe(1);
-    expect(result.out).toContain("read by process 1 cannot be placed");
+    expect(result.out).toContain("read → nil by process 1 cannot be placed");
     expect(result.out).toContain("X cannot be placed");
     const verdict = JSON.parse(readFileSync(json, "utf8"));
     expect(verdict.verdict).toBe("not-linearizable");

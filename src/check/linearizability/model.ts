@@ -55,13 +55,18 @@ export interface Partition {
 
 /** `read → 1`, `write 1`, `cas [1 2]`, `cas [1 2] → ?` for an indeterminate one. */
 export function describeOperation(op: Operation): string {
-  const input = op.input === null || op.input === undefined ? "" : ` ${showValue(op.input)}`;
+  const noInput = op.input === null || op.input === undefined;
+  const input = noInput ? "" : ` ${showValue(op.input)}`;
+  // An operation without arguments (a read) shows what it returned, nil included; one with
+  // arguments shows a result only when it is not the arguments again (Jepsen's habit).
   const output =
     op.status === "info"
       ? " → ?"
-      : op.output === null || op.output === undefined || valuesEqual(op.output, op.input)
-        ? ""
-        : ` → ${showValue(op.output)}`;
+      : noInput
+        ? ` → ${showValue(op.output ?? null)}`
+        : op.output === null || op.output === undefined || valuesEqual(op.output, op.input)
+          ? ""
+          : ` → ${showValue(op.output)}`;
   return `${op.f}${input}${output}`;
 }
 
