@@ -42,6 +42,7 @@ export type SearchOutcome =
   | { readonly kind: "unknown"; readonly steps: number };
 
 const NONE = -1;
+const FULL = 0xffffffff;
 /** Steps between two reads of the wall clock. */
 const CLOCK_EVERY = 1024;
 
@@ -92,7 +93,7 @@ export function searchLinearization<S>(
   const okOp = new Uint8Array(n);
   for (let i = 0; i < n; i++) okOp[i] = ops[i]!.status === "ok" ? 1 : 0;
 
-  const cache = new Cache<S>(model, words);
+  const cache = new Cache<S>(model);
   const stackOp = new Int32Array(n);
   const stackState: S[] = new Array<S>(n);
   let depth = 0;
@@ -102,6 +103,12 @@ export function searchLinearization<S>(
   let steps = 0;
   let fresh = true;
   let entry = next[head]!;
+  // The linearized set is mostly a prefix of full words (operations are numbered by invoke,
+  // and the search places them roughly in that order) and empty words after the newest: the
+  // cache stores only the words in between, [low, high), so a step costs the same at the
+  // 10,000th operation as at the 10th.
+  let low = 0;
+  let high = 0;
 
   for (;;) {
     if (linearizedOk === completed && fresh) {
@@ -125,9 +132,12 @@ export function searchLinearization<S>(
         const bit = 1 << (i & 31);
         bits[word]! |= bit;
         zob ^= zobrist[i]!;
-        if (
-          cache.insert(mix32(zob ^ Math.imul(model.hash(nextState), 0x9e3779b1)), bits, nextState)
-        ) {
+        const savedLow = low;
+        const savedHigh = high;
+        while (low < words && bits[low] === FULL) low++;
+        if (word >= high) high = word + 1;
+        const key = mix32(zob ^ Math.imul(model.hash(nextState), 0x9e3779b1));
+        if (cache.insert(key, bits, low, Math.max(low, high), nextState)) {
           stackOp[depth] = i;
           stackState[depth] = state;
           depth++;
@@ -148,6 +158,8 @@ export function searchLinearization<S>(
         }
         bits[word]! &= ~bit;
         zob ^= zobrist[i]!;
+        low = savedLow;
+        high = savedHigh;
       }
       entry = next[entry]!;
       continue;
@@ -161,7 +173,10 @@ export function searchLinearization<S>(
     depth--;
     const i = stackOp[depth]!;
     state = stackState[depth]!;
-    bits[i >>> 5]! &= ~(1 << (i & 31));
+    const word = i >>> 5;
+    bits[word]! &= ~(1 << (i & 31));
+    if (word < low) low = word;
+    while (high > 0 && bits[high - 1] === 0) high--;
     zob ^= zobrist[i]!;
     const call = 2 * i;
     if (okOp[i] === 1) {
@@ -180,37 +195,39 @@ export function searchLinearization<S>(
 /**
  * The set of configurations seen: (linearized bitset, model state), looked up by a 32-bit key
  * that mixes the bitset's Zobrist hash with the state's hash. Open addressing with linear
- * probing; entries in typed arrays, their bitsets side by side in one arena.
+ * probing; entries in typed arrays, each bitset kept as its window of words that are neither
+ * all ones below nor all zeros above (`low`, the words, `high`) in one growing arena.
  */
 class Cache<S> {
   private table = new Int32Array(1 << 12);
   private mask = (1 << 12) - 1;
   private keys = new Int32Array(1 << 11);
-  private arena: Uint32Array;
+  private lows = new Int32Array(1 << 11);
+  private offsets = new Int32Array((1 << 11) + 1);
+  private arena = new Uint32Array(1 << 14);
   private readonly states: S[] = [];
   private size = 0;
 
-  constructor(
-    private readonly model: Model<S>,
-    private readonly words: number,
-  ) {
-    this.arena = new Uint32Array((1 << 11) * Math.max(1, words));
-  }
+  constructor(private readonly model: Model<S>) {}
 
   /** Adds the configuration unless present; true if it was new. */
-  insert(key: number, bits: Uint32Array, state: S): boolean {
-    const words = this.words;
+  insert(key: number, bits: Uint32Array, low: number, high: number, state: S): boolean {
     const table = this.table;
     const mask = this.mask;
+    const length = high - low;
     let slot = key & mask;
     for (;;) {
       const held = table[slot]!;
       if (held === 0) break;
       const entry = held - 1;
-      if (this.keys[entry] === key) {
-        const base = entry * words;
+      if (
+        this.keys[entry] === key &&
+        this.lows[entry] === low &&
+        this.offsets[entry + 1]! - this.offsets[entry]! === length
+      ) {
+        const base = this.offsets[entry]! - low;
         let same = true;
-        for (let w = 0; w < words; w++) {
+        for (let w = low; w < high; w++) {
           if (this.arena[base + w] !== bits[w]) {
             same = false;
             break;
@@ -221,9 +238,13 @@ class Cache<S> {
       slot = (slot + 1) & mask;
     }
     const entry = this.size++;
-    if (entry >= this.keys.length) this.growEntries();
+    if (entry + 1 >= this.keys.length) this.growEntries();
+    const offset = this.offsets[entry]!;
+    if (offset + length > this.arena.length) this.growArena(offset + length);
     this.keys[entry] = key;
-    this.arena.set(bits.subarray(0, words), entry * words);
+    this.lows[entry] = low;
+    this.arena.set(bits.subarray(low, high), offset);
+    this.offsets[entry + 1] = offset + length;
     this.states.push(state);
     table[slot] = entry + 1;
     if (this.size * 2 > table.length) this.growTable();
@@ -231,10 +252,22 @@ class Cache<S> {
   }
 
   private growEntries(): void {
-    const keys = new Int32Array(this.keys.length * 2);
+    const size = this.keys.length * 2;
+    const keys = new Int32Array(size);
     keys.set(this.keys);
     this.keys = keys;
-    const arena = new Uint32Array(this.arena.length * 2);
+    const lows = new Int32Array(size);
+    lows.set(this.lows);
+    this.lows = lows;
+    const offsets = new Int32Array(size + 1);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+  }
+
+  private growArena(needed: number): void {
+    let size = this.arena.length * 2;
+    while (size < needed) size *= 2;
+    const arena = new Uint32Array(size);
     arena.set(this.arena);
     this.arena = arena;
   }
