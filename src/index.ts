@@ -149,14 +149,9 @@ export {
   type WindowStats,
 } from "./metrics/index.js";
 
-// Determinism.
-export {
-  checkDeterminism,
-  assertDeterministic,
-  NondeterminismError,
-  type DeterminismOptions,
-  type DeterminismVerdict,
-} from "./check/determinism.js";
+// Checkers: determinism, histories (recorded, read and written as Jepsen EDN or JSON) and
+// linearizability with its models (`distsim/check` imports them alone).
+export * from "./check/index.js";
 
 // Errors.
 export {

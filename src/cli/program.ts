@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as distsim from "../index.js";
 import { catalogCommand } from "./catalogCommand.js";
+import { checkHistoryCommand, MODEL_NAMES } from "./checkHistoryCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { initCommand } from "./initCommand.js";
 import { type CommandIO, type ParamValue, runCommand } from "./runCommand.js";
@@ -56,11 +57,20 @@ Usage:
                                                   entry is installed with, as catalog show
                                                   names it; an unknown one lists them all)
   distsim catalog check                           validate the whole graph
+  distsim check-history <history.edn|history.json> --model register|kv|set|queue|counter
+              [--budget SECONDS] [--json out.json]
+      Check a history for linearizability against a model: Jepsen's EDN history lines
+      ({:process 0, :type :invoke, :f :cas, :value [1 2]}; :info is indeterminate; kv
+      operations carry :key or a [key value] value), or JSON for a .json file. Prints the
+      verdict and, for a violation, the operation that cannot be placed with a timeline of
+      the shortest failing prefix; --json writes the verdict with the failure's data.
+      Exit code 0 linearizable, 1 not linearizable, 3 the budget ran out first (no
+      verdict), 2 bad input.
   distsim --help        show this help
   distsim --version     print the version
 
-Exit codes: 0 ok, 2 usage, 3 the model failed (the seed reproduces it), 4 not a valid model,
-130 interrupted (Ctrl-C).
+Exit codes: 0 ok, 1 a check found a violation, 2 usage, 3 the model failed (the seed
+reproduces it) or a check had no verdict, 4 not a valid model, 130 interrupted (Ctrl-C).
 Library: import { Simulation, Entity } from "distsim" (see README.md and docs/using-distsim.md).
 `;
 
@@ -93,6 +103,8 @@ const VALUE_OPTIONS = new Set([
   "layer",
   "group",
   "distsim",
+  "model",
+  "budget",
 ]);
 
 /** A negative number as a value (`--seed -3`), which parseArgs would take for an option. */
@@ -153,6 +165,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         group: { type: "string" },
         force: { type: "boolean" },
         distsim: { type: "string" },
+        model: { type: "string" },
+        budget: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -189,6 +203,34 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         dir: positionals[1] ?? ".",
         force: values.force === true,
         ...(typeof values.distsim === "string" ? { distsim: values.distsim } : {}),
+      },
+      io,
+    );
+  }
+  if (command === "check-history") {
+    const file = positionals[1];
+    if (file === undefined || positionals.length > 2) {
+      return usageError(io, "check-history takes exactly one history file");
+    }
+    if (typeof values.model !== "string") {
+      return usageError(io, `check-history needs --model (${MODEL_NAMES.join(", ")})`);
+    }
+    let budget: number | undefined;
+    if (values.budget !== undefined) {
+      budget = Number(values.budget);
+      if (!(budget > 0) || !Number.isFinite(budget)) {
+        return usageError(
+          io,
+          `--budget must be a number of seconds > 0; given ${String(values.budget)}`,
+        );
+      }
+    }
+    return checkHistoryCommand(
+      {
+        file,
+        model: values.model,
+        ...(budget === undefined ? {} : { budget }),
+        ...(typeof values.json === "string" ? { json: values.json } : {}),
       },
       io,
     );
