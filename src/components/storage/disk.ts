@@ -96,7 +96,7 @@ export interface DiskOptions<V = unknown> {
 }
 
 /** How a record is written. */
-export interface RecordOptions {
+export interface DiskRecordOptions {
   /** Its size in bytes (integer >= 1). Default: the disk's `recordBytes`. */
   readonly sizeBytes?: number;
   /** Whether it carries a checksum that a read verifies. Default: the disk's `checksums`. */
@@ -356,7 +356,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
   *append(
     file: string,
     value: V,
-    options?: RecordOptions,
+    options?: DiskRecordOptions,
   ): Generator<SimFuture<number>, number, unknown> {
     return (yield this.appendFuture(file, value, options)) as number;
   }
@@ -366,7 +366,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     file: string,
     index: number,
     value: V,
-    options?: RecordOptions,
+    options?: DiskRecordOptions,
   ): Generator<SimFuture<void>, void, unknown> {
     yield this.writeFuture(file, index, value, options);
   }
@@ -396,13 +396,13 @@ export class Disk<V = unknown> extends Entity<never, never> {
 
   // --- The same, as futures (for code that is not a process) -------------------------------
 
-  appendFuture(file: string, value: V, options?: RecordOptions): SimFuture<number> {
+  appendFuture(file: string, value: V, options?: DiskRecordOptions): SimFuture<number> {
     this.checkFile("append", file);
     const index = this.visible.get(file)?.length ?? 0;
     return this.issueWrite(file, index, value, options, index) as SimFuture<number>;
   }
 
-  writeFuture(file: string, index: number, value: V, options?: RecordOptions): SimFuture<void> {
+  writeFuture(file: string, index: number, value: V, options?: DiskRecordOptions): SimFuture<void> {
     this.checkFile("write", file);
     this.checkIndex("write", file, index, true);
     return this.issueWrite(file, index, value, options, undefined) as SimFuture<void>;
@@ -484,7 +484,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
    * starts with (a database restored before the run). Not for the model's own writes while it
    * runs: those are `append` and `sync`. The file must have no unsynced writes.
    */
-  restore(file: string, values: Iterable<V>, options?: RecordOptions): void {
+  restore(file: string, values: Iterable<V>, options?: DiskRecordOptions): void {
     this.checkFile("restore", file);
     const [sizeBytes, checksum] = this.recordOptions(options);
     let seen = this.visible.get(file);
@@ -681,7 +681,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     }
   }
 
-  private recordOptions(options: RecordOptions | undefined): [number, boolean] {
+  private recordOptions(options: DiskRecordOptions | undefined): [number, boolean] {
     if (options === undefined) return [this.recordBytes, this.checksums];
     const where = `Disk "${this.name}" record`;
     const size =
@@ -695,7 +695,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     file: string,
     index: number,
     value: V,
-    options: RecordOptions | undefined,
+    options: DiskRecordOptions | undefined,
     result: unknown,
   ): SimFuture<unknown> {
     const [sizeBytes, checksum] = this.recordOptions(options);

@@ -15,7 +15,7 @@ export {
   type DiskOptions,
   type DiskRecord,
   type DiskStats,
-  type RecordOptions,
+  type DiskRecordOptions,
 } from "./disk.js";
 export { ChecksumError, DiskError, type DiskErrorCode, DiskFullError } from "./diskErrors.js";
 export {
