@@ -23,7 +23,9 @@ export { KVStore, type KVStoreOptions, type KVStoreStats } from "./kvStore.js";
 export type { Latency } from "./latency.js";
 export {
   DEFAULT_SCAN_LIMIT,
+  type DeleteRequest,
   type IncrementRequest,
+  isTombstone,
   type KeyRequest,
   KV_OPERATIONS,
   type KVEntry,
@@ -31,6 +33,8 @@ export {
   type KVReply,
   type KVRequest,
   type KVStoreLike,
+  type KVTombstone,
+  type KVVersioned,
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";
