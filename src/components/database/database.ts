@@ -50,6 +50,7 @@ import { type Distribution, isDistribution } from "../../random/distributions/di
 import { type Param, valueAt } from "../../random/profile.js";
 import { QUEUED, SlotPool } from "../resource/slotPool.js";
 import { percentiles } from "../resource/statistics.js";
+import { armPoolWait, awaitPoolWait } from "../resource/waiting.js";
 import {
   requireDistribution,
   requireEntity,
@@ -119,7 +120,10 @@ export interface DatabaseStats {
   readonly timedOut: number;
   /** Waiting for a connection when the database crashed. */
   readonly lostWaiting: number;
-  /** Stopped waiting for a connection: the caller's process was cancelled. */
+  /**
+   * Stopped waiting for a connection: the caller's process was cancelled (also in the instant a
+   * connection was handed to it: it never held it, so it is not a rollback).
+   */
   readonly abandoned: number;
   /** Waiting for a connection now. */
   readonly queued: number;
@@ -402,25 +406,28 @@ export class Database extends Entity<Query, QueryResult> {
       c.rejected++;
       throw new RemoteError(`connection queue full (${this.maxWaiting} waiting)`, this.name);
     }
-    const future = waiter.future;
-    future._privateToWaiter = true;
-    future.onCancel(() => {
-      // A crash empties the line itself (counted in lostWaiting).
-      if (!this.isUp || !slots.remove(waiter)) return;
-      this.cancelTimer(waiter.timerToken);
-      this.counts.abandoned++;
-    });
-    waiter.timerToken = this.after(waiter.maxWait, this.expire, waiter);
-    let received = false;
-    try {
-      const tx = (yield future) as Transaction;
-      received = true;
-      return tx;
-    } finally {
-      // Given a connection, but cancelled before it could resume: nobody holds the transaction.
-      if (!received && future.state === "resolved" && this.isUp) this._rollback(future.value);
-    }
+    // The wait and its cancellation are Resource's (a crash empties the line itself, counted
+    // in lostWaiting).
+    armPoolWait(this, slots, waiter, this.expire, this.abandon);
+    return yield* awaitPoolWait(this, waiter.future, this.abandonHandedOver);
   }
+
+  private readonly abandon = (): void => {
+    this.counts.abandoned++;
+  };
+
+  /**
+   * Given a connection, but cancelled before it could resume: the caller stopped waiting, so
+   * it counts as abandoned (not as a transaction begun and rolled back); the connection goes on
+   * to the next waiter.
+   */
+  private readonly abandonHandedOver = (tx: Transaction): void => {
+    tx._status = "aborted";
+    tx._abortReason = "rollback";
+    this.counts.started--;
+    this.counts.abandoned++;
+    this.close(tx);
+  };
 
   /** A query message: its own transaction, answered with its result or failed with the reason. */
   override *handle(request: Message<Query>) {

@@ -255,16 +255,12 @@ export class LockManager extends Entity<never> {
     }
     c.lockWaits++;
     const future = this.future<void>(`lock ${String(key)}`);
-    request._settle = (error) => (error === null ? future.resolve() : future.reject(error));
-    // A waiter whose process is cancelled (its entity crashed, it lost a race) leaves the queue.
+    request._future = future;
+    // A waiter whose process is cancelled (its entity crashed, it lost a race) leaves the queue
+    // (`_waitCancelled`); the request itself is the hook, so no closure per wait.
+    request._onCancel = this;
     future._privateToWaiter = true;
-    future.onCancel(() => {
-      if (owner._waiting !== request) return;
-      request._settle = null;
-      this.endWait(request, CANCELLED);
-      this.counts.aborted++;
-      this.granted(this.table.withdraw(request));
-    });
+    future._onCancelHook(request);
     const timeout = valueAt(this.lockWaitTimeout, this.now);
     request._timerToken = this.after(timeout, this.expire, request);
     if (this.deadlockDetection === "onBlock") this.resolveDeadlocks([owner]);
@@ -374,6 +370,15 @@ export class LockManager extends Entity<never> {
     }
   }
 
+  /** @internal A waiting request's process gave up: it leaves the queue. */
+  _waitCancelled(request: LockRequest): void {
+    if (request.owner._waiting !== request) return;
+    request._future = null;
+    this.endWait(request, CANCELLED);
+    this.counts.aborted++;
+    this.granted(this.table.withdraw(request));
+  }
+
   /** Stops a wait's timer, records how long it lasted, and settles it with `error`. */
   private endWait(request: LockRequest, error: Error | null): void {
     if (request._timerToken >= 0) this.cancelTimer(request._timerToken);
@@ -381,9 +386,12 @@ export class LockManager extends Entity<never> {
     const waited = (this.nowNs - request.sinceNs) / 1e9;
     if (error === null) this.waitTime.record(waited);
     else this.abortedWaitTime.record(waited);
-    const settle = request._settle;
-    request._settle = null;
-    settle?.(error);
+    const future = request._future;
+    request._future = null;
+    request._onCancel = null;
+    if (future === null) return;
+    if (error === null) future.resolve();
+    else future.reject(error);
   }
 
   /** Wakes the requests a release or a withdrawal granted, in grant order. */

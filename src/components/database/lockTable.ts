@@ -26,6 +26,8 @@
  * (grant order, arrival order), never in hash order.
  */
 
+import type { CancelHook, SimFuture } from "../../core/future.js";
+
 /** A row lock's mode. */
 export type LockMode = "shared" | "exclusive";
 
@@ -81,10 +83,19 @@ export class LockOwner {
   }
 }
 
-/** A request waiting in a key's queue. */
-export class LockRequest {
-  /** @internal The lock manager's: the waiter's future and deadline timer. */
-  _settle: ((error: Error | null) => void) | null = null;
+/** @internal Told when a waiting request's process gives up (the lock manager). */
+export interface WaitCancelled {
+  _waitCancelled(request: LockRequest): void;
+}
+
+/**
+ * A request waiting in a key's queue. It is its own future's cancel hook, so a wait costs its
+ * future and no closures.
+ */
+export class LockRequest implements CancelHook {
+  /** @internal The lock manager's: the waiter's future, who hears of its cancellation, its timer. */
+  _future: SimFuture<void> | null = null;
+  _onCancel: WaitCancelled | null = null;
   _timerToken = -1;
   constructor(
     readonly owner: LockOwner,
@@ -96,6 +107,11 @@ export class LockRequest {
     /** When it began to wait (integer ns). */
     readonly sinceNs: number,
   ) {}
+
+  /** @internal Its future was cancelled: its process gave up waiting. */
+  _futureCancelled(): void {
+    this._onCancel?._waitCancelled(this);
+  }
 }
 
 /** A key's holders (grant order) and waiting queue (head first). */

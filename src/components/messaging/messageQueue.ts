@@ -262,6 +262,8 @@ export class Delivery<T> {
   _timer = -1;
   /** @internal The push consumer's connection it was sent on (its credit's epoch then). */
   _epoch = 0;
+  /** @internal It was counted in `duplicates` (its message's previous delivery was lost). */
+  _duplicate = false;
 
   /** @internal Only a queue makes deliveries. */
   constructor(
@@ -992,6 +994,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     if (message._lostDelivery) {
       c.duplicates++;
       message._lostDelivery = false;
+      delivery._duplicate = true;
     }
     this.waitTime.record((nowNs - message._readyNs) / 1e9);
     this.open.add(delivery);
@@ -1024,15 +1027,27 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     this.dispatch();
   };
 
-  /** A receiver was handed `delivery` but cancelled before it resumed: straight back. */
+  /**
+   * A receiver was handed `delivery` but cancelled before it resumed (its process crashed or
+   * was cancelled): straight back, as if never delivered. No consumer saw it, so it counts
+   * neither as a delivery nor toward `maxRedeliveries`.
+   */
   private giveBack(delivery: Delivery<T>): void {
     if (!delivery._open) return;
     delivery._settled = true;
     this.close(delivery);
     if (delivery._timer >= 0) this.cancelTimer(delivery._timer);
-    this.counts.nacked++;
-    this.counts.requeued++;
-    this.comeBack(delivery.message, false);
+    const message = delivery.message;
+    message._deliveries--;
+    const c = this.counts;
+    // A reset since counted it again as delivered (in flight), but not its other counts.
+    c.delivered--;
+    if (delivery.deliveryCount > 1 && c.redelivered > 0) c.redelivered--;
+    if (delivery._duplicate) {
+      message._lostDelivery = true;
+      if (c.duplicates > 0) c.duplicates--;
+    }
+    this.comeBack(message, false);
     this.dispatch();
   }
 

@@ -52,10 +52,14 @@ export interface TopicStats {
   readonly refused: number;
   /** Subscriptions now. */
   readonly subscriptions: number;
+  /** Subscriptions detached now (unsubscribed, their queues kept). */
+  readonly detached: number;
 }
 
 class Subscription<T> {
   active = true;
+  /** Copies its queue accepted (since the last reset). */
+  fannedOut = 0;
   constructor(readonly queue: MessageQueue<T>) {}
 }
 
@@ -123,7 +127,8 @@ export class Topic<T = unknown> extends Entity<T, number> {
   /**
    * Adds subscription `name` and returns its queue (`"<topic>/<name>"`), made with `options`
    * over the topic's `subscriptionDefaults`. A name unsubscribed before is attached again, with
-   * the queue it had (what it held is still there; what was published meanwhile is not).
+   * the queue it had (what it held is still there; what was published meanwhile is not); its
+   * queue keeps the options it was made with, so giving options then is a `ConfigError`.
    */
   subscribe(name: string, options?: MessageQueueOptions<T>): MessageQueue<T> {
     if (typeof name !== "string" || name.length === 0) {
@@ -136,6 +141,16 @@ export class Topic<T = unknown> extends Entity<T, number> {
           `Topic "${this.name}": subscription "${name}" exists already`,
           this.name,
           this.nowNs,
+        );
+      }
+      if (options !== undefined) {
+        // A queue's options are fixed when it is made: applying them silently to some and not
+        // others, or ignoring them, would both mislead.
+        throw new ConfigError(
+          `Topic "${this.name}".subscribe("${name}")`,
+          "options",
+          "none when attaching a detached subscription again (its queue keeps the options it was made with)",
+          options,
         );
       }
       existing.active = true;
@@ -214,6 +229,7 @@ export class Topic<T = unknown> extends Entity<T, number> {
         c.refused++;
       } else {
         c.fannedOut++;
+        subscription.fannedOut++;
         accepted++;
       }
     }
@@ -227,20 +243,28 @@ export class Topic<T = unknown> extends Entity<T, number> {
   }
 
   get stats(): TopicStats {
-    return { ...this.counts, subscriptions: this.active.length };
+    const subscriptions = this.active.length;
+    return { ...this.counts, subscriptions, detached: this.byName.size - subscriptions };
   }
 
+  /**
+   * `stats`, and per subscription, detached ones included (a detached one is still consumed
+   * and its copies still count in `fannedOut`), its lag (`lag.<name>`), the copies it accepted
+   * (`fannedOut.<name>`, adding up to `fannedOut`) and, when detached, `detached.<name>`: 1.
+   */
   override metrics(): EntityMetrics {
     const flat: Record<string, number> = { ...this.stats };
-    for (const subscription of this.active) {
-      flat[`lag.${this.subscriptionName(subscription.queue)}`] = subscription.queue.backlog;
+    for (const [name, subscription] of this.byName) {
+      flat[`lag.${name}`] = subscription.queue.backlog;
+      flat[`fannedOut.${name}`] = subscription.fannedOut;
+      if (!subscription.active) flat[`detached.${name}`] = 1;
     }
     return flat;
   }
 
   override recordedSeries(): readonly RecordedSeries[] {
-    return this.active.map((s) => ({
-      name: `lag ${this.subscriptionName(s.queue)} (mean)`,
+    return [...this.byName].map(([name, s]) => ({
+      name: `lag ${name} (mean${s.active ? "" : ", detached"})`,
       unit: "messages",
       points: s.queue.depthSeries().backlog,
     }));
@@ -248,6 +272,7 @@ export class Topic<T = unknown> extends Entity<T, number> {
 
   protected override onResetStats(): void {
     this.counts = { published: 0, routed: 0, unrouted: 0, offered: 0, fannedOut: 0, refused: 0 };
+    for (const subscription of this.byName.values()) subscription.fannedOut = 0;
   }
 
   private subscriptionName(queue: MessageQueue<T>): string {

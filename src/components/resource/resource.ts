@@ -37,7 +37,13 @@ import { optionalBoolean } from "../shared/validate.js";
 import type { ConcurrencyModel } from "./concurrencyModel.js";
 import type { QueueDiscipline } from "./queueDiscipline.js";
 import { REJECTED_BY_DISCIPLINE, REJECTED_FULL, REJECTED_TOO_HEAVY, SlotPool } from "./slotPool.js";
-import { checkOwner, checkWaitOptions, type WaitOptions } from "./waiting.js";
+import {
+  armPoolWait,
+  awaitPoolWait,
+  checkOwner,
+  checkWaitOptions,
+  type WaitOptions,
+} from "./waiting.js";
 
 export interface ResourceOptions {
   /** Names the resource in errors and stats ("beds"). Default "resource". */
@@ -267,26 +273,12 @@ export class Resource {
       this.counts.rejected++;
       throw new RemoteError(this.refusal(admission, amount), owner.name);
     }
-    if (future.isPending) {
-      // A cancelled wait (the process was cancelled, lost a race) leaves the queue at once, or
-      // units would be handed to nobody.
-      future._privateToWaiter = true;
-      future.onCancel(() => {
-        if (slots.remove(request) && request.timerToken >= 0) owner.cancelTimer(request.timerToken);
-      });
-      if (maxWait >= 0) request.timerToken = owner.after(maxWait, this.expire, request);
-    }
-    let received = false;
-    try {
-      const grant = (yield future) as Grant;
-      received = true;
-      return grant;
-    } finally {
-      // Granted, but cancelled before it could resume: give the units back (unless the owner
-      // is crashing, which takes everything back itself).
-      if (!received && future.state === "resolved" && owner.isUp) this.release(future.value);
-    }
+    if (future.isPending) armPoolWait(owner, slots, request, this.expire);
+    return yield* awaitPoolWait(owner, future, this.giveBack);
   }
+
+  /** Granted, but cancelled before it could resume: the units go back. */
+  private readonly giveBack = (grant: Grant): void => this.release(grant);
 
   /**
    * `amount` units now if they are free and nobody waits, else null (nothing waits). For

@@ -143,3 +143,55 @@ export class WaitLine<V, A> {
     this.left();
   };
 }
+
+/** A process waiting in a `SlotPool` for units (a `Resource`) or a connection (a `Database`). */
+export interface PoolWaiter<V> {
+  readonly future: SimFuture<V>;
+  /** Seconds it may wait, or -1 for no limit. */
+  readonly maxWait: number;
+  timerToken: number;
+}
+
+/**
+ * Arms `waiter`, queued in `slots`: its `maxWait` timer (`expire` takes it out of the line in
+ * the timer's event, see the module comment), and its cancellation (its process was cancelled
+ * or lost a race): it leaves the line at once, or units would be handed to nobody, and
+ * `abandoned` counts it. An owner crashing has cancelled its own processes first; its pool
+ * then empties the line itself, counting what was lost, so a cancellation then does nothing.
+ */
+export function armPoolWait<V, W extends PoolWaiter<V>>(
+  owner: Entity<never, unknown>,
+  slots: { remove(waiter: W): boolean },
+  waiter: W,
+  expire: (waiter: W) => void,
+  abandoned: (() => void) | null = null,
+): void {
+  const future = waiter.future;
+  future._privateToWaiter = true;
+  future.onCancel(() => {
+    if (!owner.isUp || !slots.remove(waiter)) return;
+    if (waiter.timerToken >= 0) owner.cancelTimer(waiter.timerToken);
+    abandoned?.();
+  });
+  if (waiter.maxWait >= 0) waiter.timerToken = owner.after(waiter.maxWait, expire, waiter);
+}
+
+/**
+ * `yield* awaitPoolWait(owner, future, giveBack)`: waits for a pool's hand-over. One handed
+ * over but cancelled before its process could resume is given back (`giveBack`), unless the
+ * owner is crashing, which takes everything back itself.
+ */
+export function* awaitPoolWait<V>(
+  owner: Entity<never, unknown>,
+  future: SimFuture<V>,
+  giveBack: (value: V) => void,
+): Generator<SimFuture<V>, V, unknown> {
+  let received = false;
+  try {
+    const value = (yield future) as V;
+    received = true;
+    return value;
+  } finally {
+    if (!received && future.state === "resolved" && owner.isUp) giveBack(future.value as V);
+  }
+}

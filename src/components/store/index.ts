@@ -29,7 +29,9 @@ export {
 export type { Latency } from "./latency.js";
 export {
   DEFAULT_SCAN_LIMIT,
+  type DeleteRequest,
   type IncrementRequest,
+  isTombstone,
   type KeyRequest,
   KV_OPERATIONS,
   type KVEntry,
@@ -37,6 +39,8 @@ export {
   type KVReply,
   type KVRequest,
   type KVStoreLike,
+  type KVTombstone,
+  type KVVersioned,
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";

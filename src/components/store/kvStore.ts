@@ -17,6 +17,15 @@
  * counter per store as the key's version, so versions only grow (a replicated store built on
  * this compares them); a put may carry a version of its own, applied only if newer.
  *
+ * Tombstones (for a `ReplicatedStore` over these stores): a delete that carries a version (a
+ * coordinator's) applies only if newer than the key's value and leaves a tombstone, "deleted
+ * at version v", so a write older than the delete (a read repair from a replica that missed
+ * it) is not applied. Tombstones are invisible to plain reads and scans and do not count in
+ * `size` or against `capacity`; `getEntry` and `scan` answer them when asked
+ * (`tombstones: true`). They are kept (counted in `tombstones`) unless `tombstoneGrace` says
+ * how long: Cassandra's gc_grace_seconds, with the same risk (see the option). A plain
+ * delete, without a version, removes the key and leaves no tombstone, as before.
+ *
  * Durable by default: the data survives `crash()` and `recover()`, while the operations in
  * progress are lost (counted in `lostToCrash`: a caller by message times out, a process
  * calling it gets `RemoteError`). With `durable: false` a crash empties it too. With
@@ -48,7 +57,7 @@ import {
   SlotPool,
 } from "../resource/slotPool.js";
 import { percentiles, stationStats } from "../resource/statistics.js";
-import { requireInteger } from "../shared/validate.js";
+import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { checkDiskOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
@@ -58,6 +67,8 @@ import type {
   KVEntry,
   KVReply,
   KVRequest,
+  KVTombstone,
+  KVVersioned,
   PutRequest,
   ScanRequest,
 } from "./protocol.js";
@@ -111,6 +122,15 @@ export interface KVStoreOptions {
    * either way, so a version never names two writes.
    */
   durable?: boolean | KVStoreDurability;
+  /**
+   * Seconds a tombstone (a versioned delete's record) is kept before it is purged (>= 0, or
+   * Infinity). Default Infinity: kept for the whole run, counted in `tombstones`. Like
+   * Cassandra's gc_grace_seconds, a finite grace bounds the space tombstones take, at a risk:
+   * a replica that missed the delete and was not repaired within the grace still holds the
+   * value, and once the others have purged their tombstones a read repair copies the value
+   * back (the delete is undone). Keep it longer than the longest a replica can stay stale.
+   */
+  tombstoneGrace?: number;
 }
 
 /** A store whose durability goes through a disk: a write-ahead log, synced by a policy. */
@@ -136,7 +156,12 @@ export interface KVStoreDurability {
 /** A record of the store's write-ahead log: a key's new value and version, or its removal. */
 export type KVLogRecord<V> =
   | { readonly op: "put"; readonly key: string; readonly value: V; readonly version: number }
-  | { readonly op: "delete"; readonly key: string };
+  | {
+      readonly op: "delete";
+      readonly key: string;
+      /** A coordinator's versioned delete, which leaves a tombstone; absent for a plain one. */
+      readonly version?: number;
+    };
 
 /**
  * A snapshot of what a store has done. At every instant (crashes and `sim.resetStats()`
@@ -174,6 +199,10 @@ export interface KVStoreStats {
   readonly evicted: number;
   /** Keys held now. */
   readonly size: number;
+  /** Tombstones held now (versioned deletes' records; see `tombstoneGrace`). */
+  readonly tombstones: number;
+  /** Tombstones purged after `tombstoneGrace`. */
+  readonly tombstonesPurged: number;
   /**
    * Time-average fraction of the `concurrency` slots in use; NaN without a limit (there is no
    * capacity to divide by; `meanInSystem` is the time-average number of operations).
@@ -197,6 +226,13 @@ interface Stored<V> {
   version: number;
 }
 
+/** A versioned delete's record: the key was deleted by write `version`. */
+interface Tombstone {
+  version: number;
+  /** When it is purged (Infinity: never). */
+  purgeAtNs: number;
+}
+
 /** One operation on its way through the store: from a message or from a process. */
 class Operation<V> {
   constructor(
@@ -205,12 +241,14 @@ class Operation<V> {
     readonly key: string,
     /** A put's value. */
     readonly value: V | undefined,
-    /** An increment's `by`, a put's version (0: none), a scan's limit. */
+    /** An increment's `by`, a put's or delete's version (0: none), a scan's limit. */
     readonly amount: number,
     /** A scan's `to`, or undefined (to the end). */
     readonly to: string | undefined,
     readonly message: Message<KVRequest<V>> | null,
     readonly future: SimFuture<KVReply<V>> | null,
+    /** Whether a getEntry or scan answers tombstones too. */
+    readonly tombstones = false,
   ) {}
   /** When it arrived (set when it gets a slot), for its latency. */
   arrivalNs = 0;
@@ -248,6 +286,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       "capacity",
       "whenFull",
       "durable",
+      "tombstoneGrace",
     ),
   };
 
@@ -259,6 +298,8 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   readonly disk: Disk | null;
   /** The write-ahead log (`durable: { disk }`), or null. */
   readonly log: DurableLog<KVLogRecord<V>> | null;
+  /** Seconds a tombstone is kept, or Infinity. */
+  readonly tombstoneGrace: number;
   /** Operations served at once, or Infinity. */
   readonly concurrency: number;
   private readonly readLatency: Distribution;
@@ -270,6 +311,16 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   /** The data, in the order keys were first written (what "evictOldest" takes first). */
   private data = new Map<string, Stored<V>>();
   private readonly order = new SortedKeys();
+  private tombstoneMap = new Map<string, Tombstone>();
+  private readonly tombstoneKeys = new SortedKeys();
+  /**
+   * Tombstones in the order they were written, with their purge times (which grow in that
+   * order, the grace being one number), consumed from `purgeHead`.
+   */
+  private purgeKeys: string[] = [];
+  private purgeTimes: number[] = [];
+  private purgeHead = 0;
+  private tombstonesPurged = 0;
   /** The last version handed out. */
   private versionCounter = 0;
   /** Process calls in progress, so a crash can tell them. */
@@ -305,6 +356,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     this.capacity = config.capacity;
     this.whenFull = config.whenFull;
     this.durable = config.durable;
+    this.tombstoneGrace = config.tombstoneGrace;
     this.concurrency = config.concurrency;
     const durability = config.durability;
     if (durability === null) {
@@ -340,10 +392,22 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     return (yield this.submit(GET, "get", key, undefined, 0, undefined)) as V | undefined;
   }
 
-  /** The value under `key` with its version, or undefined. */
-  *getEntry(key: string): Generator<SimFuture<KVReply<V>>, KVEntry<V> | undefined, unknown> {
-    return (yield this.submit(GET_ENTRY, "getEntry", key, undefined, 0, undefined)) as
-      | KVEntry<V>
+  /**
+   * The value under `key` with its version, or undefined; with `{ tombstones: true }` a
+   * versioned delete's tombstone too.
+   */
+  getEntry(key: string): Generator<SimFuture<KVReply<V>>, KVEntry<V> | undefined, unknown>;
+  getEntry(
+    key: string,
+    options: { readonly tombstones: true },
+  ): Generator<SimFuture<KVReply<V>>, KVVersioned<V> | undefined, unknown>;
+  *getEntry(
+    key: string,
+    options?: { readonly tombstones?: boolean },
+  ): Generator<SimFuture<KVReply<V>>, KVVersioned<V> | undefined, unknown> {
+    const tombstones = this.checks.tombstones(options?.tombstones);
+    return (yield this.submit(GET_ENTRY, "getEntry", key, undefined, 0, undefined, tombstones)) as
+      | KVVersioned<V>
       | undefined;
   }
 
@@ -363,18 +427,39 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     return (yield this.submit(PUT, "put", key, value, version, undefined)) as number;
   }
 
-  /** Removes `key`; returns whether it was there. */
-  *delete(key: string): Generator<SimFuture<KVReply<V>>, boolean, unknown> {
-    return (yield this.submit(DELETE, "delete", key, undefined, 0, undefined)) as boolean;
+  /**
+   * Removes `key`; returns whether it was there. With `options.version` (an integer >= 1) the
+   * delete applies only if newer than the key's version and leaves a tombstone.
+   */
+  *delete(
+    key: string,
+    options?: { readonly version?: number },
+  ): Generator<SimFuture<KVReply<V>>, boolean, unknown> {
+    const version = this.checks.version(options?.version, "delete");
+    return (yield this.submit(DELETE, "delete", key, undefined, version, undefined)) as boolean;
   }
 
   /**
    * Entries with `from <= key < to` in ascending key order, at most `limit` (default 1,000).
    * Every bound is optional: `scan()` reads from the first key.
    */
-  *scan(range: ScanRequest = {}): Generator<SimFuture<KVReply<V>>, KVEntry<V>[], unknown> {
-    const { from, to, limit } = this.checks.scan(range);
-    return (yield this.submit(SCAN, "scan", from, undefined, limit, to)) as KVEntry<V>[];
+  scan(
+    range?: ScanRequest & { readonly tombstones?: false },
+  ): Generator<SimFuture<KVReply<V>>, KVEntry<V>[], unknown>;
+  scan(
+    range: ScanRequest & { readonly tombstones: true },
+  ): Generator<SimFuture<KVReply<V>>, KVVersioned<V>[], unknown>;
+  *scan(range: ScanRequest = {}): Generator<SimFuture<KVReply<V>>, KVVersioned<V>[], unknown> {
+    const { from, to, limit, tombstones } = this.checks.scan(range);
+    return (yield this.submit(
+      SCAN,
+      "scan",
+      from,
+      undefined,
+      limit,
+      to,
+      tombstones,
+    )) as KVEntry<V>[];
   }
 
   /**
@@ -437,6 +522,12 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     return this.data.get(key)?.version ?? 0;
   }
 
+  /** The version of `key`'s tombstone now, 0 if it has none, without latency. */
+  tombstoneOf(key: string): number {
+    this.purgeTombstones();
+    return this.tombstoneMap.get(key)?.version ?? 0;
+  }
+
   /** Seconds from arrival to completion of each completed operation of one kind. */
   latencyOf(operation: "get" | "put" | "delete" | "scan" | "increment"): Histogram {
     return this.latencies[operation];
@@ -445,12 +536,15 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   get stats(): KVStoreStats {
     const slots = this.slots;
     const station = stationStats(slots, this.sojourn);
+    this.purgeTombstones();
     return {
       ...this.counts,
       lostToCrash: slots.lostToCrash,
       active: slots.active,
       queued: slots.queued,
       size: this.data.size,
+      tombstones: this.tombstoneMap.size,
+      tombstonesPurged: this.tombstonesPurged,
       ...station,
       utilization: this.concurrency === Number.POSITIVE_INFINITY ? Number.NaN : station.utilization,
     };
@@ -487,18 +581,19 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     );
     let op: Operation<V>;
     if (code === SCAN) {
-      const { from, to, limit } = this.checks.scan(payload);
-      op = new Operation<V>(SCAN, from, undefined, limit, to, request, null);
+      const { from, to, limit, tombstones } = this.checks.scan(payload);
+      op = new Operation<V>(SCAN, from, undefined, limit, to, request, null, tombstones);
     } else {
       const key = this.checks.key(kind, payload.key);
       const amount =
         code === INCREMENT
           ? this.checks.by(payload.by ?? 1)
-          : code === PUT
-            ? this.checks.version(payload.version)
+          : code === PUT || code === DELETE
+            ? this.checks.version(payload.version, kind)
             : 0;
       if (code === PUT) this.checks.value(payload.value);
-      op = new Operation<V>(code, key, payload.value, amount, undefined, request, null);
+      const tombstones = code === GET_ENTRY && this.checks.tombstones(payload.tombstones);
+      op = new Operation<V>(code, key, payload.value, amount, undefined, request, null, tombstones);
     }
     this.counts.requests++;
     this.enqueue(op);
@@ -513,6 +608,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     value: V | undefined,
     amount: number,
     to: string | undefined,
+    tombstones = false,
   ): SimFuture<KVReply<V>> {
     if (code !== SCAN) this.checks.key(kind, key);
     const future = this.future<KVReply<V>>(`${kind} on ${this.name}`);
@@ -522,7 +618,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       future.reject(new RemoteError("kv store is down", this.name));
       return future;
     }
-    this.enqueue(new Operation<V>(code, key, value, amount, to, null, future));
+    this.enqueue(new Operation<V>(code, key, value, amount, to, null, future, tombstones));
     return future;
   }
 
@@ -552,6 +648,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
 
   /** The latency ended: the operation takes effect now and is answered. */
   private readonly finish = (op: Operation<V>): void => {
+    if (this.purgeHead < this.purgeKeys.length) this.purgeTombstones();
     let result: KVReply<V>;
     let refusal: Refusal = null;
     switch (op.code) {
@@ -560,7 +657,9 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
         const stored = this.data.get(op.key);
         result =
           stored === undefined
-            ? undefined
+            ? op.tombstones
+              ? this.tombstoneEntry(op.key)
+              : undefined
             : op.code === GET
               ? stored.value
               : { key: op.key, value: stored.value, version: stored.version };
@@ -568,13 +667,18 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       }
       case PUT:
         refusal = this.write(op.key, op.value as V, op.amount);
-        if (refusal === null) result = this.data.get(op.key)!.version;
+        if (refusal === null) {
+          // A versioned put older than a tombstone is not applied: the tombstone's version.
+          result = this.data.get(op.key)?.version ?? this.tombstoneMap.get(op.key)!.version;
+        }
         break;
       case DELETE:
-        result = this.remove(op.key);
+        result = op.amount === 0 ? this.remove(op.key) : this.removeVersioned(op.key, op.amount);
         break;
       case SCAN:
-        result = this.range(op.key, op.to, op.amount);
+        result = op.tombstones
+          ? this.rangeWithTombstones(op.key, op.to, op.amount)
+          : this.range(op.key, op.to, op.amount);
         break;
       case INCREMENT: {
         const stored = this.data.get(op.key);
@@ -628,7 +732,12 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       case GET:
       case GET_ENTRY:
         c.gets++;
-        if (result === undefined) c.notFound++;
+        // With `tombstones: true` a deleted key answers its tombstone: still not found.
+        if (
+          result === undefined ||
+          (op.code === GET_ENTRY && (result as KVTombstone).deleted === true)
+        )
+          c.notFound++;
         else c.found++;
         l.get.record(seconds);
         break;
@@ -673,6 +782,11 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     if (version > this.versionCounter) this.versionCounter = version;
     const next = version === 0 ? ++this.versionCounter : version;
     if (stored === undefined) {
+      const tombstone = this.tombstoneMap.get(key);
+      if (tombstone !== undefined) {
+        if (next <= tombstone.version) return null; // deleted by a newer write
+        this.dropTombstone(key);
+      }
       this.data.set(key, { value, version: next });
       this.order.insert(key);
     } else if (next > stored.version) {
@@ -690,6 +804,103 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     this.order.remove(key);
     this.journal?.push({ op: "delete", key });
     return true;
+  }
+
+  /**
+   * A coordinator's delete numbered `version`: applied (the value removed, the tombstone set)
+   * only if newer than the key's value and tombstone. Whether a value was removed.
+   */
+  private removeVersioned(key: string, version: number): boolean {
+    if (version > this.versionCounter) this.versionCounter = version;
+    const stored = this.data.get(key);
+    if (stored !== undefined && stored.version >= version) return false;
+    const held = this.tombstoneMap.get(key);
+    if (held !== undefined && held.version >= version) return false;
+    this.setTombstone(key, version, held);
+    this.journal?.push({ op: "delete", key, version });
+    if (stored === undefined) return false;
+    this.data.delete(key);
+    this.order.remove(key);
+    return true;
+  }
+
+  /** Sets `key`'s tombstone to `version` (`held`: its current one), its grace starting now. */
+  private setTombstone(
+    key: string,
+    version: number,
+    held: { version: number; purgeAtNs: number } | undefined,
+  ): void {
+    const purgeAtNs = this.nowNs + this.tombstoneGrace * 1e9;
+    if (held === undefined) {
+      this.tombstoneMap.set(key, { version, purgeAtNs });
+      this.tombstoneKeys.insert(key);
+    } else {
+      held.version = version;
+      held.purgeAtNs = purgeAtNs;
+    }
+    if (purgeAtNs !== Number.POSITIVE_INFINITY) {
+      this.purgeKeys.push(key);
+      this.purgeTimes.push(purgeAtNs);
+    }
+  }
+
+  private tombstoneEntry(key: string): KVTombstone | undefined {
+    const tombstone = this.tombstoneMap.get(key);
+    return tombstone === undefined ? undefined : { key, version: tombstone.version, deleted: true };
+  }
+
+  private dropTombstone(key: string): void {
+    this.tombstoneMap.delete(key);
+    this.tombstoneKeys.remove(key);
+  }
+
+  /** Purges the tombstones whose grace has ended (a tombstone renewed since is kept). */
+  private purgeTombstones(): void {
+    const keys = this.purgeKeys;
+    const times = this.purgeTimes;
+    let head = this.purgeHead;
+    const now = this.nowNs;
+    while (head < keys.length && times[head]! <= now) {
+      const key = keys[head]!;
+      const tombstone = this.tombstoneMap.get(key);
+      if (tombstone !== undefined && tombstone.purgeAtNs === times[head]) {
+        this.dropTombstone(key);
+        this.tombstonesPurged++;
+      }
+      head++;
+    }
+    if (head === keys.length) {
+      this.purgeKeys = [];
+      this.purgeTimes = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > keys.length) {
+      this.purgeKeys = keys.slice(head);
+      this.purgeTimes = times.slice(head);
+      head = 0;
+    }
+    this.purgeHead = head;
+  }
+
+  /** Values and tombstones with `from <= key < to`, by key, at most `limit` of both. */
+  private rangeWithTombstones(
+    from: string,
+    to: string | undefined,
+    limit: number,
+  ): KVVersioned<V>[] {
+    const values = this.range(from, to, limit);
+    const deleted = this.tombstoneKeys.range(from, to, limit);
+    if (deleted.length === 0) return values;
+    const merged: KVVersioned<V>[] = [];
+    let v = 0;
+    let d = 0;
+    while (merged.length < limit && (v < values.length || d < deleted.length)) {
+      if (d === deleted.length || (v < values.length && values[v]!.key < deleted[d]!)) {
+        merged.push(values[v++]!);
+      } else {
+        merged.push(this.tombstoneEntry(deleted[d++]!)!);
+      }
+    }
+    return merged;
   }
 
   private range(from: string, to: string | undefined, limit: number): KVEntry<V>[] {
@@ -722,6 +933,11 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     if (!this.durable || this.log !== null) {
       this.data = new Map();
       this.order.clear();
+      this.tombstoneMap = new Map();
+      this.tombstoneKeys.clear();
+      this.purgeKeys = [];
+      this.purgeTimes = [];
+      this.purgeHead = 0;
     }
     if (this.journal !== null) this.journal = [];
   }
@@ -735,6 +951,8 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
       if (record.op === "put") {
         const stored = this.data.get(record.key);
         if (stored === undefined) {
+          // The log is in the order changes were applied: a put after a delete is newer.
+          if (this.tombstoneMap.has(record.key)) this.dropTombstone(record.key);
           this.data.set(record.key, { value: record.value, version: record.version });
           this.order.insert(record.key);
         } else {
@@ -742,6 +960,11 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
           stored.version = record.version;
         }
         if (record.version > this.versionCounter) this.versionCounter = record.version;
+      } else if (record.version !== undefined) {
+        if (record.version > this.versionCounter) this.versionCounter = record.version;
+        if (this.data.delete(record.key)) this.order.remove(record.key);
+        // Its grace restarts at the recovery: kept longer, never resurrected sooner.
+        this.setTombstone(record.key, record.version, this.tombstoneMap.get(record.key));
       } else if (this.data.delete(record.key)) {
         this.order.remove(record.key);
       }
@@ -752,6 +975,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     // Work in flight is counted again as received, so the identity keeps holding.
     const c = this.counts;
     for (const key of Object.keys(c) as (keyof typeof c)[]) c[key] = 0;
+    this.tombstonesPurged = 0;
     c.requests = this.slots.active + this.slots.queued;
     this.latencies = newLatencies();
     this.sojourn = new Histogram();
@@ -811,6 +1035,10 @@ function checkKVStoreOptions(sim: Simulation, name: string, options: KVStoreOpti
   const durability =
     typeof durableOption === "boolean" ? null : checkDurability(sim, name, durableOption);
   const durable = durableOption !== false;
+  const tombstoneGrace = options.tombstoneGrace ?? Number.POSITIVE_INFINITY;
+  if (tombstoneGrace !== Number.POSITIVE_INFINITY) {
+    requireSeconds(component, "tombstoneGrace", tombstoneGrace, true);
+  }
   // Without a limit the pool's slots are never all taken: every operation starts at once, and
   // the pool still counts operations in progress and what a crash loses.
   const slots = {
@@ -828,6 +1056,7 @@ function checkKVStoreOptions(sim: Simulation, name: string, options: KVStoreOpti
     whenFull,
     durable,
     durability,
+    tombstoneGrace,
     slots,
   } as const;
 }

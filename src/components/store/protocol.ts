@@ -8,11 +8,19 @@
  * | kind | payload | reply |
  * | --- | --- | --- |
  * | `"get"` | `{ key }` | the value, or `undefined` |
- * | `"getEntry"` | `{ key }` | `{ key, value, version }`, or `undefined` |
+ * | `"getEntry"` | `{ key, tombstones? }` | `{ key, value, version }`, or `undefined` |
  * | `"put"` | `{ key, value, version? }` | the key's version after the write |
- * | `"delete"` | `{ key }` | `true` if the key was there |
- * | `"scan"` | `{ from?, to?, limit? }` | entries with `from <= key < to`, by key, at most `limit` |
+ * | `"delete"` | `{ key, version? }` | `true` if the key was there |
+ * | `"scan"` | `{ from?, to?, limit?, tombstones? }` | entries with `from <= key < to`, by key, at most `limit` |
  * | `"increment"` | `{ key, by? }` | the new number (a missing key counts as 0) |
+ *
+ * Versioned deletes and tombstones are for replication: a `delete` with a `version` (a
+ * coordinator's) removes the value only if the delete is newer, and leaves a tombstone, a
+ * record "deleted at version v", so a later write older than the delete (a read repair from a
+ * replica that missed it) cannot bring the value back. A `getEntry` or `scan` with
+ * `tombstones: true` answers tombstones too (`{ key, version, deleted: true }`), so a
+ * coordinator can compare a delete's version with a value's. Without the flag tombstones are
+ * invisible: a deleted key is not found.
  *
  * A refusal (the store is full, an increment of a value that is not a number, a full queue)
  * is a failed request: `RemoteError` at the caller, with the reason.
@@ -32,9 +40,22 @@ export const KV_OPERATIONS: readonly KVOperation[] = [
   "increment",
 ];
 
-/** `get`, `getEntry` and `delete`: one key. Keys are strings. */
+/**
+ * `get`, `getEntry` and `delete`: one key. Keys are strings. `getEntry` with `tombstones: true`
+ * may answer a `KVTombstone`.
+ */
 export interface KeyRequest {
   readonly key: string;
+  readonly tombstones?: boolean;
+}
+
+/**
+ * `delete`: removes `key`. With `version` (an integer >= 1, a replication coordinator's) the
+ * delete applies only if newer than the key's version, and leaves a tombstone at that version.
+ */
+export interface DeleteRequest {
+  readonly key: string;
+  readonly version?: number;
 }
 
 /**
@@ -62,10 +83,17 @@ export interface ScanRequest {
   readonly from?: string;
   readonly to?: string;
   readonly limit?: number;
+  /** Whether tombstones are answered too (counting toward `limit`). Default false. */
+  readonly tombstones?: boolean;
 }
 
 /** Any request of the protocol. */
-export type KVRequest<V> = KeyRequest | PutRequest<V> | IncrementRequest | ScanRequest;
+export type KVRequest<V> =
+  | KeyRequest
+  | DeleteRequest
+  | PutRequest<V>
+  | IncrementRequest
+  | ScanRequest;
 
 /** A key with its value and version, as `getEntry` and `scan` answer. */
 export interface KVEntry<V> {
@@ -78,8 +106,33 @@ export interface KVEntry<V> {
   readonly version: number;
 }
 
+/**
+ * A versioned delete's record, answered by `getEntry` and `scan` with `tombstones: true`: the
+ * key was deleted by the write numbered `version`.
+ */
+export interface KVTombstone {
+  readonly key: string;
+  readonly version: number;
+  readonly deleted: true;
+}
+
+/** A value's entry or a tombstone, as answered with `tombstones: true`. */
+export type KVVersioned<V> = KVEntry<V> | KVTombstone;
+
+/** Whether `entry` is a tombstone. */
+export function isTombstone<V>(entry: KVVersioned<V>): entry is KVTombstone {
+  return (entry as Partial<KVTombstone>).deleted === true;
+}
+
 /** Any reply of the protocol (the table above says which for each kind). */
-export type KVReply<V> = V | undefined | number | boolean | KVEntry<V> | readonly KVEntry<V>[];
+export type KVReply<V> =
+  | V
+  | undefined
+  | number
+  | boolean
+  | KVEntry<V>
+  | KVTombstone
+  | readonly KVVersioned<V>[];
 
 /** An entity that speaks the protocol: a `KVStore`, a `CachedStore`, or a store of your own. */
 export type KVStoreLike<V> = Entity<KVRequest<V>, KVReply<V>>;

@@ -14,7 +14,8 @@
  * level's number of replicas have answered, and the others still apply it when it reaches
  * them. Reads (`get`, `getEntry`, `scan`) go to as many replicas as the level needs, chosen at
  * random (the coordinator's seeded `replicas` stream); a replica that times out or refuses is
- * replaced by one not asked yet. The newest version among the answers wins (last writer wins).
+ * replaced by one not asked yet. The newest version among the answers wins (last writer wins),
+ * a tombstone included: a read whose newest answer is a tombstone finds nothing.
  * A request that cannot reach its level (too many replicas timed out or refused) fails with a
  * `RemoteError` whose reason starts with "unavailable".
  *
@@ -24,17 +25,42 @@
  * writes is the order the coordinator issued them: one coordinator per replica set (two
  * coordinators over the same replicas would stamp the same numbers).
  *
- * With `readRepair` (default on), a read whose answers disagree writes the newest entry back
- * to the replicas that answered with an older one (or none), in the background; counted.
- * Deletes are not versioned (no tombstones): a replica that missed a delete keeps the value,
- * and a read repair from it can bring the value back.
+ * Deletes are versioned writes too: a delete takes the next version and each replica keeps a
+ * tombstone, "deleted at version v" (`KVStore`'s versioned delete), so a replica that missed
+ * the delete cannot bring the value back: its older version loses to the tombstone at a read,
+ * and read repair sends it the tombstone. Replicas must keep tombstones for this: `KVStore`s,
+ * directly or behind a `Network` (a `CachedStore` in front of one drops the version).
+ * Tombstones are kept by the replicas, counted in their `tombstones`, unless their
+ * `tombstoneGrace` purges them; a replica that stays stale past the grace can then bring a
+ * deleted value back (Cassandra's gc_grace_seconds, and the same advice: keep the grace longer
+ * than any replica stays stale).
  *
- * `increment` is a read at the read level followed by a write of the sum at the write level:
- * not atomic (two increments of one key at once can lose one), unlike `KVStore`'s.
+ * With `readRepair` (default on), a read whose answers disagree writes the newest entry (or
+ * tombstone) back to the replicas that answered with an older one (or none), in the
+ * background; counted.
+ *
+ * A scan asks replicas for values and tombstones and keeps the newest of each key; when
+ * tombstones hide keys so that fewer than `limit` remain while a replica may hold more, it asks
+ * again from where the answers it has agree (Cassandra's short-read protection).
+ *
+ * `increment` reads at the read level and writes the sum at the write level, and the
+ * coordinator runs the increments of one key one after another (each waits for the one before
+ * it to be acknowledged or to fail). So no increment is lost when the levels overlap, R + W > N
+ * (QUORUM and QUORUM, ONE and ALL, ALL and ONE): each increment's read meets the replica set of
+ * the previous one's write, and gets its version, the newest. When they do not (ONE and ONE,
+ * or ONE and QUORUM over 3 or more), an increment can read a replica the previous one's write
+ * has not reached and lose it (or several); such a read counts in `staleReads`, and a run
+ * without stale reads loses none. An increment that fails (unavailable) may still have reached some replicas and
+ * count later. A `put` or `delete` of the same key at the same time is not ordered with the
+ * increments (last writer wins between them): use a key as a counter or as a value, not both.
+ * (Increments that run as versioned operations on the replicas, like Cassandra's counters,
+ * would need a replica type of their own; one coordinator per replica set serialises them
+ * more simply, and it already numbers the versions.)
  *
  * Stale reads are counted against an oracle of acknowledged writes the coordinator keeps for
- * measurement: a read is stale if it returns an older version than the newest write of its key
- * acknowledged before the read began (a delete acknowledged since then excuses it).
+ * measurement: a read is stale if it returns an older version than the newest write (a put or
+ * a delete) of its key acknowledged before the read began; when that write was a delete,
+ * finding nothing is not stale (a tombstone may have been purged).
  *
  * Crash: a crash of the coordinator loses its requests in progress (`lostToCrash`: callers by
  * message time out, processes get `RemoteError`) and its read repairs; writes already sent may
@@ -65,9 +91,11 @@ import type {
   KVReply,
   KVRequest,
   KVStoreLike,
+  KVVersioned,
   PutRequest,
   ScanRequest,
 } from "./protocol.js";
+import { isTombstone } from "./protocol.js";
 import {
   DELETE,
   GET,
@@ -170,18 +198,17 @@ interface Work<V> {
   readonly range: ScanRange | null;
   readonly level: ConsistencyLevel | undefined;
   /**
-   * The oracle when the request arrived (reads): the key's record (null: no write acknowledged
-   * yet), its acknowledged version and its deletes then.
+   * The oracle when the request arrived (reads): the version of the key's newest acknowledged
+   * write (0: none), and whether that write was a delete.
    */
-  readonly acknowledged: Acknowledged | null;
   readonly required: number;
-  readonly deletes: number;
+  readonly requiredDelete: boolean;
 }
 
-/** The oracle's record of a key: its newest acknowledged write, and deletes acknowledged. */
+/** The oracle's record of a key: its newest acknowledged write, a put or a delete. */
 interface Acknowledged {
   version: number;
-  deletes: number;
+  deleted: boolean;
 }
 
 /** The counts kept per replica. */
@@ -318,7 +345,7 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     state:
       "the version counter (survives crashes), the acknowledged-writes oracle (measurement), requests in progress (volatile)",
     failure_semantics:
-      "A crash loses the requests in progress (lostToCrash) and the read repairs in flight; writes already sent may still be applied by the replicas, acknowledged to nobody. A replica that times out or refuses counts against the level; deletes are not versioned, so a read repair can bring back a value a replica missed the delete of.",
+      "A crash loses the requests in progress (lostToCrash) and the read repairs in flight; writes already sent may still be applied by the replicas, acknowledged to nobody. A replica that times out or refuses counts against the level. Deletes leave versioned tombstones on the replicas, so a replica that missed one cannot bring the value back (unless its tombstone grace ran out first). Increments of one key run one at a time; with R + W > N none is lost, at ONE/ONE one can be (counted as a stale read).",
     composition_rules: ["KVStore", "CachedStore", "ShardedStore", "Network"],
     operational_knobs: knobs<ReplicatedStoreOptions<unknown>>()(
       "replicas",
@@ -340,6 +367,11 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
   private readonly order: number[];
   private versionCounter = 0;
   private readonly acknowledged = new Map<string, Acknowledged>();
+  /**
+   * Keys with an increment in progress, each with the turns of the increments waiting behind
+   * it, in arrival order.
+   */
+  private readonly incrementing = new Map<string, SimFuture<void>[]>();
   /** Futures of process calls in progress, so a crash can tell them. */
   private readonly calls = new Set<SimFuture<KVReply<V>>>();
   private active = 0;
@@ -438,7 +470,10 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     return (yield this.submit(work)) as KVEntry<V>[];
   }
 
-  /** Reads the number under `key` and writes it plus `by` (not atomic: see the class notes). */
+  /**
+   * Reads the number under `key` and writes it plus `by`, after the key's increments before it
+   * (no increment lost when R + W > N: see the class notes).
+   */
   *increment(key: string, by = 1, options?: LevelOption): Generator<SimFuture<KVReply<V>>, number> {
     const amount = this.checks.by(by);
     const work = this.work(INCREMENT, "increment", key, undefined, amount, null, options);
@@ -572,10 +607,10 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
         this.nowNs,
       );
     }
-    const acknowledged = code === SCAN ? null : (this.acknowledged.get(key) ?? null);
+    const acknowledged = code === SCAN ? undefined : this.acknowledged.get(key);
     const required = acknowledged?.version ?? 0;
-    const deletes = acknowledged?.deletes ?? 0;
-    return { code, key, value, amount, range, level, acknowledged, required, deletes };
+    const requiredDelete = acknowledged?.deleted ?? false;
+    return { code, key, value, amount, range, level, required, requiredDelete };
   }
 
   private submit(work: Work<V>): SimFuture<KVReply<V>> {
@@ -634,15 +669,56 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
         return yield* this.remove(work.key, writeLevel);
       case SCAN:
         return yield* this.scanAt(work.range!, readLevel);
-      default: {
-        const entry = yield* this.read(work, readLevel, arrivalNs);
-        const before = entry === undefined ? 0 : entry.value;
-        if (typeof before !== "number") throw new RemoteError("value is not a number", this.name);
-        const after = before + work.amount;
-        yield* this.write(work.key, after as V, 0, writeLevel);
-        return after;
-      }
+      default:
+        return yield* this.incrementInTurn(work, readLevel, writeLevel);
     }
+  }
+
+  /** An increment, after the increments of its key that arrived before it. */
+  private *incrementInTurn(
+    work: Work<V>,
+    readLevel: ConsistencyLevel,
+    writeLevel: ConsistencyLevel,
+  ): Generator<Yieldable, number, unknown> {
+    const key = work.key;
+    const waiting = this.incrementing.get(key);
+    if (waiting === undefined) {
+      this.incrementing.set(key, []);
+    } else {
+      const turn = this.future<void>(`increment of "${key}" on ${this.name}`);
+      waiting.push(turn);
+      yield turn;
+    }
+    // What the oracle required is taken now, at the read, not at arrival: the increments before
+    // this one were acknowledged while it waited.
+    const acknowledged = this.acknowledged.get(key);
+    const inTurn: Work<V> = {
+      ...work,
+      required: acknowledged?.version ?? 0,
+      requiredDelete: acknowledged?.deleted ?? false,
+    };
+    let after: number;
+    try {
+      const entry = yield* this.read(inTurn, readLevel, this.nowNs);
+      const before = entry === undefined ? 0 : entry.value;
+      if (typeof before !== "number") throw new RemoteError("value is not a number", this.name);
+      after = before + work.amount;
+      yield* this.write(key, after as V, 0, writeLevel);
+    } catch (error) {
+      // Not `finally`: a crash closes this process, and the crash forgets every turn itself.
+      this.nextIncrement(key);
+      throw error;
+    }
+    this.nextIncrement(key);
+    return after;
+  }
+
+  /** Hands `key` to the increment waiting next, if any. */
+  private nextIncrement(key: string): void {
+    const waiting = this.incrementing.get(key)!;
+    const next = waiting.shift();
+    if (next === undefined) this.incrementing.delete(key);
+    else next.resolve();
   }
 
   private *read(
@@ -651,42 +727,56 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     arrivalNs: number,
   ): Generator<Yieldable, KVEntry<V> | undefined, unknown> {
     const key = work.key;
-    const round = this.readRound("getEntry", { key }, level, `${level} read of "${key}"`);
+    const round = this.readRound(
+      "getEntry",
+      { key, tombstones: true },
+      level,
+      `${level} read of "${key}"`,
+    );
     yield round.done;
-    let newest: KVEntry<V> | undefined;
+    let newest: KVVersioned<V> | undefined;
     for (const answer of round.answers) {
-      const entry = answer as KVEntry<V> | undefined;
+      const entry = answer as KVVersioned<V> | undefined;
       if (entry !== undefined && (newest === undefined || entry.version > newest.version)) {
         newest = entry;
       }
     }
     if (this.readRepair && newest !== undefined) this.repair(round, newest);
+    const found = newest === undefined || isTombstone(newest) ? undefined : newest;
     const c = this._counts;
     c.reads++;
     this.readsByLevel[level]++;
     this.readLatency[level].record((this.nowNs - arrivalNs) / 1e9);
-    // Stale: older than the newest write acknowledged before the read arrived, unless a delete
-    // was acknowledged since (the value may be gone for good reason).
-    if ((newest?.version ?? 0) < work.required && work.acknowledged!.deletes === work.deletes) {
+    // Stale: older than the newest write (a put or a tombstone) acknowledged before the read
+    // arrived; finding nothing after an acknowledged delete is the right answer, though.
+    if ((newest?.version ?? 0) < work.required && !(work.requiredDelete && found === undefined)) {
       c.staleReads++;
       this.staleByLevel[level]++;
     }
-    return newest;
+    return found;
   }
 
-  /** Writes `newest` back to the replicas of `round` that answered with an older entry. */
-  private repair(round: Round<V>, newest: KVEntry<V>): void {
+  /**
+   * Writes `newest` (a value or a tombstone) back to the replicas of `round` that answered
+   * with an older one or none.
+   */
+  private repair(round: Round<V>, newest: KVVersioned<V>): void {
     let repaired = false;
-    const payload = { key: newest.key, value: newest.value, version: newest.version };
+    const deleted = isTombstone(newest);
+    const payload = deleted
+      ? { key: newest.key, version: newest.version }
+      : { key: newest.key, value: newest.value, version: newest.version };
     for (let replica = 0; replica < round.answers.length; replica++) {
       if (!round.answeredBy[replica]) continue;
-      const entry = round.answers[replica] as KVEntry<V> | undefined;
+      const entry = round.answers[replica] as KVVersioned<V> | undefined;
       if (entry !== undefined && entry.version >= newest.version) continue;
       repaired = true;
       this._counts.readRepairs++;
       const counts = this._replicaCounts[replica]!;
       counts.repairs++;
-      this._callReplica(replica, "put", payload).addListener(new RepairOutcome(counts));
+      this._callReplica(replica, deleted ? "delete" : "put", payload).addListener(
+        new RepairOutcome(counts),
+      );
     }
     if (repaired) this._counts.repairedReads++;
   }
@@ -706,43 +796,65 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
       `${level} write of "${key}"`,
     );
     yield round.done;
-    let acknowledged = this.acknowledged.get(key);
-    if (acknowledged === undefined) {
-      acknowledged = { version: 0, deletes: 0 };
-      this.acknowledged.set(key, acknowledged);
-    }
-    if (version > acknowledged.version) acknowledged.version = version;
+    this.acknowledge(key, version, false);
     return version;
   }
 
-  private *remove(key: string, level: ConsistencyLevel): Generator<Yieldable, boolean, unknown> {
-    const round = this.writeRound("delete", { key }, level, `${level} delete of "${key}"`);
-    yield round.done;
-    // After a delete the oracle requires nothing of the key until its next acknowledged write.
+  /** Records in the oracle that write `version` of `key` was acknowledged. */
+  private acknowledge(key: string, version: number, deleted: boolean): void {
     const acknowledged = this.acknowledged.get(key);
-    if (acknowledged !== undefined) {
-      acknowledged.version = 0;
-      acknowledged.deletes++;
+    if (acknowledged === undefined) {
+      this.acknowledged.set(key, { version, deleted });
+    } else if (version > acknowledged.version) {
+      acknowledged.version = version;
+      acknowledged.deleted = deleted;
     }
+  }
+
+  /** A delete: a versioned write of a tombstone. */
+  private *remove(key: string, level: ConsistencyLevel): Generator<Yieldable, boolean, unknown> {
+    const version = ++this.versionCounter;
+    const round = this.writeRound("delete", { key, version }, level, `${level} delete of "${key}"`);
+    yield round.done;
+    this.acknowledge(key, version, true);
     return round.answers.some((answer) => answer === true);
   }
 
   private *scanAt(range: ScanRange, level: ConsistencyLevel) {
-    const payload = { from: range.from, to: range.to, limit: range.limit };
-    const round = this.readRound("scan", payload, level, `${level} scan`);
-    yield round.done;
-    // Each replica answered its first `limit` keys of the range, so the first `limit` keys of
-    // the union are among them; the newest version of each wins.
-    const newest = new Map<string, KVEntry<V>>();
-    for (let replica = 0; replica < round.answers.length; replica++) {
-      if (!round.answeredBy[replica]) continue;
-      for (const entry of round.answers[replica] as KVEntry<V>[]) {
-        const held = newest.get(entry.key);
-        if (held === undefined || entry.version > held.version) newest.set(entry.key, entry);
+    const limit = range.limit;
+    const found: KVEntry<V>[] = [];
+    let from = range.from;
+    for (;;) {
+      const payload = { from, to: range.to, limit, tombstones: true };
+      const round = this.readRound("scan", payload, level, `${level} scan`);
+      yield round.done;
+      // Each replica answered its first `limit` keys (values and tombstones) from `from`. Up
+      // to the smallest last key of a full answer, every replica asked answered every key it
+      // holds, so the newest of each key there is known; past it, not yet.
+      let covered: string | null = null;
+      const newest = new Map<string, KVVersioned<V>>();
+      for (let replica = 0; replica < round.answers.length; replica++) {
+        if (!round.answeredBy[replica]) continue;
+        const answer = round.answers[replica] as KVVersioned<V>[];
+        if (answer.length >= limit) {
+          const last = answer[answer.length - 1]!.key;
+          if (covered === null || last < covered) covered = last;
+        }
+        for (const entry of answer) {
+          const held = newest.get(entry.key);
+          if (held === undefined || entry.version > held.version) newest.set(entry.key, entry);
+        }
       }
+      const keys = [...newest.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      for (const key of keys) {
+        if (found.length === limit || (covered !== null && key > covered)) break;
+        const entry = newest.get(key)!;
+        if (!isTombstone(entry)) found.push(entry);
+      }
+      // Short: tombstones hid some keys, and a replica may hold more past `covered`.
+      if (found.length === limit || covered === null) return found;
+      from = `${covered}\u0000`; // the smallest key after it
     }
-    const keys = [...newest.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return keys.slice(0, range.limit).map((key) => newest.get(key)!);
   }
 
   /** A read: `needed` replicas at random, more as some fail. */
@@ -793,6 +905,7 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
     // The crash cancelled the request processes and the replica calls; processes are told.
     this._counts.lostToCrash += this.active;
     this.active = 0;
+    this.incrementing.clear();
     const calls = [...this.calls];
     this.calls.clear();
     for (const future of calls) future.reject(new RemoteError("coordinator crashed", this.name));

@@ -33,6 +33,7 @@ export interface ScanRange {
   readonly from: string;
   readonly to: string | undefined;
   readonly limit: number;
+  readonly tombstones: boolean;
 }
 
 /** Checks arguments for one store (`api` names its class in messages). */
@@ -84,20 +85,29 @@ export class RequestChecks {
     return by;
   }
 
-  /** A put's version: 0 for none. */
-  version(version: unknown): number {
+  /** A put's or a delete's version: 0 for none. */
+  version(version: unknown, kind = "put"): number {
     if (version === undefined) return 0;
     if (!Number.isSafeInteger(version) || (version as number) < 1) {
-      throw this.misuse(`put: version must be an integer >= 1; given ${describe(version)}`);
+      throw this.misuse(`${kind}: version must be an integer >= 1; given ${describe(version)}`);
     }
     return version as number;
+  }
+
+  /** Whether a getEntry or scan asks for tombstones too. */
+  tombstones(tombstones: unknown): boolean {
+    if (tombstones === undefined) return false;
+    if (typeof tombstones !== "boolean") {
+      throw this.misuse(`tombstones must be true or false; given ${describe(tombstones)}`);
+    }
+    return tombstones;
   }
 
   scan(range: unknown): ScanRange {
     if (range === null || typeof range !== "object") {
       throw this.misuse(`scan: the range must be an object; given ${describe(range)}`);
     }
-    const { from = "", to, limit = DEFAULT_SCAN_LIMIT } = range as ScanRequest;
+    const { from = "", to, limit = DEFAULT_SCAN_LIMIT, tombstones } = range as ScanRequest;
     if (typeof from !== "string" || (to !== undefined && typeof to !== "string")) {
       throw this.misuse(
         `scan: from and to must be strings (or unset); given ${describe(from)} and ${describe(to)}`,
@@ -106,7 +116,7 @@ export class RequestChecks {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw this.misuse(`scan: limit must be an integer >= 1; given ${describe(limit)}`);
     }
-    return { from, to, limit };
+    return { from, to, limit, tombstones: this.tombstones(tombstones) };
   }
 
   private misuse(message: string): SimulationError {

@@ -13,14 +13,28 @@
  * range (range sharding: only those whose ranges overlap it) and merges their answers in key
  * order, at most `limit`.
  *
- * Adding a shard at run time (`addShard`) switches routing at once and starts a migration: a
- * process scans every old shard and moves each key whose shard changed (copied to the new
- * owner unless that one already has the key, with its version, then deleted from the old),
- * counted in `keysMoved`. Until it ends, a read that misses on a key's new shard reads the old
- * one, and a scan prefers the new owner's entry. Only the keys the strategy moves move:
- * about 1/(n+1) with consistent hashing, the split range with range sharding, and most keys with
- * hash-mod-n. A write of a key between the migration's check and its copy can be overwritten
- * by the copy (versions are per shard); migrate quiet ranges or measure it.
+ * Adding a shard at run time (`addShard`) starts a migration that moves each key whose shard
+ * changed (a moving key) from its old shard to its new one, counted in `keysMoved`. Only the
+ * keys the strategy moves move: about 1/(n+1) with consistent hashing, the split range with
+ * range sharding, and most keys with hash-mod-n. No acknowledged write is lost to it:
+ *
+ * - The old shard stays the owner of a moving key until the key has moved; the coordinator
+ *   remembers which have (`settled`), so requests of a moving key go to the right shard.
+ * - A key moves under a per-key lock: read from the old shard (the migration's scan, or a
+ *   getEntry), copied to the new one with its version, deleted from the old. Requests of that
+ *   key wait for the move.
+ * - A write (put, delete, increment) of a moving key that has not moved yet moves it first,
+ *   then applies to the new shard; a read reads the old shard (and the new one if the key
+ *   moved meanwhile).
+ * - The migration (and any move) waits until the writes sent before the shard was added have
+ *   been answered, so none lands on an old shard after its key moved. A shard that never
+ *   answers (down, without a `timeout`) holds the migration up.
+ *
+ * A scan asks every shard while migrating and prefers the current owner's entry. Moving keys
+ * must be written only through this store (a write straight to a shard is not seen).
+ * A key whose copy failed stays on its old shard, unreachable once the migration ends
+ * (`migrationFailures`); one whose copy succeeded but whose delete failed has moved, with a
+ * stale copy left behind (counted there too).
  *
  * Crash: a crash loses the requests in progress (`lostToCrash`) and pauses a migration; the
  * migration starts over when the store recovers (keys already moved are no longer on their
@@ -138,7 +152,7 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     role: "routing",
     layer: "durable",
     contract:
-      "Answers the key-value protocol over several shard stores: each key's operation goes to the one shard its sharding strategy (hash, range with split points, consistent hash with virtual nodes) names; a scan asks the shards its range may touch and merges their entries in key order. Counts requests per shard (and their rate over time). Adding a shard at run time migrates only the keys whose shard changed.",
+      "Answers the key-value protocol over several shard stores: each key's operation goes to the one shard its sharding strategy (hash, range with split points, consistent hash with virtual nodes) names; a scan asks the shards its range may touch and merges their entries in key order. Counts requests per shard (and their rate over time). Adding a shard at run time migrates only the keys whose shard changed, without losing an acknowledged write: the old shard owns a key until it moved, a key moves under a per-key lock, a write of a key not moved yet moves it first, and the migration waits for the writes sent before it.",
     requires: ["PartitionPolicy", "ShardMap"],
     provides: [
       "Read",
@@ -172,6 +186,16 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
   private shardList: KVStoreLike<V>[];
   private router: ShardRouter;
   private previous: Routing<V> | null = null;
+  /** Moving keys now owned by their new shard (moved, or found gone from the old). */
+  private readonly settled = new Set<string>();
+  /** Keys being moved now: each resolves when its move ends. */
+  private readonly moving = new Map<string, SimFuture<void>>();
+  /** Writes sent to shards and not answered, routed since the last `addShard` and before. */
+  private writesNow = 0;
+  private writesBefore = 0;
+  private routingEpoch = 0;
+  /** Resolved when the writes routed before the last `addShard` have all been answered. */
+  private drain: SimFuture<void> | null = null;
   private readonly timeout: TimeoutParam | null;
   private readonly window: number;
   private readonly checks = new RequestChecks(this as Entity<never, unknown>, "ShardedStore");
@@ -304,6 +328,9 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     const { router, index } = this.router.withShard(shard.name, options?.split);
     this.previous = { router: this.router, shards: this.shardList };
     this.router = router;
+    this.routingEpoch++;
+    this.writesBefore = this.writesNow;
+    this.writesNow = 0;
     this.shardList = [...this.shardList.slice(0, index), shard, ...this.shardList.slice(index)];
     this.shardRequests.splice(index, 0, 0);
     this.shardLatency.splice(index, 0, new Histogram());
@@ -460,27 +487,117 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
 
   private *serve(work: Work<V>, arrivalNs: number): Generator<Yieldable, KVReply<V>, unknown> {
     if (work.code === SCAN) return yield* this.scanShards(work, arrivalNs);
-    const index = this.router.shardOf(work.key);
-    const shard = this.shardList[index]!;
-    const result = yield* this.callShard(index, work.kind, work.payload, arrivalNs);
-    const previous = this.previous;
-    if (
-      result === undefined &&
-      previous !== null &&
-      (work.code === GET || work.code === GET_ENTRY)
-    ) {
-      // Migrating: the key may not have reached its new shard yet.
-      const before = previous.shards[previous.router.shardOf(work.key)]!;
-      if (before !== shard) {
-        return (yield this.request(
-          before,
-          work.kind,
-          work.payload,
-          this.callOptions(),
-        )) as KVReply<V>;
+    const key = work.key;
+    const read = work.code === GET || work.code === GET_ENTRY;
+    // A moving key not moved yet: wait for a move in progress, then read the old owner, or move
+    // the key before a write.
+    for (let previous = this.previous; previous !== null && !this.settled.has(key); ) {
+      const before = previous.shards[previous.router.shardOf(key)]!;
+      const target = this.shardList[this.router.shardOf(key)]!;
+      if (before === target) break;
+      const lock = this.moving.get(key);
+      if (lock !== undefined) {
+        yield lock;
+        previous = this.previous;
+        continue;
       }
+      if (!read) {
+        yield* this.moveKey(key, before, target, null);
+        break;
+      }
+      const result = yield* this.callShard(
+        this.shardList.indexOf(before),
+        work.kind,
+        work.payload,
+        arrivalNs,
+      );
+      // Found gone: the key may have moved (or the migration ended) while the read was on its
+      // way; then it reads where the key is now.
+      if (result !== undefined || (this.previous === previous && !this.settled.has(key))) {
+        return result;
+      }
+      previous = this.previous;
     }
+    const index = this.router.shardOf(key);
+    if (read) return yield* this.callShard(index, work.kind, work.payload, arrivalNs);
+    // A write: counted until answered, so a migration can wait for those sent before it.
+    const epoch = this.routingEpoch;
+    this.writesNow++;
+    let result: KVReply<V>;
+    try {
+      result = yield* this.callShard(index, work.kind, work.payload, arrivalNs);
+    } catch (error) {
+      this.writeAnswered(epoch);
+      throw error;
+    }
+    this.writeAnswered(epoch);
     return result;
+  }
+
+  private writeAnswered(epoch: number): void {
+    if (epoch === this.routingEpoch) {
+      this.writesNow--;
+      return;
+    }
+    if (--this.writesBefore === 0 && this.drain !== null) {
+      const drain = this.drain;
+      this.drain = null;
+      drain.resolve();
+    }
+  }
+
+  /** Waits until the writes routed before the last `addShard` have been answered. */
+  private *drained(): Generator<Yieldable, void, unknown> {
+    while (this.writesBefore > 0) {
+      this.drain ??= this.future<void>(`writes before addShard on ${this.name}`);
+      yield this.drain;
+    }
+  }
+
+  /**
+   * Moves `key` from `source` to `target` under the key's lock: `entry` is what the migration's
+   * scan found (null: read it now). Fails with the shard's error (counted) if it cannot.
+   */
+  private *moveKey(
+    key: string,
+    source: KVStoreLike<V>,
+    target: KVStoreLike<V>,
+    found: KVEntry<V> | null,
+  ): Generator<Yieldable, void, unknown> {
+    const lock = this.future<void>(`move of "${key}" on ${this.name}`);
+    this.moving.set(key, lock);
+    let copied = false;
+    try {
+      yield* this.drained();
+      const entry =
+        found ??
+        ((yield this.request(source, "getEntry", { key }, this.callOptions())) as
+          | KVEntry<V>
+          | undefined);
+      if (entry !== undefined) {
+        const copy = { key, value: entry.value, version: entry.version };
+        yield this.request(target, "put", copy, this.callOptions());
+        copied = true;
+        this.settled.add(key);
+        yield this.request(source, "delete", { key }, this.callOptions());
+        this.counts.keysMoved++;
+      }
+      this.settled.add(key);
+    } catch (error) {
+      // Not `finally`: a crash closes this process, and the crash forgets the locks itself.
+      if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+      this.counts.migrationFailures++;
+      this.unlock(key, lock);
+      // A delete that failed after the copy: the key has moved, a stale copy stays behind.
+      if (copied) return;
+      throw error;
+    }
+    this.unlock(key, lock);
+  }
+
+  private unlock(key: string, lock: SimFuture<void>): void {
+    this.moving.delete(key);
+    lock.resolve();
   }
 
   private *scanShards(
@@ -539,6 +656,9 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
   /** Moves every key whose shard changed from the shards it was on to its new shard. */
   private *migrate(): Generator<Yieldable, void, unknown> {
     const previous = this.previous!;
+    // Scanned after the writes routed before are answered, a page stays true for the keys
+    // not moved yet: every later write of one moves it first.
+    yield* this.drained();
     for (const source of previous.shards) {
       let from = "";
       for (;;) {
@@ -557,24 +677,20 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
           break;
         }
         for (const entry of page) {
-          const target = this.shardList[this.router.shardOf(entry.key)]!;
+          const key = entry.key;
+          const target = this.shardList[this.router.shardOf(key)]!;
           if (target === source) continue;
+          while (this.moving.has(key)) yield this.moving.get(key)!;
           try {
-            const held = yield this.request(
-              target,
-              "getEntry",
-              { key: entry.key },
-              this.callOptions(),
-            );
-            if (held === undefined) {
-              const copy = { key: entry.key, value: entry.value, version: entry.version };
-              yield this.request(target, "put", copy, this.callOptions());
+            if (this.settled.has(key)) {
+              // Moved already (by a write): what is left here is an old copy.
+              yield this.request(source, "delete", { key }, this.callOptions());
+            } else {
+              yield* this.moveKey(key, source, target, entry);
             }
-            yield this.request(source, "delete", { key: entry.key }, this.callOptions());
-            this.counts.keysMoved++;
           } catch (error) {
             if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
-            this.counts.migrationFailures++;
+            if (this.settled.has(key)) this.counts.migrationFailures++;
           }
         }
         if (page.length < MIGRATION_PAGE) break;
@@ -582,7 +698,10 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
         from = `${page[page.length - 1]!.key}\u0000`;
       }
     }
+    // Moves started by writes (of keys no scan found) end before the migration does.
+    while (this.moving.size > 0) yield this.moving.values().next().value!;
     this.previous = null;
+    this.settled.clear();
   }
 
   // --- Lifecycle --------------------------------------------------------------------------
@@ -590,6 +709,12 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
   protected override onCrash(): void {
     this.counts.lostToCrash += this.active;
     this.active = 0;
+    // The moves and the writes in progress were cancelled; `settled` stays true (a settled
+    // key is gone from its old shard, or its old copy is stale).
+    this.moving.clear();
+    this.writesNow = 0;
+    this.writesBefore = 0;
+    this.drain = null;
     const calls = [...this.calls];
     this.calls.clear();
     for (const future of calls) future.reject(new RemoteError("sharded store crashed", this.name));

@@ -34,9 +34,23 @@ describe("Topic", () => {
       expect(topic.unsubscribe("billing")).toBe(true);
       expect(topic.unsubscribe("billing")).toBe(false);
       expect(topic.publish(3)).toBe(1);
+      // Detached, it still shows in the metrics (its queue is still consumed), marked.
+      expect(topic.stats).toMatchObject({ subscriptions: 1, detached: 1 });
+      expect(topic.metrics()).toMatchObject({
+        "lag.billing": 2,
+        "fannedOut.billing": 2,
+        "detached.billing": 1,
+        "fannedOut.shipping": 2,
+      });
       yield 1;
-      // Attached again, with what it held; message 3 never reached it.
+      // Attached again, with what it held; message 3 never reached it. Its queue keeps its
+      // options: giving options then is refused, saying so.
+      expect(() => topic.subscribe("billing", { capacity: 3 })).toThrow(ConfigError);
+      expect(() => topic.subscribe("billing", { capacity: 3 })).toThrow(
+        /none when attaching a detached subscription again \(its queue keeps the options it was made with\)/,
+      );
       expect(topic.subscribe("billing")).toBe(billing);
+      expect(topic.metrics()["detached.billing"]).toBeUndefined();
       expect(topic.publish(4)).toBe(2);
     });
     sim.run();
@@ -58,7 +72,10 @@ describe("Topic", () => {
       fannedOut: 6,
       refused: 0,
       subscriptions: 2,
+      detached: 0,
     });
+    const metrics = topic.metrics();
+    expect(Number(metrics["fannedOut.billing"]) + Number(metrics["fannedOut.shipping"])).toBe(6);
   });
 
   it("counts a message with no subscription as unrouted, and a full subscription's refusal", () => {
@@ -235,9 +252,13 @@ componentLaws<Topic<number>>({
   recoverAt: 2,
   identities: (topic) => {
     const s = topic.stats;
+    const perSubscription = Object.entries(topic.metrics())
+      .filter(([key]) => key.startsWith("fannedOut."))
+      .reduce((sum, [, n]) => sum + Number(n), 0);
     return [
       ["offered = fannedOut + refused", s.offered, s.fannedOut + s.refused],
       ["published = routed + unrouted", s.published, s.routed + s.unrouted],
+      ["fannedOut = sum of fannedOut.<name>, detached included", s.fannedOut, perSubscription],
     ];
   },
 });

@@ -229,6 +229,89 @@ describe("KVStore", () => {
     expect(store.versionOf("missing")).toBe(0);
   });
 
+  it("keeps a versioned delete as a tombstone that older writes cannot pass", () => {
+    const { sim, store, model } = setup();
+    const log: string[] = [];
+    run(
+      sim,
+      model,
+      function* () {
+        log.push(`${yield* store.put("k", "v3", { version: 3 })}`); // 3
+        log.push(`${yield* store.delete("k", { version: 2 })}`); // older than the value: false
+        log.push(`${(yield* store.get("k")) as string}`); // still v3
+        log.push(`${yield* store.delete("k", { version: 5 })}`); // removes it: true
+        log.push(`${(yield* store.get("k")) as string}`); // undefined
+        log.push(`${yield* store.put("k", "v4", { version: 4 })}`); // older than the delete: 5
+        log.push(`${JSON.stringify(yield* store.getEntry("k"))}`); // plain: not found
+        log.push(JSON.stringify(yield* store.getEntry("k", { tombstones: true })));
+        log.push(
+          JSON.stringify(yield* model.call(store, "getEntry", { key: "k", tombstones: true })),
+        );
+        yield* store.put("a", 1);
+        yield* store.delete("b", { version: 9 }); // a tombstone without a value before
+        log.push(JSON.stringify((yield* store.scan()).map((e) => e.key)));
+        log.push(JSON.stringify(yield* store.scan({ tombstones: true, limit: 2 })));
+        log.push(`${yield* store.put("k", "v6", { version: 6 })}`); // newer: applied
+        log.push(`${(yield* store.get("k")) as string}`);
+      },
+      log,
+    );
+    sim.run();
+    expect(log).toEqual([
+      "3",
+      "false",
+      "v3",
+      "true",
+      "undefined",
+      "5",
+      "undefined",
+      '{"key":"k","version":5,"deleted":true}',
+      '{"key":"k","version":5,"deleted":true}',
+      '["a"]',
+      '[{"key":"a","value":1,"version":6},{"key":"b","version":9,"deleted":true}]',
+      "6",
+      "v6",
+    ]);
+    expect(store.tombstoneOf("k")).toBe(0); // the newer put replaced it
+    expect(store.tombstoneOf("b")).toBe(9);
+    expect(store.stats).toMatchObject({ size: 2, tombstones: 1, tombstonesPurged: 0 });
+  });
+
+  it("purges tombstones after tombstoneGrace, and a durable: false crash drops them", () => {
+    const { sim, store, model } = setup({ tombstoneGrace: 10 });
+    run(
+      sim,
+      model,
+      function* () {
+        yield* store.delete("a", { version: 1 });
+        yield model.sleep(5);
+        yield* store.delete("b", { version: 2 });
+        yield* store.delete("a", { version: 3 }); // renewed at 5 s: kept until 15 s
+      },
+      [],
+    );
+    sim.run({ until: 12 });
+    expect([store.tombstoneOf("a"), store.tombstoneOf("b")]).toEqual([3, 2]);
+    sim.run({ until: 15.1 });
+    expect(store.stats).toMatchObject({ tombstones: 0, tombstonesPurged: 2 });
+    // After the purge an older write is applied again: the risk the option names.
+    run(sim, model, () => store.put("a", "old", { version: 1 }) as never, [], 16);
+    sim.run({ until: 17 });
+    expect(store.peek("a")).toBe("old");
+
+    const volatile = setup({ durable: false });
+    run(
+      volatile.sim,
+      volatile.model,
+      () => volatile.store.delete("x", { version: 4 }) as never,
+      [],
+    );
+    volatile.sim.run({ until: 1 });
+    expect(volatile.store.stats.tombstones).toBe(1);
+    volatile.store.crash();
+    expect(volatile.store.stats.tombstones).toBe(0);
+  });
+
   it("refuses a new key when full (whenFull refuse), but overwrites held keys", () => {
     const { sim, store, model } = setup({ capacity: 2 });
     const log: string[] = [];
@@ -539,6 +622,7 @@ componentLaws<KVStore<number>>({
     capacity: 100,
     whenFull: "evictOldest" as const,
     durable: true,
+    tombstoneGrace: 60,
   }),
   construct: (sim, name, options) => new KVStore<number>(sim, name, options as KVStoreOptions),
   invalid: [
@@ -549,6 +633,7 @@ componentLaws<KVStore<number>>({
     { capacity: 0 },
     { whenFull: "drop" },
     { durable: 1 },
+    { tombstoneGrace: -1 },
   ],
   scenario(sim) {
     const store = new KVStore<number>(sim, SUBJECT, {

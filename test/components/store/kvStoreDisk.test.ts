@@ -188,6 +188,36 @@ describe("KVStore on a disk", () => {
     expect(disk.stats.unsyncedWrites).toBe(0);
   });
 
+  it("a versioned delete's tombstone is logged: after a crash an older write still cannot pass it", () => {
+    const sim = new Simulation({ seed: 1 });
+    const store = new KVStore<number>(sim, "db", {
+      writeLatency: 0.001,
+      durable: { disk: { syncLatency: 0.001 }, sync: "everyWrite" },
+    });
+    const seen: unknown[] = [];
+    class Driver extends Entity {
+      *run() {
+        yield* store.put("k", 3, { version: 3 });
+        yield* store.delete("k", { version: 5 });
+        yield* store.put("j", 1);
+      }
+      *later() {
+        seen.push(yield* store.put("k", 4, { version: 4 })); // older than the delete
+        seen.push(yield* store.get("k"));
+        seen.push(yield* store.getEntry("k", { tombstones: true }));
+      }
+    }
+    const driver = new Driver(sim, "driver");
+    driver.start(driver.run());
+    sim.at(1, () => store.crash());
+    sim.at(2, () => store.recover());
+    sim.at(3, () => driver.start(driver.later()));
+    sim.run();
+    expect(store.tombstoneOf("k")).toBe(5);
+    expect(seen).toEqual([5, undefined, { key: "k", version: 5, deleted: true }]);
+    expect(store.stats.notFound).toBe(2);
+  });
+
   it("on a disk it does not own, a process crash keeps the unsynced log (the disk did not lose power)", () => {
     const sim = new Simulation({ seed: 1 });
     const host = new Entity(sim, "host");
@@ -274,6 +304,7 @@ componentLaws<KVStore<number>>({
     queueCapacity: 50,
     capacity: 100,
     whenFull: "evictOldest" as const,
+    tombstoneGrace: 60,
     durable: { disk: { syncLatency: 0.002 }, sync: { interval: 0.01 } },
   }),
   construct: (sim, name, options) => new KVStore<number>(sim, name, options as KVStoreOptions),

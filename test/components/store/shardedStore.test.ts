@@ -6,6 +6,7 @@
  * after the move. Method: KVStore shards with constant latencies; key counts compared with the
  * strategy's own routing before and after; the law suite.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   arrivals,
@@ -208,6 +209,130 @@ describe("ShardedStore", () => {
     expect(store.stats.migrating).toBe(false);
     for (const key of KEYS) {
       expect(all.filter((s) => s.has(key)).map((s) => s.name)).toEqual([store.shardOf(key).name]);
+    }
+  });
+
+  it("keeps a write made while its key is being moved: the copy never overwrites it", () => {
+    const sim = new Simulation({ seed: 1 });
+    const latency = { readLatency: 0.001, writeLatency: 0.005 };
+    const old = new KVStore<string>(sim, "old", latency);
+    const added = new KVStore<string>(sim, "added", latency);
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [old],
+      sharding: rangeSharding({ splits: [] }),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* old.put("k", "before", { version: 50 }); // a version the new shard is far below
+      store.addShard(added, { split: "a" });
+      // The migration has read "k" from the old shard and is copying it.
+      yield 0.0015;
+      log.push(`put v${yield* store.put("k", "after")}`);
+      log.push(`get ${yield* store.get("k")}`);
+      yield 1;
+      log.push(`later ${yield* store.get("k")}`);
+    });
+    sim.run();
+    expect(log.slice(1)).toEqual(["get after", "later after"]);
+    expect(added.peek("k")).toBe("after");
+    expect(old.has("k")).toBe(false);
+    expect(store.stats).toMatchObject({ keysMoved: 1, migrationFailures: 0, migrating: false });
+  });
+
+  it("loses no acknowledged write while shards are added under concurrent writers (random schedules)", () => {
+    const strategies: [string, () => Sharding][] = [
+      ["consistent hash", () => consistentHashSharding()],
+      ["hash", () => hashSharding()],
+      ["range", () => rangeSharding({ splits: ["k10"] })],
+    ];
+    for (const [name, sharding] of strategies) {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+          (seed, adds) => {
+            const sim = new Simulation({ seed });
+            const draws = sim.random("test");
+            const shardOptions = () => ({
+              readLatency: dist.exponential(0.001 + draws.uniform(0, 0.004)),
+              writeLatency: dist.exponential(0.001 + draws.uniform(0, 0.008)),
+            });
+            const shards = [0, 1].map((i) => new KVStore<number>(sim, `s${i}`, shardOptions()));
+            const store = new ShardedStore<number>(sim, "store", {
+              shards,
+              sharding: sharding(),
+            });
+            const keyNames = Array.from({ length: 24 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+            // The value each key must have: each key has one writer, which also reads it back.
+            const expected = new Map<string, number | undefined>();
+            // Two thirds of the keys start with a value (written first by their writer).
+            for (const key of keyNames.slice(0, 16)) expected.set(key, 1000);
+            const problems: string[] = [];
+            const writers = 6;
+            for (let w = 0; w < writers; w++) {
+              const mine = keyNames.filter((_, i) => i % writers === w);
+              const writer = new Entity(sim, `writer-${w}`);
+              writer.start(function* () {
+                for (const key of mine) {
+                  if (expected.has(key)) yield* store.put(key, 1000);
+                }
+                for (let step = 0; step < 60; step++) {
+                  const key = mine[draws.integer(mine.length)]!;
+                  const choice = draws.integer(10);
+                  if (choice < 3) {
+                    const value = draws.integer(100);
+                    yield* store.put(key, value);
+                    expected.set(key, value);
+                  } else if (choice < 4) {
+                    yield* store.delete(key);
+                    expected.set(key, undefined);
+                  } else if (choice < 7) {
+                    const value = yield* store.increment(key, 1);
+                    const want = (expected.get(key) ?? 0) + 1;
+                    if (value !== want) problems.push(`${key}: increment ${value}, not ${want}`);
+                    expected.set(key, want);
+                  } else {
+                    const value = yield* store.get(key);
+                    if (value !== expected.get(key)) {
+                      problems.push(
+                        `${key}: read ${value}, not ${expected.get(key)} at ${sim.now}`,
+                      );
+                    }
+                  }
+                  yield draws.uniform(0, 0.004);
+                }
+              });
+            }
+            // Shards added one after another, each once the migration before has ended.
+            const adder = new Entity(sim, "adder");
+            adder.start(function* () {
+              let added = 0;
+              for (const delay of adds) {
+                yield 0.01 + delay * 0.03;
+                while (store.stats.migrating) yield 0.001;
+                const split = `k${String(11 + 4 * added).padStart(2, "0")}`;
+                store.addShard(new KVStore<number>(sim, `added-${added++}`, shardOptions()), {
+                  split,
+                });
+              }
+            });
+            sim.run();
+            expect(problems, name).toEqual([]);
+            expect(store.stats.migrating).toBe(false);
+            expect(store.stats.keysMoved).toBeGreaterThan(0);
+            const reader = new Entity(sim, "reader");
+            const final = new Map<string, number | undefined>();
+            reader.start(function* () {
+              for (const key of keyNames) final.set(key, yield* store.get(key));
+            });
+            sim.run();
+            for (const key of keyNames)
+              expect(final.get(key), `${name} ${key}`).toBe(expected.get(key));
+          },
+        ),
+        { numRuns: 25, seed: 14 },
+      );
     }
   });
 
