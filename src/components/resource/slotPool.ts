@@ -165,7 +165,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private _lostToCrash = 0;
   private dropCounts: Record<string, number> | null = null;
   private droppedTotal = 0;
-  // Integrals over time (value x ns), exact integers, since the owner's statsSinceNs.
+  // Integrals over time (value x ns), exact integers, since the owner's statsSinceNs. Capacity
+  // in use is integrated apart from items in service only under weights (without them the two
+  // are equal at every instant), the limit only under a model (a plain number never changes):
+  // `account` runs on every admission and release.
   private inUseArea = 0;
   private activeArea = 0;
   private queuedArea = 0;
@@ -418,10 +421,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     const now = this.owner.nowNs;
     const dt = now - this.lastChangeNs;
     if (dt > 0) {
-      this.inUseArea += this._inUse * dt;
       this.activeArea += this._active * dt;
       this.queuedArea += this.discipline.length * dt;
-      this.limitArea += this._limit * dt;
+      if (this.weights !== null) this.inUseArea += this._inUse * dt;
+      if (this.model !== null) this.limitArea += this._limit * dt;
       this.lastChangeNs = now;
     }
   }
@@ -441,15 +444,20 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     const elapsed = this.elapsedNs;
     if (elapsed <= 0) return 0;
     return this.model === null
-      ? this.inUseArea / elapsed / this._limit
-      : this.inUseArea / this.limitArea;
+      ? this.inUseAreaNow / elapsed / this._limit
+      : this.inUseAreaNow / this.limitArea;
   }
 
   /** Time-average capacity in use (units). */
   get meanInUse(): number {
     this.account();
     const elapsed = this.elapsedNs;
-    return elapsed > 0 ? this.inUseArea / elapsed : 0;
+    return elapsed > 0 ? this.inUseAreaNow / elapsed : 0;
+  }
+
+  /** The integral of capacity in use (see the fields: without weights, that of items in service). */
+  private get inUseAreaNow(): number {
+    return this.weights === null ? this.activeArea : this.inUseArea;
   }
 
   /** Time-average number of items in service. */
