@@ -1001,8 +1001,28 @@ export class Entity<In = unknown, Out = unknown> {
     return this.pendingCalls?.size ?? 0;
   }
 
-  /** @internal The loop delivers a message here. */
+  /**
+   * @internal The loop delivers a message here. Kept small so V8 inlines it into the loop:
+   * the common case (an entity that is up, nobody tracing) is here, everything else out of
+   * line.
+   */
   _receive(message: Message<In>): void {
+    if (this._status !== "up" || this.sim._tracing) {
+      this.receiveRare(message);
+      return;
+    }
+    const correlationId = message.correlationId;
+    if (correlationId !== 0) {
+      this.settleCall(message, correlationId, false);
+      return;
+    }
+    this.counters.received++;
+    const result = this.handle(message);
+    if (result !== undefined) this.startHandler(message, result);
+  }
+
+  /** `_receive` for an entity that is down, or while someone listens to the trace. */
+  private receiveRare(message: Message<In>): void {
     const tracing = this.sim._tracing;
     if (this._status !== "up") {
       this.counters.droppedWhileDown++;
@@ -1016,54 +1036,60 @@ export class Entity<In = unknown, Out = unknown> {
     }
     const correlationId = message.correlationId;
     if (correlationId !== 0) {
-      // Replies only ever settle calls. One whose call timed out or was cancelled is dropped
-      // and counted: handing it to handle() would make it look like a new request (a proxy
-      // would forward it, or fail it back to the server as work).
-      const pending = this.pendingCalls?.get(correlationId);
-      if (pending === undefined) {
-        if (message.awaited) this.counters.lateReplies++;
-        if (tracing) traceMessage(message, message.awaited ? "late-reply" : "unawaited-reply");
-        return;
-      }
-      this.pendingCalls!.delete(correlationId);
-      if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
-      const payload = message.payload;
-      const refused = payload instanceof FailureReply;
-      if (tracing) {
-        traceMessage(message, null);
-        this.traceCall(correlationId, refused ? "refused" : "ok");
-      }
-      if (refused) {
-        pending.future.reject(
-          new RemoteError(payload.reason, message.source?.name ?? "simulation"),
-        );
-      } else {
-        pending.future.resolve(payload);
-      }
+      this.settleCall(message, correlationId, tracing);
       return;
     }
     this.counters.received++;
     if (tracing) traceMessage(message, null);
     const result = this.handle(message);
-    if (result !== undefined) {
-      if (typeof (result as { next?: unknown }).next !== "function") {
-        // An async handle() would run on the JavaScript event loop, outside simulated time.
-        throw new SimulationError(
-          `handle("${message.kind}") returned ${typeof (result as { then?: unknown }).then === "function" ? "a Promise (an async method)" : describeValue(result)}: a handler is a plain method returning nothing, or a generator method (*handle) that yields sleeps and futures; async/await runs outside simulated time`,
-          this.name,
-          this.sim.nowNs,
-        );
-      }
-      // A generator method: run it as a process, first step now, inside this event.
-      const process = new Process<unknown>(
-        this as Entity<unknown, unknown>,
-        result,
-        message.kind,
-        false,
-      );
-      this.linkProcess(process);
-      process._startNow();
+    if (result !== undefined) this.startHandler(message, result);
+  }
+
+  /** A reply arrived: it settles its call, or is dropped (and counted) if the call is over. */
+  private settleCall(message: Message<In>, correlationId: number, tracing: boolean): void {
+    // Replies only ever settle calls. One whose call timed out or was cancelled is dropped
+    // and counted: handing it to handle() would make it look like a new request (a proxy
+    // would forward it, or fail it back to the server as work).
+    const pending = this.pendingCalls?.get(correlationId);
+    if (pending === undefined) {
+      if (message.awaited) this.counters.lateReplies++;
+      if (tracing) traceMessage(message, message.awaited ? "late-reply" : "unawaited-reply");
+      return;
     }
+    this.pendingCalls!.delete(correlationId);
+    if (pending.timerToken >= 0) this.sim.queue.cancel(pending.timerToken);
+    const payload = message.payload;
+    const refused = payload instanceof FailureReply;
+    if (tracing) {
+      traceMessage(message, null);
+      this.traceCall(correlationId, refused ? "refused" : "ok");
+    }
+    if (refused) {
+      pending.future.reject(new RemoteError(payload.reason, message.source?.name ?? "simulation"));
+    } else {
+      pending.future.resolve(payload);
+    }
+  }
+
+  /** `handle` returned something: a generator runs as a process; anything else is a mistake. */
+  private startHandler(message: Message<In>, result: unknown): void {
+    if (typeof (result as { next?: unknown }).next !== "function") {
+      // An async handle() would run on the JavaScript event loop, outside simulated time.
+      throw new SimulationError(
+        `handle("${message.kind}") returned ${typeof (result as { then?: unknown }).then === "function" ? "a Promise (an async method)" : describeValue(result)}: a handler is a plain method returning nothing, or a generator method (*handle) that yields sleeps and futures; async/await runs outside simulated time`,
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    // A generator method: run it as a process, first step now, inside this event.
+    const process = new Process<unknown>(
+      this as Entity<unknown, unknown>,
+      result as ProcessGenerator<unknown>,
+      message.kind,
+      false,
+    );
+    this.linkProcess(process);
+    process._startNow();
   }
 
   /** A request reached this entity while its process was down: its caller's call fails. */

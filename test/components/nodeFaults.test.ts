@@ -216,6 +216,20 @@ describe("reduceCapacity", () => {
     expect(server.stats.utilization).toBeLessThanOrEqual(1);
   });
 
+  it("utilization divides by the capacity provided, full before the first cut included", () => {
+    const sim = new Simulation({ seed: 1 });
+    const server = new Server<number, number>(sim, "s", {
+      concurrency: 2,
+      serviceTime: dist.constant(4),
+    });
+    new Caller(sim, server, [0]);
+    sim.at(1, () => server.reduceCapacity(0.5, 1)); // 1 worker over [1, 2)
+    sim.run();
+    // One busy over [0, 4) against 2 + 1 + 2 x 2 = 7 worker-seconds provided.
+    expect(sim.now).toBe(4);
+    expect(server.stats.utilization).toBeCloseTo(4 / 7, 12);
+  });
+
   it("to zero: nothing starts until it is restored; a crash keeps the reduction", () => {
     const sim = new Simulation({ seed: 1 });
     const server = new Server<number, number>(sim, "s", {

@@ -162,8 +162,11 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private capacityFraction = 1;
   /** The capacity without a reduction: the configured count, or the model's limit. */
   private fullLimit: number;
-  /** Set by the first reduction: utilization then divides by the integral of the limit. */
-  private limitVaried = false;
+  /**
+   * Whether the limit can change (a model, or once a reduction came): only then is its
+   * integral kept, and utilization divides by it.
+   */
+  private tracksLimit: boolean;
   private _active = 0;
   private _inUse = 0;
   /** Bumped by every crash: grants and items from before it are no longer held. */
@@ -174,7 +177,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private _lostToCrash = 0;
   private dropCounts: Record<string, number> | null = null;
   private droppedTotal = 0;
-  // Integrals over time (value x ns), exact integers, since the owner's statsSinceNs.
+  // Integrals over time (value x ns), exact integers, since the owner's statsSinceNs. Capacity
+  // in use is integrated apart from items in service only under weights (without them the two
+  // are equal at every instant), the limit only when it can change (`tracksLimit`):
+  // `account` runs on every admission and release.
   private inUseArea = 0;
   private activeArea = 0;
   private queuedArea = 0;
@@ -203,6 +209,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this._limit = capacity;
     }
     this.fullLimit = this._limit;
+    this.tracksLimit = this.model !== null;
     this.weights = this.model?.weighted === true || options.weighted === true ? new Map() : null;
     this.discipline = bindDiscipline<T>(options.discipline ?? "fifo");
     this.screensArrivals = this.discipline.refuseAtDoor !== undefined;
@@ -249,7 +256,11 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   onCapacityFraction(fraction: number): void {
     this.account();
     this.capacityFraction = fraction;
-    this.limitVaried = true;
+    if (!this.tracksLimit) {
+      // Until now the limit was the configured count, unchanged since the statistics began.
+      this.limitArea = this._limit * this.elapsedNs;
+      this.tracksLimit = true;
+    }
     this._limit = this.reducedLimit();
     if (this.owner.isUp) this.startWaiting();
   }
@@ -448,10 +459,10 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     const now = this.owner.nowNs;
     const dt = now - this.lastChangeNs;
     if (dt > 0) {
-      this.inUseArea += this._inUse * dt;
       this.activeArea += this._active * dt;
       this.queuedArea += this.discipline.length * dt;
-      this.limitArea += this._limit * dt;
+      if (this.weights !== null) this.inUseArea += this._inUse * dt;
+      if (this.tracksLimit) this.limitArea += this._limit * dt;
       this.lastChangeNs = now;
     }
   }
@@ -470,15 +481,20 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.account();
     const elapsed = this.elapsedNs;
     if (elapsed <= 0) return 0;
-    if (this.model === null && !this.limitVaried) return this.inUseArea / elapsed / this._limit;
-    return this.limitArea > 0 ? this.inUseArea / this.limitArea : 0;
+    if (!this.tracksLimit) return this.inUseAreaNow / elapsed / this._limit;
+    return this.limitArea > 0 ? this.inUseAreaNow / this.limitArea : 0;
   }
 
   /** Time-average capacity in use (units). */
   get meanInUse(): number {
     this.account();
     const elapsed = this.elapsedNs;
-    return elapsed > 0 ? this.inUseArea / elapsed : 0;
+    return elapsed > 0 ? this.inUseAreaNow / elapsed : 0;
+  }
+
+  /** The integral of capacity in use (see the fields: without weights, that of items in service). */
+  private get inUseAreaNow(): number {
+    return this.weights === null ? this.activeArea : this.inUseArea;
   }
 
   /** Time-average number of items in service. */

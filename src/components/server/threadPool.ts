@@ -352,10 +352,21 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   /** Sends a finished task on to the next stage; its answer becomes the task's result. */
   private handOn(entry: PoolTask<Task, Result>): void {
     const message = entry.message;
-    const answer =
-      message !== null
-        ? this.request(this.next!, message.kind, entry.task, { causedBy: message })
-        : this.request(this.next!, "task", entry.task);
+    let answer: SimFuture<Result>;
+    if (message !== null) {
+      answer = this.request(this.next!, message.kind, entry.task, { causedBy: message });
+    } else {
+      // A submitted task has no message to continue, and its run ends in a timer, where no
+      // deadline is current: the call inherits the one the task was submitted under.
+      const sim = this.sim;
+      const current = sim._currentDeadlineNs;
+      sim._currentDeadlineNs = entry.deadlineNs;
+      try {
+        answer = this.request(this.next!, "task", entry.task);
+      } finally {
+        sim._currentDeadlineNs = current;
+      }
+    }
     this.handedOn.add(entry);
     answer.addListener(new StageAnswer(this, entry, answer));
   }

@@ -14,6 +14,7 @@ import { Server } from "../../../src/components/server/server.js";
 import { ThreadPool, type ThreadPoolOptions } from "../../../src/components/server/threadPool.js";
 import { Entity } from "../../../src/core/entity.js";
 import { wait } from "../../../src/core/future.js";
+import type { Message } from "../../../src/core/message.js";
 import { Simulation } from "../../../src/core/simulation.js";
 import { ConfigError, RemoteError, TimeoutError } from "../../../src/errors/errors.js";
 import { poisson } from "../../../src/load/arrivals.js";
@@ -162,6 +163,34 @@ describe("ThreadPool", () => {
       sim.run();
       // The second reaches `last` at 2 while the first is in service there: refused at once.
       expect(log).toEqual(["failed@2: queue full (0 waiting)", "10@4"]);
+    });
+
+    it("a task submitted while handling a request keeps that request's deadline when handed on", () => {
+      const { sim, log } = setup();
+      const deadlines: number[] = [];
+      class Last extends Entity<number, number> {
+        override handle(request: Message<number>): void {
+          deadlines.push(request.deadline);
+          this.reply(request, request.payload);
+        }
+      }
+      const pool = secondsPool(sim, { workers: 1, next: new Last(sim, "last") });
+      // A front end that submits the work of each request it handles (no call, so no deadline
+      // of its own): the task runs in a timer, where nothing is being handled any more.
+      class Front extends Entity<number, number> {
+        override *handle(request: Message<number>) {
+          const answer = yield* wait(pool.submit(request.payload));
+          this.reply(request, answer);
+        }
+      }
+      const front = new Front(sim, "front");
+      const client = new Entity(sim, "client");
+      client.start(function* () {
+        log.push(`${yield* client.call(front, "job", 1, { timeout: 5 })}@${client.now}`);
+      });
+      sim.run();
+      expect(log).toEqual(["1@1"]);
+      expect(deadlines).toEqual([5]);
     });
 
     it("a crash while tasks are handed on tells their submitters", () => {
