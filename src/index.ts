@@ -160,3 +160,6 @@ export {
   RemoteError,
   BrokenBarrierError,
 } from "./errors/errors.js";
+
+// Sweeps and replications (the inline backend; worker threads and BullMQ: "distsim/sweep").
+export * from "./sweep/index.js";
