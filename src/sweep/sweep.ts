@@ -40,6 +40,8 @@ export interface SweepJob {
   readonly modelId: string | undefined;
   /** The horizon given to the sweep, overriding the model's own `until`. */
   readonly until: number | undefined;
+  /** The sweep's own `measure` option (a function: only the inline backend can run it). */
+  readonly measure: Measure | undefined;
   /** Every run of the sweep, in index order. */
   readonly tasks: readonly RunTask[];
   /** Aborted when the sweep stops early (the first failure, or the caller's signal). */
@@ -330,7 +332,7 @@ export function planSweep(options: SweepOptions): {
     ]),
   );
   return {
-    job: { identity, model, modelId: options.modelId, until, tasks },
+    job: { identity, model, modelId: options.modelId, until, measure: options.measure, tasks },
     points,
     seeds,
     rootSeed,
