@@ -6,5 +6,15 @@
  */
 
 export * from "../index.js";
+export {
+  type BullmqBackendOptions,
+  bullmqBackend,
+  connectRedis,
+  DEFAULT_SWEEP_QUEUE,
+  runSweepWorker,
+  type SweepJobData,
+  type SweepWorkerOptions,
+  sweepJobId,
+} from "./bullmqBackend.js";
 export { loadModelFile, resolveModelId } from "./modelFile.js";
 export { type ThreadsBackendOptions, threadsBackend } from "./threadsBackend.js";
