@@ -167,3 +167,6 @@ export {
   ConnectionResetError,
   BrokenBarrierError,
 } from "./errors/errors.js";
+
+// Sweeps and replications (the inline backend; worker threads and BullMQ: "distsim/sweep").
+export * from "./sweep/index.js";

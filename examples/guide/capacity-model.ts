@@ -8,6 +8,10 @@
  * copied out of the repository as it is. The test suite runs it through the built CLI.
  *
  * Run: npx distsim run examples/guide/capacity-model.ts --report capacity.html
+ *
+ * Its parameters (`--param servers=6 --param peak=600`; defaults 4 and 450) and its `measure`
+ * export make it a model for `distsim sweep` too (docs/sweeps.md):
+ * npx distsim sweep examples/guide/capacity-model.ts --grid servers=3..6 --grid peak=300..600:150 --replications 10
  */
 import {
   arrivals,
@@ -15,6 +19,7 @@ import {
   conditions,
   dist,
   LoadBalancer,
+  type Measure,
   type ModelBuilder,
   Network,
   NetworkLink,
@@ -27,26 +32,30 @@ import {
   strategy,
 } from "distsim";
 
+/** The guide's answer, and its evening peak in requests per second. */
 const SERVERS = 4;
+const PEAK = 450;
 
 /** Seconds: the peak ends at 120 s, and the last minute shows the queues drain. */
 export const until = 180;
 
-const build: ModelBuilder = ({ seed }) => {
+const build: ModelBuilder = ({ seed, params }) => {
+  const servers = Number(params.servers ?? SERVERS);
+  const peak = Number(params.peak ?? PEAK);
   const sim = new Simulation({ seed });
   new Network(sim, "dc", { defaultLink: new NetworkLink(sim, "dc-link", conditions.datacenter()) });
-  const servers = Array.from(
-    { length: SERVERS },
+  const backends = Array.from(
+    { length: servers },
     (_, i) =>
       new Server<number, number>(sim, `api-${i}`, {
         concurrency: 8,
         // The last server is an older machine: 50% slower.
-        serviceTime: dist.lognormal({ median: i === SERVERS - 1 ? 0.06 : 0.04, sigma: 0.6 }),
+        serviceTime: dist.lognormal({ median: i === servers - 1 ? 0.06 : 0.04, sigma: 0.6 }),
         queueCapacity: 100,
       }),
   );
   const balancer = new LoadBalancer<number, number>(sim, "lb", {
-    backends: servers,
+    backends,
     strategy: strategy.powerOfTwoChoices(),
   });
   const users = new Client<number, number>(sim, "users", {
@@ -59,14 +68,14 @@ const build: ModelBuilder = ({ seed }) => {
     target: users,
     arrivals: arrivals.poisson(
       profile.step(300, [
-        { at: 60, value: 450 },
+        { at: 60, value: peak },
         { at: 120, value: 300 },
       ]),
     ),
   });
   // Charted by `--report`: how deep the slow server's line gets at the peak.
   new Probe(sim, "old server queue", {
-    read: () => servers[SERVERS - 1]!.queued,
+    read: () => backends[servers - 1]!.queued,
     interval: 1,
     unit: "requests",
   });
@@ -74,3 +83,23 @@ const build: ModelBuilder = ({ seed }) => {
 };
 
 export default build;
+
+/**
+ * What `distsim sweep` measures in each run: the users' p99 latency and failure rate, and how
+ * busy the busiest server was.
+ */
+export const measure: Measure = ({ summary }) => {
+  const users = summary.entities.find((entity) => entity.name === "users")!.metrics;
+  let busiest = 0;
+  for (const entity of summary.entities) {
+    const utilization = entity.metrics.utilization;
+    if (entity.name.startsWith("api-") && typeof utilization === "number") {
+      busiest = Math.max(busiest, utilization);
+    }
+  }
+  return {
+    p99Latency: users.p99Latency as number,
+    failureRate: users.failureRate as number,
+    busiestUtilization: busiest,
+  };
+};

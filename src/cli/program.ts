@@ -6,11 +6,13 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as distsim from "../index.js";
+import { parseGrid, parseParamValue } from "../sweep/grid.js";
 import { catalogCommand } from "./catalogCommand.js";
 import { checkHistoryCommand, MODEL_NAMES } from "./checkHistoryCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { initCommand } from "./initCommand.js";
 import { type CommandIO, type ParamValue, runCommand } from "./runCommand.js";
+import { sweepCommand, workerCommand } from "./sweepCommand.js";
 
 export { ExitCode } from "./exitCodes.js";
 
@@ -43,6 +45,27 @@ Usage:
       the JavaScript heap passes --max-heap-mb (default: 3/4 of Node's heap limit); Ctrl-C
       stops it with exit code 130. Either way the summary, --json, --csv and --report are
       still written with what ran, marked PARTIAL.
+  distsim sweep <model.ts|model.js> --grid NAME=VALUES... [--replications N] [--seed ROOT]
+              [--until SECONDS] [--workers N | --inline | --redis URL [--queue NAME]]
+              [--json out.json] [--report out.html] [--stop-on-failure] [--quiet]
+      Run the model at every point of the grid, each with N replications (default 1; their
+      seeds derive from the root seed, default 1), and print each figure's mean and its 95%
+      confidence interval per point. --grid (repeat it) is NAME=FROM..TO:STEP (a range;
+      step default 1) or NAME=A,B,C (numbers, true/false, strings). What is measured: the
+      model file's "measure" export ({ sim, summary, params, seed }) => { name: number },
+      else every entity's numeric metrics. Runs go to worker threads (--workers, default
+      the cores), --inline runs them in this process, --redis enqueues them as BullMQ jobs
+      for "distsim worker" processes on any machine (the model's path must resolve there).
+      The result is the same bytes on every backend (--json). --report writes an HTML page:
+      each figure against each numeric parameter with its confidence band, and a table.
+      Failed runs are listed with their seed and parameters (exit code 3); the sweep goes
+      on unless --stop-on-failure.
+  distsim worker --redis URL [--queue NAME] [--concurrency N] [--lock-seconds S]
+                 [--stalled-check-seconds S] [--quiet]
+      Run the sweep jobs enqueued on that Redis (queue default "distsim-sweep"), N at a
+      time on worker threads (default the cores), until Ctrl-C or SIGTERM. A worker that
+      dies loses nothing: after --lock-seconds (default 30) another worker's check for
+      stalled jobs (every --stalled-check-seconds, default 30) runs its jobs again.
   distsim init [dir] [--force] [--distsim SPEC]
       Create a project in dir (default: the current folder): package.json depending on this
       distsim (the tarball or folder it runs from, or the registry version it was installed
@@ -105,6 +128,14 @@ const VALUE_OPTIONS = new Set([
   "distsim",
   "model",
   "budget",
+  "grid",
+  "replications",
+  "workers",
+  "redis",
+  "queue",
+  "concurrency",
+  "lock-seconds",
+  "stalled-check-seconds",
 ]);
 
 /** A negative number as a value (`--seed -3`), which parseArgs would take for an option. */
@@ -167,6 +198,16 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         distsim: { type: "string" },
         model: { type: "string" },
         budget: { type: "string" },
+        grid: { type: "string", multiple: true },
+        replications: { type: "string" },
+        workers: { type: "string" },
+        inline: { type: "boolean" },
+        redis: { type: "string" },
+        queue: { type: "string" },
+        "stop-on-failure": { type: "boolean" },
+        concurrency: { type: "string" },
+        "lock-seconds": { type: "string" },
+        "stalled-check-seconds": { type: "string" },
       },
       allowPositionals: true,
     });
@@ -235,6 +276,29 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io,
     );
   }
+  if (command === "worker") {
+    if (typeof values.redis !== "string") return usageError(io, "worker needs --redis URL");
+    const numbers = countOptions(
+      values,
+      ["concurrency"],
+      ["lock-seconds", "stalled-check-seconds"],
+    );
+    if (typeof numbers === "string") return usageError(io, numbers);
+    return workerCommand(
+      {
+        redis: values.redis,
+        ...(typeof values.queue === "string" ? { queue: values.queue } : {}),
+        ...(numbers.concurrency === undefined ? {} : { concurrency: numbers.concurrency }),
+        ...(numbers["lock-seconds"] === undefined ? {} : { lockSeconds: numbers["lock-seconds"] }),
+        ...(numbers["stalled-check-seconds"] === undefined
+          ? {}
+          : { stalledCheckSeconds: numbers["stalled-check-seconds"] }),
+        ...(values.quiet === true ? { quiet: true } : {}),
+      },
+      io,
+    );
+  }
+  if (command === "sweep") return sweepFromArgs(positionals, values, io);
   if (command !== "run") return usageError(io, `unknown command "${command}"`);
   const file = positionals[1];
   if (file === undefined || positionals.length > 2) {
@@ -312,12 +376,6 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
 }
 
 /**
- * A number as the user writes one: 20, -3, 0.25, 1e6, and Infinity (which turns a limit off);
- * not "", "0x10" or "NaN", which stay strings.
- */
-const NUMBER = /^-?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|Infinity)$/;
-
-/**
  * `--param key=value` pairs as the model's params: numbers as numbers, true/false as
  * booleans, anything else as a string. Returns the problem as text for a bad pair.
  */
@@ -333,14 +391,8 @@ export function parseParams(
     const key = text.slice(0, at);
     const value = text.slice(at + 1);
     if (Object.hasOwn(params, key)) return `--param ${key} is given twice`;
-    params[key] =
-      value === "true"
-        ? true
-        : value === "false"
-          ? false
-          : NUMBER.test(value)
-            ? Number(value)
-            : value;
+    // The value syntax of `distsim sweep --grid` too (one parser for both).
+    params[key] = parseParamValue(value);
   }
   return params;
 }
@@ -355,4 +407,92 @@ export function exportedComponentNames(): string[] {
         name !== "Entity",
     )
     .map(([name]) => name);
+}
+
+type ParsedValues = ReturnType<typeof parseArgs>["values"];
+
+/**
+ * Integer options (>= 1) and seconds options (> 0) as numbers, or the first bad one's
+ * problem as text.
+ */
+function countOptions(
+  values: ParsedValues,
+  integers: readonly string[],
+  seconds: readonly string[] = [],
+): Record<string, number | undefined> | string {
+  const read: Record<string, number | undefined> = {};
+  for (const name of [...integers, ...seconds]) {
+    const given = values[name];
+    if (given === undefined) continue;
+    const value = Number(given);
+    const isInteger = integers.includes(name);
+    const ok = isInteger
+      ? Number.isSafeInteger(value) && value >= 1
+      : value > 0 && Number.isFinite(value);
+    if (!ok) {
+      return `--${name} must be ${isInteger ? "an integer >= 1" : "a number of seconds > 0"}; given ${String(given)}`;
+    }
+    read[name] = value;
+  }
+  return read;
+}
+
+async function sweepFromArgs(
+  positionals: readonly string[],
+  values: ParsedValues,
+  io: CommandIO,
+): Promise<number> {
+  const file = positionals[1];
+  if (file === undefined || positionals.length > 2) {
+    return usageError(io, "sweep takes exactly one model file");
+  }
+  const counts = countOptions(values, ["replications", "workers"]);
+  if (typeof counts === "string") return usageError(io, counts);
+  const rootSeed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isSafeInteger(rootSeed) || rootSeed < 0) {
+    return usageError(io, `--seed must be an integer >= 0; given ${String(values.seed)}`);
+  }
+  let until: number | undefined;
+  if (values.until !== undefined) {
+    until = Number(values.until);
+    if (!(until >= 0) || !Number.isFinite(until)) {
+      return usageError(
+        io,
+        `--until must be a number of seconds >= 0; given ${String(values.until)}`,
+      );
+    }
+  }
+  const backends = [
+    values.inline === true,
+    values.redis !== undefined,
+    values.workers !== undefined,
+  ];
+  if (backends.filter(Boolean).length > 1) {
+    return usageError(io, "give one of --workers, --inline and --redis");
+  }
+  const grid = values.grid === undefined ? [] : (values.grid as string[]).map(String);
+  // A bad grid is a usage error, found before any model is loaded or run.
+  try {
+    parseGrid(grid);
+  } catch (error) {
+    return usageError(io, (error as Error).message);
+  }
+  return sweepCommand(
+    {
+      file,
+      grid,
+      replications: counts.replications ?? 1,
+      rootSeed,
+      ...(until === undefined ? {} : { until }),
+      ...(counts.workers === undefined ? {} : { workers: counts.workers }),
+      ...(values.inline === true ? { inline: true } : {}),
+      ...(typeof values.redis === "string" ? { redis: values.redis } : {}),
+      ...(typeof values.queue === "string" ? { queue: values.queue } : {}),
+      ...(typeof values.json === "string" ? { json: values.json } : {}),
+      ...(typeof values.report === "string" ? { report: values.report } : {}),
+      ...(values["stop-on-failure"] === true ? { stopOnFailure: true } : {}),
+      ...(values.quiet === true ? { quiet: true } : {}),
+    },
+    io,
+  );
 }

@@ -15,11 +15,9 @@
  * --report are still written, marked PARTIAL, with what ran so far. A file that is not a
  * model gets exit code 4.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { getHeapStatistics } from "node:v8";
-import { tsImport } from "tsx/esm/api";
 import type { EntitySummary } from "../core/entity.js";
 import type { ModelBuilder } from "../core/model.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
@@ -33,8 +31,8 @@ import { formatDuration as formatSpan } from "../report/format.js";
 import { reportFromRun } from "../report/fromRun.js";
 import { watchCrashes } from "../report/watchCrashes.js";
 import { writeReport } from "../report/writeReport.js";
+import { loadModelFile } from "../sweep/node/modelFile.js";
 import { ExitCode } from "./exitCodes.js";
-import { resolveDistsimForModels } from "./modelResolution.js";
 import { formatRunReport, type RunReport, toRunReport } from "./runReport.js";
 import { type TraceFileSize, writeTraceFile } from "./traceFile.js";
 
@@ -106,36 +104,8 @@ const TERMINAL_REFRESH_SECONDS = 0.25;
 const DEFAULT_HEAP_FRACTION = 0.75;
 
 async function loadModel(file: string): Promise<{ build: ModelBuilder; until?: number } | string> {
-  const path = resolve(file);
-  if (!existsSync(path)) return `no such file: ${file}`;
-  let module: Record<string, unknown>;
-  resolveDistsimForModels();
-  try {
-    module = /\.[cm]?tsx?$/.test(path)
-      ? await tsImport(pathToFileURL(path).href, import.meta.url)
-      : await import(pathToFileURL(path).href);
-  } catch (error) {
-    return `could not load ${file}: ${(error as Error).message}`;
-  }
-  // A .ts file outside an ESM package ("type": "module") is loaded as CommonJS, so its
-  // exports arrive wrapped in `default`: unwrap them, or such a model would look empty.
-  const wrapped = module.default as Record<string, unknown> | undefined;
-  if (
-    typeof wrapped === "object" &&
-    wrapped !== null &&
-    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
-  ) {
-    module = wrapped;
-  }
-  const build = (module.default ?? module.build) as unknown;
-  if (typeof build !== "function") {
-    return `${file} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;
-  }
-  const until = module.until;
-  if (until !== undefined && (typeof until !== "number" || !(until >= 0))) {
-    return `${file} exports "until" = ${String(until)}; it must be a number of seconds >= 0`;
-  }
-  return { build: build as ModelBuilder, until: until as number | undefined };
+  // A model file for `distsim run` is one for `distsim sweep` too: one loader for both.
+  return loadModelFile(file);
 }
 
 function isSimulation(value: unknown): value is Simulation {

@@ -216,6 +216,11 @@ function draw(chart, index, logScale) {
     return found;
   });
   const format = valueFormatter(chart.valueFormat);
+  // A chart over a parameter (a sweep's) has plain numbers on its x axis, not simulated time.
+  const xPlain = chart.xLabel != null;
+  // A band's edges take the colour of the series they surround.
+  let colour = -1;
+  const colours = chart.series.map((s) => (s.band ? Math.max(colour, 0) : ++colour));
   const plot = new uPlot(
     {
       width: chartWidth(host),
@@ -223,18 +228,24 @@ function draw(chart, index, logScale) {
       scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
       axes: [
         {
-          label: clockAxis ? "simulated time (h:mm)" : "simulated time (s)",
-          incrs: clockAxis ? clockIncrements : undefined,
-          values: (u, splits, axis, space, increment) => splits.map((v) => timeTick(v, increment)),
+          label: xPlain ? chart.xLabel : clockAxis ? "simulated time (h:mm)" : "simulated time (s)",
+          incrs: clockAxis && !xPlain ? clockIncrements : undefined,
+          values: (u, splits, axis, space, increment) =>
+            splits.map((v) => (xPlain ? formatNumber(v) : timeTick(v, increment))),
         },
         { label: chart.yLabel + (logScale ? ", log scale" : ""), size: 80, values: (u, splits) => splits.map((v) => (v == null ? "" : format(v))) },
       ],
       series: [
-        { label: "t", value: (u, v, si, idx) => (idx == null || v == null ? "–" : clockAxis ? formatClock(v) : formatSeconds(v)) },
+        {
+          label: xPlain ? chart.xLabel : "t",
+          value: (u, v, si, idx) =>
+            idx == null || v == null ? "–" : xPlain ? formatNumber(v) : clockAxis ? formatClock(v) : formatSeconds(v),
+        },
         ...chart.series.map((s, i) => ({
           label: s.name,
-          stroke: palette[i % palette.length],
-          width: 2,
+          stroke: palette[colours[i] % palette.length],
+          width: s.band ? 1 : 2,
+          dash: s.band ? [5, 4] : undefined,
           spanGaps: false,
           // With the cursor off the plot there is no value to show; on it, null is a window with no data.
           value: (u, v, si, idx) => (idx == null || v === undefined ? "–" : v === null ? "no data" : format(v)),
@@ -288,6 +299,7 @@ function offersLogScale(chart: ReportChart): boolean {
 function timeSpan(input: ReportInput): number {
   let last = input.summary?.time ?? 0;
   for (const chart of input.charts) {
+    if (chart.xLabel !== undefined) continue; // over a parameter, not time
     for (const s of chart.series) {
       const point = s.points.at(-1);
       if (point !== undefined && point[0] > last) last = point[0];
@@ -422,6 +434,7 @@ export function renderReportHtml(input: ReportInput, library: ChartLibrary): str
   const charts = input.charts.map((chart) => ({
     title: chart.title,
     yLabel: chart.yLabel,
+    ...(chart.xLabel === undefined ? {} : { xLabel: chart.xLabel }),
     valueFormat: valueFormatOf(chart),
     hasData: chart.series.some((s) => s.points.some(([, v]) => isData(v))),
     series: chart.series,

@@ -15,6 +15,11 @@ export interface ReportSeries {
    * chart has a time this one has not) are joined.
    */
   readonly points: readonly (readonly [number, number])[];
+  /**
+   * An edge of a band around the series before it (a confidence interval's low or high):
+   * drawn thin and dashed, in that series' colour. Default false.
+   */
+  readonly band?: boolean;
 }
 
 /** How a chart prints its values (axis ticks and the legend). */
@@ -44,6 +49,11 @@ export interface ReportChart {
    * "seconds", or a `yLabel` of "ms", "µs" or "s").
    */
   readonly logScaleToggle?: boolean;
+  /**
+   * What the x values are, when not simulated seconds (a sweep charts a figure against a
+   * parameter): the axis label, with plain numbers as ticks. Default: simulated time.
+   */
+  readonly xLabel?: string;
 }
 
 export interface ReportTable {

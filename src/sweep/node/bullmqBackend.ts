@@ -1,0 +1,283 @@
+/**
+ * The BullMQ backend: a sweep's runs as jobs on a Redis queue, run by any number of
+ * `distsim worker --redis URL` processes on any machines, their outcomes merged here by index
+ * (so the result is the inline backend's, byte for byte).
+ *
+ * Nothing here is a queue of our own: BullMQ retries a job whose worker threw (`attempts`,
+ * exponential backoff), and a job whose worker died (a killed process stops renewing its
+ * lock) is found stalled by another worker and run again. A job's id is the sweep's identity
+ * and the run's index, so asking for the same sweep again (a restarted producer) adds nothing
+ * and collects what is already done. A run whose model throws is not a job failure: the job
+ * completes with the error as its outcome (running it again would throw again), so only a
+ * worker that cannot run the job at all (the model does not load there) uses up attempts.
+ */
+import { Job, Queue, QueueEvents, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { ConfigError } from "../../errors/errors.js";
+import type { RunOutcome, RunTask } from "../runTask.js";
+import type { SweepBackend } from "../sweep.js";
+import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
+
+/** The queue sweeps use unless told otherwise (producer and workers must agree). */
+export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
+
+/** What a job carries: enough for any worker to run it. */
+export interface SweepJobData {
+  readonly sweep: string;
+  readonly modelId: string;
+  readonly until?: number;
+  readonly task: RunTask;
+}
+
+export interface BullmqBackendOptions {
+  /** Redis, as `redis://host:port` (or `rediss://` for TLS). */
+  readonly url: string;
+  /** The queue's name. Default "distsim-sweep". */
+  readonly queue?: string;
+  /** Tries per job before it is reported failed (a worker that threw). Default 3. */
+  readonly attempts?: number;
+  /** First retry delay in milliseconds, doubling per retry. Default 1000. */
+  readonly backoffMs?: number;
+  /** Milliseconds between scans of the queue for finished jobs besides its events. Default 2000. */
+  readonly scanEveryMs?: number;
+}
+
+/**
+ * Connects to the Redis at `url` and checks it answers, or throws a `ConfigError` naming the
+ * URL and what went wrong: a sweep with a bad URL fails before any run.
+ */
+export async function connectRedis(component: string, url: string): Promise<Redis> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(component, "redis", "a URL such as redis://127.0.0.1:6379", url);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new ConfigError(component, "redis", "a redis:// or rediss:// URL", url);
+  }
+  const connection = new Redis(url, {
+    // BullMQ's workers block on Redis; ioredis must not give up on their commands.
+    maxRetriesPerRequest: null,
+    lazyConnect: true,
+    connectTimeout: 5000,
+    // Fail the first connection at once (a wrong port is a usage error), reconnect later.
+    retryStrategy: (times) => (ready ? Math.min(times * 200, 2000) : null),
+  });
+  let ready = false;
+  let lastError: Error | null = null;
+  connection.on("error", (error: Error) => {
+    // Reported by connect() below, or retried by ioredis once connected.
+    lastError = error;
+  });
+  try {
+    await connection.connect();
+    await connection.ping();
+    ready = true;
+  } catch (error) {
+    connection.disconnect();
+    throw new ConfigError(
+      component,
+      "redis",
+      `a reachable Redis (${(lastError ?? (error as Error)).message})`,
+      url,
+    );
+  }
+  return connection;
+}
+
+function checkCount(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+): number {
+  const count = value ?? fallback;
+  if (!Number.isSafeInteger(count) || count < min) {
+    throw new ConfigError("bullmqBackend", name, `an integer >= ${min}`, value);
+  }
+  return count;
+}
+
+/** A sweep's job id for one run (BullMQ refuses ids with ":"). */
+export function sweepJobId(identity: string, index: number): string {
+  return `${identity}-${index}`;
+}
+
+/** Runs a sweep's tasks as BullMQ jobs and collects their outcomes. */
+export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
+  const queueName = options.queue ?? DEFAULT_SWEEP_QUEUE;
+  const attempts = checkCount("attempts", options.attempts, 3, 1);
+  const backoffMs = checkCount("backoffMs", options.backoffMs, 1000, 0);
+  const scanEveryMs = checkCount("scanEveryMs", options.scanEveryMs, 2000, 10);
+  return {
+    name: "bullmq",
+    async run(job, events) {
+      const modelId = workerModelId("bullmq", job);
+      const connection = await connectRedis("bullmqBackend", options.url);
+      const queue = new Queue<SweepJobData, RunOutcome>(queueName, { connection });
+      const queueEvents = new QueueEvents(queueName, { connection: connection.duplicate() });
+      const indexOf = new Map(
+        job.tasks.map((task) => [sweepJobId(job.identity, task.index), task.index]),
+      );
+      const pending = new Set(job.tasks.map((task) => task.index));
+      let wake: () => void = () => {};
+      /** Reads a job's state and reports it when it has ended; ignores anyone else's jobs. */
+      const collect = async (jobId: string): Promise<void> => {
+        const index = indexOf.get(jobId);
+        if (index === undefined || !pending.has(index)) return;
+        // The state first: a job read as completed has its return value written (one script
+        // moves it and stores the value), while a job read first might complete in between.
+        const state = await queue.getJobState(jobId);
+        if (state === "active") {
+          events.started(index);
+          return;
+        }
+        if (state !== "completed" && state !== "failed") return;
+        const found = await Job.fromId<SweepJobData, RunOutcome>(queue, jobId);
+        if (found === undefined || !pending.has(index)) return;
+        pending.delete(index);
+        events.finished(
+          index,
+          state === "completed"
+            ? found.returnvalue
+            : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
+        );
+        if (pending.size === 0) wake();
+      };
+      try {
+        queueEvents.on("completed", ({ jobId }) => void collect(jobId));
+        queueEvents.on("failed", ({ jobId }) => void collect(jobId));
+        queueEvents.on("active", ({ jobId }) => void collect(jobId));
+        await queueEvents.waitUntilReady();
+        // An id already in the queue (a producer asking again) is left as it is by BullMQ.
+        const chunk = 500;
+        for (let at = 0; at < job.tasks.length && !job.signal.aborted; at += chunk) {
+          await queue.addBulk(
+            job.tasks.slice(at, at + chunk).map((task) => ({
+              name: "run",
+              data: {
+                sweep: job.identity,
+                modelId,
+                ...(job.until === undefined ? {} : { until: job.until }),
+                task,
+              },
+              opts: {
+                jobId: sweepJobId(job.identity, task.index),
+                attempts,
+                backoff: { type: "exponential", delay: backoffMs },
+              },
+            })),
+          );
+        }
+        // Jobs that ended before we listened (a restarted producer), then every scanEveryMs
+        // in case an event was missed (Redis events are not durable).
+        while (pending.size > 0 && !job.signal.aborted) {
+          for (const index of [...pending]) await collect(sweepJobId(job.identity, index));
+          if (pending.size === 0) break;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            const timer = setTimeout(resolve, scanEveryMs);
+            job.signal.addEventListener("abort", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        if (job.signal.aborted) {
+          // Stopped early: take back the runs nobody has started (a running one finishes).
+          for (const index of pending) {
+            await queue.remove(sweepJobId(job.identity, index)).catch(() => 0);
+          }
+        }
+      } finally {
+        await queueEvents.close();
+        await queue.close();
+        connection.disconnect();
+      }
+    },
+  };
+}
+
+export interface SweepWorkerOptions {
+  /** Redis, as `redis://host:port`. */
+  readonly url: string;
+  /** The queue's name. Default "distsim-sweep". */
+  readonly queue?: string;
+  /** Runs at once (threads). Default: the cores Node may use. */
+  readonly concurrency?: number;
+  /**
+   * Seconds a job's lock lasts without renewal: how soon another worker takes over the jobs
+   * of one that died. The worker renews it every half of this (its main thread stays free:
+   * runs go to worker threads). Default 30.
+   */
+  readonly lockSeconds?: number;
+  /** Seconds between this worker's checks for stalled jobs (of dead workers). Default 30. */
+  readonly stalledCheckSeconds?: number;
+  /** Stops the worker (after its runs in hand finish). */
+  readonly signal?: AbortSignal;
+  /** Told once the worker is connected and waiting for jobs. */
+  readonly onReady?: () => void;
+  /** Told of each job this worker ended. */
+  readonly onJob?: (ended: { jobId: string; index: number; ok: boolean }) => void;
+}
+
+/**
+ * Consumes sweep jobs until `signal` aborts: what `distsim worker --redis URL` runs. Runs go
+ * to a pool of worker threads, each loading the job's model by its id (the same path or
+ * module id must resolve on this machine).
+ */
+export async function runSweepWorker(options: SweepWorkerOptions): Promise<void> {
+  const concurrency = checkWorkers("distsim worker", options.concurrency);
+  const lockSeconds = options.lockSeconds ?? 30;
+  const stalledSeconds = options.stalledCheckSeconds ?? 30;
+  for (const [name, value] of [
+    ["lockSeconds", lockSeconds],
+    ["stalledCheckSeconds", stalledSeconds],
+  ] as const) {
+    if (!(value > 0) || !Number.isFinite(value)) {
+      throw new ConfigError("distsim worker", name, "a number of seconds > 0", value);
+    }
+  }
+  const connection = await connectRedis("distsim worker", options.url);
+  const pool = sweepThreadPool(concurrency);
+  const worker = new Worker<SweepJobData, RunOutcome>(
+    options.queue ?? DEFAULT_SWEEP_QUEUE,
+    async (job) => {
+      const { modelId, until, task } = job.data;
+      const answer = await pool.run({ modelId, task, ...(until === undefined ? {} : { until }) });
+      // Only a model that cannot run here is a job failure (BullMQ retries it elsewhere).
+      if ("loadError" in answer) throw new Error(answer.loadError);
+      return answer.outcome;
+    },
+    {
+      connection,
+      concurrency,
+      lockDuration: lockSeconds * 1000,
+      stalledInterval: stalledSeconds * 1000,
+    },
+  );
+  worker.on("completed", (job) =>
+    options.onJob?.({ jobId: job.id ?? "", index: job.data.task.index, ok: true }),
+  );
+  worker.on("failed", (job) => {
+    if (job !== undefined) {
+      options.onJob?.({ jobId: job.id ?? "", index: job.data.task.index, ok: false });
+    }
+  });
+  worker.on("error", () => {
+    // Connection trouble: ioredis reconnects and BullMQ carries on.
+  });
+  try {
+    await worker.waitUntilReady();
+    options.onReady?.();
+    await new Promise<void>((resolve) => {
+      if (options.signal?.aborted) resolve();
+      options.signal?.addEventListener("abort", () => resolve());
+    });
+  } finally {
+    await worker.close();
+    await pool.destroy();
+    connection.disconnect();
+  }
+}

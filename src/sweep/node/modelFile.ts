@@ -1,0 +1,52 @@
+/**
+ * Loads a model file as `distsim run`, `distsim sweep` and the sweep workers do: TypeScript
+ * through tsx (no build step), JavaScript as it is, and a module id (a package's model) from
+ * the current folder; `distsim` resolves for a model kept anywhere.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { isAbsolute, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import { resolveDistsimForModels } from "../../node/modelResolution.js";
+import { type SweepModel, sweepModelOf } from "../runTask.js";
+
+/** A file path (absolute, relative, or ending in a script extension) rather than a module id. */
+function isFilePath(id: string): boolean {
+  return isAbsolute(id) || id.startsWith(".") || /\.[cm]?[jt]sx?$/.test(id);
+}
+
+/**
+ * Where a model id points: an absolute path for a file, or the file a module id resolves to
+ * from the current folder. Returns the problem as text when there is none.
+ */
+export function resolveModelId(id: string): string | { error: string } {
+  if (isFilePath(id)) {
+    const path = resolve(id);
+    return existsSync(path) ? path : { error: `no such file: ${id}` };
+  }
+  try {
+    return createRequire(join(process.cwd(), "noop.js")).resolve(id);
+  } catch {
+    return { error: `cannot resolve the module "${id}" from ${process.cwd()}` };
+  }
+}
+
+/**
+ * The model at `id` (a path or a module id) as a `SweepModel` (builder, `until`, `measure`),
+ * or what is wrong with it, in words.
+ */
+export async function loadModelFile(id: string): Promise<SweepModel | string> {
+  const path = resolveModelId(id);
+  if (typeof path !== "string") return path.error;
+  resolveDistsimForModels();
+  let module: Record<string, unknown>;
+  try {
+    module = /\.[cm]?tsx?$/.test(path)
+      ? await tsImport(pathToFileURL(path).href, import.meta.url)
+      : await import(pathToFileURL(path).href);
+  } catch (error) {
+    return `could not load ${id}: ${(error as Error).message}`;
+  }
+  return sweepModelOf(module, id);
+}

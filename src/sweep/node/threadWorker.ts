@@ -1,0 +1,33 @@
+/**
+ * The task a worker thread of the threads backend runs (and a BullMQ worker, through the same
+ * pool): load the model by its id once per thread, then run one task of a sweep with it.
+ */
+import { installGeneratorLocator } from "../../node/generatorLocator.js";
+import { type RunOutcome, type RunTask, runTask, type SweepModel } from "../runTask.js";
+import { loadModelFile } from "./modelFile.js";
+
+/** What the pool hands a worker: a run of the model at `modelId`, or just a load to check it. */
+export interface ThreadTask {
+  readonly modelId: string;
+  readonly until?: number;
+  /** Absent: only load the model, and say whether it loads. */
+  readonly task?: RunTask;
+}
+
+/** A worker's answer: the run's outcome, or why the model would not load. */
+export type ThreadAnswer = { readonly outcome: RunOutcome } | { readonly loadError: string };
+
+const models = new Map<string, Promise<SweepModel | string>>();
+
+export default async function runInThread(request: ThreadTask): Promise<ThreadAnswer> {
+  installGeneratorLocator();
+  let loading = models.get(request.modelId);
+  if (loading === undefined) {
+    loading = loadModelFile(request.modelId);
+    models.set(request.modelId, loading);
+  }
+  const model = await loading;
+  if (typeof model === "string") return { loadError: model };
+  if (request.task === undefined) return { outcome: { figures: {} } };
+  return { outcome: runTask(model, request.task, request.until) };
+}

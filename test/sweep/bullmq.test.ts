@@ -1,0 +1,143 @@
+/**
+ * Goal: the BullMQ backend on a real Redis gives the inline and thread backends' bytes, with
+ * real `distsim worker` processes, one of them killed (SIGKILL) in the middle of a run: BullMQ
+ * finds its job stalled and another worker runs it, so every run is in the result exactly
+ * once. A run whose model throws is reported with its seed; a job that cannot run fails its
+ * attempts and is reported; a producer asking for the same sweep again collects it at once;
+ * a bad URL fails before any run.
+ * Method: the Redis that .ci/run starts (DISTSIM_TEST_REDIS_URL; locally, start one and set
+ * it; without it these tests are skipped, except under CI=true), the built CLI as the
+ * workers, a queue of the test's own, emptied afterwards.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, describe, expect, it } from "vitest";
+import { sweep, sweepResultJson } from "../../src/index.js";
+import { bullmqBackend, replicationSeeds, threadsBackend } from "../../src/sweep/node/index.js";
+import * as fixture from "./fixtureModel.js";
+
+const url = process.env.DISTSIM_TEST_REDIS_URL;
+const root = join(import.meta.dirname, "../..");
+const cli = join(root, "dist/cli/main.js");
+const queueName = `distsim-test-${process.pid}`;
+const modelId = join(import.meta.dirname, "fixtureModel.ts");
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  if (url !== undefined) {
+    const queue = new Queue(queueName, { connection: { url } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+});
+
+/** A `distsim worker` process, resolved once it waits for jobs; `done` counts its jobs. */
+async function startWorker(): Promise<{ child: ChildProcess; done: () => number }> {
+  const child = spawn(
+    process.execPath,
+    [cli, "worker", "--redis", url!, "--queue", queueName, "--concurrency", "1"].concat([
+      "--lock-seconds",
+      "2",
+      "--stalled-check-seconds",
+      "1",
+    ]),
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  children.push(child);
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes("waiting for jobs")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`worker exited (${code}): ${log}`)));
+  });
+  return { child, done: () => log.split("\n").filter((line) => line.includes(" done ")).length };
+}
+
+const runIf = url !== undefined || process.env.CI === "true" ? describe : describe.skip;
+
+runIf("bullmqBackend on a real Redis", () => {
+  it("needs the build and a Redis", () => {
+    expect(url, "DISTSIM_TEST_REDIS_URL (set by .ci/run)").toBeDefined();
+    expect(existsSync(cli), "run npm run build first").toBe(true);
+  });
+
+  it("survives a worker killed mid-run: every run once, the bytes of inline and threads", async () => {
+    const bad = replicationSeeds(1, 3)[1]!;
+    // Each run spins 400 ms of wall time, so a worker is always in the middle of one.
+    const options = {
+      modelId,
+      grid: ["rate=5,10", "servers=1,2", "spinMs=400", `failSeed=${bad}`],
+      replications: 3,
+    };
+    const inline = sweepResultJson(await sweep({ ...options, model: fixture }));
+    const threads = sweepResultJson(
+      await sweep({ ...options, backend: threadsBackend({ workers: 2 }) }),
+    );
+    expect(threads).toBe(inline);
+
+    const doomed = await startWorker();
+    const survivor = await startWorker();
+    let killedAt = -1;
+    const backend = bullmqBackend({ url: url!, queue: queueName, scanEveryMs: 500 });
+    const result = await sweep({
+      ...options,
+      backend,
+      onProgress: (progress) => {
+        // The doomed worker has finished a run and taken the next: kill it in the middle.
+        if (killedAt < 0 && doomed.done() >= 1) {
+          killedAt = progress.done;
+          doomed.child.kill("SIGKILL");
+        }
+      },
+    });
+    expect(killedAt).toBeGreaterThanOrEqual(0);
+    expect(killedAt).toBeLessThan(12);
+    expect(doomed.child.signalCode ?? "running").toBe("SIGKILL");
+    expect(survivor.done()).toBeGreaterThan(0);
+    expect(result.runs).toEqual({ total: 12, succeeded: 8, failed: 4, notRun: 0 });
+    expect(result.failures.map((f) => f.seed)).toEqual([bad, bad, bad, bad]);
+    expect(result.failures[0]!.error).toBe(`seed ${bad} is the bad one`);
+    expect(sweepResultJson(result)).toBe(inline);
+
+    // A producer asking again (restarted) finds every job done and collects the same bytes.
+    const again = await sweep({ ...options, backend });
+    expect(sweepResultJson(again)).toBe(inline);
+  }, 120_000);
+
+  it("reports a job that fails its attempts, with its parameters and seed", async () => {
+    const result = await sweep({
+      modelId: join(import.meta.dirname, "no-such-model.ts"),
+      grid: ["rate=5"],
+      replications: 1,
+      backend: bullmqBackend({
+        url: url!,
+        queue: queueName,
+        attempts: 2,
+        backoffMs: 10,
+        scanEveryMs: 200,
+      }),
+    });
+    expect(result.runs.failed).toBe(1);
+    expect(result.failures[0]!.params).toEqual({ rate: 5 });
+    expect(result.failures[0]!.error).toMatch(/job failed 2 time\(s\): no such file/);
+  }, 60_000);
+
+  it("fails before any run on a bad URL", async () => {
+    for (const bad of ["http://127.0.0.1:1", "redis://127.0.0.1:1", "not a url"]) {
+      const started: number[] = [];
+      await expect(
+        sweep({
+          modelId,
+          backend: bullmqBackend({ url: bad }),
+          onProgress: (p) => started.push(p.done),
+        }),
+      ).rejects.toThrow(/option "redis" must be/);
+      expect(started).toEqual([]);
+    }
+  });
+});

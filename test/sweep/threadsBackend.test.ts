@@ -1,0 +1,56 @@
+/**
+ * Goal: the worker-thread backend gives the inline backend's result byte for byte, whatever
+ * the thread count, and refuses what it cannot run before any run: a model that does not
+ * load, a sweep with no model file, a `measure` function (which cannot travel to a thread).
+ * Method: real Piscina pools running the fixture model file (threads load it through tsx).
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, sweep, sweepResultJson } from "../../src/index.js";
+import { threadsBackend } from "../../src/sweep/node/index.js";
+import * as fixture from "./fixtureModel.js";
+
+const modelId = join(import.meta.dirname, "fixtureModel.ts");
+const options = { modelId, grid: ["rate=5,10", "servers=1,2"], replications: 3 };
+
+describe("threadsBackend", () => {
+  it("gives the inline result's bytes with 1 and 2 threads, failures included", async () => {
+    const bad = (await sweep({ ...options, model: fixture })).seeds[1]!;
+    const grid = [...options.grid, `failSeed=${bad}`];
+    const inline = sweepResultJson(await sweep({ ...options, grid, model: fixture }));
+    const two = sweepResultJson(
+      await sweep({ ...options, grid, backend: threadsBackend({ workers: 2 }) }),
+    );
+    const one = sweepResultJson(
+      await sweep({ ...options, grid, backend: threadsBackend({ workers: 1 }) }),
+    );
+    expect(two).toBe(inline);
+    expect(one).toBe(inline);
+    expect(JSON.parse(two).runs).toEqual({ total: 12, succeeded: 8, failed: 4, notRun: 0 });
+  });
+
+  it("refuses a model that does not load, before any run", async () => {
+    const broken = join(tmpdir(), `distsim-broken-model-${process.pid}.ts`);
+    writeFileSync(broken, "export const until = 1;\n");
+    const progress: number[] = [];
+    await expect(
+      sweep({
+        modelId: broken,
+        backend: threadsBackend({ workers: 1 }),
+        onProgress: (p) => progress.push(p.done),
+      }),
+    ).rejects.toThrow(/must export its builder/);
+    rmSync(broken);
+    expect(progress).toEqual([]);
+  });
+
+  it("needs a model file and the file's own measure", async () => {
+    await expect(sweep({ model: fixture, backend: threadsBackend() })).rejects.toThrow(ConfigError);
+    await expect(
+      sweep({ modelId, measure: () => ({}), backend: threadsBackend() }),
+    ).rejects.toThrow(/measure/);
+    expect(() => threadsBackend({ workers: 0 })).toThrow(/workers/);
+  });
+});
