@@ -14,8 +14,8 @@ export {
   type DiskFault,
   type DiskOptions,
   type DiskRecord,
-  type DiskStats,
   type DiskRecordOptions,
+  type DiskStats,
 } from "./disk.js";
 export { ChecksumError, DiskError, type DiskErrorCode, DiskFullError } from "./diskErrors.js";
 export {
