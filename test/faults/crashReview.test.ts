@@ -23,4 +23,24 @@ describe("crash fault", () => {
     sim.run({ until: 106 });
     expect(node.status).toBe("up");
   });
+
+  it("one that ends at t heals before one that begins at t: never both down at that instant", () => {
+    const sim = new Simulation({ seed: 1 });
+    new Entity(sim, "a");
+    new Entity(sim, "b");
+    new FaultSchedule(sim, {
+      faults: [
+        { kind: "crash", targets: ["a"], at: 0, for: 5 },
+        { kind: "crash", targets: ["b"], at: 5, for: 5 },
+      ],
+    });
+    const changes: string[] = [];
+    sim.onTrace((record) => {
+      if (record.type === "state-changed" && record.subject === "status")
+        changes.push(`${record.timeNs / 1e9} ${record.entity} ${record.to}`);
+    });
+    sim.at(20, () => {});
+    sim.run();
+    expect(changes).toEqual(["0 a crashed", "5 a up", "5 b crashed", "10 b up"]);
+  });
 });
