@@ -248,6 +248,11 @@ export class Entity<In = unknown, Out = unknown> {
    * this entity (see `Simulation.holdIfPaused`).
    */
   _pauseDepth = 0;
+  /**
+   * @internal Crashes so far, never reset (unlike `counters.crashes`): a restart fault recovers
+   * only the crash it made, not a later one after something else recovered the entity.
+   */
+  _crashSerial = 0;
   /** Queue slots of the events held by the pause in force, in the order they were due. */
   private _heldSlots: number[] = [];
   private _heldMessages = 0;
@@ -695,6 +700,7 @@ export class Entity<In = unknown, Out = unknown> {
     }
     this._status = "crashed";
     this._crashKind = kind;
+    this._crashSerial++;
     this.counters.crashes++;
     // Before the cancellations, so the trace reads: the crash, then what it ended.
     this.traceStateChange("status", "up", "crashed", kind === "host" ? "crash" : "process-crash");
@@ -931,7 +937,9 @@ export class Entity<In = unknown, Out = unknown> {
       const calls = caller.pendingCalls;
       if (calls === null || caller === (this as Entity<unknown, unknown>)) continue;
       for (const pending of calls.values()) {
-        if (pending.target === (this as Entity<unknown, unknown>)) {
+        // A reset settles the caller's future at once, and whoever waits on it may cancel the
+        // caller's other calls (a race's losers): those are settled already, not reset.
+        if (pending.target === (this as Entity<unknown, unknown>) && pending.future.isPending) {
           caller._resetCall(pending, this.name, false);
           reset++;
         }
@@ -1158,6 +1166,8 @@ class ActiveFault implements NodeFault {
   active = true;
   /** Queue token of the event that heals it after its duration, or -1. */
   private endToken = -1;
+  /** For a crash: the entity's crash it made, the only one its heal recovers. */
+  private readonly crashSerial: number;
 
   constructor(
     readonly entity: Entity<unknown, unknown>,
@@ -1166,6 +1176,7 @@ class ActiveFault implements NodeFault {
     readonly level: number,
   ) {
     this.faultId = entity.sim.nextFaultId();
+    this.crashSerial = entity._crashSerial;
   }
 
   /** Writes the activation and schedules the end after `durationNs` (-1: none). */
@@ -1193,7 +1204,7 @@ class ActiveFault implements NodeFault {
     const entity = this.entity;
     let detail: string;
     if (this.fault === "host-crash" || this.fault === "process-crash") {
-      if (entity.status === "crashed") {
+      if (entity.status === "crashed" && entity._crashSerial === this.crashSerial) {
         entity.recover();
         detail = "recovered";
       } else {

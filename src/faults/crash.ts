@@ -30,6 +30,8 @@ function lostCounts(entity: Entity<unknown, unknown>): Map<string, number> {
 export class CrashedNode {
   private droppedBefore = 0;
   private down = false;
+  /** The entity's crash this fault made: something else may recover it and crash it again. */
+  private crashSerial = -1;
 
   constructor(
     readonly entity: Entity<unknown, unknown>,
@@ -58,6 +60,7 @@ export class CrashedNode {
       stop();
     }
     this.down = true;
+    this.crashSerial = entity._crashSerial;
     this.droppedBefore = entity.counters.droppedWhileDown;
     const effects = this.effects;
     add(effects, "crashes", 1);
@@ -87,7 +90,7 @@ export class CrashedNode {
       "messagesDropped",
       dropped >= this.droppedBefore ? dropped - this.droppedBefore : dropped,
     );
-    if (!entity.isUp) entity.recover();
+    if (!entity.isUp && entity._crashSerial === this.crashSerial) entity.recover();
   }
 }
 

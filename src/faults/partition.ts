@@ -3,8 +3,9 @@
  * between the groups (`params.groups`, two or more lists of entity names: every pair of groups
  * is cut both ways) or from `params.from` to `params.to` are dropped until the fault ends.
  *
- * `Network.heal()` removes every partition of the network, so the network's other active
- * partition faults are applied again after one heals: overlapping faults end independently.
+ * Each cut is a partition of the network's own, with its handle: the fault heals its handles
+ * and nothing else (not the model's own partitions, nor another fault's), so overlapping faults
+ * end independently.
  */
 
 import type { Entity } from "../core/entity.js";
@@ -28,8 +29,7 @@ interface Network extends Entity<unknown, unknown> {
   partitionOneWay(
     from: readonly Entity<never, unknown>[],
     to: readonly Entity<never, unknown>[],
-  ): void;
-  heal(): void;
+  ): { heal(): unknown };
   readonly messagesDroppedByPartition: number;
 }
 
@@ -37,12 +37,9 @@ function isNetwork(entity: Entity<unknown, unknown>): entity is Network {
   const candidate = entity as Partial<Network>;
   return (
     typeof candidate.partitionOneWay === "function" &&
-    typeof candidate.heal === "function" &&
     typeof candidate.messagesDroppedByPartition === "number"
   );
 }
-
-const activeCuts = new WeakMap<Network, Set<readonly Cut[]>>();
 
 function networkOf(fault: FaultSpec, index: number, sim: Simulation): Network {
   if (fault.targets.length !== 1) {
@@ -91,31 +88,21 @@ function groupsOf(fault: FaultSpec, index: number, sim: Simulation): Entity<unkn
   });
 }
 
-function applyCuts(network: Network, cuts: readonly Cut[]): void {
-  for (const [from, to] of cuts) network.partitionOneWay(from, to);
-}
-
 function activateCuts(network: Network, cuts: readonly Cut[], detail: string): ActiveFault {
-  let set = activeCuts.get(network);
-  if (set === undefined) {
-    set = new Set();
-    activeCuts.set(network, set);
-  }
-  set.add(cuts);
-  applyCuts(network, cuts);
+  const handles = cuts.map(([from, to]) => network.partitionOneWay(from, to));
   const droppedBefore = network.messagesDroppedByPartition;
+  let active = true;
   let dropped = 0;
   return {
     detail,
     heal: () => {
       const now = network.messagesDroppedByPartition;
       dropped = now >= droppedBefore ? now - droppedBefore : now;
-      set.delete(cuts);
-      network.heal();
-      for (const others of set) applyCuts(network, others);
+      active = false;
+      for (const handle of handles) handle.heal();
     },
     effects: (): Record<string, number> => {
-      if (set.has(cuts)) {
+      if (active) {
         const now = network.messagesDroppedByPartition;
         return { messagesDropped: now >= droppedBefore ? now - droppedBefore : now };
       }

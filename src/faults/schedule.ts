@@ -6,6 +6,7 @@
  * a row per fault (when it ran, what it did) for the run summary.
  */
 import type { Simulation } from "../core/simulation.js";
+import { durationToNs } from "../core/time.js";
 import { ConfigError } from "../errors/errors.js";
 import { BUILTIN_FAULT_KINDS } from "./builtinKinds.js";
 import type { ActiveFault, FaultContext, FaultKind } from "./kind.js";
@@ -54,6 +55,8 @@ interface Entry {
   healedNs: number;
   /** The activation's timer while pending. */
   token: number;
+  /** When its `for` runs out (ns), or -1 (none, or not active). */
+  healDueNs: number;
   active: ActiveFault | null;
   /** Timers the fault set while active (its heal, a crash loop's steps), cancelled on heal. */
   readonly timers: Set<number>;
@@ -75,6 +78,8 @@ export class FaultSchedule {
   readonly spec: FaultScheduleSpec;
   readonly sim: Simulation;
   private readonly entries: Entry[];
+  /** Active faults with a `for`, in the order they activated. */
+  private readonly timed = new Set<Entry>();
 
   constructor(sim: Simulation, schedule: FaultScheduleSpec, options: FaultScheduleOptions = {}) {
     this.sim = sim;
@@ -111,6 +116,7 @@ export class FaultSchedule {
         activatedNs: -1,
         healedNs: -1,
         token: 0,
+        healDueNs: -1,
         active: null,
         timers: new Set(),
       };
@@ -175,6 +181,10 @@ export class FaultSchedule {
 
   private readonly activate = (entry: Entry): void => {
     const sim = this.sim;
+    // A fault whose `for` runs out now heals before this one activates (its heal timer was set
+    // later, so it would run after): a target repaired at t is up for a failure at t, as a
+    // random schedule's cap on faults at once assumes.
+    for (const other of this.timed) if (other.healDueNs === sim.nowNs) this.end(other);
     entry.status = "active";
     entry.activatedNs = sim.nowNs;
     const context: FaultContext = {
@@ -199,10 +209,15 @@ export class FaultSchedule {
     entry.active = active;
     this.record(entry, "activated", active.detail);
     const duration = entry.spec.for;
-    if (duration !== null && duration !== undefined) context.after(duration, () => this.end(entry));
+    if (duration !== null && duration !== undefined) {
+      context.after(duration, () => this.end(entry));
+      entry.healDueNs = sim.nowNs + durationToNs(duration, "FaultSchedule", "for");
+      this.timed.add(entry);
+    }
   };
 
   private end(entry: Entry): void {
+    this.timed.delete(entry);
     for (const token of entry.timers) this.sim.cancel(token);
     entry.timers.clear();
     entry.active!.heal();

@@ -163,6 +163,8 @@ export class Network extends Entity implements Transport, FaultOwner {
   // The active faults by kind, each in activation order: the order a message meets them.
   private readonly partitions: NetworkFault[] = [];
   private readonly clogs: NetworkFault[] = [];
+  /** Swizzle-clogs that may still be under way, for `healAll` (their timers are not faults). */
+  private swizzles: SwizzleClog[] = [];
   private readonly losses: NetworkFault[] = [];
   private readonly bandwidthCuts: NetworkFault[] = [];
   private readonly latencies: NetworkFault[] = [];
@@ -343,8 +345,10 @@ export class Network extends Entity implements Transport, FaultOwner {
     for (const fault of this.partitions.slice()) this._healFault(fault);
   }
 
-  /** Heals every active fault of every kind, in the order they began. */
+  /** Heals every active fault of every kind, in the order they began; stops swizzles under way. */
   healAll(): void {
+    for (const swizzle of this.swizzles) swizzle.heal();
+    this.swizzles = [];
     for (const fault of this.active.slice()) this._healFault(fault);
   }
 
@@ -477,7 +481,17 @@ export class Network extends Entity implements Transport, FaultOwner {
       // A different order is the point: turn the draw by one rather than draw again.
       unclogOrder.push(unclogOrder.shift()!);
     }
-    return new SwizzleClog(this, this.sim.nextFaultId(), clogOrder, unclogOrder, interval, holdFor);
+    const swizzle = new SwizzleClog(
+      this,
+      this.sim.nextFaultId(),
+      clogOrder,
+      unclogOrder,
+      interval,
+      holdFor,
+    );
+    this.swizzles = this.swizzles.filter((other) => other.active);
+    this.swizzles.push(swizzle);
+    return swizzle;
   }
 
   /** @internal The clog a swizzle puts on one target. */

@@ -262,6 +262,15 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.tracksLimit = true;
     }
     this._limit = this.reducedLimit();
+    if (!this.owner.isUp) return;
+    // A paused owner runs nothing: a timer of its own, held by the pause, starts the waiting
+    // work when it resumes.
+    if (this.owner.isPaused) this.owner.after(0, startWaitingOf, this as SlotPool<unknown>);
+    else this.startWaiting();
+  }
+
+  /** @internal The owner resumed after its capacity grew while paused. */
+  _startWaitingAfterPause(): void {
     if (this.owner.isUp) this.startWaiting();
   }
 
@@ -636,4 +645,9 @@ export function bindDiscipline<T>(value: QueueDisciplineOption<T>): QueueDiscipl
 /** @internal For errors raised by components on a pool's behalf. */
 export function poolMisuse(pool: SlotPool<unknown>, message: string): SimulationError {
   return new SimulationError(message, pool.owner.name, pool.owner.nowNs);
+}
+
+/** Named, so the trace's timer record says what the timer was for. */
+function startWaitingOf(pool: SlotPool<unknown>): void {
+  pool._startWaitingAfterPause();
 }
