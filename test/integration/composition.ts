@@ -31,6 +31,8 @@ import {
   Client,
   ClosedLoopClients,
   ConnectionPool,
+  checkParamNames,
+  checkTargetsExist,
   concurrency,
   type DynamicConcurrency,
   dist,
@@ -644,9 +646,8 @@ const processCrash: FaultKind = {
   name: "process-crash",
   description: "each target's process crashes (callers reset) and recovers when the fault ends",
   check(fault, index, sim) {
-    for (const name of fault.targets) {
-      if (sim.entity(name) === undefined) throw new Error(`faults[${index}]: no entity ${name}`);
-    }
+    checkTargetsExist(fault, index, sim);
+    checkParamNames(fault, index, []);
   },
   activate(fault, context) {
     const effects: Record<string, number> = {};
@@ -678,7 +679,7 @@ const processCrash: FaultKind = {
   },
 };
 
-/** Up and repair times of every class, in seconds: a busy few seconds of faults. */
+/** No fault starts after this (seconds): the busy part of a run, whose load lasts up to 3 s. */
 const FAULT_HORIZON = 2.5;
 
 /** The random classes for `spec.faults` over a built model's entities. */
