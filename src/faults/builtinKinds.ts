@@ -1,14 +1,21 @@
 /**
- * The fault kinds built in, one file each. A new kind (a node's pause, a network's loss) is a
+ * The fault kinds built in, one file each. A new kind (a node's pause, a disk's slowness) is a
  * file exporting a `FaultKind` and one line in this list.
  */
 
+import { bandwidth } from "./bandwidth.js";
+import { clog } from "./clog.js";
 import { crash } from "./crash.js";
 import { crashLoop } from "./crashLoop.js";
 import { crashOnEvent } from "./crashOnEvent.js";
+import { duplication } from "./duplication.js";
 import { faultPoint } from "./faultPointKind.js";
 import type { FaultKind } from "./kind.js";
+import { latency } from "./latency.js";
+import { loss } from "./loss.js";
 import { partition, partitionOneWay } from "./partition.js";
+import { reordering } from "./reordering.js";
+import { swizzleClog } from "./swizzleClogKind.js";
 
 export { CrashedNode } from "./crash.js";
 
@@ -16,7 +23,15 @@ export const BUILTIN_FAULT_KINDS: readonly FaultKind[] = [
   crash,
   crashLoop,
   crashOnEvent,
+  // Network faults: one Network target, nodes and links named in params.
   partition,
   partitionOneWay,
+  latency,
+  loss,
+  duplication,
+  reordering,
+  bandwidth,
+  clog,
+  swizzleClog,
   faultPoint,
 ];

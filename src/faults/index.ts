@@ -16,6 +16,7 @@ export {
   type FaultKind,
   numberParam,
 } from "./kind.js";
+export { PARTITION_SHAPES, type PartitionShape } from "./partition.js";
 export {
   type RandomDuration,
   type RandomFaultClass,

@@ -1,58 +1,45 @@
 /**
- * `partition` and `partition-one-way`, on a `Network` (the fault's one target): messages
- * between the groups (`params.groups`, two or more lists of entity names: every pair of groups
- * is cut both ways) or from `params.from` to `params.to` are dropped until the fault ends.
+ * `partition` and `partition-one-way`, on a `Network` (the fault's one target), each through
+ * the network's partition handles, so healing one ends just its own cuts: other partitions (by
+ * hand or by other faults) stay, and each counts only the drops it made (when two cut one
+ * direction, the older counts).
  *
- * Each cut is a partition of the network's own, with its handle: the fault heals its handles
- * and nothing else (not the model's own partitions, nor another fault's), so overlapping faults
- * end independently.
+ * `partition` takes either `groups` (two or more lists of node names: every pair of groups is
+ * cut both ways) or a Jepsen `shape` over `nodes`, taken in the order given (a schedule is data:
+ * it reads as it acts; `randomFaultSchedule` draws the order, `shuffle: true` lets the network
+ * draw it from its "partition" stream instead).
  */
 
 import type { Entity } from "../core/entity.js";
 import type { Simulation } from "../core/simulation.js";
+import { checkParamNames, entityListParam, entityNamed, type FaultKind } from "./kind.js";
 import {
-  type ActiveFault,
-  checkParamNames,
-  entityListParam,
-  entityNamed,
-  type FaultKind,
-} from "./kind.js";
+  type FaultHandle,
+  handlesFault,
+  type NetworkLike,
+  names,
+  networkOf,
+  nodeListParam,
+} from "./networkTarget.js";
 import { type FaultSpec, faultFieldError } from "./spec.js";
 
-type Cut = readonly [from: Entity<unknown, unknown>[], to: Entity<unknown, unknown>[]];
+type Node = Entity<never, unknown>;
 
-/**
- * What the partition kinds use of a `Network`. Recognised by shape, not `instanceof`: the CLI
- * applies `--faults` with its own copy of distsim's modules to a model loaded with another.
- */
-interface Network extends Entity<unknown, unknown> {
-  partitionOneWay(
-    from: readonly Entity<never, unknown>[],
-    to: readonly Entity<never, unknown>[],
-  ): { heal(): unknown };
-  readonly messagesDroppedByPartition: number;
-}
+/** The shapes `partition` takes with `nodes`, and the fewest nodes each needs. */
+export const PARTITION_SHAPES = {
+  /** The first node cut both ways from the others listed (from every other entity, if alone). */
+  isolate: 1,
+  /** The first half (the smaller of an odd count) from the second, both ways. */
+  halves: 2,
+  /** Halves, but the second half's first node (the bridge) reaches everyone. */
+  bridge: 3,
+  /** A ring in the order given: each node reaches the nearest neighbours that make a majority with it. */
+  "majority-ring": 4,
+} as const;
 
-function isNetwork(entity: Entity<unknown, unknown>): entity is Network {
-  const candidate = entity as Partial<Network>;
-  return (
-    typeof candidate.partitionOneWay === "function" &&
-    typeof candidate.messagesDroppedByPartition === "number"
-  );
-}
+export type PartitionShape = keyof typeof PARTITION_SHAPES;
 
-function networkOf(fault: FaultSpec, index: number, sim: Simulation): Network {
-  if (fault.targets.length !== 1) {
-    throw faultFieldError(index, "targets", "exactly one name: the Network", fault.targets);
-  }
-  const network = entityNamed(sim, fault.targets[0], index, "targets");
-  if (!isNetwork(network)) {
-    throw faultFieldError(index, "targets", "the name of a Network", fault.targets[0]);
-  }
-  return network;
-}
-
-function groupsOf(fault: FaultSpec, index: number, sim: Simulation): Entity<unknown, unknown>[][] {
+function groupsOf(fault: FaultSpec, index: number, sim: Simulation): Node[][] {
   const groups = fault.params?.groups;
   if (!Array.isArray(groups) || groups.length < 2) {
     throw faultFieldError(
@@ -83,52 +70,100 @@ function groupsOf(fault: FaultSpec, index: number, sim: Simulation): Entity<unkn
         );
       }
       seen.add(entity.name);
-      return entity;
+      return entity as Node;
     });
   });
 }
 
-function activateCuts(network: Network, cuts: readonly Cut[], detail: string): ActiveFault {
-  const handles = cuts.map(([from, to]) => network.partitionOneWay(from, to));
-  const droppedBefore = network.messagesDroppedByPartition;
-  let active = true;
-  let dropped = 0;
-  return {
-    detail,
-    heal: () => {
-      const now = network.messagesDroppedByPartition;
-      dropped = now >= droppedBefore ? now - droppedBefore : now;
-      active = false;
-      for (const handle of handles) handle.heal();
-    },
-    effects: (): Record<string, number> => {
-      if (active) {
-        const now = network.messagesDroppedByPartition;
-        return { messagesDropped: now >= droppedBefore ? now - droppedBefore : now };
-      }
-      return dropped > 0 ? { messagesDropped: dropped } : {};
-    },
-  };
+interface ShapeSpec {
+  readonly shape: PartitionShape;
+  readonly nodes: Node[];
+  readonly shuffle: boolean;
 }
 
-const names = (group: readonly Entity<unknown, unknown>[]) => group.map((e) => e.name).join(",");
+function shapeOf(
+  fault: FaultSpec,
+  index: number,
+  sim: Simulation,
+  network: NetworkLike,
+): ShapeSpec {
+  const params = fault.params ?? {};
+  const shape = params.shape;
+  if (typeof shape !== "string" || !Object.hasOwn(PARTITION_SHAPES, shape)) {
+    throw faultFieldError(
+      index,
+      "params.shape",
+      `one of ${Object.keys(PARTITION_SHAPES).join(", ")}`,
+      shape,
+    );
+  }
+  const min = PARTITION_SHAPES[shape as PartitionShape];
+  const nodes = nodeListParam(fault, index, "nodes", sim, network, min);
+  const shuffle = params.shuffle ?? false;
+  if (typeof shuffle !== "boolean") {
+    throw faultFieldError(index, "params.shuffle", "true or false", shuffle);
+  }
+  if (shuffle && shape === "isolate") {
+    throw faultFieldError(index, "params.shuffle", "absent (isolate draws nothing)", shuffle);
+  }
+  return { shape: shape as PartitionShape, nodes, shuffle };
+}
+
+function checkPartition(fault: FaultSpec, index: number, sim: Simulation): void {
+  const network = networkOf(fault, index, sim);
+  const params = fault.params ?? {};
+  if (params.groups !== undefined || params.shape === undefined) {
+    if (params.shape !== undefined) {
+      throw faultFieldError(
+        index,
+        "params.shape",
+        "absent when groups is given (groups, or shape with nodes)",
+        params.shape,
+      );
+    }
+    checkParamNames(fault, index, ["groups"]);
+    groupsOf(fault, index, sim);
+    return;
+  }
+  checkParamNames(fault, index, ["shape", "nodes", "shuffle"]);
+  shapeOf(fault, index, sim, network);
+}
+
+function applyShape(network: NetworkLike, { shape, nodes, shuffle }: ShapeSpec): FaultHandle {
+  const options = { shuffle };
+  switch (shape) {
+    case "isolate":
+      return nodes.length === 1
+        ? network.isolate(nodes[0]!)
+        : network.isolate(nodes[0]!, { from: nodes.slice(1) });
+    case "halves":
+      return network.partitionRandomHalves(nodes, options);
+    case "bridge":
+      return network.partitionBridge(nodes, options);
+    case "majority-ring":
+      return network.partitionMajorityRing(nodes, options);
+  }
+}
 
 export const partition: FaultKind = {
   name: "partition",
-  description: "on a Network: every pair of params.groups is cut both ways until the fault ends",
-  check(fault, index, sim) {
-    networkOf(fault, index, sim);
-    checkParamNames(fault, index, ["groups"]);
-    groupsOf(fault, index, sim);
-  },
+  description:
+    "on a Network: every pair of params.groups cut both ways, or a params.shape (isolate, halves, bridge, majority-ring) over params.nodes, until the fault ends",
+  check: checkPartition,
   activate(fault, context) {
     const network = networkOf(fault, context.index, context.sim);
-    const groups = groupsOf(fault, context.index, context.sim);
-    const cuts: Cut[] = [];
-    for (let a = 0; a < groups.length; a++) {
-      for (let b = 0; b < groups.length; b++) if (a !== b) cuts.push([groups[a]!, groups[b]!]);
+    if (fault.params?.shape !== undefined) {
+      const handle = applyShape(network, shapeOf(fault, context.index, context.sim, network));
+      return handlesFault([handle], handle.detail ?? "");
     }
-    return activateCuts(network, cuts, groups.map(names).join(" | "));
+    const groups = groupsOf(fault, context.index, context.sim);
+    const handles: FaultHandle[] = [];
+    for (let a = 0; a < groups.length; a++) {
+      for (let b = a + 1; b < groups.length; b++) {
+        handles.push(network.partition(groups[a]!, groups[b]!));
+      }
+    }
+    return handlesFault(handles, groups.map(names).join(" | "));
   },
 };
 
@@ -144,8 +179,8 @@ export const partitionOneWay: FaultKind = {
   },
   activate(fault, context) {
     const network = networkOf(fault, context.index, context.sim);
-    const from = entityListParam(fault, context.index, "from", context.sim);
-    const to = entityListParam(fault, context.index, "to", context.sim);
-    return activateCuts(network, [[from, to]], `${names(from)} -> ${names(to)}`);
+    const from = entityListParam(fault, context.index, "from", context.sim) as Node[];
+    const to = entityListParam(fault, context.index, "to", context.sim) as Node[];
+    return handlesFault([network.partitionOneWay(from, to)], `${names(from)} -> ${names(to)}`);
   },
 };

@@ -8,6 +8,7 @@
 import { ConfigError } from "../errors/errors.js";
 import type { Distribution } from "../random/distributions/distribution.js";
 import { RandomStream } from "../random/randomStream.js";
+import { PARTITION_SHAPES, type PartitionShape } from "./partition.js";
 import type { FaultScheduleSpec, FaultSpec, JsonValue } from "./spec.js";
 
 /** A duration: a number is the mean of an exponential, or any distribution. */
@@ -19,7 +20,11 @@ export interface RandomFaultClass {
   readonly name?: string;
   /** The entities that fail, one at a time each. */
   readonly targets: readonly string[];
-  /** The fault kind each failure is (default "crash"; with `crashLoop`, "crash-loop"). */
+  /**
+   * The fault kind each failure is (default "crash"; with `crashLoop`, "crash-loop"; with
+   * `partition`, "partition"). A network fault (`loss`, `latency`, ...) names the Network as the
+   * class's one target: a spell of it, `params` saying what.
+   */
   readonly kind?: string;
   /** Up time before each failure, per target (mean time between failures). */
   readonly timeBetweenFailures: RandomDuration;
@@ -32,6 +37,16 @@ export interface RandomFaultClass {
   readonly maxConcurrent?: number;
   /** Each failure is a crash loop: down `downSeconds`, up `upSeconds`, for its whole repair time. */
   readonly crashLoop?: { readonly downSeconds: number; readonly upSeconds: number };
+  /**
+   * Each failure is a partition of `nodes` by the class's one target (a Network), its shape
+   * drawn from `shapes` (default: every shape the node count allows) and the nodes' order
+   * shuffled, both from the target's stream: Jepsen's random partitions, written out as plain
+   * `partition` faults (`shape`, `nodes` in the drawn order) that replay exactly.
+   */
+  readonly partition?: {
+    readonly nodes: readonly string[];
+    readonly shapes?: readonly PartitionShape[];
+  };
   /** Parameters given to every fault of the class. */
   readonly params?: { readonly [key: string]: JsonValue };
 }
@@ -130,6 +145,10 @@ function checkOptions(options: RandomFaultOptions): void {
     if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
       throw new ConfigError(COMPONENT, `${at}.maxConcurrent`, "an integer >= 1", max);
     }
+    const partition = cls.partition;
+    if (partition !== undefined) {
+      checkPartitionClass(partition, at, targets.length, cls.kind, cls.crashLoop !== undefined);
+    }
     const loop = cls.crashLoop;
     if (loop !== undefined) {
       for (const key of ["downSeconds", "upSeconds"] as const) {
@@ -145,6 +164,75 @@ function checkOptions(options: RandomFaultOptions): void {
       }
     }
   });
+}
+
+function checkPartitionClass(
+  partition: NonNullable<RandomFaultClass["partition"]>,
+  at: string,
+  targetCount: number,
+  kind: string | undefined,
+  crashLoop: boolean,
+): void {
+  if (kind !== undefined && kind !== "partition") {
+    throw new ConfigError(COMPONENT, `${at}.kind`, 'absent or "partition" with partition', kind);
+  }
+  if (crashLoop) {
+    throw new ConfigError(COMPONENT, `${at}.crashLoop`, "absent with partition", "given");
+  }
+  if (targetCount !== 1) {
+    throw new ConfigError(
+      COMPONENT,
+      `${at}.targets`,
+      "one name, the Network, with partition",
+      `${targetCount} names`,
+    );
+  }
+  const nodes = partition?.nodes;
+  if (
+    !Array.isArray(nodes) ||
+    nodes.length === 0 ||
+    !nodes.every((n) => typeof n === "string" && n !== "") ||
+    new Set(nodes).size !== nodes.length
+  ) {
+    throw new ConfigError(
+      COMPONENT,
+      `${at}.partition.nodes`,
+      "a non-empty array of distinct entity names",
+      nodes,
+    );
+  }
+  const shapes = partition.shapes;
+  if (shapes === undefined) return;
+  const fitting = fittingShapes(nodes.length);
+  if (
+    !Array.isArray(shapes) ||
+    shapes.length === 0 ||
+    !shapes.every((shape) => fitting.includes(shape))
+  ) {
+    throw new ConfigError(
+      COMPONENT,
+      `${at}.partition.shapes`,
+      `a non-empty array of shapes ${nodes.length} nodes allow (${fitting.join(", ")})`,
+      shapes,
+    );
+  }
+}
+
+/** The partition shapes `count` nodes allow, in the order `PARTITION_SHAPES` lists them. */
+function fittingShapes(count: number): PartitionShape[] {
+  return (Object.keys(PARTITION_SHAPES) as PartitionShape[]).filter(
+    (shape) => PARTITION_SHAPES[shape] <= count,
+  );
+}
+
+/** One random partition's params: a shape, and the nodes in a drawn order. */
+function drawPartition(
+  partition: NonNullable<RandomFaultClass["partition"]>,
+  stream: RandomStream,
+): { [key: string]: JsonValue } {
+  const shapes = partition.shapes ?? fittingShapes(partition.nodes.length);
+  const shape = shapes[stream.integer(shapes.length)]!;
+  return { shape, nodes: stream.shuffle([...partition.nodes]) };
 }
 
 interface Timed {
@@ -163,7 +251,13 @@ function classFaults(
   const name = cls.name ?? `class${classIndex}`;
   const start = options.start ?? 0;
   const max = cls.maxConcurrent ?? cls.targets.length;
-  const kind = cls.kind ?? (cls.crashLoop !== undefined ? "crash-loop" : "crash");
+  const kind =
+    cls.kind ??
+    (cls.crashLoop !== undefined
+      ? "crash-loop"
+      : cls.partition !== undefined
+        ? "partition"
+        : "crash");
   const params =
     cls.crashLoop !== undefined
       ? {
@@ -201,10 +295,14 @@ function classFaults(
       continue;
     }
     const repair = round(draw(cls.timeToRepair, streams[pick]!));
+    const drawn =
+      cls.partition === undefined
+        ? params
+        : { ...drawPartition(cls.partition, streams[pick]!), ...params };
     const fault: FaultSpec =
-      params === undefined
+      drawn === undefined
         ? { kind, targets: [cls.targets[pick]!], at: time, for: repair }
-        : { kind, targets: [cls.targets[pick]!], at: time, for: repair, params };
+        : { kind, targets: [cls.targets[pick]!], at: time, for: repair, params: drawn };
     out.push({ fault, classIndex, targetIndex: pick });
     down[pick] = true;
     downCount++;

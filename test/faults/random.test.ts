@@ -152,3 +152,105 @@ describe("random fault schedules", () => {
     }
   });
 });
+
+describe("random network fault schedules", () => {
+  const nodes = ["n0", "n1", "n2", "n3", "n4"];
+  const network = (seed: number, shapes?: RandomFaultOptions["classes"][number]["partition"]) =>
+    randomFaultSchedule({
+      seed,
+      horizon: 2000,
+      classes: [
+        {
+          name: "partitions",
+          targets: ["net"],
+          timeBetweenFailures: 30,
+          timeToRepair: 5,
+          partition: shapes ?? { nodes },
+        },
+        {
+          name: "loss",
+          targets: ["net"],
+          kind: "loss",
+          timeBetweenFailures: 60,
+          timeToRepair: 3,
+          params: { probability: 0.3 },
+        },
+      ],
+    });
+
+  it("draw partitions of the given nodes, a mix of shapes, each node order a permutation", () => {
+    const schedule = network(4);
+    const partitions = schedule.faults.filter((f) => f.kind === "partition");
+    const spells = schedule.faults.filter((f) => f.kind === "loss");
+    expect(partitions.length).toBeGreaterThan(30);
+    expect(spells.length).toBeGreaterThan(10);
+    for (const spell of spells) expect(spell.params).toEqual({ probability: 0.3 });
+    const shapes = new Set(partitions.map((f) => f.params!.shape));
+    expect([...shapes].sort()).toEqual(["bridge", "halves", "isolate", "majority-ring"]);
+    const orders = new Set<string>();
+    for (const fault of partitions) {
+      expect(fault.targets).toEqual(["net"]);
+      const order = fault.params!.nodes as string[];
+      expect([...order].sort()).toEqual(nodes);
+      orders.add(order.join());
+    }
+    expect(orders.size).toBeGreaterThan(10);
+    // One partition of the class at a time: the class's one target is in one fault at a time.
+    expect(mostAtOnce({ faults: partitions })).toBe(1);
+  });
+
+  it("are the same for the same seed, differ across seeds, and replay from JSON", () => {
+    const a = network(21);
+    expect(network(21)).toEqual(a);
+    expect(network(22)).not.toEqual(a);
+    expect(parseFaultSchedule(faultScheduleJson(a))).toEqual(a);
+    // A shape mix narrowed to two draws only those.
+    const narrow = network(21, { nodes, shapes: ["bridge", "isolate"] });
+    const shapes = new Set(
+      narrow.faults.filter((f) => f.kind === "partition").map((f) => f.params!.shape),
+    );
+    expect([...shapes].sort()).toEqual(["bridge", "isolate"]);
+  });
+
+  it("refuse a partition class that cannot be drawn, naming the field", () => {
+    const bad: [RandomFaultOptions["classes"][number], string][] = [
+      [
+        { targets: ["net"], timeBetweenFailures: 1, timeToRepair: 1, partition: { nodes: [] } },
+        "classes[0].partition.nodes",
+      ],
+      [
+        {
+          targets: ["net"],
+          timeBetweenFailures: 1,
+          timeToRepair: 1,
+          partition: { nodes: ["a", "b", "c"], shapes: ["majority-ring"] },
+        },
+        "classes[0].partition.shapes",
+      ],
+      [
+        {
+          targets: ["net", "net2"],
+          timeBetweenFailures: 1,
+          timeToRepair: 1,
+          partition: { nodes: ["a", "b"] },
+        },
+        "classes[0].targets",
+      ],
+      [
+        {
+          targets: ["net"],
+          kind: "crash",
+          timeBetweenFailures: 1,
+          timeToRepair: 1,
+          partition: { nodes: ["a", "b"] },
+        },
+        "classes[0].kind",
+      ],
+    ];
+    for (const [cls, parameter] of bad) {
+      expect(() => randomFaultSchedule({ seed: 1, horizon: 10, classes: [cls] })).toThrow(
+        expect.objectContaining({ name: "ConfigError", parameter }) as unknown as ConfigError,
+      );
+    }
+  });
+});

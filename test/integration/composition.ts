@@ -31,11 +31,15 @@ import {
   Client,
   ClosedLoopClients,
   ConnectionPool,
+  checkParamNames,
+  checkTargetsExist,
   concurrency,
   type DynamicConcurrency,
   dist,
   type Entity,
   Fallback,
+  type FaultKind,
+  FaultSchedule,
   HealthChecker,
   Hedge,
   LoadBalancer,
@@ -43,6 +47,8 @@ import {
   NetworkLink,
   PooledClient,
   Probe,
+  type RandomFaultClass,
+  randomFaultSchedule,
   retry,
   Server,
   Simulation,
@@ -224,6 +230,33 @@ export interface ModelSpec {
   }[];
   /** `sim.resetStats()` at this time (seconds), or never. */
   readonly resetAt: number | null;
+  /**
+   * A fault schedule drawn from `seed` over the built model (see `faultClasses`): crashes of
+   * both kinds and network faults, every one healed before the run ends. Used with `crashes`
+   * empty (the schedule's crashes replace them) and a network.
+   */
+  readonly faults?: FaultsSpec | null;
+}
+
+/** The classes of faults a random schedule mixes (see `faultClasses` for what each is). */
+export const FAULT_CLASSES = [
+  "host-crash",
+  "process-crash",
+  "partition",
+  "loss",
+  "latency",
+  "duplication",
+  "reordering",
+  "clog",
+  "swizzle-clog",
+] as const;
+
+export type FaultClassName = (typeof FAULT_CLASSES)[number];
+
+export interface FaultsSpec {
+  /** The schedule's root seed. */
+  readonly seed: number;
+  readonly classes: readonly FaultClassName[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,6 +510,34 @@ export const modelSpec: fc.Arbitrary<ModelSpec> = fc.record({
   ),
 });
 
+/**
+ * A composition under a random fault schedule: a network always (the network faults need
+ * one), no hand-written crashes (the schedule's replace them), and two or more fault classes.
+ * Drawn apart from `modelSpec`, whose draws stay as they were.
+ */
+export const faultyModelSpec: fc.Arbitrary<ModelSpec> = fc
+  .record({
+    model: modelSpec,
+    network: fc.record({
+      latencyMean: seconds(0, 0.005),
+      jitter: fc.boolean(),
+      loss: fc.oneof(
+        fc.constant(0),
+        fc.integer({ min: 1, max: 50 }).map((p) => p / 1000),
+      ),
+    }),
+    faults: fc.record({
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      classes: fc.subarray([...FAULT_CLASSES], { minLength: 2 }),
+    }),
+  })
+  .map(({ model, network, faults }) => ({
+    ...model,
+    network: model.network ?? network,
+    crashes: [],
+    faults,
+  }));
+
 // ---------------------------------------------------------------------------------------------
 // Building
 
@@ -556,6 +617,120 @@ export interface BuiltModel {
   readonly lastScheduled: number;
   /** Every request ledger of every entity (found by `ledgersOf`), with its owner. */
   readonly ledgers: readonly { readonly entity: Entity; readonly ledger: RequestLedger }[];
+  /** The network, if the model has one. */
+  readonly network: Network | null;
+  /** The random fault schedule applied (`spec.faults`), or null. */
+  readonly schedule: FaultSchedule | null;
+  /** Proxies and balancers: a crash adds exactly their live processes to what they count lost. */
+  readonly proxies: ReadonlySet<Entity>;
+  /**
+   * Messages crossing the network, counted on the trace stream while a fault schedule runs:
+   * `sent` (between two entities), `arrived` (delivered, or dropped at the target: down, a
+   * late or unawaited reply) and `dropped` at the network, by reason (loss, partition,
+   * fault-loss, link-down, network-down). Null without a schedule.
+   */
+  readonly messages: {
+    sent: number;
+    arrived: number;
+    readonly dropped: Map<string, number>;
+  } | null;
+}
+
+/**
+ * `process-crash`: each target's process crashes (its host stays up, so its callers' open
+ * calls are reset at once) and recovers when the fault ends; a target already down is left
+ * alone. A test-local kind until the built-in `crash` takes a crash kind. Effects as `crash`'s:
+ * `crashes`, `processesCancelled`, and the target's metrics named "lost", counted.
+ */
+const processCrash: FaultKind = {
+  name: "process-crash",
+  description: "each target's process crashes (callers reset) and recovers when the fault ends",
+  check(fault, index, sim) {
+    checkTargetsExist(fault, index, sim);
+    checkParamNames(fault, index, []);
+  },
+  activate(fault, context) {
+    const effects: Record<string, number> = {};
+    const add = (key: string, amount: number) => {
+      if (amount !== 0) effects[key] = (effects[key] ?? 0) + amount;
+    };
+    const lost = (entity: Entity<unknown, unknown>) =>
+      Object.entries(entity.metrics()).filter(
+        (entry): entry is [string, number] =>
+          typeof entry[1] === "number" && /lost/i.test(entry[0]),
+      );
+    const crashed = fault.targets
+      .map((name) => context.entity(name))
+      .filter((entity) => entity.isUp);
+    for (const entity of crashed) {
+      const before = new Map(lost(entity));
+      add("crashes", 1);
+      add("processesCancelled", entity.liveProcessCount);
+      entity.crash({ kind: "process" });
+      for (const [key, value] of lost(entity)) add(key, value - (before.get(key) ?? 0));
+    }
+    return {
+      detail: "",
+      heal: () => {
+        for (const entity of crashed) if (!entity.isUp) entity.recover();
+      },
+      effects: () => effects,
+    };
+  },
+};
+
+/** No fault starts after this (seconds): the busy part of a run, whose load lasts up to 3 s. */
+const FAULT_HORIZON = 2.5;
+
+/** The random classes for `spec.faults` over a built model's entities. */
+function faultClasses(
+  names: FaultClassName[],
+  crashable: readonly Entity[],
+  nodes: readonly Entity[],
+): RandomFaultClass[] {
+  const crashTargets = crashable.map((e) => e.name);
+  const nodeNames = nodes.map((e) => e.name);
+  const spell = (kind: string, params: RandomFaultClass["params"]): RandomFaultClass => ({
+    name: kind,
+    targets: ["net"],
+    kind,
+    timeBetweenFailures: 0.8,
+    timeToRepair: 0.15,
+    ...(params === undefined ? {} : { params }),
+  });
+  const crash = (name: FaultClassName, kind: string): RandomFaultClass[] =>
+    crashTargets.length === 0
+      ? []
+      : [
+          {
+            name,
+            targets: crashTargets,
+            kind,
+            timeBetweenFailures: 1.5,
+            timeToRepair: 0.1,
+            maxConcurrent: 2,
+          },
+        ];
+  const byName: Record<FaultClassName, () => RandomFaultClass[]> = {
+    "host-crash": () => crash("host-crash", "crash"),
+    "process-crash": () => crash("process-crash", "process-crash"),
+    partition: () => [
+      {
+        name: "partition",
+        targets: ["net"],
+        timeBetweenFailures: 0.6,
+        timeToRepair: 0.15,
+        partition: { nodes: nodeNames },
+      },
+    ],
+    loss: () => [spell("loss", { probability: 0.3 })],
+    latency: () => [spell("latency", { latency: 0.01, jitter: 0.005 })],
+    duplication: () => [spell("duplication", { probability: 0.3, delay: 0.002 })],
+    reordering: () => [spell("reordering", { window: 0.02 })],
+    clog: () => [spell("clog", { nodes: [nodeNames[nodeNames.length - 1]!] })],
+    "swizzle-clog": () => [spell("swizzle-clog", { nodes: nodeNames.slice(0, 3), interval: 0.02 })],
+  };
+  return names.flatMap((name) => byName[name]());
 }
 
 type Target = Entity<number, number>;
@@ -892,6 +1067,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
     });
   }
 
+  let network: Network | null = null;
   if (spec.network !== null) {
     const n = spec.network;
     const link = new NetworkLink(sim, "link", {
@@ -900,7 +1076,7 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       lossProbability: n.loss,
     });
     model.links.push(link);
-    new Network(sim, "net", { defaultLink: link });
+    network = new Network(sim, "net", { defaultLink: link });
   }
 
   // A proxy runs one process per request it holds and nothing else, so a crash must add exactly
@@ -945,6 +1121,44 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       sim.at(to, () => victim.recover());
       lastScheduled = Math.max(lastScheduled, to);
     }
+  }
+  let schedule: FaultSchedule | null = null;
+  let messages: BuiltModel["messages"] = null;
+  const faults = spec.faults ?? null;
+  if (faults !== null && network !== null) {
+    // Nodes: every entity that sends or receives (the network, its link and the probe aside).
+    const nodes = sim.entities.filter((e) => e !== network && !model.links.includes(e as never));
+    const drawn = randomFaultSchedule({
+      seed: faults.seed,
+      horizon: FAULT_HORIZON,
+      classes: faultClasses([...faults.classes], crashable, nodes),
+    });
+    schedule = new FaultSchedule(sim, drawn, { kinds: [processCrash] });
+    for (const fault of drawn.faults) {
+      lastScheduled = Math.max(lastScheduled, fault.at + (fault.for ?? 0));
+      if (fault.kind !== "crash" && fault.kind !== "process-crash") continue;
+      for (const name of fault.targets) {
+        const victim = sim.entity(name)!;
+        model.crashed.set(victim, [...(model.crashed.get(victim) ?? []), fault.at]);
+      }
+    }
+    // A schedule's events are daemon events (they keep no run alive): this one is not, so the
+    // run lasts until every fault has healed, as the hand-written crash timers make it.
+    lastScheduled += 0.001;
+    sim.at(lastScheduled, () => undefined);
+    const counted = { sent: 0, arrived: 0, dropped: new Map<string, number>() };
+    messages = counted;
+    const atTarget = new Set(["target-down", "late-reply", "unawaited-reply"]);
+    sim.onTrace((record) => {
+      if (record.type === "message-sent") {
+        if (record.source !== null && record.source !== record.target) counted.sent++;
+      } else if (record.type === "message-delivered") {
+        counted.arrived++;
+      } else if (record.type === "message-dropped") {
+        if (atTarget.has(record.reason)) counted.arrived++;
+        else counted.dropped.set(record.reason, (counted.dropped.get(record.reason) ?? 0) + 1);
+      }
+    });
   }
   if (spec.resetAt !== null) {
     sim.at(spec.resetAt, () => sim.resetStats());
@@ -1062,8 +1276,24 @@ export function buildModel(spec: ModelSpec, seed = spec.seed): BuiltModel {
       return violations.length;
     },
   });
-  const lossPossible = model.crashed.size > 0 || (spec.network !== null && spec.network.loss > 0);
-  return { ...model, source, client, pooled, closedLoop, lossPossible, lastScheduled, ledgers };
+  const lossPossible =
+    model.crashed.size > 0 ||
+    (spec.network !== null && spec.network.loss > 0) ||
+    (schedule !== null && schedule.spec.faults.length > 0);
+  return {
+    ...model,
+    source,
+    client,
+    pooled,
+    closedLoop,
+    lossPossible,
+    lastScheduled,
+    ledgers,
+    network,
+    schedule,
+    proxies: new Set(lostToCrash.keys()),
+    messages,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { expect } from "vitest";
 import { checkDeterminism, PooledClient, type RunSummary } from "../../src/index.js";
+import { genericIdentities } from "../support/laws.js";
 import {
   type BuiltModel,
   buildModel,
@@ -74,11 +75,32 @@ function percentileWithin(where: string, p: number, min: number, max: number): v
   expect(p, `${where} <= max`).toBeLessThanOrEqual(max);
 }
 
+/** What the network's faults did to messages, over the whole run (fault counts survive resets). */
+function networkFaultCounts(m: BuiltModel): { dropped: number; duplicated: number } {
+  let dropped = 0;
+  let duplicated = 0;
+  for (const row of m.schedule?.rows() ?? []) {
+    if (row.targets[0] !== m.network?.name) continue;
+    dropped += row.effects.messagesDropped ?? 0;
+    duplicated += row.effects.messagesDuplicated ?? 0;
+  }
+  return { dropped, duplicated };
+}
+
 export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
   const hangs = (e: { name: string }) =>
     m.lossPossible && [...m.waitsWithoutTimeout].some((w) => w.name === e.name);
   /** No statistics reset in this run: counts can be compared across entities and the engine. */
   const whole = m.spec.resetAt === null;
+  const networkFaults = networkFaultCounts(m);
+
+  // Every component's own conservation identities (the law suite's), at the end of the run.
+  for (const entity of m.sim.entities) {
+    for (const [label, left, right] of genericIdentities(entity.metrics())) {
+      expect(left, `${entity.name}: ${label}`).toBe(right);
+    }
+  }
+  if (m.schedule !== null) checkFaultSchedule(m, networkFaults);
 
   // The run: drained, with no non-daemon event left behind, and no entity left crashed.
   expect(summary.reason).toBe("drained");
@@ -133,7 +155,7 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     if (!m.crashed.has(entity)) expect(ledger.lostToCrash, where).toBe(0);
   }
 
-  if (m.client !== null) checkClient(m, m.client, hangs(m.client));
+  if (m.client !== null) checkClient(m, m.client, hangs(m.client), networkFaults);
   if (m.pooled !== null) checkPool(m.pooled, hangs(m.pooled.client), whole);
   if (m.closedLoop !== null) checkClosedLoop(m.closedLoop, hangs(m.closedLoop.entity), whole);
 
@@ -362,7 +384,11 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
   // Messages are conserved on every edge: whatever a caller says it sent, its callees received,
   // unless a link lost some. A callee that crashed dropped what arrived while it was down; that
   // count (`droppedWhileDown`) includes replies to its own calls, so it only bounds the loss.
-  if (whole && m.links.every((l) => l.stats.messagesDropped === 0)) {
+  if (
+    whole &&
+    m.links.every((l) => l.stats.messagesDropped === 0) &&
+    networkFaults.dropped + networkFaults.duplicated === 0
+  ) {
     for (const edge of m.edges) {
       const received = edge.to.reduce((n, e) => n + e.counters.received, 0);
       const dropped = edge.to.reduce((n, e) => n + e.counters.droppedWhileDown, 0);
@@ -383,6 +409,45 @@ export function checkInvariants(m: BuiltModel, summary: RunSummary): void {
     expect(s.utilization).toBeLessThanOrEqual(1);
     if (m.spec.network?.loss === 0) expect(s.messagesDropped).toBe(0);
   }
+}
+
+/**
+ * A run under a random fault schedule: every fault ran and healed; messages are conserved at
+ * the network (sent + copies duplicated = arrived + dropped at the network + held by a clog,
+ * nothing in flight once the run drained); the network's partition and loss drops are exactly
+ * what its faults' rows count; a crash of a proxy or balancer counted lost exactly the
+ * requests it held (its processes cancelled).
+ */
+function checkFaultSchedule(
+  m: BuiltModel,
+  networkFaults: { dropped: number; duplicated: number },
+): void {
+  const rows = m.schedule!.rows();
+  for (const row of rows) {
+    expect(row.status, `fault ${row.index} ${row.kind}`).toBe("healed");
+    if (
+      (row.kind === "crash" || row.kind === "process-crash") &&
+      m.proxies.has(m.sim.entity(row.targets[0]!)!)
+    ) {
+      const e = row.effects;
+      expect(
+        (e.lostToCrash ?? 0) + (e.lostWaiting ?? 0),
+        `${row.kind} of ${row.targets[0]} at ${row.activatedAt}: lost vs requests held`,
+      ).toBe(e.processesCancelled ?? 0);
+    }
+  }
+  const messages = m.messages!;
+  const dropped = [...messages.dropped.values()].reduce((n, count) => n + count, 0);
+  const held = m.network!.faultStats.heldNow;
+  expect(held, "held by a clog at the end").toBe(0);
+  expect(
+    messages.sent + networkFaults.duplicated,
+    `network: sent ${messages.sent} + duplicated ${networkFaults.duplicated} = arrived ${messages.arrived} + dropped ${JSON.stringify([...messages.dropped])} + held ${held}`,
+  ).toBe(messages.arrived + dropped + held);
+  expect(
+    (messages.dropped.get("partition") ?? 0) + (messages.dropped.get("fault-loss") ?? 0),
+    "network drops by faults vs their rows",
+  ).toBe(networkFaults.dropped);
 }
 
 /** Every entity's metrics, as comparable data. */
@@ -419,6 +484,7 @@ function checkClient(
   m: BuiltModel,
   entity: NonNullable<BuiltModel["client"]>,
   hanging: boolean,
+  networkFaults: { dropped: number; duplicated: number },
 ): void {
   const source = m.source!;
   // requests = succeeded + gaveUp + lostToCrash + abandoned + inFlight (never crashed, never
@@ -455,10 +521,16 @@ function checkClient(
   if (spec.budget === null) expect(client.retriesDenied).toBe(0);
   else expect(client.retries).toBeLessThanOrEqual(budgetCap(spec.budget, client.requests));
   if (spec.timeout === null) expect(client.timedOut).toBe(0);
-  // Without a lossy link, every message the source generated reached the client.
+  // Without a lossy link or a network fault that drops, every message the source generated
+  // reached the client; a duplication fault may deliver one twice.
+  const lossless =
+    m.links.every((l) => l.stats.messagesDropped === 0) && networkFaults.dropped === 0;
   if (!whole) {
     // The two may count from different instants after a reset.
-  } else if (m.links.every((l) => l.stats.messagesDropped === 0)) {
+  } else if (networkFaults.duplicated > 0) {
+    expect(client.requests).toBeLessThanOrEqual(source.generated + networkFaults.duplicated);
+    if (lossless) expect(client.requests).toBeGreaterThanOrEqual(source.generated);
+  } else if (lossless) {
     expect(client.requests).toBe(source.generated);
   } else {
     expect(client.requests).toBeLessThanOrEqual(source.generated);
