@@ -19,6 +19,7 @@ export {
 export {
   type RandomDuration,
   type RandomFaultClass,
+  type RandomFaultKind,
   type RandomFaultOptions,
   randomFaultSchedule,
 } from "./random.js";
