@@ -261,7 +261,6 @@ class Writer extends Entity {
     sim: Simulation,
     name: string,
     readonly disk: Disk<number>,
-    syncEvery = 5,
   ) {
     super(sim, name);
   }
@@ -706,7 +705,7 @@ describe("identities under random pauses, slowdowns and process crashes", () => 
       new Source(sim, "load", {
         target: lb,
         arrivals: arrivals.poisson(120),
-        stopAfter: { time: 20 },
+        stopAfter: { time: 12 },
       });
       const node = new Entity(sim, "db-node");
       const disk = new Disk<never>(sim, "db-disk", {
@@ -723,16 +722,16 @@ describe("identities under random pauses, slowdowns and process crashes", () => 
         target: caller,
         arrivals: arrivals.poisson(150),
         payload: (i) => i,
-        stopAfter: { time: 20 },
+        stopAfter: { time: 12 },
       });
       const spec = randomFaultSchedule({
         seed,
-        horizon: 20,
+        horizon: 12,
         classes: [
           {
             name: "nodes",
             targets: ["s0", "s1", "pool", "lb", "store"],
-            timeBetweenFailures: 3,
+            timeBetweenFailures: 2,
             timeToRepair: 0.5,
             maxConcurrent: 2,
             kinds: [
@@ -761,7 +760,7 @@ describe("identities under random pauses, slowdowns and process crashes", () => 
         sim.after(0.01, check, undefined, { daemon: true });
       };
       sim.after(0, check, undefined, { daemon: true });
-      sim.run({ until: 30 });
+      sim.run({ until: 16 });
       const rows = schedule.rows();
       const kinds = new Set(rows.map((row) => row.kind));
       expect([...kinds].sort()).toEqual(["crash", "disk-slow", "pause", "slow"]);
