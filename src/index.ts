@@ -56,6 +56,7 @@ export {
   type NodeFault,
   type NodeFaultKind,
 } from "./core/entity.js";
+export type { FaultHandle } from "./core/faultHandle.js";
 export { Message, NO_DEADLINE } from "./core/message.js";
 
 // The trace stream (`sim.onTrace`).

@@ -15,8 +15,11 @@ export {
 export { LamportClock } from "./lamportClock.js";
 export {
   type ClockCorrection,
+  type ClockCorrectionHandle,
+  type ClockDriftHandle,
   MAX_CLOCK_RATE_PPM,
   NodeClock,
   type NodeClockOptions,
+  nodeClocksOf,
 } from "./nodeClock.js";
 export { VectorClock, type VectorOrder } from "./vectorClock.js";

@@ -108,6 +108,63 @@ function fireLocalTimer(timer: LocalTimer): void {
 const STEP = 0;
 const SLEW = 1;
 
+/**
+ * Where an entity keeps its clocks: a registered symbol, not a module-level map, so a fault
+ * schedule from another copy of distsim's modules (the CLI's, applying `--faults` to a model
+ * that tsx loaded with its own copy) finds them.
+ */
+const CLOCKS = Symbol.for("distsim.nodeClocks");
+
+type WithClocks = { [CLOCKS]?: NodeClock[] };
+
+/** The `NodeClock`s of `entity`, in creation order (a node usually has one). */
+export function nodeClocksOf(entity: Entity<never, unknown>): readonly NodeClock[] {
+  return (entity as unknown as WithClocks)[CLOCKS] ?? [];
+}
+
+/** A correction made at run time (`step`, `slew`): how far it has moved the clock so far. */
+export interface ClockCorrectionHandle {
+  /** Seconds it has moved the wall reading by now (a slew: the part done; cut short by a later slew). */
+  readonly movedSeconds: number;
+}
+
+/** An extra drift in force (`addDrift`): end it to stop it; what it gained stays. */
+export interface ClockDriftHandle {
+  readonly ppm: number;
+  /** True until `end()`. */
+  readonly active: boolean;
+  /** Seconds it has moved the wall reading by now (gained, or lost if negative). */
+  readonly movedSeconds: number;
+  /** Stops the extra drift now (a second call does nothing). */
+  end(): void;
+}
+
+class RunTimeCorrection implements ClockCorrectionHandle {
+  constructor(private readonly clock: NodeClock) {}
+  get movedSeconds(): number {
+    return this.clock._movedNs(this) / 1e9;
+  }
+}
+
+class ExtraDrift implements ClockDriftHandle {
+  /** True time it ends, in ns (Infinity while in force). */
+  endNs = Number.POSITIVE_INFINITY;
+  constructor(
+    private readonly clock: NodeClock,
+    readonly ppm: number,
+    readonly startNs: number,
+  ) {}
+  get active(): boolean {
+    return this.endNs === Number.POSITIVE_INFINITY;
+  }
+  get movedSeconds(): number {
+    return this.clock._extraDriftNs(this, this.clock.owner.sim.nowNs) / 1e9;
+  }
+  end(): void {
+    if (this.active) this.clock._endDrift(this);
+  }
+}
+
 export class NodeClock {
   /** The entity whose clock this is: its timers carry local timers, its crash cancels them. */
   readonly owner: Entity;
@@ -123,6 +180,10 @@ export class NodeClock {
   private readonly correctionAtNs: number[] = [];
   private readonly correctionKind: number[] = [];
   private readonly correctionByNs: number[] = [];
+  /** The handle of a run-time correction; null for one given in the options. */
+  private readonly correctionHandle: (RunTimeCorrection | null)[] = [];
+  /** Extra drifts (`addDrift`), in force or ended, in the order added. */
+  private readonly extraDrifts: ExtraDrift[] = [];
   // Derived from the corrections by `rebuild`:
   /** When a slew is done (the whole amount, or cut short by the next slew); a step's at. */
   private correctionEndNs: number[] = [];
@@ -180,9 +241,14 @@ export class NodeClock {
       this.correctionAtNs.push(correction.atNs);
       this.correctionKind.push(correction.kind);
       this.correctionByNs.push(correction.byNs);
+      this.correctionHandle.push(null);
     }
     this.rebuild();
     owner.addLifecycleHook({ onCrash: () => this.pending.clear() });
+    const holder = owner as unknown as WithClocks;
+    const clocks = holder[CLOCKS] ?? [];
+    clocks.push(this);
+    holder[CLOCKS] = clocks;
   }
 
   /** The wall reading now, in seconds of local time. */
@@ -284,17 +350,77 @@ export class NodeClock {
     return this.pending.size;
   }
 
-  /** Steps the clock by `by` seconds now (negative: back), and re-arms pending `at` timers. */
-  step(by: number): void {
-    this.correctNow(STEP, signedNs(`${this.name}.step`, "by", by));
+  /**
+   * Steps the clock by `by` seconds now (negative: back), and re-arms pending `at` timers.
+   * Returns a handle that says how far it moved the clock (a fault schedule undoes it so).
+   */
+  step(by: number): ClockCorrectionHandle {
+    return this.correctNow(STEP, signedNs(`${this.name}.step`, "by", by));
   }
 
   /**
    * Starts slewing the clock by `by` seconds now, at `slewRatePpm` (replacing a slew in
-   * progress), and re-arms every pending timer.
+   * progress), and re-arms every pending timer. Returns a handle that says how far the slew
+   * has moved the clock so far.
    */
-  slew(by: number): void {
-    this.correctNow(SLEW, signedNs(`${this.name}.slew`, "by", by));
+  slew(by: number): ClockCorrectionHandle {
+    return this.correctNow(SLEW, signedNs(`${this.name}.slew`, "by", by));
+  }
+
+  /**
+   * Makes the clock run `ppm` parts per million faster (negative: slower) from now on, on top
+   * of its `driftPpm`, until the returned handle's `end()`: a crystal going bad, a VM whose
+   * clock source misbehaves. What it gained meanwhile stays (until a correction takes it
+   * back). Re-arms every pending timer. The clock's whole drift (its own, at its extremes,
+   * plus the extra drifts in force) must stay within ±100,000 ppm.
+   */
+  addDrift(ppm: number): ClockDriftHandle {
+    const api = `${this.name}.addDrift`;
+    const base = this.drift;
+    const low = typeof base === "number" ? base : base.min;
+    const high = typeof base === "number" ? base : base.max;
+    let extra = 0;
+    for (const drift of this.extraDrifts) if (drift.active) extra += drift.ppm;
+    if (
+      typeof ppm !== "number" ||
+      !Number.isFinite(ppm) ||
+      Math.abs(low + extra + ppm) > MAX_CLOCK_RATE_PPM ||
+      Math.abs(high + extra + ppm) > MAX_CLOCK_RATE_PPM
+    ) {
+      throw new ConfigError(
+        api,
+        "ppm",
+        `a rate in ppm that keeps the clock's drift (${low === high ? low : `${low} to ${high}`}${extra !== 0 ? `, ${extra} more in force` : ""}) within ±${MAX_CLOCK_RATE_PPM}`,
+        ppm,
+      );
+    }
+    const drift = new ExtraDrift(this, ppm, this.owner.sim.nowNs);
+    this.extraDrifts.push(drift);
+    this.rateChanged();
+    return drift;
+  }
+
+  /** @internal Ends an extra drift now. */
+  _endDrift(drift: ExtraDrift): void {
+    drift.endNs = this.owner.sim.nowNs;
+    this.rateChanged();
+  }
+
+  /** @internal What extra drift `drift` adds to the reading at true time `trueNs`. */
+  _extraDriftNs(drift: ExtraDrift, trueNs: number): number {
+    if (trueNs <= drift.startNs) return 0;
+    return Math.floor(scaledByPpm(drift.ppm, Math.min(trueNs, drift.endNs) - drift.startNs));
+  }
+
+  /** @internal How far run-time correction `handle` has moved the wall reading by now. */
+  _movedNs(handle: RunTimeCorrection): number {
+    const i = this.correctionHandle.indexOf(handle);
+    const atNs = this.correctionAtNs[i]!;
+    const nowNs = this.owner.sim.nowNs;
+    if (nowNs < atNs) return 0;
+    const done = this.correctionDoneNs[i]!;
+    if (this.correctionKind[i] === STEP || nowNs >= this.correctionEndNs[i]!) return done;
+    return Math.sign(done) * Math.min(Math.abs(done), this.slewedNs(nowNs - atNs));
   }
 
   /** @internal A local timer's owner timer fired. */
@@ -355,19 +481,32 @@ export class NodeClock {
     });
   }
 
-  private correctNow(kind: number, byNs: number): void {
+  private correctNow(kind: number, byNs: number): ClockCorrectionHandle {
     const nowNs = this.owner.sim.nowNs;
     // After every correction made up to now, before any scheduled for later.
     let index = this.correctionAtNs.length;
     while (index > 0 && this.correctionAtNs[index - 1]! > nowNs) index--;
+    const handle = new RunTimeCorrection(this);
     this.correctionAtNs.splice(index, 0, nowNs);
     this.correctionKind.splice(index, 0, kind);
     this.correctionByNs.splice(index, 0, byNs);
+    this.correctionHandle.splice(index, 0, handle);
     this.rebuild();
     this.cachedTrueNs = -1;
+    this.rearm(kind === STEP);
+    return handle;
+  }
+
+  /** The rate changed now (an extra drift began or ended): every pending timer is re-armed. */
+  private rateChanged(): void {
+    this.cachedTrueNs = -1;
+    this.rearm(false);
+  }
+
+  private rearm(wallOnly: boolean): void {
     // Map iteration is insertion order: timers are re-armed in the order they were made.
     for (const timer of this.pending.values()) {
-      if (!timer.onWall && kind === STEP) continue;
+      if (!timer.onWall && wallOnly) continue;
       this.owner.cancelTimer(timer.token);
       this.schedule(timer);
     }
@@ -432,11 +571,13 @@ export class NodeClock {
 
   private driftNs(trueNs: number): number {
     const drift = this.drift;
+    let extra = 0;
+    for (const added of this.extraDrifts) extra += this._extraDriftNs(added, trueNs);
     if (typeof drift === "number") {
-      return drift === 0 ? 0 : Math.floor(scaledByPpm(drift, trueNs - this.createdNs));
+      return extra + (drift === 0 ? 0 : Math.floor(scaledByPpm(drift, trueNs - this.createdNs)));
     }
     // ppm x seconds of true time, x 1e-6 for seconds of drift, x 1e9 for nanoseconds.
-    return Math.floor(drift.integral(this.createdNs / 1e9, trueNs / 1e9) * 1e3);
+    return extra + Math.floor(drift.integral(this.createdNs / 1e9, trueNs / 1e9) * 1e3);
   }
 
   private correctionsNs(trueNs: number, withSteps: boolean): number {

@@ -44,6 +44,7 @@ import {
 import type { RandomStream } from "../random/randomStream.js";
 import { CallTable } from "./callTable.js";
 import { EventType } from "./eventQueue.js";
+import type { FaultHandle } from "./faultHandle.js";
 import { type CancelHook, SimFuture } from "./future.js";
 import type { Message } from "./message.js";
 import { Process, type ProcessGenerator, type ProcessOptions } from "./process.js";
@@ -85,12 +86,22 @@ export type NodeFaultKind = "host-crash" | "process-crash" | "pause" | "slow" | 
  * fault schedule keeps to end it. Its `fault` trace records (activated, then healed) share
  * `faultId`.
  */
-export interface NodeFault {
+export interface NodeFault extends FaultHandle {
   /** Shared by this fault's trace records (`sim.nextFaultId()`). */
   readonly faultId: number;
   readonly fault: NodeFaultKind;
+  /** The same as `fault` (the name every `FaultHandle` has). */
+  readonly kind: NodeFaultKind;
   /** The entity it applies to. */
   readonly entity: Entity<unknown, unknown>;
+  /** The entity's name, alone (the `FaultHandle` view). */
+  readonly targets: readonly string[];
+  /**
+   * What it did, named in the statistics vocabulary: a process crash's `callsReset`; a pause's
+   * `eventsHeld` and `messagesHeld` (run late when it ended; counted on the pause whose end let
+   * them run, when pauses overlap) or `messagesDropped` (a crash ended it and lost them).
+   */
+  readonly counts: Readonly<Record<string, number>>;
   /** True until it heals (by its duration, `heal()`, or, for a pause, a crash of its entity). */
   readonly active: boolean;
   /**
@@ -761,6 +772,7 @@ export class Entity<In = unknown, Out = unknown> {
       kind === "host" ? "host-crash" : "process-crash",
       1,
     );
+    if (reset > 0) fault._count("callsReset", reset);
     fault.activate(
       `${kind} crash${kind === "process" ? `, ${reset} open call${reset === 1 ? "" : "s"} reset` : ""}${downtimeNs >= 0 ? `, down for ${formatTimeNs(downtimeNs)}` : ""}`,
       downtimeNs,
@@ -839,7 +851,7 @@ export class Entity<In = unknown, Out = unknown> {
       throw new ConfigError(api, "fraction", "a number in [0, 1]", fraction);
     }
     const durationNs = duration === undefined ? -1 : durationToNs(duration, api, "duration");
-    if (!(this.hooks?.some((hook) => hook.onCapacityFraction !== undefined) ?? false)) {
+    if (!this.hasCapacity) {
       throw new SimulationError(
         "reduceCapacity(): this entity has no capacity to reduce (no station: a Server, ThreadPool, Resource, ... built on a SlotPool)",
         this.name,
@@ -854,6 +866,11 @@ export class Entity<In = unknown, Out = unknown> {
       durationNs,
     );
     return fault;
+  }
+
+  /** Whether `reduceCapacity` can work on it: it is built on a station (a `SlotPool`). */
+  get hasCapacity(): boolean {
+    return this.hooks?.some((hook) => hook.onCapacityFraction !== undefined) ?? false;
   }
 
   private addFault(fault: ActiveFault): void {
@@ -877,17 +894,19 @@ export class Entity<In = unknown, Out = unknown> {
   _faultEnded(fault: ActiveFault): string {
     const faults = this._nodeFaults!;
     faults.splice(faults.indexOf(fault), 1);
-    if (fault.fault === "pause") return this.unpause();
+    if (fault.fault === "pause") return this.unpause(fault);
     this.applyFaultLevels();
     return fault.fault === "slow" ? "speed restored" : "capacity restored";
   }
 
   /** One pause ended: if it was the last, the held events run now, in the order they fell due. */
-  private unpause(): string {
+  private unpause(fault: ActiveFault): string {
     if (--this._pauseDepth > 0) return "another pause is still in force";
     const sim = this.sim;
     sim._pausesChanged(-1);
     const held = this._heldSlots;
+    fault._count("eventsHeld", held.length);
+    fault._count("messagesHeld", this._heldMessages);
     this._heldSlots = [];
     const queue = sim.queue;
     const nowNs = sim.nowNs;
@@ -919,6 +938,7 @@ export class Entity<In = unknown, Out = unknown> {
     if (faults === null) return;
     const pauses = faults.filter((fault) => fault.fault === "pause");
     this._nodeFaults = faults.filter((fault) => fault.fault !== "pause");
+    pauses[0]?._count("messagesDropped", dropped);
     for (const pause of pauses) {
       pause._endedBy(`ended by a crash; ${dropped} held message${dropped === 1 ? "" : "s"} lost`);
     }
@@ -1164,6 +1184,7 @@ function callTimedOut(pending: PendingCall): void {
 class ActiveFault implements NodeFault {
   readonly faultId: number;
   active = true;
+  private readonly _counts: Record<string, number> = {};
   /** Queue token of the event that heals it after its duration, or -1. */
   private endToken = -1;
   /** For a crash: the entity's crash it made, the only one its heal recovers. */
@@ -1177,6 +1198,23 @@ class ActiveFault implements NodeFault {
   ) {
     this.faultId = entity.sim.nextFaultId();
     this.crashSerial = entity._crashSerial;
+  }
+
+  get kind(): NodeFaultKind {
+    return this.fault;
+  }
+
+  get targets(): readonly string[] {
+    return [this.entity.name];
+  }
+
+  get counts(): Readonly<Record<string, number>> {
+    return { ...this._counts };
+  }
+
+  /** @internal Adds `amount` (> 0) to count `key`. */
+  _count(key: string, amount: number): void {
+    if (amount > 0) this._counts[key] = (this._counts[key] ?? 0) + amount;
   }
 
   /** Writes the activation and schedules the end after `durationNs` (-1: none). */

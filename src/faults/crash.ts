@@ -1,11 +1,15 @@
 /**
  * `crash`: each target crashes at `at` and recovers `for` seconds later (a restart after a
- * downtime); with no `for` it stays down. A target already down when the fault fires (another
- * fault crashed it) is left alone, and only what this fault crashed is recovered.
+ * downtime); with no `for` it stays down. `params.kind` says how: "host" (the default: the
+ * machine dies, callers learn by their timeouts, a disk it owns loses power) or "process" (the
+ * process dies on a live host: callers' open calls are reset at once, its disk keeps its
+ * buffer). A target already down when the fault fires (another fault crashed it) is left
+ * alone, and only what this fault crashed is recovered.
  */
-import type { Entity } from "../core/entity.js";
+import type { CrashKind, Entity } from "../core/entity.js";
 import type { TraceRecord } from "../core/trace.js";
 import { type ActiveFault, checkParamNames, checkTargetsExist, type FaultKind } from "./kind.js";
+import { type FaultSpec, faultFieldError } from "./spec.js";
 
 type Effects = Record<string, number>;
 
@@ -36,6 +40,8 @@ export class CrashedNode {
   constructor(
     readonly entity: Entity<unknown, unknown>,
     private readonly effects: Effects,
+    /** How it crashes: "host" (silence) or "process" (callers reset). */
+    readonly kind: CrashKind = "host",
   ) {}
 
   /** Crashes it if it is up; false if it was already down. */
@@ -53,9 +59,10 @@ export class CrashedNode {
         if (record.entity === name && record.outcome === "cancelled") calls++;
       }
     };
+    const resetBefore = entity.counters.callsReset;
     const stop = entity.sim.onTrace(count);
     try {
-      entity.crash();
+      entity.crash({ kind: this.kind });
     } finally {
       stop();
     }
@@ -66,6 +73,7 @@ export class CrashedNode {
     add(effects, "crashes", 1);
     add(effects, "processesCancelled", processes);
     add(effects, "callsCancelled", calls);
+    add(effects, "callsReset", entity.counters.callsReset - resetBefore);
     for (const [key, after] of lostCounts(entity))
       add(effects, key, after - (lostBefore.get(key) ?? 0));
     return true;
@@ -104,17 +112,29 @@ export function crashEffects(
   return { ...effects, messagesDropped: (effects.messagesDropped ?? 0) + live };
 }
 
+/** `params.kind`: "host" (default) or "process"; the schedule's error names it otherwise. */
+export function crashKindParam(fault: FaultSpec, index: number): CrashKind {
+  const kind = fault.params?.kind;
+  if (kind === undefined) return "host";
+  if (kind !== "host" && kind !== "process") {
+    throw faultFieldError(index, "params.kind", '"host" or "process"', kind);
+  }
+  return kind;
+}
+
 export const crash: FaultKind = {
   name: "crash",
   description:
-    "each target crashes at `at` and recovers after `for` seconds (stays down without `for`)",
+    'each target crashes (params.kind: "host", the default, or "process") at `at` and recovers after `for` seconds (stays down without `for`)',
   check(fault, index, sim) {
     checkTargetsExist(fault, index, sim);
-    checkParamNames(fault, index, []);
+    checkParamNames(fault, index, ["kind"]);
+    crashKindParam(fault, index);
   },
   activate(fault, context): ActiveFault {
     const effects: Effects = {};
-    const nodes = fault.targets.map((name) => new CrashedNode(context.entity(name), effects));
+    const how = crashKindParam(fault, context.index);
+    const nodes = fault.targets.map((name) => new CrashedNode(context.entity(name), effects, how));
     const skipped = nodes.filter((node) => !node.crash()).map((node) => node.entity.name);
     return {
       detail: skipped.length === 0 ? "" : `already down: ${skipped.join(",")}`,

@@ -1,10 +1,10 @@
 /**
  * `crash-loop`: a node that keeps failing after it restarts (a bad config, a poison message):
  * from `at`, each target crashes, stays down `params.downSeconds`, runs `params.upSeconds`,
- * crashes again, until the fault ends; it ends up.
+ * crashes again, until the fault ends; it ends up. `params.kind` as `crash`'s.
  */
 
-import { CrashedNode, crashEffects } from "./crash.js";
+import { CrashedNode, crashEffects, crashKindParam } from "./crash.js";
 import {
   type ActiveFault,
   checkParamNames,
@@ -19,7 +19,8 @@ export const crashLoop: FaultKind = {
     "each target crashes, stays down params.downSeconds, runs params.upSeconds, and again, until the fault ends",
   check(fault, index, sim) {
     checkTargetsExist(fault, index, sim);
-    checkParamNames(fault, index, ["downSeconds", "upSeconds"]);
+    checkParamNames(fault, index, ["downSeconds", "upSeconds", "kind"]);
+    crashKindParam(fault, index);
     numberParam(fault, index, "downSeconds", { above: 0 });
     numberParam(fault, index, "upSeconds", { above: 0 });
   },
@@ -27,7 +28,8 @@ export const crashLoop: FaultKind = {
     const down = numberParam(fault, context.index, "downSeconds", { above: 0 })!;
     const up = numberParam(fault, context.index, "upSeconds", { above: 0 })!;
     const effects: Record<string, number> = {};
-    const nodes = fault.targets.map((name) => new CrashedNode(context.entity(name), effects));
+    const how = crashKindParam(fault, context.index);
+    const nodes = fault.targets.map((name) => new CrashedNode(context.entity(name), effects, how));
     const crashAll = (): void => {
       for (const node of nodes) node.crash();
       context.after(down, recoverAll);

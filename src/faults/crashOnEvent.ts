@@ -3,11 +3,11 @@
  * crashes it right after the `params.nth` message (of `params.messageKind`, if given) it
  * receives (`params.event: "delivered"`, the default) or sends (`"sent"`): mid-handling, after
  * the request arrived and before its answer. It recovers `params.downSeconds` later if given,
- * and in any case when the fault ends. It listens to the trace stream only while armed, so an
+ * and in any case when the fault ends. `params.kind` as `crash`'s. It listens to the trace stream only while armed, so an
  * unused or finished fault costs nothing.
  */
 import type { TraceRecord } from "../core/trace.js";
-import { CrashedNode, crashEffects } from "./crash.js";
+import { CrashedNode, crashEffects, crashKindParam } from "./crash.js";
 import {
   type ActiveFault,
   checkParamNames,
@@ -26,7 +26,8 @@ export const crashOnEvent: FaultKind = {
     if (fault.targets.length !== 1) {
       throw faultFieldError(index, "targets", "exactly one entity name", fault.targets);
     }
-    checkParamNames(fault, index, ["nth", "event", "messageKind", "downSeconds"]);
+    checkParamNames(fault, index, ["nth", "event", "messageKind", "downSeconds", "kind"]);
+    crashKindParam(fault, index);
     numberParam(fault, index, "nth", { min: 1, integer: true });
     numberParam(fault, index, "downSeconds", { min: 0, optional: true });
     const event = fault.params?.event;
@@ -47,7 +48,11 @@ export const crashOnEvent: FaultKind = {
     const sent = fault.params?.event === "sent";
     const messageKind = fault.params?.messageKind as string | undefined;
     const effects: Record<string, number> = {};
-    const node = new CrashedNode(context.entity(fault.targets[0]!), effects);
+    const node = new CrashedNode(
+      context.entity(fault.targets[0]!),
+      effects,
+      crashKindParam(fault, context.index),
+    );
     const name = node.entity.name;
     let seen = 0;
     let stop: (() => void) | null = null;

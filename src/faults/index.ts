@@ -20,6 +20,7 @@ export { PARTITION_SHAPES, type PartitionShape } from "./partition.js";
 export {
   type RandomDuration,
   type RandomFaultClass,
+  type RandomFaultKind,
   type RandomFaultOptions,
   randomFaultSchedule,
 } from "./random.js";

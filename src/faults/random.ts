@@ -14,6 +14,16 @@ import type { FaultScheduleSpec, FaultSpec, JsonValue } from "./spec.js";
 /** A duration: a number is the mean of an exponential, or any distribution. */
 export type RandomDuration = number | Distribution;
 
+/** One of the kinds a class's failures may be (`RandomFaultClass.kinds`). */
+export interface RandomFaultKind {
+  /** The fault kind: "crash", "pause", "slow", "disk-full", "clock-step", ... */
+  readonly kind: string;
+  /** Its parameters (`{ kind: "process" }` for a process crash, `{ factor: 3 }` for a slowdown). */
+  readonly params?: { readonly [key: string]: JsonValue };
+  /** How often it is drawn relative to the class's other kinds (> 0; default 1). */
+  readonly weight?: number;
+}
+
 /** A class of targets that fail the same way. */
 export interface RandomFaultClass {
   /** Names the class's streams (default "class<i>"): renaming it draws another schedule. */
@@ -49,6 +59,12 @@ export interface RandomFaultClass {
   };
   /** Parameters given to every fault of the class. */
   readonly params?: { readonly [key: string]: JsonValue };
+  /**
+   * Failures of several kinds: each failure is one of these, drawn by weight from its target's
+   * stream (a node that sometimes crashes, sometimes pauses, sometimes runs slow). Instead of
+   * `kind`, `params` and `crashLoop`.
+   */
+  readonly kinds?: readonly RandomFaultKind[];
 }
 
 export interface RandomFaultOptions {
@@ -148,6 +164,52 @@ function checkOptions(options: RandomFaultOptions): void {
     const partition = cls.partition;
     if (partition !== undefined) {
       checkPartitionClass(partition, at, targets.length, cls.kind, cls.crashLoop !== undefined);
+    }
+    const kinds = cls.kinds;
+    if (kinds !== undefined) {
+      if (!Array.isArray(kinds) || kinds.length === 0) {
+        throw new ConfigError(
+          COMPONENT,
+          `${at}.kinds`,
+          "a non-empty array of { kind, params?, weight? }",
+          kinds,
+        );
+      }
+      if (cls.kind !== undefined || cls.params !== undefined || cls.crashLoop !== undefined) {
+        throw new ConfigError(
+          COMPONENT,
+          `${at}.kinds`,
+          "absent when the class gives kind, params or crashLoop (one or the other)",
+          kinds,
+        );
+      }
+      kinds.forEach((entry: RandomFaultKind, k) => {
+        if (
+          typeof entry !== "object" ||
+          entry === null ||
+          typeof entry.kind !== "string" ||
+          entry.kind === ""
+        ) {
+          throw new ConfigError(
+            COMPONENT,
+            `${at}.kinds[${k}]`,
+            "an object { kind, params?, weight? }",
+            entry,
+          );
+        }
+        const weight = entry.weight;
+        if (
+          weight !== undefined &&
+          (typeof weight !== "number" || !Number.isFinite(weight) || weight <= 0)
+        ) {
+          throw new ConfigError(
+            COMPONENT,
+            `${at}.kinds[${k}].weight`,
+            "a finite number > 0",
+            weight,
+          );
+        }
+      });
     }
     const loop = cls.crashLoop;
     if (loop !== undefined) {
@@ -295,20 +357,37 @@ function classFaults(
       continue;
     }
     const repair = round(draw(cls.timeToRepair, streams[pick]!));
+    // Only a class with several kinds draws one, after the repair time: a class without keeps
+    // the draws (and the schedule) it had before kinds existed.
+    const chosen = cls.kinds === undefined ? null : pickKind(cls.kinds, streams[pick]!);
+    const faultKind = chosen?.kind ?? kind;
+    const faultParams = chosen === null ? params : chosen.params;
     const drawn =
       cls.partition === undefined
-        ? params
-        : { ...drawPartition(cls.partition, streams[pick]!), ...params };
+        ? faultParams
+        : { ...drawPartition(cls.partition, streams[pick]!), ...faultParams };
     const fault: FaultSpec =
       drawn === undefined
-        ? { kind, targets: [cls.targets[pick]!], at: time, for: repair }
-        : { kind, targets: [cls.targets[pick]!], at: time, for: repair, params: drawn };
+        ? { kind: faultKind, targets: [cls.targets[pick]!], at: time, for: repair }
+        : { kind: faultKind, targets: [cls.targets[pick]!], at: time, for: repair, params: drawn };
     out.push({ fault, classIndex, targetIndex: pick });
     down[pick] = true;
     downCount++;
     next[pick] = round(time + repair);
   }
   return out;
+}
+
+/** One of `kinds`, by weight (one draw, even for a single kind: adding a kind moves no time). */
+function pickKind(kinds: readonly RandomFaultKind[], stream: RandomStream): RandomFaultKind {
+  let total = 0;
+  for (const entry of kinds) total += entry.weight ?? 1;
+  let point = stream.next() * total;
+  for (const entry of kinds) {
+    point -= entry.weight ?? 1;
+    if (point < 0) return entry;
+  }
+  return kinds[kinds.length - 1]!;
 }
 
 /**

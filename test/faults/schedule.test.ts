@@ -110,7 +110,7 @@ describe("FaultSchedule", () => {
       [
         { faults: [{ kind: "crash", targets: ["server"], at: 1, params: { hard: true } }] },
         "faults[0].params.hard",
-        "takes no parameters",
+        'absent (kind "crash" takes kind)',
       ],
       [
         {

@@ -9,6 +9,7 @@
  * cost nothing per message while none is active.
  */
 import type { Entity } from "../../core/entity.js";
+import type { FaultHandle } from "../../core/faultHandle.js";
 import type { Message } from "../../core/message.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import type { NetworkLink } from "./networkLink.js";
@@ -79,7 +80,7 @@ export interface HeldMessage {
   readonly readyNs: number;
 }
 
-export class NetworkFault {
+export class NetworkFault implements FaultHandle {
   /** @internal */ _active = true;
   /** @internal */ _dropped = 0;
   /** @internal */ _duplicated = 0;
@@ -121,6 +122,11 @@ export class NetworkFault {
      */
     readonly groups: readonly (readonly Entity<never, unknown>[])[] = [],
   ) {}
+
+  /** The same as `id` (the name every `FaultHandle` has). */
+  get faultId(): number {
+    return this.id;
+  }
 
   /** True until it heals (by `heal()`, its `for`, or the network's `heal()`/`healAll()`). */
   get active(): boolean {

@@ -2,7 +2,7 @@
  * `Disk`: durable storage that tells written from synced. A write lands in a volatile buffer
  * (the page cache, the device's write cache): its owner reads it back at once, but only a
  * `sync()` (fsync) makes it durable, after a sync latency. When the disk loses power (its
- * owner crashes, or it crashes itself) everything not synced is lost, and the last unsynced
+ * owner's host crashes, or it crashes itself) everything not synced is lost, and the last unsynced
  * write may survive torn: a prefix of it reached the medium, and a checksum, where the writer
  * declared one, tells on read.
  *
@@ -35,6 +35,7 @@
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { FaultHandle } from "../../core/faultHandle.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
@@ -53,9 +54,12 @@ import {
 
 export interface DiskOptions<V = unknown> {
   /**
-   * The entity the disk belongs to (the node, the store): when it crashes the disk loses power
-   * with it (everything unsynced is lost), and when it recovers the disk comes back. Default:
-   * none (only `disk.crash()` takes its power).
+   * The entity the disk belongs to (the node, the store): when its host crashes (`crash()`, a
+   * host crash by default) the disk loses power with it (everything unsynced is lost), and when
+   * it recovers the disk comes back. A process crash (`crash({ kind: "process" })`) leaves the
+   * disk up with its buffer (the operating system's page cache outlives the process): the
+   * recovered owner reads its unsynced writes back. Default: none (only `disk.crash()` takes
+   * its power).
    */
   // biome-ignore lint/suspicious/noExplicitAny: a disk can belong to an entity of any message types
   owner?: Entity<any, any>;
@@ -174,11 +178,15 @@ export interface DiskStats {
 }
 
 /** A fault on a disk, from one of its fault methods: heal it to end it. */
-export interface DiskFault {
+export interface DiskFault extends FaultHandle {
   /** The id its trace records share (`FaultRecord.faultId`). */
   readonly faultId: number;
   /** The fault's kind in the trace: "disk-slow", "disk-full", "disk-read-errors", ... */
   readonly fault: string;
+  /** The same as `fault` (the name every `FaultHandle` has). */
+  readonly kind: string;
+  /** The disk's name, alone. */
+  readonly targets: readonly string[];
   /** False once healed. */
   readonly active: boolean;
   /** Ends the fault now (a second call does nothing). */
@@ -230,6 +238,12 @@ class ActiveFault implements DiskFault {
     readonly fault: string,
     private readonly onHeal: () => string,
   ) {}
+  get kind(): string {
+    return this.fault;
+  }
+  get targets(): readonly string[] {
+    return [this.disk.name];
+  }
   heal(): void {
     if (!this.active) return;
     this.active = false;
@@ -261,7 +275,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     state:
       "files of records twice: as written (volatile: what reads see) and as synced (durable: what a power loss leaves)",
     failure_semantics:
-      "A power loss (its crash or its owner's) keeps only what syncs made durable, except that the last unsynced write may survive torn (seeded); operations in progress fail with DiskError (lostToCrash). Faults: slow (latency x k), full (writes fail), read errors (probability), corruption (a checksum catches it, otherwise it reads silently wrong), lying syncs (acknowledged writes lost at the next crash).",
+      "A power loss (its crash or its owner's host crash; a process crash of the owner keeps the buffer) keeps only what syncs made durable, except that the last unsynced write may survive torn (seeded); operations in progress fail with DiskError (lostToCrash). Faults: slow (latency x k), full (writes fail), read errors (probability), corruption (a checksum catches it, otherwise it reads silently wrong), lying syncs (acknowledged writes lost at the next crash).",
     composition_rules: ["KVStore", "WriteAheadLog"],
     operational_knobs: knobs<DiskOptions>()(
       "owner",
@@ -335,9 +349,12 @@ export class Disk<V = unknown> extends Entity<never, never> {
     this.tornWriteProbability = config.tornWriteProbability;
     this.corruptValue = config.corruptValue;
     if (config.owner !== null) {
-      config.owner.addLifecycleHook({
+      const owner = config.owner;
+      owner.addLifecycleHook({
         onCrash: () => {
-          if (!this.isUp) return;
+          // A process crash leaves the host and its page cache up: only a host crash (the
+          // default) takes the disk's power.
+          if (!this.isUp || owner.crashKind === "process") return;
           this.downWithOwner = true;
           this.crash();
         },
