@@ -124,4 +124,52 @@ describe("HistoryRecorder", () => {
     ]);
     expect(checkLinearizability(history.history, models.kv()).verdict).toBe("linearizable");
   });
+
+  it("an operation cut short by its process's crash ends info, so the process can go on after recovery", () => {
+    const sim = new Simulation({ seed: 1 });
+    const store = new KVStore<number>(sim, "store", { readLatency: 0.01, writeLatency: 0.02 });
+    const history = new HistoryRecorder(sim);
+    const recorded = history.store(store, { process: 0 });
+    class Worker extends Entity {
+      constructor() {
+        super(sim, "worker");
+        this.start(this.work);
+      }
+      private *work() {
+        yield* recorded.put("x", 1);
+        yield* recorded.get("x");
+      }
+      protected override onRecover() {
+        this.start(this.work);
+      }
+    }
+    const worker = new Worker();
+    class Chaos extends Entity {
+      constructor() {
+        super(sim, "chaos");
+        this.start(this.strike);
+      }
+      private *strike() {
+        yield 0.005;
+        worker.crash();
+        yield 0.01;
+        worker.recover();
+      }
+    }
+    new Chaos();
+    sim.run();
+    expect(history.history.slice(0, 2)).toEqual([
+      { type: "invoke", process: 0, f: "put", key: "x", value: 1, time: 0 },
+      {
+        type: "info",
+        process: 0,
+        f: "put",
+        key: "x",
+        value: 1,
+        time: 5_000_000,
+        error: "cancelled: its process ended (a crash) before an answer",
+      },
+    ]);
+    expect(checkLinearizability(history.history, models.kv()).verdict).toBe("linearizable");
+  });
 });
