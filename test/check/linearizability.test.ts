@@ -152,6 +152,23 @@ describe("known-bad histories", () => {
     expect(unplaceable(history, models.set() as Model<never>)).toEqual(["read → []"]);
   });
 
+  it("a set tells elements of different types apart, and maps whatever their key order", () => {
+    const read = (added: unknown, seen: unknown[]) =>
+      checkLinearizability(
+        h([
+          [0, "invoke", "add", added],
+          [0, "ok", "add", added],
+          [1, "invoke", "read", null],
+          [1, "ok", "read", seen],
+        ]),
+        models.set(),
+      ).verdict;
+    expect(read(1, ["1"])).toBe("not-linearizable");
+    expect(read([1, 2], ["[1 2]"])).toBe("not-linearizable");
+    expect(read({ a: 1, b: 2 }, [{ b: 2, a: 1 }])).toBe("linearizable");
+    expect(read("x", ["x"])).toBe("linearizable");
+  });
+
   it("a counter that double-counts", () => {
     const history = h([
       [0, "invoke", "add", 1],

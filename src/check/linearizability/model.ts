@@ -295,8 +295,20 @@ export function counter(): Model<number> {
   };
 }
 
+/**
+ * An element's form as a set state holds it: one string per distinct value, so strings are
+ * quoted (1 and "1" stay apart) and maps list their keys sorted (key order does not matter).
+ */
 function canonical(value: unknown): string {
-  return typeof value === "string" ? value : showValue(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(" ")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys
+      .map((key) => `${JSON.stringify(key)} ${canonical((value as Record<string, unknown>)[key])}`)
+      .join(", ")}}`;
+  }
+  return showValue(value);
 }
 
 function lowerBound(sorted: readonly string[], value: string): number {
