@@ -197,6 +197,25 @@ describe("known-bad histories", () => {
     expect(result.failure!.key).toBe("y");
   });
 
+  it("kv: add's ok echoes the amount (Jepsen), increment's is the new number (a store's)", () => {
+    const adds = h([
+      [0, "invoke", "add", 1, "c"],
+      [0, "ok", "add", 1, "c"],
+      [0, "invoke", "add", 1, "c"],
+      [0, "ok", "add", 1, "c"],
+      [1, "invoke", "get", null, "c"],
+      [1, "ok", "get", 2, "c"],
+    ]);
+    expect(checkLinearizability(adds, models.kv()).verdict).toBe("linearizable");
+    const increments = h([
+      [0, "invoke", "increment", 1, "c"],
+      [0, "ok", "increment", 1, "c"],
+      [0, "invoke", "increment", 1, "c"],
+      [0, "ok", "increment", 1, "c"],
+    ]);
+    expect(unplaceable(increments, models.kv() as Model<never>)).toEqual(["increment 1"]);
+  });
+
   it("kv: Jepsen's independent [key value] tuples", () => {
     const history = h([
       [0, "invoke", "write", ["k", 1]],
