@@ -54,6 +54,24 @@ describe("EDN", () => {
     expect(history.map((e) => e.key)).toEqual(["6", "6"]);
   });
 
+  it("discards #_ forms anywhere, and keeps every string and integer exact", () => {
+    const { history } = parseEdnHistory(
+      `{:process 0, :type :invoke, :f :write, :value 9007199254740993 #_ :ignored}
+#_ {:process 9, :type :invoke, :f :read, :value nil}
+{:process 0, :type :ok, :f :write, :value 9007199254740993}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 9007199254740992N}
+#_ {:process 9}`,
+    );
+    expect(history.map((e) => e.process)).toEqual([0, 0, 1, 1]);
+    // Beyond 2^53 two integers must not read as one number: the read saw another value.
+    expect(checkLinearizability(history, models.register()).verdict).toBe("not-linearizable");
+    const strange = [
+      { type: "invoke", process: 0, f: "write", value: "a\bb\fc\u0001d\u2028" },
+    ] as const;
+    expect(parseEdnHistory(formatEdnHistory(strange)).history).toEqual(strange);
+  });
+
   it("names the line of bad input", () => {
     expect(() => parseEdnHistory("{:process 0, :type :invoke\n{:process 1")).toThrow(EdnError);
     expect(() => parseEdnHistory("{:process 0, :type :begin, :f :read, :value nil}")).toThrow(
