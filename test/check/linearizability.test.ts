@@ -216,6 +216,22 @@ describe("known-bad histories", () => {
     expect(unplaceable(increments, models.kv() as Model<never>)).toEqual(["increment 1"]);
   });
 
+  it("kv: the failure explained is the earliest, whichever key it is on", () => {
+    const history = h([
+      [0, "invoke", "put", 1, "late"],
+      [0, "ok", "put", 1, "late"],
+      [1, "invoke", "put", 1, "early"],
+      [1, "ok", "put", 1, "early"],
+      [1, "invoke", "get", null, "early"],
+      [1, "ok", "get", 2, "early"],
+      [0, "invoke", "get", null, "late"],
+      [0, "ok", "get", 2, "late"],
+    ]);
+    const failure = checkLinearizability(history, models.kv()).failure!;
+    expect(failure.key).toBe("early");
+    expect(failure.prefixEnd).toBe(5);
+  });
+
   it("kv: Jepsen's independent [key value] tuples", () => {
     const history = h([
       [0, "invoke", "write", ["k", 1]],
