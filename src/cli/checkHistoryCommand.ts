@@ -71,7 +71,12 @@ export function checkHistoryCommand(args: CheckHistoryArgs, io: CommandIO): numb
   );
   io.out(formatLinearizability(result));
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify(result, jsonSafe, 1)}\n`);
+    try {
+      writeFileSync(args.json, `${JSON.stringify(result, jsonSafe, 1)}\n`);
+    } catch (error) {
+      io.err(`distsim: cannot write ${args.json}: ${(error as Error).message}\n`);
+      return ExitCode.usage;
+    }
   }
   return result.verdict === "linearizable"
     ? ExitCode.ok

@@ -54,6 +54,24 @@ describe("EDN", () => {
     expect(history.map((e) => e.key)).toEqual(["6", "6"]);
   });
 
+  it("discards #_ forms anywhere, and keeps every string and integer exact", () => {
+    const { history } = parseEdnHistory(
+      `{:process 0, :type :invoke, :f :write, :value 9007199254740993 #_ :ignored}
+#_ {:process 9, :type :invoke, :f :read, :value nil}
+{:process 0, :type :ok, :f :write, :value 9007199254740993}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 9007199254740992N}
+#_ {:process 9}`,
+    );
+    expect(history.map((e) => e.process)).toEqual([0, 0, 1, 1]);
+    // Beyond 2^53 two integers must not read as one number: the read saw another value.
+    expect(checkLinearizability(history, models.register()).verdict).toBe("not-linearizable");
+    const strange = [
+      { type: "invoke", process: 0, f: "write", value: "a\bb\fc\u0001d\u2028" },
+    ] as const;
+    expect(parseEdnHistory(formatEdnHistory(strange)).history).toEqual(strange);
+  });
+
   it("names the line of bad input", () => {
     expect(() => parseEdnHistory("{:process 0, :type :invoke\n{:process 1")).toThrow(EdnError);
     expect(() => parseEdnHistory("{:process 0, :type :begin, :f :read, :value nil}")).toThrow(
@@ -120,6 +138,54 @@ describe("HistoryRecorder", () => {
         value: "v",
         time: 100_000_000,
         error: "timed out after 0.1s",
+      },
+    ]);
+    expect(checkLinearizability(history.history, models.kv()).verdict).toBe("linearizable");
+  });
+
+  it("an operation cut short by its process's crash ends info, so the process can go on after recovery", () => {
+    const sim = new Simulation({ seed: 1 });
+    const store = new KVStore<number>(sim, "store", { readLatency: 0.01, writeLatency: 0.02 });
+    const history = new HistoryRecorder(sim);
+    const recorded = history.store(store, { process: 0 });
+    class Worker extends Entity {
+      constructor() {
+        super(sim, "worker");
+        this.start(this.work);
+      }
+      private *work() {
+        yield* recorded.put("x", 1);
+        yield* recorded.get("x");
+      }
+      protected override onRecover() {
+        this.start(this.work);
+      }
+    }
+    const worker = new Worker();
+    class Chaos extends Entity {
+      constructor() {
+        super(sim, "chaos");
+        this.start(this.strike);
+      }
+      private *strike() {
+        yield 0.005;
+        worker.crash();
+        yield 0.01;
+        worker.recover();
+      }
+    }
+    new Chaos();
+    sim.run();
+    expect(history.history.slice(0, 2)).toEqual([
+      { type: "invoke", process: 0, f: "put", key: "x", value: 1, time: 0 },
+      {
+        type: "info",
+        process: 0,
+        f: "put",
+        key: "x",
+        value: 1,
+        time: 5_000_000,
+        error: "cancelled: its process ended (a crash) before an answer",
       },
     ]);
     expect(checkLinearizability(history.history, models.kv()).verdict).toBe("linearizable");

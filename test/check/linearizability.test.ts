@@ -152,6 +152,23 @@ describe("known-bad histories", () => {
     expect(unplaceable(history, models.set() as Model<never>)).toEqual(["read → []"]);
   });
 
+  it("a set tells elements of different types apart, and maps whatever their key order", () => {
+    const read = (added: unknown, seen: unknown[]) =>
+      checkLinearizability(
+        h([
+          [0, "invoke", "add", added],
+          [0, "ok", "add", added],
+          [1, "invoke", "read", null],
+          [1, "ok", "read", seen],
+        ]),
+        models.set(),
+      ).verdict;
+    expect(read(1, ["1"])).toBe("not-linearizable");
+    expect(read([1, 2], ["[1 2]"])).toBe("not-linearizable");
+    expect(read({ a: 1, b: 2 }, [{ b: 2, a: 1 }])).toBe("linearizable");
+    expect(read("x", ["x"])).toBe("linearizable");
+  });
+
   it("a counter that double-counts", () => {
     const history = h([
       [0, "invoke", "add", 1],
@@ -178,6 +195,41 @@ describe("known-bad histories", () => {
       ["y", "not-linearizable"],
     ]);
     expect(result.failure!.key).toBe("y");
+  });
+
+  it("kv: add's ok echoes the amount (Jepsen), increment's is the new number (a store's)", () => {
+    const adds = h([
+      [0, "invoke", "add", 1, "c"],
+      [0, "ok", "add", 1, "c"],
+      [0, "invoke", "add", 1, "c"],
+      [0, "ok", "add", 1, "c"],
+      [1, "invoke", "get", null, "c"],
+      [1, "ok", "get", 2, "c"],
+    ]);
+    expect(checkLinearizability(adds, models.kv()).verdict).toBe("linearizable");
+    const increments = h([
+      [0, "invoke", "increment", 1, "c"],
+      [0, "ok", "increment", 1, "c"],
+      [0, "invoke", "increment", 1, "c"],
+      [0, "ok", "increment", 1, "c"],
+    ]);
+    expect(unplaceable(increments, models.kv() as Model<never>)).toEqual(["increment 1"]);
+  });
+
+  it("kv: the failure explained is the earliest, whichever key it is on", () => {
+    const history = h([
+      [0, "invoke", "put", 1, "late"],
+      [0, "ok", "put", 1, "late"],
+      [1, "invoke", "put", 1, "early"],
+      [1, "ok", "put", 1, "early"],
+      [1, "invoke", "get", null, "early"],
+      [1, "ok", "get", 2, "early"],
+      [0, "invoke", "get", null, "late"],
+      [0, "ok", "get", 2, "late"],
+    ]);
+    const failure = checkLinearizability(history, models.kv()).failure!;
+    expect(failure.key).toBe("early");
+    expect(failure.prefixEnd).toBe(5);
   });
 
   it("kv: Jepsen's independent [key value] tuples", () => {

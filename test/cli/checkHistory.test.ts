@@ -142,6 +142,18 @@ describe("distsim check-history", () => {
         ["check-history", file("g3.edn", good), "--model", "register", "--budget", "0"],
         /--budget must be a number of seconds > 0; given 0/,
       ],
+      // Not 1 (a violation) from an uncaught error: the verdict was never the problem.
+      [
+        [
+          "check-history",
+          file("g4.edn", stale),
+          "--model",
+          "register",
+          "--json",
+          join(dir, "no-such-folder", "verdict.json"),
+        ],
+        /cannot write .*verdict\.json/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const result = await run(argv);

@@ -4,7 +4,8 @@
  * covers the part of EDN such files use: maps, vectors, lists, sets, keywords, strings,
  * numbers, nil, booleans, symbols, characters, comments, `#_` discards and tagged literals
  * (`#inst "..."`, Jepsen 0.3's `#jepsen.history.Op{...}` records, read as their value).
- * Keywords and symbols become strings (`:cas` is "cas"), sets become arrays. A small reader of
+ * Keywords and symbols become strings (`:cas` is "cas"), sets become arrays, integers past
+ * 2^53 the string of their digits. A small reader of
  * our own rather than a package: the subset is small, and the npm EDN parsers are unmaintained
  * or map keywords to objects that would leak into every model.
  *
@@ -42,6 +43,7 @@ function isKeyword(value: unknown): value is Keyword {
 const DELIMITERS = new Set(["{", "}", "[", "]", "(", ")", '"', ";"]);
 const NUMBER = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)[NM]?$/;
 const RATIO = /^[+-]?\d+\/\d+$/;
+const INTEGER = /^[+-]?\d+N?$/;
 
 class Reader {
   private at = 0;
@@ -73,6 +75,10 @@ class Reader {
         this.at++;
       } else if (c === ";") {
         while (this.at < text.length && text[this.at] !== "\n") this.at++;
+      } else if (c === "#" && text[this.at + 1] === "_") {
+        // A discarded form is whitespace, also just before a closing bracket or the end.
+        this.at += 2;
+        this.read();
       } else {
         return;
       }
@@ -114,11 +120,6 @@ class Reader {
           if (name === "-Inf") return Number.NEGATIVE_INFINITY;
           if (name === "NaN") return Number.NaN;
           return this.fail(`unknown symbolic value ##${name}`);
-        }
-        if (after === "_") {
-          this.at += 2;
-          this.read();
-          return this.read();
         }
         // A tagged literal: the tag, then the value it tags.
         this.at++;
@@ -175,6 +176,8 @@ class Reader {
       if (e === "n") out += "\n";
       else if (e === "t") out += "\t";
       else if (e === "r") out += "\r";
+      else if (e === "b") out += "\b";
+      else if (e === "f") out += "\f";
       else if (e === "u") {
         out += String.fromCharCode(Number.parseInt(text.slice(this.at, this.at + 4), 16));
         this.at += 4;
@@ -203,7 +206,14 @@ class Reader {
     if (token === "true") return true;
     if (token === "false") return false;
     if (token.startsWith(":")) return keyword(token.slice(1));
-    if (NUMBER.test(token)) return Number(token.replace(/[NM]$/, ""));
+    if (NUMBER.test(token)) {
+      const number = Number(token.replace(/[NM]$/, ""));
+      // An integer past 2^53 has no exact number: its digits, so two such never read as one.
+      if (Number.isInteger(number) && !Number.isSafeInteger(number) && INTEGER.test(token)) {
+        return token.replace(/^\+|N$/g, "");
+      }
+      return number;
+    }
     if (RATIO.test(token)) {
       const [a, b] = token.split("/");
       return Number(a) / Number(b);

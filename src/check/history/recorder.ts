@@ -124,9 +124,12 @@ export class HistoryRecorder {
     const key = call.key === undefined ? {} : { key: call.key };
     this.add({ type: "invoke", process: call.process, f: call.f, ...key, value });
     let result: T;
+    let ended = false;
     try {
       result = operation instanceof SimFuture ? ((yield operation) as T) : yield* operation;
+      ended = true;
     } catch (error) {
+      ended = true;
       const outcome = (options.classify ?? defaultClassify)(error, call);
       this.add({
         type: outcome,
@@ -137,6 +140,20 @@ export class HistoryRecorder {
         error: errorText(error),
       });
       throw error;
+    } finally {
+      // The process was cancelled (its entity crashed) mid-operation: the operation may have
+      // been applied, and left open it would make the process's next invoke, after a
+      // recovery, overlap it. Jepsen ends a crashed process's operation with info too.
+      if (!ended) {
+        this.add({
+          type: "info",
+          process: call.process,
+          f: call.f,
+          ...key,
+          value,
+          error: "cancelled: its process ended (a crash) before an answer",
+        });
+      }
     }
     const output =
       options.output !== undefined ? options.output(result) : value === null ? result : value;

@@ -131,6 +131,7 @@ export function checkLinearizability<S>(
   let verdict: Verdict = "linearizable";
   let failure: LinearizabilityFailure | null = null;
   const partitions: PartitionVerdict[] = [];
+  const failing: { part: Partition; ops: readonly Operation[] }[] = [];
   for (const part of parts) {
     const ops = relevant(model, part.operations);
     const limits: SearchLimits = { deadlineMs, maxSteps: maxSteps - steps };
@@ -144,11 +145,18 @@ export function checkLinearizability<S>(
     });
     if (outcome.kind === "not-linearizable") {
       verdict = "not-linearizable";
-      if (failure === null && options.explain !== false) {
-        failure = explain(model, part, ops, { deadlineMs, maxSteps: Number.POSITIVE_INFINITY });
-      }
+      failing.push({ part, ops });
     } else if (outcome.kind === "unknown" && verdict === "linearizable") {
       verdict = "unknown";
+    }
+  }
+  if (options.explain !== false) {
+    // The earliest failure, whichever part it is in: each part after the first is asked only
+    // whether it fails before the best so far.
+    const unlimited = { deadlineMs, maxSteps: Number.POSITIVE_INFINITY };
+    for (const { part, ops } of failing) {
+      const before: number = failure?.prefixEnd ?? Number.POSITIVE_INFINITY;
+      failure = explain(model, part, ops, unlimited, before) ?? failure;
     }
   }
   return {
@@ -197,20 +205,27 @@ function prefix<S>(
 
 /**
  * Finds the shortest failing prefix by bisection over the completions (adding an invoke never
- * makes a linearizable prefix fail, and a failing prefix stays failing when extended).
+ * makes a linearizable prefix fail, and a failing prefix stays failing when extended). Null
+ * when the part does not fail before history event `before`, or the budget ran out.
  */
 function explain<S>(
   model: Model<S>,
   part: Partition,
   ops: readonly Operation[],
   limits: SearchLimits,
+  before: number,
 ): LinearizabilityFailure | null {
   const returns = ops
-    .filter((op) => op.status === "ok")
+    .filter((op) => op.status === "ok" && op.completeIndex < before)
     .map((op) => op.completeIndex)
     .sort((a, b) => a - b);
+  if (returns.length === 0) return null;
   let lo = 0;
   let hi = returns.length - 1;
+  if (before !== Number.POSITIVE_INFINITY) {
+    const outcome = searchLinearization(model, prefix(model, ops, returns[hi]!, -1), limits);
+    if (outcome.kind !== "not-linearizable") return null;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const outcome = searchLinearization(model, prefix(model, ops, returns[mid]!, -1), limits);

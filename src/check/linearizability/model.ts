@@ -133,7 +133,9 @@ export interface KVOptions {
 /**
  * A key-value map, checked key by key: `get`/`read` (result: the value), `put`/`write`,
  * `append` (strings concatenate, anything else appends to a list), `delete`, `cas`
- * (`[expected, new]`) and `increment` (by the value, default 1). The key is the operation's
+ * (`[expected, new]`), `increment` (by the value, default 1; its result is the new number, as
+ * a store's `increment` answers) and `add` (the same, its result by Jepsen's habit the amount
+ * again, so not checked). The key is the operation's
  * `key`, or, for Jepsen's independent histories that carry none, the first element of a
  * `[key, value]` tuple value.
  */
@@ -159,7 +161,13 @@ export function kv(options: KVOptions = {}): Model<unknown> {
           const base = state === null ? 0 : state;
           if (typeof base !== "number" || typeof by !== "number") return undefined;
           const next = base + by;
-          if (op.status === "ok" && typeof op.output === "number" && op.output !== next) {
+          // A store's increment answers the new number; Jepsen's add echoes the amount.
+          if (
+            op.f === "increment" &&
+            op.status === "ok" &&
+            typeof op.output === "number" &&
+            op.output !== next
+          ) {
             return undefined;
           }
           return next;
@@ -295,8 +303,20 @@ export function counter(): Model<number> {
   };
 }
 
+/**
+ * An element's form as a set state holds it: one string per distinct value, so strings are
+ * quoted (1 and "1" stay apart) and maps list their keys sorted (key order does not matter).
+ */
 function canonical(value: unknown): string {
-  return typeof value === "string" ? value : showValue(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(" ")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys
+      .map((key) => `${JSON.stringify(key)} ${canonical((value as Record<string, unknown>)[key])}`)
+      .join(", ")}}`;
+  }
+  return showValue(value);
 }
 
 function lowerBound(sorted: readonly string[], value: string): number {
