@@ -6,7 +6,8 @@
  *
  * Every record is written with a checksum, so replay finds a record torn by the crash (or
  * corrupted on the medium) and stops there, cutting the log back to its intact prefix (as a
- * database drops a torn tail), and a later append never lands after garbage.
+ * database drops a torn tail; the log cuts it too when its disk comes back from a power
+ * loss), and a later append never lands after garbage.
  *
  * Sync policies: "everyWrite" (an append returns once a sync covers it: nothing acknowledged is
  * ever lost, each append pays a sync or shares one), `{ interval }` (a sync every `interval`
@@ -53,7 +54,10 @@ export interface DurableLogStats {
   readonly appended: number;
   /** Records handed back by replays. */
   readonly replayed: number;
-  /** Records replays cut off: a damaged record (torn, corrupt) and everything after it. */
+  /**
+   * Records cut off, by replays and when the disk came back from a power loss: a damaged record
+   * (torn, corrupt) and everything after it.
+   */
   readonly droppedOnReplay: number;
   /** Records in the log now, as its owner sees them. */
   readonly length: number;
@@ -92,9 +96,18 @@ export class DurableLog<R> {
     if (this.intervalSeconds > 0) {
       this.gridStartNs = disk.nowNs;
       this.schedule();
-      // The disk's crash cancels its timers; the periodic sync resumes on its grid when it is back.
-      disk.addLifecycleHook({ onRecover: () => this.schedule() });
     }
+    disk.addLifecycleHook({
+      onRecover: () => {
+        // The power loss may have torn the tail: it is cut now, not at the component's replay,
+        // which may never come (the component ran on through the disk's own crash) or came
+        // while the disk was down (its cut refused), and an append after it would be lost
+        // with it at the next replay.
+        this.cutDamagedTail();
+        // The disk's crash cancelled its timers; the periodic sync resumes on its grid.
+        if (this.intervalSeconds > 0) this.schedule();
+      },
+    });
   }
 
   /**
@@ -147,18 +160,7 @@ export class DurableLog<R> {
    * to the records before it, counted in `droppedOnReplay`.
    */
   replay(): R[] {
-    const records = this.disk.records(this.file);
-    const values: R[] = [];
-    for (const record of records) {
-      if (record.damage !== null) break;
-      values.push(record.value);
-    }
-    if (values.length < records.length) {
-      this.counts.droppedOnReplay += records.length - values.length;
-      // The cut is a write of its own, issued now: a crash before the next sync brings the
-      // damaged tail back, and the next replay cuts it again.
-      this.disk.truncateFuture(this.file, values.length).defuse();
-    }
+    const values = this.cutDamagedTail();
     this.counts.replayed += values.length;
     return values;
   }
@@ -170,6 +172,24 @@ export class DurableLog<R> {
 
   get stats(): DurableLogStats {
     return { ...this.counts, length: this.length };
+  }
+
+  /** The records before the first damaged one; the log is cut there (counted in `droppedOnReplay`). */
+  private cutDamagedTail(): R[] {
+    const records = this.disk.records(this.file);
+    const values: R[] = [];
+    for (const record of records) {
+      if (record.damage !== null) break;
+      values.push(record.value);
+    }
+    if (values.length < records.length) {
+      // The cut is a write of its own, issued now: a crash before the next sync brings the
+      // damaged tail back, and the disk's return cuts it again. A disk that is down refuses
+      // it (counted then, when it comes back).
+      const cut = this.disk.truncateFuture(this.file, values.length).defuse();
+      if (cut.state !== "rejected") this.counts.droppedOnReplay += records.length - values.length;
+    }
+    return values;
   }
 
   private options(record: R) {
