@@ -225,6 +225,10 @@ export function checkSyncPolicy(where: string, policy: unknown): SyncPolicy {
       "sync.interval",
       (policy as { interval: unknown }).interval,
     );
+    // The grid is kept in whole nanoseconds: a shorter interval would not move it.
+    if (Math.round(interval * 1e9) < 1) {
+      throw new ConfigError(where, "sync.interval", "at least 1e-9 seconds (1 ns)", interval);
+    }
     return { interval };
   }
   throw new ConfigError(where, "sync", '"everyWrite", "never" or { interval: seconds }', policy);

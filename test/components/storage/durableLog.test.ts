@@ -228,6 +228,8 @@ describe("DurableLog", () => {
       /option "sync" must be "everyWrite", "never" or \{ interval: seconds \}/,
     );
     expect(() => new DurableLog(disk, { sync: { interval: 0 } })).toThrow(/sync.interval/);
+    // Shorter than the clock's nanosecond: its grid would not move (it hung).
+    expect(() => new DurableLog(disk, { sync: { interval: 1e-10 } })).toThrow(/sync.interval/);
     expect(() => new DurableLog(disk, { recordBytes: 0 })).toThrow(/recordBytes/);
   });
 });
