@@ -35,6 +35,7 @@ import type { SimFuture } from "../../core/future.js";
 import { ConfigError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk } from "./disk.js";
+import { DiskError } from "./diskErrors.js";
 
 /** When a log syncs its disk. */
 export type SyncPolicy = "everyWrite" | "never" | { readonly interval: number };
@@ -72,6 +73,8 @@ export class DurableLog<R> {
   private gridStartNs = 0;
   private tickNumber = 0;
   private counts = { appended: 0, replayed: 0, droppedOnReplay: 0 };
+  /** The disk's power losses since the log was built (its statistics may be reset). */
+  private powerLosses = 0;
 
   constructor(
     readonly disk: Disk<R>,
@@ -98,6 +101,9 @@ export class DurableLog<R> {
       this.schedule();
     }
     disk.addLifecycleHook({
+      onCrash: () => {
+        this.powerLosses++;
+      },
       onRecover: () => {
         // The power loss may have torn the tail: it is cut now, not at the component's replay,
         // which may never come (the component ran on through the disk's own crash) or came
@@ -115,9 +121,10 @@ export class DurableLog<R> {
    * (durable); otherwise once it is in the disk's buffer. Throws the disk's `DiskError`s.
    */
   *append(record: R): Generator<SimFuture<unknown>, number, unknown> {
+    const powerLosses = this.powerLosses;
     const index = (yield this.disk.appendFuture(this.file, record, this.options(record))) as number;
     this.counts.appended++;
-    if (this.sync === "everyWrite") yield this.disk.syncFuture();
+    if (this.sync === "everyWrite") yield* this.syncSince(powerLosses);
     return index;
   }
 
@@ -127,6 +134,7 @@ export class DurableLog<R> {
    * disk refuses at once ends the batch there.
    */
   *appendAll(records: readonly R[]): Generator<SimFuture<unknown>, void, unknown> {
+    const powerLosses = this.powerLosses;
     if (records.length === 1) {
       yield this.disk.appendFuture(this.file, records[0]!, this.options(records[0]!));
       this.counts.appended++;
@@ -145,7 +153,23 @@ export class DurableLog<R> {
         this.counts.appended++;
       }
     }
-    if (this.sync === "everyWrite" && records.length > 0) yield this.disk.syncFuture();
+    if (this.sync === "everyWrite" && records.length > 0) yield* this.syncSince(powerLosses);
+  }
+
+  /**
+   * A sync for records written since the disk's `powerLosses`-th power loss. One that fell
+   * between their writes and this sync took them from the buffer, and the sync would succeed
+   * over nothing: it fails instead, as fsync reports a writeback error (EIO).
+   */
+  private *syncSince(powerLosses: number): Generator<SimFuture<void>, void, unknown> {
+    if (this.powerLosses === powerLosses) yield this.disk.syncFuture();
+    if (this.powerLosses !== powerLosses) {
+      throw new DiskError(
+        "crashed",
+        this.disk.name,
+        "disk lost power before the records were synced",
+      );
+    }
   }
 
   /** Syncs the disk now, whatever the policy (a checkpoint, a clean shutdown). */

@@ -186,6 +186,36 @@ describe("DurableLog", () => {
     }
   });
 
+  it('"everyWrite" never acknowledges a record its disk lost between its write and its sync', () => {
+    const sim = new Simulation({ seed: 1 });
+    const node = new Entity(sim, "node");
+    const disk = new Disk<string>(sim, "disk", {
+      writeLatency: 0.001,
+      syncLatency: 0.002,
+      tornWriteProbability: 0,
+    });
+    const log = new DurableLog(disk);
+    const outcome: string[] = [];
+    node.start(function* () {
+      try {
+        yield* log.append("a");
+        outcome.push("acknowledged");
+      } catch (error) {
+        if (!(error instanceof DiskError)) throw error;
+        outcome.push(`${error.code}`);
+      }
+    });
+    // The power loss falls after the write completed, before its writer asked for the sync.
+    new Entity(sim, "crasher").start(function* () {
+      yield 0.001;
+      disk.crash();
+      disk.recover();
+    });
+    sim.run();
+    expect(disk.records("log", "synced")).toEqual([]);
+    expect(outcome).toEqual(["crashed"]);
+  });
+
   it("syncs on its policy: every write waits for a sync, an interval syncs on a grid only when there is something to sync", () => {
     const times = (sync: SyncPolicy) => {
       const sim = new Simulation({ seed: 1 });
