@@ -428,9 +428,9 @@ export class Disk<V = unknown> extends Entity<never, never> {
   readFuture(file: string, index: number): SimFuture<V> {
     this.checkFile("read", file);
     const future = this.future<V>(`read ${file}[${index}] on ${this.name}`);
+    if (this.isUp) this.checkIndex("read", file, index, false);
     this.counts.requests++;
     if (!this.isUp) return this.refuse(future, new DiskError("down", this.name, "disk is down"));
-    this.checkIndex("read", file, index, false);
     const record = this.visible.get(file)![index]!;
     const seconds = this.seconds({ kind: "read", file, index, sizeBytes: record.sizeBytes });
     let error: DiskError | null = null;

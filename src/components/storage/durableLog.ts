@@ -6,7 +6,8 @@
  *
  * Every record is written with a checksum, so replay finds a record torn by the crash (or
  * corrupted on the medium) and stops there, cutting the log back to its intact prefix (as a
- * database drops a torn tail), and a later append never lands after garbage.
+ * database drops a torn tail; the log cuts it too when its disk comes back from a power
+ * loss), and a later append never lands after garbage.
  *
  * Sync policies: "everyWrite" (an append returns once a sync covers it: nothing acknowledged is
  * ever lost, each append pays a sync or shares one), `{ interval }` (a sync every `interval`
@@ -34,6 +35,7 @@ import type { SimFuture } from "../../core/future.js";
 import { ConfigError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk } from "./disk.js";
+import { DiskError } from "./diskErrors.js";
 
 /** When a log syncs its disk. */
 export type SyncPolicy = "everyWrite" | "never" | { readonly interval: number };
@@ -53,7 +55,10 @@ export interface DurableLogStats {
   readonly appended: number;
   /** Records handed back by replays. */
   readonly replayed: number;
-  /** Records replays cut off: a damaged record (torn, corrupt) and everything after it. */
+  /**
+   * Records cut off, by replays and when the disk came back from a power loss: a damaged record
+   * (torn, corrupt) and everything after it.
+   */
   readonly droppedOnReplay: number;
   /** Records in the log now, as its owner sees them. */
   readonly length: number;
@@ -68,6 +73,8 @@ export class DurableLog<R> {
   private gridStartNs = 0;
   private tickNumber = 0;
   private counts = { appended: 0, replayed: 0, droppedOnReplay: 0 };
+  /** The disk's power losses since the log was built (its statistics may be reset). */
+  private powerLosses = 0;
 
   constructor(
     readonly disk: Disk<R>,
@@ -92,9 +99,21 @@ export class DurableLog<R> {
     if (this.intervalSeconds > 0) {
       this.gridStartNs = disk.nowNs;
       this.schedule();
-      // The disk's crash cancels its timers; the periodic sync resumes on its grid when it is back.
-      disk.addLifecycleHook({ onRecover: () => this.schedule() });
     }
+    disk.addLifecycleHook({
+      onCrash: () => {
+        this.powerLosses++;
+      },
+      onRecover: () => {
+        // The power loss may have torn the tail: it is cut now, not at the component's replay,
+        // which may never come (the component ran on through the disk's own crash) or came
+        // while the disk was down (its cut refused), and an append after it would be lost
+        // with it at the next replay.
+        this.cutDamagedTail();
+        // The disk's crash cancelled its timers; the periodic sync resumes on its grid.
+        if (this.intervalSeconds > 0) this.schedule();
+      },
+    });
   }
 
   /**
@@ -102,19 +121,55 @@ export class DurableLog<R> {
    * (durable); otherwise once it is in the disk's buffer. Throws the disk's `DiskError`s.
    */
   *append(record: R): Generator<SimFuture<unknown>, number, unknown> {
+    const powerLosses = this.powerLosses;
     const index = (yield this.disk.appendFuture(this.file, record, this.options(record))) as number;
     this.counts.appended++;
-    if (this.sync === "everyWrite") yield this.disk.syncFuture();
+    if (this.sync === "everyWrite") yield* this.syncSince(powerLosses);
     return index;
   }
 
-  /** Appends `records` in order with one sync at the end under "everyWrite" (a batch, group commit). */
+  /**
+   * Appends `records` in order, issued together (one `writev`: they take consecutive places in
+   * the log), with one sync at the end under "everyWrite" (a batch, group commit). A record the
+   * disk refuses at once ends the batch there.
+   */
   *appendAll(records: readonly R[]): Generator<SimFuture<unknown>, void, unknown> {
-    for (const record of records) {
-      yield this.disk.appendFuture(this.file, record, this.options(record));
+    const powerLosses = this.powerLosses;
+    if (records.length === 1) {
+      yield this.disk.appendFuture(this.file, records[0]!, this.options(records[0]!));
       this.counts.appended++;
+    } else if (records.length > 1) {
+      // Issued one per write latency, another writer's record could land inside the batch,
+      // and a replay would apply its change before the batch's later ones.
+      const writes: SimFuture<number>[] = [];
+      for (const record of records) {
+        // The first failure is thrown at its yield; the others fail with it, unwatched.
+        const write = this.disk.appendFuture(this.file, record, this.options(record)).defuse();
+        writes.push(write);
+        if (write.state === "rejected") break;
+      }
+      for (const write of writes) {
+        yield write;
+        this.counts.appended++;
+      }
     }
-    if (this.sync === "everyWrite" && records.length > 0) yield this.disk.syncFuture();
+    if (this.sync === "everyWrite" && records.length > 0) yield* this.syncSince(powerLosses);
+  }
+
+  /**
+   * A sync for records written since the disk's `powerLosses`-th power loss. One that fell
+   * between their writes and this sync took them from the buffer, and the sync would succeed
+   * over nothing: it fails instead, as fsync reports a writeback error (EIO).
+   */
+  private *syncSince(powerLosses: number): Generator<SimFuture<void>, void, unknown> {
+    if (this.powerLosses === powerLosses) yield this.disk.syncFuture();
+    if (this.powerLosses !== powerLosses) {
+      throw new DiskError(
+        "crashed",
+        this.disk.name,
+        "disk lost power before the records were synced",
+      );
+    }
   }
 
   /** Syncs the disk now, whatever the policy (a checkpoint, a clean shutdown). */
@@ -129,18 +184,7 @@ export class DurableLog<R> {
    * to the records before it, counted in `droppedOnReplay`.
    */
   replay(): R[] {
-    const records = this.disk.records(this.file);
-    const values: R[] = [];
-    for (const record of records) {
-      if (record.damage !== null) break;
-      values.push(record.value);
-    }
-    if (values.length < records.length) {
-      this.counts.droppedOnReplay += records.length - values.length;
-      // The cut is a write of its own, issued now: a crash before the next sync brings the
-      // damaged tail back, and the next replay cuts it again.
-      this.disk.truncateFuture(this.file, values.length).defuse();
-    }
+    const values = this.cutDamagedTail();
     this.counts.replayed += values.length;
     return values;
   }
@@ -152,6 +196,24 @@ export class DurableLog<R> {
 
   get stats(): DurableLogStats {
     return { ...this.counts, length: this.length };
+  }
+
+  /** The records before the first damaged one; the log is cut there (counted in `droppedOnReplay`). */
+  private cutDamagedTail(): R[] {
+    const records = this.disk.records(this.file);
+    const values: R[] = [];
+    for (const record of records) {
+      if (record.damage !== null) break;
+      values.push(record.value);
+    }
+    if (values.length < records.length) {
+      // The cut is a write of its own, issued now: a crash before the next sync brings the
+      // damaged tail back, and the disk's return cuts it again. A disk that is down refuses
+      // it (counted then, when it comes back).
+      const cut = this.disk.truncateFuture(this.file, values.length).defuse();
+      if (cut.state !== "rejected") this.counts.droppedOnReplay += records.length - values.length;
+    }
+    return values;
   }
 
   private options(record: R) {
@@ -187,6 +249,10 @@ export function checkSyncPolicy(where: string, policy: unknown): SyncPolicy {
       "sync.interval",
       (policy as { interval: unknown }).interval,
     );
+    // The grid is kept in whole nanoseconds: a shorter interval would not move it.
+    if (Math.round(interval * 1e9) < 1) {
+      throw new ConfigError(where, "sync.interval", "at least 1e-9 seconds (1 ns)", interval);
+    }
     return { interval };
   }
   throw new ConfigError(where, "sync", '"everyWrite", "never" or { interval: seconds }', policy);

@@ -551,6 +551,10 @@ describe("Disk: bad input", () => {
     });
     sim.run();
     expect(() => disk.restore("f", ["c"])).toThrow(/unsynced writes/);
+    // A refused call is no request: the identity still holds (a bad read index broke it).
+    const s = disk.stats;
+    expect(s.requests).toBe(s.completed + s.rejected + s.lostToCrash + s.active + s.queued);
+    expect(s.requests).toBe(1);
   });
 });
 

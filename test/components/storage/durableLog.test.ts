@@ -153,6 +153,69 @@ describe("DurableLog", () => {
     ]);
   });
 
+  it("cuts a torn tail when its disk comes back, so a later append never follows it (the disk's power lost while its component ran, or a replay while the disk was down)", () => {
+    for (const replayWhileDown of [false, true]) {
+      const sim = new Simulation({ seed: 2 });
+      const node = new Entity(sim, "node");
+      const disk = new Disk<string>(sim, "disk", { tornWriteProbability: 1 });
+      const log = new DurableLog(disk, { sync: "never" });
+      node.start(function* () {
+        yield* log.append("a");
+        yield* log.flush();
+        yield* log.append("b"); // unsynced: torn by the power loss
+        yield 1;
+        yield* log.append("c");
+        yield* log.flush(); // durable
+      });
+      sim.at(0.5, () => {
+        disk.crash();
+        if (replayWhileDown) expect(log.replay()).toEqual(["a"]);
+        disk.recover();
+      });
+      sim.run();
+      const at = `replay while down: ${replayWhileDown}`;
+      expect(
+        disk.records("log", "synced").map((r) => [r.value, r.damage]),
+        at,
+      ).toEqual([
+        ["a", null],
+        ["c", null],
+      ]);
+      expect(log.replay(), at).toEqual(["a", "c"]);
+      expect(log.stats.droppedOnReplay, at).toBe(1);
+    }
+  });
+
+  it('"everyWrite" never acknowledges a record its disk lost between its write and its sync', () => {
+    const sim = new Simulation({ seed: 1 });
+    const node = new Entity(sim, "node");
+    const disk = new Disk<string>(sim, "disk", {
+      writeLatency: 0.001,
+      syncLatency: 0.002,
+      tornWriteProbability: 0,
+    });
+    const log = new DurableLog(disk);
+    const outcome: string[] = [];
+    node.start(function* () {
+      try {
+        yield* log.append("a");
+        outcome.push("acknowledged");
+      } catch (error) {
+        if (!(error instanceof DiskError)) throw error;
+        outcome.push(`${error.code}`);
+      }
+    });
+    // The power loss falls after the write completed, before its writer asked for the sync.
+    new Entity(sim, "crasher").start(function* () {
+      yield 0.001;
+      disk.crash();
+      disk.recover();
+    });
+    sim.run();
+    expect(disk.records("log", "synced")).toEqual([]);
+    expect(outcome).toEqual(["crashed"]);
+  });
+
   it("syncs on its policy: every write waits for a sync, an interval syncs on a grid only when there is something to sync", () => {
     const times = (sync: SyncPolicy) => {
       const sim = new Simulation({ seed: 1 });
@@ -195,6 +258,8 @@ describe("DurableLog", () => {
       /option "sync" must be "everyWrite", "never" or \{ interval: seconds \}/,
     );
     expect(() => new DurableLog(disk, { sync: { interval: 0 } })).toThrow(/sync.interval/);
+    // Shorter than the clock's nanosecond: its grid would not move (it hung).
+    expect(() => new DurableLog(disk, { sync: { interval: 1e-10 } })).toThrow(/sync.interval/);
     expect(() => new DurableLog(disk, { recordBytes: 0 })).toThrow(/recordBytes/);
   });
 });

@@ -56,8 +56,8 @@ function fold(ops: readonly Op[]): Map<string, number> {
 
 const KEYS = ["n", ...OPS.map((_, i) => `k${i}`)];
 
-function stateOf(store: KVStore<number>): Map<string, number> {
-  const state = new Map<string, number>();
+function stateOf<V>(store: KVStore<V>): Map<string, V> {
+  const state = new Map<string, V>();
   for (const key of KEYS) if (store.has(key)) state.set(key, store.peek(key)!);
   return state;
 }
@@ -148,6 +148,38 @@ describe("KVStore on a disk", () => {
     expect(every.disk.name).toBe("db.disk");
     expect(every.disk.owner?.name).toBe("db");
     expect(putTimes({ interval: 1 }).times).toEqual([0.0011, 0.0022]);
+  });
+
+  it("an operation's records stay together in the log: a later write's record never lands between them", () => {
+    // The first put evicts k0 (two records: the eviction, then the put); the second put of
+    // the same key finishes 1 ms later, while the first's records are still being written.
+    for (const second of ["put", "delete"] as const) {
+      const sim = new Simulation({ seed: 1 });
+      const store = new KVStore<string>(sim, "db", {
+        writeLatency: 0.005,
+        capacity: 1,
+        whenFull: "evictOldest",
+        durable: { disk: { writeLatency: 0.01, syncLatency: 0.001 } },
+      });
+      store.load([["k0", "zero"]]);
+      const client = new Entity(sim, "client");
+      client.start(function* () {
+        yield* store.put("k1", "a");
+      });
+      client.start(function* () {
+        yield 0.001;
+        if (second === "put") yield* store.put("k1", "b");
+        else yield* store.delete("k1");
+      });
+      sim.run();
+      const before = stateOf(store);
+      expect(store.peek("k1")).toBe(second === "put" ? "b" : undefined);
+      store.crash();
+      store.recover();
+      // Both writes were acknowledged and synced: the recovered store is the one before.
+      expect(stateOf(store), second).toEqual(before);
+      expect(store.versionOf("k1"), second).toBe(second === "put" ? 3 : 0);
+    }
   });
 
   it("a write the disk refuses fails with the disk's reason", () => {
