@@ -25,6 +25,7 @@ import {
 } from "./runTask.js";
 import { replicationSeeds } from "./seeds.js";
 import { type FigureSummary, summarizeFigure } from "./statistics.js";
+import { toWire } from "./wire.js";
 
 /** What a backend is asked to run. */
 export interface SweepJob {
@@ -322,14 +323,17 @@ export function planSweep(options: SweepOptions): {
       tasks.push({ index: tasks.length, point, replication, params, seed });
     });
   });
+  // toWire: Infinity and -Infinity would both be null in JSON, one identity for two sweeps.
   const identity = identityHash(
-    JSON.stringify([
-      options.modelId ?? "(inline)",
-      options.modelVersion ?? "",
-      points,
-      seeds,
-      until ?? null,
-    ]),
+    JSON.stringify(
+      toWire([
+        options.modelId ?? "(inline)",
+        options.modelVersion ?? "",
+        points,
+        seeds,
+        until ?? null,
+      ]),
+    ),
   );
   return {
     job: { identity, model, modelId: options.modelId, until, measure: options.measure, tasks },

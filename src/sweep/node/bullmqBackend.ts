@@ -16,12 +16,17 @@ import { Redis } from "ioredis";
 import { ConfigError } from "../../errors/errors.js";
 import type { RunOutcome, RunTask } from "../runTask.js";
 import type { SweepBackend } from "../sweep.js";
+import { fromWire, toWire } from "../wire.js";
 import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
 
 /** The queue sweeps use unless told otherwise (producer and workers must agree). */
 export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
 
-/** What a job carries: enough for any worker to run it. */
+/**
+ * What a job carries: enough for any worker to run it. The task is written with `toWire` (its
+ * parameters may be Infinity, which JSON would turn into null), and so is the job's return
+ * value, the run's outcome (a figure may be NaN).
+ */
 export interface SweepJobData {
   readonly sweep: string;
   readonly modelId: string;
@@ -140,7 +145,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         events.finished(
           index,
           state === "completed"
-            ? found.returnvalue
+            ? (fromWire(found.returnvalue) as RunOutcome)
             : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
         );
         if (pending.size === 0) wake();
@@ -160,7 +165,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
                 sweep: job.identity,
                 modelId,
                 ...(job.until === undefined ? {} : { until: job.until }),
-                task,
+                task: toWire(task) as RunTask,
               },
               opts: {
                 jobId: sweepJobId(job.identity, task.index),
@@ -244,11 +249,12 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
   const worker = new Worker<SweepJobData, RunOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
-      const { modelId, until, task } = job.data;
+      const { modelId, until } = job.data;
+      const task = fromWire(job.data.task) as RunTask;
       const answer = await pool.run({ modelId, task, ...(until === undefined ? {} : { until }) });
       // Only a model that cannot run here is a job failure (BullMQ retries it elsewhere).
       if ("loadError" in answer) throw new Error(answer.loadError);
-      return answer.outcome;
+      return toWire(answer.outcome) as RunOutcome;
     },
     {
       connection,
