@@ -35,6 +35,29 @@ describe("a sweep's identity", () => {
 const runIf = url !== undefined || process.env.CI === "true" ? describe : describe.skip;
 
 runIf("bullmqBackend transport", () => {
+  it("waits for workers without piling up listeners (no MaxListenersExceededWarning)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", onWarning);
+    const stop = new AbortController();
+    try {
+      // No worker yet: the producer scans every 10 ms, many times, before one comes.
+      const queued = sweep({
+        modelId,
+        grid: ["limit=3"],
+        backend: bullmqBackend({ url: url!, queue: queueName, scanEveryMs: 10 }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const worker = runSweepWorker({ url: url!, queue: queueName, signal: stop.signal });
+      expect((await queued).runs.succeeded).toBe(1);
+      stop.abort();
+      await worker;
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((message) => /MaxListeners/.test(message))).toEqual([]);
+  }, 60_000);
+
   it("carries Infinity, NaN and -0 through Redis unchanged", async () => {
     const options = { modelId, grid: ["limit=2,Infinity,-Infinity"], replications: 2 };
     const inline = await sweep({ ...options, model });

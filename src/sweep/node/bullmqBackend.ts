@@ -181,12 +181,16 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
           for (const index of [...pending]) await collect(sweepJobId(job.identity, index));
           if (pending.size === 0) break;
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            const timer = setTimeout(resolve, scanEveryMs);
-            job.signal.addEventListener("abort", () => {
+            // One abort listener per wait, removed after it: a listener left behind per scan
+            // piles up (Node warns past 10) over a sweep of many scans.
+            const done = () => {
               clearTimeout(timer);
+              job.signal.removeEventListener("abort", done);
               resolve();
-            });
+            };
+            wake = done;
+            const timer = setTimeout(done, scanEveryMs);
+            job.signal.addEventListener("abort", done);
           });
         }
         if (job.signal.aborted) {
