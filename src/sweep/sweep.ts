@@ -39,6 +39,11 @@ export interface SweepJob {
   readonly model: SweepModel | undefined;
   /** Where workers load the model from: a file path or a module id. */
   readonly modelId: string | undefined;
+  /**
+   * The model's version (`SweepOptions.modelVersion`): a worker that loaded another version
+   * of the same file before (a long-lived `distsim worker`) loads it again.
+   */
+  readonly modelVersion: string | undefined;
   /** The horizon given to the sweep, overriding the model's own `until`. */
   readonly until: number | undefined;
   /** The sweep's own `measure` option (a function: only the inline backend can run it). */
@@ -336,7 +341,15 @@ export function planSweep(options: SweepOptions): {
     ),
   );
   return {
-    job: { identity, model, modelId: options.modelId, until, measure: options.measure, tasks },
+    job: {
+      identity,
+      model,
+      modelId: options.modelId,
+      modelVersion: options.modelVersion,
+      until,
+      measure: options.measure,
+      tasks,
+    },
     points,
     seeds,
     rootSeed,

@@ -6,6 +6,8 @@
  * Method: a worker in this process (runSweepWorker, threads loading the sources through tsx)
  * on the Redis of DISTSIM_TEST_REDIS_URL, a queue of the test's own, emptied afterwards.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,6 +37,46 @@ describe("a sweep's identity", () => {
 const runIf = url !== undefined || process.env.CI === "true" ? describe : describe.skip;
 
 runIf("bullmqBackend transport", () => {
+  it("runs an edited model's new version on a worker that ran the old one", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "distsim-edited-model-"));
+    const file = join(folder, "model.mjs");
+    const source = (version: number) =>
+      `import { Simulation } from ${JSON.stringify(join(import.meta.dirname, "../../src/index.ts"))};\n` +
+      "export default ({ seed }) => new Simulation({ seed });\n" +
+      `export const measure = () => ({ version: ${version} });\n`;
+    const stop = new AbortController();
+    let ready: () => void = () => {};
+    const isReady = new Promise<void>((resolve) => {
+      ready = resolve;
+    });
+    const worker = runSweepWorker({
+      url: url!,
+      queue: queueName,
+      concurrency: 1,
+      signal: stop.signal,
+      onReady: () => ready(),
+    });
+    await isReady;
+    try {
+      const versions: number[] = [];
+      for (const version of [1, 2]) {
+        writeFileSync(file, source(version));
+        const result = await sweep({
+          modelId: file,
+          // What the CLI gives: the file's bytes name its version.
+          modelVersion: source(version),
+          backend: bullmqBackend({ url: url!, queue: queueName, scanEveryMs: 200 }),
+        });
+        versions.push(result.points[0]!.summary.version!.mean);
+      }
+      expect(versions).toEqual([1, 2]);
+    } finally {
+      stop.abort();
+      await worker;
+      rmSync(folder, { recursive: true });
+    }
+  }, 60_000);
+
   it("waits for workers without piling up listeners (no MaxListenersExceededWarning)", async () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);

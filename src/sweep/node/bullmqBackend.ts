@@ -30,6 +30,8 @@ export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
 export interface SweepJobData {
   readonly sweep: string;
   readonly modelId: string;
+  /** The model's version, so a worker that loaded an older one loads it again. */
+  readonly modelVersion?: string;
   readonly until?: number;
   readonly task: RunTask;
 }
@@ -164,6 +166,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
               data: {
                 sweep: job.identity,
                 modelId,
+                ...(job.modelVersion === undefined ? {} : { modelVersion: job.modelVersion }),
                 ...(job.until === undefined ? {} : { until: job.until }),
                 task: toWire(task) as RunTask,
               },
@@ -253,9 +256,14 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
   const worker = new Worker<SweepJobData, RunOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
-      const { modelId, until } = job.data;
+      const { modelId, modelVersion, until } = job.data;
       const task = fromWire(job.data.task) as RunTask;
-      const answer = await pool.run({ modelId, task, ...(until === undefined ? {} : { until }) });
+      const answer = await pool.run({
+        modelId,
+        task,
+        ...(modelVersion === undefined ? {} : { modelVersion }),
+        ...(until === undefined ? {} : { until }),
+      });
       // Only a model that cannot run here is a job failure (BullMQ retries it elsewhere).
       if ("loadError" in answer) throw new Error(answer.loadError);
       return toWire(answer.outcome) as RunOutcome;
