@@ -330,7 +330,7 @@ function formatBytes(bytes: number): string {
 }
 
 /** `word` as one shell word: as is when it is plain, else in single quotes. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w.,:/=+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -22,7 +22,7 @@ import {
 } from "../sweep/sweep.js";
 import { ExitCode } from "./exitCodes.js";
 import type { CommandIO } from "./runCommand.js";
-import { formatDuration } from "./runCommand.js";
+import { formatDuration, shellWord } from "./runCommand.js";
 import { sweepReport } from "./sweepReport.js";
 
 export interface SweepCommandOptions {
@@ -140,9 +140,9 @@ function formatSweep(result: SweepResult, options: SweepCommandOptions): string 
     text += `\nfailed runs (each runs again alone with the command shown):\n`;
     for (const failure of result.failures.slice(0, 10)) {
       const params = Object.entries(failure.params)
-        .map(([k, v]) => ` --param ${k}=${v}`)
+        .map(([k, v]) => ` --param ${shellWord(`${k}=${v}`)}`)
         .join("");
-      text += `  seed ${failure.seed}${params ? ` (${params.trim()})` : ""}: ${failure.error}\n    distsim run ${options.file} --seed ${failure.seed}${params}${options.until === undefined ? "" : ` --until ${options.until}`}\n`;
+      text += `  seed ${failure.seed}${params ? ` (${params.trim()})` : ""}: ${failure.error}\n    distsim run ${shellWord(options.file)} --seed ${failure.seed}${params}${options.until === undefined ? "" : ` --until ${options.until}`}\n`;
     }
     if (result.failures.length > 10)
       text += `  ... and ${result.failures.length - 10} more (--json lists them all)\n`;

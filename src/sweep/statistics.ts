@@ -108,12 +108,20 @@ export function summarizeFigure(values: readonly number[], confidence: number): 
   }
   let sum = 0;
   for (const value of values) sum += value;
-  const mean = sum / n;
+  const sorted = [...values].sort((a, b) => a - b);
+  // A second pass adds back what the first sum's rounding lost (ten 0.1s sum to
+  // 0.9999999999999999), and the mean stays within the values: a figure that never varied
+  // has its own value as the mean and no spread.
+  const rough = sum / n;
+  let residual = 0;
+  for (const value of values) residual += value - rough;
+  const mean = Number.isFinite(rough)
+    ? Math.min(Math.max(rough + residual / n, sorted[0]!), sorted[n - 1]!)
+    : rough;
   let squares = 0;
   for (const value of values) squares += (value - mean) * (value - mean);
   const stdDev = n < 2 ? NaN : Math.sqrt(squares / (n - 1));
   const halfWidth = n < 2 ? NaN : (studentTQuantile(confidence, n - 1) * stdDev) / Math.sqrt(n);
-  const sorted = [...values].sort((a, b) => a - b);
   return {
     n,
     mean,

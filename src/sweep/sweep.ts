@@ -25,6 +25,7 @@ import {
 } from "./runTask.js";
 import { replicationSeeds } from "./seeds.js";
 import { type FigureSummary, summarizeFigure } from "./statistics.js";
+import { toWire } from "./wire.js";
 
 /** What a backend is asked to run. */
 export interface SweepJob {
@@ -38,6 +39,11 @@ export interface SweepJob {
   readonly model: SweepModel | undefined;
   /** Where workers load the model from: a file path or a module id. */
   readonly modelId: string | undefined;
+  /**
+   * The model's version (`SweepOptions.modelVersion`): a worker that loaded another version
+   * of the same file before (a long-lived `distsim worker`) loads it again.
+   */
+  readonly modelVersion: string | undefined;
   /** The horizon given to the sweep, overriding the model's own `until`. */
   readonly until: number | undefined;
   /** The sweep's own `measure` option (a function: only the inline backend can run it). */
@@ -322,17 +328,28 @@ export function planSweep(options: SweepOptions): {
       tasks.push({ index: tasks.length, point, replication, params, seed });
     });
   });
+  // toWire: Infinity and -Infinity would both be null in JSON, one identity for two sweeps.
   const identity = identityHash(
-    JSON.stringify([
-      options.modelId ?? "(inline)",
-      options.modelVersion ?? "",
-      points,
-      seeds,
-      until ?? null,
-    ]),
+    JSON.stringify(
+      toWire([
+        options.modelId ?? "(inline)",
+        options.modelVersion ?? "",
+        points,
+        seeds,
+        until ?? null,
+      ]),
+    ),
   );
   return {
-    job: { identity, model, modelId: options.modelId, until, measure: options.measure, tasks },
+    job: {
+      identity,
+      model,
+      modelId: options.modelId,
+      modelVersion: options.modelVersion,
+      until,
+      measure: options.measure,
+      tasks,
+    },
     points,
     seeds,
     rootSeed,

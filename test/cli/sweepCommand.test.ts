@@ -76,6 +76,22 @@ describe("distsim sweep", () => {
     expect(page).toContain("utilization against servers");
   });
 
+  it("quotes a failed run's command for the shell", async () => {
+    const bad = replicationSeeds(1, 1)[0]!;
+    const grid = ["region=us east", `failSeed=${bad}`];
+    const { code, out } = await run([
+      "sweep",
+      model,
+      "--inline",
+      "--quiet",
+      ...grid.flatMap((g) => ["--grid", g]),
+    ]);
+    expect(code).toBe(ExitCode.modelFailed);
+    expect(out).toContain(
+      `distsim run ${model} --seed ${bad} --param 'region=us east' --param failSeed=${bad}`,
+    );
+  });
+
   it("takes --param values as the grid reads them", async () => {
     const { code, out } = await run([
       "run",

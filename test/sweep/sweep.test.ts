@@ -89,6 +89,18 @@ describe("seeds and statistics", () => {
     expect(s.p5).toBeCloseTo(1.2, 12);
     expect(Number.isNaN(summarizeFigure([7], 0.95).halfWidth)).toBe(true);
   });
+  it("gives a figure that never varied its value, with no spread", () => {
+    // Ten times 0.1 sums to 0.9999999999999999: a plain sum / n puts the mean below the
+    // value itself and invents a spread of 1e-17.
+    const s = summarizeFigure(
+      Array.from({ length: 10 }, () => 0.1),
+      0.95,
+    );
+    expect([s.mean, s.stdDev, s.halfWidth, s.ciLow, s.ciHigh]).toEqual([0.1, 0, 0, 0.1, 0.1]);
+    const t = summarizeFigure([0.7, 0.7, 0.7], 0.95);
+    expect([t.mean, t.stdDev]).toEqual([0.7, 0]);
+    expect(summarizeFigure([Infinity, 1], 0.95).mean).toBe(Infinity);
+  });
 });
 
 /** Runs inline, but reports the outcomes in reverse order, as a pool might finish them. */

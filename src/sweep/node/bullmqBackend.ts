@@ -16,15 +16,22 @@ import { Redis } from "ioredis";
 import { ConfigError } from "../../errors/errors.js";
 import type { RunOutcome, RunTask } from "../runTask.js";
 import type { SweepBackend } from "../sweep.js";
+import { fromWire, toWire } from "../wire.js";
 import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
 
 /** The queue sweeps use unless told otherwise (producer and workers must agree). */
 export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
 
-/** What a job carries: enough for any worker to run it. */
+/**
+ * What a job carries: enough for any worker to run it. The task is written with `toWire` (its
+ * parameters may be Infinity, which JSON would turn into null), and so is the job's return
+ * value, the run's outcome (a figure may be NaN).
+ */
 export interface SweepJobData {
   readonly sweep: string;
   readonly modelId: string;
+  /** The model's version, so a worker that loaded an older one loads it again. */
+  readonly modelVersion?: string;
   readonly until?: number;
   readonly task: RunTask;
 }
@@ -140,7 +147,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         events.finished(
           index,
           state === "completed"
-            ? found.returnvalue
+            ? (fromWire(found.returnvalue) as RunOutcome)
             : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
         );
         if (pending.size === 0) wake();
@@ -159,8 +166,9 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
               data: {
                 sweep: job.identity,
                 modelId,
+                ...(job.modelVersion === undefined ? {} : { modelVersion: job.modelVersion }),
                 ...(job.until === undefined ? {} : { until: job.until }),
-                task,
+                task: toWire(task) as RunTask,
               },
               opts: {
                 jobId: sweepJobId(job.identity, task.index),
@@ -176,12 +184,16 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
           for (const index of [...pending]) await collect(sweepJobId(job.identity, index));
           if (pending.size === 0) break;
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            const timer = setTimeout(resolve, scanEveryMs);
-            job.signal.addEventListener("abort", () => {
+            // One abort listener per wait, removed after it: a listener left behind per scan
+            // piles up (Node warns past 10) over a sweep of many scans.
+            const done = () => {
               clearTimeout(timer);
+              job.signal.removeEventListener("abort", done);
               resolve();
-            });
+            };
+            wake = done;
+            const timer = setTimeout(done, scanEveryMs);
+            job.signal.addEventListener("abort", done);
           });
         }
         if (job.signal.aborted) {
@@ -244,11 +256,17 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
   const worker = new Worker<SweepJobData, RunOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
-      const { modelId, until, task } = job.data;
-      const answer = await pool.run({ modelId, task, ...(until === undefined ? {} : { until }) });
+      const { modelId, modelVersion, until } = job.data;
+      const task = fromWire(job.data.task) as RunTask;
+      const answer = await pool.run({
+        modelId,
+        task,
+        ...(modelVersion === undefined ? {} : { modelVersion }),
+        ...(until === undefined ? {} : { until }),
+      });
       // Only a model that cannot run here is a job failure (BullMQ retries it elsewhere).
       if ("loadError" in answer) throw new Error(answer.loadError);
-      return answer.outcome;
+      return toWire(answer.outcome) as RunOutcome;
     },
     {
       connection,

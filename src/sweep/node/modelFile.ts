@@ -3,6 +3,7 @@
  * through tsx (no build step), JavaScript as it is, and a module id (a package's model) from
  * the current folder; `distsim` resolves for a model kept anywhere.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
@@ -32,11 +33,21 @@ export function resolveModelId(id: string): string | { error: string } {
   }
 }
 
+function versionedUrl(path: string, version: string | undefined): string {
+  const url = pathToFileURL(path);
+  if (version !== undefined) {
+    url.searchParams.set("distsimModelVersion", createHash("sha256").update(version).digest("hex"));
+  }
+  return url.href;
+}
+
 /**
  * The model at `id` (a path or a module id) as a `SweepModel` (builder, `until`, `measure`),
- * or what is wrong with it, in words.
+ * or what is wrong with it, in words. A `version` other than the one loaded before in this
+ * process loads the file again (tsx imports TypeScript afresh each time; JavaScript, cached
+ * by URL, gets the version in its URL).
  */
-export async function loadModelFile(id: string): Promise<SweepModel | string> {
+export async function loadModelFile(id: string, version?: string): Promise<SweepModel | string> {
   const path = resolveModelId(id);
   if (typeof path !== "string") return path.error;
   resolveDistsimForModels();
@@ -44,7 +55,7 @@ export async function loadModelFile(id: string): Promise<SweepModel | string> {
   try {
     module = /\.[cm]?tsx?$/.test(path)
       ? await tsImport(pathToFileURL(path).href, import.meta.url)
-      : await import(pathToFileURL(path).href);
+      : await import(versionedUrl(path, version));
   } catch (error) {
     return `could not load ${id}: ${(error as Error).message}`;
   }

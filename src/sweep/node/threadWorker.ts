@@ -9,6 +9,8 @@ import { loadModelFile } from "./modelFile.js";
 /** What the pool hands a worker: a run of the model at `modelId`, or just a load to check it. */
 export interface ThreadTask {
   readonly modelId: string;
+  /** The model's version: a thread that loaded another version of the file loads it again. */
+  readonly modelVersion?: string;
   readonly until?: number;
   /** Absent: only load the model, and say whether it loads. */
   readonly task?: RunTask;
@@ -21,10 +23,11 @@ const models = new Map<string, Promise<SweepModel | string>>();
 
 export default async function runInThread(request: ThreadTask): Promise<ThreadAnswer> {
   installGeneratorLocator();
-  let loading = models.get(request.modelId);
+  const key = `${request.modelId}\n${request.modelVersion ?? ""}`;
+  let loading = models.get(key);
   if (loading === undefined) {
-    loading = loadModelFile(request.modelId);
-    models.set(request.modelId, loading);
+    loading = loadModelFile(request.modelId, request.modelVersion);
+    models.set(key, loading);
   }
   const model = await loading;
   if (typeof model === "string") return { loadError: model };
