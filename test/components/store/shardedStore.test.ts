@@ -240,6 +240,33 @@ describe("ShardedStore", () => {
     expect(store.stats).toMatchObject({ keysMoved: 1, migrationFailures: 0, migrating: false });
   });
 
+  it("shows no deleted key in a scan: a delete waits for its key's move, old copies never answer", () => {
+    const sim = new Simulation({ seed: 1 });
+    // The old shard deletes slowly, so the move's delete there is still on its way when the
+    // key, already copied (settled), is deleted through the store.
+    const old = new KVStore<string>(sim, "old", { readLatency: 0.001, writeLatency: 0.05 });
+    const added = new KVStore<string>(sim, "added", { readLatency: 0.001, writeLatency: 0.001 });
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [old],
+      sharding: rangeSharding({ splits: [] }),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* old.put("k", "before");
+      store.addShard(added, { split: "a" });
+      yield 0.003; // copied to the new shard, being deleted from the old
+      log.push(`delete ${yield* store.delete("k")}`);
+      log.push(`get ${yield* store.get("k")}`);
+      log.push(`scan ${(yield* store.scan()).map((e) => e.key).join(",")}`);
+      // A stale copy on a shard that does not own the key (a move whose delete failed).
+      yield* old.put("j", "stale copy");
+      log.push(`scan after ${(yield* store.scan()).map((e) => e.key).join(",")}`);
+    });
+    sim.run();
+    expect(log).toEqual(["delete true", "get undefined", "scan ", "scan after "]);
+  });
+
   it("loses no acknowledged write while shards are added under concurrent writers (random schedules)", () => {
     const strategies: [string, () => Sharding][] = [
       ["consistent hash", () => consistentHashSharding()],
