@@ -35,9 +35,10 @@
  * A write of a key being moved waits for the move to end (moved or not), so a delete's key is
  * gone from every shard once acknowledged. Moving keys
  * must be written only through this store (a write straight to a shard is not seen).
- * A key whose copy failed stays on its old shard, unreachable once the migration ends
- * (`migrationFailures`); one whose copy succeeded but whose delete failed has moved, with a
- * stale copy left behind (counted there too).
+ * A shard call of the migration that fails (refused, timed out: `migrationFailures`) is tried
+ * again a second later, so a shard that is down holds the migration up (its moving keys
+ * unavailable, not lost); a copy whose delete failed is deleted before the migration ends. Only
+ * a key's owner's copy moves: a copy elsewhere never overwrites it.
  *
  * Crash: a crash loses the requests in progress (`lostToCrash`) and pauses a migration; the
  * migration starts over when the store recovers (keys already moved are no longer on their
@@ -148,6 +149,9 @@ interface Routing<V> {
 /** A migration's page of scanned keys. */
 const MIGRATION_PAGE = 100;
 
+/** Seconds a migration waits before it tries a failed shard call again. */
+const MIGRATION_RETRY = 1;
+
 export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   static readonly catalog: CatalogEntry = {
     name: "ShardedStore",
@@ -197,6 +201,8 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
   private settledCount = 0;
   /** Keys being moved now: each resolves when its move ends. */
   private readonly moving = new Map<string, SimFuture<void>>();
+  /** Moved keys whose old copy could not be deleted yet, with the shard that holds it. */
+  private readonly staleCopies = new Map<string, KVStoreLike<V>>();
   /** Writes sent to shards and not answered, routed since the last `addShard` and before. */
   private writesNow = 0;
   private writesBefore = 0;
@@ -598,8 +604,12 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
       if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
       this.counts.migrationFailures++;
       this.unlock(key, lock);
-      // A delete that failed after the copy: the key has moved, a stale copy stays behind.
-      if (copied) return;
+      // A delete that failed after the copy: the key has moved; the migration deletes the
+      // stale copy before it ends.
+      if (copied) {
+        this.staleCopies.set(key, source);
+        return;
+      }
       throw error;
     }
     this.unlock(key, lock);
@@ -699,26 +709,37 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
             this.callOptions(),
           )) as KVEntry<V>[];
         } catch (error) {
-          // The shard cannot be read now: its moving keys stay where they are.
+          // The shard cannot be read now: it is tried again, as giving up would leave its
+          // moving keys behind, unreachable once the migration ended.
           if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
           this.counts.migrationFailures++;
-          break;
+          yield MIGRATION_RETRY;
+          continue;
         }
         for (const entry of page) {
           const key = entry.key;
           const target = this.shardList[this.router.shardOf(key)]!;
           if (target === source) continue;
-          while (this.moving.has(key)) yield this.moving.get(key)!;
-          try {
-            if (this.settled.has(key)) {
+          // A copy on a shard that did not own the key (written straight to it) is not moved:
+          // it would overwrite the key's owner.
+          if (previous.shards[previous.router.shardOf(key)] !== source) continue;
+          for (let found: KVEntry<V> | null = entry; ; found = null) {
+            while (this.moving.has(key)) yield this.moving.get(key)!;
+            const moved = this.settled.has(key);
+            try {
               // Moved already (by a write): what is left here is an old copy.
-              yield this.request(source, "delete", { key }, this.callOptions());
-            } else {
-              yield* this.moveKey(key, source, target, entry);
+              if (moved) yield this.request(source, "delete", { key }, this.callOptions());
+              else yield* this.moveKey(key, source, target, found);
+              break;
+            } catch (error) {
+              if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+              if (moved) {
+                this.counts.migrationFailures++;
+                this.staleCopies.set(key, source); // deleted before the migration ends
+                break;
+              }
+              yield MIGRATION_RETRY; // counted by moveKey; tried again, read afresh
             }
-          } catch (error) {
-            if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
-            if (this.settled.has(key)) this.counts.migrationFailures++;
           }
         }
         if (page.length < MIGRATION_PAGE) break;
@@ -728,6 +749,21 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     }
     // Moves started by writes (of keys no scan found) end before the migration does.
     while (this.moving.size > 0) yield this.moving.values().next().value!;
+    // Old copies go too: one left behind would answer for its key if it moved back there
+    // (hash mod n) after being deleted where it was.
+    for (const [key, shard] of this.staleCopies) {
+      for (;;) {
+        try {
+          yield this.request(shard, "delete", { key }, this.callOptions());
+          break;
+        } catch (error) {
+          if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+          this.counts.migrationFailures++;
+          yield MIGRATION_RETRY;
+        }
+      }
+      this.staleCopies.delete(key);
+    }
     this.previous = null;
     this.settled.clear();
   }
