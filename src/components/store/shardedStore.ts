@@ -30,11 +30,15 @@
  *   been answered, so none lands on an old shard after its key moved. A shard that never
  *   answers (down, without a `timeout`) holds the migration up.
  *
- * A scan asks every shard while migrating and prefers the current owner's entry. Moving keys
+ * A scan asks every shard while migrating and takes a key's entry from its owner (the old shard
+ * if the key had not moved when the scan was sent); a stale copy elsewhere never answers one.
+ * A write of a key being moved waits for the move to end (moved or not), so a delete's key is
+ * gone from every shard once acknowledged. Moving keys
  * must be written only through this store (a write straight to a shard is not seen).
- * A key whose copy failed stays on its old shard, unreachable once the migration ends
- * (`migrationFailures`); one whose copy succeeded but whose delete failed has moved, with a
- * stale copy left behind (counted there too).
+ * A shard call of the migration that fails (refused, timed out: `migrationFailures`) is tried
+ * again a second later, so a shard that is down holds the migration up (its moving keys
+ * unavailable, not lost); a copy whose delete failed is deleted before the migration ends. Only
+ * a key's owner's copy moves: a copy elsewhere never overwrites it.
  *
  * Crash: a crash loses the requests in progress (`lostToCrash`) and pauses a migration; the
  * migration starts over when the store recovers (keys already moved are no longer on their
@@ -145,6 +149,9 @@ interface Routing<V> {
 /** A migration's page of scanned keys. */
 const MIGRATION_PAGE = 100;
 
+/** Seconds a migration waits before it tries a failed shard call again. */
+const MIGRATION_RETRY = 1;
+
 export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   static readonly catalog: CatalogEntry = {
     name: "ShardedStore",
@@ -186,10 +193,16 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
   private shardList: KVStoreLike<V>[];
   private router: ShardRouter;
   private previous: Routing<V> | null = null;
-  /** Moving keys now owned by their new shard (moved, or found gone from the old). */
-  private readonly settled = new Set<string>();
+  /**
+   * Moving keys now owned by their new shard (moved, or found gone from the old), each with
+   * the number of keys settled before it, so a scan can tell which settled after it was sent.
+   */
+  private readonly settled = new Map<string, number>();
+  private settledCount = 0;
   /** Keys being moved now: each resolves when its move ends. */
   private readonly moving = new Map<string, SimFuture<void>>();
+  /** Moved keys whose old copy could not be deleted yet, with the shard that holds it. */
+  private readonly staleCopies = new Map<string, KVStoreLike<V>>();
   /** Writes sent to shards and not answered, routed since the last `addShard` and before. */
   private writesNow = 0;
   private writesBefore = 0;
@@ -491,16 +504,19 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     const read = work.code === GET || work.code === GET_ENTRY;
     // A moving key not moved yet: wait for a move in progress, then read the old owner, or move
     // the key before a write.
-    for (let previous = this.previous; previous !== null && !this.settled.has(key); ) {
+    for (let previous = this.previous; previous !== null; ) {
       const before = previous.shards[previous.router.shardOf(key)]!;
       const target = this.shardList[this.router.shardOf(key)]!;
       if (before === target) break;
+      // Settled or not, a write waits for a move in progress: a write that passed it could be
+      // acknowledged while the old copy still stands (a delete's key would show in scans).
       const lock = this.moving.get(key);
-      if (lock !== undefined) {
+      if (lock !== undefined && (!read || !this.settled.has(key))) {
         yield lock;
         previous = this.previous;
         continue;
       }
+      if (this.settled.has(key)) break;
       if (!read) {
         yield* this.moveKey(key, before, target, null);
         break;
@@ -578,21 +594,29 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
         const copy = { key, value: entry.value, version: entry.version };
         yield this.request(target, "put", copy, this.callOptions());
         copied = true;
-        this.settled.add(key);
+        this.settle(key);
         yield this.request(source, "delete", { key }, this.callOptions());
         this.counts.keysMoved++;
       }
-      this.settled.add(key);
+      this.settle(key);
     } catch (error) {
       // Not `finally`: a crash closes this process, and the crash forgets the locks itself.
       if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
       this.counts.migrationFailures++;
       this.unlock(key, lock);
-      // A delete that failed after the copy: the key has moved, a stale copy stays behind.
-      if (copied) return;
+      // A delete that failed after the copy: the key has moved; the migration deletes the
+      // stale copy before it ends.
+      if (copied) {
+        this.staleCopies.set(key, source);
+        return;
+      }
       throw error;
     }
     this.unlock(key, lock);
+  }
+
+  private settle(key: string): void {
+    if (!this.settled.has(key)) this.settled.set(key, this.settledCount++);
   }
 
   private unlock(key: string, lock: SimFuture<void>): void {
@@ -605,22 +629,36 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     arrivalNs: number,
   ): Generator<Yieldable, KVEntry<V>[], unknown> {
     const range = work.range!;
+    // The routing as sent: a shard added while the scan is on its way does not change whom
+    // it asked or who owned what.
+    const { router, previous, shardList: shards } = this;
+    const settledBefore = this.settledCount;
     // Migrating, a key may still be on a shard outside its range's: ask every shard.
     const indices =
-      this.previous === null
-        ? this.router.shardsFor(range.from, range.to)
-        : this.shardList.map((_, i) => i);
+      previous === null ? router.shardsFor(range.from, range.to) : shards.map((_, i) => i);
     const answers: SimFuture<KVReply<V>>[] = [];
     for (const index of indices) answers.push(this.sendToShard(index, "scan", work.payload));
     const found = (yield all(answers)) as KVEntry<V>[][];
     const entries = new Map<string, KVEntry<V>>();
     for (let i = 0; i < indices.length; i++) {
       const index = indices[i]!;
-      this.recordShardLatency(index, arrivalNs);
+      const shard = shards[index]!;
+      this.recordShardLatency(this.shardList.indexOf(shard), arrivalNs);
       for (const entry of found[i]!) {
-        // During a migration a key can be on two shards: its current owner's entry wins.
-        if (!entries.has(entry.key) || this.router.shardOf(entry.key) === index) {
-          entries.set(entry.key, entry);
+        const key = entry.key;
+        // A key's owner's entry wins. A moving key's old shard is its owner until the key
+        // settled: an entry it answered counts if the key was not settled when the scan was
+        // sent (it may have moved while the scan was on its way). Any other shard's entry is
+        // a stale copy (a move whose delete failed), never an answer.
+        if (router.shardOf(key) === index) {
+          entries.set(key, entry);
+        } else if (
+          previous !== null &&
+          previous.shards[previous.router.shardOf(key)] === shard &&
+          !((this.settled.get(key) ?? settledBefore) < settledBefore) &&
+          !entries.has(key)
+        ) {
+          entries.set(key, entry);
         }
       }
     }
@@ -671,26 +709,37 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
             this.callOptions(),
           )) as KVEntry<V>[];
         } catch (error) {
-          // The shard cannot be read now: its moving keys stay where they are.
+          // The shard cannot be read now: it is tried again, as giving up would leave its
+          // moving keys behind, unreachable once the migration ended.
           if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
           this.counts.migrationFailures++;
-          break;
+          yield MIGRATION_RETRY;
+          continue;
         }
         for (const entry of page) {
           const key = entry.key;
           const target = this.shardList[this.router.shardOf(key)]!;
           if (target === source) continue;
-          while (this.moving.has(key)) yield this.moving.get(key)!;
-          try {
-            if (this.settled.has(key)) {
+          // A copy on a shard that did not own the key (written straight to it) is not moved:
+          // it would overwrite the key's owner.
+          if (previous.shards[previous.router.shardOf(key)] !== source) continue;
+          for (let found: KVEntry<V> | null = entry; ; found = null) {
+            while (this.moving.has(key)) yield this.moving.get(key)!;
+            const moved = this.settled.has(key);
+            try {
               // Moved already (by a write): what is left here is an old copy.
-              yield this.request(source, "delete", { key }, this.callOptions());
-            } else {
-              yield* this.moveKey(key, source, target, entry);
+              if (moved) yield this.request(source, "delete", { key }, this.callOptions());
+              else yield* this.moveKey(key, source, target, found);
+              break;
+            } catch (error) {
+              if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+              if (moved) {
+                this.counts.migrationFailures++;
+                this.staleCopies.set(key, source); // deleted before the migration ends
+                break;
+              }
+              yield MIGRATION_RETRY; // counted by moveKey; tried again, read afresh
             }
-          } catch (error) {
-            if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
-            if (this.settled.has(key)) this.counts.migrationFailures++;
           }
         }
         if (page.length < MIGRATION_PAGE) break;
@@ -700,6 +749,21 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     }
     // Moves started by writes (of keys no scan found) end before the migration does.
     while (this.moving.size > 0) yield this.moving.values().next().value!;
+    // Old copies go too: one left behind would answer for its key if it moved back there
+    // (hash mod n) after being deleted where it was.
+    for (const [key, shard] of this.staleCopies) {
+      for (;;) {
+        try {
+          yield this.request(shard, "delete", { key }, this.callOptions());
+          break;
+        } catch (error) {
+          if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+          this.counts.migrationFailures++;
+          yield MIGRATION_RETRY;
+        }
+      }
+      this.staleCopies.delete(key);
+    }
     this.previous = null;
     this.settled.clear();
   }

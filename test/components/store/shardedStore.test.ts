@@ -240,6 +240,86 @@ describe("ShardedStore", () => {
     expect(store.stats).toMatchObject({ keysMoved: 1, migrationFailures: 0, migrating: false });
   });
 
+  it("shows no deleted key in a scan: a delete waits for its key's move, old copies never answer", () => {
+    const sim = new Simulation({ seed: 1 });
+    // The old shard deletes slowly, so the move's delete there is still on its way when the
+    // key, already copied (settled), is deleted through the store.
+    const old = new KVStore<string>(sim, "old", { readLatency: 0.001, writeLatency: 0.05 });
+    const added = new KVStore<string>(sim, "added", { readLatency: 0.001, writeLatency: 0.001 });
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [old],
+      sharding: rangeSharding({ splits: [] }),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* old.put("k", "before");
+      store.addShard(added, { split: "a" });
+      yield 0.003; // copied to the new shard, being deleted from the old
+      log.push(`delete ${yield* store.delete("k")}`);
+      log.push(`get ${yield* store.get("k")}`);
+      log.push(`scan ${(yield* store.scan()).map((e) => e.key).join(",")}`);
+      // A stale copy on a shard that does not own the key (a move whose delete failed).
+      yield* old.put("j", "stale copy");
+      log.push(`scan after ${(yield* store.scan()).map((e) => e.key).join(",")}`);
+    });
+    sim.run();
+    expect(log).toEqual(["delete true", "get undefined", "scan ", "scan after "]);
+  });
+
+  it("keeps a key reachable when its old shard is down as the migration starts: the migration tries again", () => {
+    const sim = new Simulation({ seed: 1 });
+    const latency = { readLatency: 0.001, writeLatency: 0.001 };
+    const old = new KVStore<string>(sim, "old", latency);
+    const added = new KVStore<string>(sim, "added", latency);
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [old],
+      sharding: rangeSharding({ splits: [] }),
+      timeout: 0.1,
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* store.put("k", "acknowledged");
+      old.crash();
+      store.addShard(added, { split: "a" });
+      yield 0.5;
+      old.recover();
+      yield 5;
+      log.push(`get ${yield* store.get("k")}`);
+    });
+    sim.run();
+    expect(log).toEqual(["get acknowledged"]);
+    expect(added.peek("k")).toBe("acknowledged");
+    expect(old.has("k")).toBe(false);
+    expect(store.stats.migrating).toBe(false);
+    expect(store.stats.migrationFailures).toBeGreaterThan(0);
+  });
+
+  it("moves a key from the shard that owned it, never from an old copy on a shard scanned first", () => {
+    const sim = new Simulation({ seed: 1 });
+    const latency = { readLatency: 0.001, writeLatency: 0.001 };
+    const low = new KVStore<string>(sim, "low", latency);
+    const high = new KVStore<string>(sim, "high", latency);
+    const added = new KVStore<string>(sim, "added", latency);
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [low, high],
+      sharding: rangeSharding({ splits: ["m"] }),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* store.put("x", "acknowledged"); // on "high"
+      yield* low.put("x", "old copy"); // as a move whose delete failed would leave it
+      store.addShard(added, { split: "t" }); // "x" moves from "high" to "added"
+      yield 1;
+      log.push(`get ${yield* store.get("x")}`);
+    });
+    sim.run();
+    expect(log).toEqual(["get acknowledged"]);
+    expect(added.peek("x")).toBe("acknowledged");
+  });
+
   it("loses no acknowledged write while shards are added under concurrent writers (random schedules)", () => {
     const strategies: [string, () => Sharding][] = [
       ["consistent hash", () => consistentHashSharding()],
