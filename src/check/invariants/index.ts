@@ -1,4 +1,10 @@
 export {
+  type ExploreFailure,
+  type ExploreOptions,
+  type ExploreResult,
+  explore,
+} from "./explore.js";
+export {
   type AlwaysOptions,
   always,
   type EventuallyOptions,
