@@ -1,6 +1,7 @@
 /**
  * Checkers (`distsim/check`): the determinism check, histories (record, read and write them in
- * Jepsen's EDN or JSON) and the linearizability checker with its models. Runs in a browser too:
+ * Jepsen's EDN or JSON), the linearizability checker with its models, and invariants checked
+ * while a model runs (`always`, `eventually`, ready-made protocol properties). Runs in a browser too:
  * reading files is the CLI's (`distsim check-history`).
  */
 export {
@@ -43,6 +44,7 @@ export {
   type StoreRecordingOptions,
 } from "./history/recorder.js";
 export { hashValue, showValue, valuesEqual } from "./history/values.js";
+export * from "./invariants/index.js";
 export {
   checkLinearizability,
   type LinearizabilityFailure,

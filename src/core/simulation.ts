@@ -107,6 +107,8 @@ export type StopReason =
   | "paused"
   /** The predicate of `runUntil` became true. */
   | "predicate"
+  /** An invariant registered with `stop: true` was violated (`always`, `eventually` in distsim/check). */
+  | "invariant"
   /** `maxEvents` (or the count given to `step`) events ran. */
   | "event-limit";
 
@@ -195,6 +197,17 @@ export class Simulation {
   private traceListeners: readonly TraceListener[] = [];
   /** A runaway guard tripped: thrown again after the event, should model code catch it. */
   private runaway: SimulationError | null = null;
+  /**
+   * Called after every event when set (the invariant monitor of distsim/check); true stops the
+   * run. It rides in the loop's predicate slot, so with none set the loop runs as before.
+   */
+  private afterEvent: (() => boolean) | null = null;
+  /** The predicate of the current `runUntil` call, or null. */
+  private runPredicate: (() => boolean) | null = null;
+  /** The predicate the loop calls after every event: `runPredicate` and `afterEvent` together. */
+  private loopPredicate: (() => boolean) | null = null;
+  /** The after-event hook asked to stop: the loop's "predicate" stop is reported as "invariant". */
+  private stopForAfterEvent = false;
   /** Changes when entities' state may have moved on since a run summary was returned. */
   private summaryVersion = 0;
 
@@ -264,6 +277,29 @@ export class Simulation {
   /** @internal The sequence number of the next held event put back into the queue. */
   _nextHeldSeq(): number {
     return this.heldSeq++;
+  }
+
+  /**
+   * @internal Sets (or with null removes) the one hook called after every event, even one set
+   * while running (the loop picks it up after the current event); true from it stops the run
+   * with reason "invariant". Used by the invariant monitor (src/check/invariants).
+   */
+  _setAfterEvent(hook: (() => boolean) | null): void {
+    this.afterEvent = hook;
+    this.loopPredicate = this.combinedPredicate(this.runPredicate);
+    this.attention = true;
+  }
+
+  private combinedPredicate(predicate: (() => boolean) | null): (() => boolean) | null {
+    const hook = this.afterEvent;
+    if (hook === null) return predicate;
+    return () => {
+      if (hook()) {
+        this.stopForAfterEvent = true;
+        return true;
+      }
+      return predicate?.() === true;
+    };
   }
 
   /** A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation. */
@@ -637,6 +673,10 @@ export class Simulation {
     const wallStart = wallMilliseconds();
     this._status = "running";
     this.pausedOptions = null;
+    this.runPredicate = predicate;
+    this.loopPredicate = this.combinedPredicate(predicate);
+    this.stopForAfterEvent = false;
+    predicate = this.loopPredicate;
     let reason: StopReason;
     try {
       const warmupEndNs = this.warmupEndNs;
@@ -650,7 +690,7 @@ export class Simulation {
           reason = this.loop(
             untilNs,
             maxEvents - (this.totalEvents - startEvents),
-            predicate,
+            this.loopPredicate,
             stepping,
           );
         }
@@ -667,6 +707,9 @@ export class Simulation {
       this.failure = this.runaway ?? this.asSimulationError(error);
       throw this.failure;
     }
+    if (reason === "predicate" && this.stopForAfterEvent) reason = "invariant";
+    this.stopForAfterEvent = false;
+    this.runPredicate = null;
     if (reason === "paused") {
       this._status = "paused";
       this.pausedOptions = options;
@@ -858,6 +901,8 @@ export class Simulation {
           const reason = this.attend();
           if (reason !== null) return reason;
           holding = this.pausedEntities > 0;
+          // An after-event hook set by the event just run (see _setAfterEvent) applies from now.
+          predicate = this.loopPredicate;
         }
         if (predicate?.()) return "predicate";
       }
