@@ -361,7 +361,9 @@ export class Disk<V = unknown> extends Entity<never, never> {
         onRecover: () => {
           if (!this.downWithOwner) return;
           this.downWithOwner = false;
-          this.recover();
+          // Someone may have brought the disk back already (`disk.recover()` while its owner
+          // was still down): then there is nothing to do.
+          if (!this.isUp) this.recover();
         },
       });
     }

@@ -186,6 +186,15 @@ describe("Disk: written vs synced", () => {
     expect(disk.stats.rejected).toBe(1);
   });
 
+  it("a disk brought back by hand while its owner is down stays up when the owner recovers", () => {
+    const { sim, node, disk } = setup();
+    sim.at(1, () => node.crash());
+    sim.at(2, () => disk.recover());
+    sim.at(3, () => node.recover());
+    sim.run();
+    expect([node.isUp, disk.isUp, disk.stats.powerLosses]).toEqual([true, true, 1]);
+  });
+
   it("takes latencies from distributions and from a latency model (times its slow factor)", () => {
     const seen: string[] = [];
     const model: DiskLatencyModel = {
