@@ -1265,17 +1265,7 @@ class ActiveFault implements NodeFault {
 
   private record(phase: "activated" | "healed", detail: string): void {
     const sim = this.entity.sim;
-    if (sim._tracing) {
-      sim._trace({
-        type: "fault",
-        timeNs: sim.nowNs,
-        faultId: this.faultId,
-        fault: this.fault,
-        phase,
-        targets: [this.entity.name],
-        detail,
-      });
-    }
+    if (sim._tracing) sim.traceFault(this.faultId, this.fault, phase, [this.entity.name], detail);
   }
 }
 

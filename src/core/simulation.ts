@@ -31,7 +31,7 @@ import { directTransport, type SendOptions, sendMessage, type Transport } from "
 import type { Process } from "./process.js";
 import { ProcessTable } from "./processTable.js";
 import { durationToNs, MAX_TIME_NS, timeToNs } from "./time.js";
-import type { TraceListener, TraceRecord } from "./trace.js";
+import type { FaultRecord, TraceListener, TraceRecord } from "./trace.js";
 import { wallMilliseconds } from "./wallClock.js";
 
 export type { Transport } from "./messaging.js";
@@ -305,6 +305,22 @@ export class Simulation {
   /** A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation. */
   nextFaultId(): number {
     return ++this.faultIds;
+  }
+
+  /**
+   * Writes a `fault` trace record, when anyone listens: the one way the fault layer, node,
+   * network and disk faults report theirs, so the records have one shape.
+   */
+  traceFault(
+    faultId: number,
+    fault: string,
+    phase: FaultRecord["phase"],
+    targets: readonly string[],
+    detail: string,
+  ): void {
+    if (this._tracing) {
+      this._trace({ type: "fault", timeNs: this.nowNs, faultId, fault, phase, targets, detail });
+    }
   }
 
   /** @internal Hands a record to every listener; call it only when `_tracing`. */

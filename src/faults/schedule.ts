@@ -227,17 +227,7 @@ export class FaultSchedule {
   }
 
   private record(entry: Entry, phase: "activated" | "healed" | "cancelled", detail: string): void {
-    const sim = this.sim;
-    if (!sim._tracing) return;
-    sim._trace({
-      type: "fault",
-      timeNs: sim.nowNs,
-      faultId: entry.faultId,
-      fault: entry.spec.kind,
-      phase,
-      targets: entry.spec.targets,
-      detail,
-    });
+    this.sim.traceFault(entry.faultId, entry.spec.kind, phase, entry.spec.targets, detail);
   }
 }
 

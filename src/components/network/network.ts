@@ -508,18 +508,7 @@ export class Network extends Entity implements Transport, FaultOwner {
     targets: readonly string[],
     detail: string,
   ): void {
-    const sim = this.sim;
-    if (sim._tracing) {
-      sim._trace({
-        type: "fault",
-        timeNs: sim.nowNs,
-        faultId: id,
-        fault: "swizzle-clog",
-        phase,
-        targets,
-        detail,
-      });
-    }
+    this.sim.traceFault(id, "swizzle-clog", phase, targets, detail);
   }
 
   /** The faults active now, in the order they began. */
@@ -798,18 +787,7 @@ export class Network extends Entity implements Transport, FaultOwner {
   }
 
   private traceFault(fault: NetworkFault, phase: "activated" | "healed", detail: string): void {
-    const sim = this.sim;
-    if (sim._tracing) {
-      sim._trace({
-        type: "fault",
-        timeNs: sim.nowNs,
-        faultId: fault.id,
-        fault: fault.kind,
-        phase,
-        targets: fault.targets,
-        detail,
-      });
-    }
+    this.sim.traceFault(fault.id, fault.kind, phase, fault.targets, detail);
   }
 
   private scopeOf(api: string, options: NetworkFaultScope) {

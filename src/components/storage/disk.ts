@@ -661,17 +661,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
     detail: string,
   ): void {
     const sim = this.sim;
-    if (sim._tracing) {
-      sim._trace({
-        type: "fault",
-        timeNs: sim.nowNs,
-        faultId,
-        fault,
-        phase,
-        targets: [this.name],
-        detail,
-      });
-    }
+    if (sim._tracing) sim.traceFault(faultId, fault, phase, [this.name], detail);
   }
 
   private openFault(fault: string, detail: string, onHeal: () => string): DiskFault {
