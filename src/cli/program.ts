@@ -6,12 +6,12 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import * as distsim from "../index.js";
-import { parseGrid, parseParamValue } from "../sweep/grid.js";
+import { type Params, parseGrid, parseParams } from "../sweep/grid.js";
 import { catalogCommand } from "./catalogCommand.js";
 import { checkHistoryCommand, MODEL_NAMES } from "./checkHistoryCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { initCommand } from "./initCommand.js";
-import { type CommandIO, type ParamValue, runCommand } from "./runCommand.js";
+import { type CommandIO, runCommand } from "./runCommand.js";
 import { sweepCommand, workerCommand } from "./sweepCommand.js";
 
 export { ExitCode } from "./exitCodes.js";
@@ -328,7 +328,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       );
     }
   }
-  const params = parseParams(values.param);
+  const params = paramsFromOptions(values.param);
   if (typeof params === "string") return usageError(io, params);
   let progressEverySeconds: number | undefined;
   if (values["progress-every"] !== undefined) {
@@ -376,25 +376,19 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
 }
 
 /**
- * `--param key=value` pairs as the model's params: numbers as numbers, true/false as
- * booleans, anything else as a string. Returns the problem as text for a bad pair.
+ * `--param key=value` options as the model's params, read by the sweep grid's own parser so
+ * `run` and `sweep` agree on names and values; a bad pair comes back as its problem's text.
  */
-export function parseParams(
+function paramsFromOptions(
   pairs: readonly (string | boolean)[] | string | boolean | undefined,
-): Record<string, ParamValue> | string {
-  const params: Record<string, ParamValue> = {};
+): Params | string {
   const list = pairs === undefined ? [] : Array.isArray(pairs) ? pairs : [pairs];
-  for (const pair of list) {
-    const text = String(pair);
-    const at = text.indexOf("=");
-    if (at <= 0) return `--param must be key=value; given "${text}"`;
-    const key = text.slice(0, at);
-    const value = text.slice(at + 1);
-    if (Object.hasOwn(params, key)) return `--param ${key} is given twice`;
-    // The value syntax of `distsim sweep --grid` too (one parser for both).
-    params[key] = parseParamValue(value);
+  try {
+    return parseParams(list.map(String));
+  } catch (error) {
+    if (error instanceof distsim.ConfigError) return error.message;
+    throw error;
   }
-  return params;
 }
 
 /** Classes the package exports that carry a catalog entry or are entities (components). */

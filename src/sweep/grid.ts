@@ -40,7 +40,25 @@ export function parseParamValue(text: string): ParamValue {
 function splitPair(option: string, text: string): [string, string] {
   const at = text.indexOf("=");
   if (at <= 0) throw new ConfigError("sweep", option, "name=value", text);
-  return [text.slice(0, at), text.slice(at + 1)];
+  const name = text.slice(0, at);
+  refuseInheritedName(option, name);
+  return [name, text.slice(at + 1)];
+}
+
+/**
+ * Params and grids are plain objects, so a name every object inherits (`__proto__`,
+ * `constructor`, `toString`) would change the prototype or read as given when it is not:
+ * such names are refused rather than silently dropped.
+ */
+function refuseInheritedName(option: string, name: string): void {
+  if (name in Object.prototype) {
+    throw new ConfigError(
+      "sweep",
+      option,
+      `a parameter name that is not a built-in object property (${name} is one)`,
+      name,
+    );
+  }
 }
 
 /**
@@ -155,6 +173,7 @@ export function gridPoints(grid: Grid): Params[] {
   }
   let points: Record<string, ParamValue>[] = [{}];
   for (const [name, values] of Object.entries(grid)) {
+    refuseInheritedName(`grid ${name}`, name);
     if (!Array.isArray(values) || values.length === 0) {
       throw new ConfigError("sweep", `grid ${name}`, "a non-empty array of values", values);
     }

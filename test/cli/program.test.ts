@@ -12,8 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { ExitCode, main, parseParams } from "../../src/cli/program.js";
+import { ExitCode, main } from "../../src/cli/program.js";
 import { type CommandIO, runCommand } from "../../src/cli/runCommand.js";
+import { parseParams } from "../../src/sweep/grid.js";
 
 const root = join(import.meta.dirname, "../..");
 const scratchDirs: string[] = [];
@@ -317,11 +318,17 @@ describe("distsim run", () => {
     const model = join(models, "params.ts");
     const noValue = await run(["run", model, "--param", "rate"]);
     expect(noValue.code).toBe(ExitCode.usage);
-    expect(noValue.err).toContain('--param must be key=value; given "rate"');
-    expect((await run(["run", model, "--param", "=5"])).err).toContain("--param must be key=value");
-    expect((await run(["run", model, "--param", "a=1", "--param", "a=2"])).err).toContain(
-      "--param a is given twice",
+    expect(noValue.err).toContain('option "param" must be name=value; given "rate"');
+    expect((await run(["run", model, "--param", "=5"])).err).toContain(
+      'option "param" must be name=value',
     );
+    expect((await run(["run", model, "--param", "a=1", "--param", "a=2"])).err).toContain(
+      "a is given twice",
+    );
+    // The sweep's parser: a name every object inherits is refused, not dropped.
+    const inherited = await run(["run", model, "--param", "constructor=1"]);
+    expect(inherited.code).toBe(ExitCode.usage);
+    expect(inherited.err).toContain("constructor is one");
     expect((await run(["run", model, "--progress-every", "0"])).err).toContain(
       "--progress-every must be a number of seconds > 0; given 0",
     );

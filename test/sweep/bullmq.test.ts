@@ -10,7 +10,7 @@
  * workers, a queue of the test's own, emptied afterwards.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
@@ -125,6 +125,37 @@ runIf("bullmqBackend on a real Redis", () => {
     expect(result.runs.failed).toBe(1);
     expect(result.failures[0]!.params).toEqual({ rate: 5 });
     expect(result.failures[0]!.error).toMatch(/job failed 2 time\(s\): no such file/);
+  }, 60_000);
+
+  it("retries a sweep's failed jobs when the sweep is asked again (the workers fixed)", async () => {
+    // The worker is restarted once fixed (a thread keeps a model's load failure).
+    let worker = await startWorker();
+    const later = join(import.meta.dirname, `later-model-${process.pid}.ts`);
+    const again = {
+      modelId: later,
+      grid: ["rate=5"],
+      replications: 1,
+      backend: bullmqBackend({
+        url: url!,
+        queue: queueName,
+        attempts: 1,
+        backoffMs: 10,
+        scanEveryMs: 200,
+      }),
+    };
+    try {
+      expect((await sweep(again)).runs.failed).toBe(1);
+      copyFileSync(modelId, later);
+      // Every worker so far, this test's and earlier tests', may hold the load failure.
+      for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+      worker = await startWorker();
+      const fixed = await sweep(again);
+      expect(fixed.failures).toEqual([]);
+      expect(fixed.runs).toEqual({ total: 1, succeeded: 1, failed: 0, notRun: 0 });
+    } finally {
+      worker.child.kill("SIGKILL");
+      rmSync(later, { force: true });
+    }
   }, 60_000);
 
   it("fails before any run on a bad URL", async () => {

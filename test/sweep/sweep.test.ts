@@ -10,6 +10,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  gridPoints,
   inlineBackend,
   parseGrid,
   parseParams,
@@ -56,6 +57,16 @@ describe("grid syntax", () => {
     expect(() => parseGrid(["a=1", "a=2"])).toThrow(/a is given twice/);
     expect(() => parseParams(["a=1", "a=2"])).toThrow(/a is given twice/);
   });
+  it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])(
+    "refuses the inherited name %s rather than dropping it",
+    (name) => {
+      expect(() => parseGrid([`${name}=1,2`])).toThrow(ConfigError);
+      expect(() => parseGrid([`${name}=1,2`])).toThrow(/built-in object property/);
+      expect(() => parseParams([`${name}=1`])).toThrow(ConfigError);
+      const grid = JSON.parse(`{"${name}": [1, 2]}`);
+      expect(() => gridPoints(grid)).toThrow(/built-in object property/);
+    },
+  );
   it("reads --param values as the grid does", () => {
     expect(parseParams(["rate=500", "region=eu", "warm=true", "x=1e3"])).toEqual({
       rate: 500,

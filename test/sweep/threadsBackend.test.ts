@@ -31,6 +31,22 @@ describe("threadsBackend", () => {
     expect(JSON.parse(two).runs).toEqual({ total: 12, succeeded: 8, failed: 4, notRun: 0 });
   });
 
+  it("records a run whose thread died as failed, with its params and seed, and goes on", async () => {
+    const exiting = join(import.meta.dirname, "exitingModel.ts");
+    const seeds = (await sweep({ modelId: exiting, replications: 3, backend: threadsBackend() }))
+      .seeds;
+    const result = await sweep({
+      modelId: exiting,
+      grid: [`exitSeed=${seeds[1]}`],
+      replications: 3,
+      backend: threadsBackend({ workers: 2 }),
+    });
+    expect(result.runs).toEqual({ total: 3, succeeded: 2, failed: 1, notRun: 0 });
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ seed: seeds[1], params: { exitSeed: seeds[1] } });
+    expect(result.failures[0]!.error).toMatch(/worker thread ended/);
+  });
+
   it("refuses a model that does not load, before any run", async () => {
     const broken = join(tmpdir(), `distsim-broken-model-${process.pid}.ts`);
     writeFileSync(broken, "export const until = 1;\n");

@@ -111,6 +111,28 @@ export function sweepJobId(identity: string, index: number): string {
   return `${identity}-${index}`;
 }
 
+/**
+ * Moves this sweep's failed jobs (ids in `ids`) back to waiting, their attempts counted
+ * afresh. Looked up before this producer adds anything, so only failures of earlier starts
+ * are retried.
+ */
+async function retryFailedJobs(
+  queue: Queue<SweepJobData, RunOutcome>,
+  ids: ReadonlyMap<string, number>,
+): Promise<void> {
+  const page = 1000;
+  const failed: Job<SweepJobData, RunOutcome>[] = [];
+  // Collected first: retrying moves jobs out of the failed set and would shift the pages.
+  for (let at = 0; ; at += page) {
+    const jobs = await queue.getFailed(at, at + page - 1);
+    for (const found of jobs) if (found?.id !== undefined && ids.has(found.id)) failed.push(found);
+    if (jobs.length < page) break;
+  }
+  for (const found of failed) {
+    await found.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+  }
+}
+
 /** Runs a sweep's tasks as BullMQ jobs and collects their outcomes. */
 export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
   const queueName = options.queue ?? DEFAULT_SWEEP_QUEUE;
@@ -157,6 +179,10 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         queueEvents.on("failed", ({ jobId }) => void collect(jobId));
         queueEvents.on("active", ({ jobId }) => void collect(jobId));
         await queueEvents.waitUntilReady();
+        // A job of this sweep that failed all its attempts before (a producer asking again,
+        // perhaps after the workers were fixed) is retried, or it would be reported failed
+        // forever: BullMQ leaves a failed job as it is when its id is added again.
+        await retryFailedJobs(queue, indexOf);
         // An id already in the queue (a producer asking again) is left as it is by BullMQ.
         const chunk = 500;
         for (let at = 0; at < job.tasks.length && !job.signal.aborted; at += chunk) {

@@ -90,11 +90,20 @@ export function threadsBackend(options: ThreadsBackendOptions = {}): SweepBacken
           while (next < job.tasks.length && !job.signal.aborted) {
             const task = job.tasks[next++]!;
             events.started(task.index);
-            const answer = await pool.run({
-              modelId,
-              task,
-              ...(job.until === undefined ? {} : { until: job.until }),
-            });
+            let answer: ThreadAnswer;
+            try {
+              answer = await pool.run({
+                modelId,
+                task,
+                ...(job.until === undefined ? {} : { until: job.until }),
+              });
+            } catch (error) {
+              // The thread itself died (the model called process.exit, ran out of memory):
+              // Piscina rejects the task and starts a fresh thread, so only this run failed.
+              const reason = error instanceof Error ? error.message : String(error);
+              events.finished(task.index, { error: `the worker thread ended: ${reason}` });
+              continue;
+            }
             events.finished(
               task.index,
               "loadError" in answer ? { error: answer.loadError } : answer.outcome,
