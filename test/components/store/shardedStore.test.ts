@@ -17,6 +17,7 @@ import {
   hashSharding,
   KVStore,
   keys,
+  profile,
   RemoteError,
   ReplicatedStore,
   rangeSharding,
@@ -265,6 +266,37 @@ describe("ShardedStore", () => {
     });
     sim.run();
     expect(log).toEqual(["delete true", "get undefined", "scan ", "scan after "]);
+  });
+
+  it("leaves a tombstone on a delete, so a migration copy landing late (sent before a crash) cannot bring the key back", () => {
+    const sim = new Simulation({ seed: 1 });
+    const old = new KVStore<string>(sim, "old", { readLatency: 0.001, writeLatency: 0.001 });
+    // The first copy takes 2 s to land; later writes are fast.
+    const added = new KVStore<string>(sim, "added", {
+      readLatency: 0.001,
+      writeLatency: profile.step(2, [{ at: 0.5, value: 0.001 }]),
+    });
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [old],
+      sharding: rangeSharding({ splits: [] }),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* old.put("k", "v");
+      store.addShard(added, { split: "a" });
+      yield 0.1;
+      store.crash();
+      yield 0.5;
+      store.recover();
+      yield 0.4;
+      log.push(`delete ${yield* store.delete("k")}`);
+      yield 3;
+      log.push(`get ${yield* store.get("k")}`);
+      log.push(`scan ${(yield* store.scan()).map((e) => e.key).join(",")}`);
+    });
+    sim.run();
+    expect(log).toEqual(["delete true", "get undefined", "scan "]);
   });
 
   it("keeps a key reachable when its old shard is down as the migration starts: the migration tries again", () => {
