@@ -33,7 +33,9 @@
  * A scan asks every shard while migrating and takes a key's entry from its owner (the old shard
  * if the key had not moved when the scan was sent); a stale copy elsewhere never answers one.
  * A write of a key being moved waits for the move to end (moved or not), so a delete's key is
- * gone from every shard once acknowledged. Moving keys
+ * gone from every shard once acknowledged. On a `KVStore` shard a delete leaves a tombstone newer
+ * than the shard's entry of the key (read first), so a migration's copy still on its way (sent
+ * before a crash of this store, or slowed) cannot bring the key back. Moving keys
  * must be written only through this store (a write straight to a shard is not seen).
  * A shard call of the migration that fails (refused, timed out: `migrationFailures`) is tried
  * again a second later, so a shard that is down holds the migration up (its moving keys
