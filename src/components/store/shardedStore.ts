@@ -33,7 +33,9 @@
  * A scan asks every shard while migrating and takes a key's entry from its owner (the old shard
  * if the key had not moved when the scan was sent); a stale copy elsewhere never answers one.
  * A write of a key being moved waits for the move to end (moved or not), so a delete's key is
- * gone from every shard once acknowledged. Moving keys
+ * gone from every shard once acknowledged. On a `KVStore` shard a delete leaves a tombstone newer
+ * than the shard's entry of the key (read first), so a migration's copy still on its way (sent
+ * before a crash of this store, or slowed) cannot bring the key back. Moving keys
  * must be written only through this store (a write straight to a shard is not seen).
  * A shard call of the migration that fails (refused, timed out: `migrationFailures`) is tried
  * again a second later, so a shard that is down holds the migration up (its moving keys
@@ -63,12 +65,14 @@ import type { Param } from "../../random/profile.js";
 import { percentiles } from "../resource/statistics.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireSeconds } from "../shared/validate.js";
+import { KVStore } from "./kvStore.js";
 import type {
   IncrementRequest,
   KVEntry,
   KVReply,
   KVRequest,
   KVStoreLike,
+  KVTombstone,
   PutRequest,
   ScanRequest,
 } from "./protocol.js";
@@ -541,13 +545,35 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     this.writesNow++;
     let result: KVReply<V>;
     try {
-      result = yield* this.callShard(index, work.kind, work.payload, arrivalNs);
+      result =
+        work.code === DELETE && this.shardList[index] instanceof KVStore
+          ? yield* this.deleteVersioned(index, key, arrivalNs)
+          : yield* this.callShard(index, work.kind, work.payload, arrivalNs);
     } catch (error) {
       this.writeAnswered(epoch);
       throw error;
     }
     this.writeAnswered(epoch);
     return result;
+  }
+
+  /**
+   * Deletes `key` on a KVStore shard with a tombstone newer than what the shard holds of it, so
+   * a migration's copy still on its way there (sent before a crash of this store, or slowed)
+   * cannot bring the key back: the copy carries the version it had on its old shard, never
+   * newer than the copy that settled the key, which the shard's entry is at least.
+   */
+  private *deleteVersioned(
+    index: number,
+    key: string,
+    arrivalNs: number,
+  ): Generator<Yieldable, KVReply<V>, unknown> {
+    const held = (yield this.sendToShard(index, "getEntry", { key, tombstones: true })) as
+      | KVEntry<V>
+      | KVTombstone
+      | undefined;
+    const version = (held?.version ?? 0) + 1;
+    return yield* this.callShard(index, "delete", { key, version }, arrivalNs);
   }
 
   private writeAnswered(epoch: number): void {
