@@ -1,8 +1,9 @@
 /**
  * Checkers (`distsim/check`): the determinism check, histories (record, read and write them in
  * Jepsen's EDN or JSON), the linearizability checker with its models, and invariants checked
- * while a model runs (`always`, `eventually`, ready-made protocol properties). Runs in a browser too:
- * reading files is the CLI's (`distsim check-history`).
+ * while a model runs (`always`, `eventually`, ready-made protocol properties), seed
+ * exploration, and shrinking a failing scenario to a small one (`shrink`, `replay`). Runs in a
+ * browser too: reading files is the CLI's (`distsim check-history`).
  */
 export {
   assertDeterministic,
@@ -65,3 +66,4 @@ export {
   type RegisterOptions,
 } from "./linearizability/model.js";
 export { formatFailure, formatLinearizability } from "./linearizability/timeline.js";
+export * from "./shrink/index.js";

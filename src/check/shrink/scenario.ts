@@ -1,0 +1,128 @@
+/**
+ * A scenario: everything one checked run depends on, as plain JSON (a seed, the model's
+ * parameters, a fault schedule, the length of the safety phase), so a failing run found by
+ * `explore` can be printed, stored, shrunk and replayed exactly. `replay` runs one the way
+ * `explore` runs a seed: build, register the checks, apply the faults, run the safety phase,
+ * then (with `liveness`) heal every fault and ask for progress.
+ */
+import type { ModelBuilder } from "../../core/model.js";
+import type { Simulation } from "../../core/simulation.js";
+import { FaultSchedule } from "../../faults/schedule.js";
+import type { FaultScheduleSpec, JsonValue } from "../../faults/spec.js";
+import {
+  eventually,
+  type InvariantViolation,
+  invariantViolations,
+} from "../invariants/invariants.js";
+
+/** One run, as data: replaying it gives the same run, event for event. */
+export interface Scenario {
+  /** The root seed. */
+  readonly seed: number;
+  /** The model's parameters (`ModelContext.params`): its workload knobs. */
+  readonly params: { readonly [name: string]: JsonValue };
+  /** The faults, applied from time 0. */
+  readonly faults: FaultScheduleSpec;
+  /** Length of the safety phase, with faults (seconds). */
+  readonly until: number;
+}
+
+/** A workload knob the shrinker may lower: a number the model reads from `params`. */
+export interface ShrinkableParam {
+  /** The value the model uses when `params` does not set it (its default). */
+  readonly initial: number;
+  /** The least value worth trying (one client, one operation). */
+  readonly min: number;
+  /** Whole numbers only. Default true. */
+  readonly integer?: boolean;
+}
+
+/**
+ * A model with its checks, as `explore` takes it (an `ExploreOptions` is one): how to build
+ * it, which invariants to register, and the liveness phase. `shrinkable` names the parameters
+ * the shrinker may lower.
+ */
+export interface ScenarioModel {
+  readonly build: ModelBuilder;
+  /** Registers the invariants on a freshly built simulation (`always`, `eventually`, trackers). */
+  readonly checks?: (sim: Simulation, seed: number) => void;
+  /** As `ExploreOptions.liveness`: after the safety phase every fault heals; progress must grow. */
+  readonly liveness?: {
+    readonly within: number;
+    readonly progress: (sim: Simulation) => number;
+  };
+  /** Workload knobs (`params`) the shrinker may lower, each with its default and minimum. */
+  readonly shrinkable?: { readonly [name: string]: ShrinkableParam };
+}
+
+/** What one run of a scenario gave. */
+export interface ScenarioRun {
+  /** The first violation (a model that threw is "model-failed"), or null when it passed. */
+  readonly violation: InvariantViolation | null;
+  /** Every violation, earliest first. */
+  readonly violations: readonly InvariantViolation[];
+  /** The simulation after the run (null if the builder threw), to look into. */
+  readonly sim: Simulation | null;
+}
+
+/**
+ * Runs `scenario` on `model` once, as `explore` runs a seed, and returns its violations.
+ * Never throws for the model: a builder, check or fault schedule that throws is reported as
+ * the violation "model-failed" (a shrunk schedule naming an entity the smaller model lacks is
+ * one).
+ */
+export function replay(model: ScenarioModel, scenario: Scenario): ScenarioRun {
+  let sim: Simulation | null = null;
+  try {
+    sim = model.build({ seed: scenario.seed, params: scenario.params });
+    model.checks?.(sim, scenario.seed);
+    const schedule = new FaultSchedule(sim, scenario.faults);
+    sim.run({ until: scenario.until });
+    const liveness = model.liveness;
+    if (liveness !== undefined) {
+      for (const row of schedule.rows()) {
+        if (row.status === "active") schedule.heal(row.index);
+        else if (row.status === "pending") schedule.cancel(row.index);
+      }
+      const live = sim;
+      const before = liveness.progress(live);
+      eventually(live, "progress after heal", () => liveness.progress(live) > before, {
+        within: liveness.within,
+      });
+      sim.run({ until: scenario.until + liveness.within });
+    }
+    const violations = invariantViolations(sim);
+    return { violation: violations[0] ?? null, violations, sim };
+  } catch (error) {
+    const timeNs = sim?.nowNs ?? 0;
+    const violation: InvariantViolation = {
+      name: "model-failed",
+      kind: "always",
+      timeNs,
+      time: timeNs / 1e9,
+      event: sim?.eventsProcessed ?? 0,
+      message: error instanceof Error ? error.message : String(error),
+    };
+    return { violation, violations: [violation], sim };
+  }
+}
+
+/**
+ * The scenario as JSON text: one fault a line, so a diff of two scenarios reads fault by
+ * fault; `JSON.parse` gives it back.
+ */
+export function scenarioJson(scenario: Scenario): string {
+  const faults = scenario.faults.faults.map((fault) => `      ${JSON.stringify(fault)}`);
+  const schedule =
+    faults.length === 0
+      ? '{ "faults": [] }'
+      : `{\n    "faults": [\n${faults.join(",\n")}\n    ]\n  }`;
+  return [
+    "{",
+    `  "seed": ${JSON.stringify(scenario.seed)},`,
+    `  "params": ${JSON.stringify(scenario.params)},`,
+    `  "faults": ${schedule},`,
+    `  "until": ${JSON.stringify(scenario.until)}`,
+    "}",
+  ].join("\n");
+}
