@@ -5,6 +5,7 @@
  * Method: a toy model whose minimal failing scenario is known (the invariant fails once node
  * "a" has crashed with at least 3 operations configured), shrunk from a noisy schedule.
  */
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import {
   always,
@@ -222,5 +223,15 @@ describe("scenario output", () => {
     const json = source.slice(source.indexOf("= {") + 2, source.indexOf("};") + 1);
     expect(JSON.parse(json)).toEqual(scenario);
     expect(scenarioTestSource(scenario, "x")).toContain('import * as model from "./model.js";');
+  });
+
+  it("writes a test that parses as TypeScript", () => {
+    // Type-checking it against the library takes a whole program (most of a minute on a loaded
+    // machine): syntax here; examples/checkers/ack-before-replicate prints a whole one.
+    const output = ts.transpileModule(scenarioTestSource(scenario, "x"), {
+      reportDiagnostics: true,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    expect(output.diagnostics ?? []).toEqual([]);
   });
 });
