@@ -13,6 +13,7 @@ import {
   Entity,
   explore,
   formatShrink,
+  parseScenario,
   replay,
   type Scenario,
   type ScenarioModel,
@@ -173,6 +174,21 @@ describe("shrink", () => {
   });
 });
 
+describe("parseScenario", () => {
+  it("rejects a malformed scenario naming the field", () => {
+    const good = { seed: 1, params: {}, faults: { faults: [] }, until: 1 };
+    expect(() => parseScenario("{")).toThrow(/valid JSON/);
+    expect(() => parseScenario(JSON.stringify({ ...good, seed: -1 }))).toThrow(/seed/);
+    expect(() => parseScenario(JSON.stringify({ ...good, until: "1" }))).toThrow(/until/);
+    expect(() => parseScenario(JSON.stringify({ ...good, params: [] }))).toThrow(/params/);
+    expect(() => parseScenario(JSON.stringify({ ...good, extra: 1 }))).toThrow(/extra/);
+    expect(() =>
+      parseScenario(JSON.stringify({ ...good, faults: { faults: [{ kind: "crash" }] } })),
+    ).toThrow(/faults\[0\]\.targets/);
+    expect(parseScenario(JSON.stringify(good))).toEqual(good);
+  });
+});
+
 describe("replay", () => {
   it("reports a schedule the model cannot take as model-failed, never throws", () => {
     const run = replay(toy, {
@@ -204,6 +220,7 @@ describe("scenario output", () => {
   it("writes JSON that reads back as the scenario, one fault a line", () => {
     const json = scenarioJson(scenario);
     expect(JSON.parse(json)).toEqual(scenario);
+    expect(parseScenario(json)).toEqual(scenario);
     expect(json).toContain('\n      {"kind":"crash","targets":["primary"],"at":0.12,"for":0.03}\n');
     expect(JSON.parse(scenarioJson({ ...scenario, faults: { faults: [] } })).faults).toEqual({
       faults: [],

@@ -1,4 +1,6 @@
 export {
+  checkScenario,
+  parseScenario,
   replay,
   type Scenario,
   type ScenarioModel,

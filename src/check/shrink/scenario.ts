@@ -7,8 +7,9 @@
  */
 import type { ModelBuilder } from "../../core/model.js";
 import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
 import { FaultSchedule } from "../../faults/schedule.js";
-import type { FaultScheduleSpec, JsonValue } from "../../faults/spec.js";
+import { checkFaultSchedule, type FaultScheduleSpec, type JsonValue } from "../../faults/spec.js";
 import {
   eventually,
   type InvariantViolation,
@@ -125,4 +126,60 @@ export function scenarioJson(scenario: Scenario): string {
     `  "until": ${JSON.stringify(scenario.until)}`,
     "}",
   ].join("\n");
+}
+
+const SCENARIO_FIELDS = new Set(["seed", "params", "faults", "until"]);
+
+/**
+ * Checks a scenario's shape (a parsed JSON file, or a literal) and returns it with its schedule
+ * normalised (every `for` explicit). Throws a ConfigError naming the field, what was expected
+ * and what was given.
+ */
+export function checkScenario(value: unknown): Scenario {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(
+      "Scenario",
+      "scenario",
+      "an object { seed, params, faults, until }",
+      value,
+    );
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!SCENARIO_FIELDS.has(key)) {
+      throw new ConfigError(
+        "Scenario",
+        key,
+        "absent (a scenario has seed, params, faults, until)",
+        record[key],
+      );
+    }
+  }
+  const { seed, params, until } = record;
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0) {
+    throw new ConfigError("Scenario", "seed", "an integer in [0, 2^53)", seed);
+  }
+  if (typeof params !== "object" || params === null || Array.isArray(params)) {
+    throw new ConfigError("Scenario", "params", "an object of JSON values", params);
+  }
+  if (typeof until !== "number" || !Number.isFinite(until) || until < 0) {
+    throw new ConfigError("Scenario", "until", "a finite number of seconds >= 0", until);
+  }
+  return {
+    seed: seed as number,
+    params: params as Scenario["params"],
+    faults: checkFaultSchedule(record.faults),
+    until,
+  };
+}
+
+/** Parses a scenario from JSON text (`scenarioJson`'s, or a file) and checks it. */
+export function parseScenario(json: string): Scenario {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new ConfigError("Scenario", "json", "valid JSON", (error as Error).message);
+  }
+  return checkScenario(parsed);
 }

@@ -16,14 +16,9 @@
  * fails is kept (greedy, like fast-check), so the same input gives the same steps and output.
  */
 import { ConfigError } from "../../errors/errors.js";
-import {
-  checkFaultSchedule,
-  describeFault,
-  type FaultSpec,
-  type JsonValue,
-} from "../../faults/spec.js";
+import { describeFault, type FaultSpec, type JsonValue } from "../../faults/spec.js";
 import type { InvariantViolation } from "../invariants/invariants.js";
-import { replay, type Scenario, type ScenarioModel } from "./scenario.js";
+import { checkScenario, replay, type Scenario, type ScenarioModel } from "./scenario.js";
 
 export interface ShrinkOptions {
   /** Most model runs, the first (which confirms the failure) included. Default 500. */
@@ -109,29 +104,6 @@ function checkOptions(model: ScenarioModel, scenario: Scenario, options: ShrinkO
       model,
     );
   }
-  if (typeof scenario !== "object" || scenario === null) {
-    throw new ConfigError(
-      "shrink",
-      "scenario",
-      "an object { seed, params, faults, until }",
-      scenario,
-    );
-  }
-  if (!Number.isSafeInteger(scenario.seed) || scenario.seed < 0) {
-    throw new ConfigError("shrink", "scenario.seed", "an integer in [0, 2^53)", scenario.seed);
-  }
-  if (
-    typeof scenario.until !== "number" ||
-    !Number.isFinite(scenario.until) ||
-    scenario.until < 0
-  ) {
-    throw new ConfigError(
-      "shrink",
-      "scenario.until",
-      "a finite number of seconds >= 0",
-      scenario.until,
-    );
-  }
   const maxRuns = options.maxRuns;
   if (maxRuns !== undefined && (!Number.isSafeInteger(maxRuns) || maxRuns < 1)) {
     throw new ConfigError("shrink", "maxRuns", "an integer >= 1", maxRuns);
@@ -174,12 +146,7 @@ function normalise(model: ScenarioModel, scenario: Scenario): Scenario {
   for (const [name, param] of Object.entries(model.shrinkable ?? {})) {
     if (params[name] === undefined) params[name] = param.initial;
   }
-  return {
-    seed: scenario.seed,
-    params,
-    faults: checkFaultSchedule(scenario.faults),
-    until: scenario.until,
-  };
+  return { ...scenario, params };
 }
 
 /** A candidate reduction: the scenario it gives and what it changed. */
@@ -199,10 +166,11 @@ export function shrink(
   scenario: Scenario,
   options: ShrinkOptions = {},
 ): ShrinkResult {
-  checkOptions(model, scenario, options);
+  const checked = checkScenario(scenario);
+  checkOptions(model, checked, options);
   const maxRuns = options.maxRuns ?? 500;
   const minUntil = options.minUntil ?? 0;
-  const original = normalise(model, scenario);
+  const original = normalise(model, checked);
   const first = replay(model, original).violation;
   if (first === null) {
     throw new ConfigError(
