@@ -141,6 +141,7 @@ export {
   runRecordJson,
   runRecordCsv,
   type RunRecord,
+  type RunRecordOptions,
   type RunInfo,
   type EntitySeries,
   TimeSeries,

@@ -37,7 +37,9 @@ Usage:
       of records for a long run), so trace short runs. --faults applies a fault schedule
       (JSON: { "faults": [{ "kind", "targets", "at", "for", "params" }] }, docs/faults/faults.md)
       to the model, checked against it before the run (a bad one is a usage error), and
-      prints what each fault did after the summary; --report shades each fault on every chart.
+      prints what each fault did after the summary; --json adds it as "faults" (one row a
+      fault), --csv as rows of type fault (faults[i].kind, faults[i].effects.messagesDropped,
+      ...); --report shades each fault on every chart.
       Progress goes to stderr: a line redrawn in place on a terminal, else a line every
       --progress-every seconds of wall time (default 10); --quiet shows none. A run stops
       with exit code 3 if the model fails, a runaway guard trips (a queue past the

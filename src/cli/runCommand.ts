@@ -194,7 +194,13 @@ export async function runCommand(options: RunCommandOptions, io: CommandIO): Pro
   } else if (outcome.stopped === "interrupted") {
     io.err(`distsim run: interrupted at t=${sim.now}s; writing what ran so far\n`);
   }
-  const report: RunReport = toRunReport(options.file, sim, outcome.summary, run);
+  const report: RunReport = toRunReport(
+    options.file,
+    sim,
+    outcome.summary,
+    run,
+    faults === null ? {} : { faults: faults.rows() },
+  );
   io.out(formatRunReport(report));
   if (faults !== null) io.out(`\nFaults (${options.faults}):\n${faults.table()}`);
   if (options.json !== undefined) {

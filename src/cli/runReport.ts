@@ -1,11 +1,17 @@
 /**
  * What `distsim run` reports: the run record (how the run was asked for and whether it
- * finished, the summary with every entity's counters and metrics, plus recorded series) as a
- * plain JSON-able object for --json, and as text tables for the terminal. A run that stopped
+ * finished, the summary with every entity's counters and metrics, recorded series, and with
+ * --faults what each fault did) as a plain JSON-able object for --json, and as text tables for
+ * the terminal. A run that stopped
  * early (a failure, Ctrl-C) is reported the same way, marked PARTIAL.
  */
 import type { RunSummary, Simulation } from "../core/simulation.js";
-import { type RunInfo, type RunRecord, runRecord } from "../metrics/export.js";
+import {
+  type RunInfo,
+  type RunRecord,
+  type RunRecordOptions,
+  runRecord,
+} from "../metrics/export.js";
 import { formatMetric } from "../report/format.js";
 
 export interface RunReport extends RunRecord {
@@ -17,8 +23,9 @@ export function toRunReport(
   sim: Simulation,
   summary: RunSummary,
   run?: RunInfo,
+  options?: RunRecordOptions,
 ): RunReport {
-  return { model, ...runRecord(sim, summary, run) };
+  return { model, ...runRecord(sim, summary, run, options) };
 }
 
 const group = (value: number) => Math.round(value).toLocaleString("en-US");

@@ -262,6 +262,10 @@ export class Simulation {
   }
 
   private faultIds = 0;
+  /** The driven fault acting now (`_asPartOfFault`), or 0. */
+  private actingFault = 0;
+  /** Ids of faults whose records their drivers write (`_asPartOfFault`); null until one. */
+  private drivenFaults: Set<number> | null = null;
   /** Entities paused now: while > 0 the loop looks at each event's entity (`holdIfPaused`). */
   private pausedEntities = 0;
   /** Sequence numbers for held events put back: below every number the queue gives out. */
@@ -302,16 +306,57 @@ export class Simulation {
     };
   }
 
-  /** A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation. */
+  /**
+   * A new id for a fault's trace records (`FaultRecord.faultId`), unique per simulation; while
+   * a driven fault acts (`_asPartOfFault`), that fault's id: what it opens is part of it.
+   */
   nextFaultId(): number {
-    return ++this.faultIds;
+    return this.actingFault !== 0 ? this.actingFault : ++this.faultIds;
   }
 
   /**
    * Writes a `fault` trace record, when anyone listens: the one way the fault layer, node,
-   * network and disk faults report theirs, so the records have one shape.
+   * network and disk faults report theirs, so the records have one shape. Records under a
+   * driven fault's id are its driver's to write (`_traceDrivenFault`), so this skips them: a
+   * fault is one pair of records however many handles it opens.
    */
   traceFault(
+    faultId: number,
+    fault: string,
+    phase: FaultRecord["phase"],
+    targets: readonly string[],
+    detail: string,
+  ): void {
+    if (this._tracing && (this.drivenFaults === null || !this.drivenFaults.has(faultId))) {
+      this._trace({ type: "fault", timeNs: this.nowNs, faultId, fault, phase, targets, detail });
+    }
+  }
+
+  /**
+   * @internal Runs `body` as part of fault `faultId`, which a driver (a `FaultSchedule` entry,
+   * a swizzle-clog) drives: every fault opened meanwhile (an entity's pause, a network's
+   * partition, a disk's power loss) takes `faultId` as its own and writes no records, ever;
+   * the driver writes the fault's one pair with `_traceDrivenFault`.
+   */
+  _asPartOfFault<T>(faultId: number, body: () => T): T {
+    if (this.drivenFaults === null) this.drivenFaults = new Set();
+    this.drivenFaults.add(faultId);
+    const outer = this.actingFault;
+    this.actingFault = faultId;
+    try {
+      return body();
+    } finally {
+      this.actingFault = outer;
+    }
+  }
+
+  /** @internal Whether fault `faultId`'s records are a driver's to write (see `_asPartOfFault`). */
+  _faultDriven(faultId: number): boolean {
+    return this.drivenFaults?.has(faultId) === true;
+  }
+
+  /** @internal A driver's record of the fault it drives (see `_asPartOfFault`). */
+  _traceDrivenFault(
     faultId: number,
     fault: string,
     phase: FaultRecord["phase"],

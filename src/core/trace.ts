@@ -122,7 +122,8 @@ export interface StateChangedRecord {
 /**
  * A fault began, ended or was called off: written by the fault layer and by any component's
  * fault methods (a node's crash or pause, a network's partition or loss), so checkers, reports
- * and the summary read one stream. Activation and end pair up by `faultId`.
+ * and the summary read one stream. Activation and end pair up by `faultId`; one fault is one
+ * pair (a fault schedule's fault writes it, and the handles it opens on its targets write none).
  */
 export interface FaultRecord {
   readonly type: "fault";

@@ -17,11 +17,22 @@ function add(effects: Effects, key: string, amount: number): void {
   if (amount > 0) effects[key] = (effects[key] ?? 0) + amount;
 }
 
-/** The numbers an entity reports about what it lost ("lostToCrash", a store's "writesLost"). */
+/**
+ * The numbers an entity reports about what it lost ("lostToCrash", a store's "writesLost"),
+ * and those of the entities it owns (a `Disk` whose power its host crash takes), under
+ * "<their name>.<key>": their records of the loss are part of this fault, so its row says it.
+ */
 function lostCounts(entity: Entity<unknown, unknown>): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const [key, value] of Object.entries(entity.metrics())) {
-    if (typeof value === "number" && /lost/i.test(key)) counts.set(key, value);
+  const collect = (from: Entity<unknown, unknown>, prefix: string) => {
+    for (const [key, value] of Object.entries(from.metrics())) {
+      if (typeof value === "number" && /lost/i.test(key)) counts.set(prefix + key, value);
+    }
+  };
+  collect(entity, "");
+  // Owned parts are found by shape (`owner`), as the CLI's copy of the modules must.
+  for (const other of entity.sim.entities) {
+    if ((other as { readonly owner?: unknown }).owner === entity) collect(other, `${other.name}.`);
   }
   return counts;
 }

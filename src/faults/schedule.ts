@@ -3,7 +3,9 @@
  * fault is checked against the model before anything is scheduled, so a bad schedule fails
  * with nothing half-registered; then each activates at its `at` and heals `for` seconds later.
  * Every activation, heal and cancellation writes a `fault` trace record, and the schedule keeps
- * a row per fault (when it ran, what it did) for the run summary.
+ * a row per fault (when it ran, what it did) for the run summary. A fault is one pair of
+ * records: the handles its kind opens on the targets (an entity's pause, a network's
+ * partition) share its id and write none of their own.
  */
 import type { Simulation } from "../core/simulation.js";
 import { durationToNs } from "../core/time.js";
@@ -197,7 +199,8 @@ export class FaultSchedule {
           seconds,
           () => {
             entry.timers.delete(token);
-            callback();
+            // A crash loop's next crash, say, is this fault acting too.
+            sim._asPartOfFault(entry.faultId, callback);
           },
           undefined,
           { daemon: true },
@@ -205,7 +208,12 @@ export class FaultSchedule {
         entry.timers.add(token);
       },
     };
-    const active = entry.kind.activate(entry.spec, context);
+    // What the kind opens (an entity's pause, a network's partition) is part of this fault:
+    // it takes the fault's id and leaves the records to the schedule, so a reader counts the
+    // fault once.
+    const active = sim._asPartOfFault(entry.faultId, () =>
+      entry.kind.activate(entry.spec, context),
+    );
     entry.active = active;
     this.record(entry, "activated", active.detail);
     const duration = entry.spec.for;
@@ -220,14 +228,15 @@ export class FaultSchedule {
     this.timed.delete(entry);
     for (const token of entry.timers) this.sim.cancel(token);
     entry.timers.clear();
-    entry.active!.heal();
+    const active = entry.active!;
+    this.sim._asPartOfFault(entry.faultId, () => active.heal());
     entry.status = "healed";
     entry.healedNs = this.sim.nowNs;
-    this.record(entry, "healed", describeEffects(entry.active!.effects()));
+    this.record(entry, "healed", describeEffects(active.effects()));
   }
 
   private record(entry: Entry, phase: "activated" | "healed" | "cancelled", detail: string): void {
-    this.sim.traceFault(entry.faultId, entry.spec.kind, phase, entry.spec.targets, detail);
+    this.sim._traceDrivenFault(entry.faultId, entry.spec.kind, phase, entry.spec.targets, detail);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { RecordedSeries } from "../core/entity.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
+import type { FaultRow } from "../faults/schedule.js";
 
 /** A recorded series and the entity that recorded it. */
 export interface EntitySeries extends RecordedSeries {
@@ -45,16 +46,39 @@ export interface RunRecord {
   readonly run?: RunInfo;
   readonly summary: RunSummary;
   readonly series: readonly EntitySeries[];
+  /**
+   * What each fault of a fault schedule did (`FaultSchedule.rows()`, in schedule order: when
+   * it activated and healed, its detail, its effects), when the run had one (`distsim run
+   * --faults`); absent otherwise.
+   */
+  readonly faults?: readonly FaultRow[];
 }
 
-export function runRecord(sim: Simulation, summary: RunSummary, run?: RunInfo): RunRecord {
+/** What a record holds beside the summary and the series. */
+export interface RunRecordOptions {
+  /** The run's fault schedule's rows (`schedule.rows()`), read after the run. */
+  readonly faults?: readonly FaultRow[];
+}
+
+export function runRecord(
+  sim: Simulation,
+  summary: RunSummary,
+  run?: RunInfo,
+  options: RunRecordOptions = {},
+): RunRecord {
   const series: EntitySeries[] = [];
   for (const entity of sim.entities) {
     for (const s of entity.recordedSeries()) {
       series.push({ entity: entity.name, name: s.name, unit: s.unit, points: s.points });
     }
   }
-  return run === undefined ? { summary, series } : { run, summary, series };
+  const faults = options.faults;
+  return {
+    ...(run === undefined ? {} : { run }),
+    summary,
+    series,
+    ...(faults === undefined ? {} : { faults }),
+  };
 }
 
 /**
@@ -72,6 +96,10 @@ export function runRecordJson(record: RunRecord): string {
  * series name as the metric. Load it into a spreadsheet, pandas or R and pivot as you like.
  * A record with run information starts with rows of type "run" and no entity: `finished`,
  * `stopped` and `error` (if it stopped early), `until`, and `params.<name>` per parameter.
+ * A record with fault rows follows with rows of type "fault", no entity and no time, named as
+ * the JSON's paths: `faults[<i>].<field>` for `faultId`, `kind`, `targets` (names joined by
+ * ","), `status`, `activatedAt` and `healedAt` (seconds; an empty value for null), `detail`,
+ * and `faults[<i>].effects.<name>` per effect.
  */
 export function runRecordCsv(record: RunRecord): string {
   const rows: string[] = ["entity,type,metric,time,value"];
@@ -85,6 +113,21 @@ export function runRecordCsv(record: RunRecord): string {
       rows.push(
         `,run,${csvField(`params.${name}`)},,${typeof value === "string" ? csvField(value) : value}`,
       );
+    }
+  }
+  for (const fault of record.faults ?? []) {
+    const prefix = `,fault,faults[${fault.index}].`;
+    rows.push(
+      `${prefix}faultId,,${fault.faultId}`,
+      `${prefix}kind,,${csvField(fault.kind)}`,
+      `${prefix}targets,,${csvField(fault.targets.join(","))}`,
+      `${prefix}status,,${fault.status}`,
+      `${prefix}activatedAt,,${fault.activatedAt ?? ""}`,
+      `${prefix}healedAt,,${fault.healedAt ?? ""}`,
+      `${prefix}detail,,${csvField(fault.detail)}`,
+    );
+    for (const [name, value] of Object.entries(fault.effects)) {
+      rows.push(`,fault,${csvField(`faults[${fault.index}].effects.${name}`)},,${csvValue(value)}`);
     }
   }
   const types = new Map<string, string>();

@@ -8,6 +8,7 @@ export {
   type EntitySeries,
   type RunInfo,
   type RunRecord,
+  type RunRecordOptions,
   runRecord,
   runRecordCsv,
   runRecordJson,

@@ -122,6 +122,97 @@ describe("distsim run --faults", () => {
     expect(missing.err).toContain("cannot read the fault schedule");
   });
 
+  it("writes what each fault did into --json (a faults field) and --csv (fault rows)", async () => {
+    const json = join(scratch, "faults.json.out");
+    const csv = join(scratch, "faults.csv");
+    const file = scheduleFile("faults.json", schedule);
+    const { code, out } = await run([
+      "run",
+      model,
+      "--seed",
+      "7",
+      "--quiet",
+      "--faults",
+      file,
+      "--json",
+      json,
+      "--csv",
+      csv,
+    ]);
+    expect(code).toBe(ExitCode.ok);
+    const record = JSON.parse(readFileSync(json, "utf8"));
+    // Added beside what was there: a consumer of the old fields reads them as before.
+    expect(Object.keys(record)).toEqual(["model", "run", "summary", "series", "faults"]);
+    const faults = record.faults as {
+      index: number;
+      faultId: number;
+      kind: string;
+      targets: string[];
+      status: string;
+      activatedAt: number | null;
+      healedAt: number | null;
+      detail: string;
+      effects: Record<string, number>;
+    }[];
+    expect(
+      faults.map((f) => [f.index, f.kind, f.targets, f.status, f.activatedAt, f.healedAt]),
+    ).toEqual([
+      [0, "crash", ["server"], "healed", 10, 15],
+      [1, "fault-point", ["server"], "healed", 20, 25],
+      [2, "crash", ["load"], "active", 28, null],
+    ]);
+    expect(faults[0]!.effects.crashes).toBe(1);
+    expect(faults[0]!.effects.messagesDropped).toBeGreaterThan(0);
+    expect(faults[1]!.detail).toBe("server.stall p=0.5 +0.1s");
+    expect(faults[1]!.effects.taken).toBeGreaterThan(0);
+    expect(new Set(faults.map((f) => f.faultId)).size).toBe(3);
+    // The text table says the same.
+    const table = out.slice(out.indexOf(`Faults (${file}):`));
+    expect(table).toContain(`messagesDropped ${faults[0]!.effects.messagesDropped}`);
+
+    const lines = readFileSync(csv, "utf8").trimEnd().split("\n");
+    expect(lines[0]).toBe("entity,type,metric,time,value");
+    const faultLines = lines.filter((line) => line.startsWith(",fault,"));
+    // After the run rows, before the entities'.
+    const lastRunLine = lines.filter((line) => line.startsWith(",run,")).at(-1)!;
+    expect(lines.indexOf(faultLines[0]!)).toBe(lines.indexOf(lastRunLine) + 1);
+    expect(faultLines.slice(0, 7)).toEqual([
+      `,fault,faults[0].faultId,,${faults[0]!.faultId}`,
+      ",fault,faults[0].kind,,crash",
+      ",fault,faults[0].targets,,server",
+      ",fault,faults[0].status,,healed",
+      ",fault,faults[0].activatedAt,,10",
+      ",fault,faults[0].healedAt,,15",
+      ",fault,faults[0].detail,,",
+    ]);
+    for (const [name, value] of Object.entries(faults[0]!.effects)) {
+      expect(faultLines).toContain(`,fault,faults[0].effects.${name},,${value}`);
+    }
+    expect(faultLines).toContain(",fault,faults[2].healedAt,,");
+    expect(faultLines).toContain(",fault,faults[2].status,,active");
+    expect(faultLines).toContain(`,fault,faults[1].effects.taken,,${faults[1]!.effects.taken}`);
+    // Every fault row is one of the fields, or an effect.
+    for (const line of faultLines) {
+      expect(line).toMatch(
+        /^,fault,faults\[\d\]\.(faultId|kind|targets|status|activatedAt|healedAt|detail|effects\.\w+),,/,
+      );
+    }
+  });
+
+  it("leaves --json and --csv as they were without --faults", async () => {
+    const json = join(scratch, "plain.json");
+    const csv = join(scratch, "plain.csv");
+    const { code } = await run(["run", model, "--quiet", "--json", json, "--csv", csv]);
+    expect(code).toBe(ExitCode.ok);
+    expect(Object.keys(JSON.parse(readFileSync(json, "utf8")))).toEqual([
+      "model",
+      "run",
+      "summary",
+      "series",
+    ]);
+    expect(readFileSync(csv, "utf8")).not.toContain(",fault,");
+  });
+
   it("lists the faults in the report and hands them to every chart as bands", async () => {
     const report = join(scratch, "faults.html");
     const file = scheduleFile("faults.json", schedule);

@@ -1,12 +1,14 @@
 /**
  * Goal: a run exports as data without loss: every entity's counters and metrics and every
  * recorded series, as JSON (NaN as null) and as one tidy, correctly quoted CSV; with run
- * information, whether the run finished (and why not) and its parameters too.
+ * information, whether the run finished (and why not) and its parameters too; with a fault
+ * schedule's rows, what each fault did.
  */
 import { describe, expect, it } from "vitest";
 import { Probe } from "../../src/components/measure/probe.js";
 import { Sink } from "../../src/components/measure/sink.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { FaultSchedule } from "../../src/faults/schedule.js";
 import { csvField, runRecord, runRecordCsv, runRecordJson } from "../../src/metrics/export.js";
 
 describe("run export", () => {
@@ -72,6 +74,47 @@ describe("run export", () => {
       ',run,params.region,,"eu, west"',
       ",run,params.warm,,true",
     ]);
+  });
+
+  it("carries a fault schedule's rows: a faults field in JSON, rows of type fault in the CSV", () => {
+    const sim = new Simulation({ seed: 1 });
+    new Sink(sim, "a");
+    new Sink(sim, "b");
+    const schedule = new FaultSchedule(sim, {
+      faults: [
+        { kind: "crash", targets: ["a", "b"], at: 1, for: 0.5 },
+        { kind: "crash", targets: ["a"], at: 5 },
+      ],
+    });
+    sim.at(2, () => schedule.cancel(1));
+    const summary = sim.run({ until: 3 });
+    expect(runRecord(sim, summary)).not.toHaveProperty("faults");
+    const rows = schedule.rows();
+    const record = runRecord(sim, summary, { finished: true, params: {} }, { faults: rows });
+    expect(Object.keys(record)).toEqual(["run", "summary", "series", "faults"]);
+    expect(JSON.parse(runRecordJson(record)).faults).toEqual(rows);
+    const csv = runRecordCsv(record).trimEnd().split("\n");
+    const faultLines = csv.filter((line) => line.startsWith(",fault,"));
+    expect(faultLines).toEqual([
+      `,fault,faults[0].faultId,,${rows[0]!.faultId}`,
+      ",fault,faults[0].kind,,crash",
+      ',fault,faults[0].targets,,"a,b"',
+      ",fault,faults[0].status,,healed",
+      ",fault,faults[0].activatedAt,,1",
+      ",fault,faults[0].healedAt,,1.5",
+      ",fault,faults[0].detail,,",
+      ",fault,faults[0].effects.crashes,,2",
+      `,fault,faults[1].faultId,,${rows[1]!.faultId}`,
+      ",fault,faults[1].kind,,crash",
+      ",fault,faults[1].targets,,a",
+      ",fault,faults[1].status,,cancelled",
+      ",fault,faults[1].activatedAt,,",
+      ",fault,faults[1].healedAt,,",
+      ",fault,faults[1].detail,,",
+    ]);
+    // Between the run rows and the entities' rows.
+    expect(csv.indexOf(faultLines[0]!)).toBe(2);
+    expect(csv[2 + faultLines.length]).toMatch(/^a,Sink,/);
   });
 
   it("quotes CSV fields by RFC 4180", () => {

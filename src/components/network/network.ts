@@ -501,14 +501,14 @@ export class Network extends Entity implements Transport, FaultOwner {
       : this.clog({ nodes: [target] });
   }
 
-  /** @internal A swizzle's own trace record (its clogs write theirs). */
+  /** @internal A swizzle's own trace record (its clogs, part of it, write none). */
   _traceSwizzle(
     id: number,
     phase: "activated" | "healed",
     targets: readonly string[],
     detail: string,
   ): void {
-    this.sim.traceFault(id, "swizzle-clog", phase, targets, detail);
+    this.sim._traceDrivenFault(id, "swizzle-clog", phase, targets, detail);
   }
 
   /** The faults active now, in the order they began. */

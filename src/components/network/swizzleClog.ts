@@ -3,8 +3,9 @@
  * clogs its targets one by one, then unclogs them one by one in another order, so a system
  * sees connectivity degrade and come back piecewise and asymmetrically: the orders a
  * hand-written test never tries (which node hears again first, which messages queue behind
- * which). Each clog is an ordinary `clog` fault with its own handle, counts and trace records;
- * the swizzle writes one more pair of records (`fault: "swizzle-clog"`) around them.
+ * which). Each clog is an ordinary `clog` fault with its own handle and counts, opened as part
+ * of the swizzle (`faultId` the swizzle's `id`): the swizzle is one fault with one pair of
+ * trace records (`fault: "swizzle-clog"`), none of its own when a fault schedule drives it.
  */
 import type { Entity } from "../../core/entity.js";
 import type { Simulation } from "../../core/simulation.js";
@@ -35,6 +36,8 @@ export class SwizzleClog {
   private timer = -1;
   private isActive = true;
   private readonly targetNames: readonly string[];
+  /** Part of a driven fault (a schedule's swizzle-clog), whose driver writes the records. */
+  private readonly partOfAnother: boolean;
 
   /** @internal Built by `Network.swizzleClog` only; clogs its first target at once. */
   constructor(
@@ -49,11 +52,10 @@ export class SwizzleClog {
     private readonly holdForSeconds: number,
   ) {
     this.targetNames = clogOrder.map((target) => target.name);
+    this.partOfAnother = owner.sim._faultDriven(id);
     const order = (list: readonly Entity<never, unknown>[]) => list.map((e) => e.name).join(", ");
-    owner._traceSwizzle(
-      id,
+    this.trace(
       "activated",
-      this.targetNames,
       `clog ${order(clogOrder)} every ${intervalSeconds}s; ${holdForSeconds}s after the last, unclog ${order(unclogOrder)} every ${intervalSeconds}s`,
     );
     this._step();
@@ -99,7 +101,7 @@ export class SwizzleClog {
     const step = this.steps++;
     if (step < n) {
       const target = this.clogOrder[step]!;
-      const clog = this.owner._clogTarget(target);
+      const clog = this.owner.sim._asPartOfFault(this.id, () => this.owner._clogTarget(target));
       this.clogByTarget.set(target, clog);
       this.clogList.push(clog);
     } else {
@@ -115,11 +117,10 @@ export class SwizzleClog {
 
   private finish(): void {
     this.isActive = false;
-    this.owner._traceSwizzle(
-      this.id,
-      "healed",
-      this.targetNames,
-      `held ${this.counts.held} messages`,
-    );
+    this.trace("healed", `held ${this.counts.held} messages`);
+  }
+
+  private trace(phase: "activated" | "healed", detail: string): void {
+    if (!this.partOfAnother) this.owner._traceSwizzle(this.id, phase, this.targetNames, detail);
   }
 }

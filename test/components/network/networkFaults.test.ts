@@ -374,22 +374,36 @@ describe("Network link faults", () => {
     const names = (list: readonly { name: string }[]) => list.map((n) => n.name);
     expect(names(swizzle.unclogOrder).sort()).toEqual(names(swizzle.clogOrder).sort());
     for (let t = 0; t < 12; t += 0.5) sim.at(t, () => nodes[0]!.send(nodes[1]!, "m", "x"));
+    // Which targets are clogged half a second after each step.
+    const clogged: string[][] = [];
+    for (let t = 0.5; t < 9; t++) {
+      sim.at(t, () => clogged.push(net.activeFaults.map((f) => f.targets[0]!)));
+    }
     sim.run();
     expect(swizzle.active).toBe(false);
-    expect(swizzle.clogs.map((c) => c.targets[0])).toEqual(swizzle.clogOrder.map((n) => n.name));
-    const clogs = records.filter((r) => r.fault === "clog");
+    const clogOrder = swizzle.clogOrder.map((n) => n.name);
+    const unclogOrder = swizzle.unclogOrder.map((n) => n.name);
+    expect(swizzle.clogs.map((c) => c.targets[0])).toEqual(clogOrder);
     // Clogged at 0, 1, 2, 3; unclogged at 5, 6, 7, 8 in the unclog order.
-    expect(clogs.filter((r) => r.phase === "activated").map((r) => r.timeNs / 1e9)).toEqual([
-      0, 1, 2, 3,
+    const left = (k: number) => clogOrder.filter((name) => !unclogOrder.slice(0, k).includes(name));
+    expect(clogged).toEqual([
+      clogOrder.slice(0, 1),
+      clogOrder.slice(0, 2),
+      clogOrder.slice(0, 3),
+      clogOrder,
+      clogOrder,
+      left(1),
+      left(2),
+      left(3),
+      [],
     ]);
-    const healed = clogs.filter((r) => r.phase === "healed");
-    expect(healed.map((r) => r.timeNs / 1e9)).toEqual([5, 6, 7, 8]);
-    expect(healed.map((r) => r.targets[0])).toEqual(swizzle.unclogOrder.map((n) => n.name));
     expect(nodes[1]!.heard.length).toBe(24);
-    expect(records.filter((r) => r.fault === "swizzle-clog").map((r) => r.phase)).toEqual([
-      "activated",
-      "healed",
+    // One fault, one pair of records: its clogs are part of it (its id) and write none.
+    expect(records.map((r) => [r.fault, r.phase, r.faultId])).toEqual([
+      ["swizzle-clog", "activated", swizzle.id],
+      ["swizzle-clog", "healed", swizzle.id],
     ]);
+    expect(swizzle.clogs.every((c) => c.faultId === swizzle.id)).toBe(true);
   });
 
   it("swizzle orders are the same for one seed and differ across seeds", () => {
