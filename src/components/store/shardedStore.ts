@@ -21,8 +21,9 @@
  * - The old shard stays the owner of a moving key until the key has moved; the coordinator
  *   remembers which have (`settled`), so requests of a moving key go to the right shard.
  * - A key moves under a per-key lock: read from the old shard (the migration's scan, or a
- *   getEntry), copied to the new one with its version, deleted from the old. Requests of that
- *   key wait for the move.
+ *   getEntry), copied to the new one with its version (above a tombstone a KVStore keeps of
+ *   it from when it owned it before), deleted from the old. Requests of that key wait for the
+ *   move.
  * - A write (put, delete, increment) of a moving key that has not moved yet moves it first,
  *   then applies to the new shard; a read reads the old shard (and the new one if the key
  *   moved meanwhile).
