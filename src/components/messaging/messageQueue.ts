@@ -264,6 +264,11 @@ export class Delivery<T> {
   _epoch = 0;
   /** @internal It was counted in `duplicates` (its message's previous delivery was lost). */
   _duplicate = false;
+  /**
+   * @internal The queue's statistics generation it was counted in (`sim.resetStats()` starts a
+   * new one): a give-back takes back only counts the current statistics hold.
+   */
+  _statsGeneration = 0;
 
   /** @internal Only a queue makes deliveries. */
   constructor(
@@ -507,6 +512,8 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   private readonly waiting = new Set<QueuedMessage<T>>();
   private nextId = 0;
   private counts = newCounts();
+  /** Statistics generations so far: `sim.resetStats()` starts the next. */
+  private statsGeneration = 0;
   private deadLetteredBy = reasonCounts();
   private droppedBy = reasonCounts();
   private rejectedBy = reasonCounts();
@@ -989,6 +996,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     message._state = IN_FLIGHT;
     message._open = delivery;
     const c = this.counts;
+    delivery._statsGeneration = this.statsGeneration;
     c.delivered++;
     if (count > 1) c.redelivered++;
     if (message._lostDelivery) {
@@ -1040,12 +1048,14 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
     const message = delivery.message;
     message._deliveries--;
     const c = this.counts;
-    // A reset since counted it again as delivered (in flight), but not its other counts.
+    // A reset since counted it again as delivered (in flight), but not its other counts: those
+    // are taken back only if they were counted in the statistics held now.
     c.delivered--;
-    if (delivery.deliveryCount > 1 && c.redelivered > 0) c.redelivered--;
+    const countedNow = delivery._statsGeneration === this.statsGeneration;
+    if (countedNow && delivery.deliveryCount > 1) c.redelivered--;
     if (delivery._duplicate) {
       message._lostDelivery = true;
-      if (c.duplicates > 0) c.duplicates--;
+      if (countedNow) c.duplicates--;
     }
     this.comeBack(message, false);
     this.dispatch();
@@ -1161,6 +1171,7 @@ export class MessageQueue<T = unknown> extends Entity<T | Delivery<T>, number> {
   protected override onResetStats(): void {
     // What is held now is counted again as published (and in-flight as delivered), so the
     // identities keep holding.
+    this.statsGeneration++;
     const c = newCounts();
     c.published = this.line.length + this.waiting.size + this.open.size;
     c.delivered = this.open.size;

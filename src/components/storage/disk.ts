@@ -4,7 +4,8 @@
  * `sync()` (fsync) makes it durable, after a sync latency. When the disk loses power (its
  * owner's host crashes, or it crashes itself) everything not synced is lost, and the last unsynced
  * write may survive torn: a prefix of it reached the medium, and a checksum, where the writer
- * declared one, tells on read.
+ * declared one, tells on read. A tear damages no synced record but the one its write overwrote
+ * (a torn page), and keeps no more bytes than the medium has room for.
  *
  * A disk holds files, each a sequence of records (a log's entries, a table's pages): a record
  * is any value with a size in bytes, appended, overwritten at its index, read back, or cut off
@@ -229,6 +230,12 @@ class InFlight {
 }
 
 type Files<V> = Map<string, StoredRecord<V>[]>;
+
+/** Where a torn write lands on the medium, and the most of its bytes that may survive. */
+interface TearSpot {
+  readonly index: number;
+  readonly most: number;
+}
 
 class ActiveFault implements DiskFault {
   active = true;
@@ -924,11 +931,13 @@ export class Disk<V = unknown> extends Entity<never, never> {
       last !== undefined &&
       last.kind === "write" &&
       last.record!.sizeBytes >= 2 &&
-      this.tornWriteProbability > 0 &&
-      this.crashDraws.next() < this.tornWriteProbability
+      this.tornWriteProbability > 0
     ) {
-      torn = this.tear(last);
-      c.tornWrites++;
+      const spot = this.tearSpot(last, lost);
+      if (spot !== null && this.crashDraws.next() < this.tornWriteProbability) {
+        torn = this.tear(last, spot);
+        c.tornWrites++;
+      }
     }
     c.lostWrites += lost.length;
     c.lostBytes += lostBytes;
@@ -947,21 +956,53 @@ export class Disk<V = unknown> extends Entity<never, never> {
     }
   }
 
-  /** Leaves a prefix of `write` on the medium where its record would go; returns where and how much. */
-  private tear(write: PendingWrite<V>): string {
+  /**
+   * Where a tear of `write`, the last of the `lost` writes, would land on the medium, and the
+   * most of its bytes there is room for; null if it cannot tear (it is lost whole).
+   */
+  private tearSpot(write: PendingWrite<V>, lost: readonly PendingWrite<V>[]): TearSpot | null {
+    const records = this.durable.get(write.file);
+    const length = records?.length ?? 0;
+    // The writes before it never reached the medium: an append lands where the synced data of
+    // its file ends.
+    let index = length;
+    if (write.index < length) {
+      // An overwrite lands in place, a torn page over the synced record it replaced. Unless an
+      // unsynced truncate (or delete) of its file cut that record away first: then it replaced
+      // no synced record, and a crash never damages synced data its owner did not overwrite.
+      for (let i = 0; i < lost.length - 1; i++) {
+        const before = lost[i]!;
+        if (
+          before.file === write.file &&
+          (before.kind === "delete" || (before.kind === "truncate" && before.index <= write.index))
+        ) {
+          return null;
+        }
+      }
+      index = write.index;
+    }
+    // At least one byte and never all of them: a torn write is neither lost nor whole. Nor
+    // more than the disk holds: the writes that freed room for it were lost with it.
+    let most = write.record!.sizeBytes - 1;
+    if (this.capacityBytes !== Number.POSITIVE_INFINITY) {
+      const replaced = index < length ? records![index]!.keptBytes : 0;
+      most = Math.min(most, this.capacityBytes - (bytesOf(this.durable) - replaced));
+    }
+    return most >= 1 ? { index, most } : null;
+  }
+
+  /** Leaves a prefix of `write` on the medium at `spot`; returns where and how much. */
+  private tear(write: PendingWrite<V>, spot: TearSpot): string {
     const record = write.record!;
-    // At least one byte and never all of them: a torn write is neither lost nor whole.
-    const kept = 1 + this.crashDraws.integer(record.sizeBytes - 1);
+    const kept = 1 + this.crashDraws.integer(spot.most);
     const torn = new StoredRecord(record.value, record.sizeBytes, record.checksum, "torn", kept);
     let records = this.durable.get(write.file);
     if (records === undefined) {
       records = [];
       this.durable.set(write.file, records);
     }
-    // The writes before it never reached the medium: it lands at the end of what did.
-    const index = Math.min(write.index, records.length);
-    records[index] = torn;
-    return `${write.file}[${index}] kept ${kept} of ${record.sizeBytes} bytes`;
+    records[spot.index] = torn;
+    return `${write.file}[${spot.index}] kept ${kept} of ${record.sizeBytes} bytes`;
   }
 
   protected override onResetStats(): void {

@@ -24,7 +24,10 @@
  * `size` or against `capacity`; `getEntry` and `scan` answer them when asked
  * (`tombstones: true`). They are kept (counted in `tombstones`) unless `tombstoneGrace` says
  * how long: Cassandra's gc_grace_seconds, with the same risk (see the option). A plain
- * delete, without a version, removes the key and leaves no tombstone, as before.
+ * delete, without a version, removes the key and leaves no tombstone, as before; one with
+ * `tombstone: true` leaves a tombstone at the store's next version, taken as it applies, so
+ * nothing written before it can pass it (a `ShardedStore`'s deletes: a read of the key's version
+ * and a versioned delete would be two steps, and a write landing between them would win).
  *
  * Durable by default: the data survives `crash()` and `recover()`, while the operations in
  * progress are lost (counted in `lostToCrash`: a caller by message times out, a process
@@ -63,6 +66,7 @@ import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { type Latency, requireLatency } from "./latency.js";
 import type {
+  DeleteRequest,
   IncrementRequest,
   KVEntry,
   KVReply,
@@ -247,7 +251,10 @@ class Operation<V> {
     readonly to: string | undefined,
     readonly message: Message<KVRequest<V>> | null,
     readonly future: SimFuture<KVReply<V>> | null,
-    /** Whether a getEntry or scan answers tombstones too. */
+    /**
+     * Whether a getEntry or scan answers tombstones too; whether a delete without a version
+     * leaves one at the store's next version.
+     */
     readonly tombstones = false,
   ) {}
   /** When it arrived (set when it gets a slot), for its latency. */
@@ -264,7 +271,7 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
     role: "persistence",
     layer: "durable",
     contract:
-      "Answers get, getEntry, put, delete, range scan (ascending by key, with a limit) and atomic increment, by message or from a process with the same results, each after a read or write latency drawn per operation; at most `concurrency` at once (the rest wait in FIFO order up to queueCapacity); an operation takes effect when its latency ends. Every write takes the next version of one counter per store; a versioned put applies only if newer. At `capacity` keys a new key is refused or evicts the oldest.",
+      "Answers get, getEntry, put, delete, range scan (ascending by key, with a limit) and atomic increment, by message or from a process with the same results, each after a read or write latency drawn per operation; at most `concurrency` at once (the rest wait in FIFO order up to queueCapacity); an operation takes effect when its latency ends. Every write takes the next version of one counter per store; a versioned put applies only if newer; a delete may leave a tombstone, at a coordinator's version (applied only if newer) or at the store's own next version (always applied, atomically). At `capacity` keys a new key is refused or evicts the oldest.",
     requires: ["Keyspace", "Version", "Capacity", "Timer"],
     provides: ["Read", "Write", "Delete", "Scan", "Atomic", "Durable", "Bounded"],
     inputs: ["get, getEntry, put, delete, scan, increment (messages or process calls)"],
@@ -429,14 +436,26 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
 
   /**
    * Removes `key`; returns whether it was there. With `options.version` (an integer >= 1) the
-   * delete applies only if newer than the key's version and leaves a tombstone.
+   * delete applies only if newer than the key's version and leaves a tombstone. With
+   * `options.tombstone: true` (and no version) it leaves a tombstone at the store's next
+   * version, taken in the instant it applies: it always applies, newer than whatever the key
+   * holds by then.
    */
   *delete(
     key: string,
-    options?: { readonly version?: number },
+    options?: { readonly version?: number; readonly tombstone?: boolean },
   ): Generator<SimFuture<KVReply<V>>, boolean, unknown> {
     const version = this.checks.version(options?.version, "delete");
-    return (yield this.submit(DELETE, "delete", key, undefined, version, undefined)) as boolean;
+    const tombstone = this.checks.tombstone(options?.tombstone, version);
+    return (yield this.submit(
+      DELETE,
+      "delete",
+      key,
+      undefined,
+      version,
+      undefined,
+      tombstone,
+    )) as boolean;
   }
 
   /**
@@ -575,10 +594,9 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
   override handle(request: Message<KVRequest<V>>): void {
     const kind = request.kind;
     const code = this.checks.opCode(kind);
-    const payload = this.checks.payload<Partial<PutRequest<V> & IncrementRequest & ScanRequest>>(
-      kind,
-      request.payload,
-    );
+    const payload = this.checks.payload<
+      Partial<PutRequest<V> & IncrementRequest & ScanRequest & DeleteRequest>
+    >(kind, request.payload);
     let op: Operation<V>;
     if (code === SCAN) {
       const { from, to, limit, tombstones } = this.checks.scan(payload);
@@ -592,7 +610,10 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
             ? this.checks.version(payload.version, kind)
             : 0;
       if (code === PUT) this.checks.value(payload.value);
-      const tombstones = code === GET_ENTRY && this.checks.tombstones(payload.tombstones);
+      const tombstones =
+        code === GET_ENTRY
+          ? this.checks.tombstones(payload.tombstones)
+          : code === DELETE && this.checks.tombstone(payload.tombstone, amount);
       op = new Operation<V>(code, key, payload.value, amount, undefined, request, null, tombstones);
     }
     this.counts.requests++;
@@ -673,7 +694,14 @@ export class KVStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> {
         }
         break;
       case DELETE:
-        result = op.amount === 0 ? this.remove(op.key) : this.removeVersioned(op.key, op.amount);
+        // A tombstone at the next version: chosen and applied in this one instant, so it is
+        // newer than every write that landed before, and names no other write.
+        result =
+          op.amount !== 0
+            ? this.removeVersioned(op.key, op.amount)
+            : op.tombstones
+              ? this.removeVersioned(op.key, this.versionCounter + 1)
+              : this.remove(op.key);
         break;
       case SCAN:
         result = op.tombstones

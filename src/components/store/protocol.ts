@@ -10,7 +10,7 @@
  * | `"get"` | `{ key }` | the value, or `undefined` |
  * | `"getEntry"` | `{ key, tombstones? }` | `{ key, value, version }`, or `undefined` |
  * | `"put"` | `{ key, value, version? }` | the key's version after the write |
- * | `"delete"` | `{ key, version? }` | `true` if the key was there |
+ * | `"delete"` | `{ key, version?, tombstone? }` | `true` if the key was there |
  * | `"scan"` | `{ from?, to?, limit?, tombstones? }` | entries with `from <= key < to`, by key, at most `limit` |
  * | `"increment"` | `{ key, by? }` | the new number (a missing key counts as 0) |
  *
@@ -20,7 +20,10 @@
  * replica that missed it) cannot bring the value back. A `getEntry` or `scan` with
  * `tombstones: true` answers tombstones too (`{ key, version, deleted: true }`), so a
  * coordinator can compare a delete's version with a value's. Without the flag tombstones are
- * invisible: a deleted key is not found.
+ * invisible: a deleted key is not found. A `delete` with `tombstone: true` (and no version)
+ * leaves a tombstone at the store's own next version, taken in the instant it applies, so it
+ * is newer than anything written before it, whatever landed meanwhile (a sharding coordinator's
+ * delete, which must beat a migration's copy of the key still on its way).
  *
  * A refusal (the store is full, an increment of a value that is not a number, a full queue)
  * is a failed request: `RemoteError` at the caller, with the reason.
@@ -56,6 +59,12 @@ export interface KeyRequest {
 export interface DeleteRequest {
   readonly key: string;
   readonly version?: number;
+  /**
+   * Without `version`: whether the delete leaves a tombstone at the store's next version, taken
+   * when it applies (one step: no write can land between choosing the version and applying it).
+   * Default false (a plain delete leaves none). A versioned delete always leaves one.
+   */
+  readonly tombstone?: boolean;
 }
 
 /**

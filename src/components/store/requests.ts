@@ -103,6 +103,24 @@ export class RequestChecks {
     return tombstones;
   }
 
+  /**
+   * Whether a delete leaves a tombstone at the store's own next version: `tombstone: true`
+   * without a version (`version`: the checked one, 0 for none). A versioned delete always
+   * leaves one, so `tombstone: false` beside a version is a contradiction.
+   */
+  tombstone(tombstone: unknown, version: number): boolean {
+    if (tombstone === undefined) return false;
+    if (typeof tombstone !== "boolean") {
+      throw this.misuse(`delete: tombstone must be true or false; given ${describe(tombstone)}`);
+    }
+    if (!tombstone && version !== 0) {
+      throw this.misuse(
+        `delete: a versioned delete always leaves a tombstone; given tombstone false with version ${version}`,
+      );
+    }
+    return tombstone && version === 0;
+  }
+
   scan(range: unknown): ScanRange {
     if (range === null || typeof range !== "object") {
       throw this.misuse(`scan: the range must be an object; given ${describe(range)}`);

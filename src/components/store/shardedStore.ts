@@ -21,8 +21,9 @@
  * - The old shard stays the owner of a moving key until the key has moved; the coordinator
  *   remembers which have (`settled`), so requests of a moving key go to the right shard.
  * - A key moves under a per-key lock: read from the old shard (the migration's scan, or a
- *   getEntry), copied to the new one with its version, deleted from the old. Requests of that
- *   key wait for the move.
+ *   getEntry), copied to the new one with its version (above a tombstone a KVStore keeps of
+ *   it from when it owned it before), deleted from the old. Requests of that key wait for the
+ *   move.
  * - A write (put, delete, increment) of a moving key that has not moved yet moves it first,
  *   then applies to the new shard; a read reads the old shard (and the new one if the key
  *   moved meanwhile).
@@ -33,9 +34,10 @@
  * A scan asks every shard while migrating and takes a key's entry from its owner (the old shard
  * if the key had not moved when the scan was sent); a stale copy elsewhere never answers one.
  * A write of a key being moved waits for the move to end (moved or not), so a delete's key is
- * gone from every shard once acknowledged. On a `KVStore` shard a delete leaves a tombstone newer
- * than the shard's entry of the key (read first), so a migration's copy still on its way (sent
- * before a crash of this store, or slowed) cannot bring the key back. Moving keys
+ * gone from every shard once acknowledged. On a `KVStore` shard a delete leaves a tombstone at the
+ * shard's next version (`tombstone: true`: chosen by the shard as the delete applies, so newer
+ * than anything the key held, in one step), so a migration's copy still on its way (sent before
+ * a crash of this store, or slowed) cannot bring the key back. Moving keys
  * must be written only through this store (a write straight to a shard is not seen).
  * A shard call of the migration that fails (refused, timed out: `migrationFailures`) is tried
  * again a second later, so a shard that is down holds the migration up (its moving keys
@@ -66,15 +68,16 @@ import { percentiles } from "../resource/statistics.js";
 import { TimeoutParam } from "../shared/timeoutParam.js";
 import { requireEntity, requireSeconds } from "../shared/validate.js";
 import { KVStore } from "./kvStore.js";
-import type {
-  IncrementRequest,
-  KVEntry,
-  KVReply,
-  KVRequest,
-  KVStoreLike,
-  KVTombstone,
-  PutRequest,
-  ScanRequest,
+import {
+  type IncrementRequest,
+  isTombstone,
+  type KVEntry,
+  type KVReply,
+  type KVRequest,
+  type KVStoreLike,
+  type KVVersioned,
+  type PutRequest,
+  type ScanRequest,
 } from "./protocol.js";
 import {
   DELETE,
@@ -545,9 +548,11 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     this.writesNow++;
     let result: KVReply<V>;
     try {
+      // A KVStore shard's delete leaves a tombstone newer than anything the key held (the
+      // shard picks its version as it applies), so a migration's copy landing late is refused.
       result =
         work.code === DELETE && this.shardList[index] instanceof KVStore
-          ? yield* this.deleteVersioned(index, key, arrivalNs)
+          ? yield* this.callShard(index, "delete", { key, tombstone: true }, arrivalNs)
           : yield* this.callShard(index, work.kind, work.payload, arrivalNs);
     } catch (error) {
       this.writeAnswered(epoch);
@@ -555,25 +560,6 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
     }
     this.writeAnswered(epoch);
     return result;
-  }
-
-  /**
-   * Deletes `key` on a KVStore shard with a tombstone newer than what the shard holds of it, so
-   * a migration's copy still on its way there (sent before a crash of this store, or slowed)
-   * cannot bring the key back: the copy carries the version it had on its old shard, never
-   * newer than the copy that settled the key, which the shard's entry is at least.
-   */
-  private *deleteVersioned(
-    index: number,
-    key: string,
-    arrivalNs: number,
-  ): Generator<Yieldable, KVReply<V>, unknown> {
-    const held = (yield this.sendToShard(index, "getEntry", { key, tombstones: true })) as
-      | KVEntry<V>
-      | KVTombstone
-      | undefined;
-    const version = (held?.version ?? 0) + 1;
-    return yield* this.callShard(index, "delete", { key, version }, arrivalNs);
   }
 
   private writeAnswered(epoch: number): void {
@@ -617,7 +603,23 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
           | KVEntry<V>
           | undefined);
       if (entry !== undefined) {
-        const copy = { key, value: entry.value, version: entry.version };
+        let version = entry.version;
+        if (target instanceof KVStore) {
+          // A KVStore target may keep a tombstone of the key from when it last owned it (hash
+          // mod n moves keys back), numbered by its own counter, which the copy's version (the
+          // source's numbering) may not pass. It is older than this move (the key is locked
+          // and was not the target's): the owner's copy wins, numbered above it.
+          const held = (yield this.request(
+            target,
+            "getEntry",
+            { key, tombstones: true },
+            this.callOptions(),
+          )) as KVVersioned<V> | undefined;
+          if (held !== undefined && isTombstone(held) && held.version >= version) {
+            version = held.version + 1;
+          }
+        }
+        const copy = { key, value: entry.value, version };
         yield this.request(target, "put", copy, this.callOptions());
         copied = true;
         this.settle(key);

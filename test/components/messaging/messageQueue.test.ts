@@ -454,6 +454,39 @@ describe("MessageQueue", () => {
     expectIdentities(queue);
   });
 
+  it("a give-back after a resetStats in the same instant takes back only counts of the current statistics", () => {
+    const { sim, queue, producer } = setup({ visibilityTimeout: 1 });
+    const waiter = new Entity(sim, "waiter");
+    let waiting: ReturnType<Entity["start"]> | null = null;
+    producer.start(function* () {
+      queue.publish(1);
+      queue.publish(2);
+      // Taken and never settled: both come back at 1 s, as redeliveries and duplicates.
+      queue.tryReceive();
+      queue.tryReceive();
+      waiting = waiter.start(function* () {
+        yield* queue.receive(); // handed message 1 at 1 s, cancelled before it resumes
+      });
+      // At 1 s, after both came back (message 1 handed to the waiter), before it resumes.
+      sim.at(1, () => {
+        sim.resetStats();
+        const second = queue.tryReceive()!; // counted after the reset
+        expect([second.body, second.deliveryCount]).toEqual([2, 2]);
+        waiting!.cancel(); // message 1 goes back: it was counted before the reset
+      });
+      yield 0;
+    });
+    sim.run({ until: 1.5 });
+    expect(queue.stats).toMatchObject({
+      delivered: 1,
+      redelivered: 1,
+      duplicates: 1,
+      depth: 1,
+      inFlight: 1,
+    });
+    expectIdentities(queue);
+  });
+
   it("a durable queue keeps its messages through a crash and redelivers what was in flight", () => {
     const { sim, queue } = setup({ visibilityTimeout: 100 });
     const worker = new Worker(sim, "worker", 1);

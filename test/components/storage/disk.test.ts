@@ -317,6 +317,101 @@ describe("Disk: torn writes", () => {
     expect(many.size).toBeGreaterThan(3);
   });
 
+  /** Runs `body` on a disk that always tears, then its owner crashes at 1 s and recovers. */
+  function crashAfter(
+    body: (disk: Disk<string>) => Generator<unknown, void, unknown>,
+    options: DiskOptions<string> = {},
+    seed = 1,
+  ) {
+    const { sim, node, disk } = setup({ tornWriteProbability: 1, ...options }, seed);
+    run(sim, node, () => body(disk), []);
+    sim.at(1, () => {
+      node.crash();
+      node.recover();
+    });
+    sim.run();
+    return disk;
+  }
+  const shape = (disk: Disk<string>, file: string) =>
+    disk
+      .records(file)
+      .map((r) => `${r.value}${r.damage === null ? "" : ` ${r.damage} ${r.keptBytes}`}`);
+
+  it("an overwrite tears in place, over the synced record it replaced (a torn page)", () => {
+    const disk = crashAfter(function* (disk) {
+      for (const value of ["a", "b", "c"]) yield* disk.append("f", value);
+      yield* disk.sync();
+      yield* disk.truncate("f", 2); // cut above the overwrite: "b" is still the one replaced
+      yield* disk.write("f", 1, "B");
+    });
+    expect(shape(disk, "f")).toEqual(["a", `B torn ${disk.records("f")[1]!.keptBytes}`, "c"]);
+    expect(disk.stats).toMatchObject({ tornWrites: 1, lostWrites: 2 });
+  });
+
+  it("never damages a synced record its owner did not overwrite: a write after an unsynced truncate or delete is lost whole", () => {
+    const truncated = crashAfter(function* (disk) {
+      for (const value of ["a", "b", "c"]) yield* disk.append("f", value);
+      yield* disk.sync();
+      yield* disk.truncate("f", 1);
+      yield* disk.append("f", "x"); // at 1, where the synced "b" is on the medium
+    });
+    expect(shape(truncated, "f")).toEqual(["a", "b", "c"]);
+    expect(truncated.stats).toMatchObject({ tornWrites: 0, lostWrites: 2 });
+
+    const rewritten = crashAfter(function* (disk) {
+      for (const value of ["a", "b"]) yield* disk.append("f", value);
+      yield* disk.sync();
+      yield* disk.deleteFile("f");
+      yield* disk.append("f", "x");
+      yield* disk.append("f", "y");
+      yield* disk.write("f", 0, "z");
+    });
+    expect(shape(rewritten, "f")).toEqual(["a", "b"]);
+    expect(rewritten.stats.tornWrites).toBe(0);
+
+    // An append past the synced data still tears where that data ends.
+    const appended = crashAfter(function* (disk) {
+      for (const value of ["a", "b"]) yield* disk.append("f", value);
+      yield* disk.sync();
+      yield* disk.truncate("f", 0);
+      for (const value of ["x", "y", "z"]) yield* disk.append("f", value);
+    });
+    expect(shape(appended, "f")).toEqual([
+      "a",
+      "b",
+      `z torn ${appended.records("f")[2]!.keptBytes}`,
+    ]);
+  });
+
+  it("never tears past capacityBytes: the room the lost writes freed is not there after the crash", () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const disk = crashAfter(
+        function* (disk) {
+          yield* disk.append("f", "a", { sizeBytes: 9_999 });
+          yield* disk.sync();
+          yield* disk.truncate("f", 0);
+          yield* disk.append("g", "x", { sizeBytes: 9_000 }); // fits once "a" is cut
+        },
+        { capacityBytes: 10_000 },
+        seed,
+      );
+      // One byte of room on the medium: the tear keeps one.
+      expect(shape(disk, "g"), `seed ${seed}`).toEqual(["x torn 1"]);
+      expect(disk.stats.usedBytes).toBe(10_000);
+    }
+    const full = crashAfter(
+      function* (disk) {
+        yield* disk.append("f", "a", { sizeBytes: 10_000 });
+        yield* disk.sync();
+        yield* disk.deleteFile("f");
+        yield* disk.append("g", "x", { sizeBytes: 9_000 });
+      },
+      { capacityBytes: 10_000 },
+    );
+    expect(full.files()).toEqual(["f"]); // no room at all: lost whole
+    expect(full.stats).toMatchObject({ tornWrites: 0, usedBytes: 10_000 });
+  });
+
   it("tears with the probability given (0: the unsynced writes are lost whole)", () => {
     let torn = 0;
     for (let seed = 1; seed <= 200; seed++) {

@@ -277,6 +277,48 @@ describe("KVStore", () => {
     expect(store.stats).toMatchObject({ size: 2, tombstones: 1, tombstonesPurged: 0 });
   });
 
+  it("deletes with a tombstone at its own next version, in one step: a write landing meanwhile never wins", () => {
+    const { sim, store, model } = setup();
+    const log: string[] = [];
+    run(
+      sim,
+      model,
+      function* () {
+        yield* store.put("k", "v1"); // version 1, at 0.005
+        yield* store.put("k", "v2", { version: 7 }); // a coordinator's version moves the counter
+        // The put lands while the delete is on its way: the delete's version, taken as it
+        // applies, is newer than the put's.
+        const put = model.start(store.put("k", "v3"));
+        yield 0.001;
+        log.push(`delete ${yield* store.delete("k", { tombstone: true })}`);
+        log.push(`put ${yield put}`);
+        log.push(JSON.stringify(yield* store.getEntry("k", { tombstones: true })));
+        log.push(
+          `delete again ${yield* model.call(store, "delete", { key: "k", tombstone: true })}`,
+        );
+        log.push(
+          JSON.stringify(yield* model.call(store, "getEntry", { key: "k", tombstones: true })),
+        );
+        log.push(`put ${yield* store.put("k", "v4")}`); // a plain write is newer still
+        log.push(`put old ${yield* store.put("k", "v0", { version: 9 })}`); // not newer: refused
+        log.push(`get ${yield* store.get("k")}`);
+      },
+      log,
+    );
+    sim.run();
+    expect(log).toEqual([
+      "delete true",
+      "put 8",
+      '{"key":"k","version":9,"deleted":true}',
+      "delete again false",
+      '{"key":"k","version":10,"deleted":true}',
+      "put 11",
+      "put old 11",
+      "get v4",
+    ]);
+    expect(store.stats).toMatchObject({ deletes: 2, tombstones: 0, size: 1 });
+  });
+
   it("purges tombstones after tombstoneGrace, and a durable: false crash drops them", () => {
     const { sim, store, model } = setup({ tombstoneGrace: 10 });
     run(
@@ -563,6 +605,14 @@ describe("KVStore", () => {
       ["the key must be a string; given 7", (s) => s.get(7 as unknown as string)],
       ["by must be a finite number; given NaN", (s) => s.increment("k", Number.NaN)],
       ["version must be an integer >= 1; given 0", (s) => s.put("k", 1, { version: 0 })],
+      [
+        "delete: tombstone must be true or false; given 1",
+        (s, m) => m.call(s, "delete", { key: "k", tombstone: 1 } as never),
+      ],
+      [
+        "a versioned delete always leaves a tombstone; given tombstone false with version 3",
+        (s) => s.delete("k", { version: 3, tombstone: false }),
+      ],
       ["the value must not be undefined", (s) => s.put("k", undefined)],
       ["limit must be an integer >= 1; given 0", (s) => s.scan({ limit: 0 })],
       ['unknown operation "fetch"', (s, m) => m.call(s, "fetch", { key: "k" })],

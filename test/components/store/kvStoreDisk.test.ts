@@ -250,6 +250,39 @@ describe("KVStore on a disk", () => {
     expect(store.stats.notFound).toBe(2);
   });
 
+  it("a delete at its own next version is logged with that version: recovery keeps the tombstone", () => {
+    const sim = new Simulation({ seed: 1 });
+    const store = new KVStore<number>(sim, "db", {
+      writeLatency: 0.001,
+      durable: { disk: { syncLatency: 0.001 }, sync: "everyWrite" },
+    });
+    const seen: unknown[] = [];
+    class Driver extends Entity {
+      *run() {
+        yield* store.put("k", 3, { version: 3 });
+        seen.push(yield* this.call(store, "delete", { key: "k", tombstone: true })); // at 4
+        yield* store.put("j", 1); // 5
+      }
+      *later() {
+        seen.push(yield* store.put("k", 4, { version: 4 })); // as old as the delete: refused
+        seen.push(yield* store.getEntry("k", { tombstones: true }));
+        seen.push(yield* store.put("n", 1)); // the counter came back with the log
+      }
+    }
+    const driver = new Driver(sim, "driver");
+    driver.start(driver.run());
+    sim.at(1, () => store.crash());
+    sim.at(2, () => store.recover());
+    sim.at(3, () => driver.start(driver.later()));
+    sim.run();
+    expect(store.disk!.records("db.wal").map((r) => r.value)).toContainEqual({
+      op: "delete",
+      key: "k",
+      version: 4,
+    });
+    expect(seen).toEqual([true, 4, { key: "k", version: 4, deleted: true }, 6]);
+  });
+
   it("on a disk it does not own, a process crash keeps the unsynced log (the disk did not lose power)", () => {
     const sim = new Simulation({ seed: 1 });
     const host = new Entity(sim, "host");

@@ -268,6 +268,81 @@ describe("ShardedStore", () => {
     expect(log).toEqual(["delete true", "get undefined", "scan ", "scan after "]);
   });
 
+  it("deletes atomically on a KVStore shard: a put landing while the delete is on its way does not make it fail", () => {
+    const sim = new Simulation({ seed: 1 });
+    // Writes sent from 0.999 s take 20 ms, those sent from 1.011 s 1 ms: the delete sent at 1 s
+    // is still on its way when a put sent after it lands.
+    const shard = new KVStore<string>(sim, "shard", {
+      readLatency: 0.01,
+      writeLatency: profile.step(0.004, [
+        { at: 0.999, value: 0.02 },
+        { at: 1.011, value: 0.001 },
+      ]),
+    });
+    const store = new ShardedStore<string>(sim, "store", {
+      shards: [shard],
+      sharding: hashSharding(),
+    });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      yield* store.put("k", "first"); // version 1
+      yield 1 - model.now;
+      log.push(`delete ${yield* store.delete("k")} @${model.now.toFixed(3)}`);
+      log.push(`get ${yield* store.get("k")}`);
+    });
+    sim.at(1.012, () =>
+      model.start(function* () {
+        log.push(`put ${yield* store.put("k", "second")} @${model.now.toFixed(3)}`);
+      }),
+    );
+    sim.run();
+    // The delete applies after the put: it takes the put's value too, with a tombstone newer
+    // than both writes (a read of the version, then a versioned delete, lost to the put).
+    expect(log).toEqual(["put 2 @1.013", "delete true @1.020", "get undefined"]);
+    expect(shard.has("k")).toBe(false);
+    expect(shard.tombstoneOf("k")).toBe(3);
+    expect(store.shardLoad[0]!.requests).toBe(4); // one shard request per delete
+  });
+
+  it("moves a key back onto a shard that keeps a tombstone of it from when it owned it before", () => {
+    // A key on shard X (2 shards), on another (3), on X again (4): hash mod n moves it back.
+    const route = (names: string[]) => hashSharding().router(names, "test");
+    const owners = (key: string) =>
+      [
+        ["s0", "s1"],
+        ["s0", "s1", "s2"],
+        ["s0", "s1", "s2", "s3"],
+      ].map((names) => route(names).shardOf(key));
+    const key = Array.from({ length: 100 }, (_, i) => `key-${i}`).find((k) => {
+      const [two, three, four] = owners(k);
+      return two === four && three !== two;
+    })!;
+    const sim = new Simulation({ seed: 1 });
+    const latency = { readLatency: 0.001, writeLatency: 0.001 };
+    const shards = [0, 1].map((i) => new KVStore<string>(sim, `s${i}`, latency));
+    const store = new ShardedStore<string>(sim, "store", { shards, sharding: hashSharding() });
+    const model = new Entity(sim, "model");
+    const log: string[] = [];
+    model.start(function* () {
+      const first = store.shardOf(key) as KVStore<string>;
+      // The first owner's versions run ahead: its tombstone of the key is newer than anything
+      // the key's next owner (a new shard) numbers soon.
+      for (let i = 0; i < 10; i++) yield* first.put(`other-${i}`, "x");
+      yield* store.put(key, "old");
+      log.push(`delete ${yield* store.delete(key)}`); // a tombstone on the first owner
+      store.addShard(new KVStore<string>(sim, "s2", latency));
+      yield* store.put(key, "new"); // on the new owner, version 1
+      while (store.stats.migrating) yield 0.01;
+      store.addShard(new KVStore<string>(sim, "s3", latency)); // back to the first owner
+      while (store.stats.migrating) yield 0.01;
+      log.push(`owner ${store.shardOf(key) === first}`);
+      log.push(`get ${yield* store.get(key)}`);
+    });
+    sim.run();
+    expect(log).toEqual(["delete true", "owner true", "get new"]);
+  });
+
   it("leaves a tombstone on a delete, so a migration copy landing late (sent before a crash) cannot bring the key back", () => {
     const sim = new Simulation({ seed: 1 });
     const old = new KVStore<string>(sim, "old", { readLatency: 0.001, writeLatency: 0.001 });
