@@ -29,6 +29,8 @@ export {
   inlineBackend,
   planSweep,
   type ReplicationResult,
+  type RunJobOptions,
+  runJob,
   type SweepBackend,
   type SweepEvents,
   type SweepFailure,
@@ -40,3 +42,11 @@ export {
   sweep,
   sweepResultJson,
 } from "./sweep.js";
+export {
+  runTaskOfKind,
+  TASK_KINDS,
+  type TaskKind,
+  type TaskModel,
+  type TaskOutcome,
+  taskModelOf,
+} from "./taskKinds.js";

@@ -1,8 +1,20 @@
 export {
+  type CheckModel,
+  checkModelOf,
+  type LivenessPhase,
+  runExploreSeed,
+  type SeedOutcome,
+} from "./checkModel.js";
+export {
   type ExploreFailure,
+  type ExploreGroup,
+  type ExploreModelOptions,
   type ExploreOptions,
   type ExploreResult,
   explore,
+  exploreModel,
+  exploreResultJson,
+  NO_FAULT_KIND,
 } from "./explore.js";
 export {
   type AlwaysOptions,
