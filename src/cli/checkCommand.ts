@@ -162,7 +162,7 @@ export function formatCheck(
   }
 
   text += `\nby invariant, then by the fault kinds active when it broke:\n`;
-  for (const { invariant, seeds } of result.byInvariant) {
+  for (const [invariant, seeds] of result.byInvariant) {
     text += `  ${invariant}: ${plural(seeds.length, "seed")}\n`;
     for (const group of result.groups) {
       if (group.invariant !== invariant) continue;
@@ -171,7 +171,7 @@ export function formatCheck(
     }
   }
   text += `\nby fault kind active when it broke:\n`;
-  for (const { faultKind, seeds } of result.byFaultKind) {
+  for (const [faultKind, seeds] of result.byFaultKind) {
     text += `  ${faultKind}: ${plural(seeds.length, "seed")} (${seedsText(seeds)})\n`;
   }
 

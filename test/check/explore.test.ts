@@ -46,13 +46,13 @@ describe("explore", () => {
     expect(result).toMatchObject({ runs: 6, passed: 3, failed: 3 });
     expect(result.failures.map((failure) => failure.seed)).toEqual([1, 3, 5]);
     expect(result.failures[0]!.violation).toMatchObject({ name: "progress after heal", time: 5 });
-    expect(result.byInvariant).toEqual([{ invariant: "progress after heal", seeds: [1, 3, 5] }]);
+    expect([...result.byInvariant]).toEqual([["progress after heal", [1, 3, 5]]]);
     // Each failure carries the schedule it ran (to replay it) and the kinds it was grouped by.
     expect(result.failures[0]).toMatchObject({
       faults: { faults: [{ kind: "crash", targets: ["node"], at: 1, for: null }] },
       faultKinds: ["crash"],
     });
-    expect(result.byFaultKind).toEqual([{ faultKind: "crash", seeds: [1, 3, 5] }]);
+    expect([...result.byFaultKind]).toEqual([["crash", [1, 3, 5]]]);
     expect(result.groups).toEqual([
       { invariant: "progress after heal", faultKinds: ["crash"], seeds: [1, 3, 5] },
     ]);

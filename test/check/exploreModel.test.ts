@@ -68,7 +68,7 @@ describe("exploreModel", () => {
       oracle.flatMap((verdict, seed) => (verdict === null ? [] : [seed])),
     );
     // Both bugs, each on several seeds: the fixture's schedules are not all alike.
-    expect(result.byInvariant.map((g) => [g.invariant, g.seeds.length])).toEqual([
+    expect([...result.byInvariant].map(([name, seeds]) => [name, seeds.length])).toEqual([
       ["progress after heal", 14],
       ["one node serves", 6],
     ]);
@@ -92,8 +92,8 @@ describe("exploreModel", () => {
       faultKinds: ["crash"],
       seeds: [21],
     });
-    expect(result.byFaultKind.map((g) => g.faultKind)).toEqual(["crash", "pause"]);
-    const crash = result.byFaultKind[0]!.seeds;
+    expect([...result.byFaultKind.keys()]).toEqual(["crash", "pause"]);
+    const crash = result.byFaultKind.get("crash");
     expect(crash).toEqual(
       result.failures.filter((f) => f.faultKinds.includes("crash")).map((f) => f.seed),
     );
@@ -111,6 +111,11 @@ describe("exploreModel", () => {
     const seeds = 24;
     const inline = exploreResultJson(await exploreModel({ model: fixture, modelId, seeds }));
     expect(JSON.parse(inline).failed).toBeGreaterThan(5);
+    // The maps are written as [key, seeds] pairs, in order.
+    expect(JSON.parse(inline).byFaultKind.map((pair: [string, number[]]) => pair[0])).toEqual([
+      "crash",
+      "pause",
+    ]);
     for (const workers of [1, 2]) {
       const threads = await exploreModel({ modelId, seeds, backend: threadsBackend({ workers }) });
       expect(exploreResultJson(threads)).toBe(inline);

@@ -55,19 +55,13 @@ export interface ExploreResult {
   readonly notRun: number;
   /** In seed order. */
   readonly failures: readonly ExploreFailure[];
-  /** Failing seeds by the name of their first violation, in order of first appearance. */
-  readonly byInvariant: readonly {
-    readonly invariant: string;
-    readonly seeds: readonly number[];
-  }[];
+  /** Failing seeds by the name of their first violation, names in order of first appearance. */
+  readonly byInvariant: ReadonlyMap<string, readonly number[]>;
   /**
-   * Failing seeds by fault kind active at their violation (a seed under each of its kinds;
-   * "(none)" for a failure with no fault active), in order of first appearance.
+   * Failing seeds by the kind of fault active at their violation (a seed under each of its
+   * kinds; "(none)" for a failure with no fault active), kinds in order of first appearance.
    */
-  readonly byFaultKind: readonly {
-    readonly faultKind: string;
-    readonly seeds: readonly number[];
-  }[];
+  readonly byFaultKind: ReadonlyMap<string, readonly number[]>;
   /** Failing seeds by invariant and the set of fault kinds together: the finest grouping. */
   readonly groups: readonly ExploreGroup[];
   /** Why the exploration stopped before its end, or null when every seed ran. */
@@ -113,19 +107,11 @@ function checkSeconds(name: string, value: unknown, positive: boolean): void {
   }
 }
 
-/** Pushes `seed` onto the group under `key`, keeping groups in order of first appearance. */
-function file<G extends { readonly seeds: readonly number[] }>(
-  groups: Map<string, G>,
-  key: string,
-  make: () => G,
-  seed: number,
-): void {
-  let group = groups.get(key);
-  if (group === undefined) {
-    group = make();
-    groups.set(key, group);
-  }
-  (group.seeds as number[]).push(seed);
+/** Pushes `seed` onto the seeds under `key`, keys in order of first appearance. */
+function file(groups: Map<string, number[]>, key: string, seed: number): void {
+  const seeds = groups.get(key);
+  if (seeds === undefined) groups.set(key, [seed]);
+  else seeds.push(seed);
 }
 
 /**
@@ -139,8 +125,8 @@ function mergeSeedOutcomes(
   stopped: ExploreResult["stopped"],
 ): ExploreResult {
   const failures: ExploreFailure[] = [];
-  const byInvariant = new Map<string, { invariant: string; seeds: number[] }>();
-  const byFaultKind = new Map<string, { faultKind: string; seeds: number[] }>();
+  const byInvariant = new Map<string, number[]>();
+  const byFaultKind = new Map<string, number[]>();
   const groups = new Map<string, ExploreGroup>();
   let passed = 0;
   let notRun = 0;
@@ -172,15 +158,14 @@ function mergeSeedOutcomes(
           };
     failures.push(failure);
     const name = failure.violation.name;
-    file(byInvariant, name, () => ({ invariant: name, seeds: [] }), seed);
+    file(byInvariant, name, seed);
     const kinds = failure.faultKinds.length === 0 ? [NO_FAULT_KIND] : failure.faultKinds;
-    for (const kind of kinds) file(byFaultKind, kind, () => ({ faultKind: kind, seeds: [] }), seed);
-    file(
-      groups,
-      JSON.stringify([name, failure.faultKinds]),
-      () => ({ invariant: name, faultKinds: failure.faultKinds, seeds: [] }),
-      seed,
-    );
+    for (const kind of kinds) file(byFaultKind, kind, seed);
+    const key = JSON.stringify([name, failure.faultKinds]);
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { invariant: name, faultKinds: failure.faultKinds, seeds: [seed] });
+    } else (group.seeds as number[]).push(seed);
   });
   return {
     model,
@@ -189,8 +174,8 @@ function mergeSeedOutcomes(
     failed: failures.length,
     notRun,
     failures,
-    byInvariant: [...byInvariant.values()],
-    byFaultKind: [...byFaultKind.values()],
+    byInvariant,
+    byFaultKind,
     groups: [...groups.values()],
     stopped,
   };
@@ -310,7 +295,11 @@ export async function exploreModel(options: ExploreModelOptions): Promise<Explor
   return mergeSeedOutcomes(options.modelId ?? "(inline)", seeds, outcomes, stopped);
 }
 
-/** The result as JSON text: the bytes an exploration is compared by. */
+/**
+ * The result as JSON text: the bytes an exploration is compared by. The maps are written as
+ * lists of `[key, seeds]` pairs, in their order (an object would put integer-like keys first).
+ */
 export function exploreResultJson(result: ExploreResult): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+  const maps = (_key: string, value: unknown) => (value instanceof Map ? [...value] : value);
+  return `${JSON.stringify(result, maps, 2)}\n`;
 }
