@@ -98,12 +98,17 @@ export async function checkCommand(options: CheckCommandOptions, io: CommandIO):
   }
   bar?.end();
 
-  // SEAM(--shrink): `distsim check --shrink` reduces each failing seed's run here, before the
-  // report, with the shrinker of src/check/shrink* (not written in this file): for each group
-  // of `result.groups`, take its first failure (`result.failures`, seed and `faults`), call the
-  // library's shrink on `checkModel` with that seed and schedule, and print the smallest
-  // reproduction it returns (JSON scenario and a pasteable test) after the groups. A finding
-  // stays exit code 1 whether or not it shrank.
+  // SEAM(--shrink): `distsim check --shrink` reduces failing seeds here, before the report;
+  // the shrinker is src/check/shrink (shrink17's branch; nothing of it is written here). For
+  // the first failure of each of `result.groups` (its seed and `faults` in `result.failures`):
+  //   const scenario = { seed, params: {}, faults: failure.faults ?? { faults: [] },
+  //                      until: checkModel.safety };
+  //   const shrunk = shrink({ ...checkModel, shrinkable }, scenario,
+  //                         { violation: failure.violation.name });
+  // then print formatShrink(shrunk), scenarioJson(shrunk.scenario) and scenarioTestSource(...)
+  // after the groups, and add the scenarios to --json. A CheckModel is a ScenarioModel (build,
+  // checks, liveness); `shrinkable` would be a new export read by checkModelOf. It runs in
+  // this process, whatever the backend. A finding stays exit code 1 whether or not it shrank.
 
   io.out(formatCheck(result, checkModel, options));
   if (options.json !== undefined) {
