@@ -44,7 +44,6 @@ export {
 } from "./sweep.js";
 export {
   runTaskOfKind,
-  TASK_KINDS,
   type TaskKind,
   type TaskModel,
   type TaskOutcome,

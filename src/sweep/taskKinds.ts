@@ -20,8 +20,6 @@ import {
 
 export type TaskKind = "sweep" | "explore";
 
-export const TASK_KINDS: readonly TaskKind[] = ["sweep", "explore"];
-
 /**
  * What a task gives back: a sweep run's figures or error, or an explored seed's verdict. A
  * backend that could not run a task at all (its thread died) reports `{ error }` for either.
