@@ -11,11 +11,11 @@ import type { CheckModel } from "../check/invariants/checkModel.js";
 import {
   type ExploreFailure,
   type ExploreResult,
-  exploreModel,
   exploreResultJson,
 } from "../check/invariants/explore.js";
 import { formatViolation } from "../check/invariants/invariants.js";
 import { groupDigits } from "../errors/errors.js";
+import { exploreModel } from "../sweep/explore.js";
 import { bullmqBackend, DEFAULT_SWEEP_QUEUE } from "../sweep/node/bullmqBackend.js";
 import { loadTaskModel, resolveModelId } from "../sweep/node/modelFile.js";
 import { threadsBackend } from "../sweep/node/threadsBackend.js";

@@ -3,6 +3,8 @@
  * inline backend, grid parsing, replication seeds, the merged result. The worker-thread and
  * BullMQ backends are Node-only, in `distsim/sweep`.
  */
+
+export { type ExploreModelOptions, exploreModel } from "./explore.js";
 export {
   type Grid,
   gridPoints,

@@ -8,12 +8,11 @@ export {
 export {
   type ExploreFailure,
   type ExploreGroup,
-  type ExploreModelOptions,
   type ExploreOptions,
   type ExploreResult,
   explore,
-  exploreModel,
   exploreResultJson,
+  mergeSeedOutcomes,
   NO_FAULT_KIND,
 } from "./explore.js";
 export {
