@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import * as distsim from "../index.js";
 import { type Params, parseGrid, parseParams } from "../sweep/grid.js";
 import { catalogCommand } from "./catalogCommand.js";
+import { checkCommand } from "./checkCommand.js";
 import { checkHistoryCommand, MODEL_NAMES } from "./checkHistoryCommand.js";
 import { ExitCode } from "./exitCodes.js";
 import { initCommand } from "./initCommand.js";
@@ -91,6 +92,20 @@ Usage:
       the shortest failing prefix; --json writes the verdict with the failure's data.
       Exit code 0 linearizable, 1 not linearizable, 3 the budget ran out first (no
       verdict), 2 bad input.
+  distsim check <model.ts|model.js> [--seeds N | --seed S] [--workers N | --inline | --redis URL [--queue NAME]]
+              [--json out.json] [--stop-on-failure] [--quiet]
+      Explore the model's seeds (0 to N-1, default 100; --seed S checks that one): each
+      runs with the fault schedule drawn from its seed and the model's invariants, a
+      safety phase with the faults, then (with a liveness export) every fault healed and
+      progress required. The file exports its builder (default or "build"), "safety"
+      seconds (else "until"), and optionally "faults" ((seed) => schedule, e.g.
+      randomFaultSchedule), "checks" ((sim, seed) => registers always/eventually) and
+      "liveness" ({ within, progress: (sim) => number }). Prints pass and fail counts, each
+      failing seed's first violation, and the failures grouped by invariant and by the fault
+      kinds active when it broke; --json writes them with each failing seed's fault schedule
+      (the same bytes on every backend). Backends as for sweep (a --redis check's jobs are
+      run by "distsim worker"). Exit code 0 every seed passed, 1 a violation was found, 2 bad
+      input or usage.
   distsim --help        show this help
   distsim --version     print the version
 
@@ -130,6 +145,7 @@ const VALUE_OPTIONS = new Set([
   "distsim",
   "model",
   "budget",
+  "seeds",
   "grid",
   "replications",
   "workers",
@@ -200,6 +216,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         distsim: { type: "string" },
         model: { type: "string" },
         budget: { type: "string" },
+        seeds: { type: "string" },
         grid: { type: "string", multiple: true },
         replications: { type: "string" },
         workers: { type: "string" },
@@ -301,6 +318,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     );
   }
   if (command === "sweep") return sweepFromArgs(positionals, values, io);
+  if (command === "check") return checkFromArgs(positionals, values, io);
   if (command !== "run") return usageError(io, `unknown command "${command}"`);
   const file = positionals[1];
   if (file === undefined || positionals.length > 2) {
@@ -486,6 +504,50 @@ async function sweepFromArgs(
       ...(typeof values.queue === "string" ? { queue: values.queue } : {}),
       ...(typeof values.json === "string" ? { json: values.json } : {}),
       ...(typeof values.report === "string" ? { report: values.report } : {}),
+      ...(values["stop-on-failure"] === true ? { stopOnFailure: true } : {}),
+      ...(values.quiet === true ? { quiet: true } : {}),
+    },
+    io,
+  );
+}
+
+async function checkFromArgs(
+  positionals: readonly string[],
+  values: ParsedValues,
+  io: CommandIO,
+): Promise<number> {
+  const file = positionals[1];
+  if (file === undefined || positionals.length > 2) {
+    return usageError(io, "check takes exactly one model file");
+  }
+  const counts = countOptions(values, ["seeds", "workers"]);
+  if (typeof counts === "string") return usageError(io, counts);
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    if (values.seeds !== undefined) return usageError(io, "give one of --seeds and --seed");
+    seed = Number(values.seed);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      return usageError(io, `--seed must be an integer >= 0; given ${String(values.seed)}`);
+    }
+  }
+  const backends = [
+    values.inline === true,
+    values.redis !== undefined,
+    values.workers !== undefined,
+  ];
+  if (backends.filter(Boolean).length > 1) {
+    return usageError(io, "give one of --workers, --inline and --redis");
+  }
+  return checkCommand(
+    {
+      file,
+      seeds: counts.seeds ?? 100,
+      ...(seed === undefined ? {} : { seed }),
+      ...(counts.workers === undefined ? {} : { workers: counts.workers }),
+      ...(values.inline === true ? { inline: true } : {}),
+      ...(typeof values.redis === "string" ? { redis: values.redis } : {}),
+      ...(typeof values.queue === "string" ? { queue: values.queue } : {}),
+      ...(typeof values.json === "string" ? { json: values.json } : {}),
       ...(values["stop-on-failure"] === true ? { stopOnFailure: true } : {}),
       ...(values.quiet === true ? { quiet: true } : {}),
     },

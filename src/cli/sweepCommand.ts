@@ -157,8 +157,11 @@ function formatFigure(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
 
-/** A bar redrawn in place on a terminal; elsewhere a line every few seconds. */
-class ProgressBar {
+/**
+ * A bar redrawn in place on a terminal; elsewhere a line every few seconds. `distsim check`
+ * uses it too, counting seeds.
+ */
+export class ProgressBar {
   private readonly everyMs: number;
   private nextAt = 0;
   private drawn = false;
@@ -166,6 +169,8 @@ class ProgressBar {
     private readonly io: CommandIO,
     private readonly clock: () => number,
     everySeconds: number,
+    private readonly command = "distsim sweep",
+    private readonly unit = "runs",
   ) {
     this.everyMs = io.isTTY ? 200 : everySeconds * 1000;
     this.nextAt = clock() + (io.isTTY ? 0 : this.everyMs);
@@ -175,14 +180,14 @@ class ProgressBar {
     if (now < this.nextAt && p.done < p.total) return;
     this.nextAt = now + this.everyMs;
     const eta = p.etaSeconds === null ? "" : `  ETA ${formatDuration(p.etaSeconds)}`;
-    const counts = `${groupDigits(p.done)}/${groupDigits(p.total)} runs  ${groupDigits(p.failed)} failed  ${p.running} running${eta}`;
+    const counts = `${groupDigits(p.done)}/${groupDigits(p.total)} ${this.unit}  ${groupDigits(p.failed)} failed  ${p.running} running${eta}`;
     if (this.io.isTTY) {
       const width = 30;
       const filled = p.total === 0 ? width : Math.floor((width * p.done) / p.total);
       this.io.err(`\r  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${counts}\u001b[K`);
       this.drawn = true;
     } else {
-      this.io.err(`distsim sweep: ${counts}\n`);
+      this.io.err(`${this.command}: ${counts}\n`);
     }
   }
   end(): void {

@@ -3,6 +3,8 @@
  * inline backend, grid parsing, replication seeds, the merged result. The worker-thread and
  * BullMQ backends are Node-only, in `distsim/sweep`.
  */
+
+export { type ExploreModelOptions, exploreModel } from "./explore.js";
 export {
   type Grid,
   gridPoints,
@@ -29,6 +31,8 @@ export {
   inlineBackend,
   planSweep,
   type ReplicationResult,
+  type RunJobOptions,
+  runJob,
   type SweepBackend,
   type SweepEvents,
   type SweepFailure,
@@ -40,3 +44,10 @@ export {
   sweep,
   sweepResultJson,
 } from "./sweep.js";
+export {
+  runTaskOfKind,
+  type TaskKind,
+  type TaskModel,
+  type TaskOutcome,
+  taskModelOf,
+} from "./taskKinds.js";

@@ -19,12 +19,18 @@ import {
   type Measure,
   type RunOutcome,
   type RunTask,
-  runTask,
   type SweepModel,
   sweepModelOf,
 } from "./runTask.js";
 import { replicationSeeds } from "./seeds.js";
 import { type FigureSummary, summarizeFigure } from "./statistics.js";
+import {
+  runTaskOfKind,
+  type TaskKind,
+  type TaskModel,
+  type TaskOutcome,
+  taskModelOf,
+} from "./taskKinds.js";
 import { toWire } from "./wire.js";
 
 /** What a backend is asked to run. */
@@ -35,8 +41,16 @@ export interface SweepJob {
    * so a restarted producer finds the runs already done).
    */
   readonly identity: string;
-  /** The model in this process, when the caller has it (the inline backend runs it). */
-  readonly model: SweepModel | undefined;
+  /**
+   * What each task is: a sweep's run (the default) or an explored seed (`exploreModel`). The
+   * model is read, and each task run, for this kind.
+   */
+  readonly kind?: TaskKind;
+  /**
+   * The model in this process, when the caller has it (the inline backend runs it): a
+   * `SweepModel`, or a `CheckModel` for an explore job.
+   */
+  readonly model: TaskModel | undefined;
   /** Where workers load the model from: a file path or a module id. */
   readonly modelId: string | undefined;
   /**
@@ -59,7 +73,7 @@ export interface SweepEvents {
   /** A run started (for progress; optional for a backend that cannot tell). */
   started(index: number): void;
   /** A run ended. A second report for the same index is ignored. */
-  finished(index: number, outcome: RunOutcome): void;
+  finished(index: number, outcome: TaskOutcome): void;
 }
 
 /**
@@ -188,11 +202,15 @@ export interface SweepResult {
  * uses. A sweep given only a `modelId` is loaded with `load` (default: `import(modelId)`).
  */
 export function inlineBackend(
-  options: { load?: (modelId: string) => Promise<SweepModel> } = {},
+  options: {
+    /** Loads a model by id; given the job's kind, it returns a `CheckModel` for "explore". */
+    load?: (modelId: string, kind: TaskKind) => Promise<TaskModel>;
+  } = {},
 ): SweepBackend {
   return {
     name: "inline",
     async run(job, events) {
+      const kind = job.kind ?? "sweep";
       let model = job.model;
       if (model === undefined) {
         if (job.modelId === undefined) {
@@ -201,17 +219,17 @@ export function inlineBackend(
         const load =
           options.load ??
           (async (id: string) => {
-            const loaded = sweepModelOf((await import(id)) as Record<string, unknown>, id);
+            const loaded = taskModelOf(kind, (await import(id)) as Record<string, unknown>, id);
             if (typeof loaded === "string") throw new ConfigError("sweep", "modelId", loaded, id);
             return loaded;
           });
-        model = await load(job.modelId);
+        model = await load(job.modelId, kind);
       }
       let lastYield = wallMilliseconds();
       for (const task of job.tasks) {
         if (job.signal.aborted) return;
         events.started(task.index);
-        events.finished(task.index, runTask(model, task, job.until));
+        events.finished(task.index, runTaskOfKind(kind, model, task, job.until));
         // Let the host breathe (a page repaints its progress bar, Node hears Ctrl-C) every
         // 50 ms of runs, not after each: short runs would spend more time waiting than running.
         if (wallMilliseconds() - lastYield > 50) {
@@ -373,9 +391,43 @@ export function planSweep(options: SweepOptions): {
 export async function sweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   const confidence = options.confidence ?? 0.95;
+  const { outcomes, stopped } = await runJob(plan.job, {
+    ...options,
+    isFailure: (outcome) => "error" in outcome,
+  });
+  return mergeOutcomes(
+    options.modelId,
+    plan,
+    outcomes as (RunOutcome | undefined)[],
+    confidence,
+    stopped,
+  );
+}
+
+/** How `runJob` runs a job: where, what counts as a failure, progress and stopping. */
+export interface RunJobOptions {
+  /** Where the tasks run. Default `inlineBackend()`. */
+  readonly backend?: SweepBackend;
+  /** A failed task: counted in progress, and what `stopOnFirstFailure` stops at. */
+  readonly isFailure: (outcome: TaskOutcome) => boolean;
+  readonly stopOnFirstFailure?: boolean;
+  readonly onProgress?: (progress: SweepProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs a job's tasks on a backend and files each outcome under its task's index: what `sweep`
+ * and `exploreModel` share. The outcomes depend on the tasks only, never on the backend, the
+ * number of workers or the order tasks finished in; an index never finished (stopped early)
+ * stays undefined.
+ */
+export async function runJob(
+  job: Omit<SweepJob, "signal">,
+  options: RunJobOptions,
+): Promise<{ outcomes: (TaskOutcome | undefined)[]; stopped: SweepResult["stopped"] }> {
   const backend = options.backend ?? inlineBackend();
-  const tasks = plan.job.tasks;
-  const outcomes: (RunOutcome | undefined)[] = new Array(tasks.length);
+  const tasks = job.tasks;
+  const outcomes: (TaskOutcome | undefined)[] = new Array(tasks.length);
   const stop = new AbortController();
   let stopped: SweepResult["stopped"] = null;
   const onAbort = () => {
@@ -412,7 +464,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       outcomes[index] = outcome;
       started.delete(index);
       done++;
-      if ("error" in outcome) {
+      if (options.isFailure(outcome)) {
         failed++;
         if (options.stopOnFirstFailure === true && stopped === null) {
           stopped = "first-failure";
@@ -423,11 +475,11 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
     },
   };
   try {
-    await backend.run({ ...plan.job, signal: stop.signal }, events);
+    await backend.run({ ...job, signal: stop.signal }, events);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
-  return mergeOutcomes(options.modelId, plan, outcomes, confidence, stopped);
+  return { outcomes, stopped };
 }
 
 /** The outcomes, filed by index, as one result: every loop here runs in index order. */

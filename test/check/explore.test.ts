@@ -47,6 +47,15 @@ describe("explore", () => {
     expect(result.failures.map((failure) => failure.seed)).toEqual([1, 3, 5]);
     expect(result.failures[0]!.violation).toMatchObject({ name: "progress after heal", time: 5 });
     expect([...result.byInvariant]).toEqual([["progress after heal", [1, 3, 5]]]);
+    // Each failure carries the schedule it ran (to replay it) and the kinds it was grouped by.
+    expect(result.failures[0]).toMatchObject({
+      faults: { faults: [{ kind: "crash", targets: ["node"], at: 1, for: null }] },
+      faultKinds: ["crash"],
+    });
+    expect([...result.byFaultKind]).toEqual([["crash", [1, 3, 5]]]);
+    expect(result.groups).toEqual([
+      { invariant: "progress after heal", faultKinds: ["crash"], seeds: [1, 3, 5] },
+    ]);
   });
 
   it("passes every seed of the correct model, and reports safety violations by invariant", () => {

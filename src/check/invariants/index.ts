@@ -1,8 +1,19 @@
 export {
+  type CheckModel,
+  checkModelOf,
+  type LivenessPhase,
+  runExploreSeed,
+  type SeedOutcome,
+} from "./checkModel.js";
+export {
   type ExploreFailure,
+  type ExploreGroup,
   type ExploreOptions,
   type ExploreResult,
   explore,
+  exploreResultJson,
+  mergeSeedOutcomes,
+  NO_FAULT_KIND,
 } from "./explore.js";
 export {
   type AlwaysOptions,

@@ -115,7 +115,16 @@ class Watched implements Invariant {
   }
 }
 
-const monitors = new WeakMap<Simulation, InvariantMonitor>();
+/**
+ * Each simulation's monitor, in one map shared by every copy of distsim's modules (kept on
+ * `globalThis` under a registered symbol, not in a module-level map): `distsim check` runs a
+ * model that tsx loaded with its own copy, and the invariants the model registers must be the
+ * ones the CLI's copy reads and adds its liveness check to, on the one hook of the loop.
+ */
+const MONITORS = Symbol.for("distsim.invariantMonitors");
+const shared = globalThis as { [MONITORS]?: WeakMap<Simulation, InvariantMonitor> };
+const monitors = shared[MONITORS] ?? new WeakMap<Simulation, InvariantMonitor>();
+shared[MONITORS] = monitors;
 
 class InvariantMonitor {
   readonly all: Watched[] = [];

@@ -14,8 +14,9 @@
 import { Job, Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { ConfigError } from "../../errors/errors.js";
-import type { RunOutcome, RunTask } from "../runTask.js";
+import type { RunTask } from "../runTask.js";
 import type { SweepBackend } from "../sweep.js";
+import type { TaskKind, TaskOutcome } from "../taskKinds.js";
 import { fromWire, toWire } from "../wire.js";
 import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
 
@@ -33,6 +34,8 @@ export interface SweepJobData {
   /** The model's version, so a worker that loaded an older one loads it again. */
   readonly modelVersion?: string;
   readonly until?: number;
+  /** What the task is; absent: a sweep's run. */
+  readonly kind?: TaskKind;
   readonly task: RunTask;
 }
 
@@ -117,11 +120,11 @@ export function sweepJobId(identity: string, index: number): string {
  * are retried.
  */
 async function retryFailedJobs(
-  queue: Queue<SweepJobData, RunOutcome>,
+  queue: Queue<SweepJobData, TaskOutcome>,
   ids: ReadonlyMap<string, number>,
 ): Promise<void> {
   const page = 1000;
-  const failed: Job<SweepJobData, RunOutcome>[] = [];
+  const failed: Job<SweepJobData, TaskOutcome>[] = [];
   // Collected first: retrying moves jobs out of the failed set and would shift the pages.
   for (let at = 0; ; at += page) {
     const jobs = await queue.getFailed(at, at + page - 1);
@@ -144,7 +147,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
     async run(job, events) {
       const modelId = workerModelId("bullmq", job);
       const connection = await connectRedis("bullmqBackend", options.url);
-      const queue = new Queue<SweepJobData, RunOutcome>(queueName, { connection });
+      const queue = new Queue<SweepJobData, TaskOutcome>(queueName, { connection });
       const queueEvents = new QueueEvents(queueName, { connection: connection.duplicate() });
       const indexOf = new Map(
         job.tasks.map((task) => [sweepJobId(job.identity, task.index), task.index]),
@@ -163,13 +166,13 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
           return;
         }
         if (state !== "completed" && state !== "failed") return;
-        const found = await Job.fromId<SweepJobData, RunOutcome>(queue, jobId);
+        const found = await Job.fromId<SweepJobData, TaskOutcome>(queue, jobId);
         if (found === undefined || !pending.has(index)) return;
         pending.delete(index);
         events.finished(
           index,
           state === "completed"
-            ? (fromWire(found.returnvalue) as RunOutcome)
+            ? (fromWire(found.returnvalue) as TaskOutcome)
             : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
         );
         if (pending.size === 0) wake();
@@ -194,6 +197,7 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
                 modelId,
                 ...(job.modelVersion === undefined ? {} : { modelVersion: job.modelVersion }),
                 ...(job.until === undefined ? {} : { until: job.until }),
+                ...(job.kind === undefined || job.kind === "sweep" ? {} : { kind: job.kind }),
                 task: toWire(task) as RunTask,
               },
               opts: {
@@ -279,20 +283,21 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
   }
   const connection = await connectRedis("distsim worker", options.url);
   const pool = sweepThreadPool(concurrency);
-  const worker = new Worker<SweepJobData, RunOutcome>(
+  const worker = new Worker<SweepJobData, TaskOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
-      const { modelId, modelVersion, until } = job.data;
+      const { modelId, modelVersion, until, kind } = job.data;
       const task = fromWire(job.data.task) as RunTask;
       const answer = await pool.run({
         modelId,
         task,
         ...(modelVersion === undefined ? {} : { modelVersion }),
         ...(until === undefined ? {} : { until }),
+        ...(kind === undefined ? {} : { kind }),
       });
       // Only a model that cannot run here is a job failure (BullMQ retries it elsewhere).
       if ("loadError" in answer) throw new Error(answer.loadError);
-      return toWire(answer.outcome) as RunOutcome;
+      return toWire(answer.outcome) as TaskOutcome;
     },
     {
       connection,

@@ -16,5 +16,5 @@ export {
   type SweepWorkerOptions,
   sweepJobId,
 } from "./bullmqBackend.js";
-export { loadModelFile, resolveModelId } from "./modelFile.js";
+export { loadModelFile, loadTaskModel, resolveModelId } from "./modelFile.js";
 export { type ThreadsBackendOptions, threadsBackend } from "./threadsBackend.js";

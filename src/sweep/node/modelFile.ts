@@ -10,7 +10,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import { resolveDistsimForModels } from "../../node/modelResolution.js";
-import { type SweepModel, sweepModelOf } from "../runTask.js";
+import type { SweepModel } from "../runTask.js";
+import { type TaskKind, type TaskModel, taskModelOf } from "../taskKinds.js";
 
 /** A file path (absolute, relative, or ending in a script extension) rather than a module id. */
 function isFilePath(id: string): boolean {
@@ -48,6 +49,15 @@ function versionedUrl(path: string, version: string | undefined): string {
  * by URL, gets the version in its URL).
  */
 export async function loadModelFile(id: string, version?: string): Promise<SweepModel | string> {
+  return (await loadTaskModel("sweep", id, version)) as SweepModel | string;
+}
+
+/** The model at `id` as `kind` tasks read it (`CheckModel` for "explore"), as `loadModelFile`. */
+export async function loadTaskModel(
+  kind: TaskKind,
+  id: string,
+  version?: string,
+): Promise<TaskModel | string> {
   const path = resolveModelId(id);
   if (typeof path !== "string") return path.error;
   resolveDistsimForModels();
@@ -59,5 +69,5 @@ export async function loadModelFile(id: string, version?: string): Promise<Sweep
   } catch (error) {
     return `could not load ${id}: ${(error as Error).message}`;
   }
-  return sweepModelOf(module, id);
+  return taskModelOf(kind, module, id);
 }

@@ -3,8 +3,9 @@
  * pool): load the model by its id once per thread, then run one task of a sweep with it.
  */
 import { installGeneratorLocator } from "../../node/generatorLocator.js";
-import { type RunOutcome, type RunTask, runTask, type SweepModel } from "../runTask.js";
-import { loadModelFile } from "./modelFile.js";
+import type { RunTask } from "../runTask.js";
+import { runTaskOfKind, type TaskKind, type TaskModel, type TaskOutcome } from "../taskKinds.js";
+import { loadTaskModel } from "./modelFile.js";
 
 /** What the pool hands a worker: a run of the model at `modelId`, or just a load to check it. */
 export interface ThreadTask {
@@ -12,25 +13,28 @@ export interface ThreadTask {
   /** The model's version: a thread that loaded another version of the file loads it again. */
   readonly modelVersion?: string;
   readonly until?: number;
+  /** What the task is: a sweep's run (default) or an explored seed; the model is read for it. */
+  readonly kind?: TaskKind;
   /** Absent: only load the model, and say whether it loads. */
   readonly task?: RunTask;
 }
 
 /** A worker's answer: the run's outcome, or why the model would not load. */
-export type ThreadAnswer = { readonly outcome: RunOutcome } | { readonly loadError: string };
+export type ThreadAnswer = { readonly outcome: TaskOutcome } | { readonly loadError: string };
 
-const models = new Map<string, Promise<SweepModel | string>>();
+const models = new Map<string, Promise<TaskModel | string>>();
 
 export default async function runInThread(request: ThreadTask): Promise<ThreadAnswer> {
   installGeneratorLocator();
-  const key = `${request.modelId}\n${request.modelVersion ?? ""}`;
+  const kind = request.kind ?? "sweep";
+  const key = `${kind}\n${request.modelId}\n${request.modelVersion ?? ""}`;
   let loading = models.get(key);
   if (loading === undefined) {
-    loading = loadModelFile(request.modelId, request.modelVersion);
+    loading = loadTaskModel(kind, request.modelId, request.modelVersion);
     models.set(key, loading);
   }
   const model = await loading;
   if (typeof model === "string") return { loadError: model };
   if (request.task === undefined) return { outcome: { figures: {} } };
-  return { outcome: runTask(model, request.task, request.until) };
+  return { outcome: runTaskOfKind(kind, model, request.task, request.until) };
 }

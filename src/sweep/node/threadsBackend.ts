@@ -80,9 +80,10 @@ export function threadsBackend(options: ThreadsBackendOptions = {}): SweepBacken
     name: "threads",
     async run(job, events) {
       const modelId = workerModelId("threads", job);
+      const kind = job.kind ?? "sweep";
       const pool = sweepThreadPool(Math.min(workers, Math.max(1, job.tasks.length)));
       try {
-        const check = await pool.run({ modelId });
+        const check = await pool.run({ modelId, kind });
         if ("loadError" in check)
           throw new ConfigError("sweep", "modelId", check.loadError, modelId);
         let next = 0;
@@ -94,6 +95,7 @@ export function threadsBackend(options: ThreadsBackendOptions = {}): SweepBacken
             try {
               answer = await pool.run({
                 modelId,
+                kind,
                 task,
                 ...(job.until === undefined ? {} : { until: job.until }),
               });

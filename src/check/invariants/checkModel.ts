@@ -1,0 +1,181 @@
+/**
+ * A model to check, and one explored seed of it. The same contract serves `explore` given
+ * functions and a model file run on the sweep backends: a worker thread or a BullMQ worker
+ * imports the file and reads these exports (a function cannot travel to it), runs one seed and
+ * sends back a `SeedOutcome`, plain data. Browser-safe: reading files is the CLI's.
+ */
+import type { ModelBuilder } from "../../core/model.js";
+import type { Simulation } from "../../core/simulation.js";
+import { FaultSchedule } from "../../faults/schedule.js";
+import type { FaultScheduleSpec } from "../../faults/spec.js";
+import { eventually, type InvariantViolation, invariantViolations } from "./invariants.js";
+
+/** The liveness phase: every fault healed, then `progress(sim)` must grow within `within` s. */
+export interface LivenessPhase {
+  readonly within: number;
+  readonly progress: (sim: Simulation) => number;
+}
+
+/**
+ * A model with its checks: what `explore` runs and what a file for `distsim check` exports
+ * (the builder as its default export or `build`, and `faults`, `checks`, `safety` or
+ * `until`, `liveness` by those names).
+ */
+export interface CheckModel {
+  readonly build: ModelBuilder;
+  /**
+   * The fault schedule of a seed, plain data (for example `randomFaultSchedule({ seed, ... })`);
+   * none by default. It must depend on the seed only, so a seed replays with its schedule.
+   */
+  readonly faults?: (seed: number) => FaultScheduleSpec;
+  /** Registers the invariants on a freshly built simulation (`always`, `eventually`, trackers). */
+  readonly checks?: (sim: Simulation, seed: number) => void;
+  /** Length of the safety phase, with faults (seconds). */
+  readonly safety: number;
+  /**
+   * The liveness phase: every fault healed (pending ones called off) at the end of the safety
+   * phase, then `progress(sim)` must grow within `within` seconds.
+   */
+  readonly liveness?: LivenessPhase;
+}
+
+/**
+ * How one seed went, as plain data for any transport: a pass, or the first violation (a model
+ * that threw is "model-failed") with the fault schedule the seed ran, to replay or shrink it.
+ */
+export type SeedOutcome =
+  | { readonly pass: true }
+  | {
+      readonly violation: InvariantViolation;
+      /** The schedule as applied (every `for` explicit); null when the seed had none. */
+      readonly faults: FaultScheduleSpec | null;
+      /**
+       * Kinds of the faults that had activated by the violation's time (sorted, distinct):
+       * what the failure is grouped by besides its invariant. [] when none had.
+       */
+      readonly faultKinds: readonly string[];
+    };
+
+/** The kinds of the schedule's faults activated at or before `time` seconds, sorted. */
+function kindsActiveBy(schedule: FaultSchedule | null, time: number): string[] {
+  if (schedule === null) return [];
+  const kinds = new Set<string>();
+  for (const row of schedule.rows()) {
+    if (row.activatedAt !== null && row.activatedAt <= time) kinds.add(row.kind);
+  }
+  return [...kinds].sort();
+}
+
+/**
+ * Runs one seed: build, register the checks, apply the seed's schedule (or `faults`, given:
+ * a replay or a shrinker's smaller schedule), run the safety phase, heal everything, run the
+ * liveness phase. Never throws: a model that throws is the violation "model-failed".
+ */
+export function runExploreSeed(
+  model: CheckModel,
+  seed: number,
+  faults?: FaultScheduleSpec | null,
+): SeedOutcome {
+  let sim: Simulation | null = null;
+  let schedule: FaultSchedule | null = null;
+  let violation: InvariantViolation | null;
+  try {
+    sim = model.build({ seed, params: {} });
+    if (typeof sim !== "object" || sim === null || typeof sim.run !== "function") {
+      throw new Error("the builder did not return a Simulation");
+    }
+    model.checks?.(sim, seed);
+    const spec = faults === undefined ? model.faults?.(seed) : faults;
+    if (spec !== undefined && spec !== null) schedule = new FaultSchedule(sim, spec);
+    sim.run({ until: model.safety });
+    const liveness = model.liveness;
+    if (liveness !== undefined) {
+      if (schedule !== null) {
+        for (const row of schedule.rows()) {
+          if (row.status === "active") schedule.heal(row.index);
+          else if (row.status === "pending") schedule.cancel(row.index);
+        }
+      }
+      const live = sim;
+      const before = liveness.progress(live);
+      eventually(live, "progress after heal", () => liveness.progress(live) > before, {
+        within: liveness.within,
+      });
+      sim.run({ until: model.safety + liveness.within });
+    }
+    violation = invariantViolations(sim)[0] ?? null;
+  } catch (error) {
+    const timeNs = sim?.nowNs ?? 0;
+    violation = {
+      name: "model-failed",
+      kind: "always",
+      timeNs,
+      time: timeNs / 1e9,
+      event: sim?.eventsProcessed ?? 0,
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (violation === null) return { pass: true };
+  return {
+    violation,
+    faults: schedule?.spec ?? null,
+    faultKinds: kindsActiveBy(schedule, violation.time),
+  };
+}
+
+function isSeconds(value: unknown, positive: boolean): value is number {
+  return typeof value === "number" && Number.isFinite(value) && (positive ? value > 0 : value >= 0);
+}
+
+/**
+ * A loaded module (a namespace object from `import()`) as a `CheckModel`, or what is wrong
+ * with it, in words. `safety` falls back to `until`, so a file written for `distsim run` is
+ * checked over its own horizon. A TypeScript file loaded as CommonJS arrives wrapped in
+ * `default`.
+ */
+export function checkModelOf(module: Record<string, unknown>, name: string): CheckModel | string {
+  const wrapped = module.default as Record<string, unknown> | undefined;
+  if (
+    typeof wrapped === "object" &&
+    wrapped !== null &&
+    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
+  ) {
+    module = wrapped;
+  }
+  const build = module.default ?? module.build;
+  if (typeof build !== "function") {
+    return `${name} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;
+  }
+  const safety = module.safety ?? module.until;
+  if (!isSeconds(safety, false)) {
+    return `${name} must export "safety" (or "until"), the safety phase's length in seconds >= 0; given ${String(safety)}`;
+  }
+  for (const exported of ["faults", "checks"] as const) {
+    const value = module[exported];
+    if (value !== undefined && typeof value !== "function") {
+      return `${name} exports "${exported}" that is not a function`;
+    }
+  }
+  const liveness = module.liveness as Record<string, unknown> | undefined;
+  if (liveness !== undefined) {
+    if (
+      typeof liveness !== "object" ||
+      liveness === null ||
+      !isSeconds(liveness.within, true) ||
+      typeof liveness.progress !== "function"
+    ) {
+      return `${name} exports "liveness" that is not { within: seconds > 0, progress: (sim) => number }`;
+    }
+  }
+  return {
+    build: build as ModelBuilder,
+    safety,
+    ...(module.faults === undefined
+      ? {}
+      : { faults: module.faults as (seed: number) => FaultScheduleSpec }),
+    ...(module.checks === undefined
+      ? {}
+      : { checks: module.checks as (sim: Simulation, seed: number) => void }),
+    ...(liveness === undefined ? {} : { liveness: liveness as unknown as LivenessPhase }),
+  };
+}
