@@ -169,7 +169,9 @@ export class EventQueue {
     heapTime[i] = timeNs;
     heapSeq[i] = seq;
     heapSlot[i] = slot;
-    return this.slotGen[slot]! * SLOT_SPACE + slot;
+    // SLOT_SPACE written out: V8 folds a literal, but loads a module constant (a heap number,
+    // being computed) from the module context and checks it on every push.
+    return this.slotGen[slot]! * 67108864 + slot;
   }
 
   /**

@@ -243,8 +243,11 @@ export class Process<R = unknown> implements FutureListener {
     this.entity._unlinkProcess(this);
     sim._procs.release(this.pid);
     if (sim._tracing) this.traceEnd("cancelled");
-    const previous = sim._currentProcess;
-    sim._currentProcess = this;
+    // Its pid is released: it is named as the process being closed while `finally` runs.
+    const previousPid = sim._currentPid;
+    const previousClosing = sim._closingProcess;
+    sim._currentPid = -1;
+    sim._closingProcess = this;
     try {
       const step = this.generator.return(undefined as R);
       if (!step.done) {
@@ -255,7 +258,8 @@ export class Process<R = unknown> implements FutureListener {
         );
       }
     } finally {
-      sim._currentProcess = previous;
+      sim._currentPid = previousPid;
+      sim._closingProcess = previousClosing;
     }
     this._result?.cancel(reason);
     return true;
@@ -298,18 +302,18 @@ export class Process<R = unknown> implements FutureListener {
 
   private advance(input: unknown, isThrow: boolean): void {
     const sim = this.sim;
-    const previous = sim._currentProcess;
-    sim._currentProcess = this;
+    const previous = sim._currentPid;
+    sim._currentPid = this.pid;
     this._status = "running";
     let step: IteratorResult<Yieldable, R>;
     try {
       step = isThrow ? this.generator.throw(input) : this.generator.next(input);
     } catch (error) {
-      sim._currentProcess = previous;
+      sim._currentPid = previous;
       this.finish(error instanceof InterruptError ? "interrupted" : "failed", undefined, error);
       return;
     }
-    sim._currentProcess = previous;
+    sim._currentPid = previous;
     this.afterStep(step);
   }
 

@@ -160,8 +160,20 @@ export class Simulation {
   /** Where `send` hands messages; by default they are delivered after their delay, exactly. */
   transport: Transport;
 
-  /** @internal The process whose step is running, if any. */
-  _currentProcess: Process<unknown> | null = null;
+  /**
+   * @internal Pid of the process whose step is running, or -1. A pid, not the `Process`: the
+   * simulation is long-lived and a process usually young, so storing the object (twice per
+   * step) paid a write barrier each time; a small integer pays none.
+   */
+  _currentPid = -1;
+  /** @internal A process being cancelled (its pid already released) while `finally` blocks run. */
+  _closingProcess: Process<unknown> | null = null;
+
+  /** @internal The process whose step is running (or that is being closed), if any. */
+  get _currentProcess(): Process<unknown> | null {
+    const pid = this._currentPid;
+    return pid >= 0 ? this._procs.obj[pid]! : this._closingProcess;
+  }
   /** @internal Id of the message whose handling is running (causal parent of new messages). */
   _currentCauseId = 0;
   /** @internal Origin (ns) of the causal chain being handled; -1 outside any chain. */
@@ -573,18 +585,18 @@ export class Simulation {
   /** @internal One step of a process in a numeric sleep, touching only its generator. */
   private resumeFast(pid: number, generator: Generator<unknown>, owner: Entity<unknown, unknown>) {
     const procs = this._procs;
-    const previous = this._currentProcess;
-    this._currentProcess = procs.obj[pid]!;
+    const previous = this._currentPid;
+    this._currentPid = pid;
     procs.wake[pid] = -1;
     let step: IteratorResult<unknown>;
     try {
       step = generator.next(undefined);
     } catch (error) {
-      this._currentProcess = previous;
+      this._currentPid = previous;
       procs.obj[pid]!._fastThrew(error);
       return;
     }
-    this._currentProcess = previous;
+    this._currentPid = previous;
     if (step.done !== true && procs.flags[pid] === 0) {
       const yielded = step.value;
       if (typeof yielded === "number" && yielded >= 0) {
@@ -764,7 +776,8 @@ export class Simulation {
       }
     } catch (error) {
       this._status = "failed";
-      this._currentProcess = null;
+      this._currentPid = -1;
+      this._closingProcess = null;
       this.failure = this.runaway ?? this.asSimulationError(error);
       throw this.failure;
     }

@@ -65,7 +65,11 @@ export function poisson(rate: Param): ArrivalProcess {
     kind: "arrivals",
     description: `poisson(${typeof r === "number" ? `${r}/s` : r.description})`,
     begin(stream, start) {
-      let last = start;
+      // The last arrival lives in a typed array, not a `let`: a captured variable is a context
+      // slot, always tagged, so each arrival (a time in seconds, a double) would allocate a
+      // number and pay a write barrier storing it into the long-lived context.
+      const state = new Float64Array(1);
+      state[0] = start;
       if (typeof r !== "number" && r.closedForm === false) {
         // Thinning (Lewis and Shedler): candidates at the bounding rate, each kept with
         // probability rate(t) / bound. Exact in distribution for any rate under the bound.
@@ -73,20 +77,22 @@ export function poisson(rate: Param): ArrivalProcess {
         return () => {
           if (!(bound > 0)) return null;
           for (let rejected = 0; rejected < MAX_THINNING_REJECTIONS; rejected++) {
-            last += -log(1 - stream.next()) / bound;
+            const last = state[0]! + -log(1 - stream.next()) / bound;
+            state[0] = last;
             if (stream.next() * bound < r.at(last)) return last;
           }
           // A rate that stays at zero would otherwise spin here forever.
           throw new ConfigError(
             "arrivals.poisson",
             "rate",
-            `a rate that is not ~0 for ${MAX_THINNING_REJECTIONS.toLocaleString("en-US")} candidates in a row (thinning against max ${bound}/s stalled at t=${last}s; lower its max or end the source with stopAfter)`,
+            `a rate that is not ~0 for ${MAX_THINNING_REJECTIONS.toLocaleString("en-US")} candidates in a row (thinning against max ${bound}/s stalled at t=${state[0]}s; lower its max or end the source with stopAfter)`,
             r.description,
           );
         };
       }
       return () => {
         const target = -log(1 - stream.next());
+        const last = state[0]!;
         const next =
           typeof r === "number"
             ? r > 0
@@ -94,7 +100,7 @@ export function poisson(rate: Param): ArrivalProcess {
               : Number.POSITIVE_INFINITY
             : r.advance(last, target);
         if (!Number.isFinite(next)) return null;
-        last = next;
+        state[0] = next;
         return next;
       };
     },

@@ -185,7 +185,12 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
   private activeArea = 0;
   private queuedArea = 0;
   private limitArea = 0;
-  private lastChangeNs: number;
+  /**
+   * Initialised here, not only in the constructor: a field declared without a value starts as
+   * `undefined` (ES2022 class fields), so V8 keeps it tagged and every store of a time above
+   * 2^31 ns allocates a number and pays a write barrier (twice per request on this path).
+   */
+  private lastChangeNs = 0;
 
   constructor(owner: Entity<never, unknown>, component: string, options: SlotPoolOptions<T>) {
     this.owner = owner;
