@@ -198,6 +198,11 @@ export interface RecordedSeries {
 class PendingCall implements CancelHook {
   /** Queue token of the timeout event, or -1. */
   timerToken = -1;
+  /**
+   * A reset for it is on its way over the network: it is reset once, however many crashes or
+   * refused retransmissions come before the reset arrives.
+   */
+  resetSent = false;
 
   constructor(
     readonly entity: Entity<unknown, unknown>,
@@ -216,6 +221,17 @@ class PendingCall implements CancelHook {
 }
 
 const NO_METRICS: EntityMetrics = Object.freeze({});
+
+/**
+ * The payload of a connection reset crossing a network (a TCP RST): a failure reply that the
+ * caller's `settleCall` turns into a `ConnectionResetError`, so a reset costs the ordinary
+ * reply path nothing beyond the failure branch it already has.
+ */
+class ResetReply extends FailureReply {
+  constructor(readonly refused: boolean) {
+    super(refused ? "connection refused" : "connection reset");
+  }
+}
 
 /**
  * Something a component is built from (a request ledger, a waiting line, a gauge) that must
@@ -950,7 +966,10 @@ export class Entity<In = unknown, Out = unknown> {
     if (isMessage) this._heldMessages++;
   }
 
-  /** A process crash: every other entity's open call to this one fails at once. */
+  /**
+   * A process crash: every other entity's open call to this one is reset, at once for a direct
+   * call, or by a reset sent back over the network the call used (see `resetCall`).
+   */
   private resetCallers(): number {
     let reset = 0;
     for (const caller of this.sim.entities) {
@@ -959,14 +978,45 @@ export class Entity<In = unknown, Out = unknown> {
       for (const pending of calls.values()) {
         // A reset settles the caller's future at once, and whoever waits on it may cancel the
         // caller's other calls (a race's losers): those are settled already, not reset.
-        if (pending.target === (this as Entity<unknown, unknown>) && pending.future.isPending) {
-          caller._resetCall(pending, this.name, false);
+        if (
+          pending.target === (this as Entity<unknown, unknown>) &&
+          pending.future.isPending &&
+          !pending.resetSent
+        ) {
+          this.resetCall(caller, pending, false);
           reset++;
         }
       }
     }
     this.counters.callsReset += reset;
     return reset;
+  }
+
+  /**
+   * Resets (or refuses) `caller`'s open call `pending` to this entity. Without a network (the
+   * direct transport) the call fails now. Over a network the reset is a packet like any other
+   * (a TCP RST): it is sent back to the caller through the transport, so it arrives after the
+   * path's latency, or never if a partition, a loss or a clog takes it (the caller then learns
+   * by its timeout, as after a host crash).
+   */
+  private resetCall(caller: Entity<unknown, unknown>, pending: PendingCall, refused: boolean) {
+    const sim = this.sim;
+    if (sim._directDelivery) {
+      caller._resetCall(pending, this.name, refused);
+      return;
+    }
+    pending.resetSent = true;
+    const reset = sim._send(
+      this as Entity<unknown, unknown>,
+      caller,
+      "reset",
+      new ResetReply(refused),
+      pending.messageId,
+      undefined,
+    );
+    // A reset that finds its call over (timed out, cancelled) is dropped uncounted: it was
+    // never a reply anyone waited for.
+    reset.awaited = false;
   }
 
   /** @internal Fails the open call `pending` with a connection reset (or refusal) by `by`. */
@@ -1090,10 +1140,18 @@ export class Entity<In = unknown, Out = unknown> {
     const refused = payload instanceof FailureReply;
     if (tracing) {
       traceMessage(message, null);
-      this.traceCall(correlationId, refused ? "refused" : "ok");
+      this.traceCall(
+        correlationId,
+        refused ? (payload instanceof ResetReply ? "reset" : "refused") : "ok",
+      );
     }
     if (refused) {
-      pending.future.reject(new RemoteError(payload.reason, message.source?.name ?? "simulation"));
+      const from = message.source?.name ?? "simulation";
+      pending.future.reject(
+        payload instanceof ResetReply
+          ? new ConnectionResetError(from, payload.refused)
+          : new RemoteError(payload.reason, from),
+      );
     } else {
       pending.future.resolve(payload);
     }
@@ -1124,9 +1182,9 @@ export class Entity<In = unknown, Out = unknown> {
   private refuseCall(request: Message<In>): void {
     const caller = request.source;
     const pending = caller?.pendingCalls?.get(request.id);
-    if (caller === null || pending === undefined) return;
+    if (caller === null || pending === undefined || pending.resetSent) return;
     this.counters.callsReset++;
-    caller._resetCall(pending, this.name, true);
+    this.resetCall(caller, pending, true);
   }
 
   /** @internal A call timed out (from the timer event). */

@@ -159,6 +159,8 @@ export class Simulation {
   readonly queue = new EventQueue();
   /** Where `send` hands messages; by default they are delivered after their delay, exactly. */
   transport: Transport;
+  /** The default transport, kept to tell whether a network has replaced it. */
+  private readonly direct: Transport;
 
   /** @internal The process whose step is running, if any. */
   _currentProcess: Process<unknown> | null = null;
@@ -220,7 +222,16 @@ export class Simulation {
     this.limits = checkLimits(options.limits);
     this.queue.setPendingLimit(this.limits.maxPendingEvents);
     this.queue.onLimit = (pending) => this.pendingEventsRanAway(pending);
-    this.transport = directTransport(this.queue);
+    this.direct = directTransport(this.queue);
+    this.transport = this.direct;
+  }
+
+  /**
+   * @internal True while messages are delivered directly (no `Network` or other transport has
+   * replaced the default): a process crash's resets then reach callers at once.
+   */
+  get _directDelivery(): boolean {
+    return this.transport === this.direct;
   }
 
   /** Current simulated time, in seconds. */
