@@ -60,8 +60,10 @@ export type EntityStatus = "up" | "crashed";
  * - `"host"`: the machine dies or loses power. Nothing answers for it: callers with open calls
  *   learn only by their own timeouts (a call without one waits forever). The default.
  * - `"process"`: the process dies on a live host. The operating system resets its connections:
- *   every open call to it fails at once with `ConnectionResetError`, and calls that reach it
- *   while it is down fail the same way (connection refused) instead of waiting.
+ *   every open call to it fails with `ConnectionResetError`, and calls that reach it while it
+ *   is down fail the same way (connection refused) instead of waiting. With direct delivery
+ *   the caller hears at once; across a `Network` the reset travels back along the call's path
+ *   (its latency; a partition, loss or clog takes it as any message, leaving the timeout).
  */
 export type CrashKind = "host" | "process";
 
@@ -160,8 +162,10 @@ export interface EntityCounters {
   /** Times the entity was paused (`pause`). */
   pauses: number;
   /**
-   * Open calls to this entity its process crashes failed at once (reset), and calls that
-   * reached it while down after one (refused): each a `ConnectionResetError` at a caller.
+   * Open calls to this entity its process crashes reset, and calls that reached it while down
+   * after one (refused): each a `ConnectionResetError` at its caller, at once with direct
+   * delivery; over a `Network` each is a reset sent back along the call's path, counted when
+   * sent (a partition or loss may still take it, leaving the caller to its timeout).
    */
   callsReset: number;
 }
@@ -697,9 +701,10 @@ export class Entity<In = unknown, Out = unknown> {
    * own entity (it would still be running).
    *
    * `kind` (default "host"): a host crash is silent, so callers with open calls to it learn
-   * only by their timeouts; a process crash fails them at once with `ConnectionResetError`
-   * (after the hooks ran, in entity then call order), and refuses calls that reach it while
-   * down the same way. See `CrashKind`.
+   * only by their timeouts; a process crash fails them with `ConnectionResetError` (after the
+   * hooks ran, in entity then call order: at once with direct delivery, by a reset sent over
+   * the network otherwise), and refuses calls that reach it while down the same way. See
+   * `CrashKind`.
    */
   crash(options?: CrashOptions): void {
     this.crashNow(crashKindOf(options, `${this.name}.crash`));
