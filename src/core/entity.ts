@@ -810,6 +810,8 @@ export class Entity<In = unknown, Out = unknown> {
    * moved on. It stays up (`isUp`, `status` "up"; `isPaused` true), so other entities' calls
    * to it are open, waiting, and may time out. Pauses may overlap: the entity runs again when
    * the last ends. A crash ends a pause (what it held is lost). Counted in `counters.pauses`.
+   * Direct calls from other entities that would run its code wait for the end too (a process
+   * of it cancelled, work its stations would start); a paused `Network` carries nothing.
    *
    * Costs an entity that is never paused nothing: the loop looks for paused entities only while
    * one is.
@@ -951,7 +953,9 @@ export class Entity<In = unknown, Out = unknown> {
         const message = queue.slotPayload[slot] as Message<unknown>;
         this.counters.droppedWhileDown++;
         dropped++;
-        if (sim._tracing) traceMessage(message, "target-down");
+        // A message to someone else was crossing this entity (a paused network): its buffers.
+        const reason = message.target === this ? "target-down" : "network-down";
+        if (sim._tracing) traceMessage(message, reason);
       }
       queue.discard(slot);
     }
@@ -963,6 +967,14 @@ export class Entity<In = unknown, Out = unknown> {
     for (const pause of pauses) {
       pause._endedBy(`ended by a crash; ${dropped} held message${dropped === 1 ? "" : "s"} lost`);
     }
+  }
+
+  /**
+   * @internal A message this entity keeps itself while paused, to pass on when it resumes (a
+   * paused network's new sends): counted with the messages its pause held.
+   */
+  _countHeldMessage(): void {
+    this._heldMessages++;
   }
 
   /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */

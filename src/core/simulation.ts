@@ -949,22 +949,37 @@ export class Simulation {
 
   /**
    * If the earliest event belongs to a paused entity (a message to it, or its own timer or
-   * process wake-up), takes it out of the queue and hands its slot to the entity, which puts
-   * it back when the pause ends: not run, not counted, not hashed. Only called while some
-   * entity is paused.
+   * process wake-up, or a message crossing a paused network), takes it out of the queue and
+   * hands its slot to the entity, which puts it back when the pause ends: not run, not counted,
+   * not hashed. Only called while some entity is paused.
    */
   private holdIfPaused(): boolean {
     const queue = this.queue;
     const slot = queue.peekSlot();
     if (queue.isCancelled(slot)) return false;
     const isMessage = queue.slotType[slot] === EventType.Deliver;
-    const entity = isMessage
+    let entity: Entity<unknown, unknown> | null = isMessage
       ? (queue.slotPayload[slot] as Message<unknown>).target
       : queue.slotOwner[slot]!;
-    if (entity === null || entity._pauseDepth === 0) return false;
+    if (entity === null || entity._pauseDepth === 0) {
+      if (!isMessage) return false;
+      entity = this.pausedCarrierOf(queue.slotPayload[slot] as Message<unknown>);
+      if (entity === null) return false;
+    }
     queue.pop();
     entity._hold(slot, isMessage);
     return true;
+  }
+
+  /**
+   * The paused entity that carried `message` (a paused `Network`, for a message between two
+   * entities, which is what crosses it), or null.
+   */
+  private pausedCarrierOf(message: Message<unknown>): Entity<unknown, unknown> | null {
+    const carrier = this.transport.carrier;
+    if (carrier === undefined || carrier._pauseDepth === 0) return null;
+    const source = message.source;
+    return source !== null && source !== message.target ? carrier : null;
   }
 
   /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */
