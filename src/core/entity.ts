@@ -60,8 +60,10 @@ export type EntityStatus = "up" | "crashed";
  * - `"host"`: the machine dies or loses power. Nothing answers for it: callers with open calls
  *   learn only by their own timeouts (a call without one waits forever). The default.
  * - `"process"`: the process dies on a live host. The operating system resets its connections:
- *   every open call to it fails at once with `ConnectionResetError`, and calls that reach it
- *   while it is down fail the same way (connection refused) instead of waiting.
+ *   every open call to it fails with `ConnectionResetError`, and calls that reach it while it
+ *   is down fail the same way (connection refused) instead of waiting. With direct delivery
+ *   the caller hears at once; across a `Network` the reset travels back along the call's path
+ *   (its latency; a partition, loss or clog takes it as any message, leaving the timeout).
  */
 export type CrashKind = "host" | "process";
 
@@ -160,8 +162,10 @@ export interface EntityCounters {
   /** Times the entity was paused (`pause`). */
   pauses: number;
   /**
-   * Open calls to this entity its process crashes failed at once (reset), and calls that
-   * reached it while down after one (refused): each a `ConnectionResetError` at a caller.
+   * Open calls to this entity its process crashes reset, and calls that reached it while down
+   * after one (refused): each a `ConnectionResetError` at its caller, at once with direct
+   * delivery; over a `Network` each is a reset sent back along the call's path, counted when
+   * sent (a partition or loss may still take it, leaving the caller to its timeout).
    */
   callsReset: number;
 }
@@ -198,6 +202,11 @@ export interface RecordedSeries {
 class PendingCall implements CancelHook {
   /** Queue token of the timeout event, or -1. */
   timerToken = -1;
+  /**
+   * A reset for it is on its way over the network: it is reset once, however many crashes or
+   * refused retransmissions come before the reset arrives.
+   */
+  resetSent = false;
 
   constructor(
     readonly entity: Entity<unknown, unknown>,
@@ -216,6 +225,17 @@ class PendingCall implements CancelHook {
 }
 
 const NO_METRICS: EntityMetrics = Object.freeze({});
+
+/**
+ * The payload of a connection reset crossing a network (a TCP RST): a failure reply that the
+ * caller's `settleCall` turns into a `ConnectionResetError`, so a reset costs the ordinary
+ * reply path nothing beyond the failure branch it already has.
+ */
+class ResetReply extends FailureReply {
+  constructor(readonly refused: boolean) {
+    super(refused ? "connection refused" : "connection reset");
+  }
+}
 
 /**
  * Something a component is built from (a request ledger, a waiting line, a gauge) that must
@@ -681,9 +701,10 @@ export class Entity<In = unknown, Out = unknown> {
    * own entity (it would still be running).
    *
    * `kind` (default "host"): a host crash is silent, so callers with open calls to it learn
-   * only by their timeouts; a process crash fails them at once with `ConnectionResetError`
-   * (after the hooks ran, in entity then call order), and refuses calls that reach it while
-   * down the same way. See `CrashKind`.
+   * only by their timeouts; a process crash fails them with `ConnectionResetError` (after the
+   * hooks ran, in entity then call order: at once with direct delivery, by a reset sent over
+   * the network otherwise), and refuses calls that reach it while down the same way. See
+   * `CrashKind`.
    */
   crash(options?: CrashOptions): void {
     this.crashNow(crashKindOf(options, `${this.name}.crash`));
@@ -789,6 +810,8 @@ export class Entity<In = unknown, Out = unknown> {
    * moved on. It stays up (`isUp`, `status` "up"; `isPaused` true), so other entities' calls
    * to it are open, waiting, and may time out. Pauses may overlap: the entity runs again when
    * the last ends. A crash ends a pause (what it held is lost). Counted in `counters.pauses`.
+   * Direct calls from other entities that would run its code wait for the end too (a process
+   * of it cancelled, work its stations would start); a paused `Network` carries nothing.
    *
    * Costs an entity that is never paused nothing: the loop looks for paused entities only while
    * one is.
@@ -930,7 +953,9 @@ export class Entity<In = unknown, Out = unknown> {
         const message = queue.slotPayload[slot] as Message<unknown>;
         this.counters.droppedWhileDown++;
         dropped++;
-        if (sim._tracing) traceMessage(message, "target-down");
+        // A message to someone else was crossing this entity (a paused network): its buffers.
+        const reason = message.target === this ? "target-down" : "network-down";
+        if (sim._tracing) traceMessage(message, reason);
       }
       queue.discard(slot);
     }
@@ -944,13 +969,24 @@ export class Entity<In = unknown, Out = unknown> {
     }
   }
 
+  /**
+   * @internal A message this entity keeps itself while paused, to pass on when it resumes (a
+   * paused network's new sends): counted with the messages its pause held.
+   */
+  _countHeldMessage(): void {
+    this._heldMessages++;
+  }
+
   /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */
   _hold(slot: number, isMessage: boolean): void {
     this._heldSlots.push(slot);
     if (isMessage) this._heldMessages++;
   }
 
-  /** A process crash: every other entity's open call to this one fails at once. */
+  /**
+   * A process crash: every other entity's open call to this one is reset, at once for a direct
+   * call, or by a reset sent back over the network the call used (see `resetCall`).
+   */
   private resetCallers(): number {
     let reset = 0;
     for (const caller of this.sim.entities) {
@@ -959,14 +995,45 @@ export class Entity<In = unknown, Out = unknown> {
       for (const pending of calls.values()) {
         // A reset settles the caller's future at once, and whoever waits on it may cancel the
         // caller's other calls (a race's losers): those are settled already, not reset.
-        if (pending.target === (this as Entity<unknown, unknown>) && pending.future.isPending) {
-          caller._resetCall(pending, this.name, false);
+        if (
+          pending.target === (this as Entity<unknown, unknown>) &&
+          pending.future.isPending &&
+          !pending.resetSent
+        ) {
+          this.resetCall(caller, pending, false);
           reset++;
         }
       }
     }
     this.counters.callsReset += reset;
     return reset;
+  }
+
+  /**
+   * Resets (or refuses) `caller`'s open call `pending` to this entity. Without a network (the
+   * direct transport) the call fails now. Over a network the reset is a packet like any other
+   * (a TCP RST): it is sent back to the caller through the transport, so it arrives after the
+   * path's latency, or never if a partition, a loss or a clog takes it (the caller then learns
+   * by its timeout, as after a host crash).
+   */
+  private resetCall(caller: Entity<unknown, unknown>, pending: PendingCall, refused: boolean) {
+    const sim = this.sim;
+    if (sim._directDelivery) {
+      caller._resetCall(pending, this.name, refused);
+      return;
+    }
+    pending.resetSent = true;
+    const reset = sim._send(
+      this as Entity<unknown, unknown>,
+      caller,
+      "reset",
+      new ResetReply(refused),
+      pending.messageId,
+      undefined,
+    );
+    // A reset that finds its call over (timed out, cancelled) is dropped uncounted: it was
+    // never a reply anyone waited for.
+    reset.awaited = false;
   }
 
   /** @internal Fails the open call `pending` with a connection reset (or refusal) by `by`. */
@@ -1090,10 +1157,18 @@ export class Entity<In = unknown, Out = unknown> {
     const refused = payload instanceof FailureReply;
     if (tracing) {
       traceMessage(message, null);
-      this.traceCall(correlationId, refused ? "refused" : "ok");
+      this.traceCall(
+        correlationId,
+        refused ? (payload instanceof ResetReply ? "reset" : "refused") : "ok",
+      );
     }
     if (refused) {
-      pending.future.reject(new RemoteError(payload.reason, message.source?.name ?? "simulation"));
+      const from = message.source?.name ?? "simulation";
+      pending.future.reject(
+        payload instanceof ResetReply
+          ? new ConnectionResetError(from, payload.refused)
+          : new RemoteError(payload.reason, from),
+      );
     } else {
       pending.future.resolve(payload);
     }
@@ -1124,9 +1199,9 @@ export class Entity<In = unknown, Out = unknown> {
   private refuseCall(request: Message<In>): void {
     const caller = request.source;
     const pending = caller?.pendingCalls?.get(request.id);
-    if (caller === null || pending === undefined) return;
+    if (caller === null || pending === undefined || pending.resetSent) return;
     this.counters.callsReset++;
-    caller._resetCall(pending, this.name, true);
+    this.resetCall(caller, pending, true);
   }
 
   /** @internal A call timed out (from the timer event). */

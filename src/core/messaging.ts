@@ -15,6 +15,12 @@ import { durationToNs } from "./time.js";
 export interface Transport {
   /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
   transmit(message: Message<unknown>, delayNs: number): void;
+  /**
+   * The entity that carries messages between entities (a `Network`), if the transport is one:
+   * while it is paused, the loop holds the messages it carried that fall due, as it holds a
+   * paused entity's own events. None for direct delivery.
+   */
+  readonly carrier?: Entity<unknown, unknown>;
 }
 
 /** The options every send takes (`Entity.SendOptions` documents them). */

@@ -215,7 +215,9 @@ export class Process<R = unknown> implements FutureListener {
   /**
    * Ends the process now: closes its generator with `return()`, so `finally` blocks run
    * (they must not yield), abandons what it was waiting for as `interrupt` does, and cancels
-   * its `result`.
+   * its `result`. A process of a paused entity (`Entity.pause`) is cancelled when the pause
+   * ends instead, in order with the entity's other held events, since a paused entity runs
+   * nothing, its `finally` blocks included; it is alive until then (a crash cancels it at once).
    * Returns false if it had already finished.
    */
   cancel(reason = "cancelled"): boolean {
@@ -227,6 +229,14 @@ export class Process<R = unknown> implements FutureListener {
         this.entity.name,
         sim.nowNs,
       );
+    }
+    const entity = this.entity;
+    if (entity._pauseDepth !== 0 && entity.isUp) {
+      // A paused entity runs nothing, its finally blocks included: the cancel takes effect when
+      // it resumes, through a timer of its own that the pause holds, in order with its other
+      // held events. (A crash cancels at once: it ends the pause first by marking it down.)
+      entity.after(0, cancelAfterPause, { process: this as Process<unknown>, reason });
+      return true;
     }
     if (this.inStep) {
       // A generator cannot be closed while it is executing (a process it cancelled, or an
@@ -505,4 +515,9 @@ function isGenerator(value: unknown): boolean {
 function sourceHead(fn: { toString(): string }): string {
   const head = Function.prototype.toString.call(fn).split("\n", 1)[0]!.trim();
   return head.length > 80 ? `${head.slice(0, 77)}...` : head;
+}
+
+/** Named, so the trace's timer record says what the timer was for. */
+function cancelAfterPause(deferred: { process: Process<unknown>; reason: string }): void {
+  deferred.process.cancel(deferred.reason);
 }

@@ -159,6 +159,8 @@ export class Simulation {
   readonly queue = new EventQueue();
   /** Where `send` hands messages; by default they are delivered after their delay, exactly. */
   transport: Transport;
+  /** The default transport, kept to tell whether a network has replaced it. */
+  private readonly direct: Transport;
 
   /**
    * @internal Pid of the process whose step is running, or -1. A pid, not the `Process`: the
@@ -232,7 +234,16 @@ export class Simulation {
     this.limits = checkLimits(options.limits);
     this.queue.setPendingLimit(this.limits.maxPendingEvents);
     this.queue.onLimit = (pending) => this.pendingEventsRanAway(pending);
-    this.transport = directTransport(this.queue);
+    this.direct = directTransport(this.queue);
+    this.transport = this.direct;
+  }
+
+  /**
+   * @internal True while messages are delivered directly (no `Network` or other transport has
+   * replaced the default): a process crash's resets then reach callers at once.
+   */
+  get _directDelivery(): boolean {
+    return this.transport === this.direct;
   }
 
   /** Current simulated time, in seconds. */
@@ -996,22 +1007,37 @@ export class Simulation {
 
   /**
    * If the earliest event belongs to a paused entity (a message to it, or its own timer or
-   * process wake-up), takes it out of the queue and hands its slot to the entity, which puts
-   * it back when the pause ends: not run, not counted, not hashed. Only called while some
-   * entity is paused.
+   * process wake-up, or a message crossing a paused network), takes it out of the queue and
+   * hands its slot to the entity, which puts it back when the pause ends: not run, not counted,
+   * not hashed. Only called while some entity is paused.
    */
   private holdIfPaused(): boolean {
     const queue = this.queue;
     const slot = queue.peekSlot();
     if (queue.isCancelled(slot)) return false;
     const isMessage = queue.slotType[slot] === EventType.Deliver;
-    const entity = isMessage
+    let entity: Entity<unknown, unknown> | null = isMessage
       ? (queue.slotPayload[slot] as Message<unknown>).target
       : queue.slotOwner[slot]!;
-    if (entity === null || entity._pauseDepth === 0) return false;
+    if (entity === null || entity._pauseDepth === 0) {
+      if (!isMessage) return false;
+      entity = this.pausedCarrierOf(queue.slotPayload[slot] as Message<unknown>);
+      if (entity === null) return false;
+    }
     queue.pop();
     entity._hold(slot, isMessage);
     return true;
+  }
+
+  /**
+   * The paused entity that carried `message` (a paused `Network`, for a message between two
+   * entities, which is what crosses it), or null.
+   */
+  private pausedCarrierOf(message: Message<unknown>): Entity<unknown, unknown> | null {
+    const carrier = this.transport.carrier;
+    if (carrier === undefined || carrier._pauseDepth === 0) return null;
+    const source = message.source;
+    return source !== null && source !== message.target ? carrier : null;
   }
 
   /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */

@@ -14,6 +14,9 @@
  *
  * Messages an entity sends to itself, and messages sent from outside any entity
  * (`sim.send`), do not cross the network.
+ *
+ * A paused network (`pause`, as any entity) is stalled: messages in flight that fall due wait,
+ * messages sent meanwhile are not routed, and both go on when the pause ends, in order.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
@@ -130,6 +133,17 @@ function healNetworkFault(fault: NetworkFault): void {
   fault.heal();
 }
 
+/** Named, so the trace's timer record says what the timer was for. */
+function releaseStalled(network: Network): void {
+  network._releaseStalled();
+}
+
+/** A message sent while the network was paused, and when it could have left at the earliest. */
+interface Stalled {
+  readonly message: Message<unknown>;
+  readonly readyNs: number;
+}
+
 export class Network extends Entity implements Transport, FaultOwner {
   static readonly catalog: CatalogEntry = {
     name: "Network",
@@ -148,7 +162,7 @@ export class Network extends Entity implements Transport, FaultOwner {
     state:
       "links per directed pair, the default link, active faults (each with its counts and, for a clog, the messages it holds)",
     failure_semantics:
-      "Faults are silent to both ends; senders see timeouts, late, doubled or reordered messages. Healing does not redeliver what was dropped; a clog's held messages go on when it heals. A crashed network drops every message between entities until recover() (counters.droppedWhileDown); faults, held messages and links are kept.",
+      "Faults are silent to both ends; senders see timeouts, late, doubled or reordered messages. Healing does not redeliver what was dropped; a clog's held messages go on when it heals. A crashed network drops every message between entities until recover() (counters.droppedWhileDown); faults, held messages and links are kept. A paused network carries nothing: messages in flight and those sent meanwhile go on when it resumes, in order.",
     composition_rules: ["Router", "LoadBalancer", "FailureDetector"],
     operational_knobs: knobs<NetworkOptions>()("defaultLink"),
   };
@@ -172,6 +186,8 @@ export class Network extends Entity implements Transport, FaultOwner {
   private readonly duplications: NetworkFault[] = [];
   /** Set by the first fault: only then does `metrics()` list the fault counts. */
   private faultsUsed = false;
+  /** Messages sent while the network is paused, in the order sent: routed when it resumes. */
+  private stalled: Stalled[] = [];
 
   private droppedByPartition = 0;
   private droppedByLossFault = 0;
@@ -553,9 +569,25 @@ export class Network extends Entity implements Transport, FaultOwner {
     this.held = 0;
   }
 
+  /**
+   * Messages sent while the network is paused, waiting for it to resume before they are routed
+   * (offered to no link yet).
+   */
+  get messagesStalled(): number {
+    return this.stalled.length;
+  }
+
   /** Messages dropped because of a partition (since creation or the last statistics reset). */
   get messagesDroppedByPartition(): number {
     return this.droppedByPartition;
+  }
+
+  /**
+   * @internal Transport: the network carries messages between entities, so the loop holds
+   * those it carried while it is paused (see `pause`).
+   */
+  get carrier(): Entity<unknown, unknown> {
+    return this;
   }
 
   /** @internal Transport: called for every message sent in the simulation. */
@@ -567,6 +599,10 @@ export class Network extends Entity implements Transport, FaultOwner {
         // A crashed network carries nothing between entities until recover().
         this.counters.droppedWhileDown++;
         this.traceMessageDropped(message, "network-down");
+        return;
+      }
+      if (this._pauseDepth !== 0) {
+        this.stall(message, message.sentAtNs + delayNs);
         return;
       }
       // The one check faults cost a network that has none active.
@@ -705,7 +741,40 @@ export class Network extends Entity implements Transport, FaultOwner {
       this.traceMessageDropped(message, "network-down");
       return;
     }
+    if (this._pauseDepth !== 0) {
+      this.stall(message, readyNs);
+      return;
+    }
     this.transmitWithFaults(message, readyNs);
+  }
+
+  /**
+   * A paused network routes nothing: a message sent meanwhile waits, untouched by links and
+   * faults, and a timer of the network's own (held by the pause, so it runs when the pause
+   * ends, in order with what the pause held) routes the waiting ones then.
+   */
+  private stall(message: Message<unknown>, readyNs: number): void {
+    if (this.stalled.length === 0) this.after(0, releaseStalled, this);
+    this.stalled.push({ message, readyNs });
+    this._countHeldMessage();
+  }
+
+  /** @internal The pause ended: route what was sent during it, in the order sent, as if sent now. */
+  _releaseStalled(): void {
+    const stalled = this.stalled;
+    this.stalled = [];
+    const nowNs = this.nowNs;
+    for (const { message, readyNs } of stalled) this.release(message, Math.max(nowNs, readyNs));
+  }
+
+  /** A crash ends the pause: what was sent during it was in the network's buffers, and is lost. */
+  protected override onCrash(): void {
+    const stalled = this.stalled;
+    this.stalled = [];
+    for (const { message } of stalled) {
+      this.counters.droppedWhileDown++;
+      this.traceMessageDropped(message, "network-down");
+    }
   }
 
   private listOf(kind: NetworkFaultKind): NetworkFault[] {

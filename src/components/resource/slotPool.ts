@@ -11,7 +11,10 @@
  * calling `start` for each, synchronously. It schedules no event of its own and allocates
  * nothing per item beyond the queue's array slots, so a component built on it keeps the exact
  * event sequence (and trace hash) of a hand-written queue. Processes use `Resource`, the future
- * path on top of it.
+ * path on top of it. The one exception is a paused owner, which runs nothing: what would start
+ * while it is paused (capacity freed or added by another entity's direct call, an arrival that
+ * found capacity) waits, and a timer of the owner's, held by the pause, starts it when the
+ * owner resumes.
  *
  * It keeps the statistics a queueing station reports, over its owner's lifetime (from the
  * owner's creation or last `sim.resetStats()`, `entity.statsSinceNs`): time-average capacity
@@ -250,7 +253,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.account();
     this.fullLimit = this.model!.limit;
     this._limit = this.reducedLimit();
-    if (this.owner.isUp) this.startWaiting();
+    if (this.owner.isUp) this.startWaitingNowOrAfterPause();
   }
 
   /**
@@ -267,14 +270,23 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       this.tracksLimit = true;
     }
     this._limit = this.reducedLimit();
-    if (!this.owner.isUp) return;
-    // A paused owner runs nothing: a timer of its own, held by the pause, starts the waiting
-    // work when it resumes.
+    if (this.owner.isUp) this.startWaitingNowOrAfterPause();
+  }
+
+  /**
+   * Starts waiting items now, or, while the owner is paused, when it resumes: a paused owner
+   * runs nothing (a `start` is its code: a service time drawn, a timer set, a waiter woken), so
+   * a timer of its own, held by the pause, starts them then, in order with its other held
+   * events. This is how a direct call from another entity (a `Resource` released or given up
+   * by another entity's process, a dynamic limit raised, a capacity restored) waits for the
+   * pause to end.
+   */
+  private startWaitingNowOrAfterPause(): void {
     if (this.owner.isPaused) this.owner.after(0, startWaitingOf, this as SlotPool<unknown>);
     else this.startWaiting();
   }
 
-  /** @internal The owner resumed after its capacity grew while paused. */
+  /** @internal The owner resumed after something freed or added capacity while it was paused. */
   _startWaitingAfterPause(): void {
     if (this.owner.isUp) this.startWaiting();
   }
@@ -334,6 +346,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
       }
     }
     if (discipline.length === 0 && this._inUse + weight <= this._limit) {
+      if (this.owner.isPaused) return this.admitWhilePaused(item, weight, flow);
       this.admitted++;
       this.take(weight);
       this.waitTime.record(0);
@@ -365,6 +378,8 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
    */
   tryTake(weight = 1): boolean {
     if (this.discipline.length !== 0 || this._inUse + weight > this._limit) return false;
+    // A paused owner grants nothing until it resumes (see `admit`).
+    if (this.owner.isPaused) return false;
     this.account();
     this.admitted++;
     this.take(weight);
@@ -380,7 +395,7 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     this.account();
     this._active--;
     this._inUse -= weight;
-    this.startWaiting();
+    this.startWaitingNowOrAfterPause();
   }
 
   /** Removes a waiting item (it gave up or was cancelled); false if it was not waiting. */
@@ -389,8 +404,28 @@ export class SlotPool<T> implements LifecycleHook, DropSink<T>, ConcurrencyOwner
     if (!this.discipline.remove(item, this.owner.nowNs)) return false;
     this.weights?.delete(item);
     // A heavy item that left the head may have been all that blocked the ones behind it.
-    if (this.weights !== null && this.owner.isUp) this.startWaiting();
+    if (this.weights !== null && this.owner.isUp) this.startWaitingNowOrAfterPause();
     return true;
+  }
+
+  /**
+   * An item that would start at once arrived while the owner is paused (from another entity's
+   * direct call: `Resource.acquire`, a store's operation): it waits first in line, counted as
+   * having waited, and starts when the owner resumes. The queue bound does not refuse it, as
+   * there was capacity for it.
+   */
+  private admitWhilePaused(item: T, weight: number, flow: string | number | undefined): Admission {
+    const refusal = this.discipline.enqueue(item, this.owner.nowNs, flow);
+    if (refusal !== null) {
+      this.lastRefusal = refusal;
+      this.countDrop(refusal);
+      return REJECTED_BY_DISCIPLINE;
+    }
+    if (this.weights !== null && weight !== 1) this.weights.set(item, weight);
+    this.admitted++;
+    this.admittedToQueue++;
+    this.owner.after(0, startWaitingOf, this as SlotPool<unknown>);
+    return QUEUED;
   }
 
   /**

@@ -64,12 +64,13 @@ componentLaws({
     const { load, link } = scenarioOf.get(network)!;
     return [
       [
-        "offered = carried + lost + droppedByPartition + droppedWhileDown",
+        "offered = carried + lost + droppedByPartition + droppedWhileDown + stalled (paused)",
         load.generated,
         link.stats.messagesSent +
           link.stats.messagesDropped +
           network.messagesDroppedByPartition +
-          network.counters.droppedWhileDown,
+          network.counters.droppedWhileDown +
+          network.messagesStalled,
       ],
     ];
   },
