@@ -90,9 +90,10 @@ function search<S>(
     okOp[i] = ok ? 1 : 0;
     if (ok) completed++;
   }
-  const order = workspace.historyOrder(ops, n + completed);
+  const count = n + completed;
+  const order = workspace.historyOrder(ops, count);
   let last = head;
-  for (let k = 0; k < order.length; k++) {
+  for (let k = 0; k < count; k++) {
     const entry = order[k]!;
     next[last] = entry;
     prev[entry] = last;
@@ -120,7 +121,9 @@ function search<S>(
   for (;;) {
     if (linearizedOk === completed && fresh) {
       if (collect === undefined) {
-        return { kind: "linearizable", order: Array.from(stackOp.subarray(0, depth)), steps };
+        const linearization = new Array<number>(depth);
+        for (let k = 0; k < depth; k++) linearization[k] = stackOp[k]!;
+        return { kind: "linearizable", order: linearization, steps };
       }
       if (!collect.states.some((s) => model.equal(s, state))) collect.states.push(state);
       if (collect.states.length >= collect.max) return { kind: "linearizable", order: [], steps };
@@ -216,6 +219,8 @@ function zobristKeys(n: number): Int32Array {
 
 /** Largest integer a double holds exactly: the bound for packing a sort key. */
 const EXACT = 2 ** 53;
+/** Entries up to which an insertion sort beats the typed array's sort (a call and its setup). */
+const SMALL_SORT = 32;
 
 /** The buffers of a search, grown as needed and kept from one search to the next. */
 class Workspace {
@@ -249,9 +254,11 @@ class Workspace {
 
   /**
    * The `count` entries (call 2i of every operation, return 2i + 1 of each ok one) in history
-   * order. Each entry's position (an invoke or completion index) is its own, so a key
-   * `position * stride + entry` sorts them with the typed array's numeric sort, without a
-   * comparator; a history too long to pack that way is sorted with one.
+   * order, in the first `count` places of the array returned. Each entry's position (an invoke
+   * or completion index) is its own, so a key `position * stride + entry` sorts them
+   * numerically, without a comparator (an insertion sort for a few, as a key-value history's
+   * parts mostly are, else the typed array's sort); a history too long to pack that way is
+   * sorted with a comparator.
    */
   historyOrder(ops: readonly Operation[], count: number): Int32Array {
     const n = ops.length;
@@ -262,16 +269,28 @@ class Workspace {
       if (op.invokeIndex > largest) largest = op.invokeIndex;
       if (op.status === "ok" && op.completeIndex > largest) largest = op.completeIndex;
     }
-    const order = this.entries.subarray(0, count);
+    const order = this.entries;
     if ((largest + 1) * stride < EXACT) {
-      const keys = this.sortKeys.subarray(0, count);
+      const keys = this.sortKeys;
       let k = 0;
       for (let i = 0; i < n; i++) {
         const op = ops[i]!;
         keys[k++] = op.invokeIndex * stride + 2 * i;
         if (op.status === "ok") keys[k++] = op.completeIndex * stride + 2 * i + 1;
       }
-      keys.sort();
+      if (count <= SMALL_SORT) {
+        for (let j = 1; j < count; j++) {
+          const key = keys[j]!;
+          let at = j - 1;
+          while (at >= 0 && keys[at]! > key) {
+            keys[at + 1] = keys[at]!;
+            at--;
+          }
+          keys[at + 1] = key;
+        }
+      } else {
+        keys.subarray(0, count).sort();
+      }
       for (let j = 0; j < count; j++) order[j] = keys[j]! % stride;
       return order;
     }
