@@ -232,6 +232,68 @@ describe("known-bad histories", () => {
     expect(failure.prefixEnd).toBe(5);
   });
 
+  it('kv: keys compare by value and type: 1 and "1" apart, [1] and [1] one, "[1]" and [1] apart', () => {
+    const keysOf = (keys: readonly unknown[]) =>
+      checkLinearizability(
+        h(
+          keys.flatMap(
+            (key, i) =>
+              [
+                [i, "invoke", "put", i, key],
+                [i, "ok", "put", i, key],
+              ] as const,
+          ),
+        ),
+        models.kv(),
+      ).partitions.map((p) => p.key);
+    expect(keysOf([1, "1", 1])).toEqual([1, "1"]);
+    expect(keysOf([[1], [1], "[1]", null, "null"])).toEqual([[1], "[1]", null, "null"]);
+    // The value of the last write per key tells one part from another.
+    const history = h([
+      [0, "invoke", "put", "a", 1],
+      [0, "ok", "put", "a", 1],
+      [1, "invoke", "put", "b", "1"],
+      [1, "ok", "put", "b", "1"],
+      [2, "invoke", "get", null, 1],
+      [2, "ok", "get", "a", 1],
+      [3, "invoke", "get", null, "1"],
+      [3, "ok", "get", "a", "1"],
+    ]);
+    expect(checkLinearizability(history, models.kv()).verdict).toBe("not-linearizable");
+  });
+
+  it("a search inside a model's step, and small searches after a large one, keep their verdicts", () => {
+    // The search keeps its buffers for the next one: a search started while one runs gets
+    // its own, and a small one after a large one starts empty.
+    const stale = h([
+      [0, "invoke", "write", 1],
+      [0, "ok", "write", 1],
+      [1, "invoke", "read", null],
+      [1, "ok", "read", 2],
+    ]);
+    const inner: string[] = [];
+    const register = models.register();
+    const nesting: Model<unknown> = {
+      ...register,
+      name: "nesting",
+      step(state, op) {
+        inner.push(checkLinearizability(stale, models.register()).verdict);
+        return register.step(state, op);
+      },
+    };
+    const large = linearizableHistory({
+      model: "register",
+      clients: 10,
+      operations: 2000,
+      seed: 3,
+    });
+    expect(checkLinearizability(large, nesting, { explain: false }).verdict).toBe("linearizable");
+    expect(new Set(inner)).toEqual(new Set(["not-linearizable"]));
+    expect(checkLinearizability(stale, models.register()).verdict).toBe("not-linearizable");
+    const small = linearizableHistory({ model: "register", clients: 3, operations: 20, seed: 4 });
+    expect(checkLinearizability(small, models.register()).verdict).toBe("linearizable");
+  });
+
   it("kv: Jepsen's independent [key value] tuples", () => {
     const history = h([
       [0, "invoke", "write", ["k", 1]],

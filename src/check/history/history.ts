@@ -96,36 +96,26 @@ export interface PairedHistory {
  * same process still has one open.
  */
 export function pairOperations(history: History): PairedHistory {
+  // Parallel arrays, one slot per invoke: this runs on every check, over every event.
   const open = new Map<ProcessId, number>();
-  type Draft = {
-    id: number;
-    event: HistoryEvent;
-    invokeIndex: number;
-    completion: HistoryEvent | null;
-    completeIndex: number;
-  };
-  const drafts: (Draft | null)[] = [];
-  let failed = 0;
+  const invokeAt: number[] = [];
+  const completeAt: number[] = [];
   for (let index = 0; index < history.length; index++) {
     const event = history[index]!;
     checkEvent(event, index);
     if (event.type === "invoke") {
-      if (open.has(event.process)) {
+      const already = open.get(event.process);
+      if (already !== undefined) {
         throw new HistoryError(
           `process ${String(event.process)} invokes ${event.f} while its operation at event ${
-            drafts[open.get(event.process)!]!.invokeIndex
+            invokeAt[already]
           } is still open (a process issues one operation at a time)`,
           index,
         );
       }
-      open.set(event.process, drafts.length);
-      drafts.push({
-        id: drafts.length,
-        event,
-        invokeIndex: index,
-        completion: null,
-        completeIndex: Number.POSITIVE_INFINITY,
-      });
+      open.set(event.process, invokeAt.length);
+      invokeAt.push(index);
+      completeAt.push(-1);
       continue;
     }
     const at = open.get(event.process);
@@ -135,45 +125,66 @@ export function pairOperations(history: History): PairedHistory {
         index,
       );
     }
-    const draft = drafts[at]!;
-    if (draft.event.f !== event.f) {
+    const invoked = history[invokeAt[at]!]!;
+    if (invoked.f !== event.f) {
       throw new HistoryError(
-        `process ${String(event.process)} completes ${event.f} but invoked ${draft.event.f}`,
+        `process ${String(event.process)} completes ${event.f} but invoked ${invoked.f}`,
         index,
       );
     }
     open.delete(event.process);
-    draft.completion = event;
-    draft.completeIndex = index;
+    completeAt[at] = index;
   }
   const operations: Operation[] = [];
-  for (const draft of drafts) {
-    if (draft === null) continue;
-    const { event, completion } = draft;
+  let failed = 0;
+  for (let i = 0; i < invokeAt.length; i++) {
+    const invokeIndex = invokeAt[i]!;
+    const event = history[invokeIndex]!;
+    const completion = completeAt[i]! < 0 ? undefined : history[completeAt[i]!]!;
     if (completion?.type === "fail") {
       failed++;
       continue;
     }
     const ok = completion?.type === "ok";
     const key = event.key !== undefined ? event.key : completion?.key;
-    const op: Operation = {
-      id: operations.length,
-      process: event.process,
-      f: event.f,
-      ...(key === undefined ? {} : { key }),
-      input: event.value,
-      output: ok ? completion!.value : undefined,
-      status: ok ? "ok" : "info",
-      invokeIndex: draft.invokeIndex,
-      completeIndex: ok ? draft.completeIndex : Number.POSITIVE_INFINITY,
-      ...(event.time === undefined ? {} : { invokeTime: event.time }),
-      ...(completion?.time === undefined ? {} : { completeTime: completion.time }),
-      ...(completion?.error === undefined ? {} : { error: completion.error }),
-    };
+    const id = operations.length;
+    const input = event.value;
+    const output = ok ? completion!.value : undefined;
+    const status = ok ? "ok" : "info";
+    const completeIndex = ok ? completeAt[i]! : Number.POSITIVE_INFINITY;
+    // Two literals rather than a spread: the fields keep their order, and no object is copied.
+    const op: Mutable<Operation> =
+      key === undefined
+        ? {
+            id,
+            process: event.process,
+            f: event.f,
+            input,
+            output,
+            status,
+            invokeIndex,
+            completeIndex,
+          }
+        : {
+            id,
+            process: event.process,
+            f: event.f,
+            key,
+            input,
+            output,
+            status,
+            invokeIndex,
+            completeIndex,
+          };
+    if (event.time !== undefined) op.invokeTime = event.time;
+    if (completion?.time !== undefined) op.completeTime = completion.time;
+    if (completion?.error !== undefined) op.error = completion.error;
     operations.push(op);
   }
   return { operations, failed };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const TYPES: ReadonlySet<string> = new Set(["invoke", "ok", "fail", "info"]);
 

@@ -187,7 +187,10 @@ export function kv(options: KVOptions = {}): Model<unknown> {
 
 /** Splits by key; a `[key, value]` value stands for key and value when the operation has no key. */
 export function partitionByKey(operations: readonly Operation[]): readonly Partition[] {
-  const byKey = new Map<string, { key: unknown; operations: Operation[] }>();
+  // Strings and numbers are keys of a Map as they are (1 and "1" stay apart); other keys by
+  // their JSON, in a map of their own so that no string key can collide with one.
+  const byPrimitive = new Map<unknown, { key: unknown; operations: Operation[] }>();
+  const byJson = new Map<unknown, { key: unknown; operations: Operation[] }>();
   const parts: { key: unknown; operations: Operation[] }[] = [];
   for (const op of operations) {
     let item = op;
@@ -207,10 +210,13 @@ export function partitionByKey(operations: readonly Operation[]): readonly Parti
       };
     }
     // Keys compare by value: 1 and "1" stay apart, [1] and [1] are one key.
-    const id = JSON.stringify(item.key) ?? "undefined";
+    const key = item.key;
+    const primitive = typeof key === "string" || (typeof key === "number" && Number.isFinite(key));
+    const byKey = primitive ? byPrimitive : byJson;
+    const id = primitive ? key : (JSON.stringify(key) ?? "undefined");
     let part = byKey.get(id);
     if (part === undefined) {
-      part = { key: item.key, operations: [] };
+      part = { key, operations: [] };
       byKey.set(id, part);
       parts.push(part);
     }

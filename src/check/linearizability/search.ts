@@ -59,27 +59,42 @@ export function searchLinearization<S>(
   limits: SearchLimits,
   collect?: { readonly max: number; readonly states: S[] },
 ): SearchOutcome {
+  // The buffers are kept for the next search (a key-value history is many small ones); a
+  // search started while one runs (a model whose step checks a history) gets fresh ones.
+  const workspace = idle ?? new Workspace();
+  idle = undefined;
+  try {
+    return search(model, ops, limits, collect, workspace);
+  } finally {
+    workspace.release();
+    idle = workspace;
+  }
+}
+
+function search<S>(
+  model: Model<S>,
+  ops: readonly Operation[],
+  limits: SearchLimits,
+  collect: { readonly max: number; readonly states: S[] } | undefined,
+  workspace: Workspace,
+): SearchOutcome {
   const n = ops.length;
+  workspace.prepare(n, model as Model<unknown>);
   const head = 2 * n;
-  const next = new Int32Array(2 * n + 1);
-  const prev = new Int32Array(2 * n + 1);
+  const { next, prev, okOp, stackOp, bits } = workspace;
+  const stackState = workspace.stackState as S[];
   // Entries in history order: call of op i is 2i, its return 2i + 1.
-  const order: number[] = [];
   let completed = 0;
   for (let i = 0; i < n; i++) {
-    order.push(2 * i);
-    if (ops[i]!.status === "ok") {
-      order.push(2 * i + 1);
-      completed++;
-    }
+    const ok = ops[i]!.status === "ok";
+    okOp[i] = ok ? 1 : 0;
+    if (ok) completed++;
   }
-  const position = (entry: number): number => {
-    const op = ops[entry >>> 1]!;
-    return (entry & 1) === 0 ? op.invokeIndex : op.completeIndex;
-  };
-  order.sort((a, b) => position(a) - position(b));
+  const count = n + completed;
+  const order = workspace.historyOrder(ops, count);
   let last = head;
-  for (const entry of order) {
+  for (let k = 0; k < count; k++) {
+    const entry = order[k]!;
     next[last] = entry;
     prev[entry] = last;
     last = entry;
@@ -87,15 +102,8 @@ export function searchLinearization<S>(
   next[last] = NONE;
 
   const words = (n + 31) >>> 5;
-  const bits = new Uint32Array(Math.max(1, words));
-  const zobrist = new Int32Array(n);
-  for (let i = 0; i < n; i++) zobrist[i] = mix32(Math.imul(i + 1, 0x9e3779b9) ^ 0x7f4a7c15);
-  const okOp = new Uint8Array(n);
-  for (let i = 0; i < n; i++) okOp[i] = ops[i]!.status === "ok" ? 1 : 0;
-
-  const cache = new Cache<S>(model);
-  const stackOp = new Int32Array(n);
-  const stackState: S[] = new Array<S>(n);
+  const zobrist = zobristKeys(n);
+  const cache = workspace.cache;
   let depth = 0;
   let linearizedOk = 0;
   let zob = 0;
@@ -113,7 +121,9 @@ export function searchLinearization<S>(
   for (;;) {
     if (linearizedOk === completed && fresh) {
       if (collect === undefined) {
-        return { kind: "linearizable", order: Array.from(stackOp.subarray(0, depth)), steps };
+        const linearization = new Array<number>(depth);
+        for (let k = 0; k < depth; k++) linearization[k] = stackOp[k]!;
+        return { kind: "linearizable", order: linearization, steps };
       }
       if (!collect.states.some((s) => model.equal(s, state))) collect.states.push(state);
       if (collect.states.length >= collect.max) return { kind: "linearizable", order: [], steps };
@@ -192,28 +202,170 @@ export function searchLinearization<S>(
   }
 }
 
+/** Zobrist keys of operations 0, 1, ...: the same for every search, so made once. */
+let zobristTable = new Int32Array(0);
+
+function zobristKeys(n: number): Int32Array {
+  if (zobristTable.length < n) {
+    const table = new Int32Array(Math.max(n, zobristTable.length * 2));
+    table.set(zobristTable);
+    for (let i = zobristTable.length; i < table.length; i++) {
+      table[i] = mix32(Math.imul(i + 1, 0x9e3779b9) ^ 0x7f4a7c15);
+    }
+    zobristTable = table;
+  }
+  return zobristTable;
+}
+
+/** Largest integer a double holds exactly: the bound for packing a sort key. */
+const EXACT = 2 ** 53;
+/** Entries up to which an insertion sort beats the typed array's sort (a call and its setup). */
+const SMALL_SORT = 32;
+
+/** The buffers of a search, grown as needed and kept from one search to the next. */
+class Workspace {
+  next = new Int32Array(1);
+  prev = new Int32Array(1);
+  okOp = new Uint8Array(0);
+  stackOp = new Int32Array(0);
+  bits = new Uint32Array(1);
+  private sortKeys = new Float64Array(0);
+  private entries = new Int32Array(0);
+  readonly stackState: unknown[] = [];
+  readonly cache = new Cache();
+
+  /** Room for `n` operations, an empty bitset and an empty cache. */
+  prepare(n: number, model: Model<unknown>): void {
+    if (this.okOp.length < n) {
+      const size = Math.max(n, this.okOp.length * 2);
+      this.next = new Int32Array(2 * size + 1);
+      this.prev = new Int32Array(2 * size + 1);
+      this.okOp = new Uint8Array(size);
+      this.stackOp = new Int32Array(size);
+      this.sortKeys = new Float64Array(2 * size);
+      this.entries = new Int32Array(2 * size);
+    }
+    const words = Math.max(1, (n + 31) >>> 5);
+    if (this.bits.length < words)
+      this.bits = new Uint32Array(Math.max(words, this.bits.length * 2));
+    else this.bits.fill(0, 0, words);
+    this.cache.reset(n, model);
+  }
+
+  /**
+   * The `count` entries (call 2i of every operation, return 2i + 1 of each ok one) in history
+   * order, in the first `count` places of the array returned. Each entry's position (an invoke
+   * or completion index) is its own, so a key `position * stride + entry` sorts them
+   * numerically, without a comparator (an insertion sort for a few, as a key-value history's
+   * parts mostly are, else the typed array's sort); a history too long to pack that way is
+   * sorted with a comparator.
+   */
+  historyOrder(ops: readonly Operation[], count: number): Int32Array {
+    const n = ops.length;
+    const stride = 2 * n + 1;
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      const op = ops[i]!;
+      if (op.invokeIndex > largest) largest = op.invokeIndex;
+      if (op.status === "ok" && op.completeIndex > largest) largest = op.completeIndex;
+    }
+    const order = this.entries;
+    if ((largest + 1) * stride < EXACT) {
+      const keys = this.sortKeys;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const op = ops[i]!;
+        keys[k++] = op.invokeIndex * stride + 2 * i;
+        if (op.status === "ok") keys[k++] = op.completeIndex * stride + 2 * i + 1;
+      }
+      if (count <= SMALL_SORT) {
+        for (let j = 1; j < count; j++) {
+          const key = keys[j]!;
+          let at = j - 1;
+          while (at >= 0 && keys[at]! > key) {
+            keys[at + 1] = keys[at]!;
+            at--;
+          }
+          keys[at + 1] = key;
+        }
+      } else {
+        keys.subarray(0, count).sort();
+      }
+      for (let j = 0; j < count; j++) order[j] = keys[j]! % stride;
+      return order;
+    }
+    const list: number[] = [];
+    for (let i = 0; i < n; i++) {
+      list.push(2 * i);
+      if (ops[i]!.status === "ok") list.push(2 * i + 1);
+    }
+    const position = (entry: number): number => {
+      const op = ops[entry >>> 1]!;
+      return (entry & 1) === 0 ? op.invokeIndex : op.completeIndex;
+    };
+    list.sort((a, b) => position(a) - position(b));
+    order.set(list);
+    return order;
+  }
+
+  /** Lets go of the states the search held, so that they can be collected. */
+  release(): void {
+    this.stackState.length = 0;
+    this.cache.release();
+  }
+}
+
 /**
  * The set of configurations seen: (linearized bitset, model state), looked up by a 32-bit key
  * that mixes the bitset's Zobrist hash with the state's hash. Open addressing with linear
  * probing; entries in typed arrays, each bitset kept as its window of words that are neither
- * all ones below nor all zeros above (`low`, the words, `high`) in one growing arena.
+ * all ones below nor all zeros above (`low`, the words, `high`) in one growing arena. The
+ * arrays are kept between searches; `reset` sizes the part in use to the search, so that a
+ * small search after a large one does not clear a large table.
  */
-class Cache<S> {
-  private table = new Int32Array(1 << 12);
-  private mask = (1 << 12) - 1;
-  private keys = new Int32Array(1 << 11);
-  private lows = new Int32Array(1 << 11);
-  private offsets = new Int32Array((1 << 11) + 1);
-  private arena = new Uint32Array(1 << 14);
-  private readonly states: S[] = [];
+class Cache {
+  private table = new Int32Array(32);
+  private mask = 31;
+  private keys = new Int32Array(16);
+  private lows = new Int32Array(16);
+  private offsets = new Int32Array(17);
+  private arena = new Uint32Array(32);
+  private states: unknown[] = [];
   private size = 0;
+  private model: Model<unknown> | undefined;
 
-  constructor(private readonly model: Model<S>) {}
+  /**
+   * Empties the cache for a search of `operations` (it places each at least once, so it stores
+   * at least that many configurations).
+   */
+  reset(operations: number, model: Model<unknown>): void {
+    let entries = 16;
+    while (entries < operations + 2) entries *= 2;
+    const slots = entries * 2;
+    if (this.table.length < slots) this.table = new Int32Array(slots);
+    else this.table.fill(0, 0, slots);
+    this.mask = slots - 1;
+    if (this.keys.length < entries) {
+      this.keys = new Int32Array(entries);
+      this.lows = new Int32Array(entries);
+      this.offsets = new Int32Array(entries + 1);
+    }
+    if (this.arena.length < slots) this.arena = new Uint32Array(slots);
+    this.offsets[0] = 0;
+    this.size = 0;
+    this.model = model;
+  }
+
+  release(): void {
+    this.states.length = 0;
+    this.model = undefined;
+  }
 
   /** Adds the configuration unless present; true if it was new. */
-  insert(key: number, bits: Uint32Array, low: number, high: number, state: S): boolean {
+  insert(key: number, bits: Uint32Array, low: number, high: number, state: unknown): boolean {
     const table = this.table;
     const mask = this.mask;
+    const arena = this.arena;
     const length = high - low;
     let slot = key & mask;
     for (;;) {
@@ -228,12 +380,12 @@ class Cache<S> {
         const base = this.offsets[entry]! - low;
         let same = true;
         for (let w = low; w < high; w++) {
-          if (this.arena[base + w] !== bits[w]) {
+          if (arena[base + w] !== bits[w]) {
             same = false;
             break;
           }
         }
-        if (same && this.model.equal(this.states[entry]!, state)) return false;
+        if (same && this.model!.equal(this.states[entry], state)) return false;
       }
       slot = (slot + 1) & mask;
     }
@@ -243,11 +395,13 @@ class Cache<S> {
     if (offset + length > this.arena.length) this.growArena(offset + length);
     this.keys[entry] = key;
     this.lows[entry] = low;
-    this.arena.set(bits.subarray(low, high), offset);
+    // A loop, not set(subarray): the window is a word or two, and a view would be an object a step.
+    const into = this.arena;
+    for (let w = 0; w < length; w++) into[offset + w] = bits[low + w]!;
     this.offsets[entry + 1] = offset + length;
     this.states.push(state);
     table[slot] = entry + 1;
-    if (this.size * 2 > table.length) this.growTable();
+    if (this.size * 2 > mask + 1) this.growTable();
     return true;
   }
 
@@ -273,14 +427,18 @@ class Cache<S> {
   }
 
   private growTable(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
+    const slots = (this.mask + 1) * 2;
+    if (this.table.length < slots) this.table = new Int32Array(slots);
+    else this.table.fill(0, 0, slots);
+    const table = this.table;
+    const mask = slots - 1;
     for (let entry = 0; entry < this.size; entry++) {
       let slot = this.keys[entry]! & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = entry + 1;
     }
-    this.table = table;
     this.mask = mask;
   }
 }
+
+let idle: Workspace | undefined = new Workspace();
