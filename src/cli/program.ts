@@ -384,7 +384,8 @@ function paramsFromOptions(
 ): Params | string {
   const list = pairs === undefined ? [] : Array.isArray(pairs) ? pairs : [pairs];
   try {
-    return parseParams(list.map(String));
+    // Named after the command the user ran: the parser is the sweep's, the mistake is run's.
+    return parseParams(list.map(String), "run");
   } catch (error) {
     if (error instanceof distsim.ConfigError) return error.message;
     throw error;
