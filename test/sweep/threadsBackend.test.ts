@@ -2,6 +2,8 @@
  * Goal: the worker-thread backend gives the inline backend's result byte for byte, whatever
  * the thread count, and refuses what it cannot run before any run: a model that does not
  * load, a sweep with no model file, a `measure` function (which cannot travel to a thread).
+ * A long-lived thread (a `distsim worker`'s) that failed to load a model loads it again once
+ * it is fixed, TypeScript and JavaScript alike.
  * Method: real Piscina pools running the fixture model file (threads load it through tsx).
  */
 import { rmSync, writeFileSync } from "node:fs";
@@ -10,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, sweep, sweepResultJson } from "../../src/index.js";
 import { threadsBackend } from "../../src/sweep/node/index.js";
+import { sweepThreadPool } from "../../src/sweep/node/threadsBackend.js";
 import * as fixture from "./fixtureModel.js";
 
 const modelId = join(import.meta.dirname, "fixtureModel.ts");
@@ -68,5 +71,40 @@ describe("threadsBackend", () => {
       sweep({ modelId, measure: () => ({}), backend: threadsBackend() }),
     ).rejects.toThrow(/measure/);
     expect(() => threadsBackend({ workers: 0 })).toThrow(/workers/);
+  });
+
+  it("forgets a failed model load: a thread loads the fixed file on its next task", async () => {
+    // A model needing nothing from distsim: a builder whose "simulation" runs at once.
+    const fixedModel = `export default () => ({ run: () => ({ entities: [] }) });
+export const measure = () => ({ fixed: 1 });
+`;
+    const task = { index: 0, point: 0, replication: 0, params: {}, seed: 1 };
+    // One thread, so the second task meets the thread that failed the first.
+    const pool = sweepThreadPool(1);
+    const files: string[] = [];
+    try {
+      for (const [extension, broken] of [
+        ["ts", "export default (;\n"],
+        ["mjs", "export default (;\n"],
+        ["mjs", "export const until = 1;\n"],
+        ["mjs", "throw new Error('not yet');\n"],
+      ] as const) {
+        const file = join(
+          tmpdir(),
+          `distsim-fixed-later-${process.pid}-${files.length}.${extension}`,
+        );
+        files.push(file);
+        writeFileSync(file, broken);
+        const failed = await pool.run({ modelId: file, task });
+        expect(failed, `${extension}: ${broken}`).toHaveProperty("loadError");
+        writeFileSync(file, fixedModel);
+        expect(await pool.run({ modelId: file, task }), `${extension}: ${broken}`).toEqual({
+          outcome: { figures: { fixed: 1 } },
+        });
+      }
+    } finally {
+      await pool.destroy();
+      for (const file of files) rmSync(file, { force: true });
+    }
   });
 });
