@@ -53,10 +53,11 @@ afterAll(async () => {
 /** A `distsim worker` process, resolved once it waits for jobs; `done` counts its jobs. */
 async function startWorker(
   queue = queueName,
+  jobsInHand = ["--concurrency", "1"],
 ): Promise<{ child: ChildProcess; done: () => number }> {
   const child = spawn(
     process.execPath,
-    [cli, "worker", "--redis", url!, "--queue", queue, "--concurrency", "1"].concat([
+    [cli, "worker", "--redis", url!, "--queue", queue, ...jobsInHand].concat([
       "--lock-seconds",
       "2",
       "--stalled-check-seconds",
@@ -141,7 +142,8 @@ runIf("bullmqBackend on a real Redis", () => {
 
   it("removes a sweep's jobs once it has every outcome: Redis does not grow sweep after sweep", async () => {
     const queue = ownQueue("clean");
-    const worker = await startWorker(queue);
+    // More jobs in hand than threads: the extra ones wait for the thread, each runs once.
+    const worker = await startWorker(queue, ["--threads", "1", "--concurrency", "3"]);
     const backend = bullmqBackend({ url: url!, queue, scanEveryMs: 200 });
     try {
       const sizes: number[] = [];

@@ -17,13 +17,14 @@
  * collects (its producer never came back) is removed by BullMQ `keepFinishedSeconds` after it
  * finished.
  */
+import { availableParallelism } from "node:os";
 import { Job, Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { ConfigError } from "../../errors/errors.js";
 import type { RunOutcome, RunTask } from "../runTask.js";
 import type { SweepBackend } from "../sweep.js";
 import { fromWire, toWire } from "../wire.js";
-import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
+import { sweepThreadPool, workerModelId } from "./threadsBackend.js";
 
 /** The queue sweeps use unless told otherwise (producer and workers must agree). */
 export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
@@ -63,6 +64,9 @@ export interface BullmqBackendOptions {
 
 /** Jobs removed at once: each is one script call, sent together on one connection. */
 const REMOVE_BATCH = 500;
+
+/** Jobs whose state a scan reads at once, the same way. */
+const SCAN_BATCH = 500;
 
 /**
  * Connects to the Redis at `url` and checks it answers, or throws a `ConfigError` naming the
@@ -206,16 +210,19 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         if (state !== "completed" && state !== "failed") return false;
         const found = await Job.fromId<SweepJobData, RunOutcome>(queue, jobId);
         // Removed in between: the next scan finds it missing.
-        if (found === undefined || !pending.has(index)) return false;
-        pending.delete(index);
-        events.finished(
+        if (found === undefined) return false;
+        finish(
           index,
           state === "completed"
             ? (fromWire(found.returnvalue) as RunOutcome)
             : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
         );
-        if (pending.size === 0) wake();
         return false;
+      };
+      const finish = (index: number, outcome: RunOutcome): void => {
+        if (!pending.delete(index)) return;
+        events.finished(index, outcome);
+        if (pending.size === 0) wake();
       };
       const enqueue = async (tasks: readonly RunTask[]): Promise<void> => {
         await queue.addBulk(
@@ -239,9 +246,18 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         );
       };
       try {
-        queueEvents.on("completed", ({ jobId }) => void collect(jobId));
+        // A completed job's event carries its return value (written by the same script that
+        // completes it), and an active job's event says it started: no round trip to Redis
+        // per run. A failed one is read (its attempts and reason).
+        queueEvents.on("completed", ({ jobId, returnvalue }) => {
+          const index = indexOf.get(jobId);
+          if (index !== undefined) finish(index, fromWire(returnvalue) as RunOutcome);
+        });
+        queueEvents.on("active", ({ jobId }) => {
+          const index = indexOf.get(jobId);
+          if (index !== undefined && pending.has(index)) events.started(index);
+        });
         queueEvents.on("failed", ({ jobId }) => void collect(jobId));
-        queueEvents.on("active", ({ jobId }) => void collect(jobId));
         await queueEvents.waitUntilReady();
         // A job of this sweep that failed all its attempts before (a producer asking again,
         // perhaps after the workers were fixed) is retried, or it would be reported failed
@@ -256,8 +272,16 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         // in case an event was missed (Redis events are not durable).
         while (pending.size > 0 && !job.signal.aborted) {
           const missing: RunTask[] = [];
-          for (const index of [...pending]) {
-            if (await collect(sweepJobId(job.identity, index))) missing.push(taskOf.get(index)!);
+          const unseen = [...pending];
+          // Read together (ioredis sends them back to back), not one round trip after another.
+          for (let at = 0; at < unseen.length && !job.signal.aborted; at += SCAN_BATCH) {
+            const batch = unseen.slice(at, at + SCAN_BATCH);
+            const gone = await Promise.all(
+              batch.map((index) => collect(sweepJobId(job.identity, index))),
+            );
+            gone.forEach((isGone, k) => {
+              if (isGone) missing.push(taskOf.get(batch[k]!)!);
+            });
           }
           if (pending.size === 0) break;
           // Removed before this producer had it (another producer of the same sweep finished
@@ -296,8 +320,17 @@ export interface SweepWorkerOptions {
   readonly url: string;
   /** The queue's name. Default "distsim-sweep". */
   readonly queue?: string;
-  /** Runs at once (threads). Default: the cores Node may use. */
+  /**
+   * Jobs in hand at once. Default: `threads`. More than `threads` keeps a job's Redis round
+   * trips (fetching it, storing its outcome) off the threads' time, which pays for runs of a
+   * few milliseconds; a job in hand waits for a free thread, and no other worker can take it.
+   */
   readonly concurrency?: number;
+  /**
+   * Worker threads running jobs. Default: the cores Node may use, or `concurrency` when that
+   * is fewer.
+   */
+  readonly threads?: number;
   /**
    * Seconds a job's lock lasts without renewal: how soon another worker takes over the jobs
    * of one that died. The worker renews it every half of this (its main thread stays free:
@@ -320,7 +353,17 @@ export interface SweepWorkerOptions {
  * module id must resolve on this machine).
  */
 export async function runSweepWorker(options: SweepWorkerOptions): Promise<void> {
-  const concurrency = checkWorkers("distsim worker", options.concurrency);
+  for (const [name, value] of [
+    ["concurrency", options.concurrency],
+    ["threads", options.threads],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new ConfigError("distsim worker", name, "an integer >= 1", value);
+    }
+  }
+  const threads =
+    options.threads ?? Math.min(availableParallelism(), options.concurrency ?? Infinity);
+  const concurrency = options.concurrency ?? threads;
   const lockSeconds = options.lockSeconds ?? 30;
   const stalledSeconds = options.stalledCheckSeconds ?? 30;
   for (const [name, value] of [
@@ -332,7 +375,7 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
     }
   }
   const connection = await connectRedis("distsim worker", options.url);
-  const pool = sweepThreadPool(concurrency);
+  const pool = sweepThreadPool(threads);
   const worker = new Worker<SweepJobData, RunOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {
