@@ -63,10 +63,11 @@ Usage:
       each figure against each numeric parameter with its confidence band, and a table.
       Failed runs are listed with their seed and parameters (exit code 3); the sweep goes
       on unless --stop-on-failure.
-  distsim worker --redis URL [--queue NAME] [--concurrency N] [--lock-seconds S]
-                 [--stalled-check-seconds S] [--quiet]
-      Run the sweep jobs enqueued on that Redis (queue default "distsim-sweep"), N at a
-      time on worker threads (default the cores), until Ctrl-C or SIGTERM. A worker that
+  distsim worker --redis URL [--queue NAME] [--threads T] [--concurrency N]
+                 [--lock-seconds S] [--stalled-check-seconds S] [--quiet]
+      Run the sweep jobs enqueued on that Redis (queue default "distsim-sweep") on T
+      worker threads (default the cores), N jobs in hand (default T; more pays for runs
+      of a few milliseconds), until Ctrl-C or SIGTERM. A worker that
       dies loses nothing: after --lock-seconds (default 30) another worker's check for
       stalled jobs (every --stalled-check-seconds, default 30) runs its jobs again.
   distsim init [dir] [--force] [--distsim SPEC]
@@ -152,6 +153,7 @@ const VALUE_OPTIONS = new Set([
   "redis",
   "queue",
   "concurrency",
+  "threads",
   "lock-seconds",
   "stalled-check-seconds",
 ]);
@@ -225,6 +227,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         queue: { type: "string" },
         "stop-on-failure": { type: "boolean" },
         concurrency: { type: "string" },
+        threads: { type: "string" },
         "lock-seconds": { type: "string" },
         "stalled-check-seconds": { type: "string" },
       },
@@ -299,7 +302,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     if (typeof values.redis !== "string") return usageError(io, "worker needs --redis URL");
     const numbers = countOptions(
       values,
-      ["concurrency"],
+      ["concurrency", "threads"],
       ["lock-seconds", "stalled-check-seconds"],
     );
     if (typeof numbers === "string") return usageError(io, numbers);
@@ -308,6 +311,7 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         redis: values.redis,
         ...(typeof values.queue === "string" ? { queue: values.queue } : {}),
         ...(numbers.concurrency === undefined ? {} : { concurrency: numbers.concurrency }),
+        ...(numbers.threads === undefined ? {} : { threads: numbers.threads }),
         ...(numbers["lock-seconds"] === undefined ? {} : { lockSeconds: numbers["lock-seconds"] }),
         ...(numbers["stalled-check-seconds"] === undefined
           ? {}
@@ -404,7 +408,8 @@ function paramsFromOptions(
 ): Params | string {
   const list = pairs === undefined ? [] : Array.isArray(pairs) ? pairs : [pairs];
   try {
-    return parseParams(list.map(String));
+    // Named after the command the user ran: the parser is the sweep's, the mistake is run's.
+    return parseParams(list.map(String), "run");
   } catch (error) {
     if (error instanceof distsim.ConfigError) return error.message;
     throw error;

@@ -200,13 +200,14 @@ export interface WorkerCommandOptions {
   redis: string;
   queue?: string;
   concurrency?: number;
+  threads?: number;
   lockSeconds?: number;
   stalledCheckSeconds?: number;
   quiet?: boolean;
 }
 
 /**
- * `distsim worker --redis URL [--queue Q] [--concurrency N] [--lock-seconds S]
+ * `distsim worker --redis URL [--queue Q] [--threads T] [--concurrency N] [--lock-seconds S]
  * [--stalled-check-seconds S] [--quiet]`: runs sweep jobs until SIGINT or SIGTERM.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CommandIO): Promise<number> {
@@ -223,6 +224,7 @@ export async function workerCommand(options: WorkerCommandOptions, io: CommandIO
       url: options.redis,
       queue: options.queue ?? DEFAULT_SWEEP_QUEUE,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.lockSeconds === undefined ? {} : { lockSeconds: options.lockSeconds }),
       ...(options.stalledCheckSeconds === undefined
         ? {}

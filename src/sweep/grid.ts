@@ -36,12 +36,15 @@ export function parseParamValue(text: string): ParamValue {
   return NUMBER.test(text) ? Number(text) : text;
 }
 
-/** `key=value` as a name and a value; throws a `ConfigError` naming `option` when malformed. */
-function splitPair(option: string, text: string): [string, string] {
+/**
+ * `key=value` as a name and a value; throws a `ConfigError` from `command` naming `option`
+ * when malformed.
+ */
+function splitPair(command: string, option: string, text: string): [string, string] {
   const at = text.indexOf("=");
-  if (at <= 0) throw new ConfigError("sweep", option, "name=value", text);
+  if (at <= 0) throw new ConfigError(command, option, "name=value", text);
   const name = text.slice(0, at);
-  refuseInheritedName(option, name);
+  refuseInheritedName(command, option, name);
   return [name, text.slice(at + 1)];
 }
 
@@ -50,10 +53,10 @@ function splitPair(option: string, text: string): [string, string] {
  * `constructor`, `toString`) would change the prototype or read as given when it is not:
  * such names are refused rather than silently dropped.
  */
-function refuseInheritedName(option: string, name: string): void {
+function refuseInheritedName(command: string, option: string, name: string): void {
   if (name in Object.prototype) {
     throw new ConfigError(
-      "sweep",
+      command,
       option,
       `a parameter name that is not a built-in object property (${name} is one)`,
       name,
@@ -63,14 +66,15 @@ function refuseInheritedName(option: string, name: string): void {
 
 /**
  * `--param key=value` pairs as a model's params (numbers, booleans, strings as
- * `parseParamValue` reads them). Throws a `ConfigError` for a malformed or repeated pair.
+ * `parseParamValue` reads them). Throws a `ConfigError` for a malformed or repeated pair,
+ * naming `command`, the command (or function) the user gave the pairs to, as its source.
  */
-export function parseParams(pairs: readonly string[]): Params {
+export function parseParams(pairs: readonly string[], command = "parseParams"): Params {
   const params: Record<string, ParamValue> = {};
   for (const pair of pairs) {
-    const [name, value] = splitPair("param", pair);
+    const [name, value] = splitPair(command, "param", pair);
     if (Object.hasOwn(params, name)) {
-      throw new ConfigError("sweep", "param", `given once (${name} is given twice)`, pair);
+      throw new ConfigError(command, "param", `given once (${name} is given twice)`, pair);
     }
     params[name] = parseParamValue(value);
   }
@@ -92,13 +96,13 @@ function decimals(value: number): number {
  * Counted in integers scaled by the decimals written (0.1..0.5:0.1 is 1..5 tenths), so
  * 0.1 + 0.2 never shows up as 0.30000000000000004.
  */
-function rangeValues(axis: string, text: string): number[] {
+function rangeValues(command: string, axis: string, text: string): number[] {
   const match = /^(.+?)\.\.(.+?)(?::(.+))?$/.exec(text);
   const expected = "from..to:step with numbers, from <= to and step > 0 (rate=100..1000:100)";
-  if (match === null) throw new ConfigError("sweep", `grid ${axis}`, expected, text);
+  if (match === null) throw new ConfigError(command, `grid ${axis}`, expected, text);
   const [, fromText, toText, stepText = "1"] = match as unknown as [string, string, string, string];
   if (![fromText, toText, stepText].every((part) => FINITE.test(part))) {
-    throw new ConfigError("sweep", `grid ${axis}`, expected, text);
+    throw new ConfigError(command, `grid ${axis}`, expected, text);
   }
   const scale =
     10 **
@@ -107,12 +111,12 @@ function rangeValues(axis: string, text: string): number[] {
   const to = Math.round(Number(toText) * scale);
   const step = Math.round(Number(stepText) * scale);
   if (!(step > 0) || to < from || !Number.isSafeInteger(to) || !Number.isSafeInteger(from)) {
-    throw new ConfigError("sweep", `grid ${axis}`, expected, text);
+    throw new ConfigError(command, `grid ${axis}`, expected, text);
   }
   const count = Math.floor((to - from) / step) + 1;
   if (count > MAX_AXIS_POINTS) {
     throw new ConfigError(
-      "sweep",
+      command,
       `grid ${axis}`,
       `a range of at most ${MAX_AXIS_POINTS} values (this one has ${count})`,
       text,
@@ -128,14 +132,17 @@ function rangeValues(axis: string, text: string): number[] {
  *
  * @example parseGridAxis("rate=100..300:100") // { name: "rate", values: [100, 200, 300] }
  */
-export function parseGridAxis(text: string): { name: string; values: ParamValue[] } {
-  const [name, spec] = splitPair("grid", text);
-  if (spec === "") throw new ConfigError("sweep", `grid ${name}`, "at least one value", text);
-  if (spec.includes("..")) return { name, values: rangeValues(name, spec) };
+export function parseGridAxis(
+  text: string,
+  command = "sweep",
+): { name: string; values: ParamValue[] } {
+  const [name, spec] = splitPair(command, "grid", text);
+  if (spec === "") throw new ConfigError(command, `grid ${name}`, "at least one value", text);
+  if (spec.includes("..")) return { name, values: rangeValues(command, name, spec) };
   const parts = spec.split(",");
   if (parts.some((part) => part === "")) {
     throw new ConfigError(
-      "sweep",
+      command,
       `grid ${name}`,
       "a list of values with none empty (2,4,8)",
       text,
@@ -144,18 +151,21 @@ export function parseGridAxis(text: string): { name: string; values: ParamValue[
   const values = parts.map(parseParamValue);
   const seen = new Set(values);
   if (seen.size !== values.length) {
-    throw new ConfigError("sweep", `grid ${name}`, "a list of distinct values", text);
+    throw new ConfigError(command, `grid ${name}`, "a list of distinct values", text);
   }
   return { name, values };
 }
 
-/** `--grid` texts as one grid, in the order given; a parameter given twice is an error. */
-export function parseGrid(axes: readonly string[]): Grid {
+/**
+ * `--grid` texts as one grid, in the order given; a parameter given twice is an error. Errors
+ * name `command` as their source.
+ */
+export function parseGrid(axes: readonly string[], command = "sweep"): Grid {
   const grid: Record<string, ParamValue[]> = {};
   for (const text of axes) {
-    const { name, values } = parseGridAxis(text);
+    const { name, values } = parseGridAxis(text, command);
     if (Object.hasOwn(grid, name)) {
-      throw new ConfigError("sweep", "grid", `each parameter once (${name} is given twice)`, text);
+      throw new ConfigError(command, "grid", `each parameter once (${name} is given twice)`, text);
     }
     grid[name] = values;
   }
@@ -173,7 +183,7 @@ export function gridPoints(grid: Grid): Params[] {
   }
   let points: Record<string, ParamValue>[] = [{}];
   for (const [name, values] of Object.entries(grid)) {
-    refuseInheritedName(`grid ${name}`, name);
+    refuseInheritedName("sweep", `grid ${name}`, name);
     if (!Array.isArray(values) || values.length === 0) {
       throw new ConfigError("sweep", `grid ${name}`, "a non-empty array of values", values);
     }

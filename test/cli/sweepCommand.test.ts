@@ -114,4 +114,12 @@ describe("distsim worker", () => {
     expect(code).toBe(ExitCode.usage);
     expect(err).toMatch(/reachable Redis/);
   });
+
+  it("refuses a bad thread or job count before connecting", async () => {
+    for (const option of ["--threads", "--concurrency"]) {
+      const { code, err } = await run(["worker", "--redis", "redis://127.0.0.1:1", option, "0"]);
+      expect(code).toBe(ExitCode.usage);
+      expect(err).toContain(`${option} must be an integer >= 1; given 0`);
+    }
+  });
 });

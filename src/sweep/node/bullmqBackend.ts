@@ -10,7 +10,14 @@
  * and collects what is already done. A run whose model throws is not a job failure: the job
  * completes with the error as its outcome (running it again would throw again), so only a
  * worker that cannot run the job at all (the model does not load there) uses up attempts.
+ *
+ * Finished jobs stay in Redis until the producer has every outcome, so a producer restarted
+ * midway collects them instead of running them again; once it has them all (or stops early)
+ * it removes its sweep's jobs, so Redis does not grow sweep after sweep. A job nobody
+ * collects (its producer never came back) is removed by BullMQ `keepFinishedSeconds` after it
+ * finished.
  */
+import { availableParallelism } from "node:os";
 import { Job, Queue, QueueEvents, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { ConfigError } from "../../errors/errors.js";
@@ -18,7 +25,7 @@ import type { RunTask } from "../runTask.js";
 import type { SweepBackend } from "../sweep.js";
 import type { TaskKind, TaskOutcome } from "../taskKinds.js";
 import { fromWire, toWire } from "../wire.js";
-import { checkWorkers, sweepThreadPool, workerModelId } from "./threadsBackend.js";
+import { sweepThreadPool, workerModelId } from "./threadsBackend.js";
 
 /** The queue sweeps use unless told otherwise (producer and workers must agree). */
 export const DEFAULT_SWEEP_QUEUE = "distsim-sweep";
@@ -50,7 +57,19 @@ export interface BullmqBackendOptions {
   readonly backoffMs?: number;
   /** Milliseconds between scans of the queue for finished jobs besides its events. Default 2000. */
   readonly scanEveryMs?: number;
+  /**
+   * Seconds a finished job may wait for a producer to collect it before BullMQ removes it (a
+   * producer that never came back). A producer removes its jobs itself once it has them all;
+   * a job removed before it was collected is only run again. Default 7 days.
+   */
+  readonly keepFinishedSeconds?: number;
 }
+
+/** Jobs removed at once: each is one script call, sent together on one connection. */
+const REMOVE_BATCH = 500;
+
+/** Jobs whose state a scan reads at once, the same way. */
+const SCAN_BATCH = 500;
 
 /**
  * Connects to the Redis at `url` and checks it answers, or throws a `ConfigError` naming the
@@ -136,12 +155,33 @@ async function retryFailedJobs(
   }
 }
 
+/**
+ * Removes the jobs `ids` from the queue; a job a worker is running (locked) stays, and
+ * BullMQ's age limit removes it later.
+ */
+async function removeJobs(
+  queue: Queue<SweepJobData, TaskOutcome>,
+  ids: readonly string[],
+): Promise<void> {
+  for (let at = 0; at < ids.length; at += REMOVE_BATCH) {
+    await Promise.all(
+      ids.slice(at, at + REMOVE_BATCH).map((id) => queue.remove(id).catch(() => 0)),
+    );
+  }
+}
+
 /** Runs a sweep's tasks as BullMQ jobs and collects their outcomes. */
 export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
   const queueName = options.queue ?? DEFAULT_SWEEP_QUEUE;
   const attempts = checkCount("attempts", options.attempts, 3, 1);
   const backoffMs = checkCount("backoffMs", options.backoffMs, 1000, 0);
   const scanEveryMs = checkCount("scanEveryMs", options.scanEveryMs, 2000, 10);
+  const keepFinishedSeconds = checkCount(
+    "keepFinishedSeconds",
+    options.keepFinishedSeconds,
+    7 * 24 * 3600,
+    1,
+  );
   return {
     name: "bullmq",
     async run(job, events) {
@@ -152,35 +192,76 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
       const indexOf = new Map(
         job.tasks.map((task) => [sweepJobId(job.identity, task.index), task.index]),
       );
-      const pending = new Set(job.tasks.map((task) => task.index));
+      const taskOf = new Map(job.tasks.map((task) => [task.index, task]));
+      const pending = new Set(taskOf.keys());
       let wake: () => void = () => {};
-      /** Reads a job's state and reports it when it has ended; ignores anyone else's jobs. */
-      const collect = async (jobId: string): Promise<void> => {
+      /**
+       * Reads a job's state and reports it when it has ended; ignores anyone else's jobs.
+       * Says whether the job is missing from the queue.
+       */
+      const collect = async (jobId: string): Promise<boolean> => {
         const index = indexOf.get(jobId);
-        if (index === undefined || !pending.has(index)) return;
+        if (index === undefined || !pending.has(index)) return false;
         // The state first: a job read as completed has its return value written (one script
         // moves it and stores the value), while a job read first might complete in between.
         const state = await queue.getJobState(jobId);
+        if (state === "unknown") return true;
         if (state === "active") {
           events.started(index);
-          return;
+          return false;
         }
-        if (state !== "completed" && state !== "failed") return;
+        if (state !== "completed" && state !== "failed") return false;
         const found = await Job.fromId<SweepJobData, TaskOutcome>(queue, jobId);
-        if (found === undefined || !pending.has(index)) return;
-        pending.delete(index);
-        events.finished(
+        // Removed in between: the next scan finds it missing.
+        if (found === undefined) return false;
+        finish(
           index,
           state === "completed"
             ? (fromWire(found.returnvalue) as TaskOutcome)
             : { error: `job failed ${found.attemptsMade} time(s): ${found.failedReason}` },
         );
+        return false;
+      };
+      const finish = (index: number, outcome: TaskOutcome): void => {
+        if (!pending.delete(index)) return;
+        events.finished(index, outcome);
         if (pending.size === 0) wake();
       };
+      const enqueue = async (tasks: readonly RunTask[]): Promise<void> => {
+        await queue.addBulk(
+          tasks.map((task) => ({
+            name: "run",
+            data: {
+              sweep: job.identity,
+              modelId,
+              ...(job.modelVersion === undefined ? {} : { modelVersion: job.modelVersion }),
+              ...(job.until === undefined ? {} : { until: job.until }),
+              ...(job.kind === undefined || job.kind === "sweep" ? {} : { kind: job.kind }),
+              task: toWire(task) as RunTask,
+            },
+            opts: {
+              jobId: sweepJobId(job.identity, task.index),
+              attempts,
+              backoff: { type: "exponential", delay: backoffMs },
+              removeOnComplete: { age: keepFinishedSeconds },
+              removeOnFail: { age: keepFinishedSeconds },
+            },
+          })),
+        );
+      };
       try {
-        queueEvents.on("completed", ({ jobId }) => void collect(jobId));
+        // A completed job's event carries its return value (written by the same script that
+        // completes it), and an active job's event says it started: no round trip to Redis
+        // per run. A failed one is read (its attempts and reason).
+        queueEvents.on("completed", ({ jobId, returnvalue }) => {
+          const index = indexOf.get(jobId);
+          if (index !== undefined) finish(index, fromWire(returnvalue) as TaskOutcome);
+        });
+        queueEvents.on("active", ({ jobId }) => {
+          const index = indexOf.get(jobId);
+          if (index !== undefined && pending.has(index)) events.started(index);
+        });
         queueEvents.on("failed", ({ jobId }) => void collect(jobId));
-        queueEvents.on("active", ({ jobId }) => void collect(jobId));
         await queueEvents.waitUntilReady();
         // A job of this sweep that failed all its attempts before (a producer asking again,
         // perhaps after the workers were fixed) is retried, or it would be reported failed
@@ -189,30 +270,27 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         // An id already in the queue (a producer asking again) is left as it is by BullMQ.
         const chunk = 500;
         for (let at = 0; at < job.tasks.length && !job.signal.aborted; at += chunk) {
-          await queue.addBulk(
-            job.tasks.slice(at, at + chunk).map((task) => ({
-              name: "run",
-              data: {
-                sweep: job.identity,
-                modelId,
-                ...(job.modelVersion === undefined ? {} : { modelVersion: job.modelVersion }),
-                ...(job.until === undefined ? {} : { until: job.until }),
-                ...(job.kind === undefined || job.kind === "sweep" ? {} : { kind: job.kind }),
-                task: toWire(task) as RunTask,
-              },
-              opts: {
-                jobId: sweepJobId(job.identity, task.index),
-                attempts,
-                backoff: { type: "exponential", delay: backoffMs },
-              },
-            })),
-          );
+          await enqueue(job.tasks.slice(at, at + chunk));
         }
         // Jobs that ended before we listened (a restarted producer), then every scanEveryMs
         // in case an event was missed (Redis events are not durable).
         while (pending.size > 0 && !job.signal.aborted) {
-          for (const index of [...pending]) await collect(sweepJobId(job.identity, index));
+          const missing: RunTask[] = [];
+          const unseen = [...pending];
+          // Read together (ioredis sends them back to back), not one round trip after another.
+          for (let at = 0; at < unseen.length && !job.signal.aborted; at += SCAN_BATCH) {
+            const batch = unseen.slice(at, at + SCAN_BATCH);
+            const gone = await Promise.all(
+              batch.map((index) => collect(sweepJobId(job.identity, index))),
+            );
+            gone.forEach((isGone, k) => {
+              if (isGone) missing.push(taskOf.get(batch[k]!)!);
+            });
+          }
           if (pending.size === 0) break;
+          // Removed before this producer had it (another producer of the same sweep finished
+          // and cleaned up, or it outlived keepFinishedSeconds): run it again.
+          if (missing.length > 0 && !job.signal.aborted) await enqueue(missing);
           await new Promise<void>((resolve) => {
             // One abort listener per wait, removed after it: a listener left behind per scan
             // piles up (Node warns past 10) over a sweep of many scans.
@@ -226,12 +304,12 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
             job.signal.addEventListener("abort", done);
           });
         }
-        if (job.signal.aborted) {
-          // Stopped early: take back the runs nobody has started (a running one finishes).
-          for (const index of pending) {
-            await queue.remove(sweepJobId(job.identity, index)).catch(() => 0);
-          }
-        }
+        // Every outcome is in hand (or the sweep stopped early and wants no more): the
+        // sweep's jobs go, finished or not started (a running one finishes, then ages out).
+        await removeJobs(
+          queue,
+          job.tasks.map((task) => sweepJobId(job.identity, task.index)),
+        );
       } finally {
         await queueEvents.close();
         await queue.close();
@@ -246,8 +324,17 @@ export interface SweepWorkerOptions {
   readonly url: string;
   /** The queue's name. Default "distsim-sweep". */
   readonly queue?: string;
-  /** Runs at once (threads). Default: the cores Node may use. */
+  /**
+   * Jobs in hand at once. Default: `threads`. More than `threads` keeps a job's Redis round
+   * trips (fetching it, storing its outcome) off the threads' time, which pays for runs of a
+   * few milliseconds; a job in hand waits for a free thread, and no other worker can take it.
+   */
   readonly concurrency?: number;
+  /**
+   * Worker threads running jobs. Default: the cores Node may use, or `concurrency` when that
+   * is fewer.
+   */
+  readonly threads?: number;
   /**
    * Seconds a job's lock lasts without renewal: how soon another worker takes over the jobs
    * of one that died. The worker renews it every half of this (its main thread stays free:
@@ -270,7 +357,17 @@ export interface SweepWorkerOptions {
  * module id must resolve on this machine).
  */
 export async function runSweepWorker(options: SweepWorkerOptions): Promise<void> {
-  const concurrency = checkWorkers("distsim worker", options.concurrency);
+  for (const [name, value] of [
+    ["concurrency", options.concurrency],
+    ["threads", options.threads],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new ConfigError("distsim worker", name, "an integer >= 1", value);
+    }
+  }
+  const threads =
+    options.threads ?? Math.min(availableParallelism(), options.concurrency ?? Infinity);
+  const concurrency = options.concurrency ?? threads;
   const lockSeconds = options.lockSeconds ?? 30;
   const stalledSeconds = options.stalledCheckSeconds ?? 30;
   for (const [name, value] of [
@@ -282,7 +379,7 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<void>
     }
   }
   const connection = await connectRedis("distsim worker", options.url);
-  const pool = sweepThreadPool(concurrency);
+  const pool = sweepThreadPool(threads);
   const worker = new Worker<SweepJobData, TaskOutcome>(
     options.queue ?? DEFAULT_SWEEP_QUEUE,
     async (job) => {

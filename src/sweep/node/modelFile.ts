@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import { resolveDistsimForModels } from "../../node/modelResolution.js";
 import type { SweepModel } from "../runTask.js";
 import { type TaskKind, type TaskModel, taskModelOf } from "../taskKinds.js";
@@ -34,19 +33,30 @@ export function resolveModelId(id: string): string | { error: string } {
   }
 }
 
-function versionedUrl(path: string, version: string | undefined): string {
+/**
+ * Failed loads of each file in this process. Node keeps a module under its URL, one that
+ * failed to load (a syntax error, a throw at the top) too, and gives the same module or error
+ * on every import of that URL even once the file is fixed: after each failure the file is
+ * imported under a fresh URL. (tsx imports TypeScript afresh on each call only when it is not
+ * itself running under tsx, as distsim's sources do, so TypeScript gets the same treatment.)
+ */
+const failedLoads = new Map<string, number>();
+
+function moduleUrl(path: string, version: string | undefined): string {
   const url = pathToFileURL(path);
   if (version !== undefined) {
     url.searchParams.set("distsimModelVersion", createHash("sha256").update(version).digest("hex"));
   }
+  const failures = failedLoads.get(path);
+  if (failures !== undefined) url.searchParams.set("distsimLoadAttempt", String(failures + 1));
   return url.href;
 }
 
 /**
  * The model at `id` (a path or a module id) as a `SweepModel` (builder, `until`, `measure`),
  * or what is wrong with it, in words. A `version` other than the one loaded before in this
- * process loads the file again (tsx imports TypeScript afresh each time; JavaScript, cached
- * by URL, gets the version in its URL).
+ * process loads the file again (the version is in the module's URL), and so does a load after
+ * one that failed.
  */
 export async function loadModelFile(id: string, version?: string): Promise<SweepModel | string> {
   return (await loadTaskModel("sweep", id, version)) as SweepModel | string;
@@ -61,13 +71,18 @@ export async function loadTaskModel(
   const path = resolveModelId(id);
   if (typeof path !== "string") return path.error;
   resolveDistsimForModels();
-  let module: Record<string, unknown>;
+  const url = moduleUrl(path, version);
+  let model: TaskModel | string;
   try {
-    module = /\.[cm]?tsx?$/.test(path)
-      ? await tsImport(pathToFileURL(path).href, import.meta.url)
-      : await import(versionedUrl(path, version));
+    // tsx only for TypeScript: loading it costs each worker thread about 0.1 s of CPU.
+    const module: Record<string, unknown> = /\.[cm]?tsx?$/.test(path)
+      ? await (await import("tsx/esm/api")).tsImport(url, import.meta.url)
+      : await import(url);
+    model = taskModelOf(kind, module, id);
   } catch (error) {
-    return `could not load ${id}: ${(error as Error).message}`;
+    model = `could not load ${id}: ${(error as Error).message}`;
   }
-  return taskModelOf(kind, module, id);
+  // A module that loaded but is no model stays under its URL too.
+  if (typeof model === "string") failedLoads.set(path, (failedLoads.get(path) ?? 0) + 1);
+  return model;
 }

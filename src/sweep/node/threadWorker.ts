@@ -22,6 +22,11 @@ export interface ThreadTask {
 /** A worker's answer: the run's outcome, or why the model would not load. */
 export type ThreadAnswer = { readonly outcome: TaskOutcome } | { readonly loadError: string };
 
+/**
+ * Models this thread is loading or has loaded, by id and version. Only a load that worked
+ * stays: a failed one (a syntax error, a missing file) is forgotten, so a long-lived thread
+ * (a `distsim worker`'s) loads the file again on its next job once it has been fixed.
+ */
 const models = new Map<string, Promise<TaskModel | string>>();
 
 export default async function runInThread(request: ThreadTask): Promise<ThreadAnswer> {
@@ -30,11 +35,17 @@ export default async function runInThread(request: ThreadTask): Promise<ThreadAn
   const key = `${kind}\n${request.modelId}\n${request.modelVersion ?? ""}`;
   let loading = models.get(key);
   if (loading === undefined) {
-    loading = loadTaskModel(kind, request.modelId, request.modelVersion);
+    // Cached while in flight, so runs arriving together share one load.
+    loading = loadTaskModel(kind, request.modelId, request.modelVersion).catch(
+      (error: unknown) => `could not load ${request.modelId}: ${String(error)}`,
+    );
     models.set(key, loading);
   }
   const model = await loading;
-  if (typeof model === "string") return { loadError: model };
+  if (typeof model === "string") {
+    if (models.get(key) === loading) models.delete(key);
+    return { loadError: model };
+  }
   if (request.task === undefined) return { outcome: { figures: {} } };
   return { outcome: runTaskOfKind(kind, model, request.task, request.until) };
 }

@@ -25,6 +25,38 @@ export function threadWorkerFile(): string {
     .href;
 }
 
+/** Node's options that load a module into every thread before its own code. */
+const PRELOAD_OPTIONS = new Set([
+  "--import",
+  "--require",
+  "-r",
+  "--loader",
+  "--experimental-loader",
+]);
+
+/**
+ * This process's Node options minus those preloading tsx: a thread inheriting
+ * `--import tsx` (a script run with `tsx script.ts`) cannot load tsx's API, with which it
+ * loads TypeScript models itself ("Cannot find module .../tsx/dist/esm/api/esm/index.mjs").
+ */
+export function threadExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let at = 0; at < execArgv.length; at++) {
+    const option = execArgv[at]!;
+    const equals = option.indexOf("=");
+    const name = equals < 0 ? option : option.slice(0, equals);
+    if (!PRELOAD_OPTIONS.has(name)) {
+      kept.push(option);
+      continue;
+    }
+    const value = equals < 0 ? (execArgv[at + 1] ?? "") : option.slice(equals + 1);
+    const isTsx = /(^|[/\\])tsx([/\\]|$)/.test(value);
+    if (!isTsx) kept.push(option, ...(equals < 0 ? [value] : []));
+    if (equals < 0) at++;
+  }
+  return kept;
+}
+
 /**
  * A pool of `workers` threads for running sweep tasks (the BullMQ worker uses one too). The
  * caller destroys it.
@@ -32,6 +64,7 @@ export function threadWorkerFile(): string {
 export function sweepThreadPool(workers: number): Piscina<ThreadTask, ThreadAnswer> {
   return new Piscina<ThreadTask, ThreadAnswer>({
     filename: threadWorkerFile(),
+    execArgv: threadExecArgv(process.execArgv),
     minThreads: workers,
     maxThreads: workers,
     // One task per thread at a time: a run is CPU-bound, a second one would only wait.
