@@ -177,10 +177,11 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "replies",
       "rejections (RemoteError at the caller)",
       "requests, completed, rejected, expired, active, queued, utilization, wait and sojourn times",
+      "with next: forwarded, succeeded, failed, inFlight, lostInFlight",
     ],
     state: "the queue and the requests in service (volatile)",
     failure_semantics:
-      "A crash loses every queued and in-service request (counted in lostToCrash); callers see timeouts. A full queue rejects at once rather than delaying.",
+      "A crash loses every queued and in-service request (counted in lostToCrash) and, with next, every request handed on and still waiting for the next stage's answer (counted in lostInFlight); callers see timeouts. A full queue rejects at once rather than delaying.",
     composition_rules: ["LoadBalancer", "RateLimiter", "RetryLoop"],
     operational_knobs: knobs<ServerOptions<unknown, unknown>>()(
       "concurrency",
