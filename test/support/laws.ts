@@ -12,7 +12,8 @@
  * - identities at every instant (sampled every 10 ms): a forwarder's ledger (`forwarded =
  *   succeeded + failed + timedOut + lostToCrash + inFlight`), a client's (`requests = succeeded
  *   + gaveUp + lostToCrash + abandoned + inFlight`), a server's (`requests = completed +
- *   rejected + expired + lostToCrash + active + queued`, `expired` where reported), and the
+ *   rejected + expired + lostToCrash + active + queued`, `expired` where reported), a
+ *   forwarding station's (`forwarded = succeeded + failed + lostInFlight + inFlight`), and the
  *   spec's own; numbers non-negative and
  *   finite (NaN only for a mean or percentile with no data yet);
  * - crash and recover, of both kinds (a host crash: silence; a process crash: its callers'
@@ -91,6 +92,15 @@ export function genericIdentities(m: Readonly<Record<string, number | string>>) 
       "forwarded = succeeded + failed + timedOut + lostToCrash + inFlight",
       n("forwarded"),
       n("succeeded") + n("failed") + n("timedOut") + n("lostToCrash") + n("inFlight"),
+    ]);
+  }
+  if (has("forwarded", "succeeded", "failed", "lostInFlight", "inFlight")) {
+    // A station that also forwards (a `Server` with `next`): its `lostToCrash` is the station's
+    // (queued or in service), so the forwards lost in a crash have a name of their own.
+    out.push([
+      "forwarded = succeeded + failed + lostInFlight + inFlight",
+      n("forwarded"),
+      n("succeeded") + n("failed") + n("lostInFlight") + n("inFlight"),
     ]);
   }
   if (has("requests", "completed", "rejected", "lostToCrash", "active", "queued")) {

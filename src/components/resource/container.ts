@@ -51,7 +51,10 @@ export class Container {
   readonly name: string;
   readonly capacity: number;
   private readonly component: string;
-  private _level: number;
+  // Numeric fields start with a number, not `undefined` (a field declared without a value is
+  // defined as undefined first), so V8 stores doubles in place instead of allocating a number on
+  // every change; the constructor then sets the real values.
+  private _level = 0;
   private readonly putters: WaitLine<void, number>;
   private readonly getters: WaitLine<void, number>;
   private amountPut = 0;
@@ -59,7 +62,7 @@ export class Container {
   private timedOutBefore = 0;
   private lostToCrash = 0;
   private levelArea = 0;
-  private lastChangeNs: number;
+  private lastChangeNs = 0;
 
   constructor(owner: Entity<never, unknown>, options: ContainerOptions = {}) {
     const name = options?.name ?? "container";

@@ -71,7 +71,12 @@ export class Store<T> {
   private timedOutBefore = 0;
   private lostToCrash = 0;
   private itemArea = 0;
-  private lastChangeNs: number;
+  /**
+   * Initialised here as well as in the constructor: a field declared without a value starts as
+   * `undefined` (ES2022 class fields), so V8 keeps it tagged and every store of a time above
+   * 2^31 ns allocates a number (as `SlotPool.lastChangeNs`).
+   */
+  private lastChangeNs = 0;
   /** Items held at which an unbounded store fails the run (the runaway guard); Infinity when bounded. */
   private readonly runawayAt: number;
 

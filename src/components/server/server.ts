@@ -48,6 +48,7 @@ import {
 } from "../resource/slotPool.js";
 import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
 import { DEADLINE_EXPIRED, messageDeadlineNs } from "../shared/deadline.js";
+import { RequestLedger } from "../shared/requestLedger.js";
 import {
   optionalBoolean,
   optionalFunction,
@@ -141,6 +142,24 @@ export interface ServerStats {
   readonly meanWait: number;
   /** Seconds from arrival to the end of service, over requests completed (0 when none); percentiles in `sojournTime` and `metrics()`. */
   readonly meanSojourn: number;
+  /**
+   * With `next` only (without it nothing is handed on, and summaries keep their shape), the
+   * books of the hand-on: `forwarded = succeeded + failed + lostInFlight + inFlight` at every
+   * instant. Requests handed on to `next` (each also in `completed`).
+   */
+  readonly forwarded?: number;
+  /** Handed on and answered by `next` (the answer went back to the caller). */
+  readonly succeeded?: number;
+  /** Handed on and refused by `next` (the caller got its reason). */
+  readonly failed?: number;
+  /**
+   * Handed on and waiting for `next`'s answer when this server crashed: never answered. Apart
+   * from `lostToCrash` (the queued and in-service requests a crash lost), whose requests were
+   * never completed here.
+   */
+  readonly lostInFlight?: number;
+  /** Handed on and waiting for `next`'s answer now. */
+  readonly inFlight?: number;
 }
 
 export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
@@ -158,10 +177,11 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       "replies",
       "rejections (RemoteError at the caller)",
       "requests, completed, rejected, expired, active, queued, utilization, wait and sojourn times",
+      "with next: forwarded, succeeded, failed, inFlight, lostInFlight",
     ],
     state: "the queue and the requests in service (volatile)",
     failure_semantics:
-      "A crash loses every queued and in-service request (counted in lostToCrash); callers see timeouts. A full queue rejects at once rather than delaying.",
+      "A crash loses every queued and in-service request (counted in lostToCrash) and, with next, every request handed on and still waiting for the next stage's answer (counted in lostInFlight); callers see timeouts. A full queue rejects at once rather than delaying.",
     composition_rules: ["LoadBalancer", "RateLimiter", "RetryLoop"],
     operational_knobs: knobs<ServerOptions<unknown, unknown>>()(
       "concurrency",
@@ -185,6 +205,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   private readonly respond: ((request: Message<Req>) => Res) | null;
   private readonly draws = this.random("service");
   private readonly slots: SlotPool<Message<Req>>;
+  /** The books of the requests handed on to `next`; null without `next` (nothing to count). */
+  private readonly ledger: RequestLedger | null;
   /** Fault points, off unless a fault schedule switches them on (docs/faults.md). */
   private readonly stall = declareFaultPoint(this as Entity<never, unknown>, "server.stall");
   private readonly replyError = declareFaultPoint(
@@ -205,6 +227,8 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
     this.serviceTime = config.serviceTime;
     this.respond = config.respond;
     this.next = config.next;
+    // Only with a next stage: a server without one registers no hook and keeps no books.
+    this.ledger = config.next === null ? null : new RequestLedger(this as Entity<never, unknown>);
     this.slots = new SlotPool<Message<Req>>(this as Entity<never, unknown>, config.component, {
       ...config.slots,
       start: this.begin,
@@ -239,6 +263,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   get stats(): ServerStats {
     const slots = this.slots;
+    const ledger = this.ledger;
     return {
       requests: this.requests,
       completed: this.completed,
@@ -251,6 +276,15 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       limit: slots.limit,
       inUse: slots.inUse,
       ...stationStats(slots, this._sojournTime),
+      ...(ledger === null
+        ? null
+        : {
+            forwarded: ledger.forwarded,
+            succeeded: ledger.succeeded,
+            failed: ledger.failed,
+            lostInFlight: ledger.lostToCrash,
+            inFlight: ledger.inFlight,
+          }),
     };
   }
 
@@ -336,17 +370,22 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
   /** Sends a served request on to the next stage; its answer becomes the reply. */
   private handOn(request: Message<Req>): void {
     const answer = this.request(this.next!, request.kind, request.payload, { causedBy: request });
+    this.ledger!.open();
     answer.addListener(new StageAnswer(this, request, answer));
   }
 
   /** @internal The next stage answered (or refused) a request handed on. */
   _stageAnswered(request: Message<Req>, answer: SimFuture<Res>): void {
     if (answer.state === "resolved") {
+      this.ledger!.settle("answer");
       this.reply(request, answer.value);
-    } else if (answer.error instanceof RemoteError) {
-      this.fail(request, answer.error.reason);
+    } else if (answer.state === "rejected") {
+      // Refused by the next stage (a full queue, a reset): the hand-on carries no timeout.
+      this.ledger!.settle("refused");
+      if (answer.error instanceof RemoteError) this.fail(request, answer.error.reason);
     }
-    // Cancelled: this server crashed, so the request is lost with its caller's call.
+    // Cancelled: this server crashed, so the request is lost with its caller's call (the
+    // ledger's crash hook counts it in `lostInFlight`).
   }
 
   protected override onResetStats(): void {

@@ -97,17 +97,26 @@ export class RequestLedger implements LifecycleHook {
    * judged a failure or a refusal failed, a timeout timed out.
    */
   record(outcome: ForwardOutcome<unknown>): void {
+    this.settle(outcome.kind);
+  }
+
+  /**
+   * As `record`, from the outcome's kind alone: for a component that learns the outcome from a
+   * settled future rather than a `Forwarder` (a `Server` handing a request on to its `next`
+   * stage), so its per-request path builds no outcome object.
+   */
+  settle(kind: ForwardOutcome<unknown>["kind"]): void {
     if (this._inFlight === 0) {
       // A settle with nothing open is a bug in the component (a forward counted twice, or one
       // cancelled by a crash still settling): fail loudly rather than drift.
       throw new SimulationError(
-        `request ledger: a "${outcome.kind}" outcome settled, but no forward is in flight`,
+        `request ledger: a "${kind}" outcome settled, but no forward is in flight`,
         this.owner.name,
         this.owner.nowNs,
       );
     }
     this._inFlight--;
-    switch (outcome.kind) {
+    switch (kind) {
       case "answer":
         this._succeeded++;
         break;

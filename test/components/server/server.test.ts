@@ -77,6 +77,41 @@ componentLaws<Server<number, number>>({
   recoverAt: 2.5,
 });
 
+componentLaws<Server<number, number>>({
+  type: Server,
+  title: "Server laws (a pipeline stage: next)",
+  options: (sim) => ({
+    concurrency: 2,
+    serviceTime: exponential(0.1),
+    queuePolicy: "fifo" as const,
+    queueCapacity: 5,
+    respond: undefined,
+    next: new EchoTarget<number>(sim, "next"),
+    dropExpired: false,
+  }),
+  construct: (sim, name, options) => new Server<number, number>(sim, name, options),
+  invalid: [{ next: "downstream" }, { respond: () => 1 }],
+  scenario(sim) {
+    // The next stage is slower and its queue short: at the crash, requests are in flight to
+    // it, and some are refused (the subject's `failed`).
+    const back = new Server<number, number>(sim, "back", {
+      concurrency: 2,
+      serviceTime: exponential(0.15),
+      queueCapacity: 3,
+    });
+    const server = new Server<number, number>(sim, SUBJECT, {
+      concurrency: 2,
+      serviceTime: exponential(0.05),
+      queueCapacity: 10,
+      next: back,
+    });
+    new Source(sim, "load", { target: server, arrivals: poisson(25), stopAfter: { time: 4 } });
+    return server;
+  },
+  crashAt: 2,
+  recoverAt: 2.5,
+});
+
 describe("Server", () => {
   it("serves concurrency requests at once, the rest in FIFO order", () => {
     const { sim, client, log } = setup();
@@ -151,6 +186,82 @@ describe("Server", () => {
     sim.run();
     expect(timeouts).toBe(3);
     expect(server.stats).toMatchObject({ completed: 0, lostToCrash: 3, active: 0, queued: 0 });
+  });
+
+  describe("with next: the books of the requests handed on", () => {
+    /** A front stage of two workers (1 s) handing on to a back stage of one (2 s), no queue. */
+    function pipeline() {
+      const { sim, client, log } = setup();
+      const back = new Server<number, number>(sim, "back", {
+        serviceTime: constant(2),
+        queueCapacity: 0,
+      });
+      const front = new Server<number, number>(sim, "front", {
+        concurrency: 2,
+        serviceTime: constant(1),
+        next: back,
+      });
+      callAll(client, front, 2, log);
+      return { sim, front, back, log };
+    }
+
+    it("counts forwarded, succeeded, failed and inFlight over a two-stage pipeline", () => {
+      const { sim, front, back, log } = pipeline();
+      const seen: object[] = [];
+      const snapshot = () => {
+        const { forwarded, succeeded, failed, lostInFlight, inFlight } = front.stats;
+        seen.push({ at: sim.now, forwarded, succeeded, failed, lostInFlight, inFlight });
+      };
+      sim.at(0.5, snapshot);
+      sim.at(1.5, snapshot);
+      sim.run();
+      snapshot();
+      expect(seen).toEqual([
+        { at: 0.5, forwarded: 0, succeeded: 0, failed: 0, lostInFlight: 0, inFlight: 0 },
+        // Both served at 1 s and handed on; the back stage takes one and refuses the other.
+        { at: 1.5, forwarded: 2, succeeded: 0, failed: 1, lostInFlight: 0, inFlight: 1 },
+        { at: 3, forwarded: 2, succeeded: 1, failed: 1, lostInFlight: 0, inFlight: 0 },
+      ]);
+      expect(log).toEqual(["rejected 1@1", "0@3"]);
+      expect(front.stats).toMatchObject({ requests: 2, completed: 2, lostToCrash: 0 });
+      // The last stage hands nothing on: it keeps the summary of a server without next.
+      expect(back.stats).not.toHaveProperty("forwarded");
+      expect(back.stats).not.toHaveProperty("inFlight");
+    });
+
+    it("a crash loses the requests in flight to the next stage (lostInFlight), apart from lostToCrash", () => {
+      const { sim, front, log } = pipeline();
+      sim.at(2, () => front.crash());
+      sim.at(2.5, () => front.recover());
+      sim.run();
+      expect(front.stats).toMatchObject({
+        requests: 2,
+        completed: 2,
+        lostToCrash: 0,
+        forwarded: 2,
+        succeeded: 0,
+        failed: 1,
+        lostInFlight: 1,
+        inFlight: 0,
+      });
+      // The back stage's answer reached a server that had forgotten the call.
+      expect(log).toEqual(["rejected 1@1"]);
+    });
+
+    it("sim.resetStats() counts the requests still in flight as forwarded again", () => {
+      const { sim, front } = pipeline();
+      sim.at(1.5, () => sim.resetStats());
+      sim.run({ until: 1.5 });
+      expect(front.stats).toMatchObject({
+        forwarded: 1,
+        succeeded: 0,
+        failed: 0,
+        lostInFlight: 0,
+        inFlight: 1,
+      });
+      sim.run();
+      expect(front.stats).toMatchObject({ forwarded: 1, succeeded: 1, inFlight: 0 });
+    });
   });
 
   it("reports its stats as metrics, so the run summary lists them", () => {
