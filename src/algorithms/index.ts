@@ -1,0 +1,10 @@
+/**
+ * Pure algorithms (`distsim/algorithms`): building blocks a model's entities use inside their
+ * handlers, with no entity, no event and no randomness of their own, so they move no trace
+ * hash and run the same in a browser. docs/algorithms/algorithms.md describes them.
+ */
+export {
+  PhiAccrualDetector,
+  type PhiAccrualDetectorOptions,
+  type PhiEstimate,
+} from "./phiAccrualDetector.js";
