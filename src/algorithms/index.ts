@@ -3,6 +3,14 @@
  * handlers, with no entity, no event and no randomness of their own, so they move no trace
  * hash and run the same in a browser. docs/algorithms/algorithms.md describes them.
  */
+
+export {
+  BloomFilter,
+  type BloomFilterOptions,
+  type BloomFilterSizes,
+  type BloomFilterTarget,
+  optimalBloomSizes,
+} from "./bloomFilter.js";
 export {
   PhiAccrualDetector,
   type PhiAccrualDetectorOptions,
