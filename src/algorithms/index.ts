@@ -12,6 +12,13 @@ export {
   optimalBloomSizes,
 } from "./bloomFilter.js";
 export {
+  type MerkleDiff,
+  type MerkleRange,
+  MerkleTree,
+  type MerkleTreeOptions,
+  merkleToken,
+} from "./merkleTree.js";
+export {
   PhiAccrualDetector,
   type PhiAccrualDetectorOptions,
   type PhiEstimate,
