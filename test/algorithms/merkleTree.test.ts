@@ -25,20 +25,30 @@ const replica = fc.dictionary(
 describe("MerkleTree", () => {
   it("diff finds exactly the divergent ranges of a brute-force comparison (property)", () => {
     fc.assert(
-      fc.property(replica, replica, fc.integer({ min: 0, max: 8 }), (x, y, depth) => {
-        const a = new Map(Object.entries(x));
-        // Make b mostly a copy of a, so the trees share most of their ranges.
-        const b = new Map([...a, ...Object.entries(y).slice(0, 3)]);
-        const treeA = new MerkleTree(a, { depth });
-        const treeB = new MerkleTree([...b].reverse(), { depth });
-        const diff = MerkleTree.diff(treeA, treeB);
-        expect(diff.ranges.map((range) => range.leaf)).toEqual(bruteForceDiff(a, b, treeA));
-        expect(MerkleTree.diff(treeB, treeA)).toEqual(diff);
-        // Every pair compared is the root or a child of a differing inner node.
-        expect(diff.hashesCompared % 2).toBe(1);
-        expect(diff.hashesCompared).toBeLessThanOrEqual(1 + 2 * depth * diff.ranges.length);
-        if (diff.ranges.length === 0) expect(diff.hashesCompared).toBe(1);
-      }),
+      fc.property(
+        replica,
+        replica,
+        fc.integer({ min: 0, max: 8 }),
+        fc.constantFrom("aa", "b", "z"),
+        (x, y, depth, dropped) => {
+          const a = new Map(Object.entries(x));
+          // b is mostly a copy of a (so the trees share most ranges): up to 3 keys added or
+          // changed, and the keys starting with `dropped` removed.
+          const b = new Map([
+            ...[...a].filter(([key]) => !key.startsWith(dropped)),
+            ...Object.entries(y).slice(0, 3),
+          ]);
+          const treeA = new MerkleTree(a, { depth });
+          const treeB = new MerkleTree([...b].reverse(), { depth });
+          const diff = MerkleTree.diff(treeA, treeB);
+          expect(diff.ranges.map((range) => range.leaf)).toEqual(bruteForceDiff(a, b, treeA));
+          expect(MerkleTree.diff(treeB, treeA)).toEqual(diff);
+          // Every pair compared is the root or a child of a differing inner node.
+          expect(diff.hashesCompared % 2).toBe(1);
+          expect(diff.hashesCompared).toBeLessThanOrEqual(1 + 2 * depth * diff.ranges.length);
+          if (diff.ranges.length === 0) expect(diff.hashesCompared).toBe(1);
+        },
+      ),
       { seed: 18, numRuns: 300 },
     );
   });
