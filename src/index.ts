@@ -117,6 +117,10 @@ export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 // clocks that order events across nodes (`distsim/clocks` imports them alone).
 export * from "./clocks/index.js";
 
+// Pure algorithms: failure detection, membership sketches and anti-entropy building blocks
+// that entities use inside their handlers (`distsim/algorithms` imports them alone).
+export * from "./algorithms/index.js";
+
 // Faults: schedules of timed or seeded random faults (crashes, partitions, fault points inside
 // components), applied to a simulation with a summary of what each did (`distsim/faults`).
 export * from "./faults/index.js";

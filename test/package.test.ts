@@ -73,6 +73,7 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./database",
       "./messaging",
       "./clocks",
+      "./algorithms",
       "./faults",
       "./store",
     ]),

@@ -14,6 +14,7 @@
  * V8 and Chromium 156's V8 round differently in the last bit for 4-10% of arguments;
  * test/portableMathUse.test.ts keeps it so. The bundle, both sides' outcomes and any
  * differences are written to test-results/browser/ for a person to look at.
+ * The pure algorithms (src/algorithms) are checked the same way, by a model with no simulation.
  * test/browserSafety.test.ts checks the same property statically.
  */
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -187,5 +187,52 @@ export function shapedLoad(d: D): ModelOutcome {
   });
 }
 
-export const models = { mm1, faultyService, shapedLoad } as const;
+/**
+ * The pure algorithms, with no simulation: phi of a detector fed jittery heartbeats at points
+ * from its body to hundreds of standard deviations out (log, exp and the normal tail), a Bloom
+ * filter's expected rate (exp, pow) and bits, and a Merkle tree's root and diff cost. With no
+ * events, `events` counts the operations, and every phi's bits go into one digest.
+ */
+export function pureAlgorithms(d: D): ModelOutcome {
+  const stream = new d.RandomStream(7, "browser", "heartbeats");
+  const gap = d.dist.normal({ mean: 1, sd: 0.3, min: 0.05 });
+  const detector = new d.PhiAccrualDetector({ windowSize: 50, minStdDeviationSeconds: 0.05 });
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  let digest = 0x811c9dc5;
+  let operations = 0;
+  let at = 0;
+  const stats: Record<string, number | string> = {};
+  for (let i = 0; i < 2000; i++) {
+    detector.heartbeat(at);
+    for (let k = 0; k < 5; k++) {
+      const phi = detector.phi(at + ((i * 5 + k) % 47) * 0.13);
+      bits[0] = phi;
+      digest = Math.imul(digest ^ words[0]!, 0x01000193) >>> 0;
+      digest = Math.imul(digest ^ words[1]!, 0x01000193) >>> 0;
+      if ((i * 5 + k) % 97 === 0) stats[`phi${i * 5 + k}`] = phi;
+      operations++;
+    }
+    operations++;
+    at += gap.sample(stream);
+  }
+  stats.phiDigest = digest;
+  const filter = new d.BloomFilter({ expectedItems: 3000, falsePositiveRate: 0.013, seed: 5 });
+  const entries: [string, string][] = [];
+  for (let i = 0; i < 2000; i++) {
+    filter.add(`key${i}`);
+    entries.push([`key${i}`, `value${i % 17}`]);
+    operations++;
+  }
+  stats.bloomBitsSet = filter.bitsSet;
+  stats.bloomExpectedRate = filter.expectedFalsePositiveRate();
+  const tree = new d.MerkleTree(entries, { depth: 9 });
+  entries[1234] = ["key1234", "changed"];
+  const diff = d.MerkleTree.diff(tree, new d.MerkleTree(entries, { depth: 9 }));
+  stats.merkleRoot = tree.rootHash;
+  stats.merkleCompared = diff.hashesCompared;
+  return { traceHash: "", events: operations, simulatedSeconds: 0, stats, entities: null };
+}
+
+export const models = { mm1, faultyService, shapedLoad, pureAlgorithms } as const;
 export type ModelName = keyof typeof models;

@@ -112,30 +112,50 @@ export function inverseStandardNormal(p: number): number {
   );
 }
 
+/**
+ * The exponent of the erfc approximation below (W. J. Cody-style rational approximation, the
+ * "erfcc" of Numerical Recipes): erfc(z) = t * exp(erfcExponent(z, t)) with t = 1 / (1 + z / 2),
+ * for z >= 0, with fractional error < 1.2e-7 everywhere. Kept apart so that a tail's logarithm
+ * can be taken without going through exp, which underflows to 0 beyond z of about 27.
+ */
+function erfcExponent(z: number, t: number): number {
+  return (
+    -z * z -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t *
+                          (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+  );
+}
+
 /** Standard normal CDF via erfc (W. J. Cody-style rational approximation, |error| < 1.2e-7). */
 export function standardNormalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
-  const erfc =
-    t *
-    exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t *
-                              (-1.13520398 +
-                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const erfc = t * exp(erfcExponent(z, t));
   return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+/**
+ * The natural logarithm of the standard normal upper tail, ln P(Z > x) = ln(1 - Φ(x)), with
+ * small relative error however far out x is: for x >= 0 it is ln(erfc(x / √2) / 2) taken from
+ * the approximation's own logarithm, so it neither loses digits to 1 - Φ(x) nor underflows
+ * (the phi accrual detector's suspicion level lives in that far tail).
+ */
+export function logStandardNormalTail(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  if (x >= 0) return log(t) + erfcExponent(z, t) - Math.LN2;
+  return log(1 - (t * exp(erfcExponent(z, t))) / 2);
 }
 
 /** The gamma function (Lanczos approximation, g = 7, 9 terms; ~15 significant digits). */
