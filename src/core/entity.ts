@@ -951,11 +951,16 @@ export class Entity<In = unknown, Out = unknown> {
       // held is its own (timers, wake-ups), cancelled with the rest, or was already cancelled.
       if (!queue.isCancelled(slot) && queue.slotType[slot] === EventType.Deliver) {
         const message = queue.slotPayload[slot] as Message<unknown>;
-        this.counters.droppedWhileDown++;
         dropped++;
-        // A message to someone else was crossing this entity (a paused network): its buffers.
-        const reason = message.target === this ? "target-down" : "network-down";
-        if (sim._tracing) traceMessage(message, reason);
+        if (message.target === this) {
+          this.counters.droppedWhileDown++;
+          if (sim._tracing) traceMessage(message, "target-down");
+        } else {
+          // A message to someone else was crossing this entity (a paused network), already
+          // carried: lost from its buffers, which is not a message it refused while down.
+          this._carriedMessageLost();
+          if (sim._tracing) traceMessage(message, "network-down");
+        }
       }
       queue.discard(slot);
     }
@@ -976,6 +981,12 @@ export class Entity<In = unknown, Out = unknown> {
   _countHeldMessage(): void {
     this._heldMessages++;
   }
+
+  /**
+   * @internal A message crossing this entity (a paused carrier, a `Network`), already carried,
+   * was lost when it crashed; the carrier counts it (an entity that carries nothing never is).
+   */
+  _carriedMessageLost(): void {}
 
   /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */
   _hold(slot: number, isMessage: boolean): void {
