@@ -703,7 +703,7 @@ export class Entity<In = unknown, Out = unknown> {
    * `kind` (default "host"): a host crash is silent, so callers with open calls to it learn
    * only by their timeouts; a process crash fails them with `ConnectionResetError` (after the
    * hooks ran, in entity then call order: at once with direct delivery, by a reset sent over
-   * the network otherwise), and refuses calls that reach it while down the same way. See
+   * the network otherwise, or to a paused caller, which gets it when its pause ends), and refuses calls that reach it while down the same way. See
    * `CrashKind`.
    */
   crash(options?: CrashOptions): void {
@@ -1025,11 +1025,13 @@ export class Entity<In = unknown, Out = unknown> {
    * direct transport) the call fails now. Over a network the reset is a packet like any other
    * (a TCP RST): it is sent back to the caller through the transport, so it arrives after the
    * path's latency, or never if a partition, a loss or a clog takes it (the caller then learns
-   * by its timeout, as after a host crash).
+   * by its timeout, as after a host crash). A paused caller runs nothing, so it gets the reset
+   * as a packet too, even without a network: its pause holds it, and the call fails (and whoever
+   * listens on it, a stage relaying the answer, runs) when the pause ends.
    */
   private resetCall(caller: Entity<unknown, unknown>, pending: PendingCall, refused: boolean) {
     const sim = this.sim;
-    if (sim._directDelivery) {
+    if (sim._directDelivery && caller._pauseDepth === 0) {
       caller._resetCall(pending, this.name, refused);
       return;
     }
