@@ -784,14 +784,26 @@ export class Network extends Entity implements Transport, FaultOwner {
     for (const { message, readyNs } of stalled) this.release(message, Math.max(nowNs, readyNs));
   }
 
-  /** A crash ends the pause: what was sent during it was in the network's buffers, and is lost. */
-  protected override onCrash(): void {
+  /**
+   * @internal A crash ends the pause: what was sent during it was in the network's buffers, and
+   * is lost (counted in the pause's record with what it held, by `Entity.crash`).
+   */
+  override _dropKeptMessages(): number {
     const stalled = this.stalled;
     this.stalled = [];
     for (const { message } of stalled) {
       this.counters.droppedWhileDown++;
       this.traceMessageDropped(message, "network-down");
     }
+    return stalled.length;
+  }
+
+  /**
+   * A crash in the instant a pause ended, before the timer that routes the stalled messages
+   * ran, loses them too (the timer is cancelled with the network's others).
+   */
+  protected override onCrash(): void {
+    this._dropKeptMessages();
   }
 
   private listOf(kind: NetworkFaultKind): NetworkFault[] {

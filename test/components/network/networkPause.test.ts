@@ -90,6 +90,35 @@ describe("a paused Network", () => {
     expect(drops).toEqual(["2:network-down", "2:network-down"]);
   });
 
+  it("a crash while paused counts in the pause's record what was sent during it too", () => {
+    const { sim, net, sendAt } = model();
+    sendAt(0.8, "in flight");
+    sendAt(1.2, "sent during");
+    let pause: ReturnType<Network["pause"]> | null = null;
+    sim.at(1, () => {
+      pause = net.pause();
+    });
+    sim.at(2, () => net.crash());
+    sim.run();
+    expect(pause!.counts).toEqual({ messagesDropped: 2 });
+  });
+
+  it("a crash in the instant its pause ends loses what was sent during it, stalling nothing", () => {
+    const { sim, net, sendAt } = model();
+    sendAt(1.2, "sent during");
+    let pause: ReturnType<Network["pause"]> | null = null;
+    sim.at(1, () => {
+      pause = net.pause();
+    });
+    sim.at(2, () => {
+      pause!.heal();
+      net.crash();
+    });
+    sim.run();
+    expect(net.messagesStalled).toBe(0);
+    expect(net.counters.droppedWhileDown).toBe(1);
+  });
+
   it("a crash while paused counts each lost message once: the conservation identities hold", () => {
     const { sim, net, link, receiver, sendAt } = model();
     sendAt(0.8, "in flight");
