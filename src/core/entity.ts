@@ -703,7 +703,7 @@ export class Entity<In = unknown, Out = unknown> {
    * `kind` (default "host"): a host crash is silent, so callers with open calls to it learn
    * only by their timeouts; a process crash fails them with `ConnectionResetError` (after the
    * hooks ran, in entity then call order: at once with direct delivery, by a reset sent over
-   * the network otherwise), and refuses calls that reach it while down the same way. See
+   * the network otherwise, or to a paused caller, which gets it when its pause ends), and refuses calls that reach it while down the same way. See
    * `CrashKind`.
    */
   crash(options?: CrashOptions): void {
@@ -951,14 +951,20 @@ export class Entity<In = unknown, Out = unknown> {
       // held is its own (timers, wake-ups), cancelled with the rest, or was already cancelled.
       if (!queue.isCancelled(slot) && queue.slotType[slot] === EventType.Deliver) {
         const message = queue.slotPayload[slot] as Message<unknown>;
-        this.counters.droppedWhileDown++;
         dropped++;
-        // A message to someone else was crossing this entity (a paused network): its buffers.
-        const reason = message.target === this ? "target-down" : "network-down";
-        if (sim._tracing) traceMessage(message, reason);
+        if (message.target === this) {
+          this.counters.droppedWhileDown++;
+          if (sim._tracing) traceMessage(message, "target-down");
+        } else {
+          // A message to someone else was crossing this entity (a paused network), already
+          // carried: lost from its buffers, which is not a message it refused while down.
+          this._carriedMessageLost();
+          if (sim._tracing) traceMessage(message, "network-down");
+        }
       }
       queue.discard(slot);
     }
+    dropped += this._dropKeptMessages();
     const faults = this._nodeFaults;
     if (faults === null) return;
     const pauses = faults.filter((fault) => fault.fault === "pause");
@@ -976,6 +982,21 @@ export class Entity<In = unknown, Out = unknown> {
   _countHeldMessage(): void {
     this._heldMessages++;
   }
+
+  /**
+   * @internal The crash of a paused entity loses the messages it kept itself to pass on at the
+   * resume (a paused network's new sends, see `_countHeldMessage`): it drops and counts them,
+   * and says how many, so the pause's record counts them with the held ones.
+   */
+  _dropKeptMessages(): number {
+    return 0;
+  }
+
+  /**
+   * @internal A message crossing this entity (a paused carrier, a `Network`), already carried,
+   * was lost when it crashed; the carrier counts it (an entity that carries nothing never is).
+   */
+  _carriedMessageLost(): void {}
 
   /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */
   _hold(slot: number, isMessage: boolean): void {
@@ -1014,11 +1035,13 @@ export class Entity<In = unknown, Out = unknown> {
    * direct transport) the call fails now. Over a network the reset is a packet like any other
    * (a TCP RST): it is sent back to the caller through the transport, so it arrives after the
    * path's latency, or never if a partition, a loss or a clog takes it (the caller then learns
-   * by its timeout, as after a host crash).
+   * by its timeout, as after a host crash). A paused caller runs nothing, so it gets the reset
+   * as a packet too, even without a network: its pause holds it, and the call fails (and whoever
+   * listens on it, a stage relaying the answer, runs) when the pause ends.
    */
   private resetCall(caller: Entity<unknown, unknown>, pending: PendingCall, refused: boolean) {
     const sim = this.sim;
-    if (sim._directDelivery) {
+    if (sim._directDelivery && caller._pauseDepth === 0) {
       caller._resetCall(pending, this.name, refused);
       return;
     }

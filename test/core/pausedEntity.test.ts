@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { Entity } from "../../src/core/entity.js";
 import type { Process } from "../../src/core/process.js";
 import { Simulation } from "../../src/core/simulation.js";
+import { dist, Server } from "../../src/index.js";
 
 function sleeper() {
   const sim = new Simulation({ seed: 1 });
@@ -56,5 +57,34 @@ describe("cancelling a paused entity's process", () => {
     running.sim.at(1.5, () => running.process.cancel());
     running.sim.run();
     expect(running.log).toEqual(["1.5:finally"]);
+  });
+});
+
+describe("a paused caller whose callee has a process crash", () => {
+  it("learns of the reset when its pause ends, not during it, even without a network", () => {
+    const sim = new Simulation({ seed: 1 });
+    const next = new Server(sim, "next", { serviceTime: dist.constant(5) });
+    const stage = new Server(sim, "stage", { serviceTime: dist.constant(0.1), next });
+    const client = new Entity(sim, "client");
+    const log: string[] = [];
+    const stageSent: number[] = [];
+    sim.onTrace((record) => {
+      if (record.type === "message-sent" && record.source === "stage") stageSent.push(sim.now);
+    });
+    client.start(function* () {
+      try {
+        yield* client.call(stage, "req", 1);
+        log.push(`${sim.now}:ok`);
+      } catch (error) {
+        log.push(`${sim.now}:${(error as Error).name}`);
+      }
+    });
+    sim.at(1, () => stage.pause(2));
+    sim.at(2, () => next.crash({ kind: "process" }));
+    sim.run();
+    // The stage relays the reset as its failure only once it runs again, at 3.
+    expect(stageSent).toEqual([0.1, 3]);
+    expect(log).toEqual(["3:RemoteError"]);
+    expect(next.counters.callsReset).toBe(1);
   });
 });

@@ -190,6 +190,7 @@ export class Network extends Entity implements Transport, FaultOwner {
   private stalled: Stalled[] = [];
 
   private droppedByPartition = 0;
+  private lostToCrash = 0;
   private droppedByLossFault = 0;
   private duplicated = 0;
   private delayed = 0;
@@ -562,6 +563,7 @@ export class Network extends Entity implements Transport, FaultOwner {
   /** The counts restart; faults, what clogs hold and partitions (state) are kept. Each link resets its own counts. */
   protected override onResetStats(): void {
     this.droppedByPartition = 0;
+    this.lostToCrash = 0;
     this.droppedByLossFault = 0;
     this.duplicated = 0;
     this.delayed = 0;
@@ -575,6 +577,21 @@ export class Network extends Entity implements Transport, FaultOwner {
    */
   get messagesStalled(): number {
     return this.stalled.length;
+  }
+
+  /**
+   * Messages a link had carried, in flight and held by a pause when the network crashed, lost
+   * from its buffers (since creation or the last statistics reset). Not in
+   * `counters.droppedWhileDown`, which counts messages refused at sending while it was down:
+   * these were counted as carried by their link.
+   */
+  get messagesLostToCrash(): number {
+    return this.lostToCrash;
+  }
+
+  /** @internal A carried message held by the pause was lost in the crash (see `Entity.crash`). */
+  override _carriedMessageLost(): void {
+    this.lostToCrash++;
   }
 
   /** Messages dropped because of a partition (since creation or the last statistics reset). */
@@ -767,14 +784,26 @@ export class Network extends Entity implements Transport, FaultOwner {
     for (const { message, readyNs } of stalled) this.release(message, Math.max(nowNs, readyNs));
   }
 
-  /** A crash ends the pause: what was sent during it was in the network's buffers, and is lost. */
-  protected override onCrash(): void {
+  /**
+   * @internal A crash ends the pause: what was sent during it was in the network's buffers, and
+   * is lost (counted in the pause's record with what it held, by `Entity.crash`).
+   */
+  override _dropKeptMessages(): number {
     const stalled = this.stalled;
     this.stalled = [];
     for (const { message } of stalled) {
       this.counters.droppedWhileDown++;
       this.traceMessageDropped(message, "network-down");
     }
+    return stalled.length;
+  }
+
+  /**
+   * A crash in the instant a pause ended, before the timer that routes the stalled messages
+   * ran, loses them too (the timer is cancelled with the network's others).
+   */
+  protected override onCrash(): void {
+    this._dropKeptMessages();
   }
 
   private listOf(kind: NetworkFaultKind): NetworkFault[] {

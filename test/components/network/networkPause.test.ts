@@ -84,7 +84,59 @@ describe("a paused Network", () => {
     sendAt(4, "after");
     sim.run();
     expect(receiver.log).toEqual(["4.5:after"]);
-    expect(net.counters.droppedWhileDown).toBe(2);
+    // The one in flight was carried by the link, the one sent during the pause was not.
+    expect(net.messagesLostToCrash).toBe(1);
+    expect(net.counters.droppedWhileDown).toBe(1);
     expect(drops).toEqual(["2:network-down", "2:network-down"]);
+  });
+
+  it("a crash while paused counts in the pause's record what was sent during it too", () => {
+    const { sim, net, sendAt } = model();
+    sendAt(0.8, "in flight");
+    sendAt(1.2, "sent during");
+    let pause: ReturnType<Network["pause"]> | null = null;
+    sim.at(1, () => {
+      pause = net.pause();
+    });
+    sim.at(2, () => net.crash());
+    sim.run();
+    expect(pause!.counts).toEqual({ messagesDropped: 2 });
+  });
+
+  it("a crash in the instant its pause ends loses what was sent during it, stalling nothing", () => {
+    const { sim, net, sendAt } = model();
+    sendAt(1.2, "sent during");
+    let pause: ReturnType<Network["pause"]> | null = null;
+    sim.at(1, () => {
+      pause = net.pause();
+    });
+    sim.at(2, () => {
+      pause!.heal();
+      net.crash();
+    });
+    sim.run();
+    expect(net.messagesStalled).toBe(0);
+    expect(net.counters.droppedWhileDown).toBe(1);
+  });
+
+  it("a crash while paused counts each lost message once: the conservation identities hold", () => {
+    const { sim, net, link, receiver, sendAt } = model();
+    sendAt(0.8, "in flight");
+    sendAt(0.9, "in flight too");
+    sendAt(1.2, "sent during");
+    sim.at(1, () => net.pause());
+    sim.at(2, () => net.crash());
+    sim.run();
+    const offered = 3;
+    // offered = carried + lost by the link + refused while down + stalled (the law's identity).
+    expect(
+      link.stats.messagesSent +
+        link.stats.messagesDropped +
+        net.counters.droppedWhileDown +
+        net.messagesStalled,
+    ).toBe(offered);
+    // Carried = delivered + lost from the crashed network's buffers.
+    expect(link.stats.messagesSent).toBe(receiver.log.length + net.messagesLostToCrash);
+    expect(net.messagesLostToCrash).toBe(2);
   });
 });
