@@ -154,6 +154,8 @@ const VALUE_OPTIONS = new Set([
   "concurrency",
   "lock-seconds",
   "stalled-check-seconds",
+  "shrink-runs",
+  "replay",
 ]);
 
 /** A negative number as a value (`--seed -3`), which parseArgs would take for an option. */
@@ -227,6 +229,9 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         concurrency: { type: "string" },
         "lock-seconds": { type: "string" },
         "stalled-check-seconds": { type: "string" },
+        shrink: { type: "boolean" },
+        "shrink-runs": { type: "string" },
+        replay: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -520,8 +525,28 @@ async function checkFromArgs(
   if (file === undefined || positionals.length > 2) {
     return usageError(io, "check takes exactly one model file");
   }
-  const counts = countOptions(values, ["seeds", "workers"]);
+  const counts = countOptions(values, ["seeds", "workers", "shrink-runs"]);
   if (typeof counts === "string") return usageError(io, counts);
+  if (counts["shrink-runs"] !== undefined && values.shrink !== true) {
+    return usageError(io, "--shrink-runs goes with --shrink");
+  }
+  if (typeof values.replay === "string") {
+    const exploring = [
+      "seeds",
+      "seed",
+      "workers",
+      "inline",
+      "redis",
+      "queue",
+      "shrink",
+      "stop-on-failure",
+    ].filter((name) => values[name] !== undefined);
+    if (exploring.length > 0) {
+      const named = exploring.map((name) => `--${name}`).join(", ");
+      return usageError(io, `--replay runs one stored scenario in this process; drop ${named}`);
+    }
+    return checkCommand({ file, seeds: 1, replay: values.replay }, io);
+  }
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (values.seeds !== undefined) return usageError(io, "give one of --seeds and --seed");
@@ -550,6 +575,8 @@ async function checkFromArgs(
       ...(typeof values.json === "string" ? { json: values.json } : {}),
       ...(values["stop-on-failure"] === true ? { stopOnFailure: true } : {}),
       ...(values.quiet === true ? { quiet: true } : {}),
+      ...(values.shrink === true ? { shrink: true } : {}),
+      ...(counts["shrink-runs"] === undefined ? {} : { shrinkRuns: counts["shrink-runs"] }),
     },
     io,
   );
