@@ -93,7 +93,8 @@ Usage:
       Exit code 0 linearizable, 1 not linearizable, 3 the budget ran out first (no
       verdict), 2 bad input.
   distsim check <model.ts|model.js> [--seeds N | --seed S] [--workers N | --inline | --redis URL [--queue NAME]]
-              [--json out.json] [--stop-on-failure] [--quiet]
+              [--json out.json] [--stop-on-failure] [--quiet] [--shrink [--shrink-runs N]]
+  distsim check <model.ts|model.js> --replay scenario.json
       Explore the model's seeds (0 to N-1, default 100; --seed S checks that one): each
       runs with the fault schedule drawn from its seed and the model's invariants, a
       safety phase with the faults, then (with a liveness export) every fault healed and
@@ -104,8 +105,12 @@ Usage:
       failing seed's first violation, and the failures grouped by invariant and by the fault
       kinds active when it broke; --json writes them with each failing seed's fault schedule
       (the same bytes on every backend). Backends as for sweep (a --redis check's jobs are
-      run by "distsim worker"). Exit code 0 every seed passed, 1 a violation was found, 2 bad
-      input or usage.
+      run by "distsim worker"). --shrink then shrinks the first failing seed of each group in
+      this process (at most --shrink-runs runs each, default 500; an optional "shrinkable"
+      export names the params it may lower: { name: { initial, min, integer? } }) and prints
+      the smallest scenario as JSON and as a vitest test to paste (--json adds "shrunk").
+      --replay runs a stored scenario once and prints its verdict. Exit code 0 every seed
+      (or the scenario) passed, 1 a violation was found, 2 bad input or usage.
   distsim --help        show this help
   distsim --version     print the version
 
