@@ -94,7 +94,8 @@ Usage:
       Exit code 0 linearizable, 1 not linearizable, 3 the budget ran out first (no
       verdict), 2 bad input.
   distsim check <model.ts|model.js> [--seeds N | --seed S] [--workers N | --inline | --redis URL [--queue NAME]]
-              [--json out.json] [--stop-on-failure] [--quiet]
+              [--json out.json] [--stop-on-failure] [--quiet] [--shrink [--shrink-runs N]]
+  distsim check <model.ts|model.js> --replay scenario.json
       Explore the model's seeds (0 to N-1, default 100; --seed S checks that one): each
       runs with the fault schedule drawn from its seed and the model's invariants, a
       safety phase with the faults, then (with a liveness export) every fault healed and
@@ -105,8 +106,12 @@ Usage:
       failing seed's first violation, and the failures grouped by invariant and by the fault
       kinds active when it broke; --json writes them with each failing seed's fault schedule
       (the same bytes on every backend). Backends as for sweep (a --redis check's jobs are
-      run by "distsim worker"). Exit code 0 every seed passed, 1 a violation was found, 2 bad
-      input or usage.
+      run by "distsim worker"). --shrink then shrinks the first failing seed of each group in
+      this process (at most --shrink-runs runs each, default 500; an optional "shrinkable"
+      export names the params it may lower: { name: { initial, min, integer? } }) and prints
+      the smallest scenario as JSON and as a vitest test to paste (--json adds "shrunk").
+      --replay runs a stored scenario once and prints its verdict. Exit code 0 every seed
+      (or the scenario) passed, 1 a violation was found, 2 bad input or usage.
   distsim --help        show this help
   distsim --version     print the version
 
@@ -156,6 +161,8 @@ const VALUE_OPTIONS = new Set([
   "threads",
   "lock-seconds",
   "stalled-check-seconds",
+  "shrink-runs",
+  "replay",
 ]);
 
 /** A negative number as a value (`--seed -3`), which parseArgs would take for an option. */
@@ -230,6 +237,9 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
         threads: { type: "string" },
         "lock-seconds": { type: "string" },
         "stalled-check-seconds": { type: "string" },
+        shrink: { type: "boolean" },
+        "shrink-runs": { type: "string" },
+        replay: { type: "string" },
       },
       allowPositionals: true,
     });
@@ -525,8 +535,28 @@ async function checkFromArgs(
   if (file === undefined || positionals.length > 2) {
     return usageError(io, "check takes exactly one model file");
   }
-  const counts = countOptions(values, ["seeds", "workers"]);
+  const counts = countOptions(values, ["seeds", "workers", "shrink-runs"]);
   if (typeof counts === "string") return usageError(io, counts);
+  if (counts["shrink-runs"] !== undefined && values.shrink !== true) {
+    return usageError(io, "--shrink-runs goes with --shrink");
+  }
+  if (typeof values.replay === "string") {
+    const exploring = [
+      "seeds",
+      "seed",
+      "workers",
+      "inline",
+      "redis",
+      "queue",
+      "shrink",
+      "stop-on-failure",
+    ].filter((name) => values[name] !== undefined);
+    if (exploring.length > 0) {
+      const named = exploring.map((name) => `--${name}`).join(", ");
+      return usageError(io, `--replay runs one stored scenario in this process; drop ${named}`);
+    }
+    return checkCommand({ file, seeds: 1, replay: values.replay }, io);
+  }
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (values.seeds !== undefined) return usageError(io, "give one of --seeds and --seed");
@@ -555,6 +585,8 @@ async function checkFromArgs(
       ...(typeof values.json === "string" ? { json: values.json } : {}),
       ...(values["stop-on-failure"] === true ? { stopOnFailure: true } : {}),
       ...(values.quiet === true ? { quiet: true } : {}),
+      ...(values.shrink === true ? { shrink: true } : {}),
+      ...(counts["shrink-runs"] === undefined ? {} : { shrinkRuns: counts["shrink-runs"] }),
     },
     io,
   );

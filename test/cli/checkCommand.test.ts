@@ -8,10 +8,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ExitCode, main } from "../../src/cli/program.js";
-import { exploreModel, exploreResultJson } from "../../src/index.js";
+import { exploreModel, exploreResultJson, replay, scenarioJson } from "../../src/index.js";
 import * as fixture from "../check/exploreFixtureModel.js";
 
 const model = join(import.meta.dirname, "../check/exploreFixtureModel.ts");
@@ -29,6 +29,20 @@ const notAFunction = join(scratch, "bad-checks.ts");
 writeFileSync(
   notAFunction,
   `export { default, safety } from ${JSON.stringify(model)};\nexport const checks = 3;\n`,
+);
+
+/** The fixture with a workload knob it ignores: the shrinker lowers it to its minimum. */
+const withShrinkable = join(scratch, "shrinkable.ts");
+writeFileSync(
+  withShrinkable,
+  `export * from ${JSON.stringify(model)};\nexport { default } from ${JSON.stringify(model)};\n` +
+    `export const shrinkable = { clients: { initial: 4, min: 1 } };\n`,
+);
+const badShrinkable = join(scratch, "bad-shrinkable.ts");
+writeFileSync(
+  badShrinkable,
+  `export { default, safety } from ${JSON.stringify(model)};\n` +
+    `export const shrinkable = { clients: { initial: 0, min: 1 } };\n`,
 );
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -103,10 +117,94 @@ describe("distsim check", () => {
     [[join(scratch, "missing.ts")], /no such file/],
     [[noSafety], /must export "safety" \(or "until"\)/],
     [[notAFunction], /exports "checks" that is not a function/],
+    [
+      [badShrinkable],
+      /exports "shrinkable" whose "clients"\.initial is not a finite number >= min \(1\); given 0/,
+    ],
+    [[model, "--shrink-runs", "5"], /--shrink-runs goes with --shrink/],
+    [[model, "--shrink", "--shrink-runs", "0"], /--shrink-runs must be an integer >= 1/],
+    [
+      [model, "--replay", "s.json", "--seeds", "3", "--inline"],
+      /--replay .*drop --seeds, --inline/,
+    ],
   ])("refuses %j before any seed runs (exit 2)", async (args, message) => {
     const { code, err, out } = await run(["check", ...args]);
     expect(code).toBe(ExitCode.usage);
     expect(err).toMatch(message);
     expect(out).toBe("");
+  });
+
+  it("--shrink shrinks the first seed of each group and prints its scenario and a test", async () => {
+    const json = join(scratch, "shrunk.json");
+    const args = ["check", withShrinkable, "--inline", "--seeds", "3", "--quiet", "--shrink"];
+    const { code, out } = await run([...args, "--json", json]);
+    expect(code).toBe(ExitCode.violation);
+    const explored = await exploreModel({ model: fixture, modelId: model, seeds: 3 });
+    const written = JSON.parse(readFileSync(json, "utf8"));
+    // The exploration's own bytes, with the shrinks added.
+    const { shrunk, ...rest } = written;
+    expect(`${JSON.stringify(rest, null, 2)}\n`).toBe(
+      exploreResultJson({ ...explored, model: withShrinkable }),
+    );
+    expect(shrunk).toHaveLength(explored.groups.length);
+    const scenarioModel = { ...fixture, build: fixture.default, shrinkable: {} };
+    for (const [index, group] of explored.groups.entries()) {
+      const entry = shrunk[index];
+      expect(entry).toMatchObject({ invariant: group.invariant, seed: group.seeds[0] });
+      expect(entry.original.params).toEqual({ clients: 4 });
+      expect(entry.scenario.params).toEqual({ clients: 1 });
+      expect(entry.scenario.faults.faults.length).toBeLessThanOrEqual(
+        entry.original.faults.faults.length,
+      );
+      // The shrunk scenario still fails first with the group's invariant, replayed here.
+      expect(replay(scenarioModel, entry.scenario).violation?.name).toBe(group.invariant);
+      expect(out).toContain(`${scenarioJson(entry.scenario)}\n`);
+    }
+    expect(out).toContain("shrunk, the first failing seed of each group:");
+    expect(out).toContain("clients 4 → 1");
+    expect(out).toMatch(/--replay scenario\.json\):\n\{\n {2}"seed": /);
+    const relativeModel = relative(process.cwd(), withShrinkable).replace(/\.ts$/, ".js");
+    expect(out).toContain(
+      `import * as file from "${relativeModel.startsWith(".") ? "" : "./"}${relativeModel}";`,
+    );
+    expect(out).toContain("replay({ ...file, build: file.default }, scenario);");
+    expect(out).toContain(`expect(violation?.name).toBe(${JSON.stringify(shrunk[0].invariant)});`);
+  });
+
+  it("--shrink-runs bounds each shrink", async () => {
+    const args = ["check", model, "--inline", "--seed", "21", "--quiet", "--shrink"];
+    const { code, out } = await run([...args, "--shrink-runs", "3"]);
+    expect(code).toBe(ExitCode.violation);
+    expect(out).toContain("Shrunk in 3 runs (run budget exhausted: it may shrink further)");
+  });
+
+  it("--replay runs a stored scenario: exit 1 when it fails, 0 when it passes, 2 when bad", async () => {
+    const failing = join(scratch, "failing.json");
+    writeFileSync(
+      failing,
+      scenarioJson({ seed: 21, params: {}, faults: fixture.faults(21), until: fixture.SAFETY }),
+    );
+    const failed = await run(["check", model, "--replay", failing]);
+    expect(failed.code).toBe(ExitCode.violation);
+    expect(failed.out).toContain(`replay ${failing} on ${model}: seed 21, `);
+    expect(failed.out).toContain("failed: one node serves (always) violated at");
+
+    const passing = join(scratch, "passing.json");
+    writeFileSync(passing, scenarioJson({ seed: 0, params: {}, faults: { faults: [] }, until: 3 }));
+    const passed = await run(["check", model, "--replay", passing]);
+    expect(passed.code).toBe(ExitCode.ok);
+    expect(passed.out).toContain("seed 0, 0 faults, safety 3s\npassed\n");
+
+    const bad = join(scratch, "bad.json");
+    writeFileSync(bad, JSON.stringify({ seed: 1, params: {}, faults: { faults: [] }, until: -1 }));
+    for (const [file, message] of [
+      [bad, /Scenario: option "until" must be a finite number of seconds >= 0; given -1/],
+      [join(scratch, "absent.json"), /ENOENT/],
+    ] as const) {
+      const refused = await run(["check", model, "--replay", file]);
+      expect(refused.code).toBe(ExitCode.usage);
+      expect(refused.err).toMatch(message);
+      expect(refused.out).toBe("");
+    }
   });
 });

@@ -4,7 +4,7 @@
  * imports the file and reads these exports (a function cannot travel to it), runs one seed and
  * sends back a `SeedOutcome`, plain data. Browser-safe: reading files is the CLI's.
  */
-import type { ModelBuilder } from "../../core/model.js";
+import type { ModelBuilder, ModelContext } from "../../core/model.js";
 import type { Simulation } from "../../core/simulation.js";
 import { FaultSchedule } from "../../faults/schedule.js";
 import type { FaultScheduleSpec } from "../../faults/spec.js";
@@ -37,6 +37,21 @@ export interface CheckModel {
    * phase, then `progress(sim)` must grow within `within` seconds.
    */
   readonly liveness?: LivenessPhase;
+  /**
+   * Workload knobs (`params`) the shrinker may lower, each with its default and its least
+   * value: `{ clients: { initial: 5, min: 1 } }` (whole numbers unless `integer: false`).
+   */
+  readonly shrinkable?: { readonly [name: string]: ShrinkableParam };
+}
+
+/** A workload knob the shrinker may lower: a number the model reads from `params`. */
+export interface ShrinkableParam {
+  /** The value the model uses when `params` does not set it (its default). */
+  readonly initial: number;
+  /** The least value worth trying (one client, one operation). */
+  readonly min: number;
+  /** Whole numbers only. Default true. */
+  readonly integer?: boolean;
 }
 
 /**
@@ -66,28 +81,44 @@ function kindsActiveBy(schedule: FaultSchedule | null, time: number): string[] {
   return [...kinds].sort();
 }
 
+/** What a checked run needs of a model: how to build it, its checks, its liveness phase. */
+export type CheckedPhases = Pick<CheckModel, "build" | "checks" | "liveness">;
+
+/** One checked run, as `runCheckedPhases` left it. */
+export interface CheckedRun {
+  /** The simulation after the run (null if the builder threw). */
+  readonly sim: Simulation | null;
+  /** The applied fault schedule, or null when the run had none (or it never got applied). */
+  readonly schedule: FaultSchedule | null;
+  /** Every violation, earliest first; a model that threw gives just "model-failed". */
+  readonly violations: readonly InvariantViolation[];
+}
+
 /**
- * Runs one seed: build, register the checks, apply the seed's schedule (or `faults`, given:
- * a replay or a shrinker's smaller schedule), run the safety phase, heal everything, run the
- * liveness phase. Never throws: a model that throws is the violation "model-failed".
+ * The one run both `explore` (a seed) and the shrinker (`replay`, a scenario) make, so a seed
+ * and its scenario fail the same way: build, register the checks, apply the schedule `faults()`
+ * gives (called after the checks, as a model's `faults` always was), run the safety phase,
+ * heal everything, run the liveness phase. Never throws for the model: a builder, check or
+ * schedule that throws is the violation "model-failed".
  */
-export function runExploreSeed(
-  model: CheckModel,
+export function runCheckedPhases(
+  model: CheckedPhases,
   seed: number,
-  faults?: FaultScheduleSpec | null,
-): SeedOutcome {
+  params: ModelContext["params"],
+  faults: () => FaultScheduleSpec | null | undefined,
+  safety: number,
+): CheckedRun {
   let sim: Simulation | null = null;
   let schedule: FaultSchedule | null = null;
-  let violation: InvariantViolation | null;
   try {
-    sim = model.build({ seed, params: {} });
+    sim = model.build({ seed, params });
     if (typeof sim !== "object" || sim === null || typeof sim.run !== "function") {
       throw new Error("the builder did not return a Simulation");
     }
     model.checks?.(sim, seed);
-    const spec = faults === undefined ? model.faults?.(seed) : faults;
+    const spec = faults();
     if (spec !== undefined && spec !== null) schedule = new FaultSchedule(sim, spec);
-    sim.run({ until: model.safety });
+    sim.run({ until: safety });
     const liveness = model.liveness;
     if (liveness !== undefined) {
       if (schedule !== null) {
@@ -101,12 +132,12 @@ export function runExploreSeed(
       eventually(live, "progress after heal", () => liveness.progress(live) > before, {
         within: liveness.within,
       });
-      sim.run({ until: model.safety + liveness.within });
+      sim.run({ until: safety + liveness.within });
     }
-    violation = invariantViolations(sim)[0] ?? null;
+    return { sim, schedule, violations: invariantViolations(sim) };
   } catch (error) {
     const timeNs = sim?.nowNs ?? 0;
-    violation = {
+    const violation: InvariantViolation = {
       name: "model-failed",
       kind: "always",
       timeNs,
@@ -114,12 +145,32 @@ export function runExploreSeed(
       event: sim?.eventsProcessed ?? 0,
       message: error instanceof Error ? error.message : String(error),
     };
+    return { sim, schedule, violations: [violation] };
   }
-  if (violation === null) return { pass: true };
+}
+
+/**
+ * Runs one seed (`runCheckedPhases` with no parameters) with the seed's schedule, or `faults`
+ * given (a replay). Never throws: a model that throws is the violation "model-failed".
+ */
+export function runExploreSeed(
+  model: CheckModel,
+  seed: number,
+  faults?: FaultScheduleSpec | null,
+): SeedOutcome {
+  const run = runCheckedPhases(
+    model,
+    seed,
+    {},
+    () => (faults === undefined ? model.faults?.(seed) : faults),
+    model.safety,
+  );
+  const violation = run.violations[0];
+  if (violation === undefined) return { pass: true };
   return {
     violation,
-    faults: schedule?.spec ?? null,
-    faultKinds: kindsActiveBy(schedule, violation.time),
+    faults: run.schedule?.spec ?? null,
+    faultKinds: kindsActiveBy(run.schedule, violation.time),
   };
 }
 
@@ -167,6 +218,11 @@ export function checkModelOf(module: Record<string, unknown>, name: string): Che
       return `${name} exports "liveness" that is not { within: seconds > 0, progress: (sim) => number }`;
     }
   }
+  const shrinkable = module.shrinkable;
+  if (shrinkable !== undefined) {
+    const problem = shrinkableProblem(shrinkable);
+    if (problem !== null) return `${name} exports "shrinkable" ${problem}`;
+  }
   return {
     build: build as ModelBuilder,
     safety,
@@ -177,5 +233,32 @@ export function checkModelOf(module: Record<string, unknown>, name: string): Che
       ? {}
       : { checks: module.checks as (sim: Simulation, seed: number) => void }),
     ...(liveness === undefined ? {} : { liveness: liveness as unknown as LivenessPhase }),
+    ...(shrinkable === undefined
+      ? {}
+      : { shrinkable: shrinkable as { [name: string]: ShrinkableParam } }),
   };
+}
+
+/** What is wrong with a `shrinkable` export, in words (after `exports "shrinkable"`), or null. */
+function shrinkableProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return `that is not an object { [param]: { initial, min, integer? } }; given ${String(value)}`;
+  }
+  for (const [param, spec] of Object.entries(value)) {
+    const at = `whose "${param}"`;
+    if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+      return `${at} is not { initial, min, integer? }; given ${String(spec)}`;
+    }
+    const { initial, min, integer } = spec as Record<string, unknown>;
+    if (typeof min !== "number" || !Number.isFinite(min)) {
+      return `${at}.min is not a finite number; given ${String(min)}`;
+    }
+    if (typeof initial !== "number" || !Number.isFinite(initial) || initial < min) {
+      return `${at}.initial is not a finite number >= min (${min}); given ${String(initial)}`;
+    }
+    if (integer !== undefined && typeof integer !== "boolean") {
+      return `${at}.integer is not a boolean; given ${String(integer)}`;
+    }
+  }
+  return null;
 }

@@ -1,20 +1,20 @@
 /**
  * A scenario: everything one checked run depends on, as plain JSON (a seed, the model's
  * parameters, a fault schedule, the length of the safety phase), so a failing run found by
- * `explore` can be printed, stored, shrunk and replayed exactly. `replay` runs one the way
- * `explore` runs a seed: build, register the checks, apply the faults, run the safety phase,
- * then (with `liveness`) heal every fault and ask for progress.
+ * `explore` can be printed, stored, shrunk and replayed exactly. `replay` runs one with the
+ * very function `explore` runs a seed with (`runCheckedPhases`): build, register the checks,
+ * apply the faults, run the safety phase, then (with `liveness`) heal every fault and ask for
+ * progress.
  */
 import type { ModelBuilder } from "../../core/model.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError } from "../../errors/errors.js";
-import { FaultSchedule } from "../../faults/schedule.js";
 import { checkFaultSchedule, type FaultScheduleSpec, type JsonValue } from "../../faults/spec.js";
-import {
-  eventually,
-  type InvariantViolation,
-  invariantViolations,
-} from "../invariants/invariants.js";
+import { runCheckedPhases, type ShrinkableParam } from "../invariants/checkModel.js";
+
+export type { ShrinkableParam };
+
+import type { InvariantViolation } from "../invariants/invariants.js";
 
 /** One run, as data: replaying it gives the same run, event for event. */
 export interface Scenario {
@@ -26,16 +26,6 @@ export interface Scenario {
   readonly faults: FaultScheduleSpec;
   /** Length of the safety phase, with faults (seconds). */
   readonly until: number;
-}
-
-/** A workload knob the shrinker may lower: a number the model reads from `params`. */
-export interface ShrinkableParam {
-  /** The value the model uses when `params` does not set it (its default). */
-  readonly initial: number;
-  /** The least value worth trying (one client, one operation). */
-  readonly min: number;
-  /** Whole numbers only. Default true. */
-  readonly integer?: boolean;
 }
 
 /**
@@ -73,39 +63,14 @@ export interface ScenarioRun {
  * one).
  */
 export function replay(model: ScenarioModel, scenario: Scenario): ScenarioRun {
-  let sim: Simulation | null = null;
-  try {
-    sim = model.build({ seed: scenario.seed, params: scenario.params });
-    model.checks?.(sim, scenario.seed);
-    const schedule = new FaultSchedule(sim, scenario.faults);
-    sim.run({ until: scenario.until });
-    const liveness = model.liveness;
-    if (liveness !== undefined) {
-      for (const row of schedule.rows()) {
-        if (row.status === "active") schedule.heal(row.index);
-        else if (row.status === "pending") schedule.cancel(row.index);
-      }
-      const live = sim;
-      const before = liveness.progress(live);
-      eventually(live, "progress after heal", () => liveness.progress(live) > before, {
-        within: liveness.within,
-      });
-      sim.run({ until: scenario.until + liveness.within });
-    }
-    const violations = invariantViolations(sim);
-    return { violation: violations[0] ?? null, violations, sim };
-  } catch (error) {
-    const timeNs = sim?.nowNs ?? 0;
-    const violation: InvariantViolation = {
-      name: "model-failed",
-      kind: "always",
-      timeNs,
-      time: timeNs / 1e9,
-      event: sim?.eventsProcessed ?? 0,
-      message: error instanceof Error ? error.message : String(error),
-    };
-    return { violation, violations: [violation], sim };
-  }
+  const { sim, violations } = runCheckedPhases(
+    model,
+    scenario.seed,
+    scenario.params,
+    () => scenario.faults,
+    scenario.until,
+  );
+  return { violation: violations[0] ?? null, violations, sim };
 }
 
 /**
