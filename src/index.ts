@@ -117,6 +117,10 @@ export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 // clocks that order events across nodes (`distsim/clocks` imports them alone).
 export * from "./clocks/index.js";
 
+// CRDTs: counters, registers and sets that replicas update without coordination and merge in
+// any order (pure data structures a model keeps per node; plain-JSON states for messages).
+export * from "./algorithms/crdt/index.js";
+
 // Faults: schedules of timed or seeded random faults (crashes, partitions, fault points inside
 // components), applied to a simulation with a summary of what each did (`distsim/faults`).
 export * from "./faults/index.js";

@@ -1,0 +1,7 @@
+/**
+ * CRDTs (conflict-free replicated data types): replicated values that every replica may
+ * update without coordination and that converge once replicas have exchanged states, in any
+ * order, with duplicates. Pure data structures, not entities: a model keeps one per node and
+ * sends `toJSON()` states in its messages. docs/components/crdt.md describes them.
+ */
+export { GCounter, type GCounterState } from "./gCounter.js";
