@@ -5,3 +5,4 @@
  * sends `toJSON()` states in its messages. docs/components/crdt.md describes them.
  */
 export { GCounter, type GCounterState } from "./gCounter.js";
+export { PNCounter, type PNCounterState } from "./pnCounter.js";
