@@ -5,4 +5,5 @@
  * sends `toJSON()` states in its messages. docs/components/crdt.md describes them.
  */
 export { GCounter, type GCounterState } from "./gCounter.js";
+export { LWWRegister, type LWWRegisterState, type LWWWrite } from "./lwwRegister.js";
 export { PNCounter, type PNCounterState } from "./pnCounter.js";
