@@ -6,4 +6,5 @@
  */
 export { GCounter, type GCounterState } from "./gCounter.js";
 export { LWWRegister, type LWWRegisterState, type LWWWrite } from "./lwwRegister.js";
+export { ORSet, type ORSetState } from "./orSet.js";
 export { PNCounter, type PNCounterState } from "./pnCounter.js";
