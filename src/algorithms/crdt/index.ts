@@ -4,6 +4,8 @@
  * order, with duplicates. Pure data structures, not entities: a model keeps one per node and
  * sends `toJSON()` states in its messages. docs/components/crdt.md describes them.
  */
+
+export { ConflictResolver, type Version } from "./conflictResolver.js";
 export { GCounter, type GCounterState } from "./gCounter.js";
 export { LWWRegister, type LWWRegisterState, type LWWWrite } from "./lwwRegister.js";
 export { ORSet, type ORSetState } from "./orSet.js";
