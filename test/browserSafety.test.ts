@@ -34,6 +34,7 @@ const BROWSER_FOLDERS = [
   "load",
   "metrics",
   "clocks",
+  "algorithms",
   "faults",
 ];
 /** Entry points of their own, free to use Node; the main entry must never import them. */

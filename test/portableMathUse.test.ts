@@ -22,7 +22,16 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const SIMULATION_FOLDERS = ["core", "errors", "random", "components", "load", "metrics", "clocks"];
+const SIMULATION_FOLDERS = [
+  "core",
+  "errors",
+  "random",
+  "components",
+  "load",
+  "metrics",
+  "clocks",
+  "algorithms",
+];
 
 /** Members of Math whose results ECMAScript fixes exactly (or which are exact constants). */
 const EXACT_MATH_MEMBERS = new Set([
