@@ -23,3 +23,5 @@ export {
   type PhiAccrualDetectorOptions,
   type PhiEstimate,
 } from "./phiAccrualDetector.js";
+// CRDTs and conflict resolvers (docs/algorithms/crdt.md).
+export * from "./crdt/index.js";
