@@ -11,6 +11,8 @@ export {
   type BloomFilterTarget,
   optimalBloomSizes,
 } from "./bloomFilter.js";
+// CRDTs and conflict resolvers (docs/algorithms/crdt.md).
+export * from "./crdt/index.js";
 export {
   type MerkleDiff,
   type MerkleRange,
@@ -23,5 +25,3 @@ export {
   type PhiAccrualDetectorOptions,
   type PhiEstimate,
 } from "./phiAccrualDetector.js";
-// CRDTs and conflict resolvers (docs/algorithms/crdt.md).
-export * from "./crdt/index.js";
