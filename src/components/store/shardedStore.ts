@@ -21,9 +21,9 @@
  * - The old shard stays the owner of a moving key until the key has moved; the coordinator
  *   remembers which have (`settled`), so requests of a moving key go to the right shard.
  * - A key moves under a per-key lock: read from the old shard (the migration's scan, or a
- *   getEntry), copied to the new one with its version (above a tombstone a KVStore keeps of
- *   it from when it owned it before), deleted from the old. Requests of that key wait for the
- *   move.
+ *   getEntry), copied to the new one with its version (above a tombstone a KVStore, or a
+ *   ReplicatedStore's replicas, keep of it from when it owned it before), deleted from the
+ *   old. Requests of that key wait for the move.
  * - A write (put, delete, increment) of a moving key that has not moved yet moves it first,
  *   then applies to the new shard; a read reads the old shard (and the new one if the key
  *   moved meanwhile).
@@ -79,6 +79,7 @@ import {
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";
+import { ReplicatedStore } from "./replicatedStore.js";
 import {
   DELETE,
   GET,
@@ -618,6 +619,11 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
           if (held !== undefined && isTombstone(held) && held.version >= version) {
             version = held.version + 1;
           }
+        } else if (target instanceof ReplicatedStore && target.lastVersion >= version) {
+          // The same on a ReplicatedStore target: its replicas may keep such a tombstone,
+          // numbered by its coordinator, which answers no tombstone to a read; above every
+          // version it numbered, the copy wins (a delete after the move still takes a newer one).
+          version = target.lastVersion + 1;
         }
         const copy = { key, value: entry.value, version };
         yield this.request(target, "put", copy, this.callOptions());
