@@ -192,10 +192,13 @@ export function formatCheck(
   text += `\nby invariant, then by the fault kinds active when it broke:\n`;
   for (const [invariant, seeds] of result.byInvariant) {
     text += `  ${invariant}: ${plural(seeds.length, "seed")}\n`;
-    for (const group of result.groups) {
-      if (group.invariant !== invariant) continue;
+    const groups = result.groups.filter((group) => group.invariant === invariant);
+    // An always and an eventually sharing the name are two failures: each group says which.
+    const twoKinds = groups.some((group) => group.kind !== groups[0]!.kind);
+    for (const group of groups) {
       const kinds = group.faultKinds.length === 0 ? "no fault" : group.faultKinds.join(" + ");
-      text += `    ${kinds}: ${plural(group.seeds.length, "seed")} (${seedsText(group.seeds)})\n`;
+      const which = twoKinds ? ` (${group.kind})` : "";
+      text += `    ${kinds}${which}: ${plural(group.seeds.length, "seed")} (${seedsText(group.seeds)})\n`;
     }
   }
   text += `\nby fault kind active when it broke:\n`;

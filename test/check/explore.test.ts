@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { always, ConfigError, Entity, explore, Simulation } from "../../src/index.js";
+import { always, ConfigError, Entity, eventually, explore, Simulation } from "../../src/index.js";
 
 /** A node that counts every 0.1 s; `resumes` says whether it starts again after a crash. */
 class Ticker extends Entity {
@@ -54,7 +54,12 @@ describe("explore", () => {
     });
     expect([...result.byFaultKind]).toEqual([["crash", [1, 3, 5]]]);
     expect(result.groups).toEqual([
-      { invariant: "progress after heal", faultKinds: ["crash"], seeds: [1, 3, 5] },
+      {
+        invariant: "progress after heal",
+        kind: "eventually",
+        faultKinds: ["crash"],
+        seeds: [1, 3, 5],
+      },
     ]);
   });
 
@@ -77,6 +82,23 @@ describe("explore", () => {
     // Seed 2 never stops and counts past 35 by 3.5 s; seed 3 is down from 1 s to 3 s (about 30).
     expect(result.failures.map((failure) => [failure.seed, failure.violation.name])).toEqual([
       [2, "count below 35"],
+    ]);
+  });
+
+  it("groups an always and an eventually sharing a name apart: they are two failures", () => {
+    const result = explore({
+      build: build(true),
+      seeds: 4,
+      checks: (sim, seed) => {
+        always(sim, "node serves", () => seed % 2 === 0);
+        eventually(sim, "node serves", () => false, { within: 1 });
+      },
+      safety: 2,
+    });
+    expect([...result.byInvariant]).toEqual([["node serves", [0, 1, 2, 3]]]);
+    expect(result.groups).toEqual([
+      { invariant: "node serves", kind: "eventually", faultKinds: [], seeds: [0, 2] },
+      { invariant: "node serves", kind: "always", faultKinds: [], seeds: [1, 3] },
     ]);
   });
 

@@ -89,6 +89,7 @@ describe("exploreModel", () => {
     expect(grouped).toEqual(result.failures.map((f) => f.seed));
     expect(result.groups).toContainEqual({
       invariant: "one node serves",
+      kind: "always",
       faultKinds: ["crash"],
       seeds: [21],
     });

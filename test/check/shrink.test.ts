@@ -11,6 +11,7 @@ import {
   always,
   ConfigError,
   Entity,
+  eventually,
   explore,
   formatShrink,
   parseScenario,
@@ -158,6 +159,60 @@ describe("shrink", () => {
       { kind: "crash", targets: ["a"], at: 0, for: 0 },
     ]);
     expect(replay(options, result.scenario).violation).toEqual(result.violation);
+  });
+
+  it("keeps a model-failed failing the same way: a schedule the smaller model cannot take is not it", () => {
+    // The bug: "n2" throws when it recovers. Fewer nodes make the schedule name an entity the
+    // model lacks, also "model-failed", but another failure: it must not be accepted.
+    class Fragile extends Node {
+      protected override onRecover(): void {
+        throw new Error("n2 lost its state on recovery");
+      }
+    }
+    const model: ScenarioModel = {
+      shrinkable: { nodes: { initial: 3, min: 1 } },
+      build: ({ seed, params }) => {
+        const sim = new Simulation({ seed });
+        const nodes = params.nodes as number;
+        for (let i = 0; i < nodes; i++) new (i === 2 ? Fragile : Node)(sim, `n${i}`);
+        return sim;
+      },
+    };
+    const scenario: Scenario = {
+      seed: 1,
+      params: {},
+      faults: { faults: [{ kind: "crash", targets: ["n2"], at: 1, for: 1 }] },
+      until: 3,
+    };
+    const result = shrink(model, scenario);
+    expect(result.violation.message).toMatch(/n2 lost its state/);
+    expect(result.scenario.params.nodes).toBe(3);
+    // The same error thrown earlier (its message names another time) is the same bug.
+    expect(result.scenario.faults.faults).toEqual([
+      { kind: "crash", targets: ["n2"], at: 0, for: 0 },
+    ]);
+    expect(replay(model, result.scenario).violation?.message).toMatch(/n2 lost its state/);
+  });
+
+  it("keeps the kind failing: an eventually of the same name as the always is another failure", () => {
+    const model: ScenarioModel = {
+      build: ({ seed }) => {
+        const sim = new Simulation({ seed });
+        const a = new Node(sim, "a");
+        always(sim, "a serves", () => a.counters.crashes === 0);
+        eventually(sim, "a serves", () => false, { within: 5 });
+        return sim;
+      },
+    };
+    const scenario: Scenario = {
+      seed: 1,
+      params: {},
+      faults: { faults: [{ kind: "crash", targets: ["a"], at: 1, for: 1 }] },
+      until: 6,
+    };
+    const result = shrink(model, scenario);
+    expect(result.violation).toMatchObject({ name: "a serves", kind: "always" });
+    expect(result.scenario.faults.faults).toHaveLength(1);
   });
 
   it("rejects a scenario that passes, a violation it does not fail first, and bad options", () => {

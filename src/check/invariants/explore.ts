@@ -15,7 +15,7 @@
 import { ConfigError } from "../../errors/errors.js";
 import type { FaultScheduleSpec } from "../../faults/spec.js";
 import { type CheckModel, runExploreSeed, type SeedOutcome } from "./checkModel.js";
-import type { InvariantViolation } from "./invariants.js";
+import type { InvariantKind, InvariantViolation } from "./invariants.js";
 
 export interface ExploreOptions extends CheckModel {
   /** How many seeds (0 .. n-1), or the seeds themselves. */
@@ -36,6 +36,11 @@ export interface ExploreFailure {
 export interface ExploreGroup {
   /** The first violation's invariant. */
   readonly invariant: string;
+  /**
+   * Its kind: an `always` and an `eventually` may share a name, and are two failures (a
+   * safety property broken, a deadline missed), in two groups.
+   */
+  readonly kind: InvariantKind;
   /** The fault kinds active by the violation ([] for a failure without faults). */
   readonly faultKinds: readonly string[];
   readonly seeds: readonly number[];
@@ -59,7 +64,10 @@ export interface ExploreResult {
    * kinds; "(none)" for a failure with no fault active), kinds in order of first appearance.
    */
   readonly byFaultKind: ReadonlyMap<string, readonly number[]>;
-  /** Failing seeds by invariant and the set of fault kinds together: the finest grouping. */
+  /**
+   * Failing seeds by invariant (its name and kind) and the set of fault kinds together: the
+   * finest grouping.
+   */
   readonly groups: readonly ExploreGroup[];
   /** Why the exploration stopped before its end, or null when every seed ran. */
   readonly stopped: null | "first-failure" | "aborted";
@@ -160,10 +168,11 @@ export function mergeSeedOutcomes(
     file(byInvariant, name, seed);
     const kinds = failure.faultKinds.length === 0 ? [NO_FAULT_KIND] : failure.faultKinds;
     for (const kind of kinds) file(byFaultKind, kind, seed);
-    const key = JSON.stringify([name, failure.faultKinds]);
+    const kind = failure.violation.kind;
+    const key = JSON.stringify([name, kind, failure.faultKinds]);
     const group = groups.get(key);
     if (group === undefined) {
-      groups.set(key, { invariant: name, faultKinds: failure.faultKinds, seeds: [seed] });
+      groups.set(key, { invariant: name, kind, faultKinds: failure.faultKinds, seeds: [seed] });
     } else (group.seeds as number[]).push(seed);
   });
   return {

@@ -25,7 +25,8 @@ export interface ShrinkOptions {
   readonly maxRuns?: number;
   /**
    * The invariant that must still fail first; default the first violation of `scenario`.
-   * A candidate whose first violation has another name (or that passes) is rejected.
+   * A candidate whose first violation has another name or kind (or, for "model-failed",
+   * another error), or that passes, is rejected.
    */
   readonly violation?: string;
   /** The shortest safety phase to try (seconds). Default 0. */
@@ -149,6 +150,29 @@ function normalise(model: ScenarioModel, scenario: Scenario): Scenario {
   return { ...scenario, params };
 }
 
+/**
+ * Whether a candidate's first violation is the original's failure: the same invariant name and
+ * kind (an `always` and an `eventually` may share a name, and a liveness failure must not
+ * become a safety one), and for "model-failed" the same error (its message but for the time
+ * it was thrown at): a smaller schedule
+ * naming an entity the smaller model lacks throws too, but it is not the bug being shrunk.
+ */
+function sameFailure(found: InvariantViolation, first: InvariantViolation): boolean {
+  return (
+    found.name === first.name &&
+    found.kind === first.kind &&
+    (found.name !== "model-failed" || errorWithoutTime(found) === errorWithoutTime(first))
+  );
+}
+
+/**
+ * A model-failed message without the simulated time a SimulationError puts in it (`entity "x"
+ * at t=2s: ...`): the same error thrown earlier, once a fault moved earlier, is the same bug.
+ */
+function errorWithoutTime(violation: InvariantViolation): string {
+  return violation.message.replace(/ at t=[^:]*: /g, ": ");
+}
+
 /** A candidate reduction: the scenario it gives and what it changed. */
 interface Candidate {
   readonly scenario: Scenario;
@@ -209,7 +233,7 @@ export function shrink(
     tried.add(key);
     runs++;
     const found = replay(model, candidate.scenario).violation;
-    if (found === null || found.name !== target) return false;
+    if (found === null || !sameFailure(found, first)) return false;
     current = candidate.scenario;
     violation = found;
     const step: ShrinkStep = { run: runs, change: candidate.change, scenario: current, violation };

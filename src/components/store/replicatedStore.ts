@@ -366,6 +366,15 @@ export class ReplicatedStore<V = unknown> extends Entity<ReplicatedRequest<V>, K
   /** Every replica index, shuffled in place for each read. */
   private readonly order: number[];
   private versionCounter = 0;
+  /**
+   * The newest version this coordinator has numbered or been given (its counter, which
+   * survives crashes): every value and tombstone its replicas hold from it is at most this.
+   * A `ShardedStore` copies a key onto it above this, so a tombstone of the key from an
+   * earlier ownership cannot hide the copy.
+   */
+  get lastVersion(): number {
+    return this.versionCounter;
+  }
   private readonly acknowledged = new Map<string, Acknowledged>();
   /**
    * Keys with an increment in progress, each with the turns of the increments waiting behind

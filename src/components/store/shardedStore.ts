@@ -21,9 +21,10 @@
  * - The old shard stays the owner of a moving key until the key has moved; the coordinator
  *   remembers which have (`settled`), so requests of a moving key go to the right shard.
  * - A key moves under a per-key lock: read from the old shard (the migration's scan, or a
- *   getEntry), copied to the new one with its version (above a tombstone a KVStore keeps of
- *   it from when it owned it before), deleted from the old. Requests of that key wait for the
- *   move.
+ *   getEntry), copied to the new one with its version (above a tombstone a KVStore, or a
+ *   ReplicatedStore's replicas, keep of it from when it owned it before), deleted from the
+ *   old. Requests of that key wait for the move. A ReplicatedStore source is read at the
+ *   level that overlaps its write level, so no write it acknowledged is missed.
  * - A write (put, delete, increment) of a moving key that has not moved yet moves it first,
  *   then applies to the new shard; a read reads the old shard (and the new one if the key
  *   moved meanwhile).
@@ -79,6 +80,7 @@ import {
   type PutRequest,
   type ScanRequest,
 } from "./protocol.js";
+import { type ConsistencyLevel, ReplicatedStore } from "./replicatedStore.js";
 import {
   DELETE,
   GET,
@@ -599,9 +601,12 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
       yield* this.drained();
       const entry =
         found ??
-        ((yield this.request(source, "getEntry", { key }, this.callOptions())) as
-          | KVEntry<V>
-          | undefined);
+        ((yield this.request(
+          source,
+          "getEntry",
+          { key, ...overlappingRead(source) },
+          this.callOptions(),
+        )) as KVEntry<V> | undefined);
       if (entry !== undefined) {
         let version = entry.version;
         if (target instanceof KVStore) {
@@ -618,6 +623,11 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
           if (held !== undefined && isTombstone(held) && held.version >= version) {
             version = held.version + 1;
           }
+        } else if (target instanceof ReplicatedStore && target.lastVersion >= version) {
+          // The same on a ReplicatedStore target: its replicas may keep such a tombstone,
+          // numbered by its coordinator, which answers no tombstone to a read; above every
+          // version it numbered, the copy wins (a delete after the move still takes a newer one).
+          version = target.lastVersion + 1;
         }
         const copy = { key, value: entry.value, version };
         yield this.request(target, "put", copy, this.callOptions());
@@ -733,7 +743,7 @@ export class ShardedStore<V = unknown> extends Entity<KVRequest<V>, KVReply<V>> 
           page = (yield this.request(
             source,
             "scan",
-            { from, limit: MIGRATION_PAGE },
+            { from, limit: MIGRATION_PAGE, ...overlappingRead(source) },
             this.callOptions(),
           )) as KVEntry<V>[];
         } catch (error) {
@@ -849,4 +859,20 @@ function reasonOf(error: unknown): string {
   return error instanceof RemoteError
     ? error.reason
     : `timed out (${(error as TimeoutError).seconds} s)`;
+}
+
+/** The read level that overlaps each write level (R + W > N): ONE's writes need ALL, ... */
+const OVERLAPPING_READ: Readonly<Record<ConsistencyLevel, ConsistencyLevel>> = {
+  ONE: "ALL",
+  QUORUM: "QUORUM",
+  ALL: "ONE",
+};
+
+/**
+ * A migration's reads of a ReplicatedStore shard go at the level that overlaps its write
+ * level: at its default read level (ONE with ONE writes) a read may miss an acknowledged write
+ * a slow replica has not applied yet, and the key, not copied, was lost once it moved.
+ */
+function overlappingRead<V>(source: KVStoreLike<V>): { level?: ConsistencyLevel } {
+  return source instanceof ReplicatedStore ? { level: OVERLAPPING_READ[source.writeLevel] } : {};
 }
