@@ -2,7 +2,7 @@
  * `distsim check model.ts [--seeds N | --seed S] [--workers N | --inline | --redis URL
  * [--queue Q]] [--json out.json] [--stop-on-failure] [--quiet]`: explores a model's seeds
  * (`exploreModel`) on worker threads by default, prints the pass and fail counts, each failing
- * seed's first violation, and the failures grouped by invariant and by the fault kinds active
+ * seed's first violation, and the failures grouped by invariant and by the fault kinds that had started by then
  * when it broke. `--shrink [--shrink-runs N]` then shrinks the first failing seed of each group
  * in this process and prints the smallest scenario, as JSON and as a vitest test to paste;
  * `--replay scenario.json` runs one stored scenario instead of exploring. Exit code 0 every seed
@@ -157,8 +157,8 @@ function seedsText(seeds: readonly number[]): string {
 
 function faultsText(failure: ExploreFailure): string {
   return failure.faultKinds.length === 0
-    ? "no fault active"
-    : `faults active: ${failure.faultKinds.join(", ")}`;
+    ? "no fault had started"
+    : `faults started by then: ${failure.faultKinds.join(", ")}`;
 }
 
 /** The verdicts for the terminal: counts, failing seeds, the groups, how to replay one. */
@@ -189,7 +189,7 @@ export function formatCheck(
     text += `  ... and ${groupDigits(result.failures.length - SHOWN_FAILURES)} more (--json lists them all)\n`;
   }
 
-  text += `\nby invariant, then by the fault kinds active when it broke:\n`;
+  text += `\nby invariant, then by the fault kinds started before it broke:\n`;
   for (const [invariant, seeds] of result.byInvariant) {
     text += `  ${invariant}: ${plural(seeds.length, "seed")}\n`;
     const groups = result.groups.filter((group) => group.invariant === invariant);
@@ -201,7 +201,7 @@ export function formatCheck(
       text += `    ${kinds}${which}: ${plural(group.seeds.length, "seed")} (${seedsText(group.seeds)})\n`;
     }
   }
-  text += `\nby fault kind active when it broke:\n`;
+  text += `\nby fault kind started before it broke:\n`;
   for (const [faultKind, seeds] of result.byFaultKind) {
     text += `  ${faultKind}: ${plural(seeds.length, "seed")} (${seedsText(seeds)})\n`;
   }

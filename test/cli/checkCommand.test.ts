@@ -70,9 +70,9 @@ describe("distsim check", () => {
     expect(out).toContain(`${expected.passed} passed, ${expected.failed} failed\n`);
     const first = expected.failures[0]!;
     expect(out).toContain(`  seed ${first.seed}: ${first.violation.name} (`);
-    expect(out).toContain("by invariant, then by the fault kinds active when it broke:");
+    expect(out).toContain("by invariant, then by the fault kinds started before it broke:");
     expect(out).toMatch(/\n {2}one node serves: \d+ seeds?\n {4}crash( \+ pause)?: /);
-    expect(out).toMatch(/\nby fault kind active when it broke:\n {2}crash: \d+ seeds/);
+    expect(out).toMatch(/\nby fault kind started before it broke:\n {2}crash: \d+ seeds/);
     expect(out).toContain(`--seed ${first.seed} --inline`);
     expect(readFileSync(json, "utf8")).toBe(exploreResultJson(expected));
   });

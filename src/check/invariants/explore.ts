@@ -28,7 +28,7 @@ export interface ExploreFailure {
   readonly violation: InvariantViolation;
   /** The fault schedule the seed ran, to replay or shrink it; null when it had none. */
   readonly faults: FaultScheduleSpec | null;
-  /** Kinds of the faults active (activated) by the violation's time, sorted; [] for none. */
+  /** Kinds of the faults that had started (activated, perhaps healed since) by the violation's time, sorted; [] for none. */
   readonly faultKinds: readonly string[];
 }
 
@@ -61,7 +61,7 @@ export interface ExploreResult {
   readonly byInvariant: ReadonlyMap<string, readonly number[]>;
   /**
    * Failing seeds by the kind of fault active at their violation (a seed under each of its
-   * kinds; "(none)" for a failure with no fault active), kinds in order of first appearance.
+   * kinds; "(none)" for a failure with no fault started before it), kinds in order of first appearance.
    */
   readonly byFaultKind: ReadonlyMap<string, readonly number[]>;
   /**
@@ -73,7 +73,7 @@ export interface ExploreResult {
   readonly stopped: null | "first-failure" | "aborted";
 }
 
-/** What `byFaultKind` files a failure with no fault active under. */
+/** What `byFaultKind` files a failure with no fault started before it under. */
 export const NO_FAULT_KIND = "(none)";
 
 /** The seeds asked for, checked: a count (0 .. n-1) or a list of distinct seeds. */
