@@ -104,7 +104,7 @@ Usage:
       randomFaultSchedule), "checks" ((sim, seed) => registers always/eventually) and
       "liveness" ({ within, progress: (sim) => number }). Prints pass and fail counts, each
       failing seed's first violation, and the failures grouped by invariant and by the fault
-      kinds active when it broke; --json writes them with each failing seed's fault schedule
+      kinds started before it broke; --json writes them with each failing seed's fault schedule
       (the same bytes on every backend). Backends as for sweep (a --redis check's jobs are
       run by "distsim worker"). --shrink then shrinks the first failing seed of each group in
       this process (at most --shrink-runs runs each, default 500; an optional "shrinkable"

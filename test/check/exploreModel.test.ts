@@ -3,7 +3,7 @@
  * same bytes on each (inline, worker threads with 1 and 2 threads, BullMQ with workers on a
  * real Redis), the same verdicts as `explore` given the model's functions; the planted bugs
  * are found on exactly the seeds whose schedules trigger them, each failure grouped by its
- * invariant and the fault kinds active when it broke; what cannot run fails before any seed.
+ * invariant and the fault kinds started before it broke; what cannot run fails before any seed.
  * Method: the fixture model file (two tickers under random crashes and pauses) and an oracle
  * reading its schedules by hand; BullMQ through an in-process `runSweepWorker` (the Redis of
  * DISTSIM_TEST_REDIS_URL; without it the BullMQ test is skipped, except under CI=true).

@@ -3,7 +3,7 @@
  * seed and the model's invariants registered, in two phases (TigerBeetle's): safety with the
  * faults, then liveness with every fault healed, where the model must make progress. Reports
  * the failing seeds, each one's first violation and schedule, grouped by invariant and by the
- * fault kinds active when it broke.
+ * fault kinds started before it broke.
  *
  * `explore` runs functions in this thread (a browser too). `exploreModel` (src/sweep/explore.ts,
  * since the sweep backends depend on this folder and not the other way) runs a model file on
