@@ -14,3 +14,27 @@ export interface ModelContext {
 
 /** A model's builder: `export default (({ seed }) => { ... return sim; }) satisfies ModelBuilder`. */
 export type ModelBuilder = (context: ModelContext) => Simulation;
+
+/**
+ * A loaded model module (a namespace object from `import()`) unwrapped (a TypeScript file
+ * loaded as CommonJS arrives wrapped in `default`) with its builder, or why it has none, in
+ * words. What sweeps and checks read from a model file starts here.
+ */
+export function modelModuleOf(
+  module: Record<string, unknown>,
+  name: string,
+): { readonly module: Record<string, unknown>; readonly build: ModelBuilder } | string {
+  const wrapped = module.default as Record<string, unknown> | undefined;
+  if (
+    typeof wrapped === "object" &&
+    wrapped !== null &&
+    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
+  ) {
+    module = wrapped;
+  }
+  const build = module.default ?? module.build;
+  if (typeof build !== "function") {
+    return `${name} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;
+  }
+  return { module, build: build as ModelBuilder };
+}

@@ -4,7 +4,7 @@
  * or measuring) gives a failed outcome with its message, never an exception, so one bad seed
  * does not take the sweep down.
  */
-import type { ModelBuilder } from "../core/model.js";
+import { type ModelBuilder, modelModuleOf } from "../core/model.js";
 import type { RunSummary, Simulation } from "../core/simulation.js";
 import type { Params } from "./grid.js";
 
@@ -93,19 +93,10 @@ export function runTask(model: SweepModel, task: RunTask, until?: number): RunOu
  * A loaded model module (a namespace object from `import()`) as a `SweepModel`, or the reason
  * it is not one. A TypeScript file loaded as CommonJS arrives wrapped in `default`.
  */
-export function sweepModelOf(module: Record<string, unknown>, name: string): SweepModel | string {
-  const wrapped = module.default as Record<string, unknown> | undefined;
-  if (
-    typeof wrapped === "object" &&
-    wrapped !== null &&
-    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
-  ) {
-    module = wrapped;
-  }
-  const build = module.default ?? module.build;
-  if (typeof build !== "function") {
-    return `${name} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;
-  }
+export function sweepModelOf(loaded: Record<string, unknown>, name: string): SweepModel | string {
+  const found = modelModuleOf(loaded, name);
+  if (typeof found === "string") return found;
+  const { module, build } = found;
   const until = module.until;
   if (until !== undefined && (typeof until !== "number" || !(until >= 0))) {
     return `${name} exports "until" = ${String(until)}; it must be a number of seconds >= 0`;

@@ -4,7 +4,7 @@
  * imports the file and reads these exports (a function cannot travel to it), runs one seed and
  * sends back a `SeedOutcome`, plain data. Browser-safe: reading files is the CLI's.
  */
-import type { ModelBuilder, ModelContext } from "../../core/model.js";
+import { type ModelBuilder, type ModelContext, modelModuleOf } from "../../core/model.js";
 import type { Simulation } from "../../core/simulation.js";
 import { FaultSchedule } from "../../faults/schedule.js";
 import type { FaultScheduleSpec } from "../../faults/spec.js";
@@ -184,19 +184,10 @@ function isSeconds(value: unknown, positive: boolean): value is number {
  * checked over its own horizon. A TypeScript file loaded as CommonJS arrives wrapped in
  * `default`.
  */
-export function checkModelOf(module: Record<string, unknown>, name: string): CheckModel | string {
-  const wrapped = module.default as Record<string, unknown> | undefined;
-  if (
-    typeof wrapped === "object" &&
-    wrapped !== null &&
-    (typeof wrapped.default === "function" || typeof wrapped.build === "function")
-  ) {
-    module = wrapped;
-  }
-  const build = module.default ?? module.build;
-  if (typeof build !== "function") {
-    return `${name} must export its builder as the default export or as "build": (context: { seed, params }) => Simulation`;
-  }
+export function checkModelOf(loaded: Record<string, unknown>, name: string): CheckModel | string {
+  const found = modelModuleOf(loaded, name);
+  if (typeof found === "string") return found;
+  const { module, build } = found;
   const safety = module.safety ?? module.until;
   if (!isSeconds(safety, false)) {
     return `${name} must export "safety" (or "until"), the safety phase's length in seconds >= 0; given ${String(safety)}`;
