@@ -55,7 +55,7 @@ import {
   requireDistribution,
   requireEntity,
 } from "../shared/validate.js";
-import { StageAnswer } from "./stage.js";
+import { handOnStats, StageAnswer } from "./stage.js";
 
 export interface ServerOptions<Req, Res> {
   /**
@@ -263,7 +263,6 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
 
   get stats(): ServerStats {
     const slots = this.slots;
-    const ledger = this.ledger;
     return {
       requests: this.requests,
       completed: this.completed,
@@ -276,15 +275,7 @@ export class Server<Req = unknown, Res = Req> extends Entity<Req, Res> {
       limit: slots.limit,
       inUse: slots.inUse,
       ...stationStats(slots, this._sojournTime),
-      ...(ledger === null
-        ? null
-        : {
-            forwarded: ledger.forwarded,
-            succeeded: ledger.succeeded,
-            failed: ledger.failed,
-            lostInFlight: ledger.lostToCrash,
-            inFlight: ledger.inFlight,
-          }),
+      ...handOnStats(this.ledger),
     };
   }
 

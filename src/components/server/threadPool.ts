@@ -41,13 +41,14 @@ import {
 } from "../resource/slotPool.js";
 import { dropsByReason, percentiles, stationStats } from "../resource/statistics.js";
 import { DEADLINE_EXPIRED } from "../shared/deadline.js";
+import { RequestLedger } from "../shared/requestLedger.js";
 import {
   optionalBoolean,
   optionalFunction,
   requireEntity,
   requireInteger,
 } from "../shared/validate.js";
-import { StageAnswer } from "./stage.js";
+import { type HandOnStats, handOnStats, StageAnswer } from "./stage.js";
 
 export interface ThreadPoolOptions<Task, Result> {
   /** Worker threads (integer >= 1). */
@@ -94,7 +95,7 @@ export interface ThreadPoolOptions<Task, Result> {
  * included): `requests = completed + rejected + expired + lostToCrash + active + queued`. Time averages
  * and histograms cover the pool's lifetime: since its creation or the last reset.
  */
-export interface ThreadPoolStats {
+export interface ThreadPoolStats extends Partial<HandOnStats> {
   /** Tasks received: calls and `submit`s. */
   readonly requests: number;
   readonly completed: number;
@@ -186,6 +187,8 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
   private lostWaiting: readonly PoolTask<Task, Result>[] = [];
   /** Tasks run here and handed on to `next`, waiting for its answer. */
   private readonly handedOn = new Set<PoolTask<Task, Result>>();
+  /** The books of the tasks handed on to `next`; null without `next` (nothing to count). */
+  private readonly ledger: RequestLedger | null;
   private counts = { requests: 0, completed: 0, rejected: 0 };
 
   constructor(sim: Simulation, name: string, options: ThreadPoolOptions<Task, Result>) {
@@ -196,6 +199,8 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     this.taskTime = config.taskTime;
     this.result = config.result;
     this.next = config.next;
+    // Only with a next stage: a pool without one registers no hook and keeps no books.
+    this.ledger = config.next === null ? null : new RequestLedger(this as Entity<never, unknown>);
     this.slots = new SlotPool<PoolTask<Task, Result>>(
       this as Entity<never, unknown>,
       config.component,
@@ -251,6 +256,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       idle: this.workers - slots.active,
       queued: slots.queued,
       ...stationStats(slots, this._sojournTime),
+      ...handOnStats(this.ledger),
     };
   }
 
@@ -368,6 +374,7 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
       }
     }
     this.handedOn.add(entry);
+    this.ledger!.open();
     answer.addListener(new StageAnswer(this, entry, answer));
   }
 
@@ -376,9 +383,13 @@ export class ThreadPool<Task = unknown, Result = Task> extends Entity<Task, Resu
     // Not there: this pool crashed meanwhile, and the crash failed the task.
     if (!this.handedOn.delete(entry)) return;
     if (answer.state === "resolved") {
+      this.ledger!.settle("answer");
       if (entry.message !== null) this.reply(entry.message, answer.value);
       else entry.future!.resolve(answer.value);
-    } else if (answer.error instanceof RemoteError) {
+    } else if (answer.state === "rejected") {
+      // Refused by the next stage (a full queue, a reset): the hand-on carries no timeout.
+      this.ledger!.settle("refused");
+      if (!(answer.error instanceof RemoteError)) return;
       if (entry.message !== null) this.fail(entry.message, answer.error.reason);
       else entry.future!.reject(new RemoteError(answer.error.reason, this.name));
     } else if (answer.state === "cancelled") {

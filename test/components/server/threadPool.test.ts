@@ -165,6 +165,55 @@ describe("ThreadPool", () => {
       expect(log).toEqual(["failed@2: queue full (0 waiting)", "10@4"]);
     });
 
+    it("keeps the books of its hand-ons: forwarded = succeeded + failed + lostInFlight + inFlight", () => {
+      const { sim, log, pool, last } = pipeline(0, 3);
+      const client = new Entity(sim, "client");
+      for (const task of [1, 1]) {
+        client.start(function* () {
+          try {
+            log.push(`${yield* client.call(pool, "job", task)}@${client.now}`);
+          } catch (error) {
+            if (!(error instanceof RemoteError)) throw error;
+            log.push(`failed@${client.now}`);
+          }
+        });
+      }
+      const seen: object[] = [];
+      const snapshot = () => {
+        const { forwarded, succeeded, failed, lostInFlight, inFlight } = pool.stats;
+        seen.push({ at: sim.now, forwarded, succeeded, failed, lostInFlight, inFlight });
+      };
+      sim.at(1.5, snapshot);
+      sim.at(2.5, snapshot);
+      sim.run();
+      snapshot();
+      expect(seen).toEqual([
+        { at: 1.5, forwarded: 1, succeeded: 0, failed: 0, lostInFlight: 0, inFlight: 1 },
+        { at: 2.5, forwarded: 2, succeeded: 0, failed: 1, lostInFlight: 0, inFlight: 1 },
+        { at: 4, forwarded: 2, succeeded: 1, failed: 1, lostInFlight: 0, inFlight: 0 },
+      ]);
+      expect(log).toEqual(["failed@2", "10@4"]);
+      // The last stage hands nothing on: it keeps the summary of a server without next.
+      expect(last.stats).not.toHaveProperty("forwarded");
+    });
+
+    it("a crash loses the tasks in flight to the next stage (lostInFlight), apart from lostToCrash", () => {
+      const { sim, model, log, pool } = pipeline();
+      submitAll(model, pool, [1], log);
+      sim.at(1.5, () => pool.crash());
+      sim.at(1.6, () => pool.recover());
+      sim.run();
+      expect(pool.stats).toMatchObject({
+        completed: 1,
+        lostToCrash: 0,
+        forwarded: 1,
+        succeeded: 0,
+        failed: 0,
+        lostInFlight: 1,
+        inFlight: 0,
+      });
+    });
+
     it("a task submitted while handling a request keeps that request's deadline when handed on", () => {
       const { sim, log } = setup();
       const deadlines: number[] = [];
