@@ -7,6 +7,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { CatalogEntry } from "../catalog/entry.js";
 import { catalogWithComponents } from "../catalog/registry.js";
 import { CLIENT_COMPONENTS } from "./client/index.js";
+import { CONSENSUS_COMPONENTS } from "./consensus/index.js";
 import { DATABASE_COMPONENTS } from "./database/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
@@ -31,6 +32,7 @@ export const COMPONENT_CLASSES = [
   ...MESSAGING_COMPONENTS,
   ...STORAGE_COMPONENTS,
   ...STORE_COMPONENTS,
+  ...CONSENSUS_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
