@@ -108,6 +108,7 @@ export * from "./components/resilience/index.js";
 export * from "./components/measure/index.js";
 export * from "./components/resource/index.js";
 export * from "./components/database/index.js";
+export * from "./components/engine/index.js";
 export * from "./components/consensus/index.js";
 export * from "./components/messaging/index.js";
 export * from "./components/storage/index.js";

@@ -9,6 +9,7 @@ import { catalogWithComponents } from "../catalog/registry.js";
 import { CLIENT_COMPONENTS } from "./client/index.js";
 import { CONSENSUS_COMPONENTS } from "./consensus/index.js";
 import { DATABASE_COMPONENTS } from "./database/index.js";
+import { ENGINE_COMPONENTS } from "./engine/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
@@ -32,6 +33,7 @@ export const COMPONENT_CLASSES = [
   ...MESSAGING_COMPONENTS,
   ...STORAGE_COMPONENTS,
   ...STORE_COMPONENTS,
+  ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
 ] as const;
 

@@ -30,7 +30,6 @@ export {
   type DurableLogStats,
   type SyncPolicy,
 } from "./durableLog.js";
-export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];

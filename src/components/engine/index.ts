@@ -1,0 +1,13 @@
+/**
+ * The storage-engine family: engines that keep a key-value map on a `Disk` and answer the
+ * key-value protocol (`LSMTree`, `BTree`), behind one contract (./storageEngine.ts) so a model
+ * swaps one for the other. It stands between the storage family (disks, logs, page caches),
+ * which it builds on, and the store family's protocol, which it speaks.
+ */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+
+export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const ENGINE_COMPONENTS = [] as const satisfies readonly CataloguedComponent[];
