@@ -515,6 +515,13 @@ export class TransactionManager<V = unknown> extends Entity<never> {
     tx._busy = true;
     try {
       for (const key of keys) yield* this.lock(tx, key, "exclusive");
+      if (tx.isolation === "serializable" && !tx._owner.isOpen) {
+        // Its shared locks died with the lock manager: committing would be serializable over
+        // nothing (a transaction that writes learnt it at its first exclusive lock).
+        const error = new RemoteError("lock manager crashed", this.locks.name);
+        this.abortTx(tx, "crash", error);
+        throw new KVTransactionAbortedError("crash", this.name, error);
+      }
       if (tx.isolation === "snapshotIsolation") {
         for (const key of keys) {
           const chain = this.chains.get(key);

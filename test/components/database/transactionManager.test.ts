@@ -436,6 +436,36 @@ describe("TransactionManager", () => {
     }
   });
 
+  it("aborts serializable transactions whose locks died with the lock manager", () => {
+    const { sim, tm, log, run, seed } = setup({ isolation: "serializable" });
+    seed({ x: 1 });
+    run("reader", 1, function* () {
+      const tx = yield* tm.begin();
+      yield* tx.get("x");
+      yield 0.5;
+      yield* tx.commit(); // read-only, but its shared lock is gone
+    });
+    run("waiter", 1.1, function* () {
+      const tx = yield* tm.begin();
+      tx.put("x", 2);
+      yield* tx.commit(); // waits for the reader's shared lock
+    });
+    sim.at(1.2, () => tm.locks.crash());
+    sim.at(1.3, () => tm.locks.recover());
+    run("after", 2, function* () {
+      const tx = yield* tm.begin();
+      tx.put("x", 3);
+      yield* tx.commit();
+    });
+    sim.run();
+    expect(log).toEqual([
+      "1.2 waiter aborted crash",
+      "1.51 reader aborted crash",
+      "2.02 after done",
+    ]);
+    expect(tm.stats.abortedBy.crash).toBe(2);
+  });
+
   it("refuses to begin while down", () => {
     const { sim, tm, app } = setup();
     sim.at(1, () => tm.crash());
