@@ -66,4 +66,9 @@ export {
   type RegisterOptions,
 } from "./linearizability/model.js";
 export { formatFailure, formatLinearizability } from "./linearizability/timeline.js";
+export {
+  type CommittedTransaction,
+  findSerialOrder,
+  MAX_SERIAL_ORDER_TRANSACTIONS,
+} from "./serializability.js";
 export * from "./shrink/index.js";

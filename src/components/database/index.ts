@@ -1,12 +1,14 @@
 /**
- * The database family: `Database` (connections, query latency, transactions) and the
+ * The database family: `Database` (connections, query latency, transactions), the
  * `LockManager` its row locks live in (shared and exclusive locks, FIFO waiting, upgrades, a
- * lock wait timeout and deadlock detection on the wait-for graph).
+ * lock wait timeout and deadlock detection on the wait-for graph), and the
+ * `TransactionManager` (transactions over any key-value store at three isolation levels).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
 import { Database } from "./database.js";
 import { LockManager } from "./lockManager.js";
+import { TransactionManager } from "./transactionManager.js";
 
 export {
   type AbortReason,
@@ -35,9 +37,23 @@ export {
   type LockMode,
   LockOwner,
 } from "./lockTable.js";
+export {
+  type BeginOptions,
+  ISOLATION_LEVELS,
+  type IsolationLevel,
+  type KVAbortReason,
+  KVTransaction,
+  KVTransactionAbortedError,
+  type KVTransactionStatus,
+  TransactionManager,
+  type TransactionManagerOptions,
+  type TransactionManagerStats,
+  type TransactOptions,
+} from "./transactionManager.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const DATABASE_COMPONENTS = [
   LockManager,
   Database,
+  TransactionManager,
 ] as const satisfies readonly CataloguedComponent[];
