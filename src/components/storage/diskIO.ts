@@ -26,7 +26,7 @@ import { Entity } from "../../core/entity.js";
 import { Simulation } from "../../core/simulation.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
-import { uniform } from "../../random/distributions/closedForm.js";
+import { constant, uniform } from "../../random/distributions/closedForm.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import { type Latency, requireLatency } from "../shared/latency.js";
 import { requireInteger } from "../shared/validate.js";
@@ -157,7 +157,12 @@ function checkKnown(component: string, options: unknown, known: readonly string[
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new ConfigError(component, key, `not set (the options are ${known.join(", ")})`, key);
+      throw new ConfigError(
+        component,
+        key,
+        `absent: ${component} takes ${known.join(", ")}`,
+        (options as Record<string, unknown>)[key],
+      );
     }
   }
 }
@@ -287,7 +292,7 @@ export class HddModel implements DeviceModel {
         full,
       );
     }
-    this.options = options;
+    this.options = { ...options };
     this.revolution = 60 / rpm;
     this.curve = fitSeekCurve(component, settle, average, full);
     this.transferRate = positive(component, "transferRate", options.transferRate, 160e6);
@@ -296,9 +301,9 @@ export class HddModel implements DeviceModel {
       component,
       "syncLatency",
       options.syncLatency,
-      constantOf(this.revolution),
+      constant(this.revolution),
     );
-    this.description = `hdd, ${rpm} rpm, ${average * 1000} ms average seek`;
+    this.description = `hdd, ${rpm} rpm, ${round(average * 1000)} ms average seek`;
   }
 
   clone(): HddModel {
@@ -398,7 +403,7 @@ export class FlashModel implements DeviceModel {
       options.channels === undefined
         ? d.channels
         : requireInteger(component, "channels", options.channels, 1, 65_536);
-    this.options = options;
+    this.options = { ...options };
     this.readLatency = latency(component, "readLatency", options.readLatency, d.readLatency);
     this.writeLatency = latency(component, "writeLatency", options.writeLatency, d.writeLatency);
     this.syncLatency = latency(component, "syncLatency", options.syncLatency, d.syncLatency);
@@ -485,10 +490,6 @@ const FLASH_OPTIONS = [
   "writeCliff",
 ] as const satisfies readonly (keyof FlashOptions)[];
 
-function constantOf(seconds: number): Distribution {
-  return uniform(seconds, seconds);
-}
-
 /**
  * Datasheet-scale defaults. SATA SSD: controllers drive 4 to 8 NAND channels (Samsung's 860
  * EVO: 8), a 4 KiB random read takes about 100 µs at queue depth 1 and about 90k IOPS at depth
@@ -502,14 +503,14 @@ const FLASH_DEFAULTS = {
     channels: 8,
     readLatency: uniform(80e-6, 120e-6),
     writeLatency: uniform(40e-6, 80e-6),
-    syncLatency: constantOf(0.001),
+    syncLatency: constant(0.001),
     transferRate: 550e6,
   },
   nvme: {
     channels: 32,
     readLatency: uniform(15e-6, 25e-6),
     writeLatency: uniform(10e-6, 20e-6),
-    syncLatency: constantOf(0.0001),
+    syncLatency: constant(0.0001),
     transferRate: 3.5e9,
   },
 } as const;

@@ -271,6 +271,9 @@ describe("DiskIO: determinism and bad input", () => {
       expect((thrown as ConfigError).parameter, parameter).toBe(parameter);
     }
     expect(() => DiskIO.hdd({ averageSeek: 0.016 })).toThrow(/between 0\.\d+ and 0\.\d+ s/);
+    expect(() => DiskIO.hdd({ rpms: 5400 } as never)).toThrow(
+      'DiskIO.hdd: option "rpms" must be absent: DiskIO.hdd takes rpm, averageSeek',
+    );
   });
 
   it("refuses one model timing two disks (each keeps one device's state)", () => {
