@@ -14,6 +14,7 @@ import {
   DiskError,
   DiskIO,
   type DiskOptions,
+  DurableLog,
   dist,
   Entity,
   queueDepthCurve,
@@ -289,6 +290,53 @@ describe("DiskIO: determinism and bad input", () => {
     expect(() => sim.run()).toThrow(SimulationError);
     expect(() => new Disk(sim, "c", { latencyModel: hdd.clone() })).not.toThrow();
   });
+});
+
+describe("DiskIO: a durable log on a modelled disk", () => {
+  /** A log of 20 numbers appended under "everyWrite" on a disk timed by `model()`. */
+  function build(model: () => DiskOptions["latencyModel"]) {
+    const sim = new Simulation({ seed: 5 });
+    const node = new Entity(sim, "node");
+    const disk = new Disk<number>(sim, "disk", {
+      owner: node,
+      latencyModel: model(),
+      recordBytes: 64,
+    });
+    const log = new DurableLog(disk, { sync: "everyWrite" });
+    const acknowledged: number[] = [];
+    node.start(function* () {
+      for (let i = 1; i <= 20; i++) {
+        yield* log.append(i);
+        acknowledged.push(i);
+      }
+    });
+    return { sim, node, disk, log, acknowledged };
+  }
+
+  for (const [name, model] of [
+    ["hdd", () => DiskIO.hdd()],
+    ["ssd", () => DiskIO.ssd()],
+  ] as const) {
+    it(`recovers exactly the synced records after a crash at every event (${name})`, () => {
+      const total = build(model).sim.run().eventsProcessed;
+      expect(total).toBeGreaterThan(40);
+      for (let k = 1; k <= total; k++) {
+        const { sim, node, disk, log, acknowledged } = build(model);
+        sim.run({ maxEvents: k });
+        const synced = disk
+          .records(log.file, "synced")
+          .filter((r) => r.damage === null)
+          .map((r) => r.value);
+        node.crash();
+        node.recover();
+        const replayed = log.replay();
+        expect(replayed, `crash after ${k} events`).toEqual(synced);
+        expect(replayed.slice(0, acknowledged.length), `crash after ${k} events`).toEqual(
+          acknowledged,
+        );
+      }
+    });
+  }
 });
 
 for (const [title, model] of [
