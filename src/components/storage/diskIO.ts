@@ -314,7 +314,7 @@ export class HddModel implements DeviceModel {
     return { ...this.counts };
   }
 
-  /** Seconds a seek over `distanceBytes` takes (0 for none); the curve is in the class comment. */
+  /** Seconds a seek over `distanceBytes` takes (0 for none), on the curve `fitSeekCurve` fits. */
   seekSeconds(distanceBytes: number): number {
     if (distanceBytes <= 0) return 0;
     const d = Math.min(1, distanceBytes / this.capacityBytes);
