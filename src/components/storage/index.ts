@@ -2,7 +2,7 @@
  * The storage family: durable state that tells written from synced. `Disk` (files of records
  * with read, write and sync latencies, a volatile buffer that a power loss takes with it, torn
  * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
- * into (./diskLatency.ts), and `DurableLog`, the write-ahead-log pattern a component uses to
+ * into (./diskLatency.ts) with the `DiskIO` device models on it (hdd, ssd, nvme), and `DurableLog`, the write-ahead-log pattern a component uses to
  * declare its durable state (append, sync by policy, replay on recover).
  */
 
@@ -18,6 +18,20 @@ export {
   type DiskStats,
 } from "./disk.js";
 export { ChecksumError, DiskError, type DiskErrorCode, DiskFullError } from "./diskErrors.js";
+export {
+  type DeviceModel,
+  DiskIO,
+  FlashModel,
+  type FlashOptions,
+  type FlashStats,
+  HddModel,
+  type HddOptions,
+  type HddStats,
+  type QueueDepthCurveOptions,
+  type QueueDepthRow,
+  queueDepthCurve,
+  type WriteCliffOptions,
+} from "./diskIO.js";
 export {
   type DiskLatencyContext,
   type DiskLatencyModel,
