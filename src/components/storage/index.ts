@@ -30,6 +30,7 @@ export {
   type DurableLogStats,
   type SyncPolicy,
 } from "./durableLog.js";
+export { PageCache, type PageCacheOptions, type PageCacheStats } from "./pageCache.js";
 export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
