@@ -2,13 +2,25 @@
  * The storage family: durable state that tells written from synced. `Disk` (files of records
  * with read, write and sync latencies, a volatile buffer that a power loss takes with it, torn
  * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
- * into (./diskLatency.ts), and `DurableLog`, the write-ahead-log pattern a component uses to
- * declare its durable state (append, sync by policy, replay on recover).
+ * into (./diskLatency.ts), `DurableLog`, the write-ahead-log pattern a component uses to
+ * declare its durable state (append, sync by policy, replay on recover), `PageCache` (a buffer
+ * pool of pages between an engine and its disk), and the storage engines (`BTree`).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { BTree } from "./btree.js";
 import { Disk } from "./disk.js";
 
+export {
+  BTree,
+  type BTreeDiskRecord,
+  type BTreeInner,
+  type BTreeLeaf,
+  type BTreeLogRecord,
+  type BTreeNode,
+  type BTreeOptions,
+  type BTreeStats,
+} from "./btree.js";
 export {
   Disk,
   type DiskFault,
@@ -34,4 +46,4 @@ export { PageCache, type PageCacheOptions, type PageCacheStats } from "./pageCac
 export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];
+export const STORAGE_COMPONENTS = [Disk, BTree] as const satisfies readonly CataloguedComponent[];

@@ -7,7 +7,7 @@
  * that write), on the writeback interval (a daemon timer on the cache's owner), or on
  * `sync()`, which writes every dirty page and then syncs the disk.
  *
- * Eviction is least recently used (the store family's LRU policy, O(1) per access). Read-ahead:
+ * Eviction is least recently used (O(1) per access: a linked list). Read-ahead:
  * a miss on the page after the last one read from the disk (a sequential miss) also reads the
  * next `readAhead` pages, in parallel; a read that finds a page read ahead (in memory or on
  * its way) is a hit, counted in `readAheadHits` too.
@@ -29,7 +29,6 @@ import type { Entity } from "../../core/entity.js";
 import type { FutureListener, SimFuture } from "../../core/future.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { evictionPolicy, PolicyNode } from "../store/evictionPolicies.js";
 import { Disk } from "./disk.js";
 
 export interface PageCacheOptions {
@@ -89,8 +88,10 @@ export interface PageCacheStats {
   readonly dirty: number;
 }
 
-/** A page held in memory. */
-class CachedPage<P> extends PolicyNode {
+/** A page held in memory, linked into the recency list (it carries its links: a hit allocates nothing). */
+class CachedPage<P> {
+  prev: CachedPage<P> | null = null;
+  next: CachedPage<P> | null = null;
   dirty = false;
   /** Brought in by read-ahead and not read since. */
   readAhead = false;
@@ -98,8 +99,53 @@ class CachedPage<P> extends PolicyNode {
     readonly file: string,
     readonly pageIndex: number,
     public page: P,
-  ) {
-    super();
+  ) {}
+}
+
+/**
+ * Least recently used first out: a doubly linked list, the most recent at the front. (The
+ * store family's LRU policy does the same, but the store family builds on this one: the
+ * folders may not import each other.)
+ */
+class RecencyList<P> {
+  private head: CachedPage<P> | null = null;
+  private tail: CachedPage<P> | null = null;
+  size = 0;
+
+  inserted(page: CachedPage<P>): void {
+    page.prev = null;
+    page.next = this.head;
+    if (this.head !== null) this.head.prev = page;
+    else this.tail = page;
+    this.head = page;
+    this.size++;
+  }
+
+  accessed(page: CachedPage<P>): void {
+    if (this.head === page) return;
+    this.removed(page);
+    this.inserted(page);
+  }
+
+  removed(page: CachedPage<P>): void {
+    if (page.prev !== null) page.prev.next = page.next;
+    else this.head = page.next;
+    if (page.next !== null) page.next.prev = page.prev;
+    else this.tail = page.prev;
+    page.prev = null;
+    page.next = null;
+    this.size--;
+  }
+
+  /** The least recently used page, still held. */
+  victim(): CachedPage<P> | undefined {
+    return this.tail ?? undefined;
+  }
+
+  clear(): void {
+    this.head = null;
+    this.tail = null;
+    this.size = 0;
   }
 }
 
@@ -123,13 +169,14 @@ export class PageCache<P> {
   readonly pageBytes: number;
   // biome-ignore lint/suspicious/noExplicitAny: a cache can live on an entity of any message types
   readonly owner: Entity<any, any>;
-  // LRU draws no random numbers: it needs no stream.
-  private readonly policy = evictionPolicy<CachedPage<P>>("lru", 1, null as never);
+  private readonly policy = new RecencyList<P>();
   private readonly files = new Map<string, Map<number, CachedPage<P>>>();
   /** Disk reads in flight, by file and index: later readers of the page wait for them. */
   private readonly reading = new Map<string, Map<number, SimFuture<P>>>();
   /** Read-ahead pages in flight (a reader joining one is a read-ahead hit). */
   private readonly readingAhead = new Set<SimFuture<P>>();
+  /** Reads in flight of pages written since they were issued: what they return is stale. */
+  private readonly superseded = new WeakSet<SimFuture<P>>();
   /** The last page of each file read from the disk: a miss on the next is sequential. */
   private readonly lastDiskRead = new Map<string, number>();
   private dirtyCount = 0;
@@ -212,9 +259,20 @@ export class PageCache<P> {
       if (reading === undefined) reading = this.readFromDisk(file, index, false);
     }
     const epoch = this.epoch;
-    const page = (yield reading) as P;
+    let page = (yield reading) as P;
     if (epoch !== this.epoch) return page;
-    // A write may have replaced the page while the disk read it: memory has the newer one.
+    // A write may have replaced the page while the disk read it: memory has the newer one,
+    // or, evicted since, the disk (read again: the first read returned the page as it was).
+    while (this.superseded.has(reading)) {
+      const landed = this.files.get(file)?.get(index);
+      if (landed !== undefined) {
+        this.policy.accessed(landed);
+        return landed.page;
+      }
+      reading = this.reading.get(file)?.get(index) ?? this.readFromDisk(file, index, true);
+      page = (yield reading) as P;
+      if (epoch !== this.epoch) return page;
+    }
     const landed = this.files.get(file)?.get(index);
     if (landed !== undefined) {
       if (landed.readAhead) landed.readAhead = false;
@@ -241,6 +299,13 @@ export class PageCache<P> {
    */
   put(file: string, index: number, page: P): SimFuture<unknown> | null {
     this.counts.writes++;
+    const reading = this.reading.get(file);
+    const stale = reading?.get(index);
+    if (stale !== undefined) {
+      // A read in flight returns the page as it was: it must not land over this one.
+      reading!.delete(index);
+      this.superseded.add(stale);
+    }
     const held = this.files.get(file)?.get(index);
     if (held !== undefined) {
       held.page = page;
@@ -309,7 +374,7 @@ export class PageCache<P> {
   /** @internal A read-ahead's disk read settled. */
   _landReadAhead(file: string, index: number, epoch: number, future: SimFuture<P>): void {
     this.readingAhead.delete(future);
-    if (epoch !== this.epoch || future.state !== "resolved") return;
+    if (epoch !== this.epoch || future.state !== "resolved" || this.superseded.has(future)) return;
     if (this.files.get(file)?.has(index)) return;
     // No one waits for a read-ahead: a dirty page it evicts is written back unwaited.
     this.insert(file, index, future.value, false)?.defuse();
