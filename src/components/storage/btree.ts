@@ -111,6 +111,8 @@ export type BTreeLogRecord<V> =
       readonly version: number;
       readonly keys: number;
       readonly liveBytes: number;
+      /** Changes logged before it (a log sequence number): what its pages hold. */
+      readonly lsn: number;
     };
 
 /** What the tree's disk holds: pages and log records. */
@@ -267,6 +269,10 @@ export class BTree<V = unknown>
   private keyCount = 0;
   private live = 0;
   private replay: Replay<V> | null = null;
+  /** Changes logged since the tree was made (the next record's sequence number). */
+  private lsn = 0;
+  /** The tree went down with its disk's power loss (and comes back with the disk). */
+  private downWithDisk = false;
 
   // Operations.
   private busy = false;
@@ -307,6 +313,21 @@ export class BTree<V = unknown>
     });
     // A disk given with a tree on it already: the tree is what it kept.
     if (this.log.length > 0) this.rebuild();
+    // The tree's memory (its root, its free pages) describes pages of the disk: a power loss
+    // of the disk alone takes the tree down with it (as a database stops on its disk's I/O
+    // errors), and the disk's return brings it back, rebuilt from what the disk kept.
+    this.disk.addLifecycleHook({
+      onCrash: () => {
+        if (!this.isUp) return;
+        this.downWithDisk = true;
+        this.crash();
+      },
+      onRecover: () => {
+        if (!this.downWithDisk) return;
+        this.downWithDisk = false;
+        if (!this.isUp) this.recover();
+      },
+    });
   }
 
   // --- The process API --------------------------------------------------------------------
@@ -657,6 +678,7 @@ export class BTree<V = unknown>
           holding = false;
           this.release();
           this.logBytes += this.logRecordBytes(record);
+          this.lsn++;
           yield* this.log.append(record);
         }
       }
@@ -710,6 +732,7 @@ export class BTree<V = unknown>
       version: this.versionCounter,
       keys: this.keyCount,
       liveBytes: this.live,
+      lsn: this.lsn,
     };
   }
 
@@ -1050,6 +1073,7 @@ export class BTree<V = unknown>
     this.versionCounter = checkpoint?.version ?? 0;
     this.keyCount = checkpoint?.keys ?? 0;
     this.live = checkpoint?.liveBytes ?? 0;
+    this.lsn = checkpoint?.lsn ?? 0;
     this.retired = [];
     this.fresh = new Set();
     this.written = new Map();
@@ -1070,6 +1094,7 @@ export class BTree<V = unknown>
       for (let i = start; i < records.length; i++) {
         const record = records[i] as BTreeLogRecord<V>;
         if (record.op === "checkpoint") continue;
+        this.lsn++;
         // The record's own version: the counter moves to it as the change is redone.
         this.versionCounter = record.op === "put" ? record.version - 1 : this.versionCounter;
         const redo = this.change(record.key, record.op === "put" ? record.value : undefined);
