@@ -1028,23 +1028,32 @@ export class BTree<V = unknown>
     return index;
   }
 
-  /** The descent's pages into the cache, in index order (new pages reach the disk in order). */
+  /**
+   * The descent's pages into the cache, in index order (new pages reach the disk in order),
+   * all in this instant: the writebacks of the pages they evict are waited for after, so a
+   * failed one (a full disk) never leaves the tree pointing at a page the cache never got.
+   */
   private *writePages(): Step {
     const written = this.written;
     if (written.size === 0) return;
     this.written = new Map();
     const indexes = [...written.keys()].sort((a, b) => a - b);
     const replay = this.replay;
+    let evictions: SimFuture<unknown>[] | null = null;
     for (const index of indexes) {
       const node = written.get(index)!;
+      replay?.written.set(index, node);
+      const eviction = this.cache.put(this.pagesFile, index, node);
+      if (eviction === null) continue;
+      // Recovery takes no simulated time: its evictions' writebacks are issued, not awaited.
       if (replay !== null) {
-        // Recovery takes no simulated time: an eviction's writeback is issued, not awaited.
-        replay.written.set(index, node);
-        this.cache.put(this.pagesFile, index, node)?.defuse();
+        eviction.defuse();
       } else {
-        yield* this.cache.write(this.pagesFile, index, node);
+        if (evictions === null) evictions = [];
+        evictions.push(eviction.defuse());
       }
     }
+    if (evictions !== null) for (const eviction of evictions) yield eviction;
   }
 
   // --- Recovery ---------------------------------------------------------------------------
