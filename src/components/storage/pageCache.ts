@@ -424,7 +424,12 @@ export class PageCache<P> {
   /** Puts a page in memory, evicting the least recently used if full; returns the eviction's write. */
   private insert(file: string, index: number, page: P, dirty: boolean): SimFuture<unknown> | null {
     let eviction: SimFuture<unknown> | null = null;
-    if (this.policy.size >= this.pages) eviction = this.evict();
+    // More than one when a refused writeback let the cache run over its size before.
+    while (this.policy.size >= this.pages) {
+      eviction?.defuse();
+      eviction = this.evict();
+      if (eviction?.state === "rejected") break;
+    }
     let pages = this.files.get(file);
     if (pages === undefined) {
       pages = new Map();
@@ -438,16 +443,18 @@ export class PageCache<P> {
     return eviction;
   }
 
+  /**
+   * Evicts the least recently used page, written back first if dirty; returns that write. A
+   * write the disk refuses at once (full, down) keeps the page: dirty pages are never dropped
+   * while the cache lives, and it holds more than `pages` until the disk takes them.
+   */
   private evict(): SimFuture<unknown> | null {
     const victim = this.policy.victim()!;
-    this.counts.evictions++;
     const write = victim.dirty ? this.writeBack(victim) : null;
+    if (write !== null && victim.dirty) return write;
+    this.counts.evictions++;
     this.files.get(victim.file)!.delete(victim.pageIndex);
     this.policy.removed(victim);
-    if (victim.dirty) {
-      victim.dirty = false;
-      this.dirtyCount--;
-    }
     return write;
   }
 

@@ -228,6 +228,39 @@ describe("BTree", () => {
     expect(tree.stats.checkpoints).toBe(4);
   });
 
+  it("a full disk refuses a write (RemoteError) and the tree stays whole", () => {
+    const { sim, tree, client } = setup({ cachePages: 2 });
+    const refused: string[] = [];
+    client.start(function* () {
+      for (let i = 0; i < 20; i++) yield* tree.put(key(i), i);
+      const full = tree.disk.fill();
+      for (let i = 20; i < 30; i++) {
+        try {
+          yield* tree.put(key(i), i);
+        } catch (error) {
+          refused.push((error as RemoteError).reason);
+        }
+      }
+      full.heal();
+      for (let i = 30; i < 40; i++) yield* tree.put(key(i), i);
+      expect(yield* tree.get(key(5))).toBe(5);
+    });
+    sim.run();
+    expect(refused.length).toBe(10);
+    expect(refused[0]).toMatch(/^disk: /);
+    checkOrder(tree);
+    // What a refused write changed in memory stays until a crash takes it, as in a KVStore.
+    const keys = new Set(tree.entries().map((e) => e.key));
+    for (let i = 0; i < 20; i++) expect(keys.has(key(i))).toBe(true);
+    for (let i = 30; i < 40; i++) expect(keys.has(key(i))).toBe(true);
+    tree.crash();
+    tree.recover();
+    expect(tree.entries().map((e) => e.key)).toEqual([
+      ...Array.from({ length: 20 }, (_, i) => key(i)),
+      ...Array.from({ length: 10 }, (_, i) => key(30 + i)),
+    ]);
+  });
+
   it("refuses versions and tombstones (not supported), and bad options, typed", () => {
     const { sim, tree } = setup();
     const caller = new Entity(sim, "caller");

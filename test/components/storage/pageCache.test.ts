@@ -146,6 +146,21 @@ describe("PageCache", () => {
     expect(misses[4]).toBeLessThanOrEqual(100);
   });
 
+  it("a page written while its read-ahead is in flight keeps the write (the stale read never lands)", () => {
+    const { sim, owner, cache } = setup({ pages: 2, readAhead: 4 });
+    const seen: number[] = [];
+    owner.start(function* () {
+      yield* cache.read("data", 0);
+      yield* cache.read("data", 1); // sequential: reads 2..5 ahead, in flight now
+      yield* cache.write("data", 3, 333); // before page 3's read lands
+      yield* cache.write("data", 9, 999); // evicts page 3, written back
+      yield 0.01; // every read-ahead has landed
+      seen.push(yield* cache.read("data", 3));
+    });
+    sim.run();
+    expect(seen).toEqual([333]);
+  });
+
   it("bad options fail typed", () => {
     const { sim, disk } = setup({ pages: 1 });
     const bad: unknown[] = [
