@@ -6,8 +6,19 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { BTree } from "./btree.js";
 
+export {
+  BTree,
+  type BTreeDiskRecord,
+  type BTreeInner,
+  type BTreeLeaf,
+  type BTreeLogRecord,
+  type BTreeNode,
+  type BTreeOptions,
+  type BTreeStats,
+} from "./btree.js";
 export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const ENGINE_COMPONENTS = [] as const satisfies readonly CataloguedComponent[];
+export const ENGINE_COMPONENTS = [BTree] as const satisfies readonly CataloguedComponent[];

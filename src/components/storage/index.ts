@@ -2,8 +2,10 @@
  * The storage family: durable state that tells written from synced. `Disk` (files of records
  * with read, write and sync latencies, a volatile buffer that a power loss takes with it, torn
  * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
- * into (./diskLatency.ts) with the `DiskIO` device models on it (hdd, ssd, nvme), and `DurableLog`, the write-ahead-log pattern a component uses to
- * declare its durable state (append, sync by policy, replay on recover).
+ * into (./diskLatency.ts) with the `DiskIO` device models on it (hdd, ssd, nvme), `DurableLog`,
+ * the write-ahead-log pattern a component uses to declare its durable state (append, sync by
+ * policy, replay on recover), and `PageCache` (a buffer pool of pages between an engine and its
+ * disk). The storage engines on them (`BTree`, `LSMTree`) are the engine family's.
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
@@ -44,6 +46,7 @@ export {
   type DurableLogStats,
   type SyncPolicy,
 } from "./durableLog.js";
+export { PageCache, type PageCacheOptions, type PageCacheStats } from "./pageCache.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];
