@@ -959,7 +959,7 @@ export class Entity<In = unknown, Out = unknown> {
           // A message to someone else was crossing this entity (a paused network), already
           // carried: lost from its buffers, which is not a message it refused while down.
           this._carriedMessageLost();
-          if (sim._tracing) traceMessage(message, "network-down");
+          if (sim._tracing) traceMessage(message, this._carriedLossReason());
         }
       }
       queue.discard(slot);
@@ -976,11 +976,12 @@ export class Entity<In = unknown, Out = unknown> {
   }
 
   /**
-   * @internal A message this entity keeps itself while paused, to pass on when it resumes (a
-   * paused network's new sends): counted with the messages its pause held.
+   * @internal Messages this entity keeps itself while paused, to pass on when it resumes (a
+   * paused network's new sends): counted with the messages its pause held (a negative count:
+   * kept ones something else took away before the pause ended).
    */
-  _countHeldMessage(): void {
-    this._heldMessages++;
+  _countHeldMessage(count: number): void {
+    this._heldMessages += count;
   }
 
   /**
@@ -997,6 +998,11 @@ export class Entity<In = unknown, Out = unknown> {
    * was lost when it crashed; the carrier counts it (an entity that carries nothing never is).
    */
   _carriedMessageLost(): void {}
+
+  /** @internal The trace's reason for a carried message lost in this entity's crash. */
+  _carriedLossReason(): DropReason {
+    return "network-down";
+  }
 
   /** @internal The loop holds one of this entity's events (popped, its slot kept) while paused. */
   _hold(slot: number, isMessage: boolean): void {

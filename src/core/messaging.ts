@@ -16,11 +16,12 @@ export interface Transport {
   /** Takes a message that should arrive after at least `delayNs`, and delivers it (or not). */
   transmit(message: Message<unknown>, delayNs: number): void;
   /**
-   * The entity that carries messages between entities (a `Network`), if the transport is one:
-   * while it is paused, the loop holds the messages it carried that fall due, as it holds a
-   * paused entity's own events. None for direct delivery.
+   * The paused entity that carried `message` (a paused `Network`, or the paused link a message
+   * crossed), if the transport is a network, or null: the loop holds the carried messages that
+   * fall due while it is paused, as it holds a paused entity's own events. Asked only while some
+   * entity is paused. None for direct delivery.
    */
-  readonly carrier?: Entity<unknown, unknown>;
+  pausedCarrierOf?(message: Message<unknown>): Entity<unknown, unknown> | null;
 }
 
 /** The options every send takes (`Entity.SendOptions` documents them). */

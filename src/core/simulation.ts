@@ -1007,7 +1007,7 @@ export class Simulation {
 
   /**
    * If the earliest event belongs to a paused entity (a message to it, or its own timer or
-   * process wake-up, or a message crossing a paused network), takes it out of the queue and
+   * process wake-up, or a message crossing a paused network or link), takes it out of the queue and
    * hands its slot to the entity, which puts it back when the pause ends: not run, not counted,
    * not hashed. Only called while some entity is paused.
    */
@@ -1030,14 +1030,12 @@ export class Simulation {
   }
 
   /**
-   * The paused entity that carried `message` (a paused `Network`, for a message between two
-   * entities, which is what crosses it), or null.
+   * The paused entity that carried `message` (a paused `Network`, or a paused link of it, for a
+   * message between two entities, which is what crosses them), or null.
    */
   private pausedCarrierOf(message: Message<unknown>): Entity<unknown, unknown> | null {
-    const carrier = this.transport.carrier;
-    if (carrier === undefined || carrier._pauseDepth === 0) return null;
-    const source = message.source;
-    return source !== null && source !== message.target ? carrier : null;
+    const transport = this.transport;
+    return transport.pausedCarrierOf === undefined ? null : transport.pausedCarrierOf(message);
   }
 
   /** Looks at what the loop was flagged for; returns a stop reason or null to go on. */

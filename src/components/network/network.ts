@@ -16,7 +16,8 @@
  * (`sim.send`), do not cross the network.
  *
  * A paused network (`pause`, as any entity) is stalled: messages in flight that fall due wait,
- * messages sent meanwhile are not routed, and both go on when the pause ends, in order.
+ * messages sent meanwhile are not routed, and both go on when the pause ends, in order. A paused
+ * link stalls the same way the messages that cross it; other links keep flowing.
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
@@ -35,7 +36,7 @@ import {
   type NetworkFaultTiming,
   pairKey,
 } from "./networkFault.js";
-import { LINK_DOWN, NetworkLink } from "./networkLink.js";
+import { LINK_DOWN, NetworkLink, type StalledMessage } from "./networkLink.js";
 import { SwizzleClog } from "./swizzleClog.js";
 
 export interface NetworkOptions {
@@ -138,10 +139,9 @@ function releaseStalled(network: Network): void {
   network._releaseStalled();
 }
 
-/** A message sent while the network was paused, and when it could have left at the earliest. */
-interface Stalled {
-  readonly message: Message<unknown>;
-  readonly readyNs: number;
+/** Named, so the trace's timer record says what the timer was for (a paused link's, see `NetworkLink._stall`). */
+function releaseLinkStalled(link: NetworkLink): void {
+  (link.sim.transport as Network)._releaseLinkStalled(link);
 }
 
 export class Network extends Entity implements Transport, FaultOwner {
@@ -162,7 +162,7 @@ export class Network extends Entity implements Transport, FaultOwner {
     state:
       "links per directed pair, the default link, active faults (each with its counts and, for a clog, the messages it holds)",
     failure_semantics:
-      "Faults are silent to both ends; senders see timeouts, late, doubled or reordered messages. Healing does not redeliver what was dropped; a clog's held messages go on when it heals. A crashed network drops every message between entities until recover() (counters.droppedWhileDown); faults, held messages and links are kept. A paused network carries nothing: messages in flight and those sent meanwhile go on when it resumes, in order.",
+      "Faults are silent to both ends; senders see timeouts, late, doubled or reordered messages. Healing does not redeliver what was dropped; a clog's held messages go on when it heals. A crashed network drops every message between entities until recover() (counters.droppedWhileDown); faults, held messages and links are kept. A paused network carries nothing: messages in flight and those sent meanwhile go on when it resumes, in order; a paused link stalls so the messages crossing it, and other links keep flowing.",
     composition_rules: ["Router", "LoadBalancer", "FailureDetector"],
     operational_knobs: knobs<NetworkOptions>()("defaultLink"),
   };
@@ -187,7 +187,9 @@ export class Network extends Entity implements Transport, FaultOwner {
   /** Set by the first fault: only then does `metrics()` list the fault counts. */
   private faultsUsed = false;
   /** Messages sent while the network is paused, in the order sent: routed when it resumes. */
-  private stalled: Stalled[] = [];
+  private stalled: StalledMessage[] = [];
+  /** Links the network kept messages for while they were paused (each once): they keep them. */
+  private stallingLinks: NetworkLink[] = [];
 
   private droppedByPartition = 0;
   private lostToCrash = 0;
@@ -572,11 +574,14 @@ export class Network extends Entity implements Transport, FaultOwner {
   }
 
   /**
-   * Messages sent while the network is paused, waiting for it to resume before they are routed
-   * (offered to no link yet).
+   * Messages sent while the network, or the link they would cross, is paused, waiting for the
+   * pause to end before they are routed (offered to no link yet). Each link's `messagesStalled`
+   * counts its own part.
    */
   get messagesStalled(): number {
-    return this.stalled.length;
+    let stalled = this.stalled.length;
+    for (const link of this.stallingLinks) stalled += link.messagesStalled;
+    return stalled;
   }
 
   /**
@@ -600,11 +605,19 @@ export class Network extends Entity implements Transport, FaultOwner {
   }
 
   /**
-   * @internal Transport: the network carries messages between entities, so the loop holds
-   * those it carried while it is paused (see `pause`).
+   * @internal Transport: the network (paused) or the link (paused) that carried a message
+   * between entities holds it when it falls due (see `pause`). The link is the one its
+   * direction routes over now.
    */
-  get carrier(): Entity<unknown, unknown> {
-    return this;
+  pausedCarrierOf(message: Message<unknown>): Entity<unknown, unknown> | null {
+    const source = message.source;
+    if (source === null || source === message.target) return null;
+    if (this._pauseDepth !== 0) return this;
+    const links = this.links;
+    const link =
+      (links.size === 0 ? undefined : links.get(pairKey(source, message.target))) ??
+      this.defaultLink;
+    return link !== null && link._pauseDepth !== 0 ? link : null;
   }
 
   /** @internal Transport: called for every message sent in the simulation. */
@@ -633,6 +646,10 @@ export class Network extends Entity implements Transport, FaultOwner {
         (links.size === 0 ? undefined : links.get(pairKey(source, message.target))) ??
         this.defaultLink;
       if (link === null) throw this.noLink(source, message.target);
+      if (link._pauseDepth !== 0) {
+        this.stallOnLink(link, message, message.sentAtNs + delayNs);
+        return;
+      }
       const carried = link.carry(message.sizeBytes);
       if (carried < 0) {
         this.traceMessageDropped(message, carried === LINK_DOWN ? "link-down" : "loss");
@@ -644,14 +661,20 @@ export class Network extends Entity implements Transport, FaultOwner {
   }
 
   /**
-   * A message while faults are active: partitions, then clogs, then loss faults, then the
-   * link, then the delays, then duplication. `readyNs` is when it could arrive at the
-   * earliest (sent, plus the delay the sender asked for).
+   * A message while faults are active (or one the network kept): a paused link first (it
+   * waits untouched), then partitions, then clogs, then loss faults, then the link, then the
+   * delays, then duplication. `readyNs` is when it could arrive at the earliest (sent, plus the
+   * delay the sender asked for).
    */
   private transmitWithFaults(message: Message<unknown>, readyNs: number): void {
     const source = message.source!;
     const target = message.target;
     const key = pairKey(source, target);
+    const link = (this.links.size === 0 ? undefined : this.links.get(key)) ?? this.defaultLink;
+    if (link !== null && link._pauseDepth !== 0) {
+      this.stallOnLink(link, message, readyNs);
+      return;
+    }
     // Partitions first: the oldest that cuts this direction counts the drop.
     for (const partition of this.partitions) {
       if (partition._pairs!.has(key)) {
@@ -661,7 +684,6 @@ export class Network extends Entity implements Transport, FaultOwner {
         return;
       }
     }
-    const link = (this.links.size === 0 ? undefined : this.links.get(key)) ?? this.defaultLink;
     if (link === null) throw this.noLink(source, target);
     const sourceId = source.id;
     const targetId = target.id;
@@ -752,6 +774,10 @@ export class Network extends Entity implements Transport, FaultOwner {
     }
   }
 
+  /**
+   * Routes a message the network kept (a clog's, a pause's) as if sent now (`readyNs` at the
+   * earliest): a down network drops it, a paused one keeps it again, a paused link too.
+   */
   private release(message: Message<unknown>, readyNs: number): void {
     if (!this.isUp) {
       this.counters.droppedWhileDown++;
@@ -773,13 +799,29 @@ export class Network extends Entity implements Transport, FaultOwner {
   private stall(message: Message<unknown>, readyNs: number): void {
     if (this.stalled.length === 0) this.after(0, releaseStalled, this);
     this.stalled.push({ message, readyNs });
-    this._countHeldMessage();
+    this._countHeldMessage(1);
   }
 
   /** @internal The pause ended: route what was sent during it, in the order sent, as if sent now. */
   _releaseStalled(): void {
     const stalled = this.stalled;
     this.stalled = [];
+    const nowNs = this.nowNs;
+    for (const { message, readyNs } of stalled) this.release(message, Math.max(nowNs, readyNs));
+  }
+
+  /**
+   * A message over a paused link waits, untouched by the link and the faults, until the link's
+   * pause ends (the link keeps it; a timer of the link's own routes it then).
+   */
+  private stallOnLink(link: NetworkLink, message: Message<unknown>, readyNs: number): void {
+    if (!this.stallingLinks.includes(link)) this.stallingLinks.push(link);
+    link._stall(message, readyNs, releaseLinkStalled);
+  }
+
+  /** @internal `link`'s pause ended: route what was sent over it meanwhile, in order, as if sent now. */
+  _releaseLinkStalled(link: NetworkLink): void {
+    const stalled = link._takeStalled();
     const nowNs = this.nowNs;
     for (const { message, readyNs } of stalled) this.release(message, Math.max(nowNs, readyNs));
   }
@@ -804,6 +846,16 @@ export class Network extends Entity implements Transport, FaultOwner {
    */
   protected override onCrash(): void {
     this._dropKeptMessages();
+    // What waits for a paused link was never routed: it was in the network's buffers too (the
+    // link's pause no longer holds it, so its record does not count it as held).
+    for (const link of this.stallingLinks) {
+      const stalled = link._takeStalled();
+      link._countHeldMessage(-stalled.length);
+      for (const { message } of stalled) {
+        this.counters.droppedWhileDown++;
+        this.traceMessageDropped(message, "network-down");
+      }
+    }
   }
 
   private listOf(kind: NetworkFaultKind): NetworkFault[] {

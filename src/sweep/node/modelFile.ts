@@ -53,6 +53,22 @@ function moduleUrl(path: string, version: string | undefined): string {
 }
 
 /**
+ * Whether `distsim` resolves from the model's own folder (an installed package, or distsim's
+ * own folder), as Node resolves the model's import of it: then the fallback for models kept
+ * anywhere is not needed, and not installed. It is a resolve hook on a loader thread of its
+ * own, which costs each worker thread that installs it about 0.3 s of CPU at its start and
+ * every later import a round trip to that thread.
+ */
+function resolvesDistsim(modelPath: string): boolean {
+  try {
+    createRequire(modelPath).resolve("distsim");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The model at `id` (a path or a module id) as a `SweepModel` (builder, `until`, `measure`),
  * or what is wrong with it, in words. A `version` other than the one loaded before in this
  * process loads the file again (the version is in the module's URL), and so does a load after
@@ -70,7 +86,7 @@ export async function loadTaskModel(
 ): Promise<TaskModel | string> {
   const path = resolveModelId(id);
   if (typeof path !== "string") return path.error;
-  resolveDistsimForModels();
+  if (!resolvesDistsim(path)) resolveDistsimForModels();
   const url = moduleUrl(path, version);
   let model: TaskModel | string;
   try {

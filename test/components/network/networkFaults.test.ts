@@ -16,6 +16,7 @@ import {
   ConfigError,
   dist,
   Entity,
+  type FaultHandle,
   type FaultRecord,
   type Message,
   Network,
@@ -404,6 +405,20 @@ describe("Network link faults", () => {
       ["swizzle-clog", "healed", swizzle.id],
     ]);
     expect(swizzle.clogs.every((c) => c.faultId === swizzle.id)).toBe(true);
+  });
+
+  it("a swizzle is a FaultHandle: faultId, kind and targets as its trace records have them", () => {
+    const { sim, net, nodes } = mesh(3);
+    const records = faultRecords(sim);
+    const swizzle: FaultHandle = net.swizzleClog(nodes, { interval: 1 });
+    sim.run();
+    const activated = records[0]!;
+    expect([swizzle.faultId, swizzle.kind, swizzle.targets]).toEqual([
+      activated.faultId,
+      activated.fault,
+      activated.targets,
+    ]);
+    expect(swizzle.active).toBe(false);
   });
 
   it("swizzle orders are the same for one seed and differ across seeds", () => {

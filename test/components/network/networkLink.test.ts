@@ -70,9 +70,12 @@ componentLaws({
   recoverAt: 0.6,
   identities: (link) => [
     [
-      "offered = messagesSent + messagesDropped + droppedWhileDown",
+      "offered = messagesSent + messagesDropped + droppedWhileDown + stalled (paused)",
       offeredBy.get(link)!.generated,
-      link.stats.messagesSent + link.stats.messagesDropped + link.counters.droppedWhileDown,
+      link.stats.messagesSent +
+        link.stats.messagesDropped +
+        link.counters.droppedWhileDown +
+        link.messagesStalled,
     ],
   ],
 });
