@@ -30,6 +30,28 @@ export {
   type DurableLogStats,
   type SyncPolicy,
 } from "./durableLog.js";
+export {
+  type LsmEntry,
+  Memtable,
+  type MemtableOptions,
+} from "./lsm/memtable.js";
+export {
+  ENTRY_OVERHEAD_BYTES,
+  SSTable,
+  type SSTableBlock,
+  type SSTableFilter,
+  type SSTableIndex,
+  type SSTableOptions,
+  type SSTableRecord,
+  type SSTableStats,
+} from "./lsm/ssTable.js";
+export {
+  type GroupCommit,
+  type WalSyncPolicy,
+  WriteAheadLog,
+  type WriteAheadLogOptions,
+  type WriteAheadLogStats,
+} from "./lsm/writeAheadLog.js";
 export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
