@@ -3,11 +3,14 @@
  * with read, write and sync latencies, a volatile buffer that a power loss takes with it, torn
  * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
  * into (./diskLatency.ts), and `DurableLog`, the write-ahead-log pattern a component uses to
- * declare its durable state (append, sync by policy, replay on recover).
+ * declare its durable state (append, sync by policy, replay on recover), and the storage
+ * engines (./storageEngine.ts): `LSMTree` with its `WriteAheadLog`, `Memtable`, `SSTable` and
+ * compaction strategies (./lsm/).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
 import { Disk } from "./disk.js";
+import { LSMTree } from "./lsm/lsmTree.js";
 
 export {
   Disk,
@@ -30,6 +33,23 @@ export {
   type DurableLogStats,
   type SyncPolicy,
 } from "./durableLog.js";
+export {
+  type CompactionJob,
+  type CompactionStrategy,
+  type CompactionTable,
+  type FifoOptions,
+  fifoCompaction,
+  type LeveledOptions,
+  leveledCompaction,
+  type SizeTieredOptions,
+  sizeTieredCompaction,
+} from "./lsm/compaction.js";
+export {
+  LSMTree,
+  type LSMTreeOptions,
+  type LSMTreeStats,
+  type LsmLogRecord,
+} from "./lsm/lsmTree.js";
 export {
   type LsmEntry,
   Memtable,
@@ -55,4 +75,4 @@ export {
 export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];
+export const STORAGE_COMPONENTS = [Disk, LSMTree] as const satisfies readonly CataloguedComponent[];

@@ -172,7 +172,8 @@ export class WriteAheadLog<R> {
     if (sync === "everyWrite") {
       yield* this.syncCovering(powerLosses);
     } else if (typeof sync === "object" && "batch" in sync) {
-      const future = this.disk.future<void>(`group commit on ${this.disk.name}`);
+      // Defused: a crash fails it after its waiter's process may have gone with the owner.
+      const future = this.disk.future<void>(`group commit on ${this.disk.name}`).defuse();
       this.waiting.push({ future, powerLosses });
       if (this.waiting.length >= sync.batch) this.startGroupSync();
       else if (this.waiting.length === 1 && this.windowTimer === null) {
