@@ -317,6 +317,11 @@ export class LSMTree<V = unknown>
     return this.levels.map((level) => level.length);
   }
 
+  /** Whether `key` is held now (from the key directory, no I/O: for tests, probes and reports). */
+  has(key: string): boolean {
+    return this.live.has(key);
+  }
+
   /** Keys held now (from the key directory; no I/O). */
   get size(): number {
     return this.live.size;
