@@ -5,13 +5,24 @@
  * into (./diskLatency.ts), and `DurableLog`, the write-ahead-log pattern a component uses to
  * declare its durable state (append, sync by policy, replay on recover), and the storage
  * engines (./storageEngine.ts): `LSMTree` with its `WriteAheadLog`, `Memtable`, `SSTable` and
- * compaction strategies (./lsm/).
+ * compaction strategies (./compaction.ts).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
 import { Disk } from "./disk.js";
-import { LSMTree } from "./lsm/lsmTree.js";
+import { LSMTree } from "./lsmTree.js";
 
+export {
+  type CompactionJob,
+  type CompactionStrategy,
+  type CompactionTable,
+  type FifoOptions,
+  fifoCompaction,
+  type LeveledOptions,
+  leveledCompaction,
+  type SizeTieredOptions,
+  sizeTieredCompaction,
+} from "./compaction.js";
 export {
   Disk,
   type DiskFault,
@@ -34,27 +45,16 @@ export {
   type SyncPolicy,
 } from "./durableLog.js";
 export {
-  type CompactionJob,
-  type CompactionStrategy,
-  type CompactionTable,
-  type FifoOptions,
-  fifoCompaction,
-  type LeveledOptions,
-  leveledCompaction,
-  type SizeTieredOptions,
-  sizeTieredCompaction,
-} from "./lsm/compaction.js";
-export {
   LSMTree,
   type LSMTreeOptions,
   type LSMTreeStats,
   type LsmLogRecord,
-} from "./lsm/lsmTree.js";
+} from "./lsmTree.js";
 export {
   type LsmEntry,
   Memtable,
   type MemtableOptions,
-} from "./lsm/memtable.js";
+} from "./memtable.js";
 export {
   ENTRY_OVERHEAD_BYTES,
   SSTable,
@@ -64,15 +64,15 @@ export {
   type SSTableOptions,
   type SSTableRecord,
   type SSTableStats,
-} from "./lsm/ssTable.js";
+} from "./ssTable.js";
+export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 export {
   type GroupCommit,
   type WalSyncPolicy,
   WriteAheadLog,
   type WriteAheadLogOptions,
   type WriteAheadLogStats,
-} from "./lsm/writeAheadLog.js";
-export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
+} from "./writeAheadLog.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const STORAGE_COMPONENTS = [Disk, LSMTree] as const satisfies readonly CataloguedComponent[];

@@ -37,15 +37,15 @@
  * yield* db.put("user:1", "ada");
  * const name = yield* db.get("user:1");
  */
-import { type CatalogEntry, knobs } from "../../../catalog/entry.js";
-import { Entity, type EntityMetrics } from "../../../core/entity.js";
-import type { SimFuture } from "../../../core/future.js";
-import type { Message } from "../../../core/message.js";
-import type { Simulation } from "../../../core/simulation.js";
-import { ConfigError, RemoteError, SimulationError } from "../../../errors/errors.js";
-import { Histogram } from "../../../metrics/histogram.js";
-import { percentiles } from "../../resource/statistics.js";
-import { requireInteger } from "../../shared/validate.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
+import { Histogram } from "../../metrics/histogram.js";
+import { percentiles } from "../resource/statistics.js";
+import { requireInteger } from "../shared/validate.js";
 import type {
   DeleteRequest,
   KVEntry,
@@ -53,12 +53,8 @@ import type {
   KVRequest,
   PutRequest,
   ScanRequest,
-} from "../../store/protocol.js";
-import { DELETE, GET, type OpCode, PUT, RequestChecks, SCAN } from "../../store/requests.js";
-import { checkDiskOptions, Disk, type DiskOptions } from "../disk.js";
-import { DiskError } from "../diskErrors.js";
-import { DurableLog } from "../durableLog.js";
-import type { StorageEngine, StorageEngineStats } from "../storageEngine.js";
+} from "../store/protocol.js";
+import { DELETE, GET, type OpCode, PUT, RequestChecks, SCAN } from "../store/requests.js";
 import {
   type CompactionJob,
   type CompactionStrategy,
@@ -67,6 +63,9 @@ import {
   leveledCompaction,
   sizeTieredCompaction,
 } from "./compaction.js";
+import { checkDiskOptions, Disk, type DiskOptions } from "./disk.js";
+import { DiskError } from "./diskErrors.js";
+import { DurableLog } from "./durableLog.js";
 import { type LsmEntry, Memtable } from "./memtable.js";
 import {
   checkSSTableOptions,
@@ -74,6 +73,7 @@ import {
   SSTable,
   type SSTableRecord,
 } from "./ssTable.js";
+import type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 import { checkWalSyncPolicy, type WalSyncPolicy, WriteAheadLog } from "./writeAheadLog.js";
 
 export interface LSMTreeOptions<V> {

@@ -32,12 +32,12 @@
  * // in a process of the disk's owner:
  * yield* wal.append("put a 1"); // durable when it returns
  */
-import type { SimFuture } from "../../../core/future.js";
-import { ConfigError } from "../../../errors/errors.js";
-import { requireInteger, requireSeconds } from "../../shared/validate.js";
-import { Disk } from "../disk.js";
-import { DiskError } from "../diskErrors.js";
-import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../durableLog.js";
+import type { SimFuture } from "../../core/future.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { Disk } from "./disk.js";
+import { DiskError } from "./diskErrors.js";
+import { checkSyncPolicy, DurableLog, type SyncPolicy } from "./durableLog.js";
 
 /** Group commit: a sync once `batch` appends wait, or `window` seconds after the first did. */
 export interface GroupCommit {

@@ -15,9 +15,9 @@
  * table.put("a", 1, "x", 2);
  * table.get("a"); // { key: "a", seq: 1, value: "x", deleted: false, bytes: 2 }
  */
-import { ConfigError, SimulationError } from "../../../errors/errors.js";
-import { requireInteger } from "../../shared/validate.js";
-import { SortedKeys } from "../../store/sortedKeys.js";
+import { ConfigError, SimulationError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
+import { SortedKeys } from "../store/sortedKeys.js";
 
 /** A key's newest change: a value, or a tombstone (`deleted`), numbered `seq`. */
 export interface LsmEntry<V> {

@@ -14,11 +14,11 @@
  * const table = yield* SSTable.write(disk, "sst-1", memtable.sorted(), { blockBytes: 4096 });
  * const entry = yield* table.get("a"); // one block read, or none if the filter says no
  */
-import { BloomFilter } from "../../../algorithms/bloomFilter.js";
-import type { SimFuture } from "../../../core/future.js";
-import { ConfigError } from "../../../errors/errors.js";
-import { requireInteger } from "../../shared/validate.js";
-import type { Disk } from "../disk.js";
+import { BloomFilter } from "../../algorithms/bloomFilter.js";
+import type { SimFuture } from "../../core/future.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
+import type { Disk } from "./disk.js";
 import type { LsmEntry } from "./memtable.js";
 
 /** Bytes an entry takes on the disk beyond its user bytes (its sequence number and lengths). */

@@ -23,8 +23,8 @@
  * @example
  * const db = new LSMTree<string>(sim, "db", { compaction: leveledCompaction({ fanout: 4 }) });
  */
-import { ConfigError } from "../../../errors/errors.js";
-import { requireInteger } from "../../shared/validate.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
 
 /** What a strategy sees of a table. */
 export interface CompactionTable {
