@@ -4,7 +4,8 @@
  * writes, and the disk faults a schedule drives), the latency-model seam device profiles plug
  * into (./diskLatency.ts) with the `DiskIO` device models on it (hdd, ssd, nvme), `DurableLog`,
  * the write-ahead-log pattern a component uses to declare its durable state (append, sync by
- * policy, replay on recover), and `PageCache` (a buffer pool of pages between an engine and its
+ * policy, replay on recover), `WriteAheadLog` (log segments synced every write, periodically or
+ * by group commit), and `PageCache` (a buffer pool of pages between an engine and its
  * disk). The storage engines on them (`BTree`, `LSMTree`) are the engine family's.
  */
 
@@ -47,6 +48,13 @@ export {
   type SyncPolicy,
 } from "./durableLog.js";
 export { PageCache, type PageCacheOptions, type PageCacheStats } from "./pageCache.js";
+export {
+  type GroupCommit,
+  type WalSyncPolicy,
+  WriteAheadLog,
+  type WriteAheadLogOptions,
+  type WriteAheadLogStats,
+} from "./writeAheadLog.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const STORAGE_COMPONENTS = [Disk] as const satisfies readonly CataloguedComponent[];

@@ -1,0 +1,28 @@
+/**
+ * A disk latency model for the storage examples: a device that serves one read or flush at a
+ * time, so I/O competes. A read waits for the reads and syncs ahead of it, then takes a fixed
+ * access time plus its bytes over the bandwidth; a sync (the flush of the disk's buffer) takes
+ * a fixed time plus the bytes it flushes over the bandwidth, and holds the device meanwhile; a
+ * write only copies into the buffer (page cache) and queues for nothing. A background job that
+ * reads and flushes a lot (a compaction) makes every foreground read and sync behind it wait.
+ */
+import type { DiskLatencyModel } from "distsim";
+
+export function queuedDevice(options: {
+  readonly accessSeconds: number;
+  readonly bytesPerSecond: number;
+  readonly syncSeconds: number;
+  readonly writeSeconds?: number;
+}): DiskLatencyModel {
+  let freeAt = 0;
+  return {
+    description: `one queue, ${options.bytesPerSecond / 1e6} MB/s`,
+    seconds(operation, context) {
+      if (operation.kind === "write") return options.writeSeconds ?? 0.00001;
+      const start = Math.max(context.now, freeAt);
+      const fixed = operation.kind === "read" ? options.accessSeconds : options.syncSeconds;
+      freeAt = start + fixed + operation.sizeBytes / options.bytesPerSecond;
+      return freeAt - context.now;
+    },
+  };
+}
