@@ -4,7 +4,17 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { LeaderElection } from "./leaderElection.js";
 import { MembershipProtocol } from "./membershipProtocol.js";
+
+export {
+  type ElectionStrategy,
+  type LeaderChange,
+  LeaderElection,
+  type LeaderElectionOptions,
+  type LeaderElectionStats,
+  TERM_STRIDE,
+} from "./leaderElection.js";
 
 export {
   type MemberState,
@@ -21,4 +31,5 @@ export {
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const MEMBERSHIP_COMPONENTS = [
   MembershipProtocol,
+  LeaderElection,
 ] as const satisfies readonly CataloguedComponent[];

@@ -97,6 +97,18 @@ export interface MembershipOptions {
   onEvent?: (event: MembershipEvent) => void;
 }
 
+/**
+ * @internal A protocol riding on the members (`LeaderElection`): the messages whose kind starts
+ * with `prefix` go to it, and it hears its member's crashes and recoveries (a pause holds it with
+ * the member).
+ */
+export interface MemberExtension {
+  readonly prefix: string;
+  handle(message: Message<unknown>): void;
+  onCrash(): void;
+  onRecover(): void;
+}
+
 /** Something a member learned (or, for "refuted" and "left", did). */
 export interface MembershipEvent {
   /** Simulated seconds. */
@@ -203,6 +215,8 @@ export class SwimMember extends Entity<SwimPayload> {
   /** The detector's own clock: round trips laid end to end, so each interval is one round trip. */
   private rttClock = 0;
   private _left = false;
+  /** @internal A protocol riding on this member (LeaderElection), or null. */
+  _extension: MemberExtension | null = null;
 
   /** @internal Built by `MembershipProtocol`. */
   constructor(sim: Simulation, name: string, protocol: MembershipProtocol, index: number) {
@@ -291,6 +305,11 @@ export class SwimMember extends Entity<SwimPayload> {
 
   override handle(message: Message<SwimPayload>): void {
     if (this._left) return;
+    const extension = this._extension;
+    if (extension !== null && message.kind.startsWith(extension.prefix)) {
+      extension.handle(message as Message<unknown>);
+      return;
+    }
     const payload = message.payload;
     const from = (message.source as SwimMember).index;
     this.learn(from, pack(payload.incarnation, ALIVE));
@@ -407,6 +426,7 @@ export class SwimMember extends Entity<SwimPayload> {
     this.updates = null;
     this.probing = -1;
     this.ackTimer = -1;
+    this._extension?.onCrash();
   }
 
   protected override onRecover(): void {
@@ -414,6 +434,7 @@ export class SwimMember extends Entity<SwimPayload> {
     this._incarnation++;
     this.enqueue(this.index, pack(this._incarnation, ALIVE));
     this._begin();
+    this._extension?.onRecover();
   }
 
   // ---- view -----------------------------------------------------------------------------
