@@ -123,7 +123,8 @@ class ElectionNode implements MemberExtension {
   private lastBallot = 0;
   leader = -1;
   role = FOLLOWER;
-  private votes = 0;
+  /** Who voted for this node in its current candidacy (itself first). */
+  private voters: number[] = [];
   private gotAnswer = false;
   private electionTimer = -1;
   private answerTimer = -1;
@@ -156,9 +157,15 @@ class ElectionNode implements MemberExtension {
         return;
       case "el-vote":
         this.observe(payload.term);
-        if (this.role === CANDIDATE && payload.term === this.term && payload.granted === true) {
-          this.votes++;
-          if (this.votes >= this.election._majority()) this.becomeLeader(this.term);
+        // A duplicated vote counts once: votes are counted by voter, not by message.
+        if (
+          this.role === CANDIDATE &&
+          payload.term === this.term &&
+          payload.granted === true &&
+          !this.voters.includes(from)
+        ) {
+          this.voters.push(from);
+          if (this.voters.length >= this.election._majority()) this.becomeLeader(this.term);
         }
         return;
       case "el-election":
@@ -226,10 +233,10 @@ class ElectionNode implements MemberExtension {
       case "randomized": {
         this.term++;
         this.votedFor = this.index;
-        this.votes = 1;
+        this.voters = [this.index];
         this.role = CANDIDATE;
         this.election._change(this);
-        if (this.votes >= election._majority()) {
+        if (this.voters.length >= election._majority()) {
           this.becomeLeader(this.term);
           return;
         }
