@@ -310,8 +310,16 @@ export class SwimMember extends Entity<SwimPayload> {
       extension.handle(message as Message<unknown>);
       return;
     }
+    const source = message.source;
+    if (!(source instanceof SwimMember) || source.protocol !== this.protocol) {
+      throw new SimulationError(
+        `received "${message.kind}" from ${source === null ? "outside any entity" : `"${source.name}"`}, not a member of its cluster`,
+        this.name,
+        this.nowNs,
+      );
+    }
     const payload = message.payload;
-    const from = (message.source as SwimMember).index;
+    const from = source.index;
     this.learn(from, pack(payload.incarnation, ALIVE));
     const updates = payload.updates;
     if (updates !== null) {

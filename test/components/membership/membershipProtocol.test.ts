@@ -10,6 +10,7 @@ import {
   ConfigError,
   conditions,
   dist,
+  Entity,
   type MembershipOptions,
   MembershipProtocol,
   Network,
@@ -176,6 +177,21 @@ describe("MembershipProtocol", () => {
     sim.run({ until: 30 });
     expect(most).toBeGreaterThan(0);
     expect(most).toBeLessThanOrEqual(3);
+  });
+
+  it("a message from outside the cluster fails the run, naming the member and the sender", () => {
+    const { sim, swim } = cluster();
+    const stranger = new Entity(sim, "stranger");
+    sim.at(1, () =>
+      stranger.send(swim.members[0]!, "ping", {
+        seq: 1,
+        incarnation: 0,
+        target: 0,
+        origin: -1,
+        updates: null,
+      }),
+    );
+    expect(() => sim.run({ until: 2 })).toThrow(/"stranger", not a member of its cluster/);
   });
 
   it("refuses bad options with a ConfigError naming them", () => {
