@@ -69,7 +69,9 @@ function run(link: () => NetworkLinkOptions, options: Partial<MembershipOptions>
   });
   const victims = [swim.members[6]!, swim.members[7]!];
   const crashedAt = victims.map((_, i) => RUN_SECONDS + i * CRASH_GAP);
-  victims.forEach((victim, i) => sim.at(crashedAt[i]!, () => victim.crash()));
+  victims.forEach((victim, i) => {
+    sim.at(crashedAt[i]!, () => victim.crash());
+  });
   const indirectBefore = { count: 0 };
   sim.at(RUN_SECONDS, () => {
     indirectBefore.count = swim.stats.indirectProbesSent;
