@@ -13,6 +13,7 @@ import { ENGINE_COMPONENTS } from "./engine/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
 import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
+import { MEMBERSHIP_COMPONENTS } from "./membership/index.js";
 import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
@@ -35,6 +36,7 @@ export const COMPONENT_CLASSES = [
   ...STORE_COMPONENTS,
   ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
+  ...MEMBERSHIP_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
