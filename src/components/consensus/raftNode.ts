@@ -346,6 +346,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private ackedRound = new Map<string, number>();
   private ackedSentNs = new Map<string, number>();
   private lastAckNs = new Map<string, number>();
+  /** Followers whose log the leader is still searching for the point where it matches. */
+  private probing = new Set<string>();
   private selfPersisted = 0;
   private round = 0;
   private leaderSinceNs = 0;
@@ -773,14 +775,18 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     }
     const match = this.matchIndex.get(peer)!;
     if (reply.success) {
+      this.probing.delete(peer);
       if (reply.index > match) {
         this.matchIndex.set(peer, reply.index);
         if (this.nextIndex.get(peer)! <= reply.index) this.nextIndex.set(peer, reply.index + 1);
         this.advanceCommit();
       }
-    } else {
-      const next = Math.max(match + 1, Math.min(this.nextIndex.get(peer)!, reply.index + 1));
-      if (next !== this.nextIndex.get(peer)) {
+    } else if (reply.index >= match) {
+      // Probing: sends stop moving nextIndex ahead until a success, so a refusal that arrives
+      // twice (duplicated, or answering an older round) cannot move it back and forth.
+      this.probing.add(peer);
+      const next = Math.max(match + 1, reply.index + 1);
+      if (next < this.nextIndex.get(peer)!) {
         this.nextIndex.set(peer, next);
         this.sendTo(peer);
       }
@@ -860,6 +866,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.ackedRound = new Map();
     this.ackedSentNs = new Map();
     this.lastAckNs = new Map();
+    this.probing = new Set();
     this.leaderSinceNs = this.clock.monotonicNs();
     for (const peer of this.configMembers) this.trackPeer(peer);
     this.observeLeader?.(this.currentTerm, this.name);
@@ -1036,7 +1043,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       sentNs,
     } satisfies AppendRequest<C>);
     // Pipelined: the next round goes on from here; a refusal moves it back.
-    this.nextIndex.set(name, last + 1);
+    if (!this.probing.has(name)) this.nextIndex.set(name, last + 1);
   }
 
   private advanceCommit(): void {
