@@ -1222,7 +1222,9 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     // The writes are issued by the generator's first step; their latency is not waited for
     // here: `durable()` waits for a sync that covers them.
     try {
-      writing.next();
+      const step = writing.next();
+      // Nobody waits on the write itself (a power loss that fails it fails the next sync too).
+      if (step.done !== true) step.value.defuse();
     } catch {
       // A disk that is down refuses the write: the next sync fails too, and nothing is answered.
     }
