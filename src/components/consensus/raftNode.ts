@@ -879,7 +879,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   /** Called with (term, node) whenever a node becomes leader (a checker's hook). */
   observeLeader: ((term: number, node: string) => void) | null = null;
 
-  private becomeFollower(term: number, leader: string | null): void {
+  private becomeFollower(term: number, leader: string | null, reason?: string): void {
     const termChanged = term > this.currentTerm;
     if (termChanged) {
       this.currentTerm = term;
@@ -887,7 +887,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       this.saveVote();
     }
     if (this.currentRole !== "follower") {
-      this.setRole("follower", termChanged ? `term ${term}` : "a leader of its term");
+      this.setRole("follower", reason ?? (termChanged ? `term ${term}` : "a leader of its term"));
       this.stepDownCleanup();
     }
     this.preVoting = false;
@@ -975,7 +975,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.heartbeatArmed = false;
     if (this.currentRole !== "leader") return;
     if (this.checkQuorum && !this.quorumHeard()) {
-      this.becomeFollower(this.currentTerm, null);
+      this.becomeFollower(this.currentTerm, null, "check-quorum: no majority heard");
       return;
     }
     this.broadcast();
@@ -1126,7 +1126,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         !entry.members.includes(this.name)
       ) {
         // Removed: it led until its removal committed; now it steps aside.
-        this.becomeFollower(this.currentTerm, null);
+        this.becomeFollower(this.currentTerm, null, "removed from the configuration");
       }
     }
     // Proposals at indexes a new leader's shorter log no longer reaches stay until applied.
