@@ -5,12 +5,11 @@
  *   log at least as up to date as its own), so a node missing committed entries can win and
  *   overwrite them;
  * - `CommitOldTerm` commits an entry of an earlier term as soon as a majority holds it (Raft's
- *   figure 8: such an entry can still be overwritten by a leader that never had it). Not yet
- *   caught: a new leader's no-op usually reaches the majority with (or right after) the old
- *   entries, so the window in which only the old entry is committed is one message wide;
- *   explore/raft.ts found no failing seed in 400 (3 nodes) nor 300 crash-heavy seeds (5
- *   nodes). It needs a scenario that widens the window (figure 8 driven by hooks, or a
- *   model that delays the no-op) before it belongs in raftExplore.test.ts.
+ *   figure 8: such an entry can still be overwritten by a leader that never had it). Caught by
+ *   figure 8 driven by hooks (raftFigure8.test.ts), not yet by random exploration: a new
+ *   leader's no-op usually reaches the majority with (or right after) the old entries, so the
+ *   window in which only the old entry is committed is one message wide; explore/raft.ts
+ *   found no failing seed in 400 (3 nodes) nor in 300 crash-heavy seeds (5 nodes).
  */
 import {
   type KVCommand,
