@@ -4,7 +4,29 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { RaftNode } from "./raftNode.js";
 
+export {
+  RaftKV,
+  type RaftKVClient,
+  type RaftKVClientOptions,
+  type RaftKVNodeOptions,
+  type RaftKVOptions,
+  RaftRefusedError,
+} from "./raftKV.js";
+export {
+  type LogEntry,
+  NotLeaderError,
+  ProposalDroppedError,
+  RaftNode,
+  type RaftNodeOptions,
+  type RaftRecord,
+  type RaftReply,
+  type RaftRequest,
+  type RaftRole,
+  type RaftStats,
+  type SnapshotState,
+} from "./raftNode.js";
 export {
   type KVCommand,
   type KVResult,
@@ -13,4 +35,4 @@ export {
 } from "./stateMachine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const CONSENSUS_COMPONENTS = [] as const satisfies readonly CataloguedComponent[];
+export const CONSENSUS_COMPONENTS = [RaftNode] as const satisfies readonly CataloguedComponent[];

@@ -1,0 +1,222 @@
+/**
+ * Check model: a key-value store on Raft (`RaftKV`) under the nemesis, for `distsim check`,
+ * `npm run explore` and the CI test (test/components/consensus/raftExplore.test.ts).
+ *
+ * Three nodes (pre-vote, check-quorum and snapshots on some seeds, off on others) serve
+ * `clients` clients doing `operations` random gets, puts and cas on two keys, each recorded in
+ * a history. The fault schedule drawn from the seed crashes (host and process), pauses and
+ * skews the clocks of nodes, cuts the network into random partitions, one-way included, and
+ * loses and duplicates messages. Checked:
+ *
+ * - "one leader per term" (always): no two nodes lead in one term;
+ * - "committed entries agree" (always): every node applies the same entry at each index
+ *   (state-machine safety: no committed entry lost or changed);
+ * - "linearizable" (once the clients are done and the cluster settled): the history checked
+ *   with the key-value model.
+ *
+ * `raftModel({ createNode })` builds the same model on a variant of RaftNode (the planted
+ * bugs of test/components/consensus/raftPlanted.test.ts). The file imports the sources by
+ * path, so worker threads load it under tsx with no build.
+ */
+import {
+  always,
+  checkLinearizability,
+  type FaultScheduleSpec,
+  HistoryRecorder,
+  type KVCommand,
+  type KVResult,
+  LeaderPerTerm,
+  type LogEntry,
+  models,
+  RaftKV,
+  type RaftKVOptions,
+  RaftRefusedError,
+  randomFaultSchedule,
+  Simulation,
+} from "../src/index.js";
+
+export const SAFETY = 8;
+const HORIZON = 4;
+const SETTLE = 1;
+const KEYS = ["x", "y"];
+const NODES = 3;
+const NETWORK = "kv-net";
+
+export interface RaftModelOptions {
+  /** Builds each node (a planted variant). */
+  readonly createNode?: RaftKVOptions<number>["createNode"];
+  /** Cluster size. Default 3. */
+  readonly nodes?: number;
+}
+
+function names(nodes: number): string[] {
+  return Array.from({ length: nodes }, (_, i) => `kv-${i + 1}`);
+}
+
+/** The fault schedule of a seed: node faults, random partitions, one-way cuts, loss, duplication. */
+export function raftFaults(seed: number, nodes = NODES): FaultScheduleSpec {
+  const members = names(nodes);
+  const cutFrom = members[seed % nodes]!;
+  return randomFaultSchedule({
+    seed,
+    horizon: HORIZON,
+    classes: [
+      {
+        name: "nodes",
+        targets: members,
+        timeBetweenFailures: 2,
+        timeToRepair: 0.4,
+        maxConcurrent: nodes - 1,
+        kinds: [
+          { kind: "crash", weight: 3 },
+          { kind: "crash", params: { kind: "process" } },
+          { kind: "pause" },
+          { kind: "clock-drift", params: { ppm: 50_000 } },
+          { kind: "clock-step", params: { by: 0.2 } },
+        ],
+      },
+      {
+        name: "partitions",
+        targets: [NETWORK],
+        timeBetweenFailures: 1.5,
+        timeToRepair: 0.6,
+        partition: { nodes: members },
+      },
+      {
+        name: "network",
+        targets: [NETWORK],
+        timeBetweenFailures: 1.5,
+        timeToRepair: 0.5,
+        kinds: [
+          { kind: "loss", params: { probability: 0.2 } },
+          { kind: "duplication", params: { probability: 0.3 } },
+          {
+            kind: "partition-one-way",
+            params: { from: [cutFrom], to: members.filter((m) => m !== cutFrom) },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** The model, on RaftNode or a variant. */
+export function raftModel(options: RaftModelOptions = {}) {
+  const nodes = options.nodes ?? NODES;
+  return {
+    safety: SAFETY,
+    shrinkable: {
+      clients: { initial: 3, min: 1 },
+      operations: { initial: 6, min: 1 },
+    },
+    faults: (seed: number) => raftFaults(seed, nodes),
+    build: ({ seed, params }: { seed: number; params: Readonly<Record<string, unknown>> }) => {
+      const clients = (params.clients as number | undefined) ?? 3;
+      const operations = (params.operations as number | undefined) ?? 6;
+      const sim = new Simulation({ seed });
+      const kv = new RaftKV<number>(sim, "kv", {
+        members: names(nodes),
+        node: {
+          preVote: seed % 2 === 0,
+          checkQuorum: seed % 2 === 0,
+          snapshotEvery: seed % 3 === 0 ? 0 : 4,
+          // One entry per AppendEntries: a new leader's no-op travels apart from older entries.
+          maxBatch: seed % 4 < 2 ? 1 : 64,
+        },
+        ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
+      });
+
+      const leaders = new LeaderPerTerm();
+      const committed: LogEntry<KVCommand<number>>[] = [];
+      let divergence: string | null = null;
+      for (const node of kv.nodes) {
+        node.observeLeader = (term, name) => leaders.observe(term, name);
+        node.onApplied = (index, entry) => {
+          const first = committed[index];
+          if (first === undefined) committed[index] = entry;
+          else if (divergence === null && !sameEntry(first, entry)) {
+            divergence = `${node.name} applied ${describe(entry)} at index ${index}, another node ${describe(first)}`;
+          }
+        };
+      }
+      always(sim, "one leader per term", leaders.check);
+      always(sim, "committed entries agree", () => divergence ?? true);
+
+      const history = new HistoryRecorder(sim);
+      let remaining = clients;
+      const done = () => {
+        if (--remaining > 0) return;
+        sim.at(sim.now + SETTLE, () => {
+          const result = checkLinearizability(history.history, models.kv());
+          const verdict =
+            result.verdict === "not-linearizable"
+              ? `not linearizable (key ${result.partitions?.find((p) => p.verdict === "not-linearizable")?.key ?? "?"})`
+              : true;
+          always(sim, "linearizable", () => verdict);
+        });
+      };
+      const classify = (error: unknown) => (error instanceof RaftRefusedError ? "fail" : "info");
+      for (let c = 0; c < clients; c++) {
+        const client = kv.client(`client-${c}`, { giveUpAfter: 1 });
+        const draws = client.random("workload");
+        client.start(function* () {
+          for (let op = 1; op <= operations; op++) {
+            yield draws.exponential(0.1);
+            const key = KEYS[draws.integer(KEYS.length)]!;
+            const value = c * 100 + op;
+            const roll = draws.next();
+            try {
+              if (roll < 0.4) {
+                yield* history.record({ process: c, f: "get", key }, client.get(key));
+              } else if (roll < 0.8) {
+                yield* history.record(
+                  { process: c, f: "put", key, value },
+                  client.put(key, value),
+                  { classify },
+                );
+              } else {
+                const expected = draws.integer(2) === 0 ? null : c * 100 + op - 1;
+                yield* history.record(
+                  { process: c, f: "cas", key, value: [expected, value] },
+                  client.cas(key, expected ?? undefined, value),
+                  { classify },
+                );
+              }
+            } catch {
+              // Refused or indeterminate: recorded as such.
+            }
+          }
+          done();
+        });
+      }
+      return sim;
+    },
+  };
+}
+
+function sameEntry(a: LogEntry<KVCommand<number>>, b: LogEntry<KVCommand<number>>): boolean {
+  if (a === b) return true;
+  if (a.term !== b.term || a.kind !== b.kind) return false;
+  if (a.kind !== "command" || b.kind !== "command") return true;
+  return (
+    JSON.stringify(a.command) === JSON.stringify(b.command) &&
+    a.client === b.client &&
+    a.seq === b.seq
+  );
+}
+
+function describe(entry: LogEntry<KVCommand<number>>): string {
+  return entry.kind === "command"
+    ? `${JSON.stringify(entry.command)} of term ${entry.term}`
+    : `a ${entry.kind} of term ${entry.term}`;
+}
+
+const model = raftModel();
+
+export const build = model.build;
+export const safety = model.safety;
+export const faults = model.faults;
+export const shrinkable = model.shrinkable;
+
+/** The KV result type, for variants built on this model. */
+export type RaftKVResult = KVResult<number>;
