@@ -4,7 +4,22 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { PaxosNode } from "./paxosNode.js";
 
+export {
+  type AcceptedValue,
+  type Ballot,
+  compareBallots,
+  NOT_LEADER,
+  NotLeaderError,
+  ProposalLostError,
+} from "./paxosCore.js";
+export {
+  type PaxosMessage,
+  PaxosNode,
+  type PaxosNodeOptions,
+  type PaxosNodeStats,
+} from "./paxosNode.js";
 export {
   type KVCommand,
   type KVResult,
@@ -13,4 +28,4 @@ export {
 } from "./stateMachine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const CONSENSUS_COMPONENTS = [] as const satisfies readonly CataloguedComponent[];
+export const CONSENSUS_COMPONENTS = [PaxosNode] as const satisfies readonly CataloguedComponent[];

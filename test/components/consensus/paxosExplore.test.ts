@@ -1,0 +1,43 @@
+/**
+ * Goal: Paxos checked under faults in CI. Single decree: agreement and validity after every
+ * event, and every node learns once the faults heal, over 200 seeds of crashes with restarts,
+ * pauses, partitions (one-way included), loss and duplication (explore/paxos.ts). The planted
+ * bug (an acceptor that accepts below its promise) is caught by the same exploration and shrunk
+ * to a short reproduction: no fault needed, two proposers, a run cut short.
+ * Method: `explore` inline (cheap: 3 nodes, 2 s runs), `shrink` on the first failing seed,
+ * `replay` of the shrunk scenario.
+ */
+import { describe, expect, it } from "vitest";
+import * as paxos from "../../../explore/paxos.js";
+import { explore, replay, shrink } from "../../../src/index.js";
+import { paxosLowerBallot } from "../../check/planted/paxosLowerBallot.js";
+
+describe("single-decree Paxos under faults (explore/paxos.ts)", () => {
+  it("keeps agreement and validity, and every node learns after the heal, over 200 seeds", () => {
+    const result = explore({ ...paxos, build: paxos.default, seeds: 200 });
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(200);
+  });
+
+  it("catches an acceptor that accepts below its promise, and shrinks it to a short run", () => {
+    const model = paxosLowerBallot(false);
+    const found = explore({ ...model, seeds: 30 });
+    expect(found.failed).toBeGreaterThan(0);
+    expect([...found.byInvariant.keys()]).toEqual([paxos.AGREEMENT]);
+
+    const seed = found.failures[0]!.seed;
+    const scenario = { seed, params: {}, faults: model.faults(seed), until: model.safety };
+    const result = shrink(model, scenario);
+    expect(result.violation.name).toBe(paxos.AGREEMENT);
+    const shrunk = result.scenario;
+    expect(shrunk.faults.faults.length).toBeLessThanOrEqual(1);
+    expect(shrunk.until).toBeLessThan(0.1);
+    expect(shrunk.params.proposers).toBe(2);
+    expect(replay(model, shrunk).violation).toEqual(result.violation);
+  });
+
+  it("the correct twin of the planted model passes the same seeds", () => {
+    const result = explore({ ...paxosLowerBallot(true), seeds: 30 });
+    expect(result.failures).toEqual([]);
+  });
+});
