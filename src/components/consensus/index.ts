@@ -4,8 +4,19 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { MultiPaxosNode } from "./multiPaxosNode.js";
+import { PaxosKVClient } from "./paxosKVClient.js";
 import { PaxosNode } from "./paxosNode.js";
 
+export {
+  type LogEntry,
+  type MultiPaxosMessage,
+  MultiPaxosNode,
+  type MultiPaxosNodeOptions,
+  type MultiPaxosNodeStats,
+  type PaxosSession,
+  type ProposeRequest,
+} from "./multiPaxosNode.js";
 export {
   type AcceptedValue,
   type Ballot,
@@ -14,6 +25,11 @@ export {
   NotLeaderError,
   ProposalLostError,
 } from "./paxosCore.js";
+export {
+  PaxosKVClient,
+  type PaxosKVClientOptions,
+  type PaxosKVClientStats,
+} from "./paxosKVClient.js";
 export {
   type PaxosMessage,
   PaxosNode,
@@ -28,4 +44,8 @@ export {
 } from "./stateMachine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const CONSENSUS_COMPONENTS = [PaxosNode] as const satisfies readonly CataloguedComponent[];
+export const CONSENSUS_COMPONENTS = [
+  PaxosNode,
+  MultiPaxosNode,
+  PaxosKVClient,
+] as const satisfies readonly CataloguedComponent[];

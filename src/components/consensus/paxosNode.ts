@@ -126,7 +126,7 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
       "durable: the promised ballot, the accepted ballot and value, the learned value (a log synced before every answer); volatile: the proposer's current ballot",
     failure_semantics:
       "A crash loses the proposer's ballot and its waiting proposals (they fail with CancelledError); the acceptor restarts with every promise and acceptance it answered. Lost, duplicated or late messages only delay the choice: a proposer that hears no quorum tries a higher ballot. Progress needs a quorum reachable and, between duelling proposers, the backoff to separate them.",
-    composition_rules: ["Network", "Disk"],
+    composition_rules: ["Network", "Disk", "MultiPaxosNode"],
     operational_knobs: knobs<PaxosNodeOptions>()(
       "members",
       "phaseTimeout",

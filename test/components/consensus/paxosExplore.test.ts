@@ -4,10 +4,13 @@
  * pauses, partitions (one-way included), loss and duplication (explore/paxos.ts). The planted
  * bug (an acceptor that accepts below its promise) is caught by the same exploration and shrunk
  * to a short reproduction: no fault needed, two proposers, a run cut short.
+ * Multi-Paxos: a KV store's recorded history is linearizable and every node's applied prefix
+ * agrees with every other's, over 200 seeds of the same faults (explore/multi-paxos.ts).
  * Method: `explore` inline (cheap: 3 nodes, 2 s runs), `shrink` on the first failing seed,
  * `replay` of the shrunk scenario.
  */
 import { describe, expect, it } from "vitest";
+import * as multiPaxos from "../../../explore/multi-paxos.js";
 import * as paxos from "../../../explore/paxos.js";
 import { explore, replay, shrink } from "../../../src/index.js";
 import { paxosLowerBallot } from "../../check/planted/paxosLowerBallot.js";
@@ -39,5 +42,13 @@ describe("single-decree Paxos under faults (explore/paxos.ts)", () => {
   it("the correct twin of the planted model passes the same seeds", () => {
     const result = explore({ ...paxosLowerBallot(true), seeds: 30 });
     expect(result.failures).toEqual([]);
+  });
+});
+
+describe("a KV store on Multi-Paxos under faults (explore/multi-paxos.ts)", () => {
+  it("is linearizable, applied prefixes agree, and writes succeed after the heal, over 200 seeds", () => {
+    const result = explore({ ...multiPaxos, build: multiPaxos.default, seeds: 200 });
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(200);
   });
 });
