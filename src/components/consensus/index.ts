@@ -4,10 +4,12 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { FlexiblePaxosNode } from "./flexiblePaxosNode.js";
 import { MultiPaxosNode } from "./multiPaxosNode.js";
 import { PaxosKVClient } from "./paxosKVClient.js";
 import { PaxosNode } from "./paxosNode.js";
 
+export { FlexiblePaxosNode, type FlexiblePaxosNodeOptions } from "./flexiblePaxosNode.js";
 export {
   type LogEntry,
   type MultiPaxosMessage,
@@ -47,5 +49,6 @@ export {
 export const CONSENSUS_COMPONENTS = [
   PaxosNode,
   MultiPaxosNode,
+  FlexiblePaxosNode,
   PaxosKVClient,
 ] as const satisfies readonly CataloguedComponent[];

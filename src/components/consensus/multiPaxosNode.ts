@@ -202,7 +202,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer); volatile: role, leader, pending slots, the state machine (rebuilt from the chosen prefix on restart)",
     failure_semantics:
       "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, re-applies the chosen prefix it kept and catches up from the leader. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
-    composition_rules: ["Network", "Disk", "PaxosKVClient"],
+    composition_rules: ["Network", "Disk", "PaxosKVClient", "FlexiblePaxosNode"],
     operational_knobs: knobs<MultiPaxosNodeOptions<unknown, unknown>>()(
       "members",
       "stateMachine",

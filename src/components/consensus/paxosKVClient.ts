@@ -75,7 +75,7 @@ export class PaxosKVClient<V> extends Entity {
     state: "the leader it believes in, its session's sequence number",
     failure_semantics:
       "A timed-out or lost attempt may still apply: the retry carries the same session step, so it is answered with the first result instead of applying twice. After maxAttempts the operation fails with the last error (it may have applied). A crash of the client loses its operations in progress.",
-    composition_rules: ["MultiPaxosNode"],
+    composition_rules: ["MultiPaxosNode", "FlexiblePaxosNode"],
     operational_knobs: knobs<PaxosKVClientOptions>()(
       "nodes",
       "attemptTimeout",
