@@ -5,14 +5,15 @@
  * bug (an acceptor that accepts below its promise) is caught by the same exploration and shrunk
  * to a short reproduction: no fault needed, two proposers, a run cut short.
  * Multi-Paxos: a KV store's recorded history is linearizable and every node's applied prefix
- * agrees with every other's, over 200 seeds of the same faults (explore/multi-paxos.ts).
+ * agrees with every other's, over 200 seeds of the same faults (explore/multi-paxos.ts); and
+ * so it stays with Flexible Paxos quorums as lopsided as Q1 = 3, Q2 = 1 (100 seeds).
  * Method: `explore` inline (cheap: 3 nodes, 2 s runs), `shrink` on the first failing seed,
  * `replay` of the shrunk scenario.
  */
 import { describe, expect, it } from "vitest";
 import * as multiPaxos from "../../../explore/multi-paxos.js";
 import * as paxos from "../../../explore/paxos.js";
-import { explore, replay, shrink } from "../../../src/index.js";
+import { explore, FlexiblePaxosNode, replay, shrink } from "../../../src/index.js";
 import { paxosLowerBallot } from "../../check/planted/paxosLowerBallot.js";
 
 describe("single-decree Paxos under faults (explore/paxos.ts)", () => {
@@ -50,5 +51,16 @@ describe("a KV store on Multi-Paxos under faults (explore/multi-paxos.ts)", () =
     const result = explore({ ...multiPaxos, build: multiPaxos.default, seeds: 200 });
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(200);
+  });
+});
+
+describe("the same KV store on FlexiblePaxosNodes with Q1 = 3, Q2 = 1", () => {
+  it("is linearizable and applied prefixes agree over 100 seeds (every election meets every write)", () => {
+    const build = multiPaxos.makeBuild(
+      (sim, name, options) =>
+        new FlexiblePaxosNode(sim, name, { ...options, phase1Quorum: 3, phase2Quorum: 1 }),
+    );
+    const result = explore({ ...multiPaxos, build, seeds: 100 });
+    expect(result.failures).toEqual([]);
   });
 });
