@@ -26,10 +26,10 @@ import {
   type KVCommand,
   type KVResult,
   LeaderPerTerm,
-  type LogEntry,
   models,
   RaftKV,
   type RaftKVOptions,
+  type RaftLogEntry,
   RaftRefusedError,
   randomFaultSchedule,
   Simulation,
@@ -127,7 +127,7 @@ export function raftModel(options: RaftModelOptions = {}) {
       });
 
       const leaders = new LeaderPerTerm();
-      const committed: LogEntry<KVCommand<number>>[] = [];
+      const committed: RaftLogEntry<KVCommand<number>>[] = [];
       let divergence: string | null = null;
       for (const node of kv.nodes) {
         node.observeLeader = (term, name) => leaders.observe(term, name);
@@ -194,7 +194,10 @@ export function raftModel(options: RaftModelOptions = {}) {
   };
 }
 
-function sameEntry(a: LogEntry<KVCommand<number>>, b: LogEntry<KVCommand<number>>): boolean {
+function sameEntry(
+  a: RaftLogEntry<KVCommand<number>>,
+  b: RaftLogEntry<KVCommand<number>>,
+): boolean {
   if (a === b) return true;
   if (a.term !== b.term || a.kind !== b.kind) return false;
   if (a.kind !== "command" || b.kind !== "command") return true;
@@ -205,7 +208,7 @@ function sameEntry(a: LogEntry<KVCommand<number>>, b: LogEntry<KVCommand<number>
   );
 }
 
-function describe(entry: LogEntry<KVCommand<number>>): string {
+function describe(entry: RaftLogEntry<KVCommand<number>>): string {
   return entry.kind === "command"
     ? `${JSON.stringify(entry.command)} of term ${entry.term}`
     : `a ${entry.kind} of term ${entry.term}`;

@@ -4,8 +4,40 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { FlexiblePaxosNode } from "./flexiblePaxosNode.js";
+import { MultiPaxosNode } from "./multiPaxosNode.js";
+import { PaxosKVClient } from "./paxosKVClient.js";
+import { PaxosNode } from "./paxosNode.js";
 import { RaftNode } from "./raftNode.js";
 
+export { FlexiblePaxosNode, type FlexiblePaxosNodeOptions } from "./flexiblePaxosNode.js";
+export {
+  type MultiPaxosMessage,
+  MultiPaxosNode,
+  type MultiPaxosNodeOptions,
+  type MultiPaxosNodeStats,
+  type PaxosLogEntry,
+  type PaxosSession,
+  type ProposeRequest,
+} from "./multiPaxosNode.js";
+export { NOT_LEADER, NotLeaderError } from "./notLeaderError.js";
+export {
+  type AcceptedValue,
+  type Ballot,
+  compareBallots,
+  ProposalLostError,
+} from "./paxosCore.js";
+export {
+  PaxosKVClient,
+  type PaxosKVClientOptions,
+  type PaxosKVClientStats,
+} from "./paxosKVClient.js";
+export {
+  type PaxosMessage,
+  PaxosNode,
+  type PaxosNodeOptions,
+  type PaxosNodeStats,
+} from "./paxosNode.js";
 export {
   RaftKV,
   type RaftKVClient,
@@ -15,9 +47,8 @@ export {
   RaftRefusedError,
 } from "./raftKV.js";
 export {
-  type LogEntry,
-  NotLeaderError,
   ProposalDroppedError,
+  type RaftLogEntry,
   RaftNode,
   type RaftNodeOptions,
   type RaftRecord,
@@ -35,4 +66,10 @@ export {
 } from "./stateMachine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
-export const CONSENSUS_COMPONENTS = [RaftNode] as const satisfies readonly CataloguedComponent[];
+export const CONSENSUS_COMPONENTS = [
+  RaftNode,
+  PaxosNode,
+  MultiPaxosNode,
+  FlexiblePaxosNode,
+  PaxosKVClient,
+] as const satisfies readonly CataloguedComponent[];

@@ -42,6 +42,7 @@
  * const nodes = members.map((name) => new RaftNode(sim, name, { members, stateMachine: new KVStateMachine<number>() }));
  * // in a process of the leader's client: yield* leader.propose({ op: "put", key: "x", value: 1 });
  */
+
 import { type CatalogEntry, knobs } from "../../catalog/entry.js";
 import { NodeClock, type NodeClockOptions } from "../../clocks/nodeClock.js";
 import { Entity, type EntityMetrics } from "../../core/entity.js";
@@ -53,18 +54,8 @@ import { Histogram } from "../../metrics/histogram.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk, type DiskOptions } from "../storage/disk.js";
 import { DurableLog } from "../storage/durableLog.js";
+import { NotLeaderError } from "./notLeaderError.js";
 import type { StateMachine } from "./stateMachine.js";
-
-/** A node refused a client's request: it is not the leader. `leader` is the one it knows, or null. */
-export class NotLeaderError extends DistsimError {
-  override name = "NotLeaderError";
-  constructor(
-    readonly node: string,
-    readonly leader: string | null,
-  ) {
-    super(`${node} is not the leader${leader === null ? "" : `; try ${leader}`}`);
-  }
-}
 
 /**
  * A proposal that certainly did not commit: the leader lost its place and another entry took
@@ -81,7 +72,7 @@ export class ProposalDroppedError extends DistsimError {
 }
 
 /** One entry of the replicated log. */
-export type LogEntry<C> =
+export type RaftLogEntry<C> =
   | {
       readonly term: number;
       readonly kind: "command";
@@ -97,7 +88,7 @@ export type LogEntry<C> =
 export type RaftRecord<C> =
   | { readonly type: "vote"; readonly term: number; readonly votedFor: string | null }
   /** An entry at `index`; replay drops whatever the log held from `index` on (a truncation). */
-  | { readonly type: "entry"; readonly index: number; readonly entry: LogEntry<C> }
+  | { readonly type: "entry"; readonly index: number; readonly entry: RaftLogEntry<C> }
   | {
       readonly type: "snapshot";
       readonly index: number;
@@ -217,7 +208,7 @@ interface AppendRequest<C> {
   readonly leader: string;
   readonly prevIndex: number;
   readonly prevTerm: number;
-  readonly entries: readonly LogEntry<C>[];
+  readonly entries: readonly RaftLogEntry<C>[];
   readonly commit: number;
   readonly round: number;
   /** The leader's monotonic clock when sent, echoed for its lease. */
@@ -324,7 +315,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private snapTerm = 0;
   private snapMembers: readonly string[] = [];
   private snapState: SnapshotState | null = null;
-  private entries: LogEntry<C>[] = [];
+  private entries: RaftLogEntry<C>[] = [];
 
   // Volatile state.
   private currentRole: RaftRole = "follower";
@@ -424,7 +415,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   }
 
   /** The entry at `index`, or undefined if compacted or absent. */
-  entryAt(index: number): LogEntry<C> | undefined {
+  entryAt(index: number): RaftLogEntry<C> | undefined {
     if (index <= this.snapIndex || index > this.lastIndex) return undefined;
     return this.entries[index - this.snapIndex - 1];
   }
@@ -449,7 +440,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       // Already applied (a retry of an answered request): its result again.
       if (known !== undefined && known.seq === session.seq) return known.result as R;
     }
-    const entry: LogEntry<C> =
+    const entry: RaftLogEntry<C> =
       session === undefined
         ? { term: this.currentTerm, kind: "command", command }
         : {
@@ -925,7 +916,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
 
   // --- Leader ------------------------------------------------------------------------------
 
-  private *appendAsLeader(entry: LogEntry<C>): Generator<SimFuture<unknown>, unknown, unknown> {
+  private *appendAsLeader(entry: RaftLogEntry<C>): Generator<SimFuture<unknown>, unknown, unknown> {
     const index = this.appendLocal(entry);
     const future = this.future<unknown>("proposal");
     this.pending.set(index, { term: entry.term, future, startNs: this.nowNs });
@@ -934,7 +925,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   }
 
   /** Appends to the leader's own log and persists it; the entry counts for it once synced. */
-  private appendLocal(entry: LogEntry<C>): number {
+  private appendLocal(entry: RaftLogEntry<C>): number {
     this.entries.push(entry);
     const index = this.lastIndex;
     if (entry.kind === "config") this.applyConfig(entry.members);
@@ -1136,9 +1127,9 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   }
 
   /** Called with each entry as it is applied (a checker's hook: the applied sequence). */
-  onApplied: ((index: number, entry: LogEntry<C>) => void) | null = null;
+  onApplied: ((index: number, entry: RaftLogEntry<C>) => void) | null = null;
 
-  private applyCommand(entry: LogEntry<C> & { kind: "command" }): unknown {
+  private applyCommand(entry: RaftLogEntry<C> & { kind: "command" }): unknown {
     this.counts.commandsApplied++;
     if (entry.client === undefined || entry.seq === undefined) {
       return this.stateMachine.apply(entry.command);

@@ -13,8 +13,8 @@ import { describe, expect, it } from "vitest";
 import {
   Entity,
   type KVCommand,
-  type LogEntry,
   RaftKV,
+  type RaftLogEntry,
   type RaftNode,
   Simulation,
 } from "../../../src/index.js";
@@ -32,7 +32,7 @@ function figure8(buggy: boolean): { divergence: string | null; trace: string[] }
   const net = kv.network;
   const nodes = kv.nodes as unknown as Node[];
   const trace: string[] = [];
-  const applied: LogEntry<KVCommand<number>>[] = [];
+  const applied: RaftLogEntry<KVCommand<number>>[] = [];
   let divergence: string | null = null;
   for (const node of nodes) {
     node.onApplied = (index, entry) => {

@@ -1,0 +1,797 @@
+/**
+ * `MultiPaxosNode`: Multi-Paxos, a log of slots each decided by Paxos, applied in slot order to
+ * a pluggable `StateMachine`. A distinguished leader runs phase 1 once, over every slot from its
+ * first unchosen one (its promises bring back every value a quorum accepted there), re-proposes
+ * what it found (the highest-ballot value of each slot, a no-op for a hole), and then proposes
+ * each new command with phase 2 alone: one round trip to a phase-2 quorum per command.
+ *
+ * Leadership: the leader sends heartbeats every `heartbeatInterval`; a node that hears none
+ * for its election timeout (drawn in [`electionTimeout`, 2 x `electionTimeout`) from its seeded
+ * stream, so nodes rarely suspect at once) starts phase 1 with a higher ballot. A leader that
+ * is told of a higher ballot (a nack) steps down. Followers that see from a heartbeat that they
+ * miss chosen slots ask the leader for them.
+ *
+ * Proposals: `yield* node.propose(command)` on the leader returns the command's result once
+ * its slot is chosen and applied here; on another node it throws `NotLeaderError` naming the
+ * leader it knows (certainly not applied). A proposal whose leader lost leadership first fails
+ * with `ProposalLostError` (it may still be chosen). A client that retries gives a session
+ * (`{ client, seq }`): each client's command applies at most once, and a retry of an applied
+ * one answers the first result. Reads go through the log as commands, so they are
+ * linearizable (no read lease: a leader that does not know it was deposed would serve stale
+ * reads from memory).
+ *
+ * Durable (a `DurableLog` on the node's `<name>.disk`, synced before every answer): promises,
+ * acceptances, the rounds its own ballots used, and the slots it learned chosen. A restart
+ * restores the state machine's initial snapshot and re-applies the chosen prefix it kept.
+ *
+ * @example
+ * const members = ["m1", "m2", "m3"];
+ * const nodes = members.map((name) => new MultiPaxosNode(sim, name, { members, stateMachine: new KVStateMachine<string>() }));
+ * // In a process, on the leader:
+ * yield* leader.propose({ op: "put", key: "x", value: "1" });
+ */
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { ProcessGenerator } from "../../core/process.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import type { Latency } from "../shared/latency.js";
+import { requireSeconds } from "../shared/validate.js";
+import { NotLeaderError } from "./notLeaderError.js";
+import {
+  type AcceptedValue,
+  AcceptorState,
+  type Ballot,
+  checkTiming,
+  compareBallots,
+  Members,
+  majority,
+  ProposalLostError,
+  QuorumTracker,
+  ZERO_BALLOT,
+} from "./paxosCore.js";
+import type { StateMachine } from "./stateMachine.js";
+
+export interface MultiPaxosNodeOptions<C, R> {
+  /** Every node's name, this one's included. */
+  members: readonly string[];
+  /** The state machine the chosen commands are applied to (its state at construction is the initial one). */
+  stateMachine: StateMachine<C, R>;
+  /** Seconds between a leader's heartbeats, and between resends of unanswered accepts (> 0). Default 0.05. */
+  heartbeatInterval?: number;
+  /** Least seconds without a heartbeat before a node suspects the leader (> 0). Default 0.3. */
+  electionTimeout?: number;
+  /** Base of the seeded backoff between phase-1 attempts, seconds (> 0). Default 0.05. */
+  retryBackoff?: number;
+  /** Seconds a sync of the node's disk takes: a number, profile or distribution. Default 0.002. */
+  syncLatency?: Latency;
+}
+
+/** A client's place in its own sequence of commands: each applies at most once. */
+export interface PaxosSession {
+  readonly client: string;
+  readonly seq: number;
+}
+
+/** What a slot holds: a command with its proposal's id (and session), or a no-op (null). */
+export type PaxosLogEntry<C> = {
+  readonly id: string;
+  readonly command: C;
+  readonly session: PaxosSession | null;
+} | null;
+
+/** A proposal sent as a message (the KV client's way in). */
+export interface ProposeRequest<C> {
+  readonly type: "propose";
+  readonly command: C;
+  readonly session: PaxosSession | null;
+}
+
+/** What Multi-Paxos nodes say to each other (`from`: the sender's place in `members`). */
+export type MultiPaxosMessage<C> =
+  | {
+      readonly type: "prepare";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly fromSlot: number;
+    }
+  | {
+      readonly type: "promise";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly accepted: readonly (readonly [number, AcceptedValue<PaxosLogEntry<C>>])[];
+    }
+  | {
+      readonly type: "nack";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly promised: Ballot;
+    }
+  | {
+      readonly type: "accept";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly slot: number;
+      readonly value: PaxosLogEntry<C>;
+    }
+  | {
+      readonly type: "accepted";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly slot: number;
+    }
+  | {
+      readonly type: "chosen";
+      readonly from: number;
+      readonly slot: number;
+      readonly value: PaxosLogEntry<C>;
+    }
+  | {
+      readonly type: "heartbeat";
+      readonly from: number;
+      readonly ballot: Ballot;
+      readonly chosenPrefix: number;
+    }
+  | { readonly type: "catchup"; readonly from: number; readonly fromSlot: number }
+  | {
+      readonly type: "entries";
+      readonly from: number;
+      readonly entries: readonly (readonly [number, PaxosLogEntry<C>])[];
+    };
+
+/** What a node has done, in the statistics vocabulary. */
+export interface MultiPaxosNodeStats {
+  /** Proposals asked of this node (process calls and messages). */
+  readonly proposals: number;
+  /** Proposals answered with their result. */
+  readonly committed: number;
+  /** Refused: this node was not the leader. */
+  readonly redirected: number;
+  /** Failed after acceptance: leadership lost or the slot taken. */
+  readonly lost: number;
+  /** Phase-1 attempts (elections) this node started, and won. */
+  readonly electionsStarted: number;
+  readonly electionsWon: number;
+  /** Slots applied to the state machine here (no-ops included). */
+  readonly applied: number;
+  /** Slots this node knows are chosen, in a row from slot 0. */
+  readonly chosenPrefix: number;
+  /** Commands a session had already applied (a client's retry): answered, not applied twice. */
+  readonly duplicates: number;
+  /** 1 while this node leads. */
+  readonly leading: number;
+}
+
+type Role = "follower" | "candidate" | "leader";
+
+/** A slot the leader proposed and has not yet seen chosen. */
+interface Pending<C> {
+  readonly value: PaxosLogEntry<C>;
+  readonly accepts: QuorumTracker;
+}
+
+interface Waiter<R> {
+  readonly id: string;
+  readonly future: SimFuture<R>;
+}
+
+/** Catch-up answers carry at most this many slots (a follower asks again for the rest). */
+const CATCHUP_BATCH = 64;
+
+export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeRequest<C>, R> {
+  static readonly catalog: CatalogEntry = {
+    name: "MultiPaxosNode",
+    kind: "component",
+    role: "coordination",
+    layer: "distributed",
+    contract:
+      "Multi-Paxos over a log of slots: one command chosen per slot, never two, applied in slot order to a pluggable state machine on every node. A stable leader runs phase 1 once for all slots and then one phase-2 round trip per command; holes are filled with no-ops; a node that suspects the leader (no heartbeat) takes over with a higher ballot. propose(command) on the leader returns the command's result; elsewhere it fails with NotLeaderError naming the leader. With a session, a client's command applies at most once however often it is retried.",
+    requires: ["Quorum", "Disk", "Network", "Heartbeat"],
+    provides: ["Consensus", "ReplicatedLog", "LeaderElection", "Ordered", "Durable"],
+    inputs: [
+      "propose(command, session?) (process call), propose messages",
+      "prepare, promise, nack, accept, accepted, chosen, heartbeat, catchup, entries messages",
+    ],
+    outputs: [
+      "results of applied commands; NotLeaderError, ProposalLostError",
+      "proposals, committed, redirected, lost, electionsStarted, electionsWon, applied, chosenPrefix, duplicates, leading",
+    ],
+    state:
+      "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer); volatile: role, leader, pending slots, the state machine (rebuilt from the chosen prefix on restart)",
+    failure_semantics:
+      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, re-applies the chosen prefix it kept and catches up from the leader. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
+    composition_rules: ["Network", "Disk", "PaxosKVClient", "FlexiblePaxosNode"],
+    operational_knobs: knobs<MultiPaxosNodeOptions<unknown, unknown>>()(
+      "members",
+      "stateMachine",
+      "heartbeatInterval",
+      "electionTimeout",
+      "retryBackoff",
+      "syncLatency",
+    ),
+  };
+
+  readonly members: readonly string[];
+  /** Promises a candidate needs (phase 1), and acceptances a slot needs (phase 2). */
+  readonly phase1Quorum: number;
+  readonly phase2Quorum: number;
+  readonly heartbeatInterval: number;
+  readonly electionTimeout: number;
+  readonly retryBackoff: number;
+  readonly stateMachine: StateMachine<C, R>;
+  private readonly initialState: unknown;
+  private readonly cluster: Members;
+  private readonly acceptor: AcceptorState<PaxosLogEntry<C>>;
+  private readonly timeoutDraws = this.random("election");
+
+  private role: Role = "follower";
+  private ballot: Ballot = ZERO_BALLOT;
+  private highestRound = 0;
+  private leader = -1;
+  private suspectAfterNs = 0;
+  private promises: QuorumTracker | null = null;
+  private recovered = new Map<number, AcceptedValue<PaxosLogEntry<C>>>();
+  private prepareFrom = 0;
+  private nextSlot = 0;
+  private readonly pending = new Map<number, Pending<C>>();
+  private waiters = new Map<number, Waiter<R>>();
+  private proposalCounter = 0;
+  /** Slots applied, in a row from 0: the next one to apply. */
+  private appliedUpTo = 0;
+  private readonly sessions = new Map<string, { seq: number; result: R }>();
+
+  private counts = {
+    proposals: 0,
+    committed: 0,
+    redirected: 0,
+    lost: 0,
+    electionsStarted: 0,
+    electionsWon: 0,
+    duplicates: 0,
+  };
+
+  constructor(sim: Simulation, name: string, options: MultiPaxosNodeOptions<C, R>) {
+    const component = `${new.target.name} "${name}"`;
+    const checked = checkMultiPaxosOptions(component, name, options);
+    const quorums = new.target.quorumsFor(component, checked.cluster.size, options);
+    super(sim, name);
+    this.cluster = checked.cluster;
+    this.members = checked.cluster.names;
+    this.phase1Quorum = quorums[0];
+    this.phase2Quorum = quorums[1];
+    this.heartbeatInterval = checked.heartbeatInterval;
+    this.electionTimeout = checked.electionTimeout;
+    this.retryBackoff = checked.retryBackoff;
+    this.stateMachine = options.stateMachine;
+    this.initialState = this.stateMachine.snapshot();
+    this.acceptor = new AcceptorState<PaxosLogEntry<C>>(this, checked.syncLatency);
+    this.startTicking();
+  }
+
+  /** The quorum sizes (phase 1, phase 2) for `n` members: majorities here; `FlexiblePaxosNode` reads its options. */
+  protected static quorumsFor(
+    _component: string,
+    n: number,
+    _options: object,
+  ): readonly [number, number] {
+    return [majority(n), majority(n)];
+  }
+
+  // --- Public view --------------------------------------------------------------------------
+
+  get isLeader(): boolean {
+    return this.role === "leader";
+  }
+
+  /** The leader this node believes in (itself when leading), or null. */
+  get leaderName(): string | null {
+    return this.leader < 0 ? null : (this.members[this.leader] ?? null);
+  }
+
+  get currentBallot(): Ballot {
+    return this.ballot;
+  }
+
+  /** Slots applied to the state machine, in a row from slot 0. */
+  get appliedCount(): number {
+    return this.appliedUpTo;
+  }
+
+  /** The entry chosen at `slot` if this node knows it (undefined otherwise; null is a no-op). */
+  chosenEntry(slot: number): PaxosLogEntry<C> | undefined {
+    return this.acceptor.chosen.get(slot);
+  }
+
+  get stats(): MultiPaxosNodeStats {
+    return {
+      ...this.counts,
+      applied: this.appliedUpTo,
+      chosenPrefix: this.chosenPrefix(),
+      leading: this.role === "leader" ? 1 : 0,
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats };
+  }
+
+  /**
+   * Proposes `command` and returns its result once its slot is chosen and applied here. Throws
+   * `NotLeaderError` on a node that does not lead, `ProposalLostError` if leadership is lost
+   * (or the node crashes) before its slot is chosen. With `session`, the command applies at
+   * most once per (client, seq), retries included.
+   */
+  *propose(command: C, session: PaxosSession | null = null): Generator<SimFuture<R>, R, unknown> {
+    this.counts.proposals++;
+    const future = this.future<R>("multi-paxos-proposal");
+    if (this.role !== "leader") {
+      this.counts.redirected++;
+      future.reject(new NotLeaderError(this.name, this.leaderName));
+    } else {
+      const id = `${this.name}.${this.ballot.round}.${this.proposalCounter++}`;
+      const slot = this.nextSlot++;
+      this.waiters.set(slot, { id, future });
+      this.proposeAt(slot, { id, command, session });
+    }
+    return (yield future) as R;
+  }
+
+  // --- Timing -------------------------------------------------------------------------------
+
+  private startTicking(): void {
+    this.heard();
+    this.after(this.heartbeatInterval, this.tick, undefined, { daemon: true });
+  }
+
+  /** A leader's heartbeat arrived (or the node just started): suspicion starts over. */
+  private heard(): void {
+    const timeout = this.electionTimeout * this.timeoutDraws.uniform(1, 2);
+    this.suspectAfterNs = this.nowNs + Math.round(timeout * 1e9);
+  }
+
+  private readonly tick = (): void => {
+    this.after(this.heartbeatInterval, this.tick, undefined, { daemon: true });
+    if (this.role === "leader") {
+      this.broadcast({
+        type: "heartbeat",
+        from: this.cluster.self,
+        ballot: this.ballot,
+        chosenPrefix: this.chosenPrefix(),
+      });
+      // Accepts the network lost are sent again; acceptors answer a repeat without a write.
+      for (const [slot, pending] of this.pending) {
+        this.broadcast({
+          type: "accept",
+          from: this.cluster.self,
+          ballot: this.ballot,
+          slot,
+          value: pending.value,
+        });
+      }
+    } else if (this.nowNs >= this.suspectAfterNs) {
+      this.startElection();
+    }
+  };
+
+  // --- Phase 1: election --------------------------------------------------------------------
+
+  private startElection(): void {
+    this.stepDown();
+    this.role = "candidate";
+    this.counts.electionsStarted++;
+    this.highestRound++;
+    const ballot: Ballot = { round: this.highestRound, node: this.cluster.self };
+    this.ballot = ballot;
+    this.leader = -1;
+    this.promises = new QuorumTracker(this.phase1Quorum);
+    this.recovered = new Map();
+    this.prepareFrom = this.chosenPrefix();
+    // A failed attempt waits a timeout and a backoff before the next.
+    this.heard();
+    this.suspectAfterNs += Math.round(this.retryBackoff * this.timeoutDraws.uniform(0, 2) * 1e9);
+    this.start(this.prepare(ballot, this.prepareFrom), { name: "prepare" });
+  }
+
+  /** Logs the round first: after a restart this node never reuses a ballot it sent values in. */
+  private *prepare(ballot: Ballot, fromSlot: number) {
+    yield* this.acceptor.persist({ type: "ballot", round: ballot.round });
+    if (this.role !== "candidate" || this.ballot !== ballot) return;
+    this.broadcast({ type: "prepare", from: this.cluster.self, ballot, fromSlot });
+  }
+
+  private onPromise(m: Extract<MultiPaxosMessage<C>, { type: "promise" }>): void {
+    if (this.role !== "candidate" || compareBallots(m.ballot, this.ballot) !== 0) return;
+    for (const [slot, accepted] of m.accepted) {
+      const known = this.recovered.get(slot);
+      if (known === undefined || compareBallots(accepted.ballot, known.ballot) > 0) {
+        this.recovered.set(slot, accepted);
+      }
+    }
+    if (this.promises?.add(m.from) !== true) return;
+    this.becomeLeader();
+  }
+
+  private becomeLeader(): void {
+    this.role = "leader";
+    this.leader = this.cluster.self;
+    this.counts.electionsWon++;
+    this.promises = null;
+    let top = this.prepareFrom - 1;
+    for (const slot of this.recovered.keys()) if (slot > top) top = slot;
+    for (const slot of this.acceptor.chosen.keys()) if (slot > top) top = slot;
+    this.nextSlot = Math.max(top + 1, this.chosenPrefix());
+    // Every slot a quorum may have chosen in is proposed again with the value it must keep;
+    // a hole nobody accepted gets a no-op, so later slots can apply.
+    for (let slot = this.prepareFrom; slot <= top; slot++) {
+      if (this.acceptor.chosen.has(slot)) continue;
+      this.proposeAt(slot, this.recovered.get(slot)?.value ?? null);
+    }
+    this.recovered = new Map();
+    this.broadcast({
+      type: "heartbeat",
+      from: this.cluster.self,
+      ballot: this.ballot,
+      chosenPrefix: this.chosenPrefix(),
+    });
+    this.traceStateChange(
+      "role",
+      "candidate",
+      "leader",
+      `ballot ${this.ballot.round}.${this.ballot.node}`,
+    );
+  }
+
+  /** Leaves the leader's or candidate's role: proposals waiting here fail (they may still be chosen). */
+  private stepDown(): void {
+    if (this.role === "follower") return;
+    const was = this.role;
+    this.role = "follower";
+    this.promises = null;
+    this.pending.clear();
+    this.failWaiters("leadership lost");
+    if (was === "leader") this.traceStateChange("role", "leader", "follower", "higher ballot");
+  }
+
+  private failWaiters(reason: string): void {
+    const waiters = this.waiters;
+    this.waiters = new Map();
+    for (const waiter of waiters.values()) {
+      this.counts.lost++;
+      waiter.future.reject(new ProposalLostError(this.name, reason));
+    }
+  }
+
+  /** A higher ballot exists: remember its round; a leader or candidate below it steps down. */
+  private sawBallot(ballot: Ballot): void {
+    if (ballot.round > this.highestRound) this.highestRound = ballot.round;
+    if (this.role !== "follower" && compareBallots(ballot, this.ballot) > 0) {
+      this.stepDown();
+      this.heard();
+    }
+  }
+
+  // --- Phase 2 ------------------------------------------------------------------------------
+
+  private proposeAt(slot: number, value: PaxosLogEntry<C>): void {
+    this.pending.set(slot, { value, accepts: new QuorumTracker(this.phase2Quorum) });
+    this.broadcast({ type: "accept", from: this.cluster.self, ballot: this.ballot, slot, value });
+  }
+
+  private onAccepted(m: Extract<MultiPaxosMessage<C>, { type: "accepted" }>): void {
+    if (this.role !== "leader" || compareBallots(m.ballot, this.ballot) !== 0) return;
+    const pending = this.pending.get(m.slot);
+    if (pending === undefined || !pending.accepts.add(m.from)) return;
+    this.pending.delete(m.slot);
+    this.broadcast({ type: "chosen", from: this.cluster.self, slot: m.slot, value: pending.value });
+  }
+
+  // --- Acceptor -----------------------------------------------------------------------------
+
+  /** Whether an acceptor that promised `promised` may accept in `ballot`: not below its promise. */
+  protected mayAccept(ballot: Ballot, promised: Ballot): boolean {
+    return compareBallots(ballot, promised) >= 0;
+  }
+
+  private *onPrepare(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    m: Extract<MultiPaxosMessage<C>, { type: "prepare" }>,
+  ) {
+    this.sawBallot(m.ballot);
+    const acceptor = this.acceptor;
+    const self = this.cluster.self;
+    const order = compareBallots(m.ballot, acceptor.promised);
+    if (order < 0) {
+      this.answer(message, {
+        type: "nack",
+        from: self,
+        ballot: m.ballot,
+        promised: acceptor.promised,
+      });
+      return;
+    }
+    const accepted: [number, AcceptedValue<PaxosLogEntry<C>>][] = [];
+    for (const [slot, value] of acceptor.accepted)
+      if (slot >= m.fromSlot) accepted.push([slot, value]);
+    if (order > 0) {
+      // A candidate this node promised gets its election timeout to win before another tries.
+      if (m.ballot.node !== self) this.heard();
+      // Decided in memory before the write: a message handled meanwhile already sees it.
+      acceptor.promised = m.ballot;
+      yield* acceptor.persist({ type: "promise", ballot: m.ballot });
+    }
+    this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
+  }
+
+  private *onAccept(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    m: Extract<MultiPaxosMessage<C>, { type: "accept" }>,
+  ) {
+    this.sawBallot(m.ballot);
+    const acceptor = this.acceptor;
+    const self = this.cluster.self;
+    if (!this.mayAccept(m.ballot, acceptor.promised)) {
+      this.answer(message, {
+        type: "nack",
+        from: self,
+        ballot: m.ballot,
+        promised: acceptor.promised,
+      });
+      return;
+    }
+    this.followLeader(m.ballot);
+    const previous = acceptor.accepted.get(m.slot);
+    if (previous === undefined || compareBallots(previous.ballot, m.ballot) !== 0) {
+      if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
+      acceptor.accepted.set(m.slot, { ballot: m.ballot, value: m.value });
+      yield* acceptor.persist({ type: "accept", slot: m.slot, ballot: m.ballot, value: m.value });
+    }
+    this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
+  }
+
+  /** A message of the current leader's ballot (or a higher one) arrived: it leads. */
+  private followLeader(ballot: Ballot): void {
+    if (compareBallots(ballot, this.acceptor.promised) < 0) return;
+    if (ballot.node !== this.cluster.self) {
+      if (this.role !== "follower") this.stepDown();
+      this.leader = ballot.node;
+      this.heard();
+    }
+  }
+
+  private onHeartbeat(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    m: Extract<MultiPaxosMessage<C>, { type: "heartbeat" }>,
+  ): void {
+    this.sawBallot(m.ballot);
+    if (compareBallots(m.ballot, this.acceptor.promised) < 0) {
+      // A deposed leader that has not heard: tell it.
+      this.answer(message, {
+        type: "nack",
+        from: this.cluster.self,
+        ballot: m.ballot,
+        promised: this.acceptor.promised,
+      });
+      return;
+    }
+    this.followLeader(m.ballot);
+    if (m.chosenPrefix > this.chosenPrefix()) {
+      this.answer(message, {
+        type: "catchup",
+        from: this.cluster.self,
+        fromSlot: this.chosenPrefix(),
+      });
+    }
+  }
+
+  private onNack(m: Extract<MultiPaxosMessage<C>, { type: "nack" }>): void {
+    this.sawBallot(m.promised);
+  }
+
+  // --- Learner ------------------------------------------------------------------------------
+
+  private onCatchup(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    m: Extract<MultiPaxosMessage<C>, { type: "catchup" }>,
+  ): void {
+    const entries: [number, PaxosLogEntry<C>][] = [];
+    const chosen = this.acceptor.chosen;
+    for (let slot = m.fromSlot; entries.length < CATCHUP_BATCH && chosen.has(slot); slot++) {
+      entries.push([slot, chosen.get(slot) as PaxosLogEntry<C>]);
+    }
+    if (entries.length > 0)
+      this.answer(message, { type: "entries", from: this.cluster.self, entries });
+  }
+
+  private learn(slot: number, value: PaxosLogEntry<C>): void {
+    const chosen = this.acceptor.chosen;
+    if (chosen.has(slot)) return;
+    chosen.set(slot, value);
+    this.pending.delete(slot);
+    // Kept to restart with; nothing waits for it (a lost one is learned again).
+    this.start(this.acceptor.persist({ type: "chosen", slot, value }), { name: "log-chosen" });
+    this.applyChosen();
+  }
+
+  private applyChosen(): void {
+    const chosen = this.acceptor.chosen;
+    while (chosen.has(this.appliedUpTo)) {
+      const slot = this.appliedUpTo++;
+      const entry = chosen.get(slot) as PaxosLogEntry<C>;
+      const result = entry === null ? undefined : this.execute(entry);
+      const waiter = this.waiters.get(slot);
+      if (waiter === undefined) continue;
+      this.waiters.delete(slot);
+      if (entry !== null && entry.id === waiter.id) {
+        this.counts.committed++;
+        waiter.future.resolve(result as R);
+      } else {
+        this.counts.lost++;
+        waiter.future.reject(
+          new ProposalLostError(this.name, `slot ${slot} chose another proposal`),
+        );
+      }
+    }
+  }
+
+  /** Applies an entry's command once per session step; a repeat answers the first result. */
+  private execute(entry: NonNullable<PaxosLogEntry<C>>): R {
+    const session = entry.session;
+    if (session === null) return this.stateMachine.apply(entry.command);
+    const last = this.sessions.get(session.client);
+    if (last !== undefined && session.seq <= last.seq) {
+      this.counts.duplicates++;
+      return last.result;
+    }
+    const result = this.stateMachine.apply(entry.command);
+    this.sessions.set(session.client, { seq: session.seq, result });
+    return result;
+  }
+
+  private chosenPrefix(): number {
+    let prefix = this.appliedUpTo;
+    while (this.acceptor.chosen.has(prefix)) prefix++;
+    return prefix;
+  }
+
+  // --- Plumbing -----------------------------------------------------------------------------
+
+  override handle(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    // biome-ignore lint/suspicious/noConfusingVoidType: a plain handler returns nothing (void), a generator handler a generator
+  ): void | ProcessGenerator<unknown> {
+    const m = message.payload;
+    switch (m.type) {
+      case "propose":
+        return this.proposeFor(message, m);
+      case "prepare":
+        return this.onPrepare(message, m);
+      case "accept":
+        return this.onAccept(message, m);
+      case "promise":
+        this.onPromise(m);
+        return;
+      case "accepted":
+        this.onAccepted(m);
+        return;
+      case "nack":
+        this.onNack(m);
+        return;
+      case "chosen":
+        this.learn(m.slot, m.value);
+        return;
+      case "heartbeat":
+        this.onHeartbeat(message, m);
+        return;
+      case "catchup":
+        this.onCatchup(message, m);
+        return;
+      case "entries":
+        for (const [slot, value] of m.entries) this.learn(slot, value);
+        return;
+    }
+  }
+
+  /** A proposal by message: the result is the reply, a refusal or loss the failure's reason. */
+  private *proposeFor(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    m: ProposeRequest<C>,
+  ) {
+    let result: R;
+    try {
+      result = yield* this.propose(m.command, m.session);
+    } catch (error) {
+      if (error instanceof NotLeaderError || error instanceof ProposalLostError) {
+        this.fail(message, error.reason);
+        return;
+      }
+      throw error;
+    }
+    this.reply(message, result);
+  }
+
+  private broadcast(payload: MultiPaxosMessage<C>): void {
+    for (const member of this.cluster.all(this.sim, this.name)) {
+      this.send(member as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
+    }
+  }
+
+  private answer(
+    message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
+    payload: MultiPaxosMessage<C>,
+  ): void {
+    const source = message.source;
+    if (source === null) return;
+    this.send(source as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
+  }
+
+  protected override onCrash(): void {
+    this.role = "follower";
+    this.leader = -1;
+    this.ballot = ZERO_BALLOT;
+    this.highestRound = 0;
+    this.promises = null;
+    this.pending.clear();
+    this.failWaiters(`${this.name} crashed`);
+  }
+
+  protected override onRecover(): void {
+    this.acceptor.replay();
+    this.highestRound = this.acceptor.highestRound;
+    this.stateMachine.restore(this.initialState);
+    this.sessions.clear();
+    this.appliedUpTo = 0;
+    this.applyChosen();
+    this.startTicking();
+  }
+}
+
+function checkMultiPaxosOptions(
+  component: string,
+  name: string,
+  options: MultiPaxosNodeOptions<unknown, unknown>,
+) {
+  if (options === null || typeof options !== "object") {
+    throw new ConfigError(
+      component,
+      "options",
+      "an options object { members, stateMachine, ... }",
+      options,
+    );
+  }
+  const cluster = new Members(component, name, options.members);
+  const machine = options.stateMachine as unknown as Record<string, unknown> | null | undefined;
+  if (
+    machine === null ||
+    typeof machine !== "object" ||
+    typeof machine.apply !== "function" ||
+    typeof machine.snapshot !== "function" ||
+    typeof machine.restore !== "function"
+  ) {
+    throw new ConfigError(
+      component,
+      "stateMachine",
+      "a StateMachine (apply, snapshot, restore)",
+      options.stateMachine,
+    );
+  }
+  const heartbeatInterval =
+    options.heartbeatInterval === undefined
+      ? 0.05
+      : requireSeconds(component, "heartbeatInterval", options.heartbeatInterval);
+  const electionTimeout =
+    options.electionTimeout === undefined
+      ? 0.3
+      : requireSeconds(component, "electionTimeout", options.electionTimeout);
+  if (electionTimeout <= heartbeatInterval) {
+    throw new ConfigError(
+      component,
+      "electionTimeout",
+      `more than heartbeatInterval (${heartbeatInterval} s), or followers suspect a healthy leader`,
+      electionTimeout,
+    );
+  }
+  const timing = checkTiming(component, options);
+  return { cluster, heartbeatInterval, electionTimeout, ...timing };
+}
