@@ -76,6 +76,9 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./algorithms",
       "./faults",
       "./store",
+      "./engine",
+      "./consensus",
+      "./membership",
     ]),
   );
   const specifiers = subpaths.map(([subpath]) => `distsim${subpath.slice(1)}`);
