@@ -5,6 +5,14 @@
  * a fixed time plus the bytes it flushes over the bandwidth, and holds the device meanwhile; a
  * write only copies into the buffer (page cache) and queues for nothing. A background job that
  * reads and flushes a lot (a compaction) makes every foreground read and sync behind it wait.
+ *
+ * Why not a one-channel `DiskIO.ssd`: DiskIO times writes as placed on the device when issued
+ * (write-through) and a sync as waiting for what is ahead of it without holding the device for
+ * what comes after. A compaction issues its I/O one block at a time, so on DiskIO a foreground
+ * read waits behind at most one block and the storm of examples/storage/compaction-storm.ts
+ * (p99 2.37 ms in compaction intervals against 1.16 ms) shrinks to 0.59 against 0.49 ms. The
+ * storm here comes from a write-back cache: writes pile up in the buffer and a sync flushes
+ * them in one operation that holds the device for all their bytes.
  */
 import type { DiskLatencyModel } from "distsim";
 
