@@ -110,6 +110,7 @@ export * from "./components/resource/index.js";
 export * from "./components/database/index.js";
 export * from "./components/engine/index.js";
 export * from "./components/consensus/index.js";
+export * from "./components/coordination/index.js";
 export * from "./components/messaging/index.js";
 export * from "./components/storage/index.js";
 export * from "./components/store/index.js";

@@ -8,6 +8,7 @@ import type { CatalogEntry } from "../catalog/entry.js";
 import { catalogWithComponents } from "../catalog/registry.js";
 import { CLIENT_COMPONENTS } from "./client/index.js";
 import { CONSENSUS_COMPONENTS } from "./consensus/index.js";
+import { COORDINATION_COMPONENTS } from "./coordination/index.js";
 import { DATABASE_COMPONENTS } from "./database/index.js";
 import { ENGINE_COMPONENTS } from "./engine/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
@@ -35,6 +36,7 @@ export const COMPONENT_CLASSES = [
   ...STORE_COMPONENTS,
   ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
+  ...COORDINATION_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
