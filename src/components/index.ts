@@ -16,6 +16,7 @@ import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
 import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
+import { REPLICATION_COMPONENTS } from "./replication/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
 import { STORAGE_COMPONENTS } from "./storage/index.js";
@@ -37,6 +38,7 @@ export const COMPONENT_CLASSES = [
   ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
   ...COORDINATION_COMPONENTS,
+  ...REPLICATION_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */
