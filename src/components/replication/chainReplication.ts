@@ -670,10 +670,16 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   }
 }
 
-/** A client entity's handle on a chain: puts at the head, gets at the tail (or, with CRAQ, any node). */
+/**
+ * A client entity's handle on a chain: puts at the head, gets at the tail (or, with CRAQ, any
+ * node). It keeps the configuration it last read from the master and reads it again only after
+ * a request failed (refused or timed out), as a client of a configuration service would: so it
+ * may ask a node the chain has gone on without, which must then refuse (its read lease ran out).
+ */
 export class ChainClient<V> {
   private readonly timeout: number;
   private readonly pick: RandomStream;
+  private known: ChainConfig;
 
   constructor(
     readonly chain: ChainReplication<V>,
@@ -686,34 +692,44 @@ export class ChainClient<V> {
       options.timeout ?? 0.5,
     );
     this.pick = owner.random("chain");
+    this.known = chain.config;
+  }
+
+  /** The configuration this client uses now. */
+  get config(): ChainConfig {
+    return this.known;
   }
 
   /** Writes `value` under `key`; returns the write's sequence number once the tail applied it. */
   *put(key: string, value: V): Generator<Yieldable, number, unknown> {
-    const head = this.chain.head;
-    if (head === undefined) throw new RemoteError("no node left in the chain", this.chain.name);
-    return (yield* this.owner.call(
-      head,
-      "put",
-      { key, value },
-      { timeout: this.timeout },
-    )) as number;
+    const head = this.known.chain[0];
+    if (head === undefined) return this.refuse();
+    return (yield* this.ask(head, "put", { key, value })) as number;
   }
 
   /** Reads `key`: at the tail, or with CRAQ at a node drawn at random. */
   *get(key: string): Generator<Yieldable, V | undefined, unknown> {
-    const chain = this.chain.config.chain;
-    if (chain.length === 0) throw new RemoteError("no node left in the chain", this.chain.name);
+    const chain = this.known.chain;
+    if (chain.length === 0) return this.refuse();
     const name = this.chain.craq
       ? chain[this.pick.integer(chain.length)]!
       : chain[chain.length - 1]!;
-    return (yield* this.owner.call(
-      this.chain.node(name),
-      "get",
-      { key },
-      {
+    return (yield* this.ask(name, "get", { key })) as V | undefined;
+  }
+
+  private refuse(): never {
+    this.known = this.chain.config;
+    throw new RemoteError("no node left in the chain", this.chain.name);
+  }
+
+  private *ask(name: string, kind: string, payload: NodeMessage<V>) {
+    try {
+      return yield* this.owner.call(this.chain.node(name), kind, payload, {
         timeout: this.timeout,
-      },
-    )) as V | undefined;
+      });
+    } catch (error) {
+      this.known = this.chain.config;
+      throw error;
+    }
   }
 }
