@@ -111,6 +111,8 @@ export * from "./components/database/index.js";
 export * from "./components/engine/index.js";
 export * from "./components/consensus/index.js";
 export * from "./components/membership/index.js";
+export * from "./components/coordination/index.js";
+export * from "./components/replication/index.js";
 export * from "./components/messaging/index.js";
 export * from "./components/storage/index.js";
 export * from "./components/store/index.js";

@@ -8,6 +8,7 @@ import type { CatalogEntry } from "../catalog/entry.js";
 import { catalogWithComponents } from "../catalog/registry.js";
 import { CLIENT_COMPONENTS } from "./client/index.js";
 import { CONSENSUS_COMPONENTS } from "./consensus/index.js";
+import { COORDINATION_COMPONENTS } from "./coordination/index.js";
 import { DATABASE_COMPONENTS } from "./database/index.js";
 import { ENGINE_COMPONENTS } from "./engine/index.js";
 import { LOAD_COMPONENTS } from "./load/index.js";
@@ -16,6 +17,7 @@ import { MEASURE_COMPONENTS } from "./measure/index.js";
 import { MEMBERSHIP_COMPONENTS } from "./membership/index.js";
 import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
+import { REPLICATION_COMPONENTS } from "./replication/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
 import { STORAGE_COMPONENTS } from "./storage/index.js";
@@ -37,6 +39,8 @@ export const COMPONENT_CLASSES = [
   ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
   ...MEMBERSHIP_COMPONENTS,
+  ...COORDINATION_COMPONENTS,
+  ...REPLICATION_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */

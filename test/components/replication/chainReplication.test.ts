@@ -1,0 +1,166 @@
+/**
+ * Goal: `ChainReplication` commits a write at the tail before acknowledging it, reads at the
+ * tail (or, with CRAQ, at any node: clean keys locally, dirty ones after a version check with
+ * the tail), removes a failed head, middle or tail and goes on with no committed write lost,
+ * and passes the component laws.
+ * Method: scripted clients; node statistics and answers compared.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  ChainClient,
+  ChainReplication,
+  type ChainReplicationOptions,
+  dist,
+  Entity,
+  Network,
+  NetworkLink,
+  Simulation,
+} from "../../../src/index.js";
+import { componentLaws, SUBJECT } from "../../support/laws.js";
+
+function setup(options: ChainReplicationOptions = {}) {
+  const sim = new Simulation({ seed: 1 });
+  new Network(sim, "net", {
+    defaultLink: new NetworkLink(sim, "lan", { latency: dist.constant(0.001) }),
+  });
+  const chain = new ChainReplication<string>(sim, "chain", options);
+  const worker = new Entity(sim, "worker");
+  const client = new ChainClient(chain, worker, { timeout: 0.5 });
+  return { sim, chain, worker, client };
+}
+
+describe("ChainReplication", () => {
+  it("acknowledges a write once the tail applied it; reads at the tail", () => {
+    const { sim, chain, worker, client } = setup();
+    const log: string[] = [];
+    sim.at(0.1, () =>
+      worker.start(function* () {
+        const seq = yield* client.put("x", "a");
+        log.push(`put ${seq} at ${worker.now.toFixed(3)} tail ${chain.tail?.peek("x")}`);
+        log.push(`get ${yield* client.get("x")}`);
+      }),
+    );
+    sim.run({ until: 1 });
+    // Head to tail (2 hops), the ack back (2 hops), to and from the client: 6 ms.
+    expect(log).toEqual(["put 1 at 0.106 tail a", "get a"]);
+    expect(chain.nodeStats().map((node) => node.reads)).toEqual([0, 0, 1]);
+  });
+
+  it("with CRAQ answers clean keys at any node and checks dirty ones with the tail", () => {
+    const { sim, chain, worker } = setup({ craq: true });
+    const readers = chain.nodes.map((node) => node.name);
+    const log: string[] = [];
+    const writer = new ChainClient(chain, worker);
+    sim.at(0.1, () =>
+      worker.start(function* () {
+        yield* writer.put("x", "a");
+        // The next write is in flight at the head when the head is read: dirty there.
+        const second = worker.start(writer.put("x", "b"));
+        yield 0.0005;
+        const head = chain.node(readers[0]!);
+        log.push(`head ${yield* worker.call(head, "get", { key: "x" }, { timeout: 1 })}`);
+        yield second;
+        for (const name of readers) {
+          log.push(
+            `${name} ${yield* worker.call(chain.node(name), "get", { key: "x" }, { timeout: 1 })}`,
+          );
+        }
+      }),
+    );
+    sim.run({ until: 1 });
+    expect(log).toEqual(["head a", "chain-0 b", "chain-1 b", "chain-2 b"]);
+    const stats = chain.nodeStats();
+    expect(stats[0]).toMatchObject({ reads: 2, versionChecks: 1, cleanReads: 1 });
+    expect(stats.map((node) => node.reads)).toEqual([2, 1, 1]);
+  });
+
+  for (const [position, index] of [
+    ["head", 0],
+    ["middle", 1],
+    ["tail", 2],
+  ] as const) {
+    it(`removes a crashed ${position} and goes on with every committed write`, () => {
+      const { sim, chain, worker, client } = setup();
+      const values: string[] = [];
+      let failures = 0;
+      sim.at(0.05, () =>
+        worker.start(function* () {
+          for (let i = 0; i < 40; i++) {
+            try {
+              yield* client.put("x", `v${i}`);
+              values.push(`v${i}`);
+            } catch {
+              failures++;
+            }
+            yield 0.02;
+          }
+        }),
+      );
+      sim.at(0.3, () => chain.nodes[index]!.crash());
+      sim.run({ until: 4 });
+      expect(chain.stats).toMatchObject({ chainLength: 2, reconfigurations: 1, removed: 1 });
+      expect(chain.config.chain).not.toContain(`chain-${index}`);
+      // The last acknowledged write is what every remaining node has committed.
+      for (const name of chain.config.chain) expect(chain.node(name).peek("x")).toBe(values.at(-1));
+      expect(values.length).toBeGreaterThan(25);
+      expect(failures).toBeLessThan(15);
+    });
+  }
+
+  it("refuses bad options with a ConfigError", () => {
+    const sim = new Simulation({ seed: 1 });
+    expect(() => new ChainReplication(sim, "c", { replicas: 0 })).toThrow(/replicas/);
+    expect(() => new ChainReplication(sim, "c", { heartbeat: 1, failureTimeout: 0.5 })).toThrow(
+      /failureTimeout/,
+    );
+    expect(() => new ChainReplication(sim, "c", { craq: "yes" as unknown as boolean })).toThrow(
+      /craq/,
+    );
+  });
+});
+
+componentLaws<ChainReplication<number>>({
+  type: ChainReplication,
+  options: () => ({
+    replicas: 3,
+    craq: true,
+    heartbeat: 0.05,
+    failureTimeout: 0.3,
+    lease: 0.2,
+    retransmit: 0.05,
+    versionTimeout: 0.1,
+    readTime: 0.001,
+  }),
+  construct: (sim, name, options) =>
+    new ChainReplication<number>(sim, name, options as ChainReplicationOptions),
+  invalid: [
+    { replicas: 1.5 },
+    { craq: 1 },
+    { heartbeat: 0 },
+    { lease: -1 },
+    { retransmit: "x" },
+    { versionTimeout: 0 },
+    { readTime: -1 },
+  ],
+  scenario(sim) {
+    const chain = new ChainReplication<number>(sim, SUBJECT, { craq: true, readTime: 0.002 });
+    for (let i = 0; i < 2; i++) {
+      const worker = new Entity(sim, `worker-${i}`);
+      const client = new ChainClient(chain, worker, { timeout: 0.2 });
+      worker.start(function* () {
+        for (let n = 0; n < 40; n++) {
+          yield 0.03;
+          try {
+            if (n % 2 === 0) yield* client.put("k", n);
+            else yield* client.get("k");
+          } catch {
+            // Refused or timed out while the master is down.
+          }
+        }
+      });
+    }
+    return chain;
+  },
+  crashAt: 0.5,
+  recoverAt: 0.8,
+});
