@@ -15,6 +15,7 @@ import { LOAD_BALANCER_COMPONENTS } from "./loadBalancer/index.js";
 import { MEASURE_COMPONENTS } from "./measure/index.js";
 import { MESSAGING_COMPONENTS } from "./messaging/index.js";
 import { NETWORK_COMPONENTS } from "./network/index.js";
+import { REPLICATION_COMPONENTS } from "./replication/index.js";
 import { RESILIENCE_COMPONENTS } from "./resilience/index.js";
 import { SERVER_COMPONENTS } from "./server/index.js";
 import { STORAGE_COMPONENTS } from "./storage/index.js";
@@ -35,6 +36,7 @@ export const COMPONENT_CLASSES = [
   ...STORE_COMPONENTS,
   ...ENGINE_COMPONENTS,
   ...CONSENSUS_COMPONENTS,
+  ...REPLICATION_COMPONENTS,
 ] as const;
 
 /** Entries of the implemented components, from the components themselves. */

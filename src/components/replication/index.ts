@@ -1,0 +1,23 @@
+/**
+ * The replication family: how data moves between replicas. `PrimaryBackupReplication` (a
+ * primary ships its log to backups, sync, semi-sync or async, with failover and fencing),
+ * `MultiLeaderReplication` (every node takes writes, vector clocks, a conflict resolver,
+ * Merkle anti-entropy).
+ */
+
+import type { CataloguedComponent } from "../../catalog/entry.js";
+import { PrimaryBackupReplication } from "./primaryBackup.js";
+
+export {
+  type FailoverRecord,
+  type PrimaryBackupOptions,
+  PrimaryBackupReplication,
+  type PrimaryBackupStats,
+  REPLICATION_MODES,
+  type ReplicationMode,
+} from "./primaryBackup.js";
+
+/** This family's component classes, in catalog order (src/components/index.ts gathers them). */
+export const REPLICATION_COMPONENTS = [
+  PrimaryBackupReplication,
+] as const satisfies readonly CataloguedComponent[];
