@@ -6,8 +6,15 @@
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
+import { MultiLeaderReplication } from "./multiLeader.js";
 import { PrimaryBackupReplication } from "./primaryBackup.js";
 
+export {
+  type MultiLeaderOptions,
+  MultiLeaderReplication,
+  type MultiLeaderStats,
+  type ResolverOption,
+} from "./multiLeader.js";
 export {
   type FailoverRecord,
   type PrimaryBackupOptions,
@@ -20,4 +27,5 @@ export {
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const REPLICATION_COMPONENTS = [
   PrimaryBackupReplication,
+  MultiLeaderReplication,
 ] as const satisfies readonly CataloguedComponent[];
