@@ -134,7 +134,7 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
       }
       case "clientGet": {
         const versions = this.data.get((message.payload as { key: string }).key);
-        this.reply(message, versions === undefined ? undefined : valueOf(versions));
+        this.reply(message, versions === undefined ? undefined : readValue(versions));
         return;
       }
       case "replicate": {
@@ -278,7 +278,7 @@ function covers(a: VectorClock, b: VectorClock): boolean {
 }
 
 /** One value for a read: the single version's, or the siblings' values in a stable order. */
-function valueOf<V>(versions: readonly Version<V>[]): V | V[] {
+function readValue<V>(versions: readonly Version<V>[]): V | V[] {
   if (versions.length === 1) return versions[0]!.value;
   return sortedSiblings(versions).map((version) => version.value);
 }
@@ -432,7 +432,7 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
       );
     }
     const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return keys.map((key) => [key, valueOf(node.data.get(key)!)]);
+    return keys.map((key) => [key, readValue(node.data.get(key)!)]);
   }
 
   /** Whether every node that is up holds the same contents. */

@@ -19,7 +19,6 @@ import {
   MultiLeaderReplication,
   Network,
   NetworkLink,
-  RemoteError,
   Simulation,
 } from "../../../src/index.js";
 import { componentLaws, SUBJECT } from "../../support/laws.js";
