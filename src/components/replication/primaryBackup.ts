@@ -208,7 +208,16 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
   /** The log: entries after `base`, in sequence order (durable, as the store). */
   log: LogEntry<V>[] = [];
   base: Position = { seq: 0, epoch: 0 };
+  /** Every entry up to here is applied to the store (durable, as the store). */
   appliedSeq = 0;
+  /** Entries applied past `appliedSeq` (a primary's writes finish out of order). */
+  private appliedAhead = new Set<number>();
+  /** The next entry the serial applier takes. */
+  private nextApply = 1;
+  /** A primary's own writes, which it applies itself, at once: the applier skips them. */
+  private ownWrites = new Set<number>();
+  /** The last entry before this node became primary: the lag is measured after it. */
+  private promotedAt = 0;
   private applying = false;
   installing = false;
   /** A diverged log noticed: asked for a snapshot in every acknowledgement until one lands. */
@@ -332,13 +341,17 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
       deleted: write.deleted,
       atNs: this.nowNs,
     });
-    this.kickApplier();
     for (let b = 0; b < this.group.nodes.length; b++) {
       if (b !== this.index && !this.resyncing[b]) this.sendEntries(b, false);
     }
     const future = this.future<string | null>(`write ${seq} on ${this.name}`);
     this.waiters.push({ seq, future });
-    this.settleWaiters();
+    // The primary applies its clients' writes concurrently (its store takes them in parallel);
+    // a backup applies the log one entry at a time, so it can fall behind.
+    this.ownWrites.add(seq);
+    const log = this.log;
+    yield* this.applyEntry(log[log.length - 1]!);
+    if (log === this.log) this.markApplied(seq);
     const outcome = (yield this.group._timed(future, this)) as string | null;
     if (outcome === null) this.reply(message, versionOf(epoch, seq));
     else this.fail(message, outcome);
@@ -411,6 +424,7 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     this.isPrimary = true;
     const n = this.group.nodes.length;
     const last = this.lastSeq;
+    this.promotedAt = last;
     this.ackedThrough = new Array(n).fill(0);
     this.receivedThrough = new Array(n).fill(0);
     this.receivedAtLastTick = new Array(n).fill(-1);
@@ -482,7 +496,8 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     if (applied > before) {
       this.ackedThrough[b] = applied;
       const node = this.group.nodes[b]!.name;
-      for (let seq = Math.max(before + 1, this.base.seq + 1); seq <= applied; seq++) {
+      const from = Math.max(before, this.base.seq, this.promotedAt) + 1;
+      for (let seq = from; seq <= applied; seq++) {
         const entry = this.log[seq - this.base.seq - 1]!;
         this.group._recordLag(node, (this.nowNs - entry.atNs) / 1e9);
       }
@@ -542,6 +557,9 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     this.log = [];
     this.base = snapshot.at;
     this.appliedSeq = snapshot.at.seq;
+    this.nextApply = snapshot.at.seq + 1;
+    this.appliedAhead.clear();
+    this.ownWrites.clear();
     this.installing = false;
     this.needsResync = false;
     this.sendAck(snapshot.from);
@@ -550,30 +568,44 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
   // --- Applying the log --------------------------------------------------------------------
 
   private kickApplier(): void {
-    if (this.applying || this.installing || this.appliedSeq >= this.lastSeq) return;
+    if (this.applying || this.installing || this.nextApply > this.lastSeq) return;
     this.applying = true;
     this.start(this.applyLog(), { name: "apply" });
   }
 
   /** Applies the log in order, one entry at a time (a replica's single apply thread). */
   private *applyLog() {
-    while (!this.installing && this.appliedSeq < this.lastSeq) {
+    while (!this.installing && this.nextApply <= this.lastSeq) {
+      const seq = this.nextApply++;
+      if (this.ownWrites.delete(seq)) continue;
       const log = this.log;
-      const entry = log[this.appliedSeq - this.base.seq]!;
-      const version = versionOf(entry.epoch, entry.seq);
-      try {
-        if (entry.deleted) yield* this.store.delete(entry.key, { version });
-        else yield* this.store.put(entry.key, entry.value as V, { version });
-      } catch (error) {
-        // A refusal (a full store) leaves the entry unapplied here; the log moves on.
-        if (!(error instanceof RemoteError)) throw error;
-      }
+      yield* this.applyEntry(log[seq - this.base.seq - 1]!);
       if (log !== this.log) break; // a snapshot replaced the log meanwhile
-      this.appliedSeq = entry.seq;
-      if (this.isPrimary) this.settleWaiters();
-      else this.sendAck(this.primaryIndex);
+      this.markApplied(seq);
     }
     this.applying = false;
+  }
+
+  private *applyEntry(entry: LogEntry<V>) {
+    const version = versionOf(entry.epoch, entry.seq);
+    try {
+      if (entry.deleted) yield* this.store.delete(entry.key, { version });
+      else yield* this.store.put(entry.key, entry.value as V, { version });
+    } catch (error) {
+      // A refusal (a full store) leaves the entry unapplied here; the log moves on.
+      if (!(error instanceof RemoteError)) throw error;
+    }
+  }
+
+  /** Entry `seq` is in the store: moves the applied position over what is contiguous. */
+  private markApplied(seq: number): void {
+    if (seq <= this.appliedSeq) return;
+    this.appliedAhead.add(seq);
+    const before = this.appliedSeq;
+    while (this.appliedAhead.delete(this.appliedSeq + 1)) this.appliedSeq++;
+    if (this.appliedSeq === before) return;
+    if (this.isPrimary) this.settleWaiters();
+    else this.sendAck(this.primaryIndex);
   }
 
   /** Resolves the client writes whose acknowledgements are in (in sequence order). */
@@ -603,6 +635,10 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     this.isPrimary = false;
     this.applying = false;
     this.installing = false;
+    // Applies in progress are lost: the applier takes them again from the applied position.
+    this.nextApply = this.appliedSeq + 1;
+    this.appliedAhead.clear();
+    this.ownWrites.clear();
     this.waiters = [];
     this.resyncing = [];
   }
@@ -613,6 +649,7 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
       this.log = [];
       this.base = { seq: 0, epoch: 0 };
       this.appliedSeq = 0;
+      this.nextApply = 1;
     }
     this.scheduleTick();
     this.kickApplier();
