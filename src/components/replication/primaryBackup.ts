@@ -190,6 +190,10 @@ const NOT_PRIMARY = "not primary";
 const SNAPSHOT_PAGE = 1000;
 const MAX_BATCH = 64;
 const ENTRY_BYTES = 100;
+/** Entries a log keeps below what every backup (or a backup itself) has applied. */
+const LOG_KEEP = 1024;
+/** Most entries a primary keeps for a backup that is behind: past it, the backup gets a snapshot. */
+const LOG_MAX = 65_536;
 
 /** A client write waiting on the primary for its acknowledgements. */
 interface Waiter {
@@ -348,7 +352,8 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     this.waiters.push({ seq, future });
     // The primary applies its clients' writes concurrently (its store takes them in parallel);
     // a backup applies the log one entry at a time, so it can fall behind.
-    this.ownWrites.add(seq);
+    if (!this.applying && this.nextApply === seq) this.nextApply = seq + 1;
+    else this.ownWrites.add(seq); // the applier, busy with older entries, skips it
     const log = this.log;
     yield* this.applyEntry(log[log.length - 1]!);
     if (log === this.log) this.markApplied(seq);
@@ -502,6 +507,11 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
         this.group._recordLag(node, (this.nowNs - entry.atNs) / 1e9);
       }
       this.settleWaiters();
+      let slowest = this.lastSeq;
+      for (let other = 0; other < this.ackedThrough.length; other++) {
+        if (other !== this.index) slowest = Math.min(slowest, this.ackedThrough[other]!);
+      }
+      this.trimLog(Math.max(slowest - LOG_KEEP, this.lastSeq - LOG_MAX));
     }
   }
 
@@ -605,7 +615,22 @@ class ReplicaNode<V> extends Entity<unknown, unknown> {
     while (this.appliedAhead.delete(this.appliedSeq + 1)) this.appliedSeq++;
     if (this.appliedSeq === before) return;
     if (this.isPrimary) this.settleWaiters();
-    else this.sendAck(this.primaryIndex);
+    else {
+      this.sendAck(this.primaryIndex);
+      this.trimLog(this.appliedSeq - LOG_KEEP);
+    }
+  }
+
+  /**
+   * Drops the log's entries up to `seq` (in place: a process holding the array keeps it),
+   * in batches, so memory stays bounded over a long run.
+   */
+  private trimLog(seq: number): void {
+    const drop = Math.min(seq, this.appliedSeq) - this.base.seq;
+    if (drop < LOG_KEEP) return;
+    const last = this.log[drop - 1]!;
+    this.base = { seq: last.seq, epoch: last.epoch };
+    this.log.splice(0, drop);
   }
 
   /** Resolves the client writes whose acknowledgements are in (in sequence order). */

@@ -140,6 +140,18 @@ describe("PrimaryBackupReplication", () => {
     expect(pb.stats.writes).toBe(0);
   });
 
+  it("keeps its logs bounded: entries every backup applied are dropped, in batches", () => {
+    const { sim, pb, client } = setup({ mode: "async", store: { writeLatency: 0.0002 } });
+    writeLoop(client, pb, 3000);
+    sim.run({ until: 10 });
+    expect(pb.stats.writes).toBe(3000);
+    for (const node of pb.nodes) {
+      expect(node.lastSeq).toBe(3000);
+      expect(node.log.length).toBeLessThan(2048);
+      expect(pb.storeOf(node.name).size).toBe(3000);
+    }
+  });
+
   it("refuses bad options with a ConfigError naming them", () => {
     const sim = new Simulation({ seed: 1 });
     expect(() => new PrimaryBackupReplication(sim, "a", { mode: "eventual" as never })).toThrow(
