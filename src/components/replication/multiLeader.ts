@@ -40,7 +40,7 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 
 /** How a node settles concurrent versions of a key. */
@@ -424,11 +424,10 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   contentsOf(name: string): [string, V | V[]][] {
     const node = this.nodes.find((n) => n.name === name);
     if (node === undefined) {
-      throw new ConfigError(
-        `MultiLeaderReplication "${this.name}"`,
-        "node",
-        this.nodeNames.join(", "),
-        name,
+      throw new SimulationError(
+        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
+        this.name,
+        this.nowNs,
       );
     }
     const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -501,21 +500,22 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   private nodeAt(at: unknown): LeaderNode<V> {
     if (at === undefined) return this.nodes[this.turn++ % this.nodes.length]!;
     if (!Number.isSafeInteger(at) || (at as number) < 0 || (at as number) >= this.nodes.length) {
-      throw new ConfigError(
-        `MultiLeaderReplication "${this.name}"`,
-        "at",
-        `a node index in [0, ${this.nodes.length - 1}]`,
-        at,
+      throw new SimulationError(
+        `MultiLeaderReplication: at must be a node index in [0, ${this.nodes.length - 1}]; given ${String(at)}`,
+        this.name,
+        this.nowNs,
       );
     }
     return this.nodes[at as number]!;
   }
 
   private submit(kind: "get" | "put", key: string, value: V | undefined, at: number | undefined) {
-    const component = `MultiLeaderReplication "${this.name}"`;
-    if (typeof key !== "string") throw new ConfigError(component, `${kind} key`, "a string", key);
-    if (kind === "put" && value === undefined) {
-      throw new ConfigError(component, "put value", "a value (not undefined)", value);
+    if (typeof key !== "string" || (kind === "put" && value === undefined)) {
+      throw new SimulationError(
+        `MultiLeaderReplication: ${kind} needs a string key${kind === "put" ? " and a value (not undefined)" : ""}; given ${String(key)}`,
+        this.name,
+        this.nowNs,
+      );
     }
     const node = this.nodeAt(at);
     const future = this.future<unknown>(`${kind} on ${this.name}`);

@@ -48,7 +48,7 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
@@ -876,11 +876,10 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
   storeOf(name: string): KVStore<V> {
     const node = this.nodes.find((n) => n.name === name);
     if (node === undefined) {
-      throw new ConfigError(
-        `PrimaryBackupReplication "${this.name}"`,
-        "node",
-        this.nodeNames.join(", "),
-        name,
+      throw new SimulationError(
+        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
+        this.name,
+        this.nowNs,
       );
     }
     return node.store;
@@ -1010,10 +1009,12 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
     value: V | undefined,
     deleted: boolean,
   ): SimFuture<KVReply<V>> {
-    const component = `PrimaryBackupReplication "${this.name}"`;
-    if (typeof key !== "string") throw new ConfigError(component, `${kind} key`, "a string", key);
-    if (kind === "put" && value === undefined) {
-      throw new ConfigError(component, "put value", "a value (not undefined)", value);
+    if (typeof key !== "string" || (kind === "put" && value === undefined)) {
+      throw new SimulationError(
+        `PrimaryBackupReplication: ${kind} needs a string key${kind === "put" ? " and a value (not undefined)" : ""}; given ${String(key)}`,
+        this.name,
+        this.nowNs,
+      );
     }
     const future = this.future<KVReply<V>>(`${kind} on ${this.name}`);
     this.counts.requests++;
