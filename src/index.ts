@@ -116,6 +116,7 @@ export * from "./components/replication/index.js";
 export * from "./components/messaging/index.js";
 export * from "./components/storage/index.js";
 export * from "./components/store/index.js";
+export * from "./components/replication/index.js";
 export { COMPONENT_CLASSES, distsimCatalog } from "./components/index.js";
 
 // Clocks: each node's physical clock (skew, drift, NTP steps, local timers) and the logical

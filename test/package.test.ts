@@ -79,6 +79,8 @@ it("every subpath export resolves to the build, with its types, and a family's c
       "./engine",
       "./consensus",
       "./membership",
+      "./replication",
+      "./coordination",
     ]),
   );
   const specifiers = subpaths.map(([subpath]) => `distsim${subpath.slice(1)}`);

@@ -1,9 +1,15 @@
 /**
- * The replication family: protocols that keep copies of data on several nodes.
+ * The replication family: how data moves between replicas. `PrimaryBackupReplication` (a
+ * primary ships its log to backups, sync, semi-sync or async, with failover and fencing),
+ * `MultiLeaderReplication` (every node takes writes, vector clocks, a conflict resolver,
+ * Merkle anti-entropy), `ChainReplication` (writes head to tail, reads at the tail or, with
+ * CRAQ, at any node).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
 import { ChainReplication } from "./chainReplication.js";
+import { MultiLeaderReplication } from "./multiLeader.js";
+import { PrimaryBackupReplication } from "./primaryBackup.js";
 
 export {
   ChainClient,
@@ -16,7 +22,24 @@ export {
   NOT_SERVING,
 } from "./chainReplication.js";
 
+export {
+  type MultiLeaderOptions,
+  MultiLeaderReplication,
+  type MultiLeaderStats,
+  type ResolverOption,
+} from "./multiLeader.js";
+export {
+  type FailoverRecord,
+  type PrimaryBackupOptions,
+  PrimaryBackupReplication,
+  type PrimaryBackupStats,
+  REPLICATION_MODES,
+  type ReplicationMode,
+} from "./primaryBackup.js";
+
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const REPLICATION_COMPONENTS = [
+  PrimaryBackupReplication,
+  MultiLeaderReplication,
   ChainReplication,
 ] as const satisfies readonly CataloguedComponent[];

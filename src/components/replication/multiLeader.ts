@@ -1,0 +1,614 @@
+/**
+ * `MultiLeaderReplication`: N leader nodes, every one of which takes writes, over whatever
+ * transport the simulation has (a `Network`: its partitions, loss and duplication apply). The
+ * component is the front door: `get` and `put` go to the node a request names (`at`), or to
+ * the nodes in turn. It exists to show what coordination-free writes cost: replicas that
+ * diverge while cut off, conflicts when they meet again, and how long they take to agree.
+ *
+ * A write at node n is stamped with a vector clock (the clocks of the versions n holds for the
+ * key, merged, then n's entry incremented) and a hybrid-logical-clock timestamp, applied at
+ * once and sent to every other node (fire and forget). A node receiving a version keeps it if
+ * it is newer than what it holds (its clock dominates), drops it if older or known, and when
+ * the two are concurrent counts a conflict and settles it with the `resolver`:
+ * `"lastWriterWins"` (the latest HLC timestamp, ties by node), `"vectorClockMerge"` (keeps the
+ * concurrent versions as siblings, or merges their values with `merge`), or a function making a
+ * `ConflictResolver` of your own per node (`ConflictResolver.custom`). A single version chosen
+ * from concurrent ones takes a clock covering them all, so a late copy of a loser is known.
+ *
+ * What replication misses (a node down, a partition, a lost message) is repaired by anti-entropy:
+ * every `antiEntropyInterval` each node builds a `MerkleTree` over its keys and sends it to the
+ * next peer in turn; the peer diffs it with its own and both exchange the keys of the
+ * divergent leaf ranges only, merging them as replicated versions. Counted: rounds, rounds
+ * that found divergence (`repairs`), keys whose versions changed (`keysRepaired`).
+ *
+ * Nodes are named `<name>.node-<i>`; their data survives a crash (a durable store), messages to
+ * a node that is down are lost (anti-entropy brings it back up to date).
+ *
+ * @example
+ * const ml = new MultiLeaderReplication<string>(sim, "ml", { nodes: 3, resolver: "lastWriterWins" });
+ * // in a process:
+ * yield* ml.put("cart", "book", { at: 0 });
+ * const cart = yield* ml.get("cart", { at: 2 }); // "book" once replicated
+ */
+import { ConflictResolver, type Version } from "../../algorithms/crdt/conflictResolver.js";
+import { MerkleTree, merkleToken } from "../../algorithms/merkleTree.js";
+import { type CatalogEntry, knobs } from "../../catalog/entry.js";
+import { HybridLogicalClock } from "../../clocks/hybridLogicalClock.js";
+import { NodeClock } from "../../clocks/nodeClock.js";
+import { VectorClock } from "../../clocks/vectorClock.js";
+import { Entity, type EntityMetrics } from "../../core/entity.js";
+import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { requireInteger, requireSeconds } from "../shared/validate.js";
+
+/** How a node settles concurrent versions of a key. */
+export type ResolverOption<V> =
+  | "lastWriterWins"
+  | "vectorClockMerge"
+  | ((node: string, clock: HybridLogicalClock) => ConflictResolver<V>);
+
+export interface MultiLeaderOptions<V> {
+  /** Leader nodes (integer >= 2). Default 3. */
+  nodes?: number;
+  /** The conflict resolver. Default "lastWriterWins". */
+  resolver?: ResolverOption<V>;
+  /** With "vectorClockMerge": merges sibling values into one. Default: keep siblings. */
+  merge?: (values: V[]) => V;
+  /** Seconds between a node's anti-entropy rounds (0: none). Default 1. */
+  antiEntropyInterval?: number;
+  /** Depth of the Merkle trees (0 to 16). Default 6. */
+  merkleDepth?: number;
+  /** Seconds the front door waits for a node's answer. Default 1. */
+  requestTimeout?: number;
+}
+
+/**
+ * A snapshot of the front door and the nodes. At every instant:
+ * `requests = completed + failed + rejected + lostToCrash + active`.
+ */
+export interface MultiLeaderStats {
+  readonly requests: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly lostToCrash: number;
+  readonly active: number;
+  readonly reads: number;
+  readonly writes: number;
+  /** Versions sent to peers by replication. */
+  readonly replicationsSent: number;
+  /** Versions received from peers (replication and anti-entropy). */
+  readonly replicationsReceived: number;
+  /** Versions received that were concurrent with what a node held. */
+  readonly conflicts: number;
+  /** Conflicts the resolver settled to one version (the rest left siblings). */
+  readonly conflictsResolved: number;
+  /** Anti-entropy rounds run (trees sent). */
+  readonly antiEntropyRounds: number;
+  /** Rounds whose trees differed. */
+  readonly repairs: number;
+  /** Keys whose versions an anti-entropy exchange changed. */
+  readonly keysRepaired: number;
+}
+
+interface Stamped<V> {
+  readonly key: string;
+  readonly version: Version<V>;
+}
+
+/** @internal A leader node: its versions per key, its clocks. */
+class LeaderNode<V> extends Entity<unknown, unknown> {
+  /** Each key's surviving versions (one, or siblings); durable. */
+  readonly data = new Map<string, Version<V>[]>();
+  readonly hlc: HybridLogicalClock;
+  private readonly resolver: ConflictResolver<V>;
+  private nextPeer = 0;
+
+  constructor(
+    sim: Simulation,
+    name: string,
+    readonly index: number,
+    readonly group: MultiLeaderReplication<V>,
+    resolver: ResolverOption<V>,
+    merge: ((values: V[]) => V) | undefined,
+  ) {
+    super(sim, name);
+    this.hlc = new HybridLogicalClock(new NodeClock(this), { maxOffset: Number.POSITIVE_INFINITY });
+    this.resolver =
+      resolver === "lastWriterWins"
+        ? ConflictResolver.lastWriterWins<V>(this.hlc)
+        : resolver === "vectorClockMerge"
+          ? ConflictResolver.vectorClockMerge<V>(merge)
+          : resolver(name, this.hlc);
+    this.scheduleAntiEntropy();
+  }
+
+  override handle(message: Message<unknown>): void {
+    switch (message.kind) {
+      case "clientPut": {
+        const { key, value } = message.payload as { key: string; value: V };
+        this.reply(message, this.write(key, value));
+        return;
+      }
+      case "clientGet": {
+        const versions = this.data.get((message.payload as { key: string }).key);
+        this.reply(message, versions === undefined ? undefined : readValue(versions));
+        return;
+      }
+      case "replicate": {
+        const stamped = message.payload as Stamped<V>;
+        this.group._counts.replicationsReceived++;
+        this.absorb(stamped.key, [stamped.version]);
+        return;
+      }
+      case "tree":
+        this.onTree(message.payload as { from: number; tree: MerkleTree });
+        return;
+      case "repair":
+        this.onRepair(message.payload as RepairPayload<V>);
+        return;
+    }
+  }
+
+  /** A local write: newer than every version held here; sent to every peer. */
+  private write(key: string, value: V): string {
+    const clock = new VectorClock();
+    for (const held of this.data.get(key) ?? []) clock.merge(held.clock!);
+    clock.increment(this.name);
+    const version: Version<V> = { value, node: this.name, timestamp: this.hlc.send(), clock };
+    this.data.set(key, [version]);
+    this.group._counts.writes++;
+    const stamped: Stamped<V> = { key, version };
+    for (const peer of this.group.nodes) {
+      if (peer === this) continue;
+      this.group._counts.replicationsSent++;
+      this.send(peer, "replicate", stamped, { sizeBytes: 100 });
+    }
+    return clock.toString();
+  }
+
+  /** Merges versions from a peer into `key`'s; true if what this node holds changed. */
+  absorb(key: string, incoming: readonly Version<V>[]): boolean {
+    let held = this.data.get(key);
+    let changed = false;
+    for (const version of incoming) {
+      if (version.timestamp !== undefined) this.hlc.receive(version.timestamp);
+      if (held === undefined) {
+        held = [version];
+        changed = true;
+        continue;
+      }
+      if (held.some((mine) => covers(mine.clock!, version.clock!))) continue; // known or older
+      const newer = held.every((mine) => mine.clock!.happenedBefore(version.clock!));
+      if (newer) {
+        held = [version];
+        changed = true;
+        continue;
+      }
+      this.group._counts.conflicts++;
+      const all = [...held.filter((mine) => !mine.clock!.happenedBefore(version.clock!)), version];
+      let resolved = this.resolver.resolve(all);
+      if (resolved.length === 1) {
+        this.group._counts.conflictsResolved++;
+        const clock = new VectorClock();
+        for (const version of all) clock.merge(version.clock!);
+        resolved = [{ ...resolved[0]!, clock }];
+      }
+      held = resolved;
+      changed = true;
+    }
+    if (held !== undefined && changed) this.data.set(key, held);
+    return changed;
+  }
+
+  // --- Anti-entropy ------------------------------------------------------------------------
+
+  private scheduleAntiEntropy(): void {
+    const interval = this.group.antiEntropyInterval;
+    if (interval > 0) this.after(interval, this.antiEntropy, undefined, { daemon: true });
+  }
+
+  private readonly antiEntropy = (): void => {
+    const peers = this.group.nodes.length - 1;
+    const peer = this.group.nodes[(this.index + 1 + (this.nextPeer++ % peers)) % (peers + 1)]!;
+    this.group._counts.antiEntropyRounds++;
+    const tree = this.tree();
+    this.send(peer, "tree", { from: this.index, tree }, { sizeBytes: 4 * (2 * tree.leaves - 1) });
+    this.scheduleAntiEntropy();
+  };
+
+  tree(): MerkleTree {
+    const entries: [string, string][] = [];
+    for (const [key, versions] of this.data) entries.push([key, fingerprint(versions)]);
+    return new MerkleTree(entries, { depth: this.group.merkleDepth });
+  }
+
+  private onTree(payload: { from: number; tree: MerkleTree }): void {
+    const mine = this.tree();
+    const diff = MerkleTree.diff(payload.tree, mine);
+    if (diff.ranges.length === 0) return;
+    this.group._counts.repairs++;
+    const leaves = new Set(diff.ranges.map((range) => range.leaf));
+    // Ours to it, and ask for its keys of the same ranges.
+    this.sendRepair(payload.from, leaves, true);
+  }
+
+  private sendRepair(to: number, leaves: ReadonlySet<number>, reply: boolean): void {
+    const entries: [string, Version<V>[]][] = [];
+    const depth = this.group.merkleDepth;
+    for (const [key, versions] of this.data) {
+      // The leaf a tree of this depth puts the key in (MerkleTree.leafOf, without a tree).
+      const leaf = depth === 0 ? 0 : merkleToken(key) >>> (32 - depth);
+      if (leaves.has(leaf)) entries.push([key, versions]);
+    }
+    const payload: RepairPayload<V> = { from: this.index, leaves: [...leaves], entries, reply };
+    this.send(this.group.nodes[to]!, "repair", payload, {
+      sizeBytes: Math.max(1, entries.length) * 100,
+    });
+  }
+
+  private onRepair(payload: RepairPayload<V>): void {
+    for (const [key, versions] of payload.entries) {
+      this.group._counts.replicationsReceived++;
+      if (this.absorb(key, versions)) this.group._counts.keysRepaired++;
+    }
+    if (payload.reply) this.sendRepair(payload.from, new Set(payload.leaves), false);
+  }
+
+  protected override onRecover(): void {
+    // The crash cancelled the anti-entropy timer; the data survived.
+    this.scheduleAntiEntropy();
+  }
+}
+
+interface RepairPayload<V> {
+  readonly from: number;
+  readonly leaves: readonly number[];
+  readonly entries: readonly (readonly [string, Version<V>[]])[];
+  /** Whether the receiver answers with its own keys of these leaves. */
+  readonly reply: boolean;
+}
+
+/** Whether `a` already includes the event `b` stands for (equal or after it). */
+function covers(a: VectorClock, b: VectorClock): boolean {
+  const order = a.compare(b);
+  return order === "equal" || order === "after";
+}
+
+/** One value for a read: the single version's, or the siblings' values in a stable order. */
+function readValue<V>(versions: readonly Version<V>[]): V | V[] {
+  if (versions.length === 1) return versions[0]!.value;
+  return sortedSiblings(versions).map((version) => version.value);
+}
+
+function sortedSiblings<V>(versions: readonly Version<V>[]): Version<V>[] {
+  return [...versions].sort((a, b) => {
+    const x = String(a.clock);
+    const y = String(b.clock);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+/** What the Merkle leaf hashes: the values and clocks of a key's versions. */
+function fingerprint<V>(versions: readonly Version<V>[]): string {
+  return sortedSiblings(versions)
+    .map((version) => `${JSON.stringify(version.value)}@${String(version.clock)}`)
+    .join("|");
+}
+
+export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown> {
+  static readonly catalog: CatalogEntry = {
+    name: "MultiLeaderReplication",
+    kind: "component",
+    role: "persistence",
+    layer: "distributed",
+    contract:
+      "N leader nodes behind a front door answering get and put at a node of the caller's choice (or in turn): every node applies its writes at once, stamped with a vector clock and an HLC timestamp, and replicates them asynchronously; versions concurrent with what a node holds are conflicts settled by the resolver (lastWriterWins, vectorClockMerge with siblings or a merge, or a custom ConflictResolver); periodic Merkle-tree anti-entropy exchanges only the divergent key ranges, so replicas converge once the network heals.",
+    requires: ["ReplicaSet", "Version", "Timestamp", "TimeoutPolicy"],
+    provides: ["Read", "Write", "Replicator", "ConflictPolicy", "AntiEntropyRepair", "Causal"],
+    inputs: ["get, put (messages or process calls), each with an optional node (at)"],
+    outputs: [
+      "values, or sibling values (replies or returned values)",
+      'failures (RemoteError: "unavailable: ...")',
+      "requests, completed, failed, writes, reads, replicationsSent/Received, conflicts, conflictsResolved, antiEntropyRounds, repairs, keysRepaired",
+    ],
+    state:
+      "per node: each key's surviving versions with their vector clocks (durable), an HLC; the front door: requests in progress (volatile)",
+    failure_semantics:
+      "A write is acknowledged by the one node that took it: a node cut off keeps taking writes and diverges; replication to a node down or cut off is lost and repaired by anti-entropy after the heal. Concurrent writes are conflicts: lastWriterWins keeps one (the other is silently lost), vectorClockMerge keeps both or merges them. A front-door crash loses its requests in progress.",
+    composition_rules: ["Network", "Client", "KVStore"],
+    operational_knobs: knobs<MultiLeaderOptions<unknown>>()(
+      "nodes",
+      "resolver",
+      "merge",
+      "antiEntropyInterval",
+      "merkleDepth",
+      "requestTimeout",
+    ),
+  };
+
+  readonly antiEntropyInterval: number;
+  readonly merkleDepth: number;
+  readonly requestTimeout: number;
+  readonly resolverName: string;
+  /** @internal Every node. */
+  readonly nodes: readonly LeaderNode<V>[];
+  /** @internal Counted by the nodes too. */
+  _counts = newCounts();
+  private active = 0;
+  private turn = 0;
+  private readonly calls = new Set<SimFuture<unknown>>();
+  private readonly callOptions: { readonly timeout: number };
+
+  constructor(sim: Simulation, name: string, options: MultiLeaderOptions<V> = {}) {
+    const component = `MultiLeaderReplication "${name}"`;
+    if (options === null || typeof options !== "object") {
+      throw new ConfigError(component, "options", "an options object", options);
+    }
+    const count = requireInteger(component, "nodes", options.nodes ?? 3, 2);
+    const resolver = options.resolver ?? "lastWriterWins";
+    if (
+      resolver !== "lastWriterWins" &&
+      resolver !== "vectorClockMerge" &&
+      typeof resolver !== "function"
+    ) {
+      throw new ConfigError(
+        component,
+        "resolver",
+        '"lastWriterWins", "vectorClockMerge" or (node, clock) => ConflictResolver',
+        resolver,
+      );
+    }
+    const merge = options.merge;
+    if (merge !== undefined && (typeof merge !== "function" || resolver !== "vectorClockMerge")) {
+      throw new ConfigError(
+        component,
+        "merge",
+        'a function, with resolver "vectorClockMerge" only',
+        merge,
+      );
+    }
+    const antiEntropyInterval = requireSeconds(
+      component,
+      "antiEntropyInterval",
+      options.antiEntropyInterval ?? 1,
+      true,
+    );
+    const merkleDepth = requireInteger(component, "merkleDepth", options.merkleDepth ?? 6, 0, 16);
+    const requestTimeout = requireSeconds(component, "requestTimeout", options.requestTimeout ?? 1);
+    super(sim, name);
+    this.antiEntropyInterval = antiEntropyInterval;
+    this.merkleDepth = merkleDepth;
+    this.requestTimeout = requestTimeout;
+    this.resolverName = typeof resolver === "string" ? resolver : "custom";
+    this.callOptions = { timeout: requestTimeout };
+    const nodes: LeaderNode<V>[] = [];
+    this.nodes = nodes;
+    for (let i = 0; i < count; i++) {
+      nodes.push(new LeaderNode<V>(sim, `${name}.node-${i}`, i, this, resolver, merge));
+    }
+  }
+
+  // --- The process API ---------------------------------------------------------------------
+
+  /** The value under `key` at node `at` (default: the next in turn); siblings as an array. */
+  *get(
+    key: string,
+    options?: { readonly at?: number },
+  ): Generator<SimFuture<unknown>, V | V[] | undefined> {
+    return (yield this.submit("get", key, undefined, options?.at)) as V | V[] | undefined;
+  }
+
+  /** Writes `value` under `key` at node `at`; the write's vector clock, as text. */
+  *put(
+    key: string,
+    value: V,
+    options?: { readonly at?: number },
+  ): Generator<SimFuture<unknown>, string> {
+    return (yield this.submit("put", key, value, options?.at)) as string;
+  }
+
+  // --- State ---------------------------------------------------------------------------------
+
+  /** Every node's name. */
+  get nodeNames(): string[] {
+    return this.nodes.map((node) => node.name);
+  }
+
+  /**
+   * What node `name` holds now, key by key in key order: the value, or the siblings' values
+   * (for checks and reports; no latency).
+   */
+  contentsOf(name: string): [string, V | V[]][] {
+    const node = this.nodes.find((n) => n.name === name);
+    if (node === undefined) {
+      throw new SimulationError(
+        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return keys.map((key) => [key, readValue(node.data.get(key)!)]);
+  }
+
+  /** Whether every node that is up holds the same contents. */
+  converged(): boolean {
+    const live = this.nodes.filter((node) => node.isUp);
+    if (live.length < 2) return true;
+    const first = live[0]!.tree().rootHash;
+    return live.every((node) => node.tree().rootHash === first);
+  }
+
+  get stats(): MultiLeaderStats {
+    const c = this._counts;
+    return {
+      requests: c.requests,
+      completed: c.completed,
+      failed: c.failed,
+      rejected: c.rejected,
+      lostToCrash: c.lostToCrash,
+      active: this.active,
+      reads: c.reads,
+      writes: c.writes,
+      replicationsSent: c.replicationsSent,
+      replicationsReceived: c.replicationsReceived,
+      conflicts: c.conflicts,
+      conflictsResolved: c.conflictsResolved,
+      antiEntropyRounds: c.antiEntropyRounds,
+      repairs: c.repairs,
+      keysRepaired: c.keysRepaired,
+    };
+  }
+
+  override metrics(): EntityMetrics {
+    return { ...this.stats, resolver: this.resolverName };
+  }
+
+  // --- The message API -----------------------------------------------------------------------
+
+  override *handle(message: Message<unknown>) {
+    const kind = message.kind;
+    if (kind !== "get" && kind !== "put") {
+      this.fail(message, `unknown operation "${kind}" (get or put)`);
+      return;
+    }
+    const payload = (message.payload ?? {}) as { key?: unknown; value?: V; at?: number };
+    if (typeof payload.key !== "string" || (kind === "put" && payload.value === undefined)) {
+      this.fail(message, `${kind}: needs a string key${kind === "put" ? " and a value" : ""}`);
+      return;
+    }
+    this._counts.requests++;
+    this.active++;
+    try {
+      const result = yield* this.serve(kind, payload.key, payload.value, this.nodeAt(payload.at));
+      this.active--;
+      this._counts.completed++;
+      this.reply(message, result);
+    } catch (error) {
+      if (!(error instanceof RemoteError)) throw error;
+      this.active--;
+      this._counts.failed++;
+      this.fail(message, error.reason);
+    }
+  }
+
+  // --- Internals -----------------------------------------------------------------------------
+
+  private nodeAt(at: unknown): LeaderNode<V> {
+    if (at === undefined) return this.nodes[this.turn++ % this.nodes.length]!;
+    if (!Number.isSafeInteger(at) || (at as number) < 0 || (at as number) >= this.nodes.length) {
+      throw new SimulationError(
+        `MultiLeaderReplication: at must be a node index in [0, ${this.nodes.length - 1}]; given ${String(at)}`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    return this.nodes[at as number]!;
+  }
+
+  private submit(kind: "get" | "put", key: string, value: V | undefined, at: number | undefined) {
+    if (typeof key !== "string" || (kind === "put" && value === undefined)) {
+      throw new SimulationError(
+        `MultiLeaderReplication: ${kind} needs a string key${kind === "put" ? " and a value (not undefined)" : ""}; given ${String(key)}`,
+        this.name,
+        this.nowNs,
+      );
+    }
+    const node = this.nodeAt(at);
+    const future = this.future<unknown>(`${kind} on ${this.name}`);
+    this._counts.requests++;
+    if (!this.isUp) {
+      this._counts.rejected++;
+      future.reject(new RemoteError("front door is down", this.name));
+      return future;
+    }
+    this.active++;
+    this.calls.add(future);
+    this.start(this.serveCall(kind, key, value, node, future), { name: kind });
+    return future;
+  }
+
+  private *serveCall(
+    kind: "get" | "put",
+    key: string,
+    value: V | undefined,
+    node: LeaderNode<V>,
+    future: SimFuture<unknown>,
+  ) {
+    let result: unknown;
+    try {
+      result = yield* this.serve(kind, key, value, node);
+    } catch (error) {
+      if (!(error instanceof RemoteError)) throw error;
+      this.active--;
+      this._counts.failed++;
+      this.calls.delete(future);
+      future.reject(error);
+      return;
+    }
+    this.active--;
+    this._counts.completed++;
+    this.calls.delete(future);
+    future.resolve(result);
+  }
+
+  private *serve(
+    kind: "get" | "put",
+    key: string,
+    value: V | undefined,
+    node: LeaderNode<V>,
+  ): Generator<SimFuture<unknown>, unknown, unknown> {
+    const call =
+      kind === "get"
+        ? this.request(node, "clientGet", { key }, this.callOptions)
+        : this.request(node, "clientPut", { key, value }, this.callOptions);
+    try {
+      const answer = yield call;
+      if (kind === "get") this._counts.reads++;
+      return answer;
+    } catch (error) {
+      if (error instanceof TimeoutError) {
+        throw new RemoteError(
+          `unavailable: ${node.name} did not answer in ${this.requestTimeout}s`,
+          this.name,
+        );
+      }
+      throw error;
+    }
+  }
+
+  protected override onCrash(): void {
+    this._counts.lostToCrash += this.active;
+    this.active = 0;
+    const calls = [...this.calls];
+    this.calls.clear();
+    for (const future of calls) future.reject(new RemoteError("front door crashed", this.name));
+  }
+
+  protected override onResetStats(): void {
+    this._counts = newCounts();
+    this._counts.requests = this.active;
+  }
+}
+
+function newCounts() {
+  return {
+    requests: 0,
+    completed: 0,
+    failed: 0,
+    rejected: 0,
+    lostToCrash: 0,
+    reads: 0,
+    writes: 0,
+    replicationsSent: 0,
+    replicationsReceived: 0,
+    conflicts: 0,
+    conflictsResolved: 0,
+    antiEntropyRounds: 0,
+    repairs: 0,
+    keysRepaired: 0,
+  };
+}
