@@ -39,15 +39,16 @@ export type RaftKVNodeOptions<V> = Omit<
 >;
 
 export interface RaftKVOptions<V> {
-  /** Cluster size (integer >= 1). Default 3. */
+  /** Cluster size (integer >= 1). Default 3, or the number of `members`. */
   nodes?: number;
-  /** The nodes' names (instead of `nodes`). Default `${name}-1` ... `${name}-n`. */
+  /** The nodes' names (instead of `nodes`; if both are given they must agree). Default `${name}-1` ... `${name}-n`. */
   members?: readonly string[];
   /** Every node's options. */
   node?: RaftKVNodeOptions<V>;
   /**
-   * The network the nodes and clients talk over. Default: a new one named `${name}-net` with a
-   * datacenter link.
+   * The network the nodes and clients talk over: the simulation's `Network` (a simulation has
+   * one). Default: the simulation's network if it has one, else a new one named `${name}-net`
+   * with a datacenter link.
    */
   network?: Network;
   /** Builds each node (a test's variant of RaftNode). Default `new RaftNode(...)`. */
@@ -90,14 +91,34 @@ export class RaftKV<V> {
       throw new ConfigError(where, "members", "a non-empty array of distinct names", members);
     }
     const count = requireInteger(where, "nodes", options.nodes ?? members?.length ?? 3, 1);
+    // Given both, they must agree: a count silently overridden by the names is a surprise.
+    if (members !== undefined && options.nodes !== undefined && count !== members.length) {
+      throw new ConfigError(
+        where,
+        "nodes",
+        `the number of members (${members.length}), or left out`,
+        options.nodes,
+      );
+    }
     if (options.createNode !== undefined && typeof options.createNode !== "function") {
-      throw new ConfigError(`RaftKV "${name}"`, "createNode", "a function", options.createNode);
+      throw new ConfigError(where, "createNode", "a function", options.createNode);
+    }
+    // A simulation has one network (a Network becomes its transport): a store built after
+    // the model's own Network joins it rather than failing to build a second one.
+    const current = sim.transport;
+    if (
+      options.network !== undefined &&
+      (!(options.network instanceof Network) || options.network !== current)
+    ) {
+      throw new ConfigError(where, "network", "the simulation's Network", options.network);
     }
     this.network =
       options.network ??
-      new Network(sim, `${name}-net`, {
-        defaultLink: new NetworkLink(sim, `${name}-link`, conditions.datacenter()),
-      });
+      (current instanceof Network
+        ? current
+        : new Network(sim, `${name}-net`, {
+            defaultLink: new NetworkLink(sim, `${name}-link`, conditions.datacenter()),
+          }));
     this.members = members ?? Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
     const create =
       options.createNode ??

@@ -10,10 +10,13 @@
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  conditions,
   Entity,
   type KVCommand,
   type KVResult,
   KVStateMachine,
+  Network,
+  NetworkLink,
   NotLeaderError,
   RaftKV,
   type RaftKVNodeOptions,
@@ -268,6 +271,39 @@ describe("RaftNode", () => {
       ).toThrow(ConfigError);
       try {
         new RaftNode(sim, "a", { members: ["a"], stateMachine, ...options });
+      } catch (error) {
+        expect((error as ConfigError).parameter).toBe(parameter);
+      }
+    }
+  });
+
+  it("RaftKV joins the simulation's own Network, and refuses nodes and members that disagree", () => {
+    const sim = new Simulation({ seed: 3 });
+    const network = new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", conditions.datacenter()),
+    });
+    const kv = new RaftKV<number>(sim, "kv", { nodes: 5 });
+    expect(kv.network).toBe(network);
+    const client = kv.client("client");
+    let read: number | null = null;
+    client.start(function* () {
+      yield* client.put("x", 7);
+      read = yield* client.get("x");
+    });
+    sim.run({ until: 2 });
+    expect(read).toBe(7);
+    expect(sim.entity("kv-net")).toBeUndefined();
+
+    const other = new Simulation({ seed: 3 });
+    const foreign = new Network(new Simulation({ seed: 4 }), "elsewhere");
+    const bad: [string, object][] = [
+      ["nodes", { nodes: 5, members: ["a", "b", "c"] }],
+      ["network", { network: foreign }],
+    ];
+    for (const [parameter, options] of bad) {
+      expect(() => new RaftKV<number>(other, "kv", options), parameter).toThrow(ConfigError);
+      try {
+        new RaftKV<number>(other, "kv", options);
       } catch (error) {
         expect((error as ConfigError).parameter).toBe(parameter);
       }
