@@ -118,6 +118,9 @@ describe("RaftNode", () => {
     expect(first.committed).toBe(second.committed);
     expect((first.stateMachine as KVStateMachine<number>).peek("x")).toBe(20);
     expect(new Set(appliedLogs(kv.nodes)).size).toBe(1);
+    // Rebuilding its state from the log is not committing the entries again.
+    expect(first.stats.entriesCommitted).toBe(first.committed);
+    expect(first.stats.commandsApplied).toBe(20);
   });
 
   it("keeps term, vote and synced log across a restart; loses exactly what was not synced", () => {
