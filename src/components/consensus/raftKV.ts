@@ -20,7 +20,7 @@
 import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, DistsimError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, DistsimError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import * as conditions from "../network/conditions.js";
 import { Network } from "../network/network.js";
 import { NetworkLink } from "../network/networkLink.js";
@@ -148,13 +148,18 @@ export class RaftKV<V> {
   }
 }
 
-/** A client of a `RaftKV`: finds the leader, follows redirects, retries with its session. */
+/**
+ * A client of a `RaftKV`: finds the leader, follows redirects, retries with its session. One
+ * operation at a time (a second one asked meanwhile is misuse, a `SimulationError`): give each
+ * concurrent caller its own client.
+ */
 export class RaftKVClient<V> extends Entity<never, unknown> {
   private readonly attemptTimeout: number;
   private readonly giveUpAfter: number;
   private readonly backoff: number;
   private seq = 0;
   private guess = 0;
+  private busy = false;
 
   constructor(
     sim: Simulation,
@@ -202,6 +207,28 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   }
 
   private *ask(
+    kind: "propose" | "read",
+    command: KVCommand<V>,
+  ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
+    if (this.busy) {
+      // A session is a sequence: once a later write applied, a node answers an earlier one's
+      // retry from the session without applying it, so the earlier write would be acknowledged
+      // and lost.
+      throw new SimulationError(
+        `${kind} asked while another operation is in progress (one at a time per client; use a client per concurrent caller)`,
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    this.busy = true;
+    try {
+      return yield* this.attempt(kind, command);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private *attempt(
     kind: "propose" | "read",
     command: KVCommand<V>,
   ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {

@@ -280,6 +280,30 @@ describe("RaftNode", () => {
     }
   });
 
+  it("a RaftKV client refuses a second operation while one is in progress (its session is a sequence)", () => {
+    const { sim, kv } = cluster(1);
+    const client = kv.client("client");
+    const outcomes: string[] = [];
+    sim.at(1, () => {
+      for (const key of ["a", "b"]) {
+        new Entity(sim, `writer-${key}`).start(function* () {
+          try {
+            yield* client.put(key, 1);
+            outcomes.push(`${key} acknowledged`);
+          } catch (error) {
+            outcomes.push(`${key} ${(error as Error).name}`);
+          }
+        });
+      }
+    });
+    sim.run({ until: 3 });
+    // Before: both acknowledged, and "a" (answered from the session after "b") never applied.
+    expect(outcomes).toEqual(["b SimulationError", "a acknowledged"]);
+    for (const node of kv.nodes) {
+      expect((node.stateMachine as KVStateMachine<number>).peek("a")).toBe(1);
+    }
+  });
+
   it("RaftKV joins the simulation's own Network, and refuses nodes and members that disagree", () => {
     const sim = new Simulation({ seed: 3 });
     const network = new Network(sim, "net", {
