@@ -15,8 +15,8 @@
  *   with the key-value model.
  *
  * `raftModel({ createNode })` builds the same model on a variant of RaftNode (the planted
- * bugs of test/components/consensus/raftPlanted.test.ts). The file imports the sources by
- * path, so worker threads load it under tsx with no build.
+ * bugs of test/components/consensus/raftPlanted.ts, explored by raftExplore.test.ts). The
+ * file imports the sources by path, so worker threads load it under tsx with no build.
  */
 import {
   always,

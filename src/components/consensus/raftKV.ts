@@ -20,7 +20,7 @@
 import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, DistsimError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, DistsimError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import * as conditions from "../network/conditions.js";
 import { Network } from "../network/network.js";
 import { NetworkLink } from "../network/networkLink.js";
@@ -39,15 +39,16 @@ export type RaftKVNodeOptions<V> = Omit<
 >;
 
 export interface RaftKVOptions<V> {
-  /** Cluster size (integer >= 1). Default 3. */
+  /** Cluster size (integer >= 1). Default 3, or the number of `members`. */
   nodes?: number;
-  /** The nodes' names (instead of `nodes`). Default `${name}-1` ... `${name}-n`. */
+  /** The nodes' names (instead of `nodes`; if both are given they must agree). Default `${name}-1` ... `${name}-n`. */
   members?: readonly string[];
   /** Every node's options. */
   node?: RaftKVNodeOptions<V>;
   /**
-   * The network the nodes and clients talk over. Default: a new one named `${name}-net` with a
-   * datacenter link.
+   * The network the nodes and clients talk over: the simulation's `Network` (a simulation has
+   * one). Default: the simulation's network if it has one, else a new one named `${name}-net`
+   * with a datacenter link.
    */
   network?: Network;
   /** Builds each node (a test's variant of RaftNode). Default `new RaftNode(...)`. */
@@ -90,14 +91,34 @@ export class RaftKV<V> {
       throw new ConfigError(where, "members", "a non-empty array of distinct names", members);
     }
     const count = requireInteger(where, "nodes", options.nodes ?? members?.length ?? 3, 1);
+    // Given both, they must agree: a count silently overridden by the names is a surprise.
+    if (members !== undefined && options.nodes !== undefined && count !== members.length) {
+      throw new ConfigError(
+        where,
+        "nodes",
+        `the number of members (${members.length}), or left out`,
+        options.nodes,
+      );
+    }
     if (options.createNode !== undefined && typeof options.createNode !== "function") {
-      throw new ConfigError(`RaftKV "${name}"`, "createNode", "a function", options.createNode);
+      throw new ConfigError(where, "createNode", "a function", options.createNode);
+    }
+    // A simulation has one network (a Network becomes its transport): a store built after
+    // the model's own Network joins it rather than failing to build a second one.
+    const current = sim.transport;
+    if (
+      options.network !== undefined &&
+      (!(options.network instanceof Network) || options.network !== current)
+    ) {
+      throw new ConfigError(where, "network", "the simulation's Network", options.network);
     }
     this.network =
       options.network ??
-      new Network(sim, `${name}-net`, {
-        defaultLink: new NetworkLink(sim, `${name}-link`, conditions.datacenter()),
-      });
+      (current instanceof Network
+        ? current
+        : new Network(sim, `${name}-net`, {
+            defaultLink: new NetworkLink(sim, `${name}-link`, conditions.datacenter()),
+          }));
     this.members = members ?? Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
     const create =
       options.createNode ??
@@ -127,13 +148,18 @@ export class RaftKV<V> {
   }
 }
 
-/** A client of a `RaftKV`: finds the leader, follows redirects, retries with its session. */
+/**
+ * A client of a `RaftKV`: finds the leader, follows redirects, retries with its session. One
+ * operation at a time (a second one asked meanwhile is misuse, a `SimulationError`): give each
+ * concurrent caller its own client.
+ */
 export class RaftKVClient<V> extends Entity<never, unknown> {
   private readonly attemptTimeout: number;
   private readonly giveUpAfter: number;
   private readonly backoff: number;
   private seq = 0;
   private guess = 0;
+  private busy = false;
 
   constructor(
     sim: Simulation,
@@ -181,6 +207,28 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   }
 
   private *ask(
+    kind: "propose" | "read",
+    command: KVCommand<V>,
+  ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
+    if (this.busy) {
+      // A session is a sequence: once a later write applied, a node answers an earlier one's
+      // retry from the session without applying it, so the earlier write would be acknowledged
+      // and lost.
+      throw new SimulationError(
+        `${kind} asked while another operation is in progress (one at a time per client; use a client per concurrent caller)`,
+        this.name,
+        this.sim.nowNs,
+      );
+    }
+    this.busy = true;
+    try {
+      return yield* this.attempt(kind, command);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private *attempt(
     kind: "propose" | "read",
     command: KVCommand<V>,
   ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {

@@ -172,8 +172,13 @@ export interface RaftStats {
   /** Times the leader it knows changed to another (or to none). */
   readonly leaderChanges: number;
   readonly votesGranted: number;
-  /** Log entries applied to its state machine (commands, configurations, no-ops). */
+  /**
+   * Log entries applied to its state machine (commands, configurations, no-ops), each index
+   * once: a restarted node that applies its log again to rebuild its state does not count it
+   * again.
+   */
   readonly entriesCommitted: number;
+  /** Of them, commands (a retried command the session answers counts as its entry does). */
   readonly commandsApplied: number;
   readonly proposals: number;
   /** Proposals and reads refused: not the leader. */
@@ -329,6 +334,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private electionTimerArmed = false;
   /** Monotonic ns the node last heard from a current leader (-inf: never). */
   private heardLeaderNs = Number.NEGATIVE_INFINITY;
+  /** The highest index this node ever applied (kept across crashes, for the statistics). */
+  private appliedEver = 0;
   private writesIssued = 0;
   private writesDurable = 0;
   // Leader state.
@@ -1095,7 +1102,13 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       const index = this.lastApplied + 1;
       const entry = this.entryAt(index)!;
       this.lastApplied = index;
-      this.counts.entriesCommitted++;
+      // A restarted node applies its log again to rebuild its state: counted once, not again.
+      const firstTime = index > this.appliedEver;
+      if (firstTime) {
+        this.appliedEver = index;
+        this.counts.entriesCommitted++;
+        if (entry.kind === "command") this.counts.commandsApplied++;
+      }
       let result: unknown;
       if (entry.kind === "command") result = this.applyCommand(entry);
       const pending = this.pending.get(index);
@@ -1130,7 +1143,6 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   onApplied: ((index: number, entry: RaftLogEntry<C>) => void) | null = null;
 
   private applyCommand(entry: RaftLogEntry<C> & { kind: "command" }): unknown {
-    this.counts.commandsApplied++;
     if (entry.client === undefined || entry.seq === undefined) {
       return this.stateMachine.apply(entry.command);
     }

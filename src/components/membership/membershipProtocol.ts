@@ -957,12 +957,18 @@ function checkPhi(at: string, phi: unknown): PhiProbeOptions | null {
     throw new ConfigError(at, "phi", "{ threshold?, windowSize?, minStdDeviationSeconds? }", phi);
   }
   const options = phi as PhiProbeOptions;
-  // The detector checks its own options; built once here so a bad one fails at construction.
-  new PhiAccrualDetector({
-    threshold: options.threshold ?? 8,
-    windowSize: options.windowSize ?? 50,
-    minStdDeviationSeconds: options.minStdDeviationSeconds ?? 0.001,
-  });
+  // The detector checks its own options; built once here so a bad one fails at construction,
+  // reported as this cluster's option ("phi.threshold"), which is what the user wrote.
+  try {
+    new PhiAccrualDetector({
+      threshold: options.threshold ?? 8,
+      windowSize: options.windowSize ?? 50,
+      minStdDeviationSeconds: options.minStdDeviationSeconds ?? 0.001,
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(at, `phi.${error.parameter}`, error.expected, error.given);
+  }
   return options;
 }
 

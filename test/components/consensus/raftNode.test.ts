@@ -10,10 +10,13 @@
 import { describe, expect, it } from "vitest";
 import {
   ConfigError,
+  conditions,
   Entity,
   type KVCommand,
   type KVResult,
   KVStateMachine,
+  Network,
+  NetworkLink,
   NotLeaderError,
   RaftKV,
   type RaftKVNodeOptions,
@@ -115,6 +118,9 @@ describe("RaftNode", () => {
     expect(first.committed).toBe(second.committed);
     expect((first.stateMachine as KVStateMachine<number>).peek("x")).toBe(20);
     expect(new Set(appliedLogs(kv.nodes)).size).toBe(1);
+    // Rebuilding its state from the log is not committing the entries again.
+    expect(first.stats.entriesCommitted).toBe(first.committed);
+    expect(first.stats.commandsApplied).toBe(20);
   });
 
   it("keeps term, vote and synced log across a restart; loses exactly what was not synced", () => {
@@ -268,6 +274,63 @@ describe("RaftNode", () => {
       ).toThrow(ConfigError);
       try {
         new RaftNode(sim, "a", { members: ["a"], stateMachine, ...options });
+      } catch (error) {
+        expect((error as ConfigError).parameter).toBe(parameter);
+      }
+    }
+  });
+
+  it("a RaftKV client refuses a second operation while one is in progress (its session is a sequence)", () => {
+    const { sim, kv } = cluster(1);
+    const client = kv.client("client");
+    const outcomes: string[] = [];
+    sim.at(1, () => {
+      for (const key of ["a", "b"]) {
+        new Entity(sim, `writer-${key}`).start(function* () {
+          try {
+            yield* client.put(key, 1);
+            outcomes.push(`${key} acknowledged`);
+          } catch (error) {
+            outcomes.push(`${key} ${(error as Error).name}`);
+          }
+        });
+      }
+    });
+    sim.run({ until: 3 });
+    // Before: both acknowledged, and "a" (answered from the session after "b") never applied.
+    expect(outcomes).toEqual(["b SimulationError", "a acknowledged"]);
+    for (const node of kv.nodes) {
+      expect((node.stateMachine as KVStateMachine<number>).peek("a")).toBe(1);
+    }
+  });
+
+  it("RaftKV joins the simulation's own Network, and refuses nodes and members that disagree", () => {
+    const sim = new Simulation({ seed: 3 });
+    const network = new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", conditions.datacenter()),
+    });
+    const kv = new RaftKV<number>(sim, "kv", { nodes: 5 });
+    expect(kv.network).toBe(network);
+    const client = kv.client("client");
+    let read: number | null = null;
+    client.start(function* () {
+      yield* client.put("x", 7);
+      read = yield* client.get("x");
+    });
+    sim.run({ until: 2 });
+    expect(read).toBe(7);
+    expect(sim.entity("kv-net")).toBeUndefined();
+
+    const other = new Simulation({ seed: 3 });
+    const foreign = new Network(new Simulation({ seed: 4 }), "elsewhere");
+    const bad: [string, object][] = [
+      ["nodes", { nodes: 5, members: ["a", "b", "c"] }],
+      ["network", { network: foreign }],
+    ];
+    for (const [parameter, options] of bad) {
+      expect(() => new RaftKV<number>(other, "kv", options), parameter).toThrow(ConfigError);
+      try {
+        new RaftKV<number>(other, "kv", options);
       } catch (error) {
         expect((error as ConfigError).parameter).toBe(parameter);
       }

@@ -214,6 +214,15 @@ describe("MembershipProtocol", () => {
         ConfigError,
       );
     }
+    // A bad phi option is named as the cluster's option, not the detector's inside it.
+    for (const [phi, parameter] of [
+      [{ threshold: -1 }, "phi.threshold"],
+      [{ windowSize: 0 }, "phi.windowSize"],
+    ] as const) {
+      expect(() => new MembershipProtocol(sim, "swim", { members: 3, phi })).toThrow(
+        `MembershipProtocol "swim": option "${parameter}" must be`,
+      );
+    }
     // A refused cluster leaves its name free.
     expect(() => new MembershipProtocol(sim, "swim", { members: 3 })).not.toThrow();
   });
