@@ -40,6 +40,7 @@ import {
   PaxosKVClient,
   RaftKV,
   Simulation,
+  type Yieldable,
 } from "distsim";
 import { formatTable, percentile } from "../support/table.js";
 
@@ -75,7 +76,7 @@ function run(protocol: Protocol, lossProbability: number, seed: number): Outcome
   });
   const names = Array.from({ length: NODES }, (_, i) => `n${i + 1}`);
   let nodes: readonly Leading[];
-  let write: (client: number, key: string, value: number) => Generator<unknown, void, unknown>;
+  let write: (client: number, key: string, value: number) => Generator<Yieldable, void, unknown>;
   if (protocol === "raft") {
     const kv = new RaftKV<number>(sim, "raft", {
       members: names,
