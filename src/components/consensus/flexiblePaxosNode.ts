@@ -52,6 +52,7 @@ export class FlexiblePaxosNode<C, R> extends MultiPaxosNode<C, R> {
       "electionTimeout",
       "retryBackoff",
       "syncLatency",
+      "checkQuorum",
       "phase1Quorum",
       "phase2Quorum",
     ),

@@ -11,6 +11,14 @@
  * is told of a higher ballot (a nack) steps down. Followers that see from a heartbeat that they
  * miss chosen slots ask the leader for them.
  *
+ * With `checkQuorum`, a leader that has not heard from a phase-2 quorum (accepteds, or the
+ * answers followers then send to its heartbeats) within an election timeout steps down: a
+ * leader cut off one way (it can send but not receive) commits nothing, yet its heartbeats keep
+ * the followers from suspecting it, so without the option it is replaced only after the heal.
+ * The option also makes a node ignore another's prepare while it leads or heard from a leader
+ * within the election timeout (leader stickiness, as in Raft), so the deposed leader, still
+ * deaf, cannot unseat its successor with ever higher ballots. Ignoring a prepare is always safe.
+ *
  * Proposals: `yield* node.propose(command)` on the leader returns the command's result once
  * its slot is chosen and applied here; on another node it throws `NotLeaderError` naming the
  * leader it knows (certainly not applied). A proposal whose leader lost leadership first fails
@@ -38,7 +46,7 @@ import type { ProcessGenerator } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError } from "../../errors/errors.js";
 import type { Latency } from "../shared/latency.js";
-import { requireSeconds } from "../shared/validate.js";
+import { optionalBoolean, requireSeconds } from "../shared/validate.js";
 import { NotLeaderError } from "./notLeaderError.js";
 import {
   type AcceptedValue,
@@ -67,6 +75,11 @@ export interface MultiPaxosNodeOptions<C, R> {
   retryBackoff?: number;
   /** Seconds a sync of the node's disk takes: a number, profile or distribution. Default 0.002. */
   syncLatency?: Latency;
+  /**
+   * A leader steps down when a phase-2 quorum has not answered within an election timeout, and
+   * a node that leads or heard from a leader within one ignores others' prepares. Default false.
+   */
+  checkQuorum?: boolean;
 }
 
 /** A client's place in its own sequence of commands: each applies at most once. */
@@ -133,7 +146,10 @@ export type MultiPaxosMessage<C> =
       readonly from: number;
       readonly ballot: Ballot;
       readonly chosenPrefix: number;
+      /** Set by a leader with check-quorum: followers answer with a heartbeat-ack. */
+      readonly wantsAck?: true;
     }
+  | { readonly type: "heartbeat-ack"; readonly from: number; readonly ballot: Ballot }
   | { readonly type: "catchup"; readonly from: number; readonly fromSlot: number }
   | {
       readonly type: "entries";
@@ -162,6 +178,10 @@ export interface MultiPaxosNodeStats {
   readonly duplicates: number;
   /** 1 while this node leads. */
   readonly leading: number;
+  /** Times this node stepped down as leader for want of a phase-2 quorum heard (check-quorum). */
+  readonly quorumLost: number;
+  /** Prepares ignored because this node led or heard from a leader recently (check-quorum). */
+  readonly preparesIgnored: number;
 }
 
 type Role = "follower" | "candidate" | "leader";
@@ -192,16 +212,16 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     provides: ["Consensus", "ReplicatedLog", "LeaderElection", "Ordered", "Durable"],
     inputs: [
       "propose(command, session?) (process call), propose messages",
-      "prepare, promise, nack, accept, accepted, chosen, heartbeat, catchup, entries messages",
+      "prepare, promise, nack, accept, accepted, chosen, heartbeat, heartbeat-ack, catchup, entries messages",
     ],
     outputs: [
       "results of applied commands; NotLeaderError, ProposalLostError",
-      "proposals, committed, redirected, lost, electionsStarted, electionsWon, applied, chosenPrefix, duplicates, leading",
+      "proposals, committed, redirected, lost, electionsStarted, electionsWon, applied, chosenPrefix, duplicates, leading, quorumLost, preparesIgnored",
     ],
     state:
       "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer); volatile: role, leader, pending slots, the state machine (rebuilt from the chosen prefix on restart)",
     failure_semantics:
-      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, re-applies the chosen prefix it kept and catches up from the leader. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
+      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, re-applies the chosen prefix it kept and catches up from the leader. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. A leader cut off one way (sending, not receiving) keeps the followers from suspecting it: without checkQuorum it is replaced only after the heal; with it, it steps down within an election timeout and the others elect a successor. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
     composition_rules: ["Network", "Disk", "PaxosKVClient", "FlexiblePaxosNode"],
     operational_knobs: knobs<MultiPaxosNodeOptions<unknown, unknown>>()(
       "members",
@@ -210,6 +230,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       "electionTimeout",
       "retryBackoff",
       "syncLatency",
+      "checkQuorum",
     ),
   };
 
@@ -220,6 +241,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   readonly heartbeatInterval: number;
   readonly electionTimeout: number;
   readonly retryBackoff: number;
+  readonly checkQuorum: boolean;
   readonly stateMachine: StateMachine<C, R>;
   private readonly initialState: unknown;
   private readonly cluster: Members;
@@ -231,6 +253,10 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   private highestRound = 0;
   private leader = -1;
   private suspectAfterNs = 0;
+  /** Check-quorum: when this node became leader, when each member last answered it, and when it last heard a leader. */
+  private leaderSinceNs = 0;
+  private readonly answeredAtNs: number[];
+  private leaderContactNs = Number.NEGATIVE_INFINITY;
   private promises: QuorumTracker | null = null;
   private recovered = new Map<number, AcceptedValue<PaxosLogEntry<C>>>();
   private prepareFrom = 0;
@@ -250,6 +276,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     electionsStarted: 0,
     electionsWon: 0,
     duplicates: 0,
+    quorumLost: 0,
+    preparesIgnored: 0,
   };
 
   constructor(sim: Simulation, name: string, options: MultiPaxosNodeOptions<C, R>) {
@@ -264,6 +292,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.heartbeatInterval = checked.heartbeatInterval;
     this.electionTimeout = checked.electionTimeout;
     this.retryBackoff = checked.retryBackoff;
+    this.checkQuorum = checked.checkQuorum;
+    this.answeredAtNs = new Array<number>(this.members.length).fill(Number.NEGATIVE_INFINITY);
     this.stateMachine = options.stateMachine;
     this.initialState = this.stateMachine.snapshot();
     this.acceptor = new AcceptorState<PaxosLogEntry<C>>(this, checked.syncLatency);
@@ -354,12 +384,14 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   private readonly tick = (): void => {
     this.after(this.heartbeatInterval, this.tick, undefined, { daemon: true });
     if (this.role === "leader") {
-      this.broadcast({
-        type: "heartbeat",
-        from: this.cluster.self,
-        ballot: this.ballot,
-        chosenPrefix: this.chosenPrefix(),
-      });
+      if (this.checkQuorum && !this.quorumAnswered()) {
+        this.counts.quorumLost++;
+        this.stepDown("check-quorum: no phase-2 quorum heard");
+        this.leader = -1;
+        this.heard();
+        return;
+      }
+      this.sendHeartbeat();
       // Accepts the network lost are sent again; acceptors answer a repeat without a write.
       for (const [slot, pending] of this.pending) {
         this.broadcast({
@@ -429,12 +461,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       this.proposeAt(slot, this.recovered.get(slot)?.value ?? null);
     }
     this.recovered = new Map();
-    this.broadcast({
-      type: "heartbeat",
-      from: this.cluster.self,
-      ballot: this.ballot,
-      chosenPrefix: this.chosenPrefix(),
-    });
+    this.leaderSinceNs = this.nowNs;
+    this.sendHeartbeat();
     this.traceStateChange(
       "role",
       "candidate",
@@ -443,15 +471,44 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     );
   }
 
+  private sendHeartbeat(): void {
+    const self = this.cluster.self;
+    const chosenPrefix = this.chosenPrefix();
+    this.broadcast(
+      this.checkQuorum
+        ? { type: "heartbeat", from: self, ballot: this.ballot, chosenPrefix, wantsAck: true }
+        : { type: "heartbeat", from: self, ballot: this.ballot, chosenPrefix },
+    );
+  }
+
+  /** Whether a phase-2 quorum (this node included) answered within an election timeout. */
+  private quorumAnswered(): boolean {
+    const windowNs = Math.round(this.electionTimeout * 1e9);
+    const now = this.nowNs;
+    if (now - this.leaderSinceNs < windowNs) return true;
+    let answered = 1;
+    for (let i = 0; i < this.answeredAtNs.length; i++) {
+      if (i !== this.cluster.self && now - this.answeredAtNs[i]! < windowNs) answered++;
+    }
+    return answered >= this.phase2Quorum;
+  }
+
+  /** A member answered this leader's current ballot. */
+  private answeredBy(from: number, ballot: Ballot): void {
+    if (this.role === "leader" && compareBallots(ballot, this.ballot) === 0) {
+      this.answeredAtNs[from] = this.nowNs;
+    }
+  }
+
   /** Leaves the leader's or candidate's role: proposals waiting here fail (they may still be chosen). */
-  private stepDown(): void {
+  private stepDown(reason = "higher ballot"): void {
     if (this.role === "follower") return;
     const was = this.role;
     this.role = "follower";
     this.promises = null;
     this.pending.clear();
     this.failWaiters("leadership lost");
-    if (was === "leader") this.traceStateChange("role", "leader", "follower", "higher ballot");
+    if (was === "leader") this.traceStateChange("role", "leader", "follower", reason);
   }
 
   private failWaiters(reason: string): void {
@@ -480,6 +537,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   }
 
   private onAccepted(m: Extract<MultiPaxosMessage<C>, { type: "accepted" }>): void {
+    this.answeredBy(m.from, m.ballot);
     if (this.role !== "leader" || compareBallots(m.ballot, this.ballot) !== 0) return;
     const pending = this.pending.get(m.slot);
     if (pending === undefined || !pending.accepts.add(m.from)) return;
@@ -498,6 +556,10 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
     m: Extract<MultiPaxosMessage<C>, { type: "prepare" }>,
   ) {
+    if (this.checkQuorum && m.ballot.node !== this.cluster.self && this.leaderIsLive()) {
+      this.counts.preparesIgnored++;
+      return;
+    }
     this.sawBallot(m.ballot);
     const acceptor = this.acceptor;
     const self = this.cluster.self;
@@ -515,8 +577,10 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     for (const [slot, value] of acceptor.accepted)
       if (slot >= m.fromSlot) accepted.push([slot, value]);
     if (order > 0) {
-      // A candidate this node promised gets its election timeout to win before another tries.
-      if (m.ballot.node !== self) this.heard();
+      // A candidate this node promised gets its election timeout to win before another tries;
+      // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
+      // for a candidate that cannot win (it never hears the promises).
+      if (m.ballot.node !== self && !this.checkQuorum) this.heard();
       // Decided in memory before the write: a message handled meanwhile already sees it.
       acceptor.promised = m.ballot;
       yield* acceptor.persist({ type: "promise", ballot: m.ballot });
@@ -550,12 +614,21 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
   }
 
+  /** Whether this node leads, or heard from a leader within an election timeout (check-quorum). */
+  private leaderIsLive(): boolean {
+    if (this.role === "leader") return true;
+    return (
+      this.leader >= 0 && this.nowNs - this.leaderContactNs < Math.round(this.electionTimeout * 1e9)
+    );
+  }
+
   /** A message of the current leader's ballot (or a higher one) arrived: it leads. */
   private followLeader(ballot: Ballot): void {
     if (compareBallots(ballot, this.acceptor.promised) < 0) return;
     if (ballot.node !== this.cluster.self) {
       if (this.role !== "follower") this.stepDown();
       this.leader = ballot.node;
+      this.leaderContactNs = this.nowNs;
       this.heard();
     }
   }
@@ -576,6 +649,9 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       return;
     }
     this.followLeader(m.ballot);
+    if (m.wantsAck === true) {
+      this.answer(message, { type: "heartbeat-ack", from: this.cluster.self, ballot: m.ballot });
+    }
     if (m.chosenPrefix > this.chosenPrefix()) {
       this.answer(message, {
         type: "catchup",
@@ -684,6 +760,9 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       case "heartbeat":
         this.onHeartbeat(message, m);
         return;
+      case "heartbeat-ack":
+        this.answeredBy(m.from, m.ballot);
+        return;
       case "catchup":
         this.onCatchup(message, m);
         return;
@@ -731,6 +810,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.leader = -1;
     this.ballot = ZERO_BALLOT;
     this.highestRound = 0;
+    this.leaderContactNs = Number.NEGATIVE_INFINITY;
+    this.answeredAtNs.fill(Number.NEGATIVE_INFINITY);
     this.promises = null;
     this.pending.clear();
     this.failWaiters(`${this.name} crashed`);
@@ -792,6 +873,7 @@ function checkMultiPaxosOptions(
       electionTimeout,
     );
   }
+  const checkQuorum = optionalBoolean(component, "checkQuorum", options.checkQuorum, false);
   const timing = checkTiming(component, options);
-  return { cluster, heartbeatInterval, electionTimeout, ...timing };
+  return { cluster, heartbeatInterval, electionTimeout, checkQuorum, ...timing };
 }

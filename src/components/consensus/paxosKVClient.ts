@@ -23,6 +23,7 @@ import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { LeaderGuess } from "./leaderGuess.js";
 import type { ProposeRequest } from "./multiPaxosNode.js";
 import { NOT_LEADER } from "./notLeaderError.js";
 import type { KVCommand, KVResult } from "./stateMachine.js";
@@ -89,7 +90,7 @@ export class PaxosKVClient<V> extends Entity {
   readonly maxAttempts: number;
   readonly retryBackoff: number;
   private readonly backoffDraws = this.random("backoff");
-  private guess = 0;
+  private readonly leader: LeaderGuess;
   private seq = 0;
   private counts = { requests: 0, succeeded: 0, gaveUp: 0, retries: 0, redirects: 0, timeouts: 0 };
   private lostToCrash = 0;
@@ -127,6 +128,7 @@ export class PaxosKVClient<V> extends Entity {
     this.attemptTimeout = attemptTimeout;
     this.maxAttempts = maxAttempts;
     this.retryBackoff = retryBackoff;
+    this.leader = new LeaderGuess(this.nodes);
   }
 
   *get(key: string): Generator<Yieldable, V | undefined, unknown> {
@@ -185,7 +187,7 @@ export class PaxosKVClient<V> extends Entity {
           this.counts.retries++;
           yield this.retryBackoff * this.backoffDraws.uniform(0.5, 1.5) * Math.min(attempt, 8);
         }
-        const name = this.nodes[this.guess]!;
+        const name = this.nodes[this.leader.current]!;
         const target = this.sim.entity(name) as Node<V> | undefined;
         if (target === undefined) {
           throw new SimulationError(`node "${name}" is not an entity`, this.name, this.sim.nowNs);
@@ -224,15 +226,10 @@ export class PaxosKVClient<V> extends Entity {
   private redirect(error: unknown): void {
     if (error instanceof RemoteError && error.reason.startsWith(NOT_LEADER)) {
       this.counts.redirects++;
-      const hint = error.reason.slice(NOT_LEADER.length).trim();
-      const index = this.nodes.indexOf(hint);
-      if (index >= 0 && index !== this.guess) {
-        this.guess = index;
-        return;
-      }
+      if (this.leader.follow(error.reason.slice(NOT_LEADER.length).trim())) return;
     } else if (error instanceof Error && error.name === "TimeoutError") {
       this.counts.timeouts++;
     }
-    this.guess = (this.guess + 1) % this.nodes.length;
+    this.leader.next();
   }
 }

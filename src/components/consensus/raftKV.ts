@@ -25,6 +25,7 @@ import * as conditions from "../network/conditions.js";
 import { Network } from "../network/network.js";
 import { NetworkLink } from "../network/networkLink.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { LeaderGuess } from "./leaderGuess.js";
 import { RaftNode, type RaftNodeOptions, type RaftReply, type RaftRequest } from "./raftNode.js";
 import { type KVCommand, type KVResult, KVStateMachine } from "./stateMachine.js";
 
@@ -158,7 +159,7 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   private readonly giveUpAfter: number;
   private readonly backoff: number;
   private seq = 0;
-  private guess = 0;
+  private readonly leader: LeaderGuess;
   private busy = false;
 
   constructor(
@@ -175,6 +176,7 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
     this.attemptTimeout = attemptTimeout;
     this.giveUpAfter = giveUpAfter;
     this.backoff = backoff;
+    this.leader = new LeaderGuess(nodes.map((node) => node.name));
   }
 
   /** The value under `key`, or null when there is none (a linearizable read). */
@@ -237,25 +239,20 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
     const deadline = this.now + this.giveUpAfter;
     let unanswered = false;
     for (;;) {
-      const node = this.nodes[this.guess]!;
+      const node = this.nodes[this.leader.current]!;
       try {
         const reply = (yield* this.call(node, kind, request, {
           timeout: this.attemptTimeout,
         })) as RaftReply<KVResult<V>>;
         if (reply.ok) return reply.result;
-        const leader =
-          reply.leader === null ? -1 : this.nodes.findIndex((n) => n.name === reply.leader);
-        if (leader >= 0 && leader !== this.guess) {
-          this.guess = leader;
-          continue;
-        }
-        this.guess = (this.guess + 1) % this.nodes.length;
+        if (this.leader.follow(reply.leader)) continue;
+        this.leader.next();
         if (this.now + this.backoff >= deadline) break;
         yield this.sleep(this.backoff);
       } catch (error) {
         if (!(error instanceof TimeoutError)) throw error;
         unanswered = true;
-        this.guess = (this.guess + 1) % this.nodes.length;
+        this.leader.next();
       }
       if (this.now >= deadline) break;
     }

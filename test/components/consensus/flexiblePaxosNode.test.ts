@@ -109,6 +109,7 @@ function lawOptions() {
     electionTimeout: 0.3,
     retryBackoff: 0.05,
     syncLatency: 0.002,
+    checkQuorum: false,
     phase1Quorum: 4,
     phase2Quorum: 2,
   };

@@ -109,6 +109,70 @@ describe("MultiPaxosNode", () => {
     expect(first!.stats.electionsWon).toBe(1);
   });
 
+  /** Three nodes; at 1 s the followers can no longer reach the leader (it still reaches them). */
+  function oneWayCut(checkQuorum: boolean) {
+    const sim = new Simulation({ seed: 5 });
+    const net = new Network(sim, "net", {
+      defaultLink: new NetworkLink(sim, "lan", conditions.datacenter()),
+    });
+    const nodes: Node[] = MEMBERS.map(
+      (name) =>
+        new MultiPaxosNode(sim, name, {
+          members: MEMBERS,
+          stateMachine: new KVStateMachine<string>(),
+          checkQuorum,
+        }),
+    );
+    let cutOff: Node | null = null;
+    const leadersSeen = new Set<string>();
+    sim.at(1, () => {
+      cutOff = leaderOf(nodes)[0]!;
+      net.partitionOneWay(
+        nodes.filter((n) => n !== cutOff),
+        [cutOff],
+      );
+    });
+    // Who leads, sampled while the cut lasts (after the successor had time to win).
+    for (let t = 2.5; t < 4; t += 0.1) {
+      sim.at(t, () => {
+        for (const n of leaderOf(nodes)) leadersSeen.add(n.name);
+      });
+    }
+    const committed: string[] = [];
+    run(sim, 2.5, function* () {
+      const leader = leaderOf(nodes).find((n) => n !== cutOff);
+      if (leader === undefined) return;
+      yield* leader.propose({ op: "put", key: "k", value: "after-cut" });
+      committed.push(leader.name);
+    });
+    sim.run({ until: 4 });
+    return { nodes, cutOff: cutOff! as Node, leadersSeen, committed };
+  }
+
+  it("without checkQuorum, a leader cut off one way keeps its followers from electing another", () => {
+    const { nodes, cutOff, leadersSeen, committed } = oneWayCut(false);
+    // Its heartbeats still arrive, so nobody suspects it; it hears no acceptance, so nothing commits.
+    expect([...leadersSeen]).toEqual([cutOff.name]);
+    expect(committed).toEqual([]);
+    expect(nodes.every((n) => n.stats.electionsStarted <= 1)).toBe(true);
+  });
+
+  it("with checkQuorum, a leader cut off one way steps down, a successor commits and keeps leading", () => {
+    const { nodes, cutOff, leadersSeen, committed } = oneWayCut(true);
+    expect(cutOff.stats.quorumLost).toBe(1);
+    expect(cutOff.isLeader).toBe(false);
+    // One successor for the whole cut: the deaf old leader's prepares are ignored, not promised.
+    expect(leadersSeen.size).toBe(1);
+    expect(leadersSeen.has(cutOff.name)).toBe(false);
+    expect(committed).toEqual([...leadersSeen]);
+    expect(cutOff.stats.electionsStarted).toBeGreaterThan(1);
+    const others = nodes.filter((n) => n !== cutOff);
+    expect(others.reduce((sum, n) => sum + n.stats.preparesIgnored, 0)).toBeGreaterThan(0);
+    for (const node of others) {
+      expect((node.stateMachine as KVStateMachine<string>).peek("k")).toBe("after-cut");
+    }
+  });
+
   it("refuses bad options with a ConfigError naming the option", () => {
     const sim = new Simulation({ seed: 1 });
     const make = (options: Partial<MultiPaxosNodeOptions<unknown, unknown>>) =>
@@ -123,6 +187,7 @@ describe("MultiPaxosNode", () => {
       /"electionTimeout"/,
     );
     expect(() => make({ heartbeatInterval: 0 })).toThrow(ConfigError);
+    expect(() => make({ checkQuorum: "yes" as never })).toThrow(/"checkQuorum"/);
   });
 });
 
@@ -173,6 +238,7 @@ function lawOptions(members: readonly string[]) {
     electionTimeout: 0.3,
     retryBackoff: 0.05,
     syncLatency: 0.002,
+    checkQuorum: false,
   };
 }
 

@@ -6,14 +6,14 @@
  * to a short reproduction: no fault needed, two proposers, a run cut short.
  * Multi-Paxos: a KV store's recorded history is linearizable and every node's applied prefix
  * agrees with every other's, over 200 seeds of the same faults (explore/multi-paxos.ts); and
- * so it stays with Flexible Paxos quorums as lopsided as Q1 = 3, Q2 = 1 (100 seeds).
+ * so it stays with check-quorum on (200 seeds), and with Flexible Paxos quorums as lopsided as Q1 = 3, Q2 = 1 (100 seeds).
  * Method: `explore` inline (cheap: 3 nodes, 2 s runs), `shrink` on the first failing seed,
  * `replay` of the shrunk scenario.
  */
 import { describe, expect, it } from "vitest";
 import * as multiPaxos from "../../../explore/multi-paxos.js";
 import * as paxos from "../../../explore/paxos.js";
-import { explore, FlexiblePaxosNode, replay, shrink } from "../../../src/index.js";
+import { explore, FlexiblePaxosNode, MultiPaxosNode, replay, shrink } from "../../../src/index.js";
 import { paxosLowerBallot } from "../../check/planted/paxosLowerBallot.js";
 
 describe("single-decree Paxos under faults (explore/paxos.ts)", () => {
@@ -49,6 +49,19 @@ describe("single-decree Paxos under faults (explore/paxos.ts)", () => {
 describe("a KV store on Multi-Paxos under faults (explore/multi-paxos.ts)", () => {
   it("is linearizable, applied prefixes agree, and writes succeed after the heal, over 200 seeds", () => {
     const result = explore({ ...multiPaxos, build: multiPaxos.default, seeds: 200 });
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(200);
+  });
+});
+
+describe("the same KV store with check-quorum on", () => {
+  it("is linearizable, applied prefixes agree, and writes succeed after the heal, over 200 seeds", () => {
+    // Check-quorum steps leaders down and makes nodes ignore prepares: neither may cost safety
+    // or keep the cluster from electing once the faults heal (one-way cuts included).
+    const build = multiPaxos.makeBuild(
+      (sim, name, options) => new MultiPaxosNode(sim, name, { ...options, checkQuorum: true }),
+    );
+    const result = explore({ ...multiPaxos, build, seeds: 200 });
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(200);
   });
