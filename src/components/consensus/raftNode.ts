@@ -1304,6 +1304,10 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   protected override onRecover(): void {
     this.traceStateChange("role", this.currentRole, "follower", "restart");
     this.restoreFromDisk();
+    // It may have acked a leader's heartbeat just before the crash, and that leader's lease
+    // rests on the ack: as if it had just heard from a leader, it votes for no one until the
+    // lease it may have granted has run out (the dissertation's 6.4.1).
+    this.heardLeaderNs = this.clock.monotonicNs();
     this.armElectionTimer();
   }
 
