@@ -7,7 +7,9 @@
  * A client's operation ends in one of three ways: its result (applied, or read, linearizably);
  * `RaftRefusedError`, when every attempt was refused or a cas found another value (certainly
  * not applied: a history records it as `fail`); or `TimeoutError` after `giveUpAfter` seconds
- * with at least one attempt unanswered (indeterminate: `info`).
+ * with at least one attempt unanswered (indeterminate: `info`). A client's writes are one
+ * session, a sequence: it runs one operation at a time (a second meanwhile is misuse, an
+ * error); give each concurrent caller its own client.
  *
  * @example
  * const kv = new RaftKV<number>(sim, "kv", { nodes: 3 });
@@ -20,7 +22,7 @@
 import { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, DistsimError, TimeoutError } from "../../errors/errors.js";
+import { ConfigError, DistsimError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import * as conditions from "../network/conditions.js";
 import { Network } from "../network/network.js";
 import { NetworkLink } from "../network/networkLink.js";
@@ -134,6 +136,7 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   private readonly backoff: number;
   private seq = 0;
   private guess = 0;
+  private busy = false;
 
   constructor(
     sim: Simulation,
@@ -181,6 +184,27 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   }
 
   private *ask(
+    kind: "propose" | "read",
+    command: KVCommand<V>,
+  ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
+    if (this.busy) {
+      // A session is a sequence: once a later step applied, a retry of an earlier one is
+      // answered with the later one's result, and the earlier write is silently lost.
+      throw new SimulationError(
+        "operation asked while another is in progress (one at a time per client; use a client per concurrent caller)",
+        this.name,
+        this.nowNs,
+      );
+    }
+    this.busy = true;
+    try {
+      return yield* this.attempts(kind, command);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private *attempts(
     kind: "propose" | "read",
     command: KVCommand<V>,
   ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
