@@ -584,6 +584,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       // Decided in memory before the write: a message handled meanwhile already sees it.
       acceptor.promised = m.ballot;
       yield* acceptor.persist({ type: "promise", ballot: m.ballot });
+    } else {
+      yield* acceptor.settle();
     }
     this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
   }
@@ -610,6 +612,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
       acceptor.accepted.set(m.slot, { ballot: m.ballot, value: m.value });
       yield* acceptor.persist({ type: "accept", slot: m.slot, ballot: m.ballot, value: m.value });
+    } else {
+      yield* acceptor.settle();
     }
     this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
   }

@@ -114,6 +114,15 @@ export class AcceptorState<V> {
     yield* this.log.append(record);
   }
 
+  /**
+   * Returns once every write issued so far is durable. A repeated prepare or accept needs no
+   * write of its own, but the first one's may still be waiting for its sync: the repeat's
+   * answer must not leave before it, or a crash takes back an answer a proposer counted.
+   */
+  *settle(): Generator<SimFuture<unknown>, void, unknown> {
+    if (this.disk.unsyncedWrites > 0) yield* this.log.flush();
+  }
+
   /** Rebuilds the state from what the disk kept (after a restart). */
   replay(): void {
     this.promised = ZERO_BALLOT;

@@ -352,6 +352,8 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
     if (order > 0) {
       acceptor.promised = m.ballot;
       yield* acceptor.persist({ type: "promise", ballot: m.ballot });
+    } else {
+      yield* acceptor.settle();
     }
     this.counts.promisesGiven++;
     this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
@@ -380,6 +382,8 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
       if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
       acceptor.accepted.set(0, { ballot: m.ballot, value: m.value });
       yield* acceptor.persist({ type: "accept", slot: 0, ballot: m.ballot, value: m.value });
+    } else {
+      yield* acceptor.settle();
     }
     this.counts.acceptsGiven++;
     this.acceptances.push({ ballot: m.ballot, value: m.value });

@@ -7,7 +7,9 @@
  * A client's operation ends in one of three ways: its result (applied, or read, linearizably);
  * `RaftRefusedError`, when every attempt was refused or a cas found another value (certainly
  * not applied: a history records it as `fail`); or `TimeoutError` after `giveUpAfter` seconds
- * with at least one attempt unanswered (indeterminate: `info`).
+ * with at least one attempt unanswered (indeterminate: `info`). A client's writes are one
+ * session, a sequence: it runs one operation at a time (a second meanwhile is misuse, an
+ * error); give each concurrent caller its own client.
  *
  * @example
  * const kv = new RaftKV<number>(sim, "kv", { nodes: 3 });

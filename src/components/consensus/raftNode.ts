@@ -55,6 +55,7 @@ import { optionalBoolean, requireInteger, requireSeconds } from "../shared/valid
 import { Disk, type DiskOptions } from "../storage/disk.js";
 import { DurableLog } from "../storage/durableLog.js";
 import { NotLeaderError } from "./notLeaderError.js";
+import { ProposalLostError } from "./paxosCore.js";
 import type { StateMachine } from "./stateMachine.js";
 
 /**
@@ -243,6 +244,9 @@ interface Pending {
   readonly term: number;
   readonly future: SimFuture<unknown>;
   readonly startNs: number;
+  /** The proposing client's session, if it has one: what tells whether a compacted one applied. */
+  readonly client?: string;
+  readonly seq?: number;
 }
 interface ReadWaiter {
   readonly round: number;
@@ -431,7 +435,9 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
 
   /**
    * Proposes `command` (on the leader): returns its result once applied. Throws
-   * `NotLeaderError` elsewhere, `ProposalDroppedError` if another entry took its place.
+   * `NotLeaderError` elsewhere, `ProposalDroppedError` if another entry took its place, and
+   * `ProposalLostError` if a snapshot installed on this node (deposed meanwhile) covered its
+   * index and no session tells whether it was applied.
    */
   *propose(
     command: C,
@@ -581,6 +587,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         });
         return;
       }
+      // Applied or not, unknown: no answer, as if lost (the client's timeout says as much).
+      if (error instanceof ProposalLostError) return;
       throw error;
     }
   }
@@ -926,7 +934,12 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private *appendAsLeader(entry: RaftLogEntry<C>): Generator<SimFuture<unknown>, unknown, unknown> {
     const index = this.appendLocal(entry);
     const future = this.future<unknown>("proposal");
-    this.pending.set(index, { term: entry.term, future, startNs: this.nowNs });
+    this.pending.set(
+      index,
+      entry.kind === "command" && entry.client !== undefined && entry.seq !== undefined
+        ? { term: entry.term, future, startNs: this.nowNs, client: entry.client, seq: entry.seq }
+        : { term: entry.term, future, startNs: this.nowNs },
+    );
     this.broadcast();
     return yield future;
   }
@@ -1188,6 +1201,37 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.lastApplied = index;
     if (this.commitIndex < index) this.commitIndex = index;
     this.configMembers = this.configAt(this.lastIndex);
+    this.settleCompacted(index);
+  }
+
+  /**
+   * Settles the proposals (of a deposed leader) at indexes an installed snapshot covers: no
+   * apply will reach them. With a session, the snapshot's sessions say whether the command
+   * was applied (its result) or not (its entry lost its index); without one nobody can tell.
+   */
+  private settleCompacted(index: number): void {
+    for (const [at, pending] of this.pending) {
+      if (at > index) continue;
+      this.pending.delete(at);
+      const applied = pending.client === undefined ? undefined : this.sessions.get(pending.client);
+      if (pending.seq !== undefined && applied?.seq === pending.seq) {
+        pending.future.resolve(applied.result);
+      } else if (
+        pending.seq !== undefined &&
+        (applied === undefined || applied.seq < pending.seq)
+      ) {
+        pending.future.reject(
+          new ProposalDroppedError(this.name, `another entry took index ${at} (in a snapshot)`),
+        );
+      } else {
+        pending.future.reject(
+          new ProposalLostError(
+            this.name,
+            `a snapshot covered index ${at}; applied or not, unknown`,
+          ),
+        );
+      }
+    }
   }
 
   /** The configuration in force at `index`: the latest config entry at or before it. */
@@ -1316,6 +1360,10 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   protected override onRecover(): void {
     this.traceStateChange("role", this.currentRole, "follower", "restart");
     this.restoreFromDisk();
+    // It may have acked a leader's heartbeat just before the crash, and that leader's lease
+    // rests on the ack: as if it had just heard from a leader, it votes for no one until the
+    // lease it may have granted has run out (the dissertation's 6.4.1).
+    this.heardLeaderNs = this.clock.monotonicNs();
     this.armElectionTimer();
   }
 
