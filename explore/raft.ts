@@ -55,6 +55,8 @@ export interface RaftModelOptions {
   /** Clients and operations per client before shrinking. Default 3 and 6. */
   readonly clients?: number;
   readonly operations?: number;
+  /** Node options for every seed, over the ones drawn from the seed (pre-vote, batch size, ...). */
+  readonly node?: Partial<NonNullable<RaftKVOptions<number>["node"]>>;
   /** Simulated seconds each run lasts. Default 8. */
   readonly safety?: number;
 }
@@ -135,6 +137,7 @@ export function raftModel(options: RaftModelOptions = {}) {
           snapshotEvery: seed % 3 === 0 ? 0 : 4,
           // One entry per AppendEntries: a new leader's no-op travels apart from older entries.
           maxBatch: seed % 4 < 2 ? 1 : 64,
+          ...options.node,
         },
         ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
       });
