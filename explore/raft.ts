@@ -15,8 +15,9 @@
  *   with the key-value model.
  *
  * `raftModel({ createNode })` builds the same model on a variant of RaftNode (the planted
- * bugs of test/components/consensus/raftPlanted.ts, explored by raftExplore.test.ts). The
- * file imports the sources by path, so worker threads load it under tsx with no build.
+ * bugs of test/components/consensus/raftPlanted.ts, explored by raftExplore.test.ts); its other options (cluster size, workload,
+ * nemesis, length) make variants such as explore/raft-old-term.ts. The file imports the sources by
+ * path, so worker threads load it under tsx with no build.
  */
 import {
   always,
@@ -40,13 +41,24 @@ const HORIZON = 4;
 const SETTLE = 1;
 const KEYS = ["x", "y"];
 const NODES = 3;
-const NETWORK = "kv-net";
+export const NETWORK = "kv-net";
 
 export interface RaftModelOptions {
   /** Builds each node (a planted variant). */
   readonly createNode?: RaftKVOptions<number>["createNode"];
   /** Cluster size. Default 3. */
   readonly nodes?: number;
+  /** Mean seconds between a client's operations. Default 0.1. */
+  readonly thinkTime?: number;
+  /** The nemesis: the fault schedule of a seed, for members `names`. Default `raftFaults`. */
+  readonly faults?: (seed: number, names: readonly string[]) => FaultScheduleSpec;
+  /** Clients and operations per client before shrinking. Default 3 and 6. */
+  readonly clients?: number;
+  readonly operations?: number;
+  /** Node options for every seed, over the ones drawn from the seed (pre-vote, batch size, ...). */
+  readonly node?: Partial<NonNullable<RaftKVOptions<number>["node"]>>;
+  /** Simulated seconds each run lasts. Default 8. */
+  readonly safety?: number;
 }
 
 function names(nodes: number): string[] {
@@ -103,16 +115,19 @@ export function raftFaults(seed: number, nodes = NODES): FaultScheduleSpec {
 /** The model, on RaftNode or a variant. */
 export function raftModel(options: RaftModelOptions = {}) {
   const nodes = options.nodes ?? NODES;
+  const thinkTime = options.thinkTime ?? 0.1;
+  const nemesis = options.faults;
   return {
-    safety: SAFETY,
+    safety: options.safety ?? SAFETY,
     shrinkable: {
-      clients: { initial: 3, min: 1 },
-      operations: { initial: 6, min: 1 },
+      clients: { initial: options.clients ?? 3, min: 1 },
+      operations: { initial: options.operations ?? 6, min: 1 },
     },
-    faults: (seed: number) => raftFaults(seed, nodes),
+    faults: (seed: number) =>
+      nemesis === undefined ? raftFaults(seed, nodes) : nemesis(seed, names(nodes)),
     build: ({ seed, params }: { seed: number; params: Readonly<Record<string, unknown>> }) => {
-      const clients = (params.clients as number | undefined) ?? 3;
-      const operations = (params.operations as number | undefined) ?? 6;
+      const clients = (params.clients as number | undefined) ?? options.clients ?? 3;
+      const operations = (params.operations as number | undefined) ?? options.operations ?? 6;
       const sim = new Simulation({ seed });
       const kv = new RaftKV<number>(sim, "kv", {
         members: names(nodes),
@@ -122,6 +137,7 @@ export function raftModel(options: RaftModelOptions = {}) {
           snapshotEvery: seed % 3 === 0 ? 0 : 4,
           // One entry per AppendEntries: a new leader's no-op travels apart from older entries.
           maxBatch: seed % 4 < 2 ? 1 : 64,
+          ...options.node,
         },
         ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
       });
@@ -161,7 +177,7 @@ export function raftModel(options: RaftModelOptions = {}) {
         const draws = client.random("workload");
         client.start(function* () {
           for (let op = 1; op <= operations; op++) {
-            yield draws.exponential(0.1);
+            yield draws.exponential(thinkTime);
             const key = KEYS[draws.integer(KEYS.length)]!;
             const value = c * 100 + op;
             const roll = draws.next();

@@ -5,8 +5,10 @@
  *   log at least as up to date as its own), so a node missing committed entries can win and
  *   overwrite them;
  * - `CommitOldTerm` commits an entry of an earlier term as soon as a majority holds it (Raft's
- *   figure 8: such an entry can still be overwritten by a leader that never had it). Caught by
- *   figure 8 driven by hooks (raftFigure8.test.ts), not yet by random exploration: a new
+ *   figure 8: such an entry can still be overwritten by a leader that never had it). Its
+ *   no-op on election stays, as RaftNode's. Caught by figure 8 driven by hooks
+ *   (raftFigure8.test.ts) and by exploration under the figure-8 nemesis of
+ *   explore/raft-old-term.ts (raftOldTerm.test.ts), not under explore/raft.ts's: a new
  *   leader's no-op usually reaches the majority with (or right after) the old entries, so the
  *   window in which only the old entry is committed is one message wide; explore/raft.ts
  *   found no failing seed in 400 (3 nodes) nor in 300 crash-heavy seeds (5 nodes).
