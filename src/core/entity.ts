@@ -784,7 +784,7 @@ export class Entity<In = unknown, Out = unknown> {
     if (options === null || typeof options !== "object") {
       throw new ConfigError(api, "options", "an object { kind?, downtime? }", options);
     }
-    const kind = crashKindOf(options, api);
+    const kind = crashKindOf(options, api, ["kind", "downtime"]);
     const downtimeNs =
       options.downtime === undefined ? -1 : durationToNs(options.downtime, api, "downtime");
     const reset = this.crashNow(kind);
@@ -1378,7 +1378,24 @@ function healFault(fault: ActiveFault): void {
 }
 
 /** The crash kind of `options` (default "host"), checked. */
-function crashKindOf(options: CrashOptions | undefined, api: string): CrashKind {
+function crashKindOf(
+  options: CrashOptions | undefined,
+  api: string,
+  known: readonly string[] = ["kind"],
+): CrashKind {
+  // A misspelt option (`restart({ for: 1 })`) would otherwise crash the node for good.
+  if (options !== undefined && options !== null && typeof options === "object") {
+    for (const key of Object.keys(options)) {
+      if (!known.includes(key)) {
+        throw new ConfigError(
+          api,
+          key,
+          `a known option (${known.join(", ")})`,
+          (options as Record<string, unknown>)[key],
+        );
+      }
+    }
+  }
   const kind = options?.kind ?? "host";
   if (kind !== "host" && kind !== "process") {
     throw new ConfigError(api, "kind", '"host" or "process"', kind);
