@@ -547,8 +547,10 @@ export class LSMTree<V = unknown>
     const existed = this.live.has(key);
     this.setLive(key, deleted ? -1 : bytes);
     this.counts.userBytesWritten += bytes;
-    this.countWrite(bytes + ENTRY_OVERHEAD_BYTES, "wal");
     if (this.memtable.isFull && this.frozen === null) this.rotate();
+    // Counted after the rotation: the record lands in the segment appends go to now, which
+    // outlives the flush of the memtable that holds it.
+    this.countWrite(bytes + ENTRY_OVERHEAD_BYTES, "wal");
     yield* this.wal.append(record);
     return deleted ? existed : seq;
   }
