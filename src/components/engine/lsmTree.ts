@@ -253,6 +253,8 @@ export class LSMTree<V = unknown>
   private liveBytesTotal = 0;
   private fileSizes = new Map<string, number>();
   private fileBytesTotal = 0;
+  /** The tree went down with its disk's power loss (and comes back with the disk). */
+  private downWithDisk = false;
 
   private counts = newCounts();
   private latencies = newLatencies();
@@ -281,6 +283,22 @@ export class LSMTree<V = unknown>
       recordBytes: MANIFEST_RECORD_BYTES,
     });
     this.memtable = new Memtable<V>({ capacityBytes: this.memtableBytes });
+    // The memtables and levels describe what the log and tables on the disk hold: a power loss
+    // of the disk alone takes the tree down with it (a write it failed would otherwise stay
+    // readable in memory until a crash of the tree's own undid it), and the disk's return
+    // brings it back, rebuilt from what the disk kept (as a BTree does).
+    this.disk.addLifecycleHook({
+      onCrash: () => {
+        if (!this.isUp) return;
+        this.downWithDisk = true;
+        this.crash();
+      },
+      onRecover: () => {
+        if (!this.downWithDisk) return;
+        this.downWithDisk = false;
+        if (!this.isUp) this.recover();
+      },
+    });
   }
 
   // --- The process API --------------------------------------------------------------------
