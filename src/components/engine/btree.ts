@@ -42,7 +42,7 @@ import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.j
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { checkDiskOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
+import { checkDiskOrOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { PageCache, type PageCacheStats } from "../storage/pageCache.js";
@@ -1190,34 +1190,7 @@ function checkBTreeOptions<V>(sim: Simulation, name: string, options: BTreeOptio
   );
   const valueBytes = options.valueBytes ?? 100;
   if (typeof valueBytes !== "function") requireInteger(component, "valueBytes", valueBytes, 0);
-  const disk = options.disk ?? {};
-  if (disk instanceof Disk) {
-    if (disk.sim !== sim) {
-      throw new ConfigError(component, "disk", "a Disk of this simulation", disk);
-    }
-  } else {
-    if (disk === null || typeof disk !== "object") {
-      throw new ConfigError(component, "disk", "a Disk or a Disk's options", disk);
-    }
-    if ("owner" in disk) {
-      throw new ConfigError(
-        component,
-        "disk.owner",
-        "unset (the tree owns the disk it builds)",
-        (disk as DiskOptions).owner,
-      );
-    }
-    const diskName = `${name}.disk`;
-    if (sim.entity(diskName) !== undefined) {
-      throw new ConfigError(
-        component,
-        "disk",
-        `options of a disk named "${diskName}", a free name`,
-        diskName,
-      );
-    }
-    checkDiskOptions(sim, diskName, disk);
-  }
+  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
   return {
     order,
     pageBytes,

@@ -46,7 +46,7 @@ import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.j
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
-import { checkDiskOptions, Disk, type DiskOptions } from "../storage/disk.js";
+import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { DurableLog } from "../storage/durableLog.js";
 import { checkWalSyncPolicy, type WalSyncPolicy, WriteAheadLog } from "../storage/writeAheadLog.js";
@@ -1099,33 +1099,7 @@ function checkLSMTreeOptions<V>(sim: Simulation, name: string, options: LSMTreeO
   if (options === null || typeof options !== "object") {
     throw new ConfigError(component, "options", "an options object", options);
   }
-  const disk = options.disk ?? {};
-  if (disk instanceof Disk) {
-    if (disk.sim !== sim)
-      throw new ConfigError(component, "disk", "a Disk of this simulation", disk);
-  } else {
-    if (disk === null || typeof disk !== "object") {
-      throw new ConfigError(component, "disk", "a Disk or a Disk's options", disk);
-    }
-    if ("owner" in disk) {
-      throw new ConfigError(
-        component,
-        "disk.owner",
-        "unset (the tree owns the disk it builds)",
-        (disk as DiskOptions).owner,
-      );
-    }
-    const diskName = `${name}.disk`;
-    if (sim.entity(diskName) !== undefined) {
-      throw new ConfigError(
-        component,
-        "disk",
-        `options of a disk named "${diskName}", a free name`,
-        diskName,
-      );
-    }
-    checkDiskOptions(sim, diskName, disk);
-  }
+  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
   const sync = checkWalSyncPolicy(component, options.sync);
   const memtableBytes =
     options.memtableBytes === undefined
