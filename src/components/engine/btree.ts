@@ -42,7 +42,7 @@ import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.j
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { checkDiskOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
+import { checkDiskOrOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { PageCache, type PageCacheStats } from "../storage/pageCache.js";
@@ -55,6 +55,16 @@ import type {
   PutRequest,
   ScanRequest,
 } from "../store/protocol.js";
+import {
+  DELETE,
+  GET,
+  GET_ENTRY,
+  INCREMENT,
+  type OpCode,
+  PUT,
+  RequestChecks,
+  SCAN,
+} from "../store/requests.js";
 import type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
 
 export interface BTreeOptions<V = unknown> {
@@ -184,25 +194,6 @@ interface Replay<V> {
 
 const NO_SPLIT = -1;
 
-// The protocol's operations. (The store family has the same codes and checks, but it builds
-// on this family: the folders may not import each other, so the few checks are here too.)
-const GET = 0;
-const GET_ENTRY = 1;
-const PUT = 2;
-const DELETE = 3;
-const SCAN = 4;
-const INCREMENT = 5;
-type OpCode = 0 | 1 | 2 | 3 | 4 | 5;
-const OP_CODES: Readonly<Record<string, OpCode>> = {
-  get: GET,
-  getEntry: GET_ENTRY,
-  put: PUT,
-  delete: DELETE,
-  scan: SCAN,
-  increment: INCREMENT,
-};
-/** The protocol's default most entries a scan returns (store/protocol.ts: DEFAULT_SCAN_LIMIT). */
-const SCAN_LIMIT = 1000;
 const LOG_HEADER_BYTES = 16;
 
 type Step = Generator<SimFuture<unknown>, void, unknown>;
@@ -252,6 +243,7 @@ export class BTree<V = unknown>
   readonly log: DurableLog<BTreeDiskRecord<V>>;
   readonly pagesFile: string;
   private readonly valueBytes: number | ((value: V) => number);
+  private readonly checks = new RequestChecks(this as Entity<never, unknown>, "BTree");
 
   // The tree (volatile; rebuilt from the disk on recovery).
   private root = -1;
@@ -346,7 +338,7 @@ export class BTree<V = unknown>
 
   /** Writes `value` under `key`; returns the key's version after the write. */
   *put(key: string, value: V): Generator<SimFuture<KVReply<V>>, number, unknown> {
-    this.checkValue(value);
+    this.checks.value(value);
     return (yield this.submit(PUT, "put", key, value, 0, undefined)) as number;
   }
 
@@ -357,14 +349,14 @@ export class BTree<V = unknown>
 
   /** Entries with `from <= key < to` in ascending key order, at most `limit` (default 1,000). */
   *scan(range: ScanRequest = {}): Generator<SimFuture<KVReply<V>>, KVEntry<V>[], unknown> {
-    const { from, to, limit, tombstones } = this.checkScan(range);
+    const { from, to, limit, tombstones } = this.checks.scan(range);
     if (tombstones) throw this.unsupported("scan with tombstones");
     return (yield this.submit(SCAN, "scan", from, undefined, limit, to)) as KVEntry<V>[];
   }
 
   /** Adds `by` (default 1) to the number under `key` (missing: 0); returns the new number. */
   *increment(key: string, by = 1): Generator<SimFuture<KVReply<V>>, number, unknown> {
-    const amount = this.checkBy(by);
+    const amount = this.checks.by(by);
     return (yield this.submit(INCREMENT, "increment", key, undefined, amount, undefined)) as number;
   }
 
@@ -383,8 +375,8 @@ export class BTree<V = unknown>
     }
     const sorted = new Map<string, V>();
     for (const [key, value] of entries) {
-      this.checkKey("load", key);
-      this.checkValue(value);
+      this.checks.key("load", key);
+      this.checks.value(value);
       sorted.set(key, value);
     }
     const keys = [...sorted.keys()].sort();
@@ -543,8 +535,8 @@ export class BTree<V = unknown>
 
   override handle(request: Message<KVRequest<V>>): void {
     const kind = request.kind;
-    const code = this.checkOpCode(kind);
-    const payload = this.checkPayload<
+    const code = this.checks.opCode(kind);
+    const payload = this.checks.payload<
       Partial<PutRequest<V> & IncrementRequest & ScanRequest & DeleteRequest>
     >(kind, request.payload);
     if (payload.version !== undefined || payload.tombstone !== undefined) {
@@ -552,16 +544,16 @@ export class BTree<V = unknown>
     }
     let op: Operation<V>;
     if (code === SCAN) {
-      const { from, to, limit, tombstones } = this.checkScan(payload);
+      const { from, to, limit, tombstones } = this.checks.scan(payload);
       if (tombstones) throw this.unsupported("scan with tombstones");
       op = new Operation<V>(SCAN, from, undefined, limit, to, request, null, this.nowNs);
     } else {
-      const key = this.checkKey(kind, payload.key);
-      if (code === GET_ENTRY && payload.tombstones === true) {
+      const key = this.checks.key(kind, payload.key);
+      if (code === GET_ENTRY && this.checks.tombstones(payload.tombstones)) {
         throw this.unsupported("getEntry with tombstones");
       }
-      const amount = code === INCREMENT ? this.checkBy(payload.by ?? 1) : 0;
-      if (code === PUT) this.checkValue(payload.value);
+      const amount = code === INCREMENT ? this.checks.by(payload.by ?? 1) : 0;
+      if (code === PUT) this.checks.value(payload.value);
       op = new Operation<V>(code, key, payload.value, amount, undefined, request, null, this.nowNs);
     }
     this.counts.requests++;
@@ -578,7 +570,7 @@ export class BTree<V = unknown>
     amount: number,
     to: string | undefined,
   ): SimFuture<KVReply<V>> {
-    if (code !== SCAN) this.checkKey(kind, key);
+    if (code !== SCAN) this.checks.key(kind, key);
     const future = this.future<KVReply<V>>(`${kind} on ${this.name}`);
     this.counts.requests++;
     if (!this.isUp) {
@@ -777,67 +769,8 @@ export class BTree<V = unknown>
     else op.future!.reject(new RemoteError(reason, this.name));
   }
 
-  // --- Checks of the protocol's arguments (a bad one is a bug in the model: the run stops) --
-
-  private checkOpCode(kind: string): OpCode {
-    if (!Object.hasOwn(OP_CODES, kind)) {
-      throw this.misuse(
-        `unknown operation "${kind}" (the key-value protocol's kinds: get, getEntry, put, delete, scan, increment)`,
-      );
-    }
-    return OP_CODES[kind]!;
-  }
-
-  private checkPayload<P>(kind: string, payload: unknown): P {
-    if (payload === null || typeof payload !== "object") {
-      throw this.misuse(
-        `a "${kind}" request's payload must be an object; given ${describe(payload)}`,
-      );
-    }
-    return payload as P;
-  }
-
-  private checkKey(kind: string, key: unknown): string {
-    if (typeof key !== "string") {
-      throw this.misuse(`${kind}: the key must be a string; given ${describe(key)}`);
-    }
-    return key;
-  }
-
-  private checkValue(value: unknown): void {
-    if (value === undefined) {
-      throw this.misuse(
-        "put: the value must not be undefined (a get answers undefined for a missing key)",
-      );
-    }
-  }
-
-  private checkBy(by: unknown): number {
-    if (typeof by !== "number" || !Number.isFinite(by)) {
-      throw this.misuse(`increment: by must be a finite number; given ${describe(by)}`);
-    }
-    return by;
-  }
-
-  private checkScan(range: unknown) {
-    if (range === null || typeof range !== "object") {
-      throw this.misuse(`scan: the range must be an object; given ${describe(range)}`);
-    }
-    const { from = "", to, limit = SCAN_LIMIT, tombstones } = range as ScanRequest;
-    if (typeof from !== "string" || (to !== undefined && typeof to !== "string")) {
-      throw this.misuse(
-        `scan: from and to must be strings (or unset); given ${describe(from)} and ${describe(to)}`,
-      );
-    }
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw this.misuse(`scan: limit must be an integer >= 1; given ${describe(limit)}`);
-    }
-    return { from, to, limit, tombstones: tombstones === true };
-  }
-
-  private misuse(message: string): SimulationError {
-    return new SimulationError(`BTree: ${message}`, this.name, this.nowNs);
-  }
+  // A bad argument of the protocol (a bug in the model: the run stops) fails in `checks`, as
+  // in every store; what the tree does not support fails here.
 
   private unsupported(what: string): SimulationError {
     return new SimulationError(
@@ -1174,10 +1107,6 @@ export class BTree<V = unknown>
   }
 }
 
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
 /** Index of the first key >= `key`. */
 function lowerBound(keys: readonly string[], key: string): number {
   let lo = 0;
@@ -1261,34 +1190,7 @@ function checkBTreeOptions<V>(sim: Simulation, name: string, options: BTreeOptio
   );
   const valueBytes = options.valueBytes ?? 100;
   if (typeof valueBytes !== "function") requireInteger(component, "valueBytes", valueBytes, 0);
-  const disk = options.disk ?? {};
-  if (disk instanceof Disk) {
-    if (disk.sim !== sim) {
-      throw new ConfigError(component, "disk", "a Disk of this simulation", disk);
-    }
-  } else {
-    if (disk === null || typeof disk !== "object") {
-      throw new ConfigError(component, "disk", "a Disk or a Disk's options", disk);
-    }
-    if ("owner" in disk) {
-      throw new ConfigError(
-        component,
-        "disk.owner",
-        "unset (the tree owns the disk it builds)",
-        (disk as DiskOptions).owner,
-      );
-    }
-    const diskName = `${name}.disk`;
-    if (sim.entity(diskName) !== undefined) {
-      throw new ConfigError(
-        component,
-        "disk",
-        `options of a disk named "${diskName}", a free name`,
-        diskName,
-      );
-    }
-    checkDiskOptions(sim, diskName, disk);
-  }
+  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
   return {
     order,
     pageBytes,

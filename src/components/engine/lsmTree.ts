@@ -46,7 +46,7 @@ import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.j
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
-import { checkDiskOptions, Disk, type DiskOptions } from "../storage/disk.js";
+import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { DurableLog } from "../storage/durableLog.js";
 import { checkWalSyncPolicy, type WalSyncPolicy, WriteAheadLog } from "../storage/writeAheadLog.js";
@@ -253,6 +253,8 @@ export class LSMTree<V = unknown>
   private liveBytesTotal = 0;
   private fileSizes = new Map<string, number>();
   private fileBytesTotal = 0;
+  /** The tree went down with its disk's power loss (and comes back with the disk). */
+  private downWithDisk = false;
 
   private counts = newCounts();
   private latencies = newLatencies();
@@ -281,6 +283,22 @@ export class LSMTree<V = unknown>
       recordBytes: MANIFEST_RECORD_BYTES,
     });
     this.memtable = new Memtable<V>({ capacityBytes: this.memtableBytes });
+    // The memtables and levels describe what the log and tables on the disk hold: a power loss
+    // of the disk alone takes the tree down with it (a write it failed would otherwise stay
+    // readable in memory until a crash of the tree's own undid it), and the disk's return
+    // brings it back, rebuilt from what the disk kept (as a BTree does).
+    this.disk.addLifecycleHook({
+      onCrash: () => {
+        if (!this.isUp) return;
+        this.downWithDisk = true;
+        this.crash();
+      },
+      onRecover: () => {
+        if (!this.downWithDisk) return;
+        this.downWithDisk = false;
+        if (!this.isUp) this.recover();
+      },
+    });
   }
 
   // --- The process API --------------------------------------------------------------------
@@ -547,8 +565,10 @@ export class LSMTree<V = unknown>
     const existed = this.live.has(key);
     this.setLive(key, deleted ? -1 : bytes);
     this.counts.userBytesWritten += bytes;
-    this.countWrite(bytes + ENTRY_OVERHEAD_BYTES, "wal");
     if (this.memtable.isFull && this.frozen === null) this.rotate();
+    // Counted after the rotation: the record lands in the segment appends go to now, which
+    // outlives the flush of the memtable that holds it.
+    this.countWrite(bytes + ENTRY_OVERHEAD_BYTES, "wal");
     yield* this.wal.append(record);
     return deleted ? existed : seq;
   }
@@ -1079,33 +1099,7 @@ function checkLSMTreeOptions<V>(sim: Simulation, name: string, options: LSMTreeO
   if (options === null || typeof options !== "object") {
     throw new ConfigError(component, "options", "an options object", options);
   }
-  const disk = options.disk ?? {};
-  if (disk instanceof Disk) {
-    if (disk.sim !== sim)
-      throw new ConfigError(component, "disk", "a Disk of this simulation", disk);
-  } else {
-    if (disk === null || typeof disk !== "object") {
-      throw new ConfigError(component, "disk", "a Disk or a Disk's options", disk);
-    }
-    if ("owner" in disk) {
-      throw new ConfigError(
-        component,
-        "disk.owner",
-        "unset (the tree owns the disk it builds)",
-        (disk as DiskOptions).owner,
-      );
-    }
-    const diskName = `${name}.disk`;
-    if (sim.entity(diskName) !== undefined) {
-      throw new ConfigError(
-        component,
-        "disk",
-        `options of a disk named "${diskName}", a free name`,
-        diskName,
-      );
-    }
-    checkDiskOptions(sim, diskName, disk);
-  }
+  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
   const sync = checkWalSyncPolicy(component, options.sync);
   const memtableBytes =
     options.memtableBytes === undefined

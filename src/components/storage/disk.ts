@@ -1097,6 +1097,51 @@ function bytesOf<V>(files: Files<V>): number {
   return bytes;
 }
 
+/**
+ * @internal The disk option of a component that keeps its data on a disk: a `Disk` of this
+ * simulation, or the options of one the component builds, named "<name>.disk" and owned by it
+ * (so the options may not name an owner, and the name must be free). Checked before the
+ * component (or its disk) registers. `option` names the option in errors ("disk",
+ * "durable.disk"); `builder` says who owns the disk it builds ("the tree").
+ */
+export function checkDiskOrOptions(
+  sim: Simulation,
+  component: string,
+  name: string,
+  disk: unknown,
+  option: string,
+  builder: string,
+): Disk | Omit<DiskOptions, "owner"> {
+  if (disk instanceof Disk) {
+    if (disk.sim !== sim) {
+      throw new ConfigError(component, option, "a Disk of this simulation", disk);
+    }
+    return disk;
+  }
+  if (disk === null || typeof disk !== "object") {
+    throw new ConfigError(component, option, "a Disk or a Disk's options", disk);
+  }
+  if ("owner" in disk) {
+    throw new ConfigError(
+      component,
+      `${option}.owner`,
+      `unset (${builder} owns the disk it builds)`,
+      (disk as DiskOptions).owner,
+    );
+  }
+  const diskName = `${name}.disk`;
+  if (sim.entity(diskName) !== undefined) {
+    throw new ConfigError(
+      component,
+      option,
+      `options of a disk named "${diskName}", a free name`,
+      diskName,
+    );
+  }
+  checkDiskOptions(sim, diskName, disk as DiskOptions);
+  return disk as Omit<DiskOptions, "owner">;
+}
+
 /** @internal A disk's options, checked and defaulted, before the disk registers (a store that builds its disk checks them before it registers itself). */
 export function checkDiskOptions<V>(sim: Simulation, name: string, options: DiskOptions<V>) {
   const component = `Disk "${name}"`;

@@ -28,6 +28,7 @@
 import type { Entity } from "../../core/entity.js";
 import type { FutureListener, SimFuture } from "../../core/future.js";
 import { ConfigError, SimulationError } from "../../errors/errors.js";
+import { ListNode, RecencyList } from "../shared/recencyList.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk } from "./disk.js";
 
@@ -89,9 +90,7 @@ export interface PageCacheStats {
 }
 
 /** A page held in memory, linked into the recency list (it carries its links: a hit allocates nothing). */
-class CachedPage<P> {
-  prev: CachedPage<P> | null = null;
-  next: CachedPage<P> | null = null;
+class CachedPage<P> extends ListNode {
   dirty = false;
   /** Brought in by read-ahead and not read since. */
   readAhead = false;
@@ -99,53 +98,8 @@ class CachedPage<P> {
     readonly file: string,
     readonly pageIndex: number,
     public page: P,
-  ) {}
-}
-
-/**
- * Least recently used first out: a doubly linked list, the most recent at the front. (The
- * store family's LRU policy does the same, but the store family builds on this one: the
- * folders may not import each other.)
- */
-class RecencyList<P> {
-  private head: CachedPage<P> | null = null;
-  private tail: CachedPage<P> | null = null;
-  size = 0;
-
-  inserted(page: CachedPage<P>): void {
-    page.prev = null;
-    page.next = this.head;
-    if (this.head !== null) this.head.prev = page;
-    else this.tail = page;
-    this.head = page;
-    this.size++;
-  }
-
-  accessed(page: CachedPage<P>): void {
-    if (this.head === page) return;
-    this.removed(page);
-    this.inserted(page);
-  }
-
-  removed(page: CachedPage<P>): void {
-    if (page.prev !== null) page.prev.next = page.next;
-    else this.head = page.next;
-    if (page.next !== null) page.next.prev = page.prev;
-    else this.tail = page.prev;
-    page.prev = null;
-    page.next = null;
-    this.size--;
-  }
-
-  /** The least recently used page, still held. */
-  victim(): CachedPage<P> | undefined {
-    return this.tail ?? undefined;
-  }
-
-  clear(): void {
-    this.head = null;
-    this.tail = null;
-    this.size = 0;
+  ) {
+    super();
   }
 }
 
@@ -169,7 +123,8 @@ export class PageCache<P> {
   readonly pageBytes: number;
   // biome-ignore lint/suspicious/noExplicitAny: a cache can live on an entity of any message types
   readonly owner: Entity<any, any>;
-  private readonly policy = new RecencyList<P>();
+  /** Least recently used first out: the most recent at the front. */
+  private readonly policy = new RecencyList<CachedPage<P>>();
   private readonly files = new Map<string, Map<number, CachedPage<P>>>();
   /** Disk reads in flight, by file and index: later readers of the page wait for them. */
   private readonly reading = new Map<string, Map<number, SimFuture<P>>>();
@@ -247,7 +202,7 @@ export class PageCache<P> {
         held.readAhead = false;
         c.readAheadHits++;
       }
-      this.policy.accessed(held);
+      this.policy.moveToFront(held);
       return held.page;
     }
     let reading = this.reading.get(file)?.get(index);
@@ -266,7 +221,7 @@ export class PageCache<P> {
     while (this.superseded.has(reading)) {
       const landed = this.files.get(file)?.get(index);
       if (landed !== undefined) {
-        this.policy.accessed(landed);
+        this.policy.moveToFront(landed);
         return landed.page;
       }
       reading = this.reading.get(file)?.get(index) ?? this.readFromDisk(file, index, true);
@@ -314,7 +269,7 @@ export class PageCache<P> {
         held.dirty = true;
         this.dirtyCount++;
       }
-      this.policy.accessed(held);
+      this.policy.moveToFront(held);
       return null;
     }
     return this.insert(file, index, page, true);
@@ -341,7 +296,7 @@ export class PageCache<P> {
       if (index < length) continue;
       if (held.dirty) this.dirtyCount--;
       pages.delete(index);
-      this.policy.removed(held);
+      this.policy.unlink(held);
     }
   }
 
@@ -354,7 +309,7 @@ export class PageCache<P> {
   }
 
   get size(): number {
-    return this.policy.size;
+    return this.policy.length;
   }
 
   get dirty(): number {
@@ -366,7 +321,7 @@ export class PageCache<P> {
     return {
       ...c,
       hitRate: c.reads > 0 ? c.hits / c.reads : 0,
-      size: this.policy.size,
+      size: this.policy.length,
       dirty: this.dirtyCount,
     };
   }
@@ -425,7 +380,7 @@ export class PageCache<P> {
   private insert(file: string, index: number, page: P, dirty: boolean): SimFuture<unknown> | null {
     let eviction: SimFuture<unknown> | null = null;
     // More than one when a refused writeback let the cache run over its size before.
-    while (this.policy.size >= this.pages) {
+    while (this.policy.length >= this.pages) {
       eviction?.defuse();
       eviction = this.evict();
       if (eviction?.state === "rejected") break;
@@ -439,7 +394,7 @@ export class PageCache<P> {
     held.dirty = dirty;
     if (dirty) this.dirtyCount++;
     pages.set(index, held);
-    this.policy.inserted(held);
+    this.policy.pushFront(held);
     return eviction;
   }
 
@@ -449,12 +404,12 @@ export class PageCache<P> {
    * while the cache lives, and it holds more than `pages` until the disk takes them.
    */
   private evict(): SimFuture<unknown> | null {
-    const victim = this.policy.victim()!;
+    const victim = this.policy.back()!;
     const write = victim.dirty ? this.writeBack(victim) : null;
     if (write !== null && victim.dirty) return write;
     this.counts.evictions++;
     this.files.get(victim.file)!.delete(victim.pageIndex);
-    this.policy.removed(victim);
+    this.policy.unlink(victim);
     return write;
   }
 

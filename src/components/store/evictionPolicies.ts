@@ -22,6 +22,7 @@
  * Internal to the store family (a cache takes a policy by name).
  */
 import type { RandomStream } from "../../random/randomStream.js";
+import { ListNode, RecencyList } from "../shared/recencyList.js";
 
 /** The eviction policies, by name. */
 export type EvictionPolicyName = "lru" | "lfu" | "fifo" | "random" | "ttl" | "slru" | "clock";
@@ -37,10 +38,10 @@ export const EVICTION_POLICIES: readonly EvictionPolicyName[] = [
 ];
 
 /** What a policy keeps in each cache entry. */
-export class PolicyNode {
+export class PolicyNode extends ListNode {
   /** List neighbours (lru, fifo, slru, clock). */
-  prev: PolicyNode | null = null;
-  next: PolicyNode | null = null;
+  declare prev: PolicyNode | null;
+  declare next: PolicyNode | null;
   /** lfu: accesses; slru: 1 in the protected segment; clock: the reference bit. */
   mark = 0;
   /** lfu: the sequence number of the last access; ttl: of the insertion (ties). */
@@ -94,69 +95,9 @@ export function evictionPolicy<N extends PolicyNode>(
   }
 }
 
-/**
- * A circular doubly linked list with a sentinel: the front is the most recent, the back the
- * oldest. Nodes carry their own links, so moving one allocates nothing.
- */
-class NodeList {
-  private readonly head = new PolicyNode();
-  length = 0;
-
-  constructor() {
-    this.head.prev = this.head;
-    this.head.next = this.head;
-  }
-
-  pushFront(node: PolicyNode): void {
-    const first = this.head.next!;
-    node.prev = this.head;
-    node.next = first;
-    first.prev = node;
-    this.head.next = node;
-    this.length++;
-  }
-
-  unlink(node: PolicyNode): void {
-    node.prev!.next = node.next;
-    node.next!.prev = node.prev;
-    node.prev = null;
-    node.next = null;
-    this.length--;
-  }
-
-  moveToFront(node: PolicyNode): void {
-    if (this.head.next === node) return;
-    node.prev!.next = node.next;
-    node.next!.prev = node.prev;
-    const first = this.head.next!;
-    node.prev = this.head;
-    node.next = first;
-    first.prev = node;
-    this.head.next = node;
-  }
-
-  /** The oldest node, or undefined. */
-  back(): PolicyNode | undefined {
-    return this.length === 0 ? undefined : this.head.prev!;
-  }
-
-  clear(): void {
-    // Unlink every node, so a node kept elsewhere holds no stale neighbours.
-    for (let node = this.head.next!; node !== this.head; ) {
-      const next = node.next!;
-      node.prev = null;
-      node.next = null;
-      node = next;
-    }
-    this.head.prev = this.head;
-    this.head.next = this.head;
-    this.length = 0;
-  }
-}
-
 /** LRU (an access moves the entry to the front) or FIFO (accesses change nothing). */
 class ListPolicy<N extends PolicyNode> implements EvictionPolicy<N> {
-  private readonly list = new NodeList();
+  private readonly list = new RecencyList<N>();
   constructor(
     readonly name: "lru" | "fifo",
     private readonly moveOnAccess: boolean,
@@ -317,8 +258,8 @@ const PROTECTED_SHARE = 0.8;
  */
 class SegmentedLru<N extends PolicyNode> implements EvictionPolicy<N> {
   readonly name = "slru";
-  private readonly probation = new NodeList();
-  private readonly protectedList = new NodeList();
+  private readonly probation = new RecencyList<N>();
+  private readonly protectedList = new RecencyList<N>();
   private readonly protectedCapacity: number;
   constructor(capacity: number) {
     this.protectedCapacity = Math.max(1, Math.floor(capacity * PROTECTED_SHARE));

@@ -61,7 +61,7 @@ import {
 } from "../resource/slotPool.js";
 import { percentiles, stationStats } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { checkDiskOptions, Disk, type DiskOptions } from "../storage/disk.js";
+import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { type Latency, requireLatency } from "./latency.js";
@@ -1101,33 +1101,14 @@ function checkDurability(sim: Simulation, name: string, value: unknown) {
     );
   }
   const durability = value as KVStoreDurability;
-  const disk = durability.disk;
-  if (disk instanceof Disk) {
-    if (disk.sim !== sim)
-      throw new ConfigError(component, "durable.disk", "a Disk of this simulation", disk);
-  } else {
-    if (disk === null || typeof disk !== "object") {
-      throw new ConfigError(component, "durable.disk", "a Disk or a Disk's options", disk);
-    }
-    if ("owner" in disk) {
-      throw new ConfigError(
-        component,
-        "durable.disk.owner",
-        "unset (the store owns the disk it builds)",
-        (disk as DiskOptions).owner,
-      );
-    }
-    const diskName = `${name}.disk`;
-    if (sim.entity(diskName) !== undefined) {
-      throw new ConfigError(
-        component,
-        "durable.disk",
-        `options of a disk named "${diskName}", a free name`,
-        diskName,
-      );
-    }
-    checkDiskOptions(sim, diskName, disk);
-  }
+  const disk = checkDiskOrOptions(
+    sim,
+    component,
+    name,
+    durability.disk,
+    "durable.disk",
+    "the store",
+  );
   const recordBytes =
     durability.recordBytes === undefined
       ? 256
