@@ -40,7 +40,7 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
-import { percentiles } from "../resource/statistics.js";
+import { latencyMetrics } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { checkDiskOrOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
@@ -1157,13 +1157,6 @@ function newLatencies() {
     delete: new Histogram(),
     scan: new Histogram(),
     increment: new Histogram(),
-  };
-}
-
-function latencyMetrics(operation: string, histogram: Histogram): Record<string, number> {
-  return {
-    [`mean${operation}Latency`]: histogram.count > 0 ? histogram.mean : 0,
-    ...percentiles(`${operation}Latency`, histogram),
   };
 }
 

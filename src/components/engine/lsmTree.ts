@@ -44,7 +44,7 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
-import { percentiles } from "../resource/statistics.js";
+import { latencyMetrics } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
 import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
@@ -1083,13 +1083,6 @@ function newLatencies() {
     put: new Histogram(),
     delete: new Histogram(),
     scan: new Histogram(),
-  };
-}
-
-function latencyMetrics(operation: string, histogram: Histogram): Record<string, number> {
-  return {
-    [`mean${operation}Latency`]: histogram.count > 0 ? histogram.mean : 0,
-    ...percentiles(`${operation}Latency`, histogram),
   };
 }
 

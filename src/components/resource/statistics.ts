@@ -31,6 +31,14 @@ export function percentiles(suffix: string, histogram: Histogram): Record<string
   };
 }
 
+/** An operation's latency as flat metrics: `mean<op>Latency` and its percentiles (0 when empty). */
+export function latencyMetrics(operation: string, histogram: Histogram): Record<string, number> {
+  return {
+    [`mean${operation}Latency`]: histogram.count > 0 ? histogram.mean : 0,
+    ...percentiles(`${operation}Latency`, histogram),
+  };
+}
+
 /**
  * A queue policy's drops by reason as flat metrics (`dropped.codel`, `dropped.deadline`): none
  * under FIFO or LIFO, which never drop. Each is also counted in the owner's `rejected`.

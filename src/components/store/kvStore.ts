@@ -59,7 +59,7 @@ import {
   REJECTED_FULL,
   SlotPool,
 } from "../resource/slotPool.js";
-import { percentiles, stationStats } from "../resource/statistics.js";
+import { latencyMetrics, percentiles, stationStats } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
@@ -1017,13 +1017,6 @@ function newLatencies() {
     delete: new Histogram(),
     scan: new Histogram(),
     increment: new Histogram(),
-  };
-}
-
-function latencyMetrics(operation: string, histogram: Histogram): Record<string, number> {
-  return {
-    [`mean${operation}Latency`]: histogram.count > 0 ? histogram.mean : 0,
-    ...percentiles(`${operation}Latency`, histogram),
   };
 }
 
