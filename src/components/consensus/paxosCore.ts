@@ -205,7 +205,7 @@ export function majority(n: number): number {
 
 /** Seconds a proposer waits before its next ballot: exponential in the attempt, drawn from its stream. */
 export function backoffSeconds(base: number, attempt: number, draws: RandomStream): number {
-  return base * 2 ** Math.min(attempt, 5) * draws.uniform(0.5, 1.5);
+  return base * (1 << Math.min(attempt, 5)) * draws.uniform(0.5, 1.5);
 }
 
 /** The timing options every Paxos node takes, checked. */
