@@ -39,6 +39,7 @@ export {
   type PaxosNodeStats,
 } from "./paxosNode.js";
 export {
+  type RaftClient,
   RaftKV,
   type RaftKVClient,
   type RaftKVClientOptions,
