@@ -28,6 +28,7 @@ export {
   ProposalLostError,
 } from "./paxosCore.js";
 export {
+  type PaxosClient,
   PaxosKVClient,
   type PaxosKVClientOptions,
   type PaxosKVClientStats,

@@ -1,5 +1,6 @@
 /**
- * Goal: `RaftLockBackend` keeps a `DistributedLock`'s lease table on a Raft cluster, so a grant
+ * Goal: `RaftLockBackend` and `MultiPaxosLockBackend` keep a `DistributedLock`'s lease table on
+ * a consensus cluster, so a grant
  * outlives the crash of the leading lock server: the new leader refuses the lock to another
  * owner while the lease lasts, tokens keep strictly increasing across the failover, a stale
  * holder's write is refused by `FencedStore`, a majority lost makes the service unavailable
@@ -14,6 +15,7 @@ import {
   FencedStore,
   LOCK_UNAVAILABLE,
   LockClient,
+  MultiPaxosLockBackend,
   RaftLockBackend,
   RemoteError,
   Simulation,
@@ -27,16 +29,36 @@ function outcome(error: unknown): string {
   throw error;
 }
 
-function leaderOf(backend: RaftLockBackend) {
+type Backend = RaftLockBackend | MultiPaxosLockBackend;
+
+const BACKENDS = [
+  {
+    kind: "raft",
+    create: (sim: Simulation, name: string, options: object = {}): Backend =>
+      new RaftLockBackend(sim, name, options),
+    badNode: { electionTimeoutMin: -1 },
+  },
+  {
+    kind: "multi-paxos",
+    create: (sim: Simulation, name: string, options: object = {}): Backend =>
+      new MultiPaxosLockBackend(sim, name, {
+        client: { attemptTimeout: 0.2, maxAttempts: 5 },
+        ...options,
+      }),
+    badNode: { heartbeatInterval: -1 },
+  },
+] as const;
+
+function leaderOf(backend: Backend) {
   const leaders = backend.nodes.filter((node) => node.isLeader);
   expect(leaders).toHaveLength(1);
   return leaders[0]!;
 }
 
 /** A lock service on 3 Raft lock servers, and client entities with their handles. */
-function service(ttl: number) {
+function service(create: (typeof BACKENDS)[number]["create"], ttl: number) {
   const sim = new Simulation({ seed: 7 });
-  const backend = new RaftLockBackend(sim, "servers");
+  const backend = create(sim, "servers");
   const lock = new DistributedLock(sim, "locks", { ttl, backend });
   const store = new FencedStore<string>(sim, "storage");
   const log: string[] = [];
@@ -47,9 +69,9 @@ function service(ttl: number) {
   return { sim, backend, lock, store, log, clientOf };
 }
 
-describe("RaftLockBackend", () => {
+describe.each(BACKENDS)("$kind lock backend", ({ kind, create, badNode }) => {
   it("keeps a grant across the leader's crash; tokens strictly increase after failover", () => {
-    const { sim, backend, lock, log, clientOf } = service(5);
+    const { sim, backend, lock, log, clientOf } = service(create, 5);
     const a = clientOf("a");
     const b = clientOf("b");
     const tokens: number[] = [];
@@ -87,11 +109,11 @@ describe("RaftLockBackend", () => {
     expect(leaderOf(backend).name).not.toBe(first);
     expect(tokens).toEqual([1, 2, 3, 4]);
     expect(lock.stats.lastToken).toBe(4);
-    expect(lock.metrics().backend).toBe("raft");
+    expect(lock.metrics().backend).toBe(kind);
   });
 
   it("fences a stale holder whose lease the new leader gave away", () => {
-    const { sim, backend, store, log, clientOf } = service(0.5);
+    const { sim, backend, store, log, clientOf } = service(create, 0.5);
     const a = clientOf("a");
     const b = clientOf("b");
     a.self.start(function* () {
@@ -120,7 +142,7 @@ describe("RaftLockBackend", () => {
   });
 
   it("refuses requests as unavailable once a majority of lock servers is down", () => {
-    const { sim, backend, lock, log, clientOf } = service(1);
+    const { sim, backend, lock, log, clientOf } = service(create, 1);
     const a = clientOf("a");
     a.self.start(function* () {
       yield 1;
@@ -147,18 +169,11 @@ describe("RaftLockBackend", () => {
       { nodes: 1.5 },
       { network: "net" },
       { node: null },
-      { node: { electionTimeoutMin: -1 } },
+      { node: badNode },
       { client: { attemptTimeout: 0 } },
     ];
     bad.forEach((options, i) => {
-      expect(
-        () =>
-          new RaftLockBackend(
-            sim,
-            `bad-${i}`,
-            options as unknown as ConstructorParameters<typeof RaftLockBackend>[2],
-          ),
-      ).toThrow(ConfigError);
+      expect(() => create(sim, `bad-${i}`, options)).toThrow(ConfigError);
     });
   });
 });
