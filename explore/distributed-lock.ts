@@ -24,6 +24,7 @@ import {
   type Lease,
   type LockBackend,
   LockClient,
+  MultiPaxosLockBackend,
   Network,
   NetworkLink,
   RaftLockBackend,
@@ -140,11 +141,11 @@ class Worker extends Entity {
   }
 }
 
-/** Where the lease table lives: the service's memory, or a Raft cluster of lock servers. */
-export type LockModelBackend = "standalone" | "raft";
+/** Where the lease table lives: the service's memory, or a consensus cluster of lock servers. */
+export type LockModelBackend = "standalone" | "raft" | "multi-paxos";
 
-/** The Raft lock servers' names (`RaftLockBackend` names them after its own). */
-export const RAFT_SERVERS = ["servers-1", "servers-2", "servers-3"] as const;
+/** The lock servers' names (a replicated backend names them after its own). */
+export const LOCK_SERVERS = ["servers-1", "servers-2", "servers-3"] as const;
 
 export interface LockModelOptions {
   /** Whether the store checks tokens (false: the planted bug). */
@@ -171,8 +172,14 @@ export function buildLock(
   const lock = new DistributedLock(sim, "locks", {
     backend: observed(
       backendKind === "raft"
-        ? new RaftLockBackend(sim, "servers", { nodes: RAFT_SERVERS.length, network: net })
-        : standaloneLockBackend(),
+        ? new RaftLockBackend(sim, "servers", { nodes: LOCK_SERVERS.length, network: net })
+        : backendKind === "multi-paxos"
+          ? new MultiPaxosLockBackend(sim, "servers", {
+              nodes: LOCK_SERVERS.length,
+              network: net,
+              client: { attemptTimeout: 0.2, maxAttempts: 8 },
+            })
+          : standaloneLockBackend(),
       tokens,
     ),
     ttl: TTL_S,
@@ -200,13 +207,13 @@ export function lockFaults(
   backendKind: LockModelBackend = "standalone",
 ): FaultScheduleSpec {
   const names = Array.from({ length: clients }, (_, i) => `client-${i}`);
-  const servers = backendKind === "raft" ? RAFT_SERVERS : [];
+  const servers = backendKind === "standalone" ? [] : LOCK_SERVERS;
   const nodes = [...names, "locks", "storage", ...servers];
   return randomFaultSchedule({
     seed,
     horizon: SAFETY - 1,
     classes: [
-      ...(backendKind === "raft"
+      ...(servers.length > 0
         ? [
             {
               name: "lock servers",
