@@ -162,6 +162,34 @@ describe.each(BACKENDS)("$kind lock backend", ({ kind, create, badNode }) => {
     expect(lock.stats.lastToken).toBe(0);
   });
 
+  it("is not wedged by a service crash while commands wait their turn in the log", () => {
+    const { sim, lock, log, clientOf } = service(create, 5);
+    for (const name of ["a", "b", "c"]) {
+      const { self, handle } = clientOf(name);
+      self.start(function* () {
+        yield 1;
+        try {
+          yield* handle.acquire(name);
+        } catch (error) {
+          log.push(`${name} ${outcome(error)}`);
+        }
+      });
+    }
+    // Lands while a's command is in the log and b's and c's wait their turn (a waiter left
+    // in the line after the crash would wedge every later command: d would time out).
+    sim.at(1.002, () => lock.crash());
+    sim.at(1.1, () => lock.recover());
+    const d = clientOf("d");
+    d.self.start(function* () {
+      yield 2;
+      log.push(`d ${(yield* d.handle.acquire("d")).token}`);
+    });
+    sim.run({ until: 6 });
+    // d is granted at 2 s; a, b and c time out at 4 s (their answers were lost with the crash).
+    expect(log).toEqual([`d ${lock.stats.lastToken}`, "a timeout", "b timeout", "c timeout"]);
+    expect(lock.stats.lastToken).toBeGreaterThanOrEqual(1);
+  });
+
   it("refuses bad options with a ConfigError", () => {
     const sim = new Simulation({ seed: 1 });
     const bad = [
