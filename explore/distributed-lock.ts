@@ -24,8 +24,10 @@ import {
   type Lease,
   type LockBackend,
   LockClient,
+  MultiPaxosLockBackend,
   Network,
   NetworkLink,
+  RaftLockBackend,
   RemoteError,
   randomFaultSchedule,
   Simulation as Sim,
@@ -139,6 +141,12 @@ class Worker extends Entity {
   }
 }
 
+/** Where the lease table lives: the service's memory, or a consensus cluster of lock servers. */
+export type LockModelBackend = "standalone" | "raft" | "multi-paxos";
+
+/** The lock servers' names (a replicated backend names them after its own). */
+export const LOCK_SERVERS = ["servers-1", "servers-2", "servers-3"] as const;
+
 export interface LockModelOptions {
   /** Whether the store checks tokens (false: the planted bug). */
   readonly fenced: boolean;
@@ -149,11 +157,12 @@ export function buildLock(
   seed: number,
   params: Readonly<Record<string, unknown>>,
   fenced: boolean,
+  backendKind: LockModelBackend = "standalone",
 ) {
   const clients = (params.clients as number | undefined) ?? 3;
   const operations = (params.operations as number | undefined) ?? 1000;
   const sim = new Sim({ seed });
-  new Network(sim, "net", {
+  const net = new Network(sim, "net", {
     defaultLink: new NetworkLink(sim, "lan", {
       ...conditions.datacenter(),
       latency: dist.exponential(0.002),
@@ -161,7 +170,18 @@ export function buildLock(
   });
   const tokens = new FencingTokens();
   const lock = new DistributedLock(sim, "locks", {
-    backend: observed(standaloneLockBackend(), tokens),
+    backend: observed(
+      backendKind === "raft"
+        ? new RaftLockBackend(sim, "servers", { nodes: LOCK_SERVERS.length, network: net })
+        : backendKind === "multi-paxos"
+          ? new MultiPaxosLockBackend(sim, "servers", {
+              nodes: LOCK_SERVERS.length,
+              network: net,
+              client: { attemptTimeout: 0.2, maxAttempts: 8 },
+            })
+          : standaloneLockBackend(),
+      tokens,
+    ),
     ttl: TTL_S,
   });
   const store = new WatchedStore(sim, "storage", fenced);
@@ -181,13 +201,29 @@ export function lockChecks(sim: Simulation): void {
   always(sim, STALE_INVARIANT, () => store.stale ?? true);
 }
 
-export function lockFaults(seed: number, clients = 3): FaultScheduleSpec {
+export function lockFaults(
+  seed: number,
+  clients = 3,
+  backendKind: LockModelBackend = "standalone",
+): FaultScheduleSpec {
   const names = Array.from({ length: clients }, (_, i) => `client-${i}`);
-  const nodes = [...names, "locks", "storage"];
+  const servers = backendKind === "standalone" ? [] : LOCK_SERVERS;
+  const nodes = [...names, "locks", "storage", ...servers];
   return randomFaultSchedule({
     seed,
     horizon: SAFETY - 1,
     classes: [
+      ...(servers.length > 0
+        ? [
+            {
+              name: "lock servers",
+              targets: [...servers],
+              kinds: [{ kind: "crash" as const }, { kind: "pause" as const }],
+              timeBetweenFailures: 2,
+              timeToRepair: 0.5,
+            },
+          ]
+        : []),
       {
         name: "holders",
         targets: names,

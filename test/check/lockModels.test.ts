@@ -3,11 +3,15 @@
  * nemesis (fencing tokens strictly increase; no stale write accepted) over 200 seeds, and the
  * planted bug, a resource that does not check tokens, is caught (a paused or cut-off holder's
  * write lands after a newer holder's) and shrunk to a short reproduction.
- * Method: explore 200 seeds of the fenced model inline; explore the unfenced twin, shrink its
+ * The same model with the lease table on three Raft lock servers (explore/distributed-lock-raft.ts, and on Multi-Paxos: -multi-paxos.ts),
+ * which the nemesis crashes, pauses and cuts off too, holds the same invariants over 200 seeds.
+ * Method: explore 200 seeds of the fenced model inline (and of its Raft twin); explore the unfenced twin, shrink its
  * first failing seed, replay the shrunk scenario.
  */
 import { describe, expect, it } from "vitest";
 import * as lockModel from "../../explore/distributed-lock.js";
+import * as multiPaxosLockModel from "../../explore/distributed-lock-multi-paxos.js";
+import * as raftLockModel from "../../explore/distributed-lock-raft.js";
 import { explore, replay, type ScenarioModel, shrink } from "../../src/index.js";
 
 const fenced = {
@@ -31,6 +35,26 @@ describe("DistributedLock under faults", () => {
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(200);
   });
+
+  it.each([
+    ["Raft", raftLockModel],
+    ["Multi-Paxos", multiPaxosLockModel],
+  ])(
+    "on %s lock servers (crashed, paused, cut off too): the same invariants over 200 seeds",
+    (_, model) => {
+      const result = explore({
+        build: model.default,
+        checks: model.checks,
+        faults: model.faults,
+        safety: model.safety,
+        liveness: model.liveness,
+        shrinkable: model.shrinkable,
+        seeds: 200,
+      });
+      expect(result.failures).toEqual([]);
+      expect(result.passed).toBe(200);
+    },
+  );
 
   it("planted: a resource without fencing is caught and shrunk to a short reproduction", () => {
     const found = explore({

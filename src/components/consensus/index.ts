@@ -28,6 +28,7 @@ export {
   ProposalLostError,
 } from "./paxosCore.js";
 export {
+  type PaxosClient,
   PaxosKVClient,
   type PaxosKVClientOptions,
   type PaxosKVClientStats,
@@ -39,6 +40,7 @@ export {
   type PaxosNodeStats,
 } from "./paxosNode.js";
 export {
+  type RaftClient,
   RaftKV,
   type RaftKVClient,
   type RaftKVClientOptions,

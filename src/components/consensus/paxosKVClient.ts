@@ -56,35 +56,14 @@ export interface PaxosKVClientStats {
   readonly inFlight: number;
 }
 
-type Node<V> = Entity<ProposeRequest<KVCommand<V>>, KVResult<V>>;
+type Node<C, R> = Entity<ProposeRequest<C>, R>;
 
-export class PaxosKVClient<V> extends Entity {
-  static readonly catalog: CatalogEntry = {
-    name: "PaxosKVClient",
-    kind: "component",
-    role: "operation",
-    layer: "distributed",
-    contract:
-      "A linearizable key-value store on Multi-Paxos: get, put, delete and cas are each proposed to the leader as a command and answered once applied. The client follows not-leader hints, tries the next node on timeouts and refusals, and tags commands with a session so a retried command applies at most once.",
-    requires: ["MultiPaxosNode"],
-    provides: ["Read", "Write", "Delete", "CompareAndSwap", "AtMostOnce"],
-    inputs: ["get, put, delete, cas (process calls)"],
-    outputs: [
-      "values, cas outcomes; the last error after maxAttempts",
-      "requests, succeeded, gaveUp, retries, redirects, timeouts, inFlight",
-    ],
-    state: "the leader it believes in, its session's sequence number",
-    failure_semantics:
-      "A timed-out or lost attempt may still apply: the retry carries the same session step, so it is answered with the first result instead of applying twice. After maxAttempts the operation fails with the last error (it may have applied). A crash of the client loses its operations in progress.",
-    composition_rules: ["MultiPaxosNode", "FlexiblePaxosNode"],
-    operational_knobs: knobs<PaxosKVClientOptions>()(
-      "nodes",
-      "attemptTimeout",
-      "maxAttempts",
-      "retryBackoff",
-    ),
-  };
-
+/**
+ * A client of a Multi-Paxos cluster replicating any state machine: `submit` proposes a command
+ * to the leader it believes in, follows not-leader hints, retries with its session. The
+ * protocol lives here; `PaxosKVClient` (and the Multi-Paxos lock backend) only name commands.
+ */
+export class PaxosClient<C, R> extends Entity {
   readonly nodes: readonly string[];
   readonly attemptTimeout: number;
   readonly maxAttempts: number;
@@ -99,7 +78,7 @@ export class PaxosKVClient<V> extends Entity {
   private epoch = 0;
 
   constructor(sim: Simulation, name: string, options: PaxosKVClientOptions) {
-    const component = `PaxosKVClient "${name}"`;
+    const component = `${new.target.name} "${name}"`;
     if (options === null || typeof options !== "object") {
       throw new ConfigError(component, "options", "an options object { nodes, ... }", options);
     }
@@ -131,24 +110,6 @@ export class PaxosKVClient<V> extends Entity {
     this.leader = new LeaderGuess(this.nodes);
   }
 
-  *get(key: string): Generator<Yieldable, V | undefined, unknown> {
-    return (yield* this.execute({ op: "get", key })) as V | undefined;
-  }
-
-  *put(key: string, value: V): Generator<Yieldable, void, unknown> {
-    yield* this.execute({ op: "put", key, value });
-  }
-
-  /** Whether the key was there. */
-  *delete(key: string): Generator<Yieldable, boolean, unknown> {
-    return (yield* this.execute({ op: "delete", key })) as boolean;
-  }
-
-  /** Sets `value` if the key holds `expected` (undefined: absent); whether it did. */
-  *cas(key: string, expected: V | undefined, value: V): Generator<Yieldable, boolean, unknown> {
-    return (yield* this.execute({ op: "cas", key, expected, value })) as boolean;
-  }
-
   get stats(): PaxosKVClientStats {
     return { ...this.counts, lostToCrash: this.lostToCrash, inFlight: this.active };
   }
@@ -157,8 +118,11 @@ export class PaxosKVClient<V> extends Entity {
     return { ...this.stats };
   }
 
-  /** Proposes `command` until an attempt answers, one session step for all its attempts. */
-  private *execute(command: KVCommand<V>): Generator<Yieldable, KVResult<V>, unknown> {
+  /**
+   * Proposes `command` until an attempt answers, one session step for all its attempts; throws
+   * the last error after `maxAttempts`. One at a time per client (a session is a sequence).
+   */
+  *submit(command: C): Generator<Yieldable, R, unknown> {
     if (!this.isUp) {
       throw new SimulationError("operation asked of a crashed client", this.name, this.sim.nowNs);
     }
@@ -173,7 +137,7 @@ export class PaxosKVClient<V> extends Entity {
     }
     this.counts.requests++;
     this.active++;
-    const request: ProposeRequest<KVCommand<V>> = {
+    const request: ProposeRequest<C> = {
       type: "propose",
       command,
       session: { client: this.name, seq: ++this.seq },
@@ -188,7 +152,7 @@ export class PaxosKVClient<V> extends Entity {
           yield this.retryBackoff * this.backoffDraws.uniform(0.5, 1.5) * Math.min(attempt, 8);
         }
         const name = this.nodes[this.leader.current]!;
-        const target = this.sim.entity(name) as Node<V> | undefined;
+        const target = this.sim.entity(name) as Node<C, R> | undefined;
         if (target === undefined) {
           throw new SimulationError(`node "${name}" is not an entity`, this.name, this.sim.nowNs);
         }
@@ -231,5 +195,51 @@ export class PaxosKVClient<V> extends Entity {
       this.counts.timeouts++;
     }
     this.leader.next();
+  }
+}
+
+export class PaxosKVClient<V> extends PaxosClient<KVCommand<V>, KVResult<V>> {
+  static readonly catalog: CatalogEntry = {
+    name: "PaxosKVClient",
+    kind: "component",
+    role: "operation",
+    layer: "distributed",
+    contract:
+      "A linearizable key-value store on Multi-Paxos: get, put, delete and cas are each proposed to the leader as a command and answered once applied. The client follows not-leader hints, tries the next node on timeouts and refusals, and tags commands with a session so a retried command applies at most once.",
+    requires: ["MultiPaxosNode"],
+    provides: ["Read", "Write", "Delete", "CompareAndSwap", "AtMostOnce"],
+    inputs: ["get, put, delete, cas (process calls)"],
+    outputs: [
+      "values, cas outcomes; the last error after maxAttempts",
+      "requests, succeeded, gaveUp, retries, redirects, timeouts, inFlight",
+    ],
+    state: "the leader it believes in, its session's sequence number",
+    failure_semantics:
+      "A timed-out or lost attempt may still apply: the retry carries the same session step, so it is answered with the first result instead of applying twice. After maxAttempts the operation fails with the last error (it may have applied). A crash of the client loses its operations in progress.",
+    composition_rules: ["MultiPaxosNode", "FlexiblePaxosNode"],
+    operational_knobs: knobs<PaxosKVClientOptions>()(
+      "nodes",
+      "attemptTimeout",
+      "maxAttempts",
+      "retryBackoff",
+    ),
+  };
+
+  *get(key: string): Generator<Yieldable, V | undefined, unknown> {
+    return (yield* this.submit({ op: "get", key })) as V | undefined;
+  }
+
+  *put(key: string, value: V): Generator<Yieldable, void, unknown> {
+    yield* this.submit({ op: "put", key, value });
+  }
+
+  /** Whether the key was there. */
+  *delete(key: string): Generator<Yieldable, boolean, unknown> {
+    return (yield* this.submit({ op: "delete", key })) as boolean;
+  }
+
+  /** Sets `value` if the key holds `expected` (undefined: absent); whether it did. */
+  *cas(key: string, expected: V | undefined, value: V): Generator<Yieldable, boolean, unknown> {
+    return (yield* this.submit({ op: "cas", key, expected, value })) as boolean;
   }
 }

@@ -152,11 +152,14 @@ export class RaftKV<V> {
 }
 
 /**
- * A client of a `RaftKV`: finds the leader, follows redirects, retries with its session. One
- * operation at a time (a second one asked meanwhile is misuse, a `SimulationError`): give each
- * concurrent caller its own client.
+ * A client of a Raft cluster replicating any state machine: finds the leader, follows
+ * redirects, retries with its session. `submit` is the whole protocol; `RaftKVClient` (and the
+ * Raft lock backend) only name the commands. One session is a sequence: a client submits one
+ * command at a time (a node answers a session's older seq with its latest result), so a
+ * second one asked meanwhile is misuse, a `SimulationError`: give each concurrent caller its
+ * own client.
  */
-export class RaftKVClient<V> extends Entity<never, unknown> {
+export class RaftClient<C, R> extends Entity<never, unknown> {
   private readonly attemptTimeout: number;
   private readonly giveUpAfter: number;
   private readonly backoff: number;
@@ -167,10 +170,10 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
   constructor(
     sim: Simulation,
     name: string,
-    private readonly nodes: readonly RaftNode<KVCommand<V>, KVResult<V>>[],
+    private readonly nodes: readonly RaftNode<C, R>[],
     options: RaftKVClientOptions = {},
   ) {
-    const where = `RaftKVClient "${name}"`;
+    const where = `${new.target.name} "${name}"`;
     const attemptTimeout = requireSeconds(where, "attemptTimeout", options.attemptTimeout ?? 0.1);
     const giveUpAfter = requireSeconds(where, "giveUpAfter", options.giveUpAfter ?? 2);
     const backoff = requireSeconds(where, "backoff", options.backoff ?? 0.05);
@@ -181,39 +184,12 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
     this.leader = new LeaderGuess(nodes.map((node) => node.name));
   }
 
-  /** The value under `key`, or null when there is none (a linearizable read). */
-  *get(key: string): Generator<SimFuture<unknown>, V | null, unknown> {
-    const value = yield* this.ask("read", { op: "get", key });
-    return (value ?? null) as V | null;
-  }
-
-  /** Writes `value` under `key`; returns it (Jepsen's habit for a write's result). */
-  *put(key: string, value: V): Generator<SimFuture<unknown>, V, unknown> {
-    yield* this.ask("propose", { op: "put", key, value });
-    return value;
-  }
-
-  /** Whether `key` was there; it is not any more. */
-  *delete(key: string): Generator<SimFuture<unknown>, boolean, unknown> {
-    return (yield* this.ask("propose", { op: "delete", key })) as boolean;
-  }
-
-  /** Sets `key` to `value` if it holds `expected`; throws `RaftRefusedError` if it did not. */
-  *cas(
-    key: string,
-    expected: V | undefined,
-    value: V,
-  ): Generator<SimFuture<unknown>, true, unknown> {
-    const applied = yield* this.ask("propose", { op: "cas", key, expected, value });
-    if (applied !== true)
-      throw new RaftRefusedError(`${this.name}: cas on "${key}" found another value`);
-    return true;
-  }
-
-  private *ask(
-    kind: "propose" | "read",
-    command: KVCommand<V>,
-  ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
+  /**
+   * `command` through the leader: "propose" appends it to the log (with this client's session),
+   * "read" asks the leader's read index. Throws `RaftRefusedError` (certainly not applied) or
+   * `TimeoutError` (indeterminate) after `giveUpAfter` seconds.
+   */
+  *submit(kind: "propose" | "read", command: C): Generator<SimFuture<unknown>, R, unknown> {
     if (this.busy) {
       // A session is a sequence: once a later write applied, a node answers an earlier one's
       // retry from the session without applying it, so the earlier write would be acknowledged
@@ -234,9 +210,9 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
 
   private *attempt(
     kind: "propose" | "read",
-    command: KVCommand<V>,
-  ): Generator<SimFuture<unknown>, KVResult<V>, unknown> {
-    const request: RaftRequest<KVCommand<V>> =
+    command: C,
+  ): Generator<SimFuture<unknown>, R, unknown> {
+    const request: RaftRequest<C> =
       kind === "propose" ? { command, client: this.name, seq: ++this.seq } : { command };
     const deadline = this.now + this.giveUpAfter;
     let unanswered = false;
@@ -245,7 +221,7 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
       try {
         const reply = (yield* this.call(node, kind, request, {
           timeout: this.attemptTimeout,
-        })) as RaftReply<KVResult<V>>;
+        })) as RaftReply<R>;
         if (reply.ok) return reply.result;
         if (this.leader.follow(reply.leader)) continue;
         this.leader.next();
@@ -260,5 +236,37 @@ export class RaftKVClient<V> extends Entity<never, unknown> {
     }
     if (unanswered) throw new TimeoutError(this.giveUpAfter);
     throw new RaftRefusedError(`${this.name}: no leader accepted the ${kind}`);
+  }
+}
+
+/** A client of a `RaftKV`: a `RaftClient` speaking the key-value commands. */
+export class RaftKVClient<V> extends RaftClient<KVCommand<V>, KVResult<V>> {
+  /** The value under `key`, or null when there is none (a linearizable read). */
+  *get(key: string): Generator<SimFuture<unknown>, V | null, unknown> {
+    const value = yield* this.submit("read", { op: "get", key });
+    return (value ?? null) as V | null;
+  }
+
+  /** Writes `value` under `key`; returns it (Jepsen's habit for a write's result). */
+  *put(key: string, value: V): Generator<SimFuture<unknown>, V, unknown> {
+    yield* this.submit("propose", { op: "put", key, value });
+    return value;
+  }
+
+  /** Whether `key` was there; it is not any more. */
+  *delete(key: string): Generator<SimFuture<unknown>, boolean, unknown> {
+    return (yield* this.submit("propose", { op: "delete", key })) as boolean;
+  }
+
+  /** Sets `key` to `value` if it holds `expected`; throws `RaftRefusedError` if it did not. */
+  *cas(
+    key: string,
+    expected: V | undefined,
+    value: V,
+  ): Generator<SimFuture<unknown>, true, unknown> {
+    const applied = yield* this.submit("propose", { op: "cas", key, expected, value });
+    if (applied !== true)
+      throw new RaftRefusedError(`${this.name}: cas on "${key}" found another value`);
+    return true;
   }
 }

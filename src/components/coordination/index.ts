@@ -1,7 +1,7 @@
 /**
  * The coordination family: services that let nodes agree on who may act. `DistributedLock`
  * (leases with fencing tokens over a pluggable `LockBackend`), `LockClient` (a client entity's
- * handle on it) and `FencedStore` (the resource that refuses a stale holder's writes).
+ * handle on it), `RaftLockBackend` and `MultiPaxosLockBackend` (the lease table on a consensus log) and `FencedStore` (the resource that refuses a stale holder's writes).
  */
 
 import type { CataloguedComponent } from "../../catalog/entry.js";
@@ -36,6 +36,16 @@ export {
   standaloneLockBackend,
 } from "./leaseTable.js";
 export { type Lease, LockClient, type LockClientOptions } from "./lockClient.js";
+export {
+  MultiPaxosLockBackend,
+  type MultiPaxosLockBackendOptions,
+  type MultiPaxosLockNodeOptions,
+} from "./multiPaxosLockBackend.js";
+export {
+  RaftLockBackend,
+  type RaftLockBackendOptions,
+  type RaftLockNodeOptions,
+} from "./raftLockBackend.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const COORDINATION_COMPONENTS = [
