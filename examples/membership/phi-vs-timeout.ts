@@ -21,6 +21,9 @@
  * with a threshold of 3 picks one from the measured round trips, on either network, at twice the
  * indirect traffic of the best fixed value and no false suspicion.
  *
+ * It also writes reports/phi-vs-timeout.html: false suspicions and detection times plotted
+ * against the phi threshold and against the fixed timeout, one line per network.
+ *
  * Run: npx tsx examples/membership/phi-vs-timeout.ts
  */
 import {
@@ -33,6 +36,7 @@ import {
   type NetworkLinkOptions,
   Simulation,
 } from "distsim";
+import { type ReportChart, type ReportSeries, writeReport } from "distsim/report";
 import { formatTable } from "../support/table.js";
 
 const SEED = 19;
@@ -97,9 +101,12 @@ function run(link: () => NetworkLinkOptions, options: Partial<MembershipOptions>
   };
 }
 
+type Measured = ReturnType<typeof run>;
+const measured: [string, [string, Partial<MembershipOptions>, Measured][]][] = [];
 for (const [network, link] of networks) {
-  const rows = detectors.map(([name, options]) => {
-    const r = run(link, options);
+  const results = detectors.map(([name, options]) => [name, options, run(link, options)] as const);
+  measured.push([network, results.map(([n, o, r]) => [n, o, r])]);
+  const rows = results.map(([name, , r]) => {
     return [
       name,
       String(Math.round(r.falsePerHour)),
@@ -123,6 +130,59 @@ for (const [network, link] of networks) {
   );
   console.log();
 }
+// The plot: each figure against the knob that sets it, phi's threshold or the fixed timeout.
+function series(
+  by: "phi" | "timeout",
+  figure: (r: Measured) => number,
+  label: (network: string) => string,
+): ReportSeries[] {
+  return measured.map(([network, results]) => ({
+    name: label(network),
+    points: results
+      .map(([, options, r]) => [
+        by === "phi" ? options.phi?.threshold : options.ackTimeout,
+        figure(r),
+      ])
+      .filter((point): point is [number, number] => point[0] !== undefined),
+  }));
+}
+const charts: ReportChart[] = (["phi", "timeout"] as const).flatMap((by) => {
+  const xLabel = by === "phi" ? "phi threshold" : "fixed ack timeout (s)";
+  return [
+    {
+      title: `False suspicions of live members per hour, by ${xLabel}`,
+      yLabel: "suspicions per hour",
+      xLabel,
+      series: series(
+        by,
+        (r) => r.falsePerHour,
+        (network) => network,
+      ),
+    },
+    {
+      title: `Detection of a crash, by ${xLabel}`,
+      yLabel: "s",
+      xLabel,
+      series: [
+        ...series(
+          by,
+          (r) => r.firstSuspicion,
+          (network) => `${network}: first suspicion`,
+        ),
+        ...series(
+          by,
+          (r) => r.allDead,
+          (network) => `${network}: dead everywhere`,
+        ),
+      ],
+    },
+  ];
+});
+const reportPath = writeReport(
+  { title: "SWIM failure detector tuning", subtitle: `seed ${SEED}, ${MEMBERS} members`, charts },
+  "reports/phi-vs-timeout.html",
+);
+console.log(`Report: ${reportPath.slice(reportPath.indexOf("reports/"))}`);
 console.log(
   "Verdict: the ack timeout trades indirect-probe traffic for false suspicions, not detection time; phi 3 needs no per-network tuning.",
 );
