@@ -17,7 +17,7 @@
  * `acceptableHeartbeatPauseSeconds` is for: with 1 s of pause allowed it is wrong 3 times on
  * the jittery link and still detects the crash before the 4 s timeout does.
  *
- * Run: npx tsx examples/algorithms/phi-accrual-vs-timeout.ts
+ * Run: npx tsx --conditions=distsim-source examples/algorithms/phi-accrual-vs-timeout.ts
  */
 import { dist, PhiAccrualDetector, RandomStream } from "distsim";
 import { formatTable } from "../support/table.js";

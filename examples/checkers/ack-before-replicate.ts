@@ -14,7 +14,7 @@
  * shorter run) while the same invariant still fails first; the result prints as a JSON
  * scenario and as a vitest test that replays it. The correct store passes 1,000 seeds.
  *
- * Run: npx tsx examples/checkers/ack-before-replicate.ts
+ * Run: npx tsx --conditions=distsim-source examples/checkers/ack-before-replicate.ts
  */
 import {
   AcknowledgedWrites,

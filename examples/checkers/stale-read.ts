@@ -14,7 +14,7 @@
  * prints the verdict, the read that cannot be placed, what the key could hold instead, and the
  * timeline of the operations around it. The same store at QUORUM passes (R + W > N).
  *
- * Run: npx tsx examples/checkers/stale-read.ts
+ * Run: npx tsx --conditions=distsim-source examples/checkers/stale-read.ts
  */
 import {
   type ConsistencyLevel,

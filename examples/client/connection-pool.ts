@@ -14,7 +14,7 @@
  *
  *   caller -> pool.acquire() -> call(db) -> pool.release()
  *
- * Run: npx tsx examples/client/connection-pool.ts
+ * Run: npx tsx --conditions=distsim-source examples/client/connection-pool.ts
  */
 import {
   arrivals,

@@ -13,7 +13,7 @@
  *
  *   Source -> PooledClient -> ConnectionPool (max N) -> Server (32 workers)
  *
- * Run: npx tsx examples/client/pool-too-small.ts
+ * Run: npx tsx --conditions=distsim-source examples/client/pool-too-small.ts
  */
 import { arrivals, ConnectionPool, dist, PooledClient, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -13,7 +13,7 @@
  * the first second back: harmless here, and exactly what tips a server near capacity into a
  * retry storm (issue 6's flagship example takes that up with a circuit breaker).
  *
- * Run: npx tsx examples/client/retry-policies.ts
+ * Run: npx tsx --conditions=distsim-source examples/client/retry-policies.ts
  */
 import {
   arrivals,

@@ -23,7 +23,7 @@
  *      writer's clock takes in): a write is always stamped after what its writer has seen,
  *      so no causal update is lost; concurrent writes still resolve one way or the other.
  *
- * Run: npx tsx examples/clocks/clock-skew-lww.ts
+ * Run: npx tsx --conditions=distsim-source examples/clocks/clock-skew-lww.ts
  */
 import {
   conditions,

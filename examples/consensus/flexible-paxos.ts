@@ -23,7 +23,7 @@
  * before it, over every seed), and the time from the crash to the client's next acknowledged
  * write (median and worst over seeds).
  *
- * Run: npx tsx examples/consensus/flexible-paxos.ts
+ * Run: npx tsx --conditions=distsim-source examples/consensus/flexible-paxos.ts
  */
 import {
   dist,

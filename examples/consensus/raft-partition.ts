@@ -11,7 +11,7 @@
  * Then the distribution of election times over 100 seeds: how long after the leader crashes
  * a new one is elected (election timeouts drawn uniformly in [150, 300] ms).
  *
- * Run: npx tsx examples/consensus/raft-partition.ts
+ * Run: npx tsx --conditions=distsim-source examples/consensus/raft-partition.ts
  */
 import { type KVStateMachine, RaftKV, Simulation } from "distsim";
 

@@ -30,7 +30,7 @@
  * backoff the Paxos client commits far fewer: under loss most operations need a retry, and
  * each retry waits longer than the one before.
  *
- * Run: npx tsx examples/consensus/raft-vs-multipaxos.ts
+ * Run: npx tsx --conditions=distsim-source examples/consensus/raft-vs-multipaxos.ts
  */
 import {
   conditions,

@@ -13,7 +13,7 @@
  * lower than the highest it has seen: the stale write is refused, the worker learns it lost
  * the lock, and nothing is corrupted. The same seeds run both ways; the pauses are the same.
  *
- * Run: npx tsx examples/coordination/split-brain.ts
+ * Run: npx tsx --conditions=distsim-source examples/coordination/split-brain.ts
  */
 import {
   DistributedLock,

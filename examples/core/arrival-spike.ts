@@ -15,7 +15,7 @@
  * It also writes reports/arrival-spike.html: latency percentiles, goodput and queue depth
  * over time, drawn offline in any browser.
  *
- * Run: npx tsx examples/core/arrival-spike.ts
+ * Run: npx tsx --conditions=distsim-source examples/core/arrival-spike.ts
  */
 import { arrivals, Client, dist, Probe, profile, Server, Simulation, Source } from "distsim";
 import { reportFromRun, writeReport } from "distsim/report";

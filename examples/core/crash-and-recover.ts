@@ -12,7 +12,7 @@
  *   - the worker's own timers die with it: its once-a-second stats tick stops at the crash and
  *     is restarted by `onRecover`, so there is never a second tick running.
  *
- * Run: npx tsx examples/core/crash-and-recover.ts
+ * Run: npx tsx --conditions=distsim-source examples/core/crash-and-recover.ts
  */
 import { Entity, type Message, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

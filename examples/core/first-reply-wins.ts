@@ -11,7 +11,7 @@
  * The table shows the tail: asking both turns a 1-in-20 stall into a 1-in-400 event, at the
  * price of twice the load, and the client ends with no call left pending.
  *
- * Run: npx tsx examples/core/first-reply-wins.ts
+ * Run: npx tsx --conditions=distsim-source examples/core/first-reply-wins.ts
  */
 import { Entity, type Message, race, Simulation, TimeoutError, wait } from "distsim";
 import { formatTable, percentile } from "../support/table.js";

@@ -2,7 +2,7 @@
  * Quick start: the model from README.md, kept identical to it by test/readme.test.ts.
  * A client makes three calls to a server whose handler is a process.
  *
- * Run: npx tsx examples/core/quick-start.ts
+ * Run: npx tsx --conditions=distsim-source examples/core/quick-start.ts
  */
 import { Entity, type Message, Simulation } from "distsim";
 

@@ -11,7 +11,7 @@
  *   - one node that draws from a generator shared across runs (standing in for Math.random):
  *     the check catches it and names the seed.
  *
- * Run: npx tsx examples/core/same-seed-same-run.ts
+ * Run: npx tsx --conditions=distsim-source examples/core/same-seed-same-run.ts
  */
 import { checkDeterminism, Entity, type Message, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -22,7 +22,7 @@
  * Physical time is one shared step counter (no skew: the loss in 1 and 3 is not a clock
  * problem, it is what last-writer-wins does to concurrent writes).
  *
- * Run: npx tsx examples/crdt/partition-replicas.ts
+ * Run: npx tsx --conditions=distsim-source examples/crdt/partition-replicas.ts
  */
 import { GCounter, HybridLogicalClock, LWWRegister, ORSet, PNCounter } from "distsim";
 import { formatTable } from "../support/table.js";

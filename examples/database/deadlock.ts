@@ -33,7 +33,7 @@
  * its detection; the p99 latency of committed transfers (from asking for a connection to the
  * commit).
  *
- * Run: npx tsx examples/database/deadlock.ts
+ * Run: npx tsx --conditions=distsim-source examples/database/deadlock.ts
  */
 import {
   arrivals,

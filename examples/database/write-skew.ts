@@ -21,7 +21,7 @@
  * Columns: runs where nobody is left on call; transactions committed; aborts by reason; retries;
  * mean commit latency (from `commit()` to the commit point).
  *
- * Run: npx tsx examples/database/write-skew.ts
+ * Run: npx tsx --conditions=distsim-source examples/database/write-skew.ts
  */
 import {
   dist,

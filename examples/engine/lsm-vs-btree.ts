@@ -49,7 +49,7 @@
  * (KB read from the disk per get) and space amplification (bytes of the engine's files / live
  * user bytes).
  *
- * Run: npx tsx examples/engine/lsm-vs-btree.ts
+ * Run: npx tsx --conditions=distsim-source examples/engine/lsm-vs-btree.ts
  */
 import {
   BTree,

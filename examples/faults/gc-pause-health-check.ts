@@ -16,7 +16,7 @@
  * The timeline is read from the trace stream: the pause's `fault` records and the checker's
  * marks.
  *
- * Run: npx tsx examples/faults/gc-pause-health-check.ts
+ * Run: npx tsx --conditions=distsim-source examples/faults/gc-pause-health-check.ts
  */
 import {
   arrivals,

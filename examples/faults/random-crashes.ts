@@ -14,7 +14,7 @@
  * and nothing fails. The fault table says what each crash did: messages dropped while down,
  * requests lost in the crash.
  *
- * Run: npx tsx examples/faults/random-crashes.ts
+ * Run: npx tsx --conditions=distsim-source examples/faults/random-crashes.ts
  */
 import {
   arrivals,

@@ -8,6 +8,8 @@
  * copied out of the repository as it is. The test suite runs it through the built CLI.
  *
  * Run: npx distsim run examples/guide/capacity-model.ts --report capacity.html
+ * (the CLI of the last `npm run build`; from the sources without a build:
+ * npx tsx --conditions=distsim-source src/cli/main.ts run examples/guide/capacity-model.ts)
  *
  * Its parameters (`--param servers=6 --param peak=600`; defaults 4 and 450) and its `measure`
  * export make it a model for `distsim sweep` too (docs/sweeps.md):

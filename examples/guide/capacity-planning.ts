@@ -11,7 +11,7 @@
  * buys. Past that, more servers buy almost nothing: the p99 is then the service time's own
  * tail, which no amount of capacity removes (only hedging or a faster service would).
  *
- * Run: npx tsx examples/guide/capacity-planning.ts
+ * Run: npx tsx --conditions=distsim-source examples/guide/capacity-planning.ts
  */
 import {
   arrivals,

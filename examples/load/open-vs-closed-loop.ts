@@ -11,7 +11,7 @@
  * requests pile up, and p99 shows the outage. A closed-loop load test can hide exactly the
  * problem users will feel (coordinated omission).
  *
- * Run: npx tsx examples/load/open-vs-closed-loop.ts
+ * Run: npx tsx --conditions=distsim-source examples/load/open-vs-closed-loop.ts
  */
 import {
   arrivals,

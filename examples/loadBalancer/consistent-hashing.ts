@@ -11,7 +11,7 @@
  *   - a consistent hash ring (`strategy.consistentHash`): only the keys that were on cache-3
  *     (1 / N of them) move, each to the next server on the ring; everything else stays warm.
  *
- * Run: npx tsx examples/loadBalancer/consistent-hashing.ts
+ * Run: npx tsx --conditions=distsim-source examples/loadBalancer/consistent-hashing.ts
  */
 import {
   arrivals,

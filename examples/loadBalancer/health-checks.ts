@@ -12,7 +12,7 @@
  * Detection time is the price of not reacting to one lost check: a lower threshold or a
  * shorter interval finds a crash sooner, and also takes a healthy backend out for a blip.
  *
- * Run: npx tsx examples/loadBalancer/health-checks.ts
+ * Run: npx tsx --conditions=distsim-source examples/loadBalancer/health-checks.ts
  */
 import {
   arrivals,

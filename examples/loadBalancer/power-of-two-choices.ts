@@ -17,7 +17,7 @@
  * counts how many of those numbers a strategy reads per request (in a real, distributed
  * balancer each is a message or a stale cache entry).
  *
- * Run: npx tsx examples/loadBalancer/power-of-two-choices.ts
+ * Run: npx tsx --conditions=distsim-source examples/loadBalancer/power-of-two-choices.ts
  */
 import {
   arrivals,

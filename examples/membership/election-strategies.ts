@@ -14,7 +14,7 @@
  * first, with a single election, and is the only one that needs a majority (so a minority side
  * of a partition elects no one).
  *
- * Run: npx tsx examples/membership/election-strategies.ts
+ * Run: npx tsx --conditions=distsim-source examples/membership/election-strategies.ts
  */
 import {
   conditions,

@@ -24,7 +24,7 @@
  * It also writes reports/phi-vs-timeout.html: false suspicions and detection times plotted
  * against the phi threshold and against the fixed timeout, one line per network.
  *
- * Run: npx tsx examples/membership/phi-vs-timeout.ts
+ * Run: npx tsx --conditions=distsim-source examples/membership/phi-vs-timeout.ts
  */
 import {
   conditions,

@@ -13,7 +13,7 @@
  * itself. The queue keeps its depth, the age of its oldest message and its backlog per window
  * of 20 s, exact between events (not sampled).
  *
- * Run: npx tsx examples/messaging/consumer-lag.ts
+ * Run: npx tsx --conditions=distsim-source examples/messaging/consumer-lag.ts
  */
 import {
   arrivals,

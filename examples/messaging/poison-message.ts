@@ -16,7 +16,7 @@
  *   in the dead-letter queue with its reason; the malformed ones are there too ("rejected"),
  *   and everything else is acked without waiting.
  *
- * Run: npx tsx examples/messaging/poison-message.ts
+ * Run: npx tsx --conditions=distsim-source examples/messaging/poison-message.ts
  */
 import {
   arrivals,

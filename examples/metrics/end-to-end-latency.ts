@@ -16,7 +16,7 @@
  * `send(..., { causedBy: job })`: that keeps each job's origin, whichever job started the
  * process.
  *
- * Run: npx tsx examples/metrics/end-to-end-latency.ts
+ * Run: npx tsx --conditions=distsim-source examples/metrics/end-to-end-latency.ts
  */
 import {
   arrivals,

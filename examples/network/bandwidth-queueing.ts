@@ -9,7 +9,7 @@
  * the latency-only model says it would, at 10 MB 1.6 s after: the difference between a
  * healthy timeout and a retry storm.
  *
- * Run: npx tsx examples/network/bandwidth-queueing.ts
+ * Run: npx tsx --conditions=distsim-source examples/network/bandwidth-queueing.ts
  */
 import { conditions, dist, Entity, type Message, Network, NetworkLink, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

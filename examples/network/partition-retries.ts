@@ -16,7 +16,7 @@
  * Each partition is a fault handle that heals itself (`for`); its trace records give the
  * timeline below, with what each one dropped.
  *
- * Run: npx tsx examples/network/partition-retries.ts
+ * Run: npx tsx --conditions=distsim-source examples/network/partition-retries.ts
  */
 import {
   arrivals,

@@ -13,7 +13,7 @@
  * after the heal. After the heal the next call succeeds at once: nothing was queued, nothing
  * is redelivered.
  *
- * Run: npx tsx examples/network/partition.ts
+ * Run: npx tsx --conditions=distsim-source examples/network/partition.ts
  */
 import {
   arrivals,

@@ -11,7 +11,7 @@
  * and p999 the fitted law's quantile rises 100 ms per 0.001 of probability, so even a million
  * draws leave a few percent of sampling error there; the law itself matches exactly.)
  *
- * Run: npx tsx examples/random/percentile-fitted.ts
+ * Run: npx tsx --conditions=distsim-source examples/random/percentile-fitted.ts
  */
 import { dist, RandomStream } from "distsim";
 import { formatTable, percentile } from "../support/table.js";

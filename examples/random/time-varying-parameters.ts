@@ -11,7 +11,7 @@
  * response time clients saw: latency tracks the link's cycle, and the deploy shows up as a
  * jump that ends with the rollback.
  *
- * Run: npx tsx examples/random/time-varying-parameters.ts
+ * Run: npx tsx --conditions=distsim-source examples/random/time-varying-parameters.ts
  */
 import {
   arrivals,

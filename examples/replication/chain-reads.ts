@@ -9,7 +9,7 @@
  * reads: a clean key is answered where it is read, a dirty one (a write in flight) costs a
  * version check at the tail. Both are linearizable.
  *
- * Run: npx tsx examples/replication/chain-reads.ts
+ * Run: npx tsx --conditions=distsim-source examples/replication/chain-reads.ts
  */
 import {
   ChainClient,

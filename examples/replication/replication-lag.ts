@@ -24,7 +24,7 @@
  *     it has every write the other one acknowledged (a backup that acknowledged writes and
  *     then became unreachable would take them with it: explore/primary-backup.ts finds that).
  *
- * Run: npx tsx examples/replication/replication-lag.ts
+ * Run: npx tsx --conditions=distsim-source examples/replication/replication-lag.ts
  */
 import {
   conditions,

@@ -22,7 +22,7 @@
  * the share of the requests settled in the span that the backend served (the rest it refused:
  * its queue was full), and the p99 latency of those served, as the caller saw it.
  *
- * Run: npx tsx examples/resilience/adaptive-rate-limiter.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/adaptive-rate-limiter.ts
  */
 import {
   AdaptiveRateLimiter,

@@ -20,7 +20,7 @@
  * it within 1 s); latency percentiles are of successful pages; "pages turned away" counts
  * pages the frontend refused because every worker and waiting place was taken.
  *
- * Run: npx tsx examples/resilience/bulkhead.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/bulkhead.ts
  */
 import {
   arrivals,

@@ -28,7 +28,7 @@
  * the estimate of the asynchronous excess above. Below the table, the requests admitted
  * because the store did not answer within the timeout.
  *
- * Run: npx tsx examples/resilience/distributed-rate-limiter.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/distributed-rate-limiter.ts
  */
 import {
   arrivals,

@@ -27,7 +27,7 @@
  * hedges sent per request, the extra load hedging puts on the service; "server busy" is the
  * fraction of worker time spent serving, over the whole run (backlog included).
  *
- * Run: npx tsx examples/resilience/hedged-requests.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/hedged-requests.ts
  */
 import { arrivals, Client, dist, Hedge, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -20,7 +20,7 @@
  * shortest and longest gap between two requests passed on within a burst's stream, and the
  * longest a request waited. Below, the first burst (2.0-3.0 s) passed on per 100 ms.
  *
- * Run: npx tsx examples/resilience/leaky-bucket.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/leaky-bucket.ts
  */
 import {
   arrivals,

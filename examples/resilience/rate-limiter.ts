@@ -20,7 +20,7 @@
  * p99 is over every finished request, failures at the time they were given up, so a collapse
  * shows as a p99 at the timeout rather than as the healthy p99 of the few that succeeded.
  *
- * Run: npx tsx examples/resilience/rate-limiter.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/rate-limiter.ts
  */
 import {
   arrivals,

@@ -21,7 +21,7 @@
  * It also writes reports/retry-storm.html: goodput, p99 latency and the server's queue over
  * time for the three set-ups, drawn offline in any browser.
  *
- * Run: npm run demo   (or: npx tsx examples/resilience/retry-storm.ts)
+ * Run: npm run demo   (or: npx tsx --conditions=distsim-source examples/resilience/retry-storm.ts)
  */
 import {
   arrivals,

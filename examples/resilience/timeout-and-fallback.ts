@@ -18,7 +18,7 @@
  * wait percentiles are of the time until the page got an answer or an error (requests still
  * waiting are left out, so the first row's tail is even worse than it reads).
  *
- * Run: npx tsx examples/resilience/timeout-and-fallback.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/timeout-and-fallback.ts
  */
 import {
   arrivals,

@@ -30,7 +30,7 @@
  * Columns: per policy over 20 s, the requests admitted, the most admitted in any 1 s span (and
  * where that span ends), and the longest an admitted request waited at the limiter.
  *
- * Run: npx tsx examples/resilience/window-limiters.ts
+ * Run: npx tsx --conditions=distsim-source examples/resilience/window-limiters.ts
  */
 import {
   arrivals,

@@ -6,7 +6,7 @@
  * step and the more of every worker's time is spent waiting at the barrier. Without the
  * barrier, each worker would be busy all the time.
  *
- * Run: npx tsx examples/resource/barrier-stragglers.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/barrier-stragglers.ts
  */
 import { Barrier, Entity, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

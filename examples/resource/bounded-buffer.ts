@@ -16,7 +16,7 @@
  * Columns: records read and indexed in 60 s, most and mean records held, the longest a record
  * waited in the buffer, and the producer's time blocked on a full buffer.
  *
- * Run: npx tsx examples/resource/bounded-buffer.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/bounded-buffer.ts
  */
 import { Entity, Simulation, Store } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -19,7 +19,7 @@
  *   their answer comes after they gave up.
  * - 22 permits: near the peak; the excess waits briefly for a permit and everything is served.
  *
- * Run: npx tsx examples/resource/concurrency-limit.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/concurrency-limit.ts
  */
 import {
   arrivals,

@@ -15,7 +15,7 @@
  *   list once (`if`) instead of in a loop. The first takes the job; the others take from an
  *   empty list, a bug the model counts instead of crashing.
  *
- * Run: npx tsx examples/resource/condition-handoff.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/condition-handoff.ts
  */
 import { arrivals, Condition, Entity, type Message, Mutex, Simulation, Source } from "distsim";
 import { formatTable, percentile } from "../support/table.js";

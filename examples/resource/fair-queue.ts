@@ -11,7 +11,7 @@
  *   it gets a worker within one batch service time; batch gets everything web leaves over,
  *   and its own backlog is its own problem.
  *
- * Run: npx tsx examples/resource/fair-queue.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/fair-queue.ts
  */
 import {
   arrivals,

@@ -16,7 +16,7 @@
  *   preference makes reads queue behind a waiting write, which is where their tail comes
  *   from.
  *
- * Run: npx tsx examples/resource/lock-contention.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/lock-contention.ts
  */
 import {
   arrivals,

@@ -15,7 +15,7 @@
  * Columns over 300 s: jobs finished, the peak memory in use, the share of time over the
  * budget, and the mean and longest wait to start.
  *
- * Run: npx tsx examples/resource/memory-budget.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/memory-budget.ts
  */
 import { Container, Entity, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -15,7 +15,7 @@
  *   on. It drops nothing: the excess piles up at the bottom of the stack, never served (here
  *   the run ends at 30 s; a real caller times out), while new requests go first.
  *
- * Run: npx tsx examples/resource/queue-policies.ts
+ * Run: npx tsx --conditions=distsim-source examples/resource/queue-policies.ts
  */
 import {
   adaptiveLifo,

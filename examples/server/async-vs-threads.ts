@@ -13,7 +13,7 @@
  * of I/O): the threads shrug the slow phases off (only their own request waits), while on the loop
  * every slow phase stalls every request behind it for up to 60 ms.
  *
- * Run: npx tsx examples/server/async-vs-threads.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/async-vs-threads.ts
  */
 import {
   AsyncServer,

@@ -12,7 +12,7 @@
  *   limit without cutting short requests in service).
  * The queue holds at most 200 requests; beyond it, requests are refused at once.
  *
- * Run: npx tsx examples/server/autoscaling.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/autoscaling.ts
  */
 import {
   arrivals,

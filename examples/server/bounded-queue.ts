@@ -9,7 +9,7 @@
  * excess is refused at once (RemoteError, a 503) and everyone admitted is served within a
  * bounded time: overload costs some requests, not all of them.
  *
- * Run: npx tsx examples/server/bounded-queue.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/bounded-queue.ts
  */
 import { arrivals, dist, profile, Server, Simulation, Source } from "distsim";
 import { RecordingCaller } from "../support/recordingCaller.js";

@@ -23,7 +23,7 @@
  * goodput stayed below 15/s in 9 runs (a lull let the other 5 recover partly, to 27-69/s);
  * with it, goodput was 66/s or more in all 14.
  *
- * Run: npx tsx examples/server/deadline-propagation.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/deadline-propagation.ts
  */
 import {
   arrivals,

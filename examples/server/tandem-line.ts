@@ -18,7 +18,7 @@
  * (measured and 1 / (mu - lambda)), and its p99 sojourn; the last row is the whole line, as
  * the customers measured it. Statistics after a 100 s warm-up (`sim.resetStats()`).
  *
- * Run: npx tsx examples/server/tandem-line.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/tandem-line.ts
  */
 import { arrivals, Client, dist, Server, Simulation, Source } from "distsim";
 import { formatTable } from "../support/table.js";

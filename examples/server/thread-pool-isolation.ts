@@ -12,7 +12,7 @@
  * Pooling is efficient while everything is healthy; but when reports slow down they take
  * every shared worker, and the fast tasks, which did nothing wrong, queue behind them.
  *
- * Run: npx tsx examples/server/thread-pool-isolation.ts
+ * Run: npx tsx --conditions=distsim-source examples/server/thread-pool-isolation.ts
  */
 import {
   arrivals,

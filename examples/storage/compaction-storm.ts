@@ -12,7 +12,7 @@
  * read and wrote in the interval. It also writes reports/compaction-storm.html, where two
  * probes chart the p99 and the KB compacted per interval over time.
  *
- * Run: npx tsx examples/storage/compaction-storm.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/compaction-storm.ts
  */
 import { Entity, LSMTree, leveledCompaction, Probe, Simulation } from "distsim";
 import { reportFromRun, writeReport } from "distsim/report";

@@ -16,7 +16,7 @@
  *      parallel: IOPS grow with depth up to their parallelism (the NVMe drive's then bounded by
  *      its PCIe link), and only past it does latency grow.
  *
- * Run: npx tsx examples/storage/hdd-vs-ssd.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/hdd-vs-ssd.ts
  */
 import { type DeviceModel, DiskIO, queueDepthCurve } from "distsim";
 import { formatTable } from "../support/table.js";

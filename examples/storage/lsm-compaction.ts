@@ -23,7 +23,7 @@
  * at the end (bytes of its files / live user bytes), bytes read per get, p99 of a get and a
  * put, compactions run, and keys lost (held by a map of the writes, absent from the tree).
  *
- * Run: npx tsx examples/storage/lsm-compaction.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/lsm-compaction.ts
  */
 import {
   type CompactionStrategy,

@@ -16,7 +16,7 @@
  *      with read-ahead (16 pages) a sequential miss fetches the next 16 in parallel, and the
  *      scan's next leaves are already in memory or on their way.
  *
- * Run: npx tsx examples/storage/page-cache.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/page-cache.ts
  */
 import { BTree, dist, Entity, Simulation } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -20,7 +20,7 @@
  * acknowledged writes missing after the restarts (the data loss a user sees), and the writes
  * the disk lost in the crashes (acknowledged or not, torn included).
  *
- * Run: npx tsx examples/storage/unsynced-writes.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/unsynced-writes.ts
  */
 import { dist, Entity, KVStore, RemoteError, Simulation, type SyncPolicy } from "distsim";
 import { formatTable } from "../support/table.js";

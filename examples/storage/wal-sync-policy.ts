@@ -17,7 +17,7 @@
  * Columns: puts answered per second, p99 of a put, syncs the log ran and records per sync,
  * and acknowledged puts missing after the restarts (the data loss a user sees).
  *
- * Run: npx tsx examples/storage/wal-sync-policy.ts
+ * Run: npx tsx --conditions=distsim-source examples/storage/wal-sync-policy.ts
  */
 import { dist, Entity, LSMTree, RemoteError, Simulation, type WalSyncPolicy } from "distsim";
 import { formatTable } from "../support/table.js";

@@ -27,7 +27,7 @@
  * users gave up. The restart is shown in 1 s windows: its spike lasts seconds, and a 5 s
  * window would average it away.
  *
- * Run: npx tsx examples/store/cache-cold-restart.ts
+ * Run: npx tsx --conditions=distsim-source examples/store/cache-cold-restart.ts
  */
 import {
   arrivals,

@@ -18,7 +18,7 @@
  * Columns: the hit rate of the Zipf reads (the scans' own reads are left out, so both
  * columns count the same reads).
  *
- * Run: npx tsx examples/store/eviction-policies.ts
+ * Run: npx tsx --conditions=distsim-source examples/store/eviction-policies.ts
  */
 import {
   CachedStore,

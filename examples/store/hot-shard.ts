@@ -22,7 +22,7 @@
  * Columns: each shard's share of the requests, the busiest shard's requests over the mean
  * (1 is even), and the p99 of all requests and of the busiest shard's.
  *
- * Run: npx tsx examples/store/hot-shard.ts
+ * Run: npx tsx --conditions=distsim-source examples/store/hot-shard.ts
  */
 import {
   arrivals,

@@ -28,7 +28,7 @@
  * Columns: the level, p50 and p99 of reads and of writes (answered ones), stale reads as a
  * share of answered reads, and failed requests (the level could not be reached: "unavailable").
  *
- * Run: npx tsx examples/store/replication-levels.ts
+ * Run: npx tsx --conditions=distsim-source examples/store/replication-levels.ts
  */
 import {
   arrivals,
