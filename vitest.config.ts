@@ -1,6 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Modules under examples/ that tests import say `import "distsim"`, as users' code does;
+    // here, as under tsx with the distsim-source condition, that name means the sources.
+    alias: [
+      { find: /^distsim$/, replacement: fileURLToPath(new URL("src/index.ts", import.meta.url)) },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Statistical tests replicate whole simulations; give them room on a 2-core machine.
