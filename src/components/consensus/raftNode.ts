@@ -1311,12 +1311,13 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   }
 
   /**
-   * Reclaims the log's prefix on disk (etcd's snapshot + WAL release, in one step): a new
-   * segment starts with a checkpoint of everything the node keeps (term, vote, snapshot, the
-   * log after it), then the older segments are deleted. Crash-safe without a rename: the disk
-   * makes a prefix of its writes durable, in issue order, so a delete that survived a crash
-   * means the checkpoint before it did too, and replay starts at the last intact checkpoint
-   * (one checksummed record: whole or dropped), whatever older segments the crash kept.
+   * Reclaims the log's prefix on disk, as etcd does (the snapshot saved and synced, then the
+   * WAL segments it covers released): a new segment starts with a checkpoint of everything the
+   * node keeps (term, vote, snapshot, the log after it); once a sync has made it durable, the
+   * older segments are deleted. No rename is needed: the checkpoint is one checksummed record
+   * (whole or dropped) and replay starts at the last intact one, whatever older segments a
+   * crash kept. Deleting only after the sync keeps it safe on a disk that would make the
+   * deletes durable before the new segment's data (a file system orders neither).
    */
   private compact(): void {
     const older = this.log.rotate();
@@ -1333,8 +1334,13 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       },
     ]);
     // A refused checkpoint (the disk is down) leaves the older segments as the only record.
-    if (!issued) return;
-    this.log.drop(older);
+    if (issued) this.start(this.releaseSegments(older), { name: "release segments" });
+  }
+
+  private *releaseSegments(through: number) {
+    // A crash ends this process: the older segments stay until the next compaction.
+    if (!(yield* this.durable())) return;
+    this.log.drop(through);
     this.counts.compactions++;
   }
 
