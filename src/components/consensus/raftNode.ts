@@ -18,15 +18,20 @@
  *   to the follower's hint. An entry commits once a majority of the current configuration
  *   holds it and it is of the leader's current term (earlier entries commit with it: Raft's
  *   figure 8 rule). A new leader appends a no-op of its term so its earlier entries commit.
- * - Persistence: term, vote and log are records of a `DurableLog` on a `Disk` the node owns:
+ * - Persistence: term, vote and log are records of a `WriteAheadLog` on a `Disk` the node owns:
  *   a node answers a vote or an append only after a sync that covers what the answer rests
  *   on, and counts its own log toward a majority only once synced. A host crash loses exactly
  *   what was not synced; the node rebuilds from what the disk kept (`onRecover`).
  * - Snapshots (`snapshotEvery`): every N applied entries the state machine's snapshot replaces
- *   the log's prefix; a follower behind the prefix gets InstallSnapshot.
+ *   the log's prefix; a follower behind the prefix gets InstallSnapshot. A snapshot (taken or
+ *   installed) also compacts the disk: a checkpoint heads a new log segment and, once synced,
+ *   the older segments are deleted (etcd's snapshot + WAL release), so disk usage and restart
+ *   replay stay bounded.
  * - Membership: `addServer` / `removeServer` change the configuration by one server, through
  *   the log; a configuration takes effect when appended, one change at a time, and only once
- *   the leader has committed an entry of its term (the dissertation's fix).
+ *   the leader has committed an entry of its term (the dissertation's fix). An added server
+ *   first catches up as a learner (sent the log, counted in no majority) and joins the
+ *   configuration once within `catchUpLag` entries of the leader (`catchUpTimeout` bounds it).
  * - Clients: `yield* node.propose(command)` on the leader returns the command's result once
  *   applied; anywhere else it throws `NotLeaderError` naming the leader the node knows.
  *   `yield* node.read(query)` answers a query that does not change the state (a KV get)
@@ -316,7 +321,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     role: "coordination",
     layer: "distributed",
     contract:
-      "A server of a Raft cluster: randomized-timeout elections (optional pre-vote and check-quorum), log replication with the log-matching check, commit on a current-term majority, in-order apply to a pluggable state machine, snapshots with InstallSnapshot, single-server membership changes, term/vote/log on its own disk. On the leader a proposal returns its result once applied and a read is linearizable (read index, or a lease that assumes bounded clock drift); elsewhere both are refused naming the known leader.",
+      "A server of a Raft cluster: randomized-timeout elections (optional pre-vote and check-quorum), log replication with the log-matching check, commit on a current-term majority, in-order apply to a pluggable state machine, snapshots with InstallSnapshot that also compact its on-disk log (checkpoint + older segments deleted), single-server membership changes with a learner catch-up phase, term/vote/log on its own disk. On the leader a proposal returns its result once applied and a read is linearizable (read index, or a lease that assumes bounded clock drift); elsewhere both are refused naming the known leader.",
     requires: ["EventLog", "SnapshotStore", "Quorum", "Term", "Timer", "Transport"],
     provides: ["Consensus", "ReplicatedLog", "LeaderElection", "Durable"],
     inputs: [
@@ -325,14 +330,14 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       "RequestVote, AppendEntries, InstallSnapshot (between nodes)",
     ],
     outputs: [
-      "results of applied commands; NotLeaderError with the known leader; ProposalDroppedError",
-      "elections, preVotes, leaderships, leaderChanges, votesGranted, entriesCommitted, commandsApplied, proposals, redirects, reads, leaseReads, snapshotsTaken, snapshotsInstalled, commit latency",
+      "results of applied commands; NotLeaderError with the known leader; ProposalDroppedError; CatchUpTimeoutError (an add whose learner never caught up)",
+      "elections, preVotes, leaderships, leaderChanges, votesGranted, entriesCommitted, commandsApplied, proposals, redirects, reads, leaseReads, snapshotsTaken, snapshotsInstalled, compactions, diskRecords, usedBytes, lastReplayed, commit latency",
       "role changes in the trace",
     ],
     state:
-      "durable: term, vote, log entries and snapshots (records on its disk); volatile: role, commit index, applied state, leader's replication progress",
+      "durable: term, vote, log entries and checkpoints (snapshot + term, vote and the log after it) in WAL segments on its disk; volatile: role, commit index, applied state, leader's replication progress and learners",
     failure_semantics:
-      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
+      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
     composition_rules: ["Network", "Disk"],
     operational_knobs: knobs<RaftNodeOptions<unknown, unknown>>()(
       "members",
