@@ -585,6 +585,18 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     if (this.catchUpLearners && this.isLeader && !this.configMembers.includes(server)) {
       this.refuseIfChanging();
       yield* this.catchUp(server);
+      try {
+        yield* this.changeConfig(
+          this.configMembers.includes(server) ? null : [...this.configMembers, server],
+        );
+      } catch (error) {
+        // Caught up but never added: the leader stops sending it the log.
+        if (this.currentRole === "leader" && !this.configMembers.includes(server)) {
+          this.untrackPeer(server);
+        }
+        throw error;
+      }
+      return;
     }
     yield* this.changeConfig(
       this.configMembers.includes(server) ? null : [...this.configMembers, server],

@@ -13,6 +13,7 @@ import {
   CatchUpTimeoutError,
   Entity,
   KVStateMachine,
+  NotLeaderError,
   ProposalDroppedError,
   RaftKV,
   RaftNode,
@@ -134,6 +135,38 @@ describe("RaftNode learners", () => {
     expect(failedAt).toBeCloseTo(1.5, 1);
     expect([...leaderOf(kv).members].sort()).toEqual(["kv-1", "kv-2", "kv-3", "kv-4"]);
     expect((joiner.stateMachine as KVStateMachine<number>).peek("x")).toBe(50);
+  });
+
+  it("fails an add with NotLeaderError when the leader loses its leadership during catch-up", () => {
+    const sim = new Simulation({ seed: 33 });
+    const kv = new RaftKV<number>(sim, "kv", { nodes: 3, node: { checkQuorum: true } });
+    const joiner = new RaftNode(sim, "kv-4", {
+      members: [],
+      stateMachine: new KVStateMachine<number>(),
+    });
+    joiner.crash();
+    let outcome: unknown = null;
+    let oldLeader = "";
+    const admin = new Entity(sim, "admin");
+    admin.start(function* () {
+      yield 0.5;
+      const leader = leaderOf(kv);
+      oldLeader = leader.name;
+      const others = kv.nodes.filter((n) => n !== leader);
+      sim.at(sim.now + 0.1, () => {
+        kv.network.partition([leader], others);
+      });
+      try {
+        yield* leader.addServer("kv-4");
+      } catch (error) {
+        outcome = error;
+      }
+    });
+    sim.run({ until: 3 });
+    expect(outcome).toBeInstanceOf(NotLeaderError);
+    for (const node of kv.nodes) expect([...node.members].sort()).toEqual(["kv-1", "kv-2", "kv-3"]);
+    // The majority side elected another leader meanwhile; the add never reached any log.
+    expect(kv.nodes.some((n) => n.isLeader && n.name !== oldLeader)).toBe(true);
   });
 
   it("keeps one leader per term and one entry per index with adds under crashes and partitions", () => {
