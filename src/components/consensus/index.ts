@@ -49,6 +49,7 @@ export {
   RaftRefusedError,
 } from "./raftKV.js";
 export {
+  CatchUpTimeoutError,
   ProposalDroppedError,
   type RaftLogEntry,
   RaftNode,

@@ -18,15 +18,20 @@
  *   to the follower's hint. An entry commits once a majority of the current configuration
  *   holds it and it is of the leader's current term (earlier entries commit with it: Raft's
  *   figure 8 rule). A new leader appends a no-op of its term so its earlier entries commit.
- * - Persistence: term, vote and log are records of a `DurableLog` on a `Disk` the node owns:
+ * - Persistence: term, vote and log are records of a `WriteAheadLog` on a `Disk` the node owns:
  *   a node answers a vote or an append only after a sync that covers what the answer rests
  *   on, and counts its own log toward a majority only once synced. A host crash loses exactly
  *   what was not synced; the node rebuilds from what the disk kept (`onRecover`).
  * - Snapshots (`snapshotEvery`): every N applied entries the state machine's snapshot replaces
- *   the log's prefix; a follower behind the prefix gets InstallSnapshot.
+ *   the log's prefix; a follower behind the prefix gets InstallSnapshot. A snapshot (taken or
+ *   installed) also compacts the disk: a checkpoint heads a new log segment and, once synced,
+ *   the older segments are deleted (etcd's snapshot + WAL release), so disk usage and restart
+ *   replay stay bounded.
  * - Membership: `addServer` / `removeServer` change the configuration by one server, through
  *   the log; a configuration takes effect when appended, one change at a time, and only once
- *   the leader has committed an entry of its term (the dissertation's fix).
+ *   the leader has committed an entry of its term (the dissertation's fix). An added server
+ *   first catches up as a learner (sent the log, counted in no majority) and joins the
+ *   configuration once within `catchUpLag` entries of the leader (`catchUpTimeout` bounds it).
  * - Clients: `yield* node.propose(command)` on the leader returns the command's result once
  *   applied; anywhere else it throws `NotLeaderError` naming the leader the node knows.
  *   `yield* node.read(query)` answers a query that does not change the state (a KV get)
@@ -53,7 +58,7 @@ import { ConfigError, DistsimError, SimulationError } from "../../errors/errors.
 import { Histogram } from "../../metrics/histogram.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk, type DiskOptions } from "../storage/disk.js";
-import { DurableLog } from "../storage/durableLog.js";
+import { WriteAheadLog } from "../storage/writeAheadLog.js";
 import { NotLeaderError } from "./notLeaderError.js";
 import { ProposalLostError } from "./paxosCore.js";
 import type { StateMachine } from "./stateMachine.js";
@@ -72,6 +77,27 @@ export class ProposalDroppedError extends DistsimError {
   }
 }
 
+/**
+ * A server being added never caught up: its log stayed more than `catchUpLag` entries behind
+ * the leader's for `catchUpTimeout` seconds. It was not added (the configuration is unchanged).
+ */
+export class CatchUpTimeoutError extends ProposalDroppedError {
+  override name = "CatchUpTimeoutError";
+  constructor(
+    node: string,
+    readonly server: string,
+    readonly seconds: number,
+    /** The last index the learner was known to hold, and the leader's last index, at the timeout. */
+    readonly matched: number,
+    readonly lastIndex: number,
+  ) {
+    super(
+      node,
+      `learner "${server}" did not catch up within ${seconds} s (it holds ${matched} of ${lastIndex} entries); not added`,
+    );
+  }
+}
+
 /** One entry of the replicated log. */
 export type RaftLogEntry<C> =
   | {
@@ -85,19 +111,27 @@ export type RaftLogEntry<C> =
   | { readonly term: number; readonly kind: "config"; readonly members: readonly string[] }
   | { readonly term: number; readonly kind: "noop" };
 
-/** What the node writes to its disk: its term and vote, each log entry, snapshots. */
+/** What the node writes to its disk: its term and vote, each log entry, checkpoints. */
 export type RaftRecord<C> =
   | { readonly type: "vote"; readonly term: number; readonly votedFor: string | null }
   /** An entry at `index`; replay drops whatever the log held from `index` on (a truncation). */
   | { readonly type: "entry"; readonly index: number; readonly entry: RaftLogEntry<C> }
+  /**
+   * Everything the node keeps, at the head of a new segment, written at each snapshot: the
+   * term and vote, the snapshot, and the log after it. Replay starts at the last intact one,
+   * so the segments before it can be deleted.
+   */
   | {
-      readonly type: "snapshot";
-      readonly index: number;
+      readonly type: "checkpoint";
       readonly term: number;
+      readonly votedFor: string | null;
+      /** The snapshot: the last index it covers, that entry's term, the configuration there. */
+      readonly index: number;
+      readonly snapTerm: number;
       readonly members: readonly string[];
       readonly state: SnapshotState;
-      /** False: the log after `index` is dropped too (an installed snapshot the log disagreed with). */
-      readonly keepLog: boolean;
+      /** The log after `index`. */
+      readonly entries: readonly RaftLogEntry<C>[];
     };
 
 /** A snapshot: the state machine's and the client sessions'. */
@@ -153,6 +187,16 @@ export interface RaftNodeOptions<C, R> {
   snapshotEvery?: number;
   /** Most entries in one AppendEntries (integer >= 1). Default 64. */
   maxBatch?: number;
+  /**
+   * `addServer` first makes the server a learner (sent the log and snapshots, not counted in
+   * any majority) and adds it to the configuration once caught up, so a joining server far
+   * behind does not stall commits. False: it joins the configuration at once. Default true.
+   */
+  catchUpLearners?: boolean;
+  /** A learner is caught up once its log is within this many entries of the leader's (integer >= 0). Default: `maxBatch`. */
+  catchUpLag?: number;
+  /** Seconds (of the leader's clock) a learner has to catch up before `addServer` fails with `CatchUpTimeoutError`. Default 10 x electionTimeoutMax. */
+  catchUpTimeout?: number;
   /** The node's disk (its owner is the node). Default: a disk with its default latencies. */
   disk?: Omit<DiskOptions<RaftRecord<C>>, "owner">;
   /** The node's clock: its offset and drift. Default: true time. */
@@ -188,6 +232,14 @@ export interface RaftStats {
   readonly leaseReads: number;
   readonly snapshotsTaken: number;
   readonly snapshotsInstalled: number;
+  /** Snapshots that reclaimed the log's prefix on disk (a checkpoint, older segments deleted). */
+  readonly compactions: number;
+  /** Records in its log's segments on disk now (what a restart reads, older segments included). */
+  readonly diskRecords: number;
+  /** Bytes its disk holds now (synced and not). */
+  readonly usedBytes: number;
+  /** Records the last rebuild from its disk replayed (from the last checkpoint on). */
+  readonly lastReplayed: number;
   readonly logLength: number;
   readonly commitIndex: number;
   /** Seconds from a proposal on this leader to its apply, over proposals it applied. */
@@ -248,6 +300,11 @@ interface Pending {
   readonly client?: string;
   readonly seq?: number;
 }
+interface Learner {
+  readonly future: SimFuture<void>;
+  /** Caught up: its configuration entry is on the way; the timeout no longer applies. */
+  promoted: boolean;
+}
 interface ReadWaiter {
   readonly round: number;
   readonly index: number;
@@ -264,7 +321,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     role: "coordination",
     layer: "distributed",
     contract:
-      "A server of a Raft cluster: randomized-timeout elections (optional pre-vote and check-quorum), log replication with the log-matching check, commit on a current-term majority, in-order apply to a pluggable state machine, snapshots with InstallSnapshot, single-server membership changes, term/vote/log on its own disk. On the leader a proposal returns its result once applied and a read is linearizable (read index, or a lease that assumes bounded clock drift); elsewhere both are refused naming the known leader.",
+      "A server of a Raft cluster: randomized-timeout elections (optional pre-vote and check-quorum), log replication with the log-matching check, commit on a current-term majority, in-order apply to a pluggable state machine, snapshots with InstallSnapshot that also compact its on-disk log (checkpoint + older segments deleted), single-server membership changes with a learner catch-up phase, term/vote/log on its own disk. On the leader a proposal returns its result once applied and a read is linearizable (read index, or a lease that assumes bounded clock drift); elsewhere both are refused naming the known leader.",
     requires: ["EventLog", "SnapshotStore", "Quorum", "Term", "Timer", "Transport"],
     provides: ["Consensus", "ReplicatedLog", "LeaderElection", "Durable"],
     inputs: [
@@ -273,14 +330,14 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       "RequestVote, AppendEntries, InstallSnapshot (between nodes)",
     ],
     outputs: [
-      "results of applied commands; NotLeaderError with the known leader; ProposalDroppedError",
-      "elections, preVotes, leaderships, leaderChanges, votesGranted, entriesCommitted, commandsApplied, proposals, redirects, reads, leaseReads, snapshotsTaken, snapshotsInstalled, commit latency",
+      "results of applied commands; NotLeaderError with the known leader; ProposalDroppedError; CatchUpTimeoutError (an add whose learner never caught up)",
+      "elections, preVotes, leaderships, leaderChanges, votesGranted, entriesCommitted, commandsApplied, proposals, redirects, reads, leaseReads, snapshotsTaken, snapshotsInstalled, compactions, diskRecords, usedBytes, lastReplayed, commit latency",
       "role changes in the trace",
     ],
     state:
-      "durable: term, vote, log entries and snapshots (records on its disk); volatile: role, commit index, applied state, leader's replication progress",
+      "durable: term, vote, log entries and checkpoints (snapshot + term, vote and the log after it) in WAL segments on its disk; volatile: role, commit index, applied state, leader's replication progress and learners",
     failure_semantics:
-      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
+      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
     composition_rules: ["Network", "Disk"],
     operational_knobs: knobs<RaftNodeOptions<unknown, unknown>>()(
       "members",
@@ -294,6 +351,9 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       "leaseDriftBound",
       "snapshotEvery",
       "maxBatch",
+      "catchUpLearners",
+      "catchUpLag",
+      "catchUpTimeout",
       "disk",
       "clock",
     ),
@@ -301,12 +361,16 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
 
   readonly clock: NodeClock;
   readonly disk: Disk<RaftRecord<C>>;
-  readonly log: DurableLog<RaftRecord<C>>;
+  /** Term, vote and log: segments `raft.<n>` on its disk; a snapshot deletes the older ones. */
+  readonly log: WriteAheadLog<RaftRecord<C>>;
   readonly stateMachine: StateMachine<C, R>;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly leaseReads: boolean;
   readonly snapshotEvery: number;
+  readonly catchUpLearners: boolean;
+  readonly catchUpLag: number;
+  readonly catchUpTimeout: number;
 
   private readonly initialMembers: readonly string[];
   private readonly initialMachine: unknown;
@@ -342,6 +406,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private appliedEver = 0;
   private writesIssued = 0;
   private writesDurable = 0;
+  /** Records the last rebuild from the disk read (from the last checkpoint on). */
+  private replayedOnRestore = 0;
   // Leader state.
   private nextIndex = new Map<string, number>();
   private matchIndex = new Map<string, number>();
@@ -356,6 +422,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private heartbeatArmed = false;
   private pending = new Map<number, Pending>();
   private readWaiters: ReadWaiter[] = [];
+  /** Servers being added, catching up before their configuration entry (at most one). */
+  private learners = new Map<string, Learner>();
 
   private counts = newCounts();
   private commitLatency = new Histogram();
@@ -375,12 +443,19 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.leaseNs = Math.floor(this.electionMinNs * (1 - 2 * config.leaseDriftBound));
     this.snapshotEvery = config.snapshotEvery;
     this.maxBatch = config.maxBatch;
+    this.catchUpLearners = config.catchUpLearners;
+    this.catchUpLag = config.catchUpLag;
+    this.catchUpTimeout = config.catchUpTimeout;
     this.clock = new NodeClock(this, options.clock ?? {});
     this.disk = new Disk<RaftRecord<C>>(sim, `${name}-disk`, {
       ...(options.disk ?? {}),
       owner: this,
     });
-    this.log = new DurableLog(this.disk, { file: "raft", sync: "never", recordBytes: 256 });
+    this.log = new WriteAheadLog(this.disk, {
+      file: "raft",
+      sync: "never",
+      recordBytes: recordBytesOf,
+    });
     this.restoreFromDisk();
     this.armElectionTimer();
   }
@@ -497,14 +572,87 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     return this.stateMachine.apply(query);
   }
 
-  /** Adds `server` to the configuration (on the leader); returns once the change commits. */
+  /**
+   * Adds `server` to the configuration (on the leader); returns once the change commits. With
+   * `catchUpLearners` the server first catches up as a learner (the dissertation's 4.2.1):
+   * throws `CatchUpTimeoutError` if it does not within `catchUpTimeout`, `NotLeaderError` if
+   * this node stops leading first; either way the configuration is unchanged.
+   */
   *addServer(server: string): Generator<SimFuture<unknown>, void, unknown> {
     if (typeof server !== "string" || server === "") {
       throw new ConfigError(`${this.name}.addServer`, "server", "a node's name", server);
     }
+    if (this.catchUpLearners && this.isLeader && !this.configMembers.includes(server)) {
+      this.refuseIfChanging();
+      yield* this.catchUp(server);
+      try {
+        yield* this.changeConfig(
+          this.configMembers.includes(server) ? null : [...this.configMembers, server],
+        );
+      } catch (error) {
+        // Caught up but never added: the leader stops sending it the log.
+        if (this.currentRole === "leader" && !this.configMembers.includes(server)) {
+          this.untrackPeer(server);
+        }
+        throw error;
+      }
+      return;
+    }
     yield* this.changeConfig(
       this.configMembers.includes(server) ? null : [...this.configMembers, server],
     );
+  }
+
+  /** Replicates to `server` as a learner until its log is within `catchUpLag` of the leader's. */
+  private *catchUp(server: string): Generator<SimFuture<unknown>, void, unknown> {
+    const learner: Learner = {
+      future: this.future<void>(`catch-up of ${server}`),
+      promoted: false,
+    };
+    this.learners.set(server, learner);
+    this.trackPeer(server);
+    this.clock.after(this.catchUpTimeout, () => this.catchUpExpired(server, learner), undefined, {
+      daemon: true,
+    });
+    this.sendTo(server);
+    try {
+      yield learner.future;
+    } finally {
+      // Past here its configuration entry is appended (it tracks as a member) or the add failed.
+      if (this.learners.get(server) === learner) this.learners.delete(server);
+    }
+  }
+
+  private catchUpExpired(server: string, learner: Learner): void {
+    if (this.learners.get(server) !== learner || learner.promoted) return;
+    this.learners.delete(server);
+    const matched = this.matchIndex.get(server) ?? 0;
+    if (!this.configMembers.includes(server)) this.untrackPeer(server);
+    learner.future.reject(
+      new CatchUpTimeoutError(this.name, server, this.catchUpTimeout, matched, this.lastIndex),
+    );
+  }
+
+  private promoteIfCaughtUp(server: string): void {
+    const learner = this.learners.get(server);
+    if (learner === undefined || learner.promoted) return;
+    if (this.matchIndex.get(server)! + this.catchUpLag < this.lastIndex) return;
+    learner.promoted = true;
+    learner.future.resolve();
+  }
+
+  /** Refuses a configuration change while one is in progress (a learner counts as one). */
+  private refuseIfChanging(): void {
+    if (
+      this.learners.size > 0 ||
+      this.configIndex() > this.commitIndex ||
+      this.termAt(this.commitIndex) !== this.currentTerm
+    ) {
+      throw new ProposalDroppedError(
+        this.name,
+        "a configuration change is in progress (or the leader has not committed in its term)",
+      );
+    }
   }
 
   /** Removes `server` from the configuration (on the leader); returns once the change commits. */
@@ -525,15 +673,11 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     if (members.length === 0) {
       throw new ConfigError(`${this.name}.removeServer`, "server", "not the last member", members);
     }
-    if (
-      this.configIndex() > this.commitIndex ||
-      this.termAt(this.commitIndex) !== this.currentTerm
-    ) {
-      throw new ProposalDroppedError(
-        this.name,
-        "a configuration change is in progress (or the leader has not committed in its term)",
-      );
+    for (const [server, learner] of this.learners) {
+      // The caught-up learner's own entry goes on; any other change waits for it.
+      if (learner.promoted && members.includes(server)) this.learners.delete(server);
     }
+    this.refuseIfChanging();
     yield* this.appendAsLeader({ term: this.currentTerm, kind: "config", members });
   }
 
@@ -750,16 +894,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         request.state,
         keepLog,
       );
-      this.save([
-        {
-          type: "snapshot",
-          index: request.index,
-          term: request.snapTerm,
-          members: request.members,
-          state: request.state,
-          keepLog,
-        },
-      ]);
+      this.compact();
       this.counts.snapshotsInstalled++;
     }
     if (!(yield* this.durable())) return;
@@ -785,6 +920,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       if (reply.index > match) {
         this.matchIndex.set(peer, reply.index);
         if (this.nextIndex.get(peer)! <= reply.index) this.nextIndex.set(peer, reply.index + 1);
+        if (this.learners.size > 0) this.promoteIfCaughtUp(peer);
         this.advanceCommit();
       }
     } else if (reply.index >= match) {
@@ -914,6 +1050,11 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       waiter.future.reject(new NotLeaderError(this.name, this.knownLeader));
     }
     this.readWaiters = [];
+    // A learner's add never reached the log: certainly not done; a new leader may be asked again.
+    for (const learner of this.learners.values()) {
+      if (!learner.promoted) learner.future.reject(new NotLeaderError(this.name, this.knownLeader));
+    }
+    this.learners = new Map();
     // Pending proposals stay: they may still commit; the apply settles them either way.
   }
 
@@ -969,11 +1110,14 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     if (this.currentRole !== "leader") return;
     for (const peer of members) this.trackPeer(peer);
     for (const peer of [...this.nextIndex.keys()]) {
-      if (!members.includes(peer)) {
-        this.nextIndex.delete(peer);
-        this.matchIndex.delete(peer);
-      }
+      if (!members.includes(peer) && !this.learners.has(peer)) this.untrackPeer(peer);
     }
+  }
+
+  private untrackPeer(peer: string): void {
+    this.nextIndex.delete(peer);
+    this.matchIndex.delete(peer);
+    this.probing.delete(peer);
   }
 
   private trackPeer(peer: string): void {
@@ -1180,7 +1324,41 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.snapMembers = members;
     this.snapState = state;
     this.counts.snapshotsTaken++;
-    this.save([{ type: "snapshot", index, term, members, state, keepLog: true }]);
+    this.compact();
+  }
+
+  /**
+   * Reclaims the log's prefix on disk, as etcd does (the snapshot saved and synced, then the
+   * WAL segments it covers released): a new segment starts with a checkpoint of everything the
+   * node keeps (term, vote, snapshot, the log after it); once a sync has made it durable, the
+   * older segments are deleted. No rename is needed: the checkpoint is one checksummed record
+   * (whole or dropped) and replay starts at the last intact one, whatever older segments a
+   * crash kept. Deleting only after the sync keeps it safe on a disk that would make the
+   * deletes durable before the new segment's data (a file system orders neither).
+   */
+  private compact(): void {
+    const older = this.log.rotate();
+    const issued = this.save([
+      {
+        type: "checkpoint",
+        term: this.currentTerm,
+        votedFor: this.votedFor,
+        index: this.snapIndex,
+        snapTerm: this.snapTerm,
+        members: this.snapMembers,
+        state: this.snapState!,
+        entries: this.entries.slice(),
+      },
+    ]);
+    // A refused checkpoint (the disk is down) leaves the older segments as the only record.
+    if (issued) this.start(this.releaseSegments(older), { name: "release segments" });
+  }
+
+  private *releaseSegments(through: number) {
+    // A crash ends this process: the older segments stay until the next compaction.
+    if (!(yield* this.durable())) return;
+    this.log.drop(through);
+    this.counts.compactions++;
   }
 
   private installSnapshot(
@@ -1262,19 +1440,29 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.save([{ type: "vote", term: this.currentTerm, votedFor: this.votedFor }]);
   }
 
-  /** Issues the writes now (a write takes effect when issued: later writes land after it). */
-  private save(records: readonly RaftRecord<C>[]): void {
+  /**
+   * Issues the writes now (a write takes effect when issued: later writes land after it);
+   * false if the disk refused one at once.
+   */
+  private save(records: readonly RaftRecord<C>[]): boolean {
     this.writesIssued += records.length;
-    const writing = this.log.appendAll(records);
-    // The writes are issued by the generator's first step; their latency is not waited for
-    // here: `durable()` waits for a sync that covers them.
-    try {
-      const step = writing.next();
-      // Nobody waits on the write itself (a power loss that fails it fails the next sync too).
-      if (step.done !== true) step.value.defuse();
-    } catch {
-      // A disk that is down refuses the write: the next sync fails too, and nothing is answered.
+    let issued = true;
+    for (const record of records) {
+      // The write is issued by the generator's first step; its latency is not waited for
+      // here: `durable()` waits for a sync that covers it.
+      try {
+        const step = this.log.append(record).next();
+        // Nobody waits on the write itself (a power loss that fails it fails the next sync too).
+        if (step.done !== true) {
+          step.value.defuse();
+          if (step.value.state === "rejected") issued = false;
+        }
+      } catch {
+        // A disk that is down refuses the write: the next sync fails too, and nothing is answered.
+        issued = false;
+      }
     }
+    return issued;
   }
 
   /** Waits for a sync covering every write issued so far; false if the disk failed it. */
@@ -1299,7 +1487,14 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.snapMembers = this.initialMembers;
     this.snapState = null;
     this.entries = [];
-    for (const record of this.log.replay()) {
+    const records = this.log.replay();
+    // A checkpoint holds everything before it: what a crash kept of older segments is ignored.
+    let from = records.length;
+    while (from > 0 && records[from - 1]!.type !== "checkpoint") from--;
+    if (from > 0) from--;
+    this.replayedOnRestore = records.length - from;
+    for (let i = from; i < records.length; i++) {
+      const record = records[i]!;
       if (record.type === "vote") {
         this.currentTerm = record.term;
         this.votedFor = record.votedFor;
@@ -1308,18 +1503,13 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         this.entries.length = Math.min(this.entries.length, record.index - this.snapIndex - 1);
         this.entries.push(record.entry);
       } else {
-        this.entries =
-          record.keepLog && record.index <= this.lastIndex
-            ? this.entries.slice(record.index - this.snapIndex)
-            : record.index <= this.snapIndex
-              ? this.entries
-              : [];
-        if (record.index > this.snapIndex) {
-          this.snapIndex = record.index;
-          this.snapTerm = record.term;
-          this.snapMembers = record.members;
-          this.snapState = record.state;
-        }
+        this.currentTerm = record.term;
+        this.votedFor = record.votedFor;
+        this.snapIndex = record.index;
+        this.snapTerm = record.snapTerm;
+        this.snapMembers = record.members;
+        this.snapState = record.state;
+        this.entries = record.entries.slice();
       }
     }
     this.writesIssued = 0;
@@ -1344,6 +1534,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.selfPersisted = 0;
     this.pending = new Map();
     this.readWaiters = [];
+    this.learners = new Map();
     this.electionTimerArmed = false;
     this.heartbeatArmed = false;
     this.resetElectionDeadline();
@@ -1355,6 +1546,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.heartbeatArmed = false;
     this.pending = new Map();
     this.readWaiters = [];
+    this.learners = new Map();
   }
 
   protected override onRecover(): void {
@@ -1410,10 +1602,21 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       ...this.counts,
       logLength: this.lastIndex,
       commitIndex: this.commitIndex,
+      diskRecords: this.diskRecords(),
+      usedBytes: this.disk.stats.usedBytes,
+      lastReplayed: this.replayedOnRestore,
       meanCommitLatency: this.commitLatency.mean,
       p50CommitLatency: this.commitLatency.p50,
       p99CommitLatency: this.commitLatency.p99,
     };
+  }
+
+  private diskRecords(): number {
+    let records = 0;
+    for (const file of this.disk.files()) {
+      if (file.startsWith("raft.")) records += this.disk.length(file);
+    }
+    return records;
   }
 
   override metrics(): EntityMetrics {
@@ -1441,7 +1644,13 @@ function newCounts() {
     leaseReads: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
+    compactions: 0,
   };
+}
+
+/** Bytes a record takes on disk: a checkpoint counts its snapshot and each entry it carries. */
+function recordBytesOf(record: RaftRecord<unknown>): number {
+  return record.type === "checkpoint" ? 256 * (2 + record.entries.length) : 256;
 }
 
 function checkOptions<C, R>(name: string, options: RaftNodeOptions<C, R>) {
@@ -1521,6 +1730,13 @@ function checkOptions<C, R>(name: string, options: RaftNodeOptions<C, R>) {
   }
   const snapshotEvery = requireInteger(where, "snapshotEvery", options.snapshotEvery ?? 0, 0);
   const maxBatch = requireInteger(where, "maxBatch", options.maxBatch ?? 64, 1);
+  const catchUpLearners = optionalBoolean(where, "catchUpLearners", options.catchUpLearners, true);
+  const catchUpLag = requireInteger(where, "catchUpLag", options.catchUpLag ?? maxBatch, 0);
+  const catchUpTimeout = requireSeconds(
+    where,
+    "catchUpTimeout",
+    options.catchUpTimeout ?? 10 * electionTimeoutMax,
+  );
   if (options.disk !== undefined && (typeof options.disk !== "object" || options.disk === null)) {
     throw new ConfigError(where, "disk", "Disk options", options.disk);
   }
@@ -1541,5 +1757,8 @@ function checkOptions<C, R>(name: string, options: RaftNodeOptions<C, R>) {
     leaseDriftBound,
     snapshotEvery,
     maxBatch,
+    catchUpLearners,
+    catchUpLag,
+    catchUpTimeout,
   };
 }
