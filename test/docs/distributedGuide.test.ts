@@ -20,6 +20,7 @@ import {
   FencingTokens,
   FlexiblePaxosNode,
   GCounter,
+  type GCounterState,
   HybridLogicalClock,
   type KVCommand,
   type KVResult,
@@ -29,6 +30,7 @@ import {
   LockClient,
   LWWRegister,
   MembershipProtocol,
+  type Message,
   MultiLeaderReplication,
   MultiPaxosLockBackend,
   MultiPaxosNode,
@@ -386,6 +388,40 @@ describe("CRDTs", () => {
     other.merge(cart);
     expect(cart.has("milk")).toBe(true);
     expect(other.value).toEqual(cart.value);
+  });
+
+  it("replicas on a network (the guide's CRDTStore): gossiped states converge after a partition", () => {
+    class CounterReplica extends Entity<GCounterState> {
+      readonly counter: GCounter;
+      peers: CounterReplica[] = [];
+      constructor(sim: Simulation, name: string) {
+        super(sim, name);
+        this.counter = new GCounter(name);
+        this.start(this.gossip, { daemon: true });
+      }
+      private *gossip() {
+        for (;;) {
+          yield 0.5;
+          for (const peer of this.peers) this.send(peer, "state", this.counter.toJSON());
+        }
+      }
+      override handle(message: Message<GCounterState>) {
+        this.counter.merge(message.payload);
+      }
+    }
+    const { sim, network } = lanSimulation(1);
+    const replicas = ["a", "b", "c"].map((name) => new CounterReplica(sim, name));
+    for (const replica of replicas) replica.peers = replicas.filter((peer) => peer !== replica);
+    const cut = network.partition([replicas[0]!], replicas.slice(1));
+    sim.at(1, () => {
+      replicas[0]!.counter.increment(5);
+      replicas[1]!.counter.increment(3);
+    });
+    sim.at(3, () => cut.heal());
+    sim.run({ until: 2.9 });
+    expect(replicas.map((replica) => replica.counter.value)).toEqual([5, 3, 3]);
+    sim.run({ until: 5 });
+    expect(replicas.map((replica) => replica.counter.value)).toEqual([8, 8, 8]);
   });
 });
 
