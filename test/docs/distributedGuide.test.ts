@@ -206,6 +206,34 @@ describe("LeaderElection over SWIM", () => {
   }
 });
 
+describe("LeaderElection through a 2/3 partition", () => {
+  it("a leader cut off goes on leading its old term; bully restores the highest after the heal", () => {
+    const leadersBy: Record<string, string[]> = {};
+    const healed: Record<string, string | undefined> = {};
+    for (const strategy of ["bully", "randomized"] as const) {
+      const { sim, network } = lanSimulation(3);
+      const swim = new MembershipProtocol(sim, "swim", { members: 5 });
+      const election = new LeaderElection(sim, "election", { membership: swim, strategy });
+      sim.run({ until: 5 });
+      const cut = network.partition(swim.members.slice(0, 2), swim.members.slice(2));
+      sim.run({ until: 25 });
+      const leading = swim.members.filter((m) => election.isLeader(m));
+      leadersBy[strategy] = leading.map((m) => m.name);
+      expect(new Set(leading.map((m) => election.termOf(m))).size).toBe(leading.length);
+      expect(election.leader()).toBeNull();
+      cut.heal();
+      sim.run({ until: 60 });
+      healed[strategy] = election.leader()?.name;
+    }
+    expect(leadersBy.bully).toEqual(["swim-1", "swim-4"]); // one a side, in different terms
+    // swim-1 led before the cut: no check-quorum, so it goes on leading term 1 in the minority
+    // while the majority elects swim-2 in term 2.
+    expect(leadersBy.randomized).toEqual(["swim-1", "swim-2"]);
+    expect(healed.bully).toBe("swim-4");
+    expect(healed.randomized).toBeDefined();
+  });
+});
+
 describe("DistributedLock: fenced leases", () => {
   function contend(sim: Simulation, lock: DistributedLock): number[] {
     const tokens: number[] = [];
