@@ -202,6 +202,10 @@ describe("LeaderElection over SWIM", () => {
       expect(election.isLeader(second!.name)).toBe(true);
       expect(election.termOf("swim-0")).toBeGreaterThan(firstTerm);
       expect(election.stats.electionsWon).toBe(2);
+
+      // A member that joins later is in the SWIM cluster but not in the election.
+      swim.join("late", second!);
+      expect(() => election.leaderOf("late")).toThrow(/members that join later do not elect/);
     });
   }
 });
