@@ -634,7 +634,7 @@ export class LeaderElection extends Entity {
       throw new ConfigError(
         `LeaderElection "${this.name}"`,
         "node",
-        "a member of its cluster",
+        "a member of its cluster from the start (members that join later do not elect)",
         node,
       );
     }
