@@ -22,6 +22,7 @@ export {
   NOT_SERVING,
 } from "./chainReplication.js";
 
+export type { FrontDoorCounts } from "./frontDoor.js";
 export {
   type MultiLeaderOptions,
   MultiLeaderReplication,

@@ -42,6 +42,7 @@ import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { FrontDoor, type FrontDoorCounts, nodeNamed } from "./frontDoor.js";
 
 /** How a node settles concurrent versions of a key. */
 export type ResolverOption<V> =
@@ -68,13 +69,7 @@ export interface MultiLeaderOptions<V> {
  * A snapshot of the front door and the nodes. At every instant:
  * `requests = completed + failed + rejected + lostToCrash + active`.
  */
-export interface MultiLeaderStats {
-  readonly requests: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly rejected: number;
-  readonly lostToCrash: number;
-  readonly active: number;
+export interface MultiLeaderStats extends FrontDoorCounts {
   readonly reads: number;
   readonly writes: number;
   /** Versions sent to peers by replication. */
@@ -337,9 +332,8 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   readonly nodes: readonly LeaderNode<V>[];
   /** @internal Counted by the nodes too. */
   _counts = newCounts();
-  private active = 0;
   private turn = 0;
-  private readonly calls = new Set<SimFuture<unknown>>();
+  private readonly door = new FrontDoor<unknown>(this);
   private readonly callOptions: { readonly timeout: number };
 
   constructor(sim: Simulation, name: string, options: MultiLeaderOptions<V> = {}) {
@@ -422,14 +416,7 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
    * (for checks and reports; no latency).
    */
   contentsOf(name: string): [string, V | V[]][] {
-    const node = this.nodes.find((n) => n.name === name);
-    if (node === undefined) {
-      throw new SimulationError(
-        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
-        this.name,
-        this.nowNs,
-      );
-    }
+    const node = nodeNamed(this, this.nodes, name);
     const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return keys.map((key) => [key, readValue(node.data.get(key)!)]);
   }
@@ -445,12 +432,7 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   get stats(): MultiLeaderStats {
     const c = this._counts;
     return {
-      requests: c.requests,
-      completed: c.completed,
-      failed: c.failed,
-      rejected: c.rejected,
-      lostToCrash: c.lostToCrash,
-      active: this.active,
+      ...this.door.counts(),
       reads: c.reads,
       writes: c.writes,
       replicationsSent: c.replicationsSent,
@@ -480,19 +462,8 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
       this.fail(message, `${kind}: needs a string key${kind === "put" ? " and a value" : ""}`);
       return;
     }
-    this._counts.requests++;
-    this.active++;
-    try {
-      const result = yield* this.serve(kind, payload.key, payload.value, this.nodeAt(payload.at));
-      this.active--;
-      this._counts.completed++;
-      this.reply(message, result);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this._counts.failed++;
-      this.fail(message, error.reason);
-    }
+    const node = this.nodeAt(payload.at);
+    yield* this.door.answer(message, this.serve(kind, payload.key, payload.value, node));
   }
 
   // --- Internals -----------------------------------------------------------------------------
@@ -517,42 +488,7 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
         this.nowNs,
       );
     }
-    const node = this.nodeAt(at);
-    const future = this.future<unknown>(`${kind} on ${this.name}`);
-    this._counts.requests++;
-    if (!this.isUp) {
-      this._counts.rejected++;
-      future.reject(new RemoteError("front door is down", this.name));
-      return future;
-    }
-    this.active++;
-    this.calls.add(future);
-    this.start(this.serveCall(kind, key, value, node, future), { name: kind });
-    return future;
-  }
-
-  private *serveCall(
-    kind: "get" | "put",
-    key: string,
-    value: V | undefined,
-    node: LeaderNode<V>,
-    future: SimFuture<unknown>,
-  ) {
-    let result: unknown;
-    try {
-      result = yield* this.serve(kind, key, value, node);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this._counts.failed++;
-      this.calls.delete(future);
-      future.reject(error);
-      return;
-    }
-    this.active--;
-    this._counts.completed++;
-    this.calls.delete(future);
-    future.resolve(result);
+    return this.door.submit(kind, this.serve(kind, key, value, this.nodeAt(at)));
   }
 
   private *serve(
@@ -580,27 +516,13 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     }
   }
 
-  protected override onCrash(): void {
-    this._counts.lostToCrash += this.active;
-    this.active = 0;
-    const calls = [...this.calls];
-    this.calls.clear();
-    for (const future of calls) future.reject(new RemoteError("front door crashed", this.name));
-  }
-
   protected override onResetStats(): void {
     this._counts = newCounts();
-    this._counts.requests = this.active;
   }
 }
 
 function newCounts() {
   return {
-    requests: 0,
-    completed: 0,
-    failed: 0,
-    rejected: 0,
-    lostToCrash: 0,
     reads: 0,
     writes: 0,
     replicationsSent: 0,
