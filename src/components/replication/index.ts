@@ -24,6 +24,7 @@ export {
 
 export type { FrontDoorCounts } from "./frontDoor.js";
 export {
+  isTombstoneVersion,
   type MultiLeaderOptions,
   MultiLeaderReplication,
   type MultiLeaderStats,
