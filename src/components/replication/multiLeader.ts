@@ -45,8 +45,8 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { FrontDoor, type FrontDoorCounts, nodeNamed } from "../shared/frontDoor.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { FrontDoor, type FrontDoorCounts, nodeNamed } from "./frontDoor.js";
 
 /** How a node settles concurrent versions of a key. */
 export type ResolverOption<V> =

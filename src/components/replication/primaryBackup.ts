@@ -51,10 +51,10 @@ import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
+import { FrontDoor, type FrontDoorCounts, nodeNamed } from "../shared/frontDoor.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 import { KVStore, type KVStoreOptions } from "../store/kvStore.js";
 import { isTombstone, type KVReply, type KVVersioned } from "../store/protocol.js";
-import { FrontDoor, type FrontDoorCounts, nodeNamed } from "./frontDoor.js";
 
 /** When a write is acknowledged: after every backup, after `acks` of them, or at once. */
 export type ReplicationMode = "sync" | "semiSync" | "async";

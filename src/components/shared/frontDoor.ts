@@ -1,7 +1,7 @@
 /**
- * `FrontDoor`: the books of a replication group's front door (`PrimaryBackupReplication`,
- * `MultiLeaderReplication`), which takes requests as messages or as process calls and serves
- * each by asking one of its nodes. Every count moves with another, so
+ * `FrontDoor`: the books of a component's front door (`PrimaryBackupReplication`,
+ * `MultiLeaderReplication`): the entity that takes requests as messages or as process calls
+ * and serves each by asking one of its nodes. Every count moves with another, so
  * `requests = completed + failed + rejected + lostToCrash + active` holds at every instant:
  * a request refused while the door is down is `rejected`; one in progress when the door
  * crashes is `lostToCrash` (its caller's future is rejected with "front door crashed"); a
