@@ -46,7 +46,8 @@ describe("FrontDoor", () => {
     const settled: string[] = [];
     const track = (future: SimFuture<string>) =>
       future.addListener({
-        futureSettled: () => settled.push(future.state === "rejected" ? "failed" : String(future.value)),
+        futureSettled: () =>
+          settled.push(future.state === "rejected" ? "failed" : String(future.value)),
       });
     sim.at(0, () => {
       track(owner.door.submit("put", owner.serving(0.1)));
