@@ -2,7 +2,8 @@
  * Check model (`distsim check explore/chain-replication.ts`): clients put and get two keys
  * through a `ChainReplication` of three nodes (CRAQ reads at any node by default; `params.craq`
  * 0 reads at the tail), recording a history, while the nemesis crashes, restarts and pauses
- * nodes (the master removes them and repairs the chain), cuts the network (both ways and one
+ * nodes (the master removes them and repairs the chain; a removed node heard from again
+ * rejoins at the tail after copying its predecessor's state, so most seeds see rejoins), cuts the network (both ways and one
  * way, master to a node), loses and duplicates messages and drifts the nodes' clocks.
  *
  * Checked: the recorded history is linearizable (the `kv` model, key by key), once the

@@ -1,9 +1,11 @@
 /**
  * Check model: `MultiLeaderReplication` (three leaders, last writer wins, anti-entropy every
  * 0.3 s) under crashes and restarts, pauses, partitions (one-way included), loss and
- * duplication. Three clients write four keys at random nodes until 1 s before the faults end;
- * once everything heals, every node must hold the same contents within 3 s ("replicas
- * converge after heal", `replicasConverge` over each node's contents).
+ * duplication. Three clients write four keys at random nodes until 1 s before the faults end,
+ * one write in four a delete (a tombstone, resolved against concurrent puts and carried by
+ * anti-entropy); once everything heals, every node must hold the same contents within 3 s
+ * ("replicas converge after heal", `replicasConverge` over each node's contents, deleted keys
+ * left out, so a stale replica bringing a deleted key back fails it).
  *
  * `distsim check explore/multi-leader.ts --seeds 1000`; `buildMultiLeader` builds it with
  * other options (test/components/replication: another resolver, no anti-entropy).
@@ -35,7 +37,7 @@ export const shrinkable = {
   clients: { initial: 3, min: 1 },
 };
 
-/** Writes one of four keys at a random node every ~50 ms until WRITES_UNTIL_S. */
+/** Writes (or, one time in four, deletes) one of four keys at a random node every ~50 ms. */
 class Writer extends Entity {
   constructor(
     sim: Simulation,
@@ -51,10 +53,11 @@ class Writer extends Entity {
     const draws = this.random("writes");
     for (let op = 1; this.now < WRITES_UNTIL_S; op++) {
       yield draws.exponential(0.05);
+      const key = `k${draws.integer(4)}`;
+      const at = draws.integer(3);
       try {
-        yield* this.ml.put(`k${draws.integer(4)}`, this.index * 1000 + op, {
-          at: draws.integer(3),
-        });
+        if (draws.integer(4) === 0) yield* this.ml.delete(key, { at });
+        else yield* this.ml.put(key, this.index * 1000 + op, { at });
       } catch (error) {
         if (!(error instanceof RemoteError)) throw error;
       }

@@ -26,8 +26,17 @@
  * its own monotonic clock) lasts, and the master installs a configuration without a node only
  * once that node's lease has surely run out (`lease` x 1.25, room for a 10% clock drift), so a
  * node removed while alive (a pause, a partition from the master) has stopped answering reads
- * before another node takes its place. A removed node stays out. Nodes keep their state across
- * crashes (their store is on disk); the master keeps the configuration.
+ * before another node takes its place. Nodes keep their state across crashes (their store is on
+ * disk); the master keeps the configuration.
+ *
+ * A removed node that the master hears from again (restarted, its partition healed) rejoins at
+ * the tail, as in the paper: the master appends it in a new configuration marked with its
+ * rejoin epoch; the node discards what it held (stale, or writes a removed head lost under
+ * sequence numbers reused since), asks its predecessor (the old tail) for a copy of its state,
+ * and takes no writes and serves no reads until the copy (committed values, then the
+ * predecessor's uncommitted writes, which it commits as the tail) is installed. The old tail
+ * stops serving tail reads when it adopts the configuration, before it sends the copy, so at
+ * no time do two tails answer. With `rejoin: false` a removed node stays out.
  *
  * Clients reach the chain through a `ChainClient` (the configuration is the master's, read as
  * from a configuration service). Node names: `<name>-0` ... `<name>-<replicas - 1>`, in chain
@@ -47,7 +56,7 @@ import type { Yieldable } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError } from "../../errors/errors.js";
 import type { RandomStream } from "../../random/randomStream.js";
-import { requireInteger, requireSeconds } from "../shared/validate.js";
+import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 
 export interface ChainReplicationOptions {
   /** Nodes in the chain (>= 1). Default 3. */
@@ -69,6 +78,11 @@ export interface ChainReplicationOptions {
    * (each node serves its reads in arrival order). Default 0: reads cost nothing.
    */
   readTime?: number;
+  /**
+   * Whether a removed node that is heard from again (restarted, healed) rejoins at the tail,
+   * after copying its state from its new predecessor. Default true.
+   */
+  rejoin?: boolean;
 }
 
 /** The reasons a client's request is refused with. */
@@ -79,6 +93,19 @@ export const NOT_SERVING = "not serving reads";
 export interface ChainConfig {
   readonly epoch: number;
   readonly chain: readonly string[];
+  /**
+   * Nodes that rejoined, with the epoch of their latest rejoin: such a node discards what it
+   * held and copies its predecessor's state before it takes writes or serves reads.
+   */
+  readonly rejoinedAt?: Readonly<Record<string, number>>;
+}
+
+/** A predecessor's state, sent to a rejoining successor: committed values, then its log. */
+interface Snapshot<V> {
+  readonly epoch: number;
+  readonly seq: number;
+  readonly clean: readonly (readonly [string, Versioned<V>])[];
+  readonly log: readonly (readonly [number, Write<V>])[];
 }
 
 interface Versioned<V> {
@@ -102,7 +129,8 @@ type NodeMessage<V> =
   | { readonly epoch: number; readonly seq: number; readonly key: string; readonly value: V }
   | { readonly epoch: number; readonly seq: number }
   | LeaseGrant
-  | Alive;
+  | Alive
+  | Snapshot<V>;
 
 /** The master's heartbeat: the configuration, and the `alive` it answers (-1: a push). */
 interface LeaseGrant {
@@ -129,6 +157,8 @@ export interface ChainNodeStats {
   readonly readsRefused: number;
   /** Writes committed here. */
   readonly committed: number;
+  /** State copies installed from a predecessor on rejoining. */
+  readonly syncs: number;
   /** Writes re-sent to a successor. */
   readonly resent: number;
 }
@@ -152,14 +182,13 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
   private readsBusyUntilNs = 0;
   /** At the head: the last put's message id from each client. */
   private readonly lastPut = new Map<string, number>();
-  private counts = {
-    reads: 0,
-    cleanReads: 0,
-    versionChecks: 0,
-    readsRefused: 0,
-    committed: 0,
-    resent: 0,
-  };
+  /**
+   * The rejoin epoch whose state copy this node has installed (durable): below the config's
+   * `rejoinedAt` for it, the node is syncing (takes no writes, serves no reads).
+   */
+  private syncedFor = 0;
+  private syncing = false;
+  private counts = newNodeCounts();
 
   constructor(
     sim: Simulation,
@@ -216,6 +245,12 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
       case "ack":
         this.receiveAck(message as Message<{ epoch: number; seq: number }>);
         return;
+      case "syncRequest":
+        this.sendSnapshot(message as Message<{ epoch: number; seq: number }>);
+        return;
+      case "snapshot":
+        this.installSnapshot(message as Message<Snapshot<V>>);
+        return;
       case "put":
         this.put(message as Message<{ key: string; value: V }>);
         return;
@@ -254,6 +289,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
       epoch: this.config.epoch,
       sentAtNs: this.clock.monotonicNs(),
     });
+    if (this.syncing) this.requestSync();
     this.after(this.master.heartbeat, this.alive, undefined, { daemon: true });
   };
 
@@ -263,13 +299,71 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
     // Held writes came from the old predecessor: the new one re-sends what is missing.
     this.early.clear();
     if (this.position < 0) return;
+    const rejoined = config.rejoinedAt?.[this.name] ?? 0;
+    if (rejoined > this.syncedFor) {
+      // Back in the chain after a removal: what this node holds may be stale, or writes the
+      // chain lost (a removed head's) under sequence numbers reused since. Start empty and
+      // copy the predecessor's state.
+      if (!this.syncing) this.discardState();
+      this.requestSync();
+      return;
+    }
     // A new tail commits everything it has: its successors are gone, so it is the last copy.
     if (this.isTail && !wasTail && this.received > this.committedSeq) this.commitTo(this.received);
     this.armResend();
   }
 
+  private discardState(): void {
+    this.syncing = true;
+    this.received = 0;
+    this.committedSeq = 0;
+    this.log.clear();
+    this.keys.clear();
+    this.waiting.clear();
+    this.lastPut.clear();
+  }
+
+  private requestSync(): void {
+    const predecessor = this.neighbour(-1);
+    if (predecessor !== undefined) {
+      this.send(predecessor, "syncRequest", { epoch: this.config.epoch, seq: 0 });
+    }
+  }
+
+  /** A rejoining successor asks for this node's state: its committed values and its log. */
+  private sendSnapshot(message: Message<{ epoch: number; seq: number }>): void {
+    if (this.syncing || message.payload.epoch !== this.config.epoch) return;
+    const successor = this.neighbour(1);
+    if (successor === undefined || message.source !== successor) return;
+    const clean: [string, Versioned<V>][] = [];
+    for (const [key, state] of this.keys)
+      if (state.clean !== undefined) clean.push([key, state.clean]);
+    const log: [number, Write<V>][] = [];
+    for (let s = this.committedSeq + 1; s <= this.received; s++) log.push([s, this.log.get(s)!]);
+    const snapshot: Snapshot<V> = { epoch: this.config.epoch, seq: this.committedSeq, clean, log };
+    this.send(successor, "snapshot", snapshot, { sizeBytes: 64 * (clean.length + log.length + 1) });
+  }
+
+  /**
+   * The predecessor's state: its committed values become this node's, its uncommitted writes
+   * are taken in order (a tail commits them at once, as a tail taking over would).
+   */
+  private installSnapshot(message: Message<Snapshot<V>>): void {
+    const snapshot = message.payload;
+    if (!this.syncing || snapshot.epoch !== this.config.epoch) return;
+    if (message.source !== this.neighbour(-1)) return;
+    this.syncing = false;
+    this.syncedFor = this.config.rejoinedAt?.[this.name] ?? 0;
+    this.counts.syncs++;
+    for (const [key, clean] of snapshot.clean) this.keys.set(key, { clean, dirty: [] });
+    this.received = snapshot.seq;
+    this.committedSeq = snapshot.seq;
+    for (const [seq, write] of snapshot.log) this.accept(seq, write.key, write.value);
+    if (snapshot.log.length === 0 && snapshot.seq > 0) this.ack(snapshot.seq);
+  }
+
   private put(message: Message<{ key: string; value: V }>): void {
-    if (!this.isHead) {
+    if (!this.isHead || this.syncing) {
       this.fail(message, NOT_HEAD);
       return;
     }
@@ -285,6 +379,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
 
   private receiveWrite(message: Message<{ epoch: number; seq: number; key: string; value: V }>) {
     const write = message.payload;
+    if (this.syncing) return;
     if (write.epoch !== this.config.epoch || message.source !== this.neighbour(-1)) return;
     if (write.seq <= this.received) {
       // A duplicate or a re-send: what is committed here is acknowledged again.
@@ -327,6 +422,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
 
   private receiveAck(message: Message<{ epoch: number; seq: number }>): void {
     const { epoch, seq } = message.payload;
+    if (this.syncing) return;
     if (epoch !== this.config.epoch || message.source !== this.neighbour(1)) return;
     if (seq > this.committedSeq) this.commitTo(Math.min(seq, this.received));
   }
@@ -375,7 +471,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
 
   /** The tail's committed version of a key, for a CRAQ version check. */
   private version(message: Message<{ key: string }>): void {
-    if (!this.isTail || !this.leased) {
+    if (!this.isTail || !this.leased || this.syncing) {
       this.fail(message, NOT_SERVING);
       return;
     }
@@ -384,7 +480,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
 
   private *get(message: Message<{ key: string }>): Generator<Yieldable, void, unknown> {
     const { key } = message.payload;
-    if (!this.leased || this.position < 0 || (!this.master.craq && !this.isTail)) {
+    if (!this.leased || this.syncing || this.position < 0 || (!this.master.craq && !this.isTail)) {
       this.counts.readsRefused++;
       this.fail(message, NOT_SERVING);
       return;
@@ -446,14 +542,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
   }
 
   protected override onResetStats(): void {
-    this.counts = {
-      reads: 0,
-      cleanReads: 0,
-      versionChecks: 0,
-      readsRefused: 0,
-      committed: 0,
-      resent: 0,
-    };
+    this.counts = newNodeCounts();
   }
 
   get stats(): ChainNodeStats {
@@ -478,19 +567,19 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
     role: "replication",
     layer: "distributed",
     contract:
-      "Replicas in a chain: writes enter at the head, pass node by node and are acknowledged once the tail applies them; reads at the tail, or with craq at any node (clean keys answered locally, dirty ones with the version the tail committed). Reads and writes are linearizable. A master heartbeats the nodes, removes one silent for failureTimeout (after its read lease ran out) and repairs the chain: head, middle and tail, with unacknowledged writes re-sent.",
+      "Replicas in a chain: writes enter at the head, pass node by node and are acknowledged once the tail applies them; reads at the tail, or with craq at any node (clean keys answered locally, dirty ones with the version the tail committed). Reads and writes are linearizable. A master heartbeats the nodes, removes one silent for failureTimeout (after its read lease ran out) and repairs the chain: head, middle and tail, with unacknowledged writes re-sent. A removed node heard from again rejoins at the tail once it has copied its predecessor's state (rejoin).",
     requires: ["ReplicaSet", "Replicator", "Heartbeat", "FailureDetector", "Lease"],
     provides: ["Ordered", "Durable", "Read", "Write"],
     inputs: ["puts at the head and gets (ChainClient)", "heartbeat answers"],
     outputs: [
       "committed writes and reads",
       'refusals ("not the head", "not serving reads")',
-      "chainLength, epoch, reconfigurations, removed; per node reads, cleanReads, versionChecks, readsRefused, committed, resent",
+      "chainLength, epoch, reconfigurations, removed, rejoined; per node reads, cleanReads, versionChecks, readsRefused, committed, resent, syncs",
     ],
     state:
       "per node: committed and in-flight versions per key, the writes not yet acknowledged (durable); the master: the configuration",
     failure_semantics:
-      "A node silent for failureTimeout is removed and stays out; writes only the removed head had are lost (their clients time out, never acknowledged). A node cut off from the master stops serving reads when its lease runs out, before the chain goes on without it. With every node removed the chain refuses everything.",
+      "A node silent for failureTimeout is removed; heard from again, it rejoins at the tail, serving nothing until it has copied its predecessor's state (rejoin: false keeps it out); writes only the removed head had are lost (their clients time out, never acknowledged). A node cut off from the master stops serving reads when its lease runs out, before the chain goes on without it. With every node removed the chain refuses everything.",
     composition_rules: ["Network", "Client"],
     operational_knobs: knobs<ChainReplicationOptions>()(
       "replicas",
@@ -501,6 +590,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
       "retransmit",
       "versionTimeout",
       "readTime",
+      "rejoin",
     ),
   };
 
@@ -511,6 +601,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   readonly retransmit: number;
   readonly versionTimeout: number;
   readonly readTime: number;
+  readonly rejoin: boolean;
   /** Every node ever in the chain, by name, in the initial order. */
   readonly nodes: readonly ChainNode<V>[];
   private readonly byName = new Map<string, ChainNode<V>>();
@@ -518,7 +609,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   private readonly lastHeard = new Map<string, number>();
   /** Nodes suspected and waiting for their lease to run out before the chain goes on without them. */
   private readonly removing = new Set<string>();
-  private counts = { reconfigurations: 0, removed: 0 };
+  private counts = { reconfigurations: 0, removed: 0, rejoined: 0 };
 
   constructor(sim: Simulation, name: string, options: ChainReplicationOptions = {}) {
     const component = `ChainReplication "${name}"`;
@@ -550,7 +641,9 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
       options.versionTimeout ?? 0.1,
     );
     const readTime = requireSeconds(component, "readTime", options.readTime ?? 0, true);
+    const rejoin = optionalBoolean(component, "rejoin", options.rejoin, true);
     super(sim, name);
+    this.rejoin = rejoin;
     this.craq = craq;
     this.heartbeat = heartbeat;
     this.failureTimeout = failureTimeout;
@@ -594,8 +687,19 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
     const source = message.source;
     if (message.kind !== "alive" || source === null) return;
     const name = source.name;
-    // A node suspected or removed gets no lease: the chain goes on without it.
-    if (this.removing.has(name) || !this.current.chain.includes(name)) return;
+    // A node suspected gets no lease: the chain goes on without it.
+    if (this.removing.has(name)) return;
+    if (!this.current.chain.includes(name)) {
+      // A removed node heard from again: back at the tail, where it copies its state from its
+      // predecessor (the old tail) before it serves; until then the old tail's writes wait.
+      if (!this.rejoin || !this.byName.has(name)) return;
+      this.reconfigure({
+        epoch: this.current.epoch + 1,
+        chain: [...this.current.chain, name],
+        rejoinedAt: { ...this.current.rejoinedAt, [name]: this.current.epoch + 1 },
+      });
+      this.counts.rejoined++;
+    }
     this.lastHeard.set(name, this.now);
     this.send(source as ChainNode<V>, "heartbeat", {
       config: this.current,
@@ -620,18 +724,25 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   private readonly remove = (name: string): void => {
     this.removing.delete(name);
     if (!this.current.chain.includes(name)) return;
-    this.current = {
-      epoch: this.current.epoch + 1,
-      chain: this.current.chain.filter((member) => member !== name),
-    };
-    this.counts.reconfigurations++;
+    const chain = this.current.chain.filter((member) => member !== name);
+    const { rejoinedAt } = this.current;
     this.counts.removed++;
-    for (const member of this.current.chain) {
+    this.reconfigure(
+      rejoinedAt === undefined
+        ? { epoch: this.current.epoch + 1, chain }
+        : { epoch: this.current.epoch + 1, chain, rejoinedAt },
+    );
+  };
+
+  private reconfigure(config: ChainConfig): void {
+    this.current = config;
+    this.counts.reconfigurations++;
+    for (const member of config.chain) {
       if (!this.removing.has(member)) {
-        this.send(this.node(member), "heartbeat", { config: this.current, sentAtNs: -1 });
+        this.send(this.node(member), "heartbeat", { config, sentAtNs: -1 });
       }
     }
-  };
+  }
 
   protected override onCrash(): void {
     this.removing.clear();
@@ -644,7 +755,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   }
 
   protected override onResetStats(): void {
-    this.counts = { reconfigurations: 0, removed: 0 };
+    this.counts = { reconfigurations: 0, removed: 0, rejoined: 0 };
   }
 
   /** Per-node statistics, in the initial chain order. */
@@ -732,4 +843,16 @@ export class ChainClient<V> {
       throw error;
     }
   }
+}
+
+function newNodeCounts() {
+  return {
+    reads: 0,
+    cleanReads: 0,
+    versionChecks: 0,
+    readsRefused: 0,
+    committed: 0,
+    resent: 0,
+    syncs: 0,
+  };
 }

@@ -11,6 +11,7 @@ import { ChainReplication } from "./chainReplication.js";
 import { MultiLeaderReplication } from "./multiLeader.js";
 import { PrimaryBackupReplication } from "./primaryBackup.js";
 
+export type { FrontDoorCounts } from "../shared/frontDoor.js";
 export {
   ChainClient,
   type ChainConfig,
@@ -21,8 +22,8 @@ export {
   NOT_HEAD,
   NOT_SERVING,
 } from "./chainReplication.js";
-
 export {
+  isTombstoneVersion,
   type MultiLeaderOptions,
   MultiLeaderReplication,
   type MultiLeaderStats,

@@ -1,8 +1,8 @@
 /**
  * `MultiLeaderReplication`: N leader nodes, every one of which takes writes, over whatever
  * transport the simulation has (a `Network`: its partitions, loss and duplication apply). The
- * component is the front door: `get` and `put` go to the node a request names (`at`), or to
- * the nodes in turn. It exists to show what coordination-free writes cost: replicas that
+ * component is the front door: `get`, `put` and `delete` go to the node a request names (`at`),
+ * or to the nodes in turn. It exists to show what coordination-free writes cost: replicas that
  * diverge while cut off, conflicts when they meet again, and how long they take to agree.
  *
  * A write at node n is stamped with a vector clock (the clocks of the versions n holds for the
@@ -20,6 +20,10 @@
  * next peer in turn; the peer diffs it with its own and both exchange the keys of the
  * divergent leaf ranges only, merging them as replicated versions. Counted: rounds, rounds
  * that found divergence (`repairs`), keys whose versions changed (`keysRepaired`).
+ *
+ * A delete writes a tombstone: a version like a put's (clock, timestamp), so it replicates, meets
+ * concurrent writes in the resolver and travels with anti-entropy; tombstones are kept, so no
+ * stale replica brings a deleted key back (see `delete`).
  *
  * Nodes are named `<name>.node-<i>`; their data survives a crash (a durable store), messages to
  * a node that is down are lost (anti-entropy brings it back up to date).
@@ -41,6 +45,7 @@ import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { FrontDoor, type FrontDoorCounts, nodeNamed } from "../shared/frontDoor.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 
 /** How a node settles concurrent versions of a key. */
@@ -68,15 +73,12 @@ export interface MultiLeaderOptions<V> {
  * A snapshot of the front door and the nodes. At every instant:
  * `requests = completed + failed + rejected + lostToCrash + active`.
  */
-export interface MultiLeaderStats {
-  readonly requests: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly rejected: number;
-  readonly lostToCrash: number;
-  readonly active: number;
+export interface MultiLeaderStats extends FrontDoorCounts {
   readonly reads: number;
+  /** Writes taken by the nodes: puts and deletes. */
   readonly writes: number;
+  /** Of the writes, deletes (tombstones written). */
+  readonly deletes: number;
   /** Versions sent to peers by replication. */
   readonly replicationsSent: number;
   /** Versions received from peers (replication and anti-entropy). */
@@ -120,7 +122,7 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
       resolver === "lastWriterWins"
         ? ConflictResolver.lastWriterWins<V>(this.hlc)
         : resolver === "vectorClockMerge"
-          ? ConflictResolver.vectorClockMerge<V>(merge)
+          ? ConflictResolver.vectorClockMerge<V>(merge === undefined ? undefined : mergeLive(merge))
           : resolver(name, this.hlc);
     this.scheduleAntiEntropy();
   }
@@ -130,6 +132,11 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
       case "clientPut": {
         const { key, value } = message.payload as { key: string; value: V };
         this.reply(message, this.write(key, value));
+        return;
+      }
+      case "clientDelete": {
+        this.group._counts.deletes++;
+        this.reply(message, this.write((message.payload as { key: string }).key, TOMBSTONE as V));
         return;
       }
       case "clientGet": {
@@ -152,7 +159,10 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
     }
   }
 
-  /** A local write: newer than every version held here; sent to every peer. */
+  /**
+   * A local write (a put, or a delete's tombstone): its clock covers every version held here,
+   * tombstones included, so it supersedes them everywhere; sent to every peer.
+   */
   private write(key: string, value: V): string {
     const clock = new VectorClock();
     for (const held of this.data.get(key) ?? []) clock.merge(held.clock!);
@@ -277,10 +287,39 @@ function covers(a: VectorClock, b: VectorClock): boolean {
   return order === "equal" || order === "after";
 }
 
-/** One value for a read: the single version's, or the siblings' values in a stable order. */
-function readValue<V>(versions: readonly Version<V>[]): V | V[] {
-  if (versions.length === 1) return versions[0]!.value;
-  return sortedSiblings(versions).map((version) => version.value);
+/**
+ * One value for a read: the single version's, or the siblings' values in a stable order;
+ * tombstones read as nothing (undefined when only tombstones are left).
+ */
+function readValue<V>(versions: readonly Version<V>[]): V | V[] | undefined {
+  if (versions.length === 1) {
+    const value = versions[0]!.value;
+    return value === TOMBSTONE ? undefined : value;
+  }
+  const live = sortedSiblings(versions).filter((version) => version.value !== TOMBSTONE);
+  if (live.length <= 1) return live[0]?.value;
+  return live.map((version) => version.value);
+}
+
+/**
+ * A delete's value: a version like any other (a vector clock, an HLC timestamp), so it
+ * replicates, meets concurrent writes in the resolver and travels with anti-entropy; reads
+ * see nothing. Never removed (see `MultiLeaderReplication.delete`).
+ */
+const TOMBSTONE: unknown = Object.freeze({ tombstone: true });
+
+/** Whether `version` is a delete's tombstone (for a custom resolver, which sees them). */
+export function isTombstoneVersion(version: Version<unknown>): boolean {
+  return version.value === TOMBSTONE;
+}
+
+/** A `merge` that sees live values only: a tombstone concurrent with a write loses to it. */
+function mergeLive<V>(merge: (values: V[]) => V): (values: V[]) => V {
+  return (values) => {
+    const live = values.filter((value) => value !== TOMBSTONE);
+    if (live.length === 0) return TOMBSTONE as V;
+    return merge(live);
+  };
 }
 
 function sortedSiblings<V>(versions: readonly Version<V>[]): Version<V>[] {
@@ -294,7 +333,11 @@ function sortedSiblings<V>(versions: readonly Version<V>[]): Version<V>[] {
 /** What the Merkle leaf hashes: the values and clocks of a key's versions. */
 function fingerprint<V>(versions: readonly Version<V>[]): string {
   return sortedSiblings(versions)
-    .map((version) => `${JSON.stringify(version.value)}@${String(version.clock)}`)
+    .map(
+      (version) =>
+        // No JSON text starts with "†": a tombstone cannot hash as a value does.
+        `${version.value === TOMBSTONE ? "†" : JSON.stringify(version.value)}@${String(version.clock)}`,
+    )
     .join("|");
 }
 
@@ -305,17 +348,25 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     role: "persistence",
     layer: "distributed",
     contract:
-      "N leader nodes behind a front door answering get and put at a node of the caller's choice (or in turn): every node applies its writes at once, stamped with a vector clock and an HLC timestamp, and replicates them asynchronously; versions concurrent with what a node holds are conflicts settled by the resolver (lastWriterWins, vectorClockMerge with siblings or a merge, or a custom ConflictResolver); periodic Merkle-tree anti-entropy exchanges only the divergent key ranges, so replicas converge once the network heals.",
+      "N leader nodes behind a front door answering get, put and delete at a node of the caller's choice (or in turn): every node applies its writes at once, stamped with a vector clock and an HLC timestamp, and replicates them asynchronously; versions concurrent with what a node holds are conflicts settled by the resolver (lastWriterWins, vectorClockMerge with siblings or a merge, or a custom ConflictResolver); periodic Merkle-tree anti-entropy exchanges only the divergent key ranges, so replicas converge once the network heals. A delete is a tombstone version (vector clock, timestamp) that replicates, is resolved against concurrent writes and is repaired like a put; tombstones are kept, so a stale replica never brings a deleted key back.",
     requires: ["ReplicaSet", "Version", "Timestamp", "TimeoutPolicy"],
-    provides: ["Read", "Write", "Replicator", "ConflictPolicy", "AntiEntropyRepair", "Causal"],
-    inputs: ["get, put (messages or process calls), each with an optional node (at)"],
+    provides: [
+      "Read",
+      "Write",
+      "Delete",
+      "Replicator",
+      "ConflictPolicy",
+      "AntiEntropyRepair",
+      "Causal",
+    ],
+    inputs: ["get, put, delete (messages or process calls), each with an optional node (at)"],
     outputs: [
       "values, or sibling values (replies or returned values)",
       'failures (RemoteError: "unavailable: ...")',
-      "requests, completed, failed, writes, reads, replicationsSent/Received, conflicts, conflictsResolved, antiEntropyRounds, repairs, keysRepaired",
+      "requests, completed, failed, writes, deletes, reads, replicationsSent/Received, conflicts, conflictsResolved, antiEntropyRounds, repairs, keysRepaired",
     ],
     state:
-      "per node: each key's surviving versions with their vector clocks (durable), an HLC; the front door: requests in progress (volatile)",
+      "per node: each key's surviving versions with their vector clocks, tombstones included (durable), an HLC; the front door: requests in progress (volatile)",
     failure_semantics:
       "A write is acknowledged by the one node that took it: a node cut off keeps taking writes and diverges; replication to a node down or cut off is lost and repaired by anti-entropy after the heal. Concurrent writes are conflicts: lastWriterWins keeps one (the other is silently lost), vectorClockMerge keeps both or merges them. A front-door crash loses its requests in progress.",
     composition_rules: ["Network", "Client", "KVStore"],
@@ -337,9 +388,8 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   readonly nodes: readonly LeaderNode<V>[];
   /** @internal Counted by the nodes too. */
   _counts = newCounts();
-  private active = 0;
   private turn = 0;
-  private readonly calls = new Set<SimFuture<unknown>>();
+  private readonly door = new FrontDoor<unknown>(this);
   private readonly callOptions: { readonly timeout: number };
 
   constructor(sim: Simulation, name: string, options: MultiLeaderOptions<V> = {}) {
@@ -410,6 +460,28 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     return (yield this.submit("put", key, value, options?.at)) as string;
   }
 
+  /**
+   * Deletes `key` at node `at`: writes a tombstone, a version with a vector clock and an HLC
+   * timestamp like a put's, so the delete replicates, is repaired by anti-entropy, and meets
+   * concurrent writes in the resolver. `lastWriterWins`: the later of the delete and a
+   * concurrent put wins (a put stamped later survives the delete; a delete stamped later
+   * removes the put). `vectorClockMerge`: the tombstone is a sibling that reads as nothing
+   * (the concurrent put's value is read), and with `merge` a concurrent put wins (the merge
+   * sees live values only; add wins). A custom resolver sees tombstones as versions
+   * (`isTombstoneVersion`). A put that has seen the delete (its clock covers the tombstone's)
+   * writes the key again. Returns the tombstone's vector clock, as text.
+   *
+   * Tombstones are kept for good: a replica that missed the delete and still holds an older
+   * version is answered by a tombstone whose clock covers it, so that version is dropped, never
+   * brought back. Removing one would be safe only once every replica holds it (or a version
+   * covering it) and no older version is still in flight (a delayed or duplicated message, a
+   * node down with an older copy): the nodes would have to agree on that, which this
+   * component does not do.
+   */
+  *delete(key: string, options?: { readonly at?: number }): Generator<SimFuture<unknown>, string> {
+    return (yield this.submit("delete", key, undefined, options?.at)) as string;
+  }
+
   // --- State ---------------------------------------------------------------------------------
 
   /** Every node's name. */
@@ -419,19 +491,17 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
 
   /**
    * What node `name` holds now, key by key in key order: the value, or the siblings' values
-   * (for checks and reports; no latency).
+   * (for checks and reports; no latency). Deleted keys (only tombstones left) are left out.
    */
   contentsOf(name: string): [string, V | V[]][] {
-    const node = this.nodes.find((n) => n.name === name);
-    if (node === undefined) {
-      throw new SimulationError(
-        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
-        this.name,
-        this.nowNs,
-      );
-    }
+    const node = nodeNamed(this, this.nodes, name);
     const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return keys.map((key) => [key, readValue(node.data.get(key)!)]);
+    const contents: [string, V | V[]][] = [];
+    for (const key of keys) {
+      const value = readValue(node.data.get(key)!);
+      if (value !== undefined) contents.push([key, value]);
+    }
+    return contents;
   }
 
   /** Whether every node that is up holds the same contents. */
@@ -445,14 +515,10 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
   get stats(): MultiLeaderStats {
     const c = this._counts;
     return {
-      requests: c.requests,
-      completed: c.completed,
-      failed: c.failed,
-      rejected: c.rejected,
-      lostToCrash: c.lostToCrash,
-      active: this.active,
+      ...this.door.counts(),
       reads: c.reads,
       writes: c.writes,
+      deletes: c.deletes,
       replicationsSent: c.replicationsSent,
       replicationsReceived: c.replicationsReceived,
       conflicts: c.conflicts,
@@ -471,8 +537,8 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
 
   override *handle(message: Message<unknown>) {
     const kind = message.kind;
-    if (kind !== "get" && kind !== "put") {
-      this.fail(message, `unknown operation "${kind}" (get or put)`);
+    if (kind !== "get" && kind !== "put" && kind !== "delete") {
+      this.fail(message, `unknown operation "${kind}" (get, put or delete)`);
       return;
     }
     const payload = (message.payload ?? {}) as { key?: unknown; value?: V; at?: number };
@@ -480,19 +546,8 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
       this.fail(message, `${kind}: needs a string key${kind === "put" ? " and a value" : ""}`);
       return;
     }
-    this._counts.requests++;
-    this.active++;
-    try {
-      const result = yield* this.serve(kind, payload.key, payload.value, this.nodeAt(payload.at));
-      this.active--;
-      this._counts.completed++;
-      this.reply(message, result);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this._counts.failed++;
-      this.fail(message, error.reason);
-    }
+    const node = this.nodeAt(payload.at);
+    yield* this.door.answer(message, this.serve(kind, payload.key, payload.value, node));
   }
 
   // --- Internals -----------------------------------------------------------------------------
@@ -509,7 +564,12 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     return this.nodes[at as number]!;
   }
 
-  private submit(kind: "get" | "put", key: string, value: V | undefined, at: number | undefined) {
+  private submit(
+    kind: "get" | "put" | "delete",
+    key: string,
+    value: V | undefined,
+    at: number | undefined,
+  ) {
     if (typeof key !== "string" || (kind === "put" && value === undefined)) {
       throw new SimulationError(
         `MultiLeaderReplication: ${kind} needs a string key${kind === "put" ? " and a value (not undefined)" : ""}; given ${String(key)}`,
@@ -517,46 +577,11 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
         this.nowNs,
       );
     }
-    const node = this.nodeAt(at);
-    const future = this.future<unknown>(`${kind} on ${this.name}`);
-    this._counts.requests++;
-    if (!this.isUp) {
-      this._counts.rejected++;
-      future.reject(new RemoteError("front door is down", this.name));
-      return future;
-    }
-    this.active++;
-    this.calls.add(future);
-    this.start(this.serveCall(kind, key, value, node, future), { name: kind });
-    return future;
-  }
-
-  private *serveCall(
-    kind: "get" | "put",
-    key: string,
-    value: V | undefined,
-    node: LeaderNode<V>,
-    future: SimFuture<unknown>,
-  ) {
-    let result: unknown;
-    try {
-      result = yield* this.serve(kind, key, value, node);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this._counts.failed++;
-      this.calls.delete(future);
-      future.reject(error);
-      return;
-    }
-    this.active--;
-    this._counts.completed++;
-    this.calls.delete(future);
-    future.resolve(result);
+    return this.door.submit(kind, this.serve(kind, key, value, this.nodeAt(at)));
   }
 
   private *serve(
-    kind: "get" | "put",
+    kind: "get" | "put" | "delete",
     key: string,
     value: V | undefined,
     node: LeaderNode<V>,
@@ -564,7 +589,9 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     const call =
       kind === "get"
         ? this.request(node, "clientGet", { key }, this.callOptions)
-        : this.request(node, "clientPut", { key, value }, this.callOptions);
+        : kind === "put"
+          ? this.request(node, "clientPut", { key, value }, this.callOptions)
+          : this.request(node, "clientDelete", { key }, this.callOptions);
     try {
       const answer = yield call;
       if (kind === "get") this._counts.reads++;
@@ -580,29 +607,16 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     }
   }
 
-  protected override onCrash(): void {
-    this._counts.lostToCrash += this.active;
-    this.active = 0;
-    const calls = [...this.calls];
-    this.calls.clear();
-    for (const future of calls) future.reject(new RemoteError("front door crashed", this.name));
-  }
-
   protected override onResetStats(): void {
     this._counts = newCounts();
-    this._counts.requests = this.active;
   }
 }
 
 function newCounts() {
   return {
-    requests: 0,
-    completed: 0,
-    failed: 0,
-    rejected: 0,
-    lostToCrash: 0,
     reads: 0,
     writes: 0,
+    deletes: 0,
     replicationsSent: 0,
     replicationsReceived: 0,
     conflicts: 0,

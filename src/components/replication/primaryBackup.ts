@@ -51,6 +51,7 @@ import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { percentiles } from "../resource/statistics.js";
+import { FrontDoor, type FrontDoorCounts, nodeNamed } from "../shared/frontDoor.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 import { KVStore, type KVStoreOptions } from "../store/kvStore.js";
 import { isTombstone, type KVReply, type KVVersioned } from "../store/protocol.js";
@@ -98,15 +99,9 @@ export interface FailoverRecord {
  * A snapshot of the front door and control plane. At every instant:
  * `requests = completed + failed + rejected + lostToCrash + active`.
  */
-export interface PrimaryBackupStats {
-  readonly requests: number;
-  readonly completed: number;
+export interface PrimaryBackupStats extends FrontDoorCounts {
   /** Refused by the primary, not acknowledged in time, or no primary answered. */
   readonly failed: number;
-  /** Process calls refused because the front door was down. */
-  readonly rejected: number;
-  readonly lostToCrash: number;
-  readonly active: number;
   /** Answered reads. */
   readonly reads: number;
   /** Acknowledged writes (puts and deletes). */
@@ -747,9 +742,8 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
   private reported: Position[];
   private readonly acknowledged: Acknowledged[] = [];
   private readonly failoverLog: FailoverRecord[] = [];
-  private readonly calls = new Set<SimFuture<KVReply<V>>>();
   private readonly callOptions: { readonly timeout: number };
-  private active = 0;
+  private readonly door = new FrontDoor<KVReply<V>>(this);
   private counts = newCounts();
   /** @internal Counted by the nodes. */
   _stepDowns = 0;
@@ -874,14 +868,7 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
 
   /** The store of the node named `name` (for checks and reports). */
   storeOf(name: string): KVStore<V> {
-    const node = this.nodes.find((n) => n.name === name);
-    if (node === undefined) {
-      throw new SimulationError(
-        `${this.name}: no node named ${JSON.stringify(name)} (its nodes: ${this.nodeNames.join(", ")})`,
-        this.name,
-        this.nowNs,
-      );
-    }
+    const node = nodeNamed(this, this.nodes, name);
     return node.store;
   }
 
@@ -934,12 +921,7 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
   get stats(): PrimaryBackupStats {
     const c = this.counts;
     return {
-      requests: c.requests,
-      completed: c.completed,
-      failed: c.failed,
-      rejected: c.rejected,
-      lostToCrash: c.lostToCrash,
-      active: this.active,
+      ...this.door.counts(),
       reads: c.reads,
       writes: c.writes,
       failovers: c.failovers,
@@ -986,19 +968,10 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
       this.fail(message, "put: the value must not be undefined");
       return;
     }
-    this.counts.requests++;
-    this.active++;
-    try {
-      const result = yield* this.serve(kind, payload.key, payload.value, kind === "delete");
-      this.active--;
-      this.counts.completed++;
-      this.reply(message, result);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this.counts.failed++;
-      this.fail(message, error.reason);
-    }
+    yield* this.door.answer(
+      message,
+      this.serve(kind, payload.key, payload.value, kind === "delete"),
+    );
   }
 
   // --- Internals -----------------------------------------------------------------------------
@@ -1016,41 +989,7 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
         this.nowNs,
       );
     }
-    const future = this.future<KVReply<V>>(`${kind} on ${this.name}`);
-    this.counts.requests++;
-    if (!this.isUp) {
-      this.counts.rejected++;
-      future.reject(new RemoteError("front door is down", this.name));
-      return future;
-    }
-    this.active++;
-    this.calls.add(future);
-    this.start(this.serveCall(kind, key, value, deleted, future), { name: kind });
-    return future;
-  }
-
-  private *serveCall(
-    kind: "get" | "put" | "delete",
-    key: string,
-    value: V | undefined,
-    deleted: boolean,
-    future: SimFuture<KVReply<V>>,
-  ) {
-    let result: KVReply<V>;
-    try {
-      result = yield* this.serve(kind, key, value, deleted);
-    } catch (error) {
-      if (!(error instanceof RemoteError)) throw error;
-      this.active--;
-      this.counts.failed++;
-      this.calls.delete(future);
-      future.reject(error);
-      return;
-    }
-    this.active--;
-    this.counts.completed++;
-    this.calls.delete(future);
-    future.resolve(result);
+    return this.door.submit(kind, this.serve(kind, key, value, deleted));
   }
 
   private *serve(
@@ -1180,14 +1119,6 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
     histogram.record(seconds);
   }
 
-  protected override onCrash(): void {
-    this.counts.lostToCrash += this.active;
-    this.active = 0;
-    const calls = [...this.calls];
-    this.calls.clear();
-    for (const future of calls) future.reject(new RemoteError("front door crashed", this.name));
-  }
-
   protected override onRecover(): void {
     // Heartbeats heard before the crash are forgotten: every node gets a full timeout again.
     this.lastHeard = this.nodes.map(() => this.nowNs);
@@ -1196,7 +1127,6 @@ export class PrimaryBackupReplication<V = unknown> extends Entity<unknown, KVRep
 
   protected override onResetStats(): void {
     this.counts = newCounts();
-    this.counts.requests = this.active;
     this._stepDowns = 0;
     this._resyncs = 0;
     this.writeLatency = new Histogram();
@@ -1211,11 +1141,6 @@ function newer(a: Position, b: Position): boolean {
 
 function newCounts() {
   return {
-    requests: 0,
-    completed: 0,
-    failed: 0,
-    rejected: 0,
-    lostToCrash: 0,
     reads: 0,
     writes: 0,
     failovers: 0,

@@ -15,6 +15,7 @@ import {
   conditions,
   Entity,
   explore,
+  isTombstoneVersion,
   type MultiLeaderOptions,
   MultiLeaderReplication,
   Network,
@@ -50,6 +51,126 @@ function splitBrainWrites(options: MultiLeaderOptions<string>) {
   sim.run({ until: 3 });
   return ml;
 }
+
+/** As splitBrainWrites, with each side's operation given: a put of the value, or a delete. */
+function splitBrainOps(
+  options: MultiLeaderOptions<string>,
+  left: string | "delete",
+  right: string | "delete",
+) {
+  const { sim, net, ml, client } = setup({ antiEntropyInterval: 0.2, ...options });
+  const [a, , c] = ml.nodes;
+  client.start(function* () {
+    yield* ml.put("cart", "before", { at: 1 });
+    yield 0.1;
+    const cut = net.partition([a!], [c!]);
+    sim.at(1, () => cut.heal());
+    for (const [op, at] of [
+      [left, 0],
+      [right, 2],
+    ] as const) {
+      yield 0.1;
+      if (op === "delete") yield* ml.delete("cart", { at });
+      else yield* ml.put("cart", op, { at });
+    }
+  });
+  sim.run({ until: 3 });
+  for (const name of ml.nodeNames.slice(1)) {
+    expect(ml.contentsOf(name)).toEqual(ml.contentsOf(ml.nodeNames[0]!));
+  }
+  expect(ml.converged()).toBe(true);
+  return ml.contentsOf("ml.node-0");
+}
+
+describe("MultiLeaderReplication deletes", () => {
+  it("a delete replicates: every node reads nothing", () => {
+    const { sim, ml, client } = setup();
+    const reads: unknown[] = [];
+    client.start(function* () {
+      yield* ml.put("x", "1", { at: 0 });
+      yield* ml.put("y", "2", { at: 0 });
+      yield 0.01;
+      yield* ml.delete("x", { at: 1 });
+      yield 0.01;
+      for (let at = 0; at < 3; at++) reads.push(yield* ml.get("x", { at }));
+    });
+    sim.run({ until: 1 });
+    expect(reads).toEqual([undefined, undefined, undefined]);
+    for (const name of ml.nodeNames) expect(ml.contentsOf(name)).toEqual([["y", "2"]]);
+    expect(ml.stats).toMatchObject({ writes: 3, deletes: 1, conflicts: 0 });
+  });
+
+  it("a put that has seen the delete writes the key again", () => {
+    const { sim, ml, client } = setup();
+    client.start(function* () {
+      yield* ml.put("x", "1", { at: 0 });
+      yield 0.01;
+      yield* ml.delete("x", { at: 1 });
+      yield 0.01;
+      yield* ml.put("x", "again", { at: 2 });
+    });
+    sim.run({ until: 1 });
+    for (const name of ml.nodeNames) expect(ml.contentsOf(name)).toEqual([["x", "again"]]);
+  });
+
+  it("anti-entropy carries tombstones; a stale replica never brings the key back", () => {
+    for (const interval of [0.2, 0]) {
+      const { sim, ml, client } = setup({ antiEntropyInterval: interval });
+      const stale = ml.nodes[2]!;
+      let held: unknown;
+      client.start(function* () {
+        yield* ml.put("x", "old", { at: 0 });
+        yield 0.05;
+        held = stale.data.get("x")!.map((version) => ({ ...version }));
+        sim.at(0.1, () => stale.crash());
+        sim.at(0.5, () => stale.recover());
+        yield 0.1;
+        yield* ml.delete("x", { at: 0 });
+      });
+      sim.run({ until: 2 });
+      if (interval === 0) {
+        // Nothing repairs what the crashed node missed: it still has the deleted value.
+        expect(ml.contentsOf(stale.name)).toEqual([["x", "old"]]);
+        continue;
+      }
+      for (const name of ml.nodeNames) expect(ml.contentsOf(name)).toEqual([]);
+      expect(ml.converged()).toBe(true);
+      expect(ml.stats.keysRepaired).toBeGreaterThan(0);
+      // A late copy of the old version (a delayed or duplicated message) changes nothing.
+      for (const node of ml.nodes) {
+        expect(node.absorb("x", held as never)).toBe(false);
+        expect(ml.contentsOf(node.name)).toEqual([]);
+      }
+    }
+  });
+
+  it("last writer wins: the later of a delete and a concurrent put wins", () => {
+    expect(splitBrainOps({ resolver: "lastWriterWins" }, "left", "delete")).toEqual([]);
+    expect(splitBrainOps({ resolver: "lastWriterWins" }, "delete", "right")).toEqual([
+      ["cart", "right"],
+    ]);
+  });
+
+  it("vector clock merge: a concurrent put survives the delete (add wins)", () => {
+    const options = { resolver: "vectorClockMerge" } as const;
+    expect(splitBrainOps(options, "delete", "right")).toEqual([["cart", "right"]]);
+    expect(splitBrainOps(options, "left", "delete")).toEqual([["cart", "left"]]);
+    expect(splitBrainOps(options, "delete", "delete")).toEqual([]);
+    const merged = { ...options, merge: (values: string[]) => [...values].sort().join("+") };
+    expect(splitBrainOps(merged, "delete", "right")).toEqual([["cart", "right"]]);
+    expect(splitBrainOps(merged, "left", "right")).toEqual([["cart", "left+right"]]);
+    expect(splitBrainOps(merged, "delete", "delete")).toEqual([]);
+  });
+
+  it("a custom resolver sees tombstones and may let the delete win", () => {
+    const deleteWins = () =>
+      ConflictResolver.custom<string>((versions) => [
+        versions.find(isTombstoneVersion) ?? versions[0]!,
+      ]);
+    expect(splitBrainOps({ resolver: deleteWins }, "delete", "right")).toEqual([]);
+    expect(splitBrainOps({ resolver: deleteWins }, "left", "delete")).toEqual([]);
+  });
+});
 
 describe("MultiLeaderReplication", () => {
   it("replicates a write to every node", () => {
