@@ -13,6 +13,10 @@
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
+import type { Simulation } from "../../core/simulation.js";
+import { ConfigError } from "../../errors/errors.js";
+import { requireInteger } from "../shared/validate.js";
+import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
 import type { KVEntry, KVReply, KVRequest, ScanRequest } from "../store/protocol.js";
 
 /** Amplification and I/O of an engine, from the bytes it moved (since its stats were reset). */
@@ -44,4 +48,71 @@ export interface StorageEngine<V> extends Entity<KVRequest<V>, KVReply<V>> {
   delete(key: string): Generator<SimFuture<KVReply<V>>, boolean, unknown>;
   scan(range?: ScanRequest): Generator<SimFuture<KVReply<V>>, KVEntry<V>[], unknown>;
   readonly engineStats: StorageEngineStats;
+}
+
+/** The options every engine takes, whatever its structure. */
+export interface StorageEngineOptions<V> {
+  /**
+   * The disk it keeps its files on: a `Disk` (give it the node both stand for as owner), or the
+   * options of one the engine builds, named "<engine>.disk" and owned by the engine. Default:
+   * one with the disk's default latencies.
+   */
+  disk?: Disk | Omit<DiskOptions, "owner">;
+  /** A value's size in bytes: a number (integer >= 0) or a function of the value. Default 100. */
+  valueBytes?: number | ((value: V) => number);
+}
+
+/**
+ * An engine's options object and the options every engine takes, checked and defaulted before
+ * the engine (or its disk) registers: a refused engine leaves no entity behind.
+ */
+export function checkStorageEngineOptions<V>(
+  sim: Simulation,
+  component: string,
+  name: string,
+  options: StorageEngineOptions<V>,
+) {
+  if (options === null || typeof options !== "object") {
+    throw new ConfigError(component, "options", "an options object", options);
+  }
+  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
+  const valueBytes = options.valueBytes ?? 100;
+  if (typeof valueBytes !== "function") requireInteger(component, "valueBytes", valueBytes, 0);
+  return { disk, valueBytes } as const;
+}
+
+/** The engine's disk: the one given, or one built from its options ("<engine>.disk", owned by the engine). */
+export function engineDisk<R>(
+  engine: Entity<never, unknown>,
+  given: Disk | Omit<DiskOptions, "owner">,
+): Disk<R> {
+  return (
+    given instanceof Disk
+      ? given
+      : new Disk(engine.sim, `${engine.name}.disk`, { ...given, owner: engine } as DiskOptions)
+  ) as Disk<R>;
+}
+
+/**
+ * Ties `engine` to its disk: the engine's memory (memtables, a root page, free pages) describes
+ * what the disk holds, so a power loss of the disk alone takes the engine down with it (a write
+ * it failed would otherwise stay readable in memory until a crash of the engine's own undid
+ * it, as a database stops on its disk's I/O errors), and the disk's return brings it back,
+ * rebuilt from what the disk kept. Called once the engine's logs are built: their hooks (a
+ * torn tail cut, a periodic sync resumed) run first, and the engine rebuilds from them.
+ */
+export function followDisk(engine: Entity<never, unknown>, disk: Entity<never, unknown>): void {
+  let downWithDisk = false;
+  disk.addLifecycleHook({
+    onCrash: () => {
+      if (!engine.isUp) return;
+      downWithDisk = true;
+      engine.crash();
+    },
+    onRecover: () => {
+      if (!downWithDisk) return;
+      downWithDisk = false;
+      if (!engine.isUp) engine.recover();
+    },
+  });
 }
