@@ -10,6 +10,14 @@
  *   (keys + values of puts and deletes);
  * - read amplification = bytes (or pages) read from the disk per user read;
  * - space amplification = bytes the engine's files hold on the disk / bytes of live user data.
+ *
+ * Visibility before durability: an engine applies a write to its memory (a memtable, a page)
+ * before the log record's sync ends, as RocksDB does by default, so a reader sees it at once,
+ * before the writer is answered; a power loss before the sync takes it back, and a reader may
+ * have seen a value that is then gone (the writer's call fails and was never acknowledged).
+ * Under "everyWrite" or group commit nothing acknowledged is lost, but reads are not held back
+ * until durable: a model that needs that answers its readers only after the writes they
+ * depend on have returned.
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
@@ -21,9 +29,18 @@ import type { KVEntry, KVReply, KVRequest, ScanRequest } from "../store/protocol
 
 /** Amplification and I/O of an engine, from the bytes it moved (since its stats were reset). */
 export interface StorageEngineStats {
-  /** User puts and deletes applied. */
+  /**
+   * User writes the engine completed (puts, deletes, increments): the workload's count, the
+   * same for the same operations on every engine. A delete of a key that is not there counts
+   * too, whether the engine writes for it (an LSM tree's blind tombstone, in
+   * `diskBytesWritten`) or finds nothing to change (a B-tree): what an engine does with a
+   * write is its amplification, not the user's writes.
+   */
   readonly userWrites: number;
-  /** Bytes of user data written: key and value sizes of puts, key sizes of deletes. */
+  /**
+   * Bytes of user data written: key and value sizes of puts, key sizes of deletes (a missing
+   * key's included), counted with `userWrites`.
+   */
   readonly userBytesWritten: number;
   /** User gets answered (scans are counted apart). */
   readonly userReads: number;
