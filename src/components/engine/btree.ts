@@ -70,6 +70,7 @@ import {
   engineDisk,
   followDisk,
   type StorageEngine,
+  type StorageEngineOperationStats,
   type StorageEngineOptions,
   type StorageEngineStats,
 } from "./storageEngine.js";
@@ -131,23 +132,8 @@ export type BTreeDiskRecord<V> = BTreeNode<V> | BTreeLogRecord<V>;
  * What a tree has done. At every instant (crashes and `sim.resetStats()` included):
  * `requests = completed + rejected + lostToCrash + active + queued`.
  */
-export interface BTreeStats extends StorageEngineStats {
-  readonly requests: number;
-  readonly completed: number;
-  /** Operations refused: called while down, an increment of a non-number, a disk error. */
-  readonly rejected: number;
-  /** Operations waiting or in progress when the tree crashed. */
-  readonly lostToCrash: number;
-  /** Operations in progress now (in the tree, or waiting for their log record's sync). */
-  readonly active: number;
-  /** Operations waiting for the tree now. */
-  readonly queued: number;
-  readonly gets: number;
-  readonly found: number;
-  readonly notFound: number;
-  readonly puts: number;
-  readonly deletes: number;
-  readonly scans: number;
+export interface BTreeStats extends StorageEngineStats, StorageEngineOperationStats {
+  /** Increments completed (an increment of a non-number is refused, in `rejected`). */
   readonly increments: number;
   /** Keys held now. */
   readonly size: number;

@@ -79,6 +79,7 @@ import {
   engineDisk,
   followDisk,
   type StorageEngine,
+  type StorageEngineOperationStats,
   type StorageEngineOptions,
   type StorageEngineStats,
 } from "./storageEngine.js";
@@ -105,19 +106,7 @@ export interface LSMTreeOptions<V> extends StorageEngineOptions<V> {
  * active + queued` (operations; `queued` is always 0: operations start at once, a stalled
  * write counts as active).
  */
-export interface LSMTreeStats extends StorageEngineStats {
-  readonly requests: number;
-  readonly completed: number;
-  readonly rejected: number;
-  readonly lostToCrash: number;
-  readonly active: number;
-  readonly queued: number;
-  readonly gets: number;
-  readonly found: number;
-  readonly notFound: number;
-  readonly puts: number;
-  readonly deletes: number;
-  readonly scans: number;
+export interface LSMTreeStats extends StorageEngineStats, StorageEngineOperationStats {
   /** Memtables flushed into tables, and compactions run (FIFO deletions included). */
   readonly flushes: number;
   readonly compactions: number;

@@ -58,6 +58,31 @@ export interface StorageEngineStats {
   readonly liveBytes: number;
 }
 
+/**
+ * An engine's operations (the station vocabulary, docs/components/statistics.md). At every
+ * instant, crashes and `sim.resetStats()` included: `requests = completed + rejected +
+ * lostToCrash + active + queued`.
+ */
+export interface StorageEngineOperationStats {
+  readonly requests: number;
+  readonly completed: number;
+  /** Operations refused: called while down, a request it cannot answer, a disk error. */
+  readonly rejected: number;
+  /** Operations waiting or in progress when the engine crashed. */
+  readonly lostToCrash: number;
+  /** Operations in progress now (a write waiting for its log record's sync included). */
+  readonly active: number;
+  /** Operations waiting for the engine now. */
+  readonly queued: number;
+  /** Completed operations by kind; `found + notFound = gets`. */
+  readonly gets: number;
+  readonly found: number;
+  readonly notFound: number;
+  readonly puts: number;
+  readonly deletes: number;
+  readonly scans: number;
+}
+
 /** What a model needs of a storage engine. */
 export interface StorageEngine<V> extends Entity<KVRequest<V>, KVReply<V>> {
   get(key: string): Generator<SimFuture<KVReply<V>>, V | undefined, unknown>;
