@@ -333,6 +333,20 @@ export class Entity<In = unknown, Out = unknown> {
   }
 
   /**
+   * Unregisters a part that is gone while its owner lives on (a log segment deleted from its
+   * disk): from the next crash, recovery or reset on it hears nothing. Returns whether it was
+   * registered.
+   */
+  removeLifecycleHook(hook: LifecycleHook): boolean {
+    const hooks = this.hooks;
+    if (hooks === null || !hooks.includes(hook)) return false;
+    // A new array, not a splice: a removal by a hook while the hooks run (a recovery that drops
+    // a segment) would shift the array under that loop and skip the hook after it.
+    this.hooks = hooks.filter((registered) => registered !== hook);
+    return true;
+  }
+
+  /**
    * Restarts this entity's statistics now: counts and histograms start empty, time averages
    * start at this instant; state (queues, work in flight, circuit states) is kept. Called for
    * every entity by `sim.resetStats()` (a warm-up's end).

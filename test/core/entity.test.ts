@@ -714,3 +714,29 @@ describe("Entity: random streams", () => {
     expect(e.random("x").next()).not.toBe(sim.random("x").next());
   });
 });
+
+describe("Entity: lifecycle hooks", () => {
+  it("a removed hook hears no more crashes; one removed while the hooks run skips no other", () => {
+    const sim = new Simulation({ seed: 1 });
+    const entity = new Entity(sim, "e");
+    const heard: string[] = [];
+    const late = { onCrash: () => heard.push("late") };
+    const first = entity.addLifecycleHook({
+      onCrash: () => {
+        heard.push("first");
+        // Removing itself while the hooks run must not shift the next one out of this crash.
+        entity.removeLifecycleHook(first);
+      },
+    });
+    entity.addLifecycleHook({ onCrash: () => heard.push("second") });
+    entity.addLifecycleHook(late);
+    entity.crash();
+    expect(heard).toEqual(["first", "second", "late"]);
+    entity.recover();
+    expect(entity.removeLifecycleHook(late)).toBe(true);
+    expect(entity.removeLifecycleHook(late)).toBe(false);
+    heard.length = 0;
+    entity.crash();
+    expect(heard).toEqual(["second"]);
+  });
+});

@@ -43,7 +43,7 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
+import { RemoteError, SimulationError, TimeoutError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { constant } from "../../random/distributions/closedForm.js";
 import { type Distribution, isDistribution } from "../../random/distributions/distribution.js";
@@ -51,14 +51,15 @@ import { type Param, valueAt } from "../../random/profile.js";
 import { QUEUED, SlotPool } from "../resource/slotPool.js";
 import { percentiles } from "../resource/statistics.js";
 import { armPoolWait, awaitPoolWait } from "../resource/waiting.js";
-import {
-  requireDistribution,
-  requireEntity,
-  requireInteger,
-  requireSecondsParam,
-} from "../shared/validate.js";
+import { requireDistribution, requireInteger, requireSecondsParam } from "../shared/validate.js";
 import { DeadlockError, LockManager, LockWaitTimeoutError } from "./lockManager.js";
 import type { LockKey, LockMode, LockOwner } from "./lockTable.js";
+import {
+  abortedTotal,
+  checkLocksOption,
+  checkStatementState,
+  metricsByAbortReason,
+} from "./transactionParts.js";
 
 /** What one query touches: rows read (shared locks) and written (exclusive locks). */
 export interface Query {
@@ -316,14 +317,7 @@ export class Database extends Entity<Query, QueryResult> {
       "commitLatency",
       options.commitLatency ?? constant(0),
     );
-    const given = options.locks;
-    const locks =
-      given === undefined
-        ? null
-        : (requireEntity(component, "locks", given, sim, LockManager) as LockManager);
-    if (locks === null && sim.entity(`${name}.locks`) !== undefined) {
-      throw new ConfigError(component, "locks", `given, since "${name}.locks" is taken`, given);
-    }
+    const locks = checkLocksOption(sim, component, name, options.locks);
     super(sim, name);
     this.maxConnections = maxConnections;
     this.maxWaiting = maxWaiting;
@@ -360,7 +354,7 @@ export class Database extends Entity<Query, QueryResult> {
       queued: this.slots.queued,
       started: c.started,
       committed: c.committed,
-      aborted: ABORT_REASONS.reduce((sum, reason) => sum + abortedBy[reason], 0),
+      aborted: abortedTotal(abortedBy, ABORT_REASONS),
       abortedBy,
       active: this.open.size,
       queries: c.queries,
@@ -375,10 +369,7 @@ export class Database extends Entity<Query, QueryResult> {
   }
 
   override metrics(): EntityMetrics {
-    const { abortedBy, ...flat } = this.stats;
-    const metrics: Record<string, number> = { ...flat };
-    for (const reason of ABORT_REASONS) metrics[`aborted.${reason}`] = abortedBy[reason];
-    return metrics;
+    return metricsByAbortReason(this.stats, ABORT_REASONS);
   }
 
   /**
@@ -624,13 +615,12 @@ export class Database extends Entity<Query, QueryResult> {
 
   private checkStatement(tx: Transaction, api: string): void {
     this.checkOwn(tx, api);
-    if (tx._status === "aborted") throw new TransactionAbortedError(tx._abortReason!, this.name);
-    if (tx._status === "committed") {
-      throw this.misuse(`${api}(): transaction ${tx.id} is committed`);
-    }
-    if (tx._busy) {
-      throw this.misuse(`${api}(): transaction ${tx.id} is running a statement (one at a time)`);
-    }
+    checkStatementState(
+      tx,
+      api,
+      () => new TransactionAbortedError(tx._abortReason!, this.name),
+      (message) => this.misuse(message),
+    );
   }
 
   private checkOwn(tx: Transaction, api: string): void {

@@ -75,6 +75,12 @@ import { requireEntity, requireInteger, requireSeconds } from "../shared/validat
 import type { KVReply, KVRequest, KVStoreLike } from "../store/protocol.js";
 import { DeadlockError, LockManager, LockWaitTimeoutError } from "./lockManager.js";
 import type { LockMode, LockOwner } from "./lockTable.js";
+import {
+  abortedTotal,
+  checkLocksOption,
+  checkStatementState,
+  metricsByAbortReason,
+} from "./transactionParts.js";
 
 /** How much of other transactions a transaction sees (the module comment says exactly). */
 export type IsolationLevel = "readCommitted" | "snapshotIsolation" | "serializable";
@@ -338,14 +344,7 @@ export class TransactionManager<V = unknown> extends Entity<never> {
     }
     const store = requireEntity(component, "store", options.store, sim, Entity) as KVStoreLike<V>;
     const isolation = checkIsolation(component, "isolation", options.isolation);
-    const given = options.locks;
-    const locks =
-      given === undefined
-        ? null
-        : (requireEntity(component, "locks", given, sim, LockManager) as LockManager);
-    if (locks === null && sim.entity(`${name}.locks`) !== undefined) {
-      throw new ConfigError(component, "locks", `given, since "${name}.locks" is taken`, given);
-    }
+    const locks = checkLocksOption(sim, component, name, options.locks);
     const storeTimeout = requireSeconds(component, "storeTimeout", options.storeTimeout ?? 5);
     const maxAttempts = requireInteger(component, "maxAttempts", options.maxAttempts ?? 10, 1);
     super(sim, name);
@@ -366,7 +365,7 @@ export class TransactionManager<V = unknown> extends Entity<never> {
       rejected: c.rejected,
       started: c.started,
       committed: c.committed,
-      aborted: ABORT_REASONS.reduce((sum, reason) => sum + abortedBy[reason], 0),
+      aborted: abortedTotal(abortedBy, ABORT_REASONS),
       abortedBy,
       active: this.open.size,
       retries: c.retries,
@@ -386,10 +385,7 @@ export class TransactionManager<V = unknown> extends Entity<never> {
   }
 
   override metrics(): EntityMetrics {
-    const { abortedBy, ...flat } = this.stats;
-    const metrics: Record<string, number> = { ...flat };
-    for (const reason of ABORT_REASONS) metrics[`aborted.${reason}`] = abortedBy[reason];
-    return metrics;
+    return metricsByAbortReason(this.stats, ABORT_REASONS);
   }
 
   /**
@@ -694,13 +690,12 @@ export class TransactionManager<V = unknown> extends Entity<never> {
 
   private checkStatement(tx: KVTransaction<V>, api: string): void {
     this.checkOwn(tx, api);
-    if (tx._status === "aborted") throw new KVTransactionAbortedError(tx._abortReason!, this.name);
-    if (tx._status === "committed") {
-      throw this.misuse(`${api}(): transaction ${tx.id} is committed`);
-    }
-    if (tx._busy) {
-      throw this.misuse(`${api}(): transaction ${tx.id} is running a statement (one at a time)`);
-    }
+    checkStatementState(
+      tx,
+      api,
+      () => new KVTransactionAbortedError(tx._abortReason!, this.name),
+      (message) => this.misuse(message),
+    );
   }
 
   private checkOwn(tx: KVTransaction<V>, api: string): void {

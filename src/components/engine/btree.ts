@@ -38,11 +38,11 @@ import { Entity, type EntityMetrics } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
-import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
+import { RemoteError, SimulationError } from "../../errors/errors.js";
 import { Histogram } from "../../metrics/histogram.js";
 import { latencyMetrics } from "../resource/statistics.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
-import { checkDiskOrOptions, Disk, type DiskOptions, type DiskRecord } from "../storage/disk.js";
+import type { Disk, DiskRecord } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "../storage/durableLog.js";
 import { PageCache, type PageCacheStats } from "../storage/pageCache.js";
@@ -65,9 +65,17 @@ import {
   RequestChecks,
   SCAN,
 } from "../store/requests.js";
-import type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
+import {
+  checkStorageEngineOptions,
+  engineDisk,
+  followDisk,
+  type StorageEngine,
+  type StorageEngineOperationStats,
+  type StorageEngineOptions,
+  type StorageEngineStats,
+} from "./storageEngine.js";
 
-export interface BTreeOptions<V = unknown> {
+export interface BTreeOptions<V = unknown> extends StorageEngineOptions<V> {
   /** Most keys a node holds (integer >= 3); one more splits it. Default 64. */
   order?: number;
   /** A page's size in bytes on the disk (integer >= 1): what a page read or write moves. Default 4096. */
@@ -82,14 +90,6 @@ export interface BTreeOptions<V = unknown> {
   sync?: SyncPolicy;
   /** Log records after which a checkpoint runs (integer >= 1). Default 1000. */
   checkpointEvery?: number;
-  /** A value's size in bytes: a number (integer >= 0) or a function of the value. Default 100. */
-  valueBytes?: number | ((value: V) => number);
-  /**
-   * The disk: a `Disk` (give it the node both stand for as its owner), or the options of one
-   * the tree builds, named "<tree>.disk" and owned by the tree. Default: a disk with default
-   * options.
-   */
-  disk?: Disk | Omit<DiskOptions, "owner">;
 }
 
 /** A leaf: keys in ascending order, each with its value and version. */
@@ -132,23 +132,8 @@ export type BTreeDiskRecord<V> = BTreeNode<V> | BTreeLogRecord<V>;
  * What a tree has done. At every instant (crashes and `sim.resetStats()` included):
  * `requests = completed + rejected + lostToCrash + active + queued`.
  */
-export interface BTreeStats extends StorageEngineStats {
-  readonly requests: number;
-  readonly completed: number;
-  /** Operations refused: called while down, an increment of a non-number, a disk error. */
-  readonly rejected: number;
-  /** Operations waiting or in progress when the tree crashed. */
-  readonly lostToCrash: number;
-  /** Operations in progress now (in the tree, or waiting for their log record's sync). */
-  readonly active: number;
-  /** Operations waiting for the tree now. */
-  readonly queued: number;
-  readonly gets: number;
-  readonly found: number;
-  readonly notFound: number;
-  readonly puts: number;
-  readonly deletes: number;
-  readonly scans: number;
+export interface BTreeStats extends StorageEngineStats, StorageEngineOperationStats {
+  /** Increments completed (an increment of a non-number is refused, in `rejected`). */
   readonly increments: number;
   /** Keys held now. */
   readonly size: number;
@@ -263,8 +248,6 @@ export class BTree<V = unknown>
   private replay: Replay<V> | null = null;
   /** Changes logged since the tree was made (the next record's sequence number). */
   private lsn = 0;
-  /** The tree went down with its disk's power loss (and comes back with the disk). */
-  private downWithDisk = false;
 
   // Operations.
   private busy = false;
@@ -286,10 +269,7 @@ export class BTree<V = unknown>
     this.pageBytes = config.pageBytes;
     this.checkpointEvery = config.checkpointEvery;
     this.valueBytes = config.valueBytes;
-    const given = config.disk;
-    this.disk = (
-      given instanceof Disk ? given : new Disk(sim, `${name}.disk`, { ...given, owner: this })
-    ) as Disk<BTreeDiskRecord<V>>;
+    this.disk = engineDisk(this, config.disk);
     this.pagesFile = `${name}.pages`;
     this.cache = new PageCache(this.disk, {
       pages: config.cachePages,
@@ -305,21 +285,8 @@ export class BTree<V = unknown>
     });
     // A disk given with a tree on it already: the tree is what it kept.
     if (this.log.length > 0) this.rebuild();
-    // The tree's memory (its root, its free pages) describes pages of the disk: a power loss
-    // of the disk alone takes the tree down with it (as a database stops on its disk's I/O
-    // errors), and the disk's return brings it back, rebuilt from what the disk kept.
-    this.disk.addLifecycleHook({
-      onCrash: () => {
-        if (!this.isUp) return;
-        this.downWithDisk = true;
-        this.crash();
-      },
-      onRecover: () => {
-        if (!this.downWithDisk) return;
-        this.downWithDisk = false;
-        if (!this.isUp) this.recover();
-      },
-    });
+    // A power loss of the disk alone takes the tree down with it (as an LSMTree).
+    followDisk(this, this.disk);
   }
 
   // --- The process API --------------------------------------------------------------------
@@ -642,7 +609,14 @@ export class BTree<V = unknown>
           if (op.code === DELETE) {
             const removed = yield* this.change(op.key, undefined);
             result = removed;
-            if (!removed) break;
+            if (!removed) {
+              // Nothing to change, nothing logged: still a user write of the key's bytes (the
+              // workload's, whatever the engine does with it), as an LSM tree counts its blind
+              // tombstone, so both engines' amplification divides by the same user bytes.
+              this.counts.userWrites++;
+              this.counts.userBytesWritten += op.key.length;
+              break;
+            }
             record = { op: "delete", key: op.key };
           } else {
             let value = op.value as V;
@@ -1163,9 +1137,7 @@ function newLatencies() {
 /** A tree's options, checked and defaulted, before the tree (or its disk) registers. */
 function checkBTreeOptions<V>(sim: Simulation, name: string, options: BTreeOptions<V>) {
   const component = `BTree "${name}"`;
-  if (options === null || typeof options !== "object") {
-    throw new ConfigError(component, "options", "an options object", options);
-  }
+  const { disk, valueBytes } = checkStorageEngineOptions(sim, component, name, options);
   const order = requireInteger(component, "order", options.order ?? 64, 3);
   const pageBytes = requireInteger(component, "pageBytes", options.pageBytes ?? 4096, 1);
   const cachePages = requireInteger(component, "cachePages", options.cachePages ?? 256, 1);
@@ -1181,9 +1153,6 @@ function checkBTreeOptions<V>(sim: Simulation, name: string, options: BTreeOptio
     options.checkpointEvery ?? 1000,
     1,
   );
-  const valueBytes = options.valueBytes ?? 100;
-  if (typeof valueBytes !== "function") requireInteger(component, "valueBytes", valueBytes, 0);
-  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
   return {
     order,
     pageBytes,

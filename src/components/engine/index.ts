@@ -52,7 +52,12 @@ export {
   type SSTableRecord,
   type SSTableStats,
 } from "./ssTable.js";
-export type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
+export type {
+  StorageEngine,
+  StorageEngineOperationStats,
+  StorageEngineOptions,
+  StorageEngineStats,
+} from "./storageEngine.js";
 
 /** This family's component classes, in catalog order (src/components/index.ts gathers them). */
 export const ENGINE_COMPONENTS = [LSMTree, BTree] as const satisfies readonly CataloguedComponent[];

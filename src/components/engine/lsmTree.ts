@@ -46,7 +46,7 @@ import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.j
 import { Histogram } from "../../metrics/histogram.js";
 import { latencyMetrics } from "../resource/statistics.js";
 import { requireInteger } from "../shared/validate.js";
-import { checkDiskOrOptions, Disk, type DiskOptions } from "../storage/disk.js";
+import type { Disk } from "../storage/disk.js";
 import { DiskError } from "../storage/diskErrors.js";
 import { DurableLog } from "../storage/durableLog.js";
 import { checkWalSyncPolicy, type WalSyncPolicy, WriteAheadLog } from "../storage/writeAheadLog.js";
@@ -74,15 +74,17 @@ import {
   SSTable,
   type SSTableRecord,
 } from "./ssTable.js";
-import type { StorageEngine, StorageEngineStats } from "./storageEngine.js";
+import {
+  checkStorageEngineOptions,
+  engineDisk,
+  followDisk,
+  type StorageEngine,
+  type StorageEngineOperationStats,
+  type StorageEngineOptions,
+  type StorageEngineStats,
+} from "./storageEngine.js";
 
-export interface LSMTreeOptions<V> {
-  /**
-   * The disk it keeps its files on: a `Disk` (give it the node both stand for as owner), or the
-   * options of one the tree builds, named "<tree>.disk" and owned by the tree. Default: one
-   * with the disk's default latencies.
-   */
-  disk?: Disk | Omit<DiskOptions, "owner">;
+export interface LSMTreeOptions<V> extends StorageEngineOptions<V> {
   /** When the write-ahead log syncs (`WalSyncPolicy`). Default "everyWrite". */
   sync?: WalSyncPolicy;
   /** Bytes of user data a memtable holds before it is flushed (integer >= 1). Default 65,536. */
@@ -97,8 +99,6 @@ export interface LSMTreeOptions<V> {
    * "sizeTiered"; "fifo" keeps 64 memtables' worth). Default "leveled".
    */
   compaction?: CompactionStrategy | "leveled" | "sizeTiered" | "fifo";
-  /** A value's size in bytes: a number (integer >= 0) or a function of the value. Default 100. */
-  valueBytes?: number | ((value: V) => number);
 }
 
 /**
@@ -106,19 +106,7 @@ export interface LSMTreeOptions<V> {
  * active + queued` (operations; `queued` is always 0: operations start at once, a stalled
  * write counts as active).
  */
-export interface LSMTreeStats extends StorageEngineStats {
-  readonly requests: number;
-  readonly completed: number;
-  readonly rejected: number;
-  readonly lostToCrash: number;
-  readonly active: number;
-  readonly queued: number;
-  readonly gets: number;
-  readonly found: number;
-  readonly notFound: number;
-  readonly puts: number;
-  readonly deletes: number;
-  readonly scans: number;
+export interface LSMTreeStats extends StorageEngineStats, StorageEngineOperationStats {
   /** Memtables flushed into tables, and compactions run (FIFO deletions included). */
   readonly flushes: number;
   readonly compactions: number;
@@ -253,8 +241,6 @@ export class LSMTree<V = unknown>
   private liveBytesTotal = 0;
   private fileSizes = new Map<string, number>();
   private fileBytesTotal = 0;
-  /** The tree went down with its disk's power loss (and comes back with the disk). */
-  private downWithDisk = false;
 
   private counts = newCounts();
   private latencies = newLatencies();
@@ -262,11 +248,7 @@ export class LSMTree<V = unknown>
   constructor(sim: Simulation, name: string, options: LSMTreeOptions<V> = {}) {
     const config = checkLSMTreeOptions(sim, name, options);
     super(sim, name);
-    const given = config.disk;
-    this.disk =
-      given instanceof Disk
-        ? given
-        : new Disk(sim, `${name}.disk`, { ...given, owner: this } as DiskOptions);
+    this.disk = engineDisk(this, config.disk);
     this.memtableBytes = config.memtableBytes;
     this.blockBytes = config.blockBytes;
     this.bloomFalsePositiveRate = config.bloomFalsePositiveRate;
@@ -283,22 +265,8 @@ export class LSMTree<V = unknown>
       recordBytes: MANIFEST_RECORD_BYTES,
     });
     this.memtable = new Memtable<V>({ capacityBytes: this.memtableBytes });
-    // The memtables and levels describe what the log and tables on the disk hold: a power loss
-    // of the disk alone takes the tree down with it (a write it failed would otherwise stay
-    // readable in memory until a crash of the tree's own undid it), and the disk's return
-    // brings it back, rebuilt from what the disk kept (as a BTree does).
-    this.disk.addLifecycleHook({
-      onCrash: () => {
-        if (!this.isUp) return;
-        this.downWithDisk = true;
-        this.crash();
-      },
-      onRecover: () => {
-        if (!this.downWithDisk) return;
-        this.downWithDisk = false;
-        if (!this.isUp) this.recover();
-      },
-    });
+    // A power loss of the disk alone takes the tree down with it (as a BTree).
+    followDisk(this, this.disk);
   }
 
   // --- The process API --------------------------------------------------------------------
@@ -1089,10 +1057,7 @@ function newLatencies() {
 /** A tree's options, checked and defaulted, before the tree (or its disk) registers. */
 function checkLSMTreeOptions<V>(sim: Simulation, name: string, options: LSMTreeOptions<V>) {
   const component = `LSMTree "${name}"`;
-  if (options === null || typeof options !== "object") {
-    throw new ConfigError(component, "options", "an options object", options);
-  }
-  const disk = checkDiskOrOptions(sim, component, name, options.disk ?? {}, "disk", "the tree");
+  const { disk, valueBytes } = checkStorageEngineOptions(sim, component, name, options);
   const sync = checkWalSyncPolicy(component, options.sync);
   const memtableBytes =
     options.memtableBytes === undefined
@@ -1116,8 +1081,6 @@ function checkLSMTreeOptions<V>(sim: Simulation, name: string, options: LSMTreeO
       given,
     );
   }
-  const valueBytes = options.valueBytes ?? 100;
-  if (typeof valueBytes !== "function") requireInteger(component, "valueBytes", valueBytes, 0);
   return {
     disk,
     sync,

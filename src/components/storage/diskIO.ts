@@ -10,9 +10,11 @@
  *   Operations serialize on the head in the order they start (no command reordering).
  * - `DiskIO.ssd()`: no positions; each operation takes the earliest free of a few channels for
  *   its access time, then the shared host link for its transfer; beyond the channels it queues.
+ *   A sync (SATA's non-queued FLUSH CACHE) holds the whole drive until it ends.
  *   By option a write cliff: once the bytes written exceed the spare area, writes pay garbage
  *   collection.
- * - `DiskIO.nvme()`: the same shape, with many queues, lower latency and a faster link.
+ * - `DiskIO.nvme()`: the same shape, with many queues, lower latency and a faster link; its
+ *   Flush is a queued command that reads pass.
  *
  * Timing only: durability stays the disk's (a write is durable once a sync covers it). A write
  * is timed as the device placing it (write-through), a sync as a cache flush that waits for
@@ -83,7 +85,8 @@ export interface FlashOptions {
   readonly writeLatency?: Latency;
   /**
    * Seconds a sync (cache flush) takes once every operation started before it is done (stream
-   * "sync"). Default: ssd 1 ms, nvme 0.1 ms.
+   * "sync"). Default: ssd 1 ms, nvme 0.1 ms. On an ssd (SATA) the flush holds the device: an
+   * operation issued while it runs waits for its end; on an nvme drive it does not.
    */
   readonly syncLatency?: Latency;
   /**
@@ -385,6 +388,8 @@ export class FlashModel implements DeviceModel {
   private readonly syncLatency: Distribution;
   private readonly transferRate: number;
   private readonly cliff: Checked<WriteCliffOptions> | null;
+  /** A sync holds the whole device until it ends (SATA), or only waits (NVMe). */
+  private readonly syncHoldsDevice: boolean;
   /** When each channel finishes the last access handed to it. */
   private readonly channelFreeAt: number[];
   /** When the host link finishes the last transfer handed to it. */
@@ -409,6 +414,7 @@ export class FlashModel implements DeviceModel {
     this.syncLatency = latency(component, "syncLatency", options.syncLatency, d.syncLatency);
     this.transferRate = positive(component, "transferRate", options.transferRate, d.transferRate);
     this.cliff = checkCliff(component, options.writeCliff);
+    this.syncHoldsDevice = d.syncHoldsDevice;
     this.channelFreeAt = new Array<number>(channels).fill(0);
     this.description =
       `${profile}, ${channels} channels` +
@@ -442,7 +448,15 @@ export class FlashModel implements DeviceModel {
       c.syncs++;
       let start = Math.max(now, this.linkFreeAt);
       for (const at of free) if (at > start) start = at;
-      return start - now + this.syncLatency.sample(context.draws, now);
+      const done = start + this.syncLatency.sample(context.draws, now);
+      if (this.syncHoldsDevice) {
+        // SATA's FLUSH CACHE is not a queued command: the drive takes no other until the
+        // flush ends, so what starts after it waits for it (NVMe's Flush is queued: reads
+        // go on beside it).
+        free.fill(done);
+        this.linkFreeAt = done;
+      }
+      return done - now;
     }
     let channel = 0;
     for (let i = 1; i < free.length; i++) if (free[i]! < free[channel]!) channel = i;
@@ -496,7 +510,9 @@ const FLASH_OPTIONS = [
  * 32, writes land in the drive's cache in tens of µs, a flush without power-loss protection
  * takes on the order of a millisecond. NVMe: 32 and more queues worked in parallel, low-latency
  * flash (Z-NAND, XL-Flash, Optane-class) reads in 10 to 20 µs (TLC drives nearer 60 to 90 µs:
- * give `readLatency`), PCIe 3.0 x4 moves 3.5 GB/s.
+ * give `readLatency`), PCIe 3.0 x4 moves 3.5 GB/s. A SATA flush (FLUSH CACHE) is a non-queued
+ * command: the drive drains its queue, flushes, and takes nothing else meanwhile; an NVMe Flush
+ * is queued like any command and the drive serves reads beside it.
  */
 const FLASH_DEFAULTS = {
   ssd: {
@@ -505,6 +521,7 @@ const FLASH_DEFAULTS = {
     writeLatency: uniform(40e-6, 80e-6),
     syncLatency: constant(0.001),
     transferRate: 550e6,
+    syncHoldsDevice: true,
   },
   nvme: {
     channels: 32,
@@ -512,6 +529,7 @@ const FLASH_DEFAULTS = {
     writeLatency: uniform(10e-6, 20e-6),
     syncLatency: constant(0.0001),
     transferRate: 3.5e9,
+    syncHoldsDevice: false,
   },
 } as const;
 

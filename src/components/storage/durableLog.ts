@@ -31,11 +31,13 @@
  *   }
  * }
  */
+import type { LifecycleHook } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
 import { ConfigError } from "../../errors/errors.js";
 import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk } from "./disk.js";
 import { DiskError } from "./diskErrors.js";
+import { SyncGrid } from "./syncGrid.js";
 
 /** When a log syncs its disk. */
 export type SyncPolicy = "everyWrite" | "never" | { readonly interval: number };
@@ -68,13 +70,13 @@ export class DurableLog<R> {
   readonly file: string;
   readonly sync: SyncPolicy;
   private readonly recordBytes: number | ((record: R) => number);
-  private readonly intervalSeconds: number;
-  /** The periodic sync's grid: start + k * interval. */
-  private gridStartNs = 0;
-  private tickNumber = 0;
+  /** The periodic sync's clock (`{ interval }` only). */
+  private readonly grid: SyncGrid | null = null;
   private counts = { appended: 0, replayed: 0, droppedOnReplay: 0 };
   /** The disk's power losses since the log was built (its statistics may be reset). */
   private powerLosses = 0;
+  /** What it registered with its disk, to hear of power losses (removed by `detach`). */
+  private readonly diskHook: LifecycleHook;
 
   constructor(
     readonly disk: Disk<R>,
@@ -92,15 +94,12 @@ export class DurableLog<R> {
     }
     this.file = file;
     this.sync = checkSyncPolicy(where, options.sync);
-    this.intervalSeconds = typeof this.sync === "object" ? this.sync.interval : 0;
     const size = options.recordBytes ?? disk.recordBytes;
     if (typeof size !== "function") requireInteger(where, "recordBytes", size, 1);
     this.recordBytes = size;
-    if (this.intervalSeconds > 0) {
-      this.gridStartNs = disk.nowNs;
-      this.schedule();
-    }
-    disk.addLifecycleHook({
+    if (typeof this.sync === "object")
+      this.grid = new SyncGrid(disk, this.sync.interval, this.tick);
+    this.diskHook = disk.addLifecycleHook({
       onCrash: () => {
         this.powerLosses++;
       },
@@ -111,7 +110,7 @@ export class DurableLog<R> {
         // with it at the next replay.
         this.cutDamagedTail();
         // The disk's crash cancelled its timers; the periodic sync resumes on its grid.
-        if (this.intervalSeconds > 0) this.schedule();
+        this.grid?.resume();
       },
     });
   }
@@ -189,6 +188,16 @@ export class DurableLog<R> {
     return values;
   }
 
+  /**
+   * @internal Stops following the disk's crashes and recoveries, for a log whose file its owner
+   * deleted (a write-ahead log's dropped segment): a long-lived owner would otherwise pile up
+   * hooks on the disk that all run at every crash. Its periodic sync stops too.
+   */
+  detach(): void {
+    this.disk.removeLifecycleHook(this.diskHook);
+    this.grid?.stop();
+  }
+
   /** Records in the log now, as its owner sees them (synced or not). */
   get length(): number {
     return this.disk.length(this.file);
@@ -222,21 +231,9 @@ export class DurableLog<R> {
     return { sizeBytes, checksum: true };
   }
 
-  /** Arms the next periodic sync on the grid start + k * interval (never drifting). */
-  private schedule(): void {
-    // In integer ns: a grid point computed in seconds can round back onto now and fire again.
-    const nowNs = this.disk.nowNs;
-    const intervalNs = Math.round(this.intervalSeconds * 1e9);
-    let atNs = this.gridStartNs + this.tickNumber * intervalNs;
-    while (atNs <= nowNs) atNs = this.gridStartNs + ++this.tickNumber * intervalNs;
-    // A daemon timer: a periodic sync never keeps a run alive by itself.
-    this.disk.at(atNs / 1e9, this.tick, undefined, { daemon: true });
-  }
-
   private readonly tick = (): void => {
     // Nothing in the buffer: an fsync of clean files costs nothing, so none is issued.
     if (this.disk.unsyncedWrites > 0) this.disk.syncFuture().defuse();
-    this.schedule();
   };
 }
 

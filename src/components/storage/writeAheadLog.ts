@@ -38,6 +38,7 @@ import { requireInteger, requireSeconds } from "../shared/validate.js";
 import { Disk } from "./disk.js";
 import { DiskError } from "./diskErrors.js";
 import { checkSyncPolicy, DurableLog, type SyncPolicy } from "./durableLog.js";
+import { SyncGrid } from "./syncGrid.js";
 
 /** Group commit: a sync once `batch` appends wait, or `window` seconds after the first did. */
 export interface GroupCommit {
@@ -105,9 +106,8 @@ export class WriteAheadLog<R> {
   private waiting: Waiter[] = [];
   private windowTimer: number | null = null;
   private groupSyncing = false;
-  /** The periodic sync's grid: start + k * interval (ns). */
-  private gridStartNs = 0;
-  private tickNumber = 0;
+  /** The periodic sync's clock (`{ interval }` only). */
+  private readonly grid: SyncGrid | null = null;
 
   constructor(
     readonly disk: Disk<R>,
@@ -132,8 +132,7 @@ export class WriteAheadLog<R> {
     for (const n of this.segmentsOnDisk()) this.segmentLog(n);
     this.current = this.lastSegment() + 1;
     if (typeof this.sync === "object" && "interval" in this.sync) {
-      this.gridStartNs = disk.nowNs;
-      this.schedule();
+      this.grid = new SyncGrid(disk, this.sync.interval, this.tick);
     }
     disk.addLifecycleHook({
       onCrash: () => {
@@ -148,7 +147,7 @@ export class WriteAheadLog<R> {
         this.coveredThrough = 0;
       },
       onRecover: () => {
-        if (typeof this.sync === "object" && "interval" in this.sync) this.schedule();
+        this.grid?.resume();
       },
     });
   }
@@ -207,7 +206,9 @@ export class WriteAheadLog<R> {
   drop(through: number): void {
     for (const n of [...this.segments.keys()]) {
       if (n > through) continue;
-      this.droppedFromDropped += this.segments.get(n)!.stats.droppedOnReplay;
+      const log = this.segments.get(n)!;
+      this.droppedFromDropped += log.stats.droppedOnReplay;
+      log.detach();
       this.segments.delete(n);
       this.disk.deleteFuture(segmentFile(this.file, n)).defuse();
     }
@@ -322,16 +323,6 @@ export class WriteAheadLog<R> {
     }
   }
 
-  /** Arms the next periodic sync on the grid start + k * interval (never drifting). */
-  private schedule(): void {
-    const interval = (this.sync as { interval: number }).interval;
-    const nowNs = this.disk.nowNs;
-    const intervalNs = Math.round(interval * 1e9);
-    let atNs = this.gridStartNs + this.tickNumber * intervalNs;
-    while (atNs <= nowNs) atNs = this.gridStartNs + ++this.tickNumber * intervalNs;
-    this.disk.at(atNs / 1e9, this.tick, undefined, { daemon: true });
-  }
-
   private readonly tick = (): void => {
     if (this.disk.unsyncedWrites > 0 && this.written > this.coveredThrough) {
       this.disk.start(this.periodicSync(this.written, this.powerLosses), {
@@ -339,7 +330,6 @@ export class WriteAheadLog<R> {
         daemon: true,
       });
     }
-    this.schedule();
   };
 
   private *periodicSync(through: number, powerLosses: number) {

@@ -13,6 +13,7 @@ import {
   Disk,
   DiskError,
   DiskIO,
+  type DiskLatencyModel,
   type DiskOptions,
   DurableLog,
   dist,
@@ -206,6 +207,62 @@ describe("DiskIO.ssd and DiskIO.nvme", () => {
     });
     sim.run();
     expect(synced).toBeCloseTo(0.0002 + 0.001, 9);
+  });
+});
+
+describe("DiskIO: a sync holds the device where the device does", () => {
+  // A read issued 0.1 ms into a 1 ms flush: on each model, when is it answered?
+  const readDuringSync = (model: DiskLatencyModel) => {
+    const sim = new Simulation({ seed: 1 });
+    const disk = new Disk<number>(sim, "disk", { latencyModel: model });
+    const node = new Entity(sim, "node");
+    let readDone = 0;
+    let syncDone = 0;
+    node.start(function* () {
+      yield* disk.append("f", 1);
+      yield* disk.sync();
+      syncDone = node.now;
+    });
+    node.start(function* () {
+      yield 0.0002;
+      yield* disk.read("f", 0);
+      readDone = node.now;
+    });
+    sim.run();
+    return { readDone, syncDone };
+  };
+
+  it("a SATA ssd's flush is not queued: a read issued during it waits for its end", () => {
+    const { readDone, syncDone } = readDuringSync(
+      DiskIO.ssd({
+        channels: 8,
+        readLatency: 0.0001,
+        writeLatency: 0.0001,
+        syncLatency: 0.001,
+        transferRate: 1e15,
+      }),
+    );
+    expect(syncDone).toBeCloseTo(0.0011, 9);
+    expect(readDone).toBeCloseTo(0.0011 + 0.0001, 9);
+  });
+
+  it("an nvme drive's Flush is queued: a read passes it on a free channel", () => {
+    const { readDone, syncDone } = readDuringSync(
+      DiskIO.nvme({
+        channels: 8,
+        readLatency: 0.0001,
+        writeLatency: 0.0001,
+        syncLatency: 0.001,
+        transferRate: 1e15,
+      }),
+    );
+    expect(syncDone).toBeCloseTo(0.0011, 9);
+    expect(readDone).toBeCloseTo(0.0002 + 0.0001, 9);
+  });
+
+  it("an hdd's flush holds the head: a read issued during it waits for its end", () => {
+    const { readDone, syncDone } = readDuringSync(DiskIO.hdd({ syncLatency: 0.001 }));
+    expect(readDone).toBeGreaterThan(syncDone);
   });
 });
 

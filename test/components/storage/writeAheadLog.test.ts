@@ -5,11 +5,12 @@
  * Method: writers append to logs on one disk under each policy; counts and what a crash leaves
  * are compared with what the disk made durable.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   ConfigError,
   Disk,
   DiskError,
+  DurableLog,
   dist,
   Entity,
   Simulation,
@@ -148,6 +149,42 @@ describe("WriteAheadLog segments and replay", () => {
     fresh.drop(2);
     expect(disk.files()).toEqual(["log.3"]);
     expect(fresh.replay()).toEqual(["d"]);
+  });
+
+  it("a dropped segment leaves nothing behind on its disk: its hook no longer runs at crashes", () => {
+    const sim = new Simulation({ seed: 3 });
+    const node = new Entity(sim, "node");
+    const disk = new Disk<string>(sim, "disk", { owner: node, tornWriteProbability: 0 });
+    const wal = new WriteAheadLog<string>(disk, { sync: "everyWrite", file: "log" });
+    // A long-running engine: a memtable's worth of records, a rotation, the old segment dropped.
+    const rounds = 40;
+    node.start(function* () {
+      for (let round = 0; round < rounds; round++) {
+        yield* wal.append(`r${round}`);
+        wal.drop(wal.rotate());
+      }
+      yield* wal.flush();
+    });
+    sim.run();
+    expect(wal.stats.segments).toBe(0);
+    // Every segment's log cuts its damaged tail when the disk comes back: only live ones may.
+    const cuts = vi.spyOn(
+      DurableLog.prototype as unknown as { cutDamagedTail(): unknown },
+      "cutDamagedTail",
+    );
+    try {
+      disk.crash();
+      disk.recover();
+      expect(cuts).toHaveBeenCalledTimes(0);
+    } finally {
+      cuts.mockRestore();
+    }
+    // And the log goes on: a new segment after the restart, replayed alone.
+    node.start(function* () {
+      yield* wal.append("after");
+    });
+    sim.run();
+    expect(wal.replay()).toEqual(["after"]);
   });
 
   it("refuses bad options", () => {
