@@ -262,6 +262,7 @@ function lawOptions(members: readonly string[]) {
     retryBackoff: 0.05,
     syncLatency: 0.002,
     checkQuorum: false,
+    snapshotEvery: 0,
   };
 }
 
@@ -286,6 +287,7 @@ componentLaws<Node>({
     { stateMachine: null },
     { heartbeatInterval: -1 },
     { electionTimeout: 0.01 },
+    { snapshotEvery: -1 },
   ],
   scenario: (sim) => {
     const members = [SUBJECT, "peer-1", "peer-2"];
