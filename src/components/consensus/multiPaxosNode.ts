@@ -58,7 +58,9 @@ import {
   type AcceptedValue,
   type AcceptorSnapshot,
   AcceptorState,
+  answer,
   type Ballot,
+  broadcast,
   checkTiming,
   compareBallots,
   Members,
@@ -627,31 +629,21 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.sawBallot(m.ballot);
     const acceptor = this.acceptor;
     const self = this.cluster.self;
-    const order = compareBallots(m.ballot, acceptor.promised);
-    if (order < 0) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+    const newPromise = compareBallots(m.ballot, acceptor.promised) > 0;
+    const durable = acceptor.promise(m.ballot);
+    if (durable === null) {
+      this.nack(message, m.ballot);
       return;
     }
     const accepted: [number, AcceptedValue<PaxosLogEntry<C>>][] = [];
     for (const [slot, value] of acceptor.accepted)
       if (slot >= m.fromSlot) accepted.push([slot, value]);
     const snapshot = acceptor.snapshot;
-    if (order > 0) {
-      // A candidate this node promised gets its election timeout to win before another tries;
-      // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
-      // for a candidate that cannot win (it never hears the promises).
-      if (m.ballot.node !== self && !this.checkQuorum) this.heard();
-      // Decided in memory before the write: a message handled meanwhile already sees it.
-      acceptor.promised = m.ballot;
-      yield* acceptor.persist({ type: "promise", ballot: m.ballot });
-    } else {
-      yield* acceptor.settle();
-    }
+    // A candidate this node promised gets its election timeout to win before another tries;
+    // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
+    // for a candidate that cannot win (it never hears the promises).
+    if (newPromise && m.ballot.node !== self && !this.checkQuorum) this.heard();
+    yield* durable;
     this.answer(
       message,
       snapshot !== null && this.promiseCarries(snapshot, m.fromSlot)
@@ -666,30 +658,26 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   ) {
     this.sawBallot(m.ballot);
     const acceptor = this.acceptor;
-    const self = this.cluster.self;
     if (!this.mayAccept(m.ballot, acceptor.promised)) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+      this.nack(message, m.ballot);
       return;
     }
     this.followLeader(m.ballot);
-    const previous = acceptor.accepted.get(m.slot);
     if (m.slot < acceptor.snapshotSlot) {
       // Chosen and folded into the snapshot: a leader at or above this promise proposes the
       // chosen value there (Paxos), and the snapshot stands for the acceptance in any promise.
       yield* acceptor.settle();
-    } else if (previous === undefined || compareBallots(previous.ballot, m.ballot) !== 0) {
-      if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
-      acceptor.accepted.set(m.slot, { ballot: m.ballot, value: m.value });
-      yield* acceptor.persist({ type: "accept", slot: m.slot, ballot: m.ballot, value: m.value });
     } else {
-      yield* acceptor.settle();
+      yield* acceptor.accept(m.slot, m.ballot, m.value);
     }
+    const self = this.cluster.self;
     this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
+  }
+
+  /** Refuses a prepare, accept or heartbeat in `ballot`, naming the promise above it. */
+  private nack(message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>, ballot: Ballot): void {
+    const promised = this.acceptor.promised;
+    this.answer(message, { type: "nack", from: this.cluster.self, ballot, promised });
   }
 
   /** Whether this node leads, or heard from a leader within an election timeout (check-quorum). */
@@ -718,12 +706,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.sawBallot(m.ballot);
     if (compareBallots(m.ballot, this.acceptor.promised) < 0) {
       // A deposed leader that has not heard: tell it.
-      this.answer(message, {
-        type: "nack",
-        from: this.cluster.self,
-        ballot: m.ballot,
-        promised: this.acceptor.promised,
-      });
+      this.nack(message, m.ballot);
       return;
     }
     this.followLeader(m.ballot);
@@ -920,18 +903,14 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   }
 
   private broadcast(payload: MultiPaxosMessage<C>): void {
-    for (const member of this.cluster.all(this.sim, this.name)) {
-      this.send(member as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
-    }
+    broadcast(this, this.cluster, payload);
   }
 
   private answer(
     message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
     payload: MultiPaxosMessage<C>,
   ): void {
-    const source = message.source;
-    if (source === null) return;
-    this.send(source as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
+    answer(this, message, payload);
   }
 
   protected override onCrash(): void {

@@ -1,6 +1,7 @@
 /**
  * What the Paxos family shares (`PaxosNode`, `MultiPaxosNode`, `FlexiblePaxosNode`): ballots,
- * quorum counting, the member list, and the acceptor's state with its persistence. An acceptor
+ * quorum counting, the member list, the sends to members, and the acceptor's state with its
+ * promise and accept steps, its persistence and (Multi-Paxos snapshots) its log compaction. An acceptor
  * must never forget a promise or an acceptance it answered, or two proposers could each count
  * it towards a different value: so every change is decided in memory at once (a message handled
  * while the disk write is under way already sees it), written through a `DurableLog` synced on
@@ -8,6 +9,7 @@
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import type { RandomStream } from "../../random/randomStream.js";
@@ -218,6 +220,36 @@ export class AcceptorState<V> {
   }
 
   /**
+   * Phase 1 at the acceptor: a prepare for `ballot`. Below the promise: null (the node nacks).
+   * Otherwise a new promise is decided in memory at once (a message handled while it is being
+   * written already sees it), and the returned steps make it durable (a repeat's: wait for the
+   * writes before it); the node answers once they are done.
+   */
+  promise(ballot: Ballot): Generator<SimFuture<unknown>, void, unknown> | null {
+    const order = compareBallots(ballot, this.promised);
+    if (order < 0) return null;
+    if (order === 0) return this.settle();
+    this.promised = ballot;
+    return this.persist({ type: "promise", ballot });
+  }
+
+  /**
+   * Phase 2 at the acceptor, once the node checked `ballot` may be accepted: records `value`
+   * at `slot` (raising the promise to `ballot`) and returns once it is durable; a repeat of the
+   * same ballot's acceptance writes nothing but waits for the writes before it.
+   */
+  *accept(slot: number, ballot: Ballot, value: V): Generator<SimFuture<unknown>, void, unknown> {
+    const previous = this.accepted.get(slot);
+    if (previous !== undefined && compareBallots(previous.ballot, ballot) === 0) {
+      yield* this.settle();
+      return;
+    }
+    if (compareBallots(ballot, this.promised) > 0) this.promised = ballot;
+    this.accepted.set(slot, { ballot, value });
+    yield* this.persist({ type: "accept", slot, ballot, value });
+  }
+
+  /**
    * Returns once every write issued so far is durable. A repeated prepare or accept needs no
    * write of its own, but the first one's may still be waiting for its sync: the repeat's
    * answer must not leave before it, or a crash takes back an answer a proposer counted.
@@ -352,6 +384,33 @@ export class Members {
     }
     return this.entities;
   }
+}
+
+/** What a Paxos node sends: a typed message whose `type` is also the message's kind. */
+interface PaxosPayload {
+  readonly type: string;
+}
+
+/** Sends `payload` to every member, `node` itself included (plain sends: a network carries them). */
+export function broadcast(
+  node: Entity<never, unknown>,
+  members: Members,
+  payload: PaxosPayload,
+): void {
+  for (const member of members.all(node.sim, node.name)) {
+    node.send(member as Entity<PaxosPayload, unknown>, payload.type, payload);
+  }
+}
+
+/** Sends `payload` to the sender of `message` (a plain send: nobody awaits it as a reply). */
+export function answer(
+  node: Entity<never, unknown>,
+  message: Message<unknown>,
+  payload: PaxosPayload,
+): void {
+  const source = message.source;
+  if (source === null) return;
+  node.send(source as Entity<PaxosPayload, unknown>, payload.type, payload);
 }
 
 /** A majority of `n`: floor(n/2) + 1. */
