@@ -213,7 +213,26 @@ export class AcceptorState<V> {
     if (this.disk.length(next.file) > 0) this.disk.truncateFuture(next.file, 0).defuse();
     this.log = next;
     this.generation = generation;
-    yield* next.appendAll(records);
+    const writing = next.appendAll(records);
+    let step = writing.next();
+    if (this.disk.length(next.file) !== records.length) {
+      // Refused at once (a full disk): later writes must not go to a file that will never be
+      // sealed, so the previous one, whole, stays in use.
+      this.log = previous;
+      this.generation = generation - 1;
+      writing.return();
+      return;
+    }
+    while (step.done !== true) {
+      let sent: unknown;
+      try {
+        sent = yield step.value;
+      } catch (error) {
+        step = writing.throw(error);
+        continue;
+      }
+      step = writing.next(sent);
+    }
     this.compactions++;
     // The new file is durable and sealed: the previous one is no longer read.
     if (this.log === next) yield this.disk.truncateFuture(previous.file, 0);
