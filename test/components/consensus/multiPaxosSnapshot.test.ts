@@ -42,13 +42,13 @@ function cluster(sim: Simulation, snapshotEvery: number): { nodes: Node[]; net: 
 }
 
 /** A client writing `writes` puts in a row (keys cycling over 5), from `at`. */
-function writer(sim: Simulation, writes: number, at = 0.5) {
-  const client = new PaxosKVClient<number>(sim, "client", {
+function writer(sim: Simulation, writes: number, at = 0.5, name = "client") {
+  const client = new PaxosKVClient<number>(sim, name, {
     nodes: MEMBERS,
     attemptTimeout: 0.1,
     maxAttempts: 50,
   });
-  const driver = new Entity(sim, "driver");
+  const driver = new Entity(sim, `${name}-driver`);
   const done = { count: 0 };
   driver.at(at, () =>
     driver.start(function* () {
@@ -159,19 +159,22 @@ describe("MultiPaxosNode snapshots", () => {
   });
 
   it("a crash at any point around a snapshot keeps every answered promise and acceptance", () => {
-    // Host crashes of the leader every 0.25 ms over a 15 ms window of steady writes with a
-    // snapshot every 4 slots: before, during and after log rewrites (a rewrite takes a sync).
+    // Host crashes every 0.25 ms (the leader and a follower in turn) over a 20 ms window of
+    // steady writes with a snapshot every 4 slots: before, during and after log rewrites (a
+    // rewrite takes a sync).
     let duringRewrite = 0;
     let betweenRewrites = 0;
-    for (let step = 0; step < 60; step++) {
+    for (let step = 0; step < 80; step++) {
       const sim = new Simulation({ seed: 7 });
       const { nodes } = cluster(sim, 4);
-      writer(sim, 60);
+      // Three at once, so slots are in flight (accepted, not yet applied) at every rewrite.
+      for (const name of ["c1", "c2", "c3"]) writer(sim, 30, 0.5, name);
       const promised: Ballot[] = [];
       const accepted: [number, Ballot][] = [];
       let victim: Node | null = null;
       sim.at(0.5 + 0.03, () => {
-        victim = nodes.find((node) => node.isLeader)!;
+        // The leader at even steps, a follower at odd ones: both rewrite their logs.
+        victim = nodes.find((node) => node.isLeader === (step % 2 === 0))!;
         const send = victim.send.bind(victim);
         // biome-ignore lint/suspicious/noExplicitAny: a spy on what the node answers
         (victim as any).send = (target: never, kind: string, payload: any) => {
