@@ -6,7 +6,7 @@
  * included), loss and duplication.
  *
  * Safety: after every event, every node's applied prefix agrees with every other's (the same
- * command in each slot both applied); once the clients are done (or at the end of the run), the
+ * command in each slot both applied, watched as each applies); once the clients are done (or at the end of the run), the
  * recorded history is linearizable (the `kv` model). Liveness: once every fault is healed, an
  * operation through each client (its workload's, or a probe write once that is over) must
  * succeed within the phase.
@@ -216,26 +216,23 @@ export const PREFIXES_AGREE = "applied prefixes agree";
 export function checks(sim: Simulation): void {
   const nodes = NODES.map((name) => sim.entity(name) as MultiPaxosNode<Command, Result>);
   const history = HISTORIES.get(sim)!;
-  // The command first seen applied at each slot (its id; null for a no-op), and how far each
-  // node's applied prefix has been compared (a restarted node re-applies from slot 0).
-  const appliedAt: (string | null)[] = [];
-  const compared = nodes.map(() => 0);
-  always(sim, PREFIXES_AGREE, () => {
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[i]!;
-      if (node.appliedCount < compared[i]!) compared[i] = 0;
-      for (; compared[i]! < node.appliedCount; compared[i]!++) {
-        const slot = compared[i]!;
-        const entry = node.chosenEntry(slot);
-        const id = entry === null || entry === undefined ? null : entry.id;
-        if (slot === appliedAt.length) appliedAt.push(id);
-        else if (appliedAt[slot] !== id) {
-          return `${node.name} applied ${String(id)} at slot ${slot}, another node ${String(appliedAt[slot])}`;
-        }
+  // The command first applied at each slot by any node (its id; null for a no-op). Watched as
+  // each node applies, since a node with snapshots drops a slot's entry soon after; a restarted
+  // node re-applies from its snapshot and is compared again.
+  const appliedAt = new Map<number, string | null>();
+  let mismatch: string | null = null;
+  for (const node of nodes) {
+    node.onApplied = (slot, entry) => {
+      if (mismatch !== null) return;
+      const id = entry === null ? null : entry.id;
+      const first = appliedAt.get(slot);
+      if (first === undefined) appliedAt.set(slot, id);
+      else if (first !== id) {
+        mismatch = `${node.name} applied ${String(id)} at slot ${slot}, another node ${String(first)}`;
       }
-    }
-    return true;
-  });
+    };
+  }
+  always(sim, PREFIXES_AGREE, () => mismatch ?? true);
   const workers = sim.entities.filter((e): e is Worker => e instanceof Worker);
   let verdict: true | string | null = null;
   const judge = () => {

@@ -53,6 +53,7 @@ export class FlexiblePaxosNode<C, R> extends MultiPaxosNode<C, R> {
       "retryBackoff",
       "syncLatency",
       "checkQuorum",
+      "snapshotEvery",
       "phase1Quorum",
       "phase2Quorum",
     ),

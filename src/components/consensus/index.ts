@@ -23,6 +23,7 @@ export {
 export { NOT_LEADER, NotLeaderError } from "./notLeaderError.js";
 export {
   type AcceptedValue,
+  type AcceptorSnapshot,
   type Ballot,
   compareBallots,
   ProposalLostError,

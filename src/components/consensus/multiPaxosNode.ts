@@ -32,6 +32,12 @@
  * acceptances, the rounds its own ballots used, and the slots it learned chosen. A restart
  * restores the state machine's initial snapshot and re-applies the chosen prefix it kept.
  *
+ * Snapshots (`snapshotEvery`): every N applied slots the node snapshots its state machine and
+ * sessions, drops the slots below from memory, and rewrites its log without them (crash-safe:
+ * `AcceptorState.truncate`). Dropped slots are chosen, not holes: a promise for them carries
+ * the snapshot (the candidate installs it instead of filling them with no-ops), a catch-up for
+ * them is answered with it, and a restart starts from it.
+ *
  * @example
  * const members = ["m1", "m2", "m3"];
  * const nodes = members.map((name) => new MultiPaxosNode(sim, name, { members, stateMachine: new KVStateMachine<string>() }));
@@ -46,12 +52,15 @@ import type { ProcessGenerator } from "../../core/process.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError } from "../../errors/errors.js";
 import type { Latency } from "../shared/latency.js";
-import { optionalBoolean, requireSeconds } from "../shared/validate.js";
+import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
 import { NotLeaderError } from "./notLeaderError.js";
 import {
   type AcceptedValue,
+  type AcceptorSnapshot,
   AcceptorState,
+  answer,
   type Ballot,
+  broadcast,
   checkTiming,
   compareBallots,
   Members,
@@ -80,6 +89,12 @@ export interface MultiPaxosNodeOptions<C, R> {
    * a node that leads or heard from a leader within one ignores others' prepares. Default false.
    */
   checkQuorum?: boolean;
+  /**
+   * Every this many applied slots the node snapshots its state machine and client sessions
+   * and drops the slots below from memory and disk (integer >= 0; 0: never, the log grows
+   * without bound). Default 0.
+   */
+  snapshotEvery?: number;
 }
 
 /** A client's place in its own sequence of commands: each applies at most once. */
@@ -115,6 +130,11 @@ export type MultiPaxosMessage<C> =
       readonly from: number;
       readonly ballot: Ballot;
       readonly accepted: readonly (readonly [number, AcceptedValue<PaxosLogEntry<C>>])[];
+      /**
+       * The acceptor's snapshot, when it folds slots from the prepare's `fromSlot` on: those
+       * slots are chosen, and their accepted values are gone (not holes to fill).
+       */
+      readonly snapshot?: AcceptorSnapshot;
     }
   | {
       readonly type: "nack";
@@ -155,7 +175,20 @@ export type MultiPaxosMessage<C> =
       readonly type: "entries";
       readonly from: number;
       readonly entries: readonly (readonly [number, PaxosLogEntry<C>])[];
-    };
+    }
+  /** A catch-up answer for slots the sender folded into its snapshot. */
+  | { readonly type: "snapshot"; readonly from: number; readonly snapshot: AcceptorSnapshot };
+
+/** What a Multi-Paxos snapshot holds: the state machine's state and the client sessions. */
+interface SnapshotState<R> {
+  readonly machine: unknown;
+  readonly sessions: readonly (readonly [string, Session<R>])[];
+}
+
+interface Session<R> {
+  readonly seq: number;
+  readonly result: R;
+}
 
 /** What a node has done, in the statistics vocabulary. */
 export interface MultiPaxosNodeStats {
@@ -182,6 +215,9 @@ export interface MultiPaxosNodeStats {
   readonly quorumLost: number;
   /** Prepares ignored because this node led or heard from a leader recently (check-quorum). */
   readonly preparesIgnored: number;
+  /** Snapshots this node took (`snapshotEvery`), and installed from another node. */
+  readonly snapshotsTaken: number;
+  readonly snapshotsInstalled: number;
 }
 
 type Role = "follower" | "candidate" | "leader";
@@ -212,16 +248,16 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     provides: ["Consensus", "ReplicatedLog", "LeaderElection", "Ordered", "Durable"],
     inputs: [
       "propose(command, session?) (process call), propose messages",
-      "prepare, promise, nack, accept, accepted, chosen, heartbeat, heartbeat-ack, catchup, entries messages",
+      "prepare, promise, nack, accept, accepted, chosen, heartbeat, heartbeat-ack, catchup, entries, snapshot messages",
     ],
     outputs: [
       "results of applied commands; NotLeaderError, ProposalLostError",
-      "proposals, committed, redirected, lost, electionsStarted, electionsWon, applied, chosenPrefix, duplicates, leading, quorumLost, preparesIgnored",
+      "proposals, committed, redirected, lost, electionsStarted, electionsWon, applied, chosenPrefix, duplicates, leading, quorumLost, preparesIgnored, snapshotsTaken, snapshotsInstalled",
     ],
     state:
-      "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer); volatile: role, leader, pending slots, the state machine (rebuilt from the chosen prefix on restart)",
+      "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer), and with snapshotEvery the latest snapshot (state machine and sessions) in place of the slots below it (the log is rewritten without them); volatile: role, leader, pending slots, the state machine (rebuilt from the snapshot and the chosen slots after it on restart)",
     failure_semantics:
-      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, re-applies the chosen prefix it kept and catches up from the leader. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. A leader cut off one way (sending, not receiving) keeps the followers from suspecting it: without checkQuorum it is replaced only after the heal; with it, it steps down within an election timeout and the others elect a successor. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
+      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, restores its snapshot, re-applies the chosen slots it kept after it and catches up from the leader (by a snapshot when the leader dropped the slots it lacks); a crash during a log rewrite replays the previous file. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. A leader cut off one way (sending, not receiving) keeps the followers from suspecting it: without checkQuorum it is replaced only after the heal; with it, it steps down within an election timeout and the others elect a successor. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
     composition_rules: ["Network", "Disk", "PaxosKVClient", "FlexiblePaxosNode"],
     operational_knobs: knobs<MultiPaxosNodeOptions<unknown, unknown>>()(
       "members",
@@ -231,6 +267,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       "retryBackoff",
       "syncLatency",
       "checkQuorum",
+      "snapshotEvery",
     ),
   };
 
@@ -242,6 +279,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   readonly electionTimeout: number;
   readonly retryBackoff: number;
   readonly checkQuorum: boolean;
+  readonly snapshotEvery: number;
   readonly stateMachine: StateMachine<C, R>;
   private readonly initialState: unknown;
   private readonly cluster: Members;
@@ -266,7 +304,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   private proposalCounter = 0;
   /** Slots applied, in a row from 0: the next one to apply. */
   private appliedUpTo = 0;
-  private readonly sessions = new Map<string, { seq: number; result: R }>();
+  private sessions = new Map<string, Session<R>>();
 
   private counts = {
     proposals: 0,
@@ -278,6 +316,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     duplicates: 0,
     quorumLost: 0,
     preparesIgnored: 0,
+    snapshotsTaken: 0,
+    snapshotsInstalled: 0,
   };
 
   constructor(sim: Simulation, name: string, options: MultiPaxosNodeOptions<C, R>) {
@@ -293,6 +333,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.electionTimeout = checked.electionTimeout;
     this.retryBackoff = checked.retryBackoff;
     this.checkQuorum = checked.checkQuorum;
+    this.snapshotEvery = checked.snapshotEvery;
     this.answeredAtNs = new Array<number>(this.members.length).fill(Number.NEGATIVE_INFINITY);
     this.stateMachine = options.stateMachine;
     this.initialState = this.stateMachine.snapshot();
@@ -329,10 +370,21 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     return this.appliedUpTo;
   }
 
-  /** The entry chosen at `slot` if this node knows it (undefined otherwise; null is a no-op). */
+  /**
+   * The entry chosen at `slot` if this node knows it (undefined otherwise, and for a slot
+   * folded into its snapshot; null is a no-op).
+   */
   chosenEntry(slot: number): PaxosLogEntry<C> | undefined {
     return this.acceptor.chosen.get(slot);
   }
+
+  /** The first slot not folded into this node's snapshot (0 without one). */
+  get snapshotSlot(): number {
+    return this.acceptor.snapshotSlot;
+  }
+
+  /** Called with each slot as it is applied here (a checker's hook: the applied sequence). */
+  onApplied: ((slot: number, entry: PaxosLogEntry<C>) => void) | null = null;
 
   get stats(): MultiPaxosNodeStats {
     return {
@@ -435,6 +487,8 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
 
   private onPromise(m: Extract<MultiPaxosMessage<C>, { type: "promise" }>): void {
     if (this.role !== "candidate" || compareBallots(m.ballot, this.ballot) !== 0) return;
+    // The acceptor dropped those slots' values: this candidate learns them as chosen instead.
+    if (m.snapshot !== undefined) this.installSnapshot(m.snapshot);
     for (const [slot, accepted] of m.accepted) {
       const known = this.recovered.get(slot);
       if (known === undefined || compareBallots(accepted.ballot, known.ballot) > 0) {
@@ -450,13 +504,15 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.leader = this.cluster.self;
     this.counts.electionsWon++;
     this.promises = null;
-    let top = this.prepareFrom - 1;
+    // Slots below a snapshot a promise brought (installed on its way) are chosen: no hole.
+    const from = Math.max(this.prepareFrom, this.acceptor.snapshotSlot);
+    let top = from - 1;
     for (const slot of this.recovered.keys()) if (slot > top) top = slot;
     for (const slot of this.acceptor.chosen.keys()) if (slot > top) top = slot;
     this.nextSlot = Math.max(top + 1, this.chosenPrefix());
     // Every slot a quorum may have chosen in is proposed again with the value it must keep;
     // a hole nobody accepted gets a no-op, so later slots can apply.
-    for (let slot = this.prepareFrom; slot <= top; slot++) {
+    for (let slot = from; slot <= top; slot++) {
       if (this.acceptor.chosen.has(slot)) continue;
       this.proposeAt(slot, this.recovered.get(slot)?.value ?? null);
     }
@@ -552,6 +608,16 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     return compareBallots(ballot, promised) >= 0;
   }
 
+  /**
+   * Whether a promise answering a prepare from `fromSlot` carries the acceptor's snapshot:
+   * when the snapshot folds slots from there on, whose accepted values are gone. (A test-only
+   * subclass breaks this rule to show the checkers catch it: the candidate fills them with
+   * no-ops.)
+   */
+  protected promiseCarries(snapshot: AcceptorSnapshot, fromSlot: number): boolean {
+    return snapshot.slot > fromSlot;
+  }
+
   private *onPrepare(
     message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
     m: Extract<MultiPaxosMessage<C>, { type: "prepare" }>,
@@ -563,31 +629,27 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.sawBallot(m.ballot);
     const acceptor = this.acceptor;
     const self = this.cluster.self;
-    const order = compareBallots(m.ballot, acceptor.promised);
-    if (order < 0) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+    const newPromise = compareBallots(m.ballot, acceptor.promised) > 0;
+    const durable = acceptor.promise(m.ballot);
+    if (durable === null) {
+      this.nack(message, m.ballot);
       return;
     }
     const accepted: [number, AcceptedValue<PaxosLogEntry<C>>][] = [];
     for (const [slot, value] of acceptor.accepted)
       if (slot >= m.fromSlot) accepted.push([slot, value]);
-    if (order > 0) {
-      // A candidate this node promised gets its election timeout to win before another tries;
-      // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
-      // for a candidate that cannot win (it never hears the promises).
-      if (m.ballot.node !== self && !this.checkQuorum) this.heard();
-      // Decided in memory before the write: a message handled meanwhile already sees it.
-      acceptor.promised = m.ballot;
-      yield* acceptor.persist({ type: "promise", ballot: m.ballot });
-    } else {
-      yield* acceptor.settle();
-    }
-    this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
+    const snapshot = acceptor.snapshot;
+    // A candidate this node promised gets its election timeout to win before another tries;
+    // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
+    // for a candidate that cannot win (it never hears the promises).
+    if (newPromise && m.ballot.node !== self && !this.checkQuorum) this.heard();
+    yield* durable;
+    this.answer(
+      message,
+      snapshot !== null && this.promiseCarries(snapshot, m.fromSlot)
+        ? { type: "promise", from: self, ballot: m.ballot, accepted, snapshot }
+        : { type: "promise", from: self, ballot: m.ballot, accepted },
+    );
   }
 
   private *onAccept(
@@ -596,26 +658,26 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   ) {
     this.sawBallot(m.ballot);
     const acceptor = this.acceptor;
-    const self = this.cluster.self;
     if (!this.mayAccept(m.ballot, acceptor.promised)) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+      this.nack(message, m.ballot);
       return;
     }
     this.followLeader(m.ballot);
-    const previous = acceptor.accepted.get(m.slot);
-    if (previous === undefined || compareBallots(previous.ballot, m.ballot) !== 0) {
-      if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
-      acceptor.accepted.set(m.slot, { ballot: m.ballot, value: m.value });
-      yield* acceptor.persist({ type: "accept", slot: m.slot, ballot: m.ballot, value: m.value });
-    } else {
+    if (m.slot < acceptor.snapshotSlot) {
+      // Chosen and folded into the snapshot: a leader at or above this promise proposes the
+      // chosen value there (Paxos), and the snapshot stands for the acceptance in any promise.
       yield* acceptor.settle();
+    } else {
+      yield* acceptor.accept(m.slot, m.ballot, m.value);
     }
+    const self = this.cluster.self;
     this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
+  }
+
+  /** Refuses a prepare, accept or heartbeat in `ballot`, naming the promise above it. */
+  private nack(message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>, ballot: Ballot): void {
+    const promised = this.acceptor.promised;
+    this.answer(message, { type: "nack", from: this.cluster.self, ballot, promised });
   }
 
   /** Whether this node leads, or heard from a leader within an election timeout (check-quorum). */
@@ -644,12 +706,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.sawBallot(m.ballot);
     if (compareBallots(m.ballot, this.acceptor.promised) < 0) {
       // A deposed leader that has not heard: tell it.
-      this.answer(message, {
-        type: "nack",
-        from: this.cluster.self,
-        ballot: m.ballot,
-        promised: this.acceptor.promised,
-      });
+      this.nack(message, m.ballot);
       return;
     }
     this.followLeader(m.ballot);
@@ -677,7 +734,14 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   ): void {
     const entries: [number, PaxosLogEntry<C>][] = [];
     const chosen = this.acceptor.chosen;
-    for (let slot = m.fromSlot; entries.length < CATCHUP_BATCH && chosen.has(slot); slot++) {
+    const snapshot = this.acceptor.snapshot;
+    let from = m.fromSlot;
+    if (snapshot !== null && from < snapshot.slot) {
+      // The slots it lacks are gone here: it takes the snapshot, then the slots after.
+      this.answer(message, { type: "snapshot", from: this.cluster.self, snapshot });
+      from = snapshot.slot;
+    }
+    for (let slot = from; entries.length < CATCHUP_BATCH && chosen.has(slot); slot++) {
       entries.push([slot, chosen.get(slot) as PaxosLogEntry<C>]);
     }
     if (entries.length > 0)
@@ -686,7 +750,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
 
   private learn(slot: number, value: PaxosLogEntry<C>): void {
     const chosen = this.acceptor.chosen;
-    if (chosen.has(slot)) return;
+    if (chosen.has(slot) || slot < this.acceptor.snapshotSlot) return;
     chosen.set(slot, value);
     this.pending.delete(slot);
     // Kept to restart with; nothing waits for it (a lost one is learned again).
@@ -700,6 +764,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       const slot = this.appliedUpTo++;
       const entry = chosen.get(slot) as PaxosLogEntry<C>;
       const result = entry === null ? undefined : this.execute(entry);
+      this.onApplied?.(slot, entry);
       const waiter = this.waiters.get(slot);
       if (waiter === undefined) continue;
       this.waiters.delete(slot);
@@ -713,6 +778,46 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
         );
       }
     }
+    if (
+      this.snapshotEvery > 0 &&
+      this.appliedUpTo - this.acceptor.snapshotSlot >= this.snapshotEvery
+    ) {
+      this.takeSnapshot();
+    }
+  }
+
+  private takeSnapshot(): void {
+    const state: SnapshotState<R> = {
+      machine: this.stateMachine.snapshot(),
+      sessions: [...this.sessions],
+    };
+    this.counts.snapshotsTaken++;
+    this.acceptor.truncate(this.appliedUpTo, state);
+  }
+
+  /**
+   * Takes another node's snapshot in place of the slots below it (all chosen), when it is
+   * ahead of what this node applied: the state machine and sessions jump there.
+   */
+  private installSnapshot(snapshot: AcceptorSnapshot): void {
+    if (snapshot.slot <= this.appliedUpTo) return;
+    const state = snapshot.state as SnapshotState<R>;
+    this.stateMachine.restore(state.machine);
+    this.sessions = new Map(state.sessions);
+    this.appliedUpTo = snapshot.slot;
+    if (this.nextSlot < snapshot.slot) this.nextSlot = snapshot.slot;
+    this.counts.snapshotsInstalled++;
+    for (const slot of this.pending.keys()) if (slot < snapshot.slot) this.pending.delete(slot);
+    for (const [slot, waiter] of this.waiters) {
+      if (slot >= snapshot.slot) continue;
+      this.waiters.delete(slot);
+      this.counts.lost++;
+      waiter.future.reject(
+        new ProposalLostError(this.name, `slot ${slot} was installed from a snapshot`),
+      );
+    }
+    this.acceptor.truncate(snapshot.slot, snapshot.state);
+    this.applyChosen();
   }
 
   /** Applies an entry's command once per session step; a repeat answers the first result. */
@@ -773,6 +878,9 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
       case "entries":
         for (const [slot, value] of m.entries) this.learn(slot, value);
         return;
+      case "snapshot":
+        this.installSnapshot(m.snapshot);
+        return;
     }
   }
 
@@ -795,18 +903,14 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   }
 
   private broadcast(payload: MultiPaxosMessage<C>): void {
-    for (const member of this.cluster.all(this.sim, this.name)) {
-      this.send(member as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
-    }
+    broadcast(this, this.cluster, payload);
   }
 
   private answer(
     message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
     payload: MultiPaxosMessage<C>,
   ): void {
-    const source = message.source;
-    if (source === null) return;
-    this.send(source as Entity<MultiPaxosMessage<C>, unknown>, payload.type, payload);
+    answer(this, message, payload);
   }
 
   protected override onCrash(): void {
@@ -824,9 +928,17 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   protected override onRecover(): void {
     this.acceptor.replay();
     this.highestRound = this.acceptor.highestRound;
-    this.stateMachine.restore(this.initialState);
-    this.sessions.clear();
-    this.appliedUpTo = 0;
+    const snapshot = this.acceptor.snapshot;
+    if (snapshot === null) {
+      this.stateMachine.restore(this.initialState);
+      this.sessions = new Map();
+      this.appliedUpTo = 0;
+    } else {
+      const state = snapshot.state as SnapshotState<R>;
+      this.stateMachine.restore(state.machine);
+      this.sessions = new Map(state.sessions);
+      this.appliedUpTo = snapshot.slot;
+    }
     this.applyChosen();
     this.startTicking();
   }
@@ -878,6 +990,7 @@ function checkMultiPaxosOptions(
     );
   }
   const checkQuorum = optionalBoolean(component, "checkQuorum", options.checkQuorum, false);
+  const snapshotEvery = requireInteger(component, "snapshotEvery", options.snapshotEvery ?? 0, 0);
   const timing = checkTiming(component, options);
-  return { cluster, heartbeatInterval, electionTimeout, checkQuorum, ...timing };
+  return { cluster, heartbeatInterval, electionTimeout, checkQuorum, snapshotEvery, ...timing };
 }

@@ -1,6 +1,7 @@
 /**
  * What the Paxos family shares (`PaxosNode`, `MultiPaxosNode`, `FlexiblePaxosNode`): ballots,
- * quorum counting, the member list, and the acceptor's state with its persistence. An acceptor
+ * quorum counting, the member list, the sends to members, and the acceptor's state with its
+ * promise and accept steps, its persistence and (Multi-Paxos snapshots) its log compaction. An acceptor
  * must never forget a promise or an acceptance it answered, or two proposers could each count
  * it towards a different value: so every change is decided in memory at once (a message handled
  * while the disk write is under way already sees it), written through a `DurableLog` synced on
@@ -8,12 +9,14 @@
  */
 import type { Entity } from "../../core/entity.js";
 import type { SimFuture } from "../../core/future.js";
+import type { Message } from "../../core/message.js";
 import type { Simulation } from "../../core/simulation.js";
 import { ConfigError, RemoteError, SimulationError } from "../../errors/errors.js";
 import type { RandomStream } from "../../random/randomStream.js";
 import { type Latency, requireLatency } from "../shared/latency.js";
 import { requireSeconds } from "../shared/validate.js";
 import { Disk } from "../storage/disk.js";
+import { DiskError } from "../storage/diskErrors.js";
 import { DurableLog } from "../storage/durableLog.js";
 
 /**
@@ -82,7 +85,25 @@ export type AcceptorRecord<V> =
       readonly ballot: Ballot;
       readonly value: V;
     }
-  | { readonly type: "chosen"; readonly slot: number; readonly value: V };
+  | { readonly type: "chosen"; readonly slot: number; readonly value: V }
+  /**
+   * The first record of a compacted log file: every slot below `slot` is chosen and folded
+   * into `state` (Multi-Paxos snapshots). The file counts only once its `sealed` record of the
+   * same generation is durable: a crash before leaves the previous file the one replayed.
+   */
+  | {
+      readonly type: "snapshot";
+      readonly generation: number;
+      readonly slot: number;
+      readonly state: unknown;
+    }
+  | { readonly type: "sealed"; readonly generation: number };
+
+/** A snapshot an acceptor keeps: every slot below `slot` is chosen, and `state` folds them in. */
+export interface AcceptorSnapshot {
+  readonly slot: number;
+  readonly state: unknown;
+}
 
 /** Bytes a record takes on the disk: a small header, and a value's worth. */
 const RECORD_BYTES = 128;
@@ -97,21 +118,154 @@ export class AcceptorState<V> {
   highestRound = 0;
   readonly accepted = new Map<number, AcceptedValue<V>>();
   readonly chosen = new Map<number, V>();
+  /** The latest snapshot (slots below its `slot` are dropped from `accepted` and `chosen`). */
+  snapshot: AcceptorSnapshot | null = null;
   readonly disk: Disk<AcceptorRecord<V>>;
-  private readonly log: DurableLog<AcceptorRecord<V>>;
+  /** The log written now: one of two files, the other the previous generation (or empty). */
+  private log: DurableLog<AcceptorRecord<V>>;
+  /** The two files compaction alternates between; the second is made at the first compaction. */
+  private readonly logs: DurableLog<AcceptorRecord<V>>[];
+  private generation = 0;
+  /** A compaction is under way, and whether another was asked meanwhile. */
+  private compacting = false;
+  private compactAgain = false;
+  /** Compactions whose sealed file became durable. */
+  compactions = 0;
 
-  constructor(owner: Entity<never, unknown>, syncLatency: Latency) {
+  constructor(
+    private readonly owner: Entity<never, unknown>,
+    syncLatency: Latency,
+  ) {
     this.disk = new Disk<AcceptorRecord<V>>(owner.sim, `${owner.name}.disk`, {
       owner,
       recordBytes: RECORD_BYTES,
       syncLatency,
     });
-    this.log = new DurableLog(this.disk, { file: "acceptor", sync: "everyWrite" });
+    this.log = new DurableLog(this.disk, { file: ACCEPTOR_FILES[0], sync: "everyWrite" });
+    this.logs = [this.log];
   }
 
   /** Writes `record` and returns once it is durable (a disk error is thrown). */
   *persist(record: AcceptorRecord<V>): Generator<SimFuture<unknown>, void, unknown> {
+    // A compaction copies the highest round used: one logged but not yet synced is as good.
+    if (record.type === "ballot" && record.round > this.highestRound) {
+      this.highestRound = record.round;
+    }
     yield* this.log.append(record);
+  }
+
+  /**
+   * Folds every slot below `slot` (all chosen) into `state`: drops their accepted and chosen
+   * values now, and rewrites the log without them. The rewrite goes to the other file: the
+   * snapshot, then what the acceptor holds now (its promise, highest round, accepted and chosen
+   * values from `slot` on: in memory, so decided but not yet synced ones too, which only makes
+   * them durable sooner), then a seal. Writes issued later follow in that file. Until the seal
+   * is durable a crash replays the previous file, which holds all of it; after, the previous
+   * file is emptied. So the disk holds about two snapshots' worth, however long the run.
+   */
+  truncate(slot: number, state: unknown): void {
+    if (this.snapshot !== null && slot <= this.snapshot.slot) return;
+    this.snapshot = { slot, state };
+    for (const at of this.accepted.keys()) if (at < slot) this.accepted.delete(at);
+    for (const at of this.chosen.keys()) if (at < slot) this.chosen.delete(at);
+    if (this.compacting) {
+      this.compactAgain = true;
+      return;
+    }
+    this.compacting = true;
+    this.owner.start(this.compact(), { name: "compact-log" });
+  }
+
+  private *compact(): Generator<SimFuture<unknown>, void, unknown> {
+    try {
+      do {
+        this.compactAgain = false;
+        yield* this.rewrite();
+      } while (this.compactAgain);
+    } catch (error) {
+      // A disk error leaves the current file in use, whole: the next snapshot tries again.
+      if (!(error instanceof DiskError)) throw error;
+    } finally {
+      this.compacting = false;
+    }
+  }
+
+  private *rewrite(): Generator<SimFuture<unknown>, void, unknown> {
+    const snapshot = this.snapshot!;
+    const previous = this.log;
+    if (this.logs.length === 1) {
+      this.logs.push(new DurableLog(this.disk, { file: ACCEPTOR_FILES[1], sync: "everyWrite" }));
+    }
+    const next = this.logs[previous === this.logs[0] ? 1 : 0]!;
+    const generation = this.generation + 1;
+    const records: AcceptorRecord<V>[] = [
+      { type: "snapshot", generation, slot: snapshot.slot, state: snapshot.state },
+      { type: "promise", ballot: this.promised },
+      { type: "ballot", round: this.highestRound },
+    ];
+    for (const [slot, accepted] of this.accepted) {
+      records.push({ type: "accept", slot, ballot: accepted.ballot, value: accepted.value });
+    }
+    for (const [slot, value] of this.chosen) records.push({ type: "chosen", slot, value });
+    records.push({ type: "sealed", generation });
+    // Issued together with the switch, before any later write: a sync that covers a later
+    // write covers the whole file before it.
+    if (this.disk.length(next.file) > 0) this.disk.truncateFuture(next.file, 0).defuse();
+    this.log = next;
+    this.generation = generation;
+    const writing = next.appendAll(records);
+    let step = writing.next();
+    if (this.disk.length(next.file) !== records.length) {
+      // Refused at once (a full disk): later writes must not go to a file that will never be
+      // sealed, so the previous one, whole, stays in use.
+      this.log = previous;
+      this.generation = generation - 1;
+      writing.return();
+      return;
+    }
+    while (step.done !== true) {
+      let sent: unknown;
+      try {
+        sent = yield step.value;
+      } catch (error) {
+        step = writing.throw(error);
+        continue;
+      }
+      step = writing.next(sent);
+    }
+    this.compactions++;
+    // The new file is durable and sealed: the previous one is no longer read.
+    if (this.log === next) yield this.disk.truncateFuture(previous.file, 0);
+  }
+
+  /**
+   * Phase 1 at the acceptor: a prepare for `ballot`. Below the promise: null (the node nacks).
+   * Otherwise a new promise is decided in memory at once (a message handled while it is being
+   * written already sees it), and the returned steps make it durable (a repeat's: wait for the
+   * writes before it); the node answers once they are done.
+   */
+  promise(ballot: Ballot): Generator<SimFuture<unknown>, void, unknown> | null {
+    const order = compareBallots(ballot, this.promised);
+    if (order < 0) return null;
+    if (order === 0) return this.settle();
+    this.promised = ballot;
+    return this.persist({ type: "promise", ballot });
+  }
+
+  /**
+   * Phase 2 at the acceptor, once the node checked `ballot` may be accepted: records `value`
+   * at `slot` (raising the promise to `ballot`) and returns once it is durable; a repeat of the
+   * same ballot's acceptance writes nothing but waits for the writes before it.
+   */
+  *accept(slot: number, ballot: Ballot, value: V): Generator<SimFuture<unknown>, void, unknown> {
+    const previous = this.accepted.get(slot);
+    if (previous !== undefined && compareBallots(previous.ballot, ballot) === 0) {
+      yield* this.settle();
+      return;
+    }
+    if (compareBallots(ballot, this.promised) > 0) this.promised = ballot;
+    this.accepted.set(slot, { ballot, value });
+    yield* this.persist({ type: "accept", slot, ballot, value });
   }
 
   /**
@@ -129,25 +283,78 @@ export class AcceptorState<V> {
     this.highestRound = 0;
     this.accepted.clear();
     this.chosen.clear();
-    for (const record of this.log.replay()) {
-      if (record.type === "promise") {
+    this.snapshot = null;
+    this.compacting = false;
+    this.compactAgain = false;
+    if (this.logs.length === 1 && this.disk.length(ACCEPTOR_FILES[1]) > 0) {
+      this.logs.push(new DurableLog(this.disk, { file: ACCEPTOR_FILES[1], sync: "everyWrite" }));
+    }
+    // The file of the highest sealed generation; the first file, never compacted, is
+    // generation 0 without a header.
+    let chosenLog = this.logs[0]!;
+    let chosenRecords: readonly AcceptorRecord<V>[] = [];
+    let best = -1;
+    for (let i = 0; i < this.logs.length; i++) {
+      const log = this.logs[i]!;
+      const records = log.replay();
+      const generation = fileGeneration(records, i === 0);
+      if (generation > best) {
+        best = generation;
+        chosenLog = log;
+        chosenRecords = records;
+      }
+    }
+    this.log = chosenLog;
+    this.generation = Math.max(best, 0);
+    for (const record of chosenRecords) {
+      if (record.type === "snapshot") {
+        this.snapshot = { slot: record.slot, state: record.state };
+      } else if (record.type === "sealed") {
+        // Marks the file whole; nothing to restore.
+      } else if (record.type === "promise") {
         this.promised = maxBallot(this.promised, record.ballot);
       } else if (record.type === "ballot") {
         this.highestRound = Math.max(this.highestRound, record.round);
       } else if (record.type === "accept") {
         this.promised = maxBallot(this.promised, record.ballot);
-        this.accepted.set(record.slot, { ballot: record.ballot, value: record.value });
-      } else {
+        if (record.slot >= this.snapshotSlot) {
+          this.accepted.set(record.slot, { ballot: record.ballot, value: record.value });
+        }
+      } else if (record.slot >= this.snapshotSlot) {
         this.chosen.set(record.slot, record.value);
       }
     }
     this.highestRound = Math.max(this.highestRound, this.promised.round);
   }
 
-  /** Records written so far (each promise and acceptance is one). */
-  get records(): number {
-    return this.log.length;
+  /** The first slot not folded into the snapshot (0 without one). */
+  get snapshotSlot(): number {
+    return this.snapshot === null ? 0 : this.snapshot.slot;
   }
+
+  /** Records on the disk now, both files (each promise and acceptance is one). */
+  get records(): number {
+    let records = 0;
+    for (const log of this.logs) records += log.length;
+    return records;
+  }
+}
+
+/** The acceptor's two log files: the first is the only one until a compaction. */
+const ACCEPTOR_FILES = ["acceptor", "acceptor.next"] as const;
+
+/**
+ * The generation of a log file's records: a compacted file's, once sealed; the first file
+ * without a header is generation 0; anything else (a rewrite a crash cut short, an emptied
+ * file) -1, never replayed.
+ */
+function fileGeneration<V>(records: readonly AcceptorRecord<V>[], first: boolean): number {
+  const head = records[0];
+  if (head === undefined || head.type !== "snapshot") return first && head !== undefined ? 0 : -1;
+  for (const record of records) {
+    if (record.type === "sealed" && record.generation === head.generation) return head.generation;
+  }
+  return -1;
 }
 
 /** A cluster's members by name, checked at construction; resolved to entities at first use. */
@@ -196,6 +403,33 @@ export class Members {
     }
     return this.entities;
   }
+}
+
+/** What a Paxos node sends: a typed message whose `type` is also the message's kind. */
+interface PaxosPayload {
+  readonly type: string;
+}
+
+/** Sends `payload` to every member, `node` itself included (plain sends: a network carries them). */
+export function broadcast(
+  node: Entity<never, unknown>,
+  members: Members,
+  payload: PaxosPayload,
+): void {
+  for (const member of members.all(node.sim, node.name)) {
+    node.send(member as Entity<PaxosPayload, unknown>, payload.type, payload);
+  }
+}
+
+/** Sends `payload` to the sender of `message` (a plain send: nobody awaits it as a reply). */
+export function answer(
+  node: Entity<never, unknown>,
+  message: Message<unknown>,
+  payload: PaxosPayload,
+): void {
+  const source = message.source;
+  if (source === null) return;
+  node.send(source as Entity<PaxosPayload, unknown>, payload.type, payload);
 }
 
 /** A majority of `n`: floor(n/2) + 1. */

@@ -2,8 +2,9 @@
  * `PaxosKVClient`: a linearizable key-value store's client, on a Multi-Paxos cluster whose
  * nodes replicate a `KVStateMachine`. Every operation (reads too) is a command proposed to the
  * leader and answered once its slot is chosen and applied. The client finds the leader: it asks
- * the node it believes leads, follows a `not-leader` answer's hint, and moves on to the next
- * node on a timeout, a refusal or a lost proposal, after a seeded backoff, up to `maxAttempts`.
+ * the node it believes leads, follows a `not-leader` answer's hint at once, and moves on to the
+ * next node on a timeout, a refusal naming no leader or a lost proposal, after a seeded backoff
+ * growing with each such failure, up to `maxAttempts`.
  *
  * Every command carries the client's session (its name and a sequence number), so a retry of a
  * command that was in fact applied is answered with the first result instead of applying twice:
@@ -146,10 +147,16 @@ export class PaxosClient<C, R> extends Entity {
     let lastError: unknown = null;
     const epoch = this.epoch;
     try {
+      // Attempts that failed without naming a leader to ask: the backoff grows with them.
+      let failures = 0;
+      let redirected = false;
       for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
         if (attempt > 0) {
           this.counts.retries++;
-          yield this.retryBackoff * this.backoffDraws.uniform(0.5, 1.5) * Math.min(attempt, 8);
+          // A redirect to a named leader goes there at once: waiting only delays the answer.
+          if (!redirected) {
+            yield this.retryBackoff * this.backoffDraws.uniform(0.5, 1.5) * Math.min(failures, 8);
+          }
         }
         const name = this.nodes[this.leader.current]!;
         const target = this.sim.entity(name) as Node<C, R> | undefined;
@@ -166,7 +173,8 @@ export class PaxosClient<C, R> extends Entity {
           // The client crashed: its calls were cancelled, and so is the operation.
           if (!this.isUp) throw error;
           lastError = error;
-          this.redirect(error);
+          redirected = this.redirect(error);
+          if (!redirected) failures++;
         }
       }
       throw lastError;
@@ -186,15 +194,19 @@ export class PaxosClient<C, R> extends Entity {
     this.epoch++;
   }
 
-  /** Picks the next node to ask after `error`: the leader a refusal named, else the next one. */
-  private redirect(error: unknown): void {
+  /**
+   * Picks the next node to ask after `error`: the leader a refusal named (true), else the next
+   * one in order (false).
+   */
+  private redirect(error: unknown): boolean {
     if (error instanceof RemoteError && error.reason.startsWith(NOT_LEADER)) {
       this.counts.redirects++;
-      if (this.leader.follow(error.reason.slice(NOT_LEADER.length).trim())) return;
+      if (this.leader.follow(error.reason.slice(NOT_LEADER.length).trim())) return true;
     } else if (error instanceof Error && error.name === "TimeoutError") {
       this.counts.timeouts++;
     }
     this.leader.next();
+    return false;
   }
 }
 

@@ -33,8 +33,10 @@ import { requireSeconds } from "../shared/validate.js";
 import {
   type AcceptedValue,
   AcceptorState,
+  answer,
   type Ballot,
   backoffSeconds,
+  broadcast,
   checkTiming,
   compareBallots,
   Members,
@@ -336,25 +338,14 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
   ) {
     if (m.ballot.round > this.highestRound) this.highestRound = m.ballot.round;
     const acceptor = this.acceptor;
-    const order = compareBallots(m.ballot, acceptor.promised);
     const self = this.cluster.self;
-    if (order < 0) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+    const accepted = acceptor.accepted.get(0) ?? null;
+    const durable = acceptor.promise(m.ballot);
+    if (durable === null) {
+      this.nack(message, m.ballot);
       return;
     }
-    // Decided in memory before the write: a message handled meanwhile already sees the promise.
-    const accepted = acceptor.accepted.get(0) ?? null;
-    if (order > 0) {
-      acceptor.promised = m.ballot;
-      yield* acceptor.persist({ type: "promise", ballot: m.ballot });
-    } else {
-      yield* acceptor.settle();
-    }
+    yield* durable;
     this.counts.promisesGiven++;
     this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
     if (this.hasDecided)
@@ -366,28 +357,20 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
     m: Extract<PaxosMessage<V>, { type: "accept" }>,
   ) {
     if (m.ballot.round > this.highestRound) this.highestRound = m.ballot.round;
-    const acceptor = this.acceptor;
-    const self = this.cluster.self;
-    if (!this.mayAccept(m.ballot, acceptor.promised)) {
-      this.answer(message, {
-        type: "nack",
-        from: self,
-        ballot: m.ballot,
-        promised: acceptor.promised,
-      });
+    if (!this.mayAccept(m.ballot, this.acceptor.promised)) {
+      this.nack(message, m.ballot);
       return;
     }
-    const previous = acceptor.accepted.get(0);
-    if (previous === undefined || compareBallots(previous.ballot, m.ballot) !== 0) {
-      if (compareBallots(m.ballot, acceptor.promised) > 0) acceptor.promised = m.ballot;
-      acceptor.accepted.set(0, { ballot: m.ballot, value: m.value });
-      yield* acceptor.persist({ type: "accept", slot: 0, ballot: m.ballot, value: m.value });
-    } else {
-      yield* acceptor.settle();
-    }
+    yield* this.acceptor.accept(0, m.ballot, m.value);
     this.counts.acceptsGiven++;
     this.acceptances.push({ ballot: m.ballot, value: m.value });
-    this.answer(message, { type: "accepted", from: self, ballot: m.ballot });
+    this.answer(message, { type: "accepted", from: this.cluster.self, ballot: m.ballot });
+  }
+
+  /** Refuses a prepare or accept in `ballot`, naming the promise above it. */
+  private nack(message: Message<PaxosMessage<V>>, ballot: Ballot): void {
+    const promised = this.acceptor.promised;
+    this.answer(message, { type: "nack", from: this.cluster.self, ballot, promised });
   }
 
   // --- Learner ------------------------------------------------------------------------------
@@ -435,16 +418,11 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
   }
 
   private broadcast(payload: PaxosMessage<V>): void {
-    for (const member of this.cluster.all(this.sim, this.name)) {
-      this.send(member as Entity<PaxosMessage<V>, unknown>, payload.type, payload);
-    }
+    broadcast(this, this.cluster, payload);
   }
 
-  /** Sends to the member that sent `message` (a plain send: nobody awaits it as a reply). */
   private answer(message: Message<PaxosMessage<V>>, payload: PaxosMessage<V>): void {
-    const source = message.source;
-    if (source === null) return;
-    this.send(source as Entity<PaxosMessage<V>, unknown>, payload.type, payload);
+    answer(this, message, payload);
   }
 
   protected override onCrash(): void {

@@ -110,6 +110,7 @@ function lawOptions() {
     retryBackoff: 0.05,
     syncLatency: 0.002,
     checkQuorum: false,
+    snapshotEvery: 0,
     phase1Quorum: 4,
     phase2Quorum: 2,
   };

@@ -210,6 +210,29 @@ describe("PaxosKVClient", () => {
     expect(client.stats.redirects + client.stats.timeouts).toBeGreaterThan(0);
   });
 
+  it("follows a redirect to a named leader at once, without waiting its retry backoff", () => {
+    const sim = new Simulation({ seed: 4 });
+    const nodes = cluster(sim);
+    let doneAt = -1;
+    let client: PaxosKVClient<string> | null = null;
+    sim.at(1, () => {
+      const leader = leaderOf(nodes)[0]!.name;
+      // A follower first: the first attempt is refused with the leader's name.
+      const order = [...MEMBERS.filter((n) => n !== leader), leader];
+      client = new PaxosKVClient<string>(sim, "client", { nodes: order, retryBackoff: 1 });
+      run(sim, 1, function* () {
+        yield* client!.put("x", "1");
+        doneAt = sim.now;
+      });
+    });
+    sim.run({ until: 5 });
+    expect(client!.stats.redirects).toBe(1);
+    expect(client!.stats.retries).toBe(1);
+    // A backoff of 1 s waits at least 0.5 s; a redirect followed at once takes round trips.
+    expect(doneAt - 1).toBeGreaterThan(0);
+    expect(doneAt - 1).toBeLessThan(0.05);
+  });
+
   it("refuses a second operation while one is in progress (a session is a sequence)", () => {
     const sim = new Simulation({ seed: 5 });
     cluster(sim);
@@ -239,6 +262,7 @@ function lawOptions(members: readonly string[]) {
     retryBackoff: 0.05,
     syncLatency: 0.002,
     checkQuorum: false,
+    snapshotEvery: 0,
   };
 }
 
@@ -263,6 +287,7 @@ componentLaws<Node>({
     { stateMachine: null },
     { heartbeatInterval: -1 },
     { electionTimeout: 0.01 },
+    { snapshotEvery: -1 },
   ],
   scenario: (sim) => {
     const members = [SUBJECT, "peer-1", "peer-2"];

@@ -8,14 +8,18 @@
  * agrees with every other's, over 200 seeds of the same faults (explore/multi-paxos.ts); and
  * so it stays with check-quorum on (200 seeds), and with Flexible Paxos quorums as lopsided as
  * Q1 = 3, Q2 = 1 (100 seeds); the same model catches a Multi-Paxos acceptor that accepts below
- * its promise (two pinned seeds).
+ * its promise (two pinned seeds). With snapshots every 3 slots (explore/multi-paxos-snapshots.ts):
+ * the same checks over 200 seeds, and the model catches an acceptor whose promise leaves out
+ * the snapshot that dropped the slots a candidate asks for (two pinned seeds).
  * Method: `explore` inline (cheap: 3 nodes, 2 s runs), `shrink` on the first failing seed,
  * `replay` of the shrunk scenario.
  */
 import { describe, expect, it } from "vitest";
 import * as multiPaxos from "../../../explore/multi-paxos.js";
+import * as multiPaxosSnapshots from "../../../explore/multi-paxos-snapshots.js";
 import * as paxos from "../../../explore/paxos.js";
 import {
+  type AcceptorSnapshot,
   type Ballot,
   explore,
   FlexiblePaxosNode,
@@ -72,8 +76,10 @@ describe("a KV store on Multi-Paxos under faults (explore/multi-paxos.ts)", () =
     const build = multiPaxos.makeBuild(
       (sim, name, options) => new AcceptsLowerBallots(sim, name, options),
     );
-    // Measured: 7 of seeds 0-299 fail, all on "applied prefixes agree"; these two are among them.
-    const result = explore({ ...multiPaxos, build, seeds: [31, 179] });
+    // Measured: 4 of seeds 0-299 fail (207, 208, 251, 273), all on "applied prefixes agree"
+    // (re-measured when PaxosKVClient stopped backing off before a redirect: its retries drew
+    // other times, so other seeds fail).
+    const result = explore({ ...multiPaxos, build, seeds: [207, 251] });
     expect(result.failed).toBe(2);
     expect([...result.byInvariant.keys()]).toEqual([multiPaxos.PREFIXES_AGREE]);
   });
@@ -100,5 +106,36 @@ describe("the same KV store on FlexiblePaxosNodes with Q1 = 3, Q2 = 1", () => {
     );
     const result = explore({ ...multiPaxos, build, seeds: 100 });
     expect(result.failures).toEqual([]);
+  });
+});
+
+describe("the same KV store with snapshots every 3 slots (explore/multi-paxos-snapshots.ts)", () => {
+  it("is linearizable, applied prefixes agree, and writes succeed after the heal, over 200 seeds", () => {
+    const result = explore({
+      ...multiPaxosSnapshots,
+      build: multiPaxosSnapshots.default,
+      seeds: 200,
+    });
+    expect(result.failures).toEqual([]);
+    expect(result.passed).toBe(200);
+  });
+
+  it("has teeth: a promise that leaves out the acceptor's snapshot lets a candidate fill chosen slots with no-ops", () => {
+    class ForgetsSnapshotInPromise<C, R> extends MultiPaxosNode<C, R> {
+      protected override promiseCarries(_snapshot: AcceptorSnapshot, _fromSlot: number): boolean {
+        return false;
+      }
+    }
+    const build = multiPaxos.makeBuild(
+      (sim, name, options) =>
+        new ForgetsSnapshotInPromise(sim, name, {
+          ...options,
+          snapshotEvery: multiPaxosSnapshots.SNAPSHOT_EVERY,
+        }),
+    );
+    // Measured: 30 of seeds 0-199 fail, all on "applied prefixes agree"; these two are among them.
+    const result = explore({ ...multiPaxosSnapshots, build, seeds: [3, 6] });
+    expect(result.failed).toBe(2);
+    expect([...result.byInvariant.keys()]).toEqual([multiPaxos.PREFIXES_AGREE]);
   });
 });
