@@ -70,15 +70,17 @@ export function oldTermFaults(seed: number, members: readonly string[]) {
 }
 
 /** The model, on RaftNode or a variant (`createNode`). */
-export function raftOldTermModel(options: Pick<RaftModelOptions, "createNode"> = {}) {
+export function raftOldTermModel(
+  options: Pick<RaftModelOptions, "createNode" | "link" | "faults"> = {},
+) {
   return raftModel({
+    faults: oldTermFaults,
     ...options,
     nodes: 3,
     clients: 3,
     operations: 12,
     thinkTime: 0.5,
     safety: HORIZON + 4,
-    faults: oldTermFaults,
     node: { preVote: false, checkQuorum: false, maxBatch: 1 },
   });
 }

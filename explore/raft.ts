@@ -29,6 +29,9 @@ import {
   type KVResult,
   LeaderPerTerm,
   models,
+  Network,
+  NetworkLink,
+  type NetworkLinkOptions,
   NotLeaderError,
   ProposalDroppedError,
   ProposalLostError,
@@ -81,6 +84,8 @@ export interface RaftModelOptions {
     readonly every: number;
     readonly minMembers: number;
   };
+  /** The link between any two entities. Default `conditions.datacenter()` (0.5 ms). */
+  readonly link?: NetworkLinkOptions;
 }
 
 export function names(nodes: number): string[] {
@@ -154,6 +159,9 @@ export function raftModel(options: RaftModelOptions = {}) {
       const clients = (params.clients as number | undefined) ?? options.clients ?? 3;
       const operations = (params.operations as number | undefined) ?? options.operations ?? 6;
       const sim = new Simulation({ seed });
+      if (options.link !== undefined) {
+        new Network(sim, NETWORK, { defaultLink: new NetworkLink(sim, "kv-link", options.link) });
+      }
       const create = options.createNode;
       const kv = new RaftKV<number>(sim, "kv", {
         members: everyone,
