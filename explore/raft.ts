@@ -84,6 +84,18 @@ export interface RaftModelOptions {
     readonly every: number;
     readonly minMembers: number;
   };
+  /**
+   * Cuts at the worst time, drawn from the seed (a nemesis no fault schedule can express: it
+   * acts on the node's events): a node that wins an election is cut off from the other nodes
+   * at once, before its no-op leaves, with probability `atElection`; a leader that has just
+   * committed (applied) an entry, before its next AppendEntries leaves, with probability
+   * `atCommit`. Clients still reach it. Each cut heals after an exponential `seconds`.
+   */
+  readonly leaderCuts?: {
+    readonly atElection: number;
+    readonly atCommit: number;
+    readonly seconds: number;
+  };
   /** The link between any two entities. Default `conditions.datacenter()` (0.5 ms). */
   readonly link?: NetworkLinkOptions;
 }
@@ -191,14 +203,19 @@ export function raftModel(options: RaftModelOptions = {}) {
       const leaders = new LeaderPerTerm();
       const committed: RaftLogEntry<KVCommand<number>>[] = [];
       let divergence: string | null = null;
+      const cut = leaderCutter(sim, kv, options.leaderCuts);
       for (const node of kv.nodes) {
-        node.observeLeader = (term, name) => leaders.observe(term, name);
+        node.observeLeader = (term, name) => {
+          leaders.observe(term, name);
+          cut?.(node, "atElection");
+        };
         node.onApplied = (index, entry) => {
           const first = committed[index];
           if (first === undefined) committed[index] = entry;
           else if (divergence === null && !sameEntry(first, entry)) {
             divergence = `${node.name} applied ${describe(entry)} at index ${index}, another node ${describe(first)}`;
           }
+          if (node.isLeader) cut?.(node, "atCommit");
         };
       }
       always(sim, "one leader per term", leaders.check);
@@ -253,6 +270,27 @@ export function raftModel(options: RaftModelOptions = {}) {
       }
       return sim;
     },
+  };
+}
+
+/** `leaderCuts`' nemesis: cuts a node off from the other nodes, by chance, at the events named. */
+function leaderCutter(
+  sim: Simulation,
+  kv: RaftKV<number>,
+  options: RaftModelOptions["leaderCuts"],
+): ((node: RaftNode<KVCommand<number>, RaftKVResult>, event: "atElection" | "atCommit") => void) | null {
+  if (options === undefined) return null;
+  const nemesis = new Entity(sim, "leader-cuts");
+  const draws = nemesis.random("cuts");
+  const cutOff = new Set<string>();
+  return (node, event) => {
+    if (cutOff.has(node.name) || draws.next() >= options[event]) return;
+    cutOff.add(node.name);
+    const cut = kv.network.isolate(node, { from: kv.nodes.filter((other) => other !== node) });
+    nemesis.after(draws.exponential(options.seconds), () => {
+      cut.heal();
+      cutOff.delete(node.name);
+    });
   };
 }
 
