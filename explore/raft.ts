@@ -278,7 +278,9 @@ function leaderCutter(
   sim: Simulation,
   kv: RaftKV<number>,
   options: RaftModelOptions["leaderCuts"],
-): ((node: RaftNode<KVCommand<number>, RaftKVResult>, event: "atElection" | "atCommit") => void) | null {
+):
+  | ((node: RaftNode<KVCommand<number>, RaftKVResult>, event: "atElection" | "atCommit") => void)
+  | null {
   if (options === undefined) return null;
   const nemesis = new Entity(sim, "leader-cuts");
   const draws = nemesis.random("cuts");
