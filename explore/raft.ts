@@ -22,15 +22,23 @@
 import {
   always,
   checkLinearizability,
+  Entity,
   type FaultScheduleSpec,
   HistoryRecorder,
   type KVCommand,
   type KVResult,
   LeaderPerTerm,
   models,
+  Network,
+  NetworkLink,
+  type NetworkLinkOptions,
+  NotLeaderError,
+  ProposalDroppedError,
+  ProposalLostError,
   RaftKV,
   type RaftKVOptions,
   type RaftLogEntry,
+  RaftNode,
   RaftRefusedError,
   randomFaultSchedule,
   Simulation,
@@ -59,9 +67,40 @@ export interface RaftModelOptions {
   readonly node?: Partial<NonNullable<RaftKVOptions<number>["node"]>>;
   /** Simulated seconds each run lasts. Default 8. */
   readonly safety?: number;
+  /**
+   * Node options drawn from the seed, over the defaults drawn by this model (and under
+   * `node`): a variant's own mix (lease reads on some seeds, ...).
+   */
+  readonly nodeFromSeed?: (seed: number) => Partial<NonNullable<RaftKVOptions<number>["node"]>>;
+  /**
+   * Membership changes: `spares` more nodes start outside the configuration (built with
+   * `members: []`, as a joining node is), and an admin changes the configuration by one server
+   * every `every` seconds on average (exponential), on whichever node says it leads: it adds a
+   * node outside the configuration or removes one inside (the leader included), keeping at least
+   * `minMembers`. Every node, spares included, is a fault target and a client's candidate leader.
+   */
+  readonly reconfigure?: {
+    readonly spares: number;
+    readonly every: number;
+    readonly minMembers: number;
+  };
+  /**
+   * Cuts at the worst time, drawn from the seed (a nemesis no fault schedule can express: it
+   * acts on the node's events): a node that wins an election is cut off from the other nodes
+   * at once, before its no-op leaves, with probability `atElection`; a leader that has just
+   * committed (applied) an entry, before its next AppendEntries leaves, with probability
+   * `atCommit`. Clients still reach it. Each cut heals after an exponential `seconds`.
+   */
+  readonly leaderCuts?: {
+    readonly atElection: number;
+    readonly atCommit: number;
+    readonly seconds: number;
+  };
+  /** The link between any two entities. Default `conditions.datacenter()` (0.5 ms). */
+  readonly link?: NetworkLinkOptions;
 }
 
-function names(nodes: number): string[] {
+export function names(nodes: number): string[] {
   return Array.from({ length: nodes }, (_, i) => `kv-${i + 1}`);
 }
 
@@ -117,6 +156,9 @@ export function raftModel(options: RaftModelOptions = {}) {
   const nodes = options.nodes ?? NODES;
   const thinkTime = options.thinkTime ?? 0.1;
   const nemesis = options.faults;
+  const reconfigure = options.reconfigure;
+  const everyone = names(nodes + (reconfigure?.spares ?? 0));
+  const initial = everyone.slice(0, nodes);
   return {
     safety: options.safety ?? SAFETY,
     shrinkable: {
@@ -124,35 +166,56 @@ export function raftModel(options: RaftModelOptions = {}) {
       operations: { initial: options.operations ?? 6, min: 1 },
     },
     faults: (seed: number) =>
-      nemesis === undefined ? raftFaults(seed, nodes) : nemesis(seed, names(nodes)),
+      nemesis === undefined ? raftFaults(seed, nodes) : nemesis(seed, everyone),
     build: ({ seed, params }: { seed: number; params: Readonly<Record<string, unknown>> }) => {
       const clients = (params.clients as number | undefined) ?? options.clients ?? 3;
       const operations = (params.operations as number | undefined) ?? options.operations ?? 6;
       const sim = new Simulation({ seed });
+      if (options.link !== undefined) {
+        new Network(sim, NETWORK, { defaultLink: new NetworkLink(sim, "kv-link", options.link) });
+      }
+      const create = options.createNode;
       const kv = new RaftKV<number>(sim, "kv", {
-        members: names(nodes),
+        members: everyone,
         node: {
           preVote: seed % 2 === 0,
           checkQuorum: seed % 2 === 0,
           snapshotEvery: seed % 3 === 0 ? 0 : 4,
           // One entry per AppendEntries: a new leader's no-op travels apart from older entries.
           maxBatch: seed % 4 < 2 ? 1 : 64,
+          ...options.nodeFromSeed?.(seed),
           ...options.node,
         },
-        ...(options.createNode === undefined ? {} : { createNode: options.createNode }),
+        ...(reconfigure === undefined
+          ? create === undefined
+            ? {}
+            : { createNode: create }
+          : {
+              // The initial members know the initial configuration; a spare knows none yet.
+              createNode: (s, name, o) => {
+                const given = { ...o, members: initial.includes(name) ? initial : [] };
+                return create === undefined ? new RaftNode(s, name, given) : create(s, name, given);
+              },
+            }),
       });
+      if (reconfigure !== undefined) reconfigureNodes(sim, kv.nodes, reconfigure);
 
       const leaders = new LeaderPerTerm();
       const committed: RaftLogEntry<KVCommand<number>>[] = [];
       let divergence: string | null = null;
+      const cut = leaderCutter(sim, kv, options.leaderCuts);
       for (const node of kv.nodes) {
-        node.observeLeader = (term, name) => leaders.observe(term, name);
+        node.observeLeader = (term, name) => {
+          leaders.observe(term, name);
+          cut?.(node, "atElection");
+        };
         node.onApplied = (index, entry) => {
           const first = committed[index];
           if (first === undefined) committed[index] = entry;
           else if (divergence === null && !sameEntry(first, entry)) {
             divergence = `${node.name} applied ${describe(entry)} at index ${index}, another node ${describe(first)}`;
           }
+          if (node.isLeader) cut?.(node, "atCommit");
         };
       }
       always(sim, "one leader per term", leaders.check);
@@ -208,6 +271,79 @@ export function raftModel(options: RaftModelOptions = {}) {
       return sim;
     },
   };
+}
+
+/** `leaderCuts`' nemesis: cuts a node off from the other nodes, by chance, at the events named. */
+function leaderCutter(
+  sim: Simulation,
+  kv: RaftKV<number>,
+  options: RaftModelOptions["leaderCuts"],
+):
+  | ((node: RaftNode<KVCommand<number>, RaftKVResult>, event: "atElection" | "atCommit") => void)
+  | null {
+  if (options === undefined) return null;
+  const nemesis = new Entity(sim, "leader-cuts");
+  const draws = nemesis.random("cuts");
+  const cutOff = new Set<string>();
+  return (node, event) => {
+    if (cutOff.has(node.name) || draws.next() >= options[event]) return;
+    cutOff.add(node.name);
+    const cut = kv.network.isolate(node, { from: kv.nodes.filter((other) => other !== node) });
+    nemesis.after(draws.exponential(options.seconds), () => {
+      cut.heal();
+      cutOff.delete(node.name);
+    });
+  };
+}
+
+/**
+ * The admin of `reconfigure`: every so often, on a node that says it leads, adds one server
+ * or removes one. Each change runs in a process of its own that nobody waits for (a leader that
+ * crashes drops it), and a change refused (one in progress, not the leader any more) or lost
+ * is not retried: the admin draws its next change from the configuration it finds then.
+ */
+function reconfigureNodes(
+  sim: Simulation,
+  nodes: readonly RaftNode<KVCommand<number>, RaftKVResult>[],
+  options: NonNullable<RaftModelOptions["reconfigure"]>,
+): void {
+  const admin = new Entity(sim, "admin");
+  const draws = admin.random("reconfigure");
+  admin.start(
+    function* () {
+      for (;;) {
+        yield admin.sleep(draws.exponential(options.every));
+        const leader = nodes.find((node) => node.isLeader);
+        if (leader === undefined) continue;
+        const inside = leader.members;
+        const outside = nodes.filter((node) => !inside.includes(node.name)).map((n) => n.name);
+        const add =
+          outside.length > 0 && (inside.length <= options.minMembers || draws.next() < 0.5);
+        const server = add
+          ? outside[draws.integer(outside.length)]!
+          : inside[draws.integer(inside.length)]!;
+        if (!add && inside.length <= options.minMembers) continue;
+        admin.start(
+          function* () {
+            try {
+              if (add) yield* leader.addServer(server);
+              else yield* leader.removeServer(server);
+            } catch (error) {
+              // Refused, or lost to a snapshot with its outcome unknown: the next change is
+              // drawn from the configuration as it then is.
+              const expected =
+                error instanceof NotLeaderError ||
+                error instanceof ProposalDroppedError ||
+                error instanceof ProposalLostError;
+              if (!expected) throw error;
+            }
+          },
+          { daemon: true },
+        );
+      }
+    },
+    { daemon: true },
+  );
 }
 
 function sameEntry(

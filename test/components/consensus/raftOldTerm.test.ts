@@ -4,9 +4,10 @@
  * (the planted `CommitOldTerm`, its no-op on election kept) is found under the figure-8
  * nemesis of explore/raft-old-term.ts and shrunk to a short reproduction, while the correct
  * RaftNode passes the same exploration.
- * Method: explore the correct node over 200 seeds, the planted one over the first 64 (seed 41
- * fails: the plant is rare, 2 in 2,000 seeds, see the model's comment); shrink the first
- * failure and replay the result.
+ * Method: explore the correct node over 200 seeds, the planted one over 40 (the plant fails
+ * about one seed in five: 109 of the first 500, see the model's comment, so 40 seeds hold
+ * several failures whatever the node's timing does to which); shrink the failing seed with the
+ * fewest faults and replay the result.
  */
 import { describe, expect, it } from "vitest";
 import { raftOldTermModel } from "../../../explore/raft-old-term.js";
@@ -22,11 +23,13 @@ describe("Raft under the figure-8 nemesis", () => {
 
   it("catches a Raft that commits old-term entries by counting replicas, and shrinks it", () => {
     const model = raftOldTermModel({ createNode: createCommitOldTerm });
-    const found = explore({ ...model, seeds: 64 });
-    // Measured: seed 41 alone fails of these 64.
-    expect(found.failed).toBeGreaterThan(0);
+    const found = explore({ ...model, seeds: 40 });
+    // Measured: 6 of these 40 fail (5, 12, 18, 21, 33, 37).
+    expect(found.failed).toBeGreaterThanOrEqual(3);
     expect([...found.byInvariant.keys()]).toEqual(["committed entries agree"]);
-    const failure = found.failures[0]!;
+    const failure = found.failures.reduce((best, f) =>
+      model.faults(f.seed).faults.length < model.faults(best.seed).faults.length ? f : best,
+    );
     const scenario = {
       seed: failure.seed,
       params: {},
@@ -36,13 +39,12 @@ describe("Raft under the figure-8 nemesis", () => {
     const result = shrink(model, scenario, { maxRuns: 300 });
     expect(result.violation.name).toBe("committed entries agree");
     const shrunk = result.scenario;
-    // Measured: 24 faults, 3 clients x 12 operations, 16 s -> 5 faults (four partitions and
-    // one crash of the leader right after its 3rd AppendEntries), 3 clients x 4 operations,
-    // 2.5 s. The shrink is a fixpoint: 800 runs find nothing smaller.
-    expect(shrunk.faults.faults.length).toBeLessThanOrEqual(5);
+    // Measured (seed 5): 20 faults, 3 clients x 12 operations, 16 s -> 2 faults, 3 clients x 3
+    // operations, 2.6 s (the leader cuts are the model's, drawn from the seed, not shrunk).
+    expect(shrunk.faults.faults.length).toBeLessThanOrEqual(3);
     expect(shrunk.until).toBeLessThan(3);
     const operations = (shrunk.params.clients as number) * (shrunk.params.operations as number);
-    expect(operations).toBeLessThanOrEqual(12);
+    expect(operations).toBeLessThanOrEqual(9);
     expect(replay(model, shrunk).violation).toEqual(result.violation);
   });
 });
