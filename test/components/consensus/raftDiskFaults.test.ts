@@ -1,0 +1,82 @@
+/**
+ * Goal: a RaftNode acknowledges an entry (to its leader, or to itself as a leader counting its
+ * own log) or a vote only once its own disk holds it, also when the disk, not the host, fails:
+ * a full disk that refuses the writes, or a disk that loses power (and its unsynced writes)
+ * while the node stays up. Such a node's memory is ahead of its disk; it must not answer on
+ * the strength of a later sync that covers none of what was lost.
+ * Method: a three-node cluster, one follower down, so a commit needs the other follower; that
+ * follower's disk fails around a proposal; once the proposal is acknowledged, the follower's
+ * host restarts and the old leader goes away for good: the acknowledged write must survive.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  Entity,
+  type KVCommand,
+  type KVStateMachine,
+  RaftKV,
+  type RaftNode,
+  Simulation,
+} from "../../../src/index.js";
+
+type Node = RaftNode<KVCommand<number>, unknown>;
+
+function peek(node: Node, key: string): number | undefined {
+  return (node.stateMachine as unknown as KVStateMachine<number>).peek(key);
+}
+
+/**
+ * Proposes x = 1 on the leader while one follower is down and `fault` strikes the other's
+ * disk; returns whether the acknowledged write outlived the follower's restart and the
+ * leader's loss.
+ */
+function acknowledgedSurvives(fault: "full" | "power", seed: number) {
+  const sim = new Simulation({ seed });
+  const kv = new RaftKV<number>(sim, "kv", { nodes: 3, node: { disk: { syncLatency: 0.002 } } });
+  let acknowledgedAt = Number.NaN;
+  const admin = new Entity(sim, "admin");
+  admin.start(function* () {
+    yield 1;
+    const leader = kv.leader()!;
+    const [follower, down] = kv.nodes.filter((n) => n !== leader) as [Node, Node];
+    down.crash();
+    if (fault === "full") {
+      const full = follower.disk.fill();
+      admin.after(0.5, () => full.heal());
+    } else {
+      // Its disk loses power just after the entry reaches it (before the sync that would
+      // keep it), and comes back at once; the node itself stays up.
+      const before = follower.lastIndex;
+      const watcher = new Entity(sim, "watcher");
+      watcher.start(function* () {
+        while (follower.lastIndex === before) yield 0.00005;
+        follower.disk.crash();
+        follower.disk.recover();
+      });
+    }
+    yield* leader.propose({ op: "put", key: "x", value: 1 });
+    acknowledgedAt = sim.now;
+    // The follower's host restarts; the old leader is gone; the third node comes back.
+    follower.crash();
+    follower.recover();
+    leader.crash();
+    down.recover();
+    yield 3;
+    const next = kv.leader();
+    expect(next, "a new leader of the two left").not.toBeNull();
+    result.x = peek(next as Node, "x");
+  });
+  const result: { x: number | undefined } = { x: undefined };
+  sim.run({ until: 8 });
+  expect(Number.isNaN(acknowledgedAt), "the proposal was acknowledged").toBe(false);
+  return result.x;
+}
+
+describe("RaftNode under disk faults", () => {
+  it("never acknowledges an entry its full disk refused", () => {
+    expect(acknowledgedSurvives("full", 5)).toBe(1);
+  });
+
+  it("never acknowledges an entry its disk lost to a power loss of the disk alone", () => {
+    expect(acknowledgedSurvives("power", 5)).toBe(1);
+  });
+});
