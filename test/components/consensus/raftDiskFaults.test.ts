@@ -9,12 +9,15 @@
  * host restarts and the old leader goes away for good: the acknowledged write must survive.
  */
 import { describe, expect, it } from "vitest";
+import { raftFaults, raftModel } from "../../../explore/raft.js";
 import {
   Entity,
+  explore,
   type KVCommand,
   type KVStateMachine,
   RaftKV,
   type RaftNode,
+  randomFaultSchedule,
   Simulation,
 } from "../../../src/index.js";
 
@@ -78,5 +81,33 @@ describe("RaftNode under disk faults", () => {
 
   it("never acknowledges an entry its disk lost to a power loss of the disk alone", () => {
     expect(acknowledgedSurvives("power", 5)).toBe(1);
+  });
+});
+
+describe("Raft under the nemesis with disk faults", () => {
+  it("passes 100 seeds with full disks and disk power losses added to the nemesis", () => {
+    const disks = ["kv-1-disk", "kv-2-disk", "kv-3-disk"];
+    const model = raftModel({
+      faults: (seed) => {
+        const base = raftFaults(seed);
+        const extra = randomFaultSchedule({
+          seed: seed + 7_000_000,
+          horizon: 4,
+          classes: [
+            {
+              name: "disks",
+              targets: disks,
+              timeBetweenFailures: 1,
+              timeToRepair: 0.3,
+              maxConcurrent: 2,
+              kinds: [{ kind: "disk-full", weight: 2 }, { kind: "crash" }],
+            },
+          ],
+        });
+        return { ...base, faults: [...base.faults, ...extra.faults] };
+      },
+    });
+    const result = explore({ ...model, seeds: 100 });
+    expect(result.failures.map((f) => `${f.seed}: ${f.violation.name}`)).toEqual([]);
   });
 });
