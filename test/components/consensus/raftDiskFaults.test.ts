@@ -32,7 +32,7 @@ function peek(node: Node, key: string): number | undefined {
  * disk; returns whether the acknowledged write outlived the follower's restart and the
  * leader's loss.
  */
-function acknowledgedSurvives(fault: "full" | "power", seed: number) {
+function acknowledgedSurvives(fault: "full" | "power" | "process", seed: number) {
   const sim = new Simulation({ seed });
   const kv = new RaftKV<number>(sim, "kv", { nodes: 3, node: { disk: { syncLatency: 0.002 } } });
   let acknowledgedAt = Number.NaN;
@@ -45,6 +45,16 @@ function acknowledgedSurvives(fault: "full" | "power", seed: number) {
     if (fault === "full") {
       const full = follower.disk.fill();
       admin.after(0.5, () => full.heal());
+    } else if (fault === "process") {
+      // Its process restarts just after the entry reaches it, before the sync that would keep
+      // it: the page cache keeps the entry, so the restarted node reads it back, unsynced.
+      const before = follower.lastIndex;
+      const watcher = new Entity(sim, "watcher");
+      watcher.start(function* () {
+        while (follower.lastIndex === before) yield 0.00005;
+        follower.crash({ kind: "process" });
+        follower.recover();
+      });
     } else {
       // Its disk loses power just after the entry reaches it (before the sync that would
       // keep it), and comes back at once; the node itself stays up.
@@ -81,6 +91,10 @@ describe("RaftNode under disk faults", () => {
 
   it("never acknowledges an entry its disk lost to a power loss of the disk alone", () => {
     expect(acknowledgedSurvives("power", 5)).toBe(1);
+  });
+
+  it("never acknowledges an unsynced entry a process restart read back from the page cache", () => {
+    expect(acknowledgedSurvives("process", 5)).toBe(1);
   });
 });
 
