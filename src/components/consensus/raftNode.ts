@@ -337,7 +337,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     state:
       "durable: term, vote, log entries and checkpoints (snapshot + term, vote and the log after it) in WAL segments on its disk; volatile: role, commit index, applied state, leader's replication progress and learners",
     failure_semantics:
-      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
+      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it; a disk that refuses writes (full) or loses power alone silences the node until a checkpoint rewrites all it holds. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
     composition_rules: ["Network", "Disk"],
     operational_knobs: knobs<RaftNodeOptions<unknown, unknown>>()(
       "members",
