@@ -98,6 +98,31 @@ describe("RaftNode under disk faults", () => {
   });
 });
 
+describe("RaftNode votes under disk faults", () => {
+  it("grants no vote, its own included, that its full disk refused to keep", () => {
+    const sim = new Simulation({ seed: 6 });
+    const kv = new RaftKV<number>(sim, "kv", { nodes: 3 });
+    let leaderAfter: string | null = "";
+    let campaigns = 0;
+    const admin = new Entity(sim, "admin");
+    admin.start(function* () {
+      yield 1;
+      const leader = kv.leader()!;
+      const [voter, candidate] = kv.nodes.filter((n) => n !== leader) as [Node, Node];
+      // The leader is gone: either survivor needs the other's vote and its own, and the
+      // voter's disk can keep neither (before, it won on its own unkept vote).
+      voter.disk.fill();
+      leader.crash();
+      yield 2;
+      leaderAfter = kv.leader()?.name ?? null;
+      campaigns = candidate.stats.elections;
+    });
+    sim.run({ until: 3.5 });
+    expect(leaderAfter).toBeNull();
+    expect(campaigns, "the other node campaigned").toBeGreaterThan(0);
+  });
+});
+
 describe("Raft under the nemesis with disk faults", () => {
   it("passes 100 seeds with full disks and disk power losses added to the nemesis", () => {
     const disks = ["kv-1-disk", "kv-2-disk", "kv-3-disk"];
