@@ -414,6 +414,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
    * is missing. Nothing is answered until a checkpoint has rewritten all it holds.
    */
   private diskBehind = false;
+  /** The segment a refused checkpoint started (0: none): the retry reuses it. */
+  private refusedSegment = 0;
   // Leader state.
   private nextIndex = new Map<string, number>();
   private matchIndex = new Map<string, number>();
@@ -1351,7 +1353,9 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
    * checkpoint holds everything, whatever the disk kept of the records before it.
    */
   private compact(snapshot: boolean): boolean {
-    const older = this.log.rotate();
+    // A full disk is retried at every message: one segment for all the retries, not one each.
+    const older =
+      this.refusedSegment === this.log.currentSegment ? this.refusedSegment - 1 : this.log.rotate();
     // Everything it holds is in the checkpoint: nothing is behind once it is written.
     this.diskBehind = false;
     const issued = this.save([
@@ -1366,6 +1370,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         entries: this.entries.slice(),
       },
     ]);
+    this.refusedSegment = issued ? 0 : this.log.currentSegment;
     // A refused checkpoint (the disk is down or full) leaves the older segments as the record.
     if (issued) {
       this.start(this.releaseSegments(older, snapshot), { name: "release segments" });
@@ -1539,6 +1544,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.writesIssued = 0;
     this.writesDurable = 0;
     this.diskBehind = false;
+    this.refusedSegment = 0;
     if (this.snapState === null) {
       this.stateMachine.restore(this.initialMachine);
       this.sessions = new Map();

@@ -123,6 +123,33 @@ describe("RaftNode votes under disk faults", () => {
   });
 });
 
+describe("RaftNode with a disk full for long", () => {
+  it("retries its checkpoint in one segment, not a new one per message", () => {
+    const sim = new Simulation({ seed: 7 });
+    const kv = new RaftKV<number>(sim, "kv", { nodes: 3 });
+    const follower = kv.nodes[1]!;
+    const segments: number[] = [];
+    const admin = new Entity(sim, "admin");
+    admin.start(function* () {
+      yield 1;
+      const full = follower.disk.fill();
+      const client = kv.client("client");
+      yield* client.put("x", 1);
+      yield 2; // about 40 heartbeats, each a retried checkpoint
+      segments.push(follower.log.stats.segments);
+      full.heal();
+      yield* client.put("x", 2);
+      yield 0.1;
+      segments.push(follower.log.stats.segments);
+    });
+    sim.run({ until: 4 });
+    expect(segments[0]).toBeLessThanOrEqual(3);
+    // Once it has room, the checkpoint lands and the segments before it go.
+    expect(segments[1]).toBe(1);
+    expect((follower.stateMachine as unknown as KVStateMachine<number>).peek("x")).toBe(2);
+  });
+});
+
 describe("Raft under the nemesis with disk faults", () => {
   it("passes 100 seeds with full disks and disk power losses added to the nemesis", () => {
     const disks = ["kv-1-disk", "kv-2-disk", "kv-3-disk"];
