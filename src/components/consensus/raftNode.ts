@@ -337,7 +337,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     state:
       "durable: term, vote, log entries and checkpoints (snapshot + term, vote and the log after it) in WAL segments on its disk; volatile: role, commit index, applied state, leader's replication progress and learners",
     failure_semantics:
-      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
+      "A host crash loses exactly what its disk had not synced; it answers nothing that rests on unsynced state, so no acknowledged vote or replicated entry is lost; a crash at any point of a compaction recovers the last durable checkpoint and what follows it; a disk that refuses writes (full) or loses power alone silences the node until a checkpoint rewrites all it holds. At most one leader per term; a committed entry is never lost or changed. Partitions, loss, duplication and reordering only delay progress: a minority side makes none. A lease read is stale if clocks drift apart by more than leaseDriftBound.",
     composition_rules: ["Network", "Disk"],
     operational_knobs: knobs<RaftNodeOptions<unknown, unknown>>()(
       "members",
@@ -408,6 +408,14 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
   private writesDurable = 0;
   /** Records the last rebuild from the disk read (from the last checkpoint on). */
   private replayedOnRestore = 0;
+  /**
+   * Its disk refused a write (full, down) or lost unsynced ones (its power went while the node
+   * stayed up): what it holds is ahead of its disk, and a later sync would cover none of what
+   * is missing. Nothing is answered until a checkpoint has rewritten all it holds.
+   */
+  private diskBehind = false;
+  /** The segment a refused checkpoint started (0: none): the retry reuses it. */
+  private refusedSegment = 0;
   // Leader state.
   private nextIndex = new Map<string, number>();
   private matchIndex = new Map<string, number>();
@@ -455,6 +463,12 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
       file: "raft",
       sync: "never",
       recordBytes: recordBytesOf,
+    });
+    this.disk.addLifecycleHook({
+      // A host crash also lands here; the restart's rebuild from the disk clears it.
+      onCrash: () => {
+        if (this.writesIssued > this.writesDurable) this.diskBehind = true;
+      },
     });
     this.restoreFromDisk();
     this.armElectionTimer();
@@ -894,7 +908,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         request.state,
         keepLog,
       );
-      this.compact();
+      this.compact(true);
       this.counts.snapshotsInstalled++;
     }
     if (!(yield* this.durable())) return;
@@ -1324,7 +1338,7 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     this.snapMembers = members;
     this.snapState = state;
     this.counts.snapshotsTaken++;
-    this.compact();
+    this.compact(true);
   }
 
   /**
@@ -1335,9 +1349,15 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
    * (whole or dropped) and replay starts at the last intact one, whatever older segments a
    * crash kept. Deleting only after the sync keeps it safe on a disk that would make the
    * deletes durable before the new segment's data (a file system orders neither).
+   * Also what rewrites the disk after it refused or lost writes (`snapshot` false): the
+   * checkpoint holds everything, whatever the disk kept of the records before it.
    */
-  private compact(): void {
-    const older = this.log.rotate();
+  private compact(snapshot: boolean): boolean {
+    // A full disk is retried at every message: one segment for all the retries, not one each.
+    const older =
+      this.refusedSegment === this.log.currentSegment ? this.refusedSegment - 1 : this.log.rotate();
+    // Everything it holds is in the checkpoint: nothing is behind once it is written.
+    this.diskBehind = false;
     const issued = this.save([
       {
         type: "checkpoint",
@@ -1346,19 +1366,23 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
         index: this.snapIndex,
         snapTerm: this.snapTerm,
         members: this.snapMembers,
-        state: this.snapState!,
+        state: this.snapState ?? { machine: this.initialMachine, sessions: [] },
         entries: this.entries.slice(),
       },
     ]);
-    // A refused checkpoint (the disk is down) leaves the older segments as the only record.
-    if (issued) this.start(this.releaseSegments(older), { name: "release segments" });
+    this.refusedSegment = issued ? 0 : this.log.currentSegment;
+    // A refused checkpoint (the disk is down or full) leaves the older segments as the record.
+    if (issued) {
+      this.start(this.releaseSegments(older, snapshot), { name: "release segments" });
+    }
+    return issued;
   }
 
-  private *releaseSegments(through: number) {
+  private *releaseSegments(through: number, snapshot: boolean) {
     // A crash ends this process: the older segments stay until the next compaction.
     if (!(yield* this.durable())) return;
     this.log.drop(through);
-    this.counts.compactions++;
+    if (snapshot) this.counts.compactions++;
   }
 
   private installSnapshot(
@@ -1458,15 +1482,20 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
           if (step.value.state === "rejected") issued = false;
         }
       } catch {
-        // A disk that is down refuses the write: the next sync fails too, and nothing is answered.
         issued = false;
       }
     }
+    // A refused write (down, or full: a sync after it would succeed) is missing from the disk.
+    if (!issued) this.diskBehind = true;
     return issued;
   }
 
-  /** Waits for a sync covering every write issued so far; false if the disk failed it. */
+  /**
+   * Waits for a sync covering every write issued so far; false if the disk failed it, or
+   * refused (or lost) a write and refuses the checkpoint that would rewrite what it missed.
+   */
   private *durable(): Generator<SimFuture<unknown>, boolean, unknown> {
+    if (this.diskBehind && !this.compact(false)) return false;
     const upTo = this.writesIssued;
     if (upTo <= this.writesDurable) return true;
     try {
@@ -1514,6 +1543,8 @@ export class RaftNode<C = unknown, R = unknown> extends Entity<unknown, RaftRepl
     }
     this.writesIssued = 0;
     this.writesDurable = 0;
+    this.diskBehind = false;
+    this.refusedSegment = 0;
     if (this.snapState === null) {
       this.stateMachine.restore(this.initialMachine);
       this.sessions = new Map();
