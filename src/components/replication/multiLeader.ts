@@ -546,22 +546,31 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
       this.fail(message, `${kind}: needs a string key${kind === "put" ? " and a value" : ""}`);
       return;
     }
+    // A peer's bad node index is its error, refused like a bad key, not the simulation's.
+    if (payload.at !== undefined && !this.isNodeIndex(payload.at)) {
+      this.fail(message, `${kind}: at must be a node index in [0, ${this.nodes.length - 1}]`);
+      return;
+    }
     const node = this.nodeAt(payload.at);
     yield* this.door.answer(message, this.serve(kind, payload.key, payload.value, node));
   }
 
   // --- Internals -----------------------------------------------------------------------------
 
+  private isNodeIndex(at: unknown): at is number {
+    return Number.isSafeInteger(at) && (at as number) >= 0 && (at as number) < this.nodes.length;
+  }
+
   private nodeAt(at: unknown): LeaderNode<V> {
     if (at === undefined) return this.nodes[this.turn++ % this.nodes.length]!;
-    if (!Number.isSafeInteger(at) || (at as number) < 0 || (at as number) >= this.nodes.length) {
+    if (!this.isNodeIndex(at)) {
       throw new SimulationError(
         `MultiLeaderReplication: at must be a node index in [0, ${this.nodes.length - 1}]; given ${String(at)}`,
         this.name,
         this.nowNs,
       );
     }
-    return this.nodes[at as number]!;
+    return this.nodes[at]!;
   }
 
   private submit(

@@ -249,6 +249,29 @@ describe("MultiLeaderReplication", () => {
     }
   });
 
+  it("refuses a message naming no node (a bad at) without stopping the simulation", () => {
+    const { sim, ml, client } = setup();
+    const answers: string[] = [];
+    client.start(function* () {
+      for (const at of [7, -1, 0.5, 1]) {
+        try {
+          yield* client.call(ml, "put", { key: "k", value: "v", at }, { timeout: 1 });
+          answers.push(`at ${at}: ok`);
+        } catch (error) {
+          answers.push(`at ${at}: ${(error as Error).message}`);
+        }
+      }
+    });
+    sim.run({ until: 2 });
+    expect(answers.slice(0, 3)).toEqual([
+      expect.stringMatching(/at 7: .*at must be a node index in \[0, 2\]/),
+      expect.stringMatching(/at -1: .*at must be a node index/),
+      expect.stringMatching(/at 0.5: .*at must be a node index/),
+    ]);
+    expect(answers[3]).toBe("at 1: ok");
+    expect(ml.stats).toMatchObject({ requests: 1, completed: 1, writes: 1 });
+  });
+
   it("refuses bad options with a ConfigError naming them", () => {
     const sim = new Simulation({ seed: 1 });
     expect(() => new MultiLeaderReplication(sim, "a", { nodes: 1 })).toThrow(ConfigError);
