@@ -7,7 +7,8 @@
  * way, master to a node), loses and duplicates messages and drifts the nodes' clocks.
  *
  * Checked: the recorded history is linearizable (the `kv` model, key by key), once the
- * clients are done. A put refused by a node that is not the head is a `fail` (not applied); a
+ * clients are done; and once every fault has healed, the chain serves again within 3 s (a
+ * prober's put and get on a key of its own succeed: `liveness`). A put refused by a node that is not the head is a `fail` (not applied); a
  * put that timed out may have been applied (`info`).
  */
 import {
@@ -26,6 +27,7 @@ import {
   RemoteError,
   randomFaultSchedule,
   Simulation,
+  TimeoutError,
 } from "../src/index.js";
 
 export const SAFETY = 4;
@@ -87,6 +89,28 @@ class Worker extends Entity {
   }
 }
 
+/** Puts and gets a key of its own every 50 ms for the whole run; counts the pairs served. */
+class Prober extends Entity {
+  served = 0;
+
+  constructor(sim: Simulation, chain: ChainReplication<number>) {
+    super(sim, "prober");
+    const client = new ChainClient(chain, this, { timeout: 0.3 });
+    this.start(function* (this: Prober) {
+      for (let value = 1; ; value++) {
+        yield 0.05;
+        try {
+          yield* client.put("probe", value);
+          yield* client.get("probe");
+          this.served++;
+        } catch (error) {
+          if (!(error instanceof RemoteError) && !(error instanceof TimeoutError)) throw error;
+        }
+      }
+    });
+  }
+}
+
 export function buildChain(seed: number, params: Readonly<Record<string, unknown>>): Simulation {
   const clients = (params.clients as number | undefined) ?? 3;
   const operations = (params.operations as number | undefined) ?? 40;
@@ -106,6 +130,7 @@ export function buildChain(seed: number, params: Readonly<Record<string, unknown
     });
   };
   for (let i = 0; i < clients; i++) new Worker(sim, i, chain, history, operations, done);
+  new Prober(sim, chain);
   return sim;
 }
 
@@ -165,4 +190,13 @@ export const faults = chainFaults;
 export const shrinkable = {
   clients: { initial: 3, min: 1 },
   operations: { initial: 40, min: 1 },
+};
+
+/**
+ * After every fault has healed the chain serves again: a master that lost every node, or an
+ * old tail lost before its rejoined successor copied it, must not leave it refusing for good.
+ */
+export const liveness = {
+  within: 3,
+  progress: (sim: Simulation): number => (sim.entity("prober") as Prober).served,
 };

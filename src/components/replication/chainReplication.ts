@@ -36,7 +36,9 @@
  * and takes no writes and serves no reads until the copy (committed values, then the
  * predecessor's uncommitted writes, which it commits as the tail) is installed. The old tail
  * stops serving tail reads when it adopts the configuration, before it sends the copy, so at
- * no time do two tails answer. With `rejoin: false` a removed node stays out.
+ * no time do two tails answer. The master never removes the last member holding the data (the
+ * others rejoined and have not copied it yet): the chain waits for it, since members that all
+ * discarded their state could never copy it back. With `rejoin: false` a removed node stays out.
  *
  * Clients reach the chain through a `ChainClient` (the configuration is the master's, read as
  * from a configuration service). Node names: `<name>-0` ... `<name>-<replicas - 1>`, in chain
@@ -138,10 +140,14 @@ interface LeaseGrant {
   readonly sentAtNs: number;
 }
 
-/** A node's heartbeat to the master: its epoch and its clock when it sent it. */
+/**
+ * A node's heartbeat to the master: its epoch, its clock when it sent it, and the rejoin epoch
+ * whose state copy it has installed (so the master knows which members hold the data).
+ */
 interface Alive {
   readonly epoch: number;
   readonly sentAtNs: number;
+  readonly syncedFor: number;
 }
 
 /** What each node did: per-node statistics. */
@@ -288,6 +294,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
     this.send(this.master, "alive", {
       epoch: this.config.epoch,
       sentAtNs: this.clock.monotonicNs(),
+      syncedFor: this.syncedFor,
     });
     if (this.syncing) this.requestSync();
     this.after(this.master.heartbeat, this.alive, undefined, { daemon: true });
@@ -579,7 +586,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
     state:
       "per node: committed and in-flight versions per key, the writes not yet acknowledged (durable); the master: the configuration",
     failure_semantics:
-      "A node silent for failureTimeout is removed; heard from again, it rejoins at the tail, serving nothing until it has copied its predecessor's state (rejoin: false keeps it out); writes only the removed head had are lost (their clients time out, never acknowledged). A node cut off from the master stops serving reads when its lease runs out, before the chain goes on without it. With every node removed the chain refuses everything.",
+      "A node silent for failureTimeout is removed; heard from again, it rejoins at the tail, serving nothing until it has copied its predecessor's state (rejoin: false keeps it out); writes only the removed head had are lost (their clients time out, never acknowledged). A node cut off from the master stops serving reads when its lease runs out, before the chain goes on without it. With rejoin, the last member holding the data is never removed (the chain waits for it); without, a chain with every node removed refuses everything.",
     composition_rules: ["Network", "Client"],
     operational_knobs: knobs<ChainReplicationOptions>()(
       "replicas",
@@ -609,6 +616,8 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   private readonly lastHeard = new Map<string, number>();
   /** Nodes suspected and waiting for their lease to run out before the chain goes on without them. */
   private readonly removing = new Set<string>();
+  /** Members that rejoined and have not yet reported their state copy installed. */
+  private readonly unsynced = new Set<string>();
   private counts = { reconfigurations: 0, removed: 0, rejoined: 0 };
 
   constructor(sim: Simulation, name: string, options: ChainReplicationOptions = {}) {
@@ -698,7 +707,13 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
         chain: [...this.current.chain, name],
         rejoinedAt: { ...this.current.rejoinedAt, [name]: this.current.epoch + 1 },
       });
+      this.unsynced.add(name);
       this.counts.rejoined++;
+    } else if (
+      this.unsynced.has(name) &&
+      message.payload.syncedFor >= (this.current.rejoinedAt?.[name] ?? 0)
+    ) {
+      this.unsynced.delete(name);
     }
     this.lastHeard.set(name, this.now);
     this.send(source as ChainNode<V>, "heartbeat", {
@@ -710,7 +725,7 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
   /** Looks for silent nodes every heartbeat. */
   private readonly beat = (): void => {
     for (const name of this.current.chain) {
-      if (this.removing.has(name)) continue;
+      if (this.removing.has(name) || this.holdsLastCopy(name)) continue;
       if (this.now - this.lastHeard.get(name)! > this.failureTimeout) {
         // No more leases for it; go on without it once the last one has run out by its clock
         // (a lease lasts `lease` from before the master answered; x 1.25 covers a fast drift).
@@ -723,7 +738,8 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
 
   private readonly remove = (name: string): void => {
     this.removing.delete(name);
-    if (!this.current.chain.includes(name)) return;
+    if (!this.current.chain.includes(name) || this.holdsLastCopy(name)) return;
+    this.unsynced.delete(name);
     const chain = this.current.chain.filter((member) => member !== name);
     const { rejoinedAt } = this.current;
     this.counts.removed++;
@@ -733,6 +749,21 @@ export class ChainReplication<V = unknown> extends Entity<Alive, never> {
         : { epoch: this.current.epoch + 1, chain, rejoinedAt },
     );
   };
+
+  /**
+   * Whether `name` is the only member left holding the chain's data (the others rejoined and
+   * have not copied it yet): with rejoin, the chain waits for it rather than go on without it,
+   * for a chain of nodes that all discarded their state to copy from one another could never
+   * serve again, and every committed write would be gone. Without rejoin no one copies, so the
+   * chain goes on without it as without any other.
+   */
+  private holdsLastCopy(name: string): boolean {
+    if (!this.rejoin || this.unsynced.has(name)) return false;
+    for (const member of this.current.chain) {
+      if (member !== name && !this.unsynced.has(member)) return false;
+    }
+    return true;
+  }
 
   private reconfigure(config: ChainConfig): void {
     this.current = config;

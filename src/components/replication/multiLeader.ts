@@ -10,10 +10,11 @@
  * once and sent to every other node (fire and forget). A node receiving a version keeps it if
  * it is newer than what it holds (its clock dominates), drops it if older or known, and when
  * the two are concurrent counts a conflict and settles it with the `resolver`:
- * `"lastWriterWins"` (the latest HLC timestamp, ties by node), `"vectorClockMerge"` (keeps the
- * concurrent versions as siblings, or merges their values with `merge`), or a function making a
- * `ConflictResolver` of your own per node (`ConflictResolver.custom`). A single version chosen
- * from concurrent ones takes a clock covering them all, so a late copy of a loser is known.
+ * `"lastWriterWins"` (the latest HLC timestamp, ties by node, stored with a clock covering the
+ * losers, so a late copy of one is known), `"vectorClockMerge"` (keeps the concurrent versions
+ * as siblings; with `merge`, a read sees their values merged), or a function making a
+ * `ConflictResolver` of your own per node (`ConflictResolver.custom`), applied to the siblings
+ * when a key is read.
  *
  * What replication misses (a node down, a partition, a lost message) is repaired by anti-entropy:
  * every `antiEntropyInterval` each node builds a `MerkleTree` over its keys and sends it to the
@@ -85,7 +86,7 @@ export interface MultiLeaderStats extends FrontDoorCounts {
   readonly replicationsReceived: number;
   /** Versions received that were concurrent with what a node held. */
   readonly conflicts: number;
-  /** Conflicts the resolver settled to one version (the rest left siblings). */
+  /** Conflicts settled to one version (last writer wins; the other resolvers keep siblings). */
   readonly conflictsResolved: number;
   /** Anti-entropy rounds run (trees sent). */
   readonly antiEntropyRounds: number;
@@ -106,6 +107,14 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
   readonly data = new Map<string, Version<V>[]>();
   readonly hlc: HybridLogicalClock;
   private readonly resolver: ConflictResolver<V>;
+  /**
+   * Settles the siblings a read finds (a merge, a custom resolver); null: siblings are read as
+   * they are. Applied on reads only: a version merged from concurrent ones and stored under
+   * their joint clock would let two nodes that merged different sets (one had seen a write that
+   * superseded a value, the other had not) hold different values under equal clocks for good,
+   * and bring an overwritten or deleted value back. Stored siblings converge; so do their reads.
+   */
+  private readonly reader: ConflictResolver<V> | null;
   private nextPeer = 0;
 
   constructor(
@@ -118,11 +127,19 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
   ) {
     super(sim, name);
     this.hlc = new HybridLogicalClock(new NodeClock(this), { maxOffset: Number.POSITIVE_INFINITY });
+    // Last writer wins picks by a total order that agrees with causality (HLC timestamps), so
+    // its choice can be stored; every other resolver keeps siblings and settles them on reads.
     this.resolver =
       resolver === "lastWriterWins"
         ? ConflictResolver.lastWriterWins<V>(this.hlc)
+        : ConflictResolver.vectorClockMerge<V>();
+    this.reader =
+      resolver === "lastWriterWins"
+        ? null
         : resolver === "vectorClockMerge"
-          ? ConflictResolver.vectorClockMerge<V>(merge === undefined ? undefined : mergeLive(merge))
+          ? merge === undefined
+            ? null
+            : ConflictResolver.vectorClockMerge<V>(mergeLive(merge))
           : resolver(name, this.hlc);
     this.scheduleAntiEntropy();
   }
@@ -140,8 +157,7 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
         return;
       }
       case "clientGet": {
-        const versions = this.data.get((message.payload as { key: string }).key);
-        this.reply(message, versions === undefined ? undefined : readValue(versions));
+        this.reply(message, this.read((message.payload as { key: string }).key));
         return;
       }
       case "replicate": {
@@ -177,6 +193,15 @@ class LeaderNode<V> extends Entity<unknown, unknown> {
       this.send(peer, "replicate", stamped, { sizeBytes: 100 });
     }
     return clock.toString();
+  }
+
+  /** What a read of `key` here sees: the value, the siblings' values, or undefined. */
+  read(key: string): V | V[] | undefined {
+    const versions = this.data.get(key);
+    if (versions === undefined) return undefined;
+    return readValue(
+      this.reader === null || versions.length === 1 ? versions : this.reader.resolve(versions),
+    );
   }
 
   /** Merges versions from a peer into `key`'s; true if what this node holds changed. */
@@ -498,7 +523,7 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
     const keys = [...node.data.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const contents: [string, V | V[]][] = [];
     for (const key of keys) {
-      const value = readValue(node.data.get(key)!);
+      const value = node.read(key);
       if (value !== undefined) contents.push([key, value]);
     }
     return contents;
@@ -546,22 +571,31 @@ export class MultiLeaderReplication<V = unknown> extends Entity<unknown, unknown
       this.fail(message, `${kind}: needs a string key${kind === "put" ? " and a value" : ""}`);
       return;
     }
+    // A peer's bad node index is its error, refused like a bad key, not the simulation's.
+    if (payload.at !== undefined && !this.isNodeIndex(payload.at)) {
+      this.fail(message, `${kind}: at must be a node index in [0, ${this.nodes.length - 1}]`);
+      return;
+    }
     const node = this.nodeAt(payload.at);
     yield* this.door.answer(message, this.serve(kind, payload.key, payload.value, node));
   }
 
   // --- Internals -----------------------------------------------------------------------------
 
+  private isNodeIndex(at: unknown): at is number {
+    return Number.isSafeInteger(at) && (at as number) >= 0 && (at as number) < this.nodes.length;
+  }
+
   private nodeAt(at: unknown): LeaderNode<V> {
     if (at === undefined) return this.nodes[this.turn++ % this.nodes.length]!;
-    if (!Number.isSafeInteger(at) || (at as number) < 0 || (at as number) >= this.nodes.length) {
+    if (!this.isNodeIndex(at)) {
       throw new SimulationError(
         `MultiLeaderReplication: at must be a node index in [0, ${this.nodes.length - 1}]; given ${String(at)}`,
         this.name,
         this.nowNs,
       );
     }
-    return this.nodes[at as number]!;
+    return this.nodes[at]!;
   }
 
   private submit(

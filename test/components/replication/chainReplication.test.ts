@@ -155,6 +155,106 @@ describe("ChainReplication", () => {
     });
   }
 
+  it("keeps its last member with the data: a master cut off from every node loses nothing", () => {
+    // The master hears from no node for 1.5 s. Removing all three would leave nobody to copy
+    // from: each node would rejoin, discard its state and wait for a copy forever.
+    const { sim, chain, worker, client } = setup();
+    const net = sim.entity("net") as Network;
+    const log: string[] = [];
+    sim.at(0.1, () =>
+      worker.start(function* () {
+        yield* client.put("x", "a");
+        log.push("put a");
+      }),
+    );
+    sim.at(0.5, () => {
+      const cut = net.partition([chain], chain.nodes);
+      sim.at(2, () => cut.heal());
+    });
+    sim.at(4, () =>
+      worker.start(function* () {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            log.push(`get ${yield* client.get("x")}`);
+            yield* client.put("x", "b");
+            log.push(`put b, get ${yield* client.get("x")}`);
+            return;
+          } catch {
+            yield 0.1;
+          }
+        }
+      }),
+    );
+    sim.run({ until: 8 });
+    expect(log).toEqual(["put a", "get a", "put b, get b"]);
+    // Two removed and back; the last one was kept (it holds the data), first in the chain now.
+    expect(chain.stats).toMatchObject({ chainLength: 3, removed: 2, rejoined: 2 });
+    expect(chain.config.chain[0]).toBe("chain-2");
+    for (const name of chain.config.chain) expect(chain.node(name).peek("x")).toBe("b");
+  });
+
+  it("keeps the old tail while the rejoined node has not copied it yet", () => {
+    // chain-2 crashes and rejoins behind chain-1, which crashes before chain-2 asked for its
+    // copy; chain-0 then crashes too. The chain must not go on with chain-2 alone (no copy).
+    const { sim, chain, worker, client } = setup({ replicas: 2 });
+    const [first, second] = chain.nodes;
+    const net = sim.entity("net") as Network;
+    const log: string[] = [];
+    sim.at(0.1, () =>
+      worker.start(function* () {
+        yield* client.put("x", "a");
+        log.push("put a");
+      }),
+    );
+    sim.at(0.3, () => second!.crash());
+    // The old tail cannot answer the rejoiner's copy request, then fails.
+    sim.at(1, () => {
+      net.partition([first!], [second!]);
+      second!.recover();
+    });
+    sim.at(1.2, () => first!.crash());
+    sim.at(3, () => {
+      first!.recover();
+      net.heal();
+    });
+    sim.at(4, () =>
+      worker.start(function* () {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            log.push(`get ${yield* client.get("x")}`);
+            return;
+          } catch {
+            yield 0.1;
+          }
+        }
+      }),
+    );
+    sim.run({ until: 6 });
+    expect(log).toEqual(["put a", "get a"]);
+    expect(chain.config.chain).toEqual(["chain-0", "chain-1"]);
+  });
+
+  it("a single node that fails is kept: back up, it serves what it held", () => {
+    const { sim, chain, worker, client } = setup({ replicas: 1 });
+    const log: string[] = [];
+    sim.at(0.1, () =>
+      worker.start(function* () {
+        yield* client.put("x", "a");
+        log.push("put a");
+      }),
+    );
+    sim.at(0.3, () => chain.nodes[0]!.crash());
+    sim.at(1.5, () => chain.nodes[0]!.recover());
+    sim.at(2, () =>
+      worker.start(function* () {
+        log.push(`get ${yield* client.get("x")}`);
+      }),
+    );
+    sim.run({ until: 3 });
+    expect(log).toEqual(["put a", "get a"]);
+    expect(chain.stats).toMatchObject({ chainLength: 1, removed: 0, rejoined: 0 });
+  });
+
   it("with rejoin: false a removed node stays out", () => {
     const { sim, chain } = setup({ rejoin: false });
     sim.at(0.3, () => chain.nodes[0]!.crash());
