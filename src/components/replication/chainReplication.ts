@@ -186,7 +186,7 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
   private readonly early = new Map<number, Write<V>>();
   /** When the reads queued here will have been served (ns). */
   private readsBusyUntilNs = 0;
-  /** At the head: the last put's message id from each client. */
+  /** The last put's message id seen from each client, whatever this node answered (durable). */
   private readonly lastPut = new Map<string, number>();
   /**
    * The rejoin epoch whose state copy this node has installed (durable): below the config's
@@ -326,8 +326,8 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
     this.committedSeq = 0;
     this.log.clear();
     this.keys.clear();
+    // lastPut stays: the puts seen before must still be told from the network's copies.
     this.waiting.clear();
-    this.lastPut.clear();
   }
 
   private requestSync(): void {
@@ -370,15 +370,18 @@ export class ChainNode<V> extends Entity<NodeMessage<V>, unknown> {
   }
 
   private put(message: Message<{ key: string; value: V }>): void {
+    // A client has one request open at a time and its ids grow: an id not above the last one
+    // seen from it is a copy the network made. Dropped before the head check, whatever this
+    // node answered the first copy: a refusal of a copy of a put accepted here (then removed
+    // from the head) would tell the client "not applied" of a write the chain may commit, and
+    // a copy of a refused put taken once this node became the head would apply it after all.
+    const client = message.source?.name ?? "";
+    if (message.id <= (this.lastPut.get(client) ?? -1)) return;
+    this.lastPut.set(client, message.id);
     if (!this.isHead || this.syncing) {
       this.fail(message, NOT_HEAD);
       return;
     }
-    // A client has one request open at a time and its ids grow: an id not above the last one
-    // seen from it is a copy the network made, which must not become a second write.
-    const client = message.source?.name ?? "";
-    if (message.id <= (this.lastPut.get(client) ?? -1)) return;
-    this.lastPut.set(client, message.id);
     const seq = this.received + 1;
     this.waiting.set(seq, message as Message<NodeMessage<V>>);
     this.accept(seq, message.payload.key, message.payload.value);

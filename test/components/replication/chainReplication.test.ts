@@ -20,13 +20,13 @@ import { componentLaws, SUBJECT } from "../../support/laws.js";
 
 function setup(options: ChainReplicationOptions = {}) {
   const sim = new Simulation({ seed: 1 });
-  new Network(sim, "net", {
+  const net = new Network(sim, "net", {
     defaultLink: new NetworkLink(sim, "lan", { latency: dist.constant(0.001) }),
   });
   const chain = new ChainReplication<string>(sim, "chain", options);
   const worker = new Entity(sim, "worker");
   const client = new ChainClient(chain, worker, { timeout: 0.5 });
-  return { sim, chain, worker, client };
+  return { sim, net, chain, worker, client };
 }
 
 describe("ChainReplication", () => {
@@ -253,6 +253,48 @@ describe("ChainReplication", () => {
     sim.run({ until: 3 });
     expect(log).toEqual(["put a", "get a"]);
     expect(chain.stats).toMatchObject({ chainLength: 1, removed: 0, rejoined: 0 });
+  });
+
+  it("a copy of a put it refused does not become a write once the node is the head", () => {
+    // When the master makes chain-1 the head (the head crashed): the same run, watched.
+    const headAt = (() => {
+      const { sim, chain } = setup();
+      let at = -1;
+      sim.at(0.05, () => chain.nodes[0]!.crash());
+      for (let t = 0.05; t < 2; t += 0.0005) {
+        sim.at(t, () => {
+          if (at < 0 && chain.config.epoch === 2) at = sim.now;
+        });
+      }
+      sim.run({ until: 2 });
+      return at;
+    })();
+    expect(headAt).toBeGreaterThan(0);
+    const { sim, net, chain, worker } = setup();
+    sim.at(0.05, () => chain.nodes[0]!.crash());
+    // The put reaches chain-1 before it adopts the new configuration (refused: not the head),
+    // the network's copy 10 ms later, after it did.
+    let outcome = "";
+    sim.at(headAt - 0.005, () => {
+      net.addDuplication({ probability: 1, delay: 0.01 });
+      worker.start(function* () {
+        try {
+          yield* worker.call(
+            chain.node("chain-1"),
+            "put",
+            { key: "x", value: "v" },
+            { timeout: 0.5 },
+          );
+          outcome = "applied";
+        } catch (error) {
+          outcome = (error as Error).message;
+        }
+      });
+    });
+    sim.run({ until: 2 });
+    expect(chain.config.chain).toEqual(["chain-1", "chain-2"]);
+    expect(outcome).toMatch(/not the head/);
+    for (const name of chain.config.chain) expect(chain.node(name).peek("x")).toBeUndefined();
   });
 
   it("with rejoin: false a removed node stays out", () => {
