@@ -151,6 +151,15 @@ export class AcceptorState<V> {
     });
     this.log = new DurableLog(this.disk, { file: ACCEPTOR_FILES[0], sync: "everyWrite" });
     this.logs = [this.log];
+    this.disk.addLifecycleHook({
+      onCrash: () => {
+        // The disk lost power alone (its owner runs on) with writes in its buffer: memory holds
+        // changes the disk lost, before any waiting process hears of it.
+        if (owner.isUp && this.disk.unsyncedWrites > 0) {
+          this.fail(new DiskError("crashed", this.disk.name, "disk lost power"));
+        }
+      },
+    });
   }
 
   /**
@@ -183,7 +192,28 @@ export class AcceptorState<V> {
     if (record.type === "ballot" && record.round > this.highestRound) {
       this.highestRound = record.round;
     }
-    yield* this.log.append(record);
+    const writing = this.log.append(record);
+    let step = writing.next();
+    // Refused at once (a full disk, a disk that is down): memory already holds the change, and
+    // a repeat handled before this process resumes (a duplicated accept, at the same instant)
+    // must find the acceptor failed, not answer from memory.
+    if (
+      step.done !== true &&
+      step.value.state === "rejected" &&
+      step.value.error instanceof DiskError
+    ) {
+      this.fail(step.value.error);
+    }
+    while (step.done !== true) {
+      let sent: unknown;
+      try {
+        sent = yield step.value;
+      } catch (error) {
+        step = writing.throw(error);
+        continue;
+      }
+      step = writing.next(sent);
+    }
   }
 
   /**
