@@ -53,6 +53,7 @@ import type { Simulation } from "../../core/simulation.js";
 import { ConfigError } from "../../errors/errors.js";
 import type { Latency } from "../shared/latency.js";
 import { optionalBoolean, requireInteger, requireSeconds } from "../shared/validate.js";
+import type { DiskError } from "../storage/diskErrors.js";
 import { NotLeaderError } from "./notLeaderError.js";
 import {
   type AcceptedValue,
@@ -257,7 +258,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     state:
       "durable: promised ballot, accepted value per slot, rounds used, slots learned chosen (a log synced before every answer), and with snapshotEvery the latest snapshot (state machine and sessions) in place of the slots below it (the log is rewritten without them); volatile: role, leader, pending slots, the state machine (rebuilt from the snapshot and the chosen slots after it on restart)",
     failure_semantics:
-      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, restores its snapshot, re-applies the chosen slots it kept after it and catches up from the leader (by a snapshot when the leader dropped the slots it lacks); a crash during a log rewrite replays the previous file. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. A leader cut off one way (sending, not receiving) keeps the followers from suspecting it: without checkQuorum it is replaced only after the heal; with it, it steps down within an election timeout and the others elect a successor. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
+      "A crash loses the role and the proposals waiting on this node (their callers time out or get ProposalLostError); the node restarts as a follower with its promises and acceptances, restores its snapshot, re-applies the chosen slots it kept after it and catches up from the leader (by a snapshot when the leader dropped the slots it lacks); a crash during a log rewrite replays the previous file. A write its disk fails (full, or the disk's own power loss) crash-stops the node (a process crash, traced), never the simulation. A partitioned or paused leader is replaced after the election timeout; its late accepts are refused by the higher promise. A leader cut off one way (sending, not receiving) keeps the followers from suspecting it: without checkQuorum it is replaced only after the heal; with it, it steps down within an election timeout and the others elect a successor. Lost and duplicated messages are resent or counted once. Progress needs a phase-1 quorum to elect and a phase-2 quorum per command.",
     composition_rules: ["Network", "Disk", "PaxosKVClient", "FlexiblePaxosNode"],
     operational_knobs: knobs<MultiPaxosNodeOptions<unknown, unknown>>()(
       "members",
@@ -337,7 +338,9 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     this.answeredAtNs = new Array<number>(this.members.length).fill(Number.NEGATIVE_INFINITY);
     this.stateMachine = options.stateMachine;
     this.initialState = this.stateMachine.snapshot();
-    this.acceptor = new AcceptorState<PaxosLogEntry<C>>(this, checked.syncLatency);
+    this.acceptor = new AcceptorState<PaxosLogEntry<C>>(this, checked.syncLatency, (error) =>
+      this.stopOnDiskError(error),
+    );
     this.startTicking();
   }
 
@@ -480,7 +483,12 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
 
   /** Logs the round first: after a restart this node never reuses a ballot it sent values in. */
   private *prepare(ballot: Ballot, fromSlot: number) {
-    yield* this.acceptor.persist({ type: "ballot", round: ballot.round });
+    if (
+      !(yield* this.acceptor.durably(
+        this.acceptor.persist({ type: "ballot", round: ballot.round }),
+      ))
+    )
+      return;
     if (this.role !== "candidate" || this.ballot !== ballot) return;
     this.broadcast({ type: "prepare", from: this.cluster.self, ballot, fromSlot });
   }
@@ -643,7 +651,7 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     // not with check-quorum, where a deaf old leader's prepares would keep every node waiting
     // for a candidate that cannot win (it never hears the promises).
     if (newPromise && m.ballot.node !== self && !this.checkQuorum) this.heard();
-    yield* durable;
+    if (!(yield* acceptor.durably(durable))) return;
     this.answer(
       message,
       snapshot !== null && this.promiseCarries(snapshot, m.fromSlot)
@@ -666,9 +674,9 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     if (m.slot < acceptor.snapshotSlot) {
       // Chosen and folded into the snapshot: a leader at or above this promise proposes the
       // chosen value there (Paxos), and the snapshot stands for the acceptance in any promise.
-      yield* acceptor.settle();
-    } else {
-      yield* acceptor.accept(m.slot, m.ballot, m.value);
+      if (!(yield* acceptor.durably(acceptor.settle()))) return;
+    } else if (!(yield* acceptor.durably(acceptor.accept(m.slot, m.ballot, m.value)))) {
+      return;
     }
     const self = this.cluster.self;
     this.answer(message, { type: "accepted", from: self, ballot: m.ballot, slot: m.slot });
@@ -754,7 +762,10 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
     chosen.set(slot, value);
     this.pending.delete(slot);
     // Kept to restart with; nothing waits for it (a lost one is learned again).
-    this.start(this.acceptor.persist({ type: "chosen", slot, value }), { name: "log-chosen" });
+    const acceptor = this.acceptor;
+    this.start(acceptor.durably(acceptor.persist({ type: "chosen", slot, value })), {
+      name: "log-chosen",
+    });
     this.applyChosen();
   }
 
@@ -903,14 +914,28 @@ export class MultiPaxosNode<C, R> extends Entity<MultiPaxosMessage<C> | ProposeR
   }
 
   private broadcast(payload: MultiPaxosMessage<C>): void {
-    broadcast(this, this.cluster, payload);
+    if (!this.acceptor.failed) broadcast(this, this.cluster, payload);
   }
 
   private answer(
     message: Message<MultiPaxosMessage<C> | ProposeRequest<C>>,
     payload: MultiPaxosMessage<C>,
   ): void {
-    answer(this, message, payload);
+    if (!this.acceptor.failed) answer(this, message, payload);
+  }
+
+  /**
+   * A write of the acceptor's log failed (a full disk, the disk's own power loss): memory may
+   * now hold a promise or acceptance the disk lacks, which a repeated prepare or accept would
+   * be answered from. So the node says nothing more and crash-stops, as etcd does on a failed
+   * WAL write and PostgreSQL on a failed fsync; recovered, it replays what the disk kept. (A
+   * process crash: the host and its page cache stay up.)
+   */
+  private stopOnDiskError(error: DiskError): void {
+    this.traceStateChange("disk", "ok", "failed", `crash-stop: ${error.message}`);
+    this.after(0, () => {
+      if (this.isUp) this.crash({ kind: "process" });
+    });
   }
 
   protected override onCrash(): void {

@@ -131,10 +131,18 @@ export class AcceptorState<V> {
   private compactAgain = false;
   /** Compactions whose sealed file became durable. */
   compactions = 0;
+  /**
+   * A write failed (a full disk, a power loss of the disk alone) while the node ran on: its
+   * memory may hold a promise or acceptance its disk does not, so it must answer nothing more
+   * until a restart replays the disk (`replay` clears it).
+   */
+  failed = false;
 
   constructor(
     private readonly owner: Entity<never, unknown>,
     syncLatency: Latency,
+    /** Told once per failure (the node crash-stops: a repeat asked later would be answered from memory). */
+    private readonly onDiskFailure: (error: DiskError) => void,
   ) {
     this.disk = new Disk<AcceptorRecord<V>>(owner.sim, `${owner.name}.disk`, {
       owner,
@@ -143,6 +151,39 @@ export class AcceptorState<V> {
     });
     this.log = new DurableLog(this.disk, { file: ACCEPTOR_FILES[0], sync: "everyWrite" });
     this.logs = [this.log];
+    this.disk.addLifecycleHook({
+      onCrash: () => {
+        // The disk lost power alone (its owner runs on) with writes in its buffer: memory holds
+        // changes the disk lost, before any waiting process hears of it.
+        if (owner.isUp && this.disk.unsyncedWrites > 0) {
+          this.fail(new DiskError("crashed", this.disk.name, "disk lost power"));
+        }
+      },
+    });
+  }
+
+  /**
+   * Runs `writes` (steps of `persist`, `promise`, `accept`, `settle`); true once they are
+   * durable. A disk error is not thrown (it would fail the whole simulation): it marks the
+   * acceptor failed, tells the node, and returns false (answer nothing).
+   */
+  *durably(
+    writes: Generator<SimFuture<unknown>, void, unknown>,
+  ): Generator<SimFuture<unknown>, boolean, unknown> {
+    try {
+      yield* writes;
+    } catch (error) {
+      if (!(error instanceof DiskError)) throw error;
+      this.fail(error);
+      return false;
+    }
+    return !this.failed;
+  }
+
+  private fail(error: DiskError): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onDiskFailure(error);
   }
 
   /** Writes `record` and returns once it is durable (a disk error is thrown). */
@@ -151,7 +192,28 @@ export class AcceptorState<V> {
     if (record.type === "ballot" && record.round > this.highestRound) {
       this.highestRound = record.round;
     }
-    yield* this.log.append(record);
+    const writing = this.log.append(record);
+    let step = writing.next();
+    // Refused at once (a full disk, a disk that is down): memory already holds the change, and
+    // a repeat handled before this process resumes (a duplicated accept, at the same instant)
+    // must find the acceptor failed, not answer from memory.
+    if (
+      step.done !== true &&
+      step.value.state === "rejected" &&
+      step.value.error instanceof DiskError
+    ) {
+      this.fail(step.value.error);
+    }
+    while (step.done !== true) {
+      let sent: unknown;
+      try {
+        sent = yield step.value;
+      } catch (error) {
+        step = writing.throw(error);
+        continue;
+      }
+      step = writing.next(sent);
+    }
   }
 
   /**
@@ -183,8 +245,11 @@ export class AcceptorState<V> {
         yield* this.rewrite();
       } while (this.compactAgain);
     } catch (error) {
-      // A disk error leaves the current file in use, whole: the next snapshot tries again.
+      // Refused at once (a full disk), the rewrite already went back to the previous file
+      // without throwing. Failed later (the disk lost power under it), later writes went to a
+      // file that may never be sealed, which a restart would not replay: the node stops.
       if (!(error instanceof DiskError)) throw error;
+      this.fail(error);
     } finally {
       this.compacting = false;
     }
@@ -286,6 +351,7 @@ export class AcceptorState<V> {
     this.snapshot = null;
     this.compacting = false;
     this.compactAgain = false;
+    this.failed = false;
     if (this.logs.length === 1 && this.disk.length(ACCEPTOR_FILES[1]) > 0) {
       this.logs.push(new DurableLog(this.disk, { file: ACCEPTOR_FILES[1], sync: "everyWrite" }));
     }

@@ -30,6 +30,7 @@ import type { Simulation } from "../../core/simulation.js";
 import { CancelledError, ConfigError } from "../../errors/errors.js";
 import type { Latency } from "../shared/latency.js";
 import { requireSeconds } from "../shared/validate.js";
+import type { DiskError } from "../storage/diskErrors.js";
 import {
   type AcceptedValue,
   AcceptorState,
@@ -127,7 +128,7 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
     state:
       "durable: the promised ballot, the accepted ballot and value, the learned value (a log synced before every answer); volatile: the proposer's current ballot",
     failure_semantics:
-      "A crash loses the proposer's ballot and its waiting proposals (they fail with CancelledError); the acceptor restarts with every promise and acceptance it answered. Lost, duplicated or late messages only delay the choice: a proposer that hears no quorum tries a higher ballot. Progress needs a quorum reachable and, between duelling proposers, the backoff to separate them.",
+      "A crash loses the proposer's ballot and its waiting proposals (they fail with CancelledError); the acceptor restarts with every promise and acceptance it answered. A write its disk fails (full, or the disk's own power loss) crash-stops the node (a process crash, traced), never the simulation. Lost, duplicated or late messages only delay the choice: a proposer that hears no quorum tries a higher ballot. Progress needs a quorum reachable and, between duelling proposers, the backoff to separate them.",
     composition_rules: ["Network", "Disk", "MultiPaxosNode"],
     operational_knobs: knobs<PaxosNodeOptions>()(
       "members",
@@ -183,7 +184,9 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
     this.quorum = majority(cluster.size);
     this.phaseTimeout = phaseTimeout;
     this.retryBackoff = timing.retryBackoff;
-    this.acceptor = new AcceptorState<V>(this, timing.syncLatency);
+    this.acceptor = new AcceptorState<V>(this, timing.syncLatency, (error) =>
+      this.stopOnDiskError(error),
+    );
   }
 
   /** The chosen value, once this node learned it; undefined before. */
@@ -260,7 +263,9 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
    * must never send other values in the same ballot.
    */
   private *prepare(ballot: Ballot) {
-    yield* this.acceptor.persist({ type: "ballot", round: ballot.round });
+    const acceptor = this.acceptor;
+    if (!(yield* acceptor.durably(acceptor.persist({ type: "ballot", round: ballot.round }))))
+      return;
     if (this.attempt?.ballot !== ballot) return;
     this.broadcast({ type: "prepare", from: this.cluster.self, ballot });
   }
@@ -345,7 +350,7 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
       this.nack(message, m.ballot);
       return;
     }
-    yield* durable;
+    if (!(yield* acceptor.durably(durable))) return;
     this.counts.promisesGiven++;
     this.answer(message, { type: "promise", from: self, ballot: m.ballot, accepted });
     if (this.hasDecided)
@@ -361,7 +366,8 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
       this.nack(message, m.ballot);
       return;
     }
-    yield* this.acceptor.accept(0, m.ballot, m.value);
+    const acceptor = this.acceptor;
+    if (!(yield* acceptor.durably(acceptor.accept(0, m.ballot, m.value)))) return;
     this.counts.acceptsGiven++;
     this.acceptances.push({ ballot: m.ballot, value: m.value });
     this.answer(message, { type: "accepted", from: this.cluster.self, ballot: m.ballot });
@@ -390,7 +396,7 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter.resolve(value);
-    yield* this.acceptor.persist({ type: "chosen", slot: 0, value });
+    yield* this.acceptor.durably(this.acceptor.persist({ type: "chosen", slot: 0, value }));
   }
 
   // --- Plumbing -----------------------------------------------------------------------------
@@ -418,11 +424,19 @@ export class PaxosNode<V> extends Entity<PaxosMessage<V>, never> {
   }
 
   private broadcast(payload: PaxosMessage<V>): void {
-    broadcast(this, this.cluster, payload);
+    if (!this.acceptor.failed) broadcast(this, this.cluster, payload);
   }
 
   private answer(message: Message<PaxosMessage<V>>, payload: PaxosMessage<V>): void {
-    answer(this, message, payload);
+    if (!this.acceptor.failed) answer(this, message, payload);
+  }
+
+  /** A write of the acceptor's log failed: as `MultiPaxosNode`, the node crash-stops (memory may be ahead of its disk). */
+  private stopOnDiskError(error: DiskError): void {
+    this.traceStateChange("disk", "ok", "failed", `crash-stop: ${error.message}`);
+    this.after(0, () => {
+      if (this.isUp) this.crash({ kind: "process" });
+    });
   }
 
   protected override onCrash(): void {
